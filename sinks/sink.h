@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Sink interface: one ops table per destination (file/, kinesis/, dynamodb/),
+ * registered in sink.c's static table. The engine (sink.c) owns threads,
+ * batching to each sink's limits, retry with backoff and jitter, and the
+ * on-disk spool; a sink only knows how to deliver one batch.
+ *
+ * write() returns 0 delivered, -EAGAIN retry later (the engine backs off and
+ * spools), other negative = give up on this batch (counted, logged once).
+ */
+#ifndef HOSTLENS_SINK_H
+#define HOSTLENS_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "user/config.h"
+#include "user/record.h"
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	size_t priv_size;
+	int (*init)(struct sink *s, const struct config *cfg);
+	int (*write)(struct sink *s, const struct record_batch *b);
+	int (*flush)(struct sink *s);
+	void (*destroy)(struct sink *s);	/* accepts a half-built sink */
+	size_t max_batch_records, max_batch_bytes, max_record_bytes;
+};
+
+struct sink_stats {
+	uint64_t sent;		/* records delivered */
+	uint64_t failed;	/* write attempts that failed */
+	uint64_t retried;	/* records sent again after a failure */
+	uint64_t spooled;	/* records put in the spool */
+	uint64_t dropped;	/* records given up (spool full, rejected) */
+	uint64_t rejected;	/* records the sink refused (too large) */
+	uint64_t spool_bytes;
+	char last_error[256];
+	int64_t last_error_ms;
+	int64_t last_ok_ms;
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	void *priv;
+	struct sink_stats stats;	/* updated by the engine; read via sinks__stats_json */
+};
+
+struct sinks;	/* the engine: every configured sink with its thread and spool */
+
+/* Builds the sinks named in cfg->sinks. NULL and errno on failure, with a
+ * one-line reason in err. */
+struct sinks *sinks__new(const struct config *cfg, char *err, size_t errlen);
+
+/* Hands a batch to every sink (takes its own references). Never blocks on a
+ * slow sink: a full queue spools. */
+void sinks__submit(struct sinks *ss, struct record_batch *b);
+
+/* Stats of every sink as a JSON array (new reference). Thread-safe. */
+json_t *sinks__stats_json(struct sinks *ss);
+
+/* Delivers or spools what is queued (bounded wait), stops threads, frees. */
+void sinks__free(struct sinks *ss);
+
+#endif

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * YAML config file: a top-level mapping whose keys mirror the flags. Parsed
+ * with libyaml's document API so every error can name the file and line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "config_file.h"
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m, const char *path,
+		       char *err, size_t errlen)
+{
+	struct alert_rule *a;
+	yaml_node_pair_t *p;
+
+	if (m->type != YAML_MAPPING_NODE) {
+		snprintf(err, errlen, "%s:%zu: key 'alerts': each rule must be a mapping", path,
+			 m->start_mark.line + 1);
+		return -EINVAL;
+	}
+	if (cfg->n_alerts == CFG_MAX_ALERTS) {
+		snprintf(err, errlen, "%s:%zu: key 'alerts': more than %d rules", path,
+			 m->start_mark.line + 1, CFG_MAX_ALERTS);
+		return -EINVAL;
+	}
+	a = &cfg->alerts[cfg->n_alerts];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->severity, sizeof(a->severity), "warning");
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
+		const char *k = scalar(kn), *v = scalar(vn);
+		size_t line = vn ? vn->start_mark.line + 1 : 0;
+		char *end;
+
+		if (!k || !v) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts': rule fields must be scalars", path, line);
+			return -EINVAL;
+		}
+		if (!strcmp(k, "name")) {
+			snprintf(a->name, sizeof(a->name), "%s", v);
+		} else if (!strcmp(k, "metric")) {
+			snprintf(a->metric, sizeof(a->metric), "%s", v);
+		} else if (!strcmp(k, "op")) {
+			if (!strcmp(v, ">"))
+				a->cmp = ALERT_GT;
+			else if (!strcmp(v, ">="))
+				a->cmp = ALERT_GE;
+			else if (!strcmp(v, "<"))
+				a->cmp = ALERT_LT;
+			else if (!strcmp(v, "<="))
+				a->cmp = ALERT_LE;
+			else {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.op': '%s' is not >, >=, < or <=",
+					 path, line, v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "threshold")) {
+			a->threshold = strtod(v, &end);
+			if (end == v || *end) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a number",
+					 path, line, v);
+				return -EINVAL;
+			}
+		} else if (!strcmp(k, "for")) {
+			long s = strtol(v, &end, 10);
+
+			if (end == v || (*end && strcmp(end, "s")) || s < 0 || s > 86400) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.for': '%s' is not seconds (0-86400)",
+					 path, line, v);
+				return -EINVAL;
+			}
+			a->for_s = (int)s;
+		} else if (!strcmp(k, "severity")) {
+			if (strcmp(v, "info") && strcmp(v, "warning") && strcmp(v, "critical")) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.severity': '%s' is not info, warning or critical",
+					 path, line, v);
+				return -EINVAL;
+			}
+			snprintf(a->severity, sizeof(a->severity), "%s", v);
+		} else {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.%s': unknown rule field", path,
+				 kn->start_mark.line + 1, k);
+			return -EINVAL;
+		}
+	}
+	if (!a->metric[0] || !a->name[0]) {
+		snprintf(err, errlen, "%s:%zu: key 'alerts': a rule needs name and metric", path,
+			 m->start_mark.line + 1);
+		return -EINVAL;
+	}
+	cfg->n_alerts++;
+	return 0;
+}
+
+int config_file_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	yaml_node_pair_t *p;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "r");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot read config file: %s", path, strerror(errno));
+		return ret;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(err, errlen, "%s:%zu: YAML error: %s", path, parser.problem_mark.line + 1,
+			 parser.problem ? parser.problem : "unknown");
+		ret = -EINVAL;
+		goto out_parser;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root)	/* empty file: nothing to apply */
+		goto out_doc;
+	if (root->type != YAML_MAPPING_NODE) {
+		snprintf(err, errlen, "%s:%zu: the file must be a mapping of option: value", path,
+			 root->start_mark.line + 1);
+		ret = -EINVAL;
+		goto out_doc;
+	}
+	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(&doc, p->value);
+		const char *k = scalar(kn);
+		size_t line = kn ? kn->start_mark.line + 1 : 0;
+		char e[384];
+
+		if (!k) {
+			snprintf(err, errlen, "%s:%zu: keys must be plain names", path, line);
+			ret = -EINVAL;
+			goto out_doc;
+		}
+		if (!strcmp(k, "alerts")) {
+			yaml_node_item_t *it;
+
+			if (vn->type != YAML_SEQUENCE_NODE) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts': must be a list of rules", path, line);
+				ret = -EINVAL;
+				goto out_doc;
+			}
+			cfg->n_alerts = 0;
+			cfg->alerts_set = true;
+			for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
+				ret = parse_alert(cfg, &doc, yaml_document_get_node(&doc, *it), path, err, errlen);
+				if (ret)
+					goto out_doc;
+			}
+			continue;
+		}
+		if (!config_key_known(k)) {
+			snprintf(err, errlen, "%s:%zu: key '%s': unknown option", path, line, k);
+			ret = -EINVAL;
+			goto out_doc;
+		}
+		if (vn->type == YAML_SEQUENCE_NODE) {
+			yaml_node_item_t *it;
+
+			if (!config_key_is_list(k)) {
+				snprintf(err, errlen, "%s:%zu: key '%s': takes one value, not a list", path, line, k);
+				ret = -EINVAL;
+				goto out_doc;
+			}
+			config_list_reset(cfg, k);
+			for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
+				yaml_node_t *in = yaml_document_get_node(&doc, *it);
+				const char *v = scalar(in);
+
+				if (!v || config_set(cfg, k, v, true, e, sizeof(e))) {
+					snprintf(err, errlen, "%s:%zu: key '%s': %s", path,
+						 in ? in->start_mark.line + 1 : line, k, v ? e : "list items must be scalars");
+					ret = -EINVAL;
+					goto out_doc;
+				}
+			}
+			continue;
+		}
+		if (!scalar(vn)) {
+			snprintf(err, errlen, "%s:%zu: key '%s': value must be a scalar", path, line, k);
+			ret = -EINVAL;
+			goto out_doc;
+		}
+		if (config_key_is_list(k))
+			config_list_reset(cfg, k);
+		if (config_set(cfg, k, scalar(vn), true, e, sizeof(e))) {
+			snprintf(err, errlen, "%s:%zu: key '%s': %s", path, line, k, e);
+			ret = -EINVAL;
+			goto out_doc;
+		}
+	}
+out_doc:
+	yaml_document_delete(&doc);
+out_parser:
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return ret;
+}
