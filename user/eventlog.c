@@ -199,14 +199,15 @@ struct eventlog_reader *eventlog_reader__new(struct eventlog *log, bool from_old
 	for (int i = 0; i < log->nshards; i++) {
 		struct shard *s = &log->shards[i];
 
-		/* seq is read before pos: if the writer moves between the two
-		 * loads, the next poll notices and resynchronises */
+		/* The seq is only a baseline: the first entry read carries its own
+		 * seq, and any gap between the two is counted as lost. Loaded in
+		 * the order that can only under-state the baseline. */
 		if (from_oldest) {
 			r->seq[i] = __atomic_load_n(&s->tail_seq, __ATOMIC_ACQUIRE);
 			r->pos[i] = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 		} else {
-			r->seq[i] = __atomic_load_n(&s->head_seq, __ATOMIC_ACQUIRE);
 			r->pos[i] = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
+			r->seq[i] = __atomic_load_n(&s->head_seq, __ATOMIC_ACQUIRE);
 		}
 	}
 	return r;
@@ -222,19 +223,11 @@ void eventlog_reader__free(struct eventlog_reader *r)
 	free(r);
 }
 
-/* The reader fell behind the writer's tail: jump there, count the gap. */
+/* The reader fell behind the writer's tail: jump there. What it skipped is
+ * counted when the next entry's seq shows the gap. */
 static void reader_resync(struct eventlog_reader *r, int i, struct shard *s)
 {
-	uint64_t tseq, tail;
-
-	do {
-		tail = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
-		tseq = __atomic_load_n(&s->tail_seq, __ATOMIC_ACQUIRE);
-	} while (tail != __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE));
-	if (tseq > r->seq[i])
-		r->lost += tseq - r->seq[i];
-	r->seq[i] = tseq;
-	r->pos[i] = tail;
+	r->pos[i] = __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE);
 }
 
 size_t eventlog_reader__poll(struct eventlog_reader *r, eventlog_cb cb, void *ctx, size_t max)
@@ -275,6 +268,8 @@ size_t eventlog_reader__poll(struct eventlog_reader *r, eventlog_cb cb, void *ct
 				continue;
 			}
 			r->pos[i] = pos + ENTRY_HDR + round8(h.len);
+			if (h.seq > r->seq[i])
+				r->lost += h.seq - r->seq[i];
 			r->seq[i] = h.seq + 1;
 			cb(ctx, i, h.seq, r->buf, h.len);
 			n++;

@@ -19,7 +19,7 @@
 #define TOP_PROCS 50
 #define MAX_TRACK 8192		/* processes tracked in user space */
 #define MAX_EXITS 512
-#define RECENT_EXECS 64
+#define RECENT_EXECS 256
 
 struct proc_acc {
 	uint32_t tgid;
@@ -30,6 +30,7 @@ struct proc_acc {
 	uint64_t flush_oncpu_ns, flush_runq_ns;	/* sum since the last flush */
 	uint64_t exited_ns;			/* when its exit event came */
 	double cpu_pct;
+	double cpu_ewma;			/* ~5 s decaying CPU %: the table's order */
 };
 
 struct cpu_priv {
@@ -204,6 +205,7 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 		a->flush_oncpu_ns += a->tick_oncpu_ns;
 		a->flush_runq_ns += a->tick_runq_ns;
 		a->cpu_pct = elapsed > 0 ? (double)a->tick_oncpu_ns / (elapsed * 1e9) * 100.0 : 0;
+		a->cpu_ewma = 0.8 * a->cpu_ewma + 0.2 * a->cpu_pct;
 	}
 	/* exited processes: their final values were read above; forget them in BPF */
 	for (int i = 0; i < c->nexits; i++) {
@@ -220,7 +222,7 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 
 		if (a->used && !a->seen) {
 			a->tick_oncpu_ns = a->tick_runq_ns = 0;
-			a->cpu_pct = 0;
+			a->cpu_pct = a->cpu_ewma = 0;
 			if (!a->flush_oncpu_ns && !a->flush_runq_ns)
 				a->used = false;
 		}
@@ -315,7 +317,9 @@ static int cmp_pct(const void *a, const void *b)
 {
 	const struct proc_acc *x = *(const struct proc_acc *const *)a, *y = *(const struct proc_acc *const *)b;
 
-	return x->tick_oncpu_ns < y->tick_oncpu_ns ? 1 : x->tick_oncpu_ns > y->tick_oncpu_ns ? -1 : 0;
+	if (x->cpu_ewma != y->cpu_ewma)
+		return x->cpu_ewma < y->cpu_ewma ? 1 : -1;
+	return x->oncpu_ns < y->oncpu_ns ? 1 : x->oncpu_ns > y->oncpu_ns ? -1 : 0;
 }
 
 static int cmp_flush(const void *a, const void *b)
