@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "drain.h"
@@ -24,8 +25,17 @@ struct drain {
 	pthread_t thread;
 	bool running;
 	int stop;
+	bool batch_start;	/* next event is the first of a poll round */
 	struct drain_stats st;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -37,6 +47,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	    h->type >= HL_EV_MAX) {
 		__atomic_store_n(&d->st.malformed, d->st.malformed + 1, __ATOMIC_RELAXED);
 		return 0;
+	}
+	if (d->batch_start) {
+		/* once per round, not per event: how late is the oldest event? */
+		uint64_t now = mono_ns(), delay = now > h->ts_ns ? now - h->ts_ns : 0;
+
+		d->batch_start = false;
+		if (delay > __atomic_load_n(&d->st.max_delay_ns, __ATOMIC_RELAXED))
+			__atomic_store_n(&d->st.max_delay_ns, delay, __ATOMIC_RELAXED);
 	}
 	eventlog__append(d->log, r->shard, data, (uint32_t)size);
 	__atomic_store_n(&d->st.events, d->st.events + 1, __ATOMIC_RELAXED);
@@ -85,7 +103,10 @@ static void *drain_main(void *arg)
 	struct drain *d = arg;
 
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
-		int n = ring_buffer__poll(d->rb, d->poll_ms);
+		int n;
+
+		d->batch_start = true;
+		n = ring_buffer__poll(d->rb, d->poll_ms);
 
 		if (n < 0 && n != -EINTR) {
 			pr_err("drain: ring buffer poll failed: %s", strerror(-n));
@@ -93,6 +114,7 @@ static void *drain_main(void *arg)
 		}
 		__atomic_store_n(&d->st.wakeups, d->st.wakeups + 1, __ATOMIC_RELAXED);
 		/* rings that held data below the wake-up threshold */
+		d->batch_start = true;
 		ring_buffer__consume(d->rb);
 	}
 	ring_buffer__consume(d->rb);
@@ -124,8 +146,14 @@ void drain__stats(const struct drain *d, struct drain_stats *st)
 	st->bytes = __atomic_load_n(&d->st.bytes, __ATOMIC_RELAXED);
 	st->malformed = __atomic_load_n(&d->st.malformed, __ATOMIC_RELAXED);
 	st->wakeups = __atomic_load_n(&d->st.wakeups, __ATOMIC_RELAXED);
+	st->max_delay_ns = __atomic_load_n(&d->st.max_delay_ns, __ATOMIC_RELAXED);
 	for (int i = 0; i < HL_EV_MAX; i++)
 		st->by_type[i] = __atomic_load_n(&d->st.by_type[i], __ATOMIC_RELAXED);
+}
+
+uint64_t drain__take_max_delay(struct drain *d)
+{
+	return __atomic_exchange_n(&d->st.max_delay_ns, 0, __ATOMIC_RELAXED);
 }
 
 void drain__free(struct drain *d)

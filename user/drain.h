@@ -28,6 +28,7 @@ struct drain_stats {
 	uint64_t bytes;
 	uint64_t malformed;	/* events rejected by validation */
 	uint64_t wakeups;	/* poll returns */
+	uint64_t max_delay_ns;	/* oldest event's age when a batch began (reset by drain__reset_max) */
 	uint64_t by_type[HL_EV_MAX];
 };
 
@@ -44,6 +45,9 @@ void drain__stop(struct drain *d);
 int drain__consume(struct drain *d);
 
 void drain__stats(const struct drain *d, struct drain_stats *st);
+
+/* Returns the largest event delay seen since the last call and resets it. */
+uint64_t drain__take_max_delay(struct drain *d);
 void drain__free(struct drain *d);
 
 #endif

@@ -42,6 +42,7 @@ struct processor {
 	uint64_t events_prev;
 	uint64_t unknown_events;
 	bool print_summary;
+	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
 };
 
@@ -196,6 +197,13 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 		for (int i = 0; i < nr; i++)
 			json_array_append_new(drops_cpu, json_integer((json_int_t)per_cpu[i]));
 	}
+	if (p->d.drain) {
+		double delay_ms = (double)drain__take_max_delay(p->d.drain) / 1e6;
+
+		if (delay_ms > p->max_delay_ms)
+			p->max_delay_ms = delay_ms;
+		p->last_delay_ms = delay_ms;
+	}
 	eps = t->elapsed_s > 0 ? (double)(ls.appended - p->events_prev) / t->elapsed_s : 0;
 	p->events_prev = ls.appended;
 	sig = json_object();
@@ -216,6 +224,9 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 			  (json_int_t)ls.used_bytes, "shards", ls.shards, "overwritten_total",
 			  (json_int_t)ls.overwritten, "rejected_total", (json_int_t)ls.rejected,
 			  "signals", sig);
+	json_object_set_new(stats, "drain_delay_ms", json_real(p->last_delay_ms));
+	json_object_set_new(stats, "drain_delay_max_ms", json_real(p->max_delay_ms));
+	json_object_set_new(stats, "drain_polls_total", json_integer((json_int_t)ds.wakeups));
 	if (p->d.sink_stats)
 		json_object_set_new(stats, "sinks", p->d.sink_stats(p->d.sink_ctx));
 	else
@@ -241,6 +252,9 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	fprintf(t->prom, "# HELP hostlens_log_used_bytes Bytes held by the in-memory event log.\n"
 			 "# TYPE hostlens_log_used_bytes gauge\nhostlens_log_used_bytes %llu\n",
 		(unsigned long long)ls.used_bytes);
+	fprintf(t->prom, "# HELP hostlens_drain_delay_seconds Age of the oldest event when the drain picked it up, last second.\n"
+			 "# TYPE hostlens_drain_delay_seconds gauge\nhostlens_drain_delay_seconds %.6f\n",
+		p->last_delay_ms / 1e3);
 	fprintf(t->prom, "# HELP hostlens_malformed_events_total Events from the kernel that failed validation.\n"
 			 "# TYPE hostlens_malformed_events_total counter\nhostlens_malformed_events_total %llu\n",
 		(unsigned long long)ds.malformed);
