@@ -78,9 +78,9 @@ if [ "$1" = 1 ] && [ "$2" = 1 ] && [ "$3" = hl_shortlived ] && [ "$4" = 7 ]; the
 else fail cpu_exec_exit_events "expected 1 exec + 1 exit of hl_shortlived (pid $spid) with code 7, got '$res'"; fi
 
 # 4. per-core busy %: a burner pinned to CPU 1 shows that core busy
-taskset -c 1 "$TMPD/hl_burner" 1500 200 >/dev/null &
+taskset -c 1 "$TMPD/hl_burner" 2500 200 >/dev/null &
 B3=$!
-sleep 1.3
+sleep 2.2
 busy=$(python3 -c "import json; d=json.load(open('$D/cpu.json')); print(int(max([c['busy_pct'] for c in d['cores'] if c['cpu']==1] or [0])))")
 wait $B3
 if [ "$busy" -ge 80 ]; then ok cpu_core_busy_pct; else fail cpu_core_busy_pct "expected CPU 1 >= 80% busy, got $busy%"; fi
