@@ -5,6 +5,12 @@
  * for S seconds while the real drain thread copies events into the real event
  * log. Prints one JSON line: produced, drained, kernel drops, events/s.
  *   drain_bench PRODUCERS SECONDS [RING_SIZE]
+ * With DRAIN_BENCH_NOBPF=1 nothing is loaded: the syscall loop alone, the
+ * baseline for the cost a traced process pays per event.
+ * With DRAIN_BENCH_BURST=1 the drain thread is not started while producers
+ * fill the rings (sized by RING_SIZE); then the drain consumes the backlog
+ * alone and its own rate is timed: the drain's capacity, apart from what the
+ * producers can generate.
  * DESIGN: producers and the drain are separate threads; counters are atomics.
  */
 #include <pthread.h>
@@ -24,6 +30,16 @@
 
 static int stop;
 static uint64_t produced;
+static struct { uint64_t n; char pad[56]; } counts[64];	/* per producer, own cache line */
+
+static uint64_t produced_so_far(int nprod)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < nprod; i++)
+		sum += __atomic_load_n(&counts[i].n, __ATOMIC_RELAXED);
+	return sum;
+}
 
 static double now_s(void)
 {
@@ -46,6 +62,7 @@ static void *producer(void *arg)
 		for (int i = 0; i < 256; i++)
 			syscall(SYS_getppid);
 		n += 256;
+		__atomic_store_n(&counts[cpu].n, n, __ATOMIC_RELAXED);
 	}
 	__atomic_add_fetch(&produced, n, __ATOMIC_RELAXED);
 	return NULL;
@@ -73,6 +90,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_level(LOG_WARN);
+	if (getenv("DRAIN_BENCH_NOBPF")) {
+		t0 = now_s();
+		for (long i = 0; i < nprod; i++)
+			pthread_create(&th[i], NULL, producer, (void *)(i % sysconf(_SC_NPROCESSORS_ONLN)));
+		usleep((useconds_t)(secs * 1e6));
+		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+		for (int i = 0; i < nprod; i++)
+			pthread_join(th[i], NULL);
+		t1 = now_s();
+		printf("{\"producers\":%d,\"seconds\":%.3f,\"produced\":%llu,\"produced_per_s\":%.0f}\n", nprod,
+		       t1 - t0, (unsigned long long)produced, (double)produced / (t1 - t0));
+		return 0;
+	}
 	lo.bench_tgid = (uint32_t)getpid();
 	ld = loader__new(&lo, err, sizeof(err));
 	if (!ld) {
@@ -81,7 +111,37 @@ int main(int argc, char **argv)
 	}
 	log = eventlog__new(cfg.log_bytes, loader__nrings(ld));
 	d = drain__new(ld, log, cfg.drain_poll_ms);
-	if (!log || !d || drain__start(d))
+	if (!log || !d)
+		return 1;
+	if (getenv("DRAIN_BENCH_BURST")) {
+		uint64_t cap = cfg.ring_bytes / 64 * 9 / 10 * (uint64_t)nprod;	/* 56-byte records, 90% full */
+
+		for (long i = 0; i < nprod; i++)
+			pthread_create(&th[i], NULL, producer, (void *)(i % sysconf(_SC_NPROCESSORS_ONLN)));
+		t0 = now_s();
+		while (produced_so_far(nprod) < cap && now_s() - t0 < secs)
+			usleep(1000);
+		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+		for (int i = 0; i < nprod; i++)
+			pthread_join(th[i], NULL);
+		loader__detach(ld);
+		t0 = now_s();
+		while (drain__consume(d) > 0)
+			;
+		t1 = now_s();
+		drain__stats(d, &ds);
+		kdrops = loader__drops(ld, HL_DROP_RINGBUF, NULL);
+		printf("{\"producers\":%d,\"produced\":%llu,\"drained\":%llu,\"kernel_drops\":%llu,"
+		       "\"drain_seconds\":%.4f,\"drain_capacity_per_s\":%.0f,\"ring_bytes\":%llu}\n",
+		       nprod, (unsigned long long)produced, (unsigned long long)ds.events,
+		       (unsigned long long)kdrops, t1 - t0, (double)ds.events / (t1 - t0),
+		       (unsigned long long)cfg.ring_bytes);
+		drain__free(d);
+		loader__free(ld);
+		eventlog__free(log);
+		return 0;
+	}
+	if (drain__start(d))
 		return 1;
 	t0 = now_s();
 	for (long i = 0; i < nprod; i++)
@@ -98,11 +158,12 @@ int main(int argc, char **argv)
 	kdrops = loader__drops(ld, HL_DROP_RINGBUF, NULL);
 	printf("{\"producers\":%d,\"seconds\":%.3f,\"produced\":%llu,\"drained\":%llu,"
 	       "\"kernel_drops\":%llu,\"malformed\":%llu,\"drained_per_s\":%.0f,\"in_log\":%llu,"
-	       "\"wakeups\":%llu,\"ring_bytes\":%llu}\n",
+	       "\"polls\":%llu,\"ring_bytes\":%llu,\"produced_per_s\":%.0f}\n",
 	       nprod, t1 - t0, (unsigned long long)produced, (unsigned long long)ds.events,
 	       (unsigned long long)kdrops, (unsigned long long)ds.malformed,
 	       (double)ds.events / (t1 - t0), (unsigned long long)ls.appended,
-	       (unsigned long long)ds.wakeups, (unsigned long long)cfg.ring_bytes);
+	       (unsigned long long)ds.wakeups, (unsigned long long)cfg.ring_bytes,
+	       (double)produced / (t1 - t0));
 	drain__free(d);
 	loader__free(ld);
 	eventlog__free(log);
