@@ -16,6 +16,8 @@
 #define TASK_RUNNING 0
 
 const volatile __u32 targ_max_procs = 16384;
+/* per-thread accounting for the request latency breakdown */
+const volatile bool targ_thread_acct = true;
 
 /* on-CPU/run-queue totals per process (key tgid); sized by the loader */
 struct {
@@ -32,6 +34,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } wakeup_ts SEC(".maps");
+
+/* per-thread time accounting (key tid), shared with the HTTP signal */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct thread_acct);
+} sh_threads SEC(".maps");
 
 /* busy/idle time per core, one slot per CPU */
 struct {
@@ -76,6 +86,66 @@ static __always_inline void wakeup__record(struct task_struct *p)
 	bpf_map_update_elem(&wakeup_ts, &tid, &ts, BPF_ANY);
 }
 
+static __always_inline struct thread_acct *thread__get(__u32 tid)
+{
+	struct thread_acct *a = bpf_map_lookup_elem(&sh_threads, &tid);
+	struct thread_acct zero = {};
+
+	if (a)
+		return a;
+	bpf_map_update_elem(&sh_threads, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&sh_threads, &tid);
+}
+
+/* prev leaves the CPU at now: close its on-CPU slice, note why it left. */
+static __always_inline void thread__out(struct task_struct *prev, __u32 tid, __u64 now)
+{
+	struct thread_acct *a = thread__get(tid);
+
+	if (!a)
+		return;
+	if (a->last_in && now > a->last_in)
+		a->oncpu_ns += now - a->last_in;
+	a->last_in = 0;
+	a->last_out = now;
+	if (BPF_CORE_READ(prev, __state) == TASK_RUNNING)
+		a->out_state = HL_OUT_RUNQ;
+	else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+		a->out_state = HL_OUT_IO;
+	else
+		a->out_state = HL_OUT_OTHER;
+}
+
+/* next enters the CPU at now; woke_at is when it became runnable (0: unknown). */
+static __always_inline void thread__in(__u32 tid, __u64 now, __u64 woke_at)
+{
+	struct thread_acct *a = thread__get(tid);
+	__u64 out;
+
+	if (!a)
+		return;
+	out = a->last_out;
+	if (out && now > out) {
+		if (a->out_state == HL_OUT_RUNQ || !woke_at || woke_at < out || woke_at > now) {
+			if (a->out_state == HL_OUT_IO)
+				a->io_ns += now - out;
+			else if (a->out_state == HL_OUT_OTHER)
+				a->other_ns += now - out;
+			else
+				a->runq_ns += now - out;
+		} else {
+			/* blocked until woken, then queued until now */
+			if (a->out_state == HL_OUT_IO)
+				a->io_ns += woke_at - out;
+			else
+				a->other_ns += woke_at - out;
+			a->runq_ns += now - woke_at;
+		}
+	}
+	a->last_in = now;
+	a->out_state = HL_OUT_NONE;
+}
+
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next)
 {
@@ -103,6 +173,9 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 			p->switches++;
 		}
 	}
+	if (targ_thread_acct && prev_tid)
+		thread__out(prev, prev_tid, now);
+
 	/* a preempted task is still runnable: its queue wait starts now */
 	if (prev_tid && BPF_CORE_READ(prev, __state) == TASK_RUNNING)
 		bpf_map_update_elem(&wakeup_ts, &prev_tid, &now, BPF_ANY);
@@ -110,6 +183,8 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	if (!next_tid)
 		return 0;
 	tsp = bpf_map_lookup_elem(&wakeup_ts, &next_tid);
+	if (targ_thread_acct)
+		thread__in(next_tid, now, tsp ? *tsp : 0);
 	if (!tsp)
 		return 0;
 	if (now > *tsp) {

@@ -83,6 +83,25 @@ struct core_cpu {
 	__u32 pad;
 };
 
+/*
+ * Per-thread time accounting (map sh_threads, shared by name with the HTTP
+ * signal so it can sample a thread at request start and end). Updated at
+ * every switch of the thread; a sample adds the slice in progress.
+ */
+enum hl_offcpu_state { HL_OUT_NONE = 0, HL_OUT_RUNQ = 1, HL_OUT_IO = 2, HL_OUT_OTHER = 3 };
+
+struct thread_acct {
+	__u64 oncpu_ns;		/* running */
+	__u64 runq_ns;		/* runnable, waiting for a CPU */
+	__u64 io_ns;		/* blocked in I/O wait (in_iowait) */
+	__u64 other_ns;		/* blocked otherwise: locks, sleeps, network */
+	__u64 last_in;		/* switched in at */
+	__u64 last_out;		/* switched out at */
+	__u64 io_bytes;		/* block I/O issued by this thread */
+	__u32 out_state;	/* enum hl_offcpu_state of the last switch-out */
+	__u32 pad;
+};
+
 #define HL_RUNQ_SLOTS 32	/* log2 buckets of run-queue latency in us */
 
 /* ---- bench ---- */

@@ -54,6 +54,7 @@ static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
 	s->rodata->targ_max_procs = (__u32)o->cfg->max_procs;
 	bpf_map__set_max_entries(s->maps.procs, (__u32)o->cfg->max_procs);
 	bpf_map__set_max_entries(s->maps.wakeup_ts, (__u32)o->cfg->max_procs * 4);
+	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	*obj = s->obj;
 	return s;
 }
@@ -243,6 +244,24 @@ static int shared_maps_create(struct loader *ld, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Maps named sh_* are shared by name between signals: the first loaded
+ * signal that declares one creates it, later ones reuse its fd.
+ */
+static int shared_map_reuse(struct loader *ld, struct bpf_map *map)
+{
+	for (size_t i = 0; i < N_SIGNALS; i++) {
+		struct bpf_map *m;
+
+		if (!ld->rt[i].on || !ld->rt[i].obj)
+			continue;
+		m = bpf_object__find_map_by_name(ld->rt[i].obj, bpf_map__name(map));
+		if (m && bpf_map__fd(m) >= 0)
+			return bpf_map__reuse_fd(map, bpf_map__fd(m));
+	}
+	return 0;	/* first one: this object creates it */
+}
+
 /* Opens, loads and attaches one signal. Failures turn the signal off. */
 static void signal_start(struct loader *ld, struct signal_rt *rt, bool btf)
 {
@@ -264,6 +283,8 @@ static void signal_start(struct loader *ld, struct signal_rt *rt, bool btf)
 			err = bpf_map__reuse_fd(map, ld->rings_fd);
 		else if (!strcmp(name, "drops"))
 			err = bpf_map__reuse_fd(map, ld->drops_fd);
+		else if (!strncmp(name, "sh_", 3))
+			err = shared_map_reuse(ld, map);
 		else
 			continue;
 		if (err) {
