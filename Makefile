@@ -53,6 +53,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
 .PHONY: all setup run test test-only unit asan fuzz bench clean vmlinux install-deps
 
 all: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
@@ -98,10 +99,10 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/helpers/%: tests/helpers/%.c
+$(OUTPUT)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
