@@ -14,7 +14,7 @@ extern const struct collector_ops disk_collector_ops;
 extern const struct collector_ops network_collector_ops;
 extern const struct collector_ops system_collector_ops;
 
-/* One stderr line prefixed "collector NAME: ". */
+/* One warning line (user/log.h) prefixed "collector NAME: ". */
 void collector_log(const struct collector *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "coll_priv.h"
+#include "log.h"
 
 static const struct collector_ops *const collector_table[] = {
 	&cpu_collector_ops,
@@ -30,13 +31,13 @@ struct collectors {
 
 void collector_log(const struct collector *c, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "hostlens: collector %s: ", c->ops->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	pr_warn("collector %s: %s", c->ops->name, msg);
 }
 
 void coll_set_real(json_t *obj, const char *key, double v)

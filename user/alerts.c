@@ -30,6 +30,7 @@
 #include <curl/curl.h>
 
 #include "alerts.h"
+#include "log.h"
 #include "record.h"
 
 #define ALERTS_RECENT 50
@@ -123,14 +124,13 @@ static int wh_post(struct webhook *w, CURL *c, const char *body)
 	curl_slist_free_all(hdr);
 	if (rc != CURLE_OK) {
 		if (rc != CURLE_ABORTED_BY_CALLBACK)
-			fprintf(stderr, "hostlens: alerts: webhook %s: %s\n", w->url,
-				curl_easy_strerror(rc));
+			pr_warn("alerts: webhook %s: %s", w->url, curl_easy_strerror(rc));
 		return -EAGAIN;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 200 && status < 300)
 		return 0;
-	fprintf(stderr, "hostlens: alerts: webhook %s: HTTP %ld\n", w->url, status);
+	pr_warn("alerts: webhook %s: HTTP %ld", w->url, status);
 	if (status == 408 || status == 429 || status >= 500)
 		return -EAGAIN;
 	return -EPROTO;
@@ -238,7 +238,7 @@ static void wh_free(struct webhook *w)
 		w->st.dropped++;
 	}
 	if (w->st.dropped)
-		fprintf(stderr, "hostlens: alerts: webhook: %llu notifications dropped\n",
+		pr_warn("alerts: webhook: %llu notifications dropped",
 			(unsigned long long)w->st.dropped);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
