@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "record.h"
 #include "rollup.h"
 
@@ -32,8 +33,10 @@ struct rollup {
 	char of[32];
 	char source[256];
 	int64_t window_ms;
-	int64_t start;		/* open window [start, start + window_ms); valid when samples */
-	uint64_t samples;
+	bool open;		/* a window is open: [start, start + window_ms) */
+	int64_t start;
+	uint64_t samples;	/* records folded into it */
+	json_t *ready;		/* finished rollup-5m records, array */
 	uint64_t dropped;
 	struct rstat *f;
 	int nf;
@@ -61,7 +64,10 @@ struct rollup *rollup__new(const char *of_type, const char *source, int64_t wind
 	snprintf(r->source, sizeof(r->source), "%s", source ? source : "");
 	r->window_ms = window_ms;
 	r->f = calloc(ROLLUP_MAX_FIELDS, sizeof(*r->f));
-	if (!r->f) {
+	r->ready = json_array();
+	if (!r->f || !r->ready) {
+		free(r->f);
+		json_decref(r->ready);
 		free(r);
 		errno = ENOMEM;
 		return NULL;
@@ -85,6 +91,7 @@ static void rollup_clear(struct rollup *r)
 	r->nh = 0;
 	r->samples = 0;
 	r->dropped = 0;
+	r->open = false;
 }
 
 void rollup__free(struct rollup *r)
@@ -92,6 +99,7 @@ void rollup__free(struct rollup *r)
 	if (!r)
 		return;
 	rollup_clear(r);
+	json_decref(r->ready);
 	free(r->f);
 	free(r);
 }
@@ -297,33 +305,58 @@ static json_t *rollup_build(struct rollup *r)
 	return rec;
 }
 
-json_t *rollup__flush(struct rollup *r, int64_t now_ms, bool force)
+/* Closes the open window: its record (when it saw any record) goes to ready. */
+static void rollup_close(struct rollup *r)
 {
-	json_t *rec;
+	if (r->open && r->samples) {
+		json_t *rec = rollup_build(r);
 
-	if (!r->samples || (!force && now_ms < r->start + r->window_ms))
-		return NULL;
-	rec = rollup_build(r);
+		if (rec)
+			json_array_append_new(r->ready, rec);
+		else
+			pr_warn("rollup %s: out of memory, window of %lld lost", r->of,
+				(long long)r->start);
+	}
 	rollup_clear(r);
-	return rec;
 }
 
-int rollup__add(struct rollup *r, const json_t *rec, json_t **done)
+/* Makes sure the window holding t is the open one. */
+static void rollup_window(struct rollup *r, int64_t t)
+{
+	if (r->open && t >= r->start + r->window_ms)
+		rollup_close(r);
+	if (!r->open) {
+		r->start = t - (((t % r->window_ms) + r->window_ms) % r->window_ms);
+		r->open = true;
+	}
+}
+
+void rollup__flush(struct rollup *r, int64_t now_ms, bool force)
+{
+	if (r->open && (force || now_ms >= r->start + r->window_ms))
+		rollup_close(r);
+}
+
+json_t *rollup__take(struct rollup *r)
+{
+	json_t *out = r->ready, *fresh = json_array();
+
+	if (!fresh)
+		return NULL;
+	r->ready = fresh;
+	return out;
+}
+
+int rollup__add(struct rollup *r, const json_t *rec)
 {
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	json_t *ts = json_object_get(rec, "timestamp");
-	int64_t t;
 	const char *k;
 	json_t *v;
 
-	*done = NULL;
 	if (!json_is_object(rec) || !type || strcmp(type, r->of) || !json_is_integer(ts))
 		return -EINVAL;
-	t = json_integer_value(ts);
-	if (r->samples && t >= r->start + r->window_ms)
-		*done = rollup__flush(r, t, false);
-	if (!r->samples)
-		r->start = t - (((t % r->window_ms) + r->window_ms) % r->window_ms);
+	rollup_window(r, json_integer_value(ts));
 	r->samples++;
 
 	json_object_foreach((json_t *)rec, k, v) {
@@ -358,12 +391,11 @@ int rollup__add(struct rollup *r, const json_t *rec, json_t **done)
 	return 0;
 }
 
-int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h)
+int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h, int64_t ts_ms)
 {
 	struct rhist *rh = NULL;
 
-	if (!r->samples)
-		return -EINVAL;
+	rollup_window(r, ts_ms);
 	for (int i = 0; i < r->nh; i++)
 		if (!strcmp(r->hs[i]->name, name))
 			rh = r->hs[i];
@@ -380,4 +412,99 @@ int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h)
 	}
 	hist__merge(&rh->h, h);
 	return 0;
+}
+
+/* ---- every type ----------------------------------------------------------- */
+
+static const char *const rolled_types[] = { "vm-metrics", "webapp-metrics", "process-metrics",
+					    "disk-metrics", "network-metrics" };
+
+#define N_ROLLED (sizeof(rolled_types) / sizeof(rolled_types[0]))
+
+struct rollups {
+	char source[256];
+	int64_t window_ms;
+	struct rollup *r[N_ROLLED];
+};
+
+struct rollups *rollups__new(const char *source, int64_t window_ms)
+{
+	struct rollups *rs;
+
+	if (window_ms <= 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return NULL;
+	snprintf(rs->source, sizeof(rs->source), "%s", source ? source : "");
+	rs->window_ms = window_ms;
+	return rs;
+}
+
+void rollups__free(struct rollups *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < N_ROLLED; i++)
+		rollup__free(rs->r[i]);
+	free(rs);
+}
+
+/* The rollup of type, made on first use; NULL for types not rolled up. */
+static struct rollup *rollups_get(struct rollups *rs, const char *type)
+{
+	for (size_t i = 0; type && i < N_ROLLED; i++) {
+		if (strcmp(rolled_types[i], type))
+			continue;
+		if (!rs->r[i])
+			rs->r[i] = rollup__new(rolled_types[i], rs->source, rs->window_ms);
+		return rs->r[i];
+	}
+	return NULL;
+}
+
+int rollups__add_hist(struct rollups *rs, const char *of_type, const char *name,
+		      const struct hist *h, int64_t ts_ms)
+{
+	struct rollup *r = rollups_get(rs, of_type);
+
+	return r ? rollup__add_hist(r, name, h, ts_ms) : -EINVAL;
+}
+
+int rollups__fold_batch(struct rollups *rs, struct record_batch *b, int64_t now_ms, bool force)
+{
+	size_t n;
+	int added = 0;
+
+	if (!b)
+		return -EINVAL;
+	n = b->n;
+	for (size_t i = 0; i < n; i++) {
+		struct rollup *r = rollups_get(rs, b->recs[i].type);
+
+		if (r)
+			rollup__add(r, b->recs[i].obj);
+	}
+	for (size_t i = 0; i < N_ROLLED; i++) {
+		json_t *done, *rec;
+		size_t k;
+
+		if (!rs->r[i])
+			continue;
+		rollup__flush(rs->r[i], now_ms, force);
+		done = rollup__take(rs->r[i]);
+		if (!done)
+			return -ENOMEM;
+		json_array_foreach(done, k, rec) {
+			if (record_batch__add(b, json_incref(rec))) {
+				json_decref(done);
+				return -ENOMEM;
+			}
+			added++;
+		}
+		json_decref(done);
+	}
+	return added;
 }

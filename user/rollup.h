@@ -34,6 +34,7 @@
 #define ROLLUP_MAX_HISTS 64
 
 struct rollup;
+struct record_batch;
 
 /* A rollup of records of type of_type ("vm-metrics"); its records carry
  * source. window_ms: ROLLUP_WINDOW_MS in production. NULL and errno. */
@@ -41,25 +42,50 @@ struct rollup *rollup__new(const char *of_type, const char *source, int64_t wind
 void rollup__free(struct rollup *r);
 
 /*
- * Folds one record (borrowed). When its timestamp is at or past the end
- * of the open window, that window is closed first and its rollup-5m
- * record is stored in *done (new reference, the caller owns it), else
- * *done is NULL. 0, -EINVAL (not a record of of_type), -ENOMEM.
+ * Folds one record (borrowed) into the window its timestamp falls in. A
+ * record at or past the end of the open window closes that window first
+ * (its rollup-5m record waits in rollup__take()). 0, -EINVAL (not a record
+ * of of_type), -ENOMEM.
  */
-int rollup__add(struct rollup *r, const json_t *rec, json_t **done);
+int rollup__add(struct rollup *r, const json_t *rec);
 
 /*
- * Merges h into the open window's histogram `name` (e.g.
- * "response_time_ms"). Call it after rollup__add() of the record it
- * belongs to. 0, -ENOSPC (too many histograms), -ENOMEM, -EINVAL (no open window).
+ * Merges h into histogram `name` (e.g. "response_time_ms") of the window
+ * ts_ms falls in, closing the open window first when ts_ms is past it.
+ * Callable before or after the rollup__add() of the same flush.
+ * 0, -ENOSPC (more than ROLLUP_MAX_HISTS names), -ENOMEM.
  */
-int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h);
+int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h, int64_t ts_ms);
+
+/* Closes the open window when now_ms has reached its end, or at once with
+ * force (shutdown). */
+void rollup__flush(struct rollup *r, int64_t now_ms, bool force);
+
+/* The finished rollup-5m records, oldest first, as a JSON array (new
+ * reference; empty when none); they are handed over, not kept. NULL on
+ * allocation failure. */
+json_t *rollup__take(struct rollup *r);
 
 /*
- * Closes the open window when now_ms has reached its end, or at once with
- * force (shutdown). Returns the rollup-5m record (new reference), or NULL
- * when there is nothing to emit yet.
+ * All record types at once, for the processor's flush: one rollup per
+ * data type (vm-metrics, webapp-metrics, process-metrics, disk-metrics,
+ * network-metrics), made on first sight.
  */
-json_t *rollup__flush(struct rollup *r, int64_t now_ms, bool force);
+struct rollups;
+
+struct rollups *rollups__new(const char *source, int64_t window_ms);
+void rollups__free(struct rollups *rs);
+
+/* rollup__add_hist() on the rollup of record type of_type. */
+int rollups__add_hist(struct rollups *rs, const char *of_type, const char *name,
+		      const struct hist *h, int64_t ts_ms);
+
+/*
+ * Folds every record of b whose type is rolled up (not alert, not
+ * rollup-5m), closes windows that ended by now_ms (all of them with
+ * force), and appends the finished rollup-5m records to b. Returns how
+ * many were appended, -EINVAL (no batch) or -ENOMEM.
+ */
+int rollups__fold_batch(struct rollups *rs, struct record_batch *b, int64_t now_ms, bool force);
 
 #endif
