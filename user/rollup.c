@@ -21,7 +21,7 @@ struct rgroup {
 	char array[32];		/* "disks" */
 	char key[96];		/* "vda" */
 	struct rstat *f;
-	int nf;
+	int nf, cap;		/* cap grows to ROLLUP_MAX_GROUP_FIELDS */
 };
 
 struct rhist {
@@ -199,7 +199,8 @@ static struct rgroup *group_get(struct rollup *r, const char *array, const char 
 	}
 	g = &r->g[r->ng];
 	memset(g, 0, sizeof(*g));
-	g->f = calloc(ROLLUP_MAX_GROUP_FIELDS, sizeof(*g->f));
+	g->cap = 8;
+	g->f = calloc((size_t)g->cap, sizeof(*g->f));
 	if (!g->f)
 		return NULL;
 	snprintf(g->array, sizeof(g->array), "%s", array);
@@ -225,7 +226,16 @@ static void fold_item(struct rollup *r, const char *array, const json_t *o)
 
 		if (!json_is_number(v) || is_id_field(k))
 			continue;
-		s = rstat_get(g->f, &g->nf, ROLLUP_MAX_GROUP_FIELDS, k, false, &r->dropped);
+		if (g->nf == g->cap && g->cap < ROLLUP_MAX_GROUP_FIELDS) {
+			int cap = g->cap * 2 > ROLLUP_MAX_GROUP_FIELDS ? ROLLUP_MAX_GROUP_FIELDS : g->cap * 2;
+			struct rstat *n = realloc(g->f, (size_t)cap * sizeof(*n));
+
+			if (n) {
+				g->f = n;
+				g->cap = cap;
+			}
+		}
+		s = rstat_get(g->f, &g->nf, g->cap, k, false, &r->dropped);
 		if (s)
 			rstat_add(s, json_number_value(v));
 	}

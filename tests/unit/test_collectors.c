@@ -26,6 +26,7 @@
 
 #include "check.h"
 #include "collectors/collector.h"
+#include "collectors/procfile.h"
 
 static uint64_t mono_ns(void)
 {
@@ -467,8 +468,42 @@ out:
 	json_decref(b);
 }
 
+/* The shared reader: grows once for a file larger than its buffer, keeps
+ * the whole text; counters that go backwards are wraps or resets. */
+static void procfile_and_counter_delta(void)
+{
+	struct procbuf pb;
+	struct fixture f = { .name = "proc-128cpu" };
+	char small[8];
+	size_t lines = 0;
+	char *cur, *line;
+
+	fixture_tick(&f, 0);
+	CHECK(procbuf__init(&pb, 64) == 0, "procbuf__init");
+	CHECK(procbuf__read(&pb, f.proc, "stat") == 0 && pb.cap > 64 && pb.len > 64 * 64,
+	      "a %zu-byte /proc/stat read through a 64-byte buffer: grew to %zu", pb.len, pb.cap);
+	cur = pb.buf;
+	while ((line = procfile_next_line(&cur)))
+		lines++;
+	CHECK(lines == 1 + 128 + 6, "all 135 lines of the 128-CPU stat, got %zu", lines);
+	CHECK(procbuf__read(&pb, f.proc, "no-such-file") == -ENOENT, "missing file: -ENOENT");
+	procbuf__free(&pb);
+	CHECK(procfile_read_small(f.proc, "sys/kernel/hostname", small, sizeof(small)) == 7 &&
+		      !strcmp(small, "fixture"),
+	      "small read truncates to the buffer, got '%s'", small);
+	CHECK(counter_delta(10, 15) == 5, "plain increase");
+	CHECK(counter_delta(4294967290u, 5) == 11, "32-bit wrap: 6 to the top, 5 after, got %llu",
+	      (unsigned long long)counter_delta(4294967290u, 5));
+	CHECK(counter_delta(UINT64_MAX - 1, 3) == 5, "64-bit wrap, got %llu",
+	      (unsigned long long)counter_delta(UINT64_MAX - 1, 3));
+	CHECK(counter_delta(1000000, 300) == 300, "reset of a small counter: restarted from 0");
+	CHECK(counter_delta(6000000000ull, 1000) == 1000, "reset of a large counter");
+	CHECK(rate_per_s(500, 2000000000ull) == 250 && rate_per_s(5, 0) == 0, "rate_per_s");
+}
+
 int main(void)
 {
+	RUN(procfile_and_counter_delta);
 	RUN(live_identity_and_memory);
 	RUN(live_root_filesystem);
 	RUN(live_loopback_traffic);
