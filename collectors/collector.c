@@ -110,8 +110,9 @@ int collectors__collect(struct collectors *cs, json_t *out, uint64_t now_ns)
 			collector_disable(c, err);
 			continue;
 		}
-		if (err && err != -EAGAIN)
+		if (err && err != -EAGAIN && err != c->last_err)
 			collector_log(c, "collect: %s", strerror(-err));
+		c->last_err = err;
 		if (!err)
 			ran++;
 	}

@@ -37,6 +37,7 @@ struct collector {
 	void *priv;
 	const struct collector_env *env;
 	bool disabled;
+	int last_err;		/* last collect() error, logged once until it changes */
 };
 
 struct collectors;	/* the set of every registered collector */

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "collectors/collector.h"
 #include "hist.h"
 #include "record.h"
 #include "rollup.h"
@@ -224,6 +227,45 @@ static void batch_helper(void)
 	free(lat);
 }
 
+/* Real collector output (arrays of items with many fields) rolls up and validates. */
+static void live_vm_rollup(void)
+{
+	static const struct collector_env env = { "/proc", "/sys", "/etc" };
+	struct collectors *cs = collectors__new(&env);
+	struct rollup *ru = rollup__new("vm-metrics", "host-l", ROLLUP_WINDOW_MS);
+	json_t *done, *out, *groups, *item;
+	const char *key;
+
+	for (int i = 0; i < 4; i++) {
+		json_t *rec = record_new("vm-metrics", "host-l", W0 + 10000LL * i);
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		collectors__collect(cs, rec, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+		if (i)	/* the first tick is the collectors' baseline */
+			rollup__add(ru, rec);
+		json_decref(rec);
+		usleep(100000);
+	}
+	rollup__flush(ru, 0, true);
+	done = rollup__take(ru);
+	out = json_array_get(done, 0);
+	CHECK(out && json_integer_value(json_object_get(out, "samples")) == 3, "3 samples rolled up");
+	CHECK(schema_validate(schema, out, err, sizeof(err)) == 0, "live vm rollup valid: %s", err);
+	groups = json_object_get(out, "groups");
+	CHECK(json_object_get(json_object_get(json_object_get(groups, "cpu_cores"), "0"), "usage_pct"),
+	      "groups.cpu_cores.0.usage_pct present");
+	CHECK(stat(out, "memory_total_bytes", "min") > 0 && stat(out, "cpu_usage_pct", "max") >= 0 &&
+		      json_object_get(json_object_get(out, "fields"), "uptime_s"),
+	      "top-level host fields rolled up");
+	json_object_foreach(json_object_get(groups, "disks"), key, item)
+		CHECK(json_object_size(item) >= 12, "disk %s: >= 12 fields rolled up, got %zu", key,
+		      json_object_size(item));
+	json_decref(done);
+	rollup__free(ru);
+	collectors__free(cs);
+}
+
 int main(void)
 {
 	const char *top = getenv("TOP") ? getenv("TOP") : ".";
@@ -238,6 +280,7 @@ int main(void)
 	RUN(thirty_records_one_rollup);
 	RUN(time_flush_and_misuse);
 	RUN(batch_helper);
+	RUN(live_vm_rollup);
 	json_decref(schema);
 	CHECK_DONE();
 }
