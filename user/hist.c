@@ -116,8 +116,8 @@ double hist__quantile(const struct hist *h, double q)
 	if (q >= 1)
 		return h->max;
 	rank = (uint64_t)floor(q * (double)(h->count - 1));
-	if (rank < h->zero)
-		return h->min < 0 ? h->min : (h->min < HIST_MIN ? h->min : 0);
+	if (rank < h->zero)	/* below HIST_MIN: the exact min is within HIST_MIN */
+		return h->min;
 	seen = h->zero;
 	v = h->max;
 	for (uint32_t i = h->lo; i <= h->hi; i++) {

@@ -9,8 +9,10 @@
  * for any distribution, after any number of merges.
  *
  * Values in [HIST_MIN, HIST_MAX] get that guarantee; smaller ones (and 0 and
- * negatives) are counted in a zero bucket, larger ones in the top bucket
- * (counted in `overflow`). Answers are clamped to the exact min and max.
+ * negatives) are counted in a zero bucket answered with the exact minimum
+ * (so within HIST_MIN absolute for non-negative values), larger ones in the
+ * top bucket (counted in `overflow`). Answers are clamped to the exact min
+ * and max.
  * With milliseconds that is 1 us .. 11.5 days; with bytes, 1 B .. 1 GB
  * scaled as the caller likes.
  *

@@ -146,7 +146,7 @@ static int validate_of(struct vctx *c, const json_t *s, const json_t *v)
 				break;
 			}
 		if (!ok)
-			return err = fail(c, "matches none of anyOf (%s)", jtype(v)), err;
+			return fail(c, "matches none of anyOf (%s)", jtype(v));
 	}
 
 	arr = json_object_get(s, "oneOf");
