@@ -119,6 +119,11 @@ int collectors__collect(struct collectors *cs, json_t *out, uint64_t now_ns)
 	return ran;
 }
 
+int collectors__collect_cb(void *ctx, json_t *out, uint64_t now_ns)
+{
+	return collectors__collect(ctx, out, now_ns);
+}
+
 bool collectors__enabled(const struct collectors *cs, const char *name)
 {
 	for (size_t i = 0; i < cs->n; i++)

@@ -52,6 +52,10 @@ struct collectors *collectors__new(const struct collector_env *env);
  * appear from the second call on. Returns how many ran. */
 int collectors__collect(struct collectors *cs, json_t *out, uint64_t now_ns);
 
+/* collectors__collect() shaped for struct processor_deps.collect (ctx is
+ * the struct collectors *). */
+int collectors__collect_cb(void *ctx, json_t *out, uint64_t now_ns);
+
 /* Is the collector `name` registered and still enabled? */
 bool collectors__enabled(const struct collectors *cs, const char *name);
 

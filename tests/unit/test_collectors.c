@@ -104,7 +104,7 @@ static void live_identity_and_memory(void)
 	CHECK(cs, "collectors__new: %s", strerror(errno));
 	if (!cs)
 		goto out;
-	ran = collectors__collect(cs, a, mono_ns());
+	ran = collectors__collect_cb(cs, a, mono_ns());	/* the processor's entry point */
 	usleep(200000);
 	collectors__collect(cs, b, mono_ns());
 	sysinfo(&si);
