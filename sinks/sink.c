@@ -80,6 +80,7 @@ struct sink_slot {
 	bool stop;
 	int64_t stop_deadline;
 	unsigned attempt;		/* consecutive failed attempts */
+	uint64_t inflight;		/* records of the batch being delivered */
 	uint32_t rnd;
 };
 
@@ -404,6 +405,8 @@ static void *slot_main(void *arg)
 			b = sl->held;
 			mark = sl->held_mark;
 		}
+		if (src == SRC_QUEUE)
+			sl->inflight = b->n;
 		pthread_mutex_unlock(&sl->mu);
 
 		if (src == SRC_SPOOL) {
@@ -436,6 +439,7 @@ static void *slot_main(void *arg)
 		pending = mark ? count_pending(b, mark) : b->n;
 
 		pthread_mutex_lock(&sl->mu);
+		sl->inflight = 0;
 		sl->s.stats.dropped += bad + o.rejected + o.given_up;
 		sl->s.stats.rejected += o.rejected;
 		sl->s.stats.sent += o.sent;
@@ -693,6 +697,7 @@ uint64_t sinks__backlog(struct sinks *ss)
 			n += sl->q[(sl->qh + k) % SINK_QUEUE_MAX].b->n;
 		if (sl->held)
 			n += count_pending(sl->held, sl->held_mark);
+		n += sl->inflight;
 		pthread_mutex_unlock(&sl->mu);
 	}
 	return n;
