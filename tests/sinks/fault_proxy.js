@@ -19,7 +19,7 @@ const http = require('http');
 const [listenPort, upPort] = process.argv.slice(2).map(Number);
 const f = {};
 const stats = { requests: 0, forwarded: 0, failed_records: 0, unprocessed_items: 0,
-  status_injected: 0, dropped: 0, delayed: 0, upstream_errors: 0 };
+  status_injected: 0, dropped: 0, delayed: 0, upstream_errors: 0, by_target: {} };
 
 function take(name) {
   if (f[name] > 0) { f[name]--; return true; }
@@ -114,6 +114,8 @@ http.createServer((req, res) => {
     }
     if (req.url === '/__stats') return reply(res, 200, Object.assign({ faults: f }, stats));
     stats.requests++;
+    const tgt = (req.headers['x-amz-target'] || '').replace(/^.*\./, '');
+    stats.by_target[tgt] = (stats.by_target[tgt] || 0) + 1;
     if (take('drop_requests')) { stats.dropped++; return req.socket.destroy(); }
     if (f.status_requests > 0 && take('status_requests')) {
       stats.status_injected++;
