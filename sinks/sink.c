@@ -492,8 +492,9 @@ static void *slot_main(void *arg)
 			 * a handful of lines, not one per retry. */
 			if ((sl->attempt & (sl->attempt - 1)) == 0)
 				sink_log(name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
-					 " ms (attempt %u)", sl->s.stats.last_error, pending, d,
-					 sl->attempt);
+					 " ms (attempt %u)",
+					 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
+					 pending, d, sl->attempt);
 			int64_t until = sink_mono_ms() + d;
 
 			while (!sl->stop && sink_mono_ms() < until)
