@@ -29,7 +29,10 @@ json_t *ddb_attr(json_t *v)
 
 		if (!isfinite(d))
 			return json_pack("{s:b}", "NULL", 1);
-		snprintf(num, sizeof(num), "%.17g", d);
+		/* the shortest form that reads back as the same double */
+		snprintf(num, sizeof(num), "%.15g", d);
+		if (strtod(num, NULL) != d)
+			snprintf(num, sizeof(num), "%.17g", d);
 		return json_pack("{s:s}", "N", num);
 	}
 	case JSON_TRUE:
