@@ -257,8 +257,6 @@ static void deliver(struct sink_slot *sl, struct record_batch *b, unsigned char 
 		}
 		start = end;
 	}
-	if (ops->flush && o->sent)
-		ops->flush(&sl->s);
 out:
 	free(idx);
 	free(cost);

@@ -32,7 +32,7 @@ struct sink_ops {
 	size_t priv_size;
 	int (*init)(struct sink *s, const struct config *cfg);
 	int (*write)(struct sink *s, const struct record_batch *b);
-	int (*flush)(struct sink *s);
+	int (*flush)(struct sink *s);	/* at stop; write() already made data durable */
 	void (*destroy)(struct sink *s);	/* accepts a half-built sink */
 	size_t max_batch_records, max_batch_bytes, max_record_bytes;
 	/* Bytes a record counts for against the limits; NULL: line length + 1. */
