@@ -469,7 +469,9 @@ static void *slot_main(void *arg)
 		sl->attempt++;
 		slot_error(sl, sl->s.errmsg[0] ? sl->s.errmsg : "temporary failure");
 		if (src == SRC_SPOOL) {
-			int err = spool__replace(sl->spool, seq, b, mark);
+			/* rewrite only when some records were settled */
+			int err = o.sent + o.rejected + o.given_up ?
+					  spool__replace(sl->spool, seq, b, mark) : 0;
 
 			if (err)
 				sink_log(name, "spool: cannot rewrite batch: %s", strerror(-err));
@@ -712,6 +714,8 @@ void sinks__free(struct sinks *ss)
 		pthread_mutex_lock(&sl->mu);
 		sl->stop = true;
 		sl->stop_deadline = sink_mono_ms() + SINKS_STOP_MS;
+		/* a call still running past the deadline is cut (its batch is spooled) */
+		__atomic_store_n(&sl->s.abort_at_ms, sl->stop_deadline, __ATOMIC_RELAXED);
 		pthread_cond_signal(&sl->cv);
 		pthread_mutex_unlock(&sl->mu);
 	}

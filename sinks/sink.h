@@ -61,6 +61,9 @@ struct sink {
 	struct sink_stats stats;	/* updated by the engine; read via sinks__stats_json */
 	unsigned char *mark;		/* per record of the batch in write(); see above */
 	char errmsg[256];		/* set by the sink when write() fails */
+	int64_t abort_at_ms;		/* CLOCK_MONOTONIC ms after which a write in progress
+					 * should give up (-EAGAIN); 0: never. Set by the engine
+					 * at stop, read atomically by the sink. */
 };
 
 struct sinks;	/* the engine: every configured sink with its thread and spool */

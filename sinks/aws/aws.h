@@ -96,6 +96,9 @@ struct aws_client *aws_client__new(const char *service, char *err, size_t errlen
 int aws_client__call(struct aws_client *c, const char *target, const char *content_type,
 		     const char *body, size_t len, long *status, struct aws_buf *resp, char *err,
 		     size_t errlen);
+/* Calls give up (-EAGAIN) once CLOCK_MONOTONIC passes *at_ms (ms, 0: never);
+ * *at_ms is read atomically and may be set from another thread. */
+void aws_client__set_abort(struct aws_client *c, const int64_t *at_ms);
 const char *aws_client__endpoint(const struct aws_client *c);
 const char *aws_client__region(const struct aws_client *c);
 void aws_client__free(struct aws_client *c);

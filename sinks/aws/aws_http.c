@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
 #include <curl/curl.h>
 #include <jansson.h>
@@ -29,7 +30,30 @@ struct aws_client {
 	char sigv4[160];
 	struct aws_provider *creds;
 	CURL *curl;
+	const int64_t *abort_at;
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int abort_check(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const int64_t *at = ud;
+	int64_t v = __atomic_load_n(at, __ATOMIC_RELAXED);
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return v && mono_ms() >= v;	/* non-zero aborts the transfer */
+}
+
+void aws_client__set_abort(struct aws_client *c, const int64_t *at_ms)
+{
+	c->abort_at = at_ms;
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -266,6 +290,11 @@ int aws_client__call(struct aws_client *c, const char *target, const char *conte
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 15000L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
 	curl_easy_setopt(c->curl, CURLOPT_ACCEPT_ENCODING, "");
+	if (c->abort_at) {
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, abort_check);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, (void *)c->abort_at);
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	ret = perform(c->curl, c->endpoint, hl, status, resp, err, errlen);
 	/* Do not leave secrets in the handle between calls. */
 	curl_easy_setopt(c->curl, CURLOPT_USERNAME, NULL);

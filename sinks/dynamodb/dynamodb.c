@@ -153,9 +153,12 @@ static int ddb_init(struct sink *s, const struct config *cfg)
 	d->ready = !d->create;
 	d->aws = aws_client__new("dynamodb", err, sizeof(err));
 	if (!d->aws) {
+		int e = errno;
+
 		snprintf(s->errmsg, sizeof(s->errmsg), "%s", err);
-		return -errno;
+		return -e;
 	}
+	aws_client__set_abort(d->aws, &s->abort_at_ms);
 	if (d->create && ddb_ensure_table(s))
 		sink_log("dynamodb", "%s; will try again before the first write", s->errmsg);
 	return 0;

@@ -39,9 +39,12 @@ static int kinesis_init(struct sink *s, const struct config *cfg)
 	snprintf(k->key, sizeof(k->key), "%s", cfg->kinesis_partition_key);
 	k->aws = aws_client__new("kinesis", err, sizeof(err));
 	if (!k->aws) {
+		int e = errno;
+
 		snprintf(s->errmsg, sizeof(s->errmsg), "%s", err);
-		return -errno;
+		return -e;
 	}
+	aws_client__set_abort(k->aws, &s->abort_at_ms);
 	return 0;
 }
 

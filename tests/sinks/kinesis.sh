@@ -76,4 +76,21 @@ check kinesis_partial_failure_logged grep -q "PutRecords: [0-9]*/[0-9]* failed (
 st=$(proxy_stat "$PP" '[j.status_injected,j.dropped,j.delayed].join(",")')
 check kinesis_5xx_drop_delay_recovered [ "$st" = "2,1,1" ] 
 check kinesis_5xx_counted [ "$(stat_of "$D.stats2" kinesis failed)" -ge 3 ]
+
+# 4. Stopping while a call hangs: cut at the 5 s stop deadline, batch spooled,
+#    delivered by the next run.
+D=$TMPD/d4
+$AWS_TOOL create-stream "http://127.0.0.1:$KP" s4 1
+proxy_fault "$PP" '{"delay_ms":30000,"delay_requests":1}'
+t0=$(date +%s)
+AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:$PP "$DRIVER" --set sink=kinesis --set data-dir="$D" \
+	--set kinesis-stream=s4 --batches 1 --records 10 --ids "$D.ids" --drain-s 0.5 >"$D.out" 2>"$D.err"
+t1=$(date +%s)
+n=$(ls "$D/spool/kinesis" | grep -c '\.batch$')
+if [ $((t1 - t0)) -le 9 ] && [ "$n" = 1 ]; then ok kinesis_stop_cuts_hung_call_and_spools
+else fail kinesis_stop_cuts_hung_call_and_spools "stop within ~6 s with the batch spooled, took $((t1 - t0)) s, $n spooled"; fi
+AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:$KP "$DRIVER" --set sink=kinesis --set data-dir="$D" \
+	--set kinesis-stream=s4 --batches 0 --drain-s 10 >>"$D.out" 2>>"$D.err"
+got=$($AWS_TOOL read-stream "http://127.0.0.1:$KP" s4 | cut -f2- | ids_of | sort -u | tr '\n' ' ')
+check kinesis_spooled_batch_delivered_next_run [ "$got" = "$(sort "$D.ids" | tr '\n' ' ')" ]
 finish
