@@ -319,6 +319,18 @@ static void park(struct sink_slot *sl, uint64_t seq, struct record_batch *b, uns
 	}
 }
 
+/* Records waiting in this sink (queue, held, spool). slot->mu held. */
+static uint64_t backlog_locked(struct sink_slot *sl)
+{
+	uint64_t n = spool__records(sl->spool) + sl->inflight;
+
+	for (size_t k = 0; k < sl->qn; k++)
+		n += sl->q[(sl->qh + k) % SINK_QUEUE_MAX].b->n;
+	if (sl->held)
+		n += count_pending(sl->held, sl->held_mark);
+	return n;
+}
+
 static enum src pick(struct sink_slot *sl, uint64_t *seq)
 {
 	enum src s = SRC_NONE;
@@ -494,7 +506,7 @@ static void *slot_main(void *arg)
 				sink_log(name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
 					 " ms (attempt %u)",
 					 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
-					 pending, d, sl->attempt);
+					 backlog_locked(sl), d, sl->attempt);
 			int64_t until = sink_mono_ms() + d;
 
 			while (!sl->stop && sink_mono_ms() < until)
@@ -692,13 +704,8 @@ uint64_t sinks__backlog(struct sinks *ss)
 	for (size_t i = 0; ss && i < ss->n; i++) {
 		struct sink_slot *sl = ss->slots[i];
 
-		n += spool__records(sl->spool);
 		pthread_mutex_lock(&sl->mu);
-		for (size_t k = 0; k < sl->qn; k++)
-			n += sl->q[(sl->qh + k) % SINK_QUEUE_MAX].b->n;
-		if (sl->held)
-			n += count_pending(sl->held, sl->held_mark);
-		n += sl->inflight;
+		n += backlog_locked(sl);
 		pthread_mutex_unlock(&sl->mu);
 	}
 	return n;
