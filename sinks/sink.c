@@ -9,9 +9,10 @@
  * has its own mutex (spool.c). No lock is shared between sinks.
  *
  * Order. Every submitted batch gets a sequence number per sink. It goes to a
- * bounded memory queue (SINK_QUEUE_MAX batches) or, when that is full, to
- * the on-disk spool, appended by the processor thread (local disk I/O only,
- * never a network wait). The sink thread always takes the lowest sequence
+ * bounded memory queue (SINK_QUEUE_MAX batches) or, when that is full or the
+ * sink is failing, to the on-disk spool, appended by the processor thread
+ * (local disk I/O only, never a network wait); memory again if the disk
+ * refuses, dropped and counted when both are full. The sink thread always takes the lowest sequence
  * number among the queue head, the spool head and a batch it holds, so
  * batches are delivered in submission order, spooled or not, also after a
  * restart (the spool keeps its sequence numbers; new ones continue above).
@@ -651,16 +652,36 @@ void sinks__submit(struct sinks *ss, struct record_batch *b)
 
 		pthread_mutex_lock(&sl->mu);
 		seq = ++sl->next_seq;
-		if (sl->qn < SINK_QUEUE_MAX) {
-			struct qent *e = &sl->q[(sl->qh + sl->qn) % SINK_QUEUE_MAX];
+		/* A sink that is failing or behind: the batch waits on disk, in
+		 * order, so a crash during an outage loses nothing spooled. Memory
+		 * is the fallback when the disk refuses (full). */
+		if (sl->attempt || sl->qn == SINK_QUEUE_MAX) {
+			uint64_t dropped = 0;
+			int err = spool__append(sl->spool, seq, b, NULL, &dropped);
 
-			e->b = record_batch__get(b);
-			e->seq = seq;
-			sl->qn++;
-		} else {
-			/* The sink is behind: this batch waits on disk, in order. */
-			park(sl, seq, record_batch__get(b), NULL);
+			sl->s.stats.dropped += dropped;
+			if (dropped)
+				sink_log(sl->s.ops->name, "spool full: dropped %" PRIu64 " records "
+					 "(oldest first)", dropped);
+			if (!err)
+				sl->s.stats.spooled += b->n;
+			if (!err || err == -EFBIG)
+				goto next;
+			if (sl->qn == SINK_QUEUE_MAX) {
+				char msg[200];
+
+				sl->s.stats.dropped += b->n;
+				snprintf(msg, sizeof(msg), "queue full and spool: %s; dropped %zu records",
+					 strerror(-err), b->n);
+				slot_error(sl, msg);
+				sink_log(sl->s.ops->name, "%s", msg);
+				goto next;
+			}
 		}
+		sl->q[(sl->qh + sl->qn) % SINK_QUEUE_MAX] =
+			(struct qent){ .b = record_batch__get(b), .seq = seq };
+		sl->qn++;
+next:
 		pthread_cond_signal(&sl->cv);
 		pthread_mutex_unlock(&sl->mu);
 	}
