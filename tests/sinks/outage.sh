@@ -60,4 +60,23 @@ check outage_file_every_record_once cmp -s "$TMPD/f.ids" "$TMPD/want"
 left=$(ls "$D/spool/kinesis" "$D/spool/dynamodb" | grep -c '\.batch$')
 check outage_spool_empty_after_recovery [ "$left" = 0 ]
 check outage_stats_show_retries [ "$(stat_of "$TMPD/stats.b" kinesis retried)" -gt 0 ]
+
+# Crash: the engine is SIGKILLed during an outage (no orderly stop). What it
+# was handed after the first failure was already on disk: all of it arrives.
+kill9_pid "$KINESIS_PID"
+: >"$TMPD/ids"
+"$DRIVER" --set sink=kinesis --set data-dir="$D" --set kinesis-stream=outage --batches 20 \
+	--records 10 --interval-ms 100 --prefix c --ids "$TMPD/ids" >>"$TMPD/driver.out" 2>>"$TMPD/driver.err" &
+dpid=$!
+sleep 1.2
+kill9_pid $dpid
+start_kinesalite "$KP" "$TMPD/kdb" || fail outage_restart "kinesalite"
+"$DRIVER" --set sink=kinesis --set data-dir="$D" --set kinesis-stream=outage --batches 0 \
+	--drain-s 30 >>"$TMPD/driver.out" 2>>"$TMPD/driver.err"
+$AWS_TOOL read-stream "http://127.0.0.1:$KP" outage | cut -f2- | ids_of | grep '^c-' | sort -u >"$TMPD/kc.ids"
+sort "$TMPD/ids" >"$TMPD/wantc"
+n=$(wc -l <"$TMPD/wantc")
+missing=$(comm -13 "$TMPD/kc.ids" "$TMPD/wantc" | wc -l)
+if [ "$n" -ge 50 ] && [ "$missing" = 0 ]; then ok outage_engine_crash_loses_nothing_handed_over
+else fail outage_engine_crash_loses_nothing_handed_over "all of >= 50 records submitted before the SIGKILL, got $n submitted, $missing missing"; fi
 finish
