@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * On-disk spool of one sink: batches the sink could not deliver, kept in
+ * submission order (by sequence number) under one directory, one file per
+ * batch (`<seq as 16 hex digits>.batch`, NDJSON lines of the records),
+ * written to a temporary name, fsynced and renamed so a crash never leaves a
+ * half batch. Bounded by max_bytes: appending past it drops the oldest
+ * batches, whose records are counted. Survives restarts: spool__open() finds
+ * what an earlier run left. Thread-safe (one mutex; disk I/O happens only on
+ * the failure path).
+ */
+#ifndef HOSTLENS_SPOOL_H
+#define HOSTLENS_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "user/record.h"
+
+struct spool;
+
+/* Opens (creating) dir and indexes what is there. NULL and errno. */
+struct spool *spool__open(const char *dir, uint64_t max_bytes);
+
+/*
+ * Appends the records of b whose mark is 0 (mark NULL: all) as batch seq.
+ * Drops the oldest batches to stay within max_bytes, adding their records to
+ * *dropped; a batch larger than max_bytes by itself is dropped whole
+ * (counted) and -EFBIG returned. 0 or -errno (disk full: -ENOSPC, nothing
+ * kept).
+ */
+int spool__append(struct spool *sp, uint64_t seq, const struct record_batch *b,
+		  const unsigned char *mark, uint64_t *dropped);
+
+/* Sequence number of the oldest batch; false when empty. */
+bool spool__head(struct spool *sp, uint64_t *seq);
+
+/* Reads batch seq into a new batch (caller owns). 0, -ENOENT (dropped
+ * meanwhile) or -errno. Lines that are not records are skipped, counted in
+ * *bad. */
+int spool__read(struct spool *sp, uint64_t seq, struct record_batch **out, uint64_t *bad);
+
+/* Replaces batch seq with the records of b whose mark is 0; removes it when
+ * none are left. A batch dropped meanwhile stays dropped. 0 or -errno. */
+int spool__replace(struct spool *sp, uint64_t seq, const struct record_batch *b,
+		   const unsigned char *mark);
+
+/* Removes batch seq (no-op when absent). */
+void spool__remove(struct spool *sp, uint64_t seq);
+
+uint64_t spool__bytes(struct spool *sp);
+size_t spool__count(struct spool *sp);
+uint64_t spool__records(struct spool *sp);
+uint64_t spool__max_seq(struct spool *sp);	/* 0 when empty */
+void spool__close(struct spool *sp);
+
+#endif
