@@ -17,6 +17,7 @@
 #include "log.h"
 #include "processor.h"
 #include "collectors/collector.h"
+#include "sinks/sink.h"
 
 struct agent {
 	struct config cfg;
@@ -27,14 +28,26 @@ struct agent {
 	struct state *st;
 	struct collectors *cs;
 	struct processor *proc;
+	struct sinks *sinks;
 	bool stopped;
 };
+
+static void submit_to_sinks(void *ctx, struct record_batch *b)
+{
+	sinks__submit(ctx, b);
+}
+
+static json_t *sinks_stats(void *ctx)
+{
+	return sinks__stats_json(ctx);
+}
 
 static const struct collector_env host_env = { "/proc", "/sys", "/etc" };
 
 struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 {
 	struct agent *a = calloc(1, sizeof(*a));
+	int saved;
 	struct loader_opts lopts = { 0 };
 	struct processor_deps pdeps = { 0 };
 
@@ -48,11 +61,22 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	else if (gethostname(a->source, sizeof(a->source)))
 		snprintf(a->source, sizeof(a->source), "unknown");
 
+	/* sinks first: a bad sink setting is a config error, before any BPF */
+	a->sinks = sinks__new(&a->cfg, err, errlen);
+	if (!a->sinks) {
+		if (errno == ENOENT || errno == EINVAL)
+			errno = EINVAL;	/* main.c: exit 2 */
+		goto fail;
+	}
+
 	/* kernel side: rings, programs */
 	lopts.cfg = &a->cfg;
 	a->ld = loader__new(&lopts, err, errlen);
-	if (!a->ld)
+	if (!a->ld) {
+		if (errno == EINVAL)
+			errno = EIO;	/* a runtime failure, not a usage error */
 		goto fail;
+	}
 	a->log = eventlog__new(a->cfg.log_bytes, a->cfg.log_shards ? a->cfg.log_shards : loader__nrings(a->ld));
 	a->st = state__new();
 	if (!a->log || !a->st) {
@@ -78,6 +102,9 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	pdeps.drain = a->drain;
 	pdeps.st = a->st;
 	pdeps.source = a->source;
+	pdeps.submit = submit_to_sinks;
+	pdeps.sink_stats = sinks_stats;
+	pdeps.sink_ctx = a->sinks;
 	if (a->cs) {
 		pdeps.collect = collectors__collect_cb;
 		pdeps.collect_ctx = a->cs;
@@ -94,7 +121,9 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		loader__signal_status(a->ld, "net"), loader__signal_status(a->ld, "http"), a->cfg.listen);
 	return a;
 fail:
+	saved = errno;
 	agent__free(a);
+	errno = saved;
 	return NULL;
 }
 
@@ -123,6 +152,9 @@ void agent__stop(struct agent *a)
 		loader__detach(a->ld);
 	drain__stop(a->drain);
 	processor__stop(a->proc);
+	/* the processor's final flush is queued: deliver or spool it */
+	sinks__free(a->sinks);
+	a->sinks = NULL;
 }
 
 void agent__free(struct agent *a)
@@ -134,6 +166,7 @@ void agent__free(struct agent *a)
 	drain__free(a->drain);
 	loader__free(a->ld);
 	collectors__free(a->cs);
+	sinks__free(a->sinks);
 	eventlog__free(a->log);
 	state__free(a->st);
 	free(a);

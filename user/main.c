@@ -65,8 +65,10 @@ int main(int argc, char **argv)
 
 	a = agent__new(&o, err, sizeof(err));
 	if (!a) {
+		int config_error = errno == EINVAL;
+
 		pr_err("%s", err);
-		return 1;
+		return config_error ? 2 : 1;
 	}
 	for (;;) {
 		if (sigwait(&sigs, &sig))

@@ -28,6 +28,7 @@ struct proc_acc {
 	uint64_t oncpu_ns, runq_ns;		/* cumulative, from BPF */
 	uint64_t tick_oncpu_ns, tick_runq_ns;	/* delta in the last tick */
 	uint64_t flush_oncpu_ns, flush_runq_ns;	/* sum since the last flush */
+	uint64_t switches, flush_switches;
 	uint64_t exited_ns;			/* when its exit event came */
 	double cpu_pct;
 	double cpu_ewma;			/* ~5 s decaying CPU %: the table's order */
@@ -41,6 +42,7 @@ struct cpu_priv {
 	int nexits;
 	void *vals;			/* per-CPU value buffer */
 	uint64_t *core_busy, *core_idle;	/* previous cumulative values */
+	uint64_t *flush_busy, *flush_idle;	/* sums since the last flush */
 	double *core_pct;
 	uint64_t runq_prev[HL_RUNQ_SLOTS];
 	uint64_t runq_total[HL_RUNQ_SLOTS];	/* since start */
@@ -87,9 +89,12 @@ static int cpu_init(struct pmod *m)
 	c->core_busy = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->core_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->core_pct = calloc((size_t)c->ncpu, sizeof(double));
+	c->flush_busy = calloc((size_t)c->ncpu, sizeof(uint64_t));
+	c->flush_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->recent = json_array();
 	c->first = true;
-	if (!c->procs || !c->vals || !c->core_busy || !c->core_idle || !c->core_pct)
+	if (!c->procs || !c->vals || !c->core_busy || !c->core_idle || !c->core_pct || !c->flush_busy ||
+	    !c->flush_idle)
 		return -ENOMEM;
 	return 0;
 }
@@ -103,6 +108,8 @@ static void cpu_destroy(struct pmod *m)
 	free(c->core_busy);
 	free(c->core_idle);
 	free(c->core_pct);
+	free(c->flush_busy);
+	free(c->flush_idle);
 	json_decref(c->recent);
 }
 
@@ -198,6 +205,8 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 		a->tick_oncpu_ns = v.oncpu_ns >= a->oncpu_ns ? v.oncpu_ns - a->oncpu_ns : v.oncpu_ns;
 		a->tick_runq_ns = v.runq_ns >= a->runq_ns ? v.runq_ns - a->runq_ns : v.runq_ns;
 		/* no first-tick special case: BPF only counts since attach */
+		a->flush_switches += v.switches >= a->switches ? v.switches - a->switches : v.switches;
+		a->switches = v.switches;
 		a->oncpu_ns = v.oncpu_ns;
 		a->runq_ns = v.runq_ns;
 		a->flush_oncpu_ns += a->tick_oncpu_ns;
@@ -254,6 +263,8 @@ static void read_cores(struct cpu_priv *c, struct tick_ctx *t, json_t *cores, do
 		c->core_busy[i] = busy;
 		c->core_idle[i] = idle;
 		c->core_pct[i] = db + di ? (double)db * 100.0 / (double)(db + di) : 0;
+		c->flush_busy[i] += db;
+		c->flush_idle[i] += di;
 		if (c->first)
 			continue;
 		json_array_append_new(cores, json_pack("{s:i,s:f}", "cpu", i, "busy_pct", c->core_pct[i]));
@@ -431,7 +442,7 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 {
 	struct cpu_priv *c = m->priv;
 	static struct proc_acc *order[MAX_TRACK];
-	json_t *rec, *procs = json_array();
+	json_t *rec, *cores, *procs = json_array();
 	uint64_t total_ns = 0;
 	int n = 0;
 
@@ -444,21 +455,33 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 
 		total_ns += a->flush_oncpu_ns;
 		if (i < TOP_PROCS)
-			json_array_append_new(procs, json_pack("{s:i,s:s,s:f,s:f,s:f,s:b}", "pid", (int)a->tgid,
+			json_array_append_new(procs, json_pack("{s:i,s:s,s:f,s:f,s:f,s:I,s:b}", "pid", (int)a->tgid,
 							       "comm", a->comm, "cpu_pct",
 							       f->interval_s > 0 ? (double)a->flush_oncpu_ns / (f->interval_s * 1e9) * 100 : 0,
 							       "oncpu_ms", (double)a->flush_oncpu_ns / 1e6,
 							       "runq_wait_ms", (double)a->flush_runq_ns / 1e6,
+							       "context_switches", (json_int_t)a->flush_switches,
 							       "exited", a->exited_ns != 0));
-		a->flush_oncpu_ns = a->flush_runq_ns = 0;
+		a->flush_oncpu_ns = a->flush_runq_ns = a->flush_switches = 0;
 		if (a->exited_ns)
 			a->used = false;
 	}
 	rec = record_new("process-metrics", f->source, f->ts_ms);
-	json_object_set_new(rec, "interval_s", json_real(f->interval_s));
-	json_object_set_new(rec, "process_count", json_integer(n));
+	cores = json_array();
+	for (int i = 0; i < c->ncpu; i++) {
+		uint64_t b = c->flush_busy[i], d = c->flush_busy[i] + c->flush_idle[i];
+
+		if (d)
+			json_array_append_new(cores, json_pack("{s:i,s:f}", "cpu", i, "busy_pct",
+							       (double)b * 100.0 / (double)d));
+		c->flush_busy[i] = c->flush_idle[i] = 0;
+	}
+	json_object_set_new(rec, "window_s", json_real(f->interval_s));
+	json_object_set_new(rec, "processes_total", json_integer(n));
 	json_object_set_new(rec, "oncpu_total_ms", json_real((double)total_ns / 1e6));
+	json_object_set_new(rec, "cores", cores);
 	json_object_set_new(rec, "runq_latency_p50_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.5) / 1000));
+	json_object_set_new(rec, "runq_latency_p95_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.95) / 1000));
 	json_object_set_new(rec, "runq_latency_p99_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.99) / 1000));
 	json_object_set_new(rec, "execs", json_integer((json_int_t)c->execs_flush));
 	json_object_set_new(rec, "exits", json_integer((json_int_t)c->exits_flush));

@@ -377,7 +377,8 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 	f.batch = record_batch__new(64);
 	if (!f.batch)
 		return;
-	if (p->last_vm) {
+	/* rates need two collections: the first tick only sets baselines */
+	if (p->last_vm && p->ticks >= 2) {
 		json_t *vm = record_new("vm-metrics", p->d.source, now_ms);
 
 		json_object_update(vm, p->last_vm);
