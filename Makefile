@@ -98,10 +98,10 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/helpers/%: tests/helpers/%.c
+$(OUTPUT)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $< $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
