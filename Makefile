@@ -53,6 +53,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS)
 .PHONY: all setup run test test-only unit asan fuzz bench clean vmlinux install-deps
 
 all: $(BIN) $(UNIT_BINS) $(HELPER_BINS)

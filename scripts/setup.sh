@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
  libjansson-dev libnghttp2-dev libevent-dev libcurl4-openssl-dev libssl-dev libyaml-dev
- nodejs npm ca-certificates"
+ ca-certificates"
 TEST_PKGS="curl nghttp2-client python3 nginx wrk iproute2 valgrind chromium openssl
  prometheus libclang-rt-14-dev procps util-linux e2fsprogs kmod
  libcap2-bin python3-yaml python3-kubernetes"
@@ -26,6 +26,9 @@ build) ;;
 esac
 
 missing=""
+# Node.js may come from elsewhere (its own npm bundled): only the commands matter.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
@@ -36,9 +39,9 @@ if [ -n "$missing" ]; then
 	fi
 	echo "setup: installing$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null
+	apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/tmp/hostlens-apt.log 2>&1 || {
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/tmp/hostlens-apt.log 2>&1 || {
 		tail -20 /tmp/hostlens-apt.log >&2; echo "setup: apt-get install failed" >&2; exit 1; }
 fi
 

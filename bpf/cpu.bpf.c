@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * CPU signal: on-CPU time per process and per core from sched_switch,
+ * run-queue latency from sched_wakeup(_new) -> sched_switch, and process
+ * exec/exit events. Aggregated in per-CPU maps: no event per switch.
+ * Each scheduler hook has a tp_btf and a raw_tp twin calling one inline
+ * worker; the loader switches the loser off (bpf_program__set_autoload).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "helpers.bpf.h"
+
+#define TASK_RUNNING 0
+
+const volatile __u32 targ_max_procs = 16384;
+/* per-thread accounting for the request latency breakdown */
+const volatile bool targ_thread_acct = true;
+
+/* on-CPU/run-queue totals per process (key tgid); sized by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct proc_cpu);
+} procs SEC(".maps");
+
+/* when each thread became runnable (key tid) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u64);
+} wakeup_ts SEC(".maps");
+
+/* per-thread time accounting (key tid), shared with the HTTP signal */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct thread_acct);
+} sh_threads SEC(".maps");
+
+/* busy/idle time per core, one slot per CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct core_cpu);
+} cores SEC(".maps");
+
+/* run-queue latency, log2 microsecond buckets, per CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HL_RUNQ_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} runq_hist SEC(".maps");
+
+static __always_inline struct proc_cpu *proc__get(__u32 tgid, struct task_struct *t)
+{
+	struct proc_cpu *p = bpf_map_lookup_elem(&procs, &tgid);
+	struct proc_cpu zero = {};
+
+	if (p)
+		return p;
+	BPF_CORE_READ_STR_INTO(&zero.comm, t, group_leader, comm);
+	if (bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST) && 
+	    bpf_map_lookup_elem(&procs, &tgid) == NULL) {
+		drops__inc(HL_DROP_MAPFULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static __always_inline void wakeup__record(struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	__u64 ts;
+
+	if (!tid)
+		return;
+	ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&wakeup_ts, &tid, &ts, BPF_ANY);
+}
+
+static __always_inline struct thread_acct *thread__get(__u32 tid)
+{
+	struct thread_acct *a = bpf_map_lookup_elem(&sh_threads, &tid);
+	struct thread_acct zero = {};
+
+	if (a)
+		return a;
+	bpf_map_update_elem(&sh_threads, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&sh_threads, &tid);
+}
+
+/* prev leaves the CPU at now: close its on-CPU slice, note why it left. */
+static __always_inline void thread__out(struct task_struct *prev, __u32 tid, __u64 now)
+{
+	struct thread_acct *a = thread__get(tid);
+
+	if (!a)
+		return;
+	if (a->last_in && now > a->last_in)
+		a->oncpu_ns += now - a->last_in;
+	a->last_in = 0;
+	a->last_out = now;
+	if (BPF_CORE_READ(prev, __state) == TASK_RUNNING)
+		a->out_state = HL_OUT_RUNQ;
+	else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+		a->out_state = HL_OUT_IO;
+	else
+		a->out_state = HL_OUT_OTHER;
+}
+
+/* next enters the CPU at now; woke_at is when it became runnable (0: unknown). */
+static __always_inline void thread__in(__u32 tid, __u64 now, __u64 woke_at)
+{
+	struct thread_acct *a = thread__get(tid);
+	__u64 out;
+
+	if (!a)
+		return;
+	out = a->last_out;
+	if (out && now > out) {
+		if (a->out_state == HL_OUT_RUNQ || !woke_at || woke_at < out || woke_at > now) {
+			if (a->out_state == HL_OUT_IO)
+				a->io_ns += now - out;
+			else if (a->out_state == HL_OUT_OTHER)
+				a->other_ns += now - out;
+			else
+				a->runq_ns += now - out;
+		} else {
+			/* blocked until woken, then queued until now */
+			if (a->out_state == HL_OUT_IO)
+				a->io_ns += woke_at - out;
+			else
+				a->other_ns += woke_at - out;
+			a->runq_ns += now - woke_at;
+		}
+	}
+	a->last_in = now;
+	a->out_state = HL_OUT_NONE;
+}
+
+static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
+					 struct task_struct *next)
+{
+	__u32 zero = 0, prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	__u64 now = bpf_ktime_get_ns(), delta = 0, *tsp;
+	struct core_cpu *core = bpf_map_lookup_elem(&cores, &zero);
+	struct proc_cpu *p;
+
+	/* prev ran from the last switch on this CPU until now */
+	if (core) {
+		if (core->last_ts) {
+			delta = now - core->last_ts;
+			if (core->last_idle)
+				core->idle_ns += delta;
+			else
+				core->busy_ns += delta;
+		}
+		core->last_ts = now;
+		core->last_idle = next_tid == 0;
+	}
+	if (prev_tid && delta) {
+		p = proc__get(BPF_CORE_READ(prev, tgid), prev);
+		if (p) {
+			p->oncpu_ns += delta;
+			p->switches++;
+		}
+	}
+	if (targ_thread_acct && prev_tid)
+		thread__out(prev, prev_tid, now);
+
+	/* a preempted task is still runnable: its queue wait starts now */
+	if (prev_tid && BPF_CORE_READ(prev, __state) == TASK_RUNNING)
+		bpf_map_update_elem(&wakeup_ts, &prev_tid, &now, BPF_ANY);
+
+	if (!next_tid)
+		return 0;
+	tsp = bpf_map_lookup_elem(&wakeup_ts, &next_tid);
+	if (targ_thread_acct)
+		thread__in(next_tid, now, tsp ? *tsp : 0);
+	if (!tsp)
+		return 0;
+	if (now > *tsp) {
+		__u64 wait = now - *tsp;
+		__u32 slot = log2_slot(wait / 1000, HL_RUNQ_SLOTS);
+		__u64 *c = bpf_map_lookup_elem(&runq_hist, &slot);
+
+		if (c)
+			*c += 1;
+		p = proc__get(BPF_CORE_READ(next, tgid), next);
+		if (p)
+			p->runq_ns += wait;
+	}
+	bpf_map_delete_elem(&wakeup_ts, &next_tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return handle_switch(preempt, prev, next);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return handle_switch(preempt, prev, next);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
+{
+	wakeup__record(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
+{
+	wakeup__record(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
+{
+	wakeup__record(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
+{
+	wakeup__record(p);
+	return 0;
+}
+
+SEC("tp/sched/sched_process_exec")
+int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	unsigned int off = ctx->__data_loc_filename & 0xffff;
+	struct ev_proc_exec *e;
+	void *ring;
+
+	e = rb__reserve(sizeof(*e), &ring);
+	if (!e)
+		return 0;
+	hdr__fill(&e->h, HL_EV_PROC_EXEC, sizeof(*e));
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
+	rb__submit(e, ring);
+	return 0;
+}
+
+SEC("tp/sched/sched_process_exit")
+int sched_process_exit(void *ctx)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct ev_proc_exit *e;
+	void *ring;
+
+	/* once per process: the last thread out (signal->live reached 0) */
+	if (BPF_CORE_READ(t, signal, live.counter) != 0)
+		return 0;
+	e = rb__reserve(sizeof(*e), &ring);
+	if (!e)
+		return 0;
+	hdr__fill(&e->h, HL_EV_PROC_EXIT, sizeof(*e));
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->exit_code = BPF_CORE_READ(t, exit_code) >> 8;
+	e->start_ns = BPF_CORE_READ(t, start_time);
+	e->oncpu_ns = BPF_CORE_READ(t, signal, sum_sched_runtime) + BPF_CORE_READ(t, se.sum_exec_runtime);
+	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	rb__submit(e, ring);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# The agent process as a user runs it: starts, mounts tracefs when it is
+# missing, stops cleanly within 2 s on SIGTERM and SIGINT, drains at low rates
+# with bounded delay.
+. "$(dirname "$0")/../lib.sh"
+need_root agent_lifecycle || finish
+
+stop_within() { # name signal max_ms
+	t0=$(date +%s%N)
+	kill -"$2" "$AGENT_PID"
+	wait "$AGENT_PID"; rc=$?
+	t1=$(date +%s%N)
+	AGENT_PID=
+	ms=$(( (t1 - t0) / 1000000 ))
+	if [ $rc = 0 ] && [ $ms -le "$3" ]; then ok "$1"; else fail "$1" "expected exit 0 within $3 ms, got rc=$rc after $ms ms"; fi
+}
+
+if start_agent --signals cpu; then
+	sleep 1.5
+	stop_within agent_sigterm_clean_stop TERM 2000
+else
+	fail agent_sigterm_clean_stop "agent did not start"
+fi
+
+if start_agent --signals cpu; then
+	sleep 1
+	stop_within agent_sigint_clean_stop INT 2000
+else
+	fail agent_sigint_clean_stop "agent did not start"
+fi
+
+# tracefs not mounted: in a private mount namespace without it, the agent mounts it
+if command -v unshare >/dev/null; then
+	out=$(unshare -m --propagation private sh -c "
+		umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+		if [ -d /sys/kernel/tracing/events ]; then echo STILL_MOUNTED; exit 0; fi
+		timeout --preserve-status -s TERM 3 '$HOSTLENS' --signals cpu --summary off --data-dir '$TMPD/d2' --listen 127.0.0.1:$((AGENT_PORT + 1)) 2>&1
+		echo rc=\$?" 2>&1)
+	if echo "$out" | grep -q STILL_MOUNTED; then
+		skip agent_mounts_tracefs "tracefs could not be unmounted in a private namespace"
+	elif echo "$out" | grep -q "mounted tracefs at /sys/kernel/tracing" && echo "$out" | grep -q "hostlens: ready" \
+		&& echo "$out" | grep -q "rc=0"; then
+		ok agent_mounts_tracefs
+	else
+		fail agent_mounts_tracefs "expected the agent to mount tracefs, start and stop cleanly: $out"
+	fi
+fi
+
+# low event rate: the drain's timer bounds the delay (no wake-up per event)
+HLRUN=$BUILD/tests/helpers/hlrun
+D=$TMPD/state; mkdir -p "$D"
+"$HLRUN" "$D" --summary off --signals cpu >"$TMPD/hlrun.log" 2>&1 &
+HL=$!
+on_exit "kill $HL 2>/dev/null"
+wait_for 10 test -f "$D/ready" || fail drain_delay_bounded "hlrun did not start"
+sleep 1.5
+maxd=0
+for i in 1 2 3 4; do
+	/bin/true; sleep 0.3; /bin/true
+	sleep 0.7
+	d=$(python3 -c "import json; print(json.load(open('$D/stats.json'))['drain_delay_ms'])")
+	maxd=$(python3 -c "print(max($maxd, $d))")
+done
+kill -TERM $HL; wait $HL
+if python3 -c "import sys; sys.exit(0 if $maxd <= 50 else 1)"; then ok drain_delay_bounded
+else fail drain_delay_bounded "expected events drained within 50 ms at a low rate, worst second saw $maxd ms"; fi
+finish

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# CPU signal against real workloads: on-CPU time attributed to the right pid
+# and command, run-queue latency when two burners share one CPU, exec/exit of
+# a short-lived process. Runs the real pipeline (tests/helpers/hlrun).
+. "$(dirname "$0")/../lib.sh"
+need_root cpu_signal || finish
+BURN=$BUILD/tests/helpers/burn
+HLRUN=$BUILD/tests/helpers/hlrun
+D=$TMPD/state
+mkdir -p "$D"
+
+"$HLRUN" "$D" --summary off --signals cpu >"$TMPD/hlrun.log" 2>&1 &
+HL=$!
+on_exit "kill $HL 2>/dev/null"
+wait_for 10 test -f "$D/ready" || { fail cpu_agent_ready "hlrun did not attach: $(tail -3 "$TMPD/hlrun.log")"; finish; }
+
+jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$@"; }
+
+# 1. a burner named hl_burner burns 500 ms of CPU, then holds for 2.5 s
+cp "$BURN" "$TMPD/hl_burner"
+"$TMPD/hl_burner" 500 2500 >"$TMPD/burn.out" &
+BP=$!
+sleep 2
+pid=$(sed -n 's/^pid //p' "$TMPD/burn.out")
+burned=$(sed -n 's/^burned //p' "$TMPD/burn.out")
+res=$(python3 - "$D/processes.json" "$pid" <<'PY'
+import json, sys
+procs = json.load(open(sys.argv[1]))
+p = [x for x in procs if x["pid"] == int(sys.argv[2])]
+print("%s %.1f" % (p[0]["comm"], p[0]["oncpu_ms"]) if p else "missing 0")
+PY
+)
+wait $BP
+comm=${res% *}; oncpu=${res#* }
+[ "$comm" = missing ] && echo "processes.json head: $(head -c 400 "$D/processes.json")"
+if [ "$comm" = hl_burner ] && python3 -c "import sys; sys.exit(0 if float('$oncpu') >= 0.8*500 and float('$oncpu') <= 1.3*500 else 1)"; then
+	ok cpu_oncpu_attributed_to_pid
+else
+	fail cpu_oncpu_attributed_to_pid "expected hl_burner (pid $pid) with 400..650 ms on-CPU (burned ${burned} ns), got comm=$comm oncpu_ms=$oncpu"
+fi
+
+# 2. two burners pinned to CPU 0 wait for each other: run-queue latency shows it
+before=$(python3 -c "import json; d=json.load(open('$D/cpu.json')); print(sum(b['count'] for b in d['runq_latency_us']['buckets']))")
+taskset -c 0 "$TMPD/hl_burner" 400 1500 >"$TMPD/b1.out" &
+B1=$!
+taskset -c 0 "$TMPD/hl_burner" 400 1500 >"$TMPD/b2.out" &
+B2=$!
+sleep 1.6
+p1=$(sed -n 's/^pid //p' "$TMPD/b1.out")
+res=$(python3 - "$D/cpu.json" "$D/processes.json" "$p1" "$before" <<'PY'
+import json, sys
+cpu = json.load(open(sys.argv[1])); procs = json.load(open(sys.argv[2]))
+total = sum(b["count"] for b in cpu["runq_latency_us"]["buckets"])
+slow = sum(b["count"] for b in cpu["runq_latency_us"]["buckets"] if b["le_us"] >= 1024)
+print(total - int(sys.argv[4]), slow)
+PY
+)
+wait $B1 $B2
+new=${res% *}; slow=${res#* }
+if [ "$new" -gt 0 ] && [ "$slow" -gt 0 ]; then ok cpu_runq_histogram_when_sharing_a_core
+else fail cpu_runq_histogram_when_sharing_a_core "expected new run-queue samples incl. waits >= 1 ms, got new=$new slow=$slow"; fi
+
+# 3. exec and exit of a short-lived process, with its command name and exit code
+cp "$BURN" "$TMPD/hl_shortlived"
+"$TMPD/hl_shortlived" 1 1 7 >"$TMPD/short.out"
+spid=$(sed -n 's/^pid //p' "$TMPD/short.out")
+sleep 1.3
+res=$(python3 - "$D/cpu.json" "$spid" <<'PY'
+import json, sys
+cpu = json.load(open(sys.argv[1])); pid = int(sys.argv[2])
+ev = [e for e in cpu["recent_processes"] if e["pid"] == pid]
+ex = [e for e in ev if e["event"] == "exec"]; xt = [e for e in ev if e["event"] == "exit"]
+print("%d %d %s %s" % (len(ex), len(xt), ex[0]["comm"] if ex else "-", xt[0]["exit_code"] if xt else "-"))
+PY
+)
+set -- $res
+if [ "$1" = 1 ] && [ "$2" = 1 ] && [ "$3" = hl_shortlived ] && [ "$4" = 7 ]; then ok cpu_exec_exit_events
+else fail cpu_exec_exit_events "expected 1 exec + 1 exit of hl_shortlived (pid $spid) with code 7, got '$res'"; fi
+
+# 4. per-core busy %: a burner pinned to CPU 1 shows that core busy
+taskset -c 1 "$TMPD/hl_burner" 2500 200 >/dev/null &
+B3=$!
+sleep 2.2
+busy=$(python3 -c "import json; d=json.load(open('$D/cpu.json')); print(int(max([c['busy_pct'] for c in d['cores'] if c['cpu']==1] or [0])))")
+wait $B3
+if [ "$busy" -ge 80 ]; then ok cpu_core_busy_pct; else fail cpu_core_busy_pct "expected CPU 1 >= 80% busy, got $busy%"; fi
+
+# 5. stats: no kernel drops at this rate, events flowed, signal on
+res=$(python3 -c "import json; d=json.load(open('$D/stats.json')); print(d['signals']['cpu'], d['kernel_drops_total'], d['events_total'])")
+set -- $res
+if [ "$1" = on ] && [ "$2" = 0 ] && [ "$3" -gt 0 ]; then ok cpu_stats_no_drops; else fail cpu_stats_no_drops "got '$res'"; fi
+
+kill -TERM $HL; wait $HL; rc=$?
+if [ $rc = 0 ]; then ok cpu_clean_stop; else fail cpu_clean_stop "hlrun exit $rc"; fi
+finish

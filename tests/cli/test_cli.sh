@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# The command line: --version, --help, bad flags and values exit 2 naming the
+# problem, config files validated with file:line:key.
+. "$(dirname "$0")/../lib.sh"
+
+out=$("$HOSTLENS" --version 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -Eq '^hostlens [0-9]+\.[0-9]+\.[0-9]+$'; then ok version; else fail version "rc=$rc out='$out'"; fi
+
+out=$("$HOSTLENS" --help 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q -- '--listen' && echo "$out" | grep -q -- '--flush-interval'; then
+	ok help_lists_flags; else fail help_lists_flags "rc=$rc"; fi
+
+expect_usage() { # name expected-substring args...
+	name=$1; want=$2; shift 2
+	out=$("$HOSTLENS" "$@" 2>&1); rc=$?
+	if [ $rc = 2 ] && echo "$out" | grep -q -- "$want"; then ok "$name"
+	else fail "$name" "expected exit 2 with '$want', got rc=$rc: $out"; fi
+}
+expect_usage unknown_flag "unknown option '--bogus'" --bogus
+expect_usage missing_value "needs a value" --listen
+expect_usage bad_interval "flush-interval: 'abc' is not a whole number" --flush-interval abc
+expect_usage interval_range "from 1 to 3600" --flush-interval 0
+expect_usage bad_sink "unknown sink 'kafka'" --sink kafka
+expect_usage bad_listen "is not ADDR:PORT" --listen nowhere
+expect_usage bad_ring "power of 2" --ring-size 3000
+expect_usage bad_size "is not a size" --log-size lots
+expect_usage bad_signal "unknown signal 'gpu'" --signals cpu,gpu
+expect_usage stray_arg "unexpected argument 'extra'" extra
+out=$(HOSTLENS_FLUSH_INTERVAL=xyz "$HOSTLENS" --summary off 2>&1); rc=$?
+if [ $rc = 2 ] && echo "$out" | grep -q HOSTLENS_FLUSH_INTERVAL; then ok bad_env_var; else fail bad_env_var "rc=$rc: $out"; fi
+
+cat >"$TMPD/good.yaml" <<'YAML'
+listen: 127.0.0.1:9191
+flush_interval: 5
+sink: [file]
+comm: [nginx, python3]
+alerts:
+  - {name: hot, metric: cpu_usage_pct, op: ">", threshold: 90, for: 30}
+YAML
+out=$("$HOSTLENS" --check-config "$TMPD/good.yaml" 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q 'listen: "127.0.0.1:9191"' && echo "$out" | grep -q 'flush_interval: 5' \
+	&& echo "$out" | grep -q 'comm: \["nginx", "python3"\]' && echo "$out" | grep -q 'name: "hot"'; then
+	ok check_config_good; else fail check_config_good "rc=$rc: $out"; fi
+
+printf 'listen: 127.0.0.1:9191\nflush_intervall: 5\n' >"$TMPD/bad1.yaml"
+out=$("$HOSTLENS" --check-config "$TMPD/bad1.yaml" 2>&1); rc=$?
+if [ $rc = 2 ] && echo "$out" | grep -q "bad1.yaml:2: key 'flush_intervall': unknown option"; then
+	ok check_config_unknown_key; else fail check_config_unknown_key "rc=$rc: $out"; fi
+
+printf 'flush_interval: 5\nring_size: 12\n' >"$TMPD/bad2.yaml"
+out=$("$HOSTLENS" --check-config "$TMPD/bad2.yaml" 2>&1); rc=$?
+if [ $rc = 2 ] && echo "$out" | grep -q "ring-size"; then ok check_config_bad_value; else fail check_config_bad_value "rc=$rc: $out"; fi
+
+# flags > env > file
+out=$(HOSTLENS_FLUSH_INTERVAL=7 "$HOSTLENS" --config "$TMPD/good.yaml" --check-config "$TMPD/good.yaml" 2>&1)
+if echo "$out" | grep -q 'flush_interval: 7' && echo "$out" | grep -q 'listen: "127.0.0.1:9191"'; then
+	ok precedence_env_over_file; else fail precedence_env_over_file "$out"; fi
+
+if [ "$(id -u)" = 0 ]; then
+	# not root: the loader names the problem and exits 1
+	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+		out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+			"$HOSTLENS" --data-dir "$TMPD/d" --listen 127.0.0.1:$AGENT_PORT --summary off 2>&1); rc=$?
+		if [ $rc = 1 ] && echo "$out" | grep -q "must run as root"; then ok not_root_error
+		else fail not_root_error "rc=$rc: $out"; fi
+	fi
+fi
+finish

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Test harness: runs the real agent pipeline (loader, drain, event log,
+ * processor) in-process with the given hostlens flags and, every 200 ms,
+ * writes each published state topic to DIR/<topic>.json (atomically via
+ * rename) so shell tests can assert on them without the web server.
+ *   hlrun DIR [hostlens flags...]    stops on SIGINT/SIGTERM
+ * DIR/ready appears once programs are attached.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "user/config.h"
+#include "user/drain.h"
+#include "user/eventlog.h"
+#include "user/loader.h"
+#include "user/log.h"
+#include "user/processor.h"
+#include "user/state.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_sig(int s)
+{
+	(void)s;
+	stop = 1;
+}
+
+static void dump(struct state *st, const char *dir, const char *topic)
+{
+	struct blob *b = state__get(st, topic);
+	char path[4096], tmp[4200];
+	FILE *f;
+
+	if (!b)
+		return;
+	snprintf(path, sizeof(path), "%s/%s.json", dir, topic);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f) {
+		fwrite(b->data, 1, b->len, f);
+		fclose(f);
+		rename(tmp, path);
+	}
+	blob__put(b);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *topics[] = { "summary", "processes", "cpu", "disks", "connections",
+					"routes", "requests", "alerts", "stats", "host", "metrics",
+					"filters", "breakdown", NULL };
+	static struct config cfg;
+	struct loader_opts lo = { .cfg = &cfg };
+	struct processor_deps pd = { 0 };
+	char err[512], path[4096];
+	struct loader *ld;
+	struct eventlog *log;
+	struct drain *d;
+	struct processor *p;
+	struct state *st;
+	const char *dir;
+	FILE *f;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: hlrun DIR [hostlens flags]\n");
+		return 2;
+	}
+	dir = argv[1];
+	argv[1] = argv[0];
+	if (config_load(&cfg, argc - 1, argv + 1, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hlrun: %s\n", err);
+		return 2;
+	}
+	log_set_level_name(cfg.log_level);
+	signal(SIGINT, on_sig);
+	signal(SIGTERM, on_sig);
+	ld = loader__new(&lo, err, sizeof(err));
+	if (!ld) {
+		fprintf(stderr, "hlrun: %s\n", err);
+		return 1;
+	}
+	log = eventlog__new(cfg.log_bytes, loader__nrings(ld));
+	st = state__new();
+	d = drain__new(ld, log, cfg.drain_poll_ms);
+	if (!log || !st || !d || drain__start(d))
+		return 1;
+	pd.cfg = &cfg;
+	pd.ld = ld;
+	pd.log = log;
+	pd.drain = d;
+	pd.st = st;
+	pd.source = "hlrun";
+	p = processor__new(&pd);
+	if (!p || processor__start(p))
+		return 1;
+	snprintf(path, sizeof(path), "%s/ready", dir);
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	while (!stop) {
+		struct timespec ts = { 0, 200 * 1000000 };
+
+		nanosleep(&ts, NULL);
+		for (int i = 0; topics[i]; i++)
+			dump(st, dir, topics[i]);
+	}
+	loader__detach(ld);
+	drain__stop(d);
+	processor__stop(p);
+	for (int i = 0; topics[i]; i++)
+		dump(st, dir, topics[i]);
+	processor__free(p);
+	drain__free(d);
+	loader__free(ld);
+	eventlog__free(log);
+	state__free(st);
+	return 0;
+}

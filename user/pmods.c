@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include "pmods.h"
+
+const struct pmod_ops *const pmods[] = {
+	&pm_cpu_ops,
+};
+
+const size_t pmods_count = sizeof(pmods) / sizeof(pmods[0]);

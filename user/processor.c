@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* DESIGN: see processor.h. Threads: the processor thread only; the stats it
+ * publishes are read by the web thread through struct state. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "processor.h"
+#include "drain.h"
+#include "log.h"
+#include "pmods.h"
+
+#define COMM_SLOTS 16384	/* power of 2 */
+
+struct comm_slot {
+	uint32_t tgid;
+	uint32_t miss;		/* /proc lookups that failed */
+	char comm[HL_COMM_LEN];
+};
+
+struct processor {
+	struct processor_deps d;
+	struct eventlog_reader *reader;
+	struct pmod *mods;
+	int nmods;
+	int8_t dispatch[HL_EV_MAX];	/* event type -> module index, -1 none */
+	struct comm_slot *comms;
+	pthread_t thread;
+	bool running;
+	int stop;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	uint64_t last_tick_ns;
+	uint64_t last_flush_ns;
+	uint64_t start_ns;
+	int64_t mono_offset_ms;	/* wall ms - mono ms */
+	uint64_t ticks;
+	uint64_t events_prev;
+	uint64_t unknown_events;
+	bool print_summary;
+	double last_delay_ms, max_delay_ms;	/* event age when drained */
+	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const struct config *processor__cfg(const struct processor *p) { return p->d.cfg; }
+struct loader *processor__loader(const struct processor *p) { return p->d.ld; }
+struct state *processor__state(const struct processor *p) { return p->d.st; }
+const char *processor__source(const struct processor *p) { return p->d.source; }
+
+int64_t processor__mono_to_ms(const struct processor *p, uint64_t ns)
+{
+	return (int64_t)(ns / 1000000) + p->mono_offset_ms;
+}
+
+static struct comm_slot *comm_slot(struct processor *p, uint32_t tgid)
+{
+	uint32_t h = tgid * 2654435761u;
+
+	return &p->comms[h & (COMM_SLOTS - 1)];
+}
+
+void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm)
+{
+	struct comm_slot *s = comm_slot(p, tgid);
+
+	s->tgid = tgid;
+	s->miss = 0;
+	snprintf(s->comm, sizeof(s->comm), "%s", comm);
+}
+
+const char *processor__comm(struct processor *p, uint32_t tgid)
+{
+	struct comm_slot *s = comm_slot(p, tgid);
+	char path[64];
+	FILE *f;
+
+	if (s->tgid == tgid && s->comm[0])
+		return s->comm;
+	if (s->tgid == tgid && s->miss)
+		return "";
+	/* first sight of a process started before us: ask /proc once */
+	s->tgid = tgid;
+	s->comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(s->comm, sizeof(s->comm), f))
+			s->comm[strcspn(s->comm, "\n")] = '\0';
+		fclose(f);
+	}
+	s->miss = s->comm[0] ? 0 : 1;
+	return s->comm;
+}
+
+struct processor *processor__new(const struct processor_deps *deps)
+{
+	struct processor *p = calloc(1, sizeof(*p));
+	struct timespec rt, mt;
+
+	if (!p)
+		return NULL;
+	p->d = *deps;
+	pthread_mutex_init(&p->stop_lock, NULL);
+	pthread_cond_init(&p->stop_cond, NULL);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	p->mono_offset_ms = ((int64_t)rt.tv_sec * 1000 + rt.tv_nsec / 1000000) -
+			    ((int64_t)mt.tv_sec * 1000 + mt.tv_nsec / 1000000);
+	p->comms = calloc(COMM_SLOTS, sizeof(*p->comms));
+	p->reader = eventlog_reader__new(deps->log, true);
+	if (!p->comms || !p->reader)
+		goto err;
+	memset(p->dispatch, -1, sizeof(p->dispatch));
+	p->nmods = (int)pmods_count;
+	p->mods = calloc((size_t)p->nmods, sizeof(*p->mods));
+	if (!p->mods)
+		goto err;
+	for (int i = 0; i < p->nmods; i++) {
+		struct pmod *m = &p->mods[i];
+
+		m->ops = pmods[i];
+		m->p = p;
+		m->priv = calloc(1, m->ops->priv_size ? m->ops->priv_size : 1);
+		if (!m->priv)
+			goto err;
+		if (m->ops->init && m->ops->init(m)) {
+			pr_debug("processor: module %s is off", m->ops->name);
+			continue;
+		}
+		m->on = true;
+		for (int k = 0; k < 8 && m->ops->types[k]; k++)
+			if (m->ops->types[k] < HL_EV_MAX)
+				p->dispatch[m->ops->types[k]] = (int8_t)i;
+	}
+	if (!strcmp(deps->cfg->summary, "on"))
+		p->print_summary = true;
+	else if (!strcmp(deps->cfg->summary, "auto"))
+		p->print_summary = isatty(STDOUT_FILENO);
+	p->start_ns = p->last_tick_ns = p->last_flush_ns = mono_ns();
+	return p;
+err:
+	processor__free(p);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void on_log_entry(void *ctx, int shard, uint64_t seq, const void *data, uint32_t len)
+{
+	struct processor *p = ctx;
+	const struct event_hdr *h = data;
+	int8_t mi;
+
+	(void)shard;
+	(void)seq;
+	if (len < sizeof(*h) || h->type >= HL_EV_MAX) {
+		p->unknown_events++;
+		return;
+	}
+	mi = p->dispatch[h->type];
+	if (mi < 0) {
+		p->unknown_events++;
+		return;
+	}
+	p->mods[mi].ops->on_event(&p->mods[mi], h, data, len);
+}
+
+/* Agent's own counters: "stats" topic, summary, /metrics. */
+static void publish_stats(struct processor *p, struct tick_ctx *t)
+{
+	struct eventlog_stats ls;
+	struct drain_stats ds = { 0 };
+	json_t *stats, *sig, *drops_cpu;
+	uint64_t kdrops = 0, mapfull = 0, per_cpu[HL_MAX_CPUS] = { 0 };
+	double eps;
+	int nr = 0;
+
+	eventlog__stats(p->d.log, &ls);
+	if (p->d.drain)
+		drain__stats(p->d.drain, &ds);
+	drops_cpu = json_array();
+	if (p->d.ld) {
+		nr = loader__nrings(p->d.ld);
+		kdrops = loader__drops(p->d.ld, HL_DROP_RINGBUF, per_cpu);
+		mapfull = loader__drops(p->d.ld, HL_DROP_MAPFULL, NULL);
+		for (int i = 0; i < nr; i++)
+			json_array_append_new(drops_cpu, json_integer((json_int_t)per_cpu[i]));
+	}
+	if (p->d.drain) {
+		double delay_ms = (double)drain__take_max_delay(p->d.drain) / 1e6;
+
+		if (delay_ms > p->max_delay_ms)
+			p->max_delay_ms = delay_ms;
+		p->last_delay_ms = delay_ms;
+	}
+	eps = t->elapsed_s > 0 ? (double)(ls.appended - p->events_prev) / t->elapsed_s : 0;
+	p->events_prev = ls.appended;
+	sig = json_object();
+	if (p->d.ld)
+		for (const char *const *n = loader__signal_names(); *n; n++)
+			json_object_set_new(sig, *n, json_string(loader__signal_status(p->d.ld, *n)));
+	stats = json_pack("{s:s,s:f,s:I,s:f,s:o,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:i,s:I,s:I},s:o}",
+			  "version", HOSTLENS_VERSION,
+			  "uptime_s", (double)(t->now_ns - p->start_ns) / 1e9,
+			  "events_total", (json_int_t)ls.appended,
+			  "events_per_s", eps,
+			  "kernel_drops_per_cpu", drops_cpu,
+			  "kernel_drops_total", (json_int_t)kdrops,
+			  "map_full_total", (json_int_t)mapfull,
+			  "malformed_events_total", (json_int_t)ds.malformed,
+			  "reader_lost_total", (json_int_t)eventlog_reader__lost(p->reader),
+			  "log", "size_bytes", (json_int_t)ls.size_bytes, "used_bytes",
+			  (json_int_t)ls.used_bytes, "shards", ls.shards, "overwritten_total",
+			  (json_int_t)ls.overwritten, "rejected_total", (json_int_t)ls.rejected,
+			  "signals", sig);
+	json_object_set_new(stats, "drain_delay_ms", json_real(p->last_delay_ms));
+	json_object_set_new(stats, "drain_delay_max_ms", json_real(p->max_delay_ms));
+	json_object_set_new(stats, "drain_polls_total", json_integer((json_int_t)ds.wakeups));
+	if (p->d.sink_stats)
+		json_object_set_new(stats, "sinks", p->d.sink_stats(p->d.sink_ctx));
+	else
+		json_object_set_new(stats, "sinks", json_array());
+	json_object_set_new(t->summary, "events_per_s", json_real(eps));
+	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
+	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
+
+	fprintf(t->prom, "# HELP hostlens_events_total Events drained from the kernel into the log.\n"
+			 "# TYPE hostlens_events_total counter\nhostlens_events_total %llu\n",
+		(unsigned long long)ls.appended);
+	fprintf(t->prom, "# HELP hostlens_kernel_drops_total Events dropped in BPF because a ring was full.\n"
+			 "# TYPE hostlens_kernel_drops_total counter\n");
+	for (int i = 0; i < nr; i++)
+		fprintf(t->prom, "hostlens_kernel_drops_total{cpu=\"%d\"} %llu\n", i,
+			(unsigned long long)per_cpu[i]);
+	fprintf(t->prom, "# HELP hostlens_map_full_total BPF map updates that failed because a map was full.\n"
+			 "# TYPE hostlens_map_full_total counter\nhostlens_map_full_total %llu\n",
+		(unsigned long long)mapfull);
+	fprintf(t->prom, "# HELP hostlens_log_overwritten_total Log entries overwritten before every reader saw them.\n"
+			 "# TYPE hostlens_log_overwritten_total counter\nhostlens_log_overwritten_total %llu\n",
+		(unsigned long long)ls.overwritten);
+	fprintf(t->prom, "# HELP hostlens_log_used_bytes Bytes held by the in-memory event log.\n"
+			 "# TYPE hostlens_log_used_bytes gauge\nhostlens_log_used_bytes %llu\n",
+		(unsigned long long)ls.used_bytes);
+	fprintf(t->prom, "# HELP hostlens_drain_delay_seconds Age of the oldest event when the drain picked it up, last second.\n"
+			 "# TYPE hostlens_drain_delay_seconds gauge\nhostlens_drain_delay_seconds %.6f\n",
+		p->last_delay_ms / 1e3);
+	fprintf(t->prom, "# HELP hostlens_malformed_events_total Events from the kernel that failed validation.\n"
+			 "# TYPE hostlens_malformed_events_total counter\nhostlens_malformed_events_total %llu\n",
+		(unsigned long long)ds.malformed);
+	state__publish(p->d.st, "stats", stats);
+}
+
+static void print_summary(struct processor *p, struct tick_ctx *t)
+{
+	struct blob *b = state__get(p->d.st, "processes");
+	json_t *procs = b ? json_loads(b->data, 0, NULL) : NULL, *e;
+	size_t i;
+
+	blob__put(b);
+	printf("\n[hostlens] %s  events/s %.0f  drops %lld  runq p50 %.3f ms p99 %.3f ms\n",
+	       p->d.source, json_real_value(json_object_get(t->summary, "events_per_s")),
+	       (long long)json_integer_value(json_object_get(t->summary, "drops_total")),
+	       json_number_value(json_object_get(t->summary, "runq_p50_ms")),
+	       json_number_value(json_object_get(t->summary, "runq_p99_ms")));
+	printf("  %8s %-16s %7s\n", "PID", "COMM", "CPU%");
+	json_array_foreach(procs, i, e) {
+		if (i == 5)
+			break;
+		printf("  %8lld %-16s %7.1f\n", (long long)json_integer_value(json_object_get(e, "pid")),
+		       json_string_value(json_object_get(e, "comm")),
+		       json_number_value(json_object_get(e, "cpu_pct")));
+	}
+	fflush(stdout);
+	json_decref(procs);
+}
+
+static void flush(struct processor *p, uint64_t now, int64_t now_ms)
+{
+	struct flush_ctx f = {
+		.source = p->d.source,
+		.ts_ms = now_ms,
+		.interval_s = (double)(now - p->last_flush_ns) / 1e9,
+	};
+
+	f.batch = record_batch__new(64);
+	if (!f.batch)
+		return;
+	if (p->last_vm) {
+		json_t *vm = record_new("vm-metrics", p->d.source, now_ms);
+
+		json_object_update(vm, p->last_vm);
+		record_batch__add(f.batch, vm);
+	}
+	for (int i = 0; i < p->nmods; i++)
+		if (p->mods[i].on && p->mods[i].ops->flush)
+			p->mods[i].ops->flush(&p->mods[i], &f);
+	if (p->d.submit && f.batch->n)
+		p->d.submit(p->d.sink_ctx, f.batch);
+	record_batch__put(f.batch);
+	p->last_flush_ns = now;
+}
+
+void processor__tick(struct processor *p, bool force_flush)
+{
+	uint64_t now = mono_ns();
+	struct tick_ctx t = {
+		.now_ns = now,
+		.now_ms = record_now_ms(),
+		.elapsed_s = (double)(now - p->last_tick_ns) / 1e9,
+		.st = p->d.st,
+	};
+	char *prom_buf = NULL;
+	size_t prom_len = 0;
+
+	/* every new log entry, then every module's view of its maps */
+	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
+		;
+	t.summary = json_pack("{s:I,s:s}", "ts", (json_int_t)t.now_ms, "hostname", p->d.source);
+	t.metrics = json_object();
+	t.prom = open_memstream(&prom_buf, &prom_len);
+	if (p->d.collect) {
+		json_t *vm = json_object();
+
+		p->d.collect(p->d.collect_ctx, vm, now);
+		json_decref(p->last_vm);
+		p->last_vm = vm;
+		json_object_update(t.metrics, vm);
+	}
+	for (int i = 0; i < p->nmods; i++)
+		if (p->mods[i].on && p->mods[i].ops->tick)
+			p->mods[i].ops->tick(&p->mods[i], &t);
+	publish_stats(p, &t);
+	if (t.prom) {
+		fclose(t.prom);
+		state__publish_text(p->d.st, "metrics", prom_buf, prom_len);
+		free(prom_buf);
+	}
+	if (p->print_summary)
+		print_summary(p, &t);
+	state__push_update(p->d.st, json_pack("{s:I,s:O}", "ts", (json_int_t)t.now_ms, "summary", t.summary));
+	state__publish(p->d.st, "summary", t.summary);
+	json_decref(t.metrics);
+	p->last_tick_ns = now;
+	p->ticks++;
+	if (force_flush || now - p->last_flush_ns >= (uint64_t)p->d.cfg->flush_interval_s * 1000000000ull)
+		flush(p, now, t.now_ms);
+}
+
+static void *processor_main(void *arg)
+{
+	struct processor *p = arg;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	pthread_mutex_lock(&p->stop_lock);
+	while (!p->stop) {
+		deadline.tv_sec += 1;
+		while (!p->stop &&
+		       pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &deadline) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&p->stop_lock);
+		processor__tick(p, false);
+		pthread_mutex_lock(&p->stop_lock);
+	}
+	pthread_mutex_unlock(&p->stop_lock);
+	return NULL;
+}
+
+int processor__start(struct processor *p)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&p->stop_cond);
+	pthread_cond_init(&p->stop_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	err = pthread_create(&p->thread, NULL, processor_main, p);
+	if (err)
+		return -err;
+	p->running = true;
+	return 0;
+}
+
+void processor__stop(struct processor *p)
+{
+	if (!p || !p->running)
+		return;
+	pthread_mutex_lock(&p->stop_lock);
+	p->stop = 1;
+	pthread_cond_signal(&p->stop_cond);
+	pthread_mutex_unlock(&p->stop_lock);
+	pthread_join(p->thread, NULL);
+	p->running = false;
+	processor__tick(p, true);	/* what the drain left, and a final flush */
+}
+
+void processor__free(struct processor *p)
+{
+	if (!p)
+		return;
+	if (p->mods)
+		for (int i = 0; i < p->nmods; i++) {
+			if (p->mods[i].on && p->mods[i].ops->destroy)
+				p->mods[i].ops->destroy(&p->mods[i]);
+			free(p->mods[i].priv);
+		}
+	free(p->mods);
+	json_decref(p->last_vm);
+	eventlog_reader__free(p->reader);
+	free(p->comms);
+	pthread_mutex_destroy(&p->stop_lock);
+	pthread_cond_destroy(&p->stop_cond);
+	free(p);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The processor thread: once a second it reads every new entry of the event
+ * log and hands each to the module that owns its type, then lets every module
+ * read its BPF maps, publish its part of the state and add to the summary;
+ * every flush interval the modules add their records to a batch that goes to
+ * the sinks.
+ *
+ * DESIGN
+ * - One thread. Modules (pm_*.c, one per signal) keep their state in priv and
+ *   are only ever called from this thread, so they need no locks.
+ * - Event dispatch is a table from event type to module, built at start.
+ * - The log reader never blocks the drain; if the processor falls behind far
+ *   enough that entries are overwritten, the loss is counted and shown.
+ */
+#ifndef HOSTLENS_PROCESSOR_H
+#define HOSTLENS_PROCESSOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "bpf/events.h"
+#include "config.h"
+#include "eventlog.h"
+#include "loader.h"
+#include "record.h"
+#include "state.h"
+
+struct processor;
+struct drain;
+
+/* What a module sees once a second. */
+struct tick_ctx {
+	uint64_t now_ns;	/* CLOCK_MONOTONIC (same clock as event ts) */
+	int64_t now_ms;		/* wall clock, epoch ms */
+	double elapsed_s;	/* since the previous tick */
+	json_t *summary;	/* add card values here ("summary" topic) */
+	json_t *metrics;	/* flat current values for alert rules */
+	struct state *st;
+	FILE *prom;		/* Prometheus text being built for /metrics */
+};
+
+/* What a module sees each flush interval. */
+struct flush_ctx {
+	struct record_batch *batch;
+	const char *source;
+	int64_t ts_ms;
+	double interval_s;
+};
+
+struct pmod;
+
+struct pmod_ops {
+	const char *name;
+	size_t priv_size;
+	uint16_t types[8];	/* event types it consumes (0-terminated) */
+	int (*init)(struct pmod *m);
+	void (*on_event)(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len);
+	void (*tick)(struct pmod *m, struct tick_ctx *t);
+	void (*flush)(struct pmod *m, struct flush_ctx *f);
+	void (*destroy)(struct pmod *m);
+};
+
+struct pmod {
+	const struct pmod_ops *ops;
+	void *priv;
+	struct processor *p;
+	bool on;
+};
+
+struct processor_deps {
+	const struct config *cfg;
+	struct loader *ld;	/* NULL in unit tests */
+	struct eventlog *log;
+	struct drain *drain;	/* NULL in unit tests */
+	struct state *st;
+	const char *source;	/* record source (hostname or --source) */
+	/* Where records go (main.c wires the sinks); NULL: dropped (tests). */
+	void (*submit)(void *ctx, struct record_batch *b);
+	json_t *(*sink_stats)(void *ctx);	/* new reference, JSON array */
+	void *sink_ctx;
+	/* Host collectors into a vm-metrics object; NULL: none. */
+	int (*collect)(void *ctx, json_t *out, uint64_t now_ns);
+	void *collect_ctx;
+};
+
+struct processor *processor__new(const struct processor_deps *deps);
+int processor__start(struct processor *p);
+/* Stops the thread after a last tick and a final flush. */
+void processor__stop(struct processor *p);
+void processor__free(struct processor *p);
+
+/* Runs one tick (and a flush when due or forced) on the calling thread. */
+void processor__tick(struct processor *p, bool force_flush);
+
+/* For modules. */
+const struct config *processor__cfg(const struct processor *p);
+struct loader *processor__loader(const struct processor *p);
+struct state *processor__state(const struct processor *p);
+const char *processor__source(const struct processor *p);
+/* Process name of tgid (from exec events, BPF maps, or /proc once); "" when unknown. */
+const char *processor__comm(struct processor *p, uint32_t tgid);
+void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm);
+/* Monotonic ns -> epoch ms. */
+int64_t processor__mono_to_ms(const struct processor *p, uint64_t mono_ns);
+
+#endif
