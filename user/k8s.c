@@ -210,9 +210,13 @@ int k8s_parse_proc_cgroup(const char *text, size_t len, struct k8s_meta *m)
 			memcpy(path, c2 + 1, pl);
 			path[pl] = '\0';
 			r = k8s_parse_cgroup_path(path, &best);
+			best.cgroup_v2 = v2;
 			/* first line seen decides when none names a container;
-			 * a pod beats a plain cgroup */
-			if (have < 0 || r > have || (r == have && best.pod_uid[0] && !m->pod_uid[0])) {
+			 * a pod beats a plain cgroup, a real path beats the root
+			 * (hybrid hosts leave everything in the v2 root) */
+			if (have < 0 || r > have || (r == have && best.pod_uid[0] && !m->pod_uid[0]) ||
+			    (r == have && !m->pod_uid[0] && !strcmp(m->cgroup, "/") &&
+			     strcmp(best.cgroup, "/"))) {
 				*m = best;
 				have = r;
 			}
@@ -522,7 +526,7 @@ int k8s__lookup(struct k8s *k, int pid, uint64_t cgroup_id, struct k8s_meta *out
 		e = cache_put(k, path_key(m.cgroup), &m);
 	}
 	maybe_resolve(k, e);
-	if (by_id) {
+	if (by_id && e->meta.cgroup_v2) {
 		/* the id answers next time without reading /proc */
 		copy = *e;
 		e = cache_put(k, cgroup_id, &copy.meta);

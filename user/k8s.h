@@ -31,6 +31,8 @@ struct k8s_meta {
 	char pod_namespace[64];
 	char container_name[64];
 	char cgroup[512];	/* the cgroup path the result came from */
+	bool cgroup_v2;		/* that path is the unified (v2) one, so the kernel's
+				 * cgroup id names it; on v1 it does not */
 };
 
 /*
@@ -67,7 +69,9 @@ void k8s__set_retry_ms(struct k8s *k, unsigned int ms);
  * Metadata of process pid. cgroup_id, when not 0, is the cgroup v2 id the
  * kernel reported with the event (bpf_get_current_cgroup_id()): a cached id
  * answers without reading /proc. Pod names not yet on disk are looked up
- * again at most every 10 s. Returns 0 with *out filled, -ENOENT when the
+ * again at most every 10 s. The id is used as a cache key only when the
+ * answer came from the v2 hierarchy (on cgroup v1 hosts every process has the
+ * same v2 id). Returns 0 with *out filled, -ENOENT when the
  * process is gone and nothing is cached, or another -errno.
  */
 int k8s__lookup(struct k8s *k, int pid, uint64_t cgroup_id, struct k8s_meta *out);

@@ -292,6 +292,43 @@ static void cache_eviction_keeps_bound(void)
 	k8s__free(k);
 }
 
+/* On a cgroup v1 (or hybrid) host the v2 id is the same for many processes:
+ * it must not become a cache key, or one process's container would be
+ * reported for another. */
+static void v1_host_cgroup_id_not_a_key(void)
+{
+	char root[] = "/tmp/hostlens-k8s1.XXXXXX", p[512];
+	struct k8s_meta m;
+	struct k8s *k;
+	int r;
+
+	if (!mkdtemp(root)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/proc", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/proc/3001", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/proc/3001/cgroup", root);
+	write_file(p, "4:memory:/docker/" ID_DOCKER "\n1:name=systemd:/docker/" ID_DOCKER "\n0::/\n");
+	snprintf(p, sizeof(p), "%s/proc/3002", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/proc/3002/cgroup", root);
+	write_file(p, "4:memory:/system.slice/cron.service\n1:name=systemd:/system.slice/cron.service\n0::/\n");
+	k = k8s__new(root, 64);
+	r = k ? k8s__lookup(k, 3001, 1, &m) : -1;
+	CHECK(r == 0 && !strcmp(m.container_id, ID_DOCKER) && !m.cgroup_v2,
+	      "pid 3001 in docker (from a v1 line), got %d '%s' v2=%d", r, m.container_id, m.cgroup_v2);
+	r = k ? k8s__lookup(k, 3002, 1, &m) : -1;
+	CHECK(r == 0 && !m.container_id[0] && !strcmp(m.cgroup, "/system.slice/cron.service"),
+	      "pid 3002 with the same v2 id 1 is a host service, got %d '%s' '%s'", r, m.container_id,
+	      m.cgroup);
+	k8s__free(k);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	CHECK(system(p) == 0, "cleanup");
+}
+
 static void own_process_on_this_host(void)
 {
 	struct k8s *k = k8s__new("/", 64);
@@ -326,6 +363,7 @@ int main(void)
 	RUN(meta_json_fields);
 	RUN(cache_by_cgroup_id_and_retry);
 	RUN(cache_eviction_keeps_bound);
+	RUN(v1_host_cgroup_id_not_a_key);
 	RUN(own_process_on_this_host);
 	CHECK_DONE();
 }
