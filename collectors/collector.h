@@ -37,15 +37,27 @@ struct collector {
 	void *priv;
 	const struct collector_env *env;
 	bool disabled;
+	int last_err;		/* last collect() error, logged once until it changes */
 };
 
 struct collectors;	/* the set of every registered collector */
 
-/* Builds every registered collector. NULL and errno on failure. */
+/* Builds every registered collector. env is kept by pointer: it must
+ * outlive the set (tests switch env->proc_root between ticks to replay
+ * fixture snapshots). NULL and errno on failure. */
 struct collectors *collectors__new(const struct collector_env *env);
 
-/* Runs every enabled collector into out. Returns how many ran. */
+/* Runs every enabled collector into out. Call it once a second with a
+ * monotonic now_ns: the first call sets the baseline, so rates and CPU %
+ * appear from the second call on. Returns how many ran. */
 int collectors__collect(struct collectors *cs, json_t *out, uint64_t now_ns);
+
+/* collectors__collect() shaped for struct processor_deps.collect (ctx is
+ * the struct collectors *). */
+int collectors__collect_cb(void *ctx, json_t *out, uint64_t now_ns);
+
+/* Is the collector `name` registered and still enabled? */
+bool collectors__enabled(const struct collectors *cs, const char *name);
 
 void collectors__free(struct collectors *cs);
 

@@ -120,11 +120,11 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 
 	if (h->type == HL_EV_PROC_EXEC && len >= sizeof(struct ev_proc_exec)) {
 		const struct ev_proc_exec *e = data;
-		char comm[HL_COMM_LEN + 1], file[sizeof(e->filename) + 1];
+		char comm[HL_COMM_LEN], file[sizeof(e->filename) + 1];
 		struct proc_acc *a;
 
 		memcpy(comm, e->comm, HL_COMM_LEN);
-		comm[HL_COMM_LEN] = '\0';
+		comm[HL_COMM_LEN - 1] = '\0';	/* the kernel's comm holds 15 characters */
 		memcpy(file, e->filename, sizeof(e->filename));
 		file[sizeof(e->filename)] = '\0';
 		processor__set_comm(p, h->tgid, comm);
@@ -138,10 +138,10 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 					 "ppid", (int)e->ppid, "comm", comm, "filename", file));
 	} else if (h->type == HL_EV_PROC_EXIT && len >= sizeof(struct ev_proc_exit)) {
 		const struct ev_proc_exit *e = data;
-		char comm[HL_COMM_LEN + 1];
+		char comm[HL_COMM_LEN];
 
 		memcpy(comm, e->comm, HL_COMM_LEN);
-		comm[HL_COMM_LEN] = '\0';
+		comm[HL_COMM_LEN - 1] = '\0';
 		c->exits_total++;
 		c->exits_flush++;
 		if (c->nexits < MAX_EXITS)

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Five-minute rollups: 30 records of 10 s fold into one rollup-5m record
+ * with exact min/avg/max/last, p95 within 1%, per-item groups, histograms
+ * merged bucket-wise equal to one histogram of every value, window
+ * alignment and closing, the batch-level helper the processor calls at
+ * flush, and the result valid against the records schema.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "collectors/collector.h"
+#include "hist.h"
+#include "record.h"
+#include "rollup.h"
+#include "schema.h"
+
+#define W0 1732200000000LL	/* a multiple of 5 min */
+
+static json_t *schema;
+static char err[256];
+
+static double stat(const json_t *rec, const char *field, const char *what)
+{
+	return json_number_value(
+		json_object_get(json_object_get(json_object_get(rec, "fields"), field), what));
+}
+
+static json_t *vm_record(int64_t ts, int i)
+{
+	json_t *r = record_new("vm-metrics", "host-r", ts);
+
+	json_object_update_new(r, json_pack("{s:f,s:I,s:s,s:[{s:s,s:f},{s:s,s:f}],s:{s:i,s:i}}",
+					    "cpu_usage_pct", (double)(i + 1), "memory_used_bytes",
+					    (json_int_t)(1000 + i), "hostname", "host-r", "disks",
+					    "device", "vda", "write_bytes_per_s", 100.0 * i, "device",
+					    "sdb", "write_bytes_per_s", 5.0, "traffic_sources",
+					    "direct", i, "organic", 2 * i));
+	return r;
+}
+
+/* One latency set per 10 s window; all[] gets every value. */
+static void window_hist(struct hist *part, struct hist *all, int i)
+{
+	hist__reset(part);
+	for (int k = 0; k < 100; k++) {
+		double v = 1 + i * 10 + k * 0.37;
+
+		hist__add(part, v);
+		hist__add(all, v);
+	}
+}
+
+static void thirty_records_one_rollup(void)
+{
+	struct rollup *ru = rollup__new("vm-metrics", "host-r", ROLLUP_WINDOW_MS);
+	struct hist *all = calloc(1, sizeof(*all)), *part = calloc(1, sizeof(*part));
+	json_t *done, *out = NULL, *h;
+	int early = 0;
+
+	for (int i = 0; i < 30; i++) {
+		json_t *rec = vm_record(W0 + 10000LL * i, i);
+
+		window_hist(part, all, i);
+		/* odd windows: histogram first, even: record first */
+		if (i & 1)
+			rollup__add_hist(ru, "response_time_ms", part, W0 + 10000LL * i);
+		CHECK(rollup__add(ru, rec) == 0, "add record %d", i);
+		if (!(i & 1))
+			rollup__add_hist(ru, "response_time_ms", part, W0 + 10000LL * i);
+		rollup__flush(ru, W0 + 10000LL * i, false);
+		done = rollup__take(ru);
+		early += (int)json_array_size(done);
+		json_decref(done);
+		json_decref(rec);
+	}
+	CHECK(early == 0, "30 records of one window: nothing closed early, %d closed", early);
+	rollup__flush(ru, W0 + 299999, false);
+	done = rollup__take(ru);
+	CHECK(json_array_size(done) == 0, "window open until its end");
+	json_decref(done);
+	{	/* the first record of the next window closes this one */
+		json_t *next = vm_record(W0 + 300000, 99);
+
+		rollup__add(ru, next);
+		json_decref(next);
+	}
+	done = rollup__take(ru);
+	CHECK(json_array_size(done) == 1, "a record at the window end closes the window");
+	out = json_incref(json_array_get(done, 0));
+	json_decref(done);
+	if (!out)
+		goto finish;
+	CHECK(!strcmp(json_string_value(json_object_get(out, "type")), "rollup-5m") &&
+		      !strcmp(json_string_value(json_object_get(out, "of")), "vm-metrics") &&
+		      json_integer_value(json_object_get(out, "window_start")) == W0 &&
+		      json_integer_value(json_object_get(out, "window_end")) == W0 + 300000 &&
+		      json_integer_value(json_object_get(out, "timestamp")) == W0 + 300000 &&
+		      json_integer_value(json_object_get(out, "samples")) == 30,
+	      "rollup header: of vm-metrics, [W0, W0+5min), 30 samples");
+	CHECK(stat(out, "cpu_usage_pct", "min") == 1 && stat(out, "cpu_usage_pct", "max") == 30 &&
+		      stat(out, "cpu_usage_pct", "avg") == 15.5 &&
+		      stat(out, "cpu_usage_pct", "last") == 30,
+	      "cpu_usage_pct 1..30: min 1 avg 15.5 max 30 last 30, got %g %g %g %g",
+	      stat(out, "cpu_usage_pct", "min"), stat(out, "cpu_usage_pct", "avg"),
+	      stat(out, "cpu_usage_pct", "max"), stat(out, "cpu_usage_pct", "last"));
+	CHECK(fabs(stat(out, "cpu_usage_pct", "p95") - 28) <= 0.28,
+	      "p95 of 1..30 (rank floor(0.95*29)=27 -> 28) within 1%%, got %g",
+	      stat(out, "cpu_usage_pct", "p95"));
+	CHECK(stat(out, "traffic_sources.organic", "max") == 58, "nested object field folded, got %g",
+	      stat(out, "traffic_sources.organic", "max"));
+	CHECK(!json_object_get(json_object_get(out, "fields"), "timestamp"), "timestamp not folded");
+	{
+		json_t *vda = json_object_get(json_object_get(json_object_get(out, "groups"), "disks"),
+					      "vda");
+		json_t *w = json_object_get(vda, "write_bytes_per_s");
+
+		CHECK(w && json_number_value(json_object_get(w, "max")) == 2900 &&
+			      json_number_value(json_object_get(w, "avg")) == 1450,
+		      "groups.disks.vda.write_bytes_per_s max 2900 avg 1450");
+	}
+	h = json_object_get(json_object_get(out, "histograms"), "response_time_ms");
+	CHECK(h && json_integer_value(json_object_get(h, "count")) == 3000 &&
+		      json_number_value(json_object_get(h, "p99")) == hist__quantile(all, 0.99) &&
+		      json_number_value(json_object_get(h, "p50")) == hist__quantile(all, 0.5) &&
+		      json_number_value(json_object_get(h, "max")) == hist__max(all),
+	      "merged histogram equals one histogram of all 3000 values");
+	CHECK(schema_validate(schema, out, err, sizeof(err)) == 0, "rollup-5m valid: %s", err);
+	json_decref(out);
+finish:
+	rollup__flush(ru, 0, true);	/* shutdown: the open window with 1 record */
+	done = rollup__take(ru);
+	out = json_array_get(done, 0);
+	CHECK(json_array_size(done) == 1 && json_integer_value(json_object_get(out, "samples")) == 1 &&
+		      json_integer_value(json_object_get(out, "window_start")) == W0 + 300000,
+	      "forced flush emits the open window");
+	json_decref(done);
+	rollup__flush(ru, 0, true);
+	done = rollup__take(ru);
+	CHECK(json_array_size(done) == 0, "nothing left after the flush");
+	json_decref(done);
+	rollup__free(ru);
+	free(all);
+	free(part);
+}
+
+static void time_flush_and_misuse(void)
+{
+	struct rollup *ru = rollup__new("webapp-metrics", "h", 60000);
+	json_t *r = record_new("webapp-metrics", "h", W0 + 5000), *other, *done;
+
+	json_object_set_new(r, "requests_per_s", json_real(12.5));
+	rollup__add(ru, r);
+	rollup__flush(ru, W0 + 59999, false);
+	done = rollup__take(ru);
+	CHECK(json_array_size(done) == 0, "not closed before the 60 s window ends");
+	json_decref(done);
+	rollup__flush(ru, W0 + 60000, false);
+	done = rollup__take(ru);
+	CHECK(json_array_size(done) == 1 && stat(json_array_get(done, 0), "requests_per_s", "avg") == 12.5,
+	      "closed by time at the window end");
+	json_decref(done);
+	other = record_new("vm-metrics", "h", W0);
+	CHECK(rollup__add(ru, other) == -EINVAL, "a record of another type: -EINVAL");
+	json_decref(other);
+	json_decref(r);
+	rollup__free(ru);
+}
+
+/* The processor's view: one call per flush on the batch it is about to ship. */
+static void batch_helper(void)
+{
+	struct rollups *rs = rollups__new("host-b", ROLLUP_WINDOW_MS);
+	struct hist *lat = calloc(1, sizeof(*lat));
+	int appended = 0, rollups_seen = 0;
+
+	for (int i = 0; i <= 30; i++) {	/* 31 flushes: the last opens the next window */
+		int64_t ts = W0 + 10000LL * i;
+		struct record_batch *b = record_batch__new(8);
+		json_t *web = record_new("webapp-metrics", "host-b", ts);
+		int n;
+
+		json_object_set_new(web, "requests_per_s", json_real(10.0 * (i + 1)));
+		hist__reset(lat);
+		hist__add_n(lat, 20.0, 10);
+		rollups__add_hist(rs, "webapp-metrics", "response_time_ms", lat, ts);
+		record_batch__add(b, vm_record(ts, i));
+		record_batch__add(b, web);
+		record_batch__add(b, record_new("alert", "host-b", ts));
+		n = rollups__fold_batch(rs, b, ts, false);
+		appended += n;
+		for (size_t k = 0; k < b->n; k++)
+			if (!strcmp(b->recs[k].type, "rollup-5m")) {
+				rollups_seen++;
+				CHECK(schema_validate(schema, b->recs[k].obj, err, sizeof(err)) == 0,
+				      "batch rollup valid: %s", err);
+				if (!strcmp(json_string_value(json_object_get(b->recs[k].obj, "of")),
+					    "webapp-metrics")) {
+					json_t *h = json_object_get(
+						json_object_get(b->recs[k].obj, "histograms"),
+						"response_time_ms");
+
+					CHECK(json_integer_value(json_object_get(h, "count")) == 300 &&
+						      stat(b->recs[k].obj, "requests_per_s", "max") == 300,
+					      "webapp rollup: 300 latencies, max 300 req/s");
+				}
+			}
+		record_batch__put(b);
+	}
+	CHECK(appended == 2 && rollups_seen == 2,
+	      "one rollup for vm-metrics and one for webapp-metrics (none for alert), got %d/%d",
+	      appended, rollups_seen);
+	{
+		struct record_batch *b = record_batch__new(8);
+
+		CHECK(rollups__fold_batch(rs, b, 0, true) == 2, "shutdown flush: the 2 open windows");
+		CHECK(rollups__fold_batch(rs, NULL, 0, true) == -EINVAL, "no batch: -EINVAL");
+		record_batch__put(b);
+	}
+	rollups__free(rs);
+	free(lat);
+}
+
+/* Real collector output (arrays of items with many fields) rolls up and validates. */
+static void live_vm_rollup(void)
+{
+	static const struct collector_env env = { "/proc", "/sys", "/etc" };
+	struct collectors *cs = collectors__new(&env);
+	struct rollup *ru = rollup__new("vm-metrics", "host-l", ROLLUP_WINDOW_MS);
+	json_t *done, *out, *groups, *item;
+	const char *key;
+
+	for (int i = 0; i < 4; i++) {
+		json_t *rec = record_new("vm-metrics", "host-l", W0 + 10000LL * i);
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		collectors__collect(cs, rec, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+		if (i)	/* the first tick is the collectors' baseline */
+			rollup__add(ru, rec);
+		json_decref(rec);
+		usleep(100000);
+	}
+	rollup__flush(ru, 0, true);
+	done = rollup__take(ru);
+	out = json_array_get(done, 0);
+	CHECK(out && json_integer_value(json_object_get(out, "samples")) == 3, "3 samples rolled up");
+	CHECK(schema_validate(schema, out, err, sizeof(err)) == 0, "live vm rollup valid: %s", err);
+	groups = json_object_get(out, "groups");
+	CHECK(json_object_get(json_object_get(json_object_get(groups, "cpu_cores"), "0"), "usage_pct"),
+	      "groups.cpu_cores.0.usage_pct present");
+	CHECK(stat(out, "memory_total_bytes", "min") > 0 && stat(out, "cpu_usage_pct", "max") >= 0 &&
+		      json_object_get(json_object_get(out, "fields"), "uptime_s"),
+	      "top-level host fields rolled up");
+	json_object_foreach(json_object_get(groups, "disks"), key, item)
+		CHECK(json_object_size(item) >= 12, "disk %s: >= 12 fields rolled up, got %zu", key,
+		      json_object_size(item));
+	json_decref(done);
+	rollup__free(ru);
+	collectors__free(cs);
+}
+
+int main(void)
+{
+	const char *top = getenv("TOP") ? getenv("TOP") : ".";
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/docs/records.schema.json", top);
+	schema = schema_load(path, err, sizeof(err));
+	if (!schema) {
+		printf("FAIL load_schema: %s\n", err);
+		return 1;
+	}
+	RUN(thirty_records_one_rollup);
+	RUN(time_flush_and_misuse);
+	RUN(batch_helper);
+	RUN(live_vm_rollup);
+	json_decref(schema);
+	CHECK_DONE();
+}
