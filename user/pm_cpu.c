@@ -197,9 +197,7 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 		}
 		a->tick_oncpu_ns = v.oncpu_ns >= a->oncpu_ns ? v.oncpu_ns - a->oncpu_ns : v.oncpu_ns;
 		a->tick_runq_ns = v.runq_ns >= a->runq_ns ? v.runq_ns - a->runq_ns : v.runq_ns;
-		if (c->first) {	/* time before we started is not this window's */
-			a->tick_oncpu_ns = a->tick_runq_ns = 0;
-		}
+		/* no first-tick special case: BPF only counts since attach */
 		a->oncpu_ns = v.oncpu_ns;
 		a->runq_ns = v.runq_ns;
 		a->flush_oncpu_ns += a->tick_oncpu_ns;

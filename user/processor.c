@@ -13,6 +13,8 @@
 #include "drain.h"
 #include "log.h"
 #include "pmods.h"
+#include "alerts.h"
+#include "rollup.h"
 
 #define COMM_SLOTS 16384	/* power of 2 */
 
@@ -44,6 +46,9 @@ struct processor {
 	bool print_summary;
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
+	struct alerts *alerts;
+	struct rollups *rollups;
+	json_t *host;		/* static host facts, published once */
 };
 
 static uint64_t mono_ns(void)
@@ -144,6 +149,10 @@ struct processor *processor__new(const struct processor_deps *deps)
 			if (m->ops->types[k] < HL_EV_MAX)
 				p->dispatch[m->ops->types[k]] = (int8_t)i;
 	}
+	p->alerts = alerts__new(deps->cfg, deps->source);
+	p->rollups = rollups__new(deps->source, ROLLUP_WINDOW_MS);
+	if (!p->alerts || !p->rollups)
+		goto err;
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
 	else if (!strcmp(deps->cfg->summary, "auto"))
@@ -261,6 +270,78 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	state__publish(p->d.st, "stats", stats);
 }
 
+/* Host-level cards and series from the collectors' vm-metrics fields. */
+static void summary_from_vm(struct processor *p, struct tick_ctx *t)
+{
+	static const struct { const char *vm, *card; } map[] = {
+		{ "cpu_usage_pct", "cpu_pct" },
+		{ "memory_used_pct", "mem_used_pct" },
+		{ "memory_used_bytes", "mem_used_bytes" },
+		{ "memory_total_bytes", "mem_total_bytes" },
+		{ "swap_used_pct", "swap_used_pct" },
+		{ "disk_read_bytes_per_s", "disk_read_bytes_per_s" },
+		{ "disk_write_bytes_per_s", "disk_write_bytes_per_s" },
+		{ "net_rx_bytes_per_s", "net_rx_bytes_per_s" },
+		{ "net_tx_bytes_per_s", "net_tx_bytes_per_s" },
+		{ "load1", "load1" },
+		{ "uptime_s", "uptime_s" },
+	};
+	static const char *const host_keys[] = { "hostname", "kernel_release", "os_name", "os_version_id",
+						 "arch", "platform", "uptime_s", "boot_time_s", "cpu_count",
+						 "memory_total_bytes", "cpu_freq_mhz", NULL };
+	json_t *host;
+
+	if (!p->last_vm)
+		return;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		json_t *v = json_object_get(p->last_vm, map[i].vm);
+
+		if (!json_is_number(v))
+			continue;
+		json_object_set(t->summary, map[i].card, v);
+		if (strcmp(map[i].card, "uptime_s") && strcmp(map[i].card, "mem_total_bytes"))
+			state__series_push(t->st, map[i].card, t->now_ms, json_number_value(v));
+	}
+	host = json_object();
+	for (int i = 0; host_keys[i]; i++) {
+		json_t *v = json_object_get(p->last_vm, host_keys[i]);
+
+		if (v)
+			json_object_set(host, host_keys[i], v);
+	}
+	json_object_set_new(host, "source", json_string(p->d.source));
+	json_object_set(host, "cores", json_object_get(p->last_vm, "cpu_cores"));
+	json_object_set(host, "filesystems", json_object_get(p->last_vm, "filesystems"));
+	json_object_set(host, "interfaces", json_object_get(p->last_vm, "interfaces"));
+	json_object_set(host, "disks", json_object_get(p->last_vm, "disks"));
+	state__publish(t->st, "host", host);
+}
+
+/* Alert rules over this second's metrics; transitions ship at once. */
+static json_t *eval_alerts(struct processor *p, struct tick_ctx *t)
+{
+	json_t *tr = json_array();
+	size_t i;
+	json_t *rec;
+
+	if (alerts__eval(p->alerts, t->metrics, t->now_ms, tr) > 0 && p->d.submit) {
+		struct record_batch *b = record_batch__new(json_array_size(tr));
+
+		if (b) {
+			json_array_foreach(tr, i, rec)
+				record_batch__add(b, json_incref(rec));
+			p->d.submit(p->d.sink_ctx, b);
+			record_batch__put(b);
+		}
+	}
+	json_array_foreach(tr, i, rec)
+		pr_info("alert: %s %s: %s", json_string_value(json_object_get(rec, "rule")),
+			json_string_value(json_object_get(rec, "state")),
+			json_string_value(json_object_get(rec, "message")));
+	state__publish(t->st, "alerts", alerts__state_json(p->alerts));
+	return tr;
+}
+
 static void print_summary(struct processor *p, struct tick_ctx *t)
 {
 	struct blob *b = state__get(p->d.st, "processes");
@@ -285,7 +366,7 @@ static void print_summary(struct processor *p, struct tick_ctx *t)
 	json_decref(procs);
 }
 
-static void flush(struct processor *p, uint64_t now, int64_t now_ms)
+static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 {
 	struct flush_ctx f = {
 		.source = p->d.source,
@@ -305,6 +386,8 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms)
 	for (int i = 0; i < p->nmods; i++)
 		if (p->mods[i].on && p->mods[i].ops->flush)
 			p->mods[i].ops->flush(&p->mods[i], &f);
+	/* 5-minute rollups of what this flush produced (finished windows appended) */
+	rollups__fold_batch(p->rollups, f.batch, now_ms, final);
 	if (p->d.submit && f.batch->n)
 		p->d.submit(p->d.sink_ctx, f.batch);
 	record_batch__put(f.batch);
@@ -322,6 +405,7 @@ void processor__tick(struct processor *p, bool force_flush)
 	};
 	char *prom_buf = NULL;
 	size_t prom_len = 0;
+	json_t *alerts_tr;
 
 	/* every new log entry, then every module's view of its maps */
 	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
@@ -340,6 +424,8 @@ void processor__tick(struct processor *p, bool force_flush)
 	for (int i = 0; i < p->nmods; i++)
 		if (p->mods[i].on && p->mods[i].ops->tick)
 			p->mods[i].ops->tick(&p->mods[i], &t);
+	summary_from_vm(p, &t);
+	alerts_tr = eval_alerts(p, &t);
 	publish_stats(p, &t);
 	if (t.prom) {
 		fclose(t.prom);
@@ -348,13 +434,14 @@ void processor__tick(struct processor *p, bool force_flush)
 	}
 	if (p->print_summary)
 		print_summary(p, &t);
-	state__push_update(p->d.st, json_pack("{s:I,s:O}", "ts", (json_int_t)t.now_ms, "summary", t.summary));
+	state__push_update(p->d.st, json_pack("{s:I,s:O,s:o}", "ts", (json_int_t)t.now_ms, "summary",
+					      t.summary, "alerts", alerts_tr));
 	state__publish(p->d.st, "summary", t.summary);
 	json_decref(t.metrics);
 	p->last_tick_ns = now;
 	p->ticks++;
 	if (force_flush || now - p->last_flush_ns >= (uint64_t)p->d.cfg->flush_interval_s * 1000000000ull)
-		flush(p, now, t.now_ms);
+		flush(p, now, t.now_ms, force_flush);
 }
 
 static void *processor_main(void *arg)
@@ -419,6 +506,8 @@ void processor__free(struct processor *p)
 		}
 	free(p->mods);
 	json_decref(p->last_vm);
+	alerts__free(p->alerts);
+	rollups__free(p->rollups);
 	eventlog_reader__free(p->reader);
 	free(p->comms);
 	pthread_mutex_destroy(&p->stop_lock);

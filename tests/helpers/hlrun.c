@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Test harness: runs the real agent pipeline (loader, drain, event log,
- * processor) in-process with the given hostlens flags and, every 200 ms,
+ * Test harness: runs the real agent (user/agent.c: loader, drain, event log,
+ * collectors, processor, sinks) in-process with the given hostlens flags and, every 200 ms,
  * writes each published state topic to DIR/<topic>.json (atomically via
  * rename) so shell tests can assert on them without the web server.
  *   hlrun DIR [hostlens flags...]    stops on SIGINT/SIGTERM
@@ -15,12 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "user/agent.h"
 #include "user/config.h"
-#include "user/drain.h"
-#include "user/eventlog.h"
-#include "user/loader.h"
 #include "user/log.h"
-#include "user/processor.h"
 #include "user/state.h"
 
 static volatile sig_atomic_t stop;
@@ -56,14 +53,9 @@ int main(int argc, char **argv)
 					"routes", "requests", "alerts", "stats", "host", "metrics",
 					"filters", "breakdown", NULL };
 	static struct config cfg;
-	struct loader_opts lo = { .cfg = &cfg };
-	struct processor_deps pd = { 0 };
+	struct agent_opts o = { .cfg = &cfg, .no_web = true };
 	char err[512], path[4096];
-	struct loader *ld;
-	struct eventlog *log;
-	struct drain *d;
-	struct processor *p;
-	struct state *st;
+	struct agent *a;
 	const char *dir;
 	FILE *f;
 
@@ -80,25 +72,11 @@ int main(int argc, char **argv)
 	log_set_level_name(cfg.log_level);
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
-	ld = loader__new(&lo, err, sizeof(err));
-	if (!ld) {
+	a = agent__new(&o, err, sizeof(err));
+	if (!a) {
 		fprintf(stderr, "hlrun: %s\n", err);
 		return 1;
 	}
-	log = eventlog__new(cfg.log_bytes, loader__nrings(ld));
-	st = state__new();
-	d = drain__new(ld, log, cfg.drain_poll_ms);
-	if (!log || !st || !d || drain__start(d))
-		return 1;
-	pd.cfg = &cfg;
-	pd.ld = ld;
-	pd.log = log;
-	pd.drain = d;
-	pd.st = st;
-	pd.source = "hlrun";
-	p = processor__new(&pd);
-	if (!p || processor__start(p))
-		return 1;
 	snprintf(path, sizeof(path), "%s/ready", dir);
 	f = fopen(path, "w");
 	if (f)
@@ -108,17 +86,12 @@ int main(int argc, char **argv)
 
 		nanosleep(&ts, NULL);
 		for (int i = 0; topics[i]; i++)
-			dump(st, dir, topics[i]);
+			dump(agent__state(a), dir, topics[i]);
 	}
-	loader__detach(ld);
-	drain__stop(d);
-	processor__stop(p);
+	/* the final tick and flush happen inside agent__free: dump after it */
+	agent__stop(a);
 	for (int i = 0; topics[i]; i++)
-		dump(st, dir, topics[i]);
-	processor__free(p);
-	drain__free(d);
-	loader__free(ld);
-	eventlog__free(log);
-	state__free(st);
+		dump(agent__state(a), dir, topics[i]);
+	agent__free(a);
 	return 0;
 }

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * DESIGN: see agent.h. Threads started here: drain, processor, and (through
+ * their modules) one per sink and the web server. Start order follows the
+ * data flow's dependencies; a failure unwinds what was started.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "drain.h"
+#include "eventlog.h"
+#include "loader.h"
+#include "log.h"
+#include "processor.h"
+#include "collectors/collector.h"
+
+struct agent {
+	struct config cfg;
+	char source[256];
+	struct loader *ld;
+	struct eventlog *log;
+	struct drain *drain;
+	struct state *st;
+	struct collectors *cs;
+	struct processor *proc;
+	bool stopped;
+};
+
+static const struct collector_env host_env = { "/proc", "/sys", "/etc" };
+
+struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	struct loader_opts lopts = { 0 };
+	struct processor_deps pdeps = { 0 };
+
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	a->cfg = *o->cfg;
+	if (a->cfg.source[0])
+		snprintf(a->source, sizeof(a->source), "%s", a->cfg.source);
+	else if (gethostname(a->source, sizeof(a->source)))
+		snprintf(a->source, sizeof(a->source), "unknown");
+
+	/* kernel side: rings, programs */
+	lopts.cfg = &a->cfg;
+	a->ld = loader__new(&lopts, err, errlen);
+	if (!a->ld)
+		goto fail;
+	a->log = eventlog__new(a->cfg.log_bytes, a->cfg.log_shards ? a->cfg.log_shards : loader__nrings(a->ld));
+	a->st = state__new();
+	if (!a->log || !a->st) {
+		snprintf(err, errlen, "out of memory setting up the event log (--log-size %llu)",
+			 (unsigned long long)a->cfg.log_bytes);
+		goto fail;
+	}
+	a->drain = drain__new(a->ld, a->log, a->cfg.drain_poll_ms);
+	if (!a->drain || drain__start(a->drain)) {
+		snprintf(err, errlen, "cannot start the drain thread");
+		goto fail;
+	}
+
+	/* host collectors over /proc and /sys */
+	a->cs = collectors__new(&host_env);
+	if (!a->cs)
+		pr_warn("host collectors unavailable: %s", strerror(errno));
+
+	/* user side: processor -> state and records */
+	pdeps.cfg = &a->cfg;
+	pdeps.ld = a->ld;
+	pdeps.log = a->log;
+	pdeps.drain = a->drain;
+	pdeps.st = a->st;
+	pdeps.source = a->source;
+	if (a->cs) {
+		pdeps.collect = collectors__collect_cb;
+		pdeps.collect_ctx = a->cs;
+	}
+	a->proc = processor__new(&pdeps);
+	if (!a->proc || processor__start(a->proc)) {
+		snprintf(err, errlen, "cannot start the processor thread");
+		goto fail;
+	}
+	(void)o->no_web;
+	state__set_ready(a->st, true);
+	pr_info("ready: signals cpu=%s disk=%s net=%s http=%s; dashboard http://%s/",
+		loader__signal_status(a->ld, "cpu"), loader__signal_status(a->ld, "disk"),
+		loader__signal_status(a->ld, "net"), loader__signal_status(a->ld, "http"), a->cfg.listen);
+	return a;
+fail:
+	agent__free(a);
+	return NULL;
+}
+
+struct state *agent__state(struct agent *a)
+{
+	return a->st;
+}
+
+int agent__reload(struct agent *a, const struct config *cfg, char *err, size_t errlen)
+{
+	(void)a;
+	(void)cfg;
+	snprintf(err, errlen, "reload is not supported yet");
+	return -EOPNOTSUPP;
+}
+
+void agent__stop(struct agent *a)
+{
+	if (a->stopped)
+		return;
+	a->stopped = true;
+	if (a->st)
+		state__set_ready(a->st, false);
+	/* detach first so no new events come, then collect what is in flight */
+	if (a->ld)
+		loader__detach(a->ld);
+	drain__stop(a->drain);
+	processor__stop(a->proc);
+}
+
+void agent__free(struct agent *a)
+{
+	if (!a)
+		return;
+	agent__stop(a);
+	processor__free(a->proc);
+	drain__free(a->drain);
+	loader__free(a->ld);
+	collectors__free(a->cs);
+	eventlog__free(a->log);
+	state__free(a->st);
+	free(a);
+}
