@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,20 @@ static int list_add(struct config *cfg, const struct opt *o, const char *val, ch
 		if (!*val || strlen(val) >= 64) {
 			snprintf(err, errlen, "--redact-segment: '%s' must be 1 to 63 characters", val);
 			return -EINVAL;
+		}
+		{
+			regex_t re;
+			int rc = regcomp(&re, val, REG_EXTENDED | REG_NOSUB);
+
+			if (rc) {
+				char why[128];
+
+				regerror(rc, &re, why, sizeof(why));
+				snprintf(err, errlen, "--redact-segment: '%s' is not an extended regex: %s",
+					 val, why);
+				return -EINVAL;
+			}
+			regfree(&re);
 		}
 		if (cfg->n_redact == CFG_MAX_REDACT)
 			goto full;
@@ -414,6 +429,34 @@ void config_usage(void *file)
 	fprintf(f, "\nExit status: 0 clean stop, 1 runtime failure, 2 usage or config error.\n");
 }
 
+/* Writes s as a YAML double-quoted scalar, so the output loads back. */
+static void print_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void print_str_list(FILE *f, const char *key, const char *base, size_t stride, int n)
+{
+	fprintf(f, "%s: [", key);
+	for (int k = 0; k < n; k++) {
+		if (k)
+			fputs(", ", f);
+		print_quoted(f, base + (size_t)k * stride);
+	}
+	fprintf(f, "]\n");
+}
+
 void config_print(const struct config *cfg, void *file)
 {
 	FILE *f = file;
@@ -430,7 +473,13 @@ void config_print(const struct config *cfg, void *file)
 		switch (o->type) {
 		case T_STR:
 		case T_ENUM:
-			fprintf(f, "%s: \"%s\"\n", key, field);
+			fprintf(f, "%s: ", key);
+			/* a secret is never echoed: say only that it is set */
+			if (o->off == offsetof(struct config, auth_token) && *field)
+				print_quoted(f, "<set>");
+			else
+				print_quoted(f, field);
+			fputc('\n', f);
 			break;
 		case T_INT:
 			fprintf(f, "%s: %d\n", key, *(const int *)field);
@@ -442,10 +491,7 @@ void config_print(const struct config *cfg, void *file)
 			fprintf(f, "%s: %s\n", key, *(const bool *)field ? "true" : "false");
 			break;
 		case T_SINK:
-			fprintf(f, "%s: [", key);
-			for (int k = 0; k < cfg->n_sinks; k++)
-				fprintf(f, "%s\"%s\"", k ? ", " : "", cfg->sinks[k]);
-			fprintf(f, "]\n");
+			print_str_list(f, key, cfg->sinks[0], sizeof(cfg->sinks[0]), cfg->n_sinks);
 			break;
 		case T_PID:
 			fprintf(f, "%s: [", key);
@@ -454,32 +500,35 @@ void config_print(const struct config *cfg, void *file)
 			fprintf(f, "]\n");
 			break;
 		case T_COMM:
-			fprintf(f, "%s: [", key);
-			for (int k = 0; k < cfg->n_comms; k++)
-				fprintf(f, "%s\"%s\"", k ? ", " : "", cfg->comms[k]);
-			fprintf(f, "]\n");
+			print_str_list(f, key, cfg->comms[0], sizeof(cfg->comms[0]), cfg->n_comms);
 			break;
 		case T_CGROUP:
-			fprintf(f, "%s: [", key);
-			for (int k = 0; k < cfg->n_cgroups; k++)
-				fprintf(f, "%s\"%s\"", k ? ", " : "", cfg->cgroups[k]);
-			fprintf(f, "]\n");
+			print_str_list(f, key, cfg->cgroups[0], sizeof(cfg->cgroups[0]), cfg->n_cgroups);
 			break;
 		case T_REDACT:
-			fprintf(f, "%s: [", key);
-			for (int k = 0; k < cfg->n_redact; k++)
-				fprintf(f, "%s\"%s\"", k ? ", " : "", cfg->redact_segments[k]);
-			fprintf(f, "]\n");
+			print_str_list(f, key, cfg->redact_segments[0], sizeof(cfg->redact_segments[0]), cfg->n_redact);
 			break;
 		}
 	}
-	fprintf(f, "alerts:\n");
+	fprintf(f, "alerts:%s\n", cfg->n_alerts ? "" : " []");
 	for (int k = 0; k < cfg->n_alerts; k++) {
 		static const char *cmps[] = { ">", ">=", "<", "<=" };
 		const struct alert_rule *a = &cfg->alerts[k];
 
-		fprintf(f, "  - {name: \"%s\", metric: \"%s\", op: \"%s\", threshold: %g, for: %d, severity: \"%s\"}\n",
-			a->name, a->metric, cmps[a->cmp], a->threshold, a->for_s, a->severity);
+		fprintf(f, "  - {name: ");
+		print_quoted(f, a->name);
+		fprintf(f, ", metric: ");
+		print_quoted(f, a->metric);
+		char num[32];
+
+		/* the shortest text that reads back as the same double */
+		for (int prec = 6; prec <= 17; prec++) {
+			snprintf(num, sizeof(num), "%.*g", prec, a->threshold);
+			if (strtod(num, NULL) == a->threshold)
+				break;
+		}
+		fprintf(f, ", op: \"%s\", threshold: %s, for: %d, severity: \"%s\"}\n",
+			cmps[a->cmp], num, a->for_s, a->severity);
 	}
 }
 

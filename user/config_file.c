@@ -3,6 +3,7 @@
  * YAML config file: a top-level mapping whose keys mirror the flags. Parsed
  * with libyaml's document API so every error can name the file and line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,19 @@
 static const char *scalar(yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* Keys compare as the option table does: case-blind, '-' same as '_'. */
+static bool same_key(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char ca = *a == '-' ? '_' : (char)tolower((unsigned char)*a);
+		char cb = *b == '-' ? '_' : (char)tolower((unsigned char)*b);
+
+		if (ca != cb)
+			return false;
+	}
+	return *a == *b;
 }
 
 static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m, const char *path,
@@ -121,8 +135,13 @@ int config_file_load(struct config *cfg, const char *path, char *err, size_t err
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu: YAML error: %s", path, parser.problem_mark.line + 1,
-			 parser.problem ? parser.problem : "unknown");
+		if (parser.context)
+			snprintf(err, errlen, "%s:%zu: YAML error: %s (%s on line %zu)", path,
+				 parser.problem_mark.line + 1, parser.problem ? parser.problem : "unknown",
+				 parser.context, parser.context_mark.line + 1);
+		else
+			snprintf(err, errlen, "%s:%zu: YAML error: %s", path, parser.problem_mark.line + 1,
+				 parser.problem ? parser.problem : "unknown");
 		ret = -EINVAL;
 		goto out_parser;
 	}
@@ -147,9 +166,29 @@ int config_file_load(struct config *cfg, const char *path, char *err, size_t err
 			ret = -EINVAL;
 			goto out_doc;
 		}
+		/* A key given twice is a mistake, not "last one wins" (data-dir and
+		 * data_dir are the same key). */
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+			const char *pk = scalar(yaml_document_get_node(&doc, q->key));
+
+			if (pk && same_key(pk, k)) {
+				snprintf(err, errlen, "%s:%zu: key '%s': given twice (first on line %zu)",
+					 path, line, k,
+					 yaml_document_get_node(&doc, q->key)->start_mark.line + 1);
+				ret = -EINVAL;
+				goto out_doc;
+			}
+		}
 		if (!strcmp(k, "alerts")) {
 			yaml_node_item_t *it;
 
+			if (vn->type == YAML_SCALAR_NODE && !vn->data.scalar.length &&
+			    vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+				/* "alerts:" with nothing after it: no rules */
+				cfg->n_alerts = 0;
+				cfg->alerts_set = true;
+				continue;
+			}
 			if (vn->type != YAML_SEQUENCE_NODE) {
 				snprintf(err, errlen, "%s:%zu: key 'alerts': must be a list of rules", path, line);
 				ret = -EINVAL;
