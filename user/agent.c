@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "agent.h"
+#include "caps.h"
 #include "drain.h"
 #include "eventlog.h"
 #include "loader.h"
@@ -61,14 +64,6 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	else if (gethostname(a->source, sizeof(a->source)))
 		snprintf(a->source, sizeof(a->source), "unknown");
 
-	/* sinks first: a bad sink setting is a config error, before any BPF */
-	a->sinks = sinks__new(&a->cfg, err, errlen);
-	if (!a->sinks) {
-		if (errno == ENOENT || errno == EINVAL)
-			errno = EINVAL;	/* main.c: exit 2 */
-		goto fail;
-	}
-
 	/* kernel side: rings, programs */
 	lopts.cfg = &a->cfg;
 	a->ld = loader__new(&lopts, err, errlen);
@@ -77,6 +72,24 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 			errno = EIO;	/* a runtime failure, not a usage error */
 		goto fail;
 	}
+
+	/* Programs are attached: give up what running no longer needs, before
+	 * any thread exists (capabilities are per thread). Attaching TLS uprobes
+	 * to processes started later goes through the perf uprobe PMU with this
+	 * libbpf, which needs CAP_SYS_ADMIN: kept only while HTTP capture is on. */
+	if (caps__drop_keeping(loader__signal_on(a->ld, "http") ? 1ull << CAP_SYS_ADMIN : 0, err, errlen)) {
+		errno = EPERM;
+		goto fail;
+	}
+
+	/* sinks (their threads start here) */
+	a->sinks = sinks__new(&a->cfg, err, errlen);
+	if (!a->sinks) {
+		if (errno == ENOENT || errno == EINVAL)
+			errno = EINVAL;	/* main.c: exit 2 */
+		goto fail;
+	}
+
 	a->log = eventlog__new(a->cfg.log_bytes, a->cfg.log_shards ? a->cfg.log_shards : loader__nrings(a->ld));
 	a->st = state__new();
 	if (!a->log || !a->st) {
