@@ -454,14 +454,19 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 		struct proc_acc *a = order[i];
 
 		total_ns += a->flush_oncpu_ns;
-		if (i < TOP_PROCS)
-			json_array_append_new(procs, json_pack("{s:i,s:s,s:f,s:f,s:f,s:I,s:b}", "pid", (int)a->tgid,
+		if (i < TOP_PROCS) {
+			json_t *e = json_pack("{s:i,s:s,s:f,s:f,s:f,s:I,s:b}", "pid", (int)a->tgid,
 							       "comm", a->comm, "cpu_pct",
 							       f->interval_s > 0 ? (double)a->flush_oncpu_ns / (f->interval_s * 1e9) * 100 : 0,
 							       "oncpu_ms", (double)a->flush_oncpu_ns / 1e6,
 							       "runq_wait_ms", (double)a->flush_runq_ns / 1e6,
 							       "context_switches", (json_int_t)a->flush_switches,
-							       "exited", a->exited_ns != 0));
+							       "exited", a->exited_ns != 0);
+
+			if (!a->exited_ns)
+				processor__k8s_annotate(m->p, a->tgid, 0, e);
+			json_array_append_new(procs, e);
+		}
 		a->flush_oncpu_ns = a->flush_runq_ns = a->flush_switches = 0;
 		if (a->exited_ns)
 			a->used = false;

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "pmods.h"
 #include "alerts.h"
+#include "k8s.h"
 #include "rollup.h"
 
 #define COMM_SLOTS 16384	/* power of 2 */
@@ -47,6 +48,7 @@ struct processor {
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
 	struct alerts *alerts;
+	struct k8s *k8s;
 	struct rollups *rollups;
 	json_t *host;		/* static host facts, published once */
 };
@@ -109,6 +111,14 @@ const char *processor__comm(struct processor *p, uint32_t tgid)
 	return s->comm;
 }
 
+void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_id, json_t *obj)
+{
+	struct k8s_meta m;
+
+	if (k8s__lookup(p->k8s, (int)pid, cgroup_id, &m) == 0)
+		k8s_meta_to_json(&m, obj);
+}
+
 struct processor *processor__new(const struct processor_deps *deps)
 {
 	struct processor *p = calloc(1, sizeof(*p));
@@ -151,7 +161,8 @@ struct processor *processor__new(const struct processor_deps *deps)
 	}
 	p->alerts = alerts__new(deps->cfg, deps->source);
 	p->rollups = rollups__new(deps->source, ROLLUP_WINDOW_MS);
-	if (!p->alerts || !p->rollups)
+	p->k8s = k8s__new("/", 4096);
+	if (!p->alerts || !p->rollups || !p->k8s)
 		goto err;
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
@@ -508,6 +519,7 @@ void processor__free(struct processor *p)
 	free(p->mods);
 	json_decref(p->last_vm);
 	alerts__free(p->alerts);
+	k8s__free(p->k8s);
 	rollups__free(p->rollups);
 	eventlog_reader__free(p->reader);
 	free(p->comms);

@@ -102,6 +102,10 @@ const char *processor__source(const struct processor *p);
 /* Process name of tgid (from exec events, BPF maps, or /proc once); "" when unknown. */
 const char *processor__comm(struct processor *p, uint32_t tgid);
 void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm);
+/* Adds container/pod fields of process pid to obj (no-op outside containers).
+ * Reads /proc once per process per cache period: call per flush, not per event. */
+void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_id, json_t *obj);
+
 /* Monotonic ns -> epoch ms. */
 int64_t processor__mono_to_ms(const struct processor *p, uint64_t mono_ns);
 
