@@ -134,7 +134,7 @@ asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=build-asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" CFLAGS="-O1 -g" all
 
 fuzz:
-	$(Q)sh tests/fuzz/build.sh $(FUZZ_SECONDS)
+	$(Q)sh scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: setup
 	$(Q)sh scripts/setup.sh bench

@@ -47,7 +47,9 @@
 #include "spool.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define SINK_QUEUE_MAX 32
 #define SINKS_STOP_MS 5000

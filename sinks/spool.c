@@ -22,7 +22,9 @@
 #include "spool.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 struct spool_ent {
 	uint64_t seq;

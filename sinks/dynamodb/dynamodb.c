@@ -22,7 +22,9 @@
 #include "dynamodb_api.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define DDB_CT "application/x-amz-json-1.0"
 

@@ -11,7 +11,9 @@
 #include "dynamodb_api.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 json_t *ddb_attr(json_t *v)
 {

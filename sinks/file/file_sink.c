@@ -27,7 +27,9 @@
 #include "sinks/sink_util.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 enum fsync_policy { FSYNC_NEVER, FSYNC_BATCH, FSYNC_ALWAYS };
 

@@ -17,7 +17,9 @@
 #include "kinesis_api.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 struct kinesis_sink {
 	struct aws_client *aws;

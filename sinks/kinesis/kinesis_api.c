@@ -10,7 +10,9 @@
 #include "sinks/aws/aws.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 size_t kinesis_partition_key(const struct record *r, const char *fixed, char *out, size_t len)
 {

@@ -5,7 +5,7 @@
 # (default 60: `make fuzz`; the test suite runs a short bounded round).
 #   build.sh [SECONDS]
 set -eu
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 secs=${1:-60}
 OUT=build-fuzz
 FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
@@ -21,9 +21,9 @@ for src in tests/fuzz/fuzz_*.c; do
 	mkdir -p "$corpus" "$OUT/corpus-$name"
 	if "$OUT/$name" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=0 "$OUT/corpus-$name" "$corpus" >"$OUT/$name.log" 2>&1; then
-		echo "ok fuzz_$name: $(grep -Eo '#[0-9]+' "$OUT/$name.log" | tail -1 | tr -d '#') runs in ${secs}s, no crash"
+		echo "ok $name: $(grep -Eo '#[0-9]+' "$OUT/$name.log" | tail -1 | tr -d '#') runs in ${secs}s, no crash"
 	else
-		echo "FAIL fuzz_$name: crash or leak, see $OUT/$name.log: $(grep -m1 -E 'ERROR|SUMMARY' "$OUT/$name.log")"
+		echo "FAIL $name: crash or leak, see $OUT/$name.log: $(grep -m1 -E 'ERROR|SUMMARY' "$OUT/$name.log")"
 		rc=1
 	fi
 done
