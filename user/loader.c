@@ -21,6 +21,8 @@
 
 #include "cpu.skel.h"
 #include "bench.skel.h"
+#include "disk.skel.h"
+#include "net.skel.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define MAX_LINKS 128
@@ -81,8 +83,48 @@ static void bench_destroy(void *s)
 	bench_bpf__destroy(s);
 }
 
+/* ---- disk ---- */
+static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct disk_bpf *s = disk_bpf__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	/* requests in flight are bounded by the queues' tags; procs by config */
+	bpf_map__set_max_entries(s->maps.disk_procs, (__u32)o->cfg->max_procs);
+	*obj = s->obj;
+	return s;
+}
+
+static void disk_destroy(void *s)
+{
+	disk_bpf__destroy(s);
+}
+
+/* ---- net ---- */
+static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct net_bpf *s = net_bpf__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
+	bpf_map__set_max_entries(s->maps.conns, (__u32)o->cfg->max_procs * 4);
+	*obj = s->obj;
+	return s;
+}
+
+static void net_destroy(void *s)
+{
+	net_bpf__destroy(s);
+}
+
 static const struct signal_def signals[] = {
 	{ "cpu", cpu_open, cpu_destroy },
+	{ "disk", disk_open, disk_destroy },
+	{ "net", net_open, net_destroy },
 	{ "bench", bench_open, bench_destroy },
 };
 
