@@ -52,4 +52,12 @@ static inline __u64 lathist_hi(__u32 s)
 	return (__u64)(5 + s % 4) << (s / 4 - 1);
 }
 
+#ifndef __bpf__
+/* User space (user/lathist.c): the q-quantile (0..1) of a histogram of n
+ * slots in ns, interpolated linearly inside its slot; 0 when empty. */
+double lathist_quantile(const __u64 *h, __u32 n, double q);
+/* Mean of a histogram from slot midpoints, in ns; 0 when empty. */
+double lathist_mean(const __u64 *h, __u32 n);
+#endif
+
 #endif
