@@ -11,6 +11,8 @@
  * accept()/accept4() returns its fd, or failing that at the first send/recv
  * on it. At close, current is whoever runs the softirq: never used.
  * Sockets older than the agent have no start: start_ns 0, duration unknown.
+ * A connection's entry lives from SYN_SENT/SYN_RECV (or first sight) until
+ * tcp_destroy_sock, so resets sent while closing are still attributed.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -122,7 +124,7 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 	counter__add(HL_NET_CLOSED, 1);
 	e = rb__reserve(sizeof(*e), &ring);
 	if (!e)
-		goto out;
+		return;
 	e->h.type = HL_EV_TCP_CLOSE;
 	e->h.cpu = (__u16)bpf_get_smp_processor_id();
 	e->h.size = sizeof(*e);
@@ -155,10 +157,9 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 		__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
 	else
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
+	/* the entry stays until tcp_destroy_sock: an abortive close (SO_LINGER
+	 * 0, tcp_disconnect) sends its reset after the socket reached CLOSE */
 	rb__submit(e, ring);
-out:
-	if (c)
-		bpf_map_delete_elem(&conns, &sk);
 }
 
 SEC("tp/sock/inet_sock_set_state")
@@ -363,7 +364,7 @@ int BPF_PROG(tcp_receive_reset_raw, struct sock *sk)
 	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
 }
 
-/* a socket freed without a TCP_CLOSE we saw: forget it (bounds conns) */
+/* the socket is freed: forget it (this is what bounds conns) */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
 {
