@@ -474,9 +474,16 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	for (uint64_t s = n->recent_seq; s-- > first;)	/* newest first */
 		json_array_append_new(recent, close_json(m->p, &n->recent[s & (RECENT_N - 1)]));
 	np = sorted_procs(n, porder, false);
-	for (int i = 0; i < np && i < TOP_N; i++) {
+	for (int i = 0, shown = 0, trouble = 0; i < np; i++) {
 		struct nproc_acc *a = porder[i];
 
+		/* the top by bytes, then those with TCP trouble and few bytes */
+		if (shown >= TOP_N) {
+			if (trouble >= TOP_N || !(a->retrans + a->rst_sent + a->rst_recv))
+				continue;
+			trouble++;
+		}
+		shown++;
 		json_array_append_new(procs, json_pack("{s:i,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I}",
 			"pid", (int)a->tgid, "comm", a->comm, "tx_bytes", (json_int_t)a->tx,
 			"rx_bytes", (json_int_t)a->rx, "tx_bytes_per_s", (double)a->t_tx / el,
