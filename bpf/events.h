@@ -161,6 +161,8 @@ struct ev_tcp_close {
 	struct event_hdr h;
 	__u64 start_ns;		/* 0: opened before the agent started */
 	__u64 duration_ns;	/* valid only when start_ns != 0 */
+	/* RFC 4898 counters of the socket; they count sequence space, so a
+	 * SYN (client) and FINs add up to 2 to the data bytes */
 	__u64 tx_bytes;		/* tcp_sock bytes_acked */
 	__u64 rx_bytes;		/* tcp_sock bytes_received */
 	__u32 retransmits;	/* tcp_sock total_retrans */

@@ -25,7 +25,7 @@ DEV=$(basename "$LOOP")
 sleep 0.3	# let udev's probe of the new device pass before we count
 
 mkdir -p "$OUT"
-"$HLRUN" "$OUT" --signals disk --log-level warn >"$TMPD/hlrun.log" 2>&1 &
+"$HLRUN" "$OUT" --signals disk --flush-interval 1 --log-level warn >"$TMPD/hlrun.log" 2>&1 &
 AGENT_PID=$!
 wait_for 15 test -f "$OUT/ready" || { fail disk_start "hlrun not ready in 15 s: $(tail -3 "$TMPD/hlrun.log")"; finish; }
 

@@ -26,7 +26,7 @@ OLD=$!
 sleep 0.3
 
 mkdir -p "$OUT"
-"$HLRUN" "$OUT" --signals net --log-level warn >"$TMPD/hlrun.log" 2>&1 &
+"$HLRUN" "$OUT" --signals net --flush-interval 1 --log-level warn >"$TMPD/hlrun.log" 2>&1 &
 AGENT_PID=$!
 wait_for 15 test -f "$OUT/ready" || { fail net_start "hlrun not ready in 15 s: $(tail -3 "$TMPD/hlrun.log")"; finish; }
 
