@@ -110,6 +110,18 @@ check("disk_prometheus_buckets", len(b) > 2 and b == sorted(b) and b[-1] >= coun
 s = json.load(open(out + "/summary.json"))
 check("disk_summary_fields", all(k in s for k in ("disk_read_bytes_per_s", "disk_write_bytes_per_s", "disk_latency_p99_ms")),
       "expected disk_* fields in the summary, got %s" % sorted(s))
+recs = [json.loads(l) for l in open(out + "/records.ndjson") if l.strip()]
+dm = [r for r in recs if r.get("type") == "disk-metrics"]
+devs = [x for r in dm for x in r["devices"] if x["device"] == dev]
+tw, tr = sum(x["writes"] for x in devs), sum(x["read_bytes"] for x in devs)
+check("disk_records", dm and all(r["source"] == "hlrun" and r["id"] and r["timestamp"] > 0 for r in dm)
+      and near(tw, count, 0.05) and near(tr, nbytes, 0.05)
+      and any(x["latency_p99_ms"] > 0 for x in devs),
+      "expected disk-metrics records adding up to %d writes and %d bytes read on %s, got %d records, %d writes, %d bytes"
+      % (count, nbytes, dev, len(dm), tw, tr))
+pw = sum(p["write_bytes"] for r in dm for p in r["top_processes"] if p["pid"] == ddw)
+check("disk_records_top_processes", near(pw, nbytes, 0.05),
+      "expected dd pid %d with %d bytes written across records, got %d" % (ddw, nbytes, pw))
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || tl_failed=1

@@ -185,6 +185,22 @@ check("net_prometheus_closed", m and int(m.group(1)) >= 2, "expected >= 2 server
 sm = json.load(open(out + "/summary.json"))
 check("net_summary_fields", "net_rx_bytes_per_s" in sm and "net_tx_bytes_per_s" in sm,
       "expected net_rx/tx_bytes_per_s in the summary, got %s" % sorted(sm))
+recs = [json.loads(l) for l in open(out + "/records.ndjson") if l.strip()]
+nm = [r for r in recs if r.get("type") == "network-metrics"]
+closes = [c for r in nm for c in r["recent_closes"]]
+s4 = sides(tmp + "/p4.out")
+cpid = s4["client"]["pid"] if "client" in s4 else -1
+ptx = sum(p["tx_bytes"] for r in nm for p in r["top_processes"] if p["pid"] == cpid)
+rc = [c for c in closes if "client" in s4 and c["sport"] == s4["client"]["port"] and c["role"] == "client"]
+# a busy host may push this close out of a record's last-20 table, never wrong
+check("net_records", nm and all(r["source"] == "hlrun" and r["id"] for r in nm)
+      and sum(r["connections_closed"] for r in nm) >= 6 and sum(r["resets_sent"] + r["resets_received"] for r in nm) >= 3
+      and near(ptx, tx, 0.01) and len(rc) <= 1 and all(near(c["tx_bytes"], tx, 0.01) for c in rc),
+      "expected network-metrics records with >= 6 closes, >= 3 resets and pid %d sending %d bytes, got %d records, %d bytes, %s"
+      % (cpid, tx, len(nm), ptx, rc))
+if not rt_skip:
+    check("net_records_retransmits", sum(r["retransmits"] for r in nm) >= 1,
+          "expected retransmits in the network-metrics records, got %s" % [r["retransmits"] for r in nm])
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || tl_failed=1
