@@ -10,6 +10,10 @@
  *   nd_tcp client ADDR PORT TXN RXN HOLD_MS
  *   nd_tcp refused 4|6                  connect to a loopback port nobody listens on
  *   nd_tcp linger 4|6                   connect, then close with SO_LINGER 0 (RST)
+ *   nd_tcp many N [DEVICE]              N processes, one after another, each
+ *                                       sending 1 byte over loopback TCP (and
+ *                                       writing one 4 KiB O_DIRECT block to
+ *                                       DEVICE): fills per-process maps
  * Exit status 0 when the side did what it was asked.
  */
 #include <errno.h>
@@ -21,6 +25,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -261,6 +266,52 @@ static int linger0(const char *fam)
 	return 0;
 }
 
+static int many(int n, const char *device)
+{
+	int lfd = listener("4", 0), port, ok = 0;
+	void *block = NULL;
+
+	if (lfd < 0)
+		return 1;
+	port = port_of(lfd);
+	if (device && posix_memalign(&block, 4096, 4096))
+		return 1;
+	if (block)
+		memset(block, 0, 4096);
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		pid_t child = fork();
+		int status, sfd;
+		char c;
+
+		if (child < 0)
+			return 1;
+		if (child == 0) {
+			int fd = connect_to("4", port), dfd = -1, rc = 0;
+
+			if (fd < 0 || write(fd, "x", 1) != 1)
+				rc = 1;
+			if (device) {
+				dfd = open(device, O_WRONLY | O_DIRECT);
+				if (dfd < 0 || pwrite(dfd, block, 4096, (off_t)i * 4096) != 4096)
+					rc = 1;
+			}
+			_exit(rc);
+		}
+		sfd = accept(lfd, NULL, NULL);
+		if (sfd >= 0 && read(sfd, &c, 1) == 1)
+			ok++;
+		if (sfd >= 0)
+			close(sfd);
+		if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+			ok--;
+	}
+	close(lfd);
+	free(block);
+	printf("{\"side\":\"many\",\"pid\":%d,\"n\":%d,\"ok\":%d}\n", getpid(), n, ok);
+	return ok == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && !strcmp(argv[1], "pair"))
@@ -284,7 +335,9 @@ int main(int argc, char **argv)
 		return refused(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "linger"))
 		return linger0(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "many"))
+		return many(atoi(argv[2]), argc >= 4 ? argv[3] : NULL);
 	fprintf(stderr, "usage: nd_tcp pair 4|6 TXN RXN HOLD_MS | server ADDR PORT RXN TXN READYFILE |"
-			" client ADDR PORT TXN RXN HOLD_MS | refused 4|6 | linger 4|6\n");
+			" client ADDR PORT TXN RXN HOLD_MS | refused 4|6 | linger 4|6 | many N [DEVICE]\n");
 	return 2;
 }
