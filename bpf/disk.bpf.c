@@ -78,7 +78,7 @@ static __always_inline __u32 rq_op(struct request *rq)
 	return op == 0 ? HL_DISK_READ : op == 1 ? HL_DISK_WRITE : HL_DISK_OTHER;
 }
 
-/* Fills who from the current task; false for a kernel thread when strict. */
+/* Records the current task as the request's submitter. */
 static __always_inline void who__fill(struct rq_info *ri)
 {
 	ri->tgid = bpf_get_current_pid_tgid() >> 32;
