@@ -165,9 +165,7 @@ check("net_resets_total", conns["resets_total"] == conns["resets_sent_total"] + 
       and conns["resets_total"] >= 3,
       "expected >= 3 resets (refused: 1 sent + 1 received, linger: 1 sent), got %s" % conns["resets_total"])
 
-if rt_skip:
-    print("skip net_retransmits: " + rt_skip)
-else:
+if not rt_skip:  # the shell reports the skip (a failure under CI)
     s = sides(tmp + "/rt.out").get("client")
     p = procs.get(s["pid"]) if s else None
     c = find(s["port"], 5001) if s else []
@@ -204,4 +202,5 @@ if not rt_skip:
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || tl_failed=1
+[ -z "${RT_SKIP:-}" ] || skip net_retransmits "$RT_SKIP"
 finish
