@@ -516,7 +516,7 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 {
 	struct disk_priv *d = m->priv;
 	static struct proc_sum sums[MAX_DPROCS];
-	double iv = f->interval_s > 0 ? f->interval_s : 1;
+	double iv = f->interval_s > 0 ? f->interval_s : 1, worst_p99 = 0;
 	json_t *rec, *devs = json_array(), *procs = json_array();
 	int n;
 
@@ -525,11 +525,18 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 		struct op_acc *r = &a->op[HL_DISK_READ], *w = &a->op[HL_DISK_WRITE], *x = &a->op[HL_DISK_OTHER];
 		__u64 all[HL_DISK_SLOTS];
 		uint64_t timed = r->f_timed + w->f_timed + x->f_timed;
+		double p99, max_ms = 0;
 
-		for (int s = 0; s < HL_DISK_SLOTS; s++)
+		for (int s = 0; s < HL_DISK_SLOTS; s++) {
 			all[s] = r->f_hist[s] + w->f_hist[s] + x->f_hist[s];
+			if (all[s])	/* the top bucket's bound: within 25% above */
+				max_ms = (double)lathist_hi((__u32)s) / 1e6;
+		}
+		p99 = lathist_quantile(all, HL_DISK_SLOTS, 0.99) / 1e6;
+		if (p99 > worst_p99)
+			worst_p99 = p99;
 		json_array_append_new(devs, json_pack(
-			"{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
+			"{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
 			"device", a->name, "reads", (json_int_t)r->f_ops, "writes", (json_int_t)w->f_ops,
 			"other_ops", (json_int_t)x->f_ops,
 			"read_bytes", (json_int_t)r->f_bytes, "write_bytes", (json_int_t)w->f_bytes,
@@ -539,7 +546,7 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 			"latency_avg_ms", timed ? (double)(r->f_lat_ns + w->f_lat_ns + x->f_lat_ns) / (double)timed / 1e6 : 0.0,
 			"latency_p50_ms", lathist_quantile(all, HL_DISK_SLOTS, 0.50) / 1e6,
 			"latency_p95_ms", lathist_quantile(all, HL_DISK_SLOTS, 0.95) / 1e6,
-			"latency_p99_ms", lathist_quantile(all, HL_DISK_SLOTS, 0.99) / 1e6,
+			"latency_p99_ms", p99, "latency_max_ms", max_ms,
 			"read_latency_p99_ms", lathist_quantile(r->f_hist, HL_DISK_SLOTS, 0.99) / 1e6,
 			"write_latency_p99_ms", lathist_quantile(w->f_hist, HL_DISK_SLOTS, 0.99) / 1e6));
 		for (int o = 0; o < HL_DISK_OPS; o++) {
@@ -554,10 +561,11 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 	for (int i = 0; i < n && i < TOP_PROCS; i++) {
 		if (!sums[i].f_ops[0] && !sums[i].f_ops[1] && !sums[i].f_bytes[0] && !sums[i].f_bytes[1])
 			break;
-		json_array_append_new(procs, json_pack("{s:i,s:s,s:I,s:I,s:I,s:I}", "pid", (int)sums[i].tgid,
+		json_array_append_new(procs, json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "pid", (int)sums[i].tgid,
 			"comm", sums[i].comm, "reads", (json_int_t)sums[i].f_ops[0],
-			"writes", (json_int_t)sums[i].f_ops[1], "read_bytes", (json_int_t)sums[i].f_bytes[0],
-			"write_bytes", (json_int_t)sums[i].f_bytes[1]));
+			"writes", (json_int_t)sums[i].f_ops[1], "ios",
+			(json_int_t)(sums[i].f_ops[0] + sums[i].f_ops[1]), "read_bytes",
+			(json_int_t)sums[i].f_bytes[0], "write_bytes", (json_int_t)sums[i].f_bytes[1]));
 	}
 	for (int i = 0; i < MAX_DPROCS; i++) {
 		struct dproc_acc *a = &d->procs[i];
@@ -571,8 +579,10 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 		json_decref(procs);
 		return;
 	}
-	json_object_set_new(rec, "interval_s", json_real(f->interval_s));
-	json_object_set_new(rec, "devices", devs);
+	/* docs/records.md: disk-metrics */
+	json_object_set_new(rec, "window_s", json_real(f->interval_s));
+	json_object_set_new(rec, "disk_latency_p99_ms", json_real(worst_p99));
+	json_object_set_new(rec, "disks", devs);
 	json_object_set_new(rec, "top_processes", procs);
 	record_batch__add(f->batch, rec);
 }

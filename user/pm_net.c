@@ -33,12 +33,13 @@
 
 static const char *const role_names[] = { "unknown", "client", "server" };
 
+/* A remote address and the service port of the connection (the server's). */
 struct peer_acc {
 	bool used;
-	uint16_t family;
+	uint16_t family, port;
 	uint8_t addr[16];
-	uint64_t conns, tx_bytes, rx_bytes, failed;	/* since start */
-	uint64_t f_conns, f_tx, f_rx;			/* since the last flush */
+	uint64_t conns, tx_bytes, rx_bytes, failed, retrans;	/* since start */
+	uint64_t f_conns, f_tx, f_rx, f_retrans;		/* since the last flush */
 	uint64_t last_ns;
 };
 
@@ -65,23 +66,25 @@ struct net_priv {
 	uint64_t closed_role[3], failed_total, unknown_duration_total;
 	uint64_t f_closed, f_failed;
 	__u64 dur_hist[HL_DISK_SLOTS], f_dur_hist[HL_DISK_SLOTS];	/* known durations, ns */
+	uint64_t f_dur_sum_ns, f_dur_n;
 	struct peer_acc *peers;
 	uint64_t peers_dropped, nprocs_dropped;
 	struct nproc_acc *procs;
 };
 
-static struct peer_acc *peer_get(struct net_priv *n, uint16_t family, const uint8_t *addr)
+static struct peer_acc *peer_get(struct net_priv *n, uint16_t family, const uint8_t *addr,
+				 uint16_t port)
 {
 	uint32_t h = 2166136261u;
 	struct peer_acc *free_slot = NULL;
 
 	for (int i = 0; i < 16; i++)
 		h = (h ^ addr[i]) * 16777619u;
-	h ^= family;
+	h = (h ^ family ^ ((uint32_t)port << 16)) * 16777619u;
 	for (int i = 0; i < 64; i++) {
 		struct peer_acc *a = &n->peers[(h + (uint32_t)i) & (MAX_PEERS - 1)];
 
-		if (a->used && a->family == family && !memcmp(a->addr, addr, 16))
+		if (a->used && a->family == family && a->port == port && !memcmp(a->addr, addr, 16))
 			return a;
 		if (!a->used && !free_slot)
 			free_slot = a;
@@ -93,6 +96,7 @@ static struct peer_acc *peer_get(struct net_priv *n, uint16_t family, const uint
 	memset(free_slot, 0, sizeof(*free_slot));
 	free_slot->used = true;
 	free_slot->family = family;
+	free_slot->port = port;
 	memcpy(free_slot->addr, addr, 16);
 	return free_slot;
 }
@@ -160,6 +164,15 @@ static bool close_failed(const struct ev_tcp_close *e)
 	return e->oldstate == TCP_SYN_SENT || e->oldstate == TCP_SYN_RECV;
 }
 
+static uint16_t service_port(const struct ev_tcp_close *e)
+{
+	if (e->role == HL_ROLE_SERVER)
+		return e->sport;
+	if (e->role == HL_ROLE_CLIENT)
+		return e->dport;
+	return e->sport < e->dport ? e->sport : e->dport;	/* unknown: the lower */
+}
+
 static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
 {
 	struct net_priv *n = m->priv;
@@ -182,10 +195,13 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 
 		n->dur_hist[s]++;
 		n->f_dur_hist[s]++;
+		n->f_dur_sum_ns += e->duration_ns;
+		n->f_dur_n++;
 	} else {
 		n->unknown_duration_total++;
 	}
-	peer = peer_get(n, e->family, e->daddr);
+	/* peers fold the client's ephemeral port away: keep the service port */
+	peer = peer_get(n, e->family, e->daddr, service_port(e));
 	if (peer) {
 		peer->conns++;
 		peer->f_conns++;
@@ -193,6 +209,8 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		peer->rx_bytes += e->rx_bytes;
 		peer->f_tx += e->tx_bytes;
 		peer->f_rx += e->rx_bytes;
+		peer->retrans += e->retransmits;
+		peer->f_retrans += e->retransmits;
 		peer->failed += failed;
 		peer->last_ns = h->ts_ns;
 	}
@@ -376,10 +394,12 @@ static json_t *peer_json(const struct peer_acc *a, bool flush)
 	char s[INET6_ADDRSTRLEN];
 
 	addr_str(a->family, a->addr, s, sizeof(s));
-	return json_pack("{s:s,s:s,s:I,s:I,s:I}", "addr", s, "family", a->family == 10 ? "ipv6" : "ipv4",
+	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I}", "addr", s, "port", (int)a->port,
+			 "family", a->family == 10 ? "ipv6" : "ipv4",
 			 "connections", (json_int_t)(flush ? a->f_conns : a->conns),
 			 "tx_bytes", (json_int_t)(flush ? a->f_tx : a->tx_bytes),
-			 "rx_bytes", (json_int_t)(flush ? a->f_rx : a->rx_bytes));
+			 "rx_bytes", (json_int_t)(flush ? a->f_rx : a->rx_bytes),
+			 "retransmits", (json_int_t)(flush ? a->f_retrans : a->retrans));
 }
 
 static int sorted_procs(struct net_priv *n, struct nproc_acc **order, bool flush)
@@ -539,6 +559,7 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 	double iv = f->interval_s > 0 ? f->interval_s : 1;
 	json_t *rec, *procs = json_array(), *peers = json_array(), *recent = json_array();
 	uint64_t first = n->recent_flushed, opened;
+	double dur_max_ms = 0;
 	int np, npe;
 
 	if (n->recent_seq - first > RECENT_RECORD)
@@ -561,14 +582,18 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 	for (int i = 0; i < npe; i++) {
 		if (i < TOP_N && peorder[i]->f_conns)
 			json_array_append_new(peers, peer_json(peorder[i], true));
-		peorder[i]->f_conns = peorder[i]->f_tx = peorder[i]->f_rx = 0;
+		peorder[i]->f_conns = peorder[i]->f_tx = peorder[i]->f_rx = peorder[i]->f_retrans = 0;
 	}
 	opened = n->cflush[HL_NET_OPEN_ACTIVE] + n->cflush[HL_NET_OPEN_PASSIVE];
+	for (int s = 0; s < HL_DISK_SLOTS; s++)
+		if (n->f_dur_hist[s])	/* the top bucket's bound: within 25% above */
+			dur_max_ms = (double)lathist_hi((__u32)s) / 1e6;
 	rec = record_new("network-metrics", f->source, f->ts_ms);
 	if (rec) {
+		/* docs/records.md: network-metrics, plus the role split and closes */
 		json_object_update_new(rec, json_pack(
-			"{s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
-			"interval_s", f->interval_s,
+			"{s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
+			"window_s", f->interval_s,
 			"connections_opened", (json_int_t)opened,
 			"connections_opened_client", (json_int_t)n->cflush[HL_NET_OPEN_ACTIVE],
 			"connections_opened_server", (json_int_t)n->cflush[HL_NET_OPEN_PASSIVE],
@@ -578,15 +603,19 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 			"connections_closed_per_s", (double)n->f_closed / iv,
 			"retransmits", (json_int_t)n->cflush[HL_NET_RETRANSMITS],
 			"retransmits_per_s", (double)n->cflush[HL_NET_RETRANSMITS] / iv,
+			"resets", (json_int_t)(n->cflush[HL_NET_RESETS_SENT] + n->cflush[HL_NET_RESETS_RECEIVED]),
 			"resets_sent", (json_int_t)n->cflush[HL_NET_RESETS_SENT],
 			"resets_received", (json_int_t)n->cflush[HL_NET_RESETS_RECEIVED],
 			"tx_bytes", (json_int_t)n->cflush[HL_NET_TX_BYTES],
 			"rx_bytes", (json_int_t)n->cflush[HL_NET_RX_BYTES],
 			"tx_bytes_per_s", (double)n->cflush[HL_NET_TX_BYTES] / iv,
 			"rx_bytes_per_s", (double)n->cflush[HL_NET_RX_BYTES] / iv,
+			"connection_duration_avg_ms", n->f_dur_n ? (double)n->f_dur_sum_ns / (double)n->f_dur_n / 1e6 : 0.0,
 			"connection_duration_p50_ms", lathist_quantile(n->f_dur_hist, HL_DISK_SLOTS, 0.5) / 1e6,
+			"connection_duration_p95_ms", lathist_quantile(n->f_dur_hist, HL_DISK_SLOTS, 0.95) / 1e6,
 			"connection_duration_p99_ms", lathist_quantile(n->f_dur_hist, HL_DISK_SLOTS, 0.99) / 1e6,
-			"top_processes", procs, "top_peers", peers, "recent_closes", recent));
+			"connection_duration_max_ms", dur_max_ms,
+			"processes", procs, "peers", peers, "recent_closes", recent));
 		record_batch__add(f->batch, rec);
 	} else {
 		json_decref(procs);
@@ -595,7 +624,7 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 	}
 	memset(n->cflush, 0, sizeof(n->cflush));
 	memset(n->f_dur_hist, 0, sizeof(n->f_dur_hist));
-	n->f_closed = n->f_failed = 0;
+	n->f_closed = n->f_failed = n->f_dur_sum_ns = n->f_dur_n = 0;
 }
 
 const struct pmod_ops pm_net_ops = {

@@ -112,11 +112,12 @@ check("disk_summary_fields", all(k in s for k in ("disk_read_bytes_per_s", "disk
       "expected disk_* fields in the summary, got %s" % sorted(s))
 recs = [json.loads(l) for l in open(out + "/records.ndjson") if l.strip()]
 dm = [r for r in recs if r.get("type") == "disk-metrics"]
-devs = [x for r in dm for x in r["devices"] if x["device"] == dev]
+devs = [x for r in dm for x in r["disks"] if x["device"] == dev]
 tw, tr = sum(x["writes"] for x in devs), sum(x["read_bytes"] for x in devs)
-check("disk_records", dm and all(r["source"] == "hlrun" and r["id"] and r["timestamp"] > 0 for r in dm)
+check("disk_records", dm and all(r["source"] == "hlrun" and r["window_s"] > 0 for r in dm)
       and near(tw, count, 0.05) and near(tr, nbytes, 0.05)
-      and any(x["latency_p99_ms"] > 0 for x in devs),
+      and any(0 < x["latency_p99_ms"] <= x["latency_max_ms"] < 1000 for x in devs)
+      and any(r["disk_latency_p99_ms"] > 0 for r in dm),
       "expected disk-metrics records adding up to %d writes and %d bytes read on %s, got %d records, %d writes, %d bytes"
       % (count, nbytes, dev, len(dm), tw, tr))
 pw = sum(p["write_bytes"] for r in dm for p in r["top_processes"] if p["pid"] == ddw)
@@ -125,6 +126,8 @@ check("disk_records_top_processes", near(pw, nbytes, 0.05),
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || tl_failed=1
+"$BUILD/tests/helpers/nd_schemacheck" "$TOP/docs/records.schema.json" "$OUT/records.ndjson" disk-metrics ||
+	tl_failed=1
 
 # Kernels before 6.5 have no block_io_start: hide it behind a tracefs view
 # (the loader reads HOSTLENS_TRACEFS to see which tracepoints exist) and the
