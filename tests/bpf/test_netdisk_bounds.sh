@@ -23,7 +23,7 @@ DEV=$(basename "$LOOP")
 sleep 0.3
 
 mkdir -p "$OUT"
-"$HLRUN" "$OUT" --signals disk,net --max-procs 256 --log-level warn >"$TMPD/hlrun.log" 2>&1 &
+"$HLRUN" "$OUT" --signals disk,net --max-procs 256 --data-dir "$OUT" --log-level warn >"$TMPD/hlrun.log" 2>&1 &
 AGENT_PID=$!
 wait_for 15 test -f "$OUT/ready" || { fail bounds_start "hlrun not ready in 15 s: $(tail -3 "$TMPD/hlrun.log")"; finish; }
 "$NDTCP" many $N "$LOOP" >"$TMPD/many.out" 2>&1 || fail bounds_workload "nd_tcp many failed: $(cat "$TMPD/many.out")"

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * TCP workloads with known shapes for tests/bpf/test_net.sh. Prints one JSON
- * line per finished side with what it measured itself.
+ * line per finished side with what it measured itself: ms from connect() or
+ * accept() to the end of close(), and t0/t1, those instants on
+ * CLOCK_MONOTONIC (comparable across the two processes).
  *   nd_tcp pair 4|6 TXN RXN HOLD_MS     client (this process) and server (a
  *                                       forked child) on loopback: the client
  *                                       sends TXN bytes, the server answers RXN
@@ -169,8 +171,8 @@ static int serve_one(int lfd, long rxn, long txn)
 	extra = read_n(fd, -1);
 	close(fd);
 	t1 = now_ms();
-	printf("{\"side\":\"server\",\"pid\":%d,\"port\":%d,\"rx\":%ld,\"tx\":%ld,\"extra\":%ld,\"ms\":%.3f}\n",
-	       getpid(), port_of(lfd), got, txn, extra, t1 - t0);
+	printf("{\"side\":\"server\",\"pid\":%d,\"port\":%d,\"rx\":%ld,\"tx\":%ld,\"extra\":%ld,\"ms\":%.3f,"
+	       "\"t0\":%.3f,\"t1\":%.3f}\n", getpid(), port_of(lfd), got, txn, extra, t1 - t0, t0, t1);
 	fflush(stdout);
 	return extra == 0 ? 0 : 1;
 }
@@ -192,8 +194,8 @@ static int client(const char *addr, int port, long txn, long rxn, long hold)
 	sleep_ms(hold);
 	close(fd);
 	t1 = now_ms();
-	printf("{\"side\":\"client\",\"pid\":%d,\"port\":%d,\"peer_port\":%d,\"tx\":%ld,\"rx\":%ld,\"ms\":%.3f}\n",
-	       getpid(), lport, port, txn, got, t1 - t0);
+	printf("{\"side\":\"client\",\"pid\":%d,\"port\":%d,\"peer_port\":%d,\"tx\":%ld,\"rx\":%ld,\"ms\":%.3f,"
+	       "\"t0\":%.3f,\"t1\":%.3f}\n", getpid(), lport, port, txn, got, t1 - t0, t0, t1);
 	fflush(stdout);
 	return got == rxn ? 0 : 1;
 }
