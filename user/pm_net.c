@@ -20,8 +20,8 @@
 #include "log.h"
 #include "pmods.h"
 
-#define RECENT_N 256		/* closes kept (power of 2) */
-#define RECENT_SHOW 100		/* closes published */
+#define RECENT_N 1024		/* closes kept (power of 2) */
+#define RECENT_SHOW 256		/* closes published: a busy second */
 #define RECENT_RECORD 20	/* closes per record */
 #define MAX_PEERS 1024		/* power of 2 */
 #define MAX_NPROCS 4096		/* power of 2 */

@@ -32,7 +32,7 @@ wait_for 15 test -f "$OUT/ready" || { fail net_start "hlrun not ready in 15 s: $
 
 # field SIDE NAME FILE: a number nd_tcp printed
 field() { sed -n "s/.*\"side\":\"$1\".*\"$2\":\([0-9]*\).*/\1/p" "$3" | head -1; }
-# snap NAME SECONDS CLOSE...: the "recent" table keeps the last 100 closes and
+# snap NAME SECONDS CLOSE...: the "recent" table keeps the last 256 closes and
 # a busy host churns through them; once every CLOSE ("SPORT DADDR DPORT")
 # shows up, keep that connections.json for the checks of NAME.
 has_closes() {

@@ -59,9 +59,9 @@ c = json.load(open(out + "/connections.json"))
 check("bounds_connection_counters", c["closed_total"] >= 2 * n and c["opened_client_total"] >= n and c["opened_server_total"] >= n,
       "expected >= %d closes and >= %d opens each way, got closed %d opened %d/%d"
       % (2 * n, n, c["closed_total"], c["opened_client_total"], c["opened_server_total"]))
-check("bounds_published_lists_bounded", len(c["processes"]) <= 40 and len(c["recent"]) <= 100
+check("bounds_published_lists_bounded", len(c["processes"]) <= 40 and len(c["recent"]) == 256
       and len(json.load(open(out + "/disk_processes.json"))) <= 20,
-      "expected bounded lists, got %d processes, %d recent" % (len(c["processes"]), len(c["recent"])))
+      "expected at most 40 processes and exactly 256 recent closes, got %d processes, %d recent" % (len(c["processes"]), len(c["recent"])))
 sys.exit(1 if failed else 0)
 PY
 [ $? = 0 ] || tl_failed=1
