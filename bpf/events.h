@@ -20,9 +20,10 @@ enum hl_event_type {
 	HL_EV_PROC_EXEC = 1,
 	HL_EV_PROC_EXIT = 2,
 	/* disk */
-	HL_EV_DISK_BASE = 10,
+	HL_EV_DISK_BASE = 10,	/* disk aggregates in maps only: no events yet */
 	/* net */
 	HL_EV_NET_BASE = 20,
+	HL_EV_TCP_CLOSE = 21,	/* struct ev_tcp_close */
 	/* http */
 	HL_EV_HTTP_BASE = 30,
 	/* bench (drain throughput) */
@@ -103,6 +104,101 @@ struct thread_acct {
 };
 
 #define HL_RUNQ_SLOTS 32	/* log2 buckets of run-queue latency in us */
+
+/* ---- disk ---- */
+/*
+ * Block I/O latency histogram: log2 buckets of nanoseconds, each split in 4
+ * linear sub-buckets (error <= 12.5%). bpf/lathist.h maps values to slots
+ * and slots back to bounds, for BPF and user space alike.
+ */
+#define HL_DISK_SLOTS 160	/* covers up to 2^41 ns (~36 min) */
+
+enum hl_disk_op {
+	HL_DISK_READ = 0,
+	HL_DISK_WRITE = 1,
+	HL_DISK_OTHER = 2,	/* flush, discard, write-zeroes, ... */
+	HL_DISK_OPS = 3,
+};
+
+/* Key of the per-device stats: kernel dev_t (major << 20 | minor) and op. */
+struct disk_key {
+	__u32 dev;
+	__u32 op;		/* enum hl_disk_op */
+};
+
+/* Per device and op, since the programs were loaded (atomic adds). */
+struct disk_stat {
+	__u64 ops;		/* completed requests */
+	__u64 bytes;
+	__u64 lat_ns;		/* sum of issue->complete latencies (timed requests) */
+	__u64 timed;		/* requests with a latency (issue seen) */
+	__u64 slots[HL_DISK_SLOTS];
+};
+
+/* Per process and device: who submitted the I/O. */
+struct disk_proc_key {
+	__u32 tgid;
+	__u32 dev;
+};
+
+struct disk_proc {
+	__u64 ops[2];		/* [HL_DISK_READ], [HL_DISK_WRITE] */
+	__u64 bytes[2];
+	char comm[HL_COMM_LEN];
+};
+
+/* ---- net ---- */
+enum hl_tcp_role {
+	HL_ROLE_UNKNOWN = 0,	/* connection older than the agent */
+	HL_ROLE_CLIENT = 1,	/* connect() */
+	HL_ROLE_SERVER = 2,	/* accept() */
+};
+
+/* One per TCP socket reaching TCP_CLOSE. The header's pid/tgid/cgroup are the
+ * owner's (who connected or accepted), 0 when unknown: at close the current
+ * task is often a softirq. */
+struct ev_tcp_close {
+	struct event_hdr h;
+	__u64 start_ns;		/* 0: opened before the agent started */
+	__u64 duration_ns;	/* valid only when start_ns != 0 */
+	/* RFC 4898 counters of the socket; they count sequence space, so a
+	 * SYN (client) and FINs add up to 2 to the data bytes */
+	__u64 tx_bytes;		/* tcp_sock bytes_acked */
+	__u64 rx_bytes;		/* tcp_sock bytes_received */
+	__u32 retransmits;	/* tcp_sock total_retrans */
+	__u16 family;		/* AF_INET / AF_INET6 */
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u8 role;		/* enum hl_tcp_role */
+	__u8 oldstate;		/* state before TCP_CLOSE (SYN_SENT: failed connect) */
+	__u8 saddr[16];		/* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	char comm[HL_COMM_LEN];	/* owner's, "" when unknown */
+	__u32 pad;
+};
+
+/* Per process socket traffic and TCP trouble (key tgid). */
+struct net_proc {
+	__u64 tx_bytes;		/* sock_send_length, AF_INET/AF_INET6 */
+	__u64 rx_bytes;		/* sock_recv_length, AF_INET/AF_INET6 */
+	__u64 retransmits;
+	__u64 resets_sent;
+	__u64 resets_received;
+	char comm[HL_COMM_LEN];
+};
+
+/* Host-wide counters (per-CPU array, one slot each). */
+enum hl_net_counter {
+	HL_NET_RETRANSMITS = 0,
+	HL_NET_RESETS_SENT = 1,
+	HL_NET_RESETS_RECEIVED = 2,
+	HL_NET_OPEN_ACTIVE = 3,		/* SYN_SENT */
+	HL_NET_OPEN_PASSIVE = 4,	/* SYN_RECV */
+	HL_NET_CLOSED = 5,
+	HL_NET_TX_BYTES = 6,
+	HL_NET_RX_BYTES = 7,
+	HL_NET_COUNTERS = 8,
+};
 
 /* ---- bench ---- */
 struct ev_bench {

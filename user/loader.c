@@ -21,6 +21,8 @@
 
 #include "cpu.skel.h"
 #include "bench.skel.h"
+#include "disk.skel.h"
+#include "net.skel.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define MAX_LINKS 128
@@ -81,8 +83,64 @@ static void bench_destroy(void *s)
 	bench_bpf__destroy(s);
 }
 
+/* ---- disk ---- */
+/* block_io_start (6.5+) only names who submitted; without it the disk signal
+ * still runs and falls back to block_rq_insert / the issuing task. */
+static bool disk_tp_present(const struct loader_opts *o, const char *name)
+{
+	const char *env = getenv("HOSTLENS_TRACEFS");
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/events/block/%s",
+		 o->tracefs ? o->tracefs : env ? env : TRACEFS_DEFAULT, name);
+	return access(path, F_OK) == 0;
+}
+
+static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct disk_bpf *s = disk_bpf__open();
+
+	if (!s)
+		return NULL;
+	if (!disk_tp_present(o, "block_io_start")) {
+		bpf_program__set_autoload(s->progs.block_io_start_btf, false);
+		bpf_program__set_autoload(s->progs.block_io_start_raw, false);
+	}
+	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	/* requests in flight are bounded by the queues' tags; procs by config */
+	bpf_map__set_max_entries(s->maps.disk_procs, (__u32)o->cfg->max_procs);
+	*obj = s->obj;
+	return s;
+}
+
+static void disk_destroy(void *s)
+{
+	disk_bpf__destroy(s);
+}
+
+/* ---- net ---- */
+static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct net_bpf *s = net_bpf__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
+	bpf_map__set_max_entries(s->maps.conns, (__u32)o->cfg->max_procs * 4);
+	*obj = s->obj;
+	return s;
+}
+
+static void net_destroy(void *s)
+{
+	net_bpf__destroy(s);
+}
+
 static const struct signal_def signals[] = {
 	{ "cpu", cpu_open, cpu_destroy },
+	{ "disk", disk_open, disk_destroy },
+	{ "net", net_open, net_destroy },
 	{ "bench", bench_open, bench_destroy },
 };
 

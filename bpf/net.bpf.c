@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Network signal: the TCP connection lifecycle from sock:inet_sock_set_state
+ * (one event per socket reaching TCP_CLOSE, with duration, addresses, role,
+ * owner and the socket's byte counters), TCP retransmit and reset counters,
+ * and socket bytes per process from sock_send_length/sock_recv_length,
+ * aggregated here (no event per send).
+ *
+ * Owner of a connection: the task calling connect() is current at SYN_SENT.
+ * A server socket is born in softirq (SYN_RECV), so its owner is set when
+ * accept()/accept4() returns its fd, or failing that at the first send/recv
+ * on it. At close, current is whoever runs the softirq: never used.
+ * Sockets older than the agent have no start: start_ns 0, duration unknown.
+ * A connection's entry lives from SYN_SENT/SYN_RECV (or first sight) until
+ * tcp_destroy_sock, so resets sent while closing are still attributed.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "helpers.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define MSG_PEEK 2
+
+/* enum tcp_state values (stable kernel ABI, include/net/tcp_states.h) */
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+
+/* one live connection */
+struct conn {
+	__u64 start_ns;		/* 0: older than the agent */
+	__u64 cgroup_id;
+	__u32 tgid;		/* 0: owner not known yet */
+	__u32 pid;
+	__u8 role;
+	__u8 pad[7];
+	char comm[HL_COMM_LEN];
+};
+
+/* live TCP sockets (key: struct sock *); sized by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+/* per process traffic and TCP trouble; sized by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct net_proc);
+} net_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HL_NET_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} net_counters SEC(".maps");
+
+static __always_inline void counter__add(__u32 idx, __u64 v)
+{
+	__u64 *c = bpf_map_lookup_elem(&net_counters, &idx);
+
+	if (c)
+		*c += v;	/* per-CPU slot */
+}
+
+static __always_inline void owner__fill(struct conn *c)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	c->tgid = id >> 32;
+	c->pid = (__u32)id;
+	c->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+}
+
+static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
+{
+	struct net_proc *p = bpf_map_lookup_elem(&net_procs, &tgid);
+	struct net_proc zero = {};
+
+	if (p)
+		return p;
+	if (comm)
+		bpf_probe_read_kernel(zero.comm, sizeof(zero.comm), comm);
+	else
+		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+	if (bpf_map_update_elem(&net_procs, &tgid, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&net_procs, &tgid)) {
+		drops__inc(HL_DROP_MAPFULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&net_procs, &tgid);
+}
+
+static __always_inline void conn__put(__u64 sk, struct conn *c, __u64 flags)
+{
+	if (bpf_map_update_elem(&conns, &sk, c, flags) == 0)
+		return;
+	if (flags == BPF_NOEXIST && bpf_map_lookup_elem(&conns, &sk))
+		return;
+	drops__inc(HL_DROP_MAPFULL);
+}
+
+static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_state *ctx, __u64 sk)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &sk);
+	struct ev_tcp_close *e;
+	__u64 now = bpf_ktime_get_ns();
+	void *ring;
+
+	counter__add(HL_NET_CLOSED, 1);
+	e = rb__reserve(sizeof(*e), &ring);
+	if (!e)
+		return;
+	e->h.type = HL_EV_TCP_CLOSE;
+	e->h.cpu = (__u16)bpf_get_smp_processor_id();
+	e->h.size = sizeof(*e);
+	e->h.ts_ns = now;
+	e->h.pid = c ? c->pid : 0;
+	e->h.tgid = c ? c->tgid : 0;
+	e->h.cgroup_id = c ? c->cgroup_id : 0;
+	e->start_ns = c ? c->start_ns : 0;
+	e->duration_ns = e->start_ns && now > e->start_ns ? now - e->start_ns : 0;
+	e->tx_bytes = BPF_CORE_READ(tp, bytes_acked);
+	e->rx_bytes = BPF_CORE_READ(tp, bytes_received);
+	e->retransmits = BPF_CORE_READ(tp, total_retrans);
+	e->family = ctx->family;
+	e->sport = ctx->sport;
+	e->dport = ctx->dport;
+	e->role = c ? c->role : HL_ROLE_UNKNOWN;
+	e->oldstate = (__u8)ctx->oldstate;
+	e->pad = 0;
+	/* the verifier refuses ctx pointer arithmetic: copy via probe_read */
+	if (ctx->family == AF_INET) {
+		__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+		bpf_probe_read_kernel(e->saddr, 4, ctx->saddr);
+		bpf_probe_read_kernel(e->daddr, 4, ctx->daddr);
+	} else {
+		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
+		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
+	}
+	if (c)
+		__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
+	else
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
+	/* the entry stays until tcp_destroy_sock: an abortive close (SO_LINGER
+	 * 0, tcp_disconnect) sends its reset after the socket reached CLOSE */
+	rb__submit(e, ring);
+}
+
+SEC("tp/sock/inet_sock_set_state")
+int sock_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	__u64 sk = (__u64)ctx->skaddr;
+	int ns = ctx->newstate, os = ctx->oldstate;
+	struct conn c = {};
+
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+		return 0;
+	switch (ns) {
+	case TCP_SYN_SENT:	/* connect(): current is the client */
+		c.start_ns = bpf_ktime_get_ns();
+		c.role = HL_ROLE_CLIENT;
+		owner__fill(&c);
+		counter__add(HL_NET_OPEN_ACTIVE, 1);
+		conn__put(sk, &c, BPF_ANY);
+		break;
+	case TCP_SYN_RECV:	/* child of a listener, in softirq: owner at accept */
+		c.start_ns = bpf_ktime_get_ns();
+		c.role = HL_ROLE_SERVER;
+		counter__add(HL_NET_OPEN_PASSIVE, 1);
+		conn__put(sk, &c, BPF_ANY);
+		break;
+	case TCP_ESTABLISHED:	/* missed the handshake start: start here */
+		c.start_ns = bpf_ktime_get_ns();
+		c.role = os == TCP_SYN_SENT ? HL_ROLE_CLIENT :
+			 os == TCP_SYN_RECV ? HL_ROLE_SERVER : HL_ROLE_UNKNOWN;
+		conn__put(sk, &c, BPF_NOEXIST);
+		break;
+	case TCP_CLOSE:
+		if (os == TCP_LISTEN || os == TCP_CLOSE)
+			return 0;	/* a listener, or a socket that never connected */
+		close__emit(ctx, sk);
+		break;
+	}
+	return 0;
+}
+
+/* accept()/accept4() returned fd: the caller owns that socket */
+static __always_inline int accept__own(long fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct file **fds, *f = NULL;
+	struct socket *so;
+	struct conn *c;
+	__u64 sk;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(t, files, fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return 0;
+	so = BPF_CORE_READ(f, private_data);
+	if (!so)
+		return 0;
+	sk = (__u64)BPF_CORE_READ(so, sk);
+	c = bpf_map_lookup_elem(&conns, &sk);
+	if (c && !c->tgid)
+		owner__fill(c);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept__own(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept__own(ctx->ret);
+}
+
+/* Process context: count bytes per process; adopt sockets without owner. */
+static __always_inline int handle_length(struct sock *sk, int ret, int flags, bool tx)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u32 tgid;
+	struct net_proc *p;
+
+	if (ret <= 0 || (family != AF_INET && family != AF_INET6))
+		return 0;
+	if (!tx && (flags & MSG_PEEK))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	counter__add(tx ? HL_NET_TX_BYTES : HL_NET_RX_BYTES, (__u64)ret);
+	p = nproc__get(tgid, NULL);
+	if (p) {
+		if (tx)
+			__sync_fetch_and_add(&p->tx_bytes, (__u64)ret);
+		else
+			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
+	}
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP) {
+		__u64 key = (__u64)sk;
+		struct conn *c = bpf_map_lookup_elem(&conns, &key);
+
+		if (c) {
+			if (!c->tgid)
+				owner__fill(c);
+		} else if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED) {
+			struct conn nc = {};	/* open before we started */
+
+			owner__fill(&nc);
+			conn__put(key, &nc, BPF_NOEXIST);
+		}
+	}
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length_btf, struct sock *sk, int ret, int flags)
+{
+	return handle_length(sk, ret, flags, true);
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
+{
+	return handle_length(sk, ret, flags, true);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length_btf, struct sock *sk, int ret, int flags)
+{
+	return handle_length(sk, ret, flags, false);
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
+{
+	return handle_length(sk, ret, flags, false);
+}
+
+/* Attributes a per-socket TCP event to the connection's owner, if known. */
+static __always_inline void owner__count(const struct sock *sk, __u32 what)
+{
+	__u64 key = (__u64)sk;
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct net_proc *p;
+
+	if (!c || !c->tgid)
+		return;
+	p = nproc__get(c->tgid, c->comm);
+	if (!p)
+		return;
+	if (what == HL_NET_RETRANSMITS)
+		__sync_fetch_and_add(&p->retransmits, 1);
+	else if (what == HL_NET_RESETS_SENT)
+		__sync_fetch_and_add(&p->resets_sent, 1);
+	else
+		__sync_fetch_and_add(&p->resets_received, 1);
+}
+
+static __always_inline int handle_tcp_event(const struct sock *sk, __u32 what)
+{
+	counter__add(what, 1);
+	if (sk)
+		owner__count(sk, what);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_skb_btf, const struct sock *sk)
+{
+	return handle_tcp_event(sk, HL_NET_RETRANSMITS);
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retransmit_skb_raw, const struct sock *sk)
+{
+	return handle_tcp_event(sk, HL_NET_RETRANSMITS);
+}
+
+/* sk is NULL for a reset answering a segment no socket wanted */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_btf, const struct sock *sk)
+{
+	return handle_tcp_event(sk, HL_NET_RESETS_SENT);
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(tcp_send_reset_raw, const struct sock *sk)
+{
+	return handle_tcp_event(sk, HL_NET_RESETS_SENT);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tcp_receive_reset_btf, struct sock *sk)
+{
+	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(tcp_receive_reset_raw, struct sock *sk)
+{
+	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
+}
+
+/* the socket is freed: forget it (this is what bounds conns) */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(tcp_destroy_sock_raw, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

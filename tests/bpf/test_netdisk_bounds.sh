@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# Bounded maps: with --max-procs 256, 400 short-lived processes that each send
+# over TCP and write one O_DIRECT block overflow the per-process BPF maps. The
+# overflow must be counted (map_full_total, hostlens_map_full_total) while the
+# per-device and host-wide counters stay exact.
+. "$(dirname "$0")/../lib.sh"
+
+N=400
+HLRUN=$BUILD/tests/helpers/hlrun
+NDTCP=$BUILD/tests/helpers/nd_tcp
+OUT=$TMPD/out
+
+need_root bounds || finish
+for t in losetup python3; do
+	command -v $t >/dev/null || { skip bounds "$t is not installed (scripts/setup.sh test)"; finish; }
+done
+img=$TMPD/disk.img
+truncate -s 8M "$img"
+LOOP=$(losetup --show -f "$img") || { fail bounds_setup "losetup -f $img failed"; finish; }
+on_exit "losetup -d $LOOP"
+DEV=$(basename "$LOOP")
+sleep 0.3
+
+mkdir -p "$OUT"
+"$HLRUN" "$OUT" --signals disk,net --max-procs 256 --data-dir "$OUT" --log-level warn >"$TMPD/hlrun.log" 2>&1 &
+AGENT_PID=$!
+wait_for 15 test -f "$OUT/ready" || { fail bounds_start "hlrun not ready in 15 s: $(tail -3 "$TMPD/hlrun.log")"; finish; }
+"$NDTCP" many $N "$LOOP" >"$TMPD/many.out" 2>&1 || fail bounds_workload "nd_tcp many failed: $(cat "$TMPD/many.out")"
+seen() {
+	python3 -c 'import json,sys; d=[x for x in json.load(open(sys.argv[1])) if x["device"]==sys.argv[2]]; sys.exit(0 if d and d[0]["writes_total"]>=int(sys.argv[3]) else 1)' \
+		"$OUT/disks.json" "$DEV" $N 2>/dev/null
+}
+wait_for 10 seen
+sleep 1.2
+stop_agent
+
+python3 - "$OUT" "$DEV" $N <<'PY'
+import json, re, sys
+out, dev, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+failed = []
+def check(name, cond, why):
+    if cond:
+        print("ok " + name)
+    else:
+        failed.append(name)
+        print("FAIL %s: %s" % (name, why))
+
+st = json.load(open(out + "/stats.json"))
+check("bounds_map_full_counted", st["map_full_total"] > 0,
+      "expected map_full_total > 0 after %d processes with --max-procs 256, got %s" % (n, st["map_full_total"]))
+prom = open(out + "/metrics.json").read()
+m = re.search(r"^hostlens_map_full_total (\d+)$", prom, re.M)
+check("bounds_map_full_metric", m and int(m.group(1)) > 0, "expected hostlens_map_full_total > 0, got %s" % (m and m.group(0)))
+d = [x for x in json.load(open(out + "/disks.json")) if x["device"] == dev]
+check("bounds_device_counters_exact", d and d[0]["writes_total"] == n and d[0]["write_bytes_total"] == n * 4096,
+      "expected %d writes / %d bytes on %s, got %s" % (n, n * 4096, dev, d and (d[0]["writes_total"], d[0]["write_bytes_total"])))
+c = json.load(open(out + "/connections.json"))
+check("bounds_connection_counters", c["closed_total"] >= 2 * n and c["opened_client_total"] >= n and c["opened_server_total"] >= n,
+      "expected >= %d closes and >= %d opens each way, got closed %d opened %d/%d"
+      % (2 * n, n, c["closed_total"], c["opened_client_total"], c["opened_server_total"]))
+check("bounds_published_lists_bounded", len(c["processes"]) <= 40 and len(c["recent"]) == 256
+      and len(json.load(open(out + "/disk_processes.json"))) <= 20,
+      "expected at most 40 processes and exactly 256 recent closes, got %d processes, %d recent" % (len(c["processes"]), len(c["recent"])))
+sys.exit(1 if failed else 0)
+PY
+[ $? = 0 ] || tl_failed=1
+finish
