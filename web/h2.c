@@ -6,9 +6,10 @@
  * frame into the output buffer, stopping at WEB_OUT_HIGH (the write callback
  * resumes it once the socket drained). nghttp2 enforces flow control: a
  * client that stops reading closes its window and only its streams wait.
- * Response bodies come from a data provider that copies from the response's
- * blob segments into the frame; live streams (SSE) defer until the server
- * tick has framed new updates and resumes the stream.
+ * Response bodies are DATA frames whose payload is a reference into the
+ * response's blobs or the embedded assets (NGHTTP2_DATA_FLAG_NO_COPY); live
+ * streams (SSE) defer until the server tick has framed new updates and
+ * resumes the stream.
  *
  * Debian 12 ships nghttp2 1.52, which lacks the *2 (nghttp2_ssize) API; the
  * classic calls used here are the same functions under their older names.
@@ -33,34 +34,70 @@ static void stream_free(struct web_stream *s)
 	free(s);
 }
 
+/*
+ * Bodies go out without a copy: the read callback only sizes the frame and
+ * asks for NGHTTP2_DATA_FLAG_NO_COPY; send_data_cb then appends the frame
+ * header and references to the blob/asset bytes to the output buffer (each
+ * reference holds the blob until the socket took the bytes). Live streams
+ * are small and copy from their pending buffer.
+ */
 static ssize_t body_read_cb(nghttp2_session *session, int32_t stream_id, uint8_t *buf,
 			    size_t length, uint32_t *data_flags, nghttp2_data_source *source,
 			    void *user_data)
 {
 	struct web_stream *s = source->ptr;
 	struct web_resp *r = &s->resp;
-	size_t n = 0;
+	size_t n = 0, left;
 
 	if (r->sse) {
 		n = (size_t)evbuffer_remove(s->sse_out, buf, length);
 		return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED;
 	}
-	while (n < length && s->seg < r->nseg) {
-		size_t left = r->len[s->seg] - s->off, take = length - n;
+	left = r->len[s->seg] - s->off;
+	for (int i = s->seg + 1; i < r->nseg; i++)
+		left += r->len[i];
+	n = left < length ? left : length;
+	*data_flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+	if (n == left)
+		*data_flags |= NGHTTP2_DATA_FLAG_EOF;
+	return (ssize_t)n;
+}
 
-		if (take > left)
-			take = left;
-		memcpy(buf + n, r->data[s->seg] + s->off, take);
-		n += take;
+static void blob_unref(const void *data, size_t len, void *arg)
+{
+	blob__put(arg);
+}
+
+static int send_data_cb(nghttp2_session *session, nghttp2_frame *frame, const uint8_t *framehd,
+			size_t length, nghttp2_data_source *source, void *user_data)
+{
+	struct web_conn *c = user_data;
+	struct web_stream *s = source->ptr;
+	struct web_resp *r = &s->resp;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (frame->data.padlen || evbuffer_add(out, framehd, 9))
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	while (length && s->seg < r->nseg) {
+		size_t take = r->len[s->seg] - s->off;
+		const char *p = r->data[s->seg] + s->off;
+		struct blob *b = r->blob[s->seg];
+
+		if (take > length)
+			take = length;
+		if (b ? evbuffer_add_reference(out, p, take, blob_unref, blob__get(b))
+		      : evbuffer_add_reference(out, p, take, NULL, NULL)) {
+			blob__put(b);
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		}
+		length -= take;
 		s->off += take;
 		if (s->off == r->len[s->seg]) {
 			s->seg++;
 			s->off = 0;
 		}
 	}
-	if (s->seg >= r->nseg)
-		*data_flags |= NGHTTP2_DATA_FLAG_EOF;
-	return (ssize_t)n;
+	return 0;
 }
 
 static void respond(struct web_conn *c, struct web_stream *s)
@@ -271,6 +308,7 @@ int web_h2_init(struct web *w)
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
 	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+	nghttp2_session_callbacks_set_send_data_callback(cb, send_data_cb);
 	w->h2_cbs = cb;
 	if (nghttp2_option_new(&w->h2_opt))
 		return -ENOMEM;

@@ -248,6 +248,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	web_conn_touch(c);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, WEB_OUT_LOW, 0);
+	/* libevent's default is 16 KiB per read/write call: one syscall per
+	 * asset frame. Let a write take what the socket takes. */
+	bufferevent_set_max_single_write(c->bev, WEB_OUT_HIGH);
+	bufferevent_set_max_single_read(c->bev, 64 * 1024);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

@@ -30,4 +30,4 @@ if [ "$n" -ge 1 ]; then ok auth-sse-with-query-token; else fail auth-sse-with-qu
 rc=$?
 if [ $rc = 1 ] && grep -q "Address already in use" "$TMPD/busy.log"; then ok busy-port-fails-at-start; else fail busy-port-fails-at-start "rc $rc: $(cat "$TMPD/busy.log")"; fi
 expect busy-port-first-server-unharmed 200 "$(code "$URL/healthz")"
-finish
+web_done

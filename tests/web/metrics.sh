@@ -48,4 +48,4 @@ expect readyz-503-before-ready 503 "$(code "$URL/readyz")"
 expect healthz-200-before-ready 200 "$(code "$URL/healthz")"
 expect livez-200-before-ready 200 "$(code --http2-prior-knowledge "$URL/livez")"
 wait_for 6 sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' $URL/readyz) = 200 ]" && ok readyz-200-once-ready || fail readyz-200-once-ready "still not ready"
-finish
+web_done

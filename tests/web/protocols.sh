@@ -125,4 +125,4 @@ import re
 print(" ".join(re.findall(r"HTTP/1\.1 (\d+)", buf.decode())))
 PY
 expect h1-pipelining-in-order "200 404 200" "$(cat "$TMPD/pipe.out")"
-finish
+web_done

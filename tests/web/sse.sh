@@ -50,4 +50,4 @@ curl -sN -Z --http2-prior-knowledge --max-time 3 -w '%{num_connects} ' \
 	"$URL/api/v1/stream" "$URL/api/v1/stream" "$URL/api/v1/summary" >"$TMPD/multi" 2>&1
 n=$(grep -c '^data: {' "$TMPD/multi")
 if [ "$n" -ge 4 ] && grep -q '"hostname"' "$TMPD/multi"; then ok sse-two-streams-one-h2-connection; else fail sse-two-streams-one-h2-connection "got $n events"; fi
-finish
+web_done

@@ -37,4 +37,4 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=other -keyout "$TMPD
 "$HOSTLENS" --listen 127.0.0.1:$AGENT_PORT --tls-cert "$TMPD/cert.pem" --tls-key "$TMPD/key2.pem" >"$TMPD/bad2.log" 2>&1
 rc=$?
 if [ $rc = 1 ] && grep -q "key2.pem" "$TMPD/bad2.log"; then ok tls-mismatched-key-fails-at-start; else fail tls-mismatched-key-fails-at-start "rc $rc: $(cat "$TMPD/bad2.log")"; fi
-finish
+web_done
