@@ -348,10 +348,22 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	/* The h2 tick may have closed connections: walk the list afresh. */
 	for (c = w->conns; c; c = next) {
 		next = c->next;
-		if (now - c->last_active_ms > idle_ms) {
+		if (now - c->last_active_ms <= idle_ms)
+			continue;
+		if (!c->closing)
 			w->stats.idle_closed++;
-			web_conn_close(c);
+		if (c->h2 && !c->closing) {
+			/* Say goodbye properly: close once the GOAWAY left, or at
+			 * the next sweep when even that cannot be written. */
+			nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+			if (!web_h2_flush(c) && evbuffer_get_length(bufferevent_get_output(c->bev))) {
+				c->closing = true;
+				bufferevent_disable(c->bev, EV_READ);
+				bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+				continue;
+			}
 		}
+		web_conn_close(c);
 	}
 	self_metrics_format(w);
 }

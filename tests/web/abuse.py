@@ -295,6 +295,16 @@ elif case == "idle-timeout":
         ok("idle-keepalive-closed-after-timeout")
     else:
         fail("idle-keepalive-closed-after-timeout", "closed %s after %.1fs" % (closed, took))
+    # HTTP/2: an idle session gets a GOAWAY (NO_ERROR), then the close.
+    s = h2_open()
+    t = time.time()
+    buf, closed = read_all(s, 6)
+    took = time.time() - t
+    goaway = [f for f in frames(buf) if f[0] == 7]
+    if closed and goaway and goaway[0][3][4:8] == b"\0\0\0\0" and 1.5 <= took <= 4.5:
+        ok("idle-h2-goaway-then-close")
+    else:
+        fail("idle-h2-goaway-then-close", "closed %s after %.1fs, goaway %s" % (closed, took, goaway))
     # A live stream is not idle: it keeps flowing past the timeout.
     p = subprocess.run(["curl", "-sN", "--max-time", "5", "http://127.0.0.1:%d/api/v1/stream" % port],
                        capture_output=True, text=True)

@@ -182,7 +182,7 @@
     card('c-rps', fmtNum(s.http_requests_per_s), isNum(s.events_per_s) ? `${fmtNum(s.events_per_s)} kernel events/s` : '');
     card('c-p95', fmtMs(s.http_p95_ms), '');
     card('c-err', fmtPct(s.http_error_rate_pct), '');
-    card('c-users', fmtNum(s.active_users, 0), isNum(s.drops_total) ? `${fmtNum(s.drops_total, 0)} kernel drops` : '');
+    card('c-users', fmtNum(s.active_users, 0), '');
   }
 
   // --- tables --------------------------------------------------------------
