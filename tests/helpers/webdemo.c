@@ -601,12 +601,25 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	publish_at = now_ms(CLOCK_MONOTONIC) + (delay ? atoi(delay) : 0);
 	tick(&d, true);
-	for (;;) {
-		struct timespec ts = { 1, 0 };
+	/* Ticks on a fixed 1 s grid, however long one took, as the processor. */
+	int64_t next = now_ms(CLOCK_MONOTONIC) + 1000;
 
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGTERM || sig == SIGINT)
-			break;
+	for (;;) {
+		int64_t wait = next - now_ms(CLOCK_MONOTONIC);
+		struct timespec ts = { 0, 0 };
+
+		if (wait > 0) {
+			ts.tv_sec = wait / 1000;
+			ts.tv_nsec = (wait % 1000) * 1000000;
+			sig = sigtimedwait(&set, NULL, &ts);
+			if (sig == SIGTERM || sig == SIGINT)
+				break;
+			if (sig > 0)
+				continue;
+		}
+		next += 1000;
+		if (next < now_ms(CLOCK_MONOTONIC))
+			next = now_ms(CLOCK_MONOTONIC) + 1000;	/* fell far behind: skip */
 		if (now_ms(CLOCK_MONOTONIC) >= publish_at) {
 			bool was = state__ready(d.st);
 
