@@ -50,6 +50,17 @@ def metric(name):
     return None
 
 
+def metric_until(name, pred, limit=5.0):
+    """Polls /metrics (formatted once a second) until pred(value) or limit."""
+    t, v = time.time(), None
+    while time.time() - t < limit:
+        v = metric(name)
+        if v is not None and pred(v):
+            break
+        time.sleep(0.25)
+    return v
+
+
 def conn():
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     return s
@@ -133,8 +144,7 @@ if case == "idle":
         socks.append(s)
     ok("idle-1000-connections-opened")
     others_answered("idle-1000")
-    time.sleep(1.3)
-    n = metric("hostlens_web_connections")
+    n = metric_until("hostlens_web_connections", lambda v: v >= 1000)
     if n is not None and n >= 1000:
         ok("idle-1000-all-held")
     else:
@@ -289,19 +299,20 @@ elif case == "idle-timeout":
     s = conn()
     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     t = time.time()
-    buf, closed = read_all(s, 6)
+    buf, closed = read_all(s, 8)
     took = time.time() - t
-    if closed and 1.5 <= took <= 4.5:
+    # timeout 2 s, swept once a second; slack for a loaded machine
+    if closed and 1.5 <= took <= 7:
         ok("idle-keepalive-closed-after-timeout")
     else:
         fail("idle-keepalive-closed-after-timeout", "closed %s after %.1fs" % (closed, took))
     # HTTP/2: an idle session gets a GOAWAY (NO_ERROR), then the close.
     s = h2_open()
     t = time.time()
-    buf, closed = read_all(s, 6)
+    buf, closed = read_all(s, 8)
     took = time.time() - t
     goaway = [f for f in frames(buf) if f[0] == 7]
-    if closed and goaway and goaway[0][3][4:8] == b"\0\0\0\0" and 1.5 <= took <= 4.5:
+    if closed and goaway and goaway[0][3][4:8] == b"\0\0\0\0" and 1.5 <= took <= 7:
         ok("idle-h2-goaway-then-close")
     else:
         fail("idle-h2-goaway-then-close", "closed %s after %.1fs, goaway %s" % (closed, took, goaway))
@@ -318,8 +329,7 @@ elif case == "max-conns":
     socks = [conn() for _ in range(40)]
     time.sleep(0.3)
     others_answered("max-conns-20")
-    time.sleep(1.2)
-    ev = metric('hostlens_web_connections_closed_total{reason="limit_evicted"}')
+    ev = metric_until('hostlens_web_connections_closed_total{reason="limit_evicted"}', lambda v: v >= 20)
     if ev is not None and ev >= 20:
         ok("max-conns-evicts-oldest-idle")
     else:

@@ -30,9 +30,12 @@ done
 # The web server's own lines follow the published text.
 r1=$(awk '$1 == "hostlens_web_requests_total{protocol=\"h2\"}" {print $2}' "$TMPD/m1")
 h2load -n 50 -c 1 -m 10 "$URL/healthz" >/dev/null 2>&1
-sleep 1.2
-curl -s "$URL/metrics" >"$TMPD/m2"
-r2=$(awk '$1 == "hostlens_web_requests_total{protocol=\"h2\"}" {print $2}' "$TMPD/m2")
+h2_after() { # the counter is formatted once a second: poll a little
+	curl -s "$URL/metrics" >"$TMPD/m2"
+	r2=$(awk '$1 == "hostlens_web_requests_total{protocol=\"h2\"}" {print $2}' "$TMPD/m2")
+	[ -n "$r1" ] && [ -n "$r2" ] && [ "$r2" -ge $((r1 + 50)) ]
+}
+wait_for 5 h2_after
 if [ -n "$r1" ] && [ -n "$r2" ] && [ "$r2" -ge $((r1 + 50)) ]; then ok metrics-web-requests-counted; else fail metrics-web-requests-counted "h2 requests $r1 -> $r2 after 50"; fi
 stop_agent
 
