@@ -15,6 +15,7 @@
  * classic calls used here are the same functions under their older names.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,14 +25,35 @@
 	{ (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vlen),                 \
 	  NGHTTP2_NV_FLAG_NO_COPY_NAME }
 
-static void stream_free(struct web_stream *s)
+/* Streams come from a small pool: no allocation per request once warm. */
+static struct web_stream *stream_new(struct web *w)
+{
+	struct web_stream *s = w->stream_pool;
+
+	if (!s)
+		return calloc(1, sizeof(*s));
+	w->stream_pool = s->next;
+	w->stream_pool_n--;
+	memset(s, 0, offsetof(struct web_stream, path));
+	s->path[0] = s->auth[0] = s->leid[0] = '\0';
+	memset(&s->body, 0, sizeof(*s) - offsetof(struct web_stream, body));
+	return s;
+}
+
+static void stream_free(struct web *w, struct web_stream *s)
 {
 	web_resp_release(&s->resp);
 	if (s->body)
 		evbuffer_free(s->body);
 	if (s->sse_out)
 		evbuffer_free(s->sse_out);
-	free(s);
+	if (w->stream_pool_n >= WEB_STREAM_POOL) {
+		free(s);
+		return;
+	}
+	s->next = w->stream_pool;
+	w->stream_pool = s;
+	w->stream_pool_n++;
 }
 
 /*
@@ -179,7 +201,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
 
 	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
-	s = calloc(1, sizeof(*s));
+	s = stream_new(c->w);
 	if (!s)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;	/* resets this stream */
 	s->c = c;
@@ -293,7 +315,7 @@ static int on_stream_close(nghttp2_session *session, int32_t stream_id, uint32_t
 	if (s->resp.sse)
 		c->w->stats.sse_clients--;
 	c->inflight--;
-	stream_free(s);
+	stream_free(c->w, s);
 	return 0;
 }
 
@@ -320,6 +342,13 @@ int web_h2_init(struct web *w)
 
 void web_h2_fini(struct web *w)
 {
+	while (w->stream_pool) {
+		struct web_stream *s = w->stream_pool;
+
+		w->stream_pool = s->next;
+		free(s);
+	}
+	w->stream_pool_n = 0;
 	if (w->h2_cbs)
 		nghttp2_session_callbacks_del(w->h2_cbs);
 	if (w->h2_opt)
@@ -451,7 +480,7 @@ void web_h2_free(struct web_conn *c)
 		next = s->next;
 		if (s->resp.sse)
 			c->w->stats.sse_clients--;
-		stream_free(s);
+		stream_free(c->w, s);
 	}
 	c->streams = NULL;
 	nghttp2_session_del(c->h2);

@@ -372,6 +372,10 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 		const char *name = p + 8;
 
 		if (!strcmp(name, "stream")) {
+			if (r->head) {	/* headers only: no stream to keep open */
+				resp_static(r, 200, CT_SSE, "", 0);
+				return;
+			}
 			r->status = 200;
 			r->ctype = CT_SSE;
 			r->cache = NO_CACHE;

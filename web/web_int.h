@@ -42,6 +42,7 @@
 #define WEB_H2_STREAMS 128		/* SETTINGS_MAX_CONCURRENT_STREAMS */
 #define WEB_SSE_BATCH 32		/* updates copied per stream per tick */
 #define WEB_TICK_MS 250
+#define WEB_STREAM_POOL 512		/* stream structs kept for reuse */
 
 enum web_method { WEB_M_OTHER, WEB_M_GET, WEB_M_HEAD, WEB_M_POST };
 enum web_proto { WEB_P_UNKNOWN, WEB_P_H1, WEB_P_H2 };
@@ -149,6 +150,8 @@ struct web {
 	struct web_stats stats;
 	struct blob *self_metrics;	/* the server's own /metrics lines */
 	unsigned ticks;
+	struct web_stream *stream_pool;	/* freed streams kept for reuse */
+	int stream_pool_n;
 	nghttp2_session_callbacks *h2_cbs;
 	nghttp2_option *h2_opt;
 };

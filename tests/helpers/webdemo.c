@@ -531,6 +531,7 @@ static int set_filters(void *ctx, json_t *body, char *err, size_t errlen)
 			json_incref(a);
 		if (!json_is_array(a)) {
 			snprintf(err, errlen, "%s must be an array", keys[k]);
+			json_decref(a);
 			goto bad;
 		}
 		json_array_foreach(a, i, v) {

@@ -45,6 +45,10 @@ timeout 2.5 curl -sN -H "Last-Event-ID: 99999999" "$URL/api/v1/stream" >"$TMPD/r
 n=$(grep -c '^data: {' "$TMPD/r3")
 if [ "$n" -ge 1 ]; then ok sse-future-id-starts-fresh; else fail sse-future-id-starts-fresh "no events"; fi
 
+# HEAD of the stream: headers only, the request finishes at once.
+t=$(curl -s -I --max-time 3 -o /dev/null -w '%{http_code} %{content_type}' "$URL/api/v1/stream")
+expect sse-head-returns-at-once "200 text/event-stream" "$t"
+
 # Several live streams on one HTTP/2 connection, next to normal requests.
 curl -sN -Z --http2-prior-knowledge --max-time 3 -w '%{num_connects} ' \
 	"$URL/api/v1/stream" "$URL/api/v1/stream" "$URL/api/v1/summary" >"$TMPD/multi" 2>&1
