@@ -11,7 +11,7 @@ CC ?= gcc
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
-PKGS := libbpf libelf zlib jansson libnghttp2 libevent libevent_openssl libcurl yaml-0.1 openssl
+PKGS := libbpf libelf zlib jansson libnghttp2 libevent libevent_openssl libevent_pthreads libcurl yaml-0.1 openssl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -42,7 +42,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c bench/*.c)
 HELPER_BINS := $(patsubst %.c,$(OUTPUT)/%,$(HELPER_SRCS))
 
-ASSETS := $(sort $(wildcard web/assets/*.*))
+# The chart library comes pinned from npm (web/package-lock.json) and is
+# embedded next to the dashboard sources; nothing is fetched at run time.
+CHART_LIB := web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css
+ASSETS := $(sort $(wildcard web/assets/*.*)) $(CHART_LIB)
 
 ifeq ($(V),1)
 Q =
@@ -81,6 +84,10 @@ $(OUTPUT)/web_assets.c: $(ASSETS) scripts/embed-assets.sh
 	$(call msg,EMBED,$@)
 	$(Q)mkdir -p $(OUTPUT)
 	$(Q)sh scripts/embed-assets.sh $@ $(ASSETS)
+
+$(CHART_LIB) &: web/package-lock.json
+	$(call msg,NPM,web/node_modules)
+	$(Q)cd web && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.stamp $(patsubst web/%,%,$(CHART_LIB))
 
 $(OUTPUT)/obj/web_assets.o: $(OUTPUT)/web_assets.c
 	$(call msg,CC,$@)

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+// hostlens dashboard: cards and charts from the live stream (/api/v1/stream),
+// tables polled from /api/v1 every 2 s. Pauses while the tab is hidden and
+// shows a banner while the agent cannot be reached; both recover by themselves.
+'use strict';
+(function () {
+  const WINDOW_S = 300;          // seconds of history on the charts
+  const POLL_MS = 2000;
+  const MAX_FEED = 200;
+
+  // --- auth: ?access_token=... once, then remembered for this browser ------
+  const params = new URLSearchParams(location.search);
+  let token = params.get('access_token') || '';
+  try {
+    if (token) localStorage.setItem('hostlens_token', token);
+    else token = localStorage.getItem('hostlens_token') || '';
+  } catch (e) { /* storage disabled: the URL parameter still works */ }
+
+  const $ = (id) => document.getElementById(id);
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  const isNum = (v) => typeof v === 'number' && isFinite(v);
+
+  // --- formatting ----------------------------------------------------------
+  function fmtNum(v, digits) {
+    if (!isNum(v)) return '—';
+    const d = digits === undefined ? (Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2) : digits;
+    return v.toLocaleString(undefined, { maximumFractionDigits: d, minimumFractionDigits: 0 });
+  }
+  function fmtBytes(v) {
+    if (!isNum(v)) return '—';
+    const u = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+    let i = 0;
+    while (Math.abs(v) >= 1000 && i < u.length - 1) { v /= 1000; i++; }
+    return fmtNum(v, i ? 1 : 0) + ' ' + u[i];
+  }
+  function fmtShort(v) {   // axis ticks: 1.5k, 20M
+    if (!isNum(v)) return '';
+    const u = ['', 'k', 'M', 'G', 'T'];
+    let i = 0;
+    while (Math.abs(v) >= 1000 && i < u.length - 1) { v /= 1000; i++; }
+    return (Math.round(v * 10) / 10) + u[i];
+  }
+  const fmtRate = (v) => isNum(v) ? fmtBytes(v) + '/s' : '—';
+  const fmtPct = (v) => isNum(v) ? fmtNum(v, 1) + '%' : '—';
+  const fmtMs = (v) => isNum(v) ? fmtNum(v) + ' ms' : '—';
+  function fmtDur(s) {
+    if (!isNum(s)) return '—';
+    const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${Math.floor(s % 60)}s` : `${Math.floor(s)}s`;
+  }
+  const fmtClock = (s) => new Date(s * 1000).toLocaleTimeString(undefined, { hour12: false });
+  function fmtTime(ms) {
+    if (!isNum(ms)) return '—';
+    return new Date(ms).toLocaleTimeString(undefined, { hour12: false });
+  }
+
+  // --- connection state and the banner -------------------------------------
+  let online = null;
+  function setOnline(on, why) {
+    if (online === on && !why) return;
+    online = on;
+    $('banner').hidden = on;
+    if (!on) $('banner-text').textContent = why || 'Retrying every few seconds…';
+    const live = $('live');
+    live.className = 'live ' + (on ? 'on' : 'off');
+    $('live-text').textContent = on ? 'live' : 'offline';
+  }
+
+  async function api(path) {
+    let r;
+    try {
+      r = await fetch(path, { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store' });
+    } catch (e) {
+      setOnline(false, 'The agent does not answer. Retrying…');
+      throw e;
+    }
+    if (r.status === 401) {
+      setOnline(false, 'The agent wants a token: open this page with ?access_token=TOKEN.');
+      throw new Error('401');
+    }
+    if (!r.ok) throw new Error(path + ': ' + r.status);   // 503: not published yet
+    return r.json();
+  }
+
+  // --- charts --------------------------------------------------------------
+  const chartDefs = [
+    { id: 'ch-cpu', metrics: ['cpu_pct', 'mem_used_pct'], labels: ['CPU', 'Memory'], fmt: fmtPct, tick: (v) => v + '%', range: [0, 100] },
+    { id: 'ch-disk', metrics: ['disk_read_bytes_per_s', 'disk_write_bytes_per_s'], labels: ['Read', 'Write'], fmt: fmtRate, tick: fmtShort },
+    { id: 'ch-net', metrics: ['net_rx_bytes_per_s', 'net_tx_bytes_per_s'], labels: ['Receive', 'Transmit'], fmt: fmtRate, tick: fmtShort },
+    { id: 'ch-http', metrics: ['http_requests_per_s', 'http_p95_ms'], labels: ['Requests/s', 'p95 ms'], fmt: (v) => fmtNum(v), tick: fmtShort },
+  ];
+  const charts = chartDefs.map((d) => ({ def: d, data: [[], [], []], plot: null }));
+
+  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  const chartHeight = () => (window.innerWidth <= 520 ? 140 : 170);
+
+  function makePlot(c) {
+    const el = $(c.def.id);
+    if (c.plot) { c.plot.destroy(); c.plot = null; }
+    if (typeof uPlot !== 'function') { el.textContent = 'chart library missing'; return; }
+    const axis = { stroke: css('--muted'), grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid') } };
+    const colors = [css('--accent'), css('--accent2')];
+    const opts = {
+      width: Math.max(200, el.clientWidth),
+      height: chartHeight(),
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true, range: (u, min, max) => {
+        if (!isNum(max)) { const n = Date.now() / 1000; return [n - 60, n]; }
+        return [max - Math.min(WINDOW_S, Math.max(60, max - min)), max];
+      } }, y: c.def.range ? { range: c.def.range } : { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
+      axes: [Object.assign({}, axis, { space: 70, values: (u, vals) => vals.map((v) => fmtClock(v)) }), Object.assign({}, axis, { size: 50, values: (u, vals) => vals.map((v) => c.def.tick(v)) })],
+      series: [{}].concat(c.def.labels.map((label, i) => ({
+        label, stroke: colors[i], width: 2, spanGaps: false,
+        fill: i === 0 ? colors[0] + '22' : undefined,
+        value: (u, v) => c.def.fmt(v),
+      }))),
+    };
+    c.plot = new uPlot(opts, c.data, el);
+  }
+
+  function trim(c, nowS) {
+    const xs = c.data[0];
+    let k = 0;
+    while (k < xs.length && xs[k] < nowS - WINDOW_S) k++;
+    if (k) c.data = c.data.map((a) => a.slice(k));
+  }
+
+  function pushSummary(s) {
+    if (!s || !isNum(s.ts)) return;
+    const x = s.ts / 1000;
+    for (const c of charts) {
+      const xs = c.data[0];
+      if (xs.length && xs[xs.length - 1] >= x) continue;
+      xs.push(x);
+      c.def.metrics.forEach((m, i) => c.data[i + 1].push(isNum(s[m]) ? s[m] : null));
+      trim(c, x);
+      if (c.plot) c.plot.setData(c.data);
+    }
+  }
+
+  async function backfill() {
+    const since = Date.now() - WINDOW_S * 1000;
+    const known = new Set((await api('/api/v1/series')).metrics || []);
+    await Promise.all(charts.map(async (c) => {
+      const byTs = new Map();
+      await Promise.all(c.def.metrics.map(async (m, i) => {
+        let doc;
+        if (!known.has(m)) return;   // not measured on this host
+        try { doc = await api(`/api/v1/series?metric=${m}&since=${since}`); } catch (e) { return; }
+        for (const [ts, v] of doc.points || []) {
+          if (!byTs.has(ts)) byTs.set(ts, new Array(c.def.metrics.length).fill(null));
+          byTs.get(ts)[i] = v;
+        }
+      }));
+      const keys = [...byTs.keys()].sort((a, b) => a - b);
+      // Merge with what the stream already delivered.
+      const have = new Map(c.data[0].map((x, k) => [Math.round(x * 1000), c.data.slice(1).map((a) => a[k])]));
+      for (const k of keys) if (!have.has(k)) have.set(k, byTs.get(k));
+      const all = [...have.keys()].sort((a, b) => a - b);
+      c.data = [all.map((k) => k / 1000)].concat(c.def.metrics.map((m, i) => all.map((k) => have.get(k)[i])));
+      trim(c, Date.now() / 1000);
+      if (c.plot) c.plot.setData(c.data);
+    }));
+  }
+
+  // --- cards ---------------------------------------------------------------
+  function card(id, value, detail) {
+    const v = $(id);
+    v.textContent = value;
+    v.classList.toggle('na', value === '—');
+    $(id + '-d').textContent = detail || (value === '—' ? 'not measured yet' : '\u00a0');
+  }
+  let lastSummary = null;
+  function renderCards(s) {
+    lastSummary = s;
+    card('c-cpu', fmtPct(s.cpu_pct), hostInfo ? `${hostInfo.cpus} CPUs` : '');
+    card('c-mem', fmtPct(s.mem_used_pct), isNum(s.mem_used_bytes) ? `${fmtBytes(s.mem_used_bytes)} of ${fmtBytes(s.mem_total_bytes)}` : '');
+    const disk = isNum(s.disk_read_bytes_per_s) ? s.disk_read_bytes_per_s + (s.disk_write_bytes_per_s || 0) : null;
+    card('c-disk', fmtRate(disk), isNum(disk) ? `R ${fmtRate(s.disk_read_bytes_per_s)} · W ${fmtRate(s.disk_write_bytes_per_s)}` : '');
+    const net = isNum(s.net_rx_bytes_per_s) ? s.net_rx_bytes_per_s + (s.net_tx_bytes_per_s || 0) : null;
+    card('c-net', fmtRate(net), isNum(net) ? `↓ ${fmtRate(s.net_rx_bytes_per_s)} · ↑ ${fmtRate(s.net_tx_bytes_per_s)}` : '');
+    card('c-rps', fmtNum(s.http_requests_per_s), isNum(s.events_per_s) ? `${fmtNum(s.events_per_s)} kernel events/s` : '');
+    card('c-p95', fmtMs(s.http_p95_ms), '');
+    card('c-err', fmtPct(s.http_error_rate_pct), '');
+    card('c-users', fmtNum(s.active_users, 0), '');
+  }
+
+  // --- tables --------------------------------------------------------------
+  function fill(tableId, rows, cols, empty) {
+    const tb = $(tableId).tBodies[0];
+    if (!rows || !rows.length) {
+      tb.innerHTML = `<tr><td class="empty" colspan="${cols}">${esc(empty)}</td></tr>`;
+      return;
+    }
+    tb.innerHTML = rows.join('');
+  }
+  const td = (v, cls) => `<td${cls ? ` class="${cls}"` : ''}>${esc(v)}</td>`;
+  const pair = (a, b, f) => (isNum(a) || isNum(b)) ? `${f(a)} / ${f(b)}` : '—';
+  const trio = (a, b, c) => (isNum(a) || isNum(b) || isNum(c)) ? `${fmtNum(a)} / ${fmtNum(b)} / ${fmtNum(c)}` : '—';
+  const proc = (r) => r.comm ? `${r.comm} (${r.pid})` : (r.pid ? String(r.pid) : '—');
+
+  function renderProcs(list) {
+    $('procs-n').textContent = list.length ? `${list.length} by CPU` : '';
+    fill('t-procs', list.map((p) => '<tr>' + td(p.pid, 'n') + td(p.comm) + td(fmtNum(p.cpu_pct, 1), 'n') +
+      td(isNum(p.oncpu_ms) ? fmtDur(p.oncpu_ms / 1000) : '—', 'n') +
+      td(pair(p.disk_read_bytes, p.disk_write_bytes, fmtBytes), 'n') +
+      td(pair(p.net_tx_bytes, p.net_rx_bytes, fmtBytes), 'n') + '</tr>'), 6, 'no process data yet');
+  }
+  function renderDisks(list) {
+    fill('t-disks', list.map((d) => '<tr>' + td(d.device) + td(fmtNum(d.reads_per_s), 'n') + td(fmtNum(d.writes_per_s), 'n') +
+      td(fmtRate(d.read_bytes_per_s), 'n') + td(fmtRate(d.write_bytes_per_s), 'n') +
+      td(trio(d.latency_p50_ms, d.latency_p95_ms, d.latency_p99_ms), 'n') + '</tr>'), 6, 'no disks seen');
+  }
+  function renderRoutes(list) {
+    fill('t-routes', list.map((r) => '<tr>' + td(proc(r)) + td(r.direction || '—') + td(`${r.method || ''} ${r.route || ''}`, 'path') +
+      td(fmtNum(r.requests_per_s), 'n') + td(fmtPct(r.error_rate_pct), 'n') +
+      td(trio(r.latency_p50_ms, r.latency_p95_ms, r.latency_p99_ms), 'n') + '</tr>'), 6, 'no HTTP traffic captured yet');
+  }
+  function renderAlerts(doc) {
+    const rows = [];
+    const one = (a, state) => '<tr>' + `<td><span class="pill ${state}">${esc(state)}</span></td>` +
+      td(a.rule || a.name || a.metric || '—') + td(a.severity || '—') + td(fmtNum(a.value), 'n') +
+      td(fmtTime(a.since || a.timestamp)) + '</tr>';
+    for (const a of (doc && doc.active) || []) rows.push(one(a, 'firing'));
+    for (const a of ((doc && doc.recent) || []).slice(0, 20)) rows.push(one(a, a.state === 'firing' ? 'firing' : 'resolved'));
+    fill('t-alerts', rows, 5, 'no alerts: every rule is quiet');
+  }
+  function renderConns(doc) {
+    const list = (doc && doc.recent) || [];
+    const parts = [];
+    if (doc && isNum(doc.retransmits_total)) parts.push(`${fmtNum(doc.retransmits_total, 0)} retransmits`);
+    if (doc && isNum(doc.resets_total)) parts.push(`${fmtNum(doc.resets_total, 0)} resets`);
+    $('conn-sum').textContent = parts.join(' · ');
+    fill('t-conns', list.slice(0, 100).map((c) => '<tr>' + td(proc(c)) + td(c.role || '—') +
+      td(`${c.saddr || ''}:${c.sport || ''}`) + td(`${c.daddr || ''}:${c.dport || ''}`) +
+      td(fmtMs(c.duration_ms), 'n') + td(pair(c.tx_bytes, c.rx_bytes, fmtBytes), 'n') + '</tr>'), 6, 'no connections recorded yet');
+  }
+
+  let feed = [];
+  function reqRow(r) {
+    const st = isNum(r.status) ? r.status : null;
+    return '<tr>' + td(fmtTime(r.ts)) + td(proc(r)) + td((r.direction || '—') + (r.tls ? ' 🔒' : '')) + td(r.method || '—') +
+      `<td class="path" title="${esc(r.path || '')}">${esc(r.path || r.route || '—')}</td>` +
+      td(st === null ? '—' : st, 'n s' + (st ? Math.floor(st / 100) : '')) + td(fmtMs(r.latency_ms), 'n') +
+      td(pair(r.bytes_in, r.bytes_out, fmtBytes), 'n') + td(r.peer || '—') + '</tr>';
+  }
+  function renderFeed() {
+    $('req-n').textContent = feed.length ? `last ${feed.length}` : '';
+    fill('t-reqs', feed.map(reqRow), 9, 'no requests captured yet');
+  }
+  function addRequests(list, replace) {
+    if (!Array.isArray(list)) return;
+    const sorted = list.slice().sort((a, b) => (b.ts || 0) - (a.ts || 0));
+    feed = replace ? sorted.slice(0, MAX_FEED) : sorted.concat(feed).slice(0, MAX_FEED);
+    renderFeed();
+  }
+
+  let hostInfo = null;
+  function renderHost(h) {
+    hostInfo = h;
+    $('host-line').textContent = [h.hostname, h.os, h.kernel, h.arch].filter(Boolean).join(' · ');
+    document.title = `hostlens · ${h.hostname}`;
+  }
+  function renderStats(s) {
+    const kv = [];
+    const add = (k, v) => kv.push(`<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`);
+    add('version', s.version || '—');
+    add('uptime', fmtDur(s.uptime_s));
+    add('events', `${fmtNum(s.events_total, 0)} total · ${fmtNum(s.events_per_s)}/s`);
+    const per = Array.isArray(s.kernel_drops_per_cpu) && s.kernel_drops_per_cpu.length
+      ? ' (per CPU: ' + s.kernel_drops_per_cpu.join(', ') + ')' : '';
+    add('kernel drops', fmtNum(s.kernel_drops_total, 0) + per);
+    if (s.log) add('event log', `${fmtBytes(s.log.size_bytes)} · ${fmtNum(s.log.shards, 0)} shards · ${fmtNum(s.log.overwritten_total, 0)} overwritten`);
+    for (const [k, v] of Object.entries(s.signals || {})) add(`signal ${k}`, v);
+    $('agent').innerHTML = kv.join('');
+    const sinks = Array.isArray(s.sinks) ? s.sinks : [];
+    fill('t-sinks', sinks.map((k) => {
+      const name = k.name || k.sink || '?';
+      const rest = Object.entries(k).filter(([key]) => key !== 'name' && key !== 'sink')
+        .map(([key, v]) => `${key}: ${isNum(v) ? fmtNum(v, 0) : (v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : v)}`).join(' · ');
+      return '<tr>' + td(name) + `<td style="white-space:normal">${esc(rest)}</td></tr>`;
+    }), 2, 'no sinks reported');
+  }
+
+  // --- polling and the live stream -----------------------------------------
+  let pollTimer = null, es = null, lastId = '', updates = 0;
+
+  async function poll() {
+    const jobs = [
+      ['processes', renderProcs], ['disks', renderDisks], ['routes', renderRoutes],
+      ['alerts', renderAlerts], ['connections', renderConns], ['stats', renderStats],
+    ];
+    if (!hostInfo) jobs.push(['host', renderHost]);
+    if (!lastSummary) jobs.push(['summary', renderCards]);
+    let reached = false;
+    await Promise.all(jobs.map(async ([topic, fn]) => {
+      try { fn(await api('/api/v1/' + topic)); reached = true; } catch (e) {
+        if (!(e instanceof TypeError)) reached = true;   // HTTP answered, topic not ready
+      }
+    }));
+    if (reached && es && es.readyState === EventSource.OPEN) setOnline(true);
+  }
+
+  function onUpdate(u) {
+    updates++;
+    if (u.summary) { renderCards(u.summary); pushSummary(u.summary); }
+    if (Array.isArray(u.requests) && u.requests.length) addRequests(u.requests, false);
+    if (Array.isArray(u.alerts) && u.alerts.length) poll();
+  }
+
+  function connect() {
+    if (es) return;
+    const q = [];
+    if (lastId) q.push('last_event_id=' + encodeURIComponent(lastId));
+    if (token) q.push('access_token=' + encodeURIComponent(token));
+    es = new EventSource('/api/v1/stream' + (q.length ? '?' + q.join('&') : ''));
+    es.onopen = () => setOnline(true);
+    es.onmessage = (e) => {
+      if (e.lastEventId) lastId = e.lastEventId;
+      setOnline(true);
+      try { onUpdate(JSON.parse(e.data)); } catch (err) { /* a torn event: the next one replaces it */ }
+    };
+    es.onerror = () => {
+      setOnline(false);
+      // The browser retries by itself unless the answer was not a stream.
+      if (es && es.readyState === EventSource.CLOSED) {
+        es.close(); es = null;
+        setTimeout(() => { if (!document.hidden) connect(); }, 3000);
+      }
+    };
+  }
+
+  function start() {
+    connect();
+    poll();
+    if (!pollTimer) pollTimer = setInterval(poll, POLL_MS);
+  }
+  function stop() {
+    if (es) { es.close(); es = null; }
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) { stop(); $('live').className = 'live'; $('live-text').textContent = 'paused'; return; }
+    backfill().catch(() => {});
+    start();
+  });
+
+  // --- theme ---------------------------------------------------------------
+  function applyTheme(t) {
+    document.documentElement.dataset.theme = t;
+    $('theme').textContent = t === 'dark' ? 'Light' : 'Dark';
+    charts.forEach(makePlot);
+  }
+  $('theme').addEventListener('click', () => {
+    const t = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
+    try { localStorage.setItem('hostlens_theme', t); } catch (e) { /* not remembered */ }
+    applyTheme(t);
+  });
+  let theme = 'dark';   // the house style; light only when asked for
+  try { theme = localStorage.getItem('hostlens_theme') || 'dark'; } catch (e) { /* default */ }
+  applyTheme(theme);
+
+  if (typeof ResizeObserver === 'function') {
+    const ro = new ResizeObserver(() => charts.forEach((c) => {
+      const el = $(c.def.id);
+      if (c.plot && Math.abs(c.plot.width - el.clientWidth) > 2) c.plot.setSize({ width: Math.max(200, el.clientWidth), height: chartHeight() });
+    }));
+    charts.forEach((c) => ro.observe($(c.def.id)));
+  }
+
+  api('/api/v1/requests').then((l) => addRequests(l, true)).catch(() => renderFeed());
+  backfill().catch(() => {});
+  if (!document.hidden) start();
+
+  // For tests and curious users: what the page has seen.
+  window.hostlens = {
+    updates: () => updates,
+    lastX: () => charts[0].data[0].length ? charts[0].data[0][charts[0].data[0].length - 1] : 0,
+    points: () => charts[0].data[0].length,
+  };
+})();

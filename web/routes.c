@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Routes: one request in, one response out. Published topics are served by
+ * reference (the response holds a blob reference; nothing is formatted or
+ * copied); embedded assets point into the binary. Only the series endpoint,
+ * POST /api/v1/filters and error paths build a body. Runs on the web thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "web/web_int.h"
+#include "web/assets.h"
+
+#define CT_JSON "application/json"
+#define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
+#define CT_SSE "text/event-stream"
+#define NO_CACHE "no-cache"
+#define NO_STORE "no-store"
+
+/* URL under /api/v1/ -> topic published by the processor (docs/topics.md). */
+static const char *const api_topics[] = {
+	"summary", "host", "cpu", "processes", "disks", "connections",
+	"routes", "requests", "alerts", "stats", "filters",
+};
+
+static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";
+static const char J_READY[] = "{\"status\":\"ready\"}\n";
+static const char J_NOT_READY[] = "{\"status\":\"not ready\",\"error\":\"the agent is starting: BPF programs are not attached yet\"}\n";
+static const char J_NOT_FOUND[] = "{\"error\":\"not found\"}\n";
+static const char J_METHOD[] = "{\"error\":\"method not allowed\"}\n";
+static const char J_AUTH[] = "{\"error\":\"missing or wrong bearer token\"}\n";
+static const char J_BAD[] = "{\"error\":\"malformed request\"}\n";
+static const char J_HEADERS[] = "{\"error\":\"request headers too large\"}\n";
+static const char J_NO_METRICS[] = "{\"error\":\"metrics not published yet\"}\n";
+static const char J_NO_SERIES[] = "{\"error\":\"unknown metric; GET /api/v1/series lists them\"}\n";
+static const char J_BAD_SINCE[] = "{\"error\":\"since must be a number of milliseconds\"}\n";
+static const char J_NO_HOOK[] = "{\"error\":\"capture filters cannot be changed in this process\"}\n";
+static const char J_BAD_JSON[] = "{\"error\":\"body must be a JSON object\"}\n";
+static const char J_NOMEM[] = "{\"error\":\"out of memory\"}\n";
+
+static const struct {
+	int code;
+	const char *text;
+} status_text[] = {
+	{ 200, "OK" }, { 204, "No Content" }, { 400, "Bad Request" },
+	{ 401, "Unauthorized" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" }, { 411, "Length Required" },
+	{ 413, "Content Too Large" }, { 414, "URI Too Long" },
+	{ 431, "Request Header Fields Too Large" }, { 500, "Internal Server Error" },
+	{ 501, "Not Implemented" }, { 503, "Service Unavailable" },
+	{ 505, "HTTP Version Not Supported" },
+};
+
+const char *web_status_text(int status)
+{
+	for (size_t i = 0; i < sizeof(status_text) / sizeof(status_text[0]); i++)
+		if (status_text[i].code == status)
+			return status_text[i].text;
+	return "Unknown";
+}
+
+void web_count_status(struct web *w, int status)
+{
+	int cls = status / 100;
+
+	if (cls >= 1 && cls <= 5)
+		w->stats.by_class[cls]++;
+}
+
+size_t web_u64_str(char *buf, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Finds key=value in an application/x-www-form-urlencoded query, decoded. */
+bool web_query_get(const char *query, const char *key, char *out, size_t outlen)
+{
+	size_t klen = strlen(key);
+	const char *p = query;
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		const char *end = amp ? amp : p + strlen(p);
+
+		if ((size_t)(end - p) > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+			size_t n = 0;
+
+			for (const char *s = p + klen + 1; s < end && n + 1 < outlen; s++) {
+				if (*s == '%' && s + 2 < end && hexval(s[1]) >= 0 &&
+				    hexval(s[2]) >= 0) {
+					out[n++] = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+					s += 2;
+				} else {
+					out[n++] = *s == '+' ? ' ' : *s;
+				}
+			}
+			out[n] = '\0';
+			return true;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return false;
+}
+
+static void resp_static(struct web_resp *r, int status, const char *ctype, const char *data,
+			size_t len)
+{
+	r->status = status;
+	r->ctype = ctype;
+	r->cache = NO_STORE;
+	r->nseg = 1;
+	r->blob[0] = NULL;
+	r->data[0] = data;
+	r->len[0] = len;
+}
+
+#define RESP_JSON(r, status, lit) resp_static(r, status, CT_JSON, lit, sizeof(lit) - 1)
+
+static void resp_blob(struct web_resp *r, int status, const char *ctype, struct blob *b)
+{
+	r->status = status;
+	r->ctype = ctype;
+	r->cache = NO_STORE;
+	r->blob[r->nseg] = b;
+	r->data[r->nseg] = b->data;
+	r->len[r->nseg] = b->len;
+	r->nseg++;
+}
+
+/* A body built on an error or dynamic path (not the hot path). */
+static void resp_json_doc(struct web_resp *r, int status, json_t *doc)
+{
+	char *s = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
+	struct blob *b = NULL;
+
+	json_decref(doc);
+	if (s) {
+		size_t n = strlen(s);
+
+		b = blob__new(s, n);
+		free(s);
+	}
+	if (!b) {
+		RESP_JSON(r, 500, J_NOMEM);
+		return;
+	}
+	resp_blob(r, status, CT_JSON, b);
+}
+
+static void resp_error(struct web_resp *r, int status, const char *msg)
+{
+	resp_json_doc(r, status, json_pack("{s:s}", "error", msg));
+}
+
+void web_resp_release(struct web_resp *r)
+{
+	for (int i = 0; i < r->nseg; i++) {
+		blob__put(r->blob[i]);
+		r->blob[i] = NULL;
+	}
+	r->nseg = 0;
+}
+
+size_t web_resp_len(const struct web_resp *r)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < r->nseg; i++)
+		n += r->len[i];
+	return n;
+}
+
+/* Constant-time comparison so the token cannot be guessed byte by byte. */
+static bool token_equal(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+	unsigned char diff = alen != blen;
+
+	for (size_t i = 0; i < blen; i++)
+		diff |= (unsigned char)(i < alen ? a[i] : 0) ^ (unsigned char)b[i];
+	return diff == 0;
+}
+
+static bool authorized(struct web *w, const struct web_req *req)
+{
+	const char *tok = w->cfg.auth_token;
+	char q[CFG_STR];
+
+	if (!tok[0])
+		return true;
+	if (!strncasecmp(req->auth, "Bearer ", 7)) {
+		const char *v = req->auth + 7;
+
+		while (*v == ' ')
+			v++;
+		if (token_equal(v, strlen(v), tok))
+			return true;
+	}
+	/* RFC 6750 2.3: browsers' EventSource cannot set headers. */
+	if (web_query_get(req->query, "access_token", q, sizeof(q)) &&
+	    token_equal(q, strlen(q), tok))
+		return true;
+	return false;
+}
+
+static bool serve_asset(const char *path, struct web_resp *r)
+{
+	if (!strcmp(path, "/"))
+		path = "/index.html";
+	for (const struct web_asset *a = web_assets; a->path; a++) {
+		if (strcmp(a->path, path))
+			continue;
+		resp_static(r, 200, a->content_type, (const char *)a->data, a->size);
+		r->cache = NO_CACHE;
+		return true;
+	}
+	return false;
+}
+
+static void serve_metrics(struct web *w, struct web_resp *r)
+{
+	struct blob *b = state__get(w->st, "metrics");
+
+	if (!b) {
+		RESP_JSON(r, 503, J_NO_METRICS);
+		return;
+	}
+	r->nseg = 0;
+	resp_blob(r, 200, CT_PROM, b);
+	if (w->self_metrics)
+		resp_blob(r, 200, CT_PROM, blob__get(w->self_metrics));
+}
+
+static void serve_series(struct web *w, const struct web_req *req, struct web_resp *r)
+{
+	char metric[128], since[32];
+	int64_t since_ms = 0;
+
+	if (!web_query_get(req->query, "metric", metric, sizeof(metric))) {
+		resp_json_doc(r, 200, json_pack("{s:o}", "metrics", state__series_names(w->st)));
+		return;
+	}
+	if (web_query_get(req->query, "since", since, sizeof(since)) && since[0]) {
+		char *end;
+
+		errno = 0;
+		since_ms = strtoll(since, &end, 10);
+		if (errno || *end) {
+			RESP_JSON(r, 400, J_BAD_SINCE);
+			return;
+		}
+	}
+	json_t *doc = state__series_json(w->st, metric, since_ms);
+
+	if (!doc) {
+		RESP_JSON(r, 404, J_NO_SERIES);
+		return;
+	}
+	resp_json_doc(r, 200, doc);
+}
+
+static void post_filters(struct web *w, const struct web_req *req, struct web_resp *r)
+{
+	char err[256] = "";
+	json_error_t jerr;
+	json_t *body;
+	int rc;
+
+	if (!w->hooks.set_filters) {
+		RESP_JSON(r, 503, J_NO_HOOK);
+		return;
+	}
+	body = json_loadb((const char *)req->body, req->body_len, 0, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		RESP_JSON(r, 400, J_BAD_JSON);
+		return;
+	}
+	rc = w->hooks.set_filters(w->hooks.ctx, body, err, sizeof(err));
+	json_decref(body);
+	if (rc) {
+		resp_error(r, rc == -EINVAL ? 400 : 500, err[0] ? err : strerror(-rc));
+		return;
+	}
+	resp_json_doc(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static void serve_topic(struct web *w, const char *topic, struct web_resp *r)
+{
+	struct blob *b = state__get(w->st, topic);
+	char msg[96];
+
+	if (!b) {
+		snprintf(msg, sizeof(msg), "'%s' is not published yet; the agent is starting", topic);
+		resp_error(r, 503, msg);
+		return;
+	}
+	resp_blob(r, 200, CT_JSON, b);
+}
+
+void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
+{
+	const char *p = req->path;
+	bool get = req->method == WEB_M_GET || req->method == WEB_M_HEAD;
+
+	memset(r, 0, sizeof(*r));
+	r->head = req->method == WEB_M_HEAD;
+	if (req->header_too_big) {
+		RESP_JSON(r, 431, J_HEADERS);
+		return;
+	}
+	if (req->bad || p[0] != '/') {
+		RESP_JSON(r, 400, J_BAD);
+		return;
+	}
+	/* Probes answer without the token: orchestrators don't carry one. */
+	if (!strcmp(p, "/healthz") || !strcmp(p, "/livez")) {
+		if (!get)
+			goto method;
+		RESP_JSON(r, 200, J_HEALTH);
+		return;
+	}
+	if (!strcmp(p, "/readyz")) {
+		if (!get)
+			goto method;
+		if (state__ready(w->st))
+			RESP_JSON(r, 200, J_READY);
+		else
+			RESP_JSON(r, 503, J_NOT_READY);
+		return;
+	}
+	if (!authorized(w, req)) {
+		RESP_JSON(r, 401, J_AUTH);
+		r->auth_challenge = true;
+		return;
+	}
+	if (!strcmp(p, "/api/v1/filters") && req->method == WEB_M_POST) {
+		post_filters(w, req, r);
+		return;
+	}
+	if (!get)
+		goto method;
+	if (!strcmp(p, "/metrics")) {
+		serve_metrics(w, r);
+		return;
+	}
+	if (!strncmp(p, "/api/v1/", 8)) {
+		const char *name = p + 8;
+
+		if (!strcmp(name, "stream")) {
+			if (r->head) {	/* headers only: no stream to keep open */
+				resp_static(r, 200, CT_SSE, "", 0);
+				return;
+			}
+			r->status = 200;
+			r->ctype = CT_SSE;
+			r->cache = NO_CACHE;
+			r->sse = true;
+			r->sse_after = web_sse_start_id(w, req->last_event_id, req->query);
+			return;
+		}
+		if (!strcmp(name, "series")) {
+			serve_series(w, req, r);
+			return;
+		}
+		for (size_t i = 0; i < sizeof(api_topics) / sizeof(api_topics[0]); i++) {
+			if (!strcmp(name, api_topics[i])) {
+				serve_topic(w, api_topics[i], r);
+				return;
+			}
+		}
+		RESP_JSON(r, 404, J_NOT_FOUND);
+		return;
+	}
+	if (serve_asset(p, r))
+		return;
+	RESP_JSON(r, 404, J_NOT_FOUND);
+	return;
+method:
+	RESP_JSON(r, 405, J_METHOD);
+	r->allow_post = !strcmp(p, "/api/v1/filters");
+}

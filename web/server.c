@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * DESIGN: the web server's listener, thread and connection lifetime.
+ *
+ * Threads: web__new and web__free run on the caller's thread; everything
+ * between web__start and web__free runs on the one web thread, which owns
+ * the event base, every connection and every stream. The only shared data
+ * is struct state (locked inside state.c) and the hooks (called on the web
+ * thread). web__free breaks the loop (libevent's thread notification) and
+ * joins the thread with a bounded wait.
+ *
+ * One listener serves every protocol: a connection is HTTP/2 when its first
+ * bytes are the client preface (h2c prior knowledge, or h2 chosen by ALPN
+ * under TLS), HTTP/1.1 otherwise.
+ *
+ * Overload and abuse (see web_int.h): output above WEB_OUT_HIGH pauses
+ * reading; no progress for the idle timeout closes; at web_max_conns the
+ * oldest connection with nothing in flight is evicted, or the new one is
+ * refused when every connection is busy; accept errors (EMFILE) pause the
+ * listener for 100 ms instead of spinning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <openssl/err.h>
+#include <event2/thread.h>
+#include <event2/bufferevent_ssl.h>
+
+#include "web/web_int.h"
+
+static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+#define H2_PREFACE_LEN 24
+
+int64_t web_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void web_conn_touch(struct web_conn *c)
+{
+	c->last_active_ms = web_now_ms();
+}
+
+static void conn_unlink(struct web *w, struct web_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		w->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+void web_conn_close(struct web_conn *c)
+{
+	struct web *w = c->w;
+
+	conn_unlink(w, c);
+	if (c->h1_sse)
+		w->stats.sse_clients--;
+	web_h2_free(c);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	w->stats.conns--;
+	free(c);
+}
+
+void web_conn_backpressure(struct web_conn *c)
+{
+	if (!c->read_paused && evbuffer_get_length(bufferevent_get_output(c->bev)) >= WEB_OUT_HIGH) {
+		bufferevent_disable(c->bev, EV_READ);
+		c->read_paused = true;
+	}
+}
+
+static int conn_dispatch(struct web_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (c->proto == WEB_P_UNKNOWN) {
+		size_t n = evbuffer_get_length(in);
+		size_t m = n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN;
+		unsigned char *p = evbuffer_pullup(in, (ev_ssize_t)m);
+
+		if (!p)
+			return n ? -1 : 0;
+		if (memcmp(p, H2_PREFACE, m)) {
+			c->proto = WEB_P_H1;
+		} else if (m == H2_PREFACE_LEN) {
+			c->proto = WEB_P_H2;
+			if (web_h2_start(c))
+				return -1;
+		} else {
+			return 0;	/* a prefix of the preface: wait for more */
+		}
+	}
+	if (c->proto == WEB_P_H2)
+		return web_h2_on_read(c);
+	return web_h1_on_read(c);
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct web_conn *c = arg;
+
+	web_conn_touch(c);
+	if (c->closing) {	/* draining a final response: ignore the rest */
+		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	if (conn_dispatch(c))
+		web_conn_close(c);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct web_conn *c = arg;
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	web_conn_touch(c);
+	if (c->closing) {
+		if (!evbuffer_get_length(out))
+			web_conn_close(c);
+		return;
+	}
+	if (c->proto == WEB_P_H2 && web_h2_flush(c)) {
+		web_conn_close(c);
+		return;
+	}
+	if (c->read_paused && evbuffer_get_length(out) < WEB_OUT_HIGH) {
+		c->read_paused = false;
+		bufferevent_enable(bev, EV_READ);
+		/* Requests that arrived while paused are already buffered. */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) && conn_dispatch(c))
+			web_conn_close(c);
+	}
+}
+
+static void conn_event_cb(struct bufferevent *bev, short events, void *arg)
+{
+	struct web_conn *c = arg;
+
+	if (events & BEV_EVENT_CONNECTED) {
+		c->w->stats.tls_handshakes++;
+		c->tls_done = true;
+		web_conn_touch(c);
+		return;
+	}
+	if (events & BEV_EVENT_ERROR) {
+		if (c->tls && !c->tls_done)
+			c->w->stats.tls_failures++;
+		while (bufferevent_get_openssl_error(bev))
+			;
+		web_conn_close(c);
+		return;
+	}
+	if ((events & BEV_EVENT_EOF) && !c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev))) {
+		/* The client half-closed after its request: finish writing. */
+		c->closing = true;
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		return;
+	}
+	web_conn_close(c);
+}
+
+/* At the limit: close the oldest connection with nothing in flight. */
+static bool evict_one(struct web *w)
+{
+	for (struct web_conn *c = w->conns; c; c = c->next) {
+		if (c->inflight || c->h1_sse ||
+		    evbuffer_get_length(bufferevent_get_output(c->bev)))
+			continue;
+		w->stats.evicted++;
+		web_conn_close(c);
+		return true;
+	}
+	return false;
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct web *w = arg;
+	struct web_conn *c;
+	int one = 1;
+
+	if (w->stats.conns >= w->cfg.web_max_conns && !evict_one(w)) {
+		w->stats.rejected++;
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->w = w;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (w->ssl_ctx) {
+		SSL *ssl = SSL_new(w->ssl_ctx);
+
+		if (!ssl) {
+			free(c);
+			close(fd);
+			return;
+		}
+		c->tls = true;
+		c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+							BEV_OPT_CLOSE_ON_FREE);
+		if (c->bev)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+		else
+			SSL_free(ssl);
+	} else {
+		c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (!c->bev) {
+		free(c);
+		close(fd);
+		return;
+	}
+	w->stats.accepted++;
+	w->stats.conns++;
+	c->prev = w->conns_tail;
+	if (w->conns_tail)
+		w->conns_tail->next = c;
+	else
+		w->conns = c;
+	w->conns_tail = c;
+	web_conn_touch(c);
+	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, WEB_OUT_LOW, 0);
+	/* libevent's default is 16 KiB per read/write call: one syscall per
+	 * asset frame. Let a write take what the socket takes. */
+	bufferevent_set_max_single_write(c->bev, WEB_OUT_HIGH);
+	bufferevent_set_max_single_read(c->bev, 64 * 1024);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct web *w = arg;
+	struct timeval tv = { 0, 100 * 1000 };
+
+	/* EMFILE/ENFILE leave the socket readable: pause instead of spinning. */
+	evconnlistener_disable(l);
+	evtimer_add(w->relisten, &tv);
+}
+
+static void relisten_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+
+	evconnlistener_enable(w->listener);
+}
+
+static void self_metrics_format(struct web *w)
+{
+	const struct web_stats *s = &w->stats;
+	char buf[3072];
+	struct blob *b;
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "# HELP hostlens_web_connections Open web connections.\n"
+		     "# TYPE hostlens_web_connections gauge\n"
+		     "hostlens_web_connections %d\n"
+		     "# HELP hostlens_web_sse_clients Open live streams.\n"
+		     "# TYPE hostlens_web_sse_clients gauge\n"
+		     "hostlens_web_sse_clients %d\n"
+		     "# HELP hostlens_web_connections_accepted_total Connections accepted.\n"
+		     "# TYPE hostlens_web_connections_accepted_total counter\n"
+		     "hostlens_web_connections_accepted_total %llu\n"
+		     "# HELP hostlens_web_connections_closed_total Connections the server closed, by reason.\n"
+		     "# TYPE hostlens_web_connections_closed_total counter\n"
+		     "hostlens_web_connections_closed_total{reason=\"limit_refused\"} %llu\n"
+		     "hostlens_web_connections_closed_total{reason=\"limit_evicted\"} %llu\n"
+		     "hostlens_web_connections_closed_total{reason=\"idle\"} %llu\n"
+		     "hostlens_web_connections_closed_total{reason=\"protocol_error\"} %llu\n"
+		     "# HELP hostlens_web_requests_total HTTP requests answered, by protocol.\n"
+		     "# TYPE hostlens_web_requests_total counter\n"
+		     "hostlens_web_requests_total{protocol=\"http1.1\"} %llu\n"
+		     "hostlens_web_requests_total{protocol=\"h2\"} %llu\n"
+		     "# HELP hostlens_web_responses_total HTTP responses, by status class.\n"
+		     "# TYPE hostlens_web_responses_total counter\n"
+		     "hostlens_web_responses_total{code=\"2xx\"} %llu\n"
+		     "hostlens_web_responses_total{code=\"4xx\"} %llu\n"
+		     "hostlens_web_responses_total{code=\"5xx\"} %llu\n"
+		     "# HELP hostlens_web_sse_events_total Live-stream events sent.\n"
+		     "# TYPE hostlens_web_sse_events_total counter\n"
+		     "hostlens_web_sse_events_total %llu\n"
+		     "# HELP hostlens_web_tls_handshakes_total Completed TLS handshakes.\n"
+		     "# TYPE hostlens_web_tls_handshakes_total counter\n"
+		     "hostlens_web_tls_handshakes_total %llu\n",
+		     s->conns, s->sse_clients, (unsigned long long)s->accepted,
+		     (unsigned long long)s->rejected, (unsigned long long)s->evicted,
+		     (unsigned long long)s->idle_closed, (unsigned long long)s->protocol_errors,
+		     (unsigned long long)s->requests[WEB_P_H1],
+		     (unsigned long long)s->requests[WEB_P_H2],
+		     (unsigned long long)s->by_class[2], (unsigned long long)s->by_class[4],
+		     (unsigned long long)s->by_class[5], (unsigned long long)s->sse_events,
+		     (unsigned long long)s->tls_handshakes);
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return;
+	b = blob__new(buf, (size_t)n);
+	if (!b)
+		return;
+	blob__put(w->self_metrics);
+	w->self_metrics = b;
+}
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+	int64_t now = web_now_ms(), idle_ms = (int64_t)w->cfg.web_idle_timeout_s * 1000;
+	struct web_conn *c, *next;
+	bool second = (++w->ticks % (1000 / WEB_TICK_MS)) == 0;
+
+	for (c = w->conns; c; c = next) {
+		next = c->next;
+		if (c->closing)
+			continue;
+		if (c->proto == WEB_P_H2)
+			web_h2_tick(c);
+		else if (c->h1_sse)
+			web_h1_tick(c);
+	}
+	if (!second)
+		return;
+	/* The h2 tick may have closed connections: walk the list afresh. */
+	for (c = w->conns; c; c = next) {
+		next = c->next;
+		if (now - c->last_active_ms <= idle_ms)
+			continue;
+		if (!c->closing)
+			w->stats.idle_closed++;
+		if (c->h2 && !c->closing) {
+			/* Say goodbye properly: close once the GOAWAY left, or at
+			 * the next sweep when even that cannot be written. */
+			nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+			if (!web_h2_flush(c) && evbuffer_get_length(bufferevent_get_output(c->bev))) {
+				c->closing = true;
+				bufferevent_disable(c->bev, EV_READ);
+				bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+				continue;
+			}
+		}
+		web_conn_close(c);
+	}
+	self_metrics_format(w);
+}
+
+static int alpn_select_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+			  const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char protos[] = "\x02h2\x08http/1.1";
+	unsigned char *sel;
+
+	if (SSL_select_next_proto(&sel, outlen, protos, sizeof(protos) - 1, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *tls_new(const struct config *cfg, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	unsigned long e;
+
+	if (!ctx)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+				 SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
+		e = ERR_get_error();
+		snprintf(err, errlen, "web: TLS certificate %s: %s", cfg->tls_cert,
+			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unreadable");
+		goto free_ctx;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		e = ERR_get_error();
+		snprintf(err, errlen, "web: TLS key %s: %s", cfg->tls_key,
+			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "unreadable");
+		goto free_ctx;
+	}
+	SSL_CTX_set_alpn_select_cb(ctx, alpn_select_cb, NULL);
+	return ctx;
+free_ctx:
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	errno = EINVAL;
+	return NULL;
+fail:
+	snprintf(err, errlen, "web: TLS: cannot create a context");
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* "127.0.0.1:9090", "[::1]:9090", "localhost:9090", ":9090" -> listening fd. */
+static int listen_on(const char *spec, char *err, size_t errlen)
+{
+	char host[CFG_STR];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	int fd = -1, one = 1, rc;
+	size_t hl;
+
+	if (!colon) {
+		snprintf(err, errlen, "web: --listen '%s' is not ADDR:PORT", spec);
+		return -EINVAL;
+	}
+	hl = (size_t)(colon - spec);
+	if (hl >= sizeof(host))
+		hl = sizeof(host) - 1;
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "web: --listen '%s': %s", spec, gai_strerror(rc));
+		return -EINVAL;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "web: socket: %s", strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 1024)) {
+		rc = -errno;
+		snprintf(err, errlen, "web: cannot listen on %s: %s", spec, strerror(errno));
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	rc = fd;
+out:
+	freeaddrinfo(ai);
+	return rc;
+}
+
+static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
+static int evthread_rc;
+
+static void evthread_init(void)
+{
+	evthread_rc = evthread_use_pthreads();
+}
+
+struct web *web__new(const struct config *cfg, struct state *st, const struct web_hooks *hooks,
+		     char *err, size_t errlen)
+{
+	struct web *w;
+	int fd, rc = -ENOMEM;
+
+	snprintf(err, errlen, "web: out of memory");
+	pthread_once(&evthread_once, evthread_init);
+	if (evthread_rc) {
+		snprintf(err, errlen, "web: libevent without thread support");
+		errno = ENOSYS;
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto fail;
+	w->cfg = *cfg;
+	if (w->cfg.web_max_conns <= 0)
+		w->cfg.web_max_conns = 1024;
+	if (w->cfg.web_idle_timeout_s <= 0)
+		w->cfg.web_idle_timeout_s = 60;
+	w->st = st;
+	if (hooks)
+		w->hooks = *hooks;
+	w->base = event_base_new();
+	if (!w->base)
+		goto free_w;
+	if (cfg->tls_cert[0]) {
+		w->ssl_ctx = tls_new(cfg, err, errlen);
+		if (!w->ssl_ctx) {
+			rc = -errno;
+			goto free_w;
+		}
+	}
+	if (web_h2_init(w))
+		goto free_w;
+	fd = listen_on(cfg->listen, err, errlen);
+	if (fd < 0) {
+		rc = fd;
+		goto free_w;
+	}
+	w->listener = evconnlistener_new(w->base, accept_cb, w,
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (!w->listener) {
+		close(fd);
+		goto free_w;
+	}
+	evconnlistener_set_error_cb(w->listener, accept_error_cb);
+	w->relisten = evtimer_new(w->base, relisten_cb, w);
+	w->tick = event_new(w->base, -1, EV_PERSIST, tick_cb, w);
+	if (!w->relisten || !w->tick)
+		goto free_w;
+	self_metrics_format(w);
+	err[0] = '\0';
+	return w;
+free_w:
+	web__free(w);
+fail:
+	errno = -rc;
+	return NULL;
+}
+
+static void *web_thread(void *arg)
+{
+	struct web *w = arg;
+
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+int web__start(struct web *w)
+{
+	struct timeval tv = { 0, WEB_TICK_MS * 1000 };
+	sigset_t all, old;
+	int rc;
+
+	if (!w || w->started)
+		return -EINVAL;
+	if (event_add(w->tick, &tv))
+		return -ENOMEM;
+	/* The thread inherits a mask with every signal blocked: SIGPIPE from a
+	 * peer that went away stays pending here, SIGTERM goes to main. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, web_thread, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
+	pthread_setname_np(w->thread, "hostlens-web");
+	w->started = true;
+	return 0;
+}
+
+void web__free(struct web *w)
+{
+	if (!w)
+		return;
+	if (w->started) {
+		struct timespec ts;
+
+		event_base_loopbreak(w->base);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		if (pthread_timedjoin_np(w->thread, NULL, &ts)) {
+			/* Not reachable in practice: the loop has no blocking work.
+			 * Leaking is the only safe choice while it still runs. */
+			fprintf(stderr, "web: server thread did not stop within 5 s\n");
+			return;
+		}
+	}
+	while (w->conns)
+		web_conn_close(w->conns);
+	if (w->listener)
+		evconnlistener_free(w->listener);
+	if (w->tick)
+		event_free(w->tick);
+	if (w->relisten)
+		event_free(w->relisten);
+	web_h2_fini(w);
+	blob__put(w->self_metrics);
+	if (w->base)
+		event_base_free(w->base);
+	if (w->ssl_ctx)
+		SSL_CTX_free(w->ssl_ctx);
+	free(w);
+}
