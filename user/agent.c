@@ -21,6 +21,7 @@
 #include "processor.h"
 #include "collectors/collector.h"
 #include "sinks/sink.h"
+#include "web/web.h"
 
 struct agent {
 	struct config cfg;
@@ -32,6 +33,7 @@ struct agent {
 	struct collectors *cs;
 	struct processor *proc;
 	struct sinks *sinks;
+	struct web *web;
 	bool stopped;
 };
 
@@ -52,6 +54,7 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	struct agent *a = calloc(1, sizeof(*a));
 	int saved;
 	struct loader_opts lopts = { 0 };
+	struct web_hooks hooks = { 0 };
 	struct processor_deps pdeps = { 0 };
 
 	if (!a) {
@@ -73,6 +76,21 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 
+	/* bind the web listener now: a busy port or bad TLS file fails start-up,
+	 * and a port below 1024 is bound before capabilities go */
+	a->st = state__new();
+	if (!a->st) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!o->no_web) {
+		a->web = web__new(&a->cfg, a->st, &hooks, err, errlen);
+		if (!a->web) {
+			errno = EINVAL;	/* a config error: exit 2 */
+			goto fail;
+		}
+	}
+
 	/* Programs are attached: give up what running no longer needs, before
 	 * any thread exists (capabilities are per thread). Attaching TLS uprobes
 	 * to processes started later goes through the perf uprobe PMU with this
@@ -91,8 +109,7 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	}
 
 	a->log = eventlog__new(a->cfg.log_bytes, a->cfg.log_shards ? a->cfg.log_shards : loader__nrings(a->ld));
-	a->st = state__new();
-	if (!a->log || !a->st) {
+	if (!a->log) {
 		snprintf(err, errlen, "out of memory setting up the event log (--log-size %llu)",
 			 (unsigned long long)a->cfg.log_bytes);
 		goto fail;
@@ -127,7 +144,10 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the processor thread");
 		goto fail;
 	}
-	(void)o->no_web;
+	if (a->web && web__start(a->web)) {
+		snprintf(err, errlen, "cannot start the web server thread");
+		goto fail;
+	}
 	state__set_ready(a->st, true);
 	pr_info("ready: signals cpu=%s disk=%s net=%s http=%s; dashboard http://%s/",
 		loader__signal_status(a->ld, "cpu"), loader__signal_status(a->ld, "disk"),
@@ -168,6 +188,8 @@ void agent__stop(struct agent *a)
 	/* the processor's final flush is queued: deliver or spool it */
 	sinks__free(a->sinks);
 	a->sinks = NULL;
+	web__free(a->web);
+	a->web = NULL;
 }
 
 void agent__free(struct agent *a)
