@@ -369,11 +369,19 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 	for (int i = 0; i < n && i < TOP_PROCS; i++) {
 		struct proc_acc *a = order[i];
 
-		json_array_append_new(procs, json_pack("{s:i,s:s,s:f,s:f,s:f,s:f}", "pid", (int)a->tgid,
-						       "comm", a->comm, "cpu_pct", a->cpu_pct, "oncpu_ms",
-						       (double)a->oncpu_ns / 1e6, "runq_ms",
-						       (double)a->tick_runq_ns / 1e6, "oncpu_total_s",
-						       (double)a->oncpu_ns / 1e9));
+		struct proc_io *io = processor__proc_io(m->p, a->tgid, false);
+		json_t *e = json_pack("{s:i,s:s,s:f,s:f,s:f,s:f}", "pid", (int)a->tgid, "comm", a->comm,
+				      "cpu_pct", a->cpu_pct, "oncpu_ms", (double)a->oncpu_ns / 1e6,
+				      "runq_ms", (double)a->tick_runq_ns / 1e6, "oncpu_total_s",
+				      (double)a->oncpu_ns / 1e9);
+
+		if (io) {
+			json_object_set_new(e, "disk_read_bytes", json_integer((json_int_t)io->disk_read_bytes));
+			json_object_set_new(e, "disk_write_bytes", json_integer((json_int_t)io->disk_write_bytes));
+			json_object_set_new(e, "net_tx_bytes", json_integer((json_int_t)io->net_tx_bytes));
+			json_object_set_new(e, "net_rx_bytes", json_integer((json_int_t)io->net_rx_bytes));
+		}
+		json_array_append_new(procs, e);
 	}
 	p50 = hist_quantile(window, HL_RUNQ_SLOTS, 0.5) / 1000.0;
 	p99 = hist_quantile(window, HL_RUNQ_SLOTS, 0.99) / 1000.0;

@@ -258,8 +258,13 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 			a->prev_ops[o] = v.ops[o];
 			a->prev_bytes[o] = v.bytes[o];
 		}
-		if (changed)
+		if (changed) {
+			struct proc_io *io = processor__proc_io(p, key.tgid, true);
+
+			io->disk_read_bytes += a->tick_bytes[0];
+			io->disk_write_bytes += a->tick_bytes[1];
 			a->last_change_ns = now_ns;
+		}
 	}
 	for (int i = 0; i < MAX_DPROCS; i++) {
 		struct dproc_acc *a = &d->procs[i];
@@ -502,12 +507,12 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 	qsort(sums, (size_t)n, sizeof(sums[0]), cmp_sum_total);
 	state__publish(t->st, "disk_processes", procs_json(sums, n, TOP_PROCS, el, t->now_ns));
 
-	json_object_set_new(t->summary, "disk_read_bytes_per_s", json_real(rd_bps));
-	json_object_set_new(t->summary, "disk_write_bytes_per_s", json_real(wr_bps));
+	json_object_set_new(t->summary, "block_read_bytes_per_s", json_real(rd_bps));
+	json_object_set_new(t->summary, "block_write_bytes_per_s", json_real(wr_bps));
 	json_object_set_new(t->summary, "disk_latency_p99_ms", json_real(worst_p99));
 	json_object_set_new(t->metrics, "disk_latency_p99_ms", json_real(worst_p99));
-	state__series_push(t->st, "disk_read_bytes_per_s", t->now_ms, rd_bps);
-	state__series_push(t->st, "disk_write_bytes_per_s", t->now_ms, wr_bps);
+	state__series_push(t->st, "block_read_bytes_per_s", t->now_ms, rd_bps);
+	state__series_push(t->st, "block_write_bytes_per_s", t->now_ms, wr_bps);
 	prom_write(d, t->prom, sums, n);
 	d->ticks++;
 }

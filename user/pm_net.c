@@ -295,6 +295,12 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 		a->f_rx += drx;
 		a->f_retrans += dre;
 		a->f_rst += dss + dsr;
+		if (dtx || drx) {
+			struct proc_io *io = processor__proc_io(p, key, true);
+
+			io->net_tx_bytes += dtx;
+			io->net_rx_bytes += drx;
+		}
 		if (dtx || drx || dre || dss || dsr)
 			a->last_ns = now_ns;
 		a->prev = v;
@@ -540,14 +546,14 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 		"processes_dropped_total", (json_int_t)n->nprocs_dropped);
 	state__publish(t->st, "connections", doc);
 
-	json_object_set_new(t->summary, "net_rx_bytes_per_s", json_real((double)n->ctick[HL_NET_RX_BYTES] / el));
-	json_object_set_new(t->summary, "net_tx_bytes_per_s", json_real((double)n->ctick[HL_NET_TX_BYTES] / el));
+	json_object_set_new(t->summary, "sock_rx_bytes_per_s", json_real((double)n->ctick[HL_NET_RX_BYTES] / el));
+	json_object_set_new(t->summary, "sock_tx_bytes_per_s", json_real((double)n->ctick[HL_NET_TX_BYTES] / el));
 	json_object_set_new(t->summary, "tcp_retransmits_per_s",
 			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
 	json_object_set_new(t->metrics, "tcp_retransmits_per_s",
 			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
-	state__series_push(t->st, "net_rx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_RX_BYTES] / el);
-	state__series_push(t->st, "net_tx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_TX_BYTES] / el);
+	state__series_push(t->st, "sock_rx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_RX_BYTES] / el);
+	state__series_push(t->st, "sock_tx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_TX_BYTES] / el);
 	prom_write(n, t->prom, porder, np);
 }
 

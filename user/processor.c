@@ -23,6 +23,7 @@ struct comm_slot {
 	uint32_t tgid;
 	uint32_t miss;		/* /proc lookups that failed */
 	char comm[HL_COMM_LEN];
+	struct proc_io io;
 };
 
 struct processor {
@@ -78,10 +79,25 @@ static struct comm_slot *comm_slot(struct processor *p, uint32_t tgid)
 	return &p->comms[h & (COMM_SLOTS - 1)];
 }
 
+struct proc_io *processor__proc_io(struct processor *p, uint32_t tgid, bool create)
+{
+	struct comm_slot *s = comm_slot(p, tgid);
+
+	if (s->tgid == tgid)
+		return &s->io;
+	if (!create)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->tgid = tgid;
+	return &s->io;
+}
+
 void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm)
 {
 	struct comm_slot *s = comm_slot(p, tgid);
 
+	if (s->tgid != tgid)
+		memset(&s->io, 0, sizeof(s->io));
 	s->tgid = tgid;
 	s->miss = 0;
 	snprintf(s->comm, sizeof(s->comm), "%s", comm);
@@ -98,6 +114,8 @@ const char *processor__comm(struct processor *p, uint32_t tgid)
 	if (s->tgid == tgid && s->miss)
 		return "";
 	/* first sight of a process started before us: ask /proc once */
+	if (s->tgid != tgid)
+		memset(&s->io, 0, sizeof(s->io));
 	s->tgid = tgid;
 	s->comm[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
@@ -117,6 +135,30 @@ void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_
 
 	if (k8s__lookup(p->k8s, (int)pid, cgroup_id, &m) == 0)
 		k8s_meta_to_json(&m, obj);
+}
+
+/* Topics of signals that are off (or not ticked yet) exist from the start,
+ * empty: an honest "nothing seen" rather than an error. Modules replace them. */
+static void publish_placeholders(struct processor *p)
+{
+	const struct config *cfg = p->d.cfg;
+	json_t *pids = json_array(), *comms = json_array(), *cgroups = json_array();
+
+	for (int i = 0; i < cfg->n_pids; i++)
+		json_array_append_new(pids, json_integer(cfg->pids[i]));
+	for (int i = 0; i < cfg->n_comms; i++)
+		json_array_append_new(comms, json_string(cfg->comms[i]));
+	for (int i = 0; i < cfg->n_cgroups; i++)
+		json_array_append_new(cgroups, json_string(cfg->cgroups[i]));
+	state__publish(p->d.st, "filters", json_pack("{s:o,s:o,s:o}", "pids", pids, "comms", comms,
+						     "cgroups", cgroups));
+	state__publish(p->d.st, "routes", json_array());
+	state__publish(p->d.st, "requests", json_array());
+	state__publish(p->d.st, "disks", json_array());
+	state__publish(p->d.st, "processes", json_array());
+	state__publish(p->d.st, "connections", json_pack("{s:[],s:i,s:i}", "recent", "retransmits_total", 0,
+							 "resets_total", 0));
+	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[]}", "active", "recent"));
 }
 
 struct processor *processor__new(const struct processor_deps *deps)
@@ -164,6 +206,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 	p->k8s = k8s__new("/", 4096);
 	if (!p->alerts || !p->rollups || !p->k8s)
 		goto err;
+	publish_placeholders(p);
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
 	else if (!strcmp(deps->cfg->summary, "auto"))
@@ -321,6 +364,10 @@ static void summary_from_vm(struct processor *p, struct tick_ctx *t)
 			json_object_set(host, host_keys[i], v);
 	}
 	json_object_set_new(host, "source", json_string(p->d.source));
+	/* the short names of docs/topics.md */
+	json_object_set(host, "os", json_object_get(p->last_vm, "os_name"));
+	json_object_set(host, "kernel", json_object_get(p->last_vm, "kernel_release"));
+	json_object_set(host, "cpus", json_object_get(p->last_vm, "cpu_count"));
 	json_object_set(host, "cores", json_object_get(p->last_vm, "cpu_cores"));
 	json_object_set(host, "filesystems", json_object_get(p->last_vm, "filesystems"));
 	json_object_set(host, "interfaces", json_object_get(p->last_vm, "interfaces"));

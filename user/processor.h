@@ -102,6 +102,17 @@ const char *processor__source(const struct processor *p);
 /* Process name of tgid (from exec events, BPF maps, or /proc once); "" when unknown. */
 const char *processor__comm(struct processor *p, uint32_t tgid);
 void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm);
+/* Cumulative per-process I/O that the disk and net modules add to and the
+ * process table shows. A small direct-mapped table: display only. */
+struct proc_io {
+	uint64_t disk_read_bytes, disk_write_bytes;
+	uint64_t net_tx_bytes, net_rx_bytes;
+};
+
+/* The counters of tgid; with create, a slot is (re)claimed for it. NULL when
+ * absent (or taken by another process) and !create. */
+struct proc_io *processor__proc_io(struct processor *p, uint32_t tgid, bool create);
+
 /* Adds container/pod fields of process pid to obj (no-op outside containers).
  * Reads /proc once per process per cache period: call per flush, not per event. */
 void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_id, json_t *obj);

@@ -46,6 +46,8 @@
   function fmtDur(s) {
     if (!isNum(s)) return '—';
     const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    if (s < 1) return `${Math.round(s * 1000)} ms`;
+    if (s < 10) return `${(Math.round(s * 10) / 10)} s`;
     return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${Math.floor(s % 60)}s` : `${Math.floor(s)}s`;
   }
   const fmtClock = (s) => new Date(s * 1000).toLocaleTimeString(undefined, { hour12: false });
