@@ -21,6 +21,7 @@
 
 #include "cpu.skel.h"
 #include "bench.skel.h"
+#include "http.skel.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define MAX_LINKS 128
@@ -80,8 +81,33 @@ static void bench_destroy(void *s)
 	bench_bpf__destroy(s);
 }
 
+/* ---- http ---- */
+static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct http_bpf *s = http_bpf__open();
+	__u32 conns = (__u32)o->cfg->max_procs;	/* connections: one per process on average */
+
+	if (!s)
+		return NULL;
+	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_max_conns = conns;
+	bpf_map__set_max_entries(s->maps.conns, conns);
+	bpf_map__set_max_entries(s->maps.notsock, conns * 4);
+	bpf_map__set_max_entries(s->maps.io_args, conns);
+	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
+	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
+	*obj = s->obj;
+	return s;
+}
+
+static void http_destroy(void *s)
+{
+	http_bpf__destroy(s);
+}
+
 static const struct signal_def signals[] = {
 	{ "cpu", cpu_open, cpu_destroy },
+	{ "http", http_open, http_destroy },
 	{ "bench", bench_open, bench_destroy },
 };
 

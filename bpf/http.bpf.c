@@ -1,0 +1,1178 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * HTTP signal: HTTP/1.x request latency from the socket syscalls (plaintext)
+ * and from OpenSSL's SSL_read/SSL_write (TLS), with no kprobes.
+ *
+ * - sys_enter_* of the read/write families stash (fd, buffer, kind) per
+ *   thread; sys_exit_* look at the first bytes actually transferred. Only
+ *   fds known to be TCP sockets are looked at: accept/connect mark them, and
+ *   a socket opened before the agent is classified once, lazily, from the
+ *   task's fd table (everything else is cached as "not a socket").
+ * - Per (tgid, fd) a small state machine pairs a request with its response:
+ *   IDLE -> REQ (request bytes) -> RESP (response bytes) -> emit -> IDLE.
+ *   Server: start = request's first bytes read, end = response's last byte
+ *   written (Content-Length parsed here, chunked end, or the next request /
+ *   close). Client: start = request write entered, end = response's first
+ *   bytes read (the record leaves once the response is complete).
+ * - One ring event (struct ev_http) per completed request. Pipelining and the
+ *   HTTP/2 preface turn the connection off and count, never guess.
+ * - The process filter (pids / comms / cgroups, changeable at run time) is
+ *   the first thing every program checks: a verdict per tgid is cached until
+ *   user space bumps the filter generation.
+ * - SSL_* uprobes see plaintext; the socket fd comes from the syscall made
+ *   inside the SSL call on the same thread (or from the last fd seen for the
+ *   same SSL*). The ciphertext seen by the syscall programs is skipped.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "helpers.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+#define ROLE_SERVER 1
+#define ROLE_CLIENT 2
+
+#define ST_IDLE 0
+#define ST_REQ 1
+#define ST_RESP 2
+
+#define CF_OFF 0x01		/* plaintext path gave up on this connection */
+#define CF_TLS_SEEN 0x02	/* TLS records seen on the socket */
+#define CF_HTTP_SEEN 0x04	/* at least one request seen */
+#define CF_HEAD_REQ 0x08	/* current request is HEAD: no body in the response */
+#define CF_TAIL 0x10		/* no Content-Length: look for the last chunk */
+
+#define IO_PLAIN 0
+#define IO_IOV 1
+#define IO_MSG 2
+#define IO_SENDFILE 3
+
+#define MAX_MISSES 8		/* non-HTTP payloads before a fresh socket is given up */
+#define SCAN_BYTES 512		/* response head bytes scanned for Content-Length */
+#define SCAN_MASK (SCAN_BYTES - 1)
+#define MAX_IOV_TAIL 8		/* iovecs walked to find a write's last bytes */
+#define PSEUDO_FD 0x40000000u	/* fd space for SSL* with no known socket */
+
+/* v = min(v, max) in a way the verifier can see */
+#define CLAMP(v, max)                                                          \
+	do {                                                                   \
+		if ((v) > (max))                                               \
+			(v) = (max);                                           \
+		asm volatile("%[x] &= %[m]" : [x] "+r"(v) : [m] "i"((max) * 2 - 1)); \
+		if ((v) > (max))                                               \
+			(v) = (max);                                           \
+	} while (0)
+
+struct conn_key {
+	__u32 tgid;
+	__u32 fd;
+};
+
+struct http_conn {
+	__u64 start_ns;
+	__u64 first_resp_ns;
+	__u64 last_resp_ns;
+	__u64 bytes_in;
+	__u64 bytes_out;
+	__s64 resp_left;	/* body bytes still due; <= 0 when unknown */
+	__u16 status;
+	__u16 peer_port;
+	__u16 req_len;
+	__u16 resp_len;
+	__u8 family;
+	__u8 role;
+	__u8 state;
+	__u8 flags;
+	__u8 misses;
+	__u8 tls;
+	__u8 pad[2];
+	__u8 peer[16];
+	char req_head[HL_HTTP_REQ_HEAD];
+	char resp_head[HL_HTTP_RESP_HEAD];
+};
+
+struct io_args {
+	__u64 buf;		/* data, iovec array, msghdr */
+	__u64 ts;		/* sys_enter time */
+	__u32 fd;
+	__u32 cnt;		/* iovcnt for IO_IOV */
+	__u8 is_write;
+	__u8 kind;
+};
+
+struct sock_args {
+	__u64 uaddr;		/* accept: where the kernel writes the peer */
+	__u32 fd;
+	__u16 port;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+};
+
+struct ssl_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 lenp;		/* _ex variants: size_t * with the byte count */
+	__u64 ts;
+	__s64 fd;		/* socket seen inside the call, -1 none */
+	__u8 is_write;
+	__u8 ex;
+};
+
+struct ssl_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct filter_verdict {
+	__u32 gen;
+	__u32 allow;
+};
+
+struct scan_ctx {
+	__u32 n;
+	__s32 hdr_end;
+	__s64 clen;
+};
+
+/* One transfer seen at sys_exit / uretprobe. */
+struct xfer {
+	__u64 first;		/* first contiguous piece of the data (0: none) */
+	__u64 total;		/* bytes moved */
+	__u64 tail;		/* address of the last 5 bytes, 0 when unknown */
+	__u64 ts_enter;
+	__u32 first_len;
+	__u8 is_write;
+	__u8 tls;
+};
+
+struct scratch {
+	char b[SCAN_BYTES + 64];
+};
+
+const volatile __u32 targ_max_conns = 16384;
+
+/* connection state per (tgid, fd); sized by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, struct http_conn);
+} conns SEC(".maps");
+
+/* fds known not to be TCP sockets (cleared at close) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, __u8);
+} notsock SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct io_args);
+} io_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct sock_args);
+} sock_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ssl_args);
+} ssl_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ssl_key);
+	__type(value, __u32);
+} ssl_fds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HL_HTTP_ST_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} http_stats SEC(".maps");
+
+/* ---- process filter (written by user space at any time) ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct http_filter_conf);
+} filter_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[HL_COMM_LEN]);
+	__type(value, __u8);
+} filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} filter_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct filter_verdict);
+} filter_cache SEC(".maps");
+
+static const struct http_conn conn_zero;
+
+static __always_inline void stat__inc(__u32 s)
+{
+	__u64 *c = bpf_map_lookup_elem(&http_stats, &s);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline struct http_filter_conf *filter__conf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&filter_conf, &zero);
+}
+
+/* Slow path of the filter, once per process and filter generation. */
+static __noinline bool filter__decide(__u32 tgid, __u32 gen, __u32 n_cgroups)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct filter_verdict v = { .gen = gen, .allow = 0 };
+	char comm[HL_COMM_LEN] = {};
+	__u32 ptgid;
+
+	if (bpf_map_lookup_elem(&filter_pids, &tgid))
+		goto allow;
+	/* children of a chosen process (a server's forked workers) */
+	ptgid = BPF_CORE_READ(t, real_parent, tgid);
+	if (bpf_map_lookup_elem(&filter_pids, &ptgid))
+		goto allow;
+	BPF_CORE_READ_STR_INTO(&comm, t, group_leader, comm);
+	if (bpf_map_lookup_elem(&filter_comms, comm))
+		goto allow;
+	if (n_cgroups) {
+		__u64 id = bpf_get_current_cgroup_id();
+
+		if (bpf_map_lookup_elem(&filter_cgroups, &id))
+			goto allow;
+		/* a container's processes may sit in child cgroups */
+		for (int lvl = 1; lvl < 12; lvl++) {
+			id = bpf_get_current_ancestor_cgroup_id(lvl);
+			if (!id)
+				break;
+			if (bpf_map_lookup_elem(&filter_cgroups, &id))
+				goto allow;
+		}
+	}
+	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
+	return false;
+allow:
+	v.allow = 1;
+	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
+	return true;
+}
+
+/* First check of every program: is this process one we capture? */
+static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c)
+{
+	struct filter_verdict *v;
+
+	if (!c || !c->enabled)
+		return true;
+	v = bpf_map_lookup_elem(&filter_cache, &tgid);
+	if (v && v->gen == c->gen)
+		return v->allow;
+	return filter__decide(tgid, c->gen, c->n_cgroups);
+}
+
+/* A fd never seen before: is it a TCP socket (opened before we started)? */
+static __noinline struct http_conn *conn__classify(struct conn_key *k)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct http_conn *c;
+	struct socket *sock;
+	struct file *f = NULL;
+	struct sock *sk;
+	__u16 family, type;
+	__u8 one = 1;
+
+	if (k->fd >= BPF_CORE_READ(fdt, max_fds))
+		goto notsock;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[k->fd]);
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		goto notsock;
+	sock = BPF_CORE_READ(f, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	type = BPF_CORE_READ(sk, sk_type);
+	if ((family != AF_INET && family != AF_INET6) || type != 1 /* SOCK_STREAM */)
+		goto notsock;
+	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_NOEXIST) == 0)
+		stat__inc(HL_HTTP_ST_LAZY);
+	c = bpf_map_lookup_elem(&conns, k);
+	if (!c) {
+		drops__inc(HL_DROP_MAPFULL);
+		return NULL;
+	}
+	c->family = (__u8)family;
+	c->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET)
+		BPF_CORE_READ_INTO(c->peer, sk, __sk_common.skc_daddr);
+	else
+		BPF_CORE_READ_INTO(c->peer, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	return c;
+notsock:
+	bpf_map_update_elem(&notsock, k, &one, BPF_ANY);
+	return NULL;
+}
+
+/* ---- payload classification ---- */
+#define K_OTHER 0
+#define K_REQ 1
+#define K_REQ_HEAD 2
+#define K_RESP 3
+#define K_H2 4
+#define K_TLS 5
+
+/* w holds the first 8 bytes (little endian), n how many are valid. */
+static __always_inline int payload__kind(__u64 w, __u32 n)
+{
+	__u32 w4 = (__u32)w;
+	__u8 b4 = (__u8)(w >> 32);
+
+	if (n >= 3 && ((__u8)w == 0x16 || (__u8)w == 0x17) && (__u8)(w >> 8) == 0x03)
+		return K_TLS;
+	if (n < 5)
+		return K_OTHER;
+	if (w4 == 0x20544547)				/* "GET " */
+		return K_REQ;
+	if (w4 == 0x54534f50 && b4 == ' ')		/* "POST " */
+		return K_REQ;
+	if (w4 == 0x20545550)				/* "PUT " */
+		return K_REQ;
+	if (w4 == 0x44414548 && b4 == ' ')		/* "HEAD " */
+		return K_REQ_HEAD;
+	if (n >= 7 && (w & 0xffffffffffffffull) == 0x2e312f50545448ull) /* "HTTP/1." */
+		return K_RESP;
+	if (n >= 7 && (w & 0xffffffffffffffull) == 0x204554454c4544ull) /* "DELETE " */
+		return K_REQ;
+	if (n >= 6 && (w & 0xffffffffffffull) == 0x204843544150ull)	/* "PATCH " */
+		return K_REQ;
+	if (n >= 8 && w == 0x20534e4f4954504full)			/* "OPTIONS " */
+		return K_REQ;
+	if (n >= 8 && w == 0x5448202a20495250ull)			/* "PRI * HT" */
+		return K_H2;
+	return K_OTHER;
+}
+
+/* ---- response head scan (Content-Length, end of head) ---- */
+static __always_inline __u64 lower8(const char *p)
+{
+	__u64 x;
+
+	__builtin_memcpy(&x, p, 8);
+	return x | 0x2020202020202020ull;
+}
+
+static __always_inline void line__check(const char *b, __u32 p, struct scan_ctx *s)
+{
+	__u32 q = p & SCAN_MASK;
+	__s64 v = 0;
+	int digits = 0;
+
+	if (p + 1 < s->n && b[q] == '\r' && b[q + 1] == '\n') {
+		s->hdr_end = (__s32)(p + 2);
+		return;
+	}
+	if (s->clen >= 0 || p + 16 >= s->n || (b[q] | 0x20) != 'c')
+		return;
+	/* "content-length:" is 15 bytes: compare 8 + 8 (the 16th byte masked) */
+	if (lower8(b + q) != 0x2d746e65746e6f63ull)		/* "content-" */
+		return;
+	if ((lower8(b + q + 8) & 0x00ffffffffffffffull) != 0x003a6874676e656cull) /* "length:" */
+		return;
+	q += 15;
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		char c = b[q + i];
+
+		if (p + 15 + i >= s->n)
+			break;
+		if (c == ' ' && !digits)
+			continue;
+		if (c < '0' || c > '9')
+			break;
+		v = v * 10 + (c - '0');
+		digits++;
+	}
+	if (digits && digits < 16)
+		s->clen = v;
+}
+
+static long scan_word(__u32 i, void *ctx)
+{
+	struct scan_ctx *s = ctx;
+	__u32 zero = 0, base = (i * 8) & SCAN_MASK;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	__u64 w, x;
+
+	if (!sc || base >= s->n)
+		return 1;
+	__builtin_memcpy(&w, sc->b + base, 8);
+	x = w ^ 0x0a0a0a0a0a0a0a0aull;
+	/* any zero byte in x = a '\n' in w */
+	if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+		return 0;
+#pragma unroll
+	for (int j = 0; j < 8; j++) {
+		if (((w >> (j * 8)) & 0xff) == '\n' && base + j + 1 < s->n) {
+			line__check(sc->b, base + j + 1, s);
+			if (s->hdr_end >= 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- per-connection state machine ---- */
+static __noinline void conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
+{
+	struct ev_http *e;
+	void *ring;
+	__u64 end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
+
+	c->state = ST_IDLE;
+	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
+	e = rb__reserve(sizeof(*e), &ring);
+	if (!e)
+		return;
+	hdr__fill(&e->h, HL_EV_HTTP_REQ, sizeof(*e));
+	e->start_ns = c->start_ns;
+	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
+	e->bytes_in = c->bytes_in;
+	e->bytes_out = c->bytes_out;
+	e->fd = (__s32)k->fd;
+	e->direction = c->role == ROLE_SERVER ? HL_HTTP_INBOUND : HL_HTTP_OUTBOUND;
+	e->tls = c->tls;
+	e->family = c->family;
+	e->end_by = end_by;
+	e->status = c->status;
+	e->peer_port = c->peer_port;
+	e->req_len = c->req_len;
+	e->resp_len = c->resp_len;
+	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
+	bpf_probe_read_kernel(e->req_head, sizeof(e->req_head), c->req_head);
+	bpf_probe_read_kernel(e->resp_head, sizeof(e->resp_head), c->resp_head);
+	rb__submit(e, ring);
+	stat__inc(HL_HTTP_ST_REQUESTS);
+}
+
+/* Has the write/read ending at tail (5 bytes) finished a chunked body? */
+static __always_inline bool tail__last_chunk(__u64 tail)
+{
+	char t[5] = {};
+
+	if (!tail || bpf_probe_read_user(t, 5, (void *)tail))
+		return false;
+	return t[0] == '0' && t[1] == '\r' && t[2] == '\n' && t[3] == '\r' && t[4] == '\n';
+}
+
+/* The response's first bytes: status, head copy, how its end will be known. */
+static __noinline void conn__resp_start(struct http_conn *c, struct conn_key *k,
+					const struct xfer *x, __u64 now)
+{
+	struct scan_ctx s = { .hdr_end = -1, .clen = -1 };
+	__u32 zero = 0, n;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	bool nobody;
+
+	if (!sc)
+		return;
+	n = x->first_len;
+	CLAMP(n, SCAN_BYTES);
+	if (bpf_probe_read_user(sc->b, n, (void *)x->first))
+		return;
+	if (n < 12)
+		return;
+	c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
+	if (c->status >= 100 && c->status < 200)
+		return;		/* interim (100 Continue): the real response follows */
+	c->state = ST_RESP;
+	c->first_resp_ns = c->last_resp_ns = now;
+	bpf_probe_read_kernel(c->resp_head, HL_HTTP_RESP_HEAD, sc->b);
+	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
+	s.n = n;
+	bpf_loop(SCAN_BYTES / 8, scan_word, &s, 0);
+	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
+	c->resp_left = 0;
+	if (s.hdr_end < 0)
+		return;		/* head longer than we scan: ends at next request / close */
+	if (nobody) {
+		conn__emit(c, k, HL_HTTP_END_NOBODY);
+		return;
+	}
+	if (s.clen >= 0) {
+		c->resp_left = s.clen - (__s64)(x->total - (__u64)s.hdr_end);
+		if (c->resp_left <= 0)
+			conn__emit(c, k, HL_HTTP_END_LENGTH);
+		else
+			c->flags &= ~CF_TAIL;
+		return;
+	}
+	c->flags |= CF_TAIL;
+	if (tail__last_chunk(x->tail))
+		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+}
+
+/*
+ * Bytes moved on a connection. first/first_len: the first contiguous piece
+ * of the data (0 for sendfile), total: all bytes moved, tail: address of the
+ * last 5 bytes when known.
+ */
+static __noinline void conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
+{
+	__u64 now = bpf_ktime_get_ns(), w = 0, first = x->first, total = x->total;
+	__u32 n = x->first_len, first_len = x->first_len, is_write = x->is_write, tls = x->tls;
+	bool reqdir;
+	int kind = K_OTHER;
+
+	CLAMP(n, 8);
+	if (first && n && !bpf_probe_read_user(&w, n, (void *)first))
+		kind = payload__kind(w, n);
+	if (kind == K_TLS && !tls) {
+		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
+		return;
+	}
+	if (kind == K_H2) {
+		c->flags |= CF_OFF;
+		c->state = ST_IDLE;
+		stat__inc(HL_HTTP_ST_HTTP2);
+		return;
+	}
+	if ((kind == K_REQ || kind == K_REQ_HEAD) && !c->role)
+		c->role = is_write ? ROLE_CLIENT : ROLE_SERVER;
+	reqdir = c->role == ROLE_SERVER ? !is_write : is_write;
+	if ((kind == K_REQ || kind == K_REQ_HEAD) && reqdir) {
+		if (c->state == ST_RESP) {
+			conn__emit(c, k, HL_HTTP_END_NEXT);
+		} else if (c->state == ST_REQ) {
+			/* a second request before the first was answered */
+			c->flags |= CF_OFF;
+			c->state = ST_IDLE;
+			stat__inc(HL_HTTP_ST_PIPELINED);
+			return;
+		}
+		c->state = ST_REQ;
+		c->start_ns = c->role == ROLE_SERVER ? now : x->ts_enter;
+		c->bytes_in = is_write ? 0 : total;
+		c->bytes_out = is_write ? total : 0;
+		c->status = 0;
+		c->resp_len = 0;
+		c->resp_left = 0;
+		c->tls = (__u8)tls;
+		c->misses = 0;
+		c->flags |= CF_HTTP_SEEN;
+		c->flags &= ~(CF_HEAD_REQ | CF_TAIL);
+		if (kind == K_REQ_HEAD)
+			c->flags |= CF_HEAD_REQ;
+		n = first_len;
+		CLAMP(n, HL_HTTP_REQ_HEAD);
+		if (bpf_probe_read_user(c->req_head, n, (void *)first))
+			n = 0;
+		c->req_len = (__u16)n;
+		return;
+	}
+	if (c->state == ST_IDLE) {
+		if (kind == K_RESP)
+			stat__inc(HL_HTTP_ST_ORPHAN_RESP);
+		else if (!(c->flags & (CF_HTTP_SEEN | CF_TLS_SEEN)) && ++c->misses >= MAX_MISSES) {
+			c->flags |= CF_OFF;
+			stat__inc(HL_HTTP_ST_NOT_HTTP);
+		}
+		return;
+	}
+	if (is_write)
+		c->bytes_out += total;
+	else
+		c->bytes_in += total;
+	if (reqdir)
+		return;		/* request body */
+	if (c->state == ST_REQ) {
+		if (kind == K_RESP)
+			conn__resp_start(c, k, x, now);
+		return;
+	}
+	/* ST_RESP: more of the response */
+	c->last_resp_ns = now;
+	if (c->resp_left > 0) {
+		c->resp_left -= (__s64)total;
+		if (c->resp_left <= 0)
+			conn__emit(c, k, HL_HTTP_END_LENGTH);
+	} else if ((c->flags & CF_TAIL) && tail__last_chunk(x->tail)) {
+		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+	}
+}
+
+/* ---- syscall programs ---- */
+
+/* sys_enter of the read/write families: stash what sys_exit needs. */
+static __always_inline int io__enter(__u32 fd, __u64 buf, __u32 cnt, __u8 is_write, __u8 kind)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct conn_key k = { .tgid = id >> 32, .fd = fd };
+	struct http_filter_conf *fc = filter__conf();
+	struct io_args a;
+	struct http_conn *c;
+
+	if (!proc__allowed(k.tgid, fc))
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c) {
+		if (bpf_map_lookup_elem(&notsock, &k))
+			return 0;
+		c = conn__classify(&k);
+		if (!c)
+			return 0;
+	}
+	if ((c->flags & (CF_OFF | CF_TLS_SEEN)) == CF_OFF)
+		return 0;
+	a.buf = buf;
+	a.ts = bpf_ktime_get_ns();
+	a.fd = fd;
+	a.cnt = cnt;
+	a.is_write = is_write;
+	a.kind = kind;
+	bpf_map_update_elem(&io_args, (__u32 *)&id, &a, BPF_ANY);
+	return 0;
+}
+
+/* First iovec, and the address of the last 5 bytes when they lie in one iovec. */
+static __always_inline void iov__resolve(__u64 iov, __u32 cnt, __u64 ret, __u64 *first,
+					 __u32 *first_len, __u64 *tail)
+{
+	struct iovec v;
+	__u64 off = 0;
+
+	if (!cnt || bpf_probe_read_user(&v, sizeof(v), (void *)iov))
+		return;
+	*first = (__u64)v.iov_base;
+	*first_len = v.iov_len < ret ? (__u32)v.iov_len : (__u32)ret;
+	if (ret < 5)
+		return;
+	for (__u32 i = 0; i < MAX_IOV_TAIL && i < cnt; i++) {
+		if (i && bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+			return;
+		if (off + v.iov_len >= ret) {
+			if (ret - off >= 5)
+				*tail = (__u64)v.iov_base + (ret - off) - 5;
+			return;
+		}
+		off += v.iov_len;
+	}
+}
+
+static __always_inline int io__exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct xfer x = {};
+	struct io_args *a = bpf_map_lookup_elem(&io_args, &tid);
+	struct http_filter_conf *fc;
+	struct conn_key k;
+	struct http_conn *c;
+
+	if (!a)
+		return 0;
+	k.tgid = id >> 32;
+	k.fd = a->fd;
+	if (ret <= 0)
+		goto out;
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c)
+		goto out;
+	if (c->flags & CF_TLS_SEEN) {
+		fc = filter__conf();
+		if (fc && fc->tls_active) {
+			struct ssl_args *s = bpf_map_lookup_elem(&ssl_args, &tid);
+
+			if (s) {	/* inside SSL_read/SSL_write: that call reports */
+				s->fd = a->fd;
+				goto out;
+			}
+		}
+	}
+	switch (a->kind) {
+	case IO_PLAIN:
+		x.first = a->buf;
+		x.first_len = (__u32)ret;
+		if (ret >= 5)
+			x.tail = a->buf + (__u64)ret - 5;
+		break;
+	case IO_IOV:
+		iov__resolve(a->buf, a->cnt, (__u64)ret, &x.first, &x.first_len, &x.tail);
+		break;
+	case IO_MSG: {
+		struct user_msghdr m;
+
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)a->buf))
+			goto out;
+		iov__resolve((__u64)m.msg_iov, (__u32)m.msg_iovlen, (__u64)ret, &x.first,
+			     &x.first_len, &x.tail);
+		break;
+	}
+	default:	/* sendfile: only the byte count */
+		break;
+	}
+	x.total = (__u64)ret;
+	x.ts_enter = a->ts;
+	x.is_write = a->is_write;
+	conn__data(c, &k, &x);
+out:
+	bpf_map_delete_elem(&io_args, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_read")
+int http_enter_read(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 0, IO_PLAIN);
+}
+
+SEC("tp/syscalls/sys_enter_recvfrom")
+int http_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 0, IO_PLAIN);
+}
+
+SEC("tp/syscalls/sys_enter_readv")
+int http_enter_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 0, IO_IOV);
+}
+
+SEC("tp/syscalls/sys_enter_recvmsg")
+int http_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 0, IO_MSG);
+}
+
+SEC("tp/syscalls/sys_enter_write")
+int http_enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 1, IO_PLAIN);
+}
+
+SEC("tp/syscalls/sys_enter_sendto")
+int http_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 1, IO_PLAIN);
+}
+
+SEC("tp/syscalls/sys_enter_writev")
+int http_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 1, IO_IOV);
+}
+
+SEC("tp/syscalls/sys_enter_sendmsg")
+int http_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 1, IO_MSG);
+}
+
+SEC("tp/syscalls/sys_enter_sendfile64")
+int http_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	return io__enter((__u32)ctx->args[0], 0, 0, 1, IO_SENDFILE);
+}
+
+SEC("tp/syscalls/sys_exit_read")
+int http_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_recvfrom")
+int http_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_readv")
+int http_exit_readv(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_recvmsg")
+int http_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_write")
+int http_exit_write(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_sendto")
+int http_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_writev")
+int http_exit_writev(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_sendmsg")
+int http_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+SEC("tp/syscalls/sys_exit_sendfile64")
+int http_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
+{
+	return io__exit(ctx->ret);
+}
+
+/* ---- accept / connect / close ---- */
+
+static __always_inline int accept__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sock_args a = { .uaddr = ctx->args[1] };
+
+	if (!proc__allowed(id >> 32, filter__conf()))
+		return 0;
+	bpf_map_update_elem(&sock_args, (__u32 *)&id, &a, BPF_ANY);
+	return 0;
+}
+
+/* A new connection: fresh state (the fd number may have been used before). */
+static __always_inline void conn__new(struct conn_key *k, __u8 role, __u8 family, __u16 port,
+				      const __u8 *addr)
+{
+	struct http_conn *c;
+
+	bpf_map_delete_elem(&notsock, k);
+	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
+		drops__inc(HL_DROP_MAPFULL);
+		return;
+	}
+	c = bpf_map_lookup_elem(&conns, k);
+	if (!c)
+		return;
+	c->role = role;
+	c->family = family;
+	c->peer_port = port;
+	__builtin_memcpy(c->peer, addr, 16);
+}
+
+static __always_inline int accept__exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct sock_args *a = bpf_map_lookup_elem(&sock_args, &tid);
+	struct conn_key k = { .tgid = id >> 32, .fd = (__u32)ctx->ret };
+	struct sockaddr_in6 sa = {};
+
+	if (!a)
+		return 0;
+	if (ctx->ret < 0)
+		goto out;
+	if (a->uaddr) {
+		bpf_probe_read_user(&sa, sizeof(sa), (void *)a->uaddr);
+		if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6) {
+			__u8 one = 1;	/* unix socket: not ours */
+
+			bpf_map_update_elem(&notsock, &k, &one, BPF_ANY);
+			bpf_map_delete_elem(&conns, &k);
+			goto out;
+		}
+		if (sa.sin6_family == AF_INET)
+			__builtin_memcpy(a->addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+		else
+			__builtin_memcpy(a->addr, &sa.sin6_addr, 16);
+		conn__new(&k, ROLE_SERVER, (__u8)sa.sin6_family, bpf_ntohs(sa.sin6_port), a->addr);
+	} else {
+		/* no address asked for: learn the socket from the fd table */
+		struct http_conn *c;
+
+		bpf_map_delete_elem(&conns, &k);
+		bpf_map_delete_elem(&notsock, &k);
+		c = conn__classify(&k);
+		if (c)
+			c->role = ROLE_SERVER;
+	}
+out:
+	bpf_map_delete_elem(&sock_args, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_accept")
+int http_enter_accept(struct trace_event_raw_sys_enter *ctx)
+{
+	return accept__enter(ctx);
+}
+
+SEC("tp/syscalls/sys_enter_accept4")
+int http_enter_accept4(struct trace_event_raw_sys_enter *ctx)
+{
+	return accept__enter(ctx);
+}
+
+SEC("tp/syscalls/sys_exit_accept")
+int http_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept__exit(ctx);
+}
+
+SEC("tp/syscalls/sys_exit_accept4")
+int http_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return accept__exit(ctx);
+}
+
+SEC("tp/syscalls/sys_enter_connect")
+int http_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sockaddr_in6 sa = {};
+	struct sock_args a = {};
+
+	if (!proc__allowed(id >> 32, filter__conf()))
+		return 0;
+	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ctx->args[1]))
+		return 0;
+	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
+		return 0;
+	a.fd = (__u32)ctx->args[0];
+	a.family = (__u8)sa.sin6_family;
+	a.port = bpf_ntohs(sa.sin6_port);
+	if (sa.sin6_family == AF_INET)
+		__builtin_memcpy(a.addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
+	else
+		__builtin_memcpy(a.addr, &sa.sin6_addr, 16);
+	bpf_map_update_elem(&sock_args, (__u32 *)&id, &a, BPF_ANY);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_connect")
+int http_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct sock_args *a = bpf_map_lookup_elem(&sock_args, &tid);
+	struct conn_key k = { .tgid = id >> 32 };
+
+	if (!a)
+		return 0;
+	k.fd = a->fd;
+	if (ctx->ret == 0 || ctx->ret == -EINPROGRESS)
+		conn__new(&k, ROLE_CLIENT, a->family, a->port, a->addr);
+	bpf_map_delete_elem(&sock_args, &tid);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_close")
+int http_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct conn_key k = { .tgid = id >> 32, .fd = (__u32)ctx->args[0] };
+	struct http_conn *c = bpf_map_lookup_elem(&conns, &k);
+
+	if (!c) {
+		bpf_map_delete_elem(&notsock, &k);
+		return 0;
+	}
+	if (c->state == ST_RESP)
+		conn__emit(c, &k, HL_HTTP_END_CLOSE);
+	else if (c->state == ST_REQ)
+		stat__inc(HL_HTTP_ST_INCOMPLETE);
+	bpf_map_delete_elem(&conns, &k);
+	return 0;
+}
+
+/* exec replaces the program: the filter's verdict (comm) must be redone */
+SEC("tp/sched/sched_process_exec")
+int http_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	bpf_map_delete_elem(&filter_cache, &tgid);
+	return 0;
+}
+
+/* ---- OpenSSL (attached per libssl by user space) ---- */
+
+static __always_inline int ssl__enter(void *ssl, const void *buf, void *lenp, __u8 is_write,
+				      __u8 ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_args a = {
+		.ssl = (__u64)ssl, .buf = (__u64)buf, .lenp = (__u64)lenp,
+		.fd = -1, .is_write = is_write, .ex = ex,
+	};
+
+	if (!proc__allowed(id >> 32, filter__conf()))
+		return 0;
+	a.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&ssl_args, (__u32 *)&id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int ssl__exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), n = 0;
+	__u32 tid = (__u32)id;
+	struct xfer x = {};
+	struct ssl_args *a = bpf_map_lookup_elem(&ssl_args, &tid);
+	struct conn_key k = { .tgid = id >> 32 };
+	struct ssl_key sk = {};
+	struct http_conn *c;
+	__u32 *fdp;
+
+	if (!a)
+		return 0;
+	if (a->ex) {
+		if (ret != 1 || !a->lenp || bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp))
+			goto out;
+	} else {
+		if (ret <= 0)
+			goto out;
+		n = (__u64)ret;
+	}
+	sk.ssl = a->ssl;
+	sk.tgid = k.tgid;
+	if (a->fd >= 0) {
+		k.fd = (__u32)a->fd;
+		bpf_map_update_elem(&ssl_fds, &sk, &k.fd, BPF_ANY);
+	} else {
+		fdp = bpf_map_lookup_elem(&ssl_fds, &sk);
+		if (fdp) {
+			k.fd = *fdp;
+		} else {
+			k.fd = PSEUDO_FD | ((__u32)(a->ssl >> 4) & (PSEUDO_FD - 1));
+			stat__inc(HL_HTTP_ST_TLS_NOFD);
+		}
+	}
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c) {
+		if (bpf_map_update_elem(&conns, &k, &conn_zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&conns, &k)) {
+			drops__inc(HL_DROP_MAPFULL);
+			goto out;
+		}
+		c = bpf_map_lookup_elem(&conns, &k);
+		if (!c)
+			goto out;
+	}
+	c->flags |= CF_TLS_SEEN;
+	x.first = a->buf;
+	x.first_len = (__u32)n;
+	x.total = n;
+	x.tail = n >= 5 ? a->buf + n - 5 : 0;
+	x.ts_enter = a->ts;
+	x.is_write = a->is_write;
+	x.tls = 1;
+	conn__data(c, &k, &x);
+out:
+	bpf_map_delete_elem(&ssl_args, &tid);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_write, void *ssl, const void *buf, int num)
+{
+	return ssl__enter(ssl, buf, NULL, 1, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_write_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_read, void *ssl, void *buf, int num)
+{
+	return ssl__enter(ssl, buf, NULL, 0, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_read_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_write_ex, void *ssl, const void *buf, size_t num, size_t *written)
+{
+	return ssl__enter(ssl, buf, written, 1, 1);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_write_ex_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
+{
+	return ssl__enter(ssl, buf, readbytes, 0, 1);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
