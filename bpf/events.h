@@ -121,6 +121,7 @@ struct ev_http {
 	__u16 req_len;		/* valid bytes in req_head */
 	__u16 resp_len;		/* valid bytes in resp_head */
 	__u8 peer_addr[16];	/* v4 in the first 4 bytes */
+	char comm[HL_COMM_LEN];	/* the process (group leader) */
 	char req_head[HL_HTTP_REQ_HEAD];
 	char resp_head[HL_HTTP_RESP_HEAD];
 };

@@ -273,7 +273,7 @@ static __always_inline struct http_filter_conf *filter__conf(void)
 }
 
 /* Slow path of the filter, once per process and filter generation. */
-static __noinline bool filter__decide(__u32 tgid, __u32 gen, __u32 n_cgroups)
+__noinline int filter__decide(__u32 tgid, __u32 gen, __u32 n_cgroups)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct filter_verdict v = { .gen = gen, .allow = 0 };
@@ -304,11 +304,11 @@ static __noinline bool filter__decide(__u32 tgid, __u32 gen, __u32 n_cgroups)
 		}
 	}
 	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
-	return false;
+	return 0;
 allow:
 	v.allow = 1;
 	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
-	return true;
+	return 1;
 }
 
 /* First check of every program: is this process one we capture? */
@@ -325,7 +325,8 @@ static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c
 }
 
 /* A fd never seen before: is it a TCP socket (opened before we started)? */
-static __noinline struct http_conn *conn__classify(struct conn_key *k)
+/* 1 when (k) is now a known TCP connection, 0 when not a TCP socket. */
+__noinline int conn__classify(struct conn_key *k)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
@@ -337,6 +338,8 @@ static __noinline struct http_conn *conn__classify(struct conn_key *k)
 	__u16 family, type;
 	__u8 one = 1;
 
+	if (!k)
+		return 0;
 	if (k->fd >= BPF_CORE_READ(fdt, max_fds))
 		goto notsock;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[k->fd]);
@@ -353,18 +356,18 @@ static __noinline struct http_conn *conn__classify(struct conn_key *k)
 	c = bpf_map_lookup_elem(&conns, k);
 	if (!c) {
 		drops__inc(HL_DROP_MAPFULL);
-		return NULL;
+		return 0;
 	}
 	c->family = (__u8)family;
 	c->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET)
-		BPF_CORE_READ_INTO(c->peer, sk, __sk_common.skc_daddr);
+		bpf_core_read(c->peer, 4, &sk->__sk_common.skc_daddr);
 	else
-		BPF_CORE_READ_INTO(c->peer, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	return c;
+		bpf_core_read(c->peer, 16, &sk->__sk_common.skc_v6_daddr);
+	return 1;
 notsock:
 	bpf_map_update_elem(&notsock, k, &one, BPF_ANY);
-	return NULL;
+	return 0;
 }
 
 /* ---- payload classification ---- */
@@ -415,23 +418,30 @@ static __always_inline __u64 lower8(const char *p)
 	return x | 0x2020202020202020ull;
 }
 
-static __always_inline void line__check(const char *b, __u32 p, struct scan_ctx *s)
+/* A head line starting at p: the empty line, or Content-Length. */
+__noinline int line__check(__u32 p, struct scan_ctx *s)
 {
-	__u32 q = p & SCAN_MASK;
+	__u32 zero = 0, q = p & SCAN_MASK;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	const char *b;
 	__s64 v = 0;
 	int digits = 0;
 
+	if (!sc || !s)
+		return 0;
+	b = sc->b;
+
 	if (p + 1 < s->n && b[q] == '\r' && b[q + 1] == '\n') {
 		s->hdr_end = (__s32)(p + 2);
-		return;
+		return 0;
 	}
 	if (s->clen >= 0 || p + 16 >= s->n || (b[q] | 0x20) != 'c')
-		return;
+		return 0;
 	/* "content-length:" is 15 bytes: compare 8 + 8 (the 16th byte masked) */
 	if (lower8(b + q) != 0x2d746e65746e6f63ull)		/* "content-" */
-		return;
+		return 0;
 	if ((lower8(b + q + 8) & 0x00ffffffffffffffull) != 0x003a6874676e656cull) /* "length:" */
-		return;
+		return 0;
 	q += 15;
 #pragma unroll
 	for (int i = 0; i < 16; i++) {
@@ -448,6 +458,7 @@ static __always_inline void line__check(const char *b, __u32 p, struct scan_ctx 
 	}
 	if (digits && digits < 16)
 		s->clen = v;
+	return 0;
 }
 
 static long scan_word(__u32 i, void *ctx)
@@ -467,7 +478,7 @@ static long scan_word(__u32 i, void *ctx)
 #pragma unroll
 	for (int j = 0; j < 8; j++) {
 		if (((w >> (j * 8)) & 0xff) == '\n' && base + j + 1 < s->n) {
-			line__check(sc->b, base + j + 1, s);
+			line__check(base + j + 1, s);
 			if (s->hdr_end >= 0)
 				return 1;
 		}
@@ -476,18 +487,24 @@ static long scan_word(__u32 i, void *ctx)
 }
 
 /* ---- per-connection state machine ---- */
-static __noinline void conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
+__noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 {
+	struct task_struct *t;
 	struct ev_http *e;
 	void *ring;
-	__u64 end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
+	__u64 end;
 
+	if (!c || !k)
+		return 0;
+	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
 	c->state = ST_IDLE;
 	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
 	e = rb__reserve(sizeof(*e), &ring);
 	if (!e)
-		return;
+		return 0;
 	hdr__fill(&e->h, HL_EV_HTTP_REQ, sizeof(*e));
+	t = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
 	e->start_ns = c->start_ns;
 	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
 	e->bytes_in = c->bytes_in;
@@ -506,6 +523,7 @@ static __noinline void conn__emit(struct http_conn *c, struct conn_key *k, __u8 
 	bpf_probe_read_kernel(e->resp_head, sizeof(e->resp_head), c->resp_head);
 	rb__submit(e, ring);
 	stat__inc(HL_HTTP_ST_REQUESTS);
+	return 0;
 }
 
 /* Has the write/read ending at tail (5 bytes) finished a chunked body? */
@@ -519,25 +537,25 @@ static __always_inline bool tail__last_chunk(__u64 tail)
 }
 
 /* The response's first bytes: status, head copy, how its end will be known. */
-static __noinline void conn__resp_start(struct http_conn *c, struct conn_key *k,
-					const struct xfer *x, __u64 now)
+__noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const struct xfer *x,
+				__u64 now)
 {
 	struct scan_ctx s = { .hdr_end = -1, .clen = -1 };
 	__u32 zero = 0, n;
 	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
 	bool nobody;
 
-	if (!sc)
-		return;
+	if (!sc || !c || !k || !x)
+		return 0;
 	n = x->first_len;
 	CLAMP(n, SCAN_BYTES);
 	if (bpf_probe_read_user(sc->b, n, (void *)x->first))
-		return;
+		return 0;
 	if (n < 12)
-		return;
+		return 0;
 	c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
 	if (c->status >= 100 && c->status < 200)
-		return;		/* interim (100 Continue): the real response follows */
+		return 0;		/* interim (100 Continue): the real response follows */
 	c->state = ST_RESP;
 	c->first_resp_ns = c->last_resp_ns = now;
 	bpf_probe_read_kernel(c->resp_head, HL_HTTP_RESP_HEAD, sc->b);
@@ -547,10 +565,10 @@ static __noinline void conn__resp_start(struct http_conn *c, struct conn_key *k,
 	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
 	c->resp_left = 0;
 	if (s.hdr_end < 0)
-		return;		/* head longer than we scan: ends at next request / close */
+		return 0;		/* head longer than we scan: ends at next request / close */
 	if (nobody) {
 		conn__emit(c, k, HL_HTTP_END_NOBODY);
-		return;
+		return 0;
 	}
 	if (s.clen >= 0) {
 		c->resp_left = s.clen - (__s64)(x->total - (__u64)s.hdr_end);
@@ -558,11 +576,12 @@ static __noinline void conn__resp_start(struct http_conn *c, struct conn_key *k,
 			conn__emit(c, k, HL_HTTP_END_LENGTH);
 		else
 			c->flags &= ~CF_TAIL;
-		return;
+		return 0;
 	}
 	c->flags |= CF_TAIL;
 	if (tail__last_chunk(x->tail))
 		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+	return 0;
 }
 
 /*
@@ -570,25 +589,33 @@ static __noinline void conn__resp_start(struct http_conn *c, struct conn_key *k,
  * of the data (0 for sendfile), total: all bytes moved, tail: address of the
  * last 5 bytes when known.
  */
-static __noinline void conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
+__noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
 {
-	__u64 now = bpf_ktime_get_ns(), w = 0, first = x->first, total = x->total;
-	__u32 n = x->first_len, first_len = x->first_len, is_write = x->is_write, tls = x->tls;
+	__u64 now = bpf_ktime_get_ns(), w = 0, first, total;
+	__u32 n, first_len, is_write, tls;
 	bool reqdir;
 	int kind = K_OTHER;
+
+	if (!c || !k || !x)
+		return 0;
+	first = x->first;
+	total = x->total;
+	n = first_len = x->first_len;
+	is_write = x->is_write;
+	tls = x->tls;
 
 	CLAMP(n, 8);
 	if (first && n && !bpf_probe_read_user(&w, n, (void *)first))
 		kind = payload__kind(w, n);
 	if (kind == K_TLS && !tls) {
 		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
-		return;
+		return 0;
 	}
 	if (kind == K_H2) {
 		c->flags |= CF_OFF;
 		c->state = ST_IDLE;
 		stat__inc(HL_HTTP_ST_HTTP2);
-		return;
+		return 0;
 	}
 	if ((kind == K_REQ || kind == K_REQ_HEAD) && !c->role)
 		c->role = is_write ? ROLE_CLIENT : ROLE_SERVER;
@@ -601,7 +628,7 @@ static __noinline void conn__data(struct http_conn *c, struct conn_key *k, const
 			c->flags |= CF_OFF;
 			c->state = ST_IDLE;
 			stat__inc(HL_HTTP_ST_PIPELINED);
-			return;
+			return 0;
 		}
 		c->state = ST_REQ;
 		c->start_ns = c->role == ROLE_SERVER ? now : x->ts_enter;
@@ -621,7 +648,7 @@ static __noinline void conn__data(struct http_conn *c, struct conn_key *k, const
 		if (bpf_probe_read_user(c->req_head, n, (void *)first))
 			n = 0;
 		c->req_len = (__u16)n;
-		return;
+		return 0;
 	}
 	if (c->state == ST_IDLE) {
 		if (kind == K_RESP)
@@ -630,18 +657,18 @@ static __noinline void conn__data(struct http_conn *c, struct conn_key *k, const
 			c->flags |= CF_OFF;
 			stat__inc(HL_HTTP_ST_NOT_HTTP);
 		}
-		return;
+		return 0;
 	}
 	if (is_write)
 		c->bytes_out += total;
 	else
 		c->bytes_in += total;
 	if (reqdir)
-		return;		/* request body */
+		return 0;		/* request body */
 	if (c->state == ST_REQ) {
 		if (kind == K_RESP)
 			conn__resp_start(c, k, x, now);
-		return;
+		return 0;
 	}
 	/* ST_RESP: more of the response */
 	c->last_resp_ns = now;
@@ -652,6 +679,7 @@ static __noinline void conn__data(struct http_conn *c, struct conn_key *k, const
 	} else if ((c->flags & CF_TAIL) && tail__last_chunk(x->tail)) {
 		conn__emit(c, k, HL_HTTP_END_CHUNKED);
 	}
+	return 0;
 }
 
 /* ---- syscall programs ---- */
@@ -671,7 +699,9 @@ static __always_inline int io__enter(__u32 fd, __u64 buf, __u32 cnt, __u8 is_wri
 	if (!c) {
 		if (bpf_map_lookup_elem(&notsock, &k))
 			return 0;
-		c = conn__classify(&k);
+		if (!conn__classify(&k))
+			return 0;
+		c = bpf_map_lookup_elem(&conns, &k);
 		if (!c)
 			return 0;
 	}
@@ -946,9 +976,11 @@ static __always_inline int accept__exit(struct trace_event_raw_sys_exit *ctx)
 
 		bpf_map_delete_elem(&conns, &k);
 		bpf_map_delete_elem(&notsock, &k);
-		c = conn__classify(&k);
-		if (c)
-			c->role = ROLE_SERVER;
+		if (conn__classify(&k)) {
+			c = bpf_map_lookup_elem(&conns, &k);
+			if (c)
+				c->role = ROLE_SERVER;
+		}
 	}
 out:
 	bpf_map_delete_elem(&sock_args, &tid);

@@ -3,6 +3,7 @@
 
 const struct pmod_ops *const pmods[] = {
 	&pm_cpu_ops,
+	&pm_http_ops,
 };
 
 const size_t pmods_count = sizeof(pmods) / sizeof(pmods[0]);

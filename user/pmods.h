@@ -8,6 +8,7 @@
 #include "processor.h"
 
 extern const struct pmod_ops pm_cpu_ops;
+extern const struct pmod_ops pm_http_ops;
 
 extern const struct pmod_ops *const pmods[];
 extern const size_t pmods_count;

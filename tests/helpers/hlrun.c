@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 {
 	static const char *topics[] = { "summary", "processes", "cpu", "disks", "connections",
 					"routes", "requests", "alerts", "stats", "host", "metrics",
-					"filters", "breakdown", NULL };
+					"filters", "breakdown", "http", NULL };
 	static struct config cfg;
 	struct loader_opts lo = { .cfg = &cfg };
 	struct processor_deps pd = { 0 };
