@@ -67,8 +67,31 @@ static int cg_find(const char *dir, const char *id, int depth, char *out, size_t
 	return ret;
 }
 
+/* Where cgroup v2 is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
+static void cg_root(char *out, size_t len)
+{
+	char line[1024], mnt[512], type[64];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	snprintf(out, len, "%s", CGROOT);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root MOUNT opts... - TYPE source superopts */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s", type) != 1 || strcmp(type, "cgroup2"))
+			continue;
+		snprintf(out, len, "%s", mnt);
+		break;
+	}
+	fclose(f);
+}
+
 int http_cgroup_resolve(const char *cgroot, const char *spec, uint64_t *id)
 {
+	char rootbuf[512];
 	char path[PATH_MAX];
 	struct {
 		struct file_handle fh;
@@ -78,11 +101,13 @@ int http_cgroup_resolve(const char *cgroot, const char *spec, uint64_t *id)
 	int mount_id;
 	bool hexid = strlen(spec) >= 12;
 
-	if (!cgroot)
-		cgroot = CGROOT;
+	if (!cgroot) {
+		cg_root(rootbuf, sizeof(rootbuf));
+		cgroot = rootbuf;
+	}
 	for (const char *c = spec; *c && hexid; c++)
 		hexid = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f');
-	if (spec[0] == '/' && !strncmp(spec, cgroot, strlen(cgroot)))
+	if (spec[0] == '/' && (!strncmp(spec, cgroot, strlen(cgroot)) || !strncmp(spec, CGROOT "/", strlen(CGROOT) + 1)))
 		snprintf(path, sizeof(path), "%s", spec);
 	else if (spec[0] == '/')
 		snprintf(path, sizeof(path), "%s%s", cgroot, spec);

@@ -6,6 +6,8 @@
  * rename) so shell tests can assert on them without the web server.
  *   hlrun DIR [hostlens flags...]    stops on SIGINT/SIGTERM
  * DIR/ready appears once programs are attached.
+ * Writing DIR/set_filters.json calls http_filters_set() with its contents
+ * (the web server's hook); the answer lands in DIR/set_filters.result.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include "user/eventlog.h"
 #include "user/loader.h"
 #include "user/log.h"
+#include "user/pm_http.h"
 #include "user/processor.h"
 #include "user/state.h"
 
@@ -48,6 +51,29 @@ static void dump(struct state *st, const char *dir, const char *topic)
 		rename(tmp, path);
 	}
 	blob__put(b);
+}
+
+/* The web server's set_filters hook, driven through a file. */
+static void set_filters(const char *dir)
+{
+	char path[4096], res[4200], err[256] = "";
+	json_t *body;
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/set_filters.json", dir);
+	body = json_load_file(path, 0, NULL);
+	if (!body)
+		return;
+	unlink(path);
+	ret = http_filters_set(body, err, sizeof(err));
+	json_decref(body);
+	snprintf(res, sizeof(res), "%s/set_filters.result", dir);
+	f = fopen(res, "w");
+	if (f) {
+		fprintf(f, "%s\n", ret ? err : "ok");
+		fclose(f);
+	}
 }
 
 int main(int argc, char **argv)
@@ -107,6 +133,7 @@ int main(int argc, char **argv)
 		struct timespec ts = { 0, 200 * 1000000 };
 
 		nanosleep(&ts, NULL);
+		set_filters(dir);
 		for (int i = 0; topics[i]; i++)
 			dump(st, dir, topics[i]);
 	}
