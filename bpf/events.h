@@ -129,7 +129,9 @@ struct ev_http {
 /* Per-CPU counters of the HTTP programs (array `http_stats`). */
 enum hl_http_stat {
 	HL_HTTP_ST_REQUESTS = 0,	/* ev_http emitted */
-	HL_HTTP_ST_PIPELINED,		/* a request read before the previous was answered: connection dropped */
+	HL_HTTP_ST_PIPELINED,		/* pipelined requests: a request read before the previous was
+				 * answered (connection dropped), or a response whose request
+				 * shared a buffer with the previous one (not paired) */
 	HL_HTTP_ST_HTTP2,		/* "PRI * HTTP/2.0" preface seen: connection dropped */
 	HL_HTTP_ST_ORPHAN_RESP,		/* a response with no request seen (unparsed traffic) */
 	HL_HTTP_ST_INCOMPLETE,		/* request never answered (closed first) */

@@ -651,7 +651,11 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		return 0;
 	}
 	if (c->state == ST_IDLE) {
-		if (kind == K_RESP)
+		if (kind == K_RESP && !reqdir && (c->flags & CF_HTTP_SEEN))
+			/* a response to a request that came in the same buffer as the
+			 * previous one (pipelining): only the first was paired */
+			stat__inc(HL_HTTP_ST_PIPELINED);
+		else if (kind == K_RESP)
 			stat__inc(HL_HTTP_ST_ORPHAN_RESP);
 		else if (!(c->flags & (CF_HTTP_SEEN | CF_TLS_SEEN)) && ++c->misses >= MAX_MISSES) {
 			c->flags |= CF_OFF;
