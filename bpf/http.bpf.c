@@ -99,15 +99,6 @@ struct http_conn {
 	char resp_head[HL_HTTP_RESP_HEAD];
 };
 
-struct io_args {
-	__u64 buf;		/* data, iovec array, msghdr */
-	__u64 ts;		/* sys_enter time */
-	__u32 fd;
-	__u32 cnt;		/* iovcnt for IO_IOV */
-	__u8 is_write;
-	__u8 kind;
-};
-
 struct sock_args {
 	__u64 uaddr;		/* accept: where the kernel writes the peer */
 	__u32 fd;
@@ -156,7 +147,7 @@ struct xfer {
 };
 
 struct scratch {
-	char b[SCAN_BYTES + 64];
+	char b[SCAN_BYTES + 64] __attribute__((aligned(8)));
 };
 
 const volatile __u32 targ_max_conns = 16384;
@@ -176,13 +167,6 @@ struct {
 	__type(key, struct conn_key);
 	__type(value, __u8);
 } notsock SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct io_args);
-} io_args SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -461,35 +445,51 @@ __noinline int line__check(__u32 p, struct scan_ctx *s)
 	return 0;
 }
 
-static long scan_word(__u32 i, void *ctx)
+/* Scans the response head in the scratch buffer, 8 bytes at a time: only
+ * words holding a '\n' are looked at more closely. */
+__noinline int head__scan(struct scan_ctx *s)
 {
-	struct scan_ctx *s = ctx;
-	__u32 zero = 0, base = (i * 8) & SCAN_MASK;
+	__u32 zero = 0;
 	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-	__u64 w, x;
 
-	if (!sc || base >= s->n)
-		return 1;
-	__builtin_memcpy(&w, sc->b + base, 8);
-	x = w ^ 0x0a0a0a0a0a0a0a0aull;
-	/* any zero byte in x = a '\n' in w */
-	if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+	if (!sc || !s)
 		return 0;
+	for (__u32 i = 0; i < SCAN_BYTES / 8; i++) {
+		__u32 base = (i * 8) & SCAN_MASK;
+		__u64 w, x;
+
+		if (base >= s->n)
+			break;
+		__builtin_memcpy(&w, sc->b + base, 8);
+		x = w ^ 0x0a0a0a0a0a0a0a0aull;
+		/* any zero byte in x = a '\n' in w */
+		if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+			continue;
 #pragma unroll
-	for (int j = 0; j < 8; j++) {
-		if (((w >> (j * 8)) & 0xff) == '\n' && base + j + 1 < s->n) {
-			line__check(base + j + 1, s);
-			if (s->hdr_end >= 0)
-				return 1;
+		for (int j = 0; j < 8; j++) {
+			if (((w >> (j * 8)) & 0xff) == '\n' && base + j + 1 < s->n) {
+				line__check(base + j + 1, s);
+				if (s->hdr_end >= 0)
+					return 0;
+			}
 		}
 	}
 	return 0;
 }
 
 /* ---- per-connection state machine ---- */
+
+/* Copies words 8-byte words between 8-aligned buffers (no helper call). */
+#define COPY_WORDS(dst, src, words)                                            \
+	do {                                                                   \
+		__u64 *__d = (__u64 *)(void *)(dst);                           \
+		const __u64 *__s = (const __u64 *)(const void *)(src);         \
+		_Pragma("unroll") for (int __i = 0; __i < (words); __i++)      \
+			__d[__i] = __s[__i];                                   \
+	} while (0)
+
 __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 {
-	struct task_struct *t;
 	struct ev_http *e;
 	void *ring;
 	__u64 end;
@@ -503,8 +503,7 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 	if (!e)
 		return 0;
 	hdr__fill(&e->h, HL_EV_HTTP_REQ, sizeof(*e));
-	t = (struct task_struct *)bpf_get_current_task();
-	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->start_ns = c->start_ns;
 	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
 	e->bytes_in = c->bytes_in;
@@ -519,8 +518,8 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 	e->req_len = c->req_len;
 	e->resp_len = c->resp_len;
 	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
-	bpf_probe_read_kernel(e->req_head, sizeof(e->req_head), c->req_head);
-	bpf_probe_read_kernel(e->resp_head, sizeof(e->resp_head), c->resp_head);
+	COPY_WORDS(e->req_head, c->req_head, HL_HTTP_REQ_HEAD / 8);
+	COPY_WORDS(e->resp_head, c->resp_head, HL_HTTP_RESP_HEAD / 8);
 	rb__submit(e, ring);
 	stat__inc(HL_HTTP_ST_REQUESTS);
 	return 0;
@@ -536,32 +535,27 @@ static __always_inline bool tail__last_chunk(__u64 tail)
 	return t[0] == '0' && t[1] == '\r' && t[2] == '\n' && t[3] == '\r' && t[4] == '\n';
 }
 
-/* The response's first bytes: status, head copy, how its end will be known. */
+/* The response's first bytes (n of them in the scratch buffer): status,
+ * head copy, and how its end will be known. */
 __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const struct xfer *x,
-				__u64 now)
+				__u32 n)
 {
 	struct scan_ctx s = { .hdr_end = -1, .clen = -1 };
-	__u32 zero = 0, n;
+	__u32 zero = 0;
 	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
 	bool nobody;
 
-	if (!sc || !c || !k || !x)
-		return 0;
-	n = x->first_len;
-	CLAMP(n, SCAN_BYTES);
-	if (bpf_probe_read_user(sc->b, n, (void *)x->first))
-		return 0;
-	if (n < 12)
+	if (!sc || !c || !k || !x || n < 12)
 		return 0;
 	c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
 	if (c->status >= 100 && c->status < 200)
 		return 0;		/* interim (100 Continue): the real response follows */
 	c->state = ST_RESP;
-	c->first_resp_ns = c->last_resp_ns = now;
-	bpf_probe_read_kernel(c->resp_head, HL_HTTP_RESP_HEAD, sc->b);
+	c->first_resp_ns = c->last_resp_ns;
+	COPY_WORDS(c->resp_head, sc->b, HL_HTTP_RESP_HEAD / 8);
 	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
 	s.n = n;
-	bpf_loop(SCAN_BYTES / 8, scan_word, &s, 0);
+	head__scan(&s);
 	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
 	c->resp_left = 0;
 	if (s.hdr_end < 0)
@@ -574,8 +568,6 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 		c->resp_left = s.clen - (__s64)(x->total - (__u64)s.hdr_end);
 		if (c->resp_left <= 0)
 			conn__emit(c, k, HL_HTTP_END_LENGTH);
-		else
-			c->flags &= ~CF_TAIL;
 		return 0;
 	}
 	c->flags |= CF_TAIL;
@@ -585,28 +577,40 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 }
 
 /*
- * Bytes moved on a connection. first/first_len: the first contiguous piece
- * of the data (0 for sendfile), total: all bytes moved, tail: address of the
- * last 5 bytes when known.
+ * Bytes moved on a connection. x->first/first_len: the first contiguous
+ * piece of the data (0 for sendfile), total: all bytes moved, tail: address
+ * of the last 5 bytes when known. At most one copy from user memory, sized
+ * by what the state can expect: a request head (256), a response head (512),
+ * a peek (8), or nothing for the body of a response.
  */
 __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
 {
-	__u64 now = bpf_ktime_get_ns(), w = 0, first, total;
-	__u32 n, first_len, is_write, tls;
+	__u64 now = bpf_ktime_get_ns(), w = 0, total;
+	__u32 zero = 0, n, want, is_write, tls;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
 	bool reqdir;
 	int kind = K_OTHER;
 
-	if (!c || !k || !x)
+	if (!c || !k || !x || !sc)
 		return 0;
-	first = x->first;
 	total = x->total;
-	n = first_len = x->first_len;
 	is_write = x->is_write;
 	tls = x->tls;
-
-	CLAMP(n, 8);
-	if (first && n && !bpf_probe_read_user(&w, n, (void *)first))
+	reqdir = c->role == ROLE_SERVER ? !is_write : is_write;
+	if (!c->role)
+		want = HL_HTTP_REQ_HEAD;
+	else if (reqdir)
+		want = c->state == ST_REQ ? 8 : HL_HTTP_REQ_HEAD;
+	else
+		want = c->state == ST_REQ ? SCAN_BYTES : c->state == ST_IDLE ? 8 : 0;
+	n = x->first_len < want ? x->first_len : want;
+	CLAMP(n, SCAN_BYTES);
+	if (n && x->first && !bpf_probe_read_user(sc->b, n, (void *)x->first)) {
+		__builtin_memcpy(&w, sc->b, 8);
 		kind = payload__kind(w, n);
+	} else {
+		n = 0;
+	}
 	if (kind == K_TLS && !tls) {
 		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
 		return 0;
@@ -617,9 +621,10 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		stat__inc(HL_HTTP_ST_HTTP2);
 		return 0;
 	}
-	if ((kind == K_REQ || kind == K_REQ_HEAD) && !c->role)
+	if ((kind == K_REQ || kind == K_REQ_HEAD) && !c->role) {
 		c->role = is_write ? ROLE_CLIENT : ROLE_SERVER;
-	reqdir = c->role == ROLE_SERVER ? !is_write : is_write;
+		reqdir = true;
+	}
 	if ((kind == K_REQ || kind == K_REQ_HEAD) && reqdir) {
 		if (c->state == ST_RESP) {
 			conn__emit(c, k, HL_HTTP_END_NEXT);
@@ -631,7 +636,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			return 0;
 		}
 		c->state = ST_REQ;
-		c->start_ns = c->role == ROLE_SERVER ? now : x->ts_enter;
+		c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : now;
 		c->bytes_in = is_write ? 0 : total;
 		c->bytes_out = is_write ? total : 0;
 		c->status = 0;
@@ -643,11 +648,8 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		c->flags &= ~(CF_HEAD_REQ | CF_TAIL);
 		if (kind == K_REQ_HEAD)
 			c->flags |= CF_HEAD_REQ;
-		n = first_len;
-		CLAMP(n, HL_HTTP_REQ_HEAD);
-		if (bpf_probe_read_user(c->req_head, n, (void *)first))
-			n = 0;
-		c->req_len = (__u16)n;
+		COPY_WORDS(c->req_head, sc->b, HL_HTTP_REQ_HEAD / 8);
+		c->req_len = (__u16)(n < HL_HTTP_REQ_HEAD ? n : HL_HTTP_REQ_HEAD);
 		return 0;
 	}
 	if (c->state == ST_IDLE) {
@@ -669,13 +671,13 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		c->bytes_in += total;
 	if (reqdir)
 		return 0;		/* request body */
+	c->last_resp_ns = now;
 	if (c->state == ST_REQ) {
 		if (kind == K_RESP)
-			conn__resp_start(c, k, x, now);
+			conn__resp_start(c, k, x, n);
 		return 0;
 	}
 	/* ST_RESP: more of the response */
-	c->last_resp_ns = now;
 	if (c->resp_left > 0) {
 		c->resp_left -= (__s64)total;
 		if (c->resp_left <= 0)
@@ -687,39 +689,6 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 }
 
 /* ---- syscall programs ---- */
-
-/* sys_enter of the read/write families: stash what sys_exit needs. */
-static __always_inline int io__enter(__u32 fd, __u64 buf, __u32 cnt, __u8 is_write, __u8 kind)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct conn_key k = { .tgid = id >> 32, .fd = fd };
-	struct http_filter_conf *fc = filter__conf();
-	struct io_args a;
-	struct http_conn *c;
-
-	if (!proc__allowed(k.tgid, fc))
-		return 0;
-	c = bpf_map_lookup_elem(&conns, &k);
-	if (!c) {
-		if (bpf_map_lookup_elem(&notsock, &k))
-			return 0;
-		if (!conn__classify(&k))
-			return 0;
-		c = bpf_map_lookup_elem(&conns, &k);
-		if (!c)
-			return 0;
-	}
-	if ((c->flags & (CF_OFF | CF_TLS_SEEN)) == CF_OFF)
-		return 0;
-	a.buf = buf;
-	a.ts = bpf_ktime_get_ns();
-	a.fd = fd;
-	a.cnt = cnt;
-	a.is_write = is_write;
-	a.kind = kind;
-	bpf_map_update_elem(&io_args, (__u32 *)&id, &a, BPF_ANY);
-	return 0;
-}
 
 /* First iovec, and the address of the last 5 bytes when they lie in one iovec. */
 static __always_inline void iov__resolve(__u64 iov, __u32 cnt, __u64 ret, __u64 *first,
@@ -746,51 +715,69 @@ static __always_inline void iov__resolve(__u64 iov, __u32 cnt, __u64 ret, __u64 
 	}
 }
 
-static __always_inline int io__exit(long ret)
+/*
+ * sys_exit of the read/write families. There is no sys_enter hook: the
+ * syscall's arguments are still in the task's saved user registers at exit
+ * (x86-64: di, si, dx; arm64: regs[0..2]), which saves a hook, a map update
+ * and a map delete per syscall. Cheapest rejects first: failed or empty
+ * transfers, filtered processes, fds known not to be sockets.
+ */
+static __always_inline int io__exit(long ret, __u8 is_write, __u8 kind)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct xfer x = {};
-	struct io_args *a = bpf_map_lookup_elem(&io_args, &tid);
+	__u64 id, buf, cnt;
 	struct http_filter_conf *fc;
+	struct pt_regs *regs;
+	struct xfer x = {};
 	struct conn_key k;
 	struct http_conn *c;
 
-	if (!a)
-		return 0;
-	k.tgid = id >> 32;
-	k.fd = a->fd;
 	if (ret <= 0)
-		goto out;
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	k.tgid = id >> 32;
+	fc = filter__conf();
+	if (!proc__allowed(k.tgid, fc))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	k.fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
 	c = bpf_map_lookup_elem(&conns, &k);
-	if (!c)
-		goto out;
+	if (!c) {
+		if (bpf_map_lookup_elem(&notsock, &k) || !conn__classify(&k))
+			return 0;
+		c = bpf_map_lookup_elem(&conns, &k);
+		if (!c)
+			return 0;
+	}
 	if (c->flags & CF_TLS_SEEN) {
-		fc = filter__conf();
 		if (fc && fc->tls_active) {
+			__u32 tid = (__u32)id;
 			struct ssl_args *s = bpf_map_lookup_elem(&ssl_args, &tid);
 
 			if (s) {	/* inside SSL_read/SSL_write: that call reports */
-				s->fd = a->fd;
-				goto out;
+				s->fd = k.fd;
+				return 0;
 			}
 		}
+	} else if (c->flags & CF_OFF) {
+		return 0;
 	}
-	switch (a->kind) {
+	buf = PT_REGS_PARM2_SYSCALL(regs);
+	switch (kind) {
 	case IO_PLAIN:
-		x.first = a->buf;
+		x.first = buf;
 		x.first_len = (__u32)ret;
 		if (ret >= 5)
-			x.tail = a->buf + (__u64)ret - 5;
+			x.tail = buf + (__u64)ret - 5;
 		break;
 	case IO_IOV:
-		iov__resolve(a->buf, a->cnt, (__u64)ret, &x.first, &x.first_len, &x.tail);
+		cnt = PT_REGS_PARM3_SYSCALL(regs);
+		iov__resolve(buf, (__u32)cnt, (__u64)ret, &x.first, &x.first_len, &x.tail);
 		break;
 	case IO_MSG: {
 		struct user_msghdr m;
 
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)a->buf))
-			goto out;
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)buf))
+			return 0;
 		iov__resolve((__u64)m.msg_iov, (__u32)m.msg_iovlen, (__u64)ret, &x.first,
 			     &x.first_len, &x.tail);
 		break;
@@ -799,120 +786,64 @@ static __always_inline int io__exit(long ret)
 		break;
 	}
 	x.total = (__u64)ret;
-	x.ts_enter = a->ts;
-	x.is_write = a->is_write;
+	x.ts_enter = 0;		/* the request write's exit stands for its start */
+	x.is_write = is_write;
 	conn__data(c, &k, &x);
-out:
-	bpf_map_delete_elem(&io_args, &tid);
 	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_read")
-int http_enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 0, IO_PLAIN);
-}
-
-SEC("tp/syscalls/sys_enter_recvfrom")
-int http_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 0, IO_PLAIN);
-}
-
-SEC("tp/syscalls/sys_enter_readv")
-int http_enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 0, IO_IOV);
-}
-
-SEC("tp/syscalls/sys_enter_recvmsg")
-int http_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 0, IO_MSG);
-}
-
-SEC("tp/syscalls/sys_enter_write")
-int http_enter_write(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 1, IO_PLAIN);
-}
-
-SEC("tp/syscalls/sys_enter_sendto")
-int http_enter_sendto(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 1, IO_PLAIN);
-}
-
-SEC("tp/syscalls/sys_enter_writev")
-int http_enter_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], (__u32)ctx->args[2], 1, IO_IOV);
-}
-
-SEC("tp/syscalls/sys_enter_sendmsg")
-int http_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], ctx->args[1], 0, 1, IO_MSG);
-}
-
-SEC("tp/syscalls/sys_enter_sendfile64")
-int http_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return io__enter((__u32)ctx->args[0], 0, 0, 1, IO_SENDFILE);
 }
 
 SEC("tp/syscalls/sys_exit_read")
 int http_exit_read(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 0, IO_PLAIN);
 }
 
 SEC("tp/syscalls/sys_exit_recvfrom")
 int http_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 0, IO_PLAIN);
 }
 
 SEC("tp/syscalls/sys_exit_readv")
 int http_exit_readv(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 0, IO_IOV);
 }
 
 SEC("tp/syscalls/sys_exit_recvmsg")
 int http_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 0, IO_MSG);
 }
 
 SEC("tp/syscalls/sys_exit_write")
 int http_exit_write(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 1, IO_PLAIN);
 }
 
 SEC("tp/syscalls/sys_exit_sendto")
 int http_exit_sendto(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 1, IO_PLAIN);
 }
 
 SEC("tp/syscalls/sys_exit_writev")
 int http_exit_writev(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 1, IO_IOV);
 }
 
 SEC("tp/syscalls/sys_exit_sendmsg")
 int http_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 1, IO_MSG);
 }
 
 SEC("tp/syscalls/sys_exit_sendfile64")
 int http_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
 {
-	return io__exit(ctx->ret);
+	return io__exit(ctx->ret, 1, IO_SENDFILE);
 }
 
 /* ---- accept / connect / close ---- */
@@ -1212,3 +1143,7 @@ int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+_Static_assert(__builtin_offsetof(struct ev_http, req_head) % 8 == 0 &&
+	       __builtin_offsetof(struct ev_http, resp_head) % 8 == 0,
+	       "ev_http heads are copied in 8-byte words");

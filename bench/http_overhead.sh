@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# HTTP capture overhead: nginx (Debian's, 2 workers, sendfile, keep-alive)
+# serving a 4 KiB file to wrk on loopback, without the agent and with the
+# agent's HTTP capture on (every process: nginx and wrk are both traced),
+# alternating, ROUNDS rounds of SECS seconds. Medians and ratios of
+# throughput and p99 go to bench/RESULTS-http.md.
+#   sh bench/http_overhead.sh [ROUNDS] [SECS] [extra agent flags...]
+set -u
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+ROUNDS=${1:-5}
+SECS=${2:-5}
+shift 2 2>/dev/null
+EXTRA="$*"
+CONNS=${WRK_CONNS:-10}
+THREADS=${WRK_THREADS:-2}
+PORT=${PORT:-18950}
+OUT=${OUT:-$TOP/bench/RESULTS-http.md}
+T=$(mktemp -d /tmp/hl-bench-http.XXXXXX)
+AGENT=
+NGINX=
+cleanup() {
+	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
+	[ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null && wait "$NGINX" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
+for c in nginx wrk; do command -v $c >/dev/null || { echo "$c missing: sh scripts/setup.sh bench" >&2; exit 1; }; done
+[ -x build/tests/helpers/hlrun ] || { echo "build first: make" >&2; exit 1; }
+
+mkdir -p "$T/www" "$T/tmp"
+head -c 4096 /dev/zero | tr '\0' 'a' >"$T/www/index.html"
+cat >"$T/nginx.conf" <<NGX
+user root;
+worker_processes 2;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 100000000;
+	client_body_temp_path $T/tmp;
+	proxy_temp_path $T/tmp;
+	fastcgi_temp_path $T/tmp;
+	uwsgi_temp_path $T/tmp;
+	scgi_temp_path $T/tmp;
+	server { listen 127.0.0.1:$PORT; root $T/www; }
+}
+NGX
+nginx -c "$T/nginx.conf" -p "$T" &
+NGINX=$!
+i=0; until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
+	i=$((i + 1)); [ $i -gt 50 ] && { echo "nginx did not start" >&2; exit 1; }; sleep 0.1
+done
+
+agent_start() {
+	rm -rf "$T/hl"; mkdir -p "$T/hl"
+	# the real pipeline (loader, drain, event log, processor) with HTTP only
+	build/tests/helpers/hlrun "$T/hl" --signals http --log-level warn $EXTRA >"$T/agent.log" 2>&1 &
+	AGENT=$!
+	i=0; until [ -f "$T/hl/ready" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && { echo "agent did not start" >&2; cat "$T/agent.log" >&2; exit 1; }; sleep 0.1
+	done
+	sleep 1
+}
+agent_stop() {
+	kill "$AGENT"; wait "$AGENT"; AGENT=
+}
+# run_wrk MODE ROUND : appends "MODE rps p99_ms" to $T/results
+run_wrk() {
+	wrk -t "$THREADS" -c "$CONNS" -d "${SECS}s" --latency "http://127.0.0.1:$PORT/index.html" >"$T/wrk.out" 2>&1
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.out")
+	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }' "$T/wrk.out")
+	echo "$1 $rps $p99" >>"$T/results"
+	echo "round $2 $1: $rps req/s, p99 $p99 ms" >&2
+}
+
+: >"$T/results"
+wrk -t "$THREADS" -c "$CONNS" -d 2s "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1	# warm-up
+for r in $(seq 1 "$ROUNDS"); do
+	run_wrk off "$r"
+	agent_start
+	run_wrk on "$r"
+	cp "$T/hl/http.json" "$T/http-last.json" 2>/dev/null
+	agent_stop
+done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+off_rps=$(awk '$1 == "off" { print $2 }' "$T/results" | median)
+on_rps=$(awk '$1 == "on" { print $2 }' "$T/results" | median)
+off_p99=$(awk '$1 == "off" { print $3 }' "$T/results" | median)
+on_p99=$(awk '$1 == "on" { print $3 }' "$T/results" | median)
+tput_loss=$(awk -v a="$off_rps" -v b="$on_rps" 'BEGIN { printf "%.2f", (a - b) / a * 100 }')
+p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%.2f", (b - a) / a * 100 }')
+
+{
+	echo "# HTTP capture overhead (bench/http_overhead.sh)"
+	echo
+	echo "Command: \`sh bench/http_overhead.sh $ROUNDS $SECS $EXTRA\` (WRK_CONNS=$CONNS WRK_THREADS=$THREADS)"
+	echo
+	echo "Host: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ). nginx $(nginx -v 2>&1 | sed 's/.*\///') (2 workers, sendfile, keep-alive) serving a 4 KiB file;"
+	echo "wrk -t $THREADS -c $CONNS -d ${SECS}s on loopback. 'on' = hlrun (loader + drain + event log + processor) with"
+	echo "--signals http ${EXTRA:-(every process traced: nginx and wrk both produce records)}. Rounds alternate off/on."
+	echo
+	echo "| round | mode | req/s | p99 ms |"
+	echo "|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s |\n", n[$1], $1, $2, $3 }' "$T/results"
+	echo
+	echo "| | off (median) | on (median) | change |"
+	echo "|---|---|---|---|"
+	echo "| throughput req/s | $off_rps | $on_rps | -$tput_loss % |"
+	echo "| p99 latency ms | $off_p99 | $on_p99 | +$p99_inc % |"
+	echo
+	echo "Target: <= 3 % throughput loss, <= 5 % p99 increase."
+	echo
+	echo "Agent counters, last 'on' round: \`$(cat "$T/http-last.json" 2>/dev/null | cut -c1-400)\`"
+} >"$OUT.new"
+mv "$OUT.new" "$OUT"
+cat "$OUT"
