@@ -71,13 +71,27 @@ agent_start() {
 agent_stop() {
 	kill "$AGENT"; wait "$AGENT"; AGENT=
 }
-# run_wrk MODE ROUND : appends "MODE rps p99_ms" to $T/results
+# CPU ticks (user + system) of nginx's workers and, when on, the agent
+cpu_ticks() {
+	t=0
+	for p in $(pgrep -P "$NGINX") $AGENT; do
+		t=$((t + $(awk '{ print $14 + $15 }' /proc/$p/stat 2>/dev/null || echo 0)))
+	done
+	echo $t
+}
+# run_wrk MODE ROUND : appends "MODE rps p99_ms cpu_us_per_request" to $T/results
 run_wrk() {
-	wrk -t "$THREADS" -c "$CONNS" -d "${SECS}s" --latency "http://127.0.0.1:$PORT/index.html" >"$T/wrk.out" 2>&1
+	c0=$(cpu_ticks)
+	/usr/bin/time -f "%U %S" -o "$T/wrk.time" \
+		wrk -t "$THREADS" -c "$CONNS" -d "${SECS}s" --latency "http://127.0.0.1:$PORT/index.html" >"$T/wrk.out" 2>&1
+	c1=$(cpu_ticks)
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.out")
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/wrk.out")
+	hz=$(getconf CLK_TCK)
+	cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v n="$n" '{ printf "%.2f", (($1 + $2) + (b - a) / hz) * 1e6 / n }' "$T/wrk.time")
 	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }' "$T/wrk.out")
-	echo "$1 $rps $p99" >>"$T/results"
-	echo "round $2 $1: $rps req/s, p99 $p99 ms" >&2
+	echo "$1 $rps $p99 $cpu" >>"$T/results"
+	echo "round $2 $1: $rps req/s, p99 $p99 ms, $cpu CPU-us/request" >&2
 }
 
 : >"$T/results"
@@ -96,6 +110,9 @@ on_rps=$(awk '$1 == "on" { print $2 }' "$T/results" | median)
 off_p99=$(awk '$1 == "off" { print $3 }' "$T/results" | median)
 on_p99=$(awk '$1 == "on" { print $3 }' "$T/results" | median)
 tput_loss=$(awk -v a="$off_rps" -v b="$on_rps" 'BEGIN { printf "%.2f", (a - b) / a * 100 }')
+off_cpu=$(awk '$1 == "off" { print $4 }' "$T/results" | median)
+on_cpu=$(awk '$1 == "on" { print $4 }' "$T/results" | median)
+cpu_inc=$(awk -v a="$off_cpu" -v b="$on_cpu" 'BEGIN { printf "%.2f", (b - a) / a * 100 }')
 p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%.2f", (b - a) / a * 100 }')
 
 {
@@ -107,14 +124,15 @@ p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%.2f", (b - a) / a
 	echo "wrk -t $THREADS -c $CONNS -d ${SECS}s on loopback. 'on' = hlrun (loader + drain + event log + processor) with"
 	echo "--signals http ${EXTRA:-(every process traced: nginx and wrk both produce records)}. Rounds alternate off/on."
 	echo
-	echo "| round | mode | req/s | p99 ms |"
-	echo "|---|---|---|---|"
-	awk '{ n[$1]++; printf "| %d | %s | %s | %s |\n", n[$1], $1, $2, $3 }' "$T/results"
+	echo "| round | mode | req/s | p99 ms | CPU us/request |"
+	echo "|---|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s | %s |\n", n[$1], $1, $2, $3, $4 }' "$T/results"
 	echo
 	echo "| | off (median) | on (median) | change |"
 	echo "|---|---|---|---|"
 	echo "| throughput req/s | $off_rps | $on_rps | -$tput_loss % |"
 	echo "| p99 latency ms | $off_p99 | $on_p99 | +$p99_inc % |"
+	echo "| CPU per request us (nginx workers + wrk + agent) | $off_cpu | $on_cpu | +$cpu_inc % |"
 	echo
 	echo "Target: <= 3 % throughput loss, <= 5 % p99 increase."
 	echo

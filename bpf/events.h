@@ -136,8 +136,7 @@ enum hl_http_stat {
 	HL_HTTP_ST_ORPHAN_RESP,		/* a response with no request seen (unparsed traffic) */
 	HL_HTTP_ST_INCOMPLETE,		/* request never answered (closed first) */
 	HL_HTTP_ST_NOT_HTTP,		/* sockets given up as not HTTP */
-	HL_HTTP_ST_LAZY,		/* sockets classified lazily (opened before the agent) */
-	HL_HTTP_ST_FILTERED,		/* syscalls rejected by the process filter */
+	HL_HTTP_ST_CONNS,		/* TCP connections tracked (first transfer seen) */
 	HL_HTTP_ST_TLS_NOFD,		/* SSL calls whose socket fd was not found */
 	HL_HTTP_ST_MAX = 16,
 };

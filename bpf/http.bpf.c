@@ -77,6 +77,7 @@ struct conn_key {
 };
 
 struct http_conn {
+	__u64 sk;		/* the socket: another one under the same fd = a new connection */
 	__u64 start_ns;
 	__u64 first_resp_ns;
 	__u64 last_resp_ns;
@@ -97,15 +98,6 @@ struct http_conn {
 	__u8 peer[16];
 	char req_head[HL_HTTP_REQ_HEAD];
 	char resp_head[HL_HTTP_RESP_HEAD];
-};
-
-struct sock_args {
-	__u64 uaddr;		/* accept: where the kernel writes the peer */
-	__u32 fd;
-	__u16 port;
-	__u8 family;
-	__u8 pad;
-	__u8 addr[16];
 };
 
 struct ssl_args {
@@ -159,21 +151,6 @@ struct {
 	__type(key, struct conn_key);
 	__type(value, struct http_conn);
 } conns SEC(".maps");
-
-/* fds known not to be TCP sockets (cleared at close) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct conn_key);
-	__type(value, __u8);
-} notsock SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct sock_args);
-} sock_args SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -308,38 +285,33 @@ static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c
 	return filter__decide(tgid, c->gen, c->n_cgroups);
 }
 
-/* A fd never seen before: is it a TCP socket (opened before we started)? */
-/* 1 when (k) is now a known TCP connection, 0 when not a TCP socket. */
-__noinline int conn__classify(struct conn_key *k)
+/*
+ * (Re)starts the state of (tgid, fd) for socket sk: peer from the socket,
+ * role unknown until the first request shows its direction. A socket that
+ * is not TCP over IPv4/IPv6 gets an entry too, switched off, so the next
+ * transfer on it is rejected by one lookup. 1 when tracked, 0 when not.
+ */
+__noinline int conn__from_sk(struct conn_key *k, __u64 skp)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct sock *sk = (struct sock *)skp;
 	struct http_conn *c;
-	struct socket *sock;
-	struct file *f = NULL;
-	struct sock *sk;
-	__u16 family, type;
-	__u8 one = 1;
+	__u16 family;
+	__u8 proto;
 
-	if (!k)
+	if (!k || !sk)
 		return 0;
-	if (k->fd >= BPF_CORE_READ(fdt, max_fds))
-		goto notsock;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[k->fd]);
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		goto notsock;
-	sock = BPF_CORE_READ(f, private_data);
-	sk = BPF_CORE_READ(sock, sk);
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	type = BPF_CORE_READ(sk, sk_type);
-	if ((family != AF_INET && family != AF_INET6) || type != 1 /* SOCK_STREAM */)
-		goto notsock;
-	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_NOEXIST) == 0)
-		stat__inc(HL_HTTP_ST_LAZY);
-	c = bpf_map_lookup_elem(&conns, k);
-	if (!c) {
+	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
 		drops__inc(HL_DROP_MAPFULL);
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&conns, k);
+	if (!c)
+		return 0;
+	c->sk = skp;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
+	if ((family != AF_INET && family != AF_INET6) || proto != 6 /* IPPROTO_TCP */) {
+		c->flags = CF_OFF;
 		return 0;
 	}
 	c->family = (__u8)family;
@@ -348,10 +320,8 @@ __noinline int conn__classify(struct conn_key *k)
 		bpf_core_read(c->peer, 4, &sk->__sk_common.skc_daddr);
 	else
 		bpf_core_read(c->peer, 16, &sk->__sk_common.skc_v6_daddr);
+	stat__inc(HL_HTTP_ST_CONNS);
 	return 1;
-notsock:
-	bpf_map_update_elem(&notsock, k, &one, BPF_ANY);
-	return 0;
 }
 
 /* ---- payload classification ---- */
@@ -613,7 +583,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	}
 	if (kind == K_TLS && !tls) {
 		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
-		return 0;
+		return 2;
 	}
 	if (kind == K_H2) {
 		c->flags |= CF_OFF;
@@ -716,52 +686,149 @@ static __always_inline void iov__resolve(__u64 iov, __u32 cnt, __u64 ret, __u64 
 }
 
 /*
- * sys_exit of the read/write families. There is no sys_enter hook: the
- * syscall's arguments are still in the task's saved user registers at exit
- * (x86-64: di, si, dx; arm64: regs[0..2]), which saves a hook, a map update
- * and a map delete per syscall. Cheapest rejects first: failed or empty
- * transfers, filtered processes, fds known not to be sockets.
+ * Socket transfers, from the sock:sock_send_length / sock_recv_length
+ * tracepoints: they fire inside sock_sendmsg/sock_recvmsg, for sockets only,
+ * in the context of the syscall that moved the bytes. No syscall tracepoint
+ * is used at all, so the processes on the host keep their syscall fast path.
+ * The fd and user buffer are the syscall's own arguments, still in the task's
+ * saved user registers; the syscall number says which family (and excludes
+ * io_uring, kernel threads and in-kernel senders). Cheapest rejects first.
  */
-static __always_inline int io__exit(long ret, __u8 is_write, __u8 kind)
+#if defined(__TARGET_ARCH_arm64)
+#define NR_read 63
+#define NR_write 64
+#define NR_readv 65
+#define NR_writev 66
+#define NR_sendfile 71
+#define NR_close 57
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_shutdown 210
+#define NR_sendmsg 211
+#define NR_recvmsg 212
+#define REGS_NR(r) ((r)->syscallno)
+#define REGS_ARG0(r) ((r)->regs[0])
+#define REGS_ARG1(r) ((r)->regs[1])
+#define REGS_ARG2(r) ((r)->regs[2])
+#else
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_readv 19
+#define NR_writev 20
+#define NR_sendfile 40
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_shutdown 48
+#define REGS_NR(r) ((r)->orig_ax)
+#define REGS_ARG0(r) ((r)->di)
+#define REGS_ARG1(r) ((r)->si)
+#define REGS_ARG2(r) ((r)->dx)
+#endif
+#define PF_KTHREAD 0x00200000
+#define MSG_PEEK 2
+
+/* kind of transfer of syscall nr in direction is_write, or -1 */
+static __always_inline int io__kind(long nr, __u8 is_write)
 {
-	__u64 id, buf, cnt;
+	switch (nr) {
+	case NR_read:
+	case NR_recvfrom:
+		return is_write ? -1 : IO_PLAIN;
+	case NR_readv:
+		return is_write ? -1 : IO_IOV;
+	case NR_recvmsg:
+		return is_write ? -1 : IO_MSG;
+	case NR_write:
+	case NR_sendto:
+		return is_write ? IO_PLAIN : -1;
+	case NR_writev:
+		return is_write ? IO_IOV : -1;
+	case NR_sendmsg:
+		return is_write ? IO_MSG : -1;
+	case NR_sendfile:
+		return is_write ? IO_SENDFILE : -1;
+	}
+	return -1;
+}
+
+/* The current task's saved user registers (NULL for kernel threads). */
+static __always_inline struct pt_regs *user__regs(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (t->flags & PF_KTHREAD)
+		return NULL;
+	return (struct pt_regs *)bpf_task_pt_regs(t);
+}
+
+/* The SSL call running on this thread, if any, learns its socket fd. */
+static __always_inline bool ssl__claim(struct http_filter_conf *fc, __u64 id, __u32 fd)
+{
+	__u32 tid = (__u32)id;
+	struct ssl_args *s;
+
+	if (!fc || !fc->tls_active)
+		return false;
+	s = bpf_map_lookup_elem(&ssl_args, &tid);
+	if (!s)
+		return false;
+	s->fd = fd;
+	return true;
+}
+
+static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
+{
 	struct http_filter_conf *fc;
-	struct pt_regs *regs;
 	struct xfer x = {};
 	struct conn_key k;
 	struct http_conn *c;
+	struct pt_regs *regs;
+	__u64 id, buf;
+	int kind;
 
-	if (ret <= 0)
+	if (ret <= 0 || (!is_write && (flags & MSG_PEEK)))
+		return 0;
+	regs = user__regs();
+	if (!regs)
+		return 0;
+	kind = io__kind(REGS_NR(regs), is_write);
+	if (kind < 0)
 		return 0;
 	id = bpf_get_current_pid_tgid();
 	k.tgid = id >> 32;
 	fc = filter__conf();
 	if (!proc__allowed(k.tgid, fc))
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	k.fd = (__u32)PT_REGS_PARM1_SYSCALL(regs);
+	k.fd = (__u32)REGS_ARG0(regs);
 	c = bpf_map_lookup_elem(&conns, &k);
+	if (c && c->sk != sk) {
+		if (!c->sk) {
+			c->sk = sk;	/* first met through SSL_*: adopt the socket */
+		} else {
+			/* the fd now names another socket: the old one was closed
+			 * without us seeing it */
+			if (c->state == ST_RESP)
+				conn__emit(c, &k, HL_HTTP_END_CLOSE);
+			c = NULL;
+		}
+	}
 	if (!c) {
-		if (bpf_map_lookup_elem(&notsock, &k) || !conn__classify(&k))
+		if (!conn__from_sk(&k, sk))
 			return 0;
 		c = bpf_map_lookup_elem(&conns, &k);
 		if (!c)
 			return 0;
 	}
 	if (c->flags & CF_TLS_SEEN) {
-		if (fc && fc->tls_active) {
-			__u32 tid = (__u32)id;
-			struct ssl_args *s = bpf_map_lookup_elem(&ssl_args, &tid);
-
-			if (s) {	/* inside SSL_read/SSL_write: that call reports */
-				s->fd = k.fd;
-				return 0;
-			}
-		}
+		if (ssl__claim(fc, id, k.fd))
+			return 0;	/* inside SSL_read/SSL_write: that call reports */
 	} else if (c->flags & CF_OFF) {
 		return 0;
 	}
-	buf = PT_REGS_PARM2_SYSCALL(regs);
+	buf = REGS_ARG1(regs);
 	switch (kind) {
 	case IO_PLAIN:
 		x.first = buf;
@@ -770,8 +837,8 @@ static __always_inline int io__exit(long ret, __u8 is_write, __u8 kind)
 			x.tail = buf + (__u64)ret - 5;
 		break;
 	case IO_IOV:
-		cnt = PT_REGS_PARM3_SYSCALL(regs);
-		iov__resolve(buf, (__u32)cnt, (__u64)ret, &x.first, &x.first_len, &x.tail);
+		iov__resolve(buf, (__u32)REGS_ARG2(regs), (__u64)ret, &x.first, &x.first_len,
+			     &x.tail);
 		break;
 	case IO_MSG: {
 		struct user_msghdr m;
@@ -786,224 +853,63 @@ static __always_inline int io__exit(long ret, __u8 is_write, __u8 kind)
 		break;
 	}
 	x.total = (__u64)ret;
-	x.ts_enter = 0;		/* the request write's exit stands for its start */
 	x.is_write = is_write;
-	conn__data(c, &k, &x);
+	if (conn__data(c, &k, &x) == 2)
+		ssl__claim(fc, id, k.fd);	/* first TLS record met inside SSL_* */
 	return 0;
 }
 
-SEC("tp/syscalls/sys_exit_read")
-int http_exit_read(struct trace_event_raw_sys_exit *ctx)
+/* raw tracepoints (no BTF typing): the socket is only an identity here and
+ * is read with CO-RE when a connection starts */
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(http_send, struct sock *sk, int ret, int flags)
 {
-	return io__exit(ctx->ret, 0, IO_PLAIN);
+	return sock__io((__u64)sk, ret, flags, 1);
 }
 
-SEC("tp/syscalls/sys_exit_recvfrom")
-int http_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(http_recv, struct sock *sk, int ret, int flags)
 {
-	return io__exit(ctx->ret, 0, IO_PLAIN);
+	return sock__io((__u64)sk, ret, flags, 0);
 }
 
-SEC("tp/syscalls/sys_exit_readv")
-int http_exit_readv(struct trace_event_raw_sys_exit *ctx)
+/*
+ * close()/shutdown() of a TCP socket moves it to FIN_WAIT1 or LAST_ACK (or
+ * CLOSE) in the closing process: a response still being written ends here
+ * (close-delimited bodies), an unanswered request is counted, the state goes.
+ */
+static __always_inline int sock__state(__u64 sk, int newstate)
 {
-	return io__exit(ctx->ret, 0, IO_IOV);
-}
-
-SEC("tp/syscalls/sys_exit_recvmsg")
-int http_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
-{
-	return io__exit(ctx->ret, 0, IO_MSG);
-}
-
-SEC("tp/syscalls/sys_exit_write")
-int http_exit_write(struct trace_event_raw_sys_exit *ctx)
-{
-	return io__exit(ctx->ret, 1, IO_PLAIN);
-}
-
-SEC("tp/syscalls/sys_exit_sendto")
-int http_exit_sendto(struct trace_event_raw_sys_exit *ctx)
-{
-	return io__exit(ctx->ret, 1, IO_PLAIN);
-}
-
-SEC("tp/syscalls/sys_exit_writev")
-int http_exit_writev(struct trace_event_raw_sys_exit *ctx)
-{
-	return io__exit(ctx->ret, 1, IO_IOV);
-}
-
-SEC("tp/syscalls/sys_exit_sendmsg")
-int http_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
-{
-	return io__exit(ctx->ret, 1, IO_MSG);
-}
-
-SEC("tp/syscalls/sys_exit_sendfile64")
-int http_exit_sendfile(struct trace_event_raw_sys_exit *ctx)
-{
-	return io__exit(ctx->ret, 1, IO_SENDFILE);
-}
-
-/* ---- accept / connect / close ---- */
-
-static __always_inline int accept__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sock_args a = { .uaddr = ctx->args[1] };
-
-	if (!proc__allowed(id >> 32, filter__conf()))
-		return 0;
-	bpf_map_update_elem(&sock_args, (__u32 *)&id, &a, BPF_ANY);
-	return 0;
-}
-
-/* A new connection: fresh state (the fd number may have been used before). */
-static __always_inline void conn__new(struct conn_key *k, __u8 role, __u8 family, __u16 port,
-				      const __u8 *addr)
-{
+	struct conn_key k;
 	struct http_conn *c;
+	struct pt_regs *regs;
+	long nr;
 
-	bpf_map_delete_elem(&notsock, k);
-	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
-		drops__inc(HL_DROP_MAPFULL);
-		return;
-	}
-	c = bpf_map_lookup_elem(&conns, k);
-	if (!c)
-		return;
-	c->role = role;
-	c->family = family;
-	c->peer_port = port;
-	__builtin_memcpy(c->peer, addr, 16);
-}
-
-static __always_inline int accept__exit(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct sock_args *a = bpf_map_lookup_elem(&sock_args, &tid);
-	struct conn_key k = { .tgid = id >> 32, .fd = (__u32)ctx->ret };
-	struct sockaddr_in6 sa = {};
-
-	if (!a)
+	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
 		return 0;
-	if (ctx->ret < 0)
-		goto out;
-	if (a->uaddr) {
-		bpf_probe_read_user(&sa, sizeof(sa), (void *)a->uaddr);
-		if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6) {
-			__u8 one = 1;	/* unix socket: not ours */
-
-			bpf_map_update_elem(&notsock, &k, &one, BPF_ANY);
-			bpf_map_delete_elem(&conns, &k);
-			goto out;
-		}
-		if (sa.sin6_family == AF_INET)
-			__builtin_memcpy(a->addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
-		else
-			__builtin_memcpy(a->addr, &sa.sin6_addr, 16);
-		conn__new(&k, ROLE_SERVER, (__u8)sa.sin6_family, bpf_ntohs(sa.sin6_port), a->addr);
-	} else {
-		/* no address asked for: learn the socket from the fd table */
-		struct http_conn *c;
-
-		bpf_map_delete_elem(&conns, &k);
-		bpf_map_delete_elem(&notsock, &k);
-		if (conn__classify(&k)) {
-			c = bpf_map_lookup_elem(&conns, &k);
-			if (c)
-				c->role = ROLE_SERVER;
-		}
-	}
-out:
-	bpf_map_delete_elem(&sock_args, &tid);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_accept")
-int http_enter_accept(struct trace_event_raw_sys_enter *ctx)
-{
-	return accept__enter(ctx);
-}
-
-SEC("tp/syscalls/sys_enter_accept4")
-int http_enter_accept4(struct trace_event_raw_sys_enter *ctx)
-{
-	return accept__enter(ctx);
-}
-
-SEC("tp/syscalls/sys_exit_accept")
-int http_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	return accept__exit(ctx);
-}
-
-SEC("tp/syscalls/sys_exit_accept4")
-int http_exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	return accept__exit(ctx);
-}
-
-SEC("tp/syscalls/sys_enter_connect")
-int http_enter_connect(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct sockaddr_in6 sa = {};
-	struct sock_args a = {};
-
-	if (!proc__allowed(id >> 32, filter__conf()))
+	regs = user__regs();
+	if (!regs)
 		return 0;
-	if (bpf_probe_read_user(&sa, sizeof(sa), (void *)ctx->args[1]))
+	nr = REGS_NR(regs);
+	if (nr != NR_close && nr != NR_shutdown)
 		return 0;
-	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.fd = (__u32)REGS_ARG0(regs);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c || c->sk != sk)
 		return 0;
-	a.fd = (__u32)ctx->args[0];
-	a.family = (__u8)sa.sin6_family;
-	a.port = bpf_ntohs(sa.sin6_port);
-	if (sa.sin6_family == AF_INET)
-		__builtin_memcpy(a.addr, &((struct sockaddr_in *)&sa)->sin_addr, 4);
-	else
-		__builtin_memcpy(a.addr, &sa.sin6_addr, 16);
-	bpf_map_update_elem(&sock_args, (__u32 *)&id, &a, BPF_ANY);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_connect")
-int http_exit_connect(struct trace_event_raw_sys_exit *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
-	struct sock_args *a = bpf_map_lookup_elem(&sock_args, &tid);
-	struct conn_key k = { .tgid = id >> 32 };
-
-	if (!a)
-		return 0;
-	k.fd = a->fd;
-	if (ctx->ret == 0 || ctx->ret == -EINPROGRESS)
-		conn__new(&k, ROLE_CLIENT, a->family, a->port, a->addr);
-	bpf_map_delete_elem(&sock_args, &tid);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_close")
-int http_enter_close(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct conn_key k = { .tgid = id >> 32, .fd = (__u32)ctx->args[0] };
-	struct http_conn *c = bpf_map_lookup_elem(&conns, &k);
-
-	if (!c) {
-		bpf_map_delete_elem(&notsock, &k);
-		return 0;
-	}
 	if (c->state == ST_RESP)
 		conn__emit(c, &k, HL_HTTP_END_CLOSE);
 	else if (c->state == ST_REQ)
 		stat__inc(HL_HTTP_ST_INCOMPLETE);
 	bpf_map_delete_elem(&conns, &k);
 	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(http_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return sock__state((__u64)sk, newstate);
 }
 
 /* exec replaces the program: the filter's verdict (comm) must be redone */

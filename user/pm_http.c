@@ -770,7 +770,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		"orphan_responses_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_ORPHAN_RESP],
 		"incomplete_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_INCOMPLETE],
 		"not_http_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_NOT_HTTP],
-		"lazy_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_LAZY],
+		"connections_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_CONNS],
 		"routes_dropped_total", (json_int_t)hp->routes_dropped,
 		"tls_libraries", hp->tls ? http_tls__json(hp->tls) : json_array());
 	state__publish(t->st, "http", http);
