@@ -1,27 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * HTTP signal: HTTP/1.x request latency from the socket syscalls (plaintext)
- * and from OpenSSL's SSL_read/SSL_write (TLS), with no kprobes.
+ * HTTP signal: HTTP/1.x request latency from socket transfers (plaintext)
+ * and from OpenSSL's SSL_read/SSL_write (TLS), with no kprobes and no
+ * syscall tracepoints.
  *
- * - sys_enter_* of the read/write families stash (fd, buffer, kind) per
- *   thread; sys_exit_* look at the first bytes actually transferred. Only
- *   fds known to be TCP sockets are looked at: accept/connect mark them, and
- *   a socket opened before the agent is classified once, lazily, from the
- *   task's fd table (everything else is cached as "not a socket").
+ * - sock:sock_send_length / sock_recv_length fire inside sock_sendmsg /
+ *   sock_recvmsg for every socket transfer (read, recv, write, send, sendfile
+ *   on a socket), in the context of the syscall: the fd and the user buffer
+ *   are that syscall's arguments, still in the task's saved user registers.
+ *   Enabling a syscall tracepoint would put every task of the host on the
+ *   syscall slow path; these fire only for socket I/O.
  * - Per (tgid, fd) a small state machine pairs a request with its response:
  *   IDLE -> REQ (request bytes) -> RESP (response bytes) -> emit -> IDLE.
- *   Server: start = request's first bytes read, end = response's last byte
- *   written (Content-Length parsed here, chunked end, or the next request /
- *   close). Client: start = request write entered, end = response's first
- *   bytes read (the record leaves once the response is complete).
+ *   The role (server / client) is the direction of the first request seen,
+ *   so sockets opened before the agent started work the same. Server:
+ *   start = request's first bytes read, end = response's last byte written
+ *   (Content-Length parsed here, last chunk, or the next request / close).
+ *   Client: start = request written, end = response's first bytes read (the
+ *   record leaves once the response is complete).
+ * - The struct sock behind (tgid, fd) is remembered: a different one means
+ *   the fd was reused. close()/shutdown() are seen as TCP state changes
+ *   (inet_sock_set_state) made by the closing syscall.
  * - One ring event (struct ev_http) per completed request. Pipelining and the
- *   HTTP/2 preface turn the connection off and count, never guess.
+ *   HTTP/2 preface count and turn the connection off: never a guessed pair.
+ * - Only the bytes the state can use are copied from user memory: a request
+ *   head (256), a response head (512), a peek (8), or none for body bytes.
  * - The process filter (pids / comms / cgroups, changeable at run time) is
- *   the first thing every program checks: a verdict per tgid is cached until
- *   user space bumps the filter generation.
- * - SSL_* uprobes see plaintext; the socket fd comes from the syscall made
+ *   checked before any per-connection work: a verdict per tgid is cached
+ *   until user space bumps the filter generation.
+ * - SSL_* uprobes see plaintext; the socket fd comes from the transfer made
  *   inside the SSL call on the same thread (or from the last fd seen for the
- *   same SSL*). The ciphertext seen by the syscall programs is skipped.
+ *   same SSL*). The ciphertext seen on the socket is skipped.
+ * - Subprograms are global functions: the verifier checks each once.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

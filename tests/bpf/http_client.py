@@ -38,6 +38,13 @@ def read_response(sock, method):
                 raise EOFError("closed in body")
             rest += d
         return status, total + n, rest[n:]
+    if hdrs.get(b"connection") == b"close" and b"transfer-encoding" not in hdrs:
+        while True:
+            d = sock.recv(65536)
+            if not d:
+                break
+            rest += d
+        return status, total + len(rest), b""
     # chunked: read until the last chunk
     while not rest.endswith(b"0\r\n\r\n"):
         d = sock.recv(65536)

@@ -11,6 +11,7 @@ Routes (delay ms, status, body bytes):
   /api/missing       0   404  (python's error page)
   /api/error         50  500  (python's error page)
   /api/chunked       50  200  chunked, 3 chunks of 1000 bytes
+  /api/noclen        50  200  2000 bytes, no Content-Length: ends at close
 """
 import http.server
 import socketserver
@@ -54,6 +55,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for _ in range(3):
                 self.wfile.write(b"3e8\r\n" + b"y" * 1000 + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif p == "/api/noclen":
+            time.sleep(0.05)
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"z" * 2000)
+            self.close_connection = True
         else:
             self.send_error(404)
 

@@ -17,18 +17,19 @@ hl_start --pid "$SRV_PID" --comm hlcurl || { fail http_latency "hlrun did not st
 	HEAD:/api/fast POST:/api/post /api/chunked /api/users/8?session=secret
 "$PY" "$HTTP_TESTS/http_client.py" "$SRV_PORT" "$TMPD/e1.json" /api/missing
 "$PY" "$HTTP_TESTS/http_client.py" "$SRV_PORT" "$TMPD/e2.json" /api/error
+"$PY" "$HTTP_TESTS/http_client.py" "$SRV_PORT" "$TMPD/e3.json" /api/noclen
 "$TMPD/hlcurl" -s -o /dev/null "http://127.0.0.1:$SRV_PORT/api/users/9" &
 CURL_PID=$!
 wait $CURL_PID
 
-hl_wait 10 "len([r for r in R if r['pid']==$SRV_PID])>=10 and any(r['pid']==$CURL_PID for r in R)" ||
-	echo "(timed out waiting for 10 server records + 1 curl record)" >&2
+hl_wait 10 "len([r for r in R if r['pid']==$SRV_PID])>=11 and any(r['pid']==$CURL_PID for r in R)" ||
+	echo "(timed out waiting for 11 server records + 1 curl record)" >&2
 
-DELAYS="{'/api/fast':0,'/api/users/7':50,'/api/users/8':50,'/api/slow':200,'/api/missing':0,'/api/error':50,'/api/post':50,'/api/chunked':50}"
+DELAYS="{'/api/fast':0,'/api/users/7':50,'/api/users/8':50,'/api/slow':200,'/api/missing':0,'/api/error':50,'/api/post':50,'/api/chunked':50,'/api/noclen':50}"
 hl_case http_latency_and_fields "
 import json
 want=[]
-for f in ('ka','e1','e2'):
+for f in ('ka','e1','e2','e3'):
     want += json.load(open('$TMPD/'+f+'.json'))
 got=[r for r in R if r['pid']==$SRV_PID and r['direction']=='inbound']
 if len(got)!=len(want)+1: print('want %d inbound records of the server (+1 curl), got %d'%(len(want)+1,len(got)))
