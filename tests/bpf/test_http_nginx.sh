@@ -25,7 +25,7 @@ w=int('${N1:-0}')
 if w<1000: print('wrk made only %d requests: %s'%(w, open('$TMPD/wrk1.out').read()[-300:]))
 elif abs(n-w)>0.01*w: print('agent counted %d requests, wrk %d (more than 1%% apart)'%(n,w))
 s=T('stats')
-if s['kernel_drops_total'] or s['log']['overwritten_total']: print('drops: kernel %d, log %d'%(s['kernel_drops_total'],s['log']['overwritten_total']))
+if s['kernel_drops_total'] or s['reader_lost_total']: print('drops: kernel %d, processor lost %d'%(s['kernel_drops_total'],s['reader_lost_total']))
 "
 hl_case http_nginx_record_fields "
 r=[x for x in R if x['path']=='/index.html']
