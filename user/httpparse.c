@@ -16,18 +16,30 @@ static const char *const methods[] = {
 	"GET", "POST", "PUT", "HEAD", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", NULL,
 };
 
+/* RFC 9110 token characters */
+static const unsigned char tchar[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+	['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
 static bool is_tchar(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("!#$%&'*+-.^_`|~", c));
+	return tchar[(unsigned char)c];
 }
 
 /* Finds "\r\n" in [p, end); NULL when absent. */
 static const char *find_crlf(const char *p, const char *end)
 {
-	for (; p + 1 < end; p++)
-		if (p[0] == '\r' && p[1] == '\n')
-			return p;
+	while (p + 1 < end) {
+		const char *cr = memchr(p, '\r', (size_t)(end - p - 1));
+
+		if (!cr)
+			return NULL;
+		if (cr[1] == '\n')
+			return cr;
+		p = cr + 1;
+	}
 	return NULL;
 }
 

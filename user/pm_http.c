@@ -195,8 +195,10 @@ struct req_rec {
 	char method[HTTP_METHOD_MAX];
 	char path[HTTP_PATH_MAX];
 	char route[HTTP_ROUTE_MAX];
-	char peer[64];
-	char ua[12];
+	uint8_t peer_addr[16];		/* formatted at tick time, not per event */
+	uint16_t peer_port;
+	uint8_t family;
+	uint8_t ua;			/* enum http_ua_class */
 	uint8_t end_by;
 };
 
@@ -358,20 +360,20 @@ static uint64_t clients_active(const struct http_priv *hp, int64_t since_ms)
 	return n;
 }
 
-static void peer_str(const struct ev_http *e, char *out, size_t len)
+static void peer_str(const struct req_rec *r, char *out, size_t len)
 {
 	char a[INET6_ADDRSTRLEN] = "";
 
-	if (e->family == 2)
-		inet_ntop(AF_INET, e->peer_addr, a, sizeof(a));
-	else if (e->family == 10)
-		inet_ntop(AF_INET6, e->peer_addr, a, sizeof(a));
+	if (r->family == 2)
+		inet_ntop(AF_INET, r->peer_addr, a, sizeof(a));
+	else if (r->family == 10)
+		inet_ntop(AF_INET6, r->peer_addr, a, sizeof(a));
 	if (!a[0])
 		out[0] = '\0';
-	else if (e->family == 10)
-		snprintf(out, len, "[%s]:%u", a, e->peer_port);
+	else if (r->family == 10)
+		snprintf(out, len, "[%s]:%u", a, r->peer_port);
 	else
-		snprintf(out, len, "%s:%u", a, e->peer_port);
+		snprintf(out, len, "%s:%u", a, r->peer_port);
 }
 
 static struct win_slot *win_get(struct http_priv *hp, int64_t now_ms)
@@ -517,8 +519,10 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	memcpy(rec->method, rq.method, sizeof(rec->method));
 	memcpy(rec->path, rq.path, sizeof(rec->path));
 	memcpy(rec->route, r ? r->route : route, sizeof(rec->route));
-	peer_str(e, rec->peer, sizeof(rec->peer));
-	snprintf(rec->ua, sizeof(rec->ua), "%s", http_ua_name(rq.ua));
+	memcpy(rec->peer_addr, e->peer_addr, sizeof(rec->peer_addr));
+	rec->peer_port = e->peer_port;
+	rec->family = e->family;
+	rec->ua = (uint8_t)rq.ua;
 
 	if (e->direction != HL_HTTP_INBOUND) {
 		hp->outbound_total++;
@@ -527,7 +531,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	/* the served application: summary, active users, webapp-metrics */
 	hp->inbound_total++;
 	hp->tick_inbound++;
-	w = win_get(hp, record_now_ms());
+	w = win_get(hp, processor__mono_to_ms(m->p, h->ts_ns));
 	w->n++;
 	w->err5 += status >= 500;
 	w->err4 += status >= 400 && status < 500;
@@ -538,7 +542,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	hp->flush_err4 += status >= 400 && status < 500;
 	hp->flush_sources[http_traffic_source(rq.referer, rq.host)]++;
 	if (e->family)
-		clients_touch(hp, e, record_now_ms());
+		clients_touch(hp, e, processor__mono_to_ms(m->p, h->ts_ns));
 }
 
 static void read_bpf_stats(struct http_priv *hp)
@@ -657,13 +661,15 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p)
 	for (uint32_t i = 0; i < hp->recent_n; i++) {
 		uint32_t idx = (hp->recent_head + RECENT_MAX - hp->recent_n + i) % RECENT_MAX;
 		const struct req_rec *r = &hp->recent[idx];
+		char peer[64];
 
+		peer_str(r, peer, sizeof(peer));
 		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s}",
 			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
 			"direction", dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
 			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
 			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
-			"peer", r->peer, "user_agent", r->ua));
+			"peer", peer, "user_agent", http_ua_name((enum http_ua_class)r->ua)));
 	}
 	return a;
 }
