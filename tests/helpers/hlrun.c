@@ -6,6 +6,7 @@
  * rename) so shell tests can assert on them without the web server.
  *   hlrun DIR [hostlens flags...]    stops on SIGINT/SIGTERM
  * DIR/ready appears once programs are attached.
+ * Records of every flush are appended to DIR/records.ndjson (one per line).
  * Writing DIR/set_filters.json calls http_filters_set() with its contents
  * (the web server's hook); the answer lands in DIR/set_filters.result.
  */
@@ -51,6 +52,16 @@ static void dump(struct state *st, const char *dir, const char *topic)
 		rename(tmp, path);
 	}
 	blob__put(b);
+}
+
+/* The sinks' place: every record of a flush, one JSON line each. */
+static void submit_records(void *ctx, struct record_batch *b)
+{
+	FILE *f = ctx;
+
+	for (size_t i = 0; i < b->n; i++)
+		fprintf(f, "%s\n", b->recs[i].line);
+	fflush(f);
 }
 
 /* The web server's set_filters hook, driven through a file. */
@@ -122,6 +133,10 @@ int main(int argc, char **argv)
 	pd.drain = d;
 	pd.st = st;
 	pd.source = "hlrun";
+	snprintf(path, sizeof(path), "%s/records.ndjson", dir);
+	pd.sink_ctx = fopen(path, "a");
+	if (pd.sink_ctx)
+		pd.submit = submit_records;
 	p = processor__new(&pd);
 	if (!p || processor__start(p))
 		return 1;
@@ -147,5 +162,7 @@ int main(int argc, char **argv)
 	loader__free(ld);
 	eventlog__free(log);
 	state__free(st);
+	if (pd.sink_ctx)
+		fclose(pd.sink_ctx);
 	return 0;
 }
