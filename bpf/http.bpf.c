@@ -152,7 +152,6 @@ struct scratch {
 	char b[SCAN_BYTES + 64] __attribute__((aligned(8)));
 };
 
-const volatile __u32 targ_max_conns = 16384;
 
 /* connection state per (tgid, fd); sized by the loader */
 struct {

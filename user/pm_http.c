@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "http_agg.h"
 #include "http_ctl.h"
 #include "httpparse.h"
 #include "log.h"
@@ -36,127 +37,6 @@
 #define ROUTE_IDLE_MS (10 * 60 * 1000)
 #define PROM_TOP 50		/* routes with their own Prometheus labels */
 #define ROUTES_TOP 100		/* rows in the "routes" topic */
-
-/* ---- latency histogram --------------------------------------------------
- * Fixed log-linear buckets over microseconds: exact below 16 us, then 16
- * sub-buckets per power of two (relative error <= 1/32 at the midpoint),
- * up to 2^28 us (~268 s). Mergeable by addition. Behind these four calls so
- * a shared histogram (user/hist.c) can replace it.
- */
-#define LH_SUB 16
-#define LH_MAXEXP 28
-#define LH_BUCKETS (LH_SUB + (LH_MAXEXP - 4) * LH_SUB)
-
-struct lat_hist {
-	uint32_t b[LH_BUCKETS];
-	uint64_t n;
-	double sum_ms;
-};
-
-static int lh_index(uint64_t us)
-{
-	int e, idx;
-
-	if (us < LH_SUB)
-		return (int)us;
-	e = 63 - __builtin_clzll(us);	/* >= 4 */
-	idx = LH_SUB + (e - 4) * LH_SUB + (int)((us >> (e - 4)) & (LH_SUB - 1));
-	return idx < LH_BUCKETS ? idx : LH_BUCKETS - 1;
-}
-
-/* [lo, hi) of bucket i in microseconds */
-static void lh_bounds(int i, double *lo, double *hi)
-{
-	int e, sub;
-
-	if (i < LH_SUB) {
-		*lo = i;
-		*hi = i + 1;
-		return;
-	}
-	e = (i - LH_SUB) / LH_SUB + 4;
-	sub = (i - LH_SUB) % LH_SUB;
-	*lo = (double)((uint64_t)(LH_SUB + sub) << (e - 4));
-	*hi = *lo + (double)(1ull << (e - 4));
-}
-
-static void lh_add(struct lat_hist *h, uint64_t ns)
-{
-	h->b[lh_index(ns / 1000)]++;
-	h->n++;
-	h->sum_ms += (double)ns / 1e6;
-}
-
-static void lh_merge(struct lat_hist *dst, const struct lat_hist *src)
-{
-	for (int i = 0; i < LH_BUCKETS; i++)
-		dst->b[i] += src->b[i];
-	dst->n += src->n;
-	dst->sum_ms += src->sum_ms;
-}
-
-/* q-quantile in milliseconds (0 when empty): the bucket's midpoint */
-static double lh_quantile_ms(const struct lat_hist *h, double q)
-{
-	uint64_t rank, acc = 0;
-	double lo, hi;
-
-	if (!h->n)
-		return 0;
-	rank = (uint64_t)ceil(q * (double)h->n);
-	if (rank < 1)
-		rank = 1;
-	for (int i = 0; i < LH_BUCKETS; i++) {
-		acc += h->b[i];
-		if (acc >= rank) {
-			lh_bounds(i, &lo, &hi);
-			return (lo + hi) / 2 / 1000.0;
-		}
-	}
-	return 0;
-}
-
-/* ---- traffic source of a request (swap point for user/traffic.c) ---- */
-enum traffic_src { TS_DIRECT, TS_ORGANIC, TS_REFERRAL, TS_SOCIAL, TS_N };
-static const char *const traffic_names[TS_N] = { "direct", "organic", "referral", "social" };
-
-static bool host_has(const char *host, size_t n, const char *const *list)
-{
-	for (int i = 0; list[i]; i++) {
-		size_t m = strlen(list[i]);
-
-		for (size_t k = 0; k + m <= n; k++)
-			if (!strncasecmp(host + k, list[i], m) && (k == 0 || host[k - 1] == '.'))
-				return true;
-	}
-	return false;
-}
-
-static enum traffic_src http_traffic_source(const char *referer, const char *host)
-{
-	static const char *const search[] = { "google.", "bing.", "duckduckgo.", "yahoo.", "baidu.",
-					      "yandex.", "ecosia.", "startpage.", "search.brave.", NULL };
-	static const char *const social[] = { "facebook.", "fb.", "t.co", "twitter.", "x.com",
-					      "linkedin.", "lnkd.in", "reddit.", "instagram.",
-					      "youtube.", "pinterest.", "tiktok.", "news.ycombinator.",
-					      "mastodon.", NULL };
-	const char *h, *he;
-	size_t hl;
-
-	if (!referer[0])
-		return TS_DIRECT;
-	h = strstr(referer, "://");
-	h = h ? h + 3 : referer;
-	he = h + strcspn(h, "/:?#");
-	hl = (size_t)(he - h);
-	if (host[0] && hl == strcspn(host, ":") && !strncasecmp(h, host, hl))
-		return TS_DIRECT;	/* navigation inside the site */
-	if (host_has(h, hl, search))
-		return TS_ORGANIC;
-	if (host_has(h, hl, social))
-		return TS_SOCIAL;
-	return TS_REFERRAL;
-}
 
 /* ---- state ---- */
 static const double prom_le[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
@@ -817,7 +697,7 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 	}
 	free(order);
 	for (int i = 0; i < TS_N; i++)
-		json_object_set_new(src, traffic_names[i], json_integer((json_int_t)hp->flush_sources[i]));
+		json_object_set_new(src, http_traffic_names[i], json_integer((json_int_t)hp->flush_sources[i]));
 	json_object_set_new(rec, "interval_s", json_real(f->interval_s));
 	json_object_set_new(rec, "requests", json_integer((json_int_t)hp->flush_n));
 	json_object_set_new(rec, "active_users",
