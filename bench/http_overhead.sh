@@ -95,6 +95,7 @@ run_wrk() {
 }
 
 : >"$T/results"
+LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 wrk -t "$THREADS" -c "$CONNS" -d 2s "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1	# warm-up
 for r in $(seq 1 "$ROUNDS"); do
 	run_wrk off "$r"
@@ -119,6 +120,8 @@ p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%.2f", (b - a) / a
 	echo "# HTTP capture overhead (bench/http_overhead.sh)"
 	echo
 	echo "Command: \`sh bench/http_overhead.sh $ROUNDS $SECS $EXTRA\` (WRK_CONNS=$CONNS WRK_THREADS=$THREADS)"
+	echo
+	echo "Load average before/after: $LOAD0 / $(cut -d" " -f1-3 /proc/loadavg)."
 	echo
 	echo "Host: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ). nginx $(nginx -v 2>&1 | sed 's/.*\///') (2 workers, sendfile, keep-alive) serving a 4 KiB file;"
 	echo "wrk -t $THREADS -c $CONNS -d ${SECS}s on loopback. 'on' = hlrun (loader + drain + event log + processor) with"
