@@ -88,6 +88,8 @@ struct conn_key {
 
 struct http_conn {
 	__u64 sk;		/* the socket: another one under the same fd = a new connection */
+	__u32 ports;		/* its port pair: tells a recycled struct sock from the old one */
+	__u32 pad2;
 	__u64 start_ns;
 	__u64 first_resp_ns;
 	__u64 last_resp_ns;
@@ -317,6 +319,7 @@ __noinline int conn__from_sk(struct conn_key *k, __u64 skp)
 	if (!c)
 		return 0;
 	c->sk = skp;
+	c->ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
 	if ((family != AF_INET && family != AF_INET6) || proto != 6 /* IPPROTO_TCP */) {
@@ -788,6 +791,13 @@ static __always_inline bool ssl__claim(struct http_filter_conf *fc, __u64 id, __
 	return true;
 }
 
+static __always_inline __u32 sk__ports(__u64 skp)
+{
+	struct sock *sk = (struct sock *)skp;
+
+	return BPF_CORE_READ(sk, __sk_common.skc_portpair);
+}
+
 static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 {
 	struct http_filter_conf *fc;
@@ -823,6 +833,14 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 				conn__emit(c, &k, HL_HTTP_END_CLOSE);
 			c = NULL;
 		}
+	}
+	/* Same struct sock, but maybe recycled for a new connection whose close
+	 * we missed (a reset): where stale state would hide or misread the new
+	 * connection (switched off, or waiting for a response), check the ports. */
+	if (c && (c->state == ST_REQ || (c->flags & CF_OFF)) && c->ports != sk__ports(sk)) {
+		if (c->state == ST_REQ)
+			stat__inc(HL_HTTP_ST_INCOMPLETE);
+		c = NULL;
 	}
 	if (!c) {
 		if (!conn__from_sk(&k, sk))

@@ -534,6 +534,13 @@ static void prom_write(struct http_priv *hp, struct tick_ctx *t, struct route_ac
 		(unsigned long long)hp->bpf_stats[HL_HTTP_ST_HTTP2]);
 }
 
+static const char *end_name(uint8_t e)
+{
+	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close" };
+
+	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
 static json_t *recent_json(struct http_priv *hp, struct processor *p)
 {
 	json_t *a = json_array();
@@ -544,12 +551,13 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p)
 		char peer[64];
 
 		peer_str(r, peer, sizeof(peer));
-		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s}",
+		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s}",
 			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
 			"direction", dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
 			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
 			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
-			"peer", peer, "user_agent", http_ua_name((enum http_ua_class)r->ua)));
+			"peer", peer, "user_agent", http_ua_name((enum http_ua_class)r->ua),
+			"end", end_name(r->end_by)));
 	}
 	return a;
 }
