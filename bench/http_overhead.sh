@@ -110,11 +110,11 @@ off_rps=$(awk '$1 == "off" { print $2 }' "$T/results" | median)
 on_rps=$(awk '$1 == "on" { print $2 }' "$T/results" | median)
 off_p99=$(awk '$1 == "off" { print $3 }' "$T/results" | median)
 on_p99=$(awk '$1 == "on" { print $3 }' "$T/results" | median)
-tput_loss=$(awk -v a="$off_rps" -v b="$on_rps" 'BEGIN { printf "%.2f", (a - b) / a * 100 }')
+tput_chg=$(awk -v a="$off_rps" -v b="$on_rps" 'BEGIN { printf "%+.2f", (b - a) / a * 100 }')
 off_cpu=$(awk '$1 == "off" { print $4 }' "$T/results" | median)
 on_cpu=$(awk '$1 == "on" { print $4 }' "$T/results" | median)
-cpu_inc=$(awk -v a="$off_cpu" -v b="$on_cpu" 'BEGIN { printf "%.2f", (b - a) / a * 100 }')
-p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%.2f", (b - a) / a * 100 }')
+cpu_inc=$(awk -v a="$off_cpu" -v b="$on_cpu" 'BEGIN { printf "%+.2f", (b - a) / a * 100 }')
+p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%+.2f", (b - a) / a * 100 }')
 
 {
 	echo "# HTTP capture overhead (bench/http_overhead.sh)"
@@ -133,9 +133,9 @@ p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%.2f", (b - a) / a
 	echo
 	echo "| | off (median) | on (median) | change |"
 	echo "|---|---|---|---|"
-	echo "| throughput req/s | $off_rps | $on_rps | -$tput_loss % |"
-	echo "| p99 latency ms | $off_p99 | $on_p99 | +$p99_inc % |"
-	echo "| CPU per request us (nginx workers + wrk + agent) | $off_cpu | $on_cpu | +$cpu_inc % |"
+	echo "| throughput req/s | $off_rps | $on_rps | $tput_chg % |"
+	echo "| p99 latency ms | $off_p99 | $on_p99 | $p99_inc % |"
+	echo "| CPU per request us (nginx workers + wrk + agent) | $off_cpu | $on_cpu | $cpu_inc % |"
 	echo
 	echo "Target: <= 3 % throughput loss, <= 5 % p99 increase."
 	echo
