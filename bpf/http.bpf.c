@@ -43,9 +43,6 @@
 
 #define AF_INET 2
 #define AF_INET6 10
-#define EINPROGRESS 115
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
 
 #define ROLE_SERVER 1
 #define ROLE_CLIENT 2
@@ -139,7 +136,7 @@ struct scan_ctx {
 	__s64 clen;
 };
 
-/* One transfer seen at sys_exit / uretprobe. */
+/* One transfer, seen on a socket tracepoint or an SSL_* return. */
 struct xfer {
 	__u64 first;		/* first contiguous piece of the data (0: none) */
 	__u64 total;		/* bytes moved */
@@ -1077,6 +1074,9 @@ int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+_Static_assert(__builtin_offsetof(struct http_conn, req_head) % 8 == 0 &&
+	       __builtin_offsetof(struct http_conn, resp_head) % 8 == 0,
+	       "http_conn heads are copied in 8-byte words");
 _Static_assert(__builtin_offsetof(struct ev_http, req_head) % 8 == 0 &&
 	       __builtin_offsetof(struct ev_http, resp_head) % 8 == 0,
 	       "ev_http heads are copied in 8-byte words");
