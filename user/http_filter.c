@@ -202,7 +202,7 @@ static int filters_parse(const json_t *body, json_t **canon, uint64_t *cgids, in
 					goto bad;
 				}
 				if (http_cgroup_resolve(NULL, s, &cgids[*ncg])) {
-					snprintf(err, errlen, "filters: cgroup '%s' not found under %s", s, CGROOT);
+					snprintf(err, errlen, "filters: cgroup '%s' not found (a cgroup v2 directory or a container id)", s);
 					goto bad;
 				}
 				(*ncg)++;
@@ -324,6 +324,20 @@ int http_ctl__init(struct loader *ld, struct state *st, const struct config *cfg
 	}
 	ret = http_filters_set(body, err, errlen);
 	json_decref(body);
+	if (ret && ret != -ENOENT) {
+		/* a filter that cannot be applied (an unknown cgroup...) must not
+		 * turn into "capture everything": capture nothing until it is fixed */
+		__u32 zero = 0;
+
+		pthread_mutex_lock(&ctl.lock);
+		ctl.conf.enabled = 1;
+		ctl.conf.gen++;
+		bpf_map_update_elem(ctl.conf_fd, &zero, &ctl.conf, BPF_ANY);
+		json_decref(ctl.current);
+		ctl.current = json_pack("{s:[],s:[],s:[],s:s}", "pids", "comms", "cgroups", "error", err);
+		state__publish(ctl.st, "filters", json_deep_copy(ctl.current));
+		pthread_mutex_unlock(&ctl.lock);
+	}
 	return ret;
 }
 

@@ -296,7 +296,7 @@ static int http_init(struct pmod *m)
 	}
 	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
 	if (ret)
-		pr_warn("http: %s: capturing every process", err);
+		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
 	hp->tls = http_tls__new(loader__object(ld, "http"), NULL);
 	if (hp->tls) {
 		static const char *const sys_libs[] = {

@@ -103,4 +103,15 @@ hl_case http_filter_unknown_cgroup "
 if '''$res'''.strip()=='ok': print('unknown cgroup accepted')
 "
 hl_stop
+
+# a filter that cannot be applied at start captures nothing (not everything)
+hl_start --cgroup /no-such-cgroup-hltest || { fail http_filter_bad_start "hlrun did not start"; finish; }
+get "$A_PORT" /api/users/20
+sleep 1.5
+hl_case http_filter_bad_start "
+if R: print('captured %d requests with an unusable filter'%len(R))
+f=T('filters')
+if not f or 'error' not in f: print('filters topic does not say why: %s'%f)
+"
+hl_stop
 finish
