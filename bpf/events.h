@@ -26,6 +26,7 @@ enum hl_event_type {
 	HL_EV_TCP_CLOSE = 21,	/* struct ev_tcp_close */
 	/* http */
 	HL_EV_HTTP_BASE = 30,
+	HL_EV_HTTP_REQ = 30,	/* struct ev_http: one completed request/response */
 	/* bench (drain throughput) */
 	HL_EV_BENCH = 60,
 	HL_EV_MAX = 64,
@@ -198,6 +199,67 @@ enum hl_net_counter {
 	HL_NET_TX_BYTES = 6,
 	HL_NET_RX_BYTES = 7,
 	HL_NET_COUNTERS = 8,
+/* ---- http (types 30-39) ---- */
+#define HL_HTTP_REQ_HEAD 256	/* request head bytes carried per request */
+#define HL_HTTP_RESP_HEAD 64	/* response head bytes carried per request */
+
+enum hl_http_dir {
+	HL_HTTP_INBOUND = 1,	/* this process served the request (server) */
+	HL_HTTP_OUTBOUND = 2,	/* this process made the request (client) */
+};
+
+/* How a request's end was found (ev_http.end_by). */
+enum hl_http_end {
+	HL_HTTP_END_LENGTH = 1,	/* Content-Length bytes of body transferred */
+	HL_HTTP_END_CHUNKED = 2,	/* last chunk "0\r\n\r\n" transferred */
+	HL_HTTP_END_NOBODY = 3,	/* HEAD, 1xx/204/304: the head is all */
+	HL_HTTP_END_NEXT = 4,	/* the next request on the connection */
+	HL_HTTP_END_CLOSE = 5,	/* close() of the connection */
+};
+
+struct ev_http {
+	struct event_hdr h;	/* ts_ns: when the record was emitted */
+	__u64 start_ns;		/* request start (server: first bytes read; client: write entered) */
+	__u64 latency_ns;	/* server: to the response's last byte written;
+				 * client: to the response's first bytes read */
+	__u64 bytes_in;		/* read by this process for the exchange */
+	__u64 bytes_out;	/* written by this process for the exchange */
+	__s32 fd;		/* socket fd; >= 0x40000000 when only the SSL* was known */
+	__u8 direction;		/* enum hl_http_dir */
+	__u8 tls;		/* 1: captured through OpenSSL uprobes */
+	__u8 family;		/* AF_INET / AF_INET6, 0 when the peer is unknown */
+	__u8 end_by;		/* enum hl_http_end */
+	__u16 status;		/* parsed in BPF from the status line, 0 when none */
+	__u16 peer_port;	/* host order */
+	__u16 req_len;		/* valid bytes in req_head */
+	__u16 resp_len;		/* valid bytes in resp_head */
+	__u8 peer_addr[16];	/* v4 in the first 4 bytes */
+	char comm[HL_COMM_LEN];	/* the process (group leader) */
+	char req_head[HL_HTTP_REQ_HEAD];
+	char resp_head[HL_HTTP_RESP_HEAD];
+};
+
+/* Per-CPU counters of the HTTP programs (array `http_stats`). */
+enum hl_http_stat {
+	HL_HTTP_ST_REQUESTS = 0,	/* ev_http emitted */
+	HL_HTTP_ST_PIPELINED,		/* pipelined requests: a request read before the previous was
+				 * answered (connection dropped), or a response whose request
+				 * shared a buffer with the previous one (not paired) */
+	HL_HTTP_ST_HTTP2,		/* "PRI * HTTP/2.0" preface seen: connection dropped */
+	HL_HTTP_ST_ORPHAN_RESP,		/* a response with no request seen (unparsed traffic) */
+	HL_HTTP_ST_INCOMPLETE,		/* request never answered (closed first) */
+	HL_HTTP_ST_NOT_HTTP,		/* sockets given up as not HTTP */
+	HL_HTTP_ST_CONNS,		/* TCP connections tracked (first transfer seen) */
+	HL_HTTP_ST_TLS_NOFD,		/* SSL calls whose socket fd was not found */
+	HL_HTTP_ST_MAX = 16,
+};
+
+/* Process filter configuration (array `filter_conf`, one slot). */
+struct http_filter_conf {
+	__u32 enabled;		/* 0: every process */
+	__u32 gen;		/* bumped on every change: invalidates filter_cache */
+	__u32 n_cgroups;	/* cgroup ids in filter_cgroups */
+	__u32 tls_active;	/* SSL uprobes attached */
 };
 
 /* ---- bench ---- */

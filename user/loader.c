@@ -23,6 +23,7 @@
 #include "bench.skel.h"
 #include "disk.skel.h"
 #include "net.skel.h"
+#include "http.skel.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define MAX_LINKS 128
@@ -122,12 +123,20 @@ static void disk_destroy(void *s)
 static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
 {
 	struct net_bpf *s = net_bpf__open();
+/* ---- http ---- */
+static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct http_bpf *s = http_bpf__open();
+	__u32 conns = (__u32)o->cfg->max_procs;	/* connections: one per process on average */
 
 	if (!s)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
 	bpf_map__set_max_entries(s->maps.conns, (__u32)o->cfg->max_procs * 4);
+	bpf_map__set_max_entries(s->maps.conns, conns);
+	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
+	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
 	*obj = s->obj;
 	return s;
 }
@@ -135,12 +144,16 @@ static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
 static void net_destroy(void *s)
 {
 	net_bpf__destroy(s);
+static void http_destroy(void *s)
+{
+	http_bpf__destroy(s);
 }
 
 static const struct signal_def signals[] = {
 	{ "cpu", cpu_open, cpu_destroy },
 	{ "disk", disk_open, disk_destroy },
 	{ "net", net_open, net_destroy },
+	{ "http", http_open, http_destroy },
 	{ "bench", bench_open, bench_destroy },
 };
 

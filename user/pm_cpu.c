@@ -137,7 +137,7 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		processor__set_comm(p, h->tgid, comm);
 		a = acc_get(c, h->tgid, false);
 		if (a)
-			snprintf(a->comm, sizeof(a->comm), "%s", comm);
+			snprintf(a->comm, sizeof(a->comm), "%.*s", (int)sizeof(a->comm) - 1, comm);
 		c->execs_total++;
 		c->execs_flush++;
 		recent_push(c, json_pack("{s:s,s:I,s:i,s:i,s:s,s:s}", "event", "exec", "ts",

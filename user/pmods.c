@@ -5,6 +5,7 @@ const struct pmod_ops *const pmods[] = {
 	&pm_cpu_ops,
 	&pm_disk_ops,
 	&pm_net_ops,
+	&pm_http_ops,
 };
 
 const size_t pmods_count = sizeof(pmods) / sizeof(pmods[0]);

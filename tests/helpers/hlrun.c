@@ -6,6 +6,9 @@
  * rename) so shell tests can assert on them without the web server.
  *   hlrun DIR [hostlens flags...]    stops on SIGINT/SIGTERM
  * DIR/ready appears once programs are attached.
+ * Records of every flush are appended to DIR/records.ndjson (one per line).
+ * Writing DIR/set_filters.json calls http_filters_set() with its contents
+ * (the web server's hook); the answer lands in DIR/set_filters.result.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,6 +21,8 @@
 #include "user/agent.h"
 #include "user/config.h"
 #include "user/log.h"
+#include "user/pm_http.h"
+#include "user/processor.h"
 #include "user/state.h"
 
 static volatile sig_atomic_t stop;
@@ -47,11 +52,35 @@ static void dump(struct state *st, const char *dir, const char *topic)
 	blob__put(b);
 }
 
+/* The sinks' place: every record of a flush, one JSON line each. */
+/* The web server's set_filters hook, driven through a file. */
+static void set_filters(const char *dir)
+{
+	char path[4096], res[4200], err[256] = "";
+	json_t *body;
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/set_filters.json", dir);
+	body = json_load_file(path, 0, NULL);
+	if (!body)
+		return;
+	unlink(path);
+	ret = http_filters_set(body, err, sizeof(err));
+	json_decref(body);
+	snprintf(res, sizeof(res), "%s/set_filters.result", dir);
+	f = fopen(res, "w");
+	if (f) {
+		fprintf(f, "%s\n", ret ? err : "ok");
+		fclose(f);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const char *topics[] = { "summary", "processes", "cpu", "disks", "connections",
 					"routes", "requests", "alerts", "stats", "host", "metrics",
-					"filters", "breakdown", "disk_processes", NULL };
+					"filters", "breakdown", "disk_processes", "http", NULL };
 	static struct config cfg;
 	struct agent_opts o = { .cfg = &cfg, .no_web = true };
 	char err[512], path[4096];
@@ -69,6 +98,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hlrun: %s\n", err);
 		return 2;
 	}
+	/* records go to DIR/records.ndjson (file sink) unless --data-dir says otherwise */
+	if (!strcmp(cfg.data_dir, "/var/lib/hostlens"))
+		snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
 	log_set_level_name(cfg.log_level);
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
@@ -85,6 +117,7 @@ int main(int argc, char **argv)
 		struct timespec ts = { 0, 200 * 1000000 };
 
 		nanosleep(&ts, NULL);
+		set_filters(dir);
 		for (int i = 0; topics[i]; i++)
 			dump(agent__state(a), dir, topics[i]);
 	}

@@ -1,0 +1,1082 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * HTTP signal: HTTP/1.x request latency from socket transfers (plaintext)
+ * and from OpenSSL's SSL_read/SSL_write (TLS), with no kprobes and no
+ * syscall tracepoints.
+ *
+ * - sock:sock_send_length / sock_recv_length fire inside sock_sendmsg /
+ *   sock_recvmsg for every socket transfer (read, recv, write, send, sendfile
+ *   on a socket), in the context of the syscall: the fd and the user buffer
+ *   are that syscall's arguments, still in the task's saved user registers.
+ *   Enabling a syscall tracepoint would put every task of the host on the
+ *   syscall slow path; these fire only for socket I/O.
+ * - Per (tgid, fd) a small state machine pairs a request with its response:
+ *   IDLE -> REQ (request bytes) -> RESP (response bytes) -> emit -> IDLE.
+ *   The role (server / client) is the direction of the first request seen,
+ *   so sockets opened before the agent started work the same. Server:
+ *   start = request's first bytes read, end = response's last byte written
+ *   (Content-Length parsed here, last chunk, or the next request / close).
+ *   Client: start = request written, end = response's first bytes read (the
+ *   record leaves once the response is complete).
+ * - The struct sock behind (tgid, fd) is remembered: a different one means
+ *   the fd was reused. close()/shutdown() are seen as TCP state changes
+ *   (inet_sock_set_state) made by the closing syscall.
+ * - One ring event (struct ev_http) per completed request. Pipelining and the
+ *   HTTP/2 preface count and turn the connection off: never a guessed pair.
+ * - Only the bytes the state can use are copied from user memory: a request
+ *   head (256), a response head (512), a peek (8), or none for body bytes.
+ * - The process filter (pids / comms / cgroups, changeable at run time) is
+ *   checked before any per-connection work: a verdict per tgid is cached
+ *   until user space bumps the filter generation.
+ * - SSL_* uprobes see plaintext; the socket fd comes from the transfer made
+ *   inside the SSL call on the same thread (or from the last fd seen for the
+ *   same SSL*). The ciphertext seen on the socket is skipped.
+ * - Subprograms are global functions: the verifier checks each once.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "helpers.bpf.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+
+#define ROLE_SERVER 1
+#define ROLE_CLIENT 2
+
+#define ST_IDLE 0
+#define ST_REQ 1
+#define ST_RESP 2
+
+#define CF_OFF 0x01		/* plaintext path gave up on this connection */
+#define CF_TLS_SEEN 0x02	/* TLS records seen on the socket */
+#define CF_HTTP_SEEN 0x04	/* at least one request seen */
+#define CF_HEAD_REQ 0x08	/* current request is HEAD: no body in the response */
+#define CF_TAIL 0x10		/* no Content-Length: look for the last chunk */
+
+#define IO_PLAIN 0
+#define IO_IOV 1
+#define IO_MSG 2
+#define IO_SENDFILE 3
+
+#define MAX_MISSES 8		/* non-HTTP payloads before a fresh socket is given up */
+#define SCAN_BYTES 512		/* response head bytes scanned for Content-Length */
+#define SCAN_MASK (SCAN_BYTES - 1)
+#define MAX_IOV_TAIL 8		/* iovecs walked to find a write's last bytes */
+#define PSEUDO_FD 0x40000000u	/* fd space for SSL* with no known socket */
+
+/* v = min(v, max) in a way the verifier can see */
+#define CLAMP(v, max)                                                          \
+	do {                                                                   \
+		if ((v) > (max))                                               \
+			(v) = (max);                                           \
+		asm volatile("%[x] &= %[m]" : [x] "+r"(v) : [m] "i"((max) * 2 - 1)); \
+		if ((v) > (max))                                               \
+			(v) = (max);                                           \
+	} while (0)
+
+struct conn_key {
+	__u32 tgid;
+	__u32 fd;
+};
+
+struct http_conn {
+	__u64 sk;		/* the socket: another one under the same fd = a new connection */
+	__u32 ports;		/* its port pair: tells a recycled struct sock from the old one */
+	__u32 pad2;
+	__u64 start_ns;
+	__u64 first_resp_ns;
+	__u64 last_resp_ns;
+	__u64 bytes_in;
+	__u64 bytes_out;
+	__s64 resp_left;	/* body bytes still due; <= 0 when unknown */
+	__u16 status;
+	__u16 peer_port;
+	__u16 req_len;
+	__u16 resp_len;
+	__u8 family;
+	__u8 role;
+	__u8 state;
+	__u8 flags;
+	__u8 misses;
+	__u8 tls;
+	__u8 pad[2];
+	__u8 peer[16];
+	char req_head[HL_HTTP_REQ_HEAD];
+	char resp_head[HL_HTTP_RESP_HEAD];
+};
+
+struct ssl_args {
+	__u64 ssl;
+	__u64 buf;
+	__u64 lenp;		/* _ex variants: size_t * with the byte count */
+	__u64 ts;
+	__s64 fd;		/* socket seen inside the call, -1 none */
+	__u8 is_write;
+	__u8 ex;
+};
+
+struct ssl_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct filter_verdict {
+	__u32 gen;
+	__u32 allow;
+};
+
+struct scan_ctx {
+	__u32 n;
+	__s32 hdr_end;
+	__s64 clen;
+};
+
+/* One transfer, seen on a socket tracepoint or an SSL_* return. */
+struct xfer {
+	__u64 first;		/* first contiguous piece of the data (0: none) */
+	__u64 total;		/* bytes moved */
+	__u64 tail;		/* address of the last 5 bytes, 0 when unknown */
+	__u64 ts_enter;
+	__u32 first_len;
+	__u8 is_write;
+	__u8 tls;
+};
+
+struct scratch {
+	char b[SCAN_BYTES + 64] __attribute__((aligned(8)));
+};
+
+
+/* connection state per (tgid, fd); sized by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct conn_key);
+	__type(value, struct http_conn);
+} conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ssl_args);
+} ssl_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ssl_key);
+	__type(value, __u32);
+} ssl_fds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HL_HTTP_ST_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} http_stats SEC(".maps");
+
+/* ---- process filter (written by user space at any time) ---- */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct http_filter_conf);
+} filter_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[HL_COMM_LEN]);
+	__type(value, __u8);
+} filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} filter_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct filter_verdict);
+} filter_cache SEC(".maps");
+
+static const struct http_conn conn_zero;
+
+static __always_inline void stat__inc(__u32 s)
+{
+	__u64 *c = bpf_map_lookup_elem(&http_stats, &s);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline struct http_filter_conf *filter__conf(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&filter_conf, &zero);
+}
+
+/* Slow path of the filter, once per process and filter generation. */
+__noinline int filter__decide(__u32 tgid, __u32 gen, __u32 n_cgroups)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct filter_verdict v = { .gen = gen, .allow = 0 };
+	char comm[HL_COMM_LEN] = {};
+	__u32 ptgid;
+
+	if (bpf_map_lookup_elem(&filter_pids, &tgid))
+		goto allow;
+	/* children of a chosen process (a server's forked workers) */
+	ptgid = BPF_CORE_READ(t, real_parent, tgid);
+	if (bpf_map_lookup_elem(&filter_pids, &ptgid))
+		goto allow;
+	BPF_CORE_READ_STR_INTO(&comm, t, group_leader, comm);
+	if (bpf_map_lookup_elem(&filter_comms, comm))
+		goto allow;
+	if (n_cgroups) {
+		__u64 id = bpf_get_current_cgroup_id();
+
+		if (bpf_map_lookup_elem(&filter_cgroups, &id))
+			goto allow;
+		/* a container's processes may sit in child cgroups */
+		for (int lvl = 1; lvl < 12; lvl++) {
+			id = bpf_get_current_ancestor_cgroup_id(lvl);
+			if (!id)
+				break;
+			if (bpf_map_lookup_elem(&filter_cgroups, &id))
+				goto allow;
+		}
+	}
+	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
+	return 0;
+allow:
+	v.allow = 1;
+	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
+	return 1;
+}
+
+/* First check of every program: is this process one we capture? */
+static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c)
+{
+	struct filter_verdict *v;
+
+	if (!c || !c->enabled)
+		return true;
+	v = bpf_map_lookup_elem(&filter_cache, &tgid);
+	if (v && v->gen == c->gen)
+		return v->allow;
+	return filter__decide(tgid, c->gen, c->n_cgroups);
+}
+
+/*
+ * (Re)starts the state of (tgid, fd) for socket sk: peer from the socket,
+ * role unknown until the first request shows its direction. A socket that
+ * is not TCP over IPv4/IPv6 gets an entry too, switched off, so the next
+ * transfer on it is rejected by one lookup. 1 when tracked, 0 when not.
+ */
+__noinline int conn__from_sk(struct conn_key *k, __u64 skp)
+{
+	struct sock *sk = (struct sock *)skp;
+	struct http_conn *c;
+	__u16 family;
+	__u8 proto;
+
+	if (!k || !sk)
+		return 0;
+	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
+		drops__inc(HL_DROP_MAPFULL);
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&conns, k);
+	if (!c)
+		return 0;
+	c->sk = skp;
+	c->ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
+	if ((family != AF_INET && family != AF_INET6) || proto != 6 /* IPPROTO_TCP */) {
+		c->flags = CF_OFF;
+		return 0;
+	}
+	c->family = (__u8)family;
+	c->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET)
+		bpf_core_read(c->peer, 4, &sk->__sk_common.skc_daddr);
+	else
+		bpf_core_read(c->peer, 16, &sk->__sk_common.skc_v6_daddr);
+	stat__inc(HL_HTTP_ST_CONNS);
+	return 1;
+}
+
+/* ---- payload classification ---- */
+#define K_OTHER 0
+#define K_REQ 1
+#define K_REQ_HEAD 2
+#define K_RESP 3
+#define K_H2 4
+#define K_TLS 5
+
+/* w holds the first 8 bytes (little endian), n how many are valid. */
+static __always_inline int payload__kind(__u64 w, __u32 n)
+{
+	__u32 w4 = (__u32)w;
+	__u8 b4 = (__u8)(w >> 32);
+
+	if (n >= 3 && ((__u8)w == 0x16 || (__u8)w == 0x17) && (__u8)(w >> 8) == 0x03)
+		return K_TLS;
+	if (n < 5)
+		return K_OTHER;
+	if (w4 == 0x20544547)				/* "GET " */
+		return K_REQ;
+	if (w4 == 0x54534f50 && b4 == ' ')		/* "POST " */
+		return K_REQ;
+	if (w4 == 0x20545550)				/* "PUT " */
+		return K_REQ;
+	if (w4 == 0x44414548 && b4 == ' ')		/* "HEAD " */
+		return K_REQ_HEAD;
+	if (n >= 7 && (w & 0xffffffffffffffull) == 0x2e312f50545448ull) /* "HTTP/1." */
+		return K_RESP;
+	if (n >= 7 && (w & 0xffffffffffffffull) == 0x204554454c4544ull) /* "DELETE " */
+		return K_REQ;
+	if (n >= 6 && (w & 0xffffffffffffull) == 0x204843544150ull)	/* "PATCH " */
+		return K_REQ;
+	if (n >= 8 && w == 0x20534e4f4954504full)			/* "OPTIONS " */
+		return K_REQ;
+	if (n >= 8 && w == 0x5448202a20495250ull)			/* "PRI * HT" */
+		return K_H2;
+	return K_OTHER;
+}
+
+/* ---- response head scan (Content-Length, end of head) ---- */
+static __always_inline __u64 lower8(const char *p)
+{
+	__u64 x;
+
+	__builtin_memcpy(&x, p, 8);
+	return x | 0x2020202020202020ull;
+}
+
+/* A head line starting at p: the empty line, or Content-Length. */
+__noinline int line__check(__u32 p, struct scan_ctx *s)
+{
+	__u32 zero = 0, q = p & SCAN_MASK;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	const char *b;
+	__s64 v = 0;
+	int digits = 0;
+
+	if (!sc || !s)
+		return 0;
+	b = sc->b;
+
+	if (p + 1 < s->n && b[q] == '\r' && b[q + 1] == '\n') {
+		s->hdr_end = (__s32)(p + 2);
+		return 0;
+	}
+	if (s->clen >= 0 || p + 16 >= s->n || (b[q] | 0x20) != 'c')
+		return 0;
+	/* "content-length:" is 15 bytes: compare 8 + 8 (the 16th byte masked) */
+	if (lower8(b + q) != 0x2d746e65746e6f63ull)		/* "content-" */
+		return 0;
+	if ((lower8(b + q + 8) & 0x00ffffffffffffffull) != 0x003a6874676e656cull) /* "length:" */
+		return 0;
+	q += 15;
+#pragma unroll
+	for (int i = 0; i < 16; i++) {
+		char c = b[q + i];
+
+		if (p + 15 + i >= s->n)
+			break;
+		if (c == ' ' && !digits)
+			continue;
+		if (c < '0' || c > '9')
+			break;
+		v = v * 10 + (c - '0');
+		digits++;
+	}
+	if (digits && digits < 16)
+		s->clen = v;
+	return 0;
+}
+
+/* Scans the response head in the scratch buffer, 8 bytes at a time: only
+ * words holding a '\n' are looked at more closely. */
+__noinline int head__scan(struct scan_ctx *s)
+{
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (!sc || !s)
+		return 0;
+	for (__u32 i = 0; i < SCAN_BYTES / 8; i++) {
+		__u32 base = (i * 8) & SCAN_MASK;
+		__u64 w, x;
+
+		if (base >= s->n)
+			break;
+		__builtin_memcpy(&w, sc->b + base, 8);
+		x = w ^ 0x0a0a0a0a0a0a0a0aull;
+		/* any zero byte in x = a '\n' in w */
+		if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
+			continue;
+#pragma unroll
+		for (int j = 0; j < 8; j++) {
+			if (((w >> (j * 8)) & 0xff) == '\n' && base + j + 1 < s->n) {
+				line__check(base + j + 1, s);
+				if (s->hdr_end >= 0)
+					return 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- per-connection state machine ---- */
+
+/* Copies words 8-byte words between 8-aligned buffers (no helper call). */
+#define COPY_WORDS(dst, src, words)                                            \
+	do {                                                                   \
+		__u64 *__d = (__u64 *)(void *)(dst);                           \
+		const __u64 *__s = (const __u64 *)(const void *)(src);         \
+		_Pragma("unroll") for (int __i = 0; __i < (words); __i++)      \
+			__d[__i] = __s[__i];                                   \
+	} while (0)
+
+__noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
+{
+	struct ev_http *e;
+	void *ring;
+	__u64 end;
+
+	if (!c || !k)
+		return 0;
+	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
+	c->state = ST_IDLE;
+	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
+	e = rb__reserve(sizeof(*e), &ring);
+	if (!e)
+		return 0;
+	hdr__fill(&e->h, HL_EV_HTTP_REQ, sizeof(*e));
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->start_ns = c->start_ns;
+	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
+	e->bytes_in = c->bytes_in;
+	e->bytes_out = c->bytes_out;
+	e->fd = (__s32)k->fd;
+	e->direction = c->role == ROLE_SERVER ? HL_HTTP_INBOUND : HL_HTTP_OUTBOUND;
+	e->tls = c->tls;
+	e->family = c->family;
+	e->end_by = end_by;
+	e->status = c->status;
+	e->peer_port = c->peer_port;
+	e->req_len = c->req_len;
+	e->resp_len = c->resp_len;
+	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
+	COPY_WORDS(e->req_head, c->req_head, HL_HTTP_REQ_HEAD / 8);
+	COPY_WORDS(e->resp_head, c->resp_head, HL_HTTP_RESP_HEAD / 8);
+	rb__submit(e, ring);
+	stat__inc(HL_HTTP_ST_REQUESTS);
+	return 0;
+}
+
+/* Has the write/read ending at tail (5 bytes) finished a chunked body? */
+static __always_inline bool tail__last_chunk(__u64 tail)
+{
+	char t[5] = {};
+
+	if (!tail || bpf_probe_read_user(t, 5, (void *)tail))
+		return false;
+	return t[0] == '0' && t[1] == '\r' && t[2] == '\n' && t[3] == '\r' && t[4] == '\n';
+}
+
+/* The response's first bytes (n of them in the scratch buffer): status,
+ * head copy, and how its end will be known. */
+__noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const struct xfer *x,
+				__u32 n)
+{
+	struct scan_ctx s = { .hdr_end = -1, .clen = -1 };
+	__u32 zero = 0;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	bool nobody;
+
+	if (!sc || !c || !k || !x || n < 12)
+		return 0;
+	c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
+	if (c->status >= 100 && c->status < 200)
+		return 0;		/* interim (100 Continue): the real response follows */
+	c->state = ST_RESP;
+	c->first_resp_ns = c->last_resp_ns;
+	COPY_WORDS(c->resp_head, sc->b, HL_HTTP_RESP_HEAD / 8);
+	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
+	s.n = n;
+	head__scan(&s);
+	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
+	c->resp_left = 0;
+	if (s.hdr_end < 0)
+		return 0;		/* head longer than we scan: ends at next request / close */
+	if (nobody) {
+		conn__emit(c, k, HL_HTTP_END_NOBODY);
+		return 0;
+	}
+	if (s.clen >= 0) {
+		c->resp_left = s.clen - (__s64)(x->total - (__u64)s.hdr_end);
+		if (c->resp_left <= 0)
+			conn__emit(c, k, HL_HTTP_END_LENGTH);
+		return 0;
+	}
+	c->flags |= CF_TAIL;
+	if (tail__last_chunk(x->tail))
+		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+	return 0;
+}
+
+/*
+ * Bytes moved on a connection. x->first/first_len: the first contiguous
+ * piece of the data (0 for sendfile), total: all bytes moved, tail: address
+ * of the last 5 bytes when known. At most one copy from user memory, sized
+ * by what the state can expect: a request head (256), a response head (512),
+ * a peek (8), or nothing for the body of a response.
+ */
+__noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
+{
+	__u64 now = bpf_ktime_get_ns(), w = 0, total;
+	__u32 zero = 0, n, want, is_write, tls;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	bool reqdir;
+	int kind = K_OTHER;
+
+	if (!c || !k || !x || !sc)
+		return 0;
+	total = x->total;
+	is_write = x->is_write;
+	tls = x->tls;
+	reqdir = c->role == ROLE_SERVER ? !is_write : is_write;
+	if (!c->role)
+		want = HL_HTTP_REQ_HEAD;
+	else if (reqdir)
+		want = c->state == ST_REQ ? 8 : HL_HTTP_REQ_HEAD;
+	else
+		want = c->state == ST_REQ ? SCAN_BYTES : c->state == ST_IDLE ? 8 : 0;
+	n = x->first_len < want ? x->first_len : want;
+	CLAMP(n, SCAN_BYTES);
+	if (n && x->first && !bpf_probe_read_user(sc->b, n, (void *)x->first)) {
+		__builtin_memcpy(&w, sc->b, 8);
+		kind = payload__kind(w, n);
+	} else {
+		n = 0;
+	}
+	if (kind == K_TLS && !tls) {
+		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
+		return 2;
+	}
+	if (kind == K_H2) {
+		c->flags |= CF_OFF;
+		c->state = ST_IDLE;
+		stat__inc(HL_HTTP_ST_HTTP2);
+		return 0;
+	}
+	if ((kind == K_REQ || kind == K_REQ_HEAD) && !c->role) {
+		c->role = is_write ? ROLE_CLIENT : ROLE_SERVER;
+		reqdir = true;
+	}
+	if ((kind == K_REQ || kind == K_REQ_HEAD) && reqdir) {
+		if (c->state == ST_RESP) {
+			conn__emit(c, k, HL_HTTP_END_NEXT);
+		} else if (c->state == ST_REQ) {
+			/* a second request before the first was answered */
+			c->flags |= CF_OFF;
+			c->state = ST_IDLE;
+			stat__inc(HL_HTTP_ST_PIPELINED);
+			return 0;
+		}
+		c->state = ST_REQ;
+		c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : now;
+		c->bytes_in = is_write ? 0 : total;
+		c->bytes_out = is_write ? total : 0;
+		c->status = 0;
+		c->resp_len = 0;
+		c->resp_left = 0;
+		c->tls = (__u8)tls;
+		c->misses = 0;
+		c->flags |= CF_HTTP_SEEN;
+		c->flags &= ~(CF_HEAD_REQ | CF_TAIL);
+		if (kind == K_REQ_HEAD)
+			c->flags |= CF_HEAD_REQ;
+		COPY_WORDS(c->req_head, sc->b, HL_HTTP_REQ_HEAD / 8);
+		c->req_len = (__u16)(n < HL_HTTP_REQ_HEAD ? n : HL_HTTP_REQ_HEAD);
+		return 0;
+	}
+	if (c->state == ST_IDLE) {
+		if (kind == K_RESP && !reqdir && (c->flags & CF_HTTP_SEEN))
+			/* a response to a request that came in the same buffer as the
+			 * previous one (pipelining): only the first was paired */
+			stat__inc(HL_HTTP_ST_PIPELINED);
+		else if (kind == K_RESP)
+			stat__inc(HL_HTTP_ST_ORPHAN_RESP);
+		else if (!(c->flags & (CF_HTTP_SEEN | CF_TLS_SEEN)) && ++c->misses >= MAX_MISSES) {
+			c->flags |= CF_OFF;
+			stat__inc(HL_HTTP_ST_NOT_HTTP);
+		}
+		return 0;
+	}
+	if (is_write)
+		c->bytes_out += total;
+	else
+		c->bytes_in += total;
+	if (reqdir)
+		return 0;		/* request body */
+	c->last_resp_ns = now;
+	if (c->state == ST_REQ) {
+		if (kind == K_RESP)
+			conn__resp_start(c, k, x, n);
+		return 0;
+	}
+	/* ST_RESP: more of the response */
+	if (c->resp_left > 0) {
+		c->resp_left -= (__s64)total;
+		if (c->resp_left <= 0)
+			conn__emit(c, k, HL_HTTP_END_LENGTH);
+	} else if ((c->flags & CF_TAIL) && tail__last_chunk(x->tail)) {
+		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+	}
+	return 0;
+}
+
+/* ---- syscall programs ---- */
+
+/* First iovec, and the address of the last 5 bytes when they lie in one iovec. */
+static __always_inline void iov__resolve(__u64 iov, __u32 cnt, __u64 ret, __u64 *first,
+					 __u32 *first_len, __u64 *tail)
+{
+	struct iovec v;
+	__u64 off = 0;
+
+	if (!cnt || bpf_probe_read_user(&v, sizeof(v), (void *)iov))
+		return;
+	*first = (__u64)v.iov_base;
+	*first_len = v.iov_len < ret ? (__u32)v.iov_len : (__u32)ret;
+	if (ret < 5)
+		return;
+	for (__u32 i = 0; i < MAX_IOV_TAIL && i < cnt; i++) {
+		if (i && bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+			return;
+		if (off + v.iov_len >= ret) {
+			if (ret - off >= 5)
+				*tail = (__u64)v.iov_base + (ret - off) - 5;
+			return;
+		}
+		off += v.iov_len;
+	}
+}
+
+/*
+ * Socket transfers, from the sock:sock_send_length / sock_recv_length
+ * tracepoints: they fire inside sock_sendmsg/sock_recvmsg, for sockets only,
+ * in the context of the syscall that moved the bytes. No syscall tracepoint
+ * is used at all, so the processes on the host keep their syscall fast path.
+ * The fd and user buffer are the syscall's own arguments, still in the task's
+ * saved user registers; the syscall number says which family (and excludes
+ * io_uring, kernel threads and in-kernel senders). Cheapest rejects first.
+ */
+#if defined(__TARGET_ARCH_arm64)
+#define NR_read 63
+#define NR_write 64
+#define NR_readv 65
+#define NR_writev 66
+#define NR_sendfile 71
+#define NR_close 57
+#define NR_sendto 206
+#define NR_recvfrom 207
+#define NR_shutdown 210
+#define NR_sendmsg 211
+#define NR_recvmsg 212
+#define REGS_NR(r) ((r)->syscallno)
+#define REGS_ARG0(r) ((r)->regs[0])
+#define REGS_ARG1(r) ((r)->regs[1])
+#define REGS_ARG2(r) ((r)->regs[2])
+#else
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_readv 19
+#define NR_writev 20
+#define NR_sendfile 40
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_shutdown 48
+#define REGS_NR(r) ((r)->orig_ax)
+#define REGS_ARG0(r) ((r)->di)
+#define REGS_ARG1(r) ((r)->si)
+#define REGS_ARG2(r) ((r)->dx)
+#endif
+#define PF_KTHREAD 0x00200000
+#define MSG_PEEK 2
+
+/* kind of transfer of syscall nr in direction is_write, or -1 */
+static __always_inline int io__kind(long nr, __u8 is_write)
+{
+	switch (nr) {
+	case NR_read:
+	case NR_recvfrom:
+		return is_write ? -1 : IO_PLAIN;
+	case NR_readv:
+		return is_write ? -1 : IO_IOV;
+	case NR_recvmsg:
+		return is_write ? -1 : IO_MSG;
+	case NR_write:
+	case NR_sendto:
+		return is_write ? IO_PLAIN : -1;
+	case NR_writev:
+		return is_write ? IO_IOV : -1;
+	case NR_sendmsg:
+		return is_write ? IO_MSG : -1;
+	case NR_sendfile:
+		return is_write ? IO_SENDFILE : -1;
+	}
+	return -1;
+}
+
+/* The current task's saved user registers (NULL for kernel threads). */
+static __always_inline struct pt_regs *user__regs(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (t->flags & PF_KTHREAD)
+		return NULL;
+	return (struct pt_regs *)bpf_task_pt_regs(t);
+}
+
+/* The SSL call running on this thread, if any, learns its socket fd. */
+static __always_inline bool ssl__claim(struct http_filter_conf *fc, __u64 id, __u32 fd)
+{
+	__u32 tid = (__u32)id;
+	struct ssl_args *s;
+
+	if (!fc || !fc->tls_active)
+		return false;
+	s = bpf_map_lookup_elem(&ssl_args, &tid);
+	if (!s)
+		return false;
+	s->fd = fd;
+	return true;
+}
+
+static __always_inline __u32 sk__ports(__u64 skp)
+{
+	struct sock *sk = (struct sock *)skp;
+
+	return BPF_CORE_READ(sk, __sk_common.skc_portpair);
+}
+
+static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
+{
+	struct http_filter_conf *fc;
+	struct xfer x = {};
+	struct conn_key k;
+	struct http_conn *c;
+	struct pt_regs *regs;
+	__u64 id, buf;
+	int kind;
+
+	if (ret <= 0 || (!is_write && (flags & MSG_PEEK)))
+		return 0;
+	regs = user__regs();
+	if (!regs)
+		return 0;
+	kind = io__kind(REGS_NR(regs), is_write);
+	if (kind < 0)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	k.tgid = id >> 32;
+	fc = filter__conf();
+	if (!proc__allowed(k.tgid, fc))
+		return 0;
+	k.fd = (__u32)REGS_ARG0(regs);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (c && c->sk != sk) {
+		if (!c->sk) {
+			c->sk = sk;	/* first met through SSL_*: adopt the socket */
+		} else {
+			/* the fd now names another socket: the old one was closed
+			 * without us seeing it */
+			if (c->state == ST_RESP)
+				conn__emit(c, &k, HL_HTTP_END_CLOSE);
+			c = NULL;
+		}
+	}
+	/* Same struct sock, but maybe recycled for a new connection whose close
+	 * we missed (a reset): where stale state would hide or misread the new
+	 * connection (switched off, or waiting for a response), check the ports. */
+	if (c && (c->state == ST_REQ || (c->flags & CF_OFF)) && c->ports != sk__ports(sk)) {
+		if (c->state == ST_REQ)
+			stat__inc(HL_HTTP_ST_INCOMPLETE);
+		c = NULL;
+	}
+	if (!c) {
+		if (!conn__from_sk(&k, sk))
+			return 0;
+		c = bpf_map_lookup_elem(&conns, &k);
+		if (!c)
+			return 0;
+	}
+	if (c->flags & CF_TLS_SEEN) {
+		if (ssl__claim(fc, id, k.fd))
+			return 0;	/* inside SSL_read/SSL_write: that call reports */
+	} else if (c->flags & CF_OFF) {
+		return 0;
+	}
+	buf = REGS_ARG1(regs);
+	switch (kind) {
+	case IO_PLAIN:
+		x.first = buf;
+		x.first_len = (__u32)ret;
+		if (ret >= 5)
+			x.tail = buf + (__u64)ret - 5;
+		break;
+	case IO_IOV:
+		iov__resolve(buf, (__u32)REGS_ARG2(regs), (__u64)ret, &x.first, &x.first_len,
+			     &x.tail);
+		break;
+	case IO_MSG: {
+		struct user_msghdr m;
+
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)buf))
+			return 0;
+		iov__resolve((__u64)m.msg_iov, (__u32)m.msg_iovlen, (__u64)ret, &x.first,
+			     &x.first_len, &x.tail);
+		break;
+	}
+	default:	/* sendfile: only the byte count */
+		break;
+	}
+	x.total = (__u64)ret;
+	x.is_write = is_write;
+	if (conn__data(c, &k, &x) == 2)
+		ssl__claim(fc, id, k.fd);	/* first TLS record met inside SSL_* */
+	return 0;
+}
+
+/* raw tracepoints (no BTF typing): the socket is only an identity here and
+ * is read with CO-RE when a connection starts */
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(http_send, struct sock *sk, int ret, int flags)
+{
+	return sock__io((__u64)sk, ret, flags, 1);
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(http_recv, struct sock *sk, int ret, int flags)
+{
+	return sock__io((__u64)sk, ret, flags, 0);
+}
+
+/*
+ * close()/shutdown() of a TCP socket moves it to FIN_WAIT1 or LAST_ACK (or
+ * CLOSE) in the closing process: a response still being written ends here
+ * (close-delimited bodies), an unanswered request is counted, the state goes.
+ */
+static __always_inline int sock__state(__u64 sk, int newstate)
+{
+	struct conn_key k;
+	struct http_conn *c;
+	struct pt_regs *regs;
+	long nr;
+
+	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
+		return 0;
+	regs = user__regs();
+	if (!regs)
+		return 0;
+	nr = REGS_NR(regs);
+	if (nr != NR_close && nr != NR_shutdown)
+		return 0;
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.fd = (__u32)REGS_ARG0(regs);
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c || c->sk != sk)
+		return 0;
+	if (c->state == ST_RESP)
+		conn__emit(c, &k, HL_HTTP_END_CLOSE);
+	else if (c->state == ST_REQ)
+		stat__inc(HL_HTTP_ST_INCOMPLETE);
+	bpf_map_delete_elem(&conns, &k);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(http_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	return sock__state((__u64)sk, newstate);
+}
+
+/* exec replaces the program: the filter's verdict (comm) must be redone */
+SEC("tp/sched/sched_process_exec")
+int http_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	bpf_map_delete_elem(&filter_cache, &tgid);
+	return 0;
+}
+
+/* ---- OpenSSL (attached per libssl by user space) ---- */
+
+static __always_inline int ssl__enter(void *ssl, const void *buf, void *lenp, __u8 is_write,
+				      __u8 ex)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ssl_args a = {
+		.ssl = (__u64)ssl, .buf = (__u64)buf, .lenp = (__u64)lenp,
+		.fd = -1, .is_write = is_write, .ex = ex,
+	};
+
+	if (!proc__allowed(id >> 32, filter__conf()))
+		return 0;
+	a.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&ssl_args, (__u32 *)&id, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int ssl__exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), n = 0;
+	__u32 tid = (__u32)id;
+	struct xfer x = {};
+	struct ssl_args *a = bpf_map_lookup_elem(&ssl_args, &tid);
+	struct conn_key k = { .tgid = id >> 32 };
+	struct ssl_key sk = {};
+	struct http_conn *c;
+	__u32 *fdp;
+
+	if (!a)
+		return 0;
+	if (a->ex) {
+		if (ret != 1 || !a->lenp || bpf_probe_read_user(&n, sizeof(n), (void *)a->lenp))
+			goto out;
+	} else {
+		if (ret <= 0)
+			goto out;
+		n = (__u64)ret;
+	}
+	sk.ssl = a->ssl;
+	sk.tgid = k.tgid;
+	if (a->fd >= 0) {
+		k.fd = (__u32)a->fd;
+		bpf_map_update_elem(&ssl_fds, &sk, &k.fd, BPF_ANY);
+	} else {
+		fdp = bpf_map_lookup_elem(&ssl_fds, &sk);
+		if (fdp) {
+			k.fd = *fdp;
+		} else {
+			k.fd = PSEUDO_FD | ((__u32)(a->ssl >> 4) & (PSEUDO_FD - 1));
+			stat__inc(HL_HTTP_ST_TLS_NOFD);
+		}
+	}
+	c = bpf_map_lookup_elem(&conns, &k);
+	if (!c) {
+		if (bpf_map_update_elem(&conns, &k, &conn_zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&conns, &k)) {
+			drops__inc(HL_DROP_MAPFULL);
+			goto out;
+		}
+		c = bpf_map_lookup_elem(&conns, &k);
+		if (!c)
+			goto out;
+	}
+	c->flags |= CF_TLS_SEEN;
+	x.first = a->buf;
+	x.first_len = (__u32)n;
+	x.total = n;
+	x.tail = n >= 5 ? a->buf + n - 5 : 0;
+	x.ts_enter = a->ts;
+	x.is_write = a->is_write;
+	x.tls = 1;
+	conn__data(c, &k, &x);
+out:
+	bpf_map_delete_elem(&ssl_args, &tid);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_write, void *ssl, const void *buf, int num)
+{
+	return ssl__enter(ssl, buf, NULL, 1, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_write_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_read, void *ssl, void *buf, int num)
+{
+	return ssl__enter(ssl, buf, NULL, 0, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_read_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_write_ex, void *ssl, const void *buf, size_t num, size_t *written)
+{
+	return ssl__enter(ssl, buf, written, 1, 1);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_write_ex_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(http_ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
+{
+	return ssl__enter(ssl, buf, readbytes, 0, 1);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
+{
+	return ssl__exit(ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+_Static_assert(__builtin_offsetof(struct http_conn, req_head) % 8 == 0 &&
+	       __builtin_offsetof(struct http_conn, resp_head) % 8 == 0,
+	       "http_conn heads are copied in 8-byte words");
+_Static_assert(__builtin_offsetof(struct ev_http, req_head) % 8 == 0 &&
+	       __builtin_offsetof(struct ev_http, resp_head) % 8 == 0,
+	       "ev_http heads are copied in 8-byte words");

@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Processor module for the HTTP signal: turns ev_http events (one per
+ * completed request, paired in BPF) into the live request feed ("requests"),
+ * RED metrics per process + route + direction ("routes"), summary fields and
+ * series, Prometheus lines, and a webapp-metrics record each flush.
+ * Also owns the OpenSSL uprobe attacher (rescans /proc every 2 ticks) and
+ * the filter control (http_filter.c). Processor thread only; the filter
+ * control has its own lock for the web thread.
+ *
+ * Per event: parse the captured head, template the route, one hash lookup,
+ * histogram add, copy into a ring: no JSON, no allocation. JSON is built once
+ * a second in tick().
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "http_agg.h"
+#include "http_ctl.h"
+#include "httpparse.h"
+#include "log.h"
+#include "pm_http.h"
+#include "pmods.h"
+
+#define RECENT_MAX 200		/* "requests" topic */
+#define ROUTE_SLOTS 2048	/* route table (power of 2) */
+#define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
+#define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
+#define WIN_S 10		/* summary window, seconds */
+#define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
+#define ROUTE_IDLE_MS (10 * 60 * 1000)
+#define PROM_TOP 50		/* routes with their own Prometheus labels */
+#define ROUTES_TOP 100		/* rows in the "routes" topic */
+
+/* ---- state ---- */
+static const double prom_le[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+#define N_LE (sizeof(prom_le) / sizeof(prom_le[0]))
+
+struct route_acc {
+	bool used;
+	uint8_t dir;
+	uint32_t tgid;
+	uint32_t hash;
+	char method[HTTP_METHOD_MAX];
+	char route[HTTP_ROUTE_MAX];
+	uint64_t total, errors, client_errors;
+	uint64_t by_class[6];		/* [status / 100], 0 = no status */
+	uint64_t tick_n, last_tick_n;	/* requests in the current / previous tick */
+	uint64_t prom_le[N_LE];
+	double prom_sum_s;
+	struct lat_hist all;
+	struct lat_hist flush;
+	uint64_t flush_errors;
+	int64_t last_ms;
+};
+
+struct proc_routes {
+	uint32_t tgid;
+	uint32_t n;			/* distinct routes kept for this process */
+};
+
+struct req_rec {
+	int64_t ts_ms;
+	uint32_t tgid;
+	uint8_t dir, tls;
+	uint16_t status;
+	double latency_ms;
+	uint64_t bytes_in, bytes_out;
+	char method[HTTP_METHOD_MAX];
+	char path[HTTP_PATH_MAX];
+	char route[HTTP_ROUTE_MAX];
+	uint8_t peer_addr[16];		/* formatted at tick time, not per event */
+	uint16_t peer_port;
+	uint8_t family;
+	uint8_t ua;			/* enum http_ua_class */
+	uint8_t end_by;
+};
+
+struct win_slot {
+	int64_t sec;
+	uint64_t n, err5, err4;
+	struct lat_hist h;
+};
+
+struct client {
+	uint8_t addr[16];
+	uint8_t family;
+	bool used;
+	int64_t last_ms;
+};
+
+struct http_priv {
+	const struct config *cfg;
+	struct http_route_rules *rules;
+	struct http_tls *tls;
+	int stats_fd;
+	int ncpu;
+	uint64_t bpf_stats[HL_HTTP_ST_MAX];
+	struct route_acc *routes;
+	struct proc_routes *procs;
+	uint32_t nroutes;
+	uint64_t routes_dropped;
+	struct req_rec recent[RECENT_MAX];
+	uint32_t recent_head, recent_n;
+	struct win_slot win[WIN_S];
+	struct client *clients;
+	/* totals */
+	uint64_t requests_total, inbound_total, outbound_total, tls_total, unparsed_total;
+	uint64_t tick_inbound;
+	/* since the last flush (inbound: the served app) */
+	struct lat_hist flush_h;
+	uint64_t flush_n, flush_err5, flush_err4;
+	uint64_t flush_sources[TS_N];
+	int64_t flush_start_ms;
+	unsigned int ticks;
+};
+
+static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+static struct proc_routes *proc_get(struct http_priv *hp, uint32_t tgid)
+{
+	uint32_t h = (tgid * 2654435761u) & (PROC_SLOTS - 1);
+
+	for (int i = 0; i < 64; i++) {
+		struct proc_routes *p = &hp->procs[(h + (uint32_t)i) & (PROC_SLOTS - 1)];
+
+		if (p->tgid == tgid)
+			return p;
+		if (!p->tgid) {
+			p->tgid = tgid;
+			p->n = 0;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static struct route_acc *route_find(struct http_priv *hp, uint32_t tgid, uint8_t dir,
+				    const char *method, const char *route, bool create)
+{
+	uint32_t h = fnv1a(2166136261u, &tgid, sizeof(tgid));
+	struct route_acc *free_slot = NULL;
+
+	h = fnv1a(h, &dir, 1);
+	h = fnv1a(h, method, strlen(method));
+	h = fnv1a(h, route, strlen(route));
+	for (uint32_t i = 0; i < 128; i++) {
+		struct route_acc *r = &hp->routes[(h + i) & (ROUTE_SLOTS - 1)];
+
+		if (!r->used) {
+			if (!free_slot)
+				free_slot = r;
+			continue;
+		}
+		if (r->hash == h && r->tgid == tgid && r->dir == dir && !strcmp(r->method, method) &&
+		    !strcmp(r->route, route))
+			return r;
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->hash = h;
+	free_slot->tgid = tgid;
+	free_slot->dir = dir;
+	snprintf(free_slot->method, sizeof(free_slot->method), "%s", method);
+	snprintf(free_slot->route, sizeof(free_slot->route), "%s", route);
+	hp->nroutes++;
+	return free_slot;
+}
+
+/* The route row for a request, folding past the per-process cap into "other". */
+static struct route_acc *route_get(struct http_priv *hp, uint32_t tgid, uint8_t dir,
+				   const char *method, const char *route)
+{
+	struct route_acc *r = route_find(hp, tgid, dir, method, route, false);
+	struct proc_routes *p;
+
+	if (r)
+		return r;
+	p = proc_get(hp, tgid);
+	if (!p || p->n >= (uint32_t)hp->cfg->http_max_routes) {
+		r = route_find(hp, tgid, dir, method, "other", true);
+		if (!r)
+			hp->routes_dropped++;
+		return r;
+	}
+	r = route_find(hp, tgid, dir, method, route, true);
+	if (r)
+		p->n++;
+	else
+		hp->routes_dropped++;
+	return r;
+}
+
+static void clients_touch(struct http_priv *hp, const struct ev_http *e, int64_t now_ms)
+{
+	uint32_t h = fnv1a(2166136261u, e->peer_addr, 16) & (CLIENT_SLOTS - 1);
+	struct client *oldest = NULL;
+
+	for (uint32_t i = 0; i < 16; i++) {
+		struct client *c = &hp->clients[(h + i) & (CLIENT_SLOTS - 1)];
+
+		if (c->used && c->family == e->family && !memcmp(c->addr, e->peer_addr, 16)) {
+			c->last_ms = now_ms;
+			return;
+		}
+		if (!c->used || now_ms - c->last_ms > ACTIVE_WINDOW_MS) {
+			oldest = c;
+			break;
+		}
+		if (!oldest || c->last_ms < oldest->last_ms)
+			oldest = c;
+	}
+	oldest->used = true;
+	oldest->family = e->family;
+	memcpy(oldest->addr, e->peer_addr, 16);
+	oldest->last_ms = now_ms;
+}
+
+static uint64_t clients_active(const struct http_priv *hp, int64_t since_ms)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < CLIENT_SLOTS; i++)
+		n += hp->clients[i].used && hp->clients[i].last_ms >= since_ms;
+	return n;
+}
+
+static void peer_str(const struct req_rec *r, char *out, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	if (r->family == 2)
+		inet_ntop(AF_INET, r->peer_addr, a, sizeof(a));
+	else if (r->family == 10)
+		inet_ntop(AF_INET6, r->peer_addr, a, sizeof(a));
+	if (!a[0])
+		out[0] = '\0';
+	else if (r->family == 10)
+		snprintf(out, len, "[%s]:%u", a, r->peer_port);
+	else
+		snprintf(out, len, "%s:%u", a, r->peer_port);
+}
+
+static struct win_slot *win_get(struct http_priv *hp, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	struct win_slot *w = &hp->win[sec % WIN_S];
+
+	if (w->sec != sec) {
+		memset(w, 0, sizeof(*w));
+		w->sec = sec;
+	}
+	return w;
+}
+
+static int http_init(struct pmod *m)
+{
+	struct http_priv *hp = m->priv;
+	struct loader *ld = processor__loader(m->p);
+	char err[256] = "";
+	int ret;
+
+	if (!ld || !loader__signal_on(ld, "http"))
+		return -ENOENT;
+	hp->cfg = processor__cfg(m->p);
+	hp->ncpu = libbpf_num_possible_cpus();
+	hp->stats_fd = loader__map_fd(ld, "http", "http_stats");
+	hp->routes = calloc(ROUTE_SLOTS, sizeof(*hp->routes));
+	hp->procs = calloc(PROC_SLOTS, sizeof(*hp->procs));
+	hp->clients = calloc(CLIENT_SLOTS, sizeof(*hp->clients));
+	if (!hp->routes || !hp->procs || !hp->clients) {
+		free(hp->routes);
+		free(hp->procs);
+		free(hp->clients);
+		return -ENOMEM;
+	}
+	hp->rules = http_route_rules__new((char (*)[64])hp->cfg->redact_segments, hp->cfg->n_redact,
+					  err, sizeof(err));
+	if (!hp->rules) {
+		pr_warn("http: %s; route redaction off", err);
+	}
+	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
+	if (ret)
+		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
+	hp->tls = http_tls__new(loader__object(ld, "http"), NULL);
+	if (hp->tls) {
+		static const char *const sys_libs[] = {
+			"/usr/lib/x86_64-linux-gnu/libssl.so.3", "/usr/lib/aarch64-linux-gnu/libssl.so.3",
+			"/usr/lib64/libssl.so.3", "/usr/lib/libssl.so.3", "/lib/libssl.so.3", NULL,
+		};
+
+		/* the system's libssl first: processes started later are covered at once */
+		for (int i = 0; sys_libs[i]; i++)
+			http_tls__attach_path(hp->tls, sys_libs[i]);
+		http_tls__scan(hp->tls);
+		http_ctl__set_tls_active(http_tls__nlibs(hp->tls) > 0);
+	}
+	hp->flush_start_ms = record_now_ms();
+	return 0;
+}
+
+static void http_destroy(struct pmod *m)
+{
+	struct http_priv *hp = m->priv;
+
+	http_ctl__fini();
+	http_tls__free(hp->tls);
+	http_route_rules__free(hp->rules);
+	free(hp->routes);
+	free(hp->procs);
+	free(hp->clients);
+}
+
+static void http_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
+{
+	struct http_priv *hp = m->priv;
+	const struct ev_http *e = data;
+	struct http_request rq;
+	struct http_response rs;
+	struct req_rec *rec;
+	struct route_acc *r;
+	struct win_slot *w;
+	char route[HTTP_ROUTE_MAX];
+	uint16_t status;
+	int64_t ts_ms;
+	size_t rl;
+
+	if (h->type != HL_EV_HTTP_REQ || len < sizeof(*e))
+		return;
+	rl = e->req_len < sizeof(e->req_head) ? e->req_len : sizeof(e->req_head);
+	if (http_parse_request(e->req_head, rl, hp->cfg->http_keep_query, &rq)) {
+		hp->unparsed_total++;
+		return;
+	}
+	status = e->status;
+	if (http_parse_response(e->resp_head, e->resp_len < sizeof(e->resp_head) ? e->resp_len :
+			       sizeof(e->resp_head), &rs) == 0)
+		status = (uint16_t)rs.status;
+	else if (status < 100 || status > 599)
+		status = 0;
+	http_route_template(hp->rules, rq.path, route, sizeof(route));
+	ts_ms = processor__mono_to_ms(m->p, e->start_ns);
+	if (e->comm[0] && !processor__comm(m->p, h->tgid)[0]) {
+		char comm[HL_COMM_LEN + 1];
+
+		memcpy(comm, e->comm, HL_COMM_LEN);
+		comm[HL_COMM_LEN] = '\0';
+		processor__set_comm(m->p, h->tgid, comm);	/* short-lived clients are gone from /proc */
+	}
+	hp->requests_total++;
+	hp->tls_total += e->tls;
+
+	r = route_get(hp, h->tgid, e->direction, rq.method, route);
+	if (r) {
+		double s = (double)e->latency_ns / 1e9;
+
+		r->total++;
+		r->tick_n++;
+		r->errors += status >= 500;
+		r->flush_errors += status >= 500;
+		r->client_errors += status >= 400 && status < 500;
+		r->by_class[status / 100 < 6 ? status / 100 : 0]++;
+		for (size_t i = 0; i < N_LE; i++)
+			r->prom_le[i] += s <= prom_le[i];
+		r->prom_sum_s += s;
+		lh_add(&r->all, e->latency_ns);
+		lh_add(&r->flush, e->latency_ns);
+		r->last_ms = ts_ms;
+	}
+
+	rec = &hp->recent[hp->recent_head];
+	hp->recent_head = (hp->recent_head + 1) % RECENT_MAX;
+	if (hp->recent_n < RECENT_MAX)
+		hp->recent_n++;
+	rec->ts_ms = ts_ms;
+	rec->tgid = h->tgid;
+	rec->dir = e->direction;
+	rec->tls = e->tls;
+	rec->status = status;
+	rec->latency_ms = (double)e->latency_ns / 1e6;
+	rec->bytes_in = e->bytes_in;
+	rec->bytes_out = e->bytes_out;
+	rec->end_by = e->end_by;
+	memcpy(rec->method, rq.method, sizeof(rec->method));
+	memcpy(rec->path, rq.path, sizeof(rec->path));
+	memcpy(rec->route, r ? r->route : route, sizeof(rec->route));
+	memcpy(rec->peer_addr, e->peer_addr, sizeof(rec->peer_addr));
+	rec->peer_port = e->peer_port;
+	rec->family = e->family;
+	rec->ua = (uint8_t)rq.ua;
+
+	if (e->direction != HL_HTTP_INBOUND) {
+		hp->outbound_total++;
+		return;
+	}
+	/* the served application: summary, active users, webapp-metrics */
+	hp->inbound_total++;
+	hp->tick_inbound++;
+	w = win_get(hp, processor__mono_to_ms(m->p, h->ts_ns));
+	w->n++;
+	w->err5 += status >= 500;
+	w->err4 += status >= 400 && status < 500;
+	lh_add(&w->h, e->latency_ns);
+	lh_add(&hp->flush_h, e->latency_ns);
+	hp->flush_n++;
+	hp->flush_err5 += status >= 500;
+	hp->flush_err4 += status >= 400 && status < 500;
+	hp->flush_sources[http_traffic_source(rq.referer, rq.host)]++;
+	if (e->family)
+		clients_touch(hp, e, processor__mono_to_ms(m->p, h->ts_ns));
+}
+
+static void read_bpf_stats(struct http_priv *hp)
+{
+	uint64_t vals[HL_MAX_CPUS];
+
+	if (hp->stats_fd < 0)
+		return;
+	for (__u32 k = 0; k < HL_HTTP_ST_MAX; k++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(hp->stats_fd, &k, vals))
+			continue;
+		for (int i = 0; i < hp->ncpu; i++)
+			sum += vals[i];
+		hp->bpf_stats[k] = sum;
+	}
+}
+
+static const char *dir_name(uint8_t d)
+{
+	return d == HL_HTTP_INBOUND ? "inbound" : "outbound";
+}
+
+static void prom_escape(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 2 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = *s == '\n' ? ' ' : *s;
+	}
+	out[o] = '\0';
+}
+
+static int cmp_total(const void *a, const void *b)
+{
+	const struct route_acc *x = *(const struct route_acc *const *)a;
+	const struct route_acc *y = *(const struct route_acc *const *)b;
+
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+}
+
+static int cmp_flush(const void *a, const void *b)
+{
+	const struct route_acc *x = *(const struct route_acc *const *)a;
+	const struct route_acc *y = *(const struct route_acc *const *)b;
+
+	return x->flush.n < y->flush.n ? 1 : x->flush.n > y->flush.n ? -1 : 0;
+}
+
+static void prom_write(struct http_priv *hp, struct tick_ctx *t, struct route_acc **order, int n)
+{
+	static const char *const cls[6] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	/* the rest folded per direction: [dir][class] */
+	uint64_t rest[3][6] = { { 0 } };
+	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2];
+
+	fprintf(t->prom, "# HELP hostlens_http_requests_total HTTP requests seen (top %d routes; the rest as route=\"other\").\n"
+			 "# TYPE hostlens_http_requests_total counter\n", PROM_TOP);
+	for (int i = 0; i < n; i++) {
+		struct route_acc *r = order[i];
+
+		for (int c = 0; c < 6; c++) {
+			if (!r->by_class[c])
+				continue;
+			if (i >= PROM_TOP) {
+				rest[r->dir][c] += r->by_class[c];
+				continue;
+			}
+			prom_escape(r->route, route, sizeof(route));
+			prom_escape(r->method, method, sizeof(method));
+			fprintf(t->prom, "hostlens_http_requests_total{direction=\"%s\",method=\"%s\",route=\"%s\",status_class=\"%s\"} %llu\n",
+				dir_name(r->dir), method, route, cls[c], (unsigned long long)r->by_class[c]);
+		}
+	}
+	for (int d = 1; d <= 2; d++)
+		for (int c = 0; c < 6; c++)
+			if (rest[d][c])
+				fprintf(t->prom, "hostlens_http_requests_total{direction=\"%s\",method=\"other\",route=\"other\",status_class=\"%s\"} %llu\n",
+					dir_name((uint8_t)d), cls[c], (unsigned long long)rest[d][c]);
+
+	fprintf(t->prom, "# HELP hostlens_http_request_duration_seconds HTTP request latency (top %d routes).\n"
+			 "# TYPE hostlens_http_request_duration_seconds histogram\n", PROM_TOP);
+	for (int i = 0; i < n && i < PROM_TOP; i++) {
+		struct route_acc *r = order[i];
+
+		prom_escape(r->route, route, sizeof(route));
+		prom_escape(r->method, method, sizeof(method));
+		for (size_t k = 0; k < N_LE; k++)
+			fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{direction=\"%s\",method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
+				dir_name(r->dir), method, route, prom_le[k], (unsigned long long)r->prom_le[k]);
+		fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{direction=\"%s\",method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n"
+				 "hostlens_http_request_duration_seconds_sum{direction=\"%s\",method=\"%s\",route=\"%s\"} %.6f\n"
+				 "hostlens_http_request_duration_seconds_count{direction=\"%s\",method=\"%s\",route=\"%s\"} %llu\n",
+			dir_name(r->dir), method, route, (unsigned long long)r->total,
+			dir_name(r->dir), method, route, r->prom_sum_s,
+			dir_name(r->dir), method, route, (unsigned long long)r->total);
+	}
+	fprintf(t->prom, "# HELP hostlens_http_unparsed_total Requests whose captured head was not a valid HTTP/1.x request line.\n"
+			 "# TYPE hostlens_http_unparsed_total counter\nhostlens_http_unparsed_total %llu\n",
+		(unsigned long long)hp->unparsed_total);
+	fprintf(t->prom, "# HELP hostlens_http_unsupported_total Connections given up: pipelined requests or HTTP/2.\n"
+			 "# TYPE hostlens_http_unsupported_total counter\n"
+			 "hostlens_http_unsupported_total{reason=\"pipelining\"} %llu\n"
+			 "hostlens_http_unsupported_total{reason=\"http2\"} %llu\n",
+		(unsigned long long)hp->bpf_stats[HL_HTTP_ST_PIPELINED],
+		(unsigned long long)hp->bpf_stats[HL_HTTP_ST_HTTP2]);
+}
+
+static const char *end_name(uint8_t e)
+{
+	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close" };
+
+	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
+static json_t *recent_json(struct http_priv *hp, struct processor *p)
+{
+	json_t *a = json_array();
+
+	for (uint32_t i = 0; i < hp->recent_n; i++) {
+		uint32_t idx = (hp->recent_head + RECENT_MAX - hp->recent_n + i) % RECENT_MAX;
+		const struct req_rec *r = &hp->recent[idx];
+		char peer[64];
+
+		peer_str(r, peer, sizeof(peer));
+		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s}",
+			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
+			"direction", dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
+			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
+			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
+			"peer", peer, "user_agent", http_ua_name((enum http_ua_class)r->ua),
+			"end", end_name(r->end_by)));
+	}
+	return a;
+}
+
+static void http_tick(struct pmod *m, struct tick_ctx *t)
+{
+	struct http_priv *hp = m->priv;
+	struct route_acc **order = NULL;
+	struct lat_hist win = { 0 };
+	uint64_t wn = 0, we5 = 0;
+	double rps, p95, err_pct, avg_ms;
+	json_t *routes = json_array(), *http;
+	int n = 0;
+
+	hp->ticks++;
+	/* TLS: new processes with a libssl we have not attached yet */
+	if (hp->tls && hp->ticks % 2 == 0 && http_tls__scan(hp->tls) > 0)
+		http_ctl__set_tls_active(true);
+	read_bpf_stats(hp);
+
+	order = malloc(sizeof(*order) * (hp->nroutes + 1));
+	for (int i = 0; order && i < ROUTE_SLOTS; i++) {
+		struct route_acc *r = &hp->routes[i];
+
+		if (!r->used)
+			continue;
+		if (t->now_ms - r->last_ms > ROUTE_IDLE_MS && !r->flush.n) {
+			struct proc_routes *pr = proc_get(hp, r->tgid);
+
+			if (pr && pr->n)
+				pr->n--;
+			r->used = false;
+			hp->nroutes--;
+			continue;
+		}
+		r->last_tick_n = r->tick_n;
+		r->tick_n = 0;
+		order[n++] = r;
+	}
+	if (order)
+		qsort(order, (size_t)n, sizeof(*order), cmp_total);
+	for (int i = 0; i < n && i < ROUTES_TOP; i++) {
+		struct route_acc *r = order[i];
+
+		json_array_append_new(routes, json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
+			"pid", (int)r->tgid, "comm", processor__comm(m->p, r->tgid), "direction",
+			dir_name(r->dir), "method", r->method, "route", r->route,
+			"requests_total", (json_int_t)r->total,
+			"requests_per_s", t->elapsed_s > 0 ? (double)r->last_tick_n / t->elapsed_s : 0.0,
+			"errors_total", (json_int_t)r->errors,
+			"error_rate_pct", r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
+			"client_errors_total", (json_int_t)r->client_errors,
+			"latency_avg_ms", r->all.n ? r->all.sum_ms / (double)r->all.n : 0.0,
+			"latency_p50_ms", lh_quantile_ms(&r->all, 0.5),
+			"latency_p95_ms", lh_quantile_ms(&r->all, 0.95),
+			"latency_p99_ms", lh_quantile_ms(&r->all, 0.99)));
+	}
+	state__publish(t->st, "routes", routes);
+	state__publish(t->st, "requests", recent_json(hp, m->p));
+	if (order)
+		prom_write(hp, t, order, n);
+	free(order);
+
+	/* summary: inbound requests over the last WIN_S seconds */
+	for (int i = 0; i < WIN_S; i++) {
+		const struct win_slot *w = &hp->win[i];
+
+		if (w->sec > t->now_ms / 1000 - WIN_S && w->sec <= t->now_ms / 1000) {
+			wn += w->n;
+			we5 += w->err5;
+			lh_merge(&win, &w->h);
+		}
+	}
+	rps = t->elapsed_s > 0 ? (double)hp->tick_inbound / t->elapsed_s : 0;
+	hp->tick_inbound = 0;
+	p95 = lh_quantile_ms(&win, 0.95);
+	err_pct = wn ? 100.0 * (double)we5 / (double)wn : 0;
+	avg_ms = win.n ? win.sum_ms / (double)win.n : 0;
+	json_object_set_new(t->summary, "http_requests_per_s", json_real(rps));
+	json_object_set_new(t->summary, "http_p95_ms", json_real(p95));
+	json_object_set_new(t->summary, "http_error_rate_pct", json_real(err_pct));
+	json_object_set_new(t->summary, "active_users",
+			    json_integer((json_int_t)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS)));
+	json_object_set_new(t->metrics, "api_latency_avg_ms", json_real(avg_ms));
+	json_object_set_new(t->metrics, "api_latency_p95_ms", json_real(p95));
+	json_object_set_new(t->metrics, "error_rate_pct", json_real(err_pct));
+	json_object_set_new(t->metrics, "http_requests_per_s", json_real(rps));
+	state__series_push(t->st, "http_requests_per_s", t->now_ms, rps);
+	state__series_push(t->st, "http_p95_ms", t->now_ms, p95);
+	state__series_push(t->st, "http_error_rate_pct", t->now_ms, err_pct);
+	state__series_push(t->st, "active_users", t->now_ms,
+			   (double)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS));
+
+	/* the module's own counters */
+	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+		"requests_total", (json_int_t)hp->requests_total,
+		"inbound_total", (json_int_t)hp->inbound_total,
+		"outbound_total", (json_int_t)hp->outbound_total,
+		"tls_total", (json_int_t)hp->tls_total,
+		"unparsed_total", (json_int_t)hp->unparsed_total,
+		"bpf_requests_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_REQUESTS],
+		"pipelined_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_PIPELINED],
+		"http2_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_HTTP2],
+		"orphan_responses_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_ORPHAN_RESP],
+		"incomplete_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_INCOMPLETE],
+		"not_http_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_NOT_HTTP],
+		"connections_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_CONNS],
+		"routes_dropped_total", (json_int_t)hp->routes_dropped,
+		"tls_libraries", hp->tls ? http_tls__json(hp->tls) : json_array());
+	state__publish(t->st, "http", http);
+}
+
+static void http_flush(struct pmod *m, struct flush_ctx *f)
+{
+	struct http_priv *hp = m->priv;
+	struct route_acc **order = malloc(sizeof(*order) * (hp->nroutes + 1));
+	json_t *rec = record_new("webapp-metrics", f->source, f->ts_ms), *routes = json_array();
+	json_t *src = json_object();
+	double iv = f->interval_s > 0 ? f->interval_s : 1;
+	int n = 0;
+
+	for (int i = 0; order && i < ROUTE_SLOTS; i++)
+		if (hp->routes[i].used && hp->routes[i].dir == HL_HTTP_INBOUND && hp->routes[i].flush.n)
+			order[n++] = &hp->routes[i];
+	if (order)
+		qsort(order, (size_t)n, sizeof(*order), cmp_flush);
+	for (int i = 0; i < n && i < 50; i++) {
+		struct route_acc *r = order[i];
+
+		json_array_append_new(routes, json_pack("{s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:f,s:I,s:f}",
+			"pid", (int)r->tgid, "comm", processor__comm(m->p, r->tgid), "method", r->method,
+			"route", r->route, "requests", (json_int_t)r->flush.n,
+			"requests_per_s", (double)r->flush.n / iv,
+			"response_time_avg_ms", r->flush.sum_ms / (double)r->flush.n,
+			"response_time_p95_ms", lh_quantile_ms(&r->flush, 0.95),
+			"response_time_p99_ms", lh_quantile_ms(&r->flush, 0.99),
+			"errors", (json_int_t)r->flush_errors,
+			"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.n));
+	}
+	for (int i = 0; i < ROUTE_SLOTS; i++) {
+		if (!hp->routes[i].used || !hp->routes[i].flush.n)
+			continue;
+		memset(&hp->routes[i].flush, 0, sizeof(hp->routes[i].flush));
+		hp->routes[i].flush_errors = 0;
+	}
+	free(order);
+	for (int i = 0; i < TS_N; i++)
+		json_object_set_new(src, http_traffic_names[i], json_integer((json_int_t)hp->flush_sources[i]));
+	json_object_set_new(rec, "interval_s", json_real(f->interval_s));
+	json_object_set_new(rec, "requests", json_integer((json_int_t)hp->flush_n));
+	json_object_set_new(rec, "active_users",
+			    json_integer((json_int_t)clients_active(hp, hp->flush_start_ms)));
+	json_object_set_new(rec, "requests_per_s", json_real((double)hp->flush_n / iv));
+	json_object_set_new(rec, "response_time_avg_ms",
+			    json_real(hp->flush_h.n ? hp->flush_h.sum_ms / (double)hp->flush_h.n : 0));
+	json_object_set_new(rec, "response_time_p50_ms", json_real(lh_quantile_ms(&hp->flush_h, 0.5)));
+	json_object_set_new(rec, "response_time_p95_ms", json_real(lh_quantile_ms(&hp->flush_h, 0.95)));
+	json_object_set_new(rec, "response_time_p99_ms", json_real(lh_quantile_ms(&hp->flush_h, 0.99)));
+	json_object_set_new(rec, "error_rate_pct",
+			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err5 / (double)hp->flush_n : 0));
+	json_object_set_new(rec, "client_error_rate_pct",
+			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err4 / (double)hp->flush_n : 0));
+	json_object_set_new(rec, "traffic_sources", src);
+	json_object_set_new(rec, "routes", routes);
+	record_batch__add(f->batch, rec);
+	memset(&hp->flush_h, 0, sizeof(hp->flush_h));
+	hp->flush_n = hp->flush_err5 = hp->flush_err4 = 0;
+	memset(hp->flush_sources, 0, sizeof(hp->flush_sources));
+	hp->flush_start_ms = f->ts_ms;
+}
+
+const struct pmod_ops pm_http_ops = {
+	.name = "http",
+	.priv_size = sizeof(struct http_priv),
+	.types = { HL_EV_HTTP_REQ },
+	.init = http_init,
+	.on_event = http_on_event,
+	.tick = http_tick,
+	.flush = http_flush,
+	.destroy = http_destroy,
+};
