@@ -199,6 +199,8 @@ enum hl_net_counter {
 	HL_NET_TX_BYTES = 6,
 	HL_NET_RX_BYTES = 7,
 	HL_NET_COUNTERS = 8,
+};
+
 /* ---- http (types 30-39) ---- */
 #define HL_HTTP_REQ_HEAD 256	/* request head bytes carried per request */
 #define HL_HTTP_RESP_HEAD 64	/* response head bytes carried per request */

@@ -22,6 +22,7 @@
 #include "collectors/collector.h"
 #include "sinks/sink.h"
 #include "web/web.h"
+#include "pm_http.h"
 
 struct agent {
 	struct config cfg;
@@ -47,6 +48,14 @@ static json_t *sinks_stats(void *ctx)
 	return sinks__stats_json(ctx);
 }
 
+/* POST /api/v1/filters, on the web thread: the HTTP module applies it to its
+ * BPF maps at once and republishes the "filters" topic. */
+static int set_filters(void *ctx, json_t *body, char *err, size_t errlen)
+{
+	(void)ctx;
+	return http_filters_set(body, err, errlen);
+}
+
 static const struct collector_env host_env = { "/proc", "/sys", "/etc" };
 
 struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
@@ -54,7 +63,7 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	struct agent *a = calloc(1, sizeof(*a));
 	int saved;
 	struct loader_opts lopts = { 0 };
-	struct web_hooks hooks = { 0 };
+	struct web_hooks hooks = { .set_filters = set_filters };
 	struct processor_deps pdeps = { 0 };
 
 	if (!a) {

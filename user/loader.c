@@ -123,6 +123,21 @@ static void disk_destroy(void *s)
 static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
 {
 	struct net_bpf *s = net_bpf__open();
+
+	if (!s)
+		return NULL;
+	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
+	bpf_map__set_max_entries(s->maps.conns, (__u32)o->cfg->max_procs * 4);
+	*obj = s->obj;
+	return s;
+}
+
+static void net_destroy(void *s)
+{
+	net_bpf__destroy(s);
+}
+
 /* ---- http ---- */
 static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 {
@@ -132,8 +147,6 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	if (!s)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
-	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
-	bpf_map__set_max_entries(s->maps.conns, (__u32)o->cfg->max_procs * 4);
 	bpf_map__set_max_entries(s->maps.conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
@@ -141,9 +154,6 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	return s;
 }
 
-static void net_destroy(void *s)
-{
-	net_bpf__destroy(s);
 static void http_destroy(void *s)
 {
 	http_bpf__destroy(s);
