@@ -21,7 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "http_agg.h"
+#include "hist.h"
+#include "traffic.h"
 #include "http_ctl.h"
 #include "httpparse.h"
 #include "log.h"
@@ -39,6 +40,12 @@
 #define ROUTES_TOP 100		/* rows in the "routes" topic */
 
 /* ---- state ---- */
+/* A quantile in ms, 0 for an empty histogram (records carry numbers). */
+static double hist_q(const struct hist *h, double q)
+{
+	return hist__count(h) ? hist__quantile(h, q) : 0;
+}
+
 static const double prom_le[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 #define N_LE (sizeof(prom_le) / sizeof(prom_le[0]))
 
@@ -54,9 +61,9 @@ struct route_acc {
 	uint64_t tick_n, last_tick_n;	/* requests in the current / previous tick */
 	uint64_t prom_le[N_LE];
 	double prom_sum_s;
-	struct lat_hist all;
-	struct lat_hist flush;
-	uint64_t flush_errors;
+	struct hist all;
+	struct hist flush;
+	uint64_t flush_errors, flush_errors4;
 	int64_t last_ms;
 };
 
@@ -85,7 +92,7 @@ struct req_rec {
 struct win_slot {
 	int64_t sec;
 	uint64_t n, err5, err4;
-	struct lat_hist h;
+	struct hist h;
 };
 
 struct client {
@@ -114,9 +121,9 @@ struct http_priv {
 	uint64_t requests_total, inbound_total, outbound_total, tls_total, unparsed_total;
 	uint64_t tick_inbound;
 	/* since the last flush (inbound: the served app) */
-	struct lat_hist flush_h;
+	struct hist flush_h;
 	uint64_t flush_n, flush_err5, flush_err4;
-	uint64_t flush_sources[TS_N];
+	uint64_t flush_sources[TRAFFIC__N];
 	int64_t flush_start_ms;
 	unsigned int ticks;
 };
@@ -373,13 +380,14 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 		r->tick_n++;
 		r->errors += status >= 500;
 		r->flush_errors += status >= 500;
+		r->flush_errors4 += status >= 400 && status < 500;
 		r->client_errors += status >= 400 && status < 500;
 		r->by_class[status / 100 < 6 ? status / 100 : 0]++;
 		for (size_t i = 0; i < N_LE; i++)
 			r->prom_le[i] += s <= prom_le[i];
 		r->prom_sum_s += s;
-		lh_add(&r->all, e->latency_ns);
-		lh_add(&r->flush, e->latency_ns);
+		hist__add(&r->all, (double)e->latency_ns / 1e6);
+		hist__add(&r->flush, (double)e->latency_ns / 1e6);
 		r->last_ms = ts_ms;
 	}
 
@@ -415,12 +423,12 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	w->n++;
 	w->err5 += status >= 500;
 	w->err4 += status >= 400 && status < 500;
-	lh_add(&w->h, e->latency_ns);
-	lh_add(&hp->flush_h, e->latency_ns);
+	hist__add(&w->h, (double)e->latency_ns / 1e6);
+	hist__add(&hp->flush_h, (double)e->latency_ns / 1e6);
 	hp->flush_n++;
 	hp->flush_err5 += status >= 500;
 	hp->flush_err4 += status >= 400 && status < 500;
-	hp->flush_sources[http_traffic_source(rq.referer, rq.host)]++;
+	hp->flush_sources[traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host))]++;
 	if (e->family)
 		clients_touch(hp, e, processor__mono_to_ms(m->p, h->ts_ns));
 }
@@ -472,7 +480,7 @@ static int cmp_flush(const void *a, const void *b)
 	const struct route_acc *x = *(const struct route_acc *const *)a;
 	const struct route_acc *y = *(const struct route_acc *const *)b;
 
-	return x->flush.n < y->flush.n ? 1 : x->flush.n > y->flush.n ? -1 : 0;
+	return x->flush.count < y->flush.count ? 1 : x->flush.count > y->flush.count ? -1 : 0;
 }
 
 static void prom_write(struct http_priv *hp, struct tick_ctx *t, struct route_acc **order, int n)
@@ -566,7 +574,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct http_priv *hp = m->priv;
 	struct route_acc **order = NULL;
-	struct lat_hist win = { 0 };
+	struct hist win = { 0 };
 	uint64_t wn = 0, we5 = 0;
 	double rps, p95, err_pct, avg_ms;
 	json_t *routes = json_array(), *http;
@@ -584,7 +592,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 
 		if (!r->used)
 			continue;
-		if (t->now_ms - r->last_ms > ROUTE_IDLE_MS && !r->flush.n) {
+		if (t->now_ms - r->last_ms > ROUTE_IDLE_MS && !r->flush.count) {
 			struct proc_routes *pr = proc_get(hp, r->tgid);
 
 			if (pr && pr->n)
@@ -610,10 +618,10 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			"errors_total", (json_int_t)r->errors,
 			"error_rate_pct", r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
 			"client_errors_total", (json_int_t)r->client_errors,
-			"latency_avg_ms", r->all.n ? r->all.sum_ms / (double)r->all.n : 0.0,
-			"latency_p50_ms", lh_quantile_ms(&r->all, 0.5),
-			"latency_p95_ms", lh_quantile_ms(&r->all, 0.95),
-			"latency_p99_ms", lh_quantile_ms(&r->all, 0.99)));
+			"latency_avg_ms", r->all.count ? r->all.sum / (double)r->all.count : 0.0,
+			"latency_p50_ms", hist_q(&r->all, 0.5),
+			"latency_p95_ms", hist_q(&r->all, 0.95),
+			"latency_p99_ms", hist_q(&r->all, 0.99)));
 	}
 	state__publish(t->st, "routes", routes);
 	state__publish(t->st, "requests", recent_json(hp, m->p));
@@ -628,14 +636,14 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		if (w->sec > t->now_ms / 1000 - WIN_S && w->sec <= t->now_ms / 1000) {
 			wn += w->n;
 			we5 += w->err5;
-			lh_merge(&win, &w->h);
+			hist__merge(&win, &w->h);
 		}
 	}
 	rps = t->elapsed_s > 0 ? (double)hp->tick_inbound / t->elapsed_s : 0;
 	hp->tick_inbound = 0;
-	p95 = lh_quantile_ms(&win, 0.95);
+	p95 = hist_q(&win, 0.95);
 	err_pct = wn ? 100.0 * (double)we5 / (double)wn : 0;
-	avg_ms = win.n ? win.sum_ms / (double)win.n : 0;
+	avg_ms = win.count ? win.sum / (double)win.count : 0;
 	json_object_set_new(t->summary, "http_requests_per_s", json_real(rps));
 	json_object_set_new(t->summary, "http_p95_ms", json_real(p95));
 	json_object_set_new(t->summary, "http_error_rate_pct", json_real(err_pct));
@@ -680,42 +688,46 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 	int n = 0;
 
 	for (int i = 0; order && i < ROUTE_SLOTS; i++)
-		if (hp->routes[i].used && hp->routes[i].dir == HL_HTTP_INBOUND && hp->routes[i].flush.n)
+		if (hp->routes[i].used && hp->routes[i].dir == HL_HTTP_INBOUND && hp->routes[i].flush.count)
 			order[n++] = &hp->routes[i];
 	if (order)
 		qsort(order, (size_t)n, sizeof(*order), cmp_flush);
 	for (int i = 0; i < n && i < 50; i++) {
 		struct route_acc *r = order[i];
 
-		json_array_append_new(routes, json_pack("{s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:f,s:I,s:f}",
-			"pid", (int)r->tgid, "comm", processor__comm(m->p, r->tgid), "method", r->method,
-			"route", r->route, "requests", (json_int_t)r->flush.n,
-			"requests_per_s", (double)r->flush.n / iv,
-			"response_time_avg_ms", r->flush.sum_ms / (double)r->flush.n,
-			"response_time_p95_ms", lh_quantile_ms(&r->flush, 0.95),
-			"response_time_p99_ms", lh_quantile_ms(&r->flush, 0.99),
-			"errors", (json_int_t)r->flush_errors,
-			"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.n));
+		json_t *e = json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:I,s:f}",
+			"pid", (int)r->tgid, "comm", processor__comm(m->p, r->tgid), "direction", "inbound",
+			"method", r->method, "route", r->route, "requests_total", (json_int_t)r->flush.count,
+			"requests_per_s", (double)r->flush.count / iv,
+			"errors_total", (json_int_t)r->flush_errors,
+			"client_errors_total", (json_int_t)r->flush_errors4,
+			"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.count);
+
+		hist__put_json(&r->flush, e, "latency", "ms");
+		json_array_append_new(routes, e);
 	}
 	for (int i = 0; i < ROUTE_SLOTS; i++) {
-		if (!hp->routes[i].used || !hp->routes[i].flush.n)
+		if (!hp->routes[i].used || !hp->routes[i].flush.count)
 			continue;
 		memset(&hp->routes[i].flush, 0, sizeof(hp->routes[i].flush));
-		hp->routes[i].flush_errors = 0;
+		hp->routes[i].flush_errors = hp->routes[i].flush_errors4 = 0;
 	}
 	free(order);
-	for (int i = 0; i < TS_N; i++)
-		json_object_set_new(src, http_traffic_names[i], json_integer((json_int_t)hp->flush_sources[i]));
-	json_object_set_new(rec, "interval_s", json_real(f->interval_s));
-	json_object_set_new(rec, "requests", json_integer((json_int_t)hp->flush_n));
+	for (int i = 0; i < TRAFFIC__N; i++)
+		json_object_set_new(src, traffic_source_name((enum traffic_source)i),
+				    json_integer((json_int_t)hp->flush_sources[i]));
+	json_object_set_new(rec, "window_s", json_real(f->interval_s));
+	json_object_set_new(rec, "requests_total", json_integer((json_int_t)hp->flush_n));
+	json_object_set_new(rec, "errors_total", json_integer((json_int_t)hp->flush_err5));
+	json_object_set_new(rec, "client_errors_total", json_integer((json_int_t)hp->flush_err4));
 	json_object_set_new(rec, "active_users",
 			    json_integer((json_int_t)clients_active(hp, hp->flush_start_ms)));
 	json_object_set_new(rec, "requests_per_s", json_real((double)hp->flush_n / iv));
 	json_object_set_new(rec, "response_time_avg_ms",
-			    json_real(hp->flush_h.n ? hp->flush_h.sum_ms / (double)hp->flush_h.n : 0));
-	json_object_set_new(rec, "response_time_p50_ms", json_real(lh_quantile_ms(&hp->flush_h, 0.5)));
-	json_object_set_new(rec, "response_time_p95_ms", json_real(lh_quantile_ms(&hp->flush_h, 0.95)));
-	json_object_set_new(rec, "response_time_p99_ms", json_real(lh_quantile_ms(&hp->flush_h, 0.99)));
+			    json_real(hp->flush_h.count ? hp->flush_h.sum / (double)hp->flush_h.count : 0));
+	json_object_set_new(rec, "response_time_p50_ms", json_real(hist_q(&hp->flush_h, 0.5)));
+	json_object_set_new(rec, "response_time_p95_ms", json_real(hist_q(&hp->flush_h, 0.95)));
+	json_object_set_new(rec, "response_time_p99_ms", json_real(hist_q(&hp->flush_h, 0.99)));
 	json_object_set_new(rec, "error_rate_pct",
 			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err5 / (double)hp->flush_n : 0));
 	json_object_set_new(rec, "client_error_rate_pct",

@@ -180,6 +180,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 	if (!p->comms || !p->reader)
 		goto err;
 	memset(p->dispatch, -1, sizeof(p->dispatch));
+	publish_placeholders(p);	/* before the modules, which replace them */
 	p->nmods = (int)pmods_count;
 	p->mods = calloc((size_t)p->nmods, sizeof(*p->mods));
 	if (!p->mods)
@@ -206,7 +207,6 @@ struct processor *processor__new(const struct processor_deps *deps)
 	p->k8s = k8s__new("/", 4096);
 	if (!p->alerts || !p->rollups || !p->k8s)
 		goto err;
-	publish_placeholders(p);
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
 	else if (!strcmp(deps->cfg->summary, "auto"))

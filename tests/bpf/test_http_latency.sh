@@ -86,19 +86,19 @@ recs=[json.loads(l) for l in open('$HLDIR/records.ndjson') if l.strip()]
 w=[r for r in recs if r.get('type')=='webapp-metrics']
 if not w: print('no webapp-metrics record among %d records'%len(recs))
 else:
-    n=sum(r['requests'] for r in w)
-    e5=sum(round(r['error_rate_pct']*r['requests']/100) for r in w)
-    e4=sum(round(r['client_error_rate_pct']*r['requests']/100) for r in w)
+    n=sum(r['requests_total'] for r in w)
+    e5=sum(r['errors_total'] for r in w)
+    e4=sum(r['client_errors_total'] for r in w)
     org=sum(r['traffic_sources']['organic'] for r in w)
     direct=sum(r['traffic_sources']['direct'] for r in w)
-    if n!=11: print('requests %d, want 11 served (10 + curl): %s'%(n,[(r['requests'],[(x['method'],x['route'],x['requests']) for x in r['routes']]) for r in w if r['requests']]))
+    if n!=11: print('requests %d, want 11 served (10 + curl): %s'%(n,[(r['requests_total'],[(x['method'],x['route'],x['requests_total']) for x in r['routes']]) for r in w if r['requests_total']]))
     if e5!=1 or e4!=1: print('5xx %d 4xx %d, want 1 and 1'%(e5,e4))
     if org!=1 or direct!=10: print('traffic sources organic %d direct %d, want 1 / 10'%(org,direct))
-    u=sum(x['requests'] for r in w for x in r['routes'] if x['route']=='/api/users/:id')
+    u=sum(x['requests_total'] for r in w for x in r['routes'] if x['route']=='/api/users/:id')
     if u!=3: print('per-route table: /api/users/:id %d, want 3'%u)
     for k in ('id','timestamp','source','active_users','requests_per_s','response_time_avg_ms','response_time_p50_ms','response_time_p95_ms','response_time_p99_ms'):
         if any(k not in r for r in w): print('field missing: '+k)
-    busy=[r for r in w if r['requests']]
+    busy=[r for r in w if r['requests_total']]
     if not any(r['active_users']==1 for r in busy): print('active_users (one client address) %s'%[r['active_users'] for r in busy])
 "
 check http_agent_clean_exit [ "$HL_RC" = 0 ]
