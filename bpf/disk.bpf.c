@@ -8,6 +8,9 @@
  * being accounted, in the submitter's context (6.5+, queues with iostats on);
  * block_rq_insert (scheduler insert, usually the submitter too) fills in
  * when it did not; as a last resort the task current at issue.
+ * The submitting thread's bytes also go to its sh_threads entry (the CPU
+ * signal's per-thread accounting, shared by name) for the HTTP latency
+ * breakdown: block_io_start, or block_rq_insert when io_start was not seen.
  * Each hook has a tp_btf and a raw_tp twin; the loader keeps one.
  */
 #include "vmlinux.h"
@@ -53,6 +56,17 @@ struct {
 	__type(value, struct disk_proc);
 } disk_procs SEC(".maps");
 
+/* per-thread accounting of the CPU signal (shared by name, sized by the loader) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct thread_acct);
+} sh_threads SEC(".maps");
+
+/* request latency breakdown on (set by the loader) */
+const volatile bool targ_thread_io = true;
+
 /* older kernels: the disk hung off the request */
 struct request___old {
 	struct gendisk *rq_disk;
@@ -96,6 +110,19 @@ static __always_inline int rq__update(__u64 key, struct rq_info *ri, __u64 flags
 	return -1;
 }
 
+/* The submitting (current) thread's block I/O bytes, for the breakdown. */
+static __always_inline void thread__io(struct request *rq)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_acct *a;
+
+	if (!targ_thread_io || !tid)
+		return;
+	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	if (a)
+		__sync_fetch_and_add(&a->io_bytes, BPF_CORE_READ(rq, __data_len));
+}
+
 /* Submitter context: remember who. A reused request pointer starts over. */
 static __always_inline int handle_io_start(struct request *rq)
 {
@@ -103,15 +130,21 @@ static __always_inline int handle_io_start(struct request *rq)
 
 	who__fill(&ri);
 	rq__update((__u64)rq, &ri, BPF_ANY);
+	thread__io(rq);
 	return 0;
 }
 
 static __always_inline int handle_insert(struct request *rq)
 {
+	__u64 key = (__u64)rq;
 	struct rq_info ri = {};
 
 	who__fill(&ri);
-	rq__update((__u64)rq, &ri, BPF_NOEXIST);
+	if (bpf_map_update_elem(&rqs, &key, &ri, BPF_NOEXIST) == 0) {
+		thread__io(rq);		/* io_start did not see it */
+		return 0;
+	}
+	rq__update(key, &ri, BPF_NOEXIST);
 	return 0;
 }
 

@@ -102,6 +102,10 @@ struct thread_acct {
 	__u64 io_bytes;		/* block I/O issued by this thread */
 	__u32 out_state;	/* enum hl_offcpu_state of the last switch-out */
 	__u32 pad;
+	/* written by the HTTP signal (request latency breakdown) */
+	__u64 downstream_ns;	/* latency of outbound HTTP requests this thread made */
+	__u32 req_seq;		/* inbound requests started on this thread */
+	__u32 req_inflight;	/* inbound requests started here and not yet answered */
 };
 
 #define HL_RUNQ_SLOTS 32	/* log2 buckets of run-queue latency in us */
@@ -239,7 +243,23 @@ struct ev_http {
 	char comm[HL_COMM_LEN];	/* the process (group leader) */
 	char req_head[HL_HTTP_REQ_HEAD];
 	char resp_head[HL_HTTP_RESP_HEAD];
+	/* latency breakdown (inbound, HL_BD_VALID set): the serving thread's
+	 * sh_threads counters, end minus start of the request window */
+	__u32 bd_tid;		/* thread that read the request */
+	__u8 bd_flags;		/* HL_BD_* */
+	__u8 bd_pad[3];
+	__u64 bd_oncpu_ns;
+	__u64 bd_runq_ns;
+	__u64 bd_io_ns;
+	__u64 bd_other_ns;	/* blocked otherwise, outbound calls included */
+	__u64 bd_downstream_ns;	/* outbound HTTP latency of the thread in the window */
+	__u64 bd_io_bytes;	/* block I/O the thread submitted in the window */
 };
+
+/* ev_http.bd_flags */
+#define HL_BD_VALID 0x01	/* both snapshots taken on the thread */
+#define HL_BD_HANDOFF 0x02	/* response written by another thread: deltas unknown */
+#define HL_BD_SHARED 0x04	/* other requests in flight on the thread in the window */
 
 /* Per-CPU counters of the HTTP programs (array `http_stats`). */
 enum hl_http_stat {

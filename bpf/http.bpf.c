@@ -31,6 +31,16 @@
  * - SSL_* uprobes see plaintext; the socket fd comes from the transfer made
  *   inside the SSL call on the same thread (or from the last fd seen for the
  *   same SSL*). The ciphertext seen on the socket is skipped.
+ * - Latency breakdown (server side): at a request's first bytes read the
+ *   reading thread's counters in sh_threads (kept by the CPU signal at each
+ *   switch; shared map) are snapshotted into the connection, and at every
+ *   response write the deltas are taken again; the event carries them. The
+ *   slice in progress is added to on-CPU time at both ends, so the parts add
+ *   up to the window. A response written by another thread (worker pool) or
+ *   a thread with other requests in flight in the window (event loop) is
+ *   flagged (HL_BD_HANDOFF / HL_BD_SHARED), never passed off as exact.
+ *   Outbound requests add their latency to their thread's downstream_ns.
+ *   Cost: one sh_threads lookup per request start and per response write.
  * - Subprograms are global functions: the verifier checks each once.
  */
 #include "vmlinux.h"
@@ -107,7 +117,20 @@ struct http_conn {
 	__u8 peer[16];
 	char req_head[HL_HTTP_REQ_HEAD];
 	char resp_head[HL_HTTP_RESP_HEAD];
+	/* latency breakdown: BD_N counters at request start, and their deltas
+	 * at the last response write (see bd__start / bd__sample) */
+	__u64 bd_s[6];
+	__u64 bd_d[6];
+	__u32 bd_tid;
+	__u32 bd_seq;		/* the thread's req_seq after this request started */
+	__u8 bd_flags;		/* HL_BD_* | BD_RELEASED */
+	__u8 bd_pad[7];
 };
+
+#define BD_RELEASED 0x80	/* req_inflight of bd_tid already decremented */
+
+/* request latency breakdown on (set by the loader: --http-breakdown, cpu on) */
+const volatile bool targ_breakdown = true;
 
 struct ssl_args {
 	__u64 ssl;
@@ -166,6 +189,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ssl_args);
 } ssl_args SEC(".maps");
+
+/* per-thread time accounting, the CPU signal's (shared by name; same
+ * definition as in cpu.bpf.c, sized alike by the loader) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct thread_acct);
+} sh_threads SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -456,6 +488,103 @@ __noinline int head__scan(struct scan_ctx *s)
 	return 0;
 }
 
+/* ---- latency breakdown ---- */
+
+/* The thread's counters now: on-CPU with the slice in progress, run queue,
+ * I/O wait, other blocked, downstream, block I/O bytes. */
+static __always_inline void acct__read(const struct thread_acct *a, __u64 now, __u64 *v)
+{
+	v[0] = a->oncpu_ns + (a->last_in && now > a->last_in ? now - a->last_in : 0);
+	v[1] = a->runq_ns;
+	v[2] = a->io_ns;
+	v[3] = a->other_ns;
+	v[4] = a->downstream_ns;
+	v[5] = a->io_bytes;
+}
+
+/* Server request start on the current thread, at now. */
+__noinline int bd__start(struct http_conn *c, __u64 now)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_acct *a;
+	__u8 fl = HL_BD_VALID;
+
+	if (!c)
+		return 0;
+	c->bd_flags = 0;
+	if (!targ_breakdown)
+		return 0;
+	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	if (!a)
+		return 0;
+	if (a->req_inflight)
+		fl |= HL_BD_SHARED;	/* another request is open on this thread */
+	__sync_fetch_and_add(&a->req_inflight, 1);
+	c->bd_seq = __sync_add_and_fetch(&a->req_seq, 1);
+	c->bd_tid = tid;
+	c->bd_flags = fl;
+	acct__read(a, now, c->bd_s);
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		c->bd_d[i] = 0;
+	return 0;
+}
+
+/* A response write at now: the deltas so far, if still on the same thread. */
+__noinline int bd__sample(struct http_conn *c, __u64 now)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_acct *a;
+	__u64 v[6];
+
+	if (!c || !(c->bd_flags & HL_BD_VALID) || (c->bd_flags & HL_BD_HANDOFF))
+		return 0;
+	if (tid != c->bd_tid) {
+		c->bd_flags |= HL_BD_HANDOFF;
+		return 0;
+	}
+	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	if (!a) {
+		c->bd_flags |= HL_BD_HANDOFF;	/* thread entry evicted: deltas unknown */
+		return 0;
+	}
+	if (a->req_seq != c->bd_seq)
+		c->bd_flags |= HL_BD_SHARED;	/* another request started here since */
+	acct__read(a, now, v);
+#pragma unroll
+	for (int i = 0; i < 6; i++)
+		c->bd_d[i] = v[i] > c->bd_s[i] ? v[i] - c->bd_s[i] : 0;
+	return 0;
+}
+
+/* The request is over (answered or abandoned): it no longer occupies its thread. */
+static __always_inline void bd__release(struct http_conn *c)
+{
+	struct thread_acct *a;
+	__u32 tid;
+
+	if (!(c->bd_flags & HL_BD_VALID) || (c->bd_flags & BD_RELEASED))
+		return;
+	c->bd_flags |= BD_RELEASED;
+	tid = c->bd_tid;
+	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	if (a && a->req_inflight)
+		__sync_fetch_and_add(&a->req_inflight, -1);
+}
+
+/* An outbound request's latency counts against the thread that made it. */
+static __always_inline void bd__downstream(__u64 lat)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_acct *a;
+
+	if (!targ_breakdown || !lat)
+		return;
+	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	if (a)
+		__sync_fetch_and_add(&a->downstream_ns, lat);
+}
+
 /* ---- per-connection state machine ---- */
 
 /* Copies words 8-byte words between 8-aligned buffers (no helper call). */
@@ -478,6 +607,10 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
 	c->state = ST_IDLE;
 	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
+	if (c->role == ROLE_SERVER)
+		bd__release(c);
+	else if (end > c->start_ns)
+		bd__downstream(end - c->start_ns);
 	e = rb__reserve(sizeof(*e), &ring);
 	if (!e)
 		return 0;
@@ -499,6 +632,15 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
 	COPY_WORDS(e->req_head, c->req_head, HL_HTTP_REQ_HEAD / 8);
 	COPY_WORDS(e->resp_head, c->resp_head, HL_HTTP_RESP_HEAD / 8);
+	e->bd_tid = c->bd_tid;
+	e->bd_flags = c->role == ROLE_SERVER ? c->bd_flags & ~BD_RELEASED : 0;
+	e->bd_pad[0] = e->bd_pad[1] = e->bd_pad[2] = 0;
+	e->bd_oncpu_ns = c->bd_d[0];
+	e->bd_runq_ns = c->bd_d[1];
+	e->bd_io_ns = c->bd_d[2];
+	e->bd_other_ns = c->bd_d[3];
+	e->bd_downstream_ns = c->bd_d[4];
+	e->bd_io_bytes = c->bd_d[5];
 	rb__submit(e, ring);
 	stat__inc(HL_HTTP_ST_REQUESTS);
 	return 0;
@@ -609,6 +751,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			conn__emit(c, k, HL_HTTP_END_NEXT);
 		} else if (c->state == ST_REQ) {
 			/* a second request before the first was answered */
+			bd__release(c);
 			c->flags |= CF_OFF;
 			c->state = ST_IDLE;
 			stat__inc(HL_HTTP_ST_PIPELINED);
@@ -616,6 +759,10 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		}
 		c->state = ST_REQ;
 		c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : now;
+		if (c->role == ROLE_SERVER)
+			bd__start(c, now);
+		else
+			c->bd_flags = 0;
 		c->bytes_in = is_write ? 0 : total;
 		c->bytes_out = is_write ? total : 0;
 		c->status = 0;
@@ -651,6 +798,8 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	if (reqdir)
 		return 0;		/* request body */
 	c->last_resp_ns = now;
+	if (c->role == ROLE_SERVER)
+		bd__sample(c, now);
 	if (c->state == ST_REQ) {
 		if (kind == K_RESP)
 			conn__resp_start(c, k, x, n);
@@ -828,6 +977,8 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 			 * without us seeing it */
 			if (c->state == ST_RESP)
 				conn__emit(c, &k, HL_HTTP_END_CLOSE);
+			else if (c->state == ST_REQ)
+				bd__release(c);
 			c = NULL;
 		}
 	}
@@ -835,8 +986,10 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 	 * we missed (a reset): where stale state would hide or misread the new
 	 * connection (switched off, or waiting for a response), check the ports. */
 	if (c && (c->state == ST_REQ || (c->flags & CF_OFF)) && c->ports != sk__ports(sk)) {
-		if (c->state == ST_REQ)
+		if (c->state == ST_REQ) {
 			stat__inc(HL_HTTP_ST_INCOMPLETE);
+			bd__release(c);
+		}
 		c = NULL;
 	}
 	if (!c) {
@@ -926,6 +1079,8 @@ static __always_inline int sock__state(__u64 sk, int newstate)
 		conn__emit(c, &k, HL_HTTP_END_CLOSE);
 	else if (c->state == ST_REQ)
 		stat__inc(HL_HTTP_ST_INCOMPLETE);
+	if (c->state == ST_REQ)
+		bd__release(c);
 	bpf_map_delete_elem(&conns, &k);
 	return 0;
 }
@@ -1080,3 +1235,4 @@ _Static_assert(__builtin_offsetof(struct http_conn, req_head) % 8 == 0 &&
 _Static_assert(__builtin_offsetof(struct ev_http, req_head) % 8 == 0 &&
 	       __builtin_offsetof(struct ev_http, resp_head) % 8 == 0,
 	       "ev_http heads are copied in 8-byte words");
+_Static_assert(sizeof(struct ev_http) % 8 == 0, "ev_http stays 8-byte aligned");

@@ -58,6 +58,7 @@ static const struct opt opts[] = {
 	{ "comm", T_COMM, F(comms), NULL, "NAME", "capture HTTP of processes with this command name (repeatable)" },
 	{ "cgroup", T_CGROUP, F(cgroups), NULL, "PATH|ID", "capture HTTP of this cgroup or container (repeatable)" },
 	{ "http-keep-query", T_BOOL, F(http_keep_query), "false", "BOOL", "keep URL query strings (default: removed)" },
+	{ "http-breakdown", T_BOOL, F(http_breakdown), "true", "BOOL", "per-request latency breakdown (per-thread time accounting)" },
 	{ "http-max-routes", T_INT, F(http_max_routes), "200", "N", "routes kept per process before 'other'", 1, 100000 },
 	{ "redact-segment", T_REDACT, F(redact_segments), NULL, "REGEX", "path segments replaced by :redacted (repeatable)" },
 	{ "signals", T_STR, F(signals), "cpu,disk,net,http", "LIST", "kernel signals to capture" },

@@ -69,6 +69,7 @@ struct config {
 	char cgroups[CFG_MAX_CGROUPS][PATH_MAX];
 	int n_cgroups;
 	bool http_keep_query;
+	bool http_breakdown;		/* per-request latency breakdown */
 	int http_max_routes;
 	char redact_segments[CFG_MAX_REDACT][64];
 	int n_redact;

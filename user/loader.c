@@ -55,6 +55,7 @@ static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	s->rodata->targ_max_procs = (__u32)o->cfg->max_procs;
+	s->rodata->targ_thread_acct = o->cfg->http_breakdown;
 	bpf_map__set_max_entries(s->maps.procs, (__u32)o->cfg->max_procs);
 	bpf_map__set_max_entries(s->maps.wakeup_ts, (__u32)o->cfg->max_procs * 4);
 	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
@@ -108,6 +109,9 @@ static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
 		bpf_program__set_autoload(s->progs.block_io_start_raw, false);
 	}
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	/* breakdown: the submitting thread's bytes into sh_threads (cpu's map) */
+	s->rodata->targ_thread_io = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
+	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	/* requests in flight are bounded by the queues' tags; procs by config */
 	bpf_map__set_max_entries(s->maps.disk_procs, (__u32)o->cfg->max_procs);
 	*obj = s->obj;
@@ -150,6 +154,9 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	bpf_map__set_max_entries(s->maps.conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
+	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
+	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
+	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	*obj = s->obj;
 	return s;
 }
