@@ -11,6 +11,11 @@
  * Per event: parse the captured head, template the route, one hash lookup,
  * histogram add, copy into a ring: no JSON, no allocation. JSON is built once
  * a second in tick().
+ *
+ * Latency breakdown (served requests): the event's thread counter deltas
+ * become parts (breakdown.c); per route their p50/p99 (a fixed pool of
+ * part histograms, BD_ROUTES routes), the 20 slowest recent requests, the
+ * "breakdown" topic, the requests feed, webapp-metrics and /metrics.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,6 +26,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "breakdown.h"
 #include "hist.h"
 #include "traffic.h"
 #include "http_ctl.h"
@@ -38,6 +44,10 @@
 #define ROUTE_IDLE_MS (10 * 60 * 1000)
 #define PROM_TOP 50		/* routes with their own Prometheus labels */
 #define ROUTES_TOP 100		/* rows in the "routes" topic */
+#define BD_ROUTES 128		/* inbound routes with part histograms */
+#define BD_SLOWEST 20		/* "slowest" rows of the breakdown topic */
+#define BD_SLOW_WINDOW_MS (5 * 60 * 1000)	/* "recent" for the slowest list */
+#define BD_PROM_TOP 20		/* routes in hostlens_http_request_part_seconds */
 
 /* ---- state ---- */
 /* A quantile in ms, 0 for an empty histogram (records carry numbers). */
@@ -65,6 +75,16 @@ struct route_acc {
 	struct hist flush;
 	uint64_t flush_errors, flush_errors4;
 	int64_t last_ms;
+	uint16_t bd;			/* 1 + index into http_priv.bd, 0: none */
+};
+
+/* Part histograms of one inbound route (ms), since start and since the flush. */
+struct bd_acc {
+	bool used;
+	uint64_t n, approx;		/* requests with a breakdown, of them approximate */
+	uint64_t flush_n, flush_approx;
+	struct hist all[BD_NPARTS];
+	struct hist flush[BD_NPARTS];
 };
 
 struct proc_routes {
@@ -87,6 +107,10 @@ struct req_rec {
 	uint8_t family;
 	uint8_t ua;			/* enum http_ua_class */
 	uint8_t end_by;
+	bool has_bd;
+	uint32_t tid;
+	uint64_t io_bytes;
+	struct breakdown bd;
 };
 
 struct win_slot {
@@ -126,6 +150,11 @@ struct http_priv {
 	uint64_t flush_sources[TRAFFIC__N];
 	int64_t flush_start_ms;
 	unsigned int ticks;
+	/* latency breakdown */
+	struct bd_acc *bd;		/* BD_ROUTES */
+	struct req_rec slowest[BD_SLOWEST];
+	uint32_t slowest_n;
+	uint64_t bd_total, bd_approx_total, bd_routes_full;
 };
 
 static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
@@ -290,10 +319,12 @@ static int http_init(struct pmod *m)
 	hp->routes = calloc(ROUTE_SLOTS, sizeof(*hp->routes));
 	hp->procs = calloc(PROC_SLOTS, sizeof(*hp->procs));
 	hp->clients = calloc(CLIENT_SLOTS, sizeof(*hp->clients));
-	if (!hp->routes || !hp->procs || !hp->clients) {
+	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd));	/* pages touched only when used */
+	if (!hp->routes || !hp->procs || !hp->clients || !hp->bd) {
 		free(hp->routes);
 		free(hp->procs);
 		free(hp->clients);
+		free(hp->bd);
 		return -ENOMEM;
 	}
 	hp->rules = http_route_rules__new((char (*)[64])hp->cfg->redact_segments, hp->cfg->n_redact,
@@ -331,6 +362,60 @@ static void http_destroy(struct pmod *m)
 	free(hp->routes);
 	free(hp->procs);
 	free(hp->clients);
+	free(hp->bd);
+}
+
+/* The part histograms of inbound route r, taken from the pool on first use. */
+static struct bd_acc *bd_get(struct http_priv *hp, struct route_acc *r)
+{
+	if (r->bd)
+		return &hp->bd[r->bd - 1];
+	for (uint16_t i = 0; i < BD_ROUTES; i++) {
+		struct bd_acc *b = &hp->bd[i];
+
+		if (b->used)
+			continue;
+		b->used = true;
+		b->n = b->approx = b->flush_n = b->flush_approx = 0;
+		for (int k = 0; k < BD_NPARTS; k++) {
+			hist__reset(&b->all[k]);
+			hist__reset(&b->flush[k]);
+		}
+		r->bd = i + 1;
+		return b;
+	}
+	hp->bd_routes_full++;
+	return NULL;
+}
+
+static void bd_put(struct http_priv *hp, struct route_acc *r)
+{
+	if (r->bd)
+		hp->bd[r->bd - 1].used = false;
+	r->bd = 0;
+}
+
+/* Keeps the BD_SLOWEST slowest requests of the last BD_SLOW_WINDOW_MS. */
+static void slowest_offer(struct http_priv *hp, const struct req_rec *rec, int64_t now_ms)
+{
+	struct req_rec *victim = NULL;
+
+	if (hp->slowest_n < BD_SLOWEST) {
+		hp->slowest[hp->slowest_n++] = *rec;
+		return;
+	}
+	for (uint32_t i = 0; i < hp->slowest_n; i++) {
+		struct req_rec *s = &hp->slowest[i];
+
+		if (now_ms - s->ts_ms > BD_SLOW_WINDOW_MS) {
+			victim = s;		/* too old to be "recent" */
+			break;
+		}
+		if (!victim || s->latency_ms < victim->latency_ms)
+			victim = s;
+	}
+	if (now_ms - victim->ts_ms > BD_SLOW_WINDOW_MS || victim->latency_ms < rec->latency_ms)
+		*victim = *rec;
 }
 
 static void http_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
@@ -342,6 +427,8 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	struct req_rec *rec;
 	struct route_acc *r;
 	struct win_slot *w;
+	struct breakdown bd = { 0 };
+	bool has_bd = false;
 	char route[HTTP_ROUTE_MAX];
 	uint16_t status;
 	int64_t ts_ms;
@@ -390,6 +477,31 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 		hist__add(&r->flush, (double)e->latency_ns / 1e6);
 		r->last_ms = ts_ms;
 	}
+	if (e->direction == HL_HTTP_INBOUND) {
+		struct bd_input in = {
+			.latency_ns = e->latency_ns, .oncpu_ns = e->bd_oncpu_ns,
+			.runq_ns = e->bd_runq_ns, .io_ns = e->bd_io_ns, .other_ns = e->bd_other_ns,
+			.downstream_ns = e->bd_downstream_ns, .flags = e->bd_flags,
+		};
+
+		has_bd = breakdown_compute(&in, &bd) == 0;
+	}
+	if (has_bd) {
+		struct bd_acc *b = r ? bd_get(hp, r) : NULL;
+
+		hp->bd_total++;
+		hp->bd_approx_total += bd.approx != BD_EXACT;
+		if (b) {
+			b->n++;
+			b->flush_n++;
+			b->approx += bd.approx != BD_EXACT;
+			b->flush_approx += bd.approx != BD_EXACT;
+			for (int k = 0; k < BD_NPARTS; k++) {
+				hist__add(&b->all[k], bd.ms[k]);
+				hist__add(&b->flush[k], bd.ms[k]);
+			}
+		}
+	}
 
 	rec = &hp->recent[hp->recent_head];
 	hp->recent_head = (hp->recent_head + 1) % RECENT_MAX;
@@ -411,6 +523,12 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	rec->peer_port = e->peer_port;
 	rec->family = e->family;
 	rec->ua = (uint8_t)rq.ua;
+	rec->has_bd = has_bd;
+	rec->tid = e->bd_tid ? e->bd_tid : h->pid;
+	rec->io_bytes = e->bd_io_bytes;
+	rec->bd = bd;
+	if (has_bd)
+		slowest_offer(hp, rec, ts_ms);
 
 	if (e->direction != HL_HTTP_INBOUND) {
 		hp->outbound_total++;
@@ -549,6 +667,110 @@ static const char *end_name(uint8_t e)
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 
+/* A request's parts in ms, its block I/O bytes, thread, and the approximate mark. */
+static json_t *bd_req_json(const struct req_rec *r)
+{
+	const char *why = breakdown_approx_reason(r->bd.approx);
+	json_t *o;
+
+	if (!r->has_bd)
+		return json_null();
+	o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:i,s:b,s:s}",
+		"cpu_ms", r->bd.ms[BD_CPU], "runq_ms", r->bd.ms[BD_RUNQ], "io_ms", r->bd.ms[BD_IO],
+		"downstream_ms", r->bd.ms[BD_DOWNSTREAM], "other_ms", r->bd.ms[BD_OTHER],
+		"unattributed_ms", r->bd.ms[BD_UNATTRIBUTED], "io_bytes", (json_int_t)r->io_bytes,
+		"tid", (int)r->tid, "approximate", r->bd.approx != BD_EXACT, "reason", why ? why : "");
+	return o ? o : json_null();
+}
+
+/* {cpu_ms, runq_ms, ...} at quantile q of a route's part histograms */
+static json_t *bd_parts_json(const struct hist *parts, double q)
+{
+	json_t *o = json_object();
+	char key[32];
+
+	for (int k = 0; k < BD_NPARTS; k++) {
+		snprintf(key, sizeof(key), "%s_ms", breakdown_part_name(k));
+		json_object_set_new(o, key, json_real(hist_q(&parts[k], q)));
+	}
+	return o;
+}
+
+static int cmp_slow(const void *a, const void *b)
+{
+	const struct req_rec *x = *(const struct req_rec *const *)a;
+	const struct req_rec *y = *(const struct req_rec *const *)b;
+
+	return x->latency_ms < y->latency_ms ? 1 : x->latency_ms > y->latency_ms ? -1 : 0;
+}
+
+/* The "breakdown" topic (docs/topics.md) and its Prometheus summary. */
+static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx *t)
+{
+	struct route_acc *order[BD_ROUTES];
+	const struct req_rec *slow[BD_SLOWEST];
+	json_t *routes = json_array(), *slowest = json_array(), *top;
+	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2];
+	int n = 0, ns = 0;
+
+	for (int i = 0; i < ROUTE_SLOTS && n < BD_ROUTES; i++)
+		if (hp->routes[i].used && hp->routes[i].bd && hp->bd[hp->routes[i].bd - 1].n)
+			order[n++] = &hp->routes[i];
+	qsort(order, (size_t)n, sizeof(order[0]), cmp_total);
+	for (int i = 0; i < n; i++) {
+		struct route_acc *r = order[i];
+		struct bd_acc *b = &hp->bd[r->bd - 1];
+
+		json_array_append_new(routes, json_pack("{s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:o,s:o}",
+			"pid", (int)r->tgid, "comm", processor__comm(p, r->tgid), "method", r->method,
+			"route", r->route, "requests_total", (json_int_t)b->n,
+			"approximate_pct", 100.0 * (double)b->approx / (double)b->n,
+			"latency_p50_ms", hist_q(&r->all, 0.5), "latency_p99_ms", hist_q(&r->all, 0.99),
+			"p50", bd_parts_json(b->all, 0.5), "p99", bd_parts_json(b->all, 0.99)));
+	}
+	for (uint32_t i = 0; i < hp->slowest_n; i++)
+		if (t->now_ms - hp->slowest[i].ts_ms <= BD_SLOW_WINDOW_MS)
+			slow[ns++] = &hp->slowest[i];
+	qsort(slow, (size_t)ns, sizeof(slow[0]), cmp_slow);
+	for (int i = 0; i < ns; i++) {
+		const struct req_rec *r = slow[i];
+
+		json_array_append_new(slowest, json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:f,s:o}",
+			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
+			"method", r->method, "path", r->path, "route", r->route, "status", r->status,
+			"latency_ms", r->latency_ms, "breakdown", bd_req_json(r)));
+	}
+	top = json_pack("{s:b,s:I,s:I,s:I,s:o,s:o}",
+		"enabled", hp->cfg->http_breakdown && config_signal_on(hp->cfg, "cpu"),
+		"requests_total", (json_int_t)hp->bd_total,
+		"approximate_total", (json_int_t)hp->bd_approx_total,
+		"routes_dropped_total", (json_int_t)hp->bd_routes_full,
+		"routes", routes, "slowest", slowest);
+	state__publish(t->st, "breakdown", top);
+
+	fprintf(t->prom, "# HELP hostlens_http_request_part_seconds Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per route (top %d).\n"
+			 "# TYPE hostlens_http_request_part_seconds summary\n", BD_PROM_TOP);
+	for (int i = 0; i < n && i < BD_PROM_TOP; i++) {
+		struct route_acc *r = order[i];
+		struct bd_acc *b = &hp->bd[r->bd - 1];
+
+		prom_escape(r->route, route, sizeof(route));
+		prom_escape(r->method, method, sizeof(method));
+		for (int k = 0; k < BD_NPARTS; k++) {
+			const char *part = breakdown_part_name(k);
+
+			fprintf(t->prom, "hostlens_http_request_part_seconds{method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.5\"} %.6f\n"
+					 "hostlens_http_request_part_seconds{method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.99\"} %.6f\n"
+					 "hostlens_http_request_part_seconds_sum{method=\"%s\",route=\"%s\",part=\"%s\"} %.6f\n"
+					 "hostlens_http_request_part_seconds_count{method=\"%s\",route=\"%s\",part=\"%s\"} %llu\n",
+				method, route, part, hist_q(&b->all[k], 0.5) / 1e3,
+				method, route, part, hist_q(&b->all[k], 0.99) / 1e3,
+				method, route, part, b->all[k].sum / 1e3,
+				method, route, part, (unsigned long long)b->n);
+		}
+	}
+}
+
 static json_t *recent_json(struct http_priv *hp, struct processor *p)
 {
 	json_t *a = json_array();
@@ -559,13 +781,13 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p)
 		char peer[64];
 
 		peer_str(r, peer, sizeof(peer));
-		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s}",
+		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s,s:o}",
 			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
 			"direction", dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
 			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
 			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
 			"peer", peer, "user_agent", http_ua_name((enum http_ua_class)r->ua),
-			"end", end_name(r->end_by)));
+			"end", end_name(r->end_by), "breakdown", bd_req_json(r)));
 	}
 	return a;
 }
@@ -597,6 +819,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 
 			if (pr && pr->n)
 				pr->n--;
+			bd_put(hp, r);
 			r->used = false;
 			hp->nroutes--;
 			continue;
@@ -627,6 +850,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	state__publish(t->st, "requests", recent_json(hp, m->p));
 	if (order)
 		prom_write(hp, t, order, n);
+	bd_publish(hp, m->p, t);
 	free(order);
 
 	/* summary: inbound requests over the last WIN_S seconds */
@@ -704,6 +928,20 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 			"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.count);
 
 		hist__put_json(&r->flush, e, "latency", "ms");
+		if (r->bd && hp->bd[r->bd - 1].flush_n) {
+			struct bd_acc *b = &hp->bd[r->bd - 1];
+			char key[48];
+
+			for (int k = 0; k < BD_NPARTS; k++) {
+				snprintf(key, sizeof(key), "%s_p50_ms", breakdown_part_name(k));
+				json_object_set_new(e, key, json_real(hist_q(&b->flush[k], 0.5)));
+				snprintf(key, sizeof(key), "%s_p99_ms", breakdown_part_name(k));
+				json_object_set_new(e, key, json_real(hist_q(&b->flush[k], 0.99)));
+			}
+			json_object_set_new(e, "breakdown_requests_total", json_integer((json_int_t)b->flush_n));
+			json_object_set_new(e, "breakdown_approximate_pct",
+					    json_real(100.0 * (double)b->flush_approx / (double)b->flush_n));
+		}
 		json_array_append_new(routes, e);
 	}
 	for (int i = 0; i < ROUTE_SLOTS; i++) {
@@ -711,6 +949,13 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 			continue;
 		memset(&hp->routes[i].flush, 0, sizeof(hp->routes[i].flush));
 		hp->routes[i].flush_errors = hp->routes[i].flush_errors4 = 0;
+		if (hp->routes[i].bd && hp->bd[hp->routes[i].bd - 1].flush_n) {
+			struct bd_acc *b = &hp->bd[hp->routes[i].bd - 1];
+
+			for (int k = 0; k < BD_NPARTS; k++)
+				hist__reset(&b->flush[k]);
+			b->flush_n = b->flush_approx = 0;
+		}
 	}
 	free(order);
 	for (int i = 0; i < TRAFFIC__N; i++)

@@ -23,7 +23,7 @@
 /* URL under /api/v1/ -> topic published by the processor (docs/topics.md). */
 static const char *const api_topics[] = {
 	"summary", "host", "cpu", "processes", "disks", "connections",
-	"routes", "requests", "alerts", "stats", "filters",
+	"routes", "requests", "alerts", "stats", "filters", "breakdown",
 };
 
 static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";
