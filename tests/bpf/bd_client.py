@@ -12,7 +12,7 @@ res = []
 for p in paths:
     t0 = time.monotonic()
     s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(("GET %s HTTP/1.1\r\nHost: bd\r\nUser-Agent: bd-client\r\n\r\n" % p).encode())
+    s.sendall(("GET %s HTTP/1.1\r\nHost: bd\r\nUser-Agent: bd-client\r\nConnection: close\r\n\r\n" % p).encode())
     data = b""
     while True:
         b = s.recv(4096)

@@ -1,0 +1,202 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# Per-request latency breakdown against requests of known cost: a
+# thread-per-connection C server (tests/helpers/bd_server, pinned to CPU 0)
+# burns CPU, sleeps, reads 8 MiB with O_DIRECT, calls a second local server
+# that takes 50 ms, and burns CPU while two burners share its core. Each
+# request's dominant part must be the right one and within 20% of the cost
+# the server measured itself (X-Cost-Ms); the parts (without unattributed)
+# must add up to the latency within 5%. nginx (one event-loop worker)
+# proxying to the 50 ms server under concurrent clients must be marked
+# "shared thread — approximate", never given a confident wrong breakdown.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/http_lib.inc"
+
+need_root breakdown || finish
+SRVBIN=$BUILD/tests/helpers/bd_server
+BURN=$BUILD/tests/helpers/burn
+for t in taskset nginx; do
+	command -v $t >/dev/null 2>&1 || { skip breakdown "$t not installed"; finish; }
+done
+[ "$(nproc)" -ge 2 ] || { skip breakdown "needs 2 CPUs (server and burners on one, the agent on the other)"; finish; }
+
+# bd_start VAR ARGS... : bd_server in the background; ${VAR}_PID, ${VAR}_PORT
+bd_start() {
+	var=$1; shift
+	pf=$TMPD/$var.port
+	"$@" "$pf" $BD_ARGS >"$TMPD/$var.log" 2>&1 &
+	eval "${var}_PID=$!"
+	on_exit "kill $! 2>/dev/null"
+	wait_for 5 test -s "$pf"
+	eval "${var}_PORT=$(cat "$pf" 2>/dev/null)"
+	[ -s "$pf" ]
+}
+
+# 16 MiB of data on /tmp's disk (O_DIRECT reads go to the device)
+IOF=$TMPD/io.bin
+head -c $((16 << 20)) /dev/urandom >"$IOF" && sync
+
+BD_ARGS= bd_start DOWN "$SRVBIN" || { fail breakdown "downstream server did not start"; finish; }
+BD_ARGS="--file $IOF --down $DOWN_PORT" bd_start SRV taskset -c 0 "$SRVBIN" ||
+	{ fail breakdown "server did not start"; finish; }
+
+rm -rf "$HLDIR"; mkdir -p "$HLDIR"
+taskset -c 1 "$HLRUN" "$HLDIR" --signals cpu,disk,http --flush-interval 1 --log-level warn \
+	--pid "$SRV_PID" >"$TMPD/hlrun.log" 2>&1 &
+HL_PID=$!
+wait_for 15 test -f "$HLDIR/ready" || { cat "$TMPD/hlrun.log" >&2; fail breakdown "hlrun did not start"; finish; }
+
+"$PY" "$HTTP_TESTS/bd_client.py" "$SRV_PORT" "$TMPD/plain.json" \
+	/cpu/1 /sleep/1 /io/1 /down/1 /cpu/2 /sleep/2 /io/2 /down/2 /cpu/3 /sleep/3 /io/3 /down/3
+# run-queue: two burners on the server's core, for the length of the requests
+taskset -c 0 "$BURN" 5000 0 >/dev/null & B1=$!
+taskset -c 0 "$BURN" 5000 0 >/dev/null & B2=$!
+on_exit "kill $B1 $B2 2>/dev/null"
+sleep 0.3
+taskset -c 1 "$PY" "$HTTP_TESTS/bd_client.py" "$SRV_PORT" "$TMPD/runq.json" /runq/1 /runq/2 /runq/3
+kill $B1 $B2 2>/dev/null
+hl_wait 10 "len([r for r in R if r['pid']==$SRV_PID and r['direction']=='inbound'])>=15" ||
+	echo "(timed out waiting for 15 inbound records)" >&2
+
+CHECK="
+import json
+want = json.load(open('$TMPD/plain.json')) + json.load(open('$TMPD/runq.json'))
+got = {r['path']: r for r in R if r['pid']==$SRV_PID and r['direction']=='inbound'}
+DOM = {'cpu': 'cpu_ms', 'sleep': 'other_ms', 'io': 'io_ms', 'down': 'downstream_ms', 'runq': 'runq_ms'}
+PARTS = ('cpu_ms', 'runq_ms', 'io_ms', 'downstream_ms', 'other_ms')
+def check(kind):
+    for w in want:
+        if w['path'].split('/')[1] != kind: continue
+        r = got.get(w['path'])
+        if r is None: print('%s: no record'%w['path']); continue
+        b = r.get('breakdown')
+        if not b: print('%s: no breakdown'%w['path']); continue
+        if w['status'] != 200 or w['cost_ms'] is None: print('%s: server failed'%w['path']); continue
+        if b['approximate']: print('%s: marked approximate (%s)'%(w['path'], b['reason']))
+        dom = max(PARTS, key=lambda k: b[k])
+        if dom != DOM[kind]: print('%s: dominant %s, want %s: %s'%(w['path'], dom, DOM[kind], b))
+        c = w['cost_ms']
+        if abs(b[DOM[kind]] - c) > 0.2 * c: print('%s: %s %.2f ms, known cost %.2f ms (20%%)'%(w['path'], DOM[kind], b[DOM[kind]], c))
+        s = sum(b[k] for k in PARTS)
+        if abs(s - r['latency_ms']) > 0.05 * r['latency_ms']: print('%s: parts add up to %.2f ms, latency %.2f ms (5%%)'%(w['path'], s, r['latency_ms']))
+        if kind == 'io' and b['io_bytes'] != 8 << 20: print('%s: io_bytes %d, read 8 MiB'%(w['path'], b['io_bytes']))
+        if kind != 'io' and b['io_bytes'] != 0: print('%s: io_bytes %d, no disk I/O made'%(w['path'], b['io_bytes']))
+"
+hl_case breakdown_cpu "$CHECK
+check('cpu')"
+hl_case breakdown_sleep_is_other "$CHECK
+check('sleep')"
+hl_case breakdown_odirect_io "$CHECK
+check('io')"
+hl_case breakdown_downstream "$CHECK
+check('down')
+out = [r for r in R if r['pid']==$SRV_PID and r['direction']=='outbound']
+if len(out) != 3: print('want 3 outbound /sleep records, got %d'%len(out))
+"
+hl_case breakdown_runq "$CHECK
+check('runq')"
+
+hl_case breakdown_topic "
+B = T('breakdown')
+if not B or not B.get('enabled'): print('breakdown topic missing or disabled: %s'%B)
+else:
+    rt = {x['route']: x for x in B['routes'] if x['pid']==$SRV_PID}
+    for route, part in (('/cpu/:id','cpu_ms'), ('/sleep/:id','other_ms'), ('/down/:id','downstream_ms'), ('/runq/:id','runq_ms')):
+        x = rt.get(route)
+        if not x: print('no route %s in %s'%(route, list(rt))); continue
+        if x['requests_total'] != 3: print('%s: %d requests, want 3'%(route, x['requests_total']))
+        for q in ('p50', 'p99'):
+            if max(x[q], key=lambda k: x[q][k]) != part: print('%s %s: dominant is not %s: %s'%(route, q, part, x[q]))
+    sl = B['slowest']
+    if len(sl) != 15: print('slowest: %d rows, want all 15 requests'%len(sl))
+    elif not all(s['path'].startswith('/runq/') for s in sl[:3]):
+        print('slowest first rows are not the runq requests: %s'%[s['path'] for s in sl[:3]])
+    elif any(sl[i]['latency_ms'] < sl[i+1]['latency_ms'] for i in range(len(sl)-1)): print('slowest not sorted')
+"
+
+# /metrics lines and the webapp-metrics record carry the parts
+hl_stop
+hl_case breakdown_prometheus "
+import re
+m = open('$HLDIR/metrics.json').read()
+v = {}
+for part in ('cpu', 'runq', 'other', 'downstream'):
+    for route in ('/runq/:id', '/sleep/:id', '/down/:id', '/cpu/:id'):
+        x = re.search(r'hostlens_http_request_part_seconds\\{method=\"GET\",route=\"%s\",part=\"%s\",quantile=\"0.5\"\\} ([0-9.e+-]+)'%(re.escape(route), part), m)
+        v[(route, part)] = float(x.group(1)) if x else None
+want = {('/runq/:id','runq'): (0.08, 0.13), ('/runq/:id','cpu'): (0.04, 0.06), ('/sleep/:id','other'): (0.045, 0.06),
+        ('/down/:id','downstream'): (0.045, 0.06), ('/cpu/:id','cpu'): (0.045, 0.06)}
+for k, (lo, hi) in want.items():
+    if v[k] is None or not lo <= v[k] <= hi: print('%s %s p50 = %s s, want %g..%g'%(k[0], k[1], v[k], lo, hi))
+if m.count('# TYPE hostlens_http_request_part_seconds summary') != 1: print('TYPE line missing')
+"
+hl_case breakdown_record "
+import json
+recs = [json.loads(l) for l in open('$HLDIR/records.ndjson') if '\"webapp-metrics\"' in l]
+rows = [r for rec in recs for r in rec.get('routes', []) if r.get('route')=='/runq/:id']
+if not rows: print('no webapp-metrics route /runq/:id')
+elif not any(r.get('runq_p50_ms', 0) > 60 and r.get('cpu_p50_ms', 0) > 40 and r.get('breakdown_requests_total', 0) >= 1 for r in rows):
+    print('webapp-metrics /runq/:id parts: %s'%rows)
+"
+if "$BUILD/tests/helpers/schemacheck" "$TOP/docs/records.schema.json" "$HLDIR/records.ndjson" >"$TMPD/schema.out" 2>&1; then
+	ok breakdown_record_schema
+else
+	fail breakdown_record_schema "$(head -c 600 "$TMPD/schema.out")"
+fi
+
+# ---- event loop: nginx, one worker, proxying to the 50 ms server ----
+NPORT=$((20000 + $$ % 20000))
+mkdir -p "$TMPD/ngx" "$TMPD/ngx-tmp"
+cat >"$TMPD/ngx.conf" <<NGX
+user root;
+worker_processes 1;
+daemon off;
+pid $TMPD/ngx.pid;
+error_log $TMPD/ngx-error.log;
+events { worker_connections 256; }
+http {
+	access_log off;
+	client_body_temp_path $TMPD/ngx-tmp;
+	proxy_temp_path $TMPD/ngx-tmp;
+	fastcgi_temp_path $TMPD/ngx-tmp;
+	uwsgi_temp_path $TMPD/ngx-tmp;
+	scgi_temp_path $TMPD/ngx-tmp;
+	server {
+		listen 127.0.0.1:$NPORT;
+		location / { proxy_pass http://127.0.0.1:$DOWN_PORT; }
+	}
+}
+NGX
+nginx -c "$TMPD/ngx.conf" -p "$TMPD/ngx" >"$TMPD/ngx.out" 2>&1 &
+NGX_PID=$!
+on_exit "kill $NGX_PID 2>/dev/null"
+wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$NPORT/" || { fail breakdown_event_loop "nginx did not start: $(cat "$TMPD/ngx.out")"; finish; }
+rm -rf "$HLDIR"; mkdir -p "$HLDIR"
+"$HLRUN" "$HLDIR" --signals cpu,http --flush-interval 1 --log-level warn --pid "$NGX_PID" \
+	>"$TMPD/hlrun2.log" 2>&1 &
+HL_PID=$!
+wait_for 15 test -f "$HLDIR/ready" || { fail breakdown_event_loop "hlrun did not start"; finish; }
+CLIENTS=
+for c in 1 2 3 4; do
+	"$PY" "$HTTP_TESTS/bd_client.py" "$NPORT" "$TMPD/ngx$c.json" \
+		/sleep/$c/1 /sleep/$c/2 /sleep/$c/3 /sleep/$c/4 /sleep/$c/5 &
+	CLIENTS="$CLIENTS $!"
+done
+for c in $CLIENTS; do wait "$c"; done
+hl_wait 10 "len([r for r in R if r['comm']=='nginx' and r['direction']=='inbound'])>=20" ||
+	echo "(timed out waiting for 20 nginx records)" >&2
+hl_case breakdown_event_loop "
+inb = [r for r in R if r['comm']=='nginx' and r['direction']=='inbound' and r['path'].startswith('/sleep/')]
+if len(inb) != 20: print('want 20 nginx inbound records, got %d'%len(inb))
+withbd = [r for r in inb if r.get('breakdown')]
+if len(withbd) != len(inb): print('%d of %d without breakdown'%(len(inb)-len(withbd), len(inb)))
+appr = [r for r in withbd if r['breakdown']['approximate']]
+if len(appr) < 0.8 * len(withbd): print('only %d of %d overlapping requests marked approximate'%(len(appr), len(withbd)))
+if any(r['breakdown']['reason'] != 'shared thread \u2014 approximate' for r in appr): print('reasons: %s'%set(r['breakdown']['reason'] for r in appr))
+for r in withbd:
+    b = r['breakdown']
+    # confident = must be right: the time went to the 50 ms upstream
+    if not b['approximate'] and b['downstream_ms'] < 0.8 * r['latency_ms']:
+        print('%s: confident but wrong: %s (latency %.1f)'%(r['path'], b, r['latency_ms']))
+"
+finish
