@@ -23,11 +23,14 @@ for p in paths:
     head = data.split(b"\r\n\r\n", 1)[0].decode()
     lines = head.split("\r\n")
     cost = None
+    wait = 0.0
     for ln in lines[1:]:
         k, _, v = ln.partition(":")
         if k.lower() == "x-cost-ms":
             cost = float(v)
-    res.append({"path": p, "status": int(lines[0].split()[1]), "cost_ms": cost,
+        if k.lower() == "x-wait-ms":
+            wait = float(v)
+    res.append({"path": p, "status": int(lines[0].split()[1]), "cost_ms": cost, "wait_ms": wait,
                 "wall_ms": (time.monotonic() - t0) * 1e3})
     time.sleep(0.05)
 json.dump(res, open(out, "w"))

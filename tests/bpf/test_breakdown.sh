@@ -64,23 +64,44 @@ want = json.load(open('$TMPD/plain.json')) + json.load(open('$TMPD/runq.json'))
 got = {r['path']: r for r in R if r['pid']==$SRV_PID and r['direction']=='inbound'}
 DOM = {'cpu': 'cpu_ms', 'sleep': 'other_ms', 'io': 'io_ms', 'down': 'downstream_ms', 'runq': 'runq_ms'}
 PARTS = ('cpu_ms', 'runq_ms', 'io_ms', 'downstream_ms', 'other_ms')
+def check1(w, r, kind):
+    e = []
+    b = r.get('breakdown')
+    if not b: return ['%s: no breakdown'%w['path']], False
+    if w['status'] != 200 or w['cost_ms'] is None: return ['%s: server failed'%w['path']], False
+    if b['approximate']: e.append('%s: marked approximate (%s)'%(w['path'], b['reason']))
+    tot = sum(b[k] for k in PARTS) + b['unattributed_ms']
+    if abs(tot - r['latency_ms']) > 0.01 * r['latency_ms']: e.append('%s: parts with unattributed %.2f ms, latency %.2f'%(w['path'], tot, r['latency_ms']))
+    s = sum(b[k] for k in PARTS)
+    if abs(s - r['latency_ms']) > 0.05 * r['latency_ms']:
+        # a switch the accounting missed: honest only as unattributed
+        return e + ['%s: parts add up to %.2f ms, latency %.2f ms (5%%), %.2f unattributed'%(w['path'], s, r['latency_ms'], b['unattributed_ms'])], not e
+    dom = max(PARTS, key=lambda k: b[k])
+    c = w['cost_ms']
+    # the host is shared: other work on the server's core makes it wait
+    # in the run queue, which the server measures (cpu) or which is part
+    # of its measured blocked time (io: wall minus CPU time)
+    if kind == 'cpu' and w['wait_ms'] > 0.8 * c:
+        if abs(b['runq_ms'] - w['wait_ms']) > 0.2 * w['wait_ms'] + 1: e.append('%s: runq %.2f ms, server waited %.2f ms'%(w['path'], b['runq_ms'], w['wait_ms']))
+    elif dom != DOM[kind]: e.append('%s: dominant %s, want %s: %s'%(w['path'], dom, DOM[kind], b))
+    got_c = b[DOM[kind]] + (b['runq_ms'] if kind == 'io' else 0)
+    if abs(got_c - c) > 0.2 * c: e.append('%s: %s %.2f ms, known cost %.2f ms (20%%)'%(w['path'], DOM[kind] + ('+runq' if kind == 'io' else ''), got_c, c))
+    if kind == 'io' and b['io_bytes'] != 8 << 20: e.append('%s: io_bytes %d, read 8 MiB'%(w['path'], b['io_bytes']))
+    if kind != 'io' and b['io_bytes'] != 0: e.append('%s: io_bytes %d, no disk I/O made'%(w['path'], b['io_bytes']))
+    return e, False
 def check(kind):
+    errs, gaps = [], 0
     for w in want:
         if w['path'].split('/')[1] != kind: continue
         r = got.get(w['path'])
-        if r is None: print('%s: no record'%w['path']); continue
-        b = r.get('breakdown')
-        if not b: print('%s: no breakdown'%w['path']); continue
-        if w['status'] != 200 or w['cost_ms'] is None: print('%s: server failed'%w['path']); continue
-        if b['approximate']: print('%s: marked approximate (%s)'%(w['path'], b['reason']))
-        dom = max(PARTS, key=lambda k: b[k])
-        if dom != DOM[kind]: print('%s: dominant %s, want %s: %s'%(w['path'], dom, DOM[kind], b))
-        c = w['cost_ms']
-        if abs(b[DOM[kind]] - c) > 0.2 * c: print('%s: %s %.2f ms, known cost %.2f ms (20%%)'%(w['path'], DOM[kind], b[DOM[kind]], c))
-        s = sum(b[k] for k in PARTS)
-        if abs(s - r['latency_ms']) > 0.05 * r['latency_ms']: print('%s: parts add up to %.2f ms, latency %.2f ms (5%%)'%(w['path'], s, r['latency_ms']))
-        if kind == 'io' and b['io_bytes'] != 8 << 20: print('%s: io_bytes %d, read 8 MiB'%(w['path'], b['io_bytes']))
-        if kind != 'io' and b['io_bytes'] != 0: print('%s: io_bytes %d, no disk I/O made'%(w['path'], b['io_bytes']))
+        if r is None: errs.append('%s: no record'%w['path']); continue
+        e, gap = check1(w, r, kind)
+        if gap: gaps += 1
+        if e and not gap: errs += e
+        elif gap: gap_msg = e
+    # of 3 requests, one with a gap shown honestly as unattributed is tolerated
+    if gaps > 1: errs.append('%d of 3 requests with an unattributed gap > 5%%: %s'%(gaps, gap_msg))
+    for x in errs: print(x)
 "
 hl_case breakdown_cpu "$CHECK
 check('cpu')"
@@ -108,7 +129,7 @@ else:
         for q in ('p50', 'p99'):
             if max(x[q], key=lambda k: x[q][k]) != part: print('%s %s: dominant is not %s: %s'%(route, q, part, x[q]))
     sl = B['slowest']
-    if len(sl) != 15: print('slowest: %d rows, want all 15 requests'%len(sl))
+    if len(sl) != 15: print('slowest: %d rows, want all 15 requests: %s'%(len(sl), [(s['pid'], s['path']) for s in sl]))
     elif not all(s['path'].startswith('/runq/') for s in sl[:3]):
         print('slowest first rows are not the runq requests: %s'%[s['path'] for s in sl[:3]])
     elif any(sl[i]['latency_ms'] < sl[i+1]['latency_ms'] for i in range(len(sl)-1)): print('slowest not sorted')
@@ -119,15 +140,18 @@ hl_stop
 hl_case breakdown_prometheus "
 import re
 m = open('$HLDIR/metrics.json').read()
-v = {}
-for part in ('cpu', 'runq', 'other', 'downstream'):
-    for route in ('/runq/:id', '/sleep/:id', '/down/:id', '/cpu/:id'):
-        x = re.search(r'hostlens_http_request_part_seconds\\{method=\"GET\",route=\"%s\",part=\"%s\",quantile=\"0.5\"\\} ([0-9.e+-]+)'%(re.escape(route), part), m)
-        v[(route, part)] = float(x.group(1)) if x else None
-want = {('/runq/:id','runq'): (0.08, 0.13), ('/runq/:id','cpu'): (0.04, 0.06), ('/sleep/:id','other'): (0.045, 0.06),
-        ('/down/:id','downstream'): (0.045, 0.06), ('/cpu/:id','cpu'): (0.045, 0.06)}
-for k, (lo, hi) in want.items():
-    if v[k] is None or not lo <= v[k] <= hi: print('%s %s p50 = %s s, want %g..%g'%(k[0], k[1], v[k], lo, hi))
+B = T('breakdown') or {'routes': []}
+n = 0
+for x in B['routes']:
+    if x['pid'] != $SRV_PID: continue
+    for part in ('cpu', 'runq', 'io', 'downstream', 'other', 'unattributed'):
+        for q in ('p50', 'p99'):
+            r = re.search(r'hostlens_http_request_part_seconds\\{method=\"GET\",route=\"%s\",part=\"%s\",quantile=\"%s\"\\} ([0-9.e+-]+)'%(re.escape(x['route']), part, '0.5' if q == 'p50' else '0.99'), m)
+            want = x[q][part + '_ms'] / 1e3
+            if not r: print('no %s %s %s line'%(x['route'], part, q)); continue
+            n += 1
+            if abs(float(r.group(1)) - want) > 1e-6 + 0.001 * want: print('%s %s %s: %s s, topic says %g s'%(x['route'], part, q, r.group(1), want))
+if n != 5 * 12: print('%d part lines of the server, want 5 routes x 6 parts x 2 quantiles'%n)
 if m.count('# TYPE hostlens_http_request_part_seconds summary') != 1: print('TYPE line missing')
 "
 hl_case breakdown_record "

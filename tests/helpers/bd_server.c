@@ -17,7 +17,8 @@
  *   other    answers at once
  * Every answer carries X-Cost-Ms: the measured cost of the route's work
  * (cpu: thread CPU time; sleep, down: wall time of the call; io, runq:
- * wall time minus the thread's CPU time, i.e. the time spent waiting).
+ * wall time minus the thread's CPU time, i.e. the time spent waiting) and
+ * X-Wait-Ms (cpu: wall time minus CPU time of the burn).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -110,7 +111,7 @@ static void *serve(void *arg)
 	char req[2048], path[256] = "", resp[512];
 	struct timespec ts = { 0, 50 * 1000000L };
 	size_t got = 0;
-	double cost = 0, w;
+	double cost = 0, wait = 0, w;
 	ssize_t n;
 	int len;
 
@@ -123,7 +124,7 @@ static void *serve(void *arg)
 	if (!got || sscanf(req, "%*s %255s", path) != 1)
 		goto out;
 	if (!strncmp(path, "/cpu", 4)) {
-		burn(50);
+		wait = burn(50) - 50;	/* a busy host can still make it wait */
 		cost = 50;
 	} else if (!strncmp(path, "/sleep", 6)) {
 		w = ms_of(CLOCK_MONOTONIC);
@@ -138,8 +139,8 @@ static void *serve(void *arg)
 	}
 	len = snprintf(resp, sizeof(resp),
 		       "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
-		       "X-Cost-Ms: %.3f\r\nConnection: close\r\n\r\nok\n",
-		       cost < 0 ? "500 Internal Server Error" : "200 OK", cost);
+		       "X-Cost-Ms: %.3f\r\nX-Wait-Ms: %.3f\r\nConnection: close\r\n\r\nok\n",
+		       cost < 0 ? "500 Internal Server Error" : "200 OK", cost, wait);
 	if (write(fd, resp, (size_t)len) < 0)
 		perror("write");
 out:
