@@ -238,6 +238,42 @@
       td(fmtMs(c.duration_ms), 'n') + td(pair(c.tx_bytes, c.rx_bytes, fmtBytes), 'n') + '</tr>'), 6, 'no connections recorded yet');
   }
 
+  // --- latency breakdown (topic "breakdown") --------------------------------
+  const BD_PARTS = [
+    ['cpu_ms', 'CPU', 'bd-cpu'], ['runq_ms', 'run queue', 'bd-runq'], ['io_ms', 'disk I/O', 'bd-io'],
+    ['downstream_ms', 'downstream', 'bd-down'], ['other_ms', 'other (locks, sleeps, network)', 'bd-other'],
+    ['unattributed_ms', 'unattributed', 'bd-gap'],
+  ];
+  // one stacked bar: each part's share of the parts' sum, labelled in ms
+  function bdBar(parts) {
+    if (!parts) return '<span class="bd-none">—</span>';
+    const total = BD_PARTS.reduce((a, [k]) => a + (isNum(parts[k]) ? parts[k] : 0), 0);
+    if (!(total > 0)) return '<span class="bd-none">—</span>';
+    const segs = BD_PARTS.filter(([k]) => parts[k] > 0).map(([k, name, cls]) =>
+      `<i class="${cls}" style="width:${(100 * parts[k] / total).toFixed(2)}%" title="${esc(name)}: ${esc(fmtMs(parts[k]))}"></i>`);
+    return `<div class="bd-bar" title="${esc(BD_PARTS.filter(([k]) => parts[k] > 0).map(([k, n]) => `${n} ${fmtMs(parts[k])}`).join(', '))}">${segs.join('')}</div>` +
+      `<span class="bd-total">${esc(fmtMs(total))}</span>`;
+  }
+  function bdText(b) {
+    if (!b) return '—';
+    const main = BD_PARTS.filter(([k]) => b[k] > 0.05 * (BD_PARTS.reduce((a, [x]) => a + (b[x] || 0), 0)))
+      .map(([k, n]) => `${n} ${fmtMs(b[k])}`).join(' · ');
+    return main + (b.approximate ? ` (${b.reason})` : '');
+  }
+  function renderBreakdown(doc) {
+    const routes = (doc && doc.routes) || [];
+    const slow = (doc && doc.slowest) || [];
+    $('bd-legend').innerHTML = BD_PARTS.map(([, n, cls]) => `<span><i class="${cls}"></i>${esc(n)}</span>`).join('');
+    const off = doc && doc.enabled === false ? 'breakdown off (--http-breakdown false or no cpu signal)' : 'no served requests with a breakdown yet';
+    fill('t-bd-routes', routes.slice(0, 50).map((r) => '<tr>' +
+      `<td class="path" title="${esc(proc(r))}">${esc(`${r.method || ''} ${r.route || ''}`)}${r.approximate_pct > 0 ? ` <span class="pill approx" title="${esc(fmtPct(r.approximate_pct))} of requests on a shared or handed-off thread">≈</span>` : ''}</td>` +
+      td(fmtNum(r.requests_total, 0), 'n') + `<td class="bd">${bdBar(r.p50)}</td><td class="bd">${bdBar(r.p99)}</td></tr>`), 4, off);
+    $('bd-slow-n').textContent = slow.length ? `${slow.length} recent` : '';
+    fill('t-bd-slow', slow.map((r) => '<tr>' + td(fmtTime(r.ts)) + td(proc(r)) +
+      `<td class="path" title="${esc(r.path || '')}">${esc(`${r.method || ''} ${r.path || r.route || ''}`)}</td>` +
+      td(fmtMs(r.latency_ms), 'n') + `<td class="bd" title="${esc(bdText(r.breakdown))}">${bdBar(r.breakdown)}${r.breakdown && r.breakdown.approximate ? ` <span class="pill approx">${esc(r.breakdown.reason)}</span>` : ''}</td></tr>`), 5, off);
+  }
+
   let feed = [];
   function reqRow(r) {
     const st = isNum(r.status) ? r.status : null;
@@ -291,6 +327,7 @@
     const jobs = [
       ['processes', renderProcs], ['disks', renderDisks], ['routes', renderRoutes],
       ['alerts', renderAlerts], ['connections', renderConns], ['stats', renderStats],
+      ['breakdown', renderBreakdown],
     ];
     if (!hostInfo) jobs.push(['host', renderHost]);
     if (!lastSummary) jobs.push(['summary', renderCards]);

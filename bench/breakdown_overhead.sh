@@ -1,0 +1,150 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# Latency breakdown overhead: nginx (Debian's, 2 workers, sendfile,
+# keep-alive) serving a 4 KiB file to wrk on loopback, with the agent
+# (--signals cpu,http) running with --http-breakdown false and true,
+# alternating, ROUNDS rounds of SECS seconds. 'true' adds the per-thread
+# accounting at every context switch (cpu.bpf.c) and the snapshots at each
+# request start and response write (http.bpf.c). Medians and the ratio of
+# throughput go to bench/results/breakdown.md.
+#   sh bench/breakdown_overhead.sh [ROUNDS] [SECS] [extra agent flags...]
+set -u
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+ROUNDS=${1:-5}
+SECS=${2:-5}
+shift 2 2>/dev/null
+EXTRA="$*"
+CONNS=${WRK_CONNS:-10}
+THREADS=${WRK_THREADS:-2}
+PORT=${PORT:-18960}
+OUT=${OUT:-$TOP/bench/results/breakdown.md}
+T=$(mktemp -d /tmp/hl-bench-bd.XXXXXX)
+AGENT=
+NGINX=
+cleanup() {
+	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
+	[ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null && wait "$NGINX" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 1; }
+for c in nginx wrk; do command -v $c >/dev/null || { echo "$c missing: sh scripts/setup.sh bench" >&2; exit 1; }; done
+[ -x build/tests/helpers/hlrun ] || { echo "build first: make" >&2; exit 1; }
+
+mkdir -p "$T/www" "$T/tmp"
+head -c 4096 /dev/zero | tr '\0' 'a' >"$T/www/index.html"
+cat >"$T/nginx.conf" <<NGX
+user root;
+worker_processes 2;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 100000000;
+	client_body_temp_path $T/tmp;
+	proxy_temp_path $T/tmp;
+	fastcgi_temp_path $T/tmp;
+	uwsgi_temp_path $T/tmp;
+	scgi_temp_path $T/tmp;
+	server { listen 127.0.0.1:$PORT; root $T/www; }
+}
+NGX
+nginx -c "$T/nginx.conf" -p "$T" &
+NGINX=$!
+i=0; until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
+	i=$((i + 1)); [ $i -gt 50 ] && { echo "nginx did not start" >&2; exit 1; }; sleep 0.1
+done
+
+# agent_start BOOL : the real pipeline with the CPU and HTTP signals, breakdown BOOL
+agent_start() {
+	rm -rf "$T/hl"; mkdir -p "$T/hl"
+	build/tests/helpers/hlrun "$T/hl" --signals cpu,http --http-breakdown "$1" --log-level warn \
+		$EXTRA >"$T/agent.log" 2>&1 &
+	AGENT=$!
+	i=0; until [ -f "$T/hl/ready" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && { echo "agent did not start" >&2; cat "$T/agent.log" >&2; exit 1; }; sleep 0.1
+	done
+	sleep 1
+}
+agent_stop() {
+	kill "$AGENT"; wait "$AGENT"; AGENT=
+}
+# CPU ticks (user + system) of nginx's workers and, when on, the agent
+cpu_ticks() {
+	t=0
+	for p in $(pgrep -P "$NGINX") $AGENT; do
+		t=$((t + $(awk '{ print $14 + $15 }' /proc/$p/stat 2>/dev/null || echo 0)))
+	done
+	echo $t
+}
+# run_wrk MODE ROUND : appends "MODE rps p99_ms cpu_us_per_request" to $T/results
+run_wrk() {
+	c0=$(cpu_ticks)
+	/usr/bin/time -f "%U %S" -o "$T/wrk.time" \
+		wrk -t "$THREADS" -c "$CONNS" -d "${SECS}s" --latency "http://127.0.0.1:$PORT/index.html" >"$T/wrk.out" 2>&1
+	c1=$(cpu_ticks)
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.out")
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/wrk.out")
+	hz=$(getconf CLK_TCK)
+	cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v n="$n" '{ printf "%.2f", (($1 + $2) + (b - a) / hz) * 1e6 / n }' "$T/wrk.time")
+	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }' "$T/wrk.out")
+	echo "$1 $rps $p99 $cpu" >>"$T/results"
+	echo "round $2 $1: $rps req/s, p99 $p99 ms, $cpu CPU-us/request" >&2
+}
+
+: >"$T/results"
+LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
+wrk -t "$THREADS" -c "$CONNS" -d 2s "http://127.0.0.1:$PORT/index.html" >/dev/null 2>&1	# warm-up
+for r in $(seq 1 "$ROUNDS"); do
+	agent_start false
+	run_wrk off "$r"
+	agent_stop
+	agent_start true
+	run_wrk on "$r"
+	cp "$T/hl/breakdown.json" "$T/bd-last.json" 2>/dev/null
+	agent_stop
+done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+off_rps=$(awk '$1 == "off" { print $2 }' "$T/results" | median)
+on_rps=$(awk '$1 == "on" { print $2 }' "$T/results" | median)
+off_p99=$(awk '$1 == "off" { print $3 }' "$T/results" | median)
+on_p99=$(awk '$1 == "on" { print $3 }' "$T/results" | median)
+tput_chg=$(awk -v a="$off_rps" -v b="$on_rps" 'BEGIN { printf "%+.2f", (b - a) / a * 100 }')
+off_cpu=$(awk '$1 == "off" { print $4 }' "$T/results" | median)
+on_cpu=$(awk '$1 == "on" { print $4 }' "$T/results" | median)
+cpu_inc=$(awk -v a="$off_cpu" -v b="$on_cpu" 'BEGIN { printf "%+.2f", (b - a) / a * 100 }')
+p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%+.2f", (b - a) / a * 100 }')
+
+{
+	echo "# Latency breakdown overhead (bench/breakdown_overhead.sh)"
+	echo
+	echo "Command: \`sh bench/breakdown_overhead.sh $ROUNDS $SECS $EXTRA\` (WRK_CONNS=$CONNS WRK_THREADS=$THREADS)"
+	echo
+	echo "Load average before/after: $LOAD0 / $(cut -d" " -f1-3 /proc/loadavg)."
+	echo
+	echo "Host: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ). nginx $(nginx -v 2>&1 | sed 's/.*\///') (2 workers, sendfile, keep-alive) serving a 4 KiB file;"
+	echo "wrk -t $THREADS -c $CONNS -d ${SECS}s on loopback. Both modes run hlrun (loader + drain + event log + processor)"
+	echo "with --signals cpu,http (every process traced); 'off' = --http-breakdown false, 'on' = --http-breakdown true. Rounds alternate off/on."
+	echo
+	echo "| round | mode | req/s | p99 ms | CPU us/request |"
+	echo "|---|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s | %s |\n", n[$1], $1, $2, $3, $4 }' "$T/results"
+	echo
+	echo "| | breakdown off (median) | breakdown on (median) | change |"
+	echo "|---|---|---|---|"
+	echo "| throughput req/s | $off_rps | $on_rps | $tput_chg % (ratio on/off $(awk -v a="$off_rps" -v b="$on_rps" 'BEGIN { printf "%.4f", b / a }')) |"
+	echo "| p99 latency ms | $off_p99 | $on_p99 | $p99_inc % |"
+	echo "| CPU per request us (nginx workers + wrk + agent) | $off_cpu | $on_cpu | $cpu_inc % |"
+	echo
+	echo "Target: <= 1 % extra throughput loss with the breakdown on."
+	echo
+	echo "Breakdown topic, last 'on' round (first 400 bytes): \`$(cut -c1-400 "$T/bd-last.json" 2>/dev/null)\`"
+} >"$OUT.new"
+mv "$OUT.new" "$OUT"
+cat "$OUT"
