@@ -115,6 +115,7 @@ struct http_priv {
 	uint64_t routes_dropped;
 	struct req_rec recent[RECENT_MAX];
 	uint32_t recent_head, recent_n;
+	uint32_t recent_new;		/* added since the last tick */
 	struct win_slot win[WIN_S];
 	struct client *clients;
 	/* totals */
@@ -393,6 +394,8 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 
 	rec = &hp->recent[hp->recent_head];
 	hp->recent_head = (hp->recent_head + 1) % RECENT_MAX;
+	if (hp->recent_new < RECENT_MAX)
+		hp->recent_new++;
 	if (hp->recent_n < RECENT_MAX)
 		hp->recent_n++;
 	rec->ts_ms = ts_ms;
@@ -549,11 +552,14 @@ static const char *end_name(uint8_t e)
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 
-static json_t *recent_json(struct http_priv *hp, struct processor *p)
+/* The newest `last` requests of the feed, oldest first. */
+static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t last)
 {
 	json_t *a = json_array();
 
-	for (uint32_t i = 0; i < hp->recent_n; i++) {
+	if (last > hp->recent_n)
+		last = hp->recent_n;
+	for (uint32_t i = hp->recent_n - last; i < hp->recent_n; i++) {
 		uint32_t idx = (hp->recent_head + RECENT_MAX - hp->recent_n + i) % RECENT_MAX;
 		const struct req_rec *r = &hp->recent[idx];
 		char peer[64];
@@ -624,7 +630,10 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			"latency_p99_ms", hist_q(&r->all, 0.99)));
 	}
 	state__publish(t->st, "routes", routes);
-	state__publish(t->st, "requests", recent_json(hp, m->p));
+	state__publish(t->st, "requests", recent_json(hp, m->p, RECENT_MAX));
+	/* the live update carries only what came since the last one */
+	json_object_set_new(t->update, "requests", recent_json(hp, m->p, hp->recent_new));
+	hp->recent_new = 0;
 	if (order)
 		prom_write(hp, t, order, n);
 	free(order);

@@ -532,6 +532,7 @@ void processor__tick(struct processor *p, bool force_flush)
 	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
 		;
 	t.summary = json_pack("{s:I,s:s}", "ts", (json_int_t)t.now_ms, "hostname", p->d.source);
+	t.update = json_pack("{s:I}", "ts", (json_int_t)t.now_ms);
 	t.metrics = json_object();
 	t.prom = open_memstream(&prom_buf, &prom_len);
 	if (p->d.collect) {
@@ -555,8 +556,11 @@ void processor__tick(struct processor *p, bool force_flush)
 	}
 	if (p->print_summary)
 		print_summary(p, &t);
-	state__push_update(p->d.st, json_pack("{s:I,s:O,s:o}", "ts", (json_int_t)t.now_ms, "summary",
-					      t.summary, "alerts", alerts_tr));
+	json_object_set(t.update, "summary", t.summary);
+	json_object_set_new(t.update, "alerts", alerts_tr);
+	if (!json_object_get(t.update, "requests"))
+		json_object_set_new(t.update, "requests", json_array());
+	state__push_update(p->d.st, t.update);
 	state__publish(p->d.st, "summary", t.summary);
 	json_decref(t.metrics);
 	p->last_tick_ns = now;

@@ -39,6 +39,7 @@ struct tick_ctx {
 	json_t *metrics;	/* flat current values for alert rules */
 	struct state *st;
 	FILE *prom;		/* Prometheus text being built for /metrics */
+	json_t *update;		/* this second's live update (SSE): modules add what is new */
 };
 
 /* What a module sees each flush interval. */
