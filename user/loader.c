@@ -147,6 +147,7 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	if (!s)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
 	bpf_map__set_max_entries(s->maps.conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
