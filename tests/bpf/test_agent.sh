@@ -66,6 +66,19 @@ case $st in
 *) fail agent_missing_tracepoint_turns_signal_off "expected cpu and disk on, net off naming the tracepoint; got '$st'" ;;
 esac
 
+# no syscall tracepoint: one of them puts every syscall of every process on
+# the slow path, a host-wide cost no signal is worth
+if start_agent; then
+	sc=$(bpftool perf show -j 2>/dev/null | python3 -c "
+import json, sys
+print(' '.join(e.get('tracepoint', '') for e in json.load(sys.stdin)
+               if e.get('pid') == $AGENT_PID and e.get('tracepoint', '').startswith(('sys_enter', 'sys_exit'))))")
+	n=$(bpftool perf show -j 2>/dev/null | python3 -c "import json,sys; print(sum(1 for e in json.load(sys.stdin) if e.get('pid') == $AGENT_PID))")
+	stop_agent
+	if [ -z "$sc" ] && [ "$n" -gt 10 ]; then ok agent_attaches_no_syscall_tracepoint
+	else fail agent_attaches_no_syscall_tracepoint "expected >10 attachments and none on syscalls, got $n with '$sc'"; fi
+fi
+
 # low event rate: the drain's timer bounds the delay (no wake-up per event)
 HLRUN=$BUILD/tests/helpers/hlrun
 D=$TMPD/state; mkdir -p "$D"
