@@ -102,6 +102,7 @@ struct thread_acct {
 	__u64 io_bytes;		/* block I/O issued by this thread */
 	__u32 out_state;	/* enum hl_offcpu_state of the last switch-out */
 	__u32 pad;
+	__u64 woke_at;		/* became runnable (woken or preempted) at; 0 when running */
 	/* written by the HTTP signal (request latency breakdown) */
 	__u64 downstream_ns;	/* latency of outbound HTTP requests this thread made */
 	__u32 req_seq;		/* inbound requests started on this thread */
