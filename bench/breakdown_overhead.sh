@@ -110,6 +110,28 @@ for r in $(seq 1 "$ROUNDS"); do
 	agent_stop
 done
 
+# bpf_cost MODE BOOL : kernel bpf_stats of the agent's programs under wrk;
+# appends "MODE prog calls run_ns" lines to $T/cost and "MODE req N" (requests)
+bpf_cost() {
+	maxid=$(bpftool prog show -j | python3 -c "import json,sys; print(max([p['id'] for p in json.load(sys.stdin)] or [0]))")
+	agent_start "$2"
+	wrk -t "$THREADS" -c "$CONNS" -d "${SECS}s" "http://127.0.0.1:$PORT/index.html" >"$T/wrk.out" 2>&1
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/wrk.out")
+	echo "$1 req $n" >>"$T/cost"
+	bpftool prog show -j | python3 -c "
+import json, sys
+for p in json.load(sys.stdin):
+    if p['id'] > $maxid and p.get('run_cnt'):
+        print('$1 %s %d %d' % (p['name'], p['run_cnt'], p['run_time_ns']))
+" >>"$T/cost"
+	agent_stop
+}
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+: >"$T/cost"
+for r in 1 2 3; do bpf_cost off false; bpf_cost on true; done
+sysctl -qw kernel.bpf_stats_enabled="$STATS0"
+
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 off_rps=$(awk '$1 == "off" { print $2 }' "$T/results" | median)
 on_rps=$(awk '$1 == "on" { print $2 }' "$T/results" | median)
@@ -143,6 +165,19 @@ p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%+.2f", (b - a) / 
 	echo "| CPU per request us (nginx workers + wrk + agent) | $off_cpu | $on_cpu | $cpu_inc % |"
 	echo
 	echo "Target: <= 1 % extra throughput loss with the breakdown on."
+	echo
+	echo "Kernel-side cost (kernel.bpf_stats_enabled, 3 alternating rounds per mode, same wrk load): BPF run time of the"
+	echo "agent's programs per HTTP request served, and per call of the programs the breakdown touches."
+	echo
+	echo "| program | off: calls/request | off: ns/call | on: calls/request | on: ns/call |"
+	echo "|---|---|---|---|---|"
+	awk '$2 == "req" { req[$1] += $3; next } { c[$1 "|" $2] += $3; t[$1 "|" $2] += $4; names[$2] = 1 }
+	     END { for (n in names) printf "| %s | %.2f | %.0f | %.2f | %.0f |\n", n, c["off|" n] / req["off"], c["off|" n] ? t["off|" n] / c["off|" n] : 0,
+	             c["on|" n] / req["on"], c["on|" n] ? t["on|" n] / c["on|" n] : 0 }' "$T/cost" | sort
+	awk '$2 == "req" { req[$1] += $3; next } { t[$1] += $4 }
+	     END { printf "\nBPF ns per request: off %.0f, on %.0f, extra %.0f ns = %.2f %% of the median CPU per request with the breakdown off (%s us).\n",
+	             t["off"] / req["off"], t["on"] / req["on"], t["on"] / req["on"] - t["off"] / req["off"],
+	             (t["on"] / req["on"] - t["off"] / req["off"]) / ('"$off_cpu"' * 1000) * 100, "'"$off_cpu"'" }' "$T/cost"
 	echo
 	echo "Breakdown topic, last 'on' round (first 400 bytes): \`$(cut -c1-400 "$T/bd-last.json" 2>/dev/null)\`"
 } >"$OUT.new"
