@@ -115,13 +115,15 @@ done
 bpf_cost() {
 	maxid=$(bpftool prog show -j | python3 -c "import json,sys; print(max([p['id'] for p in json.load(sys.stdin)] or [0]))")
 	agent_start "$2"
+	# the agent's programs: loaded between the two reads (other agents on the host are left out)
+	maxid1=$(bpftool prog show -j | python3 -c "import json,sys; print(max([p['id'] for p in json.load(sys.stdin)] or [0]))")
 	wrk -t "$THREADS" -c "$CONNS" -d "${SECS}s" "http://127.0.0.1:$PORT/index.html" >"$T/wrk.out" 2>&1
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$T/wrk.out")
 	echo "$1 req $n" >>"$T/cost"
 	bpftool prog show -j | python3 -c "
 import json, sys
 for p in json.load(sys.stdin):
-    if p['id'] > $maxid and p.get('run_cnt'):
+    if $maxid < p['id'] <= $maxid1 and p.get('run_cnt'):
         print('$1 %s %d %d' % (p['name'], p['run_cnt'], p['run_time_ns']))
 " >>"$T/cost"
 	agent_stop
