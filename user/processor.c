@@ -45,6 +45,7 @@ struct processor {
 	uint64_t ticks;
 	uint64_t events_prev;
 	uint64_t unknown_events;
+	uint64_t records_total;	/* records handed to the sinks (flushes + alerts) */
 	bool print_summary;
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
@@ -290,6 +291,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	json_object_set_new(stats, "drain_delay_ms", json_real(p->last_delay_ms));
 	json_object_set_new(stats, "drain_delay_max_ms", json_real(p->max_delay_ms));
 	json_object_set_new(stats, "drain_polls_total", json_integer((json_int_t)ds.wakeups));
+	json_object_set_new(stats, "records_total", json_integer((json_int_t)p->records_total));
 	if (p->d.sink_stats)
 		json_object_set_new(stats, "sinks", p->d.sink_stats(p->d.sink_ctx));
 	else
@@ -388,6 +390,7 @@ static json_t *eval_alerts(struct processor *p, struct tick_ctx *t)
 		if (b) {
 			json_array_foreach(tr, i, rec)
 				record_batch__add(b, json_incref(rec));
+			p->records_total += b->n;
 			p->d.submit(p->d.sink_ctx, b);
 			record_batch__put(b);
 		}
@@ -447,8 +450,10 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 			p->mods[i].ops->flush(&p->mods[i], &f);
 	/* 5-minute rollups of what this flush produced (finished windows appended) */
 	rollups__fold_batch(p->rollups, f.batch, now_ms, final);
-	if (p->d.submit && f.batch->n)
+	if (p->d.submit && f.batch->n) {
+		p->records_total += f.batch->n;
 		p->d.submit(p->d.sink_ctx, f.batch);
+	}
 	record_batch__put(f.batch);
 	p->last_flush_ns = now;
 }
@@ -551,6 +556,7 @@ void processor__stop(struct processor *p)
 	pthread_join(p->thread, NULL);
 	p->running = false;
 	processor__tick(p, true);	/* what the drain left, and a final flush */
+	pr_info("processor: %llu records handed to the sinks", (unsigned long long)p->records_total);
 }
 
 void processor__free(struct processor *p)
