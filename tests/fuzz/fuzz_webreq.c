@@ -2,8 +2,7 @@
 /* libFuzzer target: the web server's request handling. A real struct web
  * (web__new on a loopback port that is never accepted on, real routes, a
  * state with a few published topics) gets one in-process connection per
- * input: a libevent bufferevent pair whose input is filled with the fuzz
- * bytes, in pieces whose sizes the first byte chooses, and handed to the
+ * input: a libevent bufferevent pair; the peer end writes the fuzz bytes, in pieces whose sizes the first byte chooses, and handed to the
  * real protocol entry points (web_h1_on_read, or web_h2_start +
  * web_h2_on_read after the HTTP/2 preface, the choice server.c makes).
  * The connection is then closed with web_conn_close, which frees h2
@@ -108,13 +107,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w->stats.conns++;
 	web_conn_touch(c);
 	bufferevent_enable(pair[0], EV_READ | EV_WRITE);
+	bufferevent_enable(pair[1], EV_READ | EV_WRITE);
 	for (off = 0; off < size; off += piece) {
 		size_t n = size - off < piece ? size - off : piece;
 
-		evbuffer_add(bufferevent_get_input(c->bev), data + off, n);
+		/* the peer writes; the pair moves the bytes to the conn's input */
+		bufferevent_write(pair[1], data + off, n);
 		if (feed(c))
 			break;
 		/* the peer reads what was answered; reading resumes */
+		if (getenv("FUZZ_WEB_DEBUG"))	/* show the answers when run on one file */
+			evbuffer_write(bufferevent_get_input(pair[1]), 2);
 		evbuffer_drain(bufferevent_get_output(c->bev),
 			       evbuffer_get_length(bufferevent_get_output(c->bev)));
 		evbuffer_drain(bufferevent_get_input(pair[1]), evbuffer_get_length(bufferevent_get_input(pair[1])));
