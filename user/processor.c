@@ -240,6 +240,30 @@ static void on_log_entry(void *ctx, int shard, uint64_t seq, const void *data, u
 	p->mods[mi].ops->on_event(&p->mods[mi], h, data, len);
 }
 
+/* Per-sink delivery counters on /metrics (one label value per configured sink). */
+static void prom_sinks(FILE *prom, json_t *sinks)
+{
+	static const struct { const char *key, *name, *type, *help; } m[] = {
+		{ "sent", "hostlens_sink_sent_records_total", "counter", "Records a sink delivered." },
+		{ "spooled", "hostlens_sink_spooled_records_total", "counter", "Records put in a sink's on-disk spool." },
+		{ "dropped", "hostlens_sink_dropped_records_total", "counter", "Records a sink gave up (spool full, could not spool)." },
+		{ "rejected", "hostlens_sink_rejected_records_total", "counter", "Records a sink refused (too large, not retryable)." },
+		{ "spool_bytes", "hostlens_sink_spool_bytes", "gauge", "Bytes in a sink's on-disk spool." },
+	};
+	json_t *e;
+	size_t i;
+
+	if (!json_array_size(sinks))
+		return;
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		fprintf(prom, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name, m[k].type);
+		json_array_foreach(sinks, i, e)
+			fprintf(prom, "%s{sink=\"%s\"} %lld\n", m[k].name,
+				json_string_value(json_object_get(e, "name")),
+				(long long)json_integer_value(json_object_get(e, m[k].key)));
+	}
+}
+
 /* Agent's own counters: "stats" topic, summary, /metrics. */
 static void publish_stats(struct processor *p, struct tick_ctx *t)
 {
@@ -296,6 +320,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 		json_object_set_new(stats, "sinks", p->d.sink_stats(p->d.sink_ctx));
 	else
 		json_object_set_new(stats, "sinks", json_array());
+	prom_sinks(t->prom, json_object_get(stats, "sinks"));
 	json_object_set_new(t->summary, "events_per_s", json_real(eps));
 	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
 	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
@@ -303,6 +328,9 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	fprintf(t->prom, "# HELP hostlens_events_total Events drained from the kernel into the log.\n"
 			 "# TYPE hostlens_events_total counter\nhostlens_events_total %llu\n",
 		(unsigned long long)ls.appended);
+	fprintf(t->prom, "# HELP hostlens_records_total Records the processor handed to the sinks.\n"
+			 "# TYPE hostlens_records_total counter\nhostlens_records_total %llu\n",
+		(unsigned long long)p->records_total);
 	fprintf(t->prom, "# HELP hostlens_kernel_drops_total Events dropped in BPF because a ring was full.\n"
 			 "# TYPE hostlens_kernel_drops_total counter\n");
 	for (int i = 0; i < nr; i++)
