@@ -21,7 +21,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 ROUNDS=${ROUNDS:-5}
-SECS=${SECS:-8}
+SECS=${SECS:-10}
 OUT=${OUT:-$TOP/bench/RESULTS.md}
 PORT=${PORT:-18960}
 APORT=${APORT:-18961}
@@ -178,6 +178,35 @@ p99_ok=$(awk -v c="$p99c" 'BEGIN { print (c <= 5) ? "met" : "MISSED" }')
 	echo
 } >>"$R"
 
+# ------------------------------------------------------- 1b. per signal
+say "1b/6 HTTP overhead per signal"
+SIGSECS=${SIGSECS:-5}
+: >"$T/sig"
+for r in 1 2; do
+	echo "off $(wrk_run "$SIGSECS" 10 2)" >>"$T/sig"
+	for sg in cpu disk net http; do
+		agent_start --signals $sg
+		sleep 1
+		echo "$sg $(wrk_run "$SIGSECS" 10 2)" >>"$T/sig"
+		agent_stop
+	done
+done
+{
+	echo "### Which signal costs what"
+	echo
+	echo "The same wrk command for ${SIGSECS} s with the agent running one signal at a time (\`--signals NAME\`), 2 rounds, medians; change against the 'off' rounds of this sub-run."
+	echo
+	echo "| signals | req/s | change | p99 ms | change |"
+	echo "|---|---|---|---|---|"
+	so=$(awk '$1 == "off" { print $2 }' "$T/sig" | median); sp=$(awk '$1 == "off" { print $3 }' "$T/sig" | median)
+	echo "| none | $so | | $sp | |"
+	for sg in cpu disk net http; do
+		a=$(awk -v s=$sg '$1 == s { print $2 }' "$T/sig" | median); b=$(awk -v s=$sg '$1 == s { print $3 }' "$T/sig" | median)
+		echo "| $sg | $a | $(pct "$so" "$a") % | $b | $(pct "$sp" "$b") % |"
+	done
+	echo
+} >>"$R"
+
 # ---------------------------------------------------------------- 2. peers
 say "2/6 peers"
 LT=/usr/sbin
@@ -238,6 +267,9 @@ for r in $(seq 1 3); do
 	agent_start
 	measure agent $AGENT
 	agent_stop
+	agent_start --signals cpu,disk,net
+	measure agent-cpu,disk,net $AGENT
+	agent_stop
 	if [ -n "$bt_ok" ]; then
 		pids=
 		for t in $bt_ok; do bpftrace "bench/bt/$t.bt" >/dev/null 2>&1 & pids="$pids $!"; bg $!; done
@@ -256,7 +288,7 @@ done
 workload_stop
 sysctl -qw kernel.bpf_stats_enabled="$STATS0"; STATS0=
 pm() { awk -v l="$1" -v c="$2" '$1 == l { print $c }' "$T/peers" | median; }
-a_tot=$(pm agent 4); b_tot=$(pm bpftrace 4); l_tot=$(pm libbpf-tools 4)
+a_tot=$(pm agent 4); a3_tot=$(pm agent-cpu,disk,net 4); b_tot=$(pm bpftrace 4); l_tot=$(pm libbpf-tools 4)
 peers_sum=$(awk -v b="$b_tot" -v l="$l_tot" 'BEGIN { print (b == "n/a" ? 0 : b) + (l == "n/a" ? 0 : l) }')
 peers_ok=$(awk -v a="$a_tot" -v s="$peers_sum" 'BEGIN { print (a < s) ? "met" : "MISSED" }')
 {
@@ -264,7 +296,7 @@ peers_ok=$(awk -v a="$a_tot" -v s="$peers_sum" 'BEGIN { print (a < s) ? "met" : 
 	echo
 	echo "Workload, running through the whole section: \`wrk -t 1 -c 4 $URL\` (keep-alive HTTP), a new TCP connection every ~10 ms (\`curl\` loop), \`dd if=/dev/zero of=FILE bs=64k count=64 oflag=direct\` in a loop, one shell busy loop."
 	echo "Each tool runs alone for ${SECS} s (after its start-up), 3 rounds, in the order agent, bpftrace, libbpf-tools:"
-	echo "- agent: \`build/hostlens\` with all signals (it also gathers HTTP and host metrics the peers don't);"
+	echo "- agent: \`build/hostlens\` with all signals (it also gathers HTTP and host metrics the peers don't), and agent-cpu,disk,net: \`build/hostlens --signals cpu,disk,net\`, the peers' signals only (plus host metrics from /proc);"
 	echo "- bpftrace ($(bpftrace --version 2>/dev/null)): \`bpftrace bench/bt/biolatency.bt\`, \`runqlat.bt\`, \`tcplife.bt\` together — tracepoint-only rewrites (the stock .bt scripts use kprobes, which this kernel lacks); running:${bt_ok:- none}${bt_missing:+; could not run: $bt_missing};"
 	echo "- libbpf-tools (Debian libbpf-tools $(dpkg-query -W -f '${Version}' libbpf-tools 2>/dev/null)): \`biolatency\`, \`runqlat\`, \`tcplife\` together; running on this kernel (no kprobes, no fentry):${lt_ok:- none}${lt_missing:+; could not run: $lt_missing}."
 	echo
@@ -276,9 +308,9 @@ peers_ok=$(awk -v a="$a_tot" -v s="$peers_sum" 'BEGIN { print (a < s) ? "met" : 
 	echo
 	echo "| median | process CPU % | BPF CPU % | total CPU % |"
 	echo "|---|---|---|---|"
-	for l in agent bpftrace libbpf-tools; do echo "| $l | $(pm $l 2) | $(pm $l 3) | $(pm $l 4) |"; done
+	for l in agent agent-cpu,disk,net bpftrace libbpf-tools; do echo "| $l | $(pm $l 2) | $(pm $l 3) | $(pm $l 4) |"; done
 	echo
-	echo "Target: agent total < bpftrace + libbpf-tools together ($peers_sum %): agent $a_tot % — **$peers_ok** (ratio agent / peers together: $(ratio "$peers_sum" "$a_tot"))."
+	echo "Target: agent total < bpftrace + libbpf-tools together ($peers_sum %): agent $a_tot % — **$peers_ok** (ratio agent / peers together: $(ratio "$peers_sum" "$a_tot")); with the peers' signals only: $a3_tot % (ratio $(ratio "$peers_sum" "$a3_tot"))."
 	echo
 } >>"$R"
 
@@ -346,6 +378,12 @@ load_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.load")
 load_cpu=$(awk -v t="$((t1 - t0))" -v w="$((w1 - w0))" 'BEGIN { printf "%.2f", t * 100 / w }')
 load_rss=$(rss_kb $AGENT); hwm=$(hwm_kb $AGENT)
 agent_stop
+# the same load with a 16 MiB event log: how much of the RSS is the log
+agent_start --log-size 16M
+sleep 3
+wrk -t 1 -c "$LCONN" -d 10s "$URL" >/dev/null 2>&1
+small_rss=$(rss_kb $AGENT); small_hwm=$(hwm_kb $AGENT)
+agent_stop
 rss_ok=$(awk -v a="$hwm" 'BEGIN { print (a / 1024 <= 64) ? "met" : "MISSED" }')
 {
 	echo "## 4. Agent CPU and memory at idle and under load"
@@ -358,7 +396,9 @@ rss_ok=$(awk -v a="$hwm" 'BEGIN { print (a / 1024 <= 64) ? "met" : "MISSED" }')
 	echo "| idle | 0 | $idle_cpu | $(awk -v k="$idle_rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
 	echo "| under load | $load_rps | $load_cpu | $(awk -v k="$load_rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
 	echo
-	echo "Peak RSS (VmHWM) over the run: $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }') MiB; target <= 64 MiB at defaults: **$rss_ok**."
+	echo "| under load, \`--log-size 16M\` | (same wrk) | | $(awk -v k="$small_rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
+	echo
+	echo "Peak RSS (VmHWM) over the run: $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }') MiB; target <= 64 MiB at defaults: **$rss_ok**. With \`--log-size 16M\` the peak is $(awk -v k="$small_hwm" 'BEGIN { printf "%.1f", k / 1024 }') MiB: the in-memory event log (64 MiB by default, filled as events arrive, overwrite-oldest) is most of the RSS under load."
 	echo
 } >>"$R"
 

@@ -15,9 +15,9 @@ D=$TMPD/data
 mkdir -p "$D"
 mount -t tmpfs -o size=2m hltest-spool "$D" || { skip fault_spool_full "cannot mount a tmpfs"; finish; }
 on_exit "umount -l '$D' 2>/dev/null"
-# leave ~96 KiB free
+# leave ~48 KiB free
 avail=$(df -k --output=avail "$D" | tail -1)
-dd if=/dev/zero of="$D/ballast" bs=1k count=$((avail - 96)) 2>/dev/null
+dd if=/dev/zero of="$D/ballast" bs=1k count=$((avail - 48)) 2>/dev/null
 KP=$(free_port)
 export AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:$KP	# down for now
 start_agent --sink file --sink kinesis --kinesis-stream faults --flush-interval 1 || { fail fault_spool_full "agent did not start"; finish; }
