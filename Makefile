@@ -121,7 +121,7 @@ setup install-deps:
 	$(Q)sh scripts/setup.sh build
 
 run: setup
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(BIN)
 	./$(BIN)
 
 test: 

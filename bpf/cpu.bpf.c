@@ -27,15 +27,8 @@ struct {
 	__type(value, struct proc_cpu);
 } procs SEC(".maps");
 
-/* when each thread became runnable (key tid) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u64);
-} wakeup_ts SEC(".maps");
-
-/* per-thread time accounting (key tid), shared with the HTTP signal */
+/* per-thread state (key tid): when it became runnable, and its time
+ * accounting; shared with the HTTP signal. One lookup per thread per switch. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
@@ -75,17 +68,6 @@ static __always_inline struct proc_cpu *proc__get(__u32 tgid, struct task_struct
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
-static __always_inline void wakeup__record(struct task_struct *p)
-{
-	__u32 tid = BPF_CORE_READ(p, pid);
-	__u64 ts;
-
-	if (!tid)
-		return;
-	ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&wakeup_ts, &tid, &ts, BPF_ANY);
-}
-
 static __always_inline struct thread_acct *thread__get(__u32 tid)
 {
 	struct thread_acct *a = bpf_map_lookup_elem(&sh_threads, &tid);
@@ -97,35 +79,44 @@ static __always_inline struct thread_acct *thread__get(__u32 tid)
 	return bpf_map_lookup_elem(&sh_threads, &tid);
 }
 
-/* prev leaves the CPU at now: close its on-CPU slice, note why it left. */
-static __always_inline void thread__out(struct task_struct *prev, __u32 tid, __u64 now)
+/* A task became runnable (woken); its run-queue wait starts now. */
+static __always_inline void wakeup__record(struct task_struct *p)
 {
-	struct thread_acct *a = thread__get(tid);
+	__u32 tid = BPF_CORE_READ(p, pid);
+	struct thread_acct *a;
 
-	if (!a)
+	if (!tid)
 		return;
-	if (a->last_in && now > a->last_in)
+	a = thread__get(tid);
+	if (a)
+		a->woke_at = bpf_ktime_get_ns();
+	else
+		drops__inc(HL_DROP_MAPFULL);
+}
+
+/* prev leaves the CPU at now: close its on-CPU slice, note why it left. */
+static __always_inline void thread__out(struct thread_acct *a, struct task_struct *prev, __u64 now)
+{
+	if (a->last_in && now > a->last_in && targ_thread_acct)
 		a->oncpu_ns += now - a->last_in;
 	a->last_in = 0;
 	a->last_out = now;
-	if (BPF_CORE_READ(prev, __state) == TASK_RUNNING)
+	if (BPF_CORE_READ(prev, __state) == TASK_RUNNING) {
 		a->out_state = HL_OUT_RUNQ;
-	else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+		a->woke_at = now;	/* preempted: still runnable, queued from now */
+	} else if (targ_thread_acct && BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait)) {
 		a->out_state = HL_OUT_IO;
-	else
+	} else {
 		a->out_state = HL_OUT_OTHER;
+	}
 }
 
-/* next enters the CPU at now; woke_at is when it became runnable (0: unknown). */
-static __always_inline void thread__in(__u32 tid, __u64 now, __u64 woke_at)
+/* next enters the CPU at now, runnable since woke_at (0: unknown). */
+static __always_inline void thread__in(struct thread_acct *a, __u64 now, __u64 woke_at)
 {
-	struct thread_acct *a = thread__get(tid);
-	__u64 out;
+	__u64 out = a->last_out;
 
-	if (!a)
-		return;
-	out = a->last_out;
-	if (out && now > out) {
+	if (targ_thread_acct && out && now > out) {
 		if (a->out_state == HL_OUT_RUNQ || !woke_at || woke_at < out || woke_at > now) {
 			if (a->out_state == HL_OUT_IO)
 				a->io_ns += now - out;
@@ -143,6 +134,7 @@ static __always_inline void thread__in(__u32 tid, __u64 now, __u64 woke_at)
 		}
 	}
 	a->last_in = now;
+	a->woke_at = 0;
 	a->out_state = HL_OUT_NONE;
 }
 
@@ -150,8 +142,9 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next)
 {
 	__u32 zero = 0, prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
-	__u64 now = bpf_ktime_get_ns(), delta = 0, *tsp;
+	__u64 now = bpf_ktime_get_ns(), delta = 0, woke;
 	struct core_cpu *core = bpf_map_lookup_elem(&cores, &zero);
+	struct thread_acct *a;
 	struct proc_cpu *p;
 
 	/* prev ran from the last switch on this CPU until now */
@@ -166,29 +159,30 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		core->last_ts = now;
 		core->last_idle = next_tid == 0;
 	}
-	if (prev_tid && delta) {
-		p = proc__get(BPF_CORE_READ(prev, tgid), prev);
-		if (p) {
-			p->oncpu_ns += delta;
-			p->switches++;
+	if (prev_tid) {
+		if (delta) {
+			p = proc__get(BPF_CORE_READ(prev, tgid), prev);
+			if (p) {
+				p->oncpu_ns += delta;
+				p->switches++;
+			}
 		}
+		a = thread__get(prev_tid);
+		if (a)
+			thread__out(a, prev, now);
+		else
+			drops__inc(HL_DROP_MAPFULL);
 	}
-	if (targ_thread_acct && prev_tid)
-		thread__out(prev, prev_tid, now);
-
-	/* a preempted task is still runnable: its queue wait starts now */
-	if (prev_tid && BPF_CORE_READ(prev, __state) == TASK_RUNNING)
-		bpf_map_update_elem(&wakeup_ts, &prev_tid, &now, BPF_ANY);
-
 	if (!next_tid)
 		return 0;
-	tsp = bpf_map_lookup_elem(&wakeup_ts, &next_tid);
-	if (targ_thread_acct)
-		thread__in(next_tid, now, tsp ? *tsp : 0);
-	if (!tsp)
+	a = thread__get(next_tid);
+	if (!a) {
+		drops__inc(HL_DROP_MAPFULL);
 		return 0;
-	if (now > *tsp) {
-		__u64 wait = now - *tsp;
+	}
+	woke = a->woke_at;
+	if (woke && now > woke) {
+		__u64 wait = now - woke;
 		__u32 slot = log2_slot(wait / 1000, HL_RUNQ_SLOTS);
 		__u64 *c = bpf_map_lookup_elem(&runq_hist, &slot);
 
@@ -198,7 +192,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		if (p)
 			p->runq_ns += wait;
 	}
-	bpf_map_delete_elem(&wakeup_ts, &next_tid);
+	thread__in(a, now, woke);
 	return 0;
 }
 
@@ -266,9 +260,12 @@ SEC("tp/sched/sched_process_exit")
 int sched_process_exit(void *ctx)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ev_proc_exit *e;
 	void *ring;
 
+	/* every thread: its per-thread state goes (LRU would evict it anyway) */
+	bpf_map_delete_elem(&sh_threads, &tid);
 	/* once per process: the last thread out (signal->live reached 0) */
 	if (BPF_CORE_READ(t, signal, live.counter) != 0)
 		return 0;

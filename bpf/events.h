@@ -102,6 +102,7 @@ struct thread_acct {
 	__u64 io_bytes;		/* block I/O issued by this thread */
 	__u32 out_state;	/* enum hl_offcpu_state of the last switch-out */
 	__u32 pad;
+	__u64 woke_at;		/* became runnable (woken or preempted) at; 0 when running */
 };
 
 #define HL_RUNQ_SLOTS 32	/* log2 buckets of run-queue latency in us */

@@ -5,6 +5,7 @@
 #define HOSTLENS_HELPERS_BPF_H
 
 #include "maps.bpf.h"
+#include "lathist.h"
 
 /* Set by the loader before load: force a wake-up once a ring holds this many
  * bytes; below it, submit silently and let the drain's timer collect. */
@@ -61,24 +62,10 @@ static __always_inline void hdr__fill(struct event_hdr *h, __u16 type, __u32 siz
 	h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
-/* floor(log2(v)) without loops (v > 0), as BCC's libbpf-tools do it. */
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
 /* Bucket index of v in a log2 histogram of n slots: slot s holds [2^s, 2^(s+1)). */
 static __always_inline __u32 log2_slot(__u64 v, __u32 n)
 {
-	__u32 s = v ? log2_u64(v) : 0;
+	__u32 s = v ? lathist_log2(v) : 0;
 
 	return s < n ? s : n - 1;
 }

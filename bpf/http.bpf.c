@@ -281,12 +281,18 @@ allow:
 }
 
 /* First check of every program: is this process one we capture? */
+/* Filters were given at start: until user space has written them (gen 0),
+ * capture nothing rather than everything in the moments after attach. */
+const volatile bool targ_filter_at_start = false;
+
 static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c)
 {
 	struct filter_verdict *v;
 
-	if (!c || !c->enabled)
-		return true;
+	if (!c)
+		return !targ_filter_at_start;
+	if (!c->enabled)
+		return !(targ_filter_at_start && c->gen == 0);
 	v = bpf_map_lookup_elem(&filter_cache, &tgid);
 	if (v && v->gen == c->gen)
 		return v->allow;

@@ -5,6 +5,7 @@
  * data flow's dependencies; a failure unwinds what was started.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +35,75 @@ struct agent {
 	struct collectors *cs;
 	struct processor *proc;
 	struct sinks *sinks;
+	struct config sink_cfg;	/* the settings a->sinks was built with */
 	struct web *web;
 	bool stopped;
 };
 
+/* Sink hooks of the processor; they run on the processor thread, which is
+ * also the only one that swaps a->sinks (on reload). */
 static void submit_to_sinks(void *ctx, struct record_batch *b)
 {
-	sinks__submit(ctx, b);
+	struct agent *a = ctx;
+
+	sinks__submit(a->sinks, b);
 }
 
 static json_t *sinks_stats(void *ctx)
 {
-	return sinks__stats_json(ctx);
+	struct agent *a = ctx;
+
+	return sinks__stats_json(a->sinks);
+}
+
+static bool sink_settings_changed(const struct config *x, const struct config *y)
+{
+	return x->n_sinks != y->n_sinks || memcmp(x->sinks, y->sinks, sizeof(x->sinks)) ||
+	       strcmp(x->kinesis_stream, y->kinesis_stream) ||
+	       strcmp(x->kinesis_partition_key, y->kinesis_partition_key) ||
+	       strcmp(x->dynamodb_table, y->dynamodb_table) || x->dynamodb_ttl_days != y->dynamodb_ttl_days ||
+	       x->dynamodb_create_table != y->dynamodb_create_table ||
+	       x->file_rotate_bytes != y->file_rotate_bytes || x->file_rotate_seconds != y->file_rotate_seconds ||
+	       x->file_keep != y->file_keep || x->file_gzip != y->file_gzip ||
+	       strcmp(x->file_fsync, y->file_fsync) || x->spool_max_bytes != y->spool_max_bytes;
+}
+
+/* The old engine delivers or spools what it holds (bounded wait), then the
+ * new one starts and replays the spool: nothing in flight is lost. If the
+ * new settings fail, the old ones are rebuilt. */
+static int reconfigure_sinks(void *ctx, const struct config *next, char *err, size_t errlen)
+{
+	struct agent *a = ctx;
+	struct config merged = a->cfg;
+	char err2[256];
+
+	if (!sink_settings_changed(&a->cfg, next))
+		return 0;
+	memcpy(merged.sinks, next->sinks, sizeof(merged.sinks));
+	merged.n_sinks = next->n_sinks;
+	snprintf(merged.kinesis_stream, sizeof(merged.kinesis_stream), "%s", next->kinesis_stream);
+	snprintf(merged.kinesis_partition_key, sizeof(merged.kinesis_partition_key), "%s",
+		 next->kinesis_partition_key);
+	snprintf(merged.dynamodb_table, sizeof(merged.dynamodb_table), "%s", next->dynamodb_table);
+	merged.dynamodb_ttl_days = next->dynamodb_ttl_days;
+	merged.dynamodb_create_table = next->dynamodb_create_table;
+	merged.file_rotate_bytes = next->file_rotate_bytes;
+	merged.file_rotate_seconds = next->file_rotate_seconds;
+	merged.file_keep = next->file_keep;
+	merged.file_gzip = next->file_gzip;
+	snprintf(merged.file_fsync, sizeof(merged.file_fsync), "%s", next->file_fsync);
+	merged.spool_max_bytes = next->spool_max_bytes;
+	sinks__free(a->sinks);
+	a->sinks = sinks__new(&merged, err, errlen);
+	if (a->sinks) {
+		a->sink_cfg = merged;
+		pr_info("reload: sinks rebuilt");
+		return 0;
+	}
+	a->sinks = sinks__new(&a->sink_cfg, err2, sizeof(err2));
+	if (!a->sinks)
+		pr_err("reload: the previous sinks could not be rebuilt either: %s", err2);
+	return -EINVAL;
 }
 
 /* POST /api/v1/filters, on the web thread: the HTTP module applies it to its
@@ -143,7 +201,9 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	pdeps.source = a->source;
 	pdeps.submit = submit_to_sinks;
 	pdeps.sink_stats = sinks_stats;
-	pdeps.sink_ctx = a->sinks;
+	pdeps.reconfigure_sinks = reconfigure_sinks;
+	pdeps.sink_ctx = a;
+	a->sink_cfg = a->cfg;
 	if (a->cs) {
 		pdeps.collect = collectors__collect_cb;
 		pdeps.collect_ctx = a->cs;
@@ -174,12 +234,51 @@ struct state *agent__state(struct agent *a)
 	return a->st;
 }
 
+/* Settings that only a restart can change: named in the log when they differ. */
+static void warn_restart_only(const struct config *x, const struct config *y)
+{
+	static const struct { const char *name; size_t off, size; } fields[] = {
+#define RF(n, f) { n, offsetof(struct config, f), sizeof(((struct config *)0)->f) }
+		RF("listen", listen), RF("tls_cert", tls_cert), RF("tls_key", tls_key),
+		RF("auth_token", auth_token), RF("data_dir", data_dir), RF("source", source),
+		RF("signals", signals), RF("ring_size", ring_bytes), RF("wakeup_bytes", wakeup_bytes),
+		RF("log_size", log_bytes), RF("log_shards", log_shards), RF("max_procs", max_procs),
+		RF("web_max_conns", web_max_conns), RF("alert_webhook", alert_webhook),
+		RF("redact_segment", redact_segments),
+#undef RF
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (memcmp((const char *)x + fields[i].off, (const char *)y + fields[i].off, fields[i].size))
+			pr_warn("reload: %s changed: it takes effect at the next restart", fields[i].name);
+}
+
 int agent__reload(struct agent *a, const struct config *cfg, char *err, size_t errlen)
 {
-	(void)a;
-	(void)cfg;
-	snprintf(err, errlen, "reload is not supported yet");
-	return -EOPNOTSUPP;
+	json_t *filters = json_pack("{s:[],s:[],s:[]}", "pids", "comms", "cgroups");
+	int ret = 0;
+
+	warn_restart_only(&a->cfg, cfg);
+	/* capture filters: straight into the HTTP module's BPF maps */
+	for (int i = 0; i < cfg->n_pids; i++)
+		json_array_append_new(json_object_get(filters, "pids"), json_integer(cfg->pids[i]));
+	for (int i = 0; i < cfg->n_comms; i++)
+		json_array_append_new(json_object_get(filters, "comms"), json_string(cfg->comms[i]));
+	for (int i = 0; i < cfg->n_cgroups; i++)
+		json_array_append_new(json_object_get(filters, "cgroups"), json_string(cfg->cgroups[i]));
+	if (loader__signal_on(a->ld, "http")) {
+		ret = http_filters_set(filters, err, errlen);
+		if (ret) {
+			json_decref(filters);
+			return ret;
+		}
+	}
+	json_decref(filters);
+	/* alert rules, sink settings, record options: on the processor thread */
+	ret = processor__reload(a->proc, cfg);
+	if (ret)
+		snprintf(err, errlen, "out of memory");
+	return ret;
 }
 
 void agent__stop(struct agent *a)

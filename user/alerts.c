@@ -317,6 +317,40 @@ err_free:
 	return NULL;
 }
 
+int alerts__set_rules(struct alerts *a, const struct config *cfg)
+{
+	struct alert_rule defs[CFG_MAX_ALERTS];
+	const struct alert_rule *rules = cfg->alerts;
+	struct alert_slot *slots;
+	int n = cfg->n_alerts;
+
+	if (!cfg->alerts_set && !n) {
+		n = alerts_default_rules(defs, CFG_MAX_ALERTS);
+		rules = defs;
+	}
+	slots = calloc(n ? (size_t)n : 1, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		slots[i].rule = rules[i];
+		for (int k = 0; k < a->n; k++) {
+			const struct alert_rule *o = &a->slots[k].rule;
+
+			if (!strcmp(o->name, rules[i].name) && !strcmp(o->metric, rules[i].metric) &&
+			    o->cmp == rules[i].cmp && o->threshold == rules[i].threshold) {
+				slots[i].st = a->slots[k].st;
+				slots[i].started_at = a->slots[k].started_at;
+				slots[i].value = a->slots[k].value;
+				break;
+			}
+		}
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->n = n;
+	return 0;
+}
+
 void alerts__free(struct alerts *a)
 {
 	if (!a)

@@ -34,6 +34,15 @@ struct alerts;
  */
 struct alerts *alerts__new(const struct config *cfg, const char *source);
 
+/*
+ * Replaces the rules with cfg's (defaults when cfg gives none), on the
+ * thread that calls alerts__eval. A rule that keeps its name and condition
+ * keeps its state, so a firing alert neither fires twice nor resolves
+ * silently; a removed firing rule emits nothing more. 0 or -ENOMEM
+ * (the old rules stay).
+ */
+int alerts__set_rules(struct alerts *a, const struct config *cfg);
+
 /* Stops the webhook thread (aborting a transfer in progress) and frees. */
 void alerts__free(struct alerts *a);
 

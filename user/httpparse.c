@@ -4,7 +4,6 @@
  * functions over (buf, len): safe on any input, used by the processor thread.
  */
 #include <errno.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +121,7 @@ static void req_header(void *ctx, const char *name, size_t nlen, const char *val
 	else if (nlen == 14 && !strncasecmp(name, "content-length", 14))
 		r->content_length = parse_length(val, vlen);
 	else if (nlen == 10 && !strncasecmp(name, "user-agent", 10))
-		r->ua = http_ua_classify(val, vlen);
+		r->ua = traffic_ua_class(val, vlen);
 }
 
 int http_parse_request(const char *buf, size_t len, bool keep_query, struct http_request *out)
@@ -132,6 +131,7 @@ int http_parse_request(const char *buf, size_t len, bool keep_query, struct http
 
 	memset(out, 0, sizeof(*out));
 	out->content_length = -1;
+	out->ua = UA_UNKNOWN;
 	eol = find_crlf(buf, end);
 	if (!eol)
 		return -EINVAL;
@@ -215,96 +215,7 @@ int http_parse_response(const char *buf, size_t len, struct http_response *out)
 	return 0;
 }
 
-static bool contains_ci(const char *s, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-
-	for (size_t i = 0; i + m <= n; i++)
-		if (!strncasecmp(s + i, needle, m))
-			return true;
-	return false;
-}
-
-enum http_ua_class http_ua_classify(const char *ua, size_t len)
-{
-	static const char *const bots[] = { "bot", "crawler", "spider", "slurp", "monitor", "pingdom",
-					    "facebookexternalhit", "headless", NULL };
-	static const char *const clis[] = { "curl/", "wget/", "httpie/", "xh/", "powershell", NULL };
-	static const char *const libs[] = { "python-requests", "python-urllib", "python/", "aiohttp",
-					    "go-http-client", "okhttp", "java/", "apache-httpclient",
-					    "axios", "node-fetch", "undici", "libwww", "ruby", "guzzle",
-					    "dart:io", "reqwest", NULL };
-
-	if (!len)
-		return HTTP_UA_NONE;
-	for (int i = 0; bots[i]; i++)
-		if (contains_ci(ua, len, bots[i]))
-			return HTTP_UA_BOT;
-	for (int i = 0; clis[i]; i++)
-		if (len >= strlen(clis[i]) && !strncasecmp(ua, clis[i], strlen(clis[i])))
-			return HTTP_UA_CLI;
-	for (int i = 0; libs[i]; i++)
-		if (contains_ci(ua, len, libs[i]))
-			return HTTP_UA_LIBRARY;
-	if (len >= 8 && !strncmp(ua, "Mozilla/", 8))
-		return HTTP_UA_BROWSER;
-	return HTTP_UA_OTHER;
-}
-
-const char *http_ua_name(enum http_ua_class c)
-{
-	switch (c) {
-	case HTTP_UA_BROWSER: return "browser";
-	case HTTP_UA_BOT: return "bot";
-	case HTTP_UA_CLI: return "cli";
-	case HTTP_UA_LIBRARY: return "library";
-	case HTTP_UA_OTHER: return "other";
-	default: return "none";
-	}
-}
-
 /* ---- route templating ---- */
-
-struct http_route_rules {
-	int n;
-	regex_t re[];
-};
-
-struct http_route_rules *http_route_rules__new(char (*redact)[64], int n, char *err, size_t errlen)
-{
-	struct http_route_rules *r = calloc(1, sizeof(*r) + (size_t)n * sizeof(regex_t));
-
-	if (!r)
-		return NULL;
-	for (int i = 0; i < n; i++) {
-		char anchored[80];
-		int rc;
-
-		snprintf(anchored, sizeof(anchored), "^(%s)$", redact[i]);
-		rc = regcomp(&r->re[i], anchored, REG_EXTENDED | REG_NOSUB);
-		if (rc) {
-			char msg[128];
-
-			regerror(rc, &r->re[i], msg, sizeof(msg));
-			snprintf(err, errlen, "--redact-segment '%s': %s", redact[i], msg);
-			r->n = i;
-			http_route_rules__free(r);
-			errno = EINVAL;
-			return NULL;
-		}
-		r->n = i + 1;
-	}
-	return r;
-}
-
-void http_route_rules__free(struct http_route_rules *r)
-{
-	if (!r)
-		return;
-	for (int i = 0; i < r->n; i++)
-		regfree(&r->re[i]);
-	free(r);
-}
 
 static bool is_hex(char c)
 {
@@ -327,7 +238,7 @@ static bool is_uuid(const char *s, size_t n)
 }
 
 /* The placeholder for one segment, or NULL to keep it as it is. */
-static const char *segment_kind(const struct http_route_rules *r, const char *s, size_t n)
+static const char *segment_kind(const char *s, size_t n)
 {
 	size_t digits = 0, hex = 0, upper = 0, lower = 0, tok = 0;
 
@@ -343,14 +254,6 @@ static const char *segment_kind(const struct http_route_rules *r, const char *s,
 		tok += (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 		       c == '-' || c == '_' || c == '=' || c == '+' || c == '.' || c == '~';
 	}
-	if (r && r->n) {
-		char seg[HTTP_ROUTE_MAX];
-
-		copy_bounded(seg, sizeof(seg), s, n);
-		for (int i = 0; i < r->n; i++)
-			if (!regexec(&r->re[i], seg, 0, NULL, 0))
-				return ":redacted";
-	}
 	if (digits == n)
 		return ":id";
 	if (is_uuid(s, n))
@@ -363,8 +266,7 @@ static const char *segment_kind(const struct http_route_rules *r, const char *s,
 	return NULL;
 }
 
-size_t http_route_template(const struct http_route_rules *r, const char *path, char *out,
-			   size_t outlen)
+size_t http_route_template(const char *path, char *out, size_t outlen)
 {
 	size_t o = 0;
 	const char *p = path;
@@ -385,7 +287,7 @@ size_t http_route_template(const struct http_route_rules *r, const char *path, c
 		while (*p && *p != '/')
 			p++;
 		n = (size_t)(p - seg);
-		kind = segment_kind(r, seg, n);
+		kind = segment_kind(seg, n);
 		if (kind) {
 			seg = kind;
 			n = strlen(kind);

@@ -11,20 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "traffic.h"
+
 #define HTTP_METHOD_MAX 16
 #define HTTP_PATH_MAX 256
 #define HTTP_HOST_MAX 128
 #define HTTP_REFERER_MAX 256
 #define HTTP_ROUTE_MAX 256
 
-enum http_ua_class {
-	HTTP_UA_NONE = 0,	/* no User-Agent header (or not captured) */
-	HTTP_UA_BROWSER,
-	HTTP_UA_BOT,		/* crawlers, spiders, monitors */
-	HTTP_UA_CLI,		/* curl, wget, httpie */
-	HTTP_UA_LIBRARY,	/* language HTTP clients (python-requests, Go-http-client, ...) */
-	HTTP_UA_OTHER,
-};
 
 struct http_request {
 	char method[HTTP_METHOD_MAX];
@@ -33,7 +27,7 @@ struct http_request {
 	char host[HTTP_HOST_MAX];	/* "" when absent or cut off */
 	char referer[HTTP_REFERER_MAX];
 	int64_t content_length;		/* -1 when absent */
-	enum http_ua_class ua;
+	enum ua_class ua;		/* traffic_ua_class() of User-Agent; UA_UNKNOWN when absent */
 	bool path_truncated;		/* the target was longer than HTTP_PATH_MAX */
 	bool head_complete;		/* the empty line ending the head was captured */
 };
@@ -55,24 +49,14 @@ int http_parse_request(const char *buf, size_t len, bool keep_query, struct http
 int http_parse_response(const char *buf, size_t len, struct http_response *out);
 
 /* Classifies a User-Agent value. */
-enum http_ua_class http_ua_classify(const char *ua, size_t len);
-const char *http_ua_name(enum http_ua_class c);
-
-/* Route templating rules: built-in id/uuid/hex/token folding plus the
- * user's --redact-segment regular expressions. */
-struct http_route_rules;
-
-/* NULL + errno (EINVAL with a message in err for a bad expression). */
-struct http_route_rules *http_route_rules__new(char (*redact)[64], int n, char *err, size_t errlen);
-void http_route_rules__free(struct http_route_rules *r);
 
 /*
  * Writes the route of path into out: each segment that looks like an id
  * becomes ":id" (digits), ":uuid", ":hex" (long hex) or ":token" (long
- * base64-ish), or ":redacted" when a redact rule matches. r may be NULL.
+ * base64-ish). Redaction of configured segments happens before, on the
+ * path (user/redact.h).
  * Returns the length written (out is always NUL-terminated).
  */
-size_t http_route_template(const struct http_route_rules *r, const char *path, char *out,
-			   size_t outlen);
+size_t http_route_template(const char *path, char *out, size_t outlen);
 
 #endif

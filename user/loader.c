@@ -56,7 +56,6 @@ static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	s->rodata->targ_max_procs = (__u32)o->cfg->max_procs;
 	bpf_map__set_max_entries(s->maps.procs, (__u32)o->cfg->max_procs);
-	bpf_map__set_max_entries(s->maps.wakeup_ts, (__u32)o->cfg->max_procs * 4);
 	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	*obj = s->obj;
 	return s;
@@ -147,6 +146,7 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	if (!s)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
 	bpf_map__set_max_entries(s->maps.conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);

@@ -32,6 +32,7 @@ struct proc_acc {
 	uint64_t exited_ns;			/* when its exit event came */
 	double cpu_pct;
 	double cpu_ewma;			/* ~5 s decaying CPU %: the table's order */
+	json_t *k8s;				/* container/pod fields, looked up once */
 };
 
 struct cpu_priv {
@@ -103,6 +104,8 @@ static void cpu_destroy(struct pmod *m)
 {
 	struct cpu_priv *c = m->priv;
 
+	for (int i = 0; c->procs && i < MAX_TRACK; i++)
+		json_decref(c->procs[i].k8s);
 	free(c->procs);
 	free(c->vals);
 	free(c->core_busy);
@@ -230,8 +233,11 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 		if (a->used && !a->seen) {
 			a->tick_oncpu_ns = a->tick_runq_ns = 0;
 			a->cpu_pct = a->cpu_ewma = 0;
-			if (!a->flush_oncpu_ns && !a->flush_runq_ns)
+			if (!a->flush_oncpu_ns && !a->flush_runq_ns) {
+				json_decref(a->k8s);
+				a->k8s = NULL;
 				a->used = false;
+			}
 		}
 	}
 }
@@ -375,6 +381,11 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 				      "runq_ms", (double)a->tick_runq_ns / 1e6, "oncpu_total_s",
 				      (double)a->oncpu_ns / 1e9);
 
+		if (!a->k8s) {	/* a process never changes container: once per process */
+			a->k8s = json_object();
+			processor__k8s_annotate(m->p, a->tgid, 0, a->k8s);
+		}
+		json_object_update(e, a->k8s);
 		if (io) {
 			json_object_set_new(e, "disk_read_bytes", json_integer((json_int_t)io->disk_read_bytes));
 			json_object_set_new(e, "disk_write_bytes", json_integer((json_int_t)io->disk_write_bytes));
@@ -471,13 +482,16 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 							       "context_switches", (json_int_t)a->flush_switches,
 							       "exited", a->exited_ns != 0);
 
-			if (!a->exited_ns)
-				processor__k8s_annotate(m->p, a->tgid, 0, e);
+			if (a->k8s)
+				json_object_update(e, a->k8s);
 			json_array_append_new(procs, e);
 		}
 		a->flush_oncpu_ns = a->flush_runq_ns = a->flush_switches = 0;
-		if (a->exited_ns)
+		if (a->exited_ns) {
+			json_decref(a->k8s);
+			a->k8s = NULL;
 			a->used = false;
+		}
 	}
 	rec = record_new("process-metrics", f->source, f->ts_ms);
 	cores = json_array();

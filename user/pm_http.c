@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "hist.h"
+#include "redact.h"
 #include "traffic.h"
 #include "http_ctl.h"
 #include "httpparse.h"
@@ -85,7 +86,7 @@ struct req_rec {
 	uint8_t peer_addr[16];		/* formatted at tick time, not per event */
 	uint16_t peer_port;
 	uint8_t family;
-	uint8_t ua;			/* enum http_ua_class */
+	uint8_t ua;			/* enum ua_class */
 	uint8_t end_by;
 };
 
@@ -104,7 +105,7 @@ struct client {
 
 struct http_priv {
 	const struct config *cfg;
-	struct http_route_rules *rules;
+	struct redact *redact;		/* path minimization (user/redact.h) */
 	struct http_tls *tls;
 	int stats_fd;
 	int ncpu;
@@ -115,6 +116,7 @@ struct http_priv {
 	uint64_t routes_dropped;
 	struct req_rec recent[RECENT_MAX];
 	uint32_t recent_head, recent_n;
+	uint32_t recent_new;		/* added since the last tick */
 	struct win_slot win[WIN_S];
 	struct client *clients;
 	/* totals */
@@ -296,11 +298,10 @@ static int http_init(struct pmod *m)
 		free(hp->clients);
 		return -ENOMEM;
 	}
-	hp->rules = http_route_rules__new((char (*)[64])hp->cfg->redact_segments, hp->cfg->n_redact,
-					  err, sizeof(err));
-	if (!hp->rules) {
-		pr_warn("http: %s; route redaction off", err);
-	}
+	/* the config loader already rejected bad expressions */
+	hp->redact = redact__new(hp->cfg);
+	if (!hp->redact)
+		return -ENOMEM;
 	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
 	if (ret)
 		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
@@ -327,7 +328,7 @@ static void http_destroy(struct pmod *m)
 
 	http_ctl__fini();
 	http_tls__free(hp->tls);
-	http_route_rules__free(hp->rules);
+	redact__free(hp->redact);
 	free(hp->routes);
 	free(hp->procs);
 	free(hp->clients);
@@ -342,7 +343,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	struct req_rec *rec;
 	struct route_acc *r;
 	struct win_slot *w;
-	char route[HTTP_ROUTE_MAX];
+	char route[HTTP_ROUTE_MAX], path[HTTP_PATH_MAX];
 	uint16_t status;
 	int64_t ts_ms;
 	size_t rl;
@@ -360,7 +361,10 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 		status = (uint16_t)rs.status;
 	else if (status < 100 || status > 599)
 		status = 0;
-	http_route_template(hp->rules, rq.path, route, sizeof(route));
+	/* minimize first (userinfo, ;params, configured segments), then fold ids */
+	if (redact__path(hp->redact, rq.path, strlen(rq.path), path, sizeof(path)) < 0)
+		snprintf(path, sizeof(path), "/");
+	http_route_template(path, route, sizeof(route));
 	ts_ms = processor__mono_to_ms(m->p, e->start_ns);
 	if (e->comm[0] && !processor__comm(m->p, h->tgid)[0]) {
 		char comm[HL_COMM_LEN + 1];
@@ -393,6 +397,8 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 
 	rec = &hp->recent[hp->recent_head];
 	hp->recent_head = (hp->recent_head + 1) % RECENT_MAX;
+	if (hp->recent_new < RECENT_MAX)
+		hp->recent_new++;
 	if (hp->recent_n < RECENT_MAX)
 		hp->recent_n++;
 	rec->ts_ms = ts_ms;
@@ -405,7 +411,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	rec->bytes_out = e->bytes_out;
 	rec->end_by = e->end_by;
 	memcpy(rec->method, rq.method, sizeof(rec->method));
-	memcpy(rec->path, rq.path, sizeof(rec->path));
+	memcpy(rec->path, path, sizeof(rec->path));
 	memcpy(rec->route, r ? r->route : route, sizeof(rec->route));
 	memcpy(rec->peer_addr, e->peer_addr, sizeof(rec->peer_addr));
 	rec->peer_port = e->peer_port;
@@ -549,11 +555,14 @@ static const char *end_name(uint8_t e)
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
 
-static json_t *recent_json(struct http_priv *hp, struct processor *p)
+/* The newest `last` requests of the feed, oldest first. */
+static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t last)
 {
 	json_t *a = json_array();
 
-	for (uint32_t i = 0; i < hp->recent_n; i++) {
+	if (last > hp->recent_n)
+		last = hp->recent_n;
+	for (uint32_t i = hp->recent_n - last; i < hp->recent_n; i++) {
 		uint32_t idx = (hp->recent_head + RECENT_MAX - hp->recent_n + i) % RECENT_MAX;
 		const struct req_rec *r = &hp->recent[idx];
 		char peer[64];
@@ -564,7 +573,7 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p)
 			"direction", dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
 			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
 			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
-			"peer", peer, "user_agent", http_ua_name((enum http_ua_class)r->ua),
+			"peer", peer, "user_agent", traffic_ua_name((enum ua_class)r->ua),
 			"end", end_name(r->end_by)));
 	}
 	return a;
@@ -624,7 +633,10 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			"latency_p99_ms", hist_q(&r->all, 0.99)));
 	}
 	state__publish(t->st, "routes", routes);
-	state__publish(t->st, "requests", recent_json(hp, m->p));
+	state__publish(t->st, "requests", recent_json(hp, m->p, RECENT_MAX));
+	/* the live update carries only what came since the last one */
+	json_object_set_new(t->update, "requests", recent_json(hp, m->p, hp->recent_new));
+	hp->recent_new = 0;
 	if (order)
 		prom_write(hp, t, order, n);
 	free(order);

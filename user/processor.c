@@ -53,6 +53,9 @@ struct processor {
 	struct k8s *k8s;
 	struct rollups *rollups;
 	json_t *host;		/* static host facts, published once */
+	pthread_mutex_t reload_lock;
+	struct config *pending;	/* a reloaded config waiting for the next tick */
+	uint64_t reloads, reload_failures;
 };
 
 static uint64_t mono_ns(void)
@@ -171,6 +174,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 		return NULL;
 	p->d = *deps;
 	pthread_mutex_init(&p->stop_lock, NULL);
+	pthread_mutex_init(&p->reload_lock, NULL);
 	pthread_cond_init(&p->stop_cond, NULL);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mt);
@@ -313,6 +317,8 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 			  (json_int_t)ls.overwritten, "rejected_total", (json_int_t)ls.rejected,
 			  "signals", sig);
 	json_object_set_new(stats, "drain_delay_ms", json_real(p->last_delay_ms));
+	json_object_set_new(stats, "config_reloads_total", json_integer((json_int_t)p->reloads));
+	json_object_set_new(stats, "config_reload_failures_total", json_integer((json_int_t)p->reload_failures));
 	json_object_set_new(stats, "drain_delay_max_ms", json_real(p->max_delay_ms));
 	json_object_set_new(stats, "drain_polls_total", json_integer((json_int_t)ds.wakeups));
 	json_object_set_new(stats, "records_total", json_integer((json_int_t)p->records_total));
@@ -486,6 +492,61 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 	p->last_flush_ns = now;
 }
 
+int processor__reload(struct processor *p, const struct config *cfg)
+{
+	struct config *c = malloc(sizeof(*c)), *old;
+
+	if (!c)
+		return -ENOMEM;
+	*c = *cfg;
+	pthread_mutex_lock(&p->reload_lock);
+	old = p->pending;
+	p->pending = c;
+	pthread_mutex_unlock(&p->reload_lock);
+	free(old);
+	return 0;
+}
+
+/*
+ * On the processor thread, between flushes: sinks are rebuilt (the old engine
+ * delivers or spools what it holds, the new one replays the spool), alert
+ * rules replaced keeping the state of unchanged rules, and the settings the
+ * modules read each tick copied into the live config.
+ */
+static void apply_reload(struct processor *p)
+{
+	struct config *next, *live = (struct config *)p->d.cfg;
+	char err[512];
+	bool ok = true;
+
+	pthread_mutex_lock(&p->reload_lock);
+	next = p->pending;
+	p->pending = NULL;
+	pthread_mutex_unlock(&p->reload_lock);
+	if (!next)
+		return;
+	if (alerts__set_rules(p->alerts, next)) {
+		pr_err("reload: alert rules not changed: out of memory");
+		ok = false;
+	} else {
+		memcpy(live->alerts, next->alerts, sizeof(live->alerts));
+		live->n_alerts = next->n_alerts;
+		live->alerts_set = next->alerts_set;
+	}
+	if (p->d.reconfigure_sinks && p->d.reconfigure_sinks(p->d.sink_ctx, next, err, sizeof(err))) {
+		pr_err("reload: sinks not changed: %s", err);
+		ok = false;
+	}
+	live->http_keep_query = next->http_keep_query;
+	live->http_max_routes = next->http_max_routes;
+	live->flush_interval_s = next->flush_interval_s;
+	if (ok)
+		p->reloads++;
+	else
+		p->reload_failures++;
+	free(next);
+}
+
 void processor__tick(struct processor *p, bool force_flush)
 {
 	uint64_t now = mono_ns();
@@ -499,10 +560,12 @@ void processor__tick(struct processor *p, bool force_flush)
 	size_t prom_len = 0;
 	json_t *alerts_tr;
 
+	apply_reload(p);
 	/* every new log entry, then every module's view of its maps */
 	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
 		;
 	t.summary = json_pack("{s:I,s:s}", "ts", (json_int_t)t.now_ms, "hostname", p->d.source);
+	t.update = json_pack("{s:I}", "ts", (json_int_t)t.now_ms);
 	t.metrics = json_object();
 	t.prom = open_memstream(&prom_buf, &prom_len);
 	if (p->d.collect) {
@@ -526,8 +589,11 @@ void processor__tick(struct processor *p, bool force_flush)
 	}
 	if (p->print_summary)
 		print_summary(p, &t);
-	state__push_update(p->d.st, json_pack("{s:I,s:O,s:o}", "ts", (json_int_t)t.now_ms, "summary",
-					      t.summary, "alerts", alerts_tr));
+	json_object_set(t.update, "summary", t.summary);
+	json_object_set_new(t.update, "alerts", alerts_tr);
+	if (!json_object_get(t.update, "requests"))
+		json_object_set_new(t.update, "requests", json_array());
+	state__push_update(p->d.st, t.update);
 	state__publish(p->d.st, "summary", t.summary);
 	json_decref(t.metrics);
 	p->last_tick_ns = now;
@@ -604,6 +670,8 @@ void processor__free(struct processor *p)
 	rollups__free(p->rollups);
 	eventlog_reader__free(p->reader);
 	free(p->comms);
+	free(p->pending);
+	pthread_mutex_destroy(&p->reload_lock);
 	pthread_mutex_destroy(&p->stop_lock);
 	pthread_cond_destroy(&p->stop_cond);
 	free(p);

@@ -39,6 +39,7 @@ struct tick_ctx {
 	json_t *metrics;	/* flat current values for alert rules */
 	struct state *st;
 	FILE *prom;		/* Prometheus text being built for /metrics */
+	json_t *update;		/* this second's live update (SSE): modules add what is new */
 };
 
 /* What a module sees each flush interval. */
@@ -80,6 +81,9 @@ struct processor_deps {
 	void (*submit)(void *ctx, struct record_batch *b);
 	json_t *(*sink_stats)(void *ctx);	/* new reference, JSON array */
 	void *sink_ctx;
+	/* Applies a reloaded config's sink settings, on the processor thread
+	 * (between flushes, so no batch is in flight); NULL: not supported. */
+	int (*reconfigure_sinks)(void *ctx, const struct config *cfg, char *err, size_t errlen);
 	/* Host collectors into a vm-metrics object; NULL: none. */
 	int (*collect)(void *ctx, json_t *out, uint64_t now_ns);
 	void *collect_ctx;
@@ -90,6 +94,11 @@ int processor__start(struct processor *p);
 /* Stops the thread after a last tick and a final flush. */
 void processor__stop(struct processor *p);
 void processor__free(struct processor *p);
+
+/* Queues a reloaded configuration; the processor thread applies what can
+ * change safely (alert rules, sink settings, HTTP record options) at its next
+ * tick. Thread-safe. 0 or -ENOMEM. */
+int processor__reload(struct processor *p, const struct config *cfg);
 
 /* Runs one tick (and a flush when due or forced) on the calling thread. */
 void processor__tick(struct processor *p, bool force_flush);

@@ -203,10 +203,11 @@
 
   function renderProcs(list) {
     $('procs-n').textContent = list.length ? `${list.length} by CPU` : '';
-    fill('t-procs', list.map((p) => '<tr>' + td(p.pid, 'n') + td(p.comm) + td(fmtNum(p.cpu_pct, 1), 'n') +
+    const where = (p) => p.pod ? `${p.namespace}/${p.pod}` : p.container_id ? p.container_id.slice(0, 12) : '';
+    fill('t-procs', list.map((p) => '<tr>' + td(p.pid, 'n') + td(p.comm) + td(where(p)) + td(fmtNum(p.cpu_pct, 1), 'n') +
       td(isNum(p.oncpu_ms) ? fmtDur(p.oncpu_ms / 1000) : '—', 'n') +
       td(pair(p.disk_read_bytes, p.disk_write_bytes, fmtBytes), 'n') +
-      td(pair(p.net_tx_bytes, p.net_rx_bytes, fmtBytes), 'n') + '</tr>'), 6, 'no process data yet');
+      td(pair(p.net_tx_bytes, p.net_rx_bytes, fmtBytes), 'n') + '</tr>'), 7, 'no process data yet');
   }
   function renderDisks(list) {
     fill('t-disks', list.map((d) => '<tr>' + td(d.device) + td(fmtNum(d.reads_per_s), 'n') + td(fmtNum(d.writes_per_s), 'n') +
