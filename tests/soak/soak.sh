@@ -8,9 +8,9 @@
 # log, readers) at this rate, and after a clean stop every record the agent
 # produced (records_total) is a line in the file sink, once.
 # Warm-up ends when the in-memory event log (a bounded ring, filled as events
-# arrive) is full, and not before a quarter of the run: growth after that is
-# what a leak looks like. The log is 16 MiB here (SOAK_LOG_SIZE) so it fills
-# within seconds; at the default 64 MiB it takes about a minute at this rate.
+# arrive) is full, and not before a quarter of the run (at most 60 s): growth
+# after that is what a leak looks like. The log is 2 MiB here (SOAK_LOG_SIZE):
+# when it does not fill at this rate, filling it adds at most that much.
 #   sh tests/soak/soak.sh [--duration SECONDS]   (default 600; the suite: 60)
 . "$(dirname "$0")/../lib.sh"
 DUR=600
@@ -25,7 +25,9 @@ need_root soak || finish
 WARM=$((DUR / 4)); [ $WARM -gt 60 ] && WARM=60; [ $WARM -lt 15 ] && WARM=15
 STEP=3
 
-start_agent --flush-interval 5 --sink file --log-size "${SOAK_LOG_SIZE:-16M}" || { fail soak-agent-start "agent did not start"; finish; }
+# HTTP capture limited to this load's processes (the machine may run other
+# HTTP floods); cpu, disk and net see the whole host
+start_agent --flush-interval 5 --sink file --log-size "${SOAK_LOG_SIZE:-2M}" --comm python3 --comm curl || { fail soak-agent-start "agent did not start"; finish; }
 PID=$AGENT_PID
 
 # the load
@@ -64,15 +66,14 @@ stop_agent
 
 # warm-up: until the log is full and at least WARM seconds
 WEND=$(awk -v w="$WARM" '$1 >= w && $4 == 1 { print $1; exit }' "$TMPD/samples")
-WEND=${WEND:-$DUR}
+WEND=${WEND:-$(awk -v w="$WARM" '$1 >= w { print $1; exit }' "$TMPD/samples")}
 # RSS: the sample at the end of warm-up vs the largest after it
 read -r base max last <<EOF2
 $(awk -v w="$WEND" '$1 >= w { if (b == "") b = $2; if ($2 > m) m = $2; l = $2 } END { print b, m, l }' "$TMPD/samples")
 EOF2
 growth=$((max - base))
-echo "# soak ${DUR}s: warm-up (log full) ended at ${WEND}s; RSS at start $(head -1 "$TMPD/samples" | cut -d' ' -f2) kB, after warm-up ${base} kB, max ${max} kB, last ${last} kB; samples: $(wc -l <"$TMPD/samples")"
-if [ "$WEND" -ge "$DUR" ]; then fail soak-rss-growth-bounded "the event log full before the end of the run, it never filled"
-elif [ -n "$base" ] && { [ $growth -lt 8192 ] || [ $((growth * 10)) -lt "$base" ]; }; then ok soak-rss-growth-bounded
+echo "# soak ${DUR}s: warm-up ended at ${WEND}s (log full: $(awk '$4 == 1' "$TMPD/samples" | wc -l) of $(wc -l <"$TMPD/samples") samples); RSS at start $(head -1 "$TMPD/samples" | cut -d' ' -f2) kB, after warm-up ${base} kB, max ${max} kB, last ${last} kB; samples: $(wc -l <"$TMPD/samples")"
+if [ -n "$base" ] && { [ $growth -lt 8192 ] || [ $((growth * 10)) -lt "$base" ]; }; then ok soak-rss-growth-bounded
 else fail soak-rss-growth-bounded "RSS growth after warm-up (${WEND}s) < 8 MiB or < 10 %, got ${base} -> ${max} kB"; fi
 
 read -r fmin fmax <<EOF2
@@ -87,7 +88,7 @@ js() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(s
 # read them: reader_lost counts what it missed)
 drops="kernel=$(js 'd["kernel_drops_total"]') mapfull=$(js 'd["map_full_total"]') log_rejected=$(js 'd["log"]["rejected_total"]') reader_lost=$(js 'd["reader_lost_total"]')"
 events=$(js 'd["events_total"]')
-echo "# events drained: $events; $drops; log entries aged out: $(js 'd["log"]["overwritten_total"]')"
+echo "# events drained: $events ($((events / DUR))/s host-wide); $drops; log entries aged out: $(js 'd["log"]["overwritten_total"]')"
 if [ "$events" -gt 10000 ] && [ "$drops" = "kernel=0 mapfull=0 log_rejected=0 reader_lost=0" ]; then ok soak-no-drops
 else fail soak-no-drops "> 10000 events, no drops anywhere, got $events events, $drops"; fi
 
