@@ -4,7 +4,7 @@
 # serving a 4 KiB file to wrk on loopback, without the agent and with the
 # agent's HTTP capture on (every process: nginx and wrk are both traced),
 # alternating, ROUNDS rounds of SECS seconds. Medians and ratios of
-# throughput and p99 go to bench/RESULTS-http.md.
+# throughput and p99 go to bench/results/http.md.
 #   sh bench/http_overhead.sh [ROUNDS] [SECS] [extra agent flags...]
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -16,7 +16,7 @@ EXTRA="$*"
 CONNS=${WRK_CONNS:-10}
 THREADS=${WRK_THREADS:-2}
 PORT=${PORT:-18950}
-OUT=${OUT:-$TOP/bench/RESULTS-http.md}
+OUT=${OUT:-$TOP/bench/results/http.md}
 T=$(mktemp -d /tmp/hl-bench-http.XXXXXX)
 AGENT=
 NGINX=

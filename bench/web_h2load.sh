@@ -3,7 +3,7 @@
 # h2load against the hostlens web server (inside tests/helpers/webdemo, which
 # publishes real /proc data) and against nghttpd serving the very same bytes,
 # in the same run: one JSON endpoint and one static asset, h2c, many streams.
-# Writes bench/RESULTS-web.md. Needs h2load (nghttp2-client) and nghttpd
+# Writes bench/results/web.md. Needs h2load (nghttp2-client) and nghttpd
 # (nghttp2-server): `make bench` installs them.
 #   sh bench/web_h2load.sh [REQUESTS] [CLIENTS] [STREAMS]
 set -eu
@@ -12,7 +12,7 @@ N=${1:-100000}
 C=${2:-16}
 M=${3:-32}
 DEMO=build/tests/helpers/webdemo
-OUT=bench/RESULTS-web.md
+OUT=bench/results/web.md
 for t in h2load nghttpd; do
 	command -v $t >/dev/null || { echo "web_h2load: $t missing (sh scripts/setup.sh bench)" >&2; exit 1; }
 done

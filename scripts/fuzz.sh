@@ -10,7 +10,7 @@ secs=${1:-60}
 OUT=build-fuzz
 FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 make --no-print-directory OUTPUT=$OUT CC=clang SAN="$FLAGS" CFLAGS="-O1 -g" $OUT/libhostlens.a >/dev/null
-PKG="libbpf libelf zlib jansson libnghttp2 libevent libevent_openssl libcurl yaml-0.1 openssl"
+PKG="libbpf libelf zlib jansson libnghttp2 libevent libevent_openssl libevent_pthreads libcurl yaml-0.1 openssl"
 rc=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)

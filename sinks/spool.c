@@ -215,7 +215,8 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes)
 			goto fail;
 	}
 	closedir(d);
-	qsort(sp->ents, sp->n, sizeof(sp->ents[0]), ent_cmp);
+	if (sp->n)	/* ents is NULL for an empty spool: qsort(NULL, 0) is UB */
+		qsort(sp->ents, sp->n, sizeof(sp->ents[0]), ent_cmp);
 	return sp;
 fail:
 	if (d)

@@ -45,6 +45,7 @@ struct processor {
 	uint64_t ticks;
 	uint64_t events_prev;
 	uint64_t unknown_events;
+	uint64_t records_total;	/* records handed to the sinks (flushes + alerts) */
 	bool print_summary;
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
@@ -243,6 +244,30 @@ static void on_log_entry(void *ctx, int shard, uint64_t seq, const void *data, u
 	p->mods[mi].ops->on_event(&p->mods[mi], h, data, len);
 }
 
+/* Per-sink delivery counters on /metrics (one label value per configured sink). */
+static void prom_sinks(FILE *prom, json_t *sinks)
+{
+	static const struct { const char *key, *name, *type, *help; } m[] = {
+		{ "sent", "hostlens_sink_sent_records_total", "counter", "Records a sink delivered." },
+		{ "spooled", "hostlens_sink_spooled_records_total", "counter", "Records put in a sink's on-disk spool." },
+		{ "dropped", "hostlens_sink_dropped_records_total", "counter", "Records a sink gave up (spool full, could not spool)." },
+		{ "rejected", "hostlens_sink_rejected_records_total", "counter", "Records a sink refused (too large, not retryable)." },
+		{ "spool_bytes", "hostlens_sink_spool_bytes", "gauge", "Bytes in a sink's on-disk spool." },
+	};
+	json_t *e;
+	size_t i;
+
+	if (!json_array_size(sinks))
+		return;
+	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		fprintf(prom, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name, m[k].type);
+		json_array_foreach(sinks, i, e)
+			fprintf(prom, "%s{sink=\"%s\"} %lld\n", m[k].name,
+				json_string_value(json_object_get(e, "name")),
+				(long long)json_integer_value(json_object_get(e, m[k].key)));
+	}
+}
+
 /* Agent's own counters: "stats" topic, summary, /metrics. */
 static void publish_stats(struct processor *p, struct tick_ctx *t)
 {
@@ -296,10 +321,12 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	json_object_set_new(stats, "config_reload_failures_total", json_integer((json_int_t)p->reload_failures));
 	json_object_set_new(stats, "drain_delay_max_ms", json_real(p->max_delay_ms));
 	json_object_set_new(stats, "drain_polls_total", json_integer((json_int_t)ds.wakeups));
+	json_object_set_new(stats, "records_total", json_integer((json_int_t)p->records_total));
 	if (p->d.sink_stats)
 		json_object_set_new(stats, "sinks", p->d.sink_stats(p->d.sink_ctx));
 	else
 		json_object_set_new(stats, "sinks", json_array());
+	prom_sinks(t->prom, json_object_get(stats, "sinks"));
 	json_object_set_new(t->summary, "events_per_s", json_real(eps));
 	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
 	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
@@ -307,6 +334,9 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	fprintf(t->prom, "# HELP hostlens_events_total Events drained from the kernel into the log.\n"
 			 "# TYPE hostlens_events_total counter\nhostlens_events_total %llu\n",
 		(unsigned long long)ls.appended);
+	fprintf(t->prom, "# HELP hostlens_records_total Records the processor handed to the sinks.\n"
+			 "# TYPE hostlens_records_total counter\nhostlens_records_total %llu\n",
+		(unsigned long long)p->records_total);
 	fprintf(t->prom, "# HELP hostlens_kernel_drops_total Events dropped in BPF because a ring was full.\n"
 			 "# TYPE hostlens_kernel_drops_total counter\n");
 	for (int i = 0; i < nr; i++)
@@ -394,6 +424,7 @@ static json_t *eval_alerts(struct processor *p, struct tick_ctx *t)
 		if (b) {
 			json_array_foreach(tr, i, rec)
 				record_batch__add(b, json_incref(rec));
+			p->records_total += b->n;
 			p->d.submit(p->d.sink_ctx, b);
 			record_batch__put(b);
 		}
@@ -453,8 +484,10 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 			p->mods[i].ops->flush(&p->mods[i], &f);
 	/* 5-minute rollups of what this flush produced (finished windows appended) */
 	rollups__fold_batch(p->rollups, f.batch, now_ms, final);
-	if (p->d.submit && f.batch->n)
+	if (p->d.submit && f.batch->n) {
+		p->records_total += f.batch->n;
 		p->d.submit(p->d.sink_ctx, f.batch);
+	}
 	record_batch__put(f.batch);
 	p->last_flush_ns = now;
 }
@@ -617,6 +650,7 @@ void processor__stop(struct processor *p)
 	pthread_join(p->thread, NULL);
 	p->running = false;
 	processor__tick(p, true);	/* what the drain left, and a final flush */
+	pr_info("processor: %llu records handed to the sinks", (unsigned long long)p->records_total);
 }
 
 void processor__free(struct processor *p)

@@ -147,6 +147,7 @@ static int h1_one(struct web_conn *c)
 	     conn_keep = false;
 	struct web_req req = { .query = "", .auth = "", .last_event_id = "" };
 	struct web_resp r;
+	char head[WEB_MAX_HEADER + 4];
 
 	/* Blank lines before a request are allowed (RFC 9112 2.2). */
 	while (len >= 2) {
@@ -172,9 +173,11 @@ static int h1_one(struct web_conn *c)
 		h1_fail(c, 431, true);
 		return 0;
 	}
-	p = (char *)evbuffer_pullup(in, (ev_ssize_t)hlen);
-	if (!p)
+	/* Parse a copy: parsing writes NULs into the head, and when the body
+	 * is still coming the input must stay as it came for the next round. */
+	if (evbuffer_copyout(in, head, hlen) != (ev_ssize_t)hlen)
 		return -1;
+	p = head;
 	end = p + hlen - 2;	/* at the final CRLF */
 
 	/* request line */
@@ -285,7 +288,7 @@ static int h1_one(struct web_conn *c)
 
 	copy_value(c->h1_path, sizeof(c->h1_path), target, q ? (size_t)(q - target) : strlen(target));
 	req.path = c->h1_path;
-	req.query = q ? q + 1 : "";	/* still inside the pulled-up input */
+	req.query = q ? q + 1 : "";	/* inside head */
 	req.auth = c->h1_auth;
 	req.last_event_id = c->h1_leid;
 	if (clen) {
@@ -294,9 +297,6 @@ static int h1_one(struct web_conn *c)
 			return -1;
 		req.body += hlen;
 		req.body_len = clen;
-		/* pullup may have moved the header bytes: re-point the query */
-		if (q)
-			req.query = (const char *)req.body - hlen + (q + 1 - (char *)line);
 	}
 	web_route(c->w, &req, &r);
 	h1_respond(c, &r, keep_alive && !r.sse);

@@ -195,7 +195,8 @@ static void file_tidy(struct sink *s)
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)	/* names is NULL when no rotated file exists: qsort(NULL, 0) is UB */
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		bool gz;
 

@@ -1,0 +1,476 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# `make bench`: every benchmark in one run, results in bench/RESULTS.md.
+# Each section names its exact command, takes medians over rounds, and puts
+# the baseline (no agent / the peer tool) in the same run, alternating.
+#   1. HTTP overhead: nginx + wrk on loopback, no agent vs the real agent
+#      (build/hostlens, all signals, defaults): throughput and p99.
+#   2. Peers: the same signals (block latency, run-queue latency, TCP
+#      lifetimes) from the agent, from bpftrace scripts (bench/bt/*.bt) and
+#      from libbpf-tools (biolatency, runqlat, tcplife), under one mixed
+#      workload; CPU = user+system of the tool's processes plus the run time
+#      of its BPF programs (kernel.bpf_stats_enabled, read from the tool's
+#      own prog fds), which is charged to the traced tasks, not the tool.
+#   3. Host metrics: CPU per /metrics scrape, agent vs prometheus-node-exporter.
+#   4. Agent CPU % and RSS at idle and under ~10k HTTP requests/s.
+#   5. Drain throughput (bench/drain.sh).
+#   6. End to end: records produced vs lines in the file sink, and the time
+#      from a record's flush (its timestamp) to its line in the file.
+# ROUNDS (default 5) and SECS (default 8) scale sections 1 and 2.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+ROUNDS=${ROUNDS:-5}
+SECS=${SECS:-10}
+OUT=${OUT:-$TOP/bench/RESULTS.md}
+PORT=${PORT:-18960}
+APORT=${APORT:-18961}
+NEPORT=${NEPORT:-18962}
+HL=$TOP/build/hostlens
+T=$(mktemp -d /tmp/hl-bench.XXXXXX)
+R=$T/report.md
+BG=
+
+cleanup() {
+	for p in $BG; do kill "$p" 2>/dev/null; done
+	for p in $BG; do wait "$p" 2>/dev/null; done
+	[ -n "${STATS0:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS0"
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+bg() { BG="$BG $1"; }
+unbg() { BG=$(echo "$BG" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' '); }
+stop() { # PID...: SIGINT, then wait (bpftrace/libbpf-tools print on SIGINT)
+	for p in "$@"; do kill -INT "$p" 2>/dev/null; done
+	for p in "$@"; do
+		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; unbg "$p"
+	done
+}
+say() { echo "bench: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+for c in nginx wrk curl python3; do
+	command -v $c >/dev/null || { echo "bench: $c missing: sh scripts/setup.sh bench" >&2; exit 1; }
+done
+[ -x "$HL" ] || { echo "bench: build first: make" >&2; exit 1; }
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (!NR) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%+.2f", (b - a) / a * 100 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f", b / a }'; }
+cpu_ns() { # PID...: CPU time (ns) of these processes, all threads (schedstat:
+	# exact, where /proc/PID/stat counts 10 ms ticks)
+	for p in "$@"; do cat /proc/$p/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+bpf_ns() { # PID...: run time (ns) of the BPF programs these processes hold
+	for p in "$@"; do
+		for f in /proc/$p/fdinfo/*; do
+			awk '/^prog_id:/ { id = $2 } /^run_time_ns:/ { ns = $2 } END { if (id != "") print id, ns + 0 }' "$f" 2>/dev/null
+		done
+	done | sort -u -k1,1 | awk '{ s += $2 } END { print s + 0 }'
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# --- nginx (2 workers, 4 KiB file, keep-alive), as bench/http_overhead.sh ---
+mkdir -p "$T/www" "$T/tmp"
+head -c 4096 /dev/zero | tr '\0' 'a' >"$T/www/index.html"
+cat >"$T/nginx.conf" <<NGX
+user root;
+worker_processes 2;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 100000000;
+	client_body_temp_path $T/tmp;
+	proxy_temp_path $T/tmp;
+	fastcgi_temp_path $T/tmp;
+	uwsgi_temp_path $T/tmp;
+	scgi_temp_path $T/tmp;
+	server { listen 127.0.0.1:$PORT; root $T/www; }
+}
+NGX
+nginx -c "$T/nginx.conf" -p "$T" &
+NGINX=$!; bg $NGINX
+i=0; until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
+	i=$((i + 1)); [ $i -gt 50 ] && { echo "bench: nginx did not start" >&2; exit 1; }; sleep 0.1
+done
+URL=http://127.0.0.1:$PORT/index.html
+
+AGENT=
+agent_start() { # extra flags...
+	rm -rf "$T/data"
+	"$HL" --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off --log-level warn "$@" \
+		>"$T/agent.log" 2>&1 &
+	AGENT=$!; bg $AGENT
+	i=0; until curl -sf -o /dev/null "http://127.0.0.1:$APORT/readyz"; do
+		i=$((i + 1))
+		if [ $i -gt 150 ] || ! kill -0 $AGENT 2>/dev/null; then
+			echo "bench: agent did not start:" >&2; tail "$T/agent.log" >&2; exit 1
+		fi
+		sleep 0.1
+	done
+}
+agent_stop() { kill -TERM "$AGENT"; wait "$AGENT"; AGENT_RC=$?; unbg "$AGENT"; AGENT=; }
+
+# wrk_run SECS CONNS THREADS -> "rps p99_ms"
+wrk_run() {
+	wrk -t "$3" -c "$2" -d "${1}s" --latency "$URL" >"$T/wrk.out" 2>&1
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.out")
+	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }' "$T/wrk.out")
+	echo "${rps:-0} ${p99:-0}"
+}
+
+START=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+OTHER_PROGS=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')
+{
+	echo "# hostlens benchmarks"
+	echo
+	echo "Written by \`make bench\` (bench/run.sh, ROUNDS=$ROUNDS SECS=$SECS) on $(date -u +%Y-%m-%dT%H:%M:%SZ)."
+	echo
+	echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r);"
+	echo "hostlens $(cat VERSION 2>/dev/null) ($(git rev-parse --short HEAD 2>/dev/null)); nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
+	echo "Load average at start: $LOAD0; BPF programs already loaded by other processes at start: $OTHER_PROGS"
+	echo "(the project machine is shared: other agents and test suites may run at the same time, which adds noise to every number below)."
+	echo
+} >"$R"
+
+# ---------------------------------------------------------------- 1. HTTP
+say "1/6 HTTP overhead ($ROUNDS rounds x 2 x ${SECS}s)"
+wrk -t 2 -c 10 -d 2s "$URL" >/dev/null 2>&1	# warm-up
+: >"$T/http"
+for r in $(seq 1 "$ROUNDS"); do
+	echo "off $(wrk_run "$SECS" 10 2)" >>"$T/http"
+	agent_start
+	sleep 1
+	echo "on $(wrk_run "$SECS" 10 2)" >>"$T/http"
+	agent_stop
+done
+off_rps=$(awk '$1 == "off" { print $2 }' "$T/http" | median)
+on_rps=$(awk '$1 == "on" { print $2 }' "$T/http" | median)
+off_p99=$(awk '$1 == "off" { print $3 }' "$T/http" | median)
+on_p99=$(awk '$1 == "on" { print $3 }' "$T/http" | median)
+tput=$(pct "$off_rps" "$on_rps"); p99c=$(pct "$off_p99" "$on_p99")
+tput_ok=$(awk -v c="$tput" 'BEGIN { print (c >= -3) ? "met" : "MISSED" }')
+p99_ok=$(awk -v c="$p99c" 'BEGIN { print (c <= 5) ? "met" : "MISSED" }')
+{
+	echo "## 1. HTTP overhead: nginx + wrk, without and with the agent"
+	echo
+	echo "Command per round: \`wrk -t 2 -c 10 -d ${SECS}s --latency $URL\` against nginx (2 workers, sendfile, keep-alive, 4 KiB file);"
+	echo "'on' rounds run \`build/hostlens --listen 127.0.0.1:$APORT --data-dir DIR --summary off --log-level warn\` (all signals: cpu, disk, net, http; defaults otherwise), started before and stopped after the round. Rounds alternate off/on."
+	echo
+	echo "| round | mode | req/s | p99 ms |"
+	echo "|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s |\n", n[$1], $1, $2, $3 }' "$T/http"
+	echo
+	echo "| median | without agent | with agent | change | target | |"
+	echo "|---|---|---|---|---|---|"
+	echo "| throughput req/s | $off_rps | $on_rps | $tput % | >= -3 % | $tput_ok |"
+	echo "| p99 latency ms | $off_p99 | $on_p99 | $p99c % | <= +5 % | $p99_ok |"
+	echo
+	echo "Both nginx and wrk are traced (HTTP capture on every process): each request is seen twice, by the server side and the client side."
+	echo
+} >>"$R"
+
+# ------------------------------------------------------- 1b. per signal
+say "1b/6 HTTP overhead per signal"
+SIGSECS=${SIGSECS:-5}
+: >"$T/sig"
+for r in 1 2; do
+	echo "off $(wrk_run "$SIGSECS" 10 2)" >>"$T/sig"
+	for sg in cpu disk net http; do
+		agent_start --signals $sg
+		sleep 1
+		echo "$sg $(wrk_run "$SIGSECS" 10 2)" >>"$T/sig"
+		agent_stop
+	done
+done
+{
+	echo "### Which signal costs what"
+	echo
+	echo "The same wrk command for ${SIGSECS} s with the agent running one signal at a time (\`--signals NAME\`), 2 rounds, medians; change against the 'off' rounds of this sub-run."
+	echo
+	echo "| signals | req/s | change | p99 ms | change |"
+	echo "|---|---|---|---|---|"
+	so=$(awk '$1 == "off" { print $2 }' "$T/sig" | median); sp=$(awk '$1 == "off" { print $3 }' "$T/sig" | median)
+	echo "| none | $so | | $sp | |"
+	for sg in cpu disk net http; do
+		a=$(awk -v s=$sg '$1 == s { print $2 }' "$T/sig" | median); b=$(awk -v s=$sg '$1 == s { print $3 }' "$T/sig" | median)
+		echo "| $sg | $a | $(pct "$so" "$a") % | $b | $(pct "$sp" "$b") % |"
+	done
+	echo
+} >>"$R"
+
+# ---------------------------------------------------------------- 2. peers
+say "2/6 peers"
+LT=/usr/sbin
+lt_ok=""; lt_missing=""
+for t in biolatency runqlat tcplife; do
+	if [ -x $LT/$t ]; then
+		$LT/$t >"$T/lt-$t.probe" 2>&1 &
+		p=$!; sleep 2
+		if kill -0 $p 2>/dev/null; then lt_ok="$lt_ok $t"; else lt_missing="$lt_missing $t ($(head -c 200 "$T/lt-$t.probe" | tr '\n' ' '))"; fi
+		stop $p
+	else
+		lt_missing="$lt_missing $t (not installed: apt-get install libbpf-tools)"
+	fi
+done
+bt_ok=""; bt_missing=""
+if command -v bpftrace >/dev/null; then
+	for t in biolatency runqlat tcplife; do
+		bpftrace "bench/bt/$t.bt" >"$T/bt-$t.probe" 2>&1 &
+		p=$!; sleep 3
+		if kill -0 $p 2>/dev/null; then bt_ok="$bt_ok $t"; else bt_missing="$bt_missing $t ($(grep -m1 ERROR "$T/bt-$t.probe"))"; fi
+		stop $p
+	done
+else
+	bt_missing="all (bpftrace not installed)"
+fi
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+# the workload: HTTP (keep-alive), a new TCP connection every ~10 ms,
+# O_DIRECT writes, one CPU burner
+workload_start() {
+	WL=
+	wrk -t 1 -c 4 -d 3600s "$URL" >/dev/null 2>&1 & WL="$WL $!"
+	(while :; do curl -s -o /dev/null "$URL"; sleep 0.01; done) >/dev/null 2>&1 & WL="$WL $!"
+	(while :; do dd if=/dev/zero of="$T/dd.img" bs=64k count=64 oflag=direct 2>/dev/null; done) & WL="$WL $!"
+	(while :; do :; done) & WL="$WL $!"
+	for p in $WL; do bg $p; done
+}
+workload_stop() {
+	for p in $WL; do kill "$p" 2>/dev/null; done
+	for p in $WL; do wait "$p" 2>/dev/null; unbg $p; done
+	WL=
+}
+# measure LABEL PID... : CPU over SECS after a 1 s settle -> "$T/peers"
+measure() {
+	label=$1; shift
+	sleep 1
+	t0=$(cpu_ns "$@"); b0=$(bpf_ns "$@"); w0=$(date +%s%N)
+	sleep "$SECS"
+	t1=$(cpu_ns "$@"); b1=$(bpf_ns "$@"); w1=$(date +%s%N)
+	rss=0; for p in "$@"; do rss=$((rss + $(rss_kb $p || echo 0))); done
+	awk -v l="$label" -v t="$((t1 - t0))" -v b="$((b1 - b0))" -v w="$((w1 - w0))" -v rss="$rss" \
+		'BEGIN { us = t / w * 100; bp = b / w * 100; printf "%s %.2f %.2f %.2f %d\n", l, us, bp, us + bp, rss / 1024 }' >>"$T/peers"
+}
+: >"$T/peers"
+workload_start
+sleep 2
+for r in $(seq 1 3); do
+	agent_start
+	measure agent $AGENT
+	agent_stop
+	agent_start --signals cpu,disk,net
+	measure agent-cpu,disk,net $AGENT
+	agent_stop
+	if [ -n "$bt_ok" ]; then
+		pids=
+		for t in $bt_ok; do bpftrace "bench/bt/$t.bt" >/dev/null 2>&1 & pids="$pids $!"; bg $!; done
+		sleep 3	# bpftrace compiles and attaches
+		measure bpftrace $pids
+		stop $pids
+	fi
+	if [ -n "$lt_ok" ]; then
+		pids=
+		for t in $lt_ok; do $LT/$t >/dev/null 2>&1 & pids="$pids $!"; bg $!; done
+		sleep 1
+		measure libbpf-tools $pids
+		stop $pids
+	fi
+done
+workload_stop
+sysctl -qw kernel.bpf_stats_enabled="$STATS0"; STATS0=
+pm() { awk -v l="$1" -v c="$2" '$1 == l { print $c }' "$T/peers" | median; }
+a_tot=$(pm agent 4); a3_tot=$(pm agent-cpu,disk,net 4); b_tot=$(pm bpftrace 4); l_tot=$(pm libbpf-tools 4)
+peers_sum=$(awk -v b="$b_tot" -v l="$l_tot" 'BEGIN { print (b == "n/a" ? 0 : b) + (l == "n/a" ? 0 : l) }')
+peers_ok=$(awk -v a="$a_tot" -v s="$peers_sum" 'BEGIN { print (a < s) ? "met" : "MISSED" }')
+{
+	echo "## 2. Against peers: the same signals, the same workload"
+	echo
+	echo "Workload, running through the whole section: \`wrk -t 1 -c 4 $URL\` (keep-alive HTTP), a new TCP connection every ~10 ms (\`curl\` loop), \`dd if=/dev/zero of=FILE bs=64k count=64 oflag=direct\` in a loop, one shell busy loop."
+	echo "Each tool runs alone for ${SECS} s (after its start-up), 3 rounds, in the order agent, bpftrace, libbpf-tools:"
+	echo "- agent: \`build/hostlens\` with all signals (it also gathers HTTP and host metrics the peers don't), and agent-cpu,disk,net: \`build/hostlens --signals cpu,disk,net\`, the peers' signals only (plus host metrics from /proc);"
+	echo "- bpftrace ($(bpftrace --version 2>/dev/null)): \`bpftrace bench/bt/biolatency.bt\`, \`runqlat.bt\`, \`tcplife.bt\` together — tracepoint-only rewrites (the stock .bt scripts use kprobes, which this kernel lacks); running:${bt_ok:- none}${bt_missing:+; could not run: $bt_missing};"
+	echo "- libbpf-tools (Debian libbpf-tools $(dpkg-query -W -f '${Version}' libbpf-tools 2>/dev/null)): \`biolatency\`, \`runqlat\`, \`tcplife\` together; running on this kernel (no kprobes, no fentry):${lt_ok:- none}${lt_missing:+; could not run: $lt_missing}."
+	echo
+	echo "CPU % = (on-CPU time of the tool's threads, /proc/PID/task/*/schedstat) / wall time, plus BPF = run_time_ns of the programs whose fds the tool holds (/proc/PID/fdinfo with kernel.bpf_stats_enabled=1) / wall time: the in-kernel probe cost, charged to the traced tasks."
+	echo
+	echo "| round | tool | process CPU % | BPF CPU % | total CPU % | RSS MiB |"
+	echo "|---|---|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s | %s | %s |\n", n[$1], $1, $2, $3, $4, $5 }' "$T/peers"
+	echo
+	echo "| median | process CPU % | BPF CPU % | total CPU % |"
+	echo "|---|---|---|---|"
+	for l in agent agent-cpu,disk,net bpftrace libbpf-tools; do echo "| $l | $(pm $l 2) | $(pm $l 3) | $(pm $l 4) |"; done
+	echo
+	echo "Target: agent total < bpftrace + libbpf-tools together ($peers_sum %): agent $a_tot % — **$peers_ok** (ratio agent / peers together: $(ratio "$peers_sum" "$a_tot")); with the peers' signals only: $a3_tot % (ratio $(ratio "$peers_sum" "$a3_tot"))."
+	echo
+} >>"$R"
+
+# ---------------------------------------------------------------- 3. /metrics
+say "3/6 /metrics cost vs node_exporter"
+N=${SCRAPES:-300}
+scrape_cost() { # LABEL PID URL -> "$T/scrape"
+	c=$(curl -s "$3" | wc -c); series=$(curl -s "$3" | grep -vc '^#')
+	sleep 1
+	t0=$(cpu_ns "$2"); sleep 5; t1=$(cpu_ns "$2")	# idle rate over 5 s
+	idle=$((t1 - t0))
+	w0=$(date +%s%N); t0=$(cpu_ns "$2")
+	i=0; while [ $i -lt "$N" ]; do curl -s -o /dev/null "$3"; i=$((i + 1)); done
+	t1=$(cpu_ns "$2"); w1=$(date +%s%N)
+	awk -v l="$1" -v t="$((t1 - t0))" -v idle="$idle" -v w="$((w1 - w0))" -v n="$N" -v c="$c" -v s="$series" \
+		'BEGIN { bg = idle * (w / 1e9) / 5; per = (t - bg) / 1e3 / n; if (per < 0) per = 0;
+			 printf "%s %.0f %.0f %d %d %.2f\n", l, per, t / 1e3 / n, c, s, n / (w / 1e9) }' >>"$T/scrape"
+}
+: >"$T/scrape"
+NE=$(command -v prometheus-node-exporter || command -v node_exporter)
+agent_start
+sleep 3
+scrape_cost agent "$AGENT" "http://127.0.0.1:$APORT/metrics"
+agent_stop
+if [ -n "$NE" ]; then
+	"$NE" --web.listen-address=127.0.0.1:$NEPORT >"$T/ne.log" 2>&1 &
+	NEP=$!; bg $NEP
+	i=0; until curl -sf -o /dev/null "http://127.0.0.1:$NEPORT/metrics" || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	scrape_cost node_exporter "$NEP" "http://127.0.0.1:$NEPORT/metrics"
+	kill $NEP; wait $NEP 2>/dev/null; unbg $NEP
+fi
+sc() { awk -v l="$1" -v c="$2" '$1 == l { print $c }' "$T/scrape"; }
+{
+	echo "## 3. Host metrics: CPU per /metrics scrape, agent vs Prometheus node_exporter"
+	echo
+	echo "$N sequential \`curl -s http://127.0.0.1:PORT/metrics\` against each; CPU = on-CPU time of the exporter's threads (schedstat) over the scrapes, minus its own idle rate measured over 5 s just before, divided by $N. Agent: all signals, defaults. node_exporter: \`$NE --web.listen-address=127.0.0.1:$NEPORT\` (Debian $(dpkg-query -W -f '${Version}' prometheus-node-exporter 2>/dev/null), default collectors)."
+	echo
+	echo "| exporter | CPU us per scrape (idle subtracted) | CPU us per scrape (raw) | body bytes | series | scrapes/s |"
+	echo "|---|---|---|---|---|---|"
+	awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' "$T/scrape"
+	echo
+	if [ -n "$NE" ]; then
+		echo "Ratio agent / node_exporter per scrape: $(ratio "$(sc node_exporter 2)" "$(sc agent 2)"). The agent serves a body the processor formatted once a second (scrapes copy a blob), node_exporter reads /proc and /sys on every scrape; node_exporter exposes more series, the agent adds BPF-derived series node_exporter lacks."
+	else
+		echo "node_exporter is not installed (apt-get install prometheus-node-exporter): no comparison."
+	fi
+	echo
+} >>"$R"
+
+# ---------------------------------------------------------------- 4. idle/load
+say "4/6 agent CPU and RSS at idle and under load"
+agent_start
+sleep 5
+t0=$(cpu_ns $AGENT); w0=$(date +%s%N); sleep 10; t1=$(cpu_ns $AGENT); w1=$(date +%s%N)
+idle_cpu=$(awk -v t="$((t1 - t0))" -v w="$((w1 - w0))" 'BEGIN { printf "%.2f", t * 100 / w }')
+idle_rss=$(rss_kb $AGENT)
+# ~10k requests/s: Debian's wrk has no -R, so a fixed small connection count
+# and the achieved rate reported (1 connection gives the rate closest to 10k
+# on the project's 2-CPU machine)
+LCONN=${LOAD_CONNS:-1}
+t0=$(cpu_ns $AGENT); w0=$(date +%s%N)
+wrk -t 1 -c "$LCONN" -d 10s --latency "$URL" >"$T/wrk.load" 2>&1
+t1=$(cpu_ns $AGENT); w1=$(date +%s%N)
+load_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.load")
+load_cpu=$(awk -v t="$((t1 - t0))" -v w="$((w1 - w0))" 'BEGIN { printf "%.2f", t * 100 / w }')
+load_rss=$(rss_kb $AGENT); hwm=$(hwm_kb $AGENT)
+agent_stop
+# the same load with a 16 MiB event log: how much of the RSS is the log
+agent_start --log-size 16M
+sleep 3
+wrk -t 1 -c "$LCONN" -d 10s "$URL" >/dev/null 2>&1
+small_rss=$(rss_kb $AGENT); small_hwm=$(hwm_kb $AGENT)
+agent_stop
+rss_ok=$(awk -v a="$hwm" 'BEGIN { print (a / 1024 <= 64) ? "met" : "MISSED" }')
+{
+	echo "## 4. Agent CPU and memory at idle and under load"
+	echo
+	echo "Agent: \`build/hostlens --listen 127.0.0.1:$APORT --data-dir DIR --summary off --log-level warn\` (all signals, default sizes: 1 MiB ring per CPU, 64 MiB event log). Idle: 10 s after a 5 s settle (other processes on the machine keep running). Load: \`wrk -t 1 -c $LCONN -d 10s $URL\` (Debian's wrk cannot pace with -R; the achieved rate is reported)."
+	echo "CPU % counts the agent process only (100 % = one CPU); its BPF programs run in the traced tasks (section 2 measures that part)."
+	echo
+	echo "| | requests/s | agent CPU % | RSS MiB |"
+	echo "|---|---|---|---|"
+	echo "| idle | 0 | $idle_cpu | $(awk -v k="$idle_rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
+	echo "| under load | $load_rps | $load_cpu | $(awk -v k="$load_rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
+	echo
+	echo "| under load, \`--log-size 16M\` | (same wrk) | | $(awk -v k="$small_rss" 'BEGIN { printf "%.1f", k / 1024 }') |"
+	echo
+	echo "Peak RSS (VmHWM) over the run: $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }') MiB; target <= 64 MiB at defaults: **$rss_ok**. With \`--log-size 16M\` the peak is $(awk -v k="$small_hwm" 'BEGIN { printf "%.1f", k / 1024 }') MiB: the in-memory event log (64 MiB by default, filled as events arrive, overwrite-oldest) is most of the RSS under load."
+	echo
+} >>"$R"
+
+# ---------------------------------------------------------------- 5. drain
+say "5/6 drain throughput"
+{
+	echo "## 5. Drain throughput"
+	echo
+	if [ -x build/bench/drain_bench ]; then
+		ROUNDS=3 SECS=2 sh bench/drain.sh >/dev/null 2>"$T/drain.err" && sed '1{/^## /d}' bench/results/drain.md \
+			|| echo "bench/drain.sh failed: $(tail -3 "$T/drain.err")"
+	else
+		echo "build/bench/drain_bench missing (make)."
+	fi
+	echo
+} >>"$R"
+
+# ---------------------------------------------------------------- 6. e2e
+say "6/6 end to end: events -> file sink"
+agent_start --flush-interval 1 --log-level info
+python3 - "$T/data/records.ndjson" "$T/e2e" 20 <<'PY' &
+import json, os, sys, time
+path, out, secs = sys.argv[1], sys.argv[2], float(sys.argv[3])
+lat = []; pos = 0; buf = b""; end = time.time() + secs
+while time.time() < end:
+    try:
+        with open(path, "rb") as f:
+            f.seek(pos); chunk = f.read(); pos += len(chunk)
+    except FileNotFoundError:
+        chunk = b""
+    now = time.time() * 1000
+    buf += chunk
+    *lines, buf = buf.split(b"\n")
+    for l in lines:
+        if l:
+            lat.append(now - json.loads(l)["timestamp"])
+    time.sleep(0.002)
+lat.sort()
+q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
+open(out, "w").write("%d %.1f %.1f %.1f\n" % (len(lat), q(0.5), q(0.99), lat[-1] if lat else float("nan")))
+PY
+WATCH=$!
+wrk -t 1 -c 2 -d 20s "$URL" >/dev/null 2>&1
+wait $WATCH
+agent_stop
+produced=$(sed -n 's/.*processor: \([0-9]*\) records handed to the sinks.*/\1/p' "$T/agent.log" | tail -1)
+written=$(cat "$T"/data/records*.ndjson 2>/dev/null | wc -l)
+read -r seen e2e_p50 e2e_p99 e2e_max <"$T/e2e"
+{
+	echo "## 6. End to end: events to the file sink"
+	echo
+	echo "\`build/hostlens ... --flush-interval 1\` for 20 s under \`wrk -t 1 -c 2 -d 20s $URL\`, then SIGTERM. Produced = the processor's count of records handed to the sinks (\`records_total\` in /api/v1/stats, logged at stop); written = lines in DATA_DIR/records*.ndjson after the stop. Latency = when a watcher polling the file every 2 ms saw the line, minus the record's \`timestamp\` (set at the flush)."
+	echo
+	echo "| records produced | records written | lost | flush-to-file p50 ms | p99 ms | max ms | lines timed |"
+	echo "|---|---|---|---|---|---|---|"
+	echo "| ${produced:-n/a} | $written | $(( ${produced:-0} - written )) | $e2e_p50 | $e2e_p99 | $e2e_max | $seen |"
+	echo
+	echo "Agent exit status: $AGENT_RC."
+	echo
+} >>"$R"
+
+{
+	echo "## Targets"
+	echo
+	echo "| target | result | |"
+	echo "|---|---|---|"
+	echo "| <= 3 % throughput loss under nginx+wrk | $tput % | $tput_ok |"
+	echo "| <= 5 % p99 increase under nginx+wrk | $p99c % | $p99_ok |"
+	echo "| less CPU than bpftrace + libbpf-tools together | agent $a_tot % vs $peers_sum % | $peers_ok |"
+	echo "| RSS <= 64 MiB at defaults | peak $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }') MiB | $rss_ok |"
+	echo
+	echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Whole run: $(( $(date +%s) - START )) s."
+} >>"$R"
+cp "$R" "$OUT"
+cat "$OUT"
