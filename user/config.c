@@ -65,7 +65,7 @@ static const struct opt opts[] = {
 	{ "ring-size", T_SIZE, F(ring_bytes), "1M", "SIZE", "BPF ring buffer per CPU (power of 2)" },
 	{ "wakeup-bytes", T_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain when a ring holds this much" },
 	{ "drain-poll-ms", T_INT, F(drain_poll_ms), "10", "MS", "drain timer when no wake-up comes", 1, 1000 },
-	{ "log-size", T_SIZE, F(log_bytes), "64M", "SIZE", "in-memory event log, all shards" },
+	{ "log-size", T_SIZE, F(log_bytes), "16M", "SIZE", "in-memory event log, all shards" },
 	{ "log-shards", T_INT, F(log_shards), "0", "N", "event log shards (0: one per CPU)", 0, 1024 },
 	{ "max-procs", T_INT, F(max_procs), "16384", "N", "processes tracked in BPF maps", 256, 1 << 22 },
 	{ "summary", T_ENUM, F(summary), "auto", "WHEN", "terminal summary: auto, on or off", 0, 0, "auto|on|off" },

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Mergeable log-bucketed histogram with 1% relative error (hist.h). */
+/* Mergeable log-bucketed histogram with 2% relative error (hist.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -59,6 +59,12 @@ static inline void hist_range(struct hist *h, uint32_t lo, uint32_t hi, bool emp
 		h->hi = hi;
 }
 
+/* b += n, saturating: a bucket of 4 billion values is only ever approximate */
+static inline void bucket_add(uint32_t *b, uint64_t n)
+{
+	*b = n >= (uint64_t)(UINT32_MAX - *b) ? UINT32_MAX : *b + (uint32_t)n;
+}
+
 void hist__add_n(struct hist *h, double v, uint64_t n)
 {
 	if (!n || isnan(v))
@@ -72,7 +78,7 @@ void hist__add_n(struct hist *h, double v, uint64_t n)
 		uint32_t i = hist_index(v);
 
 		hist_range(h, i, i, h->count == h->zero);
-		h->b[i] += n;
+		bucket_add(&h->b[i], n);
 	}
 	h->count += n;
 	h->sum += v * (double)n;
@@ -91,7 +97,7 @@ void hist__merge(struct hist *dst, const struct hist *src)
 		bool dst_empty = dst->count == dst->zero;
 
 		for (uint32_t i = src->lo; i <= src->hi; i++)
-			dst->b[i] += src->b[i];
+			bucket_add(&dst->b[i], src->b[i]);
 		if (dst_empty || src->lo < dst->lo)
 			dst->lo = src->lo;
 		if (dst_empty || src->hi > dst->hi)
@@ -195,7 +201,7 @@ int hist__add_log2(struct hist *h, const uint64_t *slots, unsigned int n, double
 		rem = (uint32_t)(c % m);
 		start = (m - rem) / 2;
 		for (uint32_t i = 0; i < m; i++)
-			h->b[ia + i] += c / m + (i >= start && i < start + rem ? 1 : 0);
+			bucket_add(&h->b[ia + i], c / m + (i >= start && i < start + rem ? 1 : 0));
 		hist_range(h, ia, ib, empty);
 		h->count += c;
 	}

@@ -4,8 +4,8 @@
  * bucket i holds values in (HIST_MIN * g^(i-1), HIST_MIN * g^i] with
  * g = (1 + a) / (1 - a), a = HIST_REL_ERR, and a quantile is answered with
  * the bucket's representative 2 * HIST_MIN * g^i / (g + 1), which is within
- * a relative HIST_REL_ERR (1%) of every value in the bucket. So the
- * q-quantile is within 1% of the exact sample of rank floor(q * (n - 1)),
+ * a relative HIST_REL_ERR (2%) of every value in the bucket. So the
+ * q-quantile is within 2% of the exact sample of rank floor(q * (n - 1)),
  * for any distribution, after any number of merges.
  *
  * Values in [HIST_MIN, HIST_MAX] get that guarantee; smaller ones (and 0 and
@@ -16,8 +16,9 @@
  * With milliseconds that is 1 us .. 11.5 days; with bytes, 1 B .. 1 GB
  * scaled as the caller likes.
  *
- * Fixed memory (about 11 KiB), no allocation at all: embed it, memcpy it,
- * merge it. Not thread-safe; one owner.
+ * Fixed memory (about 2.8 KiB: 32-bit buckets, saturating), no allocation at
+ * all: embed it (one per route per window is affordable), memcpy it, merge
+ * it. Not thread-safe; one owner.
  */
 #ifndef HOSTLENS_HIST_H
 #define HOSTLENS_HIST_H
@@ -27,10 +28,10 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#define HIST_REL_ERR 0.01
+#define HIST_REL_ERR 0.02
 #define HIST_MIN 1e-3
 #define HIST_MAX 1e9
-#define HIST_BUCKETS 1400	/* >= ceil(ln(HIST_MAX / HIST_MIN) / ln(g)) + 1 = 1383 */
+#define HIST_BUCKETS 700	/* >= ceil(ln(HIST_MAX / HIST_MIN) / ln(g)) + 1 = 692 */
 
 struct hist {
 	uint64_t count;		/* every value added */
@@ -38,7 +39,7 @@ struct hist {
 	uint64_t overflow;	/* values above HIST_MAX (kept in the top bucket) */
 	double sum, min, max;
 	uint32_t lo, hi;	/* non-empty bucket range, valid when count > zero */
-	uint64_t b[HIST_BUCKETS];
+	uint32_t b[HIST_BUCKETS];	/* saturate at UINT32_MAX */
 };
 
 /* Empties h (also the initializer: a zeroed struct hist is empty too). */

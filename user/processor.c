@@ -610,15 +610,27 @@ static void *processor_main(void *arg)
 	struct processor *p = arg;
 	struct timespec deadline;
 
+	unsigned int step = 0;
+
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&p->stop_lock);
 	while (!p->stop) {
-		deadline.tv_sec += 1;
+		/* every 100 ms: fold new log entries into the modules, so the log
+		 * only has to hold a fraction of a second; every second: a tick */
+		deadline.tv_nsec += 100 * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
 		while (!p->stop &&
 		       pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &deadline) != ETIMEDOUT)
 			;
 		pthread_mutex_unlock(&p->stop_lock);
-		processor__tick(p, false);
+		if (++step % 10 == 0)
+			processor__tick(p, false);
+		else
+			while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
+				;
 		pthread_mutex_lock(&p->stop_lock);
 	}
 	pthread_mutex_unlock(&p->stop_lock);

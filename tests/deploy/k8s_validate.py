@@ -438,8 +438,8 @@ def cmd_daemonset(fn):
     check("daemonset-resources-requests-limits", ok_res,
           f"cpu and memory requests and limits, got {res}")
     if ok_res:
-        # the ConfigMap's memory budget: log_size 64M + 512K rings x 128 CPUs + 64M
-        need = (64 + 64 + 64) * 2**20
+        # the ConfigMap's memory budget: log_size 16M + 512K rings x 128 CPUs + 64M
+        need = (16 + 64 + 64) * 2**20
         check("daemonset-memory-limit-fits-config", quantity(res["limits"]["memory"]) >= need,
               f"limit {res['limits']['memory']} below {need >> 20}Mi")
     ns = (env.get("NODE_NAME") or {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")

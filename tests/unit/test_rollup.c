@@ -110,8 +110,8 @@ static void thirty_records_one_rollup(void)
 	      "cpu_usage_pct 1..30: min 1 avg 15.5 max 30 last 30, got %g %g %g %g",
 	      stat(out, "cpu_usage_pct", "min"), stat(out, "cpu_usage_pct", "avg"),
 	      stat(out, "cpu_usage_pct", "max"), stat(out, "cpu_usage_pct", "last"));
-	CHECK(fabs(stat(out, "cpu_usage_pct", "p95") - 28) <= 0.28,
-	      "p95 of 1..30 (rank floor(0.95*29)=27 -> 28) within 1%%, got %g",
+	CHECK(fabs(stat(out, "cpu_usage_pct", "p95") - 28) <= 0.56,
+	      "p95 of 1..30 (rank floor(0.95*29)=27 -> 28) within 2%%, got %g",
 	      stat(out, "cpu_usage_pct", "p95"));
 	CHECK(stat(out, "traffic_sources.organic", "max") == 58, "nested object field folded, got %g",
 	      stat(out, "traffic_sources.organic", "max"));
