@@ -33,32 +33,8 @@ trap cleanup EXIT INT TERM
 for c in nginx wrk; do command -v $c >/dev/null || { echo "$c missing: sh scripts/setup.sh bench" >&2; exit 1; }; done
 [ -x build/tests/helpers/hlrun ] || { echo "build first: make" >&2; exit 1; }
 
-mkdir -p "$T/www" "$T/tmp"
-head -c 4096 /dev/zero | tr '\0' 'a' >"$T/www/index.html"
-cat >"$T/nginx.conf" <<NGX
-user root;
-worker_processes 2;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 100000000;
-	client_body_temp_path $T/tmp;
-	proxy_temp_path $T/tmp;
-	fastcgi_temp_path $T/tmp;
-	uwsgi_temp_path $T/tmp;
-	scgi_temp_path $T/tmp;
-	server { listen 127.0.0.1:$PORT; root $T/www; }
-}
-NGX
-nginx -c "$T/nginx.conf" -p "$T" &
-NGINX=$!
-i=0; until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
-	i=$((i + 1)); [ $i -gt 50 ] && { echo "nginx did not start" >&2; exit 1; }; sleep 0.1
-done
+. bench/nginx.inc
+bench_nginx
 
 # agent_start BOOL : the real pipeline with the CPU and HTTP signals, breakdown BOOL
 agent_start() {

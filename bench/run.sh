@@ -74,32 +74,9 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 hwm_kb() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # --- nginx (2 workers, 4 KiB file, keep-alive), as bench/http_overhead.sh ---
-mkdir -p "$T/www" "$T/tmp"
-head -c 4096 /dev/zero | tr '\0' 'a' >"$T/www/index.html"
-cat >"$T/nginx.conf" <<NGX
-user root;
-worker_processes 2;
-daemon off;
-pid $T/nginx.pid;
-error_log $T/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 100000000;
-	client_body_temp_path $T/tmp;
-	proxy_temp_path $T/tmp;
-	fastcgi_temp_path $T/tmp;
-	uwsgi_temp_path $T/tmp;
-	scgi_temp_path $T/tmp;
-	server { listen 127.0.0.1:$PORT; root $T/www; }
-}
-NGX
-nginx -c "$T/nginx.conf" -p "$T" &
-NGINX=$!; bg $NGINX
-i=0; until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
-	i=$((i + 1)); [ $i -gt 50 ] && { echo "bench: nginx did not start" >&2; exit 1; }; sleep 0.1
-done
+. bench/nginx.inc
+bench_nginx
+bg $NGINX
 URL=http://127.0.0.1:$PORT/index.html
 
 AGENT=
