@@ -206,24 +206,11 @@ static bool dev_is_whole(const char *sys_root, const char *name)
 
 static struct disk_dev *disk_dev_get(struct collector *c, struct disk_priv *p, const char *name)
 {
-	struct disk_dev *d;
+	size_t had = p->n;
+	struct disk_dev *d = named_table__get((void **)&p->devs, &p->n, &p->cap, sizeof(*d), name);
 
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->devs[i].name, name))
-			return &p->devs[i];
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 16;
-		struct disk_dev *n = realloc(p->devs, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->devs = n;
-		p->cap = ncap;
-	}
-	d = &p->devs[p->n++];
-	memset(d, 0, sizeof(*d));
-	snprintf(d->name, sizeof(d->name), "%s", name);
-	d->whole = dev_is_whole(c->env->sys_root, name);
+	if (d && p->n > had)	/* new: is it a whole disk or a partition? */
+		d->whole = dev_is_whole(c->env->sys_root, name);
 	return d;
 }
 

@@ -61,24 +61,7 @@ static void net_destroy(struct collector *c)
 
 static struct net_if *net_if_get(struct net_priv *p, const char *name)
 {
-	struct net_if *d;
-
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->ifs[i].name, name))
-			return &p->ifs[i];
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 16;
-		struct net_if *n = realloc(p->ifs, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->ifs = n;
-		p->cap = ncap;
-	}
-	d = &p->ifs[p->n++];
-	memset(d, 0, sizeof(*d));
-	snprintf(d->name, sizeof(d->name), "%s", name);
-	return d;
+	return named_table__get((void **)&p->ifs, &p->n, &p->cap, sizeof(struct net_if), name);
 }
 
 static int net_collect(struct collector *c, json_t *out, uint64_t now_ns)

@@ -141,3 +141,27 @@ double rate_per_s(uint64_t delta, uint64_t dt_ns)
 		return 0;
 	return (double)delta * 1e9 / (double)dt_ns;
 }
+
+void *named_table__get(void **base, size_t *n, size_t *cap, size_t elem_size, const char *name)
+{
+	char *e;
+
+	for (size_t i = 0; i < *n; i++) {
+		e = (char *)*base + i * elem_size;
+		if (!strncmp(e, name, 32))
+			return e;
+	}
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		void *nb = realloc(*base, ncap * elem_size);
+
+		if (!nb)
+			return NULL;
+		*base = nb;
+		*cap = ncap;
+	}
+	e = (char *)*base + (*n)++ * elem_size;
+	memset(e, 0, elem_size);
+	snprintf(e, 32, "%s", name);
+	return e;
+}
