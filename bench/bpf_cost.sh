@@ -3,10 +3,12 @@
 # Per-program BPF cost under nginx + wrk: the kernel's own bpf_stats (run
 # time and count of every program the agent loaded), for each signal set.
 # Writes bench/results/bpf-cost.md. Needs root, nginx, wrk.
-#   SECS=4 sh bench/bpf_cost.sh
+#   SECS=4 sh bench/bpf_cost.sh            (every signal, one at a time)
+#   SETS='http cpu,disk,net,http' sh bench/bpf_cost.sh   (chosen signal sets)
 set -eu
 cd "$(dirname "$0")/.."
 SECS=${SECS:-4}
+SETS=${SETS:-cpu disk net http}
 HLRUN=build/tests/helpers/hlrun
 W=$(mktemp -d /tmp/hl-bpfcost.XXXXXX)
 trap 'nginx -c $W/nginx.conf -p $W -s stop 2>/dev/null; sysctl -qw kernel.bpf_stats_enabled=0; rm -rf $W' EXIT
@@ -28,21 +30,22 @@ out=bench/results/bpf-cost.md
 	echo "\`SECS=$SECS sh bench/bpf_cost.sh\` — kernel bpf_stats (run_time_ns / run_cnt) of the programs the"
 	echo "agent loaded, while wrk (4 connections, ${SECS} s) drives nginx on loopback; one agent per row group."
 	echo
-	echo "| signals | program | calls | avg ns per call |"
-	echo "|---|---|---|---|"
+	echo "| signals | program | calls | avg ns per call | ns per request |"
+	echo "|---|---|---|---|---|"
 } >"$out"
-for sig in cpu disk net http; do
+for sig in $SETS; do
 	maxid=$(bpftool prog show -j | python3 -c "import json,sys; print(max([p['id'] for p in json.load(sys.stdin)] or [0]))")
 	rm -rf "$W/hl" && mkdir -p "$W/hl"
-	"$HLRUN" "$W/hl" --signals "$sig" --summary off >"$W/hl.log" 2>&1 &
+	"$HLRUN" "$W/hl" --signals "$sig" --summary off ${HLARGS:-} >"$W/hl.log" 2>&1 &
 	hl=$!
 	i=0; while [ ! -f "$W/hl/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	wrk -c 4 -d "$SECS" http://127.0.0.1:18779/index.html >"$W/wrk.txt"
+	reqs=$(awk '/requests in/ {print $1}' "$W/wrk.txt")
 	bpftool prog show -j | python3 -c "
 import json, sys
 for p in sorted(json.load(sys.stdin), key=lambda p: -p.get('run_cnt', 0)):
     if p['id'] > $maxid and p.get('run_cnt'):
-        print('| $sig | %s | %d | %d |' % (p['name'], p['run_cnt'], p['run_time_ns'] // p['run_cnt']))
+        print('| $sig | %s | %d | %d | %d |' % (p['name'], p['run_cnt'], p['run_time_ns'] // p['run_cnt'], p['run_time_ns'] // max(1, $reqs)))
 " >>"$out"
 	kill "$hl"; wait "$hl" || true
 done

@@ -164,8 +164,11 @@ struct xfer {
 	__u64 first;		/* first contiguous piece of the data (0: none) */
 	__u64 total;		/* bytes moved */
 	__u64 tail;		/* address of the last 5 bytes, 0 when unknown */
+	__u64 iov;		/* iovec array (readv/writev/msg), looked at only
+				 * when the last bytes matter (chunked bodies) */
 	__u64 ts_enter;
 	__u32 first_len;
+	__u32 iovcnt;
 	__u8 is_write;
 	__u8 tls;
 };
@@ -419,7 +422,7 @@ static __always_inline __u64 lower8(const char *p)
 	return x | 0x2020202020202020ull;
 }
 
-/* A head line starting at p: the empty line, or Content-Length. */
+/* A head line starting at p with a 'c' or 'C': Content-Length? */
 __noinline int line__check(__u32 p, struct scan_ctx *s)
 {
 	__u32 zero = 0, q = p & SCAN_MASK;
@@ -431,12 +434,7 @@ __noinline int line__check(__u32 p, struct scan_ctx *s)
 	if (!sc || !s)
 		return 0;
 	b = sc->b;
-
-	if (p + 1 < s->n && b[q] == '\r' && b[q + 1] == '\n') {
-		s->hdr_end = (__s32)(p + 2);
-		return 0;
-	}
-	if (s->clen >= 0 || p + 16 >= s->n || (b[q] | 0x20) != 'c')
+	if (s->clen >= 0 || p + 16 >= s->n)
 		return 0;
 	/* "content-length:" is 15 bytes: compare 8 + 8 (the 16th byte masked) */
 	if (lower8(b + q) != 0x2d746e65746e6f63ull)		/* "content-" */
@@ -463,7 +461,9 @@ __noinline int line__check(__u32 p, struct scan_ctx *s)
 }
 
 /* Scans the response head in the scratch buffer, 8 bytes at a time: only
- * words holding a '\n' are looked at more closely. */
+ * words holding a '\n' are looked at more closely, and of the lines they
+ * start only the empty one (end of head) and those starting with 'c'
+ * (Content-Length) cost more than a byte compare. */
 __noinline int head__scan(struct scan_ctx *s)
 {
 	__u32 zero = 0;
@@ -473,21 +473,33 @@ __noinline int head__scan(struct scan_ctx *s)
 		return 0;
 	for (__u32 i = 0; i < SCAN_BYTES / 8; i++) {
 		__u32 base = (i * 8) & SCAN_MASK;
-		__u64 w, x;
+		__u64 w, x, m;
 
 		if (base >= s->n)
 			break;
 		__builtin_memcpy(&w, sc->b + base, 8);
 		x = w ^ 0x0a0a0a0a0a0a0a0aull;
-		/* any zero byte in x = a '\n' in w */
-		if (!((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull))
-			continue;
-#pragma unroll
-		for (int j = 0; j < 8; j++) {
-			if (((w >> (j * 8)) & 0xff) == '\n' && base + j + 1 < s->n) {
-				line__check(base + j + 1, s);
-				if (s->hdr_end >= 0)
+		/* bit 8j+7 set: byte j of x is zero, so byte j of w is a '\n'
+		 * (or a 0x0b above one: rechecked below) */
+		m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+		for (int k = 0; k < 8 && m; k++) {
+			/* j = index of the lowest set byte: 1 << 8j times this
+			 * constant has j in its top byte */
+			__u32 j = (__u32)((((m & -m) >> 7) * 0x0001020304050607ull) >> 56);
+			__u32 p = base + j + 1;
+			char c;
+
+			m &= m - 1;
+			if (p >= s->n || sc->b[(p - 1) & SCAN_MASK] != '\n')
+				continue;
+			c = sc->b[p & SCAN_MASK];
+			if (c == '\r') {
+				if (p + 1 < s->n && sc->b[(p & SCAN_MASK) + 1] == '\n') {
+					s->hdr_end = (__s32)(p + 2);
 					return 0;
+				}
+			} else if ((c | 0x20) == 'c' && s->clen < 0) {
+				line__check(p, s);
 			}
 		}
 	}
@@ -652,9 +664,30 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 	return 0;
 }
 
-/* Has the write/read ending at tail (5 bytes) finished a chunked body? */
-static __always_inline bool tail__last_chunk(__u64 tail)
+/* Address of the transfer's last 5 bytes (0: unknown): a plain buffer's is
+ * known; an iovec array is walked (up to MAX_IOV_TAIL) only now, since only
+ * chunked bodies ask. */
+static __always_inline __u64 xfer__tail(const struct xfer *x)
 {
+	struct iovec v;
+	__u64 off = 0;
+
+	if (x->tail || !x->iov || x->total < 5)
+		return x->tail;
+	for (__u32 i = 0; i < MAX_IOV_TAIL && i < x->iovcnt; i++) {
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(x->iov + i * sizeof(v))))
+			return 0;
+		if (off + v.iov_len >= x->total)
+			return x->total - off >= 5 ? (__u64)v.iov_base + (x->total - off) - 5 : 0;
+		off += v.iov_len;
+	}
+	return 0;
+}
+
+/* Has the transfer x (its last 5 bytes) finished a chunked body? */
+static __always_inline bool tail__last_chunk(const struct xfer *x)
+{
+	__u64 tail = xfer__tail(x);
 	char t[5] = {};
 
 	if (!tail || bpf_probe_read_user(t, 5, (void *)tail))
@@ -698,7 +731,7 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 		return 0;
 	}
 	c->flags |= CF_TAIL;
-	if (tail__last_chunk(x->tail))
+	if (tail__last_chunk(x))
 		conn__emit(c, k, HL_HTTP_END_CHUNKED);
 	return 0;
 }
@@ -816,7 +849,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		c->resp_left -= (__s64)total;
 		if (c->resp_left <= 0)
 			conn__emit(c, k, HL_HTTP_END_LENGTH);
-	} else if ((c->flags & CF_TAIL) && tail__last_chunk(x->tail)) {
+	} else if ((c->flags & CF_TAIL) && tail__last_chunk(x)) {
 		conn__emit(c, k, HL_HTTP_END_CHUNKED);
 	}
 	return 0;
@@ -824,29 +857,17 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 
 /* ---- syscall programs ---- */
 
-/* First iovec, and the address of the last 5 bytes when they lie in one iovec. */
-static __always_inline void iov__resolve(__u64 iov, __u32 cnt, __u64 ret, __u64 *first,
-					 __u32 *first_len, __u64 *tail)
+/* The first iovec of an iovec transfer; the rest only if asked (xfer__tail). */
+static __always_inline void iov__first(struct xfer *x, __u64 iov, __u32 cnt)
 {
 	struct iovec v;
-	__u64 off = 0;
 
 	if (!cnt || bpf_probe_read_user(&v, sizeof(v), (void *)iov))
 		return;
-	*first = (__u64)v.iov_base;
-	*first_len = v.iov_len < ret ? (__u32)v.iov_len : (__u32)ret;
-	if (ret < 5)
-		return;
-	for (__u32 i = 0; i < MAX_IOV_TAIL && i < cnt; i++) {
-		if (i && bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
-			return;
-		if (off + v.iov_len >= ret) {
-			if (ret - off >= 5)
-				*tail = (__u64)v.iov_base + (ret - off) - 5;
-			return;
-		}
-		off += v.iov_len;
-	}
+	x->first = (__u64)v.iov_base;
+	x->first_len = v.iov_len < x->total ? (__u32)v.iov_len : (__u32)x->total;
+	x->iov = iov;
+	x->iovcnt = cnt;
 }
 
 /*
@@ -1012,6 +1033,8 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 		return 0;
 	}
 	buf = REGS_ARG1(regs);
+	x.total = (__u64)ret;
+	x.is_write = is_write;
 	switch (kind) {
 	case IO_PLAIN:
 		x.first = buf;
@@ -1020,23 +1043,19 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 			x.tail = buf + (__u64)ret - 5;
 		break;
 	case IO_IOV:
-		iov__resolve(buf, (__u32)REGS_ARG2(regs), (__u64)ret, &x.first, &x.first_len,
-			     &x.tail);
+		iov__first(&x, buf, (__u32)REGS_ARG2(regs));
 		break;
 	case IO_MSG: {
 		struct user_msghdr m;
 
 		if (bpf_probe_read_user(&m, sizeof(m), (void *)buf))
 			return 0;
-		iov__resolve((__u64)m.msg_iov, (__u32)m.msg_iovlen, (__u64)ret, &x.first,
-			     &x.first_len, &x.tail);
+		iov__first(&x, (__u64)m.msg_iov, (__u32)m.msg_iovlen);
 		break;
 	}
 	default:	/* sendfile: only the byte count */
 		break;
 	}
-	x.total = (__u64)ret;
-	x.is_write = is_write;
 	if (conn__data(c, &k, &x) == 2)
 		ssl__claim(fc, id, k.fd);	/* first TLS record met inside SSL_* */
 	return 0;
