@@ -3,8 +3,9 @@
  * CPU signal: on-CPU time per process and per core from sched_switch,
  * run-queue latency from sched_wakeup(_new) -> sched_switch, and process
  * exec/exit events. Aggregated in per-CPU maps: no event per switch.
- * Each scheduler hook has a tp_btf and a raw_tp twin calling one inline
- * worker; the loader switches the loser off (bpf_program__set_autoload).
+ * The scheduler hooks are tp_btf only: the tasks are read with plain loads
+ * and their per-thread accounting is task local storage (threads.bpf.h),
+ * which needs BTF task pointers. Without kernel BTF the signal is off.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "helpers.bpf.h"
+#include "threads.bpf.h"
 
 #define TASK_RUNNING 0
 
@@ -26,15 +28,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct proc_cpu);
 } procs SEC(".maps");
-
-/* per-thread state (key tid): when it became runnable, and its time
- * accounting; shared with the HTTP signal. One lookup per thread per switch. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct thread_acct);
-} sh_threads SEC(".maps");
 
 /* busy/idle time per core, one slot per CPU */
 struct {
@@ -68,26 +61,20 @@ static __always_inline struct proc_cpu *proc__get(__u32 tgid, struct task_struct
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
-static __always_inline struct thread_acct *thread__get(__u32 tid)
+/* t's accounting, created at first sight */
+static __always_inline struct thread_acct *thread__get(struct task_struct *t)
 {
-	struct thread_acct *a = bpf_map_lookup_elem(&sh_threads, &tid);
-	struct thread_acct zero = {};
-
-	if (a)
-		return a;
-	bpf_map_update_elem(&sh_threads, &tid, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&sh_threads, &tid);
+	return bpf_task_storage_get(&sh_threads, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* A task became runnable (woken); its run-queue wait starts now. */
 static __always_inline void wakeup__record(struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
 	struct thread_acct *a;
 
-	if (!tid)
+	if (!p->pid)
 		return;
-	a = thread__get(tid);
+	a = thread__get(p);
 	if (a)
 		a->woke_at = bpf_ktime_get_ns();
 	else
@@ -101,10 +88,10 @@ static __always_inline void thread__out(struct thread_acct *a, struct task_struc
 		a->oncpu_ns += now - a->last_in;
 	a->last_in = 0;
 	a->last_out = now;
-	if (BPF_CORE_READ(prev, __state) == TASK_RUNNING) {
+	if (prev->__state == TASK_RUNNING) {
 		a->out_state = HL_OUT_RUNQ;
 		a->woke_at = now;	/* preempted: still runnable, queued from now */
-	} else if (targ_thread_acct && BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait)) {
+	} else if (targ_thread_acct && BPF_CORE_READ_BITFIELD(prev, in_iowait)) {
 		a->out_state = HL_OUT_IO;
 	} else {
 		a->out_state = HL_OUT_OTHER;
@@ -141,7 +128,7 @@ static __always_inline void thread__in(struct thread_acct *a, __u64 now, __u64 w
 static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next)
 {
-	__u32 zero = 0, prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	__u32 zero = 0, prev_tid = prev->pid, next_tid = next->pid;
 	__u64 now = bpf_ktime_get_ns(), delta = 0, woke;
 	struct core_cpu *core = bpf_map_lookup_elem(&cores, &zero);
 	struct thread_acct *a;
@@ -161,13 +148,13 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	}
 	if (prev_tid) {
 		if (delta) {
-			p = proc__get(BPF_CORE_READ(prev, tgid), prev);
+			p = proc__get(prev->tgid, prev);
 			if (p) {
 				p->oncpu_ns += delta;
 				p->switches++;
 			}
 		}
-		a = thread__get(prev_tid);
+		a = thread__get(prev);
 		if (a)
 			thread__out(a, prev, now);
 		else
@@ -175,7 +162,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	}
 	if (!next_tid)
 		return 0;
-	a = thread__get(next_tid);
+	a = thread__get(next);
 	if (!a) {
 		drops__inc(HL_DROP_MAPFULL);
 		return 0;
@@ -188,7 +175,7 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 
 		if (c)
 			*c += 1;
-		p = proc__get(BPF_CORE_READ(next, tgid), next);
+		p = proc__get(next->tgid, next);
 		if (p)
 			p->runq_ns += wait;
 	}
@@ -202,12 +189,6 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct ta
 	return handle_switch(preempt, prev, next);
 }
 
-SEC("raw_tp/sched_switch")
-int BPF_PROG(sched_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	return handle_switch(preempt, prev, next);
-}
-
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 {
@@ -215,22 +196,8 @@ int BPF_PROG(sched_wakeup_btf, struct task_struct *p)
 	return 0;
 }
 
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
-{
-	wakeup__record(p);
-	return 0;
-}
-
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new_btf, struct task_struct *p)
-{
-	wakeup__record(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
 {
 	wakeup__record(p);
 	return 0;
@@ -260,12 +227,9 @@ SEC("tp/sched/sched_process_exit")
 int sched_process_exit(void *ctx)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct ev_proc_exit *e;
 	void *ring;
 
-	/* every thread: its per-thread state goes (LRU would evict it anyway) */
-	bpf_map_delete_elem(&sh_threads, &tid);
 	/* once per process: the last thread out (signal->live reached 0) */
 	if (BPF_CORE_READ(t, signal, live.counter) != 0)
 		return 0;

@@ -20,6 +20,7 @@
 
 #include "helpers.bpf.h"
 #include "lathist.h"
+#include "threads.bpf.h"
 
 #define REQ_OP_MASK 0xff
 #define PF_KTHREAD 0x00200000
@@ -56,13 +57,6 @@ struct {
 	__type(value, struct disk_proc);
 } disk_procs SEC(".maps");
 
-/* per-thread accounting of the CPU signal (shared by name, sized by the loader) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct thread_acct);
-} sh_threads SEC(".maps");
 
 /* request latency breakdown on (set by the loader) */
 const volatile bool targ_thread_io = true;
@@ -113,12 +107,11 @@ static __always_inline int rq__update(__u64 key, struct rq_info *ri, __u64 flags
 /* The submitting (current) thread's block I/O bytes, for the breakdown. */
 static __always_inline void thread__io(struct request *rq)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_acct *a;
 
-	if (!targ_thread_io || !tid)
+	if (!targ_thread_io)
 		return;
-	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	a = thread__current();
 	if (a)
 		__sync_fetch_and_add(&a->io_bytes, BPF_CORE_READ(rq, __data_len));
 }

@@ -40,7 +40,9 @@
  *   a thread with other requests in flight in the window (event loop) is
  *   flagged (HL_BD_HANDOFF / HL_BD_SHARED), never passed off as exact.
  *   Outbound requests add their latency to their thread's downstream_ns.
- *   Cost: one sh_threads lookup per request start and per response write.
+ *   Cost: one task storage lookup per request start and per response write.
+ *   A request finished by another thread than the one that read it owes its
+ *   release (req_inflight) to that thread through bd_owed.
  * - Subprograms are global functions: the verifier checks each once.
  */
 #include "vmlinux.h"
@@ -50,6 +52,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "helpers.bpf.h"
+#include "threads.bpf.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -193,14 +196,17 @@ struct {
 	__type(value, struct ssl_args);
 } ssl_args SEC(".maps");
 
-/* per-thread time accounting, the CPU signal's (shared by name; same
- * definition as in cpu.bpf.c, sized alike by the loader) */
+/* Releases owed to threads whose request was answered or dropped by
+ * another thread (worker pools): tid -> count, settled at that thread's next
+ * request start. bd_owed_any says whether to look at all. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, struct thread_acct);
-} sh_threads SEC(".maps");
+	__type(value, __u32);
+} bd_owed SEC(".maps");
+
+__u64 bd_owed_any;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -532,9 +538,18 @@ __noinline int bd__start(struct http_conn *c, __u64 now)
 	c->bd_flags = 0;
 	if (!targ_breakdown)
 		return 0;
-	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	a = thread__current();
 	if (!a)
 		return 0;
+	if (bd_owed_any) {
+		__u32 *owed = bpf_map_lookup_elem(&bd_owed, &tid);
+
+		if (owed) {
+			__u32 n = __sync_lock_test_and_set(owed, 0);
+
+			a->req_inflight = a->req_inflight > n ? a->req_inflight - n : 0;
+		}
+	}
 	if (a->req_inflight)
 		fl |= HL_BD_SHARED;	/* another request is open on this thread */
 	__sync_fetch_and_add(&a->req_inflight, 1);
@@ -561,7 +576,7 @@ __noinline int bd__sample(struct http_conn *c, __u64 now)
 		c->bd_flags |= HL_BD_HANDOFF;
 		return 0;
 	}
-	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	a = thread__current();
 	if (!a) {
 		c->bd_flags |= HL_BD_HANDOFF;	/* thread entry evicted: deltas unknown */
 		return 0;
@@ -575,30 +590,41 @@ __noinline int bd__sample(struct http_conn *c, __u64 now)
 	return 0;
 }
 
-/* The request is over (answered or abandoned): it no longer occupies its thread. */
+/* The request is over (answered or abandoned): it no longer occupies its
+ * thread. Another thread cannot reach that thread's storage: it leaves the
+ * release in bd_owed. */
 static __always_inline void bd__release(struct http_conn *c)
 {
 	struct thread_acct *a;
-	__u32 tid;
+	__u32 tid, one = 1, *owed;
 
 	if (!(c->bd_flags & HL_BD_VALID) || (c->bd_flags & BD_RELEASED))
 		return;
 	c->bd_flags |= BD_RELEASED;
 	tid = c->bd_tid;
-	a = bpf_map_lookup_elem(&sh_threads, &tid);
-	if (a && a->req_inflight)
-		__sync_fetch_and_add(&a->req_inflight, -1);
+	if (tid == (__u32)bpf_get_current_pid_tgid()) {
+		a = thread__current();
+		if (a && a->req_inflight)
+			__sync_fetch_and_add(&a->req_inflight, -1);
+		return;
+	}
+	owed = bpf_map_lookup_elem(&bd_owed, &tid);
+	if (owed)
+		__sync_fetch_and_add(owed, 1);
+	else if (bpf_map_update_elem(&bd_owed, &tid, &one, BPF_NOEXIST) &&
+		 (owed = bpf_map_lookup_elem(&bd_owed, &tid)))
+		__sync_fetch_and_add(owed, 1);	/* lost the race to create it */
+	bd_owed_any = 1;
 }
 
 /* An outbound request's latency counts against the thread that made it. */
 static __always_inline void bd__downstream(__u64 lat)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_acct *a;
 
 	if (!targ_breakdown || !lat)
 		return;
-	a = bpf_map_lookup_elem(&sh_threads, &tid);
+	a = thread__current();
 	if (a)
 		__sync_fetch_and_add(&a->downstream_ns, lat);
 }

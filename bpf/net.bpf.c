@@ -206,9 +206,9 @@ int sock_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 
 /* Process context: count bytes per process; adopt sockets without owner. */
-static __always_inline int handle_length(struct sock *sk, int ret, int flags, bool tx)
+static __always_inline int handle_length(struct sock *sk, int ret, int flags, bool tx, bool btf)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = FIELD(btf, sk, __sk_common.skc_family);
 	__u32 tgid;
 	struct net_proc *p;
 
@@ -225,14 +225,14 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 		else
 			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
 	}
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == IPPROTO_TCP) {
+	if (BITFIELD(btf, sk, sk_protocol) == IPPROTO_TCP) {
 		__u64 key = (__u64)sk;
 		struct conn *c = bpf_map_lookup_elem(&conns, &key);
 
 		if (c) {
 			if (!c->tgid)
 				owner__fill(c);
-		} else if (BPF_CORE_READ(sk, __sk_common.skc_state) == TCP_ESTABLISHED) {
+		} else if (FIELD(btf, sk, __sk_common.skc_state) == TCP_ESTABLISHED) {
 			struct conn nc = {};	/* open before we started */
 
 			owner__fill(&nc);
@@ -245,25 +245,25 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_length(sk, ret, flags, true);
+	return handle_length(sk, ret, flags, true, true);
 }
 
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
 {
-	return handle_length(sk, ret, flags, true);
+	return handle_length(sk, ret, flags, true, false);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_length_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_length(sk, ret, flags, false);
+	return handle_length(sk, ret, flags, false, true);
 }
 
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
 {
-	return handle_length(sk, ret, flags, false);
+	return handle_length(sk, ret, flags, false, false);
 }
 
 /* Attributes a per-socket TCP event to the connection's owner, if known. */

@@ -57,7 +57,6 @@ static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
 	s->rodata->targ_max_procs = (__u32)o->cfg->max_procs;
 	s->rodata->targ_thread_acct = o->cfg->http_breakdown;
 	bpf_map__set_max_entries(s->maps.procs, (__u32)o->cfg->max_procs);
-	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	*obj = s->obj;
 	return s;
 }
@@ -110,7 +109,6 @@ static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	/* breakdown: the submitting thread's bytes into sh_threads (cpu's map) */
 	s->rodata->targ_thread_io = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
-	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	/* requests in flight are bounded by the queues' tags; procs by config */
 	bpf_map__set_max_entries(s->maps.disk_procs, (__u32)o->cfg->max_procs);
 	*obj = s->obj;
@@ -156,7 +154,6 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
 	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
 	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
-	bpf_map__set_max_entries(s->maps.sh_threads, (__u32)o->cfg->max_procs * 4);
 	*obj = s->obj;
 	return s;
 }
@@ -388,6 +385,15 @@ static void signal_start(struct loader *ld, struct signal_rt *rt, bool btf)
 		size_t n = strlen(pname);
 
 		if (n > 4 && !strcmp(pname + n - 4, "_btf") && !btf) {
+			char raw[128];
+
+			/* a tp_btf program with no raw_tp twin (task storage) */
+			snprintf(raw, sizeof(raw), "%.*s_raw", (int)(n - 4), pname);
+			if (!bpf_object__find_program_by_name(rt->obj, raw)) {
+				snprintf(rt->status, sizeof(rt->status),
+					 "off: %s needs kernel BTF (/sys/kernel/btf/vmlinux)", pname);
+				goto fail;
+			}
 			bpf_program__set_autoload(prog, false);
 			continue;
 		}

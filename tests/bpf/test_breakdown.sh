@@ -225,4 +225,43 @@ for r in withbd:
     if not b['approximate'] and b['downstream_ms'] < 0.8 * r['latency_ms']:
         print('%s: confident but wrong: %s (latency %.1f)'%(r['path'], b, r['latency_ms']))
 "
+
+# Worker pool: the main thread reads every request; /handoff/ ones are
+# answered by a worker thread (marked "handed to another thread"), /self/
+# ones by the main thread itself, after the hand-offs: they must come out
+# exact (the hand-offs' releases reach the reading thread), not "shared".
+hl_stop
+HPF=$TMPD/handoff.port
+"$PY" "$HTTP_TESTS/handoff_server.py" "$HPF" >"$TMPD/handoff.log" 2>&1 &
+HS_PID=$!
+on_exit "kill $HS_PID 2>/dev/null"
+wait_for 5 test -s "$HPF" || { fail breakdown_handoff "handoff server did not start"; finish; }
+rm -rf "$HLDIR"; mkdir -p "$HLDIR"
+"$HLRUN" "$HLDIR" --signals cpu,http --flush-interval 1 --log-level warn --pid "$HS_PID" \
+	>"$TMPD/hlrun3.log" 2>&1 &
+HL_PID=$!
+wait_for 15 test -f "$HLDIR/ready" || { fail breakdown_handoff "hlrun did not start"; finish; }
+"$PY" -c "
+import http.client, sys
+c = http.client.HTTPConnection('127.0.0.1', int(open('$HPF').read()))
+for p in ('/handoff/1', '/handoff/2', '/handoff/3', '/self/1', '/self/2', '/self/3'):
+    c.request('GET', p); r = c.getresponse(); r.read()
+    if r.status != 200: sys.exit('status %d for %s' % (r.status, p))
+"
+hl_wait 10 "len([r for r in R if r['pid']==$HS_PID and r['direction']=='inbound'])>=6" ||
+	echo "(timed out waiting for 6 handoff-server records)" >&2
+hl_case breakdown_handoff "
+got = {r['path']: r for r in R if r['pid']==$HS_PID and r['direction']=='inbound'}
+for p in ('/handoff/1', '/handoff/2', '/handoff/3', '/self/1', '/self/2', '/self/3'):
+    r = got.get(p)
+    if r is None: print('%s: no record' % p); continue
+    b = r.get('breakdown')
+    if not b: print('%s: no breakdown' % p); continue
+    if p.startswith('/handoff/'):
+        if not b['approximate'] or b['reason'] != 'handed to another thread':
+            print('%s: want handed to another thread, got %s' % (p, b))
+    else:
+        if b['approximate']: print('%s: marked approximate (%s) after the hand-offs' % (p, b['reason']))
+        elif b['other_ms'] < 15: print('%s: 20 ms sleep, other_ms %.2f: %s' % (p, b['other_ms'], b))
+"
 finish

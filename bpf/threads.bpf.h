@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Per-thread time accounting (struct thread_acct): kept by the CPU signal at
+ * every switch and wake-up, added to by the disk signal (bytes submitted) and
+ * read by the HTTP signal (request latency breakdown). Task local storage: a
+ * lookup is a walk from the task (no hashing, no shared bucket), and the
+ * entry goes away with the thread. Shared by name: the loader hands the first
+ * object's map fd to the others. Needs BTF task pointers (tp_btf programs,
+ * or bpf_get_current_task_btf()).
+ */
+#ifndef HOSTLENS_THREADS_BPF_H
+#define HOSTLENS_THREADS_BPF_H
+
+#include "events.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct thread_acct);
+} sh_threads SEC(".maps");
+
+/* The accounting of task t, NULL when it has none yet. */
+static __always_inline struct thread_acct *thread__find(struct task_struct *t)
+{
+	return bpf_task_storage_get(&sh_threads, t, 0, 0);
+}
+
+/* The current thread's accounting, NULL when it has none yet. */
+static __always_inline struct thread_acct *thread__current(void)
+{
+	return thread__find(bpf_get_current_task_btf());
+}
+
+#endif
