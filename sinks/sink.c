@@ -45,6 +45,7 @@
 #include "sink.h"
 #include "sink_util.h"
 #include "spool.h"
+#include "thread.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -394,6 +395,7 @@ static void *slot_main(void *arg)
 	struct sink_slot *sl = arg;
 	const char *name = sl->s.ops->name;
 
+	thread__setup("hl-sink", true);
 	pthread_mutex_lock(&sl->mu);
 	for (;;) {
 		struct record_batch *b = NULL;

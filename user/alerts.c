@@ -31,6 +31,7 @@
 
 #include "alerts.h"
 #include "log.h"
+#include "thread.h"
 #include "record.h"
 
 #define ALERTS_RECENT 50
@@ -159,6 +160,7 @@ static void *wh_main(void *arg)
 	CURL *c = curl_easy_init();
 	unsigned int seed = (unsigned int)(uintptr_t)w ^ (unsigned int)time(NULL);
 
+	thread__setup("hl-webhook", true);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		char *body;

@@ -10,6 +10,7 @@
 
 #include "drain.h"
 #include "log.h"
+#include "thread.h"
 
 struct drain_ring {
 	struct drain *d;
@@ -102,6 +103,7 @@ static void *drain_main(void *arg)
 {
 	struct drain *d = arg;
 
+	thread__setup("hl-drain", true);
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		int n;
 

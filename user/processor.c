@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "processor.h"
+#include "thread.h"
 #include "drain.h"
 #include "log.h"
 #include "pmods.h"
@@ -612,12 +613,13 @@ static void *processor_main(void *arg)
 
 	unsigned int step = 0;
 
+	thread__setup("hl-processor", true);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&p->stop_lock);
 	while (!p->stop) {
 		/* every 100 ms: fold new log entries into the modules, so the log
 		 * only has to hold a fraction of a second; every second: a tick */
-		deadline.tv_nsec += 100 * 1000000L;
+		deadline.tv_nsec += 20 * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
@@ -626,7 +628,7 @@ static void *processor_main(void *arg)
 		       pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &deadline) != ETIMEDOUT)
 			;
 		pthread_mutex_unlock(&p->stop_lock);
-		if (++step % 10 == 0)
+		if (++step % 50 == 0)
 			processor__tick(p, false);
 		else
 			while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)

@@ -37,6 +37,7 @@
 #include <event2/bufferevent_ssl.h>
 
 #include "web/web_int.h"
+#include "thread.h"
 
 static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN 24
@@ -541,6 +542,7 @@ static void *web_thread(void *arg)
 {
 	struct web *w = arg;
 
+	thread__setup("hl-web", false);	/* dashboard users wait on it */
 	event_base_dispatch(w->base);
 	return NULL;
 }
@@ -563,7 +565,6 @@ int web__start(struct web *w)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return -rc;
-	pthread_setname_np(w->thread, "hostlens-web");
 	w->started = true;
 	return 0;
 }
