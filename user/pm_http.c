@@ -607,53 +607,112 @@ static int cmp_flush(const void *a, const void *b)
 	return x->flush.count < y->flush.count ? 1 : x->flush.count > y->flush.count ? -1 : 0;
 }
 
-static void prom_write(struct http_priv *hp, struct tick_ctx *t, struct route_acc **order, int n)
+/*
+ * Prometheus series are per process name, not per pid: the workers of one
+ * server (nginx's) serve the same routes, and two rows with the same labels
+ * would make the whole scrape invalid. A group is the rows of one process
+ * name, direction, method and route among the first `top` of order.
+ */
+struct prom_group {
+	char comm[HL_COMM_LEN + 1];
+	struct route_acc *r[PROM_TOP];	/* its rows (all within the top rows) */
+	int n;
+};
+
+static int prom_groups(struct processor *p, struct route_acc **order, int n, int top,
+		       struct prom_group *g)
+{
+	int ng = 0;
+
+	if (top > PROM_TOP)
+		top = PROM_TOP;
+	for (int i = 0; i < n && i < top; i++) {
+		struct route_acc *r = order[i];
+		const char *comm = processor__comm(p, r->tgid);
+		int k;
+
+		for (k = 0; k < ng; k++) {
+			const struct route_acc *f = g[k].r[0];
+
+			if (f->dir == r->dir && !strcmp(g[k].comm, comm) && !strcmp(f->method, r->method) &&
+			    !strcmp(f->route, r->route))
+				break;
+		}
+		if (k == ng) {
+			snprintf(g[ng].comm, sizeof(g[ng].comm), "%s", comm);
+			g[ng].n = 0;
+			ng++;
+		}
+		g[k].r[g[k].n++] = r;	/* top <= PROM_TOP: there is room */
+	}
+	return ng;
+}
+
+static void prom_write(struct http_priv *hp, struct processor *p, struct tick_ctx *t,
+		       struct route_acc **order, int n)
 {
 	static const char *const cls[6] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	/* the rest folded per direction: [dir][class] */
 	uint64_t rest[3][6] = { { 0 } };
-	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2];
+	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2], comm[HL_COMM_LEN * 2 + 1];
+	struct prom_group g[PROM_TOP];
+	int ng = prom_groups(p, order, n, PROM_TOP, g);
 
-	fprintf(t->prom, "# HELP hostlens_http_requests_total HTTP requests seen (top %d routes; the rest as route=\"other\").\n"
+	fprintf(t->prom, "# HELP hostlens_http_requests_total HTTP requests seen, per process name (top %d routes; the rest as route=\"other\").\n"
 			 "# TYPE hostlens_http_requests_total counter\n", PROM_TOP);
-	for (int i = 0; i < n; i++) {
-		struct route_acc *r = order[i];
+	for (int i = PROM_TOP; i < n; i++)
+		for (int c = 0; c < 6; c++)
+			rest[order[i]->dir][c] += order[i]->by_class[c];
+	for (int i = 0; i < ng; i++) {
+		const struct route_acc *f = g[i].r[0];
 
+		prom_escape(f->route, route, sizeof(route));
+		prom_escape(f->method, method, sizeof(method));
+		prom_escape(g[i].comm, comm, sizeof(comm));
 		for (int c = 0; c < 6; c++) {
-			if (!r->by_class[c])
-				continue;
-			if (i >= PROM_TOP) {
-				rest[r->dir][c] += r->by_class[c];
-				continue;
-			}
-			prom_escape(r->route, route, sizeof(route));
-			prom_escape(r->method, method, sizeof(method));
-			fprintf(t->prom, "hostlens_http_requests_total{direction=\"%s\",method=\"%s\",route=\"%s\",status_class=\"%s\"} %llu\n",
-				dir_name(r->dir), method, route, cls[c], (unsigned long long)r->by_class[c]);
+			uint64_t v = 0;
+
+			for (int j = 0; j < g[i].n; j++)
+				v += g[i].r[j]->by_class[c];
+			if (v)
+				fprintf(t->prom, "hostlens_http_requests_total{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",status_class=\"%s\"} %llu\n",
+					comm, dir_name(f->dir), method, route, cls[c], (unsigned long long)v);
 		}
 	}
 	for (int d = 1; d <= 2; d++)
 		for (int c = 0; c < 6; c++)
 			if (rest[d][c])
-				fprintf(t->prom, "hostlens_http_requests_total{direction=\"%s\",method=\"other\",route=\"other\",status_class=\"%s\"} %llu\n",
+				fprintf(t->prom, "hostlens_http_requests_total{process=\"other\",direction=\"%s\",method=\"other\",route=\"other\",status_class=\"%s\"} %llu\n",
 					dir_name((uint8_t)d), cls[c], (unsigned long long)rest[d][c]);
 
-	fprintf(t->prom, "# HELP hostlens_http_request_duration_seconds HTTP request latency (top %d routes).\n"
+	fprintf(t->prom, "# HELP hostlens_http_request_duration_seconds HTTP request latency, per process name (top %d routes).\n"
 			 "# TYPE hostlens_http_request_duration_seconds histogram\n", PROM_TOP);
-	for (int i = 0; i < n && i < PROM_TOP; i++) {
-		struct route_acc *r = order[i];
+	for (int i = 0; i < ng; i++) {
+		const struct route_acc *f = g[i].r[0];
+		uint64_t total = 0;
+		double sum = 0;
 
-		prom_escape(r->route, route, sizeof(route));
-		prom_escape(r->method, method, sizeof(method));
-		for (size_t k = 0; k < N_LE; k++)
-			fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{direction=\"%s\",method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
-				dir_name(r->dir), method, route, prom_le[k], (unsigned long long)r->prom_le[k]);
-		fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{direction=\"%s\",method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n"
-				 "hostlens_http_request_duration_seconds_sum{direction=\"%s\",method=\"%s\",route=\"%s\"} %.6f\n"
-				 "hostlens_http_request_duration_seconds_count{direction=\"%s\",method=\"%s\",route=\"%s\"} %llu\n",
-			dir_name(r->dir), method, route, (unsigned long long)r->total,
-			dir_name(r->dir), method, route, r->prom_sum_s,
-			dir_name(r->dir), method, route, (unsigned long long)r->total);
+		prom_escape(f->route, route, sizeof(route));
+		prom_escape(f->method, method, sizeof(method));
+		prom_escape(g[i].comm, comm, sizeof(comm));
+		for (size_t k = 0; k < N_LE; k++) {
+			uint64_t v = 0;
+
+			for (int j = 0; j < g[i].n; j++)
+				v += g[i].r[j]->prom_le[k];
+			fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
+				comm, dir_name(f->dir), method, route, prom_le[k], (unsigned long long)v);
+		}
+		for (int j = 0; j < g[i].n; j++) {
+			total += g[i].r[j]->total;
+			sum += g[i].r[j]->prom_sum_s;
+		}
+		fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n"
+				 "hostlens_http_request_duration_seconds_sum{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\"} %.6f\n"
+				 "hostlens_http_request_duration_seconds_count{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\"} %llu\n",
+			comm, dir_name(f->dir), method, route, (unsigned long long)total,
+			comm, dir_name(f->dir), method, route, sum,
+			comm, dir_name(f->dir), method, route, (unsigned long long)total);
 	}
 	fprintf(t->prom, "# HELP hostlens_http_unparsed_total Requests whose captured head was not a valid HTTP/1.x request line.\n"
 			 "# TYPE hostlens_http_unparsed_total counter\nhostlens_http_unparsed_total %llu\n",
@@ -716,8 +775,10 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 	struct route_acc *order[BD_ROUTES];
 	const struct req_rec *slow[BD_SLOWEST];
 	json_t *routes = json_array(), *slowest = json_array(), *top;
-	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2];
-	int n = 0, ns = 0;
+	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2], comm[HL_COMM_LEN * 2 + 1];
+	struct prom_group g[BD_PROM_TOP];
+	struct hist *merged = calloc(BD_NPARTS, sizeof(*merged));
+	int n = 0, ns = 0, ng;
 
 	for (int i = 0; i < ROUTE_SLOTS && n < BD_ROUTES; i++)
 		if (hp->routes[i].used && hp->routes[i].bd && hp->bd[hp->routes[i].bd - 1].n)
@@ -754,27 +815,41 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 		"routes", routes, "slowest", slowest);
 	state__publish(t->st, "breakdown", top);
 
-	fprintf(t->prom, "# HELP hostlens_http_request_part_seconds Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per route (top %d).\n"
+	fprintf(t->prom, "# HELP hostlens_http_request_part_seconds Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per process name and route (top %d).\n"
 			 "# TYPE hostlens_http_request_part_seconds summary\n", BD_PROM_TOP);
-	for (int i = 0; i < n && i < BD_PROM_TOP; i++) {
-		struct route_acc *r = order[i];
-		struct bd_acc *b = &hp->bd[r->bd - 1];
+	ng = prom_groups(p, order, n, BD_PROM_TOP, g);
+	for (int i = 0; i < ng; i++) {
+		const struct route_acc *f = g[i].r[0];
+		const struct hist *parts = hp->bd[f->bd - 1].all;
+		uint64_t cnt = 0;
 
-		prom_escape(r->route, route, sizeof(route));
-		prom_escape(r->method, method, sizeof(method));
+		for (int j = 0; j < g[i].n; j++)
+			cnt += hp->bd[g[i].r[j]->bd - 1].n;
+		if (g[i].n > 1 && merged) {	/* several pids: their histograms merged */
+			for (int k = 0; k < BD_NPARTS; k++) {
+				hist__reset(&merged[k]);
+				for (int j = 0; j < g[i].n; j++)
+					hist__merge(&merged[k], &hp->bd[g[i].r[j]->bd - 1].all[k]);
+			}
+			parts = merged;
+		}
+		prom_escape(f->route, route, sizeof(route));
+		prom_escape(f->method, method, sizeof(method));
+		prom_escape(g[i].comm, comm, sizeof(comm));
 		for (int k = 0; k < BD_NPARTS; k++) {
 			const char *part = breakdown_part_name(k);
 
-			fprintf(t->prom, "hostlens_http_request_part_seconds{method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.5\"} %.6f\n"
-					 "hostlens_http_request_part_seconds{method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.99\"} %.6f\n"
-					 "hostlens_http_request_part_seconds_sum{method=\"%s\",route=\"%s\",part=\"%s\"} %.6f\n"
-					 "hostlens_http_request_part_seconds_count{method=\"%s\",route=\"%s\",part=\"%s\"} %llu\n",
-				method, route, part, hist_q(&b->all[k], 0.5) / 1e3,
-				method, route, part, hist_q(&b->all[k], 0.99) / 1e3,
-				method, route, part, b->all[k].sum / 1e3,
-				method, route, part, (unsigned long long)b->n);
+			fprintf(t->prom, "hostlens_http_request_part_seconds{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.5\"} %.6f\n"
+					 "hostlens_http_request_part_seconds{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.99\"} %.6f\n"
+					 "hostlens_http_request_part_seconds_sum{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\"} %.6f\n"
+					 "hostlens_http_request_part_seconds_count{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\"} %llu\n",
+				comm, method, route, part, hist_q(&parts[k], 0.5) / 1e3,
+				comm, method, route, part, hist_q(&parts[k], 0.99) / 1e3,
+				comm, method, route, part, parts[k].sum / 1e3,
+				comm, method, route, part, (unsigned long long)cnt);
 		}
 	}
+	free(merged);
 }
 
 /* The newest `last` requests of the feed, oldest first. */
@@ -861,7 +936,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(t->update, "requests", recent_json(hp, m->p, hp->recent_new));
 	hp->recent_new = 0;
 	if (order)
-		prom_write(hp, t, order, n);
+		prom_write(hp, m->p, t, order, n);
 	bd_publish(hp, m->p, t);
 	free(order);
 

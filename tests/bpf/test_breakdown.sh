@@ -148,7 +148,7 @@ for x in B['routes']:
     if x['pid'] != $SRV_PID: continue
     for part in ('cpu', 'runq', 'io', 'downstream', 'other', 'unattributed'):
         for q in ('p50', 'p99'):
-            r = re.search(r'hostlens_http_request_part_seconds\\{method=\"GET\",route=\"%s\",part=\"%s\",quantile=\"%s\"\\} ([0-9.e+-]+)'%(re.escape(x['route']), part, '0.5' if q == 'p50' else '0.99'), m)
+            r = re.search(r'hostlens_http_request_part_seconds\\{process=\"bd_server\",method=\"GET\",route=\"%s\",part=\"%s\",quantile=\"%s\"\\} ([0-9.e+-]+)'%(re.escape(x['route']), part, '0.5' if q == 'p50' else '0.99'), m)
             want = x[q][part + '_ms'] / 1e3
             if not r: print('no %s %s %s line'%(x['route'], part, q)); continue
             n += 1

@@ -70,10 +70,10 @@ else:
 hl_stop
 hl_case http_prometheus_and_summary "
 m=open('$HLDIR/metrics.json').read()
-want='hostlens_http_requests_total{direction=\"inbound\",method=\"GET\",route=\"/api/users/:id\",status_class=\"2xx\"} 3'
+want='hostlens_http_requests_total{process=\"python3\",direction=\"inbound\",method=\"GET\",route=\"/api/users/:id\",status_class=\"2xx\"} 3'
 if want not in m: print('metrics lack: '+want)
-if 'hostlens_http_requests_total{direction=\"inbound\",method=\"GET\",route=\"/api/error\",status_class=\"5xx\"} 1' not in m: print('no 5xx line for /api/error')
-if 'hostlens_http_request_duration_seconds_bucket{direction=\"inbound\",method=\"GET\",route=\"/api/slow\",le=\"0.25\"} 1' not in m: print('no duration bucket for /api/slow')
+if 'hostlens_http_requests_total{process=\"python3\",direction=\"inbound\",method=\"GET\",route=\"/api/error\",status_class=\"5xx\"} 1' not in m: print('no 5xx line for /api/error')
+if 'hostlens_http_request_duration_seconds_bucket{process=\"python3\",direction=\"inbound\",method=\"GET\",route=\"/api/slow\",le=\"0.25\"} 1' not in m: print('no duration bucket for /api/slow')
 s=T('summary')
 for k in ('http_requests_per_s','http_p95_ms','http_error_rate_pct','active_users'):
     if k not in s: print('summary lacks '+k)

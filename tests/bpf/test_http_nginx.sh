@@ -52,4 +52,20 @@ if b and not (262144 < b[-1]['bytes_out'] < 262144+400): print('bytes_out %d for
 "
 hl_stop
 check http_nginx_agent_clean_exit [ "$HL_RC" = 0 ]
+# nginx's two workers (two pids, one process name) serve the same routes: one
+# series per label set, the workers' counts summed (a duplicate series would
+# make Prometheus reject the whole scrape)
+hl_case http_nginx_prometheus_one_series "
+import collections, re
+m = open('$HLDIR/metrics.json').read()
+seen = collections.Counter(l.rsplit(' ', 1)[0] for l in m.splitlines() if l and not l.startswith('#'))
+dup = [k for k, c in seen.items() if c > 1]
+if dup: print('duplicate series: %s' % dup[:3])
+r = re.search(r'hostlens_http_requests_total\\{process=\"nginx\",direction=\"inbound\",method=\"GET\",route=\"/index.html\",status_class=\"2xx\"\\} (\\d+)', m)
+n = sum(x['requests_total'] for x in T('routes') if x['route']=='/index.html' and x['direction']=='inbound')
+pids = set(x['pid'] for x in T('routes') if x['route']=='/index.html' and x['direction']=='inbound')
+if not r: print('no nginx /index.html line')
+elif int(r.group(1)) != n: print('/metrics says %s requests, routes topic %d (pids %s)' % (r.group(1), n, sorted(pids)))
+if len(pids) < 2: print('only %d nginx worker served /index.html: the test needs both' % len(pids))
+"
 finish
