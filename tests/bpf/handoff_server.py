@@ -4,6 +4,7 @@
 either answers it itself (/self/...) or hands the socket to a worker thread
 that answers (/handoff/...), waiting for it before reading on. Each answer
 comes after 20 ms of sleep. Writes its port to argv[1]."""
+import os
 import queue
 import socket
 import sys
@@ -34,7 +35,6 @@ def main():
     threading.Thread(target=worker, args=(jobs, done), daemon=True).start()
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(ls.getsockname()[1]))
-    import os
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
     while True:
         conn, _ = ls.accept()
