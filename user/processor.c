@@ -617,7 +617,8 @@ static void *processor_main(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&p->stop_lock);
 	while (!p->stop) {
-		/* every 100 ms: fold new log entries into the modules, so the log
+		/* every 20 ms: fold new log entries into the modules (short bursts
+		 * of work rather than long ones that delay the application), so the log
 		 * only has to hold a fraction of a second; every second: a tick */
 		deadline.tv_nsec += 20 * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {

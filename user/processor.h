@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The processor thread: every 100 ms it reads the new entries of the event
+ * The processor thread: every 20 ms it reads the new entries of the event
  * log and hands each to the module that owns its type (so the log only needs
  * to hold a fraction of a second); once a second it lets every module
  * read its BPF maps, publish its part of the state and add to the summary;
