@@ -8,6 +8,7 @@
  * config file. Exit: 0 clean stop, 1 runtime failure, 2 usage or config error.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,11 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int ret, sig;
 
+	/* Two malloc arenas, not one per thread that allocates: the processor
+	 * and the web server build and free JSON all day, and each per-thread
+	 * arena keeps its own freed memory as RSS. They share little, so
+	 * contention stays low. */
+	mallopt(M_ARENA_MAX, 2);
 	ret = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "hostlens: %s\n", err);

@@ -15,6 +15,9 @@
 #define STATE_SERIES 128
 #define STATE_POINTS 3600
 #define STATE_UPDATES 600
+/* bytes the update ring may hold: at 40k requests/s each second's update
+ * carries ~200 requests (60-80 KB), and 600 of them would be 48 MB */
+#define STATE_UPDATE_BYTES (4u << 20)
 
 struct topic {
 	char name[48];
@@ -36,6 +39,8 @@ struct state {
 	struct blob *updates[STATE_UPDATES];
 	uint64_t update_ids[STATE_UPDATES];
 	uint64_t next_update_id;
+	uint64_t first_kept;	/* oldest update id still held */
+	size_t update_bytes;	/* their bytes, at most STATE_UPDATE_BYTES (+ the newest) */
 	int ready;
 };
 
@@ -232,21 +237,40 @@ json_t *state__series_names(struct state *st)
 
 uint64_t state__push_update(struct state *st, json_t *doc)
 {
-	struct blob *b = blob_from_json(doc), *old;
+	struct blob *b = blob_from_json(doc), *gone[33];
 	uint64_t id;
 	size_t slot;
+	int ngone = 0;
 
 	json_decref(doc);
 	if (!b)
 		return 0;
 	pthread_mutex_lock(&st->lock);
 	id = st->next_update_id++;
+	if (!st->first_kept)
+		st->first_kept = id;
+	/* the oldest go first: past the ring's length or over its byte budget */
+	while (st->first_kept < id && ngone < 32 &&
+	       (id - st->first_kept >= STATE_UPDATES || st->update_bytes + b->len > STATE_UPDATE_BYTES)) {
+		slot = st->first_kept % STATE_UPDATES;
+		if (st->update_ids[slot] == st->first_kept && st->updates[slot]) {
+			st->update_bytes -= st->updates[slot]->len;
+			gone[ngone++] = st->updates[slot];
+			st->updates[slot] = NULL;
+		}
+		st->first_kept++;
+	}
 	slot = id % STATE_UPDATES;
-	old = st->updates[slot];
+	if (st->updates[slot]) {	/* not reached: first_kept moved past it */
+		st->update_bytes -= st->updates[slot]->len;
+		gone[ngone++] = st->updates[slot];
+	}
 	st->updates[slot] = b;
 	st->update_ids[slot] = id;
+	st->update_bytes += b->len;
 	pthread_mutex_unlock(&st->lock);
-	blob__put(old);
+	for (int i = 0; i < ngone; i++)
+		blob__put(gone[i]);
 	return id;
 }
 
@@ -259,6 +283,8 @@ size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **o
 	pthread_mutex_lock(&st->lock);
 	last = st->next_update_id - 1;
 	first = last >= STATE_UPDATES ? last - STATE_UPDATES + 1 : 1;
+	if (st->first_kept > first)
+		first = st->first_kept;
 	if (after_id + 1 > first)
 		first = after_id + 1;
 	for (uint64_t id = first; id <= last && n < max; id++) {

@@ -207,6 +207,44 @@ out:
 	state__free(st);
 }
 
+/* The SSE update ring keeps at most 600 updates and 4 MiB: under heavy
+ * HTTP load each second's update is large, and 600 of them once held 48 MB. */
+static void test_update_ring_bounded(void)
+{
+	struct state *st = state__new();
+	struct blob *out[700];
+	uint64_t ids[700];
+	char *big = malloc(100001);
+	size_t n;
+
+	CHECK(st && big, "alloc");
+	if (!st || !big)
+		goto out;
+	memset(big, 'x', 100000);
+	big[100000] = '\0';
+	for (int i = 0; i < 100; i++)
+		state__push_update(st, json_pack("{s:i,s:s}", "n", i, "pad", big));
+	n = state__updates_after(st, 0, out, ids, 700);
+	/* 4 MiB / ~100 KB: the newest 41, in order, ending with the last */
+	CHECK(n >= 40 && n <= 42, "kept %zu updates of 100 KB, want about 41", n);
+	CHECK(n && ids[n - 1] == 100, "newest id %llu, want 100", n ? (unsigned long long)ids[n - 1] : 0ull);
+	for (size_t i = 1; i < n; i++)
+		CHECK(ids[i] == ids[i - 1] + 1, "ids not contiguous at %zu", i);
+	for (size_t i = 0; i < n; i++)
+		blob__put(out[i]);
+	for (int i = 0; i < 700; i++)
+		state__push_update(st, json_pack("{s:i}", "n", i));
+	n = state__updates_after(st, 0, out, ids, 700);
+	CHECK(n == 600, "kept %zu small updates, want 600", n);
+	CHECK(n && ids[0] == 201 && ids[n - 1] == 800, "ids %llu..%llu, want 201..800",
+	      n ? (unsigned long long)ids[0] : 0ull, n ? (unsigned long long)ids[n - 1] : 0ull);
+	for (size_t i = 0; i < n; i++)
+		blob__put(out[i]);
+out:
+	free(big);
+	state__free(st);
+}
+
 static int hook_calls;
 
 static int fake_filters(void *ctx, json_t *body, char *err, size_t errlen)
@@ -297,6 +335,7 @@ int main(void)
 	RUN(test_bad_listen_spec);
 	RUN(test_topic_503_then_exact_blob);
 	RUN(test_sse_resume_ids);
+	RUN(test_update_ring_bounded);
 	RUN(test_filters_hook_and_auth);
 	RUN(test_stop_is_bounded);
 	RUN(test_query_get);
