@@ -602,7 +602,11 @@ void processor__tick(struct processor *p, bool force_flush)
 	json_decref(t.metrics);
 	p->last_tick_ns = now;
 	p->ticks++;
-	if (force_flush || now - p->last_flush_ns >= (uint64_t)p->d.cfg->flush_interval_s * 1000000000ull)
+	/* ticks come on a 1 s grid but run a little late at times (the thread
+	 * is SCHED_BATCH): half a tick of slack keeps a late flush from pushing
+	 * the next one a whole tick further */
+	if (force_flush || now - p->last_flush_ns + 500000000ull >=
+				   (uint64_t)p->d.cfg->flush_interval_s * 1000000000ull)
 		flush(p, now, t.now_ms, force_flush);
 }
 
