@@ -12,6 +12,7 @@
 #include <string.h>
 #include <event2/bufferevent.h>
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "web/web_int.h"
 
@@ -130,5 +131,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	web_conn_close(c);	/* frees pair[0] */
 	bufferevent_free(pair[1]);
+	/* libevent finishes freeing bufferevents in the loop (deferred
+	 * finalizers): run it once, or every input's pair stays allocated
+	 * (~7 KB each: 2 GB after 200k inputs, an out-of-memory stop) */
+	event_base_loop(w->base, EVLOOP_NONBLOCK);
 	return 0;
 }
