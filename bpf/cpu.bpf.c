@@ -61,12 +61,6 @@ static __always_inline struct proc_cpu *proc__get(__u32 tgid, struct task_struct
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
-/* t's accounting, created at first sight */
-static __always_inline struct thread_acct *thread__get(struct task_struct *t)
-{
-	return bpf_task_storage_get(&sh_threads, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-}
-
 /* A task became runnable (woken); its run-queue wait starts now. */
 static __always_inline void wakeup__record(struct task_struct *p)
 {

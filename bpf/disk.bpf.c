@@ -11,7 +11,7 @@
  * The submitting thread's bytes also go to its sh_threads entry (the CPU
  * signal's per-thread accounting, shared by name) for the HTTP latency
  * breakdown: block_io_start, or block_rq_insert when io_start was not seen.
- * Each hook has a tp_btf and a raw_tp twin; the loader keeps one.
+ * tp_btf programs: the agent requires kernel BTF (loader.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -56,7 +56,6 @@ struct {
 	__type(key, struct disk_proc_key);
 	__type(value, struct disk_proc);
 } disk_procs SEC(".maps");
-
 
 /* request latency breakdown on (set by the loader) */
 const volatile bool targ_thread_io = true;
@@ -245,20 +244,8 @@ int BPF_PROG(block_io_start_btf, struct request *rq)
 	return handle_io_start(rq);
 }
 
-SEC("raw_tp/block_io_start")
-int BPF_PROG(block_io_start_raw, struct request *rq)
-{
-	return handle_io_start(rq);
-}
-
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(block_rq_insert_btf, struct request *rq)
-{
-	return handle_insert(rq);
-}
-
-SEC("raw_tp/block_rq_insert")
-int BPF_PROG(block_rq_insert_raw, struct request *rq)
 {
 	return handle_insert(rq);
 }
@@ -269,20 +256,8 @@ int BPF_PROG(block_rq_issue_btf, struct request *rq)
 	return handle_issue(rq);
 }
 
-SEC("raw_tp/block_rq_issue")
-int BPF_PROG(block_rq_issue_raw, struct request *rq)
-{
-	return handle_issue(rq);
-}
-
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(block_rq_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
-{
-	return handle_complete(rq, nr_bytes);
-}
-
-SEC("raw_tp/block_rq_complete")
-int BPF_PROG(block_rq_complete_raw, struct request *rq, int error, unsigned int nr_bytes)
 {
 	return handle_complete(rq, nr_bytes);
 }

@@ -62,13 +62,6 @@ static __always_inline void hdr__fill(struct event_hdr *h, __u16 type, __u32 siz
 	h->cgroup_id = bpf_get_current_cgroup_id();
 }
 
-/* A field of p: a plain load when p is BTF-typed (tp_btf twin, btf true),
- * a CO-RE probe read when it is not (raw_tp twin). btf is a constant of the
- * inlined worker, so each twin keeps one branch and the tp_btf one makes no
- * helper call. */
-#define FIELD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
-#define BITFIELD(btf, p, f) ((btf) ? BPF_CORE_READ_BITFIELD(p, f) : BPF_CORE_READ_BITFIELD_PROBED(p, f))
-
 /* Bucket index of v in a log2 histogram of n slots: slot s holds [2^s, 2^(s+1)). */
 static __always_inline __u32 log2_slot(__u64 v, __u32 n)
 {

@@ -198,7 +198,8 @@ struct {
 
 /* Releases owed to threads whose request was answered or dropped by
  * another thread (worker pools): tid -> count, settled at that thread's next
- * request start. bd_owed_any says whether to look at all. */
+ * request start. bd_owed_any is set at the first hand-off and stays set:
+ * until then no request start looks in bd_owed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -578,7 +579,7 @@ __noinline int bd__sample(struct http_conn *c, __u64 now)
 	}
 	a = thread__current();
 	if (!a) {
-		c->bd_flags |= HL_BD_HANDOFF;	/* thread entry evicted: deltas unknown */
+		c->bd_flags |= HL_BD_HANDOFF;	/* no accounting for the thread: deltas unknown */
 		return 0;
 	}
 	if (a->req_seq != c->bd_seq)

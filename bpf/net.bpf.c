@@ -206,9 +206,9 @@ int sock_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 
 /* Process context: count bytes per process; adopt sockets without owner. */
-static __always_inline int handle_length(struct sock *sk, int ret, int flags, bool tx, bool btf)
+static __always_inline int handle_length(struct sock *sk, int ret, int flags, bool tx)
 {
-	__u16 family = FIELD(btf, sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 	__u32 tgid;
 	struct net_proc *p;
 
@@ -225,14 +225,14 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 		else
 			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
 	}
-	if (BITFIELD(btf, sk, sk_protocol) == IPPROTO_TCP) {
+	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP) {
 		__u64 key = (__u64)sk;
 		struct conn *c = bpf_map_lookup_elem(&conns, &key);
 
 		if (c) {
 			if (!c->tgid)
 				owner__fill(c);
-		} else if (FIELD(btf, sk, __sk_common.skc_state) == TCP_ESTABLISHED) {
+		} else if (sk->__sk_common.skc_state == TCP_ESTABLISHED) {
 			struct conn nc = {};	/* open before we started */
 
 			owner__fill(&nc);
@@ -245,25 +245,13 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_length(sk, ret, flags, true, true);
-}
-
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
-{
-	return handle_length(sk, ret, flags, true, false);
+	return handle_length(sk, ret, flags, true);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_length_btf, struct sock *sk, int ret, int flags)
 {
-	return handle_length(sk, ret, flags, false, true);
-}
-
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
-{
-	return handle_length(sk, ret, flags, false, false);
+	return handle_length(sk, ret, flags, false);
 }
 
 /* Attributes a per-socket TCP event to the connection's owner, if known. */
@@ -300,21 +288,9 @@ int BPF_PROG(tcp_retransmit_skb_btf, const struct sock *sk)
 	return handle_tcp_event(sk, HL_NET_RETRANSMITS);
 }
 
-SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit_skb_raw, const struct sock *sk)
-{
-	return handle_tcp_event(sk, HL_NET_RETRANSMITS);
-}
-
 /* sk is NULL for a reset answering a segment no socket wanted */
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tcp_send_reset_btf, const struct sock *sk)
-{
-	return handle_tcp_event(sk, HL_NET_RESETS_SENT);
-}
-
-SEC("raw_tp/tcp_send_reset")
-int BPF_PROG(tcp_send_reset_raw, const struct sock *sk)
 {
 	return handle_tcp_event(sk, HL_NET_RESETS_SENT);
 }
@@ -325,24 +301,9 @@ int BPF_PROG(tcp_receive_reset_btf, struct sock *sk)
 	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
 }
 
-SEC("raw_tp/tcp_receive_reset")
-int BPF_PROG(tcp_receive_reset_raw, struct sock *sk)
-{
-	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
-}
-
 /* the socket is freed: forget it (this is what bounds conns) */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
-{
-	__u64 key = (__u64)sk;
-
-	bpf_map_delete_elem(&conns, &key);
-	return 0;
-}
-
-SEC("raw_tp/tcp_destroy_sock")
-int BPF_PROG(tcp_destroy_sock_raw, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 

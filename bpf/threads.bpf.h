@@ -20,16 +20,18 @@ struct {
 	__type(value, struct thread_acct);
 } sh_threads SEC(".maps");
 
-/* The accounting of task t, NULL when it has none yet. */
-static __always_inline struct thread_acct *thread__find(struct task_struct *t)
+/* Task t's accounting, created at first sight (the CPU signal's switches
+ * and wake-ups); NULL only when the kernel cannot allocate it. */
+static __always_inline struct thread_acct *thread__get(struct task_struct *t)
 {
-	return bpf_task_storage_get(&sh_threads, t, 0, 0);
+	return bpf_task_storage_get(&sh_threads, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-/* The current thread's accounting, NULL when it has none yet. */
+/* The current thread's accounting, NULL when the CPU signal has not seen it
+ * switch yet (readers never create it). */
 static __always_inline struct thread_acct *thread__current(void)
 {
-	return thread__find(bpf_get_current_task_btf());
+	return bpf_task_storage_get(&sh_threads, bpf_get_current_task_btf(), 0, 0);
 }
 
 #endif

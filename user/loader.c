@@ -104,7 +104,6 @@ static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
 		return NULL;
 	if (!disk_tp_present(o, "block_io_start")) {
 		bpf_program__set_autoload(s->progs.block_io_start_btf, false);
-		bpf_program__set_autoload(s->progs.block_io_start_raw, false);
 	}
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	/* breakdown: the submitting thread's bytes into sh_threads (cpu's map) */
@@ -348,7 +347,7 @@ static int shared_map_reuse(struct loader *ld, struct bpf_map *map)
 }
 
 /* Opens, loads and attaches one signal. Failures turn the signal off. */
-static void signal_start(struct loader *ld, struct signal_rt *rt, bool btf)
+static void signal_start(struct loader *ld, struct signal_rt *rt)
 {
 	const struct signal_def *def = rt->def;
 	struct bpf_program *prog;
@@ -378,29 +377,10 @@ static void signal_start(struct loader *ld, struct signal_rt *rt, bool btf)
 			goto fail;
 		}
 	}
-	/* tp_btf/raw_tp twins: keep one of each pair; check tracepoints exist */
+	/* every tracepoint a program attaches to must exist on this kernel */
 	bpf_object__for_each_program(prog, rt->obj) {
 		const char *sec = bpf_program__section_name(prog);
-		const char *pname = bpf_program__name(prog);
-		size_t n = strlen(pname);
 
-		if (n > 4 && !strcmp(pname + n - 4, "_btf") && !btf) {
-			char raw[128];
-
-			/* a tp_btf program with no raw_tp twin (task storage) */
-			snprintf(raw, sizeof(raw), "%.*s_raw", (int)(n - 4), pname);
-			if (!bpf_object__find_program_by_name(rt->obj, raw)) {
-				snprintf(rt->status, sizeof(rt->status),
-					 "off: %s needs kernel BTF (/sys/kernel/btf/vmlinux)", pname);
-				goto fail;
-			}
-			bpf_program__set_autoload(prog, false);
-			continue;
-		}
-		if (n > 4 && !strcmp(pname + n - 4, "_raw") && btf) {
-			bpf_program__set_autoload(prog, false);
-			continue;
-		}
 		if (!bpf_program__autoload(prog))
 			continue;
 		if (!tracepoint_exists(ld, sec, missing, sizeof(missing))) {
@@ -449,7 +429,7 @@ fail:
 struct loader *loader__new(const struct loader_opts *opts, char *err, size_t errlen)
 {
 	struct loader *ld;
-	bool btf, any = false;
+	bool any = false;
 	int ret;
 
 	if (!have_bpf_caps()) {
@@ -457,8 +437,8 @@ struct loader *loader__new(const struct loader_opts *opts, char *err, size_t err
 		errno = EPERM;
 		return NULL;
 	}
-	btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
-	if (!btf) {
+	/* CO-RE relocations and the tp_btf programs need the kernel's BTF */
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
 			 "CO-RE programs need CONFIG_DEBUG_INFO_BTF=y");
 		errno = ENOENT;
@@ -489,7 +469,7 @@ struct loader *loader__new(const struct loader_opts *opts, char *err, size_t err
 			snprintf(rt->status, sizeof(rt->status), "off: not in --signals");
 			continue;
 		}
-		signal_start(ld, rt, btf);
+		signal_start(ld, rt);
 		any |= rt->on;
 	}
 	if (!any) {
