@@ -36,11 +36,10 @@ struct state {
 	struct topic topics[STATE_TOPICS];
 	pthread_mutex_t series_lock;
 	struct series *series[STATE_SERIES];
+	/* updates first_kept .. next_update_id - 1, update id at [id % STATE_UPDATES] */
 	struct blob *updates[STATE_UPDATES];
-	uint64_t update_ids[STATE_UPDATES];
-	uint64_t next_update_id;
-	uint64_t first_kept;	/* oldest update id still held */
-	size_t update_bytes;	/* their bytes, at most STATE_UPDATE_BYTES (+ the newest) */
+	uint64_t first_kept, next_update_id;
+	size_t update_bytes;	/* theirs: at most STATE_UPDATE_BYTES, or the newest alone */
 	int ready;
 };
 
@@ -78,7 +77,7 @@ struct state *state__new(void)
 		return NULL;
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->series_lock, NULL);
-	st->next_update_id = 1;
+	st->first_kept = st->next_update_id = 1;
 	return st;
 }
 
@@ -237,40 +236,26 @@ json_t *state__series_names(struct state *st)
 
 uint64_t state__push_update(struct state *st, json_t *doc)
 {
-	struct blob *b = blob_from_json(doc), *gone[33];
+	struct blob *b = blob_from_json(doc);
 	uint64_t id;
-	size_t slot;
-	int ngone = 0;
 
 	json_decref(doc);
 	if (!b)
 		return 0;
 	pthread_mutex_lock(&st->lock);
 	id = st->next_update_id++;
-	if (!st->first_kept)
-		st->first_kept = id;
 	/* the oldest go first: past the ring's length or over its byte budget */
-	while (st->first_kept < id && ngone < 32 &&
+	while (st->first_kept < id &&
 	       (id - st->first_kept >= STATE_UPDATES || st->update_bytes + b->len > STATE_UPDATE_BYTES)) {
-		slot = st->first_kept % STATE_UPDATES;
-		if (st->update_ids[slot] == st->first_kept && st->updates[slot]) {
-			st->update_bytes -= st->updates[slot]->len;
-			gone[ngone++] = st->updates[slot];
-			st->updates[slot] = NULL;
-		}
-		st->first_kept++;
+		struct blob **old = &st->updates[st->first_kept++ % STATE_UPDATES];
+
+		st->update_bytes -= (*old)->len;
+		blob__put(*old);	/* readers hold their own references */
+		*old = NULL;
 	}
-	slot = id % STATE_UPDATES;
-	if (st->updates[slot]) {	/* not reached: first_kept moved past it */
-		st->update_bytes -= st->updates[slot]->len;
-		gone[ngone++] = st->updates[slot];
-	}
-	st->updates[slot] = b;
-	st->update_ids[slot] = id;
+	st->updates[id % STATE_UPDATES] = b;
 	st->update_bytes += b->len;
 	pthread_mutex_unlock(&st->lock);
-	for (int i = 0; i < ngone; i++)
-		blob__put(gone[i]);
 	return id;
 }
 
@@ -278,23 +263,12 @@ size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **o
 			    uint64_t *ids, size_t max)
 {
 	size_t n = 0;
-	uint64_t first, last;
 
 	pthread_mutex_lock(&st->lock);
-	last = st->next_update_id - 1;
-	first = last >= STATE_UPDATES ? last - STATE_UPDATES + 1 : 1;
-	if (st->first_kept > first)
-		first = st->first_kept;
-	if (after_id + 1 > first)
-		first = after_id + 1;
-	for (uint64_t id = first; id <= last && n < max; id++) {
-		size_t slot = id % STATE_UPDATES;
-
-		if (st->update_ids[slot] != id || !st->updates[slot])
-			continue;
-		out[n] = blob__get(st->updates[slot]);
-		ids[n] = id;
-		n++;
+	for (uint64_t id = after_id + 1 > st->first_kept ? after_id + 1 : st->first_kept;
+	     id < st->next_update_id && n < max; id++) {
+		out[n] = blob__get(st->updates[id % STATE_UPDATES]);
+		ids[n++] = id;
 	}
 	pthread_mutex_unlock(&st->lock);
 	return n;
