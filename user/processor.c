@@ -19,6 +19,7 @@
 #include "rollup.h"
 
 #define COMM_SLOTS 16384	/* power of 2 */
+#define FOLD_MS 20		/* the log is folded this often; 1000 / FOLD_MS folds per tick */
 
 struct comm_slot {
 	uint32_t tgid;
@@ -41,6 +42,7 @@ struct processor {
 	pthread_cond_t stop_cond;
 	uint64_t last_tick_ns;
 	uint64_t last_flush_ns;
+	unsigned int ticks_since_flush;	/* ticks come on a 1 s grid */
 	uint64_t start_ns;
 	int64_t mono_offset_ms;	/* wall ms - mono ms */
 	uint64_t ticks;
@@ -272,6 +274,13 @@ static void prom_sinks(FILE *prom, json_t *sinks)
 	}
 }
 
+/* Every new log entry to the module that owns its type. */
+static void fold_log(struct processor *p)
+{
+	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
+		;
+}
+
 /* Agent's own counters: "stats" topic, summary, /metrics. */
 static void publish_stats(struct processor *p, struct tick_ctx *t)
 {
@@ -494,6 +503,7 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 	}
 	record_batch__put(f.batch);
 	p->last_flush_ns = now;
+	p->ticks_since_flush = 0;
 }
 
 int processor__reload(struct processor *p, const struct config *cfg)
@@ -566,8 +576,7 @@ void processor__tick(struct processor *p, bool force_flush)
 
 	apply_reload(p);
 	/* every new log entry, then every module's view of its maps */
-	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
-		;
+	fold_log(p);
 	t.summary = json_pack("{s:I,s:s}", "ts", (json_int_t)t.now_ms, "hostname", p->d.source);
 	t.update = json_pack("{s:I}", "ts", (json_int_t)t.now_ms);
 	t.metrics = json_object();
@@ -602,11 +611,9 @@ void processor__tick(struct processor *p, bool force_flush)
 	json_decref(t.metrics);
 	p->last_tick_ns = now;
 	p->ticks++;
-	/* ticks come on a 1 s grid but run a little late at times (the thread
-	 * is SCHED_BATCH): half a tick of slack keeps a late flush from pushing
-	 * the next one a whole tick further */
-	if (force_flush || now - p->last_flush_ns + 500000000ull >=
-				   (uint64_t)p->d.cfg->flush_interval_s * 1000000000ull)
+	/* counted in ticks, not measured: a tick that runs a few ms late (the
+	 * thread is SCHED_BATCH) must not push the next flush a tick further */
+	if (force_flush || ++p->ticks_since_flush >= (unsigned int)p->d.cfg->flush_interval_s)
 		flush(p, now, t.now_ms, force_flush);
 }
 
@@ -614,17 +621,17 @@ static void *processor_main(void *arg)
 {
 	struct processor *p = arg;
 	struct timespec deadline;
-
 	unsigned int step = 0;
 
 	thread__setup("hl-processor", true);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&p->stop_lock);
 	while (!p->stop) {
-		/* every 20 ms: fold new log entries into the modules (short bursts
-		 * of work rather than long ones that delay the application), so the log
-		 * only has to hold a fraction of a second; every second: a tick */
-		deadline.tv_nsec += 20 * 1000000L;
+		/* every FOLD_MS: fold new log entries into the modules (short
+		 * bursts of work rather than long ones that delay the application),
+		 * so the log only has to hold a fraction of a second; every second:
+		 * a tick */
+		deadline.tv_nsec += FOLD_MS * 1000000L;
 		if (deadline.tv_nsec >= 1000000000L) {
 			deadline.tv_sec++;
 			deadline.tv_nsec -= 1000000000L;
@@ -633,11 +640,10 @@ static void *processor_main(void *arg)
 		       pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &deadline) != ETIMEDOUT)
 			;
 		pthread_mutex_unlock(&p->stop_lock);
-		if (++step % 50 == 0)
+		if (++step % (1000 / FOLD_MS) == 0)
 			processor__tick(p, false);
 		else
-			while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
-				;
+			fold_log(p);
 		pthread_mutex_lock(&p->stop_lock);
 	}
 	pthread_mutex_unlock(&p->stop_lock);
