@@ -614,9 +614,13 @@ static int cmp_flush(const void *a, const void *b)
  * name, direction, method and route among the first `top` of order.
  */
 struct prom_group {
-	char comm[HL_COMM_LEN + 1];
 	struct route_acc *r[PROM_TOP];	/* its rows (all within the top rows) */
 	int n;
+	/* label values, escaped */
+	char comm[HL_COMM_LEN * 2 + 1], method[HTTP_METHOD_MAX * 2], route[HTTP_ROUTE_MAX * 2];
+	/* its rows summed */
+	uint64_t by_class[6], le[N_LE], total;
+	double sum_s;
 };
 
 static int prom_groups(struct processor *p, struct route_acc **order, int n, int top,
@@ -628,9 +632,11 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 		top = PROM_TOP;
 	for (int i = 0; i < n && i < top; i++) {
 		struct route_acc *r = order[i];
-		const char *comm = processor__comm(p, r->tgid);
+		char comm[sizeof(g->comm)];
+		struct prom_group *x;
 		int k;
 
+		prom_escape(processor__comm(p, r->tgid), comm, sizeof(comm));
 		for (k = 0; k < ng; k++) {
 			const struct route_acc *f = g[k].r[0];
 
@@ -638,12 +644,21 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 			    !strcmp(f->route, r->route))
 				break;
 		}
-		if (k == ng) {
-			snprintf(g[ng].comm, sizeof(g[ng].comm), "%s", comm);
-			g[ng].n = 0;
+		x = &g[k];
+		if (k == ng) {	/* a new group */
 			ng++;
+			memset(x, 0, sizeof(*x));
+			memcpy(x->comm, comm, sizeof(x->comm));
+			prom_escape(r->method, x->method, sizeof(x->method));
+			prom_escape(r->route, x->route, sizeof(x->route));
 		}
-		g[k].r[g[k].n++] = r;	/* top <= PROM_TOP: there is room */
+		x->r[x->n++] = r;	/* top <= PROM_TOP: there is room */
+		for (int c = 0; c < 6; c++)
+			x->by_class[c] += r->by_class[c];
+		for (size_t b = 0; b < N_LE; b++)
+			x->le[b] += r->prom_le[b];
+		x->total += r->total;
+		x->sum_s += r->prom_sum_s;
 	}
 	return ng;
 }
@@ -654,7 +669,6 @@ static void prom_write(struct http_priv *hp, struct processor *p, struct tick_ct
 	static const char *const cls[6] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	/* the rest folded per direction: [dir][class] */
 	uint64_t rest[3][6] = { { 0 } };
-	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2], comm[HL_COMM_LEN * 2 + 1];
 	struct prom_group g[PROM_TOP];
 	int ng = prom_groups(p, order, n, PROM_TOP, g);
 
@@ -663,22 +677,12 @@ static void prom_write(struct http_priv *hp, struct processor *p, struct tick_ct
 	for (int i = PROM_TOP; i < n; i++)
 		for (int c = 0; c < 6; c++)
 			rest[order[i]->dir][c] += order[i]->by_class[c];
-	for (int i = 0; i < ng; i++) {
-		const struct route_acc *f = g[i].r[0];
-
-		prom_escape(f->route, route, sizeof(route));
-		prom_escape(f->method, method, sizeof(method));
-		prom_escape(g[i].comm, comm, sizeof(comm));
-		for (int c = 0; c < 6; c++) {
-			uint64_t v = 0;
-
-			for (int j = 0; j < g[i].n; j++)
-				v += g[i].r[j]->by_class[c];
-			if (v)
+	for (int i = 0; i < ng; i++)
+		for (int c = 0; c < 6; c++)
+			if (g[i].by_class[c])
 				fprintf(t->prom, "hostlens_http_requests_total{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",status_class=\"%s\"} %llu\n",
-					comm, dir_name(f->dir), method, route, cls[c], (unsigned long long)v);
-		}
-	}
+					g[i].comm, dir_name(g[i].r[0]->dir), g[i].method, g[i].route, cls[c],
+					(unsigned long long)g[i].by_class[c]);
 	for (int d = 1; d <= 2; d++)
 		for (int c = 0; c < 6; c++)
 			if (rest[d][c])
@@ -688,31 +692,18 @@ static void prom_write(struct http_priv *hp, struct processor *p, struct tick_ct
 	fprintf(t->prom, "# HELP hostlens_http_request_duration_seconds HTTP request latency, per process name (top %d routes).\n"
 			 "# TYPE hostlens_http_request_duration_seconds histogram\n", PROM_TOP);
 	for (int i = 0; i < ng; i++) {
-		const struct route_acc *f = g[i].r[0];
-		uint64_t total = 0;
-		double sum = 0;
+		const struct prom_group *x = &g[i];
+		const char *dir = dir_name(x->r[0]->dir);
 
-		prom_escape(f->route, route, sizeof(route));
-		prom_escape(f->method, method, sizeof(method));
-		prom_escape(g[i].comm, comm, sizeof(comm));
-		for (size_t k = 0; k < N_LE; k++) {
-			uint64_t v = 0;
-
-			for (int j = 0; j < g[i].n; j++)
-				v += g[i].r[j]->prom_le[k];
+		for (size_t k = 0; k < N_LE; k++)
 			fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
-				comm, dir_name(f->dir), method, route, prom_le[k], (unsigned long long)v);
-		}
-		for (int j = 0; j < g[i].n; j++) {
-			total += g[i].r[j]->total;
-			sum += g[i].r[j]->prom_sum_s;
-		}
+				x->comm, dir, x->method, x->route, prom_le[k], (unsigned long long)x->le[k]);
 		fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n"
 				 "hostlens_http_request_duration_seconds_sum{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\"} %.6f\n"
 				 "hostlens_http_request_duration_seconds_count{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\"} %llu\n",
-			comm, dir_name(f->dir), method, route, (unsigned long long)total,
-			comm, dir_name(f->dir), method, route, sum,
-			comm, dir_name(f->dir), method, route, (unsigned long long)total);
+			x->comm, dir, x->method, x->route, (unsigned long long)x->total,
+			x->comm, dir, x->method, x->route, x->sum_s,
+			x->comm, dir, x->method, x->route, (unsigned long long)x->total);
 	}
 	fprintf(t->prom, "# HELP hostlens_http_unparsed_total Requests whose captured head was not a valid HTTP/1.x request line.\n"
 			 "# TYPE hostlens_http_unparsed_total counter\nhostlens_http_unparsed_total %llu\n",
@@ -775,9 +766,8 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 	struct route_acc *order[BD_ROUTES];
 	const struct req_rec *slow[BD_SLOWEST];
 	json_t *routes = json_array(), *slowest = json_array(), *top;
-	char route[HTTP_ROUTE_MAX * 2], method[HTTP_METHOD_MAX * 2], comm[HL_COMM_LEN * 2 + 1];
 	struct prom_group g[BD_PROM_TOP];
-	struct hist *merged = calloc(BD_NPARTS, sizeof(*merged));
+	struct hist *merged = NULL;
 	int n = 0, ns = 0, ng;
 
 	for (int i = 0; i < ROUTE_SLOTS && n < BD_ROUTES; i++)
@@ -819,23 +809,21 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 			 "# TYPE hostlens_http_request_part_seconds summary\n", BD_PROM_TOP);
 	ng = prom_groups(p, order, n, BD_PROM_TOP, g);
 	for (int i = 0; i < ng; i++) {
-		const struct route_acc *f = g[i].r[0];
-		const struct hist *parts = hp->bd[f->bd - 1].all;
+		const struct prom_group *x = &g[i];
+		const struct hist *parts = hp->bd[x->r[0]->bd - 1].all;
 		uint64_t cnt = 0;
 
-		for (int j = 0; j < g[i].n; j++)
-			cnt += hp->bd[g[i].r[j]->bd - 1].n;
-		if (g[i].n > 1 && merged) {	/* several pids: their histograms merged */
+		for (int j = 0; j < x->n; j++)
+			cnt += hp->bd[x->r[j]->bd - 1].n;
+		/* several pids: their histograms merged */
+		if (x->n > 1 && (merged || (merged = malloc(BD_NPARTS * sizeof(*merged))))) {
 			for (int k = 0; k < BD_NPARTS; k++) {
 				hist__reset(&merged[k]);
-				for (int j = 0; j < g[i].n; j++)
-					hist__merge(&merged[k], &hp->bd[g[i].r[j]->bd - 1].all[k]);
+				for (int j = 0; j < x->n; j++)
+					hist__merge(&merged[k], &hp->bd[x->r[j]->bd - 1].all[k]);
 			}
 			parts = merged;
 		}
-		prom_escape(f->route, route, sizeof(route));
-		prom_escape(f->method, method, sizeof(method));
-		prom_escape(g[i].comm, comm, sizeof(comm));
 		for (int k = 0; k < BD_NPARTS; k++) {
 			const char *part = breakdown_part_name(k);
 
@@ -843,10 +831,10 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 					 "hostlens_http_request_part_seconds{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.99\"} %.6f\n"
 					 "hostlens_http_request_part_seconds_sum{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\"} %.6f\n"
 					 "hostlens_http_request_part_seconds_count{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\"} %llu\n",
-				comm, method, route, part, hist_q(&parts[k], 0.5) / 1e3,
-				comm, method, route, part, hist_q(&parts[k], 0.99) / 1e3,
-				comm, method, route, part, parts[k].sum / 1e3,
-				comm, method, route, part, (unsigned long long)cnt);
+				x->comm, x->method, x->route, part, hist_q(&parts[k], 0.5) / 1e3,
+				x->comm, x->method, x->route, part, hist_q(&parts[k], 0.99) / 1e3,
+				x->comm, x->method, x->route, part, parts[k].sum / 1e3,
+				x->comm, x->method, x->route, part, (unsigned long long)cnt);
 		}
 	}
 	free(merged);
