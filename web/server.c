@@ -55,6 +55,18 @@ void web_conn_touch(struct web_conn *c)
 	c->last_active_ms = web_now_ms();
 }
 
+void web_conn_add(struct web *w, struct web_conn *c)
+{
+	w->stats.conns++;
+	c->prev = w->conns_tail;
+	if (w->conns_tail)
+		w->conns_tail->next = c;
+	else
+		w->conns = c;
+	w->conns_tail = c;
+	web_conn_touch(c);
+}
+
 static void conn_unlink(struct web *w, struct web_conn *c)
 {
 	if (c->prev)
@@ -239,14 +251,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	w->stats.accepted++;
-	w->stats.conns++;
-	c->prev = w->conns_tail;
-	if (w->conns_tail)
-		w->conns_tail->next = c;
-	else
-		w->conns = c;
-	w->conns_tail = c;
-	web_conn_touch(c);
+	web_conn_add(w, c);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, WEB_OUT_LOW, 0);
 	/* libevent's default is 16 KiB per read/write call: one syscall per

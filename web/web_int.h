@@ -159,6 +159,8 @@ struct web {
 int64_t web_now_ms(void);
 
 /* server.c */
+/* Puts a new connection (c->w, c->bev set) on the server's list, active now. */
+void web_conn_add(struct web *w, struct web_conn *c);
 void web_conn_close(struct web_conn *c);
 void web_conn_touch(struct web_conn *c);
 /* After producing output: pause reading when the output is over the mark. */

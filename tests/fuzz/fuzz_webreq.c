@@ -99,14 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	c->w = w;
 	c->bev = pair[0];
-	c->prev = w->conns_tail;
-	if (w->conns_tail)
-		w->conns_tail->next = c;
-	else
-		w->conns = c;
-	w->conns_tail = c;
-	w->stats.conns++;
-	web_conn_touch(c);
+	web_conn_add(w, c);
 	bufferevent_enable(pair[0], EV_READ | EV_WRITE);
 	bufferevent_enable(pair[1], EV_READ | EV_WRITE);
 	for (off = 0; off < size; off += piece) {
