@@ -52,16 +52,16 @@ char *procfile_next_line(char **cur);
  * anything else is a reset (device re-created, driver reloaded), and the
  * counter is taken to have restarted from zero, so the increase is cur.
  */
+uint64_t counter_delta(uint64_t prev, uint64_t cur);
+
+/* Per-second rate of delta over dt_ns (0 when dt_ns is 0). */
+double rate_per_s(uint64_t delta, uint64_t dt_ns);
+
 /*
  * A growing table of per-device entries whose first member is char name[32]
  * (disks, interfaces): returns the entry named name, or appends a zeroed one
  * with that name (table doubled as needed). NULL on allocation failure.
  */
 void *named_table__get(void **base, size_t *n, size_t *cap, size_t elem_size, const char *name);
-
-uint64_t counter_delta(uint64_t prev, uint64_t cur);
-
-/* Per-second rate of delta over dt_ns (0 when dt_ns is 0). */
-double rate_per_s(uint64_t delta, uint64_t dt_ns);
 
 #endif
