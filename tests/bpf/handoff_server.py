@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 """Keep-alive HTTP/1.1 server whose main thread reads every request and
-either answers it itself (/self/...) or hands the socket to a worker thread
-that answers (/handoff/...), waiting for it before reading on. Each answer
+either answers it itself (/self/...) or has another thread answer it
+(/handoff/...), waiting for that thread before reading on. Each answer
 comes after 20 ms of sleep. Writes its port to argv[1]."""
 import os
-import queue
 import socket
 import sys
 import threading
@@ -19,20 +18,11 @@ def answer(conn):
     conn.sendall(RESP)
 
 
-def worker(jobs, done):
-    while True:
-        conn = jobs.get()
-        answer(conn)
-        done.set()
-
-
 def main():
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(("127.0.0.1", 0))
     ls.listen(8)
-    jobs, done = queue.Queue(), threading.Event()
-    threading.Thread(target=worker, args=(jobs, done), daemon=True).start()
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(ls.getsockname()[1]))
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
@@ -46,11 +36,10 @@ def main():
             buf += data
             while b"\r\n\r\n" in buf:
                 head, buf = buf.split(b"\r\n\r\n", 1)
-                path = head.split(b" ")[1]
-                if path.startswith(b"/handoff/"):
-                    done.clear()
-                    jobs.put(conn)
-                    done.wait()
+                if head.split(b" ")[1].startswith(b"/handoff/"):
+                    t = threading.Thread(target=answer, args=(conn,))
+                    t.start()
+                    t.join()
                 else:
                     answer(conn)
         conn.close()

@@ -26,6 +26,9 @@ mkdir -p "$OUT"
 "$HLRUN" "$OUT" --signals disk,net --max-procs 256 --data-dir "$OUT" --log-level warn >"$TMPD/hlrun.log" 2>&1 &
 AGENT_PID=$!
 wait_for 15 test -f "$OUT/ready" || { fail bounds_start "hlrun not ready in 15 s: $(tail -3 "$TMPD/hlrun.log")"; finish; }
+# write requests the kernel completed on the device (field 5 of its stat)
+kwrites() { awk '{ print $5 }' "/sys/block/$DEV/stat"; }
+KW0=$(kwrites)
 "$NDTCP" many $N "$LOOP" >"$TMPD/many.out" 2>&1 || fail bounds_workload "nd_tcp many failed: $(cat "$TMPD/many.out")"
 seen() {
 	python3 -c 'import json,sys; d=[x for x in json.load(open(sys.argv[1])) if x["device"]==sys.argv[2]]; sys.exit(0 if d and d[0]["write_bytes_total"]>=int(sys.argv[3])*4096 else 1)' \
@@ -33,11 +36,13 @@ seen() {
 }
 wait_for 10 seen
 sleep 1.2
+KW=$(( $(kwrites) - KW0 ))
+echo "# $N writes of 4 KiB: $KW write requests completed on $DEV (kernel)"
 stop_agent
 
-python3 - "$OUT" "$DEV" $N <<'PY'
+python3 - "$OUT" "$DEV" $N $KW <<'PY'
 import json, re, sys
-out, dev, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+out, dev, n, kw = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 failed = []
 def check(name, cond, why):
     if cond:
@@ -53,10 +58,10 @@ prom = open(out + "/metrics.json").read()
 m = re.search(r"^hostlens_map_full_total (\d+)$", prom, re.M)
 check("bounds_map_full_metric", m and int(m.group(1)) > 0, "expected hostlens_map_full_total > 0, got %s" % (m and m.group(0)))
 d = [x for x in json.load(open(out + "/disks.json")) if x["device"] == dev]
-# bytes exact; requests may be fewer than writes: the block layer merges two
-# adjacent 4 KiB writes of different processes queued at the same moment
-check("bounds_device_counters_exact", d and d[0]["write_bytes_total"] == n * 4096 and n - n // 50 <= d[0]["writes_total"] <= n,
-      "expected %d bytes in %d writes (a few merged) on %s, got %s" % (n * 4096, n, dev, d and (d[0]["writes_total"], d[0]["write_bytes_total"])))
+# bytes: exactly what was written; requests: exactly what the kernel counted
+# (the block layer may merge adjacent 4 KiB writes of different processes)
+check("bounds_device_counters_exact", d and d[0]["write_bytes_total"] == n * 4096 and d[0]["writes_total"] == kw,
+      "expected %d bytes in %d requests (the kernel's count; %d writes) on %s, got %s" % (n * 4096, kw, n, dev, d and (d[0]["writes_total"], d[0]["write_bytes_total"])))
 c = json.load(open(out + "/connections.json"))
 check("bounds_connection_counters", c["closed_total"] >= 2 * n and c["opened_client_total"] >= n and c["opened_server_total"] >= n,
       "expected >= %d closes and >= %d opens each way, got closed %d opened %d/%d"
