@@ -9,43 +9,39 @@ set -eu
 cd "$(dirname "$0")/.."
 SECS=${SECS:-4}
 SETS=${SETS:-cpu disk net http}
+PORT=${PORT:-18779}
 HLRUN=build/tests/helpers/hlrun
-W=$(mktemp -d /tmp/hl-bpfcost.XXXXXX)
-trap 'nginx -c $W/nginx.conf -p $W -s stop 2>/dev/null; sysctl -qw kernel.bpf_stats_enabled=0; rm -rf $W' EXIT
-mkdir -p "$W/logs" bench/results
-echo hello >"$W/index.html"
-cat >"$W/nginx.conf" <<NGX
-worker_processes 1;
-pid $W/nginx.pid;
-error_log $W/error.log;
-events { worker_connections 256; }
-http { access_log off; server { listen 127.0.0.1:18779; root $W; location / { } } }
-NGX
-nginx -c "$W/nginx.conf" -p "$W"
+T=$(mktemp -d /tmp/hl-bpfcost.XXXXXX)
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
+NGINX=
+trap '[ -n "$NGINX" ] && kill $NGINX; sysctl -qw kernel.bpf_stats_enabled=$STATS0; rm -rf $T' EXIT
+mkdir -p bench/results
+. bench/nginx.inc
+bench_nginx
 sysctl -qw kernel.bpf_stats_enabled=1
 out=bench/results/bpf-cost.md
 {
 	echo "## BPF cost per program call"
 	echo
 	echo "\`SECS=$SECS sh bench/bpf_cost.sh\` — kernel bpf_stats (run_time_ns / run_cnt) of the programs the"
-	echo "agent loaded, while wrk (4 connections, ${SECS} s) drives nginx on loopback; one agent per row group."
+	echo "agent loaded, while wrk (4 connections, ${SECS} s) drives nginx (bench/nginx.inc) on loopback; one agent per row group."
 	echo
 	echo "| signals | program | calls | avg ns per call | ns per request |"
 	echo "|---|---|---|---|---|"
 } >"$out"
 for sig in $SETS; do
 	maxid=$(bpftool prog show -j | python3 -c "import json,sys; print(max([p['id'] for p in json.load(sys.stdin)] or [0]))")
-	rm -rf "$W/hl" && mkdir -p "$W/hl"
-	"$HLRUN" "$W/hl" --signals "$sig" --summary off ${HLARGS:-} >"$W/hl.log" 2>&1 &
+	rm -rf "$T/hl" && mkdir -p "$T/hl"
+	"$HLRUN" "$T/hl" --signals "$sig" --summary off ${HLARGS:-} >"$T/hl.log" 2>&1 &
 	hl=$!
-	i=0; while [ ! -f "$W/hl/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	wrk -c 4 -d "$SECS" http://127.0.0.1:18779/index.html >"$W/wrk.txt"
-	reqs=$(awk '/requests in/ {print $1}' "$W/wrk.txt")
+	i=0; while [ ! -f "$T/hl/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wrk -c 4 -d "$SECS" "http://127.0.0.1:$PORT/index.html" >"$T/wrk.txt"
+	reqs=$(awk '/requests in/ {print $1}' "$T/wrk.txt")
 	bpftool prog show -j | python3 -c "
 import json, sys
 for p in sorted(json.load(sys.stdin), key=lambda p: -p.get('run_cnt', 0)):
     if p['id'] > $maxid and p.get('run_cnt'):
-        print('| $sig | %s | %d | %d | %d |' % (p['name'], p['run_cnt'], p['run_time_ns'] // p['run_cnt'], p['run_time_ns'] // max(1, $reqs)))
+        print('| $sig | %s | %d | %d | %d |' % (p['name'], p['run_cnt'], p['run_time_ns'] // p['run_cnt'], p['run_time_ns'] // max(1, ${reqs:-0})))
 " >>"$out"
 	kill "$hl"; wait "$hl" || true
 done
