@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SECS=${SECS:-4}
 SETS=${SETS:-cpu disk net http}
 PORT=${PORT:-18779}
-HLRUN=build/tests/helpers/hlrun
+HLRUN=${HLRUN:-build/tests/helpers/hlrun}
 T=$(mktemp -d /tmp/hl-bpfcost.XXXXXX)
 STATS0=$(sysctl -n kernel.bpf_stats_enabled)
 NGINX=

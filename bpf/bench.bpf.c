@@ -15,17 +15,17 @@ SEC("tp/syscalls/sys_enter_getppid")
 int bench_getppid(void *ctx)
 {
 	struct ev_bench *e;
-	void *ring;
+	__u64 wake;
 
 	if ((bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return 0;
-	e = rb__reserve(sizeof(*e), &ring);
+	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return 0;
 	hdr__fill(&e->h, HL_EV_BENCH, sizeof(*e));
 	e->seq = 0;
 	e->payload[0] = e->payload[1] = 0;
-	rb__submit(e, ring);
+	rb__submit(e, wake);
 	return 0;
 }
 

@@ -203,9 +203,9 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	unsigned int off = ctx->__data_loc_filename & 0xffff;
 	struct ev_proc_exec *e;
-	void *ring;
+	__u64 wake;
 
-	e = rb__reserve(sizeof(*e), &ring);
+	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return 0;
 	hdr__fill(&e->h, HL_EV_PROC_EXEC, sizeof(*e));
@@ -213,7 +213,7 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e->pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
-	rb__submit(e, ring);
+	rb__submit(e, wake);
 	return 0;
 }
 
@@ -222,12 +222,12 @@ int sched_process_exit(void *ctx)
 {
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 	struct ev_proc_exit *e;
-	void *ring;
+	__u64 wake;
 
 	/* once per process: the last thread out (signal->live reached 0) */
 	if (BPF_CORE_READ(t, signal, live.counter) != 0)
 		return 0;
-	e = rb__reserve(sizeof(*e), &ring);
+	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return 0;
 	hdr__fill(&e->h, HL_EV_PROC_EXIT, sizeof(*e));
@@ -236,7 +236,7 @@ int sched_process_exit(void *ctx)
 	e->start_ns = BPF_CORE_READ(t, start_time);
 	e->oncpu_ns = BPF_CORE_READ(t, signal, sum_sched_runtime) + BPF_CORE_READ(t, se.sum_exec_runtime);
 	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
-	rb__submit(e, ring);
+	rb__submit(e, wake);
 	return 0;
 }
 

@@ -170,6 +170,8 @@ struct xfer {
 	__u64 iov;		/* iovec array (readv/writev/msg), looked at only
 				 * when the last bytes matter (chunked bodies) */
 	__u64 ts_enter;
+	__u64 id;		/* bpf_get_current_pid_tgid() of the caller */
+	__u64 now;		/* bpf_ktime_get_ns() when the transfer was seen */
 	__u32 first_len;
 	__u32 iovcnt;
 	__u8 is_write;
@@ -527,15 +529,16 @@ static __always_inline void acct__read(const struct thread_acct *a, __u64 now, _
 	v[5] = a->io_bytes;
 }
 
-/* Server request start on the current thread, at now. */
-__noinline int bd__start(struct http_conn *c, __u64 now)
+/* Server request start on the current thread (x->id), at x->now. */
+__noinline int bd__start(struct http_conn *c, const struct xfer *x)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_acct *a;
 	__u8 fl = HL_BD_VALID;
+	__u32 tid;
 
-	if (!c)
+	if (!c || !x)
 		return 0;
+	tid = (__u32)x->id;
 	c->bd_flags = 0;
 	if (!targ_breakdown)
 		return 0;
@@ -557,30 +560,31 @@ __noinline int bd__start(struct http_conn *c, __u64 now)
 	c->bd_seq = __sync_add_and_fetch(&a->req_seq, 1);
 	c->bd_tid = tid;
 	c->bd_flags = fl;
-	acct__read(a, now, c->bd_s);
+	acct__read(a, x->now, c->bd_s);
 #pragma unroll
 	for (int i = 0; i < 6; i++)
 		c->bd_d[i] = 0;
 	return 0;
 }
 
-/* A response write at now: the deltas so far, if still on the same thread. */
-__noinline int bd__sample(struct http_conn *c, __u64 now)
+/* A response write by thread tid at now: the deltas so far, if still on the
+ * thread that read the request. Returns that thread's accounting when it was
+ * looked up (for bd__release in the same call), else NULL. */
+static __always_inline struct thread_acct *bd__sample(struct http_conn *c, __u64 now, __u32 tid)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_acct *a;
 	__u64 v[6];
 
-	if (!c || !(c->bd_flags & HL_BD_VALID) || (c->bd_flags & HL_BD_HANDOFF))
-		return 0;
+	if (!(c->bd_flags & HL_BD_VALID) || (c->bd_flags & HL_BD_HANDOFF))
+		return NULL;
 	if (tid != c->bd_tid) {
 		c->bd_flags |= HL_BD_HANDOFF;
-		return 0;
+		return NULL;
 	}
 	a = thread__current();
 	if (!a) {
 		c->bd_flags |= HL_BD_HANDOFF;	/* no accounting for the thread: deltas unknown */
-		return 0;
+		return NULL;
 	}
 	if (a->req_seq != c->bd_seq)
 		c->bd_flags |= HL_BD_SHARED;	/* another request started here since */
@@ -588,23 +592,24 @@ __noinline int bd__sample(struct http_conn *c, __u64 now)
 #pragma unroll
 	for (int i = 0; i < 6; i++)
 		c->bd_d[i] = v[i] > c->bd_s[i] ? v[i] - c->bd_s[i] : 0;
-	return 0;
+	return a;
 }
 
-/* The request is over (answered or abandoned): it no longer occupies its
- * thread. Another thread cannot reach that thread's storage: it leaves the
- * release in bd_owed. */
-static __always_inline void bd__release(struct http_conn *c)
+/* The request is over (answered or abandoned) in thread cur_tid: it no
+ * longer occupies its thread. a: cur_tid's accounting if already looked up
+ * (NULL: look it up). Another thread cannot reach that thread's storage: it
+ * leaves the release in bd_owed. */
+static __always_inline void bd__release(struct http_conn *c, __u32 cur_tid, struct thread_acct *a)
 {
-	struct thread_acct *a;
 	__u32 tid, one = 1, *owed;
 
 	if (!(c->bd_flags & HL_BD_VALID) || (c->bd_flags & BD_RELEASED))
 		return;
 	c->bd_flags |= BD_RELEASED;
 	tid = c->bd_tid;
-	if (tid == (__u32)bpf_get_current_pid_tgid()) {
-		a = thread__current();
+	if (tid == cur_tid) {
+		if (!a)
+			a = thread__current();
 		if (a && a->req_inflight)
 			__sync_fetch_and_add(&a->req_inflight, -1);
 		return;
@@ -641,25 +646,28 @@ static __always_inline void bd__downstream(__u64 lat)
 			__d[__i] = __s[__i];                                   \
 	} while (0)
 
-__noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
+/* The request on c is complete: one ring event. x: the transfer (or close)
+ * that ended it (its caller and time); a: the caller's thread accounting if
+ * already looked up, else NULL. */
+__noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
+			  const struct xfer *x, struct thread_acct *a)
 {
 	struct ev_http *e;
-	void *ring;
-	__u64 end;
+	__u64 end, wake;
 
-	if (!c || !k)
+	if (!c || !k || !x)
 		return 0;
 	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
 	c->state = ST_IDLE;
 	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
 	if (c->role == ROLE_SERVER)
-		bd__release(c);
+		bd__release(c, (__u32)x->id, a);
 	else if (end > c->start_ns)
 		bd__downstream(end - c->start_ns);
-	e = rb__reserve(sizeof(*e), &ring);
+	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return 0;
-	hdr__fill(&e->h, HL_EV_HTTP_REQ, sizeof(*e));
+	hdr__fill_at(&e->h, HL_EV_HTTP_REQ, sizeof(*e), x->id, x->now);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->start_ns = c->start_ns;
 	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
@@ -686,7 +694,7 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by)
 	e->bd_other_ns = c->bd_d[3];
 	e->bd_downstream_ns = c->bd_d[4];
 	e->bd_io_bytes = c->bd_d[5];
-	rb__submit(e, ring);
+	rb__submit(e, wake);
 	stat__inc(HL_HTTP_ST_REQUESTS);
 	return 0;
 }
@@ -725,7 +733,7 @@ static __always_inline bool tail__last_chunk(const struct xfer *x)
 /* The response's first bytes (n of them in the scratch buffer): status,
  * head copy, and how its end will be known. */
 __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const struct xfer *x,
-				__u32 n)
+				__u32 n, struct thread_acct *a)
 {
 	struct scan_ctx s = { .hdr_end = -1, .clen = -1 };
 	__u32 zero = 0;
@@ -748,18 +756,18 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	if (s.hdr_end < 0)
 		return 0;		/* head longer than we scan: ends at next request / close */
 	if (nobody) {
-		conn__emit(c, k, HL_HTTP_END_NOBODY);
+		conn__emit(c, k, HL_HTTP_END_NOBODY, x, a);
 		return 0;
 	}
 	if (s.clen >= 0) {
 		c->resp_left = s.clen - (__s64)(x->total - (__u64)s.hdr_end);
 		if (c->resp_left <= 0)
-			conn__emit(c, k, HL_HTTP_END_LENGTH);
+			conn__emit(c, k, HL_HTTP_END_LENGTH, x, a);
 		return 0;
 	}
 	c->flags |= CF_TAIL;
 	if (tail__last_chunk(x))
-		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+		conn__emit(c, k, HL_HTTP_END_CHUNKED, x, a);
 	return 0;
 }
 
@@ -772,14 +780,16 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
  */
 __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
 {
-	__u64 now = bpf_ktime_get_ns(), w = 0, total;
 	__u32 zero = 0, n, want, is_write, tls;
 	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	struct thread_acct *a = NULL;
+	__u64 now, w = 0, total;
 	bool reqdir;
 	int kind = K_OTHER;
 
 	if (!c || !k || !x || !sc)
 		return 0;
+	now = x->now;
 	total = x->total;
 	is_write = x->is_write;
 	tls = x->tls;
@@ -814,10 +824,10 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	}
 	if ((kind == K_REQ || kind == K_REQ_HEAD) && reqdir) {
 		if (c->state == ST_RESP) {
-			conn__emit(c, k, HL_HTTP_END_NEXT);
+			conn__emit(c, k, HL_HTTP_END_NEXT, x, NULL);
 		} else if (c->state == ST_REQ) {
 			/* a second request before the first was answered */
-			bd__release(c);
+			bd__release(c, (__u32)x->id, NULL);
 			c->flags |= CF_OFF;
 			c->state = ST_IDLE;
 			stat__inc(HL_HTTP_ST_PIPELINED);
@@ -826,7 +836,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		c->state = ST_REQ;
 		c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : now;
 		if (c->role == ROLE_SERVER)
-			bd__start(c, now);
+			bd__start(c, x);
 		else
 			c->bd_flags = 0;
 		c->bytes_in = is_write ? 0 : total;
@@ -865,19 +875,19 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		return 0;		/* request body */
 	c->last_resp_ns = now;
 	if (c->role == ROLE_SERVER)
-		bd__sample(c, now);
+		a = bd__sample(c, now, (__u32)x->id);
 	if (c->state == ST_REQ) {
 		if (kind == K_RESP)
-			conn__resp_start(c, k, x, n);
+			conn__resp_start(c, k, x, n, a);
 		return 0;
 	}
 	/* ST_RESP: more of the response */
 	if (c->resp_left > 0) {
 		c->resp_left -= (__s64)total;
 		if (c->resp_left <= 0)
-			conn__emit(c, k, HL_HTTP_END_LENGTH);
+			conn__emit(c, k, HL_HTTP_END_LENGTH, x, a);
 	} else if ((c->flags & CF_TAIL) && tail__last_chunk(x)) {
-		conn__emit(c, k, HL_HTTP_END_CHUNKED);
+		conn__emit(c, k, HL_HTTP_END_CHUNKED, x, a);
 	}
 	return 0;
 }
@@ -966,14 +976,12 @@ static __always_inline int io__kind(long nr, __u8 is_write)
 	return -1;
 }
 
-/* The current task's saved user registers (NULL for kernel threads). */
-static __always_inline struct pt_regs *user__regs(void)
+/* The current task, NULL for kernel threads (no user registers). */
+static __always_inline struct task_struct *user__task(void)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 
-	if (t->flags & PF_KTHREAD)
-		return NULL;
-	return (struct pt_regs *)bpf_task_pt_regs(t);
+	return (t->flags & PF_KTHREAD) ? NULL : t;
 }
 
 /* The SSL call running on this thread, if any, learns its socket fd. */
@@ -1001,6 +1009,7 @@ static __always_inline __u32 sk__ports(__u64 skp)
 static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 {
 	struct http_filter_conf *fc;
+	struct task_struct *t;
 	struct xfer x = {};
 	struct conn_key k;
 	struct http_conn *c;
@@ -1010,17 +1019,22 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 
 	if (ret <= 0 || (!is_write && (flags & MSG_PEEK)))
 		return 0;
-	regs = user__regs();
+	/* ids from the task itself: helper calls are what costs here */
+	t = user__task();
+	if (!t)
+		return 0;
+	k.tgid = (__u32)t->tgid;
+	fc = filter__conf();
+	if (!proc__allowed(k.tgid, fc))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
 	kind = io__kind(REGS_NR(regs), is_write);
 	if (kind < 0)
 		return 0;
-	id = bpf_get_current_pid_tgid();
-	k.tgid = id >> 32;
-	fc = filter__conf();
-	if (!proc__allowed(k.tgid, fc))
-		return 0;
+	id = (__u64)k.tgid << 32 | (__u32)t->pid;
+	x.id = id;
 	k.fd = (__u32)REGS_ARG0(regs);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (c && c->sk != sk) {
@@ -1029,20 +1043,26 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 		} else {
 			/* the fd now names another socket: the old one was closed
 			 * without us seeing it */
+			x.now = bpf_ktime_get_ns();
 			if (c->state == ST_RESP)
-				conn__emit(c, &k, HL_HTTP_END_CLOSE);
+				conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
 			else if (c->state == ST_REQ)
-				bd__release(c);
+				bd__release(c, (__u32)id, NULL);
 			c = NULL;
 		}
 	}
 	/* Same struct sock, but maybe recycled for a new connection whose close
 	 * we missed (a reset): where stale state would hide or misread the new
-	 * connection (switched off, or waiting for a response), check the ports. */
-	if (c && (c->state == ST_REQ || (c->flags & CF_OFF)) && c->ports != sk__ports(sk)) {
+	 * connection (switched off, or waiting for a response when a request
+	 * comes), check the ports. A new connection starts with a transfer in
+	 * the request direction, so response writes (the common case in
+	 * ST_REQ) skip the kernel read. */
+	if (c && ((c->state == ST_REQ && (c->role == ROLE_SERVER) != is_write) ||
+		  (c->flags & CF_OFF)) &&
+	    c->ports != sk__ports(sk)) {
 		if (c->state == ST_REQ) {
 			stat__inc(HL_HTTP_ST_INCOMPLETE);
-			bd__release(c);
+			bd__release(c, (__u32)id, NULL);
 		}
 		c = NULL;
 	}
@@ -1083,6 +1103,7 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 	default:	/* sendfile: only the byte count */
 		break;
 	}
+	x.now = bpf_ktime_get_ns();
 	if (conn__data(c, &k, &x) == 2)
 		ssl__claim(fc, id, k.fd);	/* first TLS record met inside SSL_* */
 	return 0;
@@ -1109,6 +1130,8 @@ int BPF_PROG(http_recv, struct sock *sk, int ret, int flags)
  */
 static __always_inline int sock__state(__u64 sk, int newstate)
 {
+	struct xfer x = {};
+	struct task_struct *t;
 	struct conn_key k;
 	struct http_conn *c;
 	struct pt_regs *regs;
@@ -1116,23 +1139,28 @@ static __always_inline int sock__state(__u64 sk, int newstate)
 
 	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
 		return 0;
-	regs = user__regs();
+	t = user__task();
+	if (!t)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
 	nr = REGS_NR(regs);
 	if (nr != NR_close && nr != NR_shutdown)
 		return 0;
-	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.tgid = (__u32)t->tgid;
 	k.fd = (__u32)REGS_ARG0(regs);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (!c || c->sk != sk)
 		return 0;
+	x.id = (__u64)k.tgid << 32 | (__u32)t->pid;
+	x.now = bpf_ktime_get_ns();
 	if (c->state == ST_RESP)
-		conn__emit(c, &k, HL_HTTP_END_CLOSE);
+		conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
 	else if (c->state == ST_REQ)
 		stat__inc(HL_HTTP_ST_INCOMPLETE);
 	if (c->state == ST_REQ)
-		bd__release(c);
+		bd__release(c, (__u32)x.id, NULL);
 	bpf_map_delete_elem(&conns, &k);
 	return 0;
 }
@@ -1223,6 +1251,8 @@ static __always_inline int ssl__exit(long ret)
 	x.total = n;
 	x.tail = n >= 5 ? a->buf + n - 5 : 0;
 	x.ts_enter = a->ts;
+	x.id = id;
+	x.now = bpf_ktime_get_ns();
 	x.is_write = a->is_write;
 	x.tls = 1;
 	conn__data(c, &k, &x);

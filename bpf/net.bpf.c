@@ -121,10 +121,10 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 	struct conn *c = bpf_map_lookup_elem(&conns, &sk);
 	struct ev_tcp_close *e;
 	__u64 now = bpf_ktime_get_ns();
-	void *ring;
+	__u64 wake;
 
 	counter__add(HL_NET_CLOSED, 1);
-	e = rb__reserve(sizeof(*e), &ring);
+	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return;
 	e->h.type = HL_EV_TCP_CLOSE;
@@ -161,7 +161,7 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	/* the entry stays until tcp_destroy_sock: an abortive close (SO_LINGER
 	 * 0, tcp_disconnect) sends its reset after the socket reached CLOSE */
-	rb__submit(e, ring);
+	rb__submit(e, wake);
 }
 
 SEC("tp/sock/inet_sock_set_state")

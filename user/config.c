@@ -63,7 +63,7 @@ static const struct opt opts[] = {
 	{ "redact-segment", T_REDACT, F(redact_segments), NULL, "REGEX", "path segments replaced by :redacted (repeatable)" },
 	{ "signals", T_STR, F(signals), "cpu,disk,net,http", "LIST", "kernel signals to capture" },
 	{ "ring-size", T_SIZE, F(ring_bytes), "1M", "SIZE", "BPF ring buffer per CPU (power of 2)" },
-	{ "wakeup-bytes", T_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain when a ring holds this much" },
+	{ "wakeup-bytes", T_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain after this much event data on a CPU" },
 	{ "drain-poll-ms", T_INT, F(drain_poll_ms), "10", "MS", "drain timer when no wake-up comes", 1, 1000 },
 	{ "log-size", T_SIZE, F(log_bytes), "16M", "SIZE", "in-memory event log, all shards" },
 	{ "log-shards", T_INT, F(log_shards), "0", "N", "event log shards (0: one per CPU)", 0, 1024 },
