@@ -95,12 +95,25 @@ agent_start() { # extra flags...
 }
 agent_stop() { kill -TERM "$AGENT"; wait "$AGENT"; AGENT_RC=$?; unbg "$AGENT"; AGENT=; }
 
-# wrk_run SECS CONNS THREADS -> "rps p99_ms"
+# busy CPU ticks of the whole host so far (user nice system irq softirq: not
+# idle, iowait or steal)
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# wrk_run SECS CONNS THREADS -> "rps p99_ms cpu_us_per_request"
+# CPU per request is every process's CPU on the host (nginx, wrk, the
+# kernel's BPF programs inside them, the agent's threads) over wrk's count:
+# with both CPUs saturated, throughput is available CPU over this, so its
+# ratio is the throughput change without the run-to-run swings of how much
+# CPU the shared machine gives us.
 wrk_run() {
+	b0=$(busy_ticks)
 	wrk -t "$3" -c "$2" -d "${1}s" --latency "$URL" >"$T/wrk.out" 2>&1
+	b1=$(busy_ticks)
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.out")
+	reqs=$(awk '/ requests in / { print $1 }' "$T/wrk.out")
+	cpu=$(awk -v b=$((b1 - b0)) -v n="${reqs:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? b * 1e6 / hz / n : 0) }')
 	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }' "$T/wrk.out")
-	echo "${rps:-0} ${p99:-0}"
+	echo "${rps:-0} ${p99:-0} $cpu"
 }
 
 START=$(date +%s)
@@ -133,7 +146,10 @@ off_rps=$(awk '$1 == "off" { print $2 }' "$T/http" | median)
 on_rps=$(awk '$1 == "on" { print $2 }' "$T/http" | median)
 off_p99=$(awk '$1 == "off" { print $3 }' "$T/http" | median)
 on_p99=$(awk '$1 == "on" { print $3 }' "$T/http" | median)
-tput=$(pct "$off_rps" "$on_rps"); p99c=$(pct "$off_p99" "$on_p99")
+off_cpu=$(awk '$1 == "off" { print $4 }' "$T/http" | median)
+on_cpu=$(awk '$1 == "on" { print $4 }' "$T/http" | median)
+tput=$(pct "$off_rps" "$on_rps"); p99c=$(pct "$off_p99" "$on_p99"); cpuc=$(pct "$off_cpu" "$on_cpu")
+cpu_tput=$(awk -v a="$off_cpu" -v b="$on_cpu" 'BEGIN { printf "%.2f", (b > 0 ? (a / b - 1) * 100 : 0) }')
 tput_ok=$(awk -v c="$tput" 'BEGIN { print (c >= -3) ? "met" : "MISSED" }')
 p99_ok=$(awk -v c="$p99c" 'BEGIN { print (c <= 5) ? "met" : "MISSED" }')
 {
@@ -142,15 +158,17 @@ p99_ok=$(awk -v c="$p99c" 'BEGIN { print (c <= 5) ? "met" : "MISSED" }')
 	echo "Command per round: \`wrk -t 2 -c 10 -d ${SECS}s --latency $URL\` against nginx (2 workers, sendfile, keep-alive, 4 KiB file);"
 	echo "'on' rounds run \`build/hostlens --listen 127.0.0.1:$APORT --data-dir DIR --summary off --log-level warn\` (all signals: cpu, disk, net, http; defaults otherwise), started before and stopped after the round. Rounds alternate off/on."
 	echo
-	echo "| round | mode | req/s | p99 ms |"
-	echo "|---|---|---|---|"
-	awk '{ n[$1]++; printf "| %d | %s | %s | %s |\n", n[$1], $1, $2, $3 }' "$T/http"
+	echo "| round | mode | req/s | p99 ms | host CPU us per request |"
+	echo "|---|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s | %s |\n", n[$1], $1, $2, $3, $4 }' "$T/http"
 	echo
 	echo "| median | without agent | with agent | change | target | |"
 	echo "|---|---|---|---|---|---|"
 	echo "| throughput req/s | $off_rps | $on_rps | $tput % | >= -3 % | $tput_ok |"
 	echo "| p99 latency ms | $off_p99 | $on_p99 | $p99c % | <= +5 % | $p99_ok |"
+	echo "| host CPU us per request | $off_cpu | $on_cpu | $cpuc % | | |"
 	echo
+	echo "Host CPU per request (all processes, from /proc/stat, over wrk's request count) is the steadier measure on this shared machine: with both CPUs saturated, throughput is the CPU available over it, so the CPU ratio alone predicts a throughput change of $cpu_tput %."
 	echo "Both nginx and wrk are traced (HTTP capture on every process): each request is seen twice, by the server side and the client side."
 	echo
 } >>"$R"
@@ -182,13 +200,15 @@ done
 	echo
 	echo "The same wrk command for ${SIGSECS} s with the agent running one signal at a time (\`--signals NAME\`), and attached to the application only (\`--comm nginx\`: HTTP capture of nginx, not of wrk; the other signals are host-wide anyway), 3 rounds, medians; change against the 'off' rounds of this sub-run."
 	echo
-	echo "| signals | agent flags | req/s | change | p99 ms | change |"
-	echo "|---|---|---|---|---|---|"
+	echo "| signals | agent flags | req/s | change | p99 ms | change | host CPU us per request | change |"
+	echo "|---|---|---|---|---|---|---|---|"
 	so=$(awk '$1 == "off" { print $2 }' "$T/sig" | median); sp=$(awk '$1 == "off" { print $3 }' "$T/sig" | median)
-	echo "| none | | $so | | $sp | |"
+	sc=$(awk '$1 == "off" { print $4 }' "$T/sig" | median)
+	echo "| none | | $so | | $sp | | $sc | |"
 	for sg in $SIGSETS; do
 		a=$(awk -v s=$sg '$1 == s { print $2 }' "$T/sig" | median); b=$(awk -v s=$sg '$1 == s { print $3 }' "$T/sig" | median)
-		echo "| $sg | \`$(sig_flags $sg)\` | $a | $(pct "$so" "$a") % | $b | $(pct "$sp" "$b") % |"
+		c=$(awk -v s=$sg '$1 == s { print $4 }' "$T/sig" | median)
+		echo "| $sg | \`$(sig_flags $sg)\` | $a | $(pct "$so" "$a") % | $b | $(pct "$sp" "$b") % | $c | $(pct "$sc" "$c") % |"
 	done
 	echo
 } >>"$R"
