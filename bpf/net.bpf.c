@@ -54,14 +54,9 @@ struct {
 	__type(value, struct conn);
 } conns SEC(".maps");
 
-/* per process traffic and TCP trouble; sized by the loader. Per CPU: every
- * send and receive adds to it, and the threads of one process run on many
- * CPUs (no shared cache line, no atomics); user space sums the CPUs.
- * Entries are allocated when a process is first seen, not up front
- * (max_procs x CPUs would be tens of MiB on a large host). */
+/* per process traffic and TCP trouble; sized by the loader */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct net_proc);
@@ -226,9 +221,9 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 	p = nproc__get(tgid, NULL);
 	if (p) {
 		if (tx)
-			p->tx_bytes += (__u64)ret;	/* this CPU's copy */
+			__sync_fetch_and_add(&p->tx_bytes, (__u64)ret);
 		else
-			p->rx_bytes += (__u64)ret;
+			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
 	}
 	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP) {
 		__u64 key = (__u64)sk;
@@ -272,11 +267,11 @@ static __always_inline void owner__count(const struct sock *sk, __u32 what)
 	if (!p)
 		return;
 	if (what == HL_NET_RETRANSMITS)
-		p->retransmits++;	/* this CPU's copy */
+		__sync_fetch_and_add(&p->retransmits, 1);
 	else if (what == HL_NET_RESETS_SENT)
-		p->resets_sent++;
+		__sync_fetch_and_add(&p->resets_sent, 1);
 	else
-		p->resets_received++;
+		__sync_fetch_and_add(&p->resets_received, 1);
 }
 
 static __always_inline int handle_tcp_event(const struct sock *sk, __u32 what)

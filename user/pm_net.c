@@ -58,7 +58,6 @@ struct nproc_acc {
 struct net_priv {
 	int procs_fd, counters_fd, ncpu;
 	__u64 *cvals;				/* per-CPU read buffer */
-	struct net_proc *pvals;			/* per-CPU net_procs value */
 	uint64_t cprev[HL_NET_COUNTERS], ctot[HL_NET_COUNTERS];
 	uint64_t ctick[HL_NET_COUNTERS], cflush[HL_NET_COUNTERS];
 	struct ev_tcp_close recent[RECENT_N];
@@ -140,12 +139,10 @@ static int net_init(struct pmod *m)
 	if (n->ncpu <= 0)
 		return -EINVAL;
 	n->cvals = calloc((size_t)n->ncpu, sizeof(__u64));
-	n->pvals = calloc((size_t)n->ncpu, sizeof(*n->pvals));
 	n->peers = calloc(MAX_PEERS, sizeof(*n->peers));
 	n->procs = calloc(MAX_NPROCS, sizeof(*n->procs));
-	if (!n->cvals || !n->pvals || !n->peers || !n->procs) {
+	if (!n->cvals || !n->peers || !n->procs) {
 		free(n->cvals);
-		free(n->pvals);
 		free(n->peers);
 		free(n->procs);
 		return -ENOMEM;
@@ -158,7 +155,6 @@ static void net_destroy(struct pmod *m)
 	struct net_priv *n = m->priv;
 
 	free(n->cvals);
-	free(n->pvals);
 	free(n->peers);
 	free(n->procs);
 }
@@ -253,25 +249,6 @@ static void read_counters(struct net_priv *n)
 	}
 }
 
-_Static_assert(sizeof(struct net_proc) % 8 == 0, "per-CPU map values are read 8-byte strided");
-
-/* Sums a per-CPU net_procs value into out; the comm from any CPU that has it. */
-static void sum_proc(const struct net_priv *n, struct net_proc *out)
-{
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < n->ncpu; i++) {
-		const struct net_proc *v = &n->pvals[i];
-
-		out->tx_bytes += v->tx_bytes;
-		out->rx_bytes += v->rx_bytes;
-		out->retransmits += v->retransmits;
-		out->resets_sent += v->resets_sent;
-		out->resets_received += v->resets_received;
-		if (!out->comm[0] && v->comm[0])
-			memcpy(out->comm, v->comm, HL_COMM_LEN);
-	}
-}
-
 static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 {
 	__u32 key, next, *prev = NULL;
@@ -287,9 +264,8 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(n->procs_fd, &key, n->pvals))
+		if (bpf_map_lookup_elem(n->procs_fd, &key, &v))
 			continue;
-		sum_proc(n, &v);
 		a = nproc_get(n, key);
 		if (!a)
 			continue;
