@@ -515,6 +515,12 @@ __noinline int head__scan(struct scan_ctx *s)
 	return 0;
 }
 
+/* Does a transfer in this direction carry requests on c (role known)? */
+static __always_inline bool conn__reqdir(const struct http_conn *c, __u32 is_write)
+{
+	return c->role == ROLE_SERVER ? !is_write : is_write;
+}
+
 /* ---- latency breakdown ---- */
 
 /* The thread's counters now: on-CPU with the slice in progress, run queue,
@@ -567,17 +573,17 @@ __noinline int bd__start(struct http_conn *c, const struct xfer *x)
 	return 0;
 }
 
-/* A response write by thread tid at now: the deltas so far, if still on the
- * thread that read the request. Returns that thread's accounting when it was
- * looked up (for bd__release in the same call), else NULL. */
-static __always_inline struct thread_acct *bd__sample(struct http_conn *c, __u64 now, __u32 tid)
+/* A response write x: the deltas so far, if still on the thread that read
+ * the request. Returns that thread's accounting when it was looked up (for
+ * bd__release in the same call), else NULL. */
+static __always_inline struct thread_acct *bd__sample(struct http_conn *c, const struct xfer *x)
 {
 	struct thread_acct *a;
 	__u64 v[6];
 
 	if (!(c->bd_flags & HL_BD_VALID) || (c->bd_flags & HL_BD_HANDOFF))
 		return NULL;
-	if (tid != c->bd_tid) {
+	if ((__u32)x->id != c->bd_tid) {
 		c->bd_flags |= HL_BD_HANDOFF;
 		return NULL;
 	}
@@ -588,7 +594,7 @@ static __always_inline struct thread_acct *bd__sample(struct http_conn *c, __u64
 	}
 	if (a->req_seq != c->bd_seq)
 		c->bd_flags |= HL_BD_SHARED;	/* another request started here since */
-	acct__read(a, now, v);
+	acct__read(a, x->now, v);
 #pragma unroll
 	for (int i = 0; i < 6; i++)
 		c->bd_d[i] = v[i] > c->bd_s[i] ? v[i] - c->bd_s[i] : 0;
@@ -793,7 +799,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	total = x->total;
 	is_write = x->is_write;
 	tls = x->tls;
-	reqdir = c->role == ROLE_SERVER ? !is_write : is_write;
+	reqdir = conn__reqdir(c, is_write);
 	if (!c->role)
 		want = HL_HTTP_REQ_HEAD;
 	else if (reqdir)
@@ -875,7 +881,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		return 0;		/* request body */
 	c->last_resp_ns = now;
 	if (c->role == ROLE_SERVER)
-		a = bd__sample(c, now, (__u32)x->id);
+		a = bd__sample(c, x);
 	if (c->state == ST_REQ) {
 		if (kind == K_RESP)
 			conn__resp_start(c, k, x, n, a);
@@ -984,6 +990,12 @@ static __always_inline struct task_struct *user__task(void)
 	return (t->flags & PF_KTHREAD) ? NULL : t;
 }
 
+/* bpf_get_current_pid_tgid() of t, read from the task (no helper call) */
+static __always_inline __u64 task__id(const struct task_struct *t)
+{
+	return (__u64)(__u32)t->tgid << 32 | (__u32)t->pid;
+}
+
 /* The SSL call running on this thread, if any, learns its socket fd. */
 static __always_inline bool ssl__claim(struct http_filter_conf *fc, __u64 id, __u32 fd)
 {
@@ -1033,8 +1045,7 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 	kind = io__kind(REGS_NR(regs), is_write);
 	if (kind < 0)
 		return 0;
-	id = (__u64)k.tgid << 32 | (__u32)t->pid;
-	x.id = id;
+	id = x.id = task__id(t);
 	k.fd = (__u32)REGS_ARG0(regs);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (c && c->sk != sk) {
@@ -1057,8 +1068,7 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 	 * comes), check the ports. A new connection starts with a transfer in
 	 * the request direction, so response writes (the common case in
 	 * ST_REQ) skip the kernel read. */
-	if (c && ((c->state == ST_REQ && (c->role == ROLE_SERVER) != is_write) ||
-		  (c->flags & CF_OFF)) &&
+	if (c && ((c->state == ST_REQ && conn__reqdir(c, is_write)) || (c->flags & CF_OFF)) &&
 	    c->ports != sk__ports(sk)) {
 		if (c->state == ST_REQ) {
 			stat__inc(HL_HTTP_ST_INCOMPLETE);
@@ -1103,7 +1113,8 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 	default:	/* sendfile: only the byte count */
 		break;
 	}
-	x.now = bpf_ktime_get_ns();
+	if (!x.now)	/* not yet read on the fd-reuse path above */
+		x.now = bpf_ktime_get_ns();
 	if (conn__data(c, &k, &x) == 2)
 		ssl__claim(fc, id, k.fd);	/* first TLS record met inside SSL_* */
 	return 0;
@@ -1153,7 +1164,7 @@ static __always_inline int sock__state(__u64 sk, int newstate)
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (!c || c->sk != sk)
 		return 0;
-	x.id = (__u64)k.tgid << 32 | (__u32)t->pid;
+	x.id = task__id(t);
 	x.now = bpf_ktime_get_ns();
 	if (c->state == ST_RESP)
 		conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
