@@ -111,6 +111,9 @@ $(OUTPUT)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
+# bench/floor_load.c loads its own skeleton
+$(OUTPUT)/bench/floor_load: $(OUTPUT)/floor.skel.h
+
 $(OUTPUT)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 # the baseline (no agent / the peer tool) in the same run, alternating.
 #   1. HTTP overhead: nginx + wrk on loopback, no agent vs the real agent
 #      (build/hostlens, all signals, defaults): throughput and p99.
+#   1d. The floor: programs that do nothing on the agent's hooks (bench/floor.sh).
 #   2. Peers: the same signals (block latency, run-queue latency, TCP
 #      lifetimes) from the agent, from bpftrace scripts (bench/bt/*.bt) and
 #      from libbpf-tools (biolatency, runqlat, tcplife), under one mixed
@@ -56,9 +57,7 @@ done
 [ -x "$HL" ] || { echo "bench: build first: make" >&2; exit 1; }
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 
-median() { sort -g | awk '{ a[NR] = $1 } END { if (!NR) print "n/a"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%+.2f", (b - a) / a * 100 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == 0 || a == "n/a" || b == "n/a") print "n/a"; else printf "%.2f", b / a }'; }
+. bench/lib.inc
 cpu_ns() { # PID...: CPU time (ns) of these processes, all threads (schedstat:
 	# exact, where /proc/PID/stat counts 10 ms ticks)
 	for p in "$@"; do cat /proc/$p/task/*/schedstat 2>/dev/null; done | awk '{ s += $1 } END { printf "%.0f\n", s }'
@@ -94,27 +93,6 @@ agent_start() { # extra flags...
 	done
 }
 agent_stop() { kill -TERM "$AGENT"; wait "$AGENT"; AGENT_RC=$?; unbg "$AGENT"; AGENT=; }
-
-# busy CPU ticks of the whole host so far (user nice system irq softirq: not
-# idle, iowait or steal)
-busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
-
-# wrk_run SECS CONNS THREADS -> "rps p99_ms cpu_us_per_request"
-# CPU per request is every process's CPU on the host (nginx, wrk, the
-# kernel's BPF programs inside them, the agent's threads) over wrk's count:
-# with both CPUs saturated, throughput is available CPU over this, so its
-# ratio is the throughput change without the run-to-run swings of how much
-# CPU the shared machine gives us.
-wrk_run() {
-	b0=$(busy_ticks)
-	wrk -t "$3" -c "$2" -d "${1}s" --latency "$URL" >"$T/wrk.out" 2>&1
-	b1=$(busy_ticks)
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$T/wrk.out")
-	reqs=$(awk '/ requests in / { print $1 }' "$T/wrk.out")
-	cpu=$(awk -v b=$((b1 - b0)) -v n="${reqs:-0}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (n > 0 ? b * 1e6 / hz / n : 0) }')
-	p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; print v }' "$T/wrk.out")
-	echo "${rps:-0} ${p99:-0} $cpu"
-}
 
 START=$(date +%s)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -223,6 +201,20 @@ if SETS="cpu disk net http cpu,disk,net,http" SECS=4 sh bench/bpf_cost.sh >/dev/
 		echo "The kernel's own accounting (kernel.bpf_stats_enabled): exact where wall-clock rates on this shared machine vary by 10-20 % between identical rounds. It leaves out the tracepoint's dispatch to the program."
 		echo
 	} >>"$R"
+fi
+
+# ------------------------------------------------------- 1d. the floor
+say "1d/6 the floor: empty programs on the agent's hooks"
+if [ -x build/bench/floor_load ] && ROUNDS=$ROUNDS SECS=8 PORT=$((PORT + 3)) APORT=$((APORT + 3)) sh bench/floor.sh >/dev/null 2>"$T/floor.err"; then
+	{
+		echo "### The floor: programs that do nothing, on the agent's hooks"
+		echo
+		sed -n '3,$p' bench/results/floor.md
+		echo "How close 'floor' alone comes to the target is the part of the target no program on these hooks can get under on this host: the tracepoint dispatch and the indirect call into a program and back (retpolines, and this CPU's SRSO mitigation on every return)."
+		echo
+	} >>"$R"
+else
+	echo "bench/floor.sh failed: $(tail -3 "$T/floor.err" 2>/dev/null)" >>"$R"
 fi
 
 # ---------------------------------------------------------------- 2. peers

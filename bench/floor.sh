@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# The floor under the HTTP overhead target: nginx + wrk (as section 1 of
+# make bench), rounds alternating
+#   off        - nothing loaded,
+#   floor-http - build/bench/floor_load http: programs that return at once
+#                on the HTTP signal's hooks (raw_tp sock_send_length /
+#                sock_recv_length),
+#   agent-http - build/hostlens --signals http,
+#   floor      - the same on every hook the agent's per-request work runs
+#                on (HTTP and net: sock_send_length / sock_recv_length; CPU:
+#                sched_switch / sched_wakeup), the agent's attach types,
+#   agent      - build/hostlens, all signals, defaults,
+# ROUNDS rounds of SECS seconds; medians of req/s, p99 and host CPU per
+# request. What 'floor' costs is paid before any of the agent's work: if it
+# alone is near the target, the target is out of reach for any program on
+# those hooks. Writes bench/results/floor.md.
+#   ROUNDS=5 SECS=8 sh bench/floor.sh
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROUNDS=${ROUNDS:-5}
+SECS=${SECS:-8}
+PORT=${PORT:-18963}
+APORT=${APORT:-18964}
+OUT=${OUT:-bench/results/floor.md}
+MODES="off floor-http agent-http floor agent"
+T=$(mktemp -d /tmp/hl-floor.XXXXXX)
+NGINX=
+P=
+cleanup() {
+	[ -n "$P" ] && kill "$P" 2>/dev/null && wait "$P" 2>/dev/null
+	[ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null && wait "$NGINX" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+[ "$(id -u)" = 0 ] || { echo "floor: needs root" >&2; exit 1; }
+for c in nginx wrk curl; do command -v $c >/dev/null || { echo "floor: $c missing: sh scripts/setup.sh bench" >&2; exit 1; }; done
+for b in build/hostlens build/bench/floor_load; do [ -x $b ] || { echo "floor: build first: make" >&2; exit 1; }; done
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+
+. bench/lib.inc
+. bench/nginx.inc
+bench_nginx
+URL=http://127.0.0.1:$PORT/index.html
+
+# start MODE: loads what the round measures; returns once it is attached
+start() {
+	rm -f "$T/ready"; rm -rf "$T/data"
+	case $1 in
+	off) return 0 ;;
+	floor) build/bench/floor_load "$T/ready" >"$T/p.log" 2>&1 & P=$! ;;
+	floor-http) build/bench/floor_load "$T/ready" http >"$T/p.log" 2>&1 & P=$! ;;
+	agent) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
+		--log-level warn >"$T/p.log" 2>&1 & P=$! ;;
+	agent-http) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
+		--log-level warn --signals http >"$T/p.log" 2>&1 & P=$! ;;
+	esac
+	i=0; until [ -f "$T/ready" ] || curl -sf -o /dev/null "http://127.0.0.1:$APORT/readyz"; do
+		i=$((i + 1))
+		if [ $i -gt 150 ] || ! kill -0 "$P" 2>/dev/null; then
+			echo "floor: $1 did not start:" >&2; cat "$T/p.log" >&2; exit 1
+		fi
+		sleep 0.1
+	done
+	sleep 1
+}
+finish() { [ -n "$P" ] && kill "$P" && wait "$P"; P=; }
+
+wrk -t 2 -c 10 -d 2s "$URL" >/dev/null 2>&1	# warm-up
+: >"$T/res"
+for r in $(seq 1 "$ROUNDS"); do
+	for m in $MODES; do
+		start $m
+		echo "$m $(wrk_run "$SECS" 10 2)" >>"$T/res"
+		finish
+	done
+done
+
+col() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/res" | median; }
+{
+	echo "## The floor: programs that do nothing, on the agent's hooks"
+	echo
+	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded; \`build/bench/floor_load\` (bpf/floor.bpf.c: six programs that return 0 at once, on raw_tp and tp_btf sock_send_length / sock_recv_length and tp_btf sched_switch / sched_wakeup, i.e. the hooks and attach types of the HTTP, net and CPU signals); the agent with all signals."
+	echo
+	echo "| round | mode | req/s | p99 ms | host CPU us per request |"
+	echo "|---|---|---|---|---|"
+	awk '{ n[$1]++; printf "| %d | %s | %s | %s | %s |\n", n[$1], $1, $2, $3, $4 }' "$T/res"
+	echo
+	echo "| median | req/s | change | p99 ms | change | host CPU us per request | change |"
+	echo "|---|---|---|---|---|---|---|"
+	o1=$(col off 2); o2=$(col off 3); o3=$(col off 4)
+	for m in $MODES; do
+		a=$(col $m 2); b=$(col $m 3); c=$(col $m 4)
+		echo "| $m | $a | $(pct "$o1" "$a") % | $b | $(pct "$o2" "$b") % | $c | $(pct "$o3" "$c") % |"
+	done
+	echo
+	add() { awk -v a="$o3" -v b="$(col "$1" 4)" 'BEGIN { printf "%.2f", b - a }'; }
+	echo "Added host CPU per request over off: floor-http $(add floor-http) us, agent-http $(add agent-http) us, floor $(add floor) us, agent $(add agent) us. The target (<= 3 % throughput with both CPUs saturated) allows $(awk -v a="$o3" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us per request in all."
+	echo
+} >"$OUT"
+cat "$OUT"
