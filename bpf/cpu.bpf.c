@@ -55,7 +55,7 @@ static __always_inline struct proc_cpu *proc__get(__u32 tgid, struct task_struct
 	BPF_CORE_READ_STR_INTO(&zero.comm, t, group_leader, comm);
 	if (bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST) && 
 	    bpf_map_lookup_elem(&procs, &tgid) == NULL) {
-		drops__inc(HL_DROP_MAPFULL);
+		drops__inc(HL_DROP_FULL_CPU_PROCS);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&procs, &tgid);
@@ -72,7 +72,7 @@ static __always_inline void wakeup__record(struct task_struct *p)
 	if (a)
 		a->woke_at = bpf_ktime_get_ns();
 	else
-		drops__inc(HL_DROP_MAPFULL);
+		drops__inc(HL_DROP_THREADS);
 }
 
 /* prev leaves the CPU at now: close its on-CPU slice, note why it left. */
@@ -152,13 +152,13 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		if (a)
 			thread__out(a, prev, now);
 		else
-			drops__inc(HL_DROP_MAPFULL);
+			drops__inc(HL_DROP_THREADS);
 	}
 	if (!next_tid)
 		return 0;
 	a = thread__get(next);
 	if (!a) {
-		drops__inc(HL_DROP_MAPFULL);
+		drops__inc(HL_DROP_THREADS);
 		return 0;
 	}
 	woke = a->woke_at;

@@ -99,7 +99,7 @@ static __always_inline int rq__update(__u64 key, struct rq_info *ri, __u64 flags
 	/* NOEXIST losing a race is fine; a full map is not */
 	if (flags == BPF_NOEXIST && bpf_map_lookup_elem(&rqs, &key))
 		return 0;
-	drops__inc(HL_DROP_MAPFULL);
+	drops__inc(HL_DROP_FULL_DISK_RQS);
 	return -1;
 }
 
@@ -168,7 +168,7 @@ static __always_inline void stat__add(__u32 dev, __u32 op, __u64 bytes, __u64 la
 
 		if (bpf_map_update_elem(&disk_stats, &k, &zero, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&disk_stats, &k)) {
-			drops__inc(HL_DROP_MAPFULL);
+			drops__inc(HL_DROP_FULL_DISK_STATS);
 			return;
 		}
 		st = bpf_map_lookup_elem(&disk_stats, &k);
@@ -203,7 +203,7 @@ static __always_inline void proc__add(struct rq_info *ri, __u32 dev, __u32 op, _
 		__builtin_memcpy(zero.comm, ri->comm, sizeof(zero.comm));
 		if (bpf_map_update_elem(&disk_procs, &k, &zero, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&disk_procs, &k)) {
-			drops__inc(HL_DROP_MAPFULL);
+			drops__inc(HL_DROP_FULL_DISK_PROCS);
 			return;
 		}
 		p = bpf_map_lookup_elem(&disk_procs, &k);

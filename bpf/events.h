@@ -32,13 +32,27 @@ enum hl_event_type {
 	HL_EV_MAX = 64,
 };
 
-/* Kernel-side drop reasons, counted per CPU in the `drops` map. */
+/* Kernel-side drop reasons, counted per CPU in the `drops` map. A full map
+ * is counted per map, so the operator knows which limit to raise. */
 enum hl_drop {
 	HL_DROP_RINGBUF = 0,	/* bpf_ringbuf_reserve failed: ring full */
 	HL_DROP_NORING = 1,	/* no ring for this CPU */
-	HL_DROP_MAPFULL = 2,	/* a hash map update failed (map full) */
-	HL_DROP_MAX = 8,
+	HL_DROP_THREADS = 2,	/* a thread's task storage could not be had: no
+				 * memory, or the kernel's recursion guard (another
+				 * task-storage access in progress on this CPU) */
+	/* a map update failed because the map is full, per map (sizes:
+	 * --max-procs, and 4 x that for the net signal's connections) */
+	HL_DROP_FULL_CPU_PROCS = 3,	/* cpu: procs */
+	HL_DROP_FULL_DISK_RQS = 4,	/* disk: rqs (block requests in flight) */
+	HL_DROP_FULL_DISK_STATS = 5,	/* disk: disk_stats (device x op) */
+	HL_DROP_FULL_DISK_PROCS = 6,	/* disk: disk_procs */
+	HL_DROP_FULL_NET_CONNS = 7,	/* net: conns */
+	HL_DROP_FULL_NET_PROCS = 8,	/* net: net_procs */
+	HL_DROP_FULL_HTTP_CONNS = 9,	/* http: conns (LRU: only when no entry can be taken) */
+	HL_DROP_MAX = 16,
 };
+#define HL_DROP_FULL_FIRST HL_DROP_FULL_CPU_PROCS
+#define HL_DROP_FULL_LAST HL_DROP_FULL_HTTP_CONNS
 
 struct event_hdr {
 	__u16 type;

@@ -359,7 +359,7 @@ __noinline int conn__from_sk(struct conn_key *k, __u64 skp)
 	if (!k || !sk)
 		return 0;
 	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
-		drops__inc(HL_DROP_MAPFULL);
+		drops__inc(HL_DROP_FULL_HTTP_CONNS);
 		return 0;
 	}
 	c = bpf_map_lookup_elem(&conns, k);
@@ -1249,7 +1249,7 @@ static __always_inline int ssl__exit(long ret)
 	if (!c) {
 		if (bpf_map_update_elem(&conns, &k, &conn_zero, BPF_NOEXIST) &&
 		    !bpf_map_lookup_elem(&conns, &k)) {
-			drops__inc(HL_DROP_MAPFULL);
+			drops__inc(HL_DROP_FULL_HTTP_CONNS);
 			goto out;
 		}
 		c = bpf_map_lookup_elem(&conns, &k);

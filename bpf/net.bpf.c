@@ -100,7 +100,7 @@ static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
 		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
 	if (bpf_map_update_elem(&net_procs, &tgid, &zero, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&net_procs, &tgid)) {
-		drops__inc(HL_DROP_MAPFULL);
+		drops__inc(HL_DROP_FULL_NET_PROCS);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&net_procs, &tgid);
@@ -112,7 +112,7 @@ static __always_inline void conn__put(__u64 sk, struct conn *c, __u64 flags)
 		return;
 	if (flags == BPF_NOEXIST && bpf_map_lookup_elem(&conns, &sk))
 		return;
-	drops__inc(HL_DROP_MAPFULL);
+	drops__inc(HL_DROP_FULL_NET_CONNS);
 }
 
 static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_state *ctx, __u64 sk)

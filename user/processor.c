@@ -59,6 +59,7 @@ struct processor {
 	pthread_mutex_t reload_lock;
 	struct config *pending;	/* a reloaded config waiting for the next tick */
 	uint64_t reloads, reload_failures;
+	uint64_t full_warned[HL_DROP_MAX];	/* full-map count at the last warning */
 };
 
 static uint64_t mono_ns(void)
@@ -281,13 +282,27 @@ static void fold_log(struct processor *p)
 		;
 }
 
+/* The maps a full-map drop is counted for (hl_drop), and what sizes them. */
+static const struct {
+	const char *name, *sized_by;
+} full_map[HL_DROP_MAX] = {
+	[HL_DROP_FULL_CPU_PROCS] = { "cpu_procs", "--max-procs" },
+	[HL_DROP_FULL_DISK_RQS] = { "disk_rqs", "fixed: 16384 block requests in flight" },
+	[HL_DROP_FULL_DISK_STATS] = { "disk_stats", "fixed: 1024 device x operation pairs" },
+	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "--max-procs" },
+	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "4 x --max-procs" },
+	[HL_DROP_FULL_NET_PROCS] = { "net_procs", "--max-procs" },
+	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "--max-procs" },
+};
+
 /* Agent's own counters: "stats" topic, summary, /metrics. */
 static void publish_stats(struct processor *p, struct tick_ctx *t)
 {
 	struct eventlog_stats ls;
 	struct drain_stats ds = { 0 };
-	json_t *stats, *sig, *drops_cpu;
-	uint64_t kdrops = 0, mapfull = 0, per_cpu[HL_MAX_CPUS] = { 0 };
+	json_t *stats, *sig, *drops_cpu, *full;
+	uint64_t kdrops = 0, mapfull = 0, threads = 0, per_cpu[HL_MAX_CPUS] = { 0 };
+	uint64_t full_n[HL_DROP_MAX] = { 0 };
 	double eps;
 	int nr = 0;
 
@@ -298,7 +313,18 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	if (p->d.ld) {
 		nr = loader__nrings(p->d.ld);
 		kdrops = loader__drops(p->d.ld, HL_DROP_RINGBUF, per_cpu);
-		mapfull = loader__drops(p->d.ld, HL_DROP_MAPFULL, NULL);
+		threads = loader__drops(p->d.ld, HL_DROP_THREADS, NULL);
+		for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++) {
+			full_n[r] = loader__drops(p->d.ld, (enum hl_drop)r, NULL);
+			mapfull += full_n[r];
+			/* say which limit to raise: once, then again each time the
+			 * count has doubled */
+			if (full_n[r] > 2 * p->full_warned[r]) {
+				pr_warn("BPF map %s is full: %llu updates failed so far (size: %s)",
+					full_map[r].name, (unsigned long long)full_n[r], full_map[r].sized_by);
+				p->full_warned[r] = full_n[r];
+			}
+		}
 		for (int i = 0; i < nr; i++)
 			json_array_append_new(drops_cpu, json_integer((json_int_t)per_cpu[i]));
 	}
@@ -329,6 +355,11 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 			  (json_int_t)ls.used_bytes, "shards", ls.shards, "overwritten_total",
 			  (json_int_t)ls.overwritten, "rejected_total", (json_int_t)ls.rejected,
 			  "signals", sig);
+	full = json_object();
+	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++)
+		json_object_set_new(full, full_map[r].name, json_integer((json_int_t)full_n[r]));
+	json_object_set_new(stats, "map_full", full);
+	json_object_set_new(stats, "thread_storage_misses_total", json_integer((json_int_t)threads));
 	json_object_set_new(stats, "drain_delay_ms", json_real(p->last_delay_ms));
 	json_object_set_new(stats, "config_reloads_total", json_integer((json_int_t)p->reloads));
 	json_object_set_new(stats, "config_reload_failures_total", json_integer((json_int_t)p->reload_failures));
@@ -355,9 +386,14 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	for (int i = 0; i < nr; i++)
 		fprintf(t->prom, "hostlens_kernel_drops_total{cpu=\"%d\"} %llu\n", i,
 			(unsigned long long)per_cpu[i]);
-	fprintf(t->prom, "# HELP hostlens_map_full_total BPF map updates that failed because a map was full.\n"
-			 "# TYPE hostlens_map_full_total counter\nhostlens_map_full_total %llu\n",
-		(unsigned long long)mapfull);
+	fprintf(t->prom, "# HELP hostlens_map_full_total BPF map updates that failed because the map was full, per map.\n"
+			 "# TYPE hostlens_map_full_total counter\n");
+	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++)
+		fprintf(t->prom, "hostlens_map_full_total{map=\"%s\"} %llu\n", full_map[r].name,
+			(unsigned long long)full_n[r]);
+	fprintf(t->prom, "# HELP hostlens_thread_storage_misses_total Times a thread's BPF task storage could not be had (no memory, or the kernel's recursion guard).\n"
+			 "# TYPE hostlens_thread_storage_misses_total counter\nhostlens_thread_storage_misses_total %llu\n",
+		(unsigned long long)threads);
 	fprintf(t->prom, "# HELP hostlens_log_overwritten_total Log entries overwritten before every reader saw them.\n"
 			 "# TYPE hostlens_log_overwritten_total counter\nhostlens_log_overwritten_total %llu\n",
 		(unsigned long long)ls.overwritten);

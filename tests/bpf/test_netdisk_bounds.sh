@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # Bounded maps: with --max-procs 256, 400 short-lived processes that each send
 # over TCP and write one O_DIRECT block overflow the per-process BPF maps. The
-# overflow must be counted (map_full_total, hostlens_map_full_total) while the
-# per-device and host-wide counters stay exact.
+# overflow must be counted per map (map_full, hostlens_map_full_total{map})
+# and named in the log, while the per-device and host-wide counters stay
+# exact.
 . "$(dirname "$0")/../lib.sh"
 
 N=400
@@ -40,7 +41,7 @@ KW=$(( $(kwrites) - KW0 ))
 echo "# $N writes of 4 KiB: $KW write requests completed on $DEV (kernel)"
 stop_agent
 
-python3 - "$OUT" "$DEV" $N $KW <<'PY'
+python3 - "$OUT" "$DEV" $N $KW "$TMPD/hlrun.log" <<'PY'
 import json, re, sys
 out, dev, n, kw = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 failed = []
@@ -52,11 +53,21 @@ def check(name, cond, why):
         print("FAIL %s: %s" % (name, why))
 
 st = json.load(open(out + "/stats.json"))
-check("bounds_map_full_counted", st["map_full_total"] > 0,
-      "expected map_full_total > 0 after %d processes with --max-procs 256, got %s" % (n, st["map_full_total"]))
+full = st["map_full"]
+check("bounds_map_full_counted", st["map_full_total"] > 0 and st["map_full_total"] == sum(full.values()),
+      "expected map_full_total > 0, the sum of map_full %s, after %d processes with --max-procs 256, got %s"
+      % (full, n, st["map_full_total"]))
+# per map: the per-process tables overflowed, nothing else did
+check("bounds_map_full_per_map", full["net_procs"] > 0 and full["disk_procs"] > 0
+      and all(v == 0 for k, v in full.items() if k not in ("net_procs", "disk_procs")),
+      "expected net_procs and disk_procs full and no other map, got %s" % full)
 prom = open(out + "/metrics.json").read()
-m = re.search(r"^hostlens_map_full_total (\d+)$", prom, re.M)
-check("bounds_map_full_metric", m and int(m.group(1)) > 0, "expected hostlens_map_full_total > 0, got %s" % (m and m.group(0)))
+m = re.search(r'^hostlens_map_full_total\{map="net_procs"\} (\d+)$', prom, re.M)
+check("bounds_map_full_metric", m and int(m.group(1)) == full["net_procs"],
+      "expected hostlens_map_full_total{map=\"net_procs\"} %d, got %s" % (full["net_procs"], m and m.group(0)))
+log = open(sys.argv[5]).read()
+check("bounds_map_full_logged", "BPF map net_procs is full" in log and "BPF map disk_procs is full" in log,
+      "expected a warning naming net_procs and disk_procs in the agent's log, got: %s" % log[-400:])
 d = [x for x in json.load(open(out + "/disks.json")) if x["device"] == dev]
 # bytes: exactly what was written; requests: exactly what the kernel counted
 # (the block layer may merge adjacent 4 KiB writes of different processes)

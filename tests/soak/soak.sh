@@ -86,10 +86,11 @@ else fail soak-fds-stable "open fds after warm-up within 4 of each other, got $f
 js() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMPD/stats.json" "$1"; }
 # overwritten log entries are the ring's normal retention (the processor had
 # read them: reader_lost counts what it missed)
-drops="kernel=$(js 'd["kernel_drops_total"]') mapfull=$(js 'd["map_full_total"]') log_rejected=$(js 'd["log"]["rejected_total"]') reader_lost=$(js 'd["reader_lost_total"]')"
+# map-full drops name their maps: mapfull=N(map:n,...)
+drops="kernel=$(js 'd["kernel_drops_total"]') mapfull=$(js 'str(d["map_full_total"]) + ("(" + ",".join("%s:%d" % kv for kv in d["map_full"].items() if kv[1]) + ")" if d["map_full_total"] else "")') threads=$(js 'd["thread_storage_misses_total"]') log_rejected=$(js 'd["log"]["rejected_total"]') reader_lost=$(js 'd["reader_lost_total"]')"
 events=$(js 'd["events_total"]')
 echo "# events drained: $events ($((events / DUR))/s host-wide); $drops; log entries aged out: $(js 'd["log"]["overwritten_total"]')"
-if [ "$events" -gt 10000 ] && [ "$drops" = "kernel=0 mapfull=0 log_rejected=0 reader_lost=0" ]; then ok soak-no-drops
+if [ "$events" -gt 10000 ] && [ "$drops" = "kernel=0 mapfull=0 threads=0 log_rejected=0 reader_lost=0" ]; then ok soak-no-drops
 else fail soak-no-drops "> 10000 events, no drops anywhere, got $events events, $drops"; fi
 
 produced=$(sed -n 's/.*processor: \([0-9]*\) records handed to the sinks.*/\1/p' "$TMPD/agent.log" | tail -1)

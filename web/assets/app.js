@@ -309,6 +309,9 @@
     const per = Array.isArray(s.kernel_drops_per_cpu) && s.kernel_drops_per_cpu.length
       ? ' (per CPU: ' + s.kernel_drops_per_cpu.join(', ') + ')' : '';
     add('kernel drops', fmtNum(s.kernel_drops_total, 0) + per);
+    const full = Object.entries(s.map_full || {}).filter(([, n]) => n > 0);
+    add('BPF maps full', full.length ? full.map(([m, n]) => `${m}: ${fmtNum(n, 0)}`).join(' · ') : 'none');
+    if (s.thread_storage_misses_total) add('thread storage misses', fmtNum(s.thread_storage_misses_total, 0));
     if (s.log) add('event log', `${fmtBytes(s.log.size_bytes)} · ${fmtNum(s.log.shards, 0)} shards · ${fmtNum(s.log.overwritten_total, 0)} overwritten`);
     for (const [k, v] of Object.entries(s.signals || {})) add(`signal ${k}`, v);
     $('agent').innerHTML = kv.join('');
