@@ -2,10 +2,19 @@
 /*
  * CPU signal: on-CPU time per process and per core from sched_switch,
  * run-queue latency from sched_wakeup(_new) -> sched_switch, and process
- * exec/exit events. Aggregated in per-CPU maps: no event per switch.
+ * exec/exit events. No event per switch, and no hash lookup either:
+ * - per core: busy/idle time in a per-CPU array;
+ * - per thread: on-CPU time, run-queue wait and switches in the thread's
+ *   task local storage (threads.bpf.h, shared with the HTTP signal's latency
+ *   breakdown); two storage lookups per switch, no shared entry;
+ * - per process: user space sums the threads once a second through the
+ *   cpu_threads task iterator, plus `exited`, where each thread's counters
+ *   go when it exits (until the process's exit has been read).
+ * Memory does not grow with the CPU count (a per-CPU hash per process did:
+ * max_procs x CPUs x 40 B preallocated).
  * The scheduler hooks are tp_btf only: the tasks are read with plain loads
- * and their per-thread accounting is task local storage (threads.bpf.h),
- * which needs BTF task pointers. Without kernel BTF the signal is off.
+ * and the accounting is task local storage, which needs BTF task pointers.
+ * Without kernel BTF the signal is off.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,17 +26,16 @@
 
 #define TASK_RUNNING 0
 
-const volatile __u32 targ_max_procs = 16384;
-/* per-thread accounting for the request latency breakdown */
+/* per-thread I/O wait vs other blocked split for the latency breakdown */
 const volatile bool targ_thread_acct = true;
 
-/* on-CPU/run-queue totals per process (key tgid); sized by the loader */
+/* counters of exited threads per process (key tgid); sized by the loader */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct proc_cpu);
-} procs SEC(".maps");
+} exited SEC(".maps");
 
 /* busy/idle time per core, one slot per CPU */
 struct {
@@ -45,22 +53,6 @@ struct {
 	__type(value, __u64);
 } runq_hist SEC(".maps");
 
-static __always_inline struct proc_cpu *proc__get(__u32 tgid, struct task_struct *t)
-{
-	struct proc_cpu *p = bpf_map_lookup_elem(&procs, &tgid);
-	struct proc_cpu zero = {};
-
-	if (p)
-		return p;
-	BPF_CORE_READ_STR_INTO(&zero.comm, t, group_leader, comm);
-	if (bpf_map_update_elem(&procs, &tgid, &zero, BPF_NOEXIST) && 
-	    bpf_map_lookup_elem(&procs, &tgid) == NULL) {
-		drops__inc(HL_DROP_FULL_CPU_PROCS);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&procs, &tgid);
-}
-
 /* A task became runnable (woken); its run-queue wait starts now. */
 static __always_inline void wakeup__record(struct task_struct *p)
 {
@@ -75,11 +67,16 @@ static __always_inline void wakeup__record(struct task_struct *p)
 		drops__inc(HL_DROP_THREADS);
 }
 
-/* prev leaves the CPU at now: close its on-CPU slice, note why it left. */
+/* prev leaves the CPU at now: close its on-CPU slice, note why it left.
+ * oncpu_ns is written before last_in is cleared: the iterator reads them in
+ * the other order, so a slice is never counted twice. */
 static __always_inline void thread__out(struct thread_acct *a, struct task_struct *prev, __u64 now)
 {
-	if (a->last_in && now > a->last_in && targ_thread_acct)
+	if (a->last_in && now > a->last_in) {
 		a->oncpu_ns += now - a->last_in;
+		a->switches++;
+	}
+	asm volatile("" ::: "memory");
 	a->last_in = 0;
 	a->last_out = now;
 	if (prev->__state == TASK_RUNNING) {
@@ -97,7 +94,7 @@ static __always_inline void thread__in(struct thread_acct *a, __u64 now, __u64 w
 {
 	__u64 out = a->last_out;
 
-	if (targ_thread_acct && out && now > out) {
+	if (out && now > out) {
 		if (a->out_state == HL_OUT_RUNQ || !woke_at || woke_at < out || woke_at > now) {
 			if (a->out_state == HL_OUT_IO)
 				a->io_ns += now - out;
@@ -113,6 +110,8 @@ static __always_inline void thread__in(struct thread_acct *a, __u64 now, __u64 w
 				a->other_ns += woke_at - out;
 			a->runq_ns += now - woke_at;
 		}
+	} else if (woke_at && now > woke_at) {
+		a->runq_ns += now - woke_at;	/* first run seen: queued since woken */
 	}
 	a->last_in = now;
 	a->woke_at = 0;
@@ -123,15 +122,15 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 					 struct task_struct *next)
 {
 	__u32 zero = 0, prev_tid = prev->pid, next_tid = next->pid;
-	__u64 now = bpf_ktime_get_ns(), delta = 0, woke;
+	__u64 now = bpf_ktime_get_ns(), woke;
 	struct core_cpu *core = bpf_map_lookup_elem(&cores, &zero);
 	struct thread_acct *a;
-	struct proc_cpu *p;
 
 	/* prev ran from the last switch on this CPU until now */
 	if (core) {
 		if (core->last_ts) {
-			delta = now - core->last_ts;
+			__u64 delta = now - core->last_ts;
+
 			if (core->last_idle)
 				core->idle_ns += delta;
 			else
@@ -141,13 +140,6 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 		core->last_idle = next_tid == 0;
 	}
 	if (prev_tid) {
-		if (delta) {
-			p = proc__get(prev->tgid, prev);
-			if (p) {
-				p->oncpu_ns += delta;
-				p->switches++;
-			}
-		}
 		a = thread__get(prev);
 		if (a)
 			thread__out(a, prev, now);
@@ -163,20 +155,15 @@ static __always_inline int handle_switch(bool preempt, struct task_struct *prev,
 	}
 	woke = a->woke_at;
 	if (woke && now > woke) {
-		__u64 wait = now - woke;
-		__u32 slot = log2_slot(wait / 1000, HL_RUNQ_SLOTS);
+		__u32 slot = log2_slot((now - woke) / 1000, HL_RUNQ_SLOTS);
 		__u64 *c = bpf_map_lookup_elem(&runq_hist, &slot);
 
 		if (c)
 			*c += 1;
-		p = proc__get(next->tgid, next);
-		if (p)
-			p->runq_ns += wait;
 	}
 	thread__in(a, now, woke);
 	return 0;
 }
-
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
@@ -217,26 +204,94 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	return 0;
 }
 
+/* A thread exits: its counters, with the slice it is running, go to its
+ * process's entry in `exited`; the iterator no longer reports it. */
+static __always_inline void thread__fold(struct task_struct *t)
+{
+	struct thread_acct *a = bpf_task_storage_get(&sh_threads, t, 0, 0);
+	__u32 tgid = t->tgid;
+	struct proc_cpu *e;
+	__u64 now, on;
+
+	if (!a || a->folded)
+		return;
+	a->folded = 1;
+	now = bpf_ktime_get_ns();
+	on = a->oncpu_ns + (a->last_in && now > a->last_in ? now - a->last_in : 0);
+	e = bpf_map_lookup_elem(&exited, &tgid);
+	if (!e) {
+		struct proc_cpu zero = {};
+
+		bpf_probe_read_kernel(zero.comm, sizeof(zero.comm), t->group_leader->comm);
+		if (bpf_map_update_elem(&exited, &tgid, &zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&exited, &tgid)) {
+			drops__inc(HL_DROP_FULL_CPU_EXITED);
+			return;
+		}
+		e = bpf_map_lookup_elem(&exited, &tgid);
+		if (!e)
+			return;
+	}
+	__sync_fetch_and_add(&e->oncpu_ns, on);
+	__sync_fetch_and_add(&e->runq_ns, a->runq_ns);
+	__sync_fetch_and_add(&e->switches, a->switches);
+}
+
 SEC("tp/sched/sched_process_exit")
 int sched_process_exit(void *ctx)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct ev_proc_exit *e;
 	__u64 wake;
 
-	/* once per process: the last thread out (signal->live reached 0) */
-	if (BPF_CORE_READ(t, signal, live.counter) != 0)
+	thread__fold(t);	/* every thread */
+	/* the event once per process: the last thread out (signal->live reached 0) */
+	if (t->signal->live.counter != 0)
 		return 0;
 	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return 0;
 	hdr__fill(&e->h, HL_EV_PROC_EXIT, sizeof(*e));
-	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
-	e->exit_code = BPF_CORE_READ(t, exit_code) >> 8;
-	e->start_ns = BPF_CORE_READ(t, start_time);
-	e->oncpu_ns = BPF_CORE_READ(t, signal, sum_sched_runtime) + BPF_CORE_READ(t, se.sum_exec_runtime);
-	BPF_CORE_READ_STR_INTO(&e->comm, t, group_leader, comm);
+	e->ppid = t->real_parent->tgid;
+	e->exit_code = t->exit_code >> 8;
+	e->start_ns = t->start_time;
+	e->oncpu_ns = t->signal->sum_sched_runtime + t->se.sum_exec_runtime;
+	bpf_probe_read_kernel(e->comm, sizeof(e->comm), t->group_leader->comm);
 	rb__submit(e, wake);
+	return 0;
+}
+
+/*
+ * Every live thread's counters, for user space to sum per process (read
+ * once a second). oncpu_ns is read before last_in (thread__out writes them
+ * in the other order): a slice racing with a switch-out is left out of this
+ * read, never counted twice.
+ */
+SEC("iter/task")
+int cpu_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct cpu_thread_rec r = {};
+	struct thread_acct *a;
+	__u64 last_in, now;
+
+	if (!t)
+		return 0;
+	a = bpf_task_storage_get(&sh_threads, t, 0, 0);
+	if (!a || a->folded)
+		return 0;
+	r.tgid = t->tgid;
+	r.tid = t->pid;
+	r.oncpu_ns = a->oncpu_ns;
+	asm volatile("" ::: "memory");
+	last_in = a->last_in;
+	now = bpf_ktime_get_ns();
+	if (last_in && now > last_in)
+		r.oncpu_ns += now - last_in;
+	r.runq_ns = a->runq_ns;
+	r.switches = a->switches;
+	bpf_probe_read_kernel(r.comm, sizeof(r.comm), t->group_leader->comm);
+	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }
 

@@ -42,7 +42,7 @@ enum hl_drop {
 				 * task-storage access in progress on this CPU) */
 	/* a map update failed because the map is full, per map (sizes:
 	 * --max-procs, and 4 x that for the net signal's connections) */
-	HL_DROP_FULL_CPU_PROCS = 3,	/* cpu: procs */
+	HL_DROP_FULL_CPU_EXITED = 3,	/* cpu: exited (threads gone, per process) */
 	HL_DROP_FULL_DISK_RQS = 4,	/* disk: rqs (block requests in flight) */
 	HL_DROP_FULL_DISK_STATS = 5,	/* disk: disk_stats (device x op) */
 	HL_DROP_FULL_DISK_PROCS = 6,	/* disk: disk_procs */
@@ -51,7 +51,7 @@ enum hl_drop {
 	HL_DROP_FULL_HTTP_CONNS = 9,	/* http: conns (LRU: only when no entry can be taken) */
 	HL_DROP_MAX = 16,
 };
-#define HL_DROP_FULL_FIRST HL_DROP_FULL_CPU_PROCS
+#define HL_DROP_FULL_FIRST HL_DROP_FULL_CPU_EXITED
 #define HL_DROP_FULL_LAST HL_DROP_FULL_HTTP_CONNS
 
 struct event_hdr {
@@ -82,7 +82,8 @@ struct ev_proc_exit {
 	char comm[HL_COMM_LEN];
 };
 
-/* Per-process on-CPU accounting, aggregated in BPF (per-CPU hash, key tgid). */
+/* On-CPU accounting of a process's exited threads (hash `exited`, key tgid):
+ * the live threads' counters are in their task storage (struct thread_acct). */
 struct proc_cpu {
 	__u64 oncpu_ns;
 	__u64 runq_ns;		/* time runnable but waiting, summed */
@@ -121,6 +122,20 @@ struct thread_acct {
 	__u64 downstream_ns;	/* latency of outbound HTTP requests this thread made */
 	__u32 req_seq;		/* inbound requests started on this thread */
 	__u32 req_inflight;	/* inbound requests started here and not yet answered */
+	/* kept by the CPU signal for the per-process sums (cpu_threads) */
+	__u64 switches;		/* times switched out after running */
+	__u32 folded;		/* the thread exited: its counts went to `exited` */
+	__u32 pad2;
+};
+
+/* One thread's CPU counters, as the cpu_threads iterator writes them. */
+struct cpu_thread_rec {
+	__u32 tgid;
+	__u32 tid;
+	__u64 oncpu_ns;		/* with the slice in progress */
+	__u64 runq_ns;
+	__u64 switches;
+	char comm[HL_COMM_LEN];	/* the process's (group leader's) */
 };
 
 #define HL_RUNQ_SLOTS 32	/* log2 buckets of run-queue latency in us */

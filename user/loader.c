@@ -35,6 +35,7 @@ struct signal_rt {
 	void *skel;
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
+	const struct bpf_program *link_prog[MAX_LINKS];	/* the program of links[i] */
 	int nlinks;
 	char status[256];
 	bool on;
@@ -54,9 +55,8 @@ static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
 	if (!s)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
-	s->rodata->targ_max_procs = (__u32)o->cfg->max_procs;
 	s->rodata->targ_thread_acct = o->cfg->http_breakdown;
-	bpf_map__set_max_entries(s->maps.procs, (__u32)o->cfg->max_procs);
+	bpf_map__set_max_entries(s->maps.exited, (__u32)o->cfg->max_procs);
 	*obj = s->obj;
 	return s;
 }
@@ -410,6 +410,7 @@ static void signal_start(struct loader *ld, struct signal_rt *rt)
 				 bpf_program__name(prog), strerror(errno));
 			goto fail;
 		}
+		rt->link_prog[rt->nlinks] = prog;
 		rt->links[rt->nlinks++] = link;
 	}
 	snprintf(rt->status, sizeof(rt->status), "on");
@@ -553,6 +554,18 @@ int loader__map_fd(const struct loader *ld, const char *signal, const char *map)
 		return -ENOENT;
 	m = bpf_object__find_map_by_name(obj, map);
 	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int loader__iter_create(const struct loader *ld, const char *signal, const char *prog)
+{
+	const struct signal_rt *rt = rt_find(ld, signal);
+
+	if (!rt || !rt->on)
+		return -ENOENT;
+	for (int i = 0; i < rt->nlinks; i++)
+		if (!strcmp(bpf_program__name(rt->link_prog[i]), prog))
+			return bpf_iter_create(bpf_link__fd(rt->links[i]));
+	return -ENOENT;
 }
 
 uint64_t loader__drops(const struct loader *ld, enum hl_drop r, uint64_t *per_cpu)

@@ -2,14 +2,17 @@
 /*
  * Processor module for the CPU signal: per-process on-CPU time and CPU %,
  * per-core busy %, run-queue latency percentiles, process exec/exit.
- * Reads the BPF per-CPU maps once a second (the kernel side aggregates, so
- * user space never sees a per-switch event). Processor thread only.
+ * Once a second: per-core and run-queue counters from per-CPU arrays, and
+ * per-process sums of the threads' counters, read through the cpu_threads
+ * task iterator, plus `exited` (threads gone). The kernel side aggregates:
+ * user space never sees a per-switch event. Processor thread only.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -20,12 +23,14 @@
 #define MAX_TRACK 8192		/* processes tracked in user space */
 #define MAX_EXITS 512
 #define RECENT_EXECS 256
+#define ITER_RECS 512		/* thread records per read() of the iterator */
 
 struct proc_acc {
 	uint32_t tgid;
 	bool used, seen;
 	char comm[HL_COMM_LEN];
 	uint64_t oncpu_ns, runq_ns;		/* cumulative, from BPF */
+	uint64_t cur_oncpu_ns, cur_runq_ns, cur_switches;	/* this read's sums */
 	uint64_t tick_oncpu_ns, tick_runq_ns;	/* delta in the last tick */
 	uint64_t flush_oncpu_ns, flush_runq_ns;	/* sum since the last flush */
 	uint64_t switches, flush_switches;
@@ -36,12 +41,12 @@ struct proc_acc {
 };
 
 struct cpu_priv {
-	int procs_fd, cores_fd, runq_fd;
+	int exited_fd, cores_fd, runq_fd;
 	int ncpu;
 	struct proc_acc *procs;		/* open addressing, MAX_TRACK slots */
-	uint32_t exits[MAX_EXITS];	/* tgids to delete from BPF after a final read */
+	uint32_t exits[MAX_EXITS];	/* tgids to delete from `exited` after a final read */
 	int nexits;
-	void *vals;			/* per-CPU value buffer */
+	struct cpu_thread_rec *recs;	/* iterator read buffer */
 	uint64_t *core_busy, *core_idle;	/* previous cumulative values */
 	uint64_t *flush_busy, *flush_idle;	/* sums since the last flush */
 	double *core_pct;
@@ -81,12 +86,12 @@ static int cpu_init(struct pmod *m)
 
 	if (!ld || !loader__signal_on(ld, "cpu"))
 		return -ENOENT;
-	c->procs_fd = loader__map_fd(ld, "cpu", "procs");
+	c->exited_fd = loader__map_fd(ld, "cpu", "exited");
 	c->cores_fd = loader__map_fd(ld, "cpu", "cores");
 	c->runq_fd = loader__map_fd(ld, "cpu", "runq_hist");
 	c->ncpu = libbpf_num_possible_cpus();
 	c->procs = calloc(MAX_TRACK, sizeof(*c->procs));
-	c->vals = calloc((size_t)c->ncpu, sizeof(struct proc_cpu) + 8);
+	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
 	c->core_busy = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->core_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->core_pct = calloc((size_t)c->ncpu, sizeof(double));
@@ -94,7 +99,7 @@ static int cpu_init(struct pmod *m)
 	c->flush_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->recent = json_array();
 	c->first = true;
-	if (!c->procs || !c->vals || !c->core_busy || !c->core_idle || !c->core_pct || !c->flush_busy ||
+	if (!c->procs || !c->recs || !c->core_busy || !c->core_idle || !c->core_pct || !c->flush_busy ||
 	    !c->flush_idle)
 		return -ENOMEM;
 	return 0;
@@ -107,7 +112,7 @@ static void cpu_destroy(struct pmod *m)
 	for (int i = 0; c->procs && i < MAX_TRACK; i++)
 		json_decref(c->procs[i].k8s);
 	free(c->procs);
-	free(c->vals);
+	free(c->recs);
 	free(c->core_busy);
 	free(c->core_idle);
 	free(c->core_pct);
@@ -164,54 +169,92 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 	}
 }
 
-/* Sums a per-CPU proc_cpu value; the comm from any CPU that has it. */
-static void sum_proc(struct cpu_priv *c, struct proc_cpu *out)
+/* Adds one thread's (or a process's exited threads') counters to its
+ * process for this read. */
+static void acc_add(struct cpu_priv *c, struct processor *p, uint32_t tgid, uint64_t oncpu,
+		    uint64_t runq, uint64_t switches, const char *comm)
 {
-	size_t sz = (sizeof(struct proc_cpu) + 7) & ~7ul;
+	struct proc_acc *a = acc_get(c, tgid, true);
 
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < c->ncpu; i++) {
-		const struct proc_cpu *v = (const void *)((char *)c->vals + sz * (size_t)i);
-
-		out->oncpu_ns += v->oncpu_ns;
-		out->runq_ns += v->runq_ns;
-		out->switches += v->switches;
-		if (!out->comm[0] && v->comm[0])
-			memcpy(out->comm, v->comm, HL_COMM_LEN);
+	if (!a)
+		return;
+	if (!a->seen) {
+		a->seen = true;
+		a->cur_oncpu_ns = a->cur_runq_ns = a->cur_switches = 0;
 	}
+	a->cur_oncpu_ns += oncpu;
+	a->cur_runq_ns += runq;
+	a->cur_switches += switches;
+	if (!a->comm[0]) {
+		const char *known = processor__comm(p, tgid);
+
+		snprintf(a->comm, sizeof(a->comm), "%.*s", (int)sizeof(a->comm) - 1,
+			 known[0] ? known : comm);
+	}
+}
+
+/* Exited threads first, then the live ones: a thread exiting in between is
+ * in neither (its time shows a second late), never in both. */
+static void read_threads(struct cpu_priv *c, struct processor *p)
+{
+	__u32 key, next, *prev = NULL;
+	struct proc_cpu v;
+	ssize_t n;
+	int fd;
+
+	while (bpf_map_get_next_key(c->exited_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->exited_fd, &key, &v) == 0) {
+			v.comm[HL_COMM_LEN - 1] = '\0';
+			acc_add(c, p, key, v.oncpu_ns, v.runq_ns, v.switches, v.comm);
+		}
+	}
+	fd = loader__iter_create(processor__loader(p), "cpu", "cpu_threads");
+	if (fd < 0) {
+		pr_debug("cpu: thread iterator: %s", strerror(-fd));
+		return;
+	}
+	/* records never straddle reads: the kernel hands out whole ones */
+	while ((n = read(fd, c->recs, ITER_RECS * sizeof(*c->recs))) > 0 || (n < 0 && errno == EINTR)) {
+		for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(*c->recs); i++) {
+			struct cpu_thread_rec *r = &c->recs[i];
+
+			r->comm[HL_COMM_LEN - 1] = '\0';
+			acc_add(c, p, r->tgid, r->oncpu_ns, r->runq_ns, r->switches, r->comm);
+		}
+	}
+	if (n < 0)
+		pr_debug("cpu: thread iterator read: %s", strerror(errno));
+	close(fd);
+}
+
+/* A cumulative counter's growth since the last read. Sums may dip for a
+ * second (a thread exiting mid-read): the previous value is kept until the
+ * sum passes it again, so nothing is counted twice. */
+static uint64_t grow(uint64_t *prev, uint64_t now)
+{
+	uint64_t d = now > *prev ? now - *prev : 0;
+
+	if (now > *prev)
+		*prev = now;
+	return d;
 }
 
 static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 {
-	__u32 key, next, *prev = NULL;
-	struct proc_cpu v;
-
 	for (int i = 0; i < MAX_TRACK; i++)
 		c->procs[i].seen = false;
-	while (bpf_map_get_next_key(c->procs_fd, prev, &next) == 0) {
-		struct proc_acc *a;
+	read_threads(c, p);
+	for (int i = 0; i < MAX_TRACK; i++) {
+		struct proc_acc *a = &c->procs[i];
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(c->procs_fd, &key, c->vals))
+		if (!a->used || !a->seen)
 			continue;
-		sum_proc(c, &v);
-		a = acc_get(c, key, true);
-		if (!a)
-			continue;
-		a->seen = true;
-		if (!a->comm[0]) {
-			const char *known = processor__comm(p, key);
-
-			snprintf(a->comm, sizeof(a->comm), "%s", known[0] ? known : v.comm);
-		}
-		a->tick_oncpu_ns = v.oncpu_ns >= a->oncpu_ns ? v.oncpu_ns - a->oncpu_ns : v.oncpu_ns;
-		a->tick_runq_ns = v.runq_ns >= a->runq_ns ? v.runq_ns - a->runq_ns : v.runq_ns;
-		/* no first-tick special case: BPF only counts since attach */
-		a->flush_switches += v.switches >= a->switches ? v.switches - a->switches : v.switches;
-		a->switches = v.switches;
-		a->oncpu_ns = v.oncpu_ns;
-		a->runq_ns = v.runq_ns;
+		/* no first-read special case: BPF only counts since attach */
+		a->tick_oncpu_ns = grow(&a->oncpu_ns, a->cur_oncpu_ns);
+		a->tick_runq_ns = grow(&a->runq_ns, a->cur_runq_ns);
+		a->flush_switches += grow(&a->switches, a->cur_switches);
 		a->flush_oncpu_ns += a->tick_oncpu_ns;
 		a->flush_runq_ns += a->tick_runq_ns;
 		a->cpu_pct = elapsed > 0 ? (double)a->tick_oncpu_ns / (elapsed * 1e9) * 100.0 : 0;
@@ -221,7 +264,7 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 	for (int i = 0; i < c->nexits; i++) {
 		struct proc_acc *a = acc_get(c, c->exits[i], false);
 
-		bpf_map_delete_elem(c->procs_fd, &c->exits[i]);
+		bpf_map_delete_elem(c->exited_fd, &c->exits[i]);
 		if (a)
 			a->exited_ns = 1;
 	}

@@ -286,7 +286,7 @@ static void fold_log(struct processor *p)
 static const struct {
 	const char *name, *sized_by;
 } full_map[HL_DROP_MAX] = {
-	[HL_DROP_FULL_CPU_PROCS] = { "cpu_procs", "--max-procs" },
+	[HL_DROP_FULL_CPU_EXITED] = { "cpu_exited", "--max-procs" },
 	[HL_DROP_FULL_DISK_RQS] = { "disk_rqs", "fixed: 16384 block requests in flight" },
 	[HL_DROP_FULL_DISK_STATS] = { "disk_stats", "fixed: 1024 device x operation pairs" },
 	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "--max-procs" },

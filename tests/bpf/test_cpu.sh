@@ -9,7 +9,7 @@ HLRUN=$BUILD/tests/helpers/hlrun
 D=$TMPD/state
 mkdir -p "$D"
 
-"$HLRUN" "$D" --summary off --signals cpu >"$TMPD/hlrun.log" 2>&1 &
+"$HLRUN" "$D" --summary off --signals cpu --data-dir "$D" --flush-interval 1 >"$TMPD/hlrun.log" 2>&1 &
 HL=$!
 on_exit "kill $HL 2>/dev/null"
 wait_for 10 test -f "$D/ready" || { fail cpu_agent_ready "hlrun did not attach: $(tail -3 "$TMPD/hlrun.log")"; finish; }
@@ -37,6 +37,56 @@ if [ "$comm" = hl_burner ] && python3 -c "import sys; sys.exit(0 if float('$oncp
 	ok cpu_oncpu_attributed_to_pid
 else
 	fail cpu_oncpu_attributed_to_pid "expected hl_burner (pid $pid) with 400..650 ms on-CPU (burned ${burned} ns), got comm=$comm oncpu_ms=$oncpu"
+fi
+
+# 1b. a process whose CPU time is all in threads that have exited: 3 threads
+# burn 200 ms each and are joined, then the process holds
+cp "$BURN" "$TMPD/hl_threads"
+"$TMPD/hl_threads" 200 2500 0 3 >"$TMPD/threads.out" &
+TP=$!
+wait_for 5 grep -q '^burned' "$TMPD/threads.out"
+sleep 1.5
+tpid=$(sed -n 's/^pid //p' "$TMPD/threads.out")
+tburned=$(sed -n 's/^burned //p' "$TMPD/threads.out")
+res=$(python3 - "$D/processes.json" "$tpid" <<'PY'
+import json, sys
+p = [x for x in json.load(open(sys.argv[1])) if x["pid"] == int(sys.argv[2])]
+print("%.1f" % p[0]["oncpu_ms"] if p else "missing")
+PY
+)
+wait $TP
+if [ "$res" != missing ] && python3 -c "import sys; b = $tburned / 1e6; sys.exit(0 if 0.8 * b <= float('$res') <= 1.2 * b + 20 else 1)"; then
+	ok cpu_exited_threads_counted
+else
+	fail cpu_exited_threads_counted "expected hl_threads (pid $tpid) with its exited threads' $((tburned / 1000000)) ms on-CPU, got $res"
+fi
+
+# 1c. a process that burns 300 ms and exits at once: its whole time reaches
+# the records (flushed each second), marked exited
+cp "$BURN" "$TMPD/hl_quick"
+"$TMPD/hl_quick" 300 0 >"$TMPD/quick.out"
+qpid=$(sed -n 's/^pid //p' "$TMPD/quick.out")
+qburned=$(sed -n 's/^burned //p' "$TMPD/quick.out")
+sleep 2.5
+res=$(python3 - "$D" "$qpid" <<'PY'
+import glob, json, sys
+ms, exited = 0.0, False
+for f in glob.glob(sys.argv[1] + "/records*.ndjson"):
+    for l in open(f):
+        r = json.loads(l)
+        if r.get("type") != "process-metrics":
+            continue
+        for p in r.get("processes", []):
+            if p["pid"] == int(sys.argv[2]):
+                ms += p["oncpu_ms"]; exited = exited or p["exited"]
+print("%.1f %s" % (ms, exited))
+PY
+)
+set -- $res
+if [ "$2" = True ] && python3 -c "import sys; b = $qburned / 1e6; sys.exit(0 if 0.8 * b <= float('$1') <= 1.2 * b + 20 else 1)"; then
+	ok cpu_short_process_in_records
+else
+	fail cpu_short_process_in_records "expected hl_quick (pid $qpid) in process-metrics records with $((qburned / 1000000)) ms on-CPU in all and exited, got '$res'"
 fi
 
 # 2. two burners pinned to CPU 0 wait for each other: run-queue latency shows it
