@@ -28,6 +28,8 @@
 struct proc_acc {
 	uint32_t tgid;
 	bool used, seen;
+	bool live;				/* live threads in this read */
+	uint8_t dead_reads;			/* reads in a row with an `exited` entry and no live thread */
 	char comm[HL_COMM_LEN];
 	uint64_t oncpu_ns, runq_ns;		/* cumulative, from BPF */
 	uint64_t cur_oncpu_ns, cur_runq_ns, cur_switches;	/* this read's sums */
@@ -47,6 +49,8 @@ struct cpu_priv {
 	uint32_t exits[MAX_EXITS];	/* tgids to delete from `exited` after a final read */
 	int nexits;
 	struct cpu_thread_rec *recs;	/* iterator read buffer */
+	uint32_t *exited_keys;		/* `exited` keys met in this read */
+	int nexited_keys, max_exited_keys;
 	uint64_t *core_busy, *core_idle;	/* previous cumulative values */
 	uint64_t *flush_busy, *flush_idle;	/* sums since the last flush */
 	double *core_pct;
@@ -92,6 +96,8 @@ static int cpu_init(struct pmod *m)
 	c->ncpu = libbpf_num_possible_cpus();
 	c->procs = calloc(MAX_TRACK, sizeof(*c->procs));
 	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
+	c->max_exited_keys = processor__cfg(m->p) ? processor__cfg(m->p)->max_procs : 16384;
+	c->exited_keys = calloc((size_t)c->max_exited_keys, sizeof(*c->exited_keys));
 	c->core_busy = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->core_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->core_pct = calloc((size_t)c->ncpu, sizeof(double));
@@ -99,7 +105,7 @@ static int cpu_init(struct pmod *m)
 	c->flush_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->recent = json_array();
 	c->first = true;
-	if (!c->procs || !c->recs || !c->core_busy || !c->core_idle || !c->core_pct || !c->flush_busy ||
+	if (!c->procs || !c->recs || !c->exited_keys || !c->core_busy || !c->core_idle || !c->core_pct || !c->flush_busy ||
 	    !c->flush_idle)
 		return -ENOMEM;
 	return 0;
@@ -113,6 +119,7 @@ static void cpu_destroy(struct pmod *m)
 		json_decref(c->procs[i].k8s);
 	free(c->procs);
 	free(c->recs);
+	free(c->exited_keys);
 	free(c->core_busy);
 	free(c->core_idle);
 	free(c->core_pct);
@@ -172,7 +179,7 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 /* Adds one thread's (or a process's exited threads') counters to its
  * process for this read. */
 static void acc_add(struct cpu_priv *c, struct processor *p, uint32_t tgid, uint64_t oncpu,
-		    uint64_t runq, uint64_t switches, const char *comm)
+		    uint64_t runq, uint64_t switches, const char *comm, bool live)
 {
 	struct proc_acc *a = acc_get(c, tgid, true);
 
@@ -180,8 +187,10 @@ static void acc_add(struct cpu_priv *c, struct processor *p, uint32_t tgid, uint
 		return;
 	if (!a->seen) {
 		a->seen = true;
+		a->live = false;
 		a->cur_oncpu_ns = a->cur_runq_ns = a->cur_switches = 0;
 	}
+	a->live |= live;
 	a->cur_oncpu_ns += oncpu;
 	a->cur_runq_ns += runq;
 	a->cur_switches += switches;
@@ -207,7 +216,9 @@ static void read_threads(struct cpu_priv *c, struct processor *p)
 		prev = &key;
 		if (bpf_map_lookup_elem(c->exited_fd, &key, &v) == 0) {
 			v.comm[HL_COMM_LEN - 1] = '\0';
-			acc_add(c, p, key, v.oncpu_ns, v.runq_ns, v.switches, v.comm);
+			acc_add(c, p, key, v.oncpu_ns, v.runq_ns, v.switches, v.comm, false);
+			if (c->nexited_keys < c->max_exited_keys)
+				c->exited_keys[c->nexited_keys++] = key;
 		}
 	}
 	fd = loader__iter_create(processor__loader(p), "cpu", "cpu_threads");
@@ -221,7 +232,7 @@ static void read_threads(struct cpu_priv *c, struct processor *p)
 			struct cpu_thread_rec *r = &c->recs[i];
 
 			r->comm[HL_COMM_LEN - 1] = '\0';
-			acc_add(c, p, r->tgid, r->oncpu_ns, r->runq_ns, r->switches, r->comm);
+			acc_add(c, p, r->tgid, r->oncpu_ns, r->runq_ns, r->switches, r->comm, true);
 		}
 	}
 	if (n < 0)
@@ -245,6 +256,7 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 {
 	for (int i = 0; i < MAX_TRACK; i++)
 		c->procs[i].seen = false;
+	c->nexited_keys = 0;
 	read_threads(c, p);
 	for (int i = 0; i < MAX_TRACK; i++) {
 		struct proc_acc *a = &c->procs[i];
@@ -269,6 +281,20 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 			a->exited_ns = 1;
 	}
 	c->nexits = 0;
+	/* A process whose exit event never came (lost with a full ring, or more
+	 * exits in a second than MAX_EXITS): its `exited` entry goes once it has
+	 * had no live thread for two reads in a row. The second read saw any
+	 * thread that folded during the first. */
+	for (int i = 0; i < c->nexited_keys; i++) {
+		struct proc_acc *a = acc_get(c, c->exited_keys[i], false);
+
+		if (a && a->live) {
+			a->dead_reads = 0;
+			continue;
+		}
+		if (!a || ++a->dead_reads >= 2)
+			bpf_map_delete_elem(c->exited_fd, &c->exited_keys[i]);
+	}
 	/* entries gone from BPF and already flushed leave the table */
 	for (int i = 0; i < MAX_TRACK; i++) {
 		struct proc_acc *a = &c->procs[i];

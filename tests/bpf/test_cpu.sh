@@ -140,6 +140,42 @@ res=$(python3 -c "import json; d=json.load(open('$D/stats.json')); print(d['sign
 set -- $res
 if [ "$1" = on ] && [ "$2" = 0 ] && [ "$3" -gt 0 ]; then ok cpu_stats_no_drops; else fail cpu_stats_no_drops "got '$res'"; fi
 
+# 6. exited threads' entries do not outlive their processes, even when
+# exits outrun the exit events the processor handles per second: 2000 forked
+# children exit within about a second; 3.5 s later the agent's `exited` map
+# holds (almost) nothing
+python3 -c '
+import os
+for i in range(2000):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+'
+sleep 3.5
+left=$(python3 - "$HL" <<'PY'
+import json, os, subprocess, sys
+pid = sys.argv[1]
+ids = set()
+for fd in os.listdir("/proc/%s/fdinfo" % pid):
+    try:
+        info = open("/proc/%s/fdinfo/%s" % (pid, fd)).read()
+    except OSError:
+        continue
+    if "map_id:" in info:
+        ids.add(int(info.split("map_id:")[1].split()[0]))
+for i in ids:
+    m = json.loads(subprocess.check_output(["bpftool", "-j", "map", "show", "id", str(i)]))
+    if m.get("name") == "exited":
+        print(len(json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", "id", str(i)]))))
+        break
+else:
+    print("nomap")
+PY
+)
+if [ "$left" != nomap ] && [ "$left" -lt 50 ]; then ok cpu_exited_entries_reclaimed
+else fail cpu_exited_entries_reclaimed "expected < 50 entries left in the exited map after 2000 exits, got $left"; fi
+
 kill -TERM $HL; wait $HL; rc=$?
 if [ $rc = 0 ]; then ok cpu_clean_stop; else fail cpu_clean_stop "hlrun exit $rc"; fi
 finish
