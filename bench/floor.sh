@@ -12,9 +12,12 @@
 #                sched_switch / sched_wakeup), the agent's attach types,
 #   agent      - build/hostlens, all signals, defaults,
 # ROUNDS rounds of SECS seconds; medians of req/s, p99 and host CPU per
-# request. What 'floor' costs is paid before any of the agent's work: if it
-# alone is near the target, the target is out of reach for any program on
-# those hooks. Writes bench/results/floor.md.
+# request. Then the same per call, steadier: build/bench/callcost (socket
+# send/recv pairs and thread ping-pongs) with and without the floor
+# programs, and how many calls a request makes. What 'floor' costs is paid
+# before any of the agent's work: if it alone is near the target, the
+# target is out of reach for any program on those hooks.
+# Writes bench/results/floor.md.
 #   ROUNDS=5 SECS=8 sh bench/floor.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -36,7 +39,7 @@ trap cleanup EXIT INT TERM
 
 [ "$(id -u)" = 0 ] || { echo "floor: needs root" >&2; exit 1; }
 for c in nginx wrk curl; do command -v $c >/dev/null || { echo "floor: $c missing: sh scripts/setup.sh bench" >&2; exit 1; }; done
-for b in build/hostlens build/bench/floor_load; do [ -x $b ] || { echo "floor: build first: make" >&2; exit 1; }; done
+for b in build/hostlens build/bench/floor_load build/bench/callcost; do [ -x $b ] || { echo "floor: build first: make" >&2; exit 1; }; done
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 
 . bench/lib.inc
@@ -77,7 +80,36 @@ for r in $(seq 1 "$ROUNDS"); do
 	done
 done
 
+# Per call, without wrk's noise: build/bench/callcost (one thread, 0.5 s
+# rounds) with nothing and with the floor programs loaded, alternating
+: >"$T/calls"
+for r in $(seq 1 7); do
+	for m in off floor; do
+		start $m
+		echo "$m $(build/bench/callcost sock 0.5) $(build/bench/callcost switch 0.5)" >>"$T/calls"
+		finish
+	done
+done
+# How many calls a request makes: the floor programs' run counts
+# (kernel.bpf_stats_enabled for this one round) over wrk's request count
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+start floor
+wrk -t 2 -c 10 -d 4s "$URL" >"$T/wrk.cnt" 2>&1
+counts=$(bpftool prog show -j | python3 -c "
+import json, sys
+n = {p['name']: p.get('run_cnt', 0) for p in json.load(sys.stdin) if p.get('name', '').startswith('floor_')}
+print(n.get('floor_http_send', 0) + n.get('floor_http_recv', 0), n.get('floor_cpu_switch', 0), n.get('floor_cpu_wakeup', 0))")
+finish
+sysctl -qw kernel.bpf_stats_enabled="$STATS0"
+reqs=$(awk '/ requests in / { print $1 }' "$T/wrk.cnt")
+set -- $counts
+sock_per_req=$(awk -v c="$1" -v n="$reqs" 'BEGIN { printf "%.2f", c / n }')
+sw_per_req=$(awk -v c="$2" -v n="$reqs" 'BEGIN { printf "%.2f", c / n }')
+wk_per_req=$(awk -v c="$3" -v n="$reqs" 'BEGIN { printf "%.2f", c / n }')
+
 col() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/res" | median; }
+ccol() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/calls" | median; }
 {
 	echo "## The floor: programs that do nothing, on the agent's hooks"
 	echo
@@ -96,7 +128,14 @@ col() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/res" | median; }
 	done
 	echo
 	add() { awk -v a="$o3" -v b="$(col "$1" 4)" 'BEGIN { printf "%.2f", b - a }'; }
-	echo "Added host CPU per request over off: floor-http $(add floor-http) us, agent-http $(add agent-http) us, floor $(add floor) us, agent $(add agent) us. The target (<= 3 % throughput with both CPUs saturated) allows $(awk -v a="$o3" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us per request in all."
+	so=$(ccol off 2); sf=$(ccol floor 2); wo=$(ccol off 3); wf=$(ccol floor 3)
+	per_sock=$(awk -v a="$so" -v b="$sf" 'BEGIN { printf "%.0f", (b - a) / 2 }')
+	per_sw=$(awk -v a="$wo" -v b="$wf" 'BEGIN { printf "%.0f", (b - a) / 2 }')
+	echo "Per call, \`build/bench/callcost\` (one thread pinned to CPU 0, 7 alternating rounds of 0.5 s, medians): a 1-byte send + recv on a unix socketpair takes $so ns without and $sf ns with the floor programs (two on each socket call: the HTTP and the net signal's), **$per_sock ns added per socket call**; a ping-pong of two threads on one CPU over pipes takes $wo vs $wf ns (two switches and two wake-ups), **$per_sw ns added per switch and wake-up**."
+	echo
+	echo "Calls per request (run counts of the floor programs over one 4 s wrk round): $sock_per_req socket calls (nginx and wrk), $sw_per_req switches, $wk_per_req wake-ups. So the floor is $(awk -v a="$sock_per_req" -v b="$per_sock" -v c="$sw_per_req" -v d="$per_sw" 'BEGIN { printf "%.2f", (a * b + c * d) / 1000 }') us per request before any work, against $(awk -v a="$(col off 4)" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us the target allows (3 % of the CPU a request costs without the agent, median of the off rounds above); HTTP capture alone: $(awk -v a="$sock_per_req" -v b="$per_sock" 'BEGIN { printf "%.2f", a * b / 2 / 1000 }') us."
+	echo
+	echo "Added host CPU per request over off (wrk rounds, noisier): floor-http $(add floor-http) us, agent-http $(add agent-http) us, floor $(add floor) us, agent $(add agent) us. The target (<= 3 % throughput with both CPUs saturated) allows $(awk -v a="$o3" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us per request in all."
 	echo
 } >"$OUT"
 cat "$OUT"
