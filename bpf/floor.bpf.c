@@ -11,43 +11,21 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+/* a program named name on hook sec that returns at once */
+#define EMPTY_PROG(sec, name)                                                  \
+	SEC(sec) int BPF_PROG(name)                                            \
+	{                                                                      \
+		return 0;                                                      \
+	}
+
 /* the HTTP signal's hooks (raw tracepoints) */
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(floor_http_send)
-{
-	return 0;
-}
-
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(floor_http_recv)
-{
-	return 0;
-}
-
+EMPTY_PROG("raw_tp/sock_send_length", floor_http_send)
+EMPTY_PROG("raw_tp/sock_recv_length", floor_http_recv)
 /* the net signal's hooks (BTF tracepoints) */
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(floor_net_send)
-{
-	return 0;
-}
-
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(floor_net_recv)
-{
-	return 0;
-}
-
+EMPTY_PROG("tp_btf/sock_send_length", floor_net_send)
+EMPTY_PROG("tp_btf/sock_recv_length", floor_net_recv)
 /* the CPU signal's hooks */
-SEC("tp_btf/sched_switch")
-int BPF_PROG(floor_cpu_switch)
-{
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(floor_cpu_wakeup)
-{
-	return 0;
-}
+EMPTY_PROG("tp_btf/sched_switch", floor_cpu_switch)
+EMPTY_PROG("tp_btf/sched_wakeup", floor_cpu_wakeup)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
