@@ -30,9 +30,11 @@ MODES="off floor-http agent-http floor agent"
 T=$(mktemp -d /tmp/hl-floor.XXXXXX)
 NGINX=
 P=
+STATS0=
 cleanup() {
 	[ -n "$P" ] && kill "$P" 2>/dev/null && wait "$P" 2>/dev/null
 	[ -n "$NGINX" ] && kill "$NGINX" 2>/dev/null && wait "$NGINX" 2>/dev/null
+	[ -n "$STATS0" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS0"
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -54,10 +56,8 @@ start() {
 	off) return 0 ;;
 	floor) build/bench/floor_load "$T/ready" >"$T/p.log" 2>&1 & P=$! ;;
 	floor-http) build/bench/floor_load "$T/ready" http >"$T/p.log" 2>&1 & P=$! ;;
-	agent) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
-		--log-level warn >"$T/p.log" 2>&1 & P=$! ;;
-	agent-http) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
-		--log-level warn --signals http >"$T/p.log" 2>&1 & P=$! ;;
+	agent*) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
+		--log-level warn $([ "$1" = agent-http ] && echo --signals http) >"$T/p.log" 2>&1 & P=$! ;;
 	esac
 	i=0; until [ -f "$T/ready" ] || curl -sf -o /dev/null "http://127.0.0.1:$APORT/readyz"; do
 		i=$((i + 1))
@@ -133,7 +133,7 @@ ccol() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/calls" | median; }
 	per_sw=$(awk -v a="$wo" -v b="$wf" 'BEGIN { printf "%.0f", (b - a) / 2 }')
 	echo "Per call, \`build/bench/callcost\` (one thread pinned to CPU 0, 7 alternating rounds of 0.5 s, medians): a 1-byte send + recv on a unix socketpair takes $so ns without and $sf ns with the floor programs (two on each socket call: the HTTP and the net signal's), **$per_sock ns added per socket call**; a ping-pong of two threads on one CPU over pipes takes $wo vs $wf ns (two switches and two wake-ups), **$per_sw ns added per switch and wake-up**."
 	echo
-	echo "Calls per request (run counts of the floor programs over one 4 s wrk round): $sock_per_req socket calls (nginx and wrk), $sw_per_req switches, $wk_per_req wake-ups. So the floor is $(awk -v a="$sock_per_req" -v b="$per_sock" -v c="$sw_per_req" -v d="$per_sw" 'BEGIN { printf "%.2f", (a * b + c * d) / 1000 }') us per request before any work, against $(awk -v a="$(col off 4)" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us the target allows (3 % of the CPU a request costs without the agent, median of the off rounds above); HTTP capture alone: $(awk -v a="$sock_per_req" -v b="$per_sock" 'BEGIN { printf "%.2f", a * b / 2 / 1000 }') us."
+	echo "Calls per request (run counts of the floor programs over one 4 s wrk round): $sock_per_req socket calls (nginx and wrk), $sw_per_req switches, $wk_per_req wake-ups. So the floor is $(awk -v a="$sock_per_req" -v b="$per_sock" -v c="$wk_per_req" -v d="$per_sw" 'BEGIN { printf "%.2f", (a * b + c * d) / 1000 }')-$(awk -v a="$sock_per_req" -v b="$per_sock" -v c="$sw_per_req" -v d="$per_sw" 'BEGIN { printf "%.2f", (a * b + c * d) / 1000 }') us per request before any work (the ping-pong prices a switch and a wake-up together: the low end counts only as many pairs as there are wake-ups, the high end one per switch), against $(awk -v a="$(col off 4)" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us the target allows (3 % of the CPU a request costs without the agent, median of the off rounds above); HTTP capture alone, taken as half the socket floor (one of the two programs on each call): $(awk -v a="$sock_per_req" -v b="$per_sock" 'BEGIN { printf "%.2f", a * b / 2 / 1000 }') us."
 	echo
 	echo "Added host CPU per request over off (wrk rounds, noisier): floor-http $(add floor-http) us, agent-http $(add agent-http) us, floor $(add floor) us, agent $(add agent) us. The target (<= 3 % throughput with both CPUs saturated) allows $(awk -v a="$o3" 'BEGIN { printf "%.2f", a * 0.03 / 0.97 }') us per request in all."
 	echo

@@ -31,6 +31,7 @@ trap cleanup EXIT INT TERM
 for c in nginx wrk; do command -v $c >/dev/null || { echo "$c missing: sh scripts/setup.sh bench" >&2; exit 1; }; done
 [ -x build/tests/helpers/hlrun ] || { echo "build first: make" >&2; exit 1; }
 
+. bench/lib.inc
 . bench/nginx.inc
 bench_nginx
 
@@ -81,7 +82,6 @@ for r in $(seq 1 "$ROUNDS"); do
 	agent_stop
 done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 off_rps=$(awk '$1 == "off" { print $2 }' "$T/results" | median)
 on_rps=$(awk '$1 == "on" { print $2 }' "$T/results" | median)
 off_p99=$(awk '$1 == "off" { print $3 }' "$T/results" | median)

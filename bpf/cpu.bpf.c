@@ -208,7 +208,7 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
  * process's entry in `exited`; the iterator no longer reports it. */
 static __always_inline void thread__fold(struct task_struct *t)
 {
-	struct thread_acct *a = bpf_task_storage_get(&sh_threads, t, 0, 0);
+	struct thread_acct *a = thread__peek(t);
 	__u32 tgid = t->tgid;
 	struct proc_cpu *e;
 	__u64 now, on;
@@ -223,12 +223,7 @@ static __always_inline void thread__fold(struct task_struct *t)
 		struct proc_cpu zero = {};
 
 		bpf_probe_read_kernel(zero.comm, sizeof(zero.comm), t->group_leader->comm);
-		if (bpf_map_update_elem(&exited, &tgid, &zero, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&exited, &tgid)) {
-			drops__inc(HL_DROP_FULL_CPU_EXITED);
-			return;
-		}
-		e = bpf_map_lookup_elem(&exited, &tgid);
+		e = map__insert(&exited, &tgid, &zero, HL_DROP_FULL_CPU_EXITED);
 		if (!e)
 			return;
 	}
@@ -277,11 +272,10 @@ int cpu_threads(struct bpf_iter__task *ctx)
 
 	if (!t)
 		return 0;
-	a = bpf_task_storage_get(&sh_threads, t, 0, 0);
+	a = thread__peek(t);
 	if (!a || a->folded)
 		return 0;
 	r.tgid = t->tgid;
-	r.tid = t->pid;
 	r.oncpu_ns = a->oncpu_ns;
 	asm volatile("" ::: "memory");
 	last_in = a->last_in;

@@ -166,12 +166,7 @@ static __always_inline void stat__add(__u32 dev, __u32 op, __u64 bytes, __u64 la
 	if (!st) {
 		static const struct disk_stat zero;
 
-		if (bpf_map_update_elem(&disk_stats, &k, &zero, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&disk_stats, &k)) {
-			drops__inc(HL_DROP_FULL_DISK_STATS);
-			return;
-		}
-		st = bpf_map_lookup_elem(&disk_stats, &k);
+		st = map__insert(&disk_stats, &k, &zero, HL_DROP_FULL_DISK_STATS);
 		if (!st)
 			return;
 	}
@@ -201,12 +196,7 @@ static __always_inline void proc__add(struct rq_info *ri, __u32 dev, __u32 op, _
 		struct disk_proc zero = {};
 
 		__builtin_memcpy(zero.comm, ri->comm, sizeof(zero.comm));
-		if (bpf_map_update_elem(&disk_procs, &k, &zero, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&disk_procs, &k)) {
-			drops__inc(HL_DROP_FULL_DISK_PROCS);
-			return;
-		}
-		p = bpf_map_lookup_elem(&disk_procs, &k);
+		p = map__insert(&disk_procs, &k, &zero, HL_DROP_FULL_DISK_PROCS);
 		if (!p)
 			return;
 	}

@@ -131,7 +131,7 @@ struct thread_acct {
 /* One thread's CPU counters, as the cpu_threads iterator writes them. */
 struct cpu_thread_rec {
 	__u32 tgid;
-	__u32 tid;
+	__u32 pad;
 	__u64 oncpu_ns;		/* with the slice in progress */
 	__u64 runq_ns;
 	__u64 switches;

@@ -20,6 +20,18 @@ static __always_inline void drops__inc(__u32 reason)
 		*c += 1;	/* per-CPU slot: no atomics needed */
 }
 
+/* After a lookup of key in map found nothing: inserts init and returns the
+ * entry (another CPU winning the insert is fine); NULL, counted as drop
+ * reason full, when the map has no room. */
+static __always_inline void *map__insert(void *map, const void *key, const void *init, __u32 full)
+{
+	if (bpf_map_update_elem(map, key, init, BPF_NOEXIST) && !bpf_map_lookup_elem(map, key)) {
+		drops__inc(full);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* Bytes reserved on this CPU since the last forced wake-up; shared by name
  * (sh_*) so every signal's events count towards the same ring. */
 struct {

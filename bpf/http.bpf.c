@@ -1166,12 +1166,12 @@ static __always_inline int sock__state(__u64 sk, int newstate)
 		return 0;
 	x.id = task__id(t);
 	x.now = bpf_ktime_get_ns();
-	if (c->state == ST_RESP)
+	if (c->state == ST_RESP) {
 		conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
-	else if (c->state == ST_REQ)
+	} else if (c->state == ST_REQ) {
 		stat__inc(HL_HTTP_ST_INCOMPLETE);
-	if (c->state == ST_REQ)
 		bd__release(c, (__u32)x.id, NULL);
+	}
 	bpf_map_delete_elem(&conns, &k);
 	return 0;
 }
@@ -1247,12 +1247,7 @@ static __always_inline int ssl__exit(long ret)
 	}
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (!c) {
-		if (bpf_map_update_elem(&conns, &k, &conn_zero, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&conns, &k)) {
-			drops__inc(HL_DROP_FULL_HTTP_CONNS);
-			goto out;
-		}
-		c = bpf_map_lookup_elem(&conns, &k);
+		c = map__insert(&conns, &k, &conn_zero, HL_DROP_FULL_HTTP_CONNS);
 		if (!c)
 			goto out;
 	}

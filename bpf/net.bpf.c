@@ -98,12 +98,7 @@ static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
 		bpf_probe_read_kernel(zero.comm, sizeof(zero.comm), comm);
 	else
 		bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-	if (bpf_map_update_elem(&net_procs, &tgid, &zero, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&net_procs, &tgid)) {
-		drops__inc(HL_DROP_FULL_NET_PROCS);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&net_procs, &tgid);
+	return map__insert(&net_procs, &tgid, &zero, HL_DROP_FULL_NET_PROCS);
 }
 
 static __always_inline void conn__put(__u64 sk, struct conn *c, __u64 flags)

@@ -27,11 +27,17 @@ static __always_inline struct thread_acct *thread__get(struct task_struct *t)
 	return bpf_task_storage_get(&sh_threads, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-/* The current thread's accounting, NULL when the CPU signal has not seen it
- * switch yet (readers never create it). */
+/* Task t's accounting, NULL when the CPU signal has not seen it switch yet
+ * (readers never create it). */
+static __always_inline struct thread_acct *thread__peek(struct task_struct *t)
+{
+	return bpf_task_storage_get(&sh_threads, t, 0, 0);
+}
+
+/* The current thread's accounting, as thread__peek. */
 static __always_inline struct thread_acct *thread__current(void)
 {
-	return bpf_task_storage_get(&sh_threads, bpf_get_current_task_btf(), 0, 0);
+	return thread__peek(bpf_get_current_task_btf());
 }
 
 #endif

@@ -556,6 +556,14 @@ int loader__map_fd(const struct loader *ld, const char *signal, const char *map)
 	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
+unsigned int loader__map_max_entries(const struct loader *ld, const char *signal, const char *map)
+{
+	struct bpf_object *obj = loader__object(ld, signal);
+	struct bpf_map *m = obj ? bpf_object__find_map_by_name(obj, map) : NULL;
+
+	return m ? bpf_map__max_entries(m) : 0;
+}
+
 int loader__iter_create(const struct loader *ld, const char *signal, const char *prog)
 {
 	const struct signal_rt *rt = rt_find(ld, signal);

@@ -41,6 +41,8 @@ int loader__ring_fd(const struct loader *ld, int cpu);
 
 /* fd of a map by name in a signal's object ("cpu", "procs"); -ENOENT. */
 int loader__map_fd(const struct loader *ld, const char *signal, const char *map);
+/* Size (max_entries) of a map by name in a signal's object; 0 when none. */
+unsigned int loader__map_max_entries(const struct loader *ld, const char *signal, const char *map);
 /* A new read fd of the attached iterator program prog of signal (close it
  * after reading to the end), or -errno. */
 int loader__iter_create(const struct loader *ld, const char *signal, const char *prog);

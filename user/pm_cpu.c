@@ -227,8 +227,13 @@ static void read_threads(struct cpu_priv *c, struct processor *p)
 		return;
 	}
 	/* records never straddle reads: the kernel hands out whole ones */
-	while ((n = read(fd, c->recs, ITER_RECS * sizeof(*c->recs))) > 0 || (n < 0 && errno == EINTR)) {
-		for (size_t i = 0; n > 0 && i < (size_t)n / sizeof(*c->recs); i++) {
+	for (;;) {
+		n = read(fd, c->recs, ITER_RECS * sizeof(*c->recs));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)n / sizeof(*c->recs); i++) {
 			struct cpu_thread_rec *r = &c->recs[i];
 
 			r->comm[HL_COMM_LEN - 1] = '\0';

@@ -282,18 +282,31 @@ static void fold_log(struct processor *p)
 		;
 }
 
-/* The maps a full-map drop is counted for (hl_drop), and what sizes them. */
+/* The maps a full-map drop is counted for (hl_drop): the name reported,
+ * where the map is, and what sizes it. */
 static const struct {
-	const char *name, *sized_by;
+	const char *name, *signal, *map, *sized_by;
 } full_map[HL_DROP_MAX] = {
-	[HL_DROP_FULL_CPU_EXITED] = { "cpu_exited", "--max-procs" },
-	[HL_DROP_FULL_DISK_RQS] = { "disk_rqs", "fixed: 16384 block requests in flight" },
-	[HL_DROP_FULL_DISK_STATS] = { "disk_stats", "fixed: 1024 device x operation pairs" },
-	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "--max-procs" },
-	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "4 x --max-procs" },
-	[HL_DROP_FULL_NET_PROCS] = { "net_procs", "--max-procs" },
-	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "--max-procs" },
+	[HL_DROP_FULL_CPU_EXITED] = { "cpu_exited", "cpu", "exited", "--max-procs" },
+	[HL_DROP_FULL_DISK_RQS] = { "disk_rqs", "disk", "rqs", "fixed" },
+	[HL_DROP_FULL_DISK_STATS] = { "disk_stats", "disk", "disk_stats", "fixed" },
+	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "disk", "disk_procs", "--max-procs" },
+	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "net", "conns", "4 x --max-procs" },
+	[HL_DROP_FULL_NET_PROCS] = { "net_procs", "net", "net_procs", "--max-procs" },
+	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "http", "conns", "--max-procs" },
 };
+
+/* Says which limit to raise when full-map drop reason r has grown: once,
+ * then again each time the count has doubled. The size comes from the map. */
+static void full_map_warn(struct processor *p, int r, uint64_t n)
+{
+	if (n <= 2 * p->full_warned[r])
+		return;
+	p->full_warned[r] = n;
+	pr_warn("BPF map %s is full: %llu updates failed so far (%u entries, size: %s)",
+		full_map[r].name, (unsigned long long)n,
+		loader__map_max_entries(p->d.ld, full_map[r].signal, full_map[r].map), full_map[r].sized_by);
+}
 
 /* Agent's own counters: "stats" topic, summary, /metrics. */
 static void publish_stats(struct processor *p, struct tick_ctx *t)
@@ -317,13 +330,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 		for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++) {
 			full_n[r] = loader__drops(p->d.ld, (enum hl_drop)r, NULL);
 			mapfull += full_n[r];
-			/* say which limit to raise: once, then again each time the
-			 * count has doubled */
-			if (full_n[r] > 2 * p->full_warned[r]) {
-				pr_warn("BPF map %s is full: %llu updates failed so far (size: %s)",
-					full_map[r].name, (unsigned long long)full_n[r], full_map[r].sized_by);
-				p->full_warned[r] = full_n[r];
-			}
+			full_map_warn(p, r, full_n[r]);
 		}
 		for (int i = 0; i < nr; i++)
 			json_array_append_new(drops_cpu, json_integer((json_int_t)per_cpu[i]));
