@@ -167,6 +167,10 @@ static void publish_placeholders(struct processor *p)
 	state__publish(p->d.st, "connections", json_pack("{s:[],s:i,s:i}", "recent", "retransmits_total", 0,
 							 "resets_total", 0));
 	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[]}", "active", "recent"));
+	state__publish(p->d.st, "cpu", json_pack("{s:[],s:n,s:{s:n,s:n,s:[]},s:[],s:i,s:i}", "cores",
+						 "busy_pct", "runq_latency_us", "p50", "p99", "buckets",
+						 "recent_processes", "execs_total", 0, "exits_total", 0));
+	state__publish(p->d.st, "host", json_pack("{s:s}", "source", p->d.source));
 	state__publish(p->d.st, "breakdown", json_pack("{s:b,s:i,s:i,s:i,s:[],s:[]}", "enabled",
 		cfg->http_breakdown && config_signal_on(cfg, "cpu") && config_signal_on(cfg, "http"),
 		"requests_total", 0, "approximate_total", 0, "routes_dropped_total", 0, "routes", "slowest"));

@@ -17,6 +17,7 @@
 #define CT_JSON "application/json"
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
 #define CT_SSE "text/event-stream"
+#define CT_TEXT "text/plain; charset=utf-8"
 #define NO_CACHE "no-cache"
 #define NO_STORE "no-store"
 
@@ -29,12 +30,13 @@ static const char *const api_topics[] = {
 static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";
 static const char J_READY[] = "{\"status\":\"ready\"}\n";
 static const char J_NOT_READY[] = "{\"status\":\"not ready\",\"error\":\"the agent is starting: BPF programs are not attached yet\"}\n";
+static const char J_NOT_PUBLISHED[] = "{\"status\":\"not ready\",\"error\":\"the agent is starting: the first metrics are not published yet\"}\n";
 static const char J_NOT_FOUND[] = "{\"error\":\"not found\"}\n";
 static const char J_METHOD[] = "{\"error\":\"method not allowed\"}\n";
 static const char J_AUTH[] = "{\"error\":\"missing or wrong bearer token\"}\n";
 static const char J_BAD[] = "{\"error\":\"malformed request\"}\n";
 static const char J_HEADERS[] = "{\"error\":\"request headers too large\"}\n";
-static const char J_NO_METRICS[] = "{\"error\":\"metrics not published yet\"}\n";
+static const char T_NO_METRICS[] = "# metrics not published yet: the agent is starting\n";
 static const char J_NO_SERIES[] = "{\"error\":\"unknown metric; GET /api/v1/series lists them\"}\n";
 static const char J_BAD_SINCE[] = "{\"error\":\"since must be a number of milliseconds\"}\n";
 static const char J_NO_HOOK[] = "{\"error\":\"capture filters cannot be changed in this process\"}\n";
@@ -245,8 +247,8 @@ static void serve_metrics(struct web *w, struct web_resp *r)
 {
 	struct blob *b = state__get(w->st, "metrics");
 
-	if (!b) {
-		RESP_JSON(r, 503, J_NO_METRICS);
+	if (!b) {	/* Prometheus text, not JSON: a scraper logs the body */
+		resp_static(r, 503, CT_TEXT, T_NO_METRICS, sizeof(T_NO_METRICS) - 1);
 		return;
 	}
 	r->nseg = 0;
@@ -309,6 +311,32 @@ static void post_filters(struct web *w, const struct web_req *req, struct web_re
 	resp_json_doc(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
+/* Ready once BPF programs are attached and the processor has published every
+ * topic and /metrics once: a probe that passes means every endpoint answers.
+ * Topics are never withdrawn, so the answer is kept once it is yes. */
+static bool published(struct web *w)
+{
+	static const char *const extra[] = { "metrics" };
+	struct blob *b;
+
+	if (w->published)
+		return true;
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		b = state__get(w->st, extra[i]);
+		if (!b)
+			return false;
+		blob__put(b);
+	}
+	for (size_t i = 0; i < sizeof(api_topics) / sizeof(api_topics[0]); i++) {
+		b = state__get(w->st, api_topics[i]);
+		if (!b)
+			return false;
+		blob__put(b);
+	}
+	w->published = true;
+	return true;
+}
+
 static void serve_topic(struct web *w, const char *topic, struct web_resp *r)
 {
 	struct blob *b = state__get(w->st, topic);
@@ -347,10 +375,12 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 	if (!strcmp(p, "/readyz")) {
 		if (!get)
 			goto method;
-		if (state__ready(w->st))
-			RESP_JSON(r, 200, J_READY);
-		else
+		if (!state__ready(w->st))
 			RESP_JSON(r, 503, J_NOT_READY);
+		else if (!published(w))
+			RESP_JSON(r, 503, J_NOT_PUBLISHED);
+		else
+			RESP_JSON(r, 200, J_READY);
 		return;
 	}
 	if (!authorized(w, req)) {

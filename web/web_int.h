@@ -150,6 +150,7 @@ struct web {
 	struct web_stats stats;
 	struct blob *self_metrics;	/* the server's own /metrics lines */
 	unsigned ticks;
+	bool published;			/* every topic and /metrics were published once */
 	struct web_stream *stream_pool;	/* freed streams kept for reuse */
 	int stream_pool_n;
 	nghttp2_session_callbacks *h2_cbs;

@@ -39,11 +39,15 @@ wait_for 5 h2_after
 if [ -n "$r1" ] && [ -n "$r2" ] && [ "$r2" -ge $((r1 + 50)) ]; then ok metrics-web-requests-counted; else fail metrics-web-requests-counted "h2 requests $r1 -> $r2 after 50"; fi
 stop_agent
 
-# Before the first publish: /metrics and topics 503 with a JSON reason, probes answer.
+# Before the first publish: topics 503 with a JSON reason, /metrics 503 in
+# plain text (a scraper is no JSON reader), probes answer.
 WEBDEMO_DELAY_MS=4000 "$HOSTLENS" --listen "127.0.0.1:$AGENT_PORT" >"$TMPD/demo2.log" 2>&1 &
 AGENT_PID=$!
 wait_for 5 alive
 expect not-published-metrics-503 503 "$(code "$URL/metrics")"
+curl -s -D "$TMPD/h503" -o /dev/null "$URL/metrics"
+expect not-published-metrics-plain-text "text/plain; charset=utf-8" \
+	"$(tr -d '\r' <"$TMPD/h503" | awk -F': ' 'tolower($1) == "content-type" {print $2}')"
 curl -s "$URL/api/v1/summary" >"$TMPD/e.json"
 expect not-published-topic-503 "503" "$(code "$URL/api/v1/summary")"
 case $(json "$TMPD/e.json" 'd["error"]') in *"not published"*) ok not-published-json-error ;; *) fail not-published-json-error "$(cat "$TMPD/e.json")" ;; esac

@@ -333,7 +333,7 @@
       ['alerts', renderAlerts], ['connections', renderConns], ['stats', renderStats],
       ['breakdown', renderBreakdown],
     ];
-    if (!hostInfo) jobs.push(['host', renderHost]);
+    if (!hostInfo || !hostInfo.hostname) jobs.push(['host', renderHost]);
     if (!lastSummary) jobs.push(['summary', renderCards]);
     let reached = false;
     await Promise.all(jobs.map(async ([topic, fn]) => {
