@@ -232,7 +232,8 @@ enum hl_net_counter {
 	HL_NET_CLOSED = 5,
 	HL_NET_TX_BYTES = 6,
 	HL_NET_RX_BYTES = 7,
-	HL_NET_COUNTERS = 8,
+	HL_NET_LIVE = 8,		/* a gauge: +1 per connection opened, -1 at its close */
+	HL_NET_COUNTERS = 9,
 };
 
 /* ---- http (types 30-39) ---- */

@@ -42,7 +42,8 @@ struct conn {
 	__u32 tgid;		/* 0: owner not known yet */
 	__u32 pid;
 	__u8 role;
-	__u8 pad[7];
+	__u8 live;		/* counted in HL_NET_LIVE (open connections) */
+	__u8 pad[6];
 	char comm[HL_COMM_LEN];
 };
 
@@ -101,13 +102,31 @@ static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
 	return map__insert(&net_procs, &tgid, &zero, HL_DROP_FULL_NET_PROCS);
 }
 
+/* Connection setup (not per send): the entry is an open connection, counted
+ * once in HL_NET_LIVE however often it is written. */
 static __always_inline void conn__put(__u64 sk, struct conn *c, __u64 flags)
 {
-	if (bpf_map_update_elem(&conns, &sk, c, flags) == 0)
+	struct conn *old = flags == BPF_NOEXIST ? NULL : bpf_map_lookup_elem(&conns, &sk);
+	bool counted = old && old->live;
+
+	c->live = 1;
+	if (bpf_map_update_elem(&conns, &sk, c, flags) == 0) {
+		if (!counted)
+			counter__add(HL_NET_LIVE, 1);
 		return;
+	}
 	if (flags == BPF_NOEXIST && bpf_map_lookup_elem(&conns, &sk))
 		return;
 	drops__inc(HL_DROP_FULL_NET_CONNS);
+}
+
+/* The connection is closed (its entry may stay until the socket is freed). */
+static __always_inline void conn__closed(struct conn *c)
+{
+	if (c && c->live) {
+		c->live = 0;
+		counter__add(HL_NET_LIVE, (__u64)-1);
+	}
 }
 
 static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_state *ctx, __u64 sk)
@@ -119,6 +138,7 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 	__u64 wake;
 
 	counter__add(HL_NET_CLOSED, 1);
+	conn__closed(c);
 	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return;
@@ -302,6 +322,7 @@ int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
 {
 	__u64 key = (__u64)sk;
 
+	conn__closed(bpf_map_lookup_elem(&conns, &key));	/* freed without a CLOSE */
 	bpf_map_delete_elem(&conns, &key);
 	return 0;
 }

@@ -60,6 +60,7 @@ struct net_priv {
 	__u64 *cvals;				/* per-CPU read buffer */
 	uint64_t cprev[HL_NET_COUNTERS], ctot[HL_NET_COUNTERS];
 	uint64_t ctick[HL_NET_COUNTERS], cflush[HL_NET_COUNTERS];
+	int64_t active;				/* open connections now (HL_NET_LIVE) */
 	struct ev_tcp_close recent[RECENT_N];
 	uint64_t recent_seq;			/* closes ever seen */
 	uint64_t recent_flushed;		/* recent_seq at the last flush */
@@ -241,7 +242,11 @@ static void read_counters(struct net_priv *n)
 		if (bpf_map_lookup_elem(n->counters_fd, &k, n->cvals))
 			continue;
 		for (int i = 0; i < n->ncpu; i++)
-			sum += n->cvals[i];
+			sum += n->cvals[i];	/* modulo 2^64: a gauge's -1s cancel */
+		if (k == HL_NET_LIVE) {
+			n->active = (int64_t)sum < 0 ? 0 : (int64_t)sum;
+			continue;
+		}
 		n->ctick[k] = delta(sum, n->cprev[k]);
 		n->cprev[k] = sum;
 		n->ctot[k] += n->ctick[k];
@@ -459,6 +464,9 @@ static void prom_write(struct net_priv *n, FILE *f, struct nproc_acc **order, in
 		   "hostlens_tcp_connections_opened_total{role=\"server\"} %llu\n",
 		(unsigned long long)n->ctot[HL_NET_OPEN_ACTIVE],
 		(unsigned long long)n->ctot[HL_NET_OPEN_PASSIVE]);
+	fprintf(f, "# HELP hostlens_tcp_connections_active TCP connections open now (seen opening, or carrying data, since the agent started).\n"
+		   "# TYPE hostlens_tcp_connections_active gauge\nhostlens_tcp_connections_active %lld\n",
+		(long long)n->active);
 	fprintf(f, "# HELP hostlens_tcp_connections_closed_total TCP connections closed, by role.\n"
 		   "# TYPE hostlens_tcp_connections_closed_total counter\n");
 	for (int r = 0; r < 3; r++)
@@ -520,8 +528,9 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	npe = sorted_peers(n, peorder, false);
 	for (int i = 0; i < npe && i < TOP_N; i++)
 		json_array_append_new(peers, peer_json(peorder[i], false));
-	doc = json_pack("{s:o,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o,s:I,s:I}",
+	doc = json_pack("{s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o,s:I,s:I}",
 		"recent", recent,
+		"connections_active", (json_int_t)n->active,
 		"retransmits_total", (json_int_t)n->ctot[HL_NET_RETRANSMITS],
 		"retransmits_per_s", (double)n->ctick[HL_NET_RETRANSMITS] / el,
 		"resets_total", (json_int_t)(n->ctot[HL_NET_RESETS_SENT] + n->ctot[HL_NET_RESETS_RECEIVED]),
@@ -552,6 +561,8 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
 	json_object_set_new(t->metrics, "tcp_retransmits_per_s",
 			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
+	json_object_set_new(t->metrics, "tcp_connections_active", json_integer((json_int_t)n->active));
+	state__series_push(t->st, "tcp_connections_active", t->now_ms, (double)n->active);
 	state__series_push(t->st, "sock_rx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_RX_BYTES] / el);
 	state__series_push(t->st, "sock_tx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_TX_BYTES] / el);
 	prom_write(n, t->prom, porder, np);
@@ -598,8 +609,9 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 	if (rec) {
 		/* docs/records.md: network-metrics, plus the role split and closes */
 		json_object_update_new(rec, json_pack(
-			"{s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
+			"{s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
 			"window_s", f->interval_s,
+			"connections_active", (json_int_t)n->active,
 			"connections_opened", (json_int_t)opened,
 			"connections_opened_client", (json_int_t)n->cflush[HL_NET_OPEN_ACTIVE],
 			"connections_opened_server", (json_int_t)n->cflush[HL_NET_OPEN_PASSIVE],
