@@ -241,10 +241,9 @@ int hist__put_json(const struct hist *h, json_t *obj, const char *name, const ch
 		double v = f[i].q < 0 ? hist__mean(h) : f[i].q > 1 ? hist__max(h) :
 								      hist__quantile(h, f[i].q);
 
-		if (!isfinite(v))
-			v = 0;
 		snprintf(key, sizeof(key), "%s_%s_%s", name, f[i].tag, unit);
-		if (json_object_set_new(obj, key, json_real(round(v * 1000.0) / 1000.0)))
+		if (json_object_set_new(obj, key, isfinite(v) ? json_real(round(v * 1000.0) / 1000.0) :
+								 json_null()))
 			return -ENOMEM;
 	}
 	return 0;

@@ -78,7 +78,8 @@ int hist__add_log2(struct hist *h, const uint64_t *slots, unsigned int n, double
 /*
  * Writes NAME_avg_UNIT, NAME_p50_UNIT, NAME_p95_UNIT, NAME_p99_UNIT and
  * NAME_max_UNIT into obj (e.g. "response_time", "ms" gives
- * response_time_p95_ms), rounded to 3 decimals; 0 for an empty histogram.
+ * response_time_p95_ms), rounded to 3 decimals; null for an empty histogram
+ * (no value is not a value of 0).
  * 0 or -ENOMEM.
  */
 int hist__put_json(const struct hist *h, json_t *obj, const char *name, const char *unit);

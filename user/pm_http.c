@@ -149,7 +149,9 @@ struct http_priv {
 	/* since the last flush (inbound: the served app) */
 	struct hist flush_h;
 	uint64_t flush_n, flush_err5, flush_err4;
+	uint64_t flush_bytes_in, flush_bytes_out;
 	uint64_t flush_sources[TRAFFIC__N];
+	uint64_t flush_ua[UA__N];
 	int64_t flush_start_ms;
 	unsigned int ticks;
 	/* latency breakdown */
@@ -552,7 +554,10 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	hp->flush_n++;
 	hp->flush_err5 += status >= 500;
 	hp->flush_err4 += status >= 400 && status < 500;
+	hp->flush_bytes_in += e->bytes_in;
+	hp->flush_bytes_out += e->bytes_out;
 	hp->flush_sources[traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host))]++;
+	hp->flush_ua[rq.ua < UA__N ? rq.ua : UA_UNKNOWN]++;
 	if (e->family)
 		clients_touch(hp, e, processor__mono_to_ms(m->p, h->ts_ns));
 }
@@ -944,16 +949,20 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	err_pct = wn ? 100.0 * (double)we5 / (double)wn : 0;
 	avg_ms = win.count ? win.sum / (double)win.count : 0;
 	json_object_set_new(t->summary, "http_requests_per_s", json_real(rps));
-	json_object_set_new(t->summary, "http_p95_ms", json_real(p95));
+	/* no request in the window: no latency (null), not a latency of 0 */
+	json_object_set_new(t->summary, "http_p95_ms", win.count ? json_real(p95) : json_null());
 	json_object_set_new(t->summary, "http_error_rate_pct", json_real(err_pct));
 	json_object_set_new(t->summary, "active_users",
 			    json_integer((json_int_t)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS)));
-	json_object_set_new(t->metrics, "api_latency_avg_ms", json_real(avg_ms));
-	json_object_set_new(t->metrics, "api_latency_p95_ms", json_real(p95));
+	if (win.count) {	/* absent is "no data" to the alert rules */
+		json_object_set_new(t->metrics, "api_latency_avg_ms", json_real(avg_ms));
+		json_object_set_new(t->metrics, "api_latency_p95_ms", json_real(p95));
+	}
 	json_object_set_new(t->metrics, "error_rate_pct", json_real(err_pct));
 	json_object_set_new(t->metrics, "http_requests_per_s", json_real(rps));
 	state__series_push(t->st, "http_requests_per_s", t->now_ms, rps);
-	state__series_push(t->st, "http_p95_ms", t->now_ms, p95);
+	if (win.count)	/* a gap in the chart, not a dip to 0 */
+		state__series_push(t->st, "http_p95_ms", t->now_ms, p95);
 	state__series_push(t->st, "http_error_rate_pct", t->now_ms, err_pct);
 	state__series_push(t->st, "active_users", t->now_ms,
 			   (double)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS));
@@ -977,88 +986,122 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	state__publish(t->st, "http", http);
 }
 
-static void http_flush(struct pmod *m, struct flush_ctx *f)
+#define FLUSH_ROUTES_TOP 50	/* route rows per direction in a webapp-metrics record */
+
+/* One routes[] row of a webapp-metrics record. */
+static json_t *flush_route_json(struct http_priv *hp, struct processor *p, struct route_acc *r,
+				double iv)
 {
-	struct http_priv *hp = m->priv;
+	json_t *e = json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:I,s:f}",
+		"pid", (int)r->tgid, "comm", processor__comm(p, r->tgid), "direction", dir_name(r->dir),
+		"method", r->method, "route", r->route, "requests_total", (json_int_t)r->flush.count,
+		"requests_per_s", (double)r->flush.count / iv,
+		"errors_total", (json_int_t)r->flush_errors,
+		"client_errors_total", (json_int_t)r->flush_errors4,
+		"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.count);
+
+	hist__put_json(&r->flush, e, "latency", "ms");
+	if (r->bd && hp->bd[r->bd - 1].flush_n) {
+		struct bd_acc *b = &hp->bd[r->bd - 1];
+		char key[48];
+
+		for (int k = 0; k < BD_NPARTS; k++) {
+			snprintf(key, sizeof(key), "%s_p50_ms", breakdown_part_name(k));
+			json_object_set_new(e, key, json_real(hist_q(&b->flush[k], 0.5)));
+			snprintf(key, sizeof(key), "%s_p99_ms", breakdown_part_name(k));
+			json_object_set_new(e, key, json_real(hist_q(&b->flush[k], 0.99)));
+		}
+		json_object_set_new(e, "breakdown_requests_total", json_integer((json_int_t)b->flush_n));
+		json_object_set_new(e, "breakdown_approximate_pct",
+				    json_real(100.0 * (double)b->flush_approx / (double)b->flush_n));
+	}
+	return e;
+}
+
+/* The busiest routes of each direction since the last flush, served first. */
+static json_t *flush_routes_json(struct http_priv *hp, struct processor *p, double iv)
+{
 	struct route_acc **order = malloc(sizeof(*order) * (hp->nroutes + 1));
-	json_t *rec = record_new("webapp-metrics", f->source, f->ts_ms), *routes = json_array();
-	json_t *src = json_object();
-	double iv = f->interval_s > 0 ? f->interval_s : 1;
-	int n = 0;
+	json_t *routes = json_array();
 
-	for (int i = 0; order && i < ROUTE_SLOTS; i++)
-		if (hp->routes[i].used && hp->routes[i].dir == HL_HTTP_INBOUND && hp->routes[i].flush.count)
-			order[n++] = &hp->routes[i];
-	if (order)
+	for (uint8_t dir = HL_HTTP_INBOUND, k = 0; order && k < 2; k++, dir = HL_HTTP_OUTBOUND) {
+		int n = 0;
+
+		for (int i = 0; i < ROUTE_SLOTS; i++)
+			if (hp->routes[i].used && hp->routes[i].dir == dir && hp->routes[i].flush.count)
+				order[n++] = &hp->routes[i];
 		qsort(order, (size_t)n, sizeof(*order), cmp_flush);
-	for (int i = 0; i < n && i < 50; i++) {
-		struct route_acc *r = order[i];
+		for (int i = 0; i < n && i < FLUSH_ROUTES_TOP; i++)
+			json_array_append_new(routes, flush_route_json(hp, p, order[i], iv));
+	}
+	free(order);
+	return routes;
+}
 
-		json_t *e = json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:I,s:f}",
-			"pid", (int)r->tgid, "comm", processor__comm(m->p, r->tgid), "direction", "inbound",
-			"method", r->method, "route", r->route, "requests_total", (json_int_t)r->flush.count,
-			"requests_per_s", (double)r->flush.count / iv,
-			"errors_total", (json_int_t)r->flush_errors,
-			"client_errors_total", (json_int_t)r->flush_errors4,
-			"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.count);
+/* Starts the next flush window of every route and of the served totals. */
+static void flush_reset(struct http_priv *hp, int64_t ts_ms)
+{
+	for (int i = 0; i < ROUTE_SLOTS; i++) {
+		struct route_acc *r = &hp->routes[i];
 
-		hist__put_json(&r->flush, e, "latency", "ms");
+		if (!r->used || !r->flush.count)
+			continue;
+		memset(&r->flush, 0, sizeof(r->flush));
+		r->flush_errors = r->flush_errors4 = 0;
 		if (r->bd && hp->bd[r->bd - 1].flush_n) {
 			struct bd_acc *b = &hp->bd[r->bd - 1];
-			char key[48];
-
-			for (int k = 0; k < BD_NPARTS; k++) {
-				snprintf(key, sizeof(key), "%s_p50_ms", breakdown_part_name(k));
-				json_object_set_new(e, key, json_real(hist_q(&b->flush[k], 0.5)));
-				snprintf(key, sizeof(key), "%s_p99_ms", breakdown_part_name(k));
-				json_object_set_new(e, key, json_real(hist_q(&b->flush[k], 0.99)));
-			}
-			json_object_set_new(e, "breakdown_requests_total", json_integer((json_int_t)b->flush_n));
-			json_object_set_new(e, "breakdown_approximate_pct",
-					    json_real(100.0 * (double)b->flush_approx / (double)b->flush_n));
-		}
-		json_array_append_new(routes, e);
-	}
-	for (int i = 0; i < ROUTE_SLOTS; i++) {
-		if (!hp->routes[i].used || !hp->routes[i].flush.count)
-			continue;
-		memset(&hp->routes[i].flush, 0, sizeof(hp->routes[i].flush));
-		hp->routes[i].flush_errors = hp->routes[i].flush_errors4 = 0;
-		if (hp->routes[i].bd && hp->bd[hp->routes[i].bd - 1].flush_n) {
-			struct bd_acc *b = &hp->bd[hp->routes[i].bd - 1];
 
 			for (int k = 0; k < BD_NPARTS; k++)
 				hist__reset(&b->flush[k]);
 			b->flush_n = b->flush_approx = 0;
 		}
 	}
-	free(order);
+	memset(&hp->flush_h, 0, sizeof(hp->flush_h));
+	hp->flush_n = hp->flush_err5 = hp->flush_err4 = 0;
+	hp->flush_bytes_in = hp->flush_bytes_out = 0;
+	memset(hp->flush_sources, 0, sizeof(hp->flush_sources));
+	memset(hp->flush_ua, 0, sizeof(hp->flush_ua));
+	hp->flush_start_ms = ts_ms;
+}
+
+/*
+ * webapp-metrics: the served application (inbound requests) over the flush
+ * window, and the route rows of both directions. A window without requests
+ * has no latency: the response_time fields are null, not 0.
+ */
+static void http_flush(struct pmod *m, struct flush_ctx *f)
+{
+	struct http_priv *hp = m->priv;
+	json_t *rec = record_new("webapp-metrics", f->source, f->ts_ms);
+	json_t *src = json_object(), *ua = json_object();
+	double iv = f->interval_s > 0 ? f->interval_s : 1;
+	double n = (double)hp->flush_n;
+
 	for (int i = 0; i < TRAFFIC__N; i++)
 		json_object_set_new(src, traffic_source_name((enum traffic_source)i),
 				    json_integer((json_int_t)hp->flush_sources[i]));
+	for (int i = 0; i < UA__N; i++)
+		json_object_set_new(ua, traffic_ua_name((enum ua_class)i),
+				    json_integer((json_int_t)hp->flush_ua[i]));
 	json_object_set_new(rec, "window_s", json_real(f->interval_s));
 	json_object_set_new(rec, "requests_total", json_integer((json_int_t)hp->flush_n));
 	json_object_set_new(rec, "errors_total", json_integer((json_int_t)hp->flush_err5));
 	json_object_set_new(rec, "client_errors_total", json_integer((json_int_t)hp->flush_err4));
 	json_object_set_new(rec, "active_users",
 			    json_integer((json_int_t)clients_active(hp, hp->flush_start_ms)));
-	json_object_set_new(rec, "requests_per_s", json_real((double)hp->flush_n / iv));
-	json_object_set_new(rec, "response_time_avg_ms",
-			    json_real(hp->flush_h.count ? hp->flush_h.sum / (double)hp->flush_h.count : 0));
-	json_object_set_new(rec, "response_time_p50_ms", json_real(hist_q(&hp->flush_h, 0.5)));
-	json_object_set_new(rec, "response_time_p95_ms", json_real(hist_q(&hp->flush_h, 0.95)));
-	json_object_set_new(rec, "response_time_p99_ms", json_real(hist_q(&hp->flush_h, 0.99)));
+	json_object_set_new(rec, "requests_per_s", json_real(n / iv));
+	hist__put_json(&hp->flush_h, rec, "response_time", "ms");
 	json_object_set_new(rec, "error_rate_pct",
-			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err5 / (double)hp->flush_n : 0));
+			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err5 / n : 0));
 	json_object_set_new(rec, "client_error_rate_pct",
-			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err4 / (double)hp->flush_n : 0));
+			    json_real(hp->flush_n ? 100.0 * (double)hp->flush_err4 / n : 0));
+	json_object_set_new(rec, "bytes_in", json_integer((json_int_t)hp->flush_bytes_in));
+	json_object_set_new(rec, "bytes_out", json_integer((json_int_t)hp->flush_bytes_out));
 	json_object_set_new(rec, "traffic_sources", src);
-	json_object_set_new(rec, "routes", routes);
+	json_object_set_new(rec, "user_agents", ua);
+	json_object_set_new(rec, "routes", flush_routes_json(hp, m->p, iv));
 	record_batch__add(f->batch, rec);
-	memset(&hp->flush_h, 0, sizeof(hp->flush_h));
-	hp->flush_n = hp->flush_err5 = hp->flush_err4 = 0;
-	memset(hp->flush_sources, 0, sizeof(hp->flush_sources));
-	hp->flush_start_ms = f->ts_ms;
+	flush_reset(hp, f->ts_ms);
 }
 
 const struct pmod_ops pm_http_ops = {

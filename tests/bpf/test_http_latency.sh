@@ -94,12 +94,36 @@ else:
     if n!=11: print('requests %d, want 11 served (10 + curl): %s'%(n,[(r['requests_total'],[(x['method'],x['route'],x['requests_total']) for x in r['routes']]) for r in w if r['requests_total']]))
     if e5!=1 or e4!=1: print('5xx %d 4xx %d, want 1 and 1'%(e5,e4))
     if org!=1 or direct!=10: print('traffic sources organic %d direct %d, want 1 / 10'%(org,direct))
-    u=sum(x['requests_total'] for r in w for x in r['routes'] if x['route']=='/api/users/:id')
+    u=sum(x['requests_total'] for r in w for x in r['routes'] if x['route']=='/api/users/:id' and x['direction']=='inbound')
     if u!=3: print('per-route table: /api/users/:id %d, want 3'%u)
     for k in ('id','timestamp','source','active_users','requests_per_s','response_time_avg_ms','response_time_p50_ms','response_time_p95_ms','response_time_p99_ms'):
         if any(k not in r for r in w): print('field missing: '+k)
     busy=[r for r in w if r['requests_total']]
     if not any(r['active_users']==1 for r in busy): print('active_users (one client address) %s'%[r['active_users'] for r in busy])
+    # bytes: the sum of what the served requests moved, each checked against the client above
+    srv=[r for r in R if r['pid']==$SRV_PID and r['direction']=='inbound']
+    bi=sum(r['bytes_in'] for r in w); bo=sum(r['bytes_out'] for r in w)
+    if bi!=sum(r['bytes_in'] for r in srv) or bo!=sum(r['bytes_out'] for r in srv) or not bi:
+        print('bytes_in/out %d/%d, want the served requests\' %d/%d'%(bi,bo,sum(r['bytes_in'] for r in srv),sum(r['bytes_out'] for r in srv)))
+    ua={}
+    for r in w:
+        for k,v in r['user_agents'].items(): ua[k]=ua.get(k,0)+v
+    if sum(ua.values())!=11 or ua.get('cli')!=1: print('user_agents %s: want 11 in all, curl the one cli'%ua)
+    mx=max(r['response_time_max_ms'] for r in busy)
+    if not (200<=mx<=212): print('response_time_max_ms %.3f, want /api/slow 200 ms (+2 ms +5%%)'%mx)
+    idle=[r for r in w if not r['requests_total']]
+    if not idle: print('no webapp-metrics record of a window without requests')
+    for r in idle:
+        lat=[r[k] for k in ('response_time_avg_ms','response_time_p50_ms','response_time_p95_ms','response_time_p99_ms','response_time_max_ms')]
+        if lat!=[None]*5: print('a window without requests reports latency %s, want null'%lat)
+    out=[(x['direction'],x['method'],x['route'],x['requests_total'],x['comm']) for r in w for x in r['routes'] if x['direction']=='outbound']
+    if out!=[('outbound','GET','/api/users/:id',1,'hlcurl')]: print('outbound routes %s, want curl\'s GET /api/users/:id once'%out)
 "
+if "$BUILD/tests/helpers/schemacheck" "$TOP/docs/records.schema.json" "$HLDIR/records.ndjson" >"$TMPD/schema.out" 2>&1 &&
+	grep -q "^webapp-metrics [1-9]" "$TMPD/schema.out"; then
+	ok http_records_schema
+else
+	fail http_records_schema "$(head -c 600 "$TMPD/schema.out")"
+fi
 check http_agent_clean_exit [ "$HL_RC" = 0 ]
 finish

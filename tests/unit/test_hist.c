@@ -213,6 +213,18 @@ static void json_fields(void)
 		      json_object_get(o, "response_time_p99_ms"),
 	      "NAME_{avg,p50,p95,p99,max}_UNIT written");
 	json_decref(o);
+
+	/* no value is no latency: null, never a measured 0 */
+	o = json_object();
+	hist__reset(&h);
+	hist__put_json(&h, o, "response_time", "ms");
+	CHECK(json_object_size(o) == 5 && json_is_null(json_object_get(o, "response_time_avg_ms")) &&
+		      json_is_null(json_object_get(o, "response_time_p50_ms")) &&
+		      json_is_null(json_object_get(o, "response_time_p95_ms")) &&
+		      json_is_null(json_object_get(o, "response_time_p99_ms")) &&
+		      json_is_null(json_object_get(o, "response_time_max_ms")),
+	      "an empty histogram writes the five fields as null");
+	json_decref(o);
 }
 
 int main(void)
