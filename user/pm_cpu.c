@@ -39,7 +39,8 @@ struct proc_acc {
 	uint64_t exited_ns;			/* when its exit event came */
 	double cpu_pct;
 	double cpu_ewma;			/* ~5 s decaying CPU %: the table's order */
-	json_t *k8s;				/* container/pod fields, looked up once */
+	json_t *k8s;				/* ppid, cgroup, container/pod fields: proc_meta() */
+	struct proc_io io_flushed;		/* processor__proc_io at the last flush */
 };
 
 struct cpu_priv {
@@ -429,6 +430,63 @@ static json_t *hist_json(const uint64_t *h)
 	return arr;
 }
 
+/*
+ * The fields of a process that do not change while it runs (parent, cgroup,
+ * container), read from /proc once per process, when it first reaches a
+ * table or a record. A process gone before that has none of them.
+ */
+static json_t *proc_meta(struct processor *p, struct proc_acc *a)
+{
+	char path[64], buf[512], *s;
+	FILE *f;
+
+	if (a->k8s)
+		return a->k8s;
+	a->k8s = json_object();
+	snprintf(path, sizeof(path), "/proc/%u/stat", a->tgid);
+	f = fopen(path, "re");
+	if (f) {	/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		int ppid;
+
+		buf[n] = '\0';
+		s = strrchr(buf, ')');
+		if (s && sscanf(s + 1, " %*c %d", &ppid) == 1)
+			json_object_set_new(a->k8s, "ppid", json_integer(ppid));
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", a->tgid);
+	f = fopen(path, "re");
+	if (f) {	/* cgroup v2: the one "0::PATH" line */
+		while (fgets(buf, sizeof(buf), f))
+			if (!strncmp(buf, "0::", 3)) {
+				buf[strcspn(buf, "\n")] = '\0';
+				json_object_set_new(a->k8s, "cgroup", json_string(buf + 3));
+				break;
+			}
+		fclose(f);
+	}
+	processor__k8s_annotate(p, a->tgid, 0, a->k8s);
+	return a->k8s;
+}
+
+/* What a process's disk and socket counters moved since the last flush. */
+static void proc_io_window(struct processor *p, struct proc_acc *a, json_t *e)
+{
+	struct proc_io *io = processor__proc_io(p, a->tgid, false);
+	struct proc_io now = io ? *io : (struct proc_io){ 0 }, *was = &a->io_flushed;
+
+#define IO_DELTA(f) (now.f >= was->f ? now.f - was->f : now.f)
+	if (e) {
+		json_object_set_new(e, "disk_read_bytes", json_integer((json_int_t)IO_DELTA(disk_read_bytes)));
+		json_object_set_new(e, "disk_write_bytes", json_integer((json_int_t)IO_DELTA(disk_write_bytes)));
+		json_object_set_new(e, "net_tx_bytes", json_integer((json_int_t)IO_DELTA(net_tx_bytes)));
+		json_object_set_new(e, "net_rx_bytes", json_integer((json_int_t)IO_DELTA(net_rx_bytes)));
+	}
+#undef IO_DELTA
+	*was = now;
+}
+
 static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct cpu_priv *c = m->priv;
@@ -455,11 +513,7 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 				      "runq_ms", (double)a->tick_runq_ns / 1e6, "oncpu_total_s",
 				      (double)a->oncpu_ns / 1e9);
 
-		if (!a->k8s) {	/* a process never changes container: once per process */
-			a->k8s = json_object();
-			processor__k8s_annotate(m->p, a->tgid, 0, a->k8s);
-		}
-		json_object_update(e, a->k8s);
+		json_object_update(e, proc_meta(m->p, a));
 		if (io) {
 			json_object_set_new(e, "disk_read_bytes", json_integer((json_int_t)io->disk_read_bytes));
 			json_object_set_new(e, "disk_write_bytes", json_integer((json_int_t)io->disk_write_bytes));
@@ -556,9 +610,11 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 							       "context_switches", (json_int_t)a->flush_switches,
 							       "exited", a->exited_ns != 0);
 
-			if (a->k8s)
-				json_object_update(e, a->k8s);
+			json_object_update(e, proc_meta(m->p, a));
+			proc_io_window(m->p, a, e);
 			json_array_append_new(procs, e);
+		} else {
+			proc_io_window(m->p, a, NULL);
 		}
 		a->flush_oncpu_ns = a->flush_runq_ns = a->flush_switches = 0;
 		if (a->exited_ns) {

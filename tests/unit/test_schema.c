@@ -2,10 +2,12 @@
 /*
  * The records schema holds: a vm-metrics record built from the live /proc
  * by the real collectors validates; every JSON example in docs/records.md
- * validates; alert records from the alerts module validate; broken records
+ * validates, and every field of one is required unless the doc says when it
+ * is absent; alert records from the alerts module validate; broken records
  * fail with a message naming the path; and each supported keyword works.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,141 @@ static void docs_examples_valid(void)
 	      "one example of every type, got: %s", types);
 }
 
+/* A schema node with its "$ref"s followed. */
+static json_t *resolve(json_t *n)
+{
+	const char *ref;
+
+	while (json_is_object(n) && (ref = json_string_value(json_object_get(n, "$ref"))))
+		n = json_object_get(json_object_get(schema, "definitions"), strrchr(ref, '/') + 1);
+	return n;
+}
+
+static bool listed(const json_t *arr, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (!strcmp(json_string_value(v) ?: "", s))
+			return true;
+	return false;
+}
+
+/* "`path`" appears in the section's "Sometimes absent" paragraph. */
+static bool may_be_absent(const char *absent, const char *path)
+{
+	char want[304];
+
+	snprintf(want, sizeof(want), "`%s`", path);
+	return absent && strstr(absent, want);
+}
+
+/* Fields of example ex (at path) that the schema node does not require and
+ * the doc does not list as sometimes absent; each one is a failed check. */
+static int walk_required(json_t *ex, json_t *node, const char *path, const char *absent,
+			 const char *type)
+{
+	char p[300];
+	int bad = 0;
+
+	node = resolve(node);
+	if (json_is_object(ex)) {
+		json_t *props = json_object_get(node, "properties");
+		json_t *map = json_object_get(node, "additionalProperties");
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(ex, k, v) {
+			if (!json_object_get(props, k) && json_is_object(map)) {	/* a map: keys are data */
+				snprintf(p, sizeof(p), "%s.*", path);
+				bad += walk_required(v, map, p, absent, type);
+				continue;
+			}
+			snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", k);
+			if (!may_be_absent(absent, p) && !listed(json_object_get(node, "required"), k)) {
+				CHECK(0, "%s: example field %s is neither required by the schema nor listed "
+				      "under \"Sometimes absent\" in docs/records.md", type, p);
+				bad++;
+			}
+			bad += walk_required(v, json_object_get(props, k), p, absent, type);
+		}
+	} else if (json_is_array(ex)) {
+		size_t i;
+		json_t *v;
+
+		snprintf(p, sizeof(p), "%s[]", path);
+		json_array_foreach(ex, i, v)
+			bad += walk_required(v, json_object_get(node, "items"), p, absent, type);
+	}
+	return bad;
+}
+
+/*
+ * The doc is the contract: every field of an example is always present
+ * unless the type's section says when it is absent. So the schema requires
+ * each of them (a record from the code that lacks one fails schemacheck in
+ * the end-to-end tests), and an example without one of them is invalid.
+ */
+static void docs_fields_required(void)
+{
+	char path[512], *text = NULL, *sec;
+	size_t len = 0;
+	FILE *f;
+	int examples = 0, bad = 0, dropped = 0;
+
+	snprintf(path, sizeof(path), "%s/docs/records.md", top);
+	f = fopen(path, "r");
+	CHECK(f, "open %s", path);
+	if (!f)
+		return;
+	getdelim(&text, &len, '\0', f);
+	fclose(f);
+	for (sec = strstr(text, "\n## `"); sec; ) {
+		char *next = strstr(sec + 1, "\n## `"), *end = next ? next : sec + strlen(sec);
+		char *absent = NULL, *p, *q;
+
+		if ((p = strstr(sec, "**Sometimes absent:**")) && p < end) {
+			q = strstr(p, "\n\n");
+			absent = strndup(p, (size_t)((q && q < end ? q : end) - p));
+		}
+		for (p = sec; (p = strstr(p, "```json\n")) && p < end; p = q + 3) {
+			json_t *ex, *copy;
+			const char *type, *k;
+			json_t *v;
+
+			q = strstr(p + 8, "```");
+			if (!q)
+				break;
+			ex = json_loadb(p + 8, (size_t)(q - p - 8), 0, NULL);
+			type = json_string_value(json_object_get(ex, "type"));
+			if (!type) {
+				json_decref(ex);
+				continue;
+			}
+			examples++;
+			bad += walk_required(ex, (json_t *)schema_definition(schema, type), "", absent, type);
+			/* and the schema refuses a record without one of them */
+			json_object_foreach(ex, k, v) {
+				if (may_be_absent(absent, k))
+					continue;
+				copy = json_deep_copy(ex);
+				json_object_del(copy, k);
+				CHECK(schema_validate(schema, copy, err, sizeof(err)) == -EINVAL && strstr(err, k),
+				      "%s without %s must be invalid, got '%s'", type, k, err);
+				json_decref(copy);
+				dropped++;
+			}
+			json_decref(ex);
+		}
+		free(absent);
+		sec = next;
+	}
+	free(text);
+	CHECK(examples >= 8 && dropped > 100 && !bad, "%d examples, %d fields dropped one by one, %d not required",
+	      examples, dropped, bad);
+}
+
 static void alert_records_valid(void)
 {
 	struct config cfg;
@@ -225,6 +362,7 @@ int main(void)
 	RUN(live_vm_metrics_valid);
 	RUN(live_vm_metrics_broken);
 	RUN(docs_examples_valid);
+	RUN(docs_fields_required);
 	RUN(alert_records_valid);
 	RUN(keywords);
 	json_decref(schema);
