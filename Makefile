@@ -39,7 +39,10 @@ BIN := $(OUTPUT)/hostlens
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
-HELPER_SRCS := $(wildcard tests/helpers/*.c bench/*.c)
+# Test helpers; a tests/helpers/X.bpf.c is a BPF program of the tests' own,
+# built into a skeleton next to the helper binaries, never into the agent.
+HELPER_SRCS := $(filter-out %.bpf.c,$(wildcard tests/helpers/*.c bench/*.c))
+TEST_BPF_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard tests/helpers/*.bpf.c))
 HELPER_BINS := $(patsubst %.c,$(OUTPUT)/%,$(HELPER_SRCS))
 
 # The chart library comes pinned from npm (web/package-lock.json) and is
@@ -56,7 +59,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(TEST_BPF_OBJS)
 .PHONY: all setup run test test-only unit asan fuzz bench clean vmlinux install-deps
 
 all: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
@@ -106,10 +109,22 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(LIB) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
+$(OUTPUT)/tests/helpers/%.bpf.o: tests/helpers/%.bpf.c tests/helpers/*.h $(VMLINUX)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/helpers/%.skel.h: $(OUTPUT)/tests/helpers/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# tests/helpers/netloss.c loads its own skeleton
+$(OUTPUT)/tests/helpers/netloss: $(OUTPUT)/tests/helpers/netloss.skel.h
+
 $(OUTPUT)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/tests/helpers $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 # bench/floor_load.c loads its own skeleton
 $(OUTPUT)/bench/floor_load: $(OUTPUT)/floor.skel.h
