@@ -35,7 +35,13 @@ seen() {
 	python3 -c 'import json,sys; d=[x for x in json.load(open(sys.argv[1])) if x["device"]==sys.argv[2]]; sys.exit(0 if d and d[0]["write_bytes_total"]>=int(sys.argv[3])*4096 else 1)' \
 		"$OUT/disks.json" "$DEV" $N 2>/dev/null
 }
+# every connection's two ends closed (a loaded machine closes the last ones late)
+closed() {
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); sys.exit(0 if c["closed_total"]>=2*int(sys.argv[2]) else 1)' \
+		"$OUT/connections.json" $N 2>/dev/null
+}
 wait_for 10 seen
+wait_for 10 closed
 sleep 1.2
 KW=$(( $(kwrites) - KW0 ))
 echo "# $N writes of 4 KiB: $KW write requests completed on $DEV (kernel)"
