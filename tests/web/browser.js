@@ -67,6 +67,10 @@ async function waitFor(page, fn, arg, ms) {
   } else {
     fail('browser-cards-fill-with-real-values', 'CPU/memory/disk/network cards still empty after 5 s');
   }
+  // No request in the window (webdemo publishes http_p95_ms null): no data, not "0 ms".
+  const p95 = await page.evaluate(() => [document.getElementById('c-p95').textContent, document.getElementById('c-p95-d').textContent]);
+  if (p95[0] === '—' && p95[1] === 'no requests in the last 10 s') ok('browser-p95-card-no-requests');
+  else fail('browser-p95-card-no-requests', `p95 card '${p95[0]}' / '${p95[1]}', want '—' / 'no requests in the last 10 s'`);
   const host = await waitFor(page, () => /\S+ · /.test(document.getElementById('host-line').textContent), null, 3000);
   if (host) ok('browser-host-line'); else fail('browser-host-line', 'host line never filled');
 

@@ -182,7 +182,7 @@
     const net = isNum(s.net_rx_bytes_per_s) ? s.net_rx_bytes_per_s + (s.net_tx_bytes_per_s || 0) : null;
     card('c-net', fmtRate(net), isNum(net) ? `↓ ${fmtRate(s.net_rx_bytes_per_s)} · ↑ ${fmtRate(s.net_tx_bytes_per_s)}` : '');
     card('c-rps', fmtNum(s.http_requests_per_s), isNum(s.events_per_s) ? `${fmtNum(s.events_per_s)} kernel events/s` : '');
-    card('c-p95', fmtMs(s.http_p95_ms), '');
+    card('c-p95', fmtMs(s.http_p95_ms), isNum(s.http_p95_ms) ? '' : 'no requests in the last 10 s');
     card('c-err', fmtPct(s.http_error_rate_pct), '');
     card('c-users', fmtNum(s.active_users, 0), '');
   }
