@@ -33,9 +33,14 @@ struct rollup {
 	char of[32];
 	char source[256];
 	int64_t window_ms;
-	bool open;		/* a window is open: [start, start + window_ms) */
+	bool open;		/* a window is open: slot [start, start + window_ms) */
 	int64_t start;
 	uint64_t samples;	/* records folded into it */
+	int64_t first_ms;	/* start of its first sample's window */
+	int64_t last_ms;	/* end (timestamp) of its latest sample */
+	bool head;		/* its samples reach back to the slot start */
+	bool has_prev;		/* prev_ms holds the end of this run's latest sample */
+	int64_t prev_ms;	/* kept across slots, forgotten after a gap */
 	json_t *ready;		/* finished rollup-5m records, array */
 	uint64_t dropped;
 	struct rstat *f;
@@ -91,6 +96,7 @@ static void rollup_clear(struct rollup *r)
 	r->nh = 0;
 	r->samples = 0;
 	r->dropped = 0;
+	r->head = false;
 	r->open = false;
 }
 
@@ -259,20 +265,32 @@ static json_t *stat_json(const struct rstat *s)
 	return o;
 }
 
-static json_t *rollup_build(struct rollup *r)
+/*
+ * The interval the window's samples cover, inside its slot: from the slot
+ * start when they reach back to it, else from the first sample's window
+ * start; to the slot end when sampling went on past it (tail), else to the
+ * last sample's end. Never later than a sample already seen, so never in
+ * the future. Partial unless both ends are the slot's.
+ */
+static json_t *rollup_build(struct rollup *r, bool tail)
 {
 	json_t *rec, *fields, *groups, *hists;
-	int64_t end = r->start + r->window_ms;
+	int64_t slot_end = r->start + r->window_ms;
+	int64_t from = r->head ? r->start : r->first_ms;
+	int64_t to = tail ? slot_end : r->last_ms;
 
-	rec = record_new("rollup-5m", r->source, end);
+	rec = record_new("rollup-5m", r->source, to);
 	if (!rec)
 		return NULL;
 	fields = json_object();
 	groups = json_object();
 	hists = json_object();
 	json_object_set_new(rec, "of", json_string(r->of));
-	json_object_set_new(rec, "window_start", json_integer(r->start));
-	json_object_set_new(rec, "window_end", json_integer(end));
+	json_object_set_new(rec, "window_start", json_integer(from));
+	json_object_set_new(rec, "window_end", json_integer(to));
+	json_object_set_new(rec, "slot_start", json_integer(r->start));
+	json_object_set_new(rec, "slot_end", json_integer(slot_end));
+	json_object_set_new(rec, "partial", json_boolean(!(r->head && tail)));
 	json_object_set_new(rec, "samples", json_integer((json_int_t)r->samples));
 	for (int i = 0; i < r->nf; i++)
 		json_object_set_new(fields, r->f[i].name, stat_json(&r->f[i]));
@@ -315,11 +333,12 @@ static json_t *rollup_build(struct rollup *r)
 	return rec;
 }
 
-/* Closes the open window: its record (when it saw any record) goes to ready. */
-static void rollup_close(struct rollup *r)
+/* Closes the open window: its record (when it saw any record) goes to ready.
+ * tail: a later sample continues from at or before the slot end. */
+static void rollup_close(struct rollup *r, bool tail)
 {
 	if (r->open && r->samples) {
-		json_t *rec = rollup_build(r);
+		json_t *rec = rollup_build(r, tail);
 
 		if (rec)
 			json_array_append_new(r->ready, rec);
@@ -330,11 +349,12 @@ static void rollup_close(struct rollup *r)
 	rollup_clear(r);
 }
 
-/* Makes sure the window holding t is the open one. */
-static void rollup_window(struct rollup *r, int64_t t)
+/* Makes sure the window holding t is the open one; from: the start of the
+ * window of the sample at t. */
+static void rollup_window(struct rollup *r, int64_t t, int64_t from)
 {
 	if (r->open && t >= r->start + r->window_ms)
-		rollup_close(r);
+		rollup_close(r, from <= r->start + r->window_ms);
 	if (!r->open) {
 		r->start = t - (((t % r->window_ms) + r->window_ms) % r->window_ms);
 		r->open = true;
@@ -343,8 +363,11 @@ static void rollup_window(struct rollup *r, int64_t t)
 
 void rollup__flush(struct rollup *r, int64_t now_ms, bool force)
 {
-	if (r->open && (force || now_ms >= r->start + r->window_ms))
-		rollup_close(r);
+	if (r->open && (force || now_ms >= r->start + r->window_ms)) {
+		/* no sample carried the window to its end: a gap or a stop */
+		rollup_close(r, false);
+		r->has_prev = false;
+	}
 }
 
 json_t *rollup__take(struct rollup *r)
@@ -357,17 +380,44 @@ json_t *rollup__take(struct rollup *r)
 	return out;
 }
 
+/*
+ * Start of the window a record at t stands for: t - window_s when it says
+ * (the flush interval of the BPF records); else it is a reading (vm-metrics)
+ * standing for the time since this run's previous reading, or for t alone
+ * when it is the first.
+ */
+static int64_t sample_from(const struct rollup *r, const json_t *rec, int64_t t)
+{
+	json_t *w = json_object_get(rec, "window_s");
+	double s = json_number_value(w);
+
+	if (json_is_number(w) && s >= 0 && s < 1e9)
+		return t - llround(s * 1000);
+	return r->has_prev && r->prev_ms <= t ? r->prev_ms : t;
+}
+
 int rollup__add(struct rollup *r, const json_t *rec)
 {
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	json_t *ts = json_object_get(rec, "timestamp");
+	int64_t t, from;
 	const char *k;
 	json_t *v;
 
 	if (!json_is_object(rec) || !type || strcmp(type, r->of) || !json_is_integer(ts))
 		return -EINVAL;
-	rollup_window(r, json_integer_value(ts));
+	t = json_integer_value(ts);
+	from = sample_from(r, rec, t);
+	rollup_window(r, t, from);
+	if (!r->samples) {
+		r->first_ms = from;
+		r->head = from <= r->start;
+	}
+	if (!r->samples || t > r->last_ms)
+		r->last_ms = t;
 	r->samples++;
+	r->prev_ms = t;
+	r->has_prev = true;
 
 	json_object_foreach((json_t *)rec, k, v) {
 		if (!strcmp(k, "timestamp"))
@@ -405,7 +455,8 @@ int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h, i
 {
 	struct rhist *rh = NULL;
 
-	rollup_window(r, ts_ms);
+	/* not a sample: it moves the window on but says nothing of coverage */
+	rollup_window(r, ts_ms, r->has_prev && r->prev_ms <= ts_ms ? r->prev_ms : ts_ms);
 	for (int i = 0; i < r->nh; i++)
 		if (!strcmp(r->hs[i]->name, name))
 			rh = r->hs[i];

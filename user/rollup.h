@@ -13,7 +13,15 @@
  *     addr, port) joined by spaces;
  *   - histograms handed in with rollup__add_hist() are merged bucket by
  *     bucket, so window percentiles are exact to the histogram's 1%.
- * Windows are aligned to multiples of window_ms of epoch time. Bounded:
+ * Slots are aligned to multiples of window_ms of epoch time; a record goes
+ * to the slot its timestamp (the end of its window) falls in. A rollup
+ * states the part of the slot its samples cover: window_start is the slot
+ * start when they reach back to it (the first sample's window, t - window_s,
+ * or this run's previous sample began at or before it), else the first
+ * sample's window start; window_end (and timestamp) is the slot end when a
+ * later sample carried on past it, else the last sample's timestamp (a stop,
+ * or no sample since). Never in the future. "partial" unless both are the
+ * slot's; slot_start/slot_end name the slot. Bounded:
  * at most ROLLUP_MAX_FIELDS fields, ROLLUP_MAX_GROUPS items,
  * ROLLUP_MAX_HISTS histograms; more are counted in "dropped_fields".
  * One owner thread (the processor); no locking.
@@ -58,7 +66,7 @@ int rollup__add(struct rollup *r, const json_t *rec);
 int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h, int64_t ts_ms);
 
 /* Closes the open window when now_ms has reached its end, or at once with
- * force (shutdown). */
+ * force (shutdown); either way it ends at its last sample (partial). */
 void rollup__flush(struct rollup *r, int64_t now_ms, bool force);
 
 /* The finished rollup-5m records, oldest first, as a JSON array (new

@@ -13,6 +13,9 @@
 //   {"drop_requests":N}                  close N connections without an answer
 //   {"delay_ms":D,"delay_requests":N}    delay N requests
 // GET /__stats: what was injected and forwarded.
+// GET /__written: {record_id: {at, key}}: at, epoch ms when the first
+//   BatchWriteItem carrying that item arrived (no later than it reached
+//   the emulator); key, its partition key.
 'use strict';
 const http = require('http');
 
@@ -20,6 +23,21 @@ const [listenPort, upPort] = process.argv.slice(2).map(Number);
 const f = {};
 const stats = { requests: 0, forwarded: 0, failed_records: 0, unprocessed_items: 0,
   status_injected: 0, dropped: 0, delayed: 0, upstream_errors: 0, by_target: {} };
+
+const written = {};
+
+function noteWritten(body) {
+  let js;
+  try { js = JSON.parse(body); } catch (e) { return; }
+  const now = Date.now();
+  for (const list of Object.values(js.RequestItems || {})) {
+    for (const r of list) {
+      const it = (r.PutRequest && r.PutRequest.Item) || {};
+      const id = it.record_id && it.record_id.S;
+      if (id && !(id in written)) written[id] = { at: now, key: it.id && it.id.S };
+    }
+  }
+}
 
 function take(name) {
   if (f[name] > 0) { f[name]--; return true; }
@@ -113,9 +131,11 @@ http.createServer((req, res) => {
       return reply(res, 200, f);
     }
     if (req.url === '/__stats') return reply(res, 200, Object.assign({ faults: f }, stats));
+    if (req.url === '/__written') return reply(res, 200, written);
     stats.requests++;
     const tgt = (req.headers['x-amz-target'] || '').replace(/^.*\./, '');
     stats.by_target[tgt] = (stats.by_target[tgt] || 0) + 1;
+    if (tgt === 'BatchWriteItem') noteWritten(body);
     if (take('drop_requests')) { stats.dropped++; return req.socket.destroy(); }
     if (f.status_requests > 0 && take('status_requests')) {
       stats.status_injected++;

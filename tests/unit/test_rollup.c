@@ -4,7 +4,10 @@
  * with exact min/avg/max/last, p95 within 1%, per-item groups, histograms
  * merged bucket-wise equal to one histogram of every value, window
  * alignment and closing, the batch-level helper the processor calls at
- * flush, and the result valid against the records schema.
+ * flush, and the result valid against the records schema. Coverage: a slot
+ * sampled throughout is not partial and spans the slot; a run started or
+ * stopped mid-slot gives a partial spanning only its samples, never ending
+ * after the time it is made, and two runs in one slot do not overlap.
  */
 #include <errno.h>
 #include <math.h>
@@ -30,6 +33,21 @@ static double stat(const json_t *rec, const char *field, const char *what)
 {
 	return json_number_value(
 		json_object_get(json_object_get(json_object_get(rec, "fields"), field), what));
+}
+
+static int64_t ival(const json_t *rec, const char *key)
+{
+	return json_integer_value(json_object_get(rec, key));
+}
+
+/* A record of the BPF kind: it says its window (the flush interval). */
+static json_t *pm_record(int64_t ts, double window_s, double v)
+{
+	json_t *r = record_new("process-metrics", "host-p", ts);
+
+	json_object_set_new(r, "window_s", json_real(window_s));
+	json_object_set_new(r, "oncpu_total_ms", json_real(v));
+	return r;
 }
 
 static json_t *vm_record(int64_t ts, int i)
@@ -104,6 +122,9 @@ static void thirty_records_one_rollup(void)
 		      json_integer_value(json_object_get(out, "timestamp")) == W0 + 300000 &&
 		      json_integer_value(json_object_get(out, "samples")) == 30,
 	      "rollup header: of vm-metrics, [W0, W0+5min), 30 samples");
+	CHECK(json_is_false(json_object_get(out, "partial")) && ival(out, "slot_start") == W0 &&
+		      ival(out, "slot_end") == W0 + 300000,
+	      "readings through the slot and past it: partial false, slot [W0, W0+5min)");
 	CHECK(stat(out, "cpu_usage_pct", "min") == 1 && stat(out, "cpu_usage_pct", "max") == 30 &&
 		      stat(out, "cpu_usage_pct", "avg") == 15.5 &&
 		      stat(out, "cpu_usage_pct", "last") == 30,
@@ -140,6 +161,10 @@ finish:
 	CHECK(json_array_size(done) == 1 && json_integer_value(json_object_get(out, "samples")) == 1 &&
 		      json_integer_value(json_object_get(out, "window_start")) == W0 + 300000,
 	      "forced flush emits the open window");
+	CHECK(ival(out, "window_end") == W0 + 300000 && ival(out, "timestamp") == W0 + 300000 &&
+		      json_is_true(json_object_get(out, "partial")),
+	      "forced flush: ends at its one sample (W0+300000), partial; got end %lld ts %lld",
+	      (long long)ival(out, "window_end"), (long long)ival(out, "timestamp"));
 	json_decref(done);
 	rollup__flush(ru, 0, true);
 	done = rollup__take(ru);
@@ -165,6 +190,12 @@ static void time_flush_and_misuse(void)
 	done = rollup__take(ru);
 	CHECK(json_array_size(done) == 1 && stat(json_array_get(done, 0), "requests_per_s", "avg") == 12.5,
 	      "closed by time at the window end");
+	CHECK(ival(json_array_get(done, 0), "window_end") == W0 + 5000 &&
+		      ival(json_array_get(done, 0), "window_start") == W0 + 5000 &&
+		      json_is_true(json_object_get(json_array_get(done, 0), "partial")),
+	      "closed by time with one reading at W0+5s: [W0+5s, W0+5s], partial; got [%lld, %lld]",
+	      (long long)(ival(json_array_get(done, 0), "window_start") - W0),
+	      (long long)(ival(json_array_get(done, 0), "window_end") - W0));
 	json_decref(done);
 	other = record_new("vm-metrics", "h", W0);
 	CHECK(rollup__add(ru, other) == -EINVAL, "a record of another type: -EINVAL");
@@ -227,6 +258,127 @@ static void batch_helper(void)
 	free(lat);
 }
 
+/*
+ * Folds rec (consumed) at time now (the record is made then, as the
+ * processor does) and appends what closed to got; each closed rollup must
+ * not end after now.
+ */
+static void fold_at(struct rollup *ru, json_t *rec, int64_t now, json_t *got)
+{
+	json_t *done, *e;
+	size_t i;
+
+	CHECK(rollup__add(ru, rec) == 0, "add at W0%+lld", (long long)(now - W0));
+	json_decref(rec);
+	rollup__flush(ru, now, false);
+	done = rollup__take(ru);
+	json_array_foreach(done, i, e) {
+		CHECK(ival(e, "timestamp") <= now && ival(e, "window_end") <= now,
+		      "rollup closed at W0%+lld ends no later: timestamp W0%+lld "
+		      "window_end W0%+lld",
+		      (long long)(now - W0), (long long)(ival(e, "timestamp") - W0),
+		      (long long)(ival(e, "window_end") - W0));
+		CHECK(schema_validate(schema, e, err, sizeof(err)) == 0, "valid: %s", err);
+		json_array_append(got, e);
+	}
+	json_decref(done);
+}
+
+/* Agent started at W0-37s, flushing every 10 s (window_s 10), on past W0+5min. */
+static void full_slot_not_partial(void)
+{
+	struct rollup *ru = rollup__new("process-metrics", "host-p", ROLLUP_WINDOW_MS);
+	json_t *got = json_array(), *a, *b;
+
+	for (int64_t t = W0 - 27000; t <= W0 + 303000; t += 10000)
+		fold_at(ru, pm_record(t, 10.0, 1.0), t, got);
+	CHECK(json_array_size(got) == 2, "two slots closed, got %zu", json_array_size(got));
+	a = json_array_get(got, 0);
+	b = json_array_get(got, 1);
+	CHECK(a && ival(a, "window_start") == W0 - 37000 && ival(a, "window_end") == W0 &&
+		      ival(a, "slot_start") == W0 - 300000 && ival(a, "slot_end") == W0 &&
+		      json_is_true(json_object_get(a, "partial")) && ival(a, "samples") == 3,
+	      "slot started in: [start of the first flush interval W0-37s, slot end W0], "
+	      "partial, 3 samples; got [W0%+lld, W0%+lld] partial %d samples %lld",
+	      (long long)(ival(a, "window_start") - W0), (long long)(ival(a, "window_end") - W0),
+	      json_is_true(json_object_get(a, "partial")), (long long)ival(a, "samples"));
+	CHECK(b && ival(b, "window_start") == W0 && ival(b, "window_end") == W0 + 300000 &&
+		      ival(b, "timestamp") == W0 + 300000 && ival(b, "slot_start") == W0 &&
+		      ival(b, "slot_end") == W0 + 300000 &&
+		      json_is_false(json_object_get(b, "partial")) && ival(b, "samples") == 30,
+	      "slot sampled throughout: window = slot [W0, W0+5min], partial false, 30 samples; "
+	      "got [W0%+lld, W0%+lld] partial false %d samples %lld",
+	      (long long)(ival(b, "window_start") - W0), (long long)(ival(b, "window_end") - W0),
+	      json_is_false(json_object_get(b, "partial")), (long long)ival(b, "samples"));
+	json_decref(got);
+	rollup__free(ru);
+}
+
+/*
+ * One slot, two runs: the first flushes from W0+3s, stopped at W0+147.5s
+ * (its last flush 4.5 s long); the second starts at W0+149s and flushes
+ * every 10 s past the slot end. Each rollup states its own part, partial,
+ * and they do not overlap. vm-metrics readings (no window_s) likewise.
+ */
+static void restart_mid_slot_partials(void)
+{
+	struct rollup *r1 = rollup__new("process-metrics", "host-p", ROLLUP_WINDOW_MS);
+	struct rollup *r2 = rollup__new("process-metrics", "host-p", ROLLUP_WINDOW_MS);
+	struct rollup *v2 = rollup__new("vm-metrics", "host-r", ROLLUP_WINDOW_MS);
+	json_t *got1 = json_array(), *got2 = json_array(), *gotv = json_array(), *a, *b, *v, *done;
+	int64_t now = W0 + 147600;
+
+	for (int64_t t = W0 + 3000; t <= W0 + 143000; t += 10000)
+		fold_at(r1, pm_record(t, 10.0, 1.0), t, got1);
+	fold_at(r1, pm_record(W0 + 147500, 4.5, 1.0), W0 + 147500, got1);
+	rollup__flush(r1, now, true);	/* SIGTERM */
+	done = rollup__take(r1);
+	CHECK(json_array_size(got1) == 0 && json_array_size(done) == 1,
+	      "run 1: nothing closed before the stop, one rollup at it");
+	a = json_array_get(done, 0);
+	CHECK(a && ival(a, "window_start") == W0 && ival(a, "window_end") == W0 + 147500 &&
+		      ival(a, "timestamp") == W0 + 147500 && ival(a, "slot_end") == W0 + 300000 &&
+		      json_is_true(json_object_get(a, "partial")) && ival(a, "samples") == 16,
+	      "stopped mid-slot: [W0 (first window W0-7s reaches the slot start), last sample "
+	      "W0+147.5s], partial; got [W0%+lld, W0%+lld] ts W0%+lld partial %d",
+	      (long long)(ival(a, "window_start") - W0), (long long)(ival(a, "window_end") - W0),
+	      (long long)(ival(a, "timestamp") - W0), json_is_true(json_object_get(a, "partial")));
+	CHECK(a && ival(a, "timestamp") <= now && ival(a, "window_end") <= now,
+	      "stop at W0+147.6s: nothing stamped later, got timestamp W0%+lld",
+	      (long long)(ival(a, "timestamp") - W0));
+
+	for (int64_t t = W0 + 159000; t <= W0 + 309000; t += 10000) {
+		fold_at(r2, pm_record(t, 10.0, 2.0), t, got2);
+		fold_at(v2, vm_record(t, 1), t, gotv);
+	}
+	b = json_array_get(got2, 0);
+	CHECK(json_array_size(got2) == 1 && ival(b, "window_start") == W0 + 149000 &&
+		      ival(b, "window_end") == W0 + 300000 && ival(b, "slot_start") == W0 &&
+		      json_is_true(json_object_get(b, "partial")) && ival(b, "samples") == 15,
+	      "started mid-slot: [first flush interval's start W0+149s, slot end], partial, "
+	      "15 samples; got [W0%+lld, W0%+lld] partial %d samples %lld",
+	      (long long)(ival(b, "window_start") - W0), (long long)(ival(b, "window_end") - W0),
+	      json_is_true(json_object_get(b, "partial")), (long long)ival(b, "samples"));
+	v = json_array_get(gotv, 0);
+	CHECK(json_array_size(gotv) == 1 && ival(v, "window_start") == W0 + 159000 &&
+		      ival(v, "window_end") == W0 + 300000 &&
+		      json_is_true(json_object_get(v, "partial")),
+	      "vm-metrics started mid-slot: from its first reading W0+159s, partial; "
+	      "got [W0%+lld, W0%+lld]",
+	      (long long)(ival(v, "window_start") - W0), (long long)(ival(v, "window_end") - W0));
+	CHECK(a && b && ival(a, "slot_start") == ival(b, "slot_start") &&
+		      ival(a, "window_end") <= ival(b, "window_start") &&
+		      ival(a, "timestamp") != ival(b, "timestamp"),
+	      "the two runs' partials of one slot: same slot, no overlap, different timestamps");
+	json_decref(done);
+	json_decref(got1);
+	json_decref(got2);
+	json_decref(gotv);
+	rollup__free(r1);
+	rollup__free(r2);
+	rollup__free(v2);
+}
+
 /* Real collector output (arrays of items with many fields) rolls up and validates. */
 static void live_vm_rollup(void)
 {
@@ -280,6 +432,8 @@ int main(void)
 	RUN(thirty_records_one_rollup);
 	RUN(time_flush_and_misuse);
 	RUN(batch_helper);
+	RUN(full_slot_not_partial);
+	RUN(restart_mid_slot_partials);
 	RUN(live_vm_rollup);
 	json_decref(schema);
 	CHECK_DONE();
