@@ -29,6 +29,7 @@
 #include "breakdown.h"
 #include "hist.h"
 #include "redact.h"
+#include "rollup.h"
 #include "traffic.h"
 #include "http_ctl.h"
 #include "httpparse.h"
@@ -1100,6 +1101,9 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "traffic_sources", src);
 	json_object_set_new(rec, "user_agents", ua);
 	json_object_set_new(rec, "routes", flush_routes_json(hp, m->p, iv));
+	/* the rollup merges the window's latencies, not their percentiles */
+	if (f->rollups && hist__count(&hp->flush_h))
+		rollups__add_hist(f->rollups, "webapp-metrics", "response_time_ms", &hp->flush_h, f->ts_ms);
 	record_batch__add(f->batch, rec);
 	flush_reset(hp, f->ts_ms);
 }

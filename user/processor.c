@@ -527,6 +527,7 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 		.source = p->d.source,
 		.ts_ms = now_ms,
 		.interval_s = (double)(now - p->last_flush_ns) / 1e9,
+		.rollups = p->rollups,
 	};
 
 	f.batch = record_batch__new(64);
@@ -537,6 +538,7 @@ static void flush(struct processor *p, uint64_t now, int64_t now_ms, bool final)
 		json_t *vm = record_new("vm-metrics", p->d.source, now_ms);
 
 		json_object_update(vm, p->last_vm);
+		json_object_set_new(vm, "window_s", json_real(f.interval_s));
 		record_batch__add(f.batch, vm);
 	}
 	for (int i = 0; i < p->nmods; i++)

@@ -43,12 +43,15 @@ struct tick_ctx {
 	json_t *update;		/* this second's live update (SSE): modules add what is new */
 };
 
+struct rollups;
+
 /* What a module sees each flush interval. */
 struct flush_ctx {
 	struct record_batch *batch;
 	const char *source;
 	int64_t ts_ms;
 	double interval_s;
+	struct rollups *rollups;	/* rollups__add_hist() a window's histograms */
 };
 
 struct pmod;

@@ -51,7 +51,7 @@ struct rollup {
 	int nh;
 };
 
-static const char *const id_fields[] = { "pid", "method", "route", "device", "interface",
+static const char *const id_fields[] = { "pid", "direction", "method", "route", "device", "interface",
 					 "mountpoint", "cpu", "addr", "port", NULL };
 
 struct rollup *rollup__new(const char *of_type, const char *source, int64_t window_ms)

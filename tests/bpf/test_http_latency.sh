@@ -118,6 +118,11 @@ else:
         if lat!=[None]*5: print('a window without requests reports latency %s, want null'%lat)
     out=[(x['direction'],x['method'],x['route'],x['requests_total'],x['comm']) for r in w for x in r['routes'] if x['direction']=='outbound']
     if out!=[('outbound','GET','/api/users/:id',1,'hlcurl')]: print('outbound routes %s, want curl\'s GET /api/users/:id once'%out)
+    # the stop's rollup merges every served request's latency
+    ru=[r for r in recs if r.get('type')=='rollup-5m' and r['of']=='webapp-metrics']
+    h=[r.get('histograms',{}).get('response_time_ms') for r in ru]
+    n=sum(x['count'] for x in h if x)
+    if n!=11 or not (200<=max(x['max'] for x in h if x)<=212): print('webapp rollup histograms %s: want 11 requests, max /api/slow ~200 ms'%h)
 "
 if "$BUILD/tests/helpers/schemacheck" "$TOP/docs/records.schema.json" "$HLDIR/records.ndjson" >"$TMPD/schema.out" 2>&1 &&
 	grep -q "^webapp-metrics [1-9]" "$TMPD/schema.out"; then

@@ -418,6 +418,46 @@ static void live_vm_rollup(void)
 	collectors__free(cs);
 }
 
+/*
+ * A window without requests has null latency: no data for the rollup, which
+ * must not pull the averages and minimums towards 0. Routes of the two
+ * directions with the same pid, method and route stay two items.
+ */
+static void null_latency_and_directions(void)
+{
+	struct rollup *ru = rollup__new("webapp-metrics", "host-w", ROLLUP_WINDOW_MS);
+	json_t *done, *out, *g;
+
+	for (int i = 0; i < 3; i++) {
+		json_t *r = record_new("webapp-metrics", "host-w", W0 + 10000LL * (i + 1));
+
+		json_object_set_new(r, "window_s", json_real(10));
+		json_object_set_new(r, "requests_total", json_integer(i == 1 ? 0 : 4));
+		json_object_set_new(r, "response_time_avg_ms", i == 1 ? json_null() : json_real(10.0 * (i + 1)));
+		json_object_set_new(r, "routes", json_pack("[{s:i,s:s,s:s,s:s,s:i},{s:i,s:s,s:s,s:s,s:i}]",
+			"pid", 7, "direction", "inbound", "method", "GET", "route", "/a", "requests_total", 4,
+			"pid", 7, "direction", "outbound", "method", "GET", "route", "/a", "requests_total", 1));
+		rollup__add(ru, r);
+		json_decref(r);
+	}
+	rollup__flush(ru, W0 + 40000, true);
+	done = rollup__take(ru);
+	out = json_array_get(done, 0);
+	CHECK(out && stat(out, "response_time_avg_ms", "min") == 10 &&
+		      stat(out, "response_time_avg_ms", "avg") == 20 &&
+		      stat(out, "response_time_avg_ms", "max") == 30 &&
+		      stat(out, "requests_total", "min") == 0,
+	      "null latency is no data: min 10 avg 20 max 30, got %g %g %g",
+	      stat(out, "response_time_avg_ms", "min"), stat(out, "response_time_avg_ms", "avg"),
+	      stat(out, "response_time_avg_ms", "max"));
+	g = json_object_get(json_object_get(out, "groups"), "routes");
+	CHECK(json_object_get(g, "7 inbound GET /a") && json_object_get(g, "7 outbound GET /a") &&
+		      json_object_size(g) == 2,
+	      "one item per direction, got %s", g ? json_dumps(g, JSON_COMPACT) : "no groups");
+	json_decref(done);
+	rollup__free(ru);
+}
+
 int main(void)
 {
 	const char *top = getenv("TOP") ? getenv("TOP") : ".";
@@ -435,6 +475,7 @@ int main(void)
 	RUN(full_slot_not_partial);
 	RUN(restart_mid_slot_partials);
 	RUN(live_vm_rollup);
+	RUN(null_latency_and_directions);
 	json_decref(schema);
 	CHECK_DONE();
 }
