@@ -137,6 +137,10 @@ static void test_bad_listen_spec(void)
 	state__free(st);
 }
 
+/* every /api/v1 topic (web/routes.c) but summary, published by the test itself */
+static const char *const all_topics[] = { "host", "cpu", "processes", "disks", "connections",
+	"routes", "requests", "alerts", "stats", "filters", "breakdown" };
+
 static void test_topic_503_then_exact_blob(void)
 {
 	struct state *st = state__new();
@@ -158,9 +162,19 @@ static void test_topic_503_then_exact_blob(void)
 	roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
 	CHECK(status_of(resp) == 503, "readyz before ready: %d", status_of(resp));
 	state__set_ready(st, true);
+	/* attached is not ready: every topic and /metrics must answer first */
+	roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 503 && strstr(body_of(resp), "not published"),
+	      "readyz attached, nothing published: %s", resp);
+	state__publish_text(st, "metrics", "# TYPE x gauge\nx 1\n", 19);
+	for (size_t i = 0; i < sizeof(all_topics) / sizeof(all_topics[0]); i++) {
+		roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+		CHECK(status_of(resp) == 503, "readyz with %zu of %zu topics: %d", i,
+		      sizeof(all_topics) / sizeof(all_topics[0]), status_of(resp));
+		state__publish(st, all_topics[i], json_object());
+	}
 	roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
 	CHECK(status_of(resp) == 200, "readyz when ready: %d", status_of(resp));
-	state__publish_text(st, "metrics", "# TYPE x gauge\nx 1\n", 19);
 	roundtrip("GET /metrics HTTP/1.0\r\n\r\n", resp, sizeof(resp));
 	CHECK(status_of(resp) == 200 && !strncmp(body_of(resp), "# TYPE x gauge\nx 1\n", 19),
 	      "metrics: %s", resp);
