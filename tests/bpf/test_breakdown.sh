@@ -15,7 +15,7 @@
 need_root breakdown || finish
 SRVBIN=$BUILD/tests/helpers/bd_server
 BURN=$BUILD/tests/helpers/burn
-for t in taskset nginx; do
+for t in taskset nginx losetup; do
 	command -v $t >/dev/null 2>&1 || { skip breakdown "$t not installed"; finish; }
 done
 [ "$(nproc)" -ge 2 ] || { skip breakdown "needs 2 CPUs (server and burners on one, the agent on the other)"; finish; }
@@ -32,9 +32,15 @@ bd_start() {
 	[ -s "$pf" ]
 }
 
-# 16 MiB of data on /tmp's disk (O_DIRECT reads go to the device)
-IOF=$TMPD/io.bin
-head -c $((16 << 20)) /dev/urandom >"$IOF" && sync
+# 16 MiB of data behind a loop device: its O_DIRECT reads are served by the
+# loop driver's worker, so the server's thread waits for them (on a VM
+# whose disk answers from the host's cache, reads of the disk itself spend
+# more CPU in the reading thread than they wait, and "I/O" is not what
+# dominates)
+img=$TMPD/io.img
+head -c $((16 << 20)) /dev/urandom >"$img" && sync
+IOF=$(losetup --show -f "$img") || { fail breakdown "losetup -f $img failed"; finish; }
+on_exit "losetup -d $IOF"
 
 BD_ARGS= bd_start DOWN "$SRVBIN" || { fail breakdown "downstream server did not start"; finish; }
 BD_ARGS="--file $IOF --down $DOWN_PORT" bd_start SRV taskset -c 0 "$SRVBIN" ||
