@@ -92,21 +92,34 @@ static void live_vm_metrics_broken(void)
 }
 
 /* Every ```json block of docs/records.md. */
-static void docs_examples_valid(void)
+/* docs/records.md as one string (caller frees), or NULL (a failed check). */
+static char *records_doc(void)
 {
-	char path[512], *text = NULL, *p;
+	char path[512], *text = NULL;
 	size_t len = 0;
 	FILE *f;
-	int n = 0;
-	char types[256] = "";
 
 	snprintf(path, sizeof(path), "%s/docs/records.md", top);
 	f = fopen(path, "r");
 	CHECK(f, "open %s", path);
 	if (!f)
-		return;
-	getdelim(&text, &len, '\0', f);
+		return NULL;
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = NULL;
+	}
 	fclose(f);
+	return text;
+}
+
+static void docs_examples_valid(void)
+{
+	char *text = records_doc(), *p;
+	int n = 0;
+	char types[256] = "";
+
+	if (!text)
+		return;
 	for (p = text; (p = strstr(p, "```json\n")); ) {
 		char *end = strstr(p + 8, "```");
 		json_error_t je;
@@ -212,18 +225,11 @@ static int walk_required(json_t *ex, json_t *node, const char *path, const char 
  */
 static void docs_fields_required(void)
 {
-	char path[512], *text = NULL, *sec;
-	size_t len = 0;
-	FILE *f;
+	char *text = records_doc(), *sec;
 	int examples = 0, bad = 0, dropped = 0;
 
-	snprintf(path, sizeof(path), "%s/docs/records.md", top);
-	f = fopen(path, "r");
-	CHECK(f, "open %s", path);
-	if (!f)
+	if (!text)
 		return;
-	getdelim(&text, &len, '\0', f);
-	fclose(f);
 	for (sec = strstr(text, "\n## `"); sec; ) {
 		char *next = strstr(sec + 1, "\n## `"), *end = next ? next : sec + strlen(sec);
 		char *absent = NULL, *p, *q;
