@@ -9,6 +9,7 @@ OUT.json: [{"method","path","status","sent","received"}]
 """
 import json
 import socket
+import time
 import ssl
 import sys
 
@@ -76,11 +77,13 @@ def main():
         if method in ("GET", "HEAD"):
             req = ("%s %s HTTP/1.1\r\nHost: test.local\r\nUser-Agent: hl-test/1.0\r\n\r\n"
                    % (method, path)).encode()
+        t0 = time.monotonic()
         sock.sendall(req)
         status, received, extra = read_response(sock, method)
+        rtt_ms = (time.monotonic() - t0) * 1000
         assert not extra, "unexpected extra bytes"
         res.append({"method": method, "path": path, "status": status,
-                    "sent": len(req), "received": received})
+                    "sent": len(req), "received": received, "rtt_ms": rtt_ms})
     sock.close()
     with open(out, "w") as f:
         json.dump(res, f)
