@@ -6,6 +6,8 @@
 #   1. HTTP overhead: nginx + wrk on loopback, no agent vs the real agent
 #      (build/hostlens, all signals, defaults): throughput and p99.
 #   1d. The floor: programs that do nothing on the agent's hooks (bench/floor.sh).
+#   1e. Paced load: nginx CPU and p50/p99 per request at 5k and 10k requests/s
+#       (bench/paced.sh, bench/paced.c), no agent vs the agent.
 #   2. Peers: the same signals (block latency, run-queue latency, TCP
 #      lifetimes) from the agent, from bpftrace scripts (bench/bt/*.bt) and
 #      from libbpf-tools (biolatency, runqlat, tcplife), under one mixed
@@ -223,6 +225,18 @@ if [ -x build/bench/floor_load ] && ROUNDS=$ROUNDS SECS=8 PORT=$((PORT + 3)) APO
 	} >>"$R"
 else
 	echo "bench/floor.sh failed: $(tail -3 "$T/floor.err" 2>/dev/null)" >>"$R"
+fi
+
+# ------------------------------------------------------- 1e. paced load
+say "1e/6 paced load: nginx CPU and latency per request at 5k and 10k requests/s"
+if [ -x build/bench/paced ] && ROUNDS=$ROUNDS SECS=8 PORT=$((PORT + 5)) APORT=$((APORT + 5)) sh bench/paced.sh >/dev/null 2>"$T/paced.err"; then
+	{
+		echo "### Paced load: nginx CPU and latency per request at a fixed rate"
+		echo
+		sed -n '3,$p' bench/results/paced.md
+	} >>"$R"
+else
+	echo "bench/paced.sh failed: $(tail -3 "$T/paced.err" 2>/dev/null)" >>"$R"
 fi
 
 # ---------------------------------------------------------------- 2. peers
