@@ -4,7 +4,7 @@
 # with real HTTP/2 clients: Python h2, hpack, hyperframe):
 #   body floods      16 connections x 128 streams x 60 KB POST bodies, with no
 #                    token, the read token and the admin token: every stream
-#                    answered, server RSS growth < 4 MiB (< 12 MiB when the
+#                    answered, server RSS growth < 4 MiB (< 6 MiB when the
 #                    bodies are admitted), body bytes held 0 (<= 4 MiB budget),
 #                    refusals answered from HEADERS before any DATA, 8 streams
 #                    until a request authenticates, 128 after
@@ -14,7 +14,8 @@
 #                    hogs that do not come back: closed by the idle sweep at 5 s
 #   slowloris        --web-request-timeout 3: a head trickling 1 byte per 0.5 s
 #                    (408, close), an HTTP/2 header block in 1-byte
-#                    CONTINUATION frames (session closed), a trickling body (408)
+#                    CONTINUATION frames, one a second (session closed), a
+#                    trickling body (408)
 #   CSRF/rebinding   text/plain, form and foreign-Origin POSTs refused, filters
 #                    unchanged; Host: evil.example refused for reads and writes
 #   roles            read token reads but cannot POST (403), admin can; no token
