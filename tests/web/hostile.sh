@@ -38,6 +38,8 @@ if [ -z "$PY" ]; then
 	fail hostile-setup "python3-h2 missing (scripts/setup.sh test installs it)"; finish
 fi
 H="$PY $TOP/tests/web/hostile.py"
+# Under ASan (tests/run asan-e2e) RSS is not judged, the rest is.
+if ldd "$HOSTLENS" 2>/dev/null | grep -q libasan; then export HOSTILE_SANITIZED=1; fi
 RT=read-t0ken-$$
 AT=admin-t0ken-$$
 
