@@ -737,7 +737,6 @@ static void listen_name_set(struct web *w)
 	if ((hl == 7 && !strncmp(spec, "0.0.0.0", 7)) || (hl == 4 && !strncmp(spec, "[::]", 4)) ||
 	    (hl == 2 && !strncmp(spec, "::", 2)))
 		return;
-	w->listen_port = atoi(colon + 1);
 	snprintf(w->listen_name, sizeof(w->listen_name), "%s", spec);
 }
 

@@ -235,8 +235,7 @@ struct web {
 	struct blob *self_metrics;	/* the server's own /metrics lines */
 	unsigned ticks;
 	bool published;			/* every topic and /metrics were published once */
-	char listen_name[300];		/* --listen host:port when the host is a name */
-	int listen_port;
+	char listen_name[300];		/* --listen host:port unless a wildcard */
 	int64_t refusal_logged_ms;	/* refused state changes: one log line a while */
 	unsigned refusal_unlogged;
 	struct web_stream *stream_pool;	/* freed streams kept for reuse */
