@@ -16,7 +16,8 @@
 #include "config.h"
 #include "config_file.h"
 
-enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM };
+enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM,
+		T_HOST };
 
 struct opt {
 	const char *name;
@@ -35,9 +36,15 @@ static const struct opt opts[] = {
 	{ "listen", T_STR, F(listen), "127.0.0.1:9090", "ADDR:PORT", "web server address" },
 	{ "tls-cert", T_STR, F(tls_cert), "", "FILE", "TLS certificate (PEM): serve HTTPS with ALPN h2" },
 	{ "tls-key", T_STR, F(tls_key), "", "FILE", "TLS private key (PEM)" },
-	{ "auth-token", T_STR, F(auth_token), "", "TOKEN", "require 'Authorization: Bearer TOKEN' on the web server" },
+	{ "auth-token", T_STR, F(auth_token), "", "TOKEN", "read token: 'Authorization: Bearer TOKEN' for dashboard data, API, /metrics" },
+	{ "admin-token", T_STR, F(admin_token), "", "TOKEN", "admin token for changes (POST /api/v1/filters); also reads" },
 	{ "web-max-conns", T_INT, F(web_max_conns), "1024", "N", "most concurrent web connections", 1, 100000 },
-	{ "web-idle-timeout", T_INT, F(web_idle_timeout_s), "60", "SECONDS", "close idle web connections after", 1, 86400 },
+	{ "web-max-conns-per-client", T_INT, F(web_max_conns_per_client), "32", "N", "most web connections from one client address", 1, 100000 },
+	{ "web-idle-timeout", T_INT, F(web_idle_timeout_s), "60", "SECONDS", "close web connections whose requests make no progress for", 1, 86400 },
+	{ "web-request-timeout", T_INT, F(web_request_timeout_s), "10", "SECONDS", "a request's headers and body must arrive within", 1, 3600 },
+	{ "web-body-budget", T_SIZE, F(web_body_budget), "4M", "SIZE", "request body bytes held by the web server at once" },
+	{ "web-conn-body-budget", T_SIZE, F(web_conn_body_budget), "256K", "SIZE", "request body bytes held for one web connection" },
+	{ "web-allowed-hosts", T_HOST, F(web_allowed_hosts), NULL, "NAME[:PORT]", "another Host name the web server answers to (repeatable; '*': any)" },
 	{ "sink", T_SINK, F(sinks), "file", "NAME", "file, kinesis or dynamodb (repeatable)" },
 	{ "data-dir", T_STR, F(data_dir), "/var/lib/hostlens", "DIR", "file sink output and spools" },
 	{ "flush-interval", T_INT, F(flush_interval_s), "10", "SECONDS", "how often records are emitted", 1, 3600 },
@@ -216,6 +223,18 @@ static int list_add(struct config *cfg, const struct opt *o, const char *val, ch
 			goto full;
 		snprintf(cfg->redact_segments[cfg->n_redact++], 64, "%s", val);
 		return 0;
+	case T_HOST:
+		if (!*val || strlen(val) >= CFG_STR || strpbrk(val, " \t/\\@?#,")) {
+			snprintf(err, errlen, "--%s: '%s' is not a host name, NAME:PORT or '*'", o->name, val);
+			return -EINVAL;
+		}
+		for (int i = 0; i < cfg->n_web_allowed_hosts; i++)
+			if (!strcasecmp(cfg->web_allowed_hosts[i], val))
+				return 0;
+		if (cfg->n_web_allowed_hosts == CFG_MAX_HOSTS)
+			goto full;
+		snprintf(cfg->web_allowed_hosts[cfg->n_web_allowed_hosts++], CFG_STR, "%s", val);
+		return 0;
 	default:
 		break;
 	}
@@ -287,7 +306,7 @@ int config_set(struct config *cfg, const char *key, const char *val, bool from_f
 static bool opt_is_list(const struct opt *o)
 {
 	return o->type == T_SINK || o->type == T_PID || o->type == T_COMM || o->type == T_CGROUP ||
-	       o->type == T_REDACT;
+	       o->type == T_REDACT || o->type == T_HOST;
 }
 
 /* Empties a list field (a later source replaces, not extends, an earlier one). */
@@ -303,6 +322,7 @@ void config_list_reset(struct config *cfg, const char *key)
 	case T_COMM: cfg->n_comms = 0; break;
 	case T_CGROUP: cfg->n_cgroups = 0; break;
 	case T_REDACT: cfg->n_redact = 0; break;
+	case T_HOST: cfg->n_web_allowed_hosts = 0; break;
 	default: break;
 	}
 }
@@ -362,6 +382,15 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 
 	if (!colon || colon == cfg->listen || !colon[1] || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535) {
 		snprintf(err, errlen, "--listen: '%s' is not ADDR:PORT", cfg->listen);
+		return -EINVAL;
+	}
+	if (cfg->admin_token[0] && !strcmp(cfg->admin_token, cfg->auth_token)) {
+		snprintf(err, errlen, "--admin-token must differ from --auth-token (the read token would change state)");
+		return -EINVAL;
+	}
+	if (cfg->web_conn_body_budget < 64 * 1024 || cfg->web_body_budget < cfg->web_conn_body_budget) {
+		snprintf(err, errlen, "--web-conn-body-budget must be at least 64K (one request body) and "
+			 "no more than --web-body-budget");
 		return -EINVAL;
 	}
 	if (!!cfg->tls_cert[0] != !!cfg->tls_key[0]) {
@@ -476,7 +505,8 @@ void config_print(const struct config *cfg, void *file)
 		case T_ENUM:
 			fprintf(f, "%s: ", key);
 			/* a secret is never echoed: say only that it is set */
-			if (o->off == offsetof(struct config, auth_token) && *field)
+			if ((o->off == offsetof(struct config, auth_token) ||
+			     o->off == offsetof(struct config, admin_token)) && *field)
 				print_quoted(f, "<set>");
 			else
 				print_quoted(f, field);
@@ -508,6 +538,10 @@ void config_print(const struct config *cfg, void *file)
 			break;
 		case T_REDACT:
 			print_str_list(f, key, cfg->redact_segments[0], sizeof(cfg->redact_segments[0]), cfg->n_redact);
+			break;
+		case T_HOST:
+			print_str_list(f, key, cfg->web_allowed_hosts[0], sizeof(cfg->web_allowed_hosts[0]),
+				       cfg->n_web_allowed_hosts);
 			break;
 		}
 	}

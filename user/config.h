@@ -18,6 +18,7 @@
 #define CFG_MAX_CGROUPS 16
 #define CFG_MAX_REDACT 16
 #define CFG_MAX_ALERTS 32
+#define CFG_MAX_HOSTS 16
 #define CFG_STR 256
 #define CFG_COMM 16
 
@@ -38,9 +39,16 @@ struct config {
 	char listen[CFG_STR];
 	char tls_cert[PATH_MAX];
 	char tls_key[PATH_MAX];
-	char auth_token[CFG_STR];
+	char auth_token[CFG_STR];	/* read role: dashboard data, API, /metrics, stream */
+	char admin_token[CFG_STR];	/* admin role: state changes; also grants read */
 	int web_max_conns;
-	int web_idle_timeout_s;
+	int web_max_conns_per_client;	/* per client address */
+	int web_idle_timeout_s;		/* no request progress for this long: closed */
+	int web_request_timeout_s;	/* headers and body of one request arrive within */
+	uint64_t web_body_budget;	/* request body bytes held, whole server */
+	uint64_t web_conn_body_budget;	/* request body bytes held, one connection */
+	char web_allowed_hosts[CFG_MAX_HOSTS][CFG_STR]; /* extra Host names ("*": any) */
+	int n_web_allowed_hosts;
 
 	/* sinks and records */
 	char sinks[CFG_MAX_SINKS][16];

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Routes: one request in, one response out. Published topics are served by
- * reference (the response holds a blob reference; nothing is formatted or
- * copied); embedded assets point into the binary. Only the series endpoint,
- * POST /api/v1/filters and error paths build a body. Runs on the web thread.
+ * Routes: one admitted request in (web/gate.c decided who may ask), one
+ * response out. Published topics are served by reference (the response
+ * holds a blob reference; nothing is formatted or copied); embedded assets
+ * point into the binary. Only the series endpoint, POST /api/v1/filters and
+ * error paths build a body. Runs on the web thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "web/web_int.h"
 #include "web/assets.h"
+#include "log.h"
 
 #define CT_JSON "application/json"
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"
@@ -42,15 +44,23 @@ static const char J_BAD_SINCE[] = "{\"error\":\"since must be a number of millis
 static const char J_NO_HOOK[] = "{\"error\":\"capture filters cannot be changed in this process\"}\n";
 static const char J_BAD_JSON[] = "{\"error\":\"body must be a JSON object\"}\n";
 static const char J_NOMEM[] = "{\"error\":\"out of memory\"}\n";
+static const char J_TIMEOUT[] = "{\"error\":\"the request did not arrive in time\"}\n";
+static const char J_LENGTH[] = "{\"error\":\"a request body needs Content-Length\"}\n";
+static const char J_TOO_BIG[] = "{\"error\":\"request body larger than 64 KiB\"}\n";
+static const char J_URI[] = "{\"error\":\"request path longer than 2 KiB\"}\n";
+static const char J_BUSY[] = "{\"error\":\"server busy: too many request bodies in progress; retry\"}\n";
+static const char J_VERSION[] = "{\"error\":\"HTTP version not supported\"}\n";
+static const char J_ERROR[] = "{\"error\":\"request refused\"}\n";
 
 static const struct {
 	int code;
 	const char *text;
 } status_text[] = {
 	{ 200, "OK" }, { 204, "No Content" }, { 400, "Bad Request" },
-	{ 401, "Unauthorized" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
-	{ 408, "Request Timeout" }, { 411, "Length Required" },
+	{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
+	{ 405, "Method Not Allowed" }, { 408, "Request Timeout" }, { 411, "Length Required" },
 	{ 413, "Content Too Large" }, { 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" }, { 421, "Misdirected Request" },
 	{ 431, "Request Header Fields Too Large" }, { 500, "Internal Server Error" },
 	{ 501, "Not Implemented" }, { 503, "Service Unavailable" },
 	{ 505, "HTTP Version Not Supported" },
@@ -196,39 +206,6 @@ size_t web_resp_len(const struct web_resp *r)
 	return n;
 }
 
-/* Constant-time comparison so the token cannot be guessed byte by byte. */
-static bool token_equal(const char *a, size_t alen, const char *b)
-{
-	size_t blen = strlen(b);
-	unsigned char diff = alen != blen;
-
-	for (size_t i = 0; i < blen; i++)
-		diff |= (unsigned char)(i < alen ? a[i] : 0) ^ (unsigned char)b[i];
-	return diff == 0;
-}
-
-static bool authorized(struct web *w, const struct web_req *req)
-{
-	const char *tok = w->cfg.auth_token;
-	char q[CFG_STR];
-
-	if (!tok[0])
-		return true;
-	if (!strncasecmp(req->auth, "Bearer ", 7)) {
-		const char *v = req->auth + 7;
-
-		while (*v == ' ')
-			v++;
-		if (token_equal(v, strlen(v), tok))
-			return true;
-	}
-	/* RFC 6750 2.3: browsers' EventSource cannot set headers. */
-	if (web_query_get(req->query, "access_token", q, sizeof(q)) &&
-	    token_equal(q, strlen(q), tok))
-		return true;
-	return false;
-}
-
 static bool serve_asset(const char *path, struct web_resp *r)
 {
 	if (!strcmp(path, "/"))
@@ -285,9 +262,53 @@ static void serve_series(struct web *w, const struct web_req *req, struct web_re
 	resp_json_doc(r, 200, doc);
 }
 
+void web_resp_error(struct web_resp *r, int status)
+{
+	const char *lit;
+	size_t len;
+
+#define PICK(l) (lit = l, len = sizeof(l) - 1)
+	switch (status) {
+	case 400: PICK(J_BAD); break;
+	case 408: PICK(J_TIMEOUT); break;
+	case 411: PICK(J_LENGTH); break;
+	case 413: PICK(J_TOO_BIG); break;
+	case 414: PICK(J_URI); break;
+	case 431: PICK(J_HEADERS); break;
+	case 503: PICK(J_BUSY); break;
+	case 505: PICK(J_VERSION); break;
+	default: PICK(J_ERROR); break;
+	}
+#undef PICK
+	memset(r, 0, sizeof(*r));
+	resp_static(r, status, CT_JSON, lit, len);
+}
+
+/* The published filters document, for the log: at most 400 characters. */
+static void filters_text(struct web *w, char *out, size_t outlen)
+{
+	struct blob *b = state__get(w->st, "filters");
+	size_t n;
+
+	if (!b) {
+		snprintf(out, outlen, "(none published)");
+		return;
+	}
+	n = b->len;
+	while (n && (b->data[n - 1] == '\n' || b->data[n - 1] == ' '))
+		n--;
+	if (n > 400)
+		snprintf(out, outlen, "%.400s...", b->data);
+	else
+		snprintf(out, outlen, "%.*s", (int)n, b->data);
+	blob__put(b);
+}
+
 static void post_filters(struct web *w, const struct web_req *req, struct web_resp *r)
 {
-	char err[256] = "";
+	const char *who = req->c && req->c->peer[0] ? req->c->peer : "?";
+	const char *how = req->role == WEB_ROLE_ADMIN ? "admin token" : "loopback, no admin_token set";
+	char err[256] = "", before[420], after[420];
 	json_error_t jerr;
 	json_t *body;
 	int rc;
@@ -302,12 +323,19 @@ static void post_filters(struct web *w, const struct web_req *req, struct web_re
 		RESP_JSON(r, 400, J_BAD_JSON);
 		return;
 	}
+	filters_text(w, before, sizeof(before));
 	rc = w->hooks.set_filters(w->hooks.ctx, body, err, sizeof(err));
 	json_decref(body);
 	if (rc) {
+		pr_warn("web: capture filter change from %s (%s) not applied: %s", who, how,
+			err[0] ? err : strerror(-rc));
 		resp_error(r, rc == -EINVAL ? 400 : 500, err[0] ? err : strerror(-rc));
 		return;
 	}
+	/* the hook republished the topic before returning (web.h) */
+	filters_text(w, after, sizeof(after));
+	w->stats.state_changes++;
+	pr_info("web: capture filters changed by %s (%s): %s -> %s", who, how, before, after);
 	resp_json_doc(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
@@ -383,12 +411,19 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 			RESP_JSON(r, 200, J_READY);
 		return;
 	}
-	if (!authorized(w, req)) {
+	/* The dashboard's files are public (they hold no data); the rest needs
+	 * the read role, which the gate checked: this is the second lock. */
+	if (get && serve_asset(p, r))
+		return;
+	if (req->role == WEB_ROLE_NONE) {
 		RESP_JSON(r, 401, J_AUTH);
 		r->auth_challenge = true;
 		return;
 	}
-	if (!strcmp(p, "/api/v1/filters") && req->method == WEB_M_POST) {
+	if (web_gate_takes_body(req)) {
+		/* the protocols gate at the headers; a second look costs nothing */
+		if (!web_gate(w, req, r))
+			return;
 		post_filters(w, req, r);
 		return;
 	}
@@ -426,8 +461,6 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 		RESP_JSON(r, 404, J_NOT_FOUND);
 		return;
 	}
-	if (serve_asset(p, r))
-		return;
 	RESP_JSON(r, 404, J_NOT_FOUND);
 	return;
 method:

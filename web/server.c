@@ -13,11 +13,13 @@
  * bytes are the client preface (h2c prior knowledge, or h2 chosen by ALPN
  * under TLS), HTTP/1.1 otherwise.
  *
- * Overload and abuse (see web_int.h): output above WEB_OUT_HIGH pauses
- * reading; no progress for the idle timeout closes; at web_max_conns the
- * oldest connection with nothing in flight is evicted, or the new one is
- * refused when every connection is busy; accept errors (EMFILE) pause the
- * listener for 100 ms instead of spinning.
+ * Overload and abuse (see web_int.h for the whole list): output above
+ * WEB_OUT_HIGH pauses reading; only an admitted request's progress keeps a
+ * connection from the idle sweep; request deadlines are checked once a
+ * second; per-client and global connection limits, with eviction of the
+ * least recently progressing connection that is not working, and a probe
+ * reserve past both; accept errors (EMFILE) pause the listener for 100 ms
+ * instead of spinning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,21 +52,15 @@ int64_t web_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void web_conn_touch(struct web_conn *c)
+static void conn_link_tail(struct web *w, struct web_conn *c)
 {
-	c->last_active_ms = web_now_ms();
-}
-
-void web_conn_add(struct web *w, struct web_conn *c)
-{
-	w->stats.conns++;
+	c->next = NULL;
 	c->prev = w->conns_tail;
 	if (w->conns_tail)
 		w->conns_tail->next = c;
 	else
 		w->conns = c;
 	w->conns_tail = c;
-	web_conn_touch(c);
 }
 
 static void conn_unlink(struct web *w, struct web_conn *c)
@@ -80,6 +76,81 @@ static void conn_unlink(struct web *w, struct web_conn *c)
 	c->prev = c->next = NULL;
 }
 
+void web_conn_progress(struct web_conn *c)
+{
+	struct web *w = c->w;
+
+	c->progress_ms = web_now_ms();
+	if (w->conns_tail != c) {	/* keep the list in order of progress */
+		conn_unlink(w, c);
+		conn_link_tail(w, c);
+	}
+}
+
+void web_conn_add(struct web *w, struct web_conn *c)
+{
+	w->stats.conns++;
+	conn_link_tail(w, c);
+	c->accepted_ms = c->progress_ms = web_now_ms();
+}
+
+/* --- client addresses ----------------------------------------------------- */
+
+static void client_key(const struct sockaddr *sa, uint8_t key[16])
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	}
+}
+
+static unsigned client_bucket(const uint8_t key[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h % WEB_CLIENT_BUCKETS;
+}
+
+static struct web_client *client_get(struct web *w, const uint8_t key[16])
+{
+	unsigned b = client_bucket(key);
+	struct web_client *cl;
+
+	for (cl = w->clients[b]; cl; cl = cl->next)
+		if (!memcmp(cl->addr, key, 16))
+			return cl;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return NULL;
+	memcpy(cl->addr, key, 16);
+	cl->next = w->clients[b];
+	w->clients[b] = cl;
+	return cl;
+}
+
+/* Frees the entry once no connection of that address is left. */
+static void client_put(struct web *w, struct web_client *cl)
+{
+	struct web_client **pp;
+
+	if (cl->conns > 0)
+		return;
+	for (pp = &w->clients[client_bucket(cl->addr)]; *pp; pp = &(*pp)->next) {
+		if (*pp == cl) {
+			*pp = cl->next;
+			free(cl);
+			return;
+		}
+	}
+}
+
+/* --- connection lifetime --------------------------------------------------- */
+
 void web_conn_close(struct web_conn *c)
 {
 	struct web *w = c->w;
@@ -88,10 +159,28 @@ void web_conn_close(struct web_conn *c)
 	if (c->h1_sse)
 		w->stats.sse_clients--;
 	web_h2_free(c);
+	if (c->h1_head)
+		free(c->h1_head);
+	web_body_release(c, c->body_reserved);
+	if (c->probe_only)
+		w->stats.probe_conns--;
+	if (c->client) {
+		if (c->client->probe == c)
+			c->client->probe = NULL;
+		c->client->conns--;
+		client_put(w, c->client);
+	}
 	if (c->bev)
 		bufferevent_free(c->bev);
 	w->stats.conns--;
 	free(c);
+}
+
+void web_conn_finish(struct web_conn *c)
+{
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 }
 
 void web_conn_backpressure(struct web_conn *c)
@@ -100,6 +189,28 @@ void web_conn_backpressure(struct web_conn *c)
 		bufferevent_disable(c->bev, EV_READ);
 		c->read_paused = true;
 	}
+}
+
+int web_body_reserve(struct web_conn *c, size_t n)
+{
+	struct web *w = c->w;
+
+	if (c->body_reserved + n > w->cfg.web_conn_body_budget ||
+	    w->stats.body_bytes + n > w->cfg.web_body_budget)
+		return -EBUSY;
+	c->body_reserved += n;
+	w->stats.body_bytes += n;
+	if (w->stats.body_bytes > w->stats.body_peak)
+		w->stats.body_peak = w->stats.body_bytes;
+	return 0;
+}
+
+void web_body_release(struct web_conn *c, size_t n)
+{
+	if (n > c->body_reserved)
+		n = c->body_reserved;
+	c->body_reserved -= n;
+	c->w->stats.body_bytes -= n;
 }
 
 static int conn_dispatch(struct web_conn *c)
@@ -132,7 +243,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct web_conn *c = arg;
 
-	web_conn_touch(c);
+	/* Bytes alone are not progress: the protocols say when a request moved. */
 	if (c->closing) {	/* draining a final response: ignore the rest */
 		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
 		return;
@@ -146,7 +257,12 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 	struct web_conn *c = arg;
 	struct evbuffer *out = bufferevent_get_output(bev);
 
-	web_conn_touch(c);
+	/* An admitted HTTP/1.1 answer leaving is progress (HTTP/2 says so per
+	 * DATA frame: its output also carries PING acks and SETTINGS). */
+	if (c->h1_answering || c->h1_sse)
+		web_conn_progress(c);
+	if (!evbuffer_get_length(out))
+		c->h1_answering = false;
 	if (c->closing) {
 		if (!evbuffer_get_length(out))
 			web_conn_close(c);
@@ -172,7 +288,6 @@ static void conn_event_cb(struct bufferevent *bev, short events, void *arg)
 	if (events & BEV_EVENT_CONNECTED) {
 		c->w->stats.tls_handshakes++;
 		c->tls_done = true;
-		web_conn_touch(c);
 		return;
 	}
 	if (events & BEV_EVENT_ERROR) {
@@ -186,20 +301,33 @@ static void conn_event_cb(struct bufferevent *bev, short events, void *arg)
 	if ((events & BEV_EVENT_EOF) && !c->closing &&
 	    evbuffer_get_length(bufferevent_get_output(bev))) {
 		/* The client half-closed after its request: finish writing. */
-		c->closing = true;
-		bufferevent_disable(bev, EV_READ);
-		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		web_conn_finish(c);
 		return;
 	}
 	web_conn_close(c);
 }
 
-/* At the limit: close the oldest connection with nothing in flight. */
-static bool evict_one(struct web *w)
+/* A live stream, or an admitted request that moved in the last
+ * WEB_EVICT_GRACE_MS: not closed to make room. */
+static bool conn_working(const struct web_conn *c, int64_t now)
+{
+	if (c->h1_sse)
+		return true;
+	for (const struct web_stream *s = c->streams; s; s = s->next)
+		if (s->resp.sse)
+			return true;
+	return (c->working > 0 || c->h1_start_ms || c->h1_answering) &&
+	       now - c->progress_ms < WEB_EVICT_GRACE_MS;
+}
+
+/*
+ * At the limit: close the least recently progressing connection that is not
+ * working. The list is in order of progress, so the first one found is it.
+ */
+static bool evict_one(struct web *w, int64_t now)
 {
 	for (struct web_conn *c = w->conns; c; c = c->next) {
-		if (c->inflight || c->h1_sse ||
-		    evbuffer_get_length(bufferevent_get_output(c->bev)))
+		if (c->probe_only || conn_working(c, now))
 			continue;
 		w->stats.evicted++;
 		web_conn_close(c);
@@ -208,23 +336,78 @@ static bool evict_one(struct web *w)
 	return false;
 }
 
+/* "10.0.0.5:41234" / "[fd00::5]:41234"; IPv4-mapped addresses as IPv4. */
+static void addr_format(const struct sockaddr *sa, char *out, size_t outlen, bool *loopback)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	*loopback = false;
+	out[0] = '\0';
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+		port = ntohs(a->sin_port);
+		*loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+		snprintf(out, outlen, "%s:%d", ip, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+
+		port = ntohs(a->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], ip, sizeof(ip));
+			*loopback = a->sin6_addr.s6_addr[12] == 127;
+			snprintf(out, outlen, "%s:%d", ip, port);
+		} else {
+			inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+			*loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+			snprintf(out, outlen, "[%s]:%d", ip, port);
+		}
+	}
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
 	struct web *w = arg;
+	struct web_client *cl;
 	struct web_conn *c;
+	struct sockaddr_storage local;
+	socklen_t ll = sizeof(local);
+	uint8_t key[16];
+	int64_t now = web_now_ms();
+	bool probe_only = false, dummy;
 	int one = 1;
 
-	if (w->stats.conns >= w->cfg.web_max_conns && !evict_one(w)) {
-		w->stats.rejected++;
+	client_key(sa, key);
+	cl = client_get(w, key);
+	if (!cl) {
 		close(fd);
 		return;
+	}
+	cl->conns++;	/* counted now: closing others below cannot free cl */
+	if (cl->conns > w->cfg.web_max_conns_per_client)
+		probe_only = true;
+	else if (w->stats.conns - w->stats.probe_conns >= w->cfg.web_max_conns && !evict_one(w, now))
+		probe_only = true;
+	if (probe_only) {
+		/* Over a limit: one probe may still be asked. A client's newer
+		 * reserve connection replaces its older one. */
+		if (cl->probe) {
+			w->stats.evicted++;
+			web_conn_close(cl->probe);
+		} else if (w->stats.probe_conns >= WEB_PROBE_RESERVE) {
+			if (cl->conns > w->cfg.web_max_conns_per_client)
+				w->stats.client_rejected++;
+			else
+				w->stats.rejected++;
+			goto refuse;
+		}
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(fd);
-		return;
-	}
+	if (!c)
+		goto refuse;
 	c->w = w;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (w->ssl_ctx) {
@@ -232,8 +415,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 		if (!ssl) {
 			free(c);
-			close(fd);
-			return;
+			goto refuse;
 		}
 		c->tls = true;
 		c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
@@ -247,10 +429,19 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	if (!c->bev) {
 		free(c);
-		close(fd);
-		return;
+		goto refuse;
 	}
 	w->stats.accepted++;
+	addr_format(sa, c->peer, sizeof(c->peer), &dummy);
+	if (!getsockname(fd, (struct sockaddr *)&local, &ll))
+		addr_format((struct sockaddr *)&local, c->local, sizeof(c->local), &c->local_loopback);
+	c->client = cl;
+	if (probe_only) {
+		c->probe_only = true;
+		cl->probe = c;
+		w->stats.probe_conns++;
+		w->stats.probe_reserve++;
+	}
 	web_conn_add(w, c);
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, WEB_OUT_LOW, 0);
@@ -259,6 +450,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_set_max_single_write(c->bev, WEB_OUT_HIGH);
 	bufferevent_set_max_single_read(c->bev, 64 * 1024);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return;
+refuse:
+	cl->conns--;
+	client_put(w, cl);
+	close(fd);
 }
 
 static void accept_error_cb(struct evconnlistener *l, void *arg)
@@ -280,26 +476,38 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg)
 
 static void self_metrics_format(struct web *w)
 {
+	static const char *const reasons[WEB_REF_N] = {
+		"host", "auth", "role", "origin", "content_type", "too_large", "busy",
+		"probe_only", "deadline",
+	};
 	const struct web_stats *s = &w->stats;
-	char buf[3072];
+	char buf[6144];
 	struct blob *b;
-	int n;
+	int n, k;
 
 	n = snprintf(buf, sizeof(buf),
 		     "# HELP hostlens_web_connections Open web connections.\n"
 		     "# TYPE hostlens_web_connections gauge\n"
 		     "hostlens_web_connections %d\n"
+		     "# HELP hostlens_web_probe_connections Open connections in the probe reserve.\n"
+		     "# TYPE hostlens_web_probe_connections gauge\n"
+		     "hostlens_web_probe_connections %d\n"
 		     "# HELP hostlens_web_sse_clients Open live streams.\n"
 		     "# TYPE hostlens_web_sse_clients gauge\n"
 		     "hostlens_web_sse_clients %d\n"
 		     "# HELP hostlens_web_connections_accepted_total Connections accepted.\n"
 		     "# TYPE hostlens_web_connections_accepted_total counter\n"
 		     "hostlens_web_connections_accepted_total %llu\n"
-		     "# HELP hostlens_web_connections_closed_total Connections the server closed, by reason.\n"
+		     "# HELP hostlens_web_probe_reserve_total Connections over a limit admitted for one probe.\n"
+		     "# TYPE hostlens_web_probe_reserve_total counter\n"
+		     "hostlens_web_probe_reserve_total %llu\n"
+		     "# HELP hostlens_web_connections_closed_total Connections the server closed or refused, by reason.\n"
 		     "# TYPE hostlens_web_connections_closed_total counter\n"
 		     "hostlens_web_connections_closed_total{reason=\"limit_refused\"} %llu\n"
+		     "hostlens_web_connections_closed_total{reason=\"client_limit\"} %llu\n"
 		     "hostlens_web_connections_closed_total{reason=\"limit_evicted\"} %llu\n"
 		     "hostlens_web_connections_closed_total{reason=\"idle\"} %llu\n"
+		     "hostlens_web_connections_closed_total{reason=\"deadline\"} %llu\n"
 		     "hostlens_web_connections_closed_total{reason=\"protocol_error\"} %llu\n"
 		     "# HELP hostlens_web_requests_total HTTP requests answered, by protocol.\n"
 		     "# TYPE hostlens_web_requests_total counter\n"
@@ -310,20 +518,43 @@ static void self_metrics_format(struct web *w)
 		     "hostlens_web_responses_total{code=\"2xx\"} %llu\n"
 		     "hostlens_web_responses_total{code=\"4xx\"} %llu\n"
 		     "hostlens_web_responses_total{code=\"5xx\"} %llu\n"
+		     "# HELP hostlens_web_state_changes_total State changes applied (POST /api/v1/filters).\n"
+		     "# TYPE hostlens_web_state_changes_total counter\n"
+		     "hostlens_web_state_changes_total %llu\n"
+		     "# HELP hostlens_web_request_body_bytes Request body bytes held now.\n"
+		     "# TYPE hostlens_web_request_body_bytes gauge\n"
+		     "hostlens_web_request_body_bytes %llu\n"
+		     "# HELP hostlens_web_request_body_peak_bytes Most request body bytes held at once.\n"
+		     "# TYPE hostlens_web_request_body_peak_bytes gauge\n"
+		     "hostlens_web_request_body_peak_bytes %llu\n"
+		     "# HELP hostlens_web_h1_header_scan_bytes_total Bytes searched for the end of HTTP/1.1 request heads.\n"
+		     "# TYPE hostlens_web_h1_header_scan_bytes_total counter\n"
+		     "hostlens_web_h1_header_scan_bytes_total %llu\n"
 		     "# HELP hostlens_web_sse_events_total Live-stream events sent.\n"
 		     "# TYPE hostlens_web_sse_events_total counter\n"
 		     "hostlens_web_sse_events_total %llu\n"
 		     "# HELP hostlens_web_tls_handshakes_total Completed TLS handshakes.\n"
 		     "# TYPE hostlens_web_tls_handshakes_total counter\n"
-		     "hostlens_web_tls_handshakes_total %llu\n",
-		     s->conns, s->sse_clients, (unsigned long long)s->accepted,
-		     (unsigned long long)s->rejected, (unsigned long long)s->evicted,
-		     (unsigned long long)s->idle_closed, (unsigned long long)s->protocol_errors,
+		     "hostlens_web_tls_handshakes_total %llu\n"
+		     "# HELP hostlens_web_requests_refused_total Requests refused from their headers, by reason.\n"
+		     "# TYPE hostlens_web_requests_refused_total counter\n",
+		     s->conns, s->probe_conns, s->sse_clients, (unsigned long long)s->accepted,
+		     (unsigned long long)s->probe_reserve,
+		     (unsigned long long)s->rejected, (unsigned long long)s->client_rejected,
+		     (unsigned long long)s->evicted, (unsigned long long)s->idle_closed,
+		     (unsigned long long)s->deadline_closed,
+		     (unsigned long long)s->protocol_errors,
 		     (unsigned long long)s->requests[WEB_P_H1],
 		     (unsigned long long)s->requests[WEB_P_H2],
 		     (unsigned long long)s->by_class[2], (unsigned long long)s->by_class[4],
-		     (unsigned long long)s->by_class[5], (unsigned long long)s->sse_events,
+		     (unsigned long long)s->by_class[5], (unsigned long long)s->state_changes,
+		     (unsigned long long)s->body_bytes, (unsigned long long)s->body_peak,
+		     (unsigned long long)s->h1_scan_bytes, (unsigned long long)s->sse_events,
 		     (unsigned long long)s->tls_handshakes);
+	for (k = 0; k < WEB_REF_N && n > 0 && (size_t)n < sizeof(buf); k++)
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
+			      "hostlens_web_requests_refused_total{reason=\"%s\"} %llu\n", reasons[k],
+			      (unsigned long long)s->refused[k]);
 	if (n <= 0 || (size_t)n >= sizeof(buf))
 		return;
 	b = blob__new(buf, (size_t)n);
@@ -333,10 +564,49 @@ static void self_metrics_format(struct web *w)
 	w->self_metrics = b;
 }
 
+/* Once a second: deadlines, the probe reserve, idle connections. */
+static void sweep(struct web *w, int64_t now)
+{
+	int64_t idle_ms = (int64_t)w->cfg.web_idle_timeout_s * 1000;
+	struct web_conn *c, *next;
+
+	for (c = w->conns; c; c = next) {
+		next = c->next;
+		if (c->closing) {
+			/* nothing left to write (or stuck for the idle time): go */
+			if (!evbuffer_get_length(bufferevent_get_output(c->bev)) ||
+			    now - c->progress_ms > idle_ms)
+				web_conn_close(c);
+			continue;
+		}
+		if (c->probe_only && now - c->accepted_ms > WEB_PROBE_DEADLINE_MS) {
+			w->stats.deadline_closed++;
+			web_conn_close(c);
+			continue;
+		}
+		if (c->proto == WEB_P_H2 ? web_h2_deadline(c, now) : web_h1_deadline(c, now)) {
+			web_conn_close(c);
+			continue;
+		}
+		if (c->closing || now - c->progress_ms <= idle_ms)
+			continue;
+		w->stats.idle_closed++;
+		if (c->h2) {
+			/* Say goodbye properly: close once the GOAWAY left, or at
+			 * the next sweep when even that cannot be written. */
+			nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+			if (!web_h2_flush(c) && evbuffer_get_length(bufferevent_get_output(c->bev))) {
+				web_conn_finish(c);
+				continue;
+			}
+		}
+		web_conn_close(c);
+	}
+}
+
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct web *w = arg;
-	int64_t now = web_now_ms(), idle_ms = (int64_t)w->cfg.web_idle_timeout_s * 1000;
 	struct web_conn *c, *next;
 	bool second = (++w->ticks % (1000 / WEB_TICK_MS)) == 0;
 
@@ -352,25 +622,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!second)
 		return;
 	/* The h2 tick may have closed connections: walk the list afresh. */
-	for (c = w->conns; c; c = next) {
-		next = c->next;
-		if (now - c->last_active_ms <= idle_ms)
-			continue;
-		if (!c->closing)
-			w->stats.idle_closed++;
-		if (c->h2 && !c->closing) {
-			/* Say goodbye properly: close once the GOAWAY left, or at
-			 * the next sweep when even that cannot be written. */
-			nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
-			if (!web_h2_flush(c) && evbuffer_get_length(bufferevent_get_output(c->bev))) {
-				c->closing = true;
-				bufferevent_disable(c->bev, EV_READ);
-				bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-				continue;
-			}
-		}
-		web_conn_close(c);
-	}
+	sweep(w, web_now_ms());
 	self_metrics_format(w);
 }
 
@@ -473,6 +725,21 @@ out:
 	return rc;
 }
 
+/* The --listen host, when it names one address (not a wildcard), is a Host
+ * the server answers to; the address a client reached always is. */
+static void listen_name_set(struct web *w)
+{
+	const char *spec = w->cfg.listen, *colon = strrchr(spec, ':');
+	size_t hl = colon ? (size_t)(colon - spec) : 0;
+
+	if (!colon || !hl || hl >= sizeof(w->listen_name))
+		return;
+	if ((hl == 7 && !strncmp(spec, "0.0.0.0", 7)) || (hl == 4 && !strncmp(spec, "[::]", 4)) ||
+	    (hl == 2 && !strncmp(spec, "::", 2)))
+		return;
+	snprintf(w->listen_name, sizeof(w->listen_name), "%s", spec);
+}
+
 static pthread_once_t evthread_once = PTHREAD_ONCE_INIT;
 static int evthread_rc;
 
@@ -500,8 +767,17 @@ struct web *web__new(const struct config *cfg, struct state *st, const struct we
 	w->cfg = *cfg;
 	if (w->cfg.web_max_conns <= 0)
 		w->cfg.web_max_conns = 1024;
+	if (w->cfg.web_max_conns_per_client <= 0)
+		w->cfg.web_max_conns_per_client = 32;
 	if (w->cfg.web_idle_timeout_s <= 0)
 		w->cfg.web_idle_timeout_s = 60;
+	if (w->cfg.web_request_timeout_s <= 0)
+		w->cfg.web_request_timeout_s = 10;
+	if (w->cfg.web_conn_body_budget < WEB_MAX_BODY)
+		w->cfg.web_conn_body_budget = 256 * 1024;
+	if (w->cfg.web_body_budget < w->cfg.web_conn_body_budget)
+		w->cfg.web_body_budget = w->cfg.web_conn_body_budget * 16;
+	listen_name_set(w);
 	w->st = st;
 	if (hooks)
 		w->hooks = *hooks;
@@ -593,6 +869,14 @@ void web__free(struct web *w)
 	}
 	while (w->conns)
 		web_conn_close(w->conns);
+	for (int i = 0; i < WEB_CLIENT_BUCKETS; i++) {
+		while (w->clients[i]) {	/* none left once every connection closed */
+			struct web_client *cl = w->clients[i];
+
+			w->clients[i] = cl->next;
+			free(cl);
+		}
+	}
 	if (w->listener)
 		evconnlistener_free(w->listener);
 	if (w->tick)

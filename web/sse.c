@@ -55,6 +55,14 @@ uint64_t web_sse_start_id(struct web *w, const char *leid, const char *query)
 	return last ? last - 1 : 0;
 }
 
+int64_t web_sse_keepalive_ms(const struct web *w)
+{
+	int64_t half_idle = (int64_t)w->cfg.web_idle_timeout_s * 500;
+
+	/* a quiet stream is not idle: comment well before the idle sweep */
+	return half_idle < 15000 ? half_idle : 15000;
+}
+
 size_t web_sse_fill(struct web *w, struct evbuffer *out, uint64_t *last, size_t max_bytes)
 {
 	struct blob *blobs[WEB_SSE_BATCH];

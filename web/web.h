@@ -16,8 +16,11 @@
 
 struct web_hooks {
 	void *ctx;
-	/* POST /api/v1/filters with body {"pids":[...],"comms":[...],"cgroups":[...]}.
-	 * Called on the web thread; 0 or -EINVAL with err set (sent back as 400). */
+	/* POST /api/v1/filters with body {"pids":[...],"comms":[...],"cgroups":[...]},
+	 * once the gate admitted it (admin role, JSON, same-site). Called on the
+	 * web thread; republishes the "filters" topic before it returns (the
+	 * server logs the topic before -> after); 0 or -EINVAL with err set
+	 * (sent back as 400). */
 	int (*set_filters)(void *ctx, json_t *body, char *err, size_t errlen);
 };
 

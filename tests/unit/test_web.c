@@ -3,7 +3,10 @@
  * DESIGN: unit tests of the web server in-process: this thread is the
  * client (blocking sockets on loopback), the server runs its own thread as
  * in the agent. Checks start-up errors, serving published blobs exactly,
- * readiness, the live stream's ids, the filters hook, auth, a bounded stop.
+ * readiness, the live stream's ids, the filters hook behind the read and
+ * admin roles (Host, Origin and Content-Type rules too), refusals decided
+ * from the headers before a body is read, the body budget, the incremental
+ * HTTP/1.1 head search, a bounded stop.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "check.h"
@@ -76,7 +80,8 @@ static const char *body_of(const char *resp)
 	return p ? p + 4 : "";
 }
 
-static struct web *start(struct state *st, const struct web_hooks *hooks, const char *token)
+static struct web *start_cfg(struct state *st, const struct web_hooks *hooks, const char *token,
+			     const char *admin, uint64_t body_budget)
 {
 	struct config cfg;
 	char err[256];
@@ -87,6 +92,10 @@ static struct web *start(struct state *st, const struct web_hooks *hooks, const 
 		cfg_for(&cfg, port);
 		if (token)
 			snprintf(cfg.auth_token, sizeof(cfg.auth_token), "%s", token);
+		if (admin)
+			snprintf(cfg.admin_token, sizeof(cfg.admin_token), "%s", admin);
+		if (body_budget)
+			cfg.web_body_budget = cfg.web_conn_body_budget = body_budget;
 		w = web__new(&cfg, st, hooks, err, sizeof(err));
 	}
 	if (w && web__start(w)) {
@@ -94,6 +103,11 @@ static struct web *start(struct state *st, const struct web_hooks *hooks, const 
 		return NULL;
 	}
 	return w;
+}
+
+static struct web *start(struct state *st, const struct web_hooks *hooks, const char *token)
+{
+	return start_cfg(st, hooks, token, NULL, 0);
 }
 
 static void test_busy_port_fails_at_new(void)
@@ -272,33 +286,287 @@ static int fake_filters(void *ctx, json_t *body, char *err, size_t errlen)
 	return 0;
 }
 
-static void test_filters_hook_and_auth(void)
+/* POST /api/v1/filters with a JSON body; extra header lines in `extra`. */
+static int post_filters(const char *extra, const char *body, char *resp, size_t max)
+{
+	char req[1024];
+
+	snprintf(req, sizeof(req),
+		 "POST /api/v1/filters HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n%s", port, extra, strlen(body), body);
+	roundtrip(req, resp, max);
+	return status_of(resp);
+}
+
+static void test_filters_need_admin_role(void)
 {
 	struct state *st = state__new();
-	int npids = -1;
+	int npids = -1, st_code;
 	struct web_hooks hooks = { .ctx = &npids, .set_filters = fake_filters };
-	struct web *w = start(st, &hooks, "tok");
+	struct web *w = start_cfg(st, &hooks, "tok", "adm", 0);
+	char resp[8192], hdr[256];
+
+	CHECK(w != NULL, "server start");
+	if (!w)
+		goto out;
+	hook_calls = 0;
+	st_code = post_filters("Content-Type: application/json\r\n", "{\"pids\":[1]}", resp, sizeof(resp));
+	CHECK(st_code == 401 && hook_calls == 0, "no token: want 401 and no call, got %d, %d calls",
+	      st_code, hook_calls);
+	st_code = post_filters("Authorization: Bearer tok\r\nContent-Type: application/json\r\n",
+			       "{\"pids\":[1]}", resp, sizeof(resp));
+	CHECK(st_code == 403 && hook_calls == 0, "read token: want 403, got %d, %d calls", st_code,
+	      hook_calls);
+	st_code = post_filters("Authorization: Bearer adm\r\nContent-Type: text/plain\r\n",
+			       "{\"pids\":[1]}", resp, sizeof(resp));
+	CHECK(st_code == 415 && hook_calls == 0, "text/plain: want 415, got %d, %d calls", st_code,
+	      hook_calls);
+	st_code = post_filters("Authorization: Bearer adm\r\nContent-Type: application/json\r\n"
+			       "Origin: http://evil.example\r\n", "{\"pids\":[1]}", resp, sizeof(resp));
+	CHECK(st_code == 403 && hook_calls == 0, "foreign Origin: want 403, got %d, %d calls",
+	      st_code, hook_calls);
+	snprintf(hdr, sizeof(hdr), "Authorization: Bearer adm\r\nContent-Type: application/json; charset=utf-8\r\n"
+		 "Origin: http://127.0.0.1:%d\r\n", port);
+	st_code = post_filters(hdr, "{\"pids\":[1,2,3]}", resp, sizeof(resp));
+	CHECK(st_code == 200 && npids == 3 && hook_calls == 1,
+	      "admin, same Origin: want 200 and 3 pids, got %d, %d pids", st_code, npids);
+	/* the URL is no place for a token */
+	snprintf(hdr, sizeof(hdr), "POST /api/v1/filters?access_token=adm HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", port);
+	roundtrip(hdr, resp, sizeof(resp));
+	CHECK(status_of(resp) == 401 && hook_calls == 1, "query token: want 401, got %d",
+	      status_of(resp));
+	roundtrip("GET /api/v1/summary?access_token=tok HTTP/1.1\r\nConnection: close\r\n\r\n", resp,
+		  sizeof(resp));
+	CHECK(status_of(resp) == 401, "query token on a read: want 401, got %d", status_of(resp));
+	st_code = post_filters("Authorization: Bearer adm\r\nContent-Type: application/json\r\n",
+			       "{\"pids\":1}", resp, sizeof(resp));
+	CHECK(st_code == 400 && strstr(body_of(resp), "pids must be an array"),
+	      "invalid: want 400 with the hook's message, got %s", resp);
+	roundtrip("GET /healthz HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", resp,
+		  sizeof(resp));
+	CHECK(status_of(resp) == 200, "healthz, no token, any Host: want 200, got %d", status_of(resp));
+	roundtrip("GET /api/v1/filters HTTP/1.1\r\nHost: evil.example:80\r\nAuthorization: Bearer tok\r\n"
+		  "Connection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 421, "foreign Host on a read: want 421, got %d", status_of(resp));
+	snprintf(hdr, sizeof(hdr), "GET /api/v1/filters HTTP/1.1\r\nHost: localhost:%d\r\n"
+		 "Authorization: Bearer adm\r\nConnection: close\r\n\r\n", port);
+	roundtrip(hdr, resp, sizeof(resp));
+	CHECK(status_of(resp) != 421 && status_of(resp) != 401,
+	      "localhost:PORT on loopback, admin token reads: got %d", status_of(resp));
+out:
+	web__free(w);
+	state__free(st);
+}
+
+/* Without an admin token a loopback listener lets local, same-site callers
+ * change state (the old behaviour for `curl 127.0.0.1`), never another site. */
+static void test_filters_loopback_without_admin_token(void)
+{
+	struct state *st = state__new();
+	int npids = -1, st_code;
+	struct web_hooks hooks = { .ctx = &npids, .set_filters = fake_filters };
+	struct web *w = start(st, &hooks, NULL);
 	char resp[8192];
 
 	CHECK(w != NULL, "server start");
 	if (!w)
 		goto out;
-	roundtrip("POST /api/v1/filters HTTP/1.1\r\nContent-Length: 12\r\nConnection: close\r\n\r\n{\"pids\":[1]}",
-		  resp, sizeof(resp));
-	CHECK(status_of(resp) == 401 && hook_calls == 0, "no token: %d, %d calls", status_of(resp),
-	      hook_calls);
-	roundtrip("POST /api/v1/filters HTTP/1.1\r\nAuthorization: Bearer tok\r\nContent-Length: 16\r\n"
-		  "Connection: close\r\n\r\n{\"pids\":[1,2,3]}", resp, sizeof(resp));
-	CHECK(status_of(resp) == 200 && npids == 3, "valid: %d, npids %d", status_of(resp), npids);
-	roundtrip("POST /api/v1/filters?access_token=tok HTTP/1.1\r\nContent-Length: 10\r\n"
-		  "Connection: close\r\n\r\n{\"pids\":1}", resp, sizeof(resp));
-	CHECK(status_of(resp) == 400 && strstr(body_of(resp), "pids must be an array"),
-	      "invalid: %s", resp);
-	roundtrip("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
-	CHECK(status_of(resp) == 200, "healthz without token: %d", status_of(resp));
+	hook_calls = 0;
+	st_code = post_filters("Content-Type: application/json\r\n", "{\"pids\":[7]}", resp, sizeof(resp));
+	CHECK(st_code == 200 && npids == 1, "loopback, no Origin: want 200, got %d", st_code);
+	st_code = post_filters("Content-Type: text/plain\r\nOrigin: http://evil.example\r\n",
+			       "{\"pids\":[]}", resp, sizeof(resp));
+	CHECK(st_code == 403 && hook_calls == 1, "text/plain from evil.example: want 403, got %d",
+	      st_code);
+	st_code = post_filters("Content-Type: application/json\r\nOrigin: null\r\n", "{\"pids\":[]}",
+			       resp, sizeof(resp));
+	CHECK(st_code == 403 && hook_calls == 1, "Origin null: want 403, got %d", st_code);
 out:
 	web__free(w);
 	state__free(st);
+}
+
+/* A refusal is decided from the head: the answer comes before the body is
+ * sent (the client has sent only the head of a 60 KB POST). */
+static void test_refused_before_body(void)
+{
+	struct state *st = state__new();
+	struct web_hooks hooks = { .ctx = NULL, .set_filters = fake_filters };
+	struct web *w = start(st, &hooks, "tok");
+	const char *head = "POST /api/v1/filters HTTP/1.1\r\nContent-Type: application/json\r\n"
+			   "Content-Length: 60000\r\n\r\n";
+	char resp[4096] = "";
+	ssize_t r;
+	int fd;
+
+	CHECK(w != NULL, "server start");
+	if (!w)
+		goto out;
+	fd = connect_port(port);
+	CHECK(fd >= 0 && write(fd, head, strlen(head)) > 0, "send the head");
+	r = read(fd, resp, sizeof(resp) - 1);	/* 3 s receive timeout */
+	resp[r > 0 ? r : 0] = '\0';
+	CHECK(r > 0 && status_of(resp) == 401, "want 401 before any body byte, got '%.40s'", resp);
+	close(fd);
+out:
+	web__free(w);
+	state__free(st);
+}
+
+/* Bodies are reserved when their heads pass: past the budget, 503 at once. */
+static void test_body_budget(void)
+{
+	struct state *st = state__new();
+	struct web_hooks hooks = { .ctx = NULL, .set_filters = fake_filters };
+	struct web *w = start_cfg(st, &hooks, NULL, "adm", 64 * 1024);
+	const char *head = "POST /api/v1/filters HTTP/1.1\r\nAuthorization: Bearer adm\r\n"
+			   "Content-Type: application/json\r\nContent-Length: 40000\r\n\r\n";
+	char resp[4096] = "";
+	ssize_t r;
+	int a, b;
+
+	CHECK(w != NULL, "server start");
+	if (!w)
+		goto out;
+	a = connect_port(port);
+	CHECK(a >= 0 && write(a, head, strlen(head)) > 0, "first head");
+	usleep(200 * 1000);	/* the first reservation is made */
+	b = connect_port(port);
+	CHECK(b >= 0 && write(b, head, strlen(head)) > 0, "second head");
+	r = read(b, resp, sizeof(resp) - 1);
+	resp[r > 0 ? r : 0] = '\0';
+	CHECK(status_of(resp) == 503, "40 KB + 40 KB over a 64 KiB budget: want 503, got '%.40s'",
+	      resp);
+	CHECK(strstr(resp, "Retry-After: 1\r\n") != NULL, "503 says when to retry: %s", resp);
+	close(a);
+	close(b);
+out:
+	web__free(w);
+	state__free(st);
+}
+
+/* The end of an HTTP/1.1 head is searched for from where the last search
+ * stopped (less the 3 bytes a split CRLFCRLF needs), however the head
+ * arrives: a 16 KB head sent one byte per write costs at most 4 looks per
+ * byte, where searching from the start at every read costs ~n^2/2. */
+static void test_h1_head_search_is_linear(void)
+{
+	struct state *st = state__new();
+	struct web *w = start(st, NULL, NULL);
+	char head[17000], resp[4096] = "";
+	size_t n = 0;
+	uint64_t before, scanned;
+	ssize_t r;
+	int fd, one = 1;
+
+	CHECK(w != NULL, "server start");
+	if (!w)
+		goto out;
+	n += (size_t)snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", port);
+	while (n < 16 * 1024)
+		n += (size_t)snprintf(head + n, sizeof(head) - n, "X-%05zu: v\r\n", n);
+	n += (size_t)snprintf(head + n, sizeof(head) - n, "Connection: close\r\n\r\n");
+	before = w->stats.h1_scan_bytes;
+	fd = connect_port(port);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	for (size_t i = 0; i < n; i++) {
+		if (write(fd, head + i, 1) != 1)
+			break;
+		if (i % 64 == 0)
+			usleep(50);	/* let the server read small pieces */
+	}
+	r = read(fd, resp, sizeof(resp) - 1);
+	resp[r > 0 ? r : 0] = '\0';
+	close(fd);
+	scanned = w->stats.h1_scan_bytes - before;	/* the answer came: the server is done */
+	CHECK(status_of(resp) == 200, "16 KB head byte by byte: want 200, got '%.40s'", resp);
+	CHECK(scanned <= 4 * n, "searched %llu bytes for a %zu-byte head, want at most %zu (4 per byte)",
+	      (unsigned long long)scanned, n, 4 * n);
+out:
+	web__free(w);
+	state__free(st);
+}
+
+static struct web *fake_web(void)
+{
+	struct web *w = calloc(1, sizeof(*w));
+
+	if (w)
+		config_defaults(&w->cfg);
+	return w;
+}
+
+static void test_host_and_origin_rules(void)
+{
+	struct web *w = fake_web();
+	struct web_conn lo = { .local = "127.0.0.1:9090", .local_loopback = true };
+	struct web_conn lan = { .local = "10.1.2.3:9090" };
+
+	CHECK(w != NULL, "alloc");
+	if (!w)
+		return;
+	CHECK(web_host_allowed(w, &lo, "127.0.0.1:9090"), "own address");
+	CHECK(web_host_allowed(w, &lo, "localhost:9090") && web_host_allowed(w, &lo, "LocalHost:9090"),
+	      "localhost on loopback");
+	CHECK(web_host_allowed(w, &lo, "[::1]:9090"), "[::1] on loopback");
+	CHECK(web_host_allowed(w, &lo, ""), "no Host at all (not a browser)");
+	CHECK(!web_host_allowed(w, &lo, "127.0.0.1:9091"), "other port");
+	CHECK(!web_host_allowed(w, &lo, "127.0.0.1"), "no port means 80");
+	CHECK(!web_host_allowed(w, &lo, "evil.example:9090"), "rebinding name");
+	CHECK(!web_host_allowed(w, &lo, "evil.example"), "rebinding name, port 80");
+	CHECK(!web_host_allowed(w, &lo, "127.0.0.1:9090@evil"), "junk");
+	CHECK(web_host_allowed(w, &lan, "10.1.2.3:9090"), "LAN address");
+	CHECK(!web_host_allowed(w, &lan, "localhost:9090"), "localhost on a LAN listener");
+	snprintf(w->cfg.web_allowed_hosts[0], CFG_STR, "hostlens.example");
+	snprintf(w->cfg.web_allowed_hosts[1], CFG_STR, "node-1.example:8443");
+	w->cfg.n_web_allowed_hosts = 2;
+	CHECK(web_host_allowed(w, &lan, "HOSTLENS.example") && web_host_allowed(w, &lan, "hostlens.example:1"),
+	      "allowed name, any port");
+	CHECK(web_host_allowed(w, &lan, "node-1.example:8443") && !web_host_allowed(w, &lan, "node-1.example:9090"),
+	      "allowed name:port, that port only");
+
+	CHECK(web_origin_allowed(w, &lo, "127.0.0.1:9090", ""), "no Origin");
+	CHECK(web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9090"), "same origin");
+	CHECK(web_origin_allowed(w, &lo, "localhost:9090", "http://localhost:9090"), "same origin by name");
+	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://evil.example"), "other site");
+	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9091"), "other port");
+	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "null"), "opaque origin");
+	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9090/x"), "path in Origin");
+	CHECK(web_origin_allowed(w, &lan, "10.1.2.3:9090", "https://hostlens.example"), "allowed name");
+	snprintf(w->cfg.web_allowed_hosts[2], CFG_STR, "*");
+	w->cfg.n_web_allowed_hosts = 3;
+	CHECK(web_host_allowed(w, &lan, "anything.example"), "'*' allows any Host");
+	CHECK(!web_origin_allowed(w, &lan, "anything.example", "http://evil.example"),
+	      "'*' never allows another site's Origin");
+	free(w);
+}
+
+static void test_auth_roles(void)
+{
+	struct web *w = fake_web();
+	const char *h;
+
+	CHECK(w != NULL, "alloc");
+	if (!w)
+		return;
+	h = "Bearer x";
+	CHECK(web_auth_role(w, h, strlen(h)) == WEB_ROLE_READ, "no tokens: open read");
+	CHECK(web_auth_role(w, NULL, 0) == WEB_ROLE_READ, "no tokens, no header: open read");
+	snprintf(w->cfg.auth_token, CFG_STR, "tok");
+	snprintf(w->cfg.admin_token, CFG_STR, "adm");
+	h = "Bearer tok";
+	CHECK(web_auth_role(w, h, strlen(h)) == WEB_ROLE_READ, "read token");
+	h = "bearer   adm ";
+	CHECK(web_auth_role(w, h, strlen(h)) == WEB_ROLE_ADMIN, "admin token (scheme any case)");
+	h = "Bearer tokx";
+	CHECK(web_auth_role(w, h, strlen(h)) == WEB_ROLE_NONE, "longer token");
+	h = "Bearer to";
+	CHECK(web_auth_role(w, h, strlen(h)) == WEB_ROLE_NONE, "prefix of the token");
+	h = "Basic dG9r";
+	CHECK(web_auth_role(w, h, strlen(h)) == WEB_ROLE_NONE, "other scheme");
+	CHECK(web_auth_role(w, NULL, 0) == WEB_ROLE_NONE, "no header");
+	free(w);
 }
 
 static void test_stop_is_bounded(void)
@@ -350,7 +618,13 @@ int main(void)
 	RUN(test_topic_503_then_exact_blob);
 	RUN(test_sse_resume_ids);
 	RUN(test_update_ring_bounded);
-	RUN(test_filters_hook_and_auth);
+	RUN(test_filters_need_admin_role);
+	RUN(test_filters_loopback_without_admin_token);
+	RUN(test_refused_before_body);
+	RUN(test_body_budget);
+	RUN(test_h1_head_search_is_linear);
+	RUN(test_host_and_origin_rules);
+	RUN(test_auth_roles);
 	RUN(test_stop_is_bounded);
 	RUN(test_query_get);
 	CHECK_DONE();

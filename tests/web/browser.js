@@ -2,7 +2,9 @@
 // Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
 // against the real server fed by webdemo's /proc measurements: cards fill,
 // a chart moves, no console errors, pause while hidden, the outage banner
-// comes and goes, screenshots at desktop and phone width.
+// comes and goes, screenshots at desktop and phone width. Then with a read
+// token: the page asks for it, sends it only in the Authorization header (the
+// live stream too: fetch, not EventSource) and never puts it in a URL.
 // Usage: node browser.js WEBDEMO PORT OUTDIR PROFILE_DIR
 'use strict';
 const path = require('path');
@@ -17,8 +19,8 @@ const fail = (n, why) => { console.log(`FAIL ${n}: ${why}`); failed = 1; };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let server = null;
-async function startServer() {
-  server = spawn(demo, ['--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+async function startServer(extra = []) {
+  server = spawn(demo, ['--listen', `127.0.0.1:${port}`, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100; i++) {
     try { const r = await fetch(`${base}/readyz`); if (r.ok) return; } catch (e) { /* not yet */ }
     await sleep(100);
@@ -153,6 +155,51 @@ async function waitFor(page, fn, arg, ms) {
   else fail('browser-banner-clears-on-recovery', `banner hidden ${cleared}, updates flowing ${flowing}`);
 
   await ctx.close();
+  await stopServer();
+
+  // --- with a read token ---------------------------------------------------
+  const TOKEN = `br0wser-t0ken-${process.pid}`;
+  await startServer(['--auth-token', TOKEN]);
+  const ctx2 = await chromium.launchPersistentContext(profile + '-token', {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 900 },
+  });
+  const p2 = ctx2.pages()[0] || await ctx2.newPage();
+  const urls = [];
+  const errors2 = [];
+  p2.on('request', (r) => urls.push(r.url()));
+  p2.on('pageerror', (e) => errors2.push(String(e)));
+  // An old link with the token in the query: taken out of the address bar, unused.
+  await p2.goto(base + '/?access_token=stale-link', { waitUntil: 'load' });
+  const scrubbed = await waitFor(p2, () => !location.search.includes('access_token'), null, 3000);
+  if (scrubbed) ok('browser-token-old-query-link-scrubbed'); else fail('browser-token-old-query-link-scrubbed', `address bar ${p2.url()}`);
+  const asked = await waitFor(p2, () => !document.getElementById('login').hidden, null, 5000);
+  if (asked) ok('browser-token-form-shown-on-401'); else fail('browser-token-form-shown-on-401', 'no token form 5 s after the 401s');
+  await p2.screenshot({ path: path.join(outdir, 'dashboard-token-form.png'), fullPage: false });
+  await p2.fill('#login-token', TOKEN);
+  await p2.click('#login button[type=submit]');
+  const filled2 = await waitFor(p2, () => ['c-cpu', 'c-mem'].every((id) => /\d/.test(document.getElementById(id).textContent)), null, 6000);
+  if (filled2) ok('browser-token-cards-fill'); else fail('browser-token-cards-fill', 'cards empty 6 s after the token was given');
+  // The stream needs the token and takes it only from the header: updates
+  // arriving prove the fetch-based reader sends it.
+  const u2 = await p2.evaluate(() => window.hostlens.updates());
+  const streaming = await waitFor(p2, (u) => window.hostlens.updates() >= u + 2, u2, 5000);
+  if (streaming) ok('browser-token-live-stream-with-header'); else fail('browser-token-live-stream-with-header', `updates stayed at ${u2}`);
+  const live = await p2.evaluate(() => document.getElementById('live-text').textContent);
+  if (live === 'live') ok('browser-token-live-badge'); else fail('browser-token-live-badge', `badge '${live}'`);
+  // Reloaded, the tab remembers it (sessionStorage): no form, data flows.
+  await p2.reload({ waitUntil: 'load' });
+  const again = await waitFor(p2, () => /\d/.test(document.getElementById('c-cpu').textContent) &&
+    document.getElementById('login').hidden, null, 6000);
+  if (again) ok('browser-token-remembered-in-tab'); else fail('browser-token-remembered-in-tab', 'asked again or no data after a reload');
+  const leaked = urls.filter((u) => u.includes(TOKEN) || /access_token=(?!stale-link)/.test(u));
+  if (leaked.length === 0 && urls.some((u) => u.endsWith('/api/v1/stream'))) ok('browser-token-never-in-a-url');
+  else fail('browser-token-never-in-a-url', `${leaked.length} URLs carry it: ${leaked.slice(0, 2).join(' ')}`);
+  if (errors2.length === 0) ok('browser-token-no-page-errors'); else fail('browser-token-no-page-errors', errors2.slice(0, 3).join(' | '));
+  await ctx2.close();
   await stopServer();
   process.exit(failed);
 })().catch(async (e) => {

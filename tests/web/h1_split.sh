@@ -12,7 +12,9 @@ post() { # SPLIT(0|1) -> status code or "none"
 import socket, sys, time
 port, split = int(sys.argv[1]), sys.argv[2] == "1"
 body = b'{"pids":[1]}'
-head = b"POST /api/v1/filters HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
+# A state change: the listen address as Host, a JSON body (the gate's rules).
+head = (b"POST /api/v1/filters HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % (port, len(body)))
 s = socket.create_connection(("127.0.0.1", port), timeout=3)
 if split:
     s.sendall(head); time.sleep(0.3); s.sendall(body[:5]); time.sleep(0.2); s.sendall(body[5:])

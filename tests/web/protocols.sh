@@ -75,9 +75,10 @@ expect filters-post-200 200 "$got"
 sleep 1.2
 curl -s "$URL/api/v1/filters" >"$TMPD/f.json"
 expect filters-read-back "[1] ['nginx'] []" "$(json "$TMPD/f.json" 'str(d["pids"])+" "+str(d["comms"])+" "+str(d["cgroups"])')"
-curl -s --http2-prior-knowledge -o "$TMPD/fe.json" -w '%{http_code}' -X POST -d '{"pids":"x"}' "$URL/api/v1/filters" >"$TMPD/fe.code"
+# State changes need Content-Type: application/json (tests/web/hostile.sh: CSRF).
+curl -s --http2-prior-knowledge -o "$TMPD/fe.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"pids":"x"}' "$URL/api/v1/filters" >"$TMPD/fe.code"
 expect filters-invalid-400-h2 "400 pids must be an array" "$(cat "$TMPD/fe.code") $(json "$TMPD/fe.json" 'd["error"]')"
-expect filters-not-json-400 400 "$(code -X POST -d 'nope' "$URL/api/v1/filters")"
+expect filters-not-json-400 400 "$(code -X POST -H 'Content-Type: application/json' -d 'nope' "$URL/api/v1/filters")"
 expect filters-get-405-on-put 405 "$(code -X PUT -d '{}' "$URL/api/v1/filters")"
 
 # nghttp: many requests multiplexed on one connection, all answered.
@@ -114,7 +115,9 @@ case $status in *"4000 2xx"*) ok h2load-all-2xx ;; *) fail h2load-all-2xx "$stat
 python3 - "$AGENT_PORT" >"$TMPD/pipe.out" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/nope HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+h = b"Host: 127.0.0.1:%d\r\n" % int(sys.argv[1])     # the server answers to its own address
+s.sendall(b"GET /healthz HTTP/1.1\r\n" + h + b"\r\nGET /api/v1/nope HTTP/1.1\r\n" + h +
+          b"\r\nGET /readyz HTTP/1.1\r\n" + h + b"Connection: close\r\n\r\n")
 buf = b""
 s.settimeout(5)
 while True:

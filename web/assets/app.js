@@ -2,19 +2,28 @@
 // hostlens dashboard: cards and charts from the live stream (/api/v1/stream),
 // tables polled from /api/v1 every 2 s. Pauses while the tab is hidden and
 // shows a banner while the agent cannot be reached; both recover by themselves.
+// A token, when the agent wants one, is asked for on the page and sent only
+// in the Authorization header (the stream is read with fetch, not
+// EventSource, for that reason): never in a URL.
 'use strict';
 (function () {
   const WINDOW_S = 300;          // seconds of history on the charts
   const POLL_MS = 2000;
   const MAX_FEED = 200;
 
-  // --- auth: ?access_token=... once, then remembered for this browser ------
-  const params = new URLSearchParams(location.search);
-  let token = params.get('access_token') || '';
-  try {
-    if (token) localStorage.setItem('hostlens_token', token);
-    else token = localStorage.getItem('hostlens_token') || '';
-  } catch (e) { /* storage disabled: the URL parameter still works */ }
+  // --- auth: a bearer token kept in this tab (sessionStorage), or in this
+  // browser (localStorage) when asked to remember it ------------------------
+  const TOKEN_KEY = 'hostlens_token';
+  let token = '';
+  try { token = sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || ''; } catch (e) { /* storage disabled: asked again */ }
+  if (new URLSearchParams(location.search).has('access_token')) {
+    // Old links carried the token in the URL; the agent no longer reads it
+    // there. Take it out of the address bar and history; it is not used.
+    const u = new URL(location.href);
+    u.searchParams.delete('access_token');
+    history.replaceState(null, '', u.pathname + u.search + u.hash);
+  }
+  const authHeaders = () => (token ? { Authorization: 'Bearer ' + token } : {});
 
   const $ = (id) => document.getElementById(id);
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -68,16 +77,45 @@
     $('live-text').textContent = on ? 'live' : 'offline';
   }
 
+  // The agent answered 401: stop asking and show the token form.
+  let wantToken = false;
+  function needToken() {
+    if (wantToken) return;
+    wantToken = true;
+    stop();
+    online = false;   // reachable, but locked: the form says so, not the outage banner
+    $('banner').hidden = true;
+    $('live').className = 'live off';
+    $('live-text').textContent = 'token needed';
+    $('login-why').textContent = token ? 'The agent refused this token.' : 'This agent wants a bearer token (its read or admin token).';
+    $('login').hidden = false;
+    $('login-token').focus();
+  }
+  $('login').addEventListener('submit', (e) => {
+    e.preventDefault();
+    token = $('login-token').value.trim();
+    $('login-token').value = '';
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+      if ($('login-remember').checked) localStorage.setItem(TOKEN_KEY, token);
+      else localStorage.removeItem(TOKEN_KEY);
+    } catch (err) { /* kept in memory for this page only */ }
+    wantToken = false;
+    $('login').hidden = true;
+    $('live-text').textContent = 'connecting';
+    load();
+  });
+
   async function api(path) {
     let r;
     try {
-      r = await fetch(path, { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store' });
+      r = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
     } catch (e) {
       setOnline(false, 'The agent does not answer. Retrying…');
       throw e;
     }
     if (r.status === 401) {
-      setOnline(false, 'The agent wants a token: open this page with ?access_token=TOKEN.');
+      needToken();
       throw new Error('401');
     }
     if (!r.ok) throw new Error(path + ': ' + r.status);   // 503: not published yet
@@ -325,7 +363,7 @@
   }
 
   // --- polling and the live stream -----------------------------------------
-  let pollTimer = null, es = null, lastId = '', updates = 0;
+  let pollTimer = null, stream = null, lastId = '', updates = 0;
 
   async function poll() {
     const jobs = [
@@ -341,7 +379,7 @@
         if (!(e instanceof TypeError)) reached = true;   // HTTP answered, topic not ready
       }
     }));
-    if (reached && es && es.readyState === EventSource.OPEN) setOnline(true);
+    if (reached && stream && stream.open) setOnline(true);
   }
 
   function onUpdate(u) {
@@ -351,26 +389,59 @@
     if (Array.isArray(u.alerts) && u.alerts.length) poll();
   }
 
+  // Server-Sent Events over fetch: the request can carry the Authorization
+  // header, which EventSource cannot. Parses the text/event-stream framing
+  // (id:, data:, retry:, comments) and reconnects with Last-Event-ID.
   function connect() {
-    if (es) return;
-    const q = [];
-    if (lastId) q.push('last_event_id=' + encodeURIComponent(lastId));
-    if (token) q.push('access_token=' + encodeURIComponent(token));
-    es = new EventSource('/api/v1/stream' + (q.length ? '?' + q.join('&') : ''));
-    es.onopen = () => setOnline(true);
-    es.onmessage = (e) => {
-      if (e.lastEventId) lastId = e.lastEventId;
-      setOnline(true);
-      try { onUpdate(JSON.parse(e.data)); } catch (err) { /* a torn event: the next one replaces it */ }
-    };
-    es.onerror = () => {
-      setOnline(false);
-      // The browser retries by itself unless the answer was not a stream.
-      if (es && es.readyState === EventSource.CLOSED) {
-        es.close(); es = null;
-        setTimeout(() => { if (!document.hidden) connect(); }, 3000);
+    if (stream || wantToken) return;
+    const me = stream = { ctl: new AbortController(), open: false };
+    const headers = Object.assign({ Accept: 'text/event-stream' }, authHeaders());
+    if (lastId) headers['Last-Event-ID'] = lastId;
+    let retry = 3000;
+    (async () => {
+      try {
+        const r = await fetch('/api/v1/stream', { headers, cache: 'no-store', signal: me.ctl.signal });
+        if (r.status === 401) { stream = null; needToken(); return; }
+        if (!r.ok || !r.body) throw new Error('stream: ' + r.status);
+        me.open = true;
+        setOnline(true);
+        const reader = r.body.getReader();
+        const dec = new TextDecoder();
+        let buf = '', id = null, data = [];
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let nl;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).replace(/\r$/, '');
+            buf = buf.slice(nl + 1);
+            if (line === '') {   // end of an event
+              if (id !== null) lastId = id;
+              if (data.length) {
+                setOnline(true);
+                try { onUpdate(JSON.parse(data.join('\n'))); } catch (err) { /* a torn event: the next one replaces it */ }
+              }
+              id = null; data = [];
+              continue;
+            }
+            if (line[0] === ':') continue;   // keep-alive comment
+            const c = line.indexOf(':');
+            const field = c < 0 ? line : line.slice(0, c);
+            const val = c < 0 ? '' : line.slice(c + 1).replace(/^ /, '');
+            if (field === 'data') data.push(val);
+            else if (field === 'id') id = val;
+            else if (field === 'retry' && /^\d+$/.test(val)) retry = Number(val);
+          }
+        }
+      } catch (e) {
+        if (me.ctl.signal.aborted) return;   // stopped on purpose
       }
-    };
+      if (stream !== me) return;
+      stream = null;
+      setOnline(false);
+      setTimeout(() => { if (!document.hidden && !stream) connect(); }, retry);
+    })();
   }
 
   function start() {
@@ -379,12 +450,13 @@
     if (!pollTimer) pollTimer = setInterval(poll, POLL_MS);
   }
   function stop() {
-    if (es) { es.close(); es = null; }
+    if (stream) { const s = stream; stream = null; s.ctl.abort(); }
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   }
 
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) { stop(); $('live').className = 'live'; $('live-text').textContent = 'paused'; return; }
+    if (wantToken) return;
     backfill().catch(() => {});
     start();
   });
@@ -412,9 +484,12 @@
     charts.forEach((c) => ro.observe($(c.def.id)));
   }
 
-  api('/api/v1/requests').then((l) => addRequests(l, true)).catch(() => renderFeed());
-  backfill().catch(() => {});
-  if (!document.hidden) start();
+  function load() {
+    api('/api/v1/requests').then((l) => addRequests(l, true)).catch(() => renderFeed());
+    backfill().catch(() => {});
+    if (!document.hidden) start();
+  }
+  load();
 
   // For tests and curious users: what the page has seen.
   window.hostlens = {
