@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pmods.h"
 #include "alerts.h"
+#include "notify.h"
 #include "k8s.h"
 #include "rollup.h"
 
@@ -53,6 +54,7 @@ struct processor {
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
 	struct alerts *alerts;
+	struct notify *notify;	/* delivers alert records: e-mail, SNS, webhook */
 	struct k8s *k8s;
 	struct rollups *rollups;
 	json_t *host;		/* static host facts, published once */
@@ -219,9 +221,10 @@ struct processor *processor__new(const struct processor_deps *deps)
 				p->dispatch[m->ops->types[k]] = (int8_t)i;
 	}
 	p->alerts = alerts__new(deps->cfg, deps->source);
+	p->notify = notify__new(deps->cfg);
 	p->rollups = rollups__new(deps->source, ROLLUP_WINDOW_MS);
 	p->k8s = k8s__new("/", 4096);
-	if (!p->alerts || !p->rollups || !p->k8s)
+	if (!p->alerts || !p->notify || !p->rollups || !p->k8s)
 		goto err;
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
@@ -382,6 +385,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	else
 		json_object_set_new(stats, "sinks", json_array());
 	prom_sinks(t->prom, json_object_get(stats, "sinks"));
+	notify__stats(p->notify, stats, t->prom);
 	json_object_set_new(t->summary, "events_per_s", json_real(eps));
 	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
 	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
@@ -489,10 +493,12 @@ static json_t *eval_alerts(struct processor *p, struct tick_ctx *t)
 			record_batch__put(b);
 		}
 	}
-	json_array_foreach(tr, i, rec)
+	json_array_foreach(tr, i, rec) {
 		pr_info("alert: %s %s: %s", json_string_value(json_object_get(rec, "rule")),
 			json_string_value(json_object_get(rec, "state")),
 			json_string_value(json_object_get(rec, "message")));
+		notify__submit(p->notify, rec);
+	}
 	state__publish(t->st, "alerts", alerts__state_json(p->alerts));
 	return tr;
 }
@@ -743,6 +749,7 @@ void processor__free(struct processor *p)
 	free(p->mods);
 	json_decref(p->last_vm);
 	alerts__free(p->alerts);
+	notify__free(p->notify);
 	k8s__free(p->k8s);
 	rollups__free(p->rollups);
 	eventlog_reader__free(p->reader);
