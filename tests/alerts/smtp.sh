@@ -2,7 +2,7 @@
 # E-mail on fire and on resolve, from a running agent to a real SMTP server
 # on loopback (aiosmtpd). The rule watches a number the test controls: the
 # HTTP requests per second of one server (captured by --pid), high while a
-# client sends ~40 requests/s, 0 when it stops. One message naming the rule
+# client sends ~40 requests/s, 0 once it stops (when the firing mail is in). One message naming the rule
 # goes to every alert_email_to address when the rule fires, one more when it
 # resolves (a reply to the first), and nothing else; each is a proper
 # message (Date, From, To, Message-ID, Subject) with a readable body.
@@ -26,14 +26,15 @@ alerts:
 YAML
 start_agent --config "$TMPD/hl.yaml" --signals http --pid "$WEB_PID" --source mail-test-host ||
 	{ fail alerts_smtp "agent did not start: $(tail -3 "$TMPD/agent.log")"; finish; }
-# ~40 requests/s for 5 s on one keep-alive connection, then quiet
+# ~40 requests/s on one keep-alive connection until the firing mail is in
+# (at most 30 s), then quiet
 "$PY" -c '
-import http.client, sys, time
+import http.client, os, sys, time
 c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
-end = time.time() + 5
-while time.time() < end:
+end = time.time() + 30
+while time.time() < end and not os.path.exists(sys.argv[2]):
     c.request("GET", "/api/fast"); c.getresponse().read(); time.sleep(0.025)
-' "$(cat "$TMPD/web.port")"
+' "$(cat "$TMPD/web.port")" "$MAIL_OUT/000.json"
 fired=$(received "$MAIL_OUT")
 wait_for 20 received_ge "$MAIL_OUT" 2
 sleep 3	# nothing more may come
@@ -41,7 +42,7 @@ verdict smtp_fire_and_resolve_mails '
 import email, email.utils, json, os, sys, datetime
 out, fired = sys.argv[1], int(sys.argv[2])
 got = sorted(f for f in os.listdir(out) if f.endswith(".json"))
-if fired != 1: print("want the firing mail while the load ran, got %d" % fired)
+if fired != 1: print("want the firing mail while the load ran, got %d mails" % fired)
 if len(got) != 2: print("want 2 mails (fire, resolve), got %d" % len(got)); sys.exit()
 env = [json.load(open(out + "/" + f)) for f in got]
 msgs = [email.message_from_string(e["data"]) for e in env]
