@@ -32,6 +32,11 @@
 #include "notify_fmt.h"
 #include "notify_int.h"
 
+/* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
 #define T0 1732200000000LL	/* Thu, 21 Nov 2024 14:40:00 UTC */
 #define SYS_PY "/usr/bin/python3"	/* Debian's, with python3-aiosmtpd and python3-botocore */
 
