@@ -291,8 +291,7 @@ static void chan_free(struct notify_chan *ch)
 	free(ch);
 }
 
-static struct notify_chan *chan_new(struct notify *n, const struct notify_chan_ops *ops,
-				    const struct config *cfg)
+static struct notify_chan *chan_new(const struct notify_chan_ops *ops, const struct config *cfg)
 {
 	struct notify_chan *ch = calloc(1, sizeof(*ch));
 	pthread_condattr_t ca;
@@ -301,7 +300,6 @@ static struct notify_chan *chan_new(struct notify *n, const struct notify_chan_o
 	if (!ch)
 		return NULL;
 	ch->ops = ops;
-	ch->n = n;
 	ch->attempts = NOTIFY_ATTEMPTS;
 	ch->backoff_ms = NOTIFY_BACKOFF_MS;
 	pthread_mutex_init(&ch->mu, NULL);
@@ -354,7 +352,7 @@ struct notify *notify__new(const struct config *cfg)
 			}
 			n->curl_inited = true;
 		}
-		n->chans[n->nchan] = chan_new(n, chan_table[i], cfg);
+		n->chans[n->nchan] = chan_new(chan_table[i], cfg);
 		if (!n->chans[n->nchan]) {
 			err = errno;
 			goto err_free;

@@ -61,7 +61,6 @@ struct notify_chan {
 	int64_t abort_at;
 
 	/* notify.c only */
-	struct notify *n;
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t mu;
