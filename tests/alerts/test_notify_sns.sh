@@ -9,7 +9,7 @@
 # SignatureDoesNotMatch), retried, and counted as failed; the secret never
 # reaches the log.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/alerts.inc"
+. "$(dirname "$0")/notify.inc"
 
 need_root alerts_sns || finish
 AK=AKIDHOSTLENSTEST

@@ -7,7 +7,7 @@
 # resolves (a reply to the first), and nothing else; each is a proper
 # message (Date, From, To, Message-ID, Subject) with a readable body.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/alerts.inc"
+. "$(dirname "$0")/notify.inc"
 
 need_root alerts_smtp || finish
 srv_start MAIL smtp_server.py || { fail alerts_smtp "aiosmtpd did not start"; finish; }

@@ -5,7 +5,7 @@
 # refuses the first POST (503): it is retried, and the log line that says so
 # names the receiver's origin, never the URL's path (a Slack webhook's secret).
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/alerts.inc"
+. "$(dirname "$0")/notify.inc"
 
 need_root alerts_slack || finish
 srv_start HOOK webhook_server.py 1 || { fail alerts_slack "webhook receiver did not start"; finish; }

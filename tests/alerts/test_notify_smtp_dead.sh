@@ -4,7 +4,7 @@
 # keeps running and answering /healthz at once: delivery never holds up
 # the agent.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/alerts.inc"
+. "$(dirname "$0")/notify.inc"
 
 need_root alerts_smtp_dead || finish
 DEAD=$(free_port)

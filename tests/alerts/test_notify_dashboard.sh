@@ -3,7 +3,7 @@
 # a real browser (Debian's chromium, headless) loads the dashboard of an
 # agent whose rule fired and whose webhook delivered once.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/alerts.inc"
+. "$(dirname "$0")/notify.inc"
 
 need_root alerts_dashboard || finish
 if [ ! -x /usr/bin/chromium ]; then skip alerts_dashboard "no /usr/bin/chromium (scripts/setup.sh test installs it)"; finish; fi
