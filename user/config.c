@@ -13,10 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
-#include "config_file.h"
 #include "notify.h"
 #include "notify_fmt.h"
+#include "config.h"
+#include "config_file.h"
 
 enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM,
 		T_EMAIL };
@@ -416,6 +416,8 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--data-dir: empty");
 		return -EINVAL;
 	}
+	if (notify_config_check(cfg, err, errlen))
+		return -EINVAL;
 	while (*p) {
 		const char *c = strchr(p, ',');
 		size_t len = c ? (size_t)(c - p) : strlen(p);
@@ -428,7 +430,7 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		}
 		p = c ? c + 1 : p + len;
 	}
-	return notify_config_check(cfg, err, errlen);
+	return 0;
 }
 
 void config_usage(void *file)

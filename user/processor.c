@@ -54,9 +54,9 @@ struct processor {
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
 	struct alerts *alerts;
-	struct notify *notify;	/* delivers alert records: e-mail, SNS, webhook */
 	struct k8s *k8s;
 	struct rollups *rollups;
+	struct notify *notify;	/* delivers alert records: e-mail, SNS, webhook */
 	json_t *host;		/* static host facts, published once */
 	pthread_mutex_t reload_lock;
 	struct config *pending;	/* a reloaded config waiting for the next tick */
@@ -221,10 +221,12 @@ struct processor *processor__new(const struct processor_deps *deps)
 				p->dispatch[m->ops->types[k]] = (int8_t)i;
 	}
 	p->alerts = alerts__new(deps->cfg, deps->source);
-	p->notify = notify__new(deps->cfg);
 	p->rollups = rollups__new(deps->source, ROLLUP_WINDOW_MS);
 	p->k8s = k8s__new("/", 4096);
-	if (!p->alerts || !p->notify || !p->rollups || !p->k8s)
+	if (!p->alerts || !p->rollups || !p->k8s)
+		goto err;
+	p->notify = notify__new(deps->cfg);
+	if (!p->notify)
 		goto err;
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
@@ -385,7 +387,6 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	else
 		json_object_set_new(stats, "sinks", json_array());
 	prom_sinks(t->prom, json_object_get(stats, "sinks"));
-	notify__stats(p->notify, stats, t->prom);
 	json_object_set_new(t->summary, "events_per_s", json_real(eps));
 	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
 	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
@@ -421,6 +422,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	fprintf(t->prom, "# HELP hostlens_malformed_events_total Events from the kernel that failed validation.\n"
 			 "# TYPE hostlens_malformed_events_total counter\nhostlens_malformed_events_total %llu\n",
 		(unsigned long long)ds.malformed);
+	notify__stats(p->notify, stats, t->prom);
 	state__publish(p->d.st, "stats", stats);
 }
 
@@ -749,9 +751,9 @@ void processor__free(struct processor *p)
 	free(p->mods);
 	json_decref(p->last_vm);
 	alerts__free(p->alerts);
-	notify__free(p->notify);
 	k8s__free(p->k8s);
 	rollups__free(p->rollups);
+	notify__free(p->notify);
 	eventlog_reader__free(p->reader);
 	free(p->comms);
 	free(p->pending);
