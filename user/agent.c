@@ -245,6 +245,9 @@ static void warn_restart_only(const struct config *x, const struct config *y)
 		RF("log_size", log_bytes), RF("log_shards", log_shards), RF("max_procs", max_procs),
 		RF("web_max_conns", web_max_conns), RF("alert_webhook", alert_webhook),
 		RF("redact_segment", redact_segments),
+		RF("alert_webhook_format", alert_webhook_format), RF("alert_smtp_url", alert_smtp_url),
+		RF("alert_email_from", alert_email_from), RF("alert_email_to", alert_email_to),
+		RF("alert_sns_topic_arn", alert_sns_topic_arn), RF("public_url", public_url),
 #undef RF
 	};
 

@@ -1,44 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Alert rule evaluation and webhook notification (alerts.h).
+ * Alert rule evaluation (alerts.h).
  *
  * DESIGN
  * - Rule state is owned by the caller's thread (the processor): eval and
  *   state_json touch it without locks; call them from one thread.
- * - The webhook thread owns its libcurl handle. The two threads share only
- *   the queue and the counters, under one mutex that is never held during
- *   I/O. The queue is a bounded ring of serialized records
- *   (ALERTS_QUEUE_MAX); when full, the oldest record is dropped and
- *   counted, so eval never waits.
- * - Delivery: POST application/json; 2xx is done; a connection error, a
- *   timeout, 408, 429 or 5xx is retried up to ALERTS_ATTEMPTS times with
- *   exponential backoff and jitter (250 ms, 500 ms, 1 s ...); any other
- *   status gives up. Each attempt has a 5 s timeout.
- * - Shutdown: alerts__free sets `stop` and signals; a transfer in progress
- *   is aborted by curl's progress callback, a backoff wait ends at once,
- *   the thread exits, and what is left in the queue is counted as dropped.
+ * - Notifications (e-mail, SNS, webhook) are not made here: the caller
+ *   hands each record to notify.h, which has the threads.
  */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "alerts.h"
 #include "log.h"
-#include "thread.h"
 #include "record.h"
 
 #define ALERTS_RECENT 50
-#define ALERTS_QUEUE_MAX 64
-#define ALERTS_ATTEMPTS 4
-#define ALERTS_BACKOFF_MS 250
-#define ALERTS_TIMEOUT_MS 5000
 
 enum alert_state { ST_INACTIVE, ST_PENDING, ST_FIRING };
 
@@ -49,24 +31,11 @@ struct alert_slot {
 	double value;		/* last value seen */
 };
 
-struct webhook {
-	char url[CFG_STR];
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop;		/* under mu; also read by the progress callback */
-	char *q[ALERTS_QUEUE_MAX];
-	size_t head, n;
-	struct alerts_webhook_stats st;
-};
-
 struct alerts {
 	struct alert_slot *slots;
 	int n;
 	char source[CFG_STR];
 	json_t *recent;		/* array, oldest first, at most ALERTS_RECENT */
-	struct webhook *wh;
 };
 
 static const char *const cmp_names[] = { ">", ">=", "<", "<=" };
@@ -86,197 +55,6 @@ int alerts_default_rules(struct alert_rule *out, int max)
 		n = max;
 	memcpy(out, defs, (size_t)n * sizeof(*out));
 	return n;
-}
-
-/* ---- webhook thread ---------------------------------------------------- */
-
-static int wh_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	struct webhook *w = ud;
-
-	return __atomic_load_n(&w->stop, __ATOMIC_RELAXED) ? 1 : 0;
-}
-
-static size_t wh_discard(char *p, size_t sz, size_t n, void *ud)
-{
-	return sz * n;
-}
-
-/* One POST: 0 delivered, -EAGAIN retry, -EPROTO give up. */
-static int wh_post(struct webhook *w, CURL *c, const char *body)
-{
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-	long status = 0;
-	CURLcode rc;
-
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, w->url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "hostlens/" HOSTLENS_VERSION);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ALERTS_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)ALERTS_TIMEOUT_MS);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, wh_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, w);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, wh_discard);
-	rc = curl_easy_perform(c);
-	curl_slist_free_all(hdr);
-	if (rc != CURLE_OK) {
-		if (rc != CURLE_ABORTED_BY_CALLBACK)
-			pr_warn("alerts: webhook %s: %s", w->url, curl_easy_strerror(rc));
-		return -EAGAIN;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 200 && status < 300)
-		return 0;
-	pr_warn("alerts: webhook %s: HTTP %ld", w->url, status);
-	if (status == 408 || status == 429 || status >= 500)
-		return -EAGAIN;
-	return -EPROTO;
-}
-
-/* Waits ms or until stop; returns stop. Called with mu held. */
-static bool wh_wait_locked(struct webhook *w, long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT)
-		;
-	return w->stop;
-}
-
-static void *wh_main(void *arg)
-{
-	struct webhook *w = arg;
-	CURL *c = curl_easy_init();
-	unsigned int seed = (unsigned int)(uintptr_t)w ^ (unsigned int)time(NULL);
-
-	thread__setup("hl-webhook", true);
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		char *body;
-		int err = -EAGAIN;
-
-		while (!w->stop && !w->n)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->stop)
-			break;
-		body = w->q[w->head];
-		w->head = (w->head + 1) % ALERTS_QUEUE_MAX;
-		w->n--;
-		for (int attempt = 0; attempt < ALERTS_ATTEMPTS; attempt++) {
-			if (attempt) {
-				long ms = ALERTS_BACKOFF_MS << (attempt - 1);
-
-				ms += rand_r(&seed) % (ms / 4 + 1);	/* jitter */
-				w->st.retries++;
-				if (wh_wait_locked(w, ms))
-					break;
-			}
-			pthread_mutex_unlock(&w->mu);
-			err = c ? wh_post(w, c, body) : -ENOMEM;
-			pthread_mutex_lock(&w->mu);
-			if (err != -EAGAIN || w->stop)
-				break;
-		}
-		if (!err)
-			w->st.sent++;
-		else if (w->stop)
-			w->st.dropped++;
-		else
-			w->st.failed++;
-		free(body);
-	}
-	pthread_mutex_unlock(&w->mu);
-	curl_easy_cleanup(c);
-	return NULL;
-}
-
-static void wh_push(struct webhook *w, const json_t *rec)
-{
-	char *body = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(10));
-
-	if (!body)
-		return;
-	pthread_mutex_lock(&w->mu);
-	if (w->n == ALERTS_QUEUE_MAX) {	/* drop the oldest */
-		free(w->q[w->head]);
-		w->head = (w->head + 1) % ALERTS_QUEUE_MAX;
-		w->n--;
-		w->st.dropped++;
-	}
-	w->q[(w->head + w->n) % ALERTS_QUEUE_MAX] = body;
-	w->n++;
-	w->st.queued++;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-static void wh_free(struct webhook *w)
-{
-	if (!w)
-		return;
-	if (w->started) {
-		pthread_mutex_lock(&w->mu);
-		__atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-		curl_global_cleanup();
-	}
-	while (w->n) {
-		free(w->q[w->head]);
-		w->head = (w->head + 1) % ALERTS_QUEUE_MAX;
-		w->n--;
-		w->st.dropped++;
-	}
-	if (w->st.dropped)
-		pr_warn("alerts: webhook: %llu notifications dropped",
-			(unsigned long long)w->st.dropped);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
-}
-
-static struct webhook *wh_new(const char *url)
-{
-	struct webhook *w = calloc(1, sizeof(*w));
-	pthread_condattr_t ca;
-	int err;
-
-	if (!w)
-		return NULL;
-	snprintf(w->url, sizeof(w->url), "%s", url);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		err = EIO;
-		goto err_free;
-	}
-	err = pthread_create(&w->thread, NULL, wh_main, w);
-	if (err) {
-		curl_global_cleanup();
-		goto err_free;
-	}
-	w->started = true;
-	return w;
-
-err_free:
-	wh_free(w);
-	errno = err;
-	return NULL;
 }
 
 /* ---- rules ------------------------------------------------------------- */
@@ -304,13 +82,6 @@ struct alerts *alerts__new(const struct config *cfg, const char *source)
 	for (int i = 0; i < n; i++)
 		a->slots[i].rule = rules[i];
 	a->n = n;
-	if (cfg->alert_webhook[0]) {
-		a->wh = wh_new(cfg->alert_webhook);
-		if (!a->wh) {
-			err = errno;
-			goto err_free;
-		}
-	}
 	return a;
 
 err_free:
@@ -357,7 +128,6 @@ void alerts__free(struct alerts *a)
 {
 	if (!a)
 		return;
-	wh_free(a->wh);
 	json_decref(a->recent);
 	free(a->slots);
 	free(a);
@@ -416,8 +186,6 @@ static int alerts_emit(struct alerts *a, struct alert_slot *s, const char *state
 
 	if (!rec)
 		return -ENOMEM;
-	if (a->wh)
-		wh_push(a->wh, rec);
 	json_array_append(a->recent, rec);
 	while (json_array_size(a->recent) > ALERTS_RECENT)
 		json_array_remove(a->recent, 0);
@@ -481,14 +249,4 @@ json_t *alerts__state_json(const struct alerts *a)
 							 s->started_at, false));
 	}
 	return json_pack("{s:o,s:O}", "active", active, "recent", a->recent);
-}
-
-void alerts__webhook_stats(struct alerts *a, struct alerts_webhook_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	if (!a->wh)
-		return;
-	pthread_mutex_lock(&a->wh->mu);
-	*st = a->wh->st;
-	pthread_mutex_unlock(&a->wh->mu);
 }

@@ -12,9 +12,8 @@
  * A metric absent from the object (or not a finite number) is "no data":
  * a pending rule starts over, a firing rule stays firing.
  *
- * With a webhook URL (config alert_webhook), every record is also POSTed
- * as JSON by a thread of its own with retries; the caller never waits
- * (see the DESIGN comment in alerts.c).
+ * The caller hands each record to notify.h for e-mail, SNS and webhook
+ * notifications; nothing here does I/O or has a thread.
  */
 #ifndef HOSTLENS_ALERTS_H
 #define HOSTLENS_ALERTS_H
@@ -29,8 +28,7 @@ struct alerts;
 /*
  * Rules from cfg (cfg->alerts); when the config file gave no `alerts` list
  * (!cfg->alerts_set), the defaults of alerts_default_rules(). Records carry
- * source. Starts the webhook thread when cfg->alert_webhook is set.
- * NULL and errno on failure.
+ * source. NULL and errno on failure.
  */
 struct alerts *alerts__new(const struct config *cfg, const char *source);
 
@@ -43,14 +41,14 @@ struct alerts *alerts__new(const struct config *cfg, const char *source);
  */
 int alerts__set_rules(struct alerts *a, const struct config *cfg);
 
-/* Stops the webhook thread (aborting a transfer in progress) and frees. */
+/* Frees a (NULL is fine). */
 void alerts__free(struct alerts *a);
 
 /*
  * Evaluates every rule against metrics at now_ms (epoch ms; tests pass a
  * fake clock). Appends one new `alert` record per transition to out (a
- * JSON array; the caller owns the array and its records) and queues them
- * for the webhook. Returns the number of records appended or -ENOMEM.
+ * JSON array; the caller owns the array and its records). Returns the
+ * number of records appended or -ENOMEM.
  */
 int alerts__eval(struct alerts *a, const json_t *metrics, int64_t now_ms, json_t *out);
 
@@ -65,16 +63,5 @@ json_t *alerts__state_json(const struct alerts *a);
 /* The built-in rules (the old pipeline's alarms plus disk and memory);
  * writes up to max into out, returns how many. */
 int alerts_default_rules(struct alert_rule *out, int max);
-
-struct alerts_webhook_stats {
-	uint64_t queued;	/* records handed to the webhook thread */
-	uint64_t sent;		/* delivered (HTTP 2xx) */
-	uint64_t retries;	/* attempts after a failed one */
-	uint64_t failed;	/* given up after the last retry or a 4xx */
-	uint64_t dropped;	/* queue full: oldest dropped, or left at shutdown */
-};
-
-/* Webhook counters (all 0 without a webhook). Thread-safe. */
-void alerts__webhook_stats(struct alerts *a, struct alerts_webhook_stats *st);
 
 #endif

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "notify.h"
+#include "notify_fmt.h"
 #include "config.h"
 #include "config_file.h"
 
 enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM,
-		T_HOST };
+		T_HOST, T_EMAIL };
 
 struct opt {
 	const char *name;
@@ -61,6 +63,12 @@ static const struct opt opts[] = {
 	{ "file-fsync", T_ENUM, F(file_fsync), "batch", "POLICY", "never, batch or always", 0, 0, "never|batch|always" },
 	{ "spool-max-bytes", T_SIZE, F(spool_max_bytes), "256M", "SIZE", "on-disk spool per sink" },
 	{ "alert-webhook", T_STR, F(alert_webhook), "", "URL", "POST alert records here" },
+	{ "alert-webhook-format", T_ENUM, F(alert_webhook_format), "json", "FORMAT", "webhook body: json (the record) or slack ({\"text\": ...})", 0, 0, "json|slack" },
+	{ "alert-smtp-url", T_STR, F(alert_smtp_url), "", "URL", "e-mail alerts through this SMTP server (smtp://HOST:PORT or smtps://)" },
+	{ "alert-email-from", T_STR, F(alert_email_from), "", "ADDRESS", "From: of alert e-mails" },
+	{ "alert-email-to", T_EMAIL, F(alert_email_to), NULL, "ADDRESS", "e-mail alerts to this address (repeatable)" },
+	{ "alert-sns-topic-arn", T_STR, F(alert_sns_topic_arn), "", "ARN", "publish alerts to this Amazon SNS topic" },
+	{ "public-url", T_STR, F(public_url), "", "URL", "the dashboard's address as people reach it (links in alerts)" },
 	{ "pid", T_PID, F(pids), NULL, "PID", "capture HTTP of this process only (repeatable)" },
 	{ "comm", T_COMM, F(comms), NULL, "NAME", "capture HTTP of processes with this command name (repeatable)" },
 	{ "cgroup", T_CGROUP, F(cgroups), NULL, "PATH|ID", "capture HTTP of this cgroup or container (repeatable)" },
@@ -235,6 +243,22 @@ static int list_add(struct config *cfg, const struct opt *o, const char *val, ch
 			goto full;
 		snprintf(cfg->web_allowed_hosts[cfg->n_web_allowed_hosts++], CFG_STR, "%s", val);
 		return 0;
+	case T_EMAIL: {
+		char addr[CFG_STR];
+
+		if (strlen(val) >= CFG_STR || notify_email_addr(val, addr, sizeof(addr))) {
+			snprintf(err, errlen, "--%s: '%s' is not an e-mail address (a@example.com or "
+					      "Name <a@example.com>)", o->name, val);
+			return -EINVAL;
+		}
+		for (int i = 0; i < cfg->n_alert_email_to; i++)
+			if (!strcmp(cfg->alert_email_to[i], val))
+				return 0;
+		if (cfg->n_alert_email_to == CFG_MAX_EMAIL_TO)
+			goto full;
+		snprintf(cfg->alert_email_to[cfg->n_alert_email_to++], CFG_STR, "%s", val);
+		return 0;
+	}
 	default:
 		break;
 	}
@@ -306,7 +330,7 @@ int config_set(struct config *cfg, const char *key, const char *val, bool from_f
 static bool opt_is_list(const struct opt *o)
 {
 	return o->type == T_SINK || o->type == T_PID || o->type == T_COMM || o->type == T_CGROUP ||
-	       o->type == T_REDACT || o->type == T_HOST;
+	       o->type == T_REDACT || o->type == T_HOST || o->type == T_EMAIL;
 }
 
 /* Empties a list field (a later source replaces, not extends, an earlier one). */
@@ -323,6 +347,7 @@ void config_list_reset(struct config *cfg, const char *key)
 	case T_CGROUP: cfg->n_cgroups = 0; break;
 	case T_REDACT: cfg->n_redact = 0; break;
 	case T_HOST: cfg->n_web_allowed_hosts = 0; break;
+	case T_EMAIL: cfg->n_alert_email_to = 0; break;
 	default: break;
 	}
 }
@@ -419,6 +444,8 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--data-dir: empty");
 		return -EINVAL;
 	}
+	if (notify_config_check(cfg, err, errlen))
+		return -EINVAL;
 	while (*p) {
 		const char *c = strchr(p, ',');
 		size_t len = c ? (size_t)(c - p) : strlen(p);
@@ -542,6 +569,10 @@ void config_print(const struct config *cfg, void *file)
 		case T_HOST:
 			print_str_list(f, key, cfg->web_allowed_hosts[0], sizeof(cfg->web_allowed_hosts[0]),
 				       cfg->n_web_allowed_hosts);
+			break;
+		case T_EMAIL:
+			print_str_list(f, key, cfg->alert_email_to[0], sizeof(cfg->alert_email_to[0]),
+				       cfg->n_alert_email_to);
 			break;
 		}
 	}

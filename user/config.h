@@ -19,6 +19,7 @@
 #define CFG_MAX_REDACT 16
 #define CFG_MAX_ALERTS 32
 #define CFG_MAX_HOSTS 16
+#define CFG_MAX_EMAIL_TO 16
 #define CFG_STR 256
 #define CFG_COMM 16
 
@@ -68,6 +69,15 @@ struct config {
 	char file_fsync[16];		/* never | batch | always */
 	uint64_t spool_max_bytes;
 	char alert_webhook[CFG_STR];
+
+	/* alert notifications (user/notify.h); alert_webhook above */
+	char alert_webhook_format[8];	/* json | slack */
+	char alert_smtp_url[CFG_STR];	/* smtp://HOST[:PORT] or smtps:// */
+	char alert_email_from[CFG_STR];
+	char alert_email_to[CFG_MAX_EMAIL_TO][CFG_STR];
+	int n_alert_email_to;
+	char alert_sns_topic_arn[CFG_STR];
+	char public_url[CFG_STR];	/* the dashboard as people reach it: links */
 
 	/* capture filters (HTTP); empty lists mean every process */
 	int pids[CFG_MAX_PIDS];

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pmods.h"
 #include "alerts.h"
+#include "notify.h"
 #include "k8s.h"
 #include "rollup.h"
 
@@ -55,6 +56,7 @@ struct processor {
 	struct alerts *alerts;
 	struct k8s *k8s;
 	struct rollups *rollups;
+	struct notify *notify;	/* delivers alert records: e-mail, SNS, webhook */
 	json_t *host;		/* static host facts, published once */
 	pthread_mutex_t reload_lock;
 	struct config *pending;	/* a reloaded config waiting for the next tick */
@@ -222,6 +224,9 @@ struct processor *processor__new(const struct processor_deps *deps)
 	p->rollups = rollups__new(deps->source, ROLLUP_WINDOW_MS);
 	p->k8s = k8s__new("/", 4096);
 	if (!p->alerts || !p->rollups || !p->k8s)
+		goto err;
+	p->notify = notify__new(deps->cfg);
+	if (!p->notify)
 		goto err;
 	if (!strcmp(deps->cfg->summary, "on"))
 		p->print_summary = true;
@@ -417,6 +422,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	fprintf(t->prom, "# HELP hostlens_malformed_events_total Events from the kernel that failed validation.\n"
 			 "# TYPE hostlens_malformed_events_total counter\nhostlens_malformed_events_total %llu\n",
 		(unsigned long long)ds.malformed);
+	notify__stats(p->notify, stats, t->prom);
 	state__publish(p->d.st, "stats", stats);
 }
 
@@ -489,10 +495,12 @@ static json_t *eval_alerts(struct processor *p, struct tick_ctx *t)
 			record_batch__put(b);
 		}
 	}
-	json_array_foreach(tr, i, rec)
+	json_array_foreach(tr, i, rec) {
 		pr_info("alert: %s %s: %s", json_string_value(json_object_get(rec, "rule")),
 			json_string_value(json_object_get(rec, "state")),
 			json_string_value(json_object_get(rec, "message")));
+		notify__submit(p->notify, rec);
+	}
 	state__publish(t->st, "alerts", alerts__state_json(p->alerts));
 	return tr;
 }
@@ -745,6 +753,7 @@ void processor__free(struct processor *p)
 	alerts__free(p->alerts);
 	k8s__free(p->k8s);
 	rollups__free(p->rollups);
+	notify__free(p->notify);
 	eventlog_reader__free(p->reader);
 	free(p->comms);
 	free(p->pending);

@@ -88,10 +88,16 @@ struct aws_client;
 /* NULL and errno, with err set: -ENOENT no region or no credentials configured. */
 struct aws_client *aws_client__new(const char *service, char *err, size_t errlen);
 
+/* The same in a given region (an SNS topic's, from its ARN); region NULL:
+ * aws_region()'s. */
+struct aws_client *aws_client__new_in(const char *service, const char *region, char *err,
+				      size_t errlen);
+
 /*
- * POSTs body with X-Amz-Target: target, signed SigV4. 0 with *status and the
- * response in resp (cleared first); -EAGAIN on transport or credential
- * failure (err set). Never logs.
+ * POSTs body with X-Amz-Target: target (none when NULL: the Query
+ * protocol), signed SigV4. 0 with *status and the response in resp
+ * (cleared first); -EAGAIN on transport or credential failure (err set).
+ * Never logs.
  */
 int aws_client__call(struct aws_client *c, const char *target, const char *content_type,
 		     const char *body, size_t len, long *status, struct aws_buf *resp, char *err,

@@ -211,9 +211,15 @@ out:
 
 struct aws_client *aws_client__new(const char *service, char *err, size_t errlen)
 {
+	return aws_client__new_in(service, NULL, err, errlen);
+}
+
+struct aws_client *aws_client__new_in(const char *service, const char *region, char *err,
+				      size_t errlen)
+{
 	struct aws_client *c = calloc(1, sizeof(*c));
 	struct aws_creds cr;
-	int ret;
+	int ret = 0;
 
 	if (!c) {
 		snprintf(err, errlen, "%s: out of memory", service);
@@ -221,7 +227,10 @@ struct aws_client *aws_client__new(const char *service, char *err, size_t errlen
 	}
 	pthread_once(&curl_once, curl_init_once);
 	snprintf(c->service, sizeof(c->service), "%s", service);
-	ret = aws_region(c->region, sizeof(c->region), err, errlen);
+	if (region)
+		snprintf(c->region, sizeof(c->region), "%s", region);
+	else
+		ret = aws_region(c->region, sizeof(c->region), err, errlen);
 	if (ret)
 		goto fail;
 	ret = aws_endpoint(service, c->region, c->endpoint, sizeof(c->endpoint));
@@ -265,10 +274,10 @@ int aws_client__call(struct aws_client *c, const char *target, const char *conte
 		explicit_bzero(&cr, sizeof(cr));
 		return -EAGAIN;
 	}
-	snprintf(h_target, sizeof(h_target), "X-Amz-Target: %s", target);
+	snprintf(h_target, sizeof(h_target), "X-Amz-Target: %s", target ? target : "");
 	snprintf(h_ctype, sizeof(h_ctype), "Content-Type: %s", content_type);
 	t = curl_slist_append(hl, h_ctype);
-	if (t)
+	if (t && target)
 		t = curl_slist_append(hl = t, h_target);
 	if (t)
 		hl = t;

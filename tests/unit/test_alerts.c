@@ -1,20 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * Alert rules under a fake clock (no sleeping): pending -> firing after
- * `for`, firing -> resolved, pending reset, no-data handling, defaults; and
- * the webhook against a real loopback HTTP receiver (python3 http.server):
- * delivery after a 503 retry, and a receiver that never answers must not
- * block eval or shutdown.
+ * `for`, firing -> resolved, pending reset, no-data handling, defaults.
+ * Notification delivery (webhook, e-mail, SNS) is test_notify.c's.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -197,157 +191,6 @@ static void lt_rule_fires_at_once(void)
 	alerts__free(a);
 }
 
-/* ---- webhook ------------------------------------------------------------ */
-
-static const char *receiver_py =
-	"import http.server, sys\n"
-	"out = open(sys.argv[1], 'a')\n"
-	"class H(http.server.BaseHTTPRequestHandler):\n"
-	"    n = 0\n"
-	"    def do_POST(self):\n"
-	"        H.n += 1\n"
-	"        body = self.rfile.read(int(self.headers['Content-Length']))\n"
-	"        if H.n == 1:\n"
-	"            self.send_response(503); self.send_header('Content-Length', '0'); self.end_headers(); return\n"
-	"        out.write(self.headers.get('Content-Type', '') + ' ' + body.decode() + '\\n'); out.flush()\n"
-	"        self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()\n"
-	"    def log_message(self, *a): pass\n"
-	"s = http.server.HTTPServer(('127.0.0.1', 0), H)\n"
-	"print(s.server_address[1], flush=True)\n"
-	"s.serve_forever()\n";
-
-static pid_t start_receiver(const char *outfile, int *port)
-{
-	int p[2];
-	pid_t pid;
-	char line[32] = "";
-	FILE *f;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		execlp("python3", "python3", "-c", receiver_py, outfile, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	f = fdopen(p[0], "r");
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	*port = atoi(line);
-	return pid;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void webhook_delivers_with_retry(void)
-{
-	char outfile[] = "build/alerts-webhook-XXXXXX";
-	struct alerts_webhook_stats st;
-	struct alerts *a = NULL;
-	json_t *r = NULL, *got = NULL;
-	char line[4096] = "";
-	int port = 0, fd = mkstemp(outfile);
-	pid_t pid;
-	int64_t t = T0;
-	double start;
-	FILE *f;
-
-	close(fd);
-	pid = start_receiver(outfile, &port);
-	CHECK(pid > 0 && port > 0, "python3 loopback receiver started (python3 is a test package)");
-	if (pid <= 0 || port <= 0)
-		goto out;
-	config_defaults(&cfg);
-	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/hook", port);
-	cfg.alerts_set = true;
-	cfg.n_alerts = 1;
-	cfg.alerts[0] = (struct alert_rule){ "errors", "error_rate_pct", ALERT_GT, 5, 0, "critical" };
-	a = alerts__new(&cfg, "host-w");
-	CHECK(a, "alerts__new with webhook: %s", strerror(errno));
-	if (!a)
-		goto out;
-	r = feed(a, "error_rate_pct", 12.5, 1, &t);
-	start = now_s();
-	do {
-		usleep(20000);
-		alerts__webhook_stats(a, &st);
-	} while (st.sent + st.failed < 1 && now_s() - start < 20);
-	CHECK(st.sent == 1 && st.retries >= 1 && st.failed == 0,
-	      "delivered once after a 503: sent 1, retries >= 1; got sent %llu retries %llu failed %llu",
-	      (unsigned long long)st.sent, (unsigned long long)st.retries,
-	      (unsigned long long)st.failed);
-	f = fopen(outfile, "r");
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			line[0] = '\0';
-		fclose(f);
-	}
-	CHECK(!strncmp(line, "application/json ", 17), "Content-Type application/json, got '%.40s'", line);
-	got = json_loads(line + (strlen(line) > 17 ? 17 : 0), 0, NULL);
-	CHECK(got && json_equal(got, json_array_get(r, 0)),
-	      "the receiver got the alert record itself, got '%.200s'", line);
-out:
-	alerts__free(a);
-	json_decref(r);
-	json_decref(got);
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
-	unlink(outfile);
-}
-
-/* A receiver that accepts connections but never answers. */
-static void webhook_never_blocks(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	struct alerts_webhook_stats st;
-	struct alerts *a;
-	json_t *out = json_array(), *hi = metric("cpu_usage_pct", 99), *lo = metric("cpu_usage_pct", 1);
-	int64_t t = T0;
-	double start, eval_s, free_s;
-
-	bind(ls, (struct sockaddr *)&sa, sizeof(sa));
-	listen(ls, 512);
-	getsockname(ls, (struct sockaddr *)&sa, &sl);
-	config_defaults(&cfg);
-	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/", ntohs(sa.sin_port));
-	cfg.alerts_set = true;
-	cfg.n_alerts = 1;
-	cfg.alerts[0] = (struct alert_rule){ "cpu", "cpu_usage_pct", ALERT_GT, 80, 0, "warning" };
-	a = alerts__new(&cfg, "h");
-	start = now_s();
-	for (int i = 0; i < 100; i++, t += 1000)
-		alerts__eval(a, i % 2 ? lo : hi, t, out);
-	eval_s = now_s() - start;
-	alerts__webhook_stats(a, &st);
-	CHECK(json_array_size(out) == 100, "100 transitions, got %zu", json_array_size(out));
-	CHECK(eval_s < 0.5, "100 evals with a stuck webhook took %.3f s (must not wait)", eval_s);
-	CHECK(st.queued == 100 && st.dropped >= 100 - 64 - 1,
-	      "bounded queue: queued 100, dropped >= 35, got queued %llu dropped %llu",
-	      (unsigned long long)st.queued, (unsigned long long)st.dropped);
-	start = now_s();
-	alerts__free(a);
-	free_s = now_s() - start;
-	CHECK(free_s < 2, "shutdown aborts the stuck transfer: took %.3f s", free_s);
-	close(ls);
-	json_decref(out);
-	json_decref(hi);
-	json_decref(lo);
-}
-
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -356,7 +199,5 @@ int main(void)
 	RUN(explicit_empty_list_has_no_rules);
 	RUN(pending_resets_and_no_data);
 	RUN(lt_rule_fires_at_once);
-	RUN(webhook_delivers_with_retry);
-	RUN(webhook_never_blocks);
 	CHECK_DONE();
 }

@@ -266,6 +266,16 @@
     for (const a of ((doc && doc.recent) || []).slice(0, 20)) rows.push(one(a, a.state === 'firing' ? 'firing' : 'resolved'));
     fill('t-alerts', rows, 5, 'no alerts: every rule is quiet');
   }
+  // Notification counters per channel (stats topic), beside the Alerts heading.
+  function renderNotify(n) {
+    const h2 = $('t-alerts') && $('t-alerts').closest('.panel').querySelector('h2');
+    if (!h2) return;
+    let el = $('alert-channels');
+    if (!el) { el = document.createElement('small'); el.id = 'alert-channels'; h2.appendChild(el); }
+    const parts = Object.entries(n || {}).map(([ch, c]) => `${ch} ` +
+      ['sent', 'failed', 'retries', 'dropped'].map((k) => `${fmtNum(c[k], 0)} ${k}`).join(' · '));
+    el.textContent = parts.length ? 'notifications: ' + parts.join(' | ') : 'no notification channel';
+  }
   function renderConns(doc) {
     const list = (doc && doc.recent) || [];
     const parts = [];
@@ -353,6 +363,7 @@
     if (s.log) add('event log', `${fmtBytes(s.log.size_bytes)} · ${fmtNum(s.log.shards, 0)} shards · ${fmtNum(s.log.overwritten_total, 0)} overwritten`);
     for (const [k, v] of Object.entries(s.signals || {})) add(`signal ${k}`, v);
     $('agent').innerHTML = kv.join('');
+    renderNotify(s.notifications);
     const sinks = Array.isArray(s.sinks) ? s.sinks : [];
     fill('t-sinks', sinks.map((k) => {
       const name = k.name || k.sink || '?';
