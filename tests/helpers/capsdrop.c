@@ -369,7 +369,7 @@ int main(int argc, char **argv)
 	if (fd >= 0)
 		close(fd);
 	{
-		char log[256];
+		char log[4096];
 
 		fd = prog_load(BPF_PROG_TYPE_KPROBE, pp.multi_map, log, sizeof(log));
 		probe("bpf_prog_load", fd < 0 ? errno : 0);
