@@ -324,7 +324,7 @@ static bool from_pod_logs(const struct k8s *k, struct k8s_meta *m)
  * agent needs no mount of the kubelet's pod directories (every pod's secrets
  * and tokens). The container owns the path: it is resolved inside that root
  * (RESOLVE_IN_ROOT, Linux 5.6), so a symlink there cannot point the agent at
- * its own files. */
+ * its own files; without openat2 no symlink is followed. */
 static bool from_etc_hosts(const struct k8s *k, int pid, struct k8s_meta *m)
 {
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
@@ -338,6 +338,14 @@ static bool from_etc_hosts(const struct k8s *k, int pid, struct k8s_meta *m)
 	if (root < 0)
 		return false;
 	fd = (int)syscall(SYS_openat2, root, "/etc/hosts", &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		/* no openat2 (< 5.6, or valgrind): follow no symlink at all */
+		int etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		fd = etc < 0 ? -1 : openat(etc, "hosts", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (etc >= 0)
+			close(etc);
+	}
 	close(root);
 	if (fd < 0)
 		return false;

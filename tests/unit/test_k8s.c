@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -264,9 +267,21 @@ static void cache_by_cgroup_id_and_retry(void)
 	k8s__free(k);
 }
 
+/* Does this kernel (and valgrind) have openat2? */
+static bool have_openat2(void)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 || errno != ENOSYS;
+}
+
 /* The last-resort pod name comes from the container's /etc/hosts, a path the
  * container controls: an absolute symlink there resolves inside the
- * container's root, never to a file of the agent's. */
+ * container's root (without openat2: is not followed), never to a file of
+ * the agent's. */
 static void etc_hosts_symlink_stays_in_container(void)
 {
 	static const char cg[] = "0::/kubepods.slice/kubepods-pod11112222_3333_4444_8555_666677778888.slice/"
@@ -306,9 +321,14 @@ static void etc_hosts_symlink_stays_in_container(void)
 		k8s__free(k);
 		k = k8s__new(root, 64);
 		r = k ? k8s__lookup(k, 1008, 0, &m) : -1;
-		CHECK(r == 0 && !strcmp(m.pod_name, "inside-name"),
-		      "pid 1008: inside-name through a symlink inside the container; got %d '%s'", r,
-		      m.pod_name);
+		if (have_openat2())
+			CHECK(r == 0 && !strcmp(m.pod_name, "inside-name"),
+			      "pid 1008: inside-name through a symlink inside the container; got %d '%s'",
+			      r, m.pod_name);
+		else
+			CHECK(r == 0 && !m.pod_name[0],
+			      "pid 1008, no openat2: no symlink followed, no name; got %d '%s'", r,
+			      m.pod_name);
 		k8s__free(k);
 	}
 	snprintf(p, sizeof(p), "rm -rf %s", t);
