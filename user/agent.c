@@ -3,6 +3,10 @@
  * DESIGN: see agent.h. Threads started here: drain, processor, and (through
  * their modules) one per sink and the web server. Start order follows the
  * data flow's dependencies; a failure unwinds what was started.
+ * Capabilities: the process drops to caps.h's kept set before the first
+ * thread starts; the processor thread keeps that set, every other thread
+ * (drain, sinks, web, alert webhook) drops all of its own as it starts
+ * (thread.h), and the main thread keeps the set for SIGHUP's filter update.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -10,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <linux/capability.h>
 
 #include "agent.h"
 #include "caps.h"
@@ -107,11 +109,22 @@ static int reconfigure_sinks(void *ctx, const struct config *next, char *err, si
 }
 
 /* POST /api/v1/filters, on the web thread: the HTTP module applies it to its
- * BPF maps at once and republishes the "filters" topic. */
+ * BPF maps at once and republishes the "filters" topic. The web thread holds
+ * no capabilities (thread.h): map updates through an fd need none since Linux
+ * 6.5; before, with kernel.unprivileged_bpf_disabled set, every bpf() command
+ * answers EPERM there (and nothing changes), so say what to do instead. */
 static int set_filters(void *ctx, json_t *body, char *err, size_t errlen)
 {
+	int ret;
+
 	(void)ctx;
-	return http_filters_set(body, err, errlen);
+	ret = http_filters_set(body, err, errlen);
+	if (ret == -EPERM)
+		snprintf(err, errlen,
+			 "filters: on this kernel (< 6.5, kernel.unprivileged_bpf_disabled set) only "
+			 "a privileged thread may change BPF maps, and the web server holds no "
+			 "capabilities: set pid/comm/cgroup in the config file and send SIGHUP");
+	return ret;
 }
 
 static const struct collector_env host_env = { "/proc", "/sys", "/etc" };
@@ -159,10 +172,11 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	}
 
 	/* Programs are attached: give up what running no longer needs, before
-	 * any thread exists (capabilities are per thread). Attaching TLS uprobes
-	 * to processes started later goes through the perf uprobe PMU with this
-	 * libbpf, which needs CAP_SYS_ADMIN: kept only while HTTP capture is on. */
-	if (caps__drop_keeping(loader__signal_on(a->ld, "http") ? 1ull << CAP_SYS_ADMIN : 0, err, errlen)) {
+	 * any thread exists (capabilities are per thread; see caps.h for what
+	 * stays and why). TLS uprobes attached to processes started later are
+	 * uprobe_multi links, which need no CAP_SYS_ADMIN. Then each thread but
+	 * the processor drops the rest of its own (thread__setup). */
+	if (caps__drop_after_attach(err, errlen)) {
 		errno = EPERM;
 		goto fail;
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Capability drop after attach (caps.h), with the raw capget/capset and
- * prctl interfaces: no libcap needed.
+ * Capability drop after attach, and per thread (caps.h), with the raw
+ * capget/capset and prctl interfaces: no libcap needed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,9 +14,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "uprobe_multi.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -53,64 +55,6 @@ static int last_cap(void)
 	return n > 63 ? 63 : n;
 }
 
-/* BPF_TRACE_UPROBE_MULTI (Linux 6.6), not in Debian 12's uapi headers. */
-#define CAPS_TRACE_UPROBE_MULTI 48
-
-bool caps_uprobe_multi_ok(void)
-{
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	union bpf_attr a;
-	/* link_create's uprobe_multi part, laid out by hand */
-	struct {
-		uint32_t prog_fd, target_fd, attach_type, flags;
-		uint64_t path, offsets, ref_ctr_offsets, cookies;
-		uint32_t cnt, um_flags, pid, pad;
-	} l;
-	uint64_t off = 0;
-	int prog, link, err;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_KPROBE;
-	a.expected_attach_type = CAPS_TRACE_UPROBE_MULTI;
-	a.insns = (uint64_t)(uintptr_t)insns;
-	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
-	prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
-	if (prog < 0)
-		return false;
-	/* A uprobe on "/" (a directory): a kernel that has uprobe_multi links
-	 * answers EBADF, one that does not answers EINVAL. */
-	memset(&l, 0, sizeof(l));
-	l.prog_fd = (uint32_t)prog;
-	l.attach_type = CAPS_TRACE_UPROBE_MULTI;
-	l.path = (uint64_t)(uintptr_t)"/";
-	l.offsets = (uint64_t)(uintptr_t)&off;
-	l.cnt = 1;
-	link = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &l, sizeof(l));
-	err = errno;
-	if (link >= 0)
-		close(link);
-	close(prog);
-	return link < 0 && err == EBADF;
-}
-
-uint64_t caps_keep_mask(void)
-{
-	uint64_t keep = BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH);
-
-	if (last_cap() < CAP_BPF)
-		return keep | BIT(CAP_SYS_ADMIN);	/* < 5.8: bpf() and perf need it */
-	keep |= BIT(CAP_BPF) | BIT(CAP_PERFMON);
-	/* the perf uprobe PMU wants CAP_SYS_ADMIN (measured on 6.18); uprobe_multi
-	 * links do not */
-	if (!caps_uprobe_multi_ok())
-		keep |= BIT(CAP_SYS_ADMIN);
-	return keep;
-}
-
 static int caps_get(uint64_t *eff, uint64_t *prm, uint64_t *inh)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -133,6 +77,109 @@ static int caps_set(uint64_t eff, uint64_t prm, uint64_t inh)
 	};
 
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/* A program that returns 0, loaded for uprobe_multi links: fd or -errno. */
+static int trivial_uprobe_multi_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr a;
+	int prog;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_KPROBE;
+	a.expected_attach_type = UPROBE_MULTI_ATTACH;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uint64_t)(uintptr_t)"GPL";
+	prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	return prog < 0 ? -errno : prog;
+}
+
+bool caps_uprobe_multi_ok(void)
+{
+	uint64_t off = 0;
+	int prog, link;
+
+	prog = trivial_uprobe_multi_prog();
+	if (prog < 0)
+		return false;
+	/* A uprobe on "/" (a directory): a kernel that has uprobe_multi links
+	 * answers EBADF, one that does not answers EINVAL. */
+	link = uprobe_multi_link(prog, "/", &off, 1, false);
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return link == -EBADF;
+}
+
+/*
+ * After the drop the agent uses BPF only through fds it already holds: map
+ * lookups and updates, and uprobe_multi links of programs loaded before. Does
+ * this kernel let a thread without capabilities do that? Since 6.5 it does
+ * (the CAP_BPF checks moved to map and program creation); before, with
+ * kernel.unprivileged_bpf_disabled set, every bpf() command wanted CAP_BPF.
+ * Asked of a forked child that drops all its capabilities; the caller has
+ * one thread (caps__drop_keeping checked).
+ */
+static bool caps_bpf_fds_unprivileged(void)
+{
+	union bpf_attr a;
+	int prog, map, status;
+	bool ok = false;
+	pid_t pid;
+
+	prog = trivial_uprobe_multi_prog();
+	if (prog < 0)
+		return false;
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_ARRAY;
+	a.key_size = 4;
+	a.value_size = 8;
+	a.max_entries = 1;
+	map = (int)syscall(SYS_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+	if (map < 0)
+		goto close_prog;
+	pid = fork();
+	if (pid == 0) {
+		uint32_t key = 0;
+		uint64_t val = 0, off = 0;
+
+		if (caps_set(0, 0, 0))
+			_exit(2);
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (uint32_t)map;
+		a.key = (uint64_t)(uintptr_t)&key;
+		a.value = (uint64_t)(uintptr_t)&val;
+		if (syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)))
+			_exit(3);
+		/* past every permission check, the kernel refuses the directory */
+		_exit(uprobe_multi_link(prog, "/", &off, 1, false) == -EBADF ? 0 : 4);
+	}
+	if (pid > 0 && waitpid(pid, &status, 0) == pid)
+		ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	close(map);
+close_prog:
+	close(prog);
+	return ok;
+}
+
+uint64_t caps_keep_mask(void)
+{
+	uint64_t keep = BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH);
+
+	if (last_cap() < CAP_BPF)
+		return keep | BIT(CAP_SYS_ADMIN);	/* < 5.8: bpf() and perf need it */
+	/* the perf uprobe PMU wants CAP_SYS_ADMIN (measured on 6.18); uprobe_multi
+	 * links do not */
+	if (!caps_uprobe_multi_ok())
+		return keep | BIT(CAP_BPF) | BIT(CAP_PERFMON) | BIT(CAP_SYS_ADMIN);
+	if (!caps_bpf_fds_unprivileged())
+		keep |= BIT(CAP_BPF) | BIT(CAP_PERFMON);
+	return keep;
 }
 
 static int thread_count(void)
@@ -224,6 +271,22 @@ int caps__drop_keeping(uint64_t extra, char *err, size_t errlen)
 int caps__drop_after_attach(char *err, size_t errlen)
 {
 	return caps__drop_keeping(0, err, errlen);
+}
+
+int caps__drop_thread(void)
+{
+	uint64_t eff, prm, inh;
+	int ret;
+
+	/* the raw syscall changes the calling thread only: glibc broadcasts
+	 * setuid() and friends to every thread, never capset() */
+	ret = caps_set(0, 0, 0);
+	if (ret)
+		return ret;
+	ret = caps_get(&eff, &prm, &inh);
+	if (ret)
+		return ret;
+	return eff || prm || inh ? -EPERM : 0;
 }
 
 static json_t *names(uint64_t mask)

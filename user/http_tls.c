@@ -4,6 +4,9 @@
  * and attaches SSL_read/SSL_write/SSL_read_ex/SSL_write_ex entry and return
  * probes once per distinct file (device + inode), for every process (pid -1):
  * the BPF side applies the process filter. Processor thread only.
+ * Programs loaded for uprobe_multi (loader.c does it where the kernel has
+ * them) are attached as uprobe_multi links: after the capability drop the
+ * perf uprobe PMU would need CAP_SYS_ADMIN, which is gone (caps.h).
  */
 #include <errno.h>
 #include <dirent.h>
@@ -11,10 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "http_ctl.h"
 #include "log.h"
+#include "uprobe_multi.h"
 
 #define TLS_MAX_LIBS 32
 #define TLS_LINKS 8
@@ -24,7 +29,8 @@ struct tls_lib {
 	dev_t dev;
 	ino_t ino;
 	char path[256];
-	struct bpf_link *links[TLS_LINKS];
+	struct bpf_link *links[TLS_LINKS];	/* perf uprobe PMU */
+	int link_fds[TLS_LINKS];		/* or uprobe_multi links */
 	int nlinks;
 };
 
@@ -73,14 +79,18 @@ void http_tls__free(struct http_tls *t)
 	if (!t)
 		return;
 	for (int i = 0; i < t->nlibs; i++)
-		for (int k = 0; k < t->libs[i].nlinks; k++)
+		for (int k = 0; k < t->libs[i].nlinks; k++) {
 			bpf_link__destroy(t->libs[i].links[k]);
+			if (t->libs[i].link_fds[k] >= 0)
+				close(t->libs[i].link_fds[k]);
+		}
 	free(t->seen);
 	free(t);
 }
 
 int http_tls__attach_path(struct http_tls *t, const char *path)
 {
+	enum bpf_attach_type multi = (enum bpf_attach_type)UPROBE_MULTI_ATTACH;
 	struct tls_lib *lib;
 	struct stat st;
 
@@ -99,17 +109,26 @@ int http_tls__attach_path(struct http_tls *t, const char *path)
 	for (int i = 0; i < TLS_LINKS; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[i].func, .retprobe = probes[i].ret);
 		struct bpf_program *prog = bpf_object__find_program_by_name(t->obj, probes[i].prog);
-		struct bpf_link *l;
+		struct bpf_link *l = NULL;
+		int fd = -1;
 
 		if (!prog)
 			continue;
-		l = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &o);
-		if (!l) {
+		if (bpf_program__expected_attach_type(prog) == multi) {
+			fd = uprobe_multi_attach(bpf_program__fd(prog), path, probes[i].func,
+						 probes[i].ret);
+			if (fd < 0)
+				errno = -fd;
+		} else {
+			l = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &o);
+		}
+		if (!l && fd < 0) {
 			/* SSL_*_ex are OpenSSL >= 1.1.1: older files lack them */
 			pr_debug("http: uprobe %s in %s: %s", probes[i].func, path, strerror(errno));
 			continue;
 		}
-		lib->links[lib->nlinks++] = l;
+		lib->links[lib->nlinks] = l;
+		lib->link_fds[lib->nlinks++] = fd;
 	}
 	if (!lib->nlinks) {
 		pr_warn("http: no SSL_read/SSL_write probe could be attached in %s", path);

@@ -23,9 +23,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -315,18 +317,43 @@ static bool from_pod_logs(const struct k8s *k, struct k8s_meta *m)
 	return ok;
 }
 
-/* /var/lib/kubelet/pods/<uid>/etc-hosts: the pod's own line is the last one,
- * "<pod IP>\t<hostname>[...]"; the hostname is the pod name unless the pod
- * set spec.hostname. No namespace here. */
-static bool from_etc_hosts(const struct k8s *k, struct k8s_meta *m)
+/* The container's /etc/hosts, which is the kubelet's etc-hosts of the pod:
+ * the pod's own line is the last one, "<pod IP>\t<hostname>[...]"; the
+ * hostname is the pod name unless the pod set spec.hostname. No namespace
+ * here. Read through /proc/PID/root (CAP_SYS_PTRACE for another uid), so the
+ * agent needs no mount of the kubelet's pod directories (every pod's secrets
+ * and tokens). The container owns the path: it is resolved inside that root
+ * (RESOLVE_IN_ROOT, Linux 5.6), so a symlink there cannot point the agent at
+ * its own files; without openat2 no symlink is followed. */
+static bool from_etc_hosts(const struct k8s *k, int pid, struct k8s_meta *m)
 {
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	char path[512], line[512], name[254] = "";
+	int root, fd;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/var/lib/kubelet/pods/%s/etc-hosts", k->root, m->pod_uid);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(path, sizeof(path), "%s/proc/%d/root", k->root, pid);
+	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
 		return false;
+	fd = (int)syscall(SYS_openat2, root, "/etc/hosts", &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		/* no openat2 (< 5.6, or valgrind): follow no symlink at all */
+		int etc = openat(root, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		fd = etc < 0 ? -1 : openat(etc, "hosts", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (etc >= 0)
+			close(etc);
+	}
+	close(root);
+	if (fd < 0)
+		return false;
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return false;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char ip[64], host[254];
 
@@ -343,7 +370,7 @@ static bool from_etc_hosts(const struct k8s *k, struct k8s_meta *m)
 	return true;
 }
 
-static void resolve_names(struct k8s *k, struct k8s_meta *m)
+static void resolve_names(struct k8s *k, int pid, struct k8s_meta *m)
 {
 	if (!m->pod_uid[0] || m->pod_namespace[0])
 		return;
@@ -352,7 +379,7 @@ static void resolve_names(struct k8s *k, struct k8s_meta *m)
 		return;
 	if (from_pod_logs(k, m))
 		return;
-	from_etc_hosts(k, m);
+	from_etc_hosts(k, pid, m);
 }
 
 /* --- cache -------------------------------------------------------------------- */
@@ -486,8 +513,9 @@ static int read_proc_cgroup(const struct k8s *k, int pid, struct k8s_meta *m)
 	return r < 0 ? r : 0;
 }
 
-/* Looks for the pod's names when they are missing and the retry time passed. */
-static void maybe_resolve(struct k8s *k, struct k8s_entry *e)
+/* Looks for the pod's names when they are missing and the retry time passed;
+ * pid is a process of the pod (its /etc/hosts is the last resort). */
+static void maybe_resolve(struct k8s *k, int pid, struct k8s_entry *e)
 {
 	uint64_t now;
 
@@ -496,7 +524,7 @@ static void maybe_resolve(struct k8s *k, struct k8s_entry *e)
 	now = now_ns();
 	if (e->resolved_ns && now - e->resolved_ns < k->retry_ns)
 		return;
-	resolve_names(k, &e->meta);
+	resolve_names(k, pid, &e->meta);
 	e->resolved_ns = now;
 }
 
@@ -511,7 +539,7 @@ int k8s__lookup(struct k8s *k, int pid, uint64_t cgroup_id, struct k8s_meta *out
 		e = cache_find(k, cgroup_id);
 	if (e) {
 		k->hits++;
-		maybe_resolve(k, e);
+		maybe_resolve(k, pid, e);
 		*out = e->meta;
 		return 0;
 	}
@@ -525,7 +553,7 @@ int k8s__lookup(struct k8s *k, int pid, uint64_t cgroup_id, struct k8s_meta *out
 		k->misses++;
 		e = cache_put(k, path_key(m.cgroup), &m);
 	}
-	maybe_resolve(k, e);
+	maybe_resolve(k, pid, e);
 	if (by_id && e->meta.cgroup_v2) {
 		/* the id answers next time without reading /proc */
 		copy = *e;

@@ -7,7 +7,8 @@
  * and the container's name:
  *   /var/log/containers/<pod>_<namespace>_<container>-<id>.log
  *   /var/log/pods/<namespace>_<pod>_<uid>/
- *   /var/lib/kubelet/pods/<uid>/etc-hosts   (pod name only, the last resort)
+ *   /proc/PID/root/etc/hosts (the kubelet's etc-hosts of the pod: pod name
+ *   only, the last resort; needs CAP_SYS_PTRACE for another uid)
  * No API server access is needed. Every path is read under a root prefix so
  * tests run on fixture trees.
  *

@@ -16,8 +16,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "caps.h"
 #include "loader.h"
 #include "log.h"
+#include "uprobe_multi.h"
 
 #include "cpu.skel.h"
 #include "bench.skel.h"
@@ -153,6 +155,17 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
 	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
 	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
+	/* TLS uprobes are attached after the capability drop: as uprobe_multi
+	 * links where the kernel has them, which need no CAP_SYS_ADMIN (caps.h) */
+	if (caps_uprobe_multi_ok()) {
+		enum bpf_attach_type multi = (enum bpf_attach_type)UPROBE_MULTI_ATTACH;
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, s->obj)
+			if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
+			    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
+				bpf_program__set_expected_attach_type(prog, multi);
+	}
 	*obj = s->obj;
 	return s;
 }

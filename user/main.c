@@ -6,6 +6,11 @@
  * with SIGINT, SIGTERM and SIGHUP blocked; this main thread takes them in
  * sigwait(). SIGINT/SIGTERM stop the agent in order, SIGHUP reloads the
  * config file. Exit: 0 clean stop, 1 runtime failure, 2 usage or config error.
+ *
+ * First of all the process makes itself non-dumpable, with no core size: it
+ * holds captured request heads, tokens and credentials in memory, and a core
+ * file (or a ptrace/procfs read by another process of the same uid without
+ * CAP_SYS_PTRACE) would hand them out.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -13,10 +18,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "agent.h"
 #include "config.h"
 #include "log.h"
+
+/* No core dumps, no ptrace or /proc/PID/{mem,environ,maps} reads by a
+ * process without CAP_SYS_PTRACE. 0 or -errno. */
+static int no_dumps(void)
+{
+	struct rlimit zero = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || setrlimit(RLIMIT_CORE, &zero))
+		return -errno;
+	return 0;
+}
 
 static void reload(struct agent *a, int argc, char **argv)
 {
@@ -47,6 +65,11 @@ int main(int argc, char **argv)
 	 * arena keeps its own freed memory as RSS. They share little, so
 	 * contention stays low. */
 	mallopt(M_ARENA_MAX, 2);
+	ret = no_dumps();
+	if (ret) {
+		fprintf(stderr, "hostlens: cannot turn core dumps off: %s\n", strerror(-ret));
+		return 1;
+	}
 	ret = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "hostlens: %s\n", err);

@@ -680,7 +680,8 @@ static void *processor_main(void *arg)
 	struct timespec deadline;
 	unsigned int step = 0;
 
-	thread__setup("hl-processor", true);
+	/* TLS uprobes on new processes, other processes' /proc files (caps.h) */
+	thread__setup_privileged("hl-processor", true);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&p->stop_lock);
 	while (!p->stop) {

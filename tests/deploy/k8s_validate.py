@@ -17,8 +17,11 @@ Usage:
   k8s_validate.py validate CFGCHECK FILE...    one line per file: ok/FAIL
   k8s_validate.py daemonset FILE               named assertions about the DaemonSet
   k8s_validate.py selftest CFGCHECK FILE...    broken copies must be refused
+  k8s_validate.py tls CFGCHECK DIR DAEMONSET   the HTTPS example (cert-manager
+                                               Certificate + DaemonSet patch)
 """
 import copy
+import glob
 import os
 import re
 import subprocess
@@ -375,6 +378,78 @@ def cmd_validate(cfgcheck, files):
     return bad
 
 
+# Host paths the DaemonSet mounts: (mountPath, host path, readOnly). Each is
+# read (or, for the data directory, written) by the agent: the code names it.
+HOST_MOUNTS = (("/sys/kernel/btf", "/sys/kernel/btf", True),
+               ("/sys/kernel/tracing", "/sys/kernel/tracing", True),
+               ("/var/log/pods", "/var/log/pods", True),
+               ("/var/log/containers", "/var/log/containers", True),
+               ("/var/lib/hostlens", "/var/lib/hostlens", False))
+CODE_DIRS = ("user", "collectors", "sinks", "web")
+
+
+def top_dir(fn):
+    return os.path.join(os.path.dirname(os.path.abspath(fn)), "..", "..")
+
+
+def code_mentions(top, path):
+    """Does the agent's C source name path?"""
+    for d in CODE_DIRS:
+        for f in glob.glob(os.path.join(top, d, "**", "*.[ch]"), recursive=True):
+            with open(f, errors="replace") as fh:
+                if path in fh.read():
+                    return True
+    return False
+
+
+def host_mount_rules(ds, top):
+    """[(name, ok, why)]: no kubelet pod directories, no host mount beyond
+    HOST_MOUNTS (and no hostPath volume left unmounted), every mounted host
+    path named by the code, host mounts read-only but the data directory."""
+    pod = ds["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    vols = {v["name"]: v for v in pod.get("volumes") or []}
+    host = {}
+    for m in c.get("volumeMounts") or []:
+        hp = (vols.get(m.get("name")) or {}).get("hostPath")
+        if hp:
+            host[m["mountPath"]] = (hp.get("path"), bool(m.get("readOnly")))
+    unmounted = [v for v, d in vols.items() if d.get("hostPath") and
+                 not any(m.get("name") == v for m in c.get("volumeMounts") or [])]
+    allowed = {p: (h, ro) for p, h, ro in HOST_MOUNTS}
+    kubelet = [d["hostPath"]["path"] for d in vols.values()
+               if (d.get("hostPath") or {}).get("path", "").startswith("/var/lib/kubelet")]
+    out = [("daemonset-no-kubelet-pods-mount", not kubelet,
+            f"no hostPath under /var/lib/kubelet (every pod's secrets and tokens); got {kubelet}")]
+    extra = sorted(set(host) - set(allowed)) + unmounted
+    out.append(("daemonset-no-unused-host-mounts", not extra,
+                f"host mounts only {sorted(allowed)}; also got {extra}"))
+    unread = [h for h, _ in host.values() if not code_mentions(top, h)]
+    out.append(("daemonset-host-mounts-used-by-code", not unread,
+                f"every mounted host path is named in {', '.join(CODE_DIRS)}/; none names {unread}"))
+    rw = [p for p, (h, ro) in host.items() if not ro and not (p in allowed and not allowed[p][1])]
+    out.append(("daemonset-host-mounts-read-only", not rw,
+                f"host mounts read-only except /var/lib/hostlens; writable: {rw}"))
+    return out
+
+
+def apparmor_rules(ds):
+    """[(name, ok, why)]: the container runs under the runtime's default
+    AppArmor profile, not unconfined."""
+    tmpl = ds["spec"]["template"]
+    ann = (tmpl.get("metadata") or {}).get("annotations") or {}
+    aa = {k: v for k, v in ann.items() if k.startswith("container.apparmor.security.beta.kubernetes.io/")}
+    fields = [(c.get("securityContext") or {}).get("appArmorProfile") for c in tmpl["spec"]["containers"]]
+    fields.append((tmpl["spec"].get("securityContext") or {}).get("appArmorProfile"))
+    unconf = [v for v in aa.values() if v == "unconfined"] + \
+        [f for f in fields if f and f.get("type") == "Unconfined"]
+    name = tmpl["spec"]["containers"][0]["name"]
+    return [("daemonset-apparmor-not-unconfined",
+             not unconf and aa.get("container.apparmor.security.beta.kubernetes.io/" + name) == "runtime/default",
+             f"AppArmor runtime/default for container {name} (the agent mounts nothing), never unconfined; "
+             f"got {aa} {[f for f in fields if f]}")]
+
+
 def cmd_daemonset(fn):
     objs, errs = load([fn])
     ds = [o for o in objs if o.get("kind") == "DaemonSet"]
@@ -410,18 +485,11 @@ def cmd_daemonset(fn):
         return None
 
     check("daemonset-hostpid", pod.get("hostPID") is True, f"hostPID: {pod.get('hostPID')}")
-    for path, host, ro in (("/sys/kernel/btf", "/sys/kernel/btf", True),
-                           ("/sys/kernel/tracing", "/sys/kernel/tracing", False),
-                           ("/sys/fs/bpf", "/sys/fs/bpf", False),
-                           ("/host/proc", "/proc", True),
-                           ("/var/log/pods", "/var/log/pods", True),
-                           ("/var/log/containers", "/var/log/containers", True),
-                           ("/var/lib/hostlens", "/var/lib/hostlens", False)):
+    for path, host, ro in HOST_MOUNTS:
         why = host_mount(path, host, ro)
         check("daemonset-mount-" + path.strip("/").replace("/", "-"), why is None, why)
-    bpf_prop = (mounts.get("/sys/fs/bpf") or {}).get("mountPropagation")
-    check("daemonset-bpffs-propagation", bpf_prop == "HostToContainer",
-          f"pins made on the host are seen: HostToContainer, got {bpf_prop}")
+    for name, ok_, why in host_mount_rules(ds, top_dir(fn)):
+        check(name, ok_, why)
     cfgm = mounts.get("/etc/hostlens")
     check("daemonset-config-mounted", cfgm and (vols.get(cfgm["name"]) or {}).get("configMap", {}).get("name") == "hostlens-config"
           and "/etc/hostlens/hostlens.yaml" in (c.get("args") or []) + [(env.get("HOSTLENS_CONFIG") or {}).get("value")],
@@ -457,8 +525,13 @@ def cmd_daemonset(fn):
           f"HOSTLENS_AUTH_TOKEN from a required Secret, got {tok}")
     caps = sc.get("capabilities") or {}
     check("daemonset-capabilities-least",
-          caps.get("drop") == ["ALL"] and set(caps.get("add") or []) == {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"},
-          f"drop ALL, add only BPF PERFMON SYS_ADMIN SYS_PTRACE DAC_READ_SEARCH; got {caps}")
+          caps.get("drop") == ["ALL"] and set(caps.get("add") or []) == {"BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH"},
+          "drop ALL, add only BPF PERFMON SYS_PTRACE DAC_READ_SEARCH (no SYS_ADMIN: the agent mounts nothing "
+          f"and attaches later uprobes as uprobe_multi links); got {caps}")
+    check("daemonset-no-privilege-escalation", sc.get("allowPrivilegeEscalation") is False,
+          f"allowPrivilegeEscalation: false (no_new_privs from the start), got {sc.get('allowPrivilegeEscalation')}")
+    for name, ok_, why in apparmor_rules(ds):
+        check(name, ok_, why)
     check("daemonset-not-privileged", sc.get("privileged") in (None, False),
           "privileged is the documented fallback, not the default")
     check("daemonset-readonly-rootfs", sc.get("readOnlyRootFilesystem") is True, "readOnlyRootFilesystem: true")
@@ -481,7 +554,7 @@ MUTATIONS = [
     ("typo-field", lambda d: d["spec"]["template"]["spec"].__setitem__("hostPid", True), 'unknown field "hostPid"'),
     ("missing-image-name", lambda d: d["spec"]["template"]["spec"]["containers"][0].pop("name"), "`name`, must not be `None`"),
     ("mount-without-volume", lambda d: d["spec"]["template"]["spec"]["volumes"].pop(), "names no volume"),
-    ("no-escalation-with-sys-admin", lambda d: d["spec"]["template"]["spec"]["containers"][0]["securityContext"].__setitem__("allowPrivilegeEscalation", False), "allowPrivilegeEscalation"),
+    ("no-escalation-with-sys-admin", lambda d: d["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"]["add"].append("SYS_ADMIN"), "allowPrivilegeEscalation"),
     ("bad-quantity", lambda d: d["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"].__setitem__("memory", "512MB"), "is not a quantity"),
     ("int-for-string", lambda d: d["spec"]["template"]["metadata"]["labels"].__setitem__("tier", 1), "must be a string"),
     ("cap-prefix", lambda d: d["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"]["add"].append("CAP_NET_RAW"), "is not a capability name"),
@@ -490,6 +563,33 @@ MUTATIONS = [
     ("selector-mismatch", lambda d: d["spec"]["selector"]["matchLabels"].__setitem__("app.kubernetes.io/name", "other"), "does not match the template labels"),
     ("bidirectional-unprivileged", lambda d: d["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][3].__setitem__("mountPropagation", "Bidirectional"), "only allowed for privileged"),
     ("list-for-map", lambda d: d["spec"]["template"]["spec"].__setitem__("nodeSelector", ["linux"]), "must be a mapping"),
+]
+
+
+def _add_host_mount(d, name, path, mount):
+    pod = d["spec"]["template"]["spec"]
+    pod["volumes"].append({"name": name, "hostPath": {"path": path}})
+    pod["containers"][0]["volumeMounts"].append({"name": name, "mountPath": mount, "readOnly": True})
+
+
+def _tracefs_writable(d):
+    for m in d["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]:
+        if m["mountPath"] == "/sys/kernel/tracing":
+            m["readOnly"] = False
+
+
+# (name, mutation of the DaemonSet, rule of host_mount_rules/apparmor_rules that must fail)
+DS_MUTATIONS = [
+    ("kubelet-pods", lambda d: _add_host_mount(d, "kubelet-pods", "/var/lib/kubelet/pods", "/var/lib/kubelet/pods"),
+     "daemonset-no-kubelet-pods-mount"),
+    ("host-proc", lambda d: _add_host_mount(d, "host-proc", "/proc", "/host/proc"), "daemonset-no-unused-host-mounts"),
+    ("bpffs-volume-unmounted", lambda d: d["spec"]["template"]["spec"]["volumes"].append(
+        {"name": "bpffs", "hostPath": {"path": "/sys/fs/bpf"}}), "daemonset-no-unused-host-mounts"),
+    ("host-path-the-code-never-reads", lambda d: _add_host_mount(d, "x", "/var/lib/not-read-by-hostlens", "/unread"),
+     "daemonset-host-mounts-used-by-code"),
+    ("tracefs-writable", _tracefs_writable, "daemonset-host-mounts-read-only"),
+    ("apparmor-unconfined", lambda d: d["spec"]["template"]["metadata"]["annotations"].__setitem__(
+        "container.apparmor.security.beta.kubernetes.io/hostlens", "unconfined"), "daemonset-apparmor-not-unconfined"),
 ]
 
 
@@ -516,6 +616,20 @@ def cmd_selftest(cfgcheck, files):
         else:
             print(f"FAIL validator-refuses-{name}: expected an error containing {want!r}, got {ch.errors}")
             bad = 1
+    # the DaemonSet's host-mount and AppArmor rules refuse what they are about
+    top = top_dir(files[0])
+    dsbase = [o for o in clean if o.get("kind") == "DaemonSet"][0]
+    base = {n: o for n, o, _ in host_mount_rules(dsbase, top) + apparmor_rules(dsbase)}
+    for name, mutate, rule in DS_MUTATIONS:
+        ds = copy.deepcopy(dsbase)
+        mutate(ds)
+        res = {n: (o, w) for n, o, w in host_mount_rules(ds, top) + apparmor_rules(ds)}
+        if base.get(rule) and rule in res and not res[rule][0]:
+            print(f"ok validator-refuses-{name}")
+        else:
+            print(f"FAIL validator-refuses-{name}: rule {rule} should pass on the shipped DaemonSet "
+                  f"({base.get(rule)}) and fail on this copy, got {res.get(rule)}")
+            bad = 1
     # a config the agent refuses, inside the ConfigMap
     objs2 = copy.deepcopy(clean)
     cm = [o for o in objs2 if o.get("kind") == "ConfigMap"][0]
@@ -540,6 +654,144 @@ def cmd_selftest(cfgcheck, files):
     return bad
 
 
+# cert-manager v1 (cert-manager.io/v1) fields the example may use, for a
+# strict check like the API server's for a CRD with a structural schema.
+CM_CERT_SPEC = {"secretName", "commonName", "dnsNames", "ipAddresses", "uris", "emailAddresses",
+                "duration", "renewBefore", "renewBeforePercentage", "privateKey", "usages", "issuerRef",
+                "subject", "isCA", "secretTemplate", "keystores", "literalSubject",
+                "revisionHistoryLimit", "additionalOutputFormats", "encodeUsagesInRequest",
+                "nameConstraints", "otherNames"}
+CM_PRIVATE_KEY = {"algorithm", "size", "encoding", "rotationPolicy"}
+CM_ISSUER_SPEC = {"selfSigned", "ca", "acme", "vault", "venafi"}
+CM_USAGES = {"signing", "digital signature", "content commitment", "key encipherment", "key agreement",
+             "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any",
+             "server auth", "client auth", "code signing", "email protection", "s/mime",
+             "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
+             "microsoft sgc", "netscape sgc"}
+GO_DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(h|m|s|ms|us|ns))+$")
+
+
+def go_duration_s(s):
+    if not isinstance(s, str) or not GO_DURATION.match(s):
+        return None
+    unit = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    return sum(float(n) * unit[u] for n, _, u in re.findall(r"([0-9]+(\.[0-9]+)?)(h|ms|us|ns|m|s)", s))
+
+
+def strategic_merge(base, patch, key=None):
+    """kubectl's strategic merge for what a DaemonSet patch touches: maps
+    merge, lists of containers/volumes/env merge by name, volumeMounts by
+    mountPath, other lists are replaced."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            out[k] = strategic_merge(base.get(k), v, k) if k in base else copy.deepcopy(v)
+        return out
+    merge_key = {"containers": "name", "volumes": "name", "env": "name",
+                 "volumeMounts": "mountPath", "ports": "containerPort"}.get(key)
+    if isinstance(base, list) and isinstance(patch, list) and merge_key:
+        out = [copy.deepcopy(b) for b in base]
+        for p in patch:
+            hit = [i for i, b in enumerate(out) if b.get(merge_key) == p.get(merge_key)]
+            if hit:
+                out[hit[0]] = strategic_merge(out[hit[0]], p)
+            else:
+                out.append(copy.deepcopy(p))
+        return out
+    return copy.deepcopy(patch)
+
+
+def cmd_tls(cfgcheck, d, dsfile):
+    """The HTTPS example: a cert-manager Issuer and Certificate, and a patch
+    that mounts the certificate's Secret and points the agent at it."""
+    files = sorted(glob.glob(os.path.join(d, "*.yaml")))
+    objs, errs = load(files)
+    bad = 0
+
+    def check(name, cond, why):
+        nonlocal bad
+        print(f"ok {name}" if cond else f"FAIL {name}: {why}")
+        bad |= not cond
+
+    check("tls-example-parses", files and not errs, f"YAML files in {d}, no errors: {errs}")
+    if errs or not files:
+        return 1
+    certs = [o for o in objs if o.get("kind") == "Certificate"]
+    issuers = {(o.get("kind"), o["metadata"]["name"]) for o in objs if o.get("kind") in ("Issuer", "ClusterIssuer")}
+    patches = [o for o in objs if "kind" not in o and "spec" in o]
+    manifests, _ = load(sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(dsfile)), "*.yaml"))))
+    svc = [o for o in manifests if o.get("kind") == "Service"]
+    if len(certs) != 1 or len(patches) != 1 or not svc:
+        check("tls-example-objects", False, f"one Certificate, one DaemonSet patch and the Service; got "
+              f"{len(certs)} certificates, {len(patches)} patches, {len(svc)} services")
+        return 1
+    cert, patch, svc = certs[0], patches[0], svc[0]
+    spec = cert.get("spec") or {}
+    why = []
+    if cert.get("apiVersion") != "cert-manager.io/v1":
+        why.append(f"apiVersion {cert.get('apiVersion')}")
+    if (cert.get("metadata") or {}).get("namespace") != svc["metadata"]["namespace"]:
+        why.append("not in the agent's namespace")
+    why += [f'unknown field "{k}" in Certificate.spec' for k in spec if k not in CM_CERT_SPEC]
+    why += [f'unknown field "{k}" in privateKey' for k in spec.get("privateKey") or {} if k not in CM_PRIVATE_KEY]
+    why += [f"usage {u!r} is not a cert-manager key usage" for u in spec.get("usages") or [] if u not in CM_USAGES]
+    for o in objs:
+        if o.get("kind") in ("Issuer", "ClusterIssuer"):
+            why += [f'unknown field "{k}" in {o["kind"]}.spec' for k in o.get("spec") or {} if k not in CM_ISSUER_SPEC]
+            if o.get("apiVersion") != "cert-manager.io/v1":
+                why.append(f"{o['kind']} apiVersion {o.get('apiVersion')}")
+    ref = spec.get("issuerRef") or {}
+    if (ref.get("kind", "Issuer"), ref.get("name")) not in issuers:
+        why.append(f"issuerRef {ref} names no Issuer in {d}")
+    dur, renew = go_duration_s(spec.get("duration", "2160h")), go_duration_s(spec.get("renewBefore", "720h"))
+    if dur is None or renew is None or not renew < dur:
+        why.append(f"duration {spec.get('duration')!r} and renewBefore {spec.get('renewBefore')!r}: "
+                   "Go durations, renewBefore shorter")
+    if "server auth" not in (spec.get("usages") or []):
+        why.append("usages lack 'server auth'")
+    check("tls-certificate-valid", not why, "; ".join(why))
+    name = f"{svc['metadata']['name']}.{svc['metadata']['namespace']}.svc"
+    check("tls-certificate-names-the-service", name in (spec.get("dnsNames") or []),
+          f"dnsNames include {name} (clients verify that name), got {spec.get('dnsNames')}")
+
+    # the patched DaemonSet: still valid, mounts the Secret, points the agent at it
+    ds = [o for o in manifests if o.get("kind") == "DaemonSet"][0]
+    merged = strategic_merge(ds, patch)
+    clean = [strip(o) for o in manifests if o.get("kind") != "DaemonSet"] + [strip(merged)]
+    ch = Checker()
+    ch.objects(clean, cfgcheck)
+    check("tls-patched-daemonset-valid", not ch.errors, "; ".join(ch.errors))
+    pod = merged["spec"]["template"]["spec"]
+    c = [x for x in pod["containers"] if x["name"] == ds["spec"]["template"]["spec"]["containers"][0]["name"]][0]
+    vols = [v for v in pod.get("volumes") or [] if (v.get("secret") or {}).get("secretName") == spec.get("secretName")]
+    mounts = [m for m in c.get("volumeMounts") or [] if vols and m.get("name") == vols[0]["name"]]
+    items = {i.get("key"): i.get("path") for i in (vols[0]["secret"].get("items") or [])} if vols else {}
+    mode = vols[0]["secret"].get("defaultMode") if vols else None
+    check("tls-patch-mounts-the-secret",
+          len(vols) == 1 and len(mounts) == 1 and mounts[0].get("readOnly") is True and mode == 0o400
+          and (not items or {"tls.crt", "tls.key"} <= set(items)),
+          f"one volume of Secret {spec.get('secretName')!r} (keys tls.crt, tls.key, defaultMode 0400) mounted "
+          f"read-only; got volumes {vols} mounts {mounts}")
+    env = {e["name"]: e.get("value") for e in c.get("env") or []}
+    mp = mounts[0]["mountPath"] if mounts else "?"
+    want = {"HOSTLENS_TLS_CERT": f"{mp}/{items.get('tls.crt', 'tls.crt')}",
+            "HOSTLENS_TLS_KEY": f"{mp}/{items.get('tls.key', 'tls.key')}"}
+    got = {k: env.get(k) for k in want}
+    r = subprocess.run([cfgcheck, "--check-config", os.path.join(os.path.dirname(dsfile), "..", "hostlens.yaml")],
+                       capture_output=True, text=True,
+                       env={**{k: v for k, v in os.environ.items() if not k.startswith("HOSTLENS_")},
+                            **{k: v for k, v in got.items() if v}})
+    loaded = f'tls_cert: "{got["HOSTLENS_TLS_CERT"]}"' in r.stdout and f'tls_key: "{got["HOSTLENS_TLS_KEY"]}"' in r.stdout
+    check("tls-patch-env-is-agent-config", got == want and r.returncode == 0 and loaded,
+          f"env {want} (the mounted files), taken by the agent's loader as tls_cert/tls_key; got {got}, "
+          f"loader exit {r.returncode}: {r.stderr.strip()[:200]}")
+    probes = [c.get(p) or {} for p in ("livenessProbe", "readinessProbe")]
+    check("tls-patch-probes-https",
+          all((p.get("httpGet") or {}).get("scheme") == "HTTPS" and (p.get("httpGet") or {}).get("path") for p in probes),
+          f"both probes httpGet over HTTPS, path and port kept; got {probes}")
+    return bad
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "validate":
         return cmd_validate(argv[2], argv[3:])
@@ -547,6 +799,8 @@ def main(argv):
         return cmd_daemonset(argv[2])
     if len(argv) >= 3 and argv[1] == "selftest":
         return cmd_selftest(argv[2], argv[3:])
+    if len(argv) == 5 and argv[1] == "tls":
+        return cmd_tls(argv[2], argv[3], argv[4])
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -6,12 +6,18 @@
  *   describe: caps__describe() as JSON
  *   probe NAME ok|errno: reading /proc/1/stat, and /proc/PID/maps and
  *   /proc/PID/root/... of a root process that kept every capability (that
- *   needs CAP_SYS_PTRACE), a BPF array map, uprobes on this program (perf
- *   PMU and uprobe_multi link) and a syscall tracepoint with a counting BPF
- *   program (hits read back from the map), and the things that must now
- *   fail: mount, chown, setuid, raising a dropped capability.
+ *   needs CAP_SYS_PTRACE); through maps and programs made before the drop,
+ *   as the agent makes them: map update and lookup by fd, uprobes on this
+ *   program (perf PMU and uprobe_multi link; hits read back from the map);
+ *   and what may fail now: making a new map or program (where CAP_BPF
+ *   went), mount, chown, setuid, raising a dropped capability.
  * Usage: capsdrop [--no-drop] [--threads]   (--threads starts a thread first:
  * the drop must refuse). Exit 0 when the drop did what was asked.
+ *        capsdrop --read-capless PATH: drops every capability of this (one
+ *        thread) process with caps__drop_thread(), then reads PATH and prints
+ *        "read ok" or "read <strerror>": what a process of the same uid with
+ *        no capabilities may read (of a non-dumpable process: nothing from
+ *        /proc/PID/{environ,maps,mem}). Exit 0 when the drop worked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +39,7 @@
 #include <unistd.h>
 
 #include "user/caps.h"
+#include "user/uprobe_multi.h"
 
 static void probe(const char *name, int err)
 {
@@ -152,11 +159,35 @@ static int read_int_file(const char *path, int *v)
 	return ok ? 0 : EINVAL;
 }
 
-static void probe_uprobe(void)
+/* What the agent makes while privileged and uses after the drop. */
+struct prepared {
+	int perf_map, perf_prog;	/* a uprobe program for the perf PMU */
+	int multi_map, multi_prog;	/* one loaded for uprobe_multi links */
+};
+
+static void prepare(struct prepared *pp)
+{
+	char log[4096] = "";
+
+	pp->perf_map = map_create();
+	pp->multi_map = map_create();
+	pp->perf_prog = -1;
+	pp->multi_prog = -1;
+	if (pp->perf_map >= 0)
+		pp->perf_prog = prog_load(BPF_PROG_TYPE_KPROBE, pp->perf_map, log, sizeof(log));
+	if (pp->perf_map >= 0 && pp->perf_prog < 0)
+		fprintf(stderr, "uprobe prog load: %s\n%s\n", strerror(errno), log);
+	if (pp->multi_map >= 0)
+		pp->multi_prog = prog_load_as(BPF_PROG_TYPE_KPROBE, UPROBE_MULTI_ATTACH, pp->multi_map,
+					      log, sizeof(log));
+}
+
+/* A uprobe through the perf PMU, with a program loaded before the drop. */
+static void probe_uprobe(const struct prepared *pp)
 {
 	struct perf_event_attr attr;
-	char exe[400], log[4096] = "";
-	int type, map, prog, pfd, err;
+	char exe[400];
+	int type, pfd, err;
 	long off;
 
 	err = read_int_file("/sys/bus/event_source/devices/uprobe/type", &type);
@@ -165,17 +196,8 @@ static void probe_uprobe(void)
 		return;
 	}
 	off = target_offset(exe, sizeof(exe));
-	map = map_create();
-	if (map < 0 || off < 0) {
-		probe("uprobe_perf_attach", map < 0 ? errno : ENOENT);
-		return;
-	}
-	prog = prog_load(BPF_PROG_TYPE_KPROBE, map, log, sizeof(log));
-	if (prog < 0) {
-		err = errno;
-		fprintf(stderr, "uprobe prog load: %s\n%s\n", strerror(err), log);
-		probe("uprobe_perf_attach", err);
-		close(map);
+	if (pp->perf_prog < 0 || off < 0) {
+		probe("uprobe_perf_attach", off < 0 ? ENOENT : EBADF);
 		return;
 	}
 	memset(&attr, 0, sizeof(attr));
@@ -184,115 +206,50 @@ static void probe_uprobe(void)
 	attr.config1 = (uint64_t)(uintptr_t)exe;
 	attr.config2 = (uint64_t)off;
 	pfd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0 || ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) || ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+	if (pfd < 0 || ioctl(pfd, PERF_EVENT_IOC_SET_BPF, pp->perf_prog) ||
+	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
 		probe("uprobe_perf_attach", errno);
 	} else {
 		int s = 0;
 
 		for (int i = 0; i < 5; i++)
 			s += uprobe_target(i);
-		printf("uprobe_perf_hits %llu (calls 5, sum %d)\n", (unsigned long long)map_read(map), s);
+		printf("uprobe_perf_hits %llu (calls 5, sum %d)\n",
+		       (unsigned long long)map_read(pp->perf_map), s);
 		probe("uprobe_perf_attach", 0);
 	}
 	if (pfd >= 0)
 		close(pfd);
-	close(prog);
-	close(map);
 }
 
-/* BPF_TRACE_UPROBE_MULTI link (Linux 6.6): what the agent uses for uprobes
- * attached after the drop. */
-static void probe_uprobe_multi(void)
+/* A BPF_TRACE_UPROBE_MULTI link (Linux 6.6) of a program loaded before the
+ * drop: how the agent attaches TLS uprobes to processes that start later. */
+static void probe_uprobe_multi(const struct prepared *pp)
 {
-	struct {
-		uint32_t prog_fd, target_fd, attach_type, flags;
-		uint64_t path, offsets, ref_ctr_offsets, cookies;
-		uint32_t cnt, um_flags, pid, pad;
-	} l;
-	char exe[400], log[4096] = "";
-	union bpf_attr a;
-	int map, prog, link, err;
+	char exe[400];
 	uint64_t off;
 	long o;
+	int link;
 
 	o = target_offset(exe, sizeof(exe));
-	map = map_create();
-	if (map < 0 || o < 0) {
-		probe("uprobe_multi_attach", map < 0 ? errno : ENOENT);
+	if (pp->multi_prog < 0 || o < 0) {
+		probe("uprobe_multi_attach", o < 0 ? ENOENT : EBADF);
 		return;
 	}
 	off = (uint64_t)o;
-	prog = prog_load_as(BPF_PROG_TYPE_KPROBE, 48 /* BPF_TRACE_UPROBE_MULTI */, map, log, sizeof(log));
-	if (prog < 0) {
-		probe("uprobe_multi_attach", errno);
-		close(map);
-		return;
-	}
-	memset(&l, 0, sizeof(l));
-	l.prog_fd = (uint32_t)prog;
-	l.attach_type = 48;
-	l.path = (uint64_t)(uintptr_t)exe;
-	l.offsets = (uint64_t)(uintptr_t)&off;
-	l.cnt = 1;
-	(void)a;
-	link = (int)syscall(SYS_bpf, BPF_LINK_CREATE, &l, sizeof(l));
-	err = errno;
+	link = uprobe_multi_link(pp->multi_prog, exe, &off, 1, false);
 	if (link < 0) {
-		probe("uprobe_multi_attach", err);
+		probe("uprobe_multi_attach", -link);
 	} else {
 		int sum = 0;
 
 		for (int i = 0; i < 5; i++)
 			sum += uprobe_target(i);
-		printf("uprobe_multi_hits %llu (calls 5, sum %d)\n", (unsigned long long)map_read(map), sum);
+		printf("uprobe_multi_hits %llu (calls 5, sum %d)\n",
+		       (unsigned long long)map_read(pp->multi_map), sum);
 		probe("uprobe_multi_attach", 0);
 		close(link);
 	}
-	close(prog);
-	close(map);
-}
-
-static void probe_tracepoint(void)
-{
-	struct perf_event_attr attr;
-	char log[4096] = "";
-	int id, map, prog, pfd, err;
-
-	err = read_int_file("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", &id);
-	if (err) {
-		probe("tracepoint_attach", err);
-		return;
-	}
-	map = map_create();
-	if (map < 0) {
-		probe("tracepoint_attach", errno);
-		return;
-	}
-	prog = prog_load(BPF_PROG_TYPE_TRACEPOINT, map, log, sizeof(log));
-	if (prog < 0) {
-		err = errno;
-		probe("tracepoint_attach", err);
-		close(map);
-		return;
-	}
-	memset(&attr, 0, sizeof(attr));
-	attr.size = sizeof(attr);
-	attr.type = PERF_TYPE_TRACEPOINT;
-	attr.config = (uint64_t)id;
-	attr.sample_period = 1;
-	pfd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0 || ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) || ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
-		probe("tracepoint_attach", errno);
-	} else {
-		for (int i = 0; i < 7; i++)
-			syscall(SYS_getppid);
-		printf("tracepoint_hits %llu (calls 7)\n", (unsigned long long)map_read(map));
-		probe("tracepoint_attach", 0);
-	}
-	if (pfd >= 0)
-		close(pfd);
-	close(prog);
-	close(map);
 }
 
 static void probe_read(const char *name, const char *path)
@@ -313,15 +270,31 @@ static void *idle(void *arg)
 	return arg;
 }
 
+/* --read-capless PATH */
+static int read_capless(const char *path)
+{
+	int err = caps__drop_thread();
+
+	if (err) {
+		printf("drop %s\n", strerror(-err));
+		return 1;
+	}
+	probe_read("read", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool drop = true, threads = false;
+	struct prepared pp;
 	char err[256] = "", line[256], tmpf[] = "/tmp/capsdrop.XXXXXX";
 	json_t *d;
 	FILE *f;
 	int ret = 0, fd;
 	pid_t child;
 
+	if (argc == 3 && !strcmp(argv[1], "--read-capless"))
+		return read_capless(argv[2]);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-drop"))
 			drop = false;
@@ -340,6 +313,7 @@ int main(int argc, char **argv)
 		pause();
 		_exit(0);
 	}
+	prepare(&pp);
 	if (drop) {
 		ret = caps__drop_keeping(getenv("CAPSDROP_EXTRA") ? strtoull(getenv("CAPSDROP_EXTRA"), NULL, 0) : 0,
 					 err, sizeof(err));
@@ -371,13 +345,37 @@ int main(int argc, char **argv)
 	probe_read("read_privileged_child_root", line);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
+	/* the maps and programs made before the drop still work through their fds */
+	{
+		union bpf_attr a;
+		uint32_t key = 0;
+		uint64_t v = 41;
+
+		memset(&a, 0, sizeof(a));
+		a.map_fd = (uint32_t)pp.multi_map;
+		a.key = (uint64_t)(uintptr_t)&key;
+		a.value = (uint64_t)(uintptr_t)&v;
+		probe("bpf_map_update_by_fd", sys_bpf(BPF_MAP_UPDATE_ELEM, &a) ? errno : 0);
+		v = 0;
+		probe("bpf_map_lookup_by_fd", sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) ? errno : v == 41 ? 0 : EIO);
+		v = 0;
+		sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
+	}
+	probe_uprobe(&pp);
+	probe_uprobe_multi(&pp);
+	/* making new ones is over once CAP_BPF is gone */
 	fd = map_create();
 	probe("bpf_map_create", fd < 0 ? errno : 0);
 	if (fd >= 0)
 		close(fd);
-	probe_uprobe();
-	probe_uprobe_multi();
-	probe_tracepoint();
+	{
+		char log[4096];
+
+		fd = prog_load(BPF_PROG_TYPE_KPROBE, pp.multi_map, log, sizeof(log));
+		probe("bpf_prog_load", fd < 0 ? errno : 0);
+		if (fd >= 0)
+			close(fd);
+	}
 	probe("mount_tmpfs", mount("none", "/mnt", "tmpfs", MS_RDONLY, NULL) ? errno : 0);
 	fd = mkstemp(tmpf);
 	probe("chown", fd >= 0 && fchown(fd, 1234, 1234) ? errno : 0);

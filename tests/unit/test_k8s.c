@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -141,7 +144,8 @@ static void pod_names_from_kubelet_files(void)
 		      !strcmp(m.pod_namespace, "monitoring") && !m.container_name[0],
 	      "pid 1002: monitoring/node-exporter-8zq2m, got %d '%s'/'%s' '%s'", r, m.pod_namespace,
 	      m.pod_name, m.container_name);
-	/* only etc-hosts: the pod's hostname, no namespace */
+	/* only the container's /etc/hosts (the kubelet's etc-hosts): the pod's
+	 * hostname, no namespace */
 	r = k8s__lookup(k, 1003, 0, &m);
 	CHECK(r == 0 && !strcmp(m.pod_name, "batch-runner-0") && !m.pod_namespace[0] &&
 		      !strcmp(m.pod_uid, U3),
@@ -263,6 +267,74 @@ static void cache_by_cgroup_id_and_retry(void)
 	k8s__free(k);
 }
 
+/* Does this kernel (and valgrind) have openat2? */
+static bool have_openat2(void)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC };
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0 || errno != ENOSYS;
+}
+
+/* The last-resort pod name comes from the container's /etc/hosts, a path the
+ * container controls: an absolute symlink there resolves inside the
+ * container's root (without openat2: is not followed), never to a file of
+ * the agent's. */
+static void etc_hosts_symlink_stays_in_container(void)
+{
+	static const char cg[] = "0::/kubepods.slice/kubepods-pod11112222_3333_4444_8555_666677778888.slice/"
+				 "cri-containerd-c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00.scope\n";
+	char t[] = "/tmp/test_k8s.XXXXXX", p[700], leak[700], root[700];
+	struct k8s_meta m;
+	struct k8s *k;
+	int r;
+
+	CHECK(mkdtemp(t), "mkdtemp: %s", strerror(errno));
+	/* the agent's side: a file the container must not make it read */
+	snprintf(leak, sizeof(leak), "%s/agent-file", t);
+	write_file(leak, "10.9.9.9\tleaked-name\n");
+	for (int pid = 1007; pid <= 1008; pid++) {
+		snprintf(p, sizeof(p), "mkdir -p %s/root/proc/%d/root/etc", t, pid);
+		CHECK(system(p) == 0, "%s", p);
+		snprintf(p, sizeof(p), "%s/root/proc/%d/cgroup", t, pid);
+		write_file(p, cg);
+	}
+	/* pid 1007: /etc/hosts -> the agent's file, by absolute path */
+	snprintf(p, sizeof(p), "%s/root/proc/1007/root/etc/hosts", t);
+	CHECK(symlink(leak, p) == 0, "symlink: %s", strerror(errno));
+	/* pid 1008: /etc/hosts -> /etc/hosts.real, inside the container */
+	snprintf(p, sizeof(p), "%s/root/proc/1008/root/etc/hosts.real", t);
+	write_file(p, "127.0.0.1\tlocalhost\n10.1.1.1\tinside-name\n");
+	snprintf(p, sizeof(p), "%s/root/proc/1008/root/etc/hosts", t);
+	CHECK(symlink("/etc/hosts.real", p) == 0, "symlink: %s", strerror(errno));
+
+	snprintf(root, sizeof(root), "%s/root", t);
+	k = k8s__new(root, 64);
+	CHECK(k, "k8s__new: %s", strerror(errno));
+	if (k) {
+		r = k8s__lookup(k, 1007, 0, &m);
+		CHECK(r == 0 && !strcmp(m.pod_uid, "11112222-3333-4444-8555-666677778888") && !m.pod_name[0],
+		      "pid 1007: pod uid, no name (the symlink leaves the container); got %d '%s' '%s'", r,
+		      m.pod_uid, m.pod_name);
+		k8s__free(k);
+		k = k8s__new(root, 64);
+		r = k ? k8s__lookup(k, 1008, 0, &m) : -1;
+		if (have_openat2())
+			CHECK(r == 0 && !strcmp(m.pod_name, "inside-name"),
+			      "pid 1008: inside-name through a symlink inside the container; got %d '%s'",
+			      r, m.pod_name);
+		else
+			CHECK(r == 0 && !m.pod_name[0],
+			      "pid 1008, no openat2: no symlink followed, no name; got %d '%s'", r,
+			      m.pod_name);
+		k8s__free(k);
+	}
+	snprintf(p, sizeof(p), "rm -rf %s", t);
+	CHECK(system(p) == 0, "%s", p);
+}
+
 static void cache_eviction_keeps_bound(void)
 {
 	char root[600];
@@ -362,6 +434,7 @@ int main(void)
 	RUN(pod_names_from_kubelet_files);
 	RUN(meta_json_fields);
 	RUN(cache_by_cgroup_id_and_retry);
+	RUN(etc_hosts_symlink_stays_in_container);
 	RUN(cache_eviction_keeps_bound);
 	RUN(v1_host_cgroup_id_not_a_key);
 	RUN(own_process_on_this_host);
