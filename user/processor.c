@@ -172,7 +172,7 @@ static void publish_placeholders(struct processor *p)
 	state__publish(p->d.st, "processes", json_array());
 	state__publish(p->d.st, "connections", json_pack("{s:[],s:i,s:i,s:i}", "recent", "retransmits_total", 0,
 							 "resets_total", 0, "connections_active", 0));
-	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[]}", "active", "recent"));
+	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[],s:[]}", "active", "recent", "rules"));
 	state__publish(p->d.st, "cpu", json_pack("{s:[],s:n,s:{s:n,s:n,s:[]},s:[],s:i,s:i}", "cores",
 						 "busy_pct", "runq_latency_us", "p50", "p99", "buckets",
 						 "recent_processes", "execs_total", 0, "exits_total", 0));
