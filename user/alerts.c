@@ -533,7 +533,8 @@ static bool same_condition(const struct alert_rule *x, const struct alert_rule *
 {
 	return !strcmp(x->name, y->name) && !strcmp(x->metric, y->metric) && x->cmp == y->cmp &&
 	       x->threshold == y->threshold && !strcmp(x->scope, y->scope) &&
-	       !strcmp(x->scope_value, y->scope_value) && x->agg == y->agg && x->window_s == y->window_s;
+	       !strcmp(x->scope_value, y->scope_value) && x->agg == y->agg &&
+	       x->window_s == y->window_s;
 }
 
 int alerts__set_rules(struct alerts *a, const struct config *cfg)
@@ -591,7 +592,8 @@ static bool holds(const struct alert_rule *r, double v)
 }
 
 /* "count(http_errors_5xx{route=GET /api/orders}, 300 s)" */
-static void describe(const struct alert_slot *s, const struct alert_series *se, char *out, size_t len)
+static void describe(const struct alert_slot *s, const struct alert_series *se, char *out,
+		     size_t len)
 {
 	const struct alert_rule *r = &s->rule;
 	char sel[METRIC_KEY_MAX + 96];
@@ -620,8 +622,8 @@ static json_t *alert_json(const struct alerts *a, const struct alert_slot *s,
 	if (!o)
 		return NULL;
 	describe(s, se, what, sizeof(what));
-	snprintf(msg, sizeof(msg), "%s: %s %g %s %g%s", r->name, what, se->value, alert_cmp_name(r->cmp),
-		 r->threshold, note);
+	snprintf(msg, sizeof(msg), "%s: %s %g %s %g%s", r->name, what, se->value,
+		 alert_cmp_name(r->cmp), r->threshold, note);
 	f = json_pack("{s:s,s:s,s:f,s:f,s:s,s:s,s:s,s:I,s:i,s:s}", "rule", r->name, "metric",
 		      r->metric, "value", se->value, "threshold", r->threshold, "comparator",
 		      alert_cmp_name(r->cmp), "state", state, "severity", r->severity, "started_at",
@@ -678,7 +680,8 @@ static int series_step(struct alerts *a, const struct alert_slot *s, struct aler
 			se->st = ST_PENDING;
 			se->started_at = now_ms;
 		}
-		if (se->st == ST_PENDING && now_ms - se->started_at >= (int64_t)s->rule.for_s * 1000) {
+		if (se->st == ST_PENDING &&
+		    now_ms - se->started_at >= (int64_t)s->rule.for_s * 1000) {
 			se->st = ST_FIRING;
 			return alerts_emit(a, s, se, "firing", "", now_ms, out) ?: 1;
 		}
@@ -692,8 +695,8 @@ static int series_step(struct alerts *a, const struct alert_slot *s, struct aler
 }
 
 /* One rule for this tick: samples into its series, then each series' step. */
-static int slot_eval(struct alerts *a, struct alert_slot *s, const struct metrics *m, int64_t now_ms,
-		     json_t *out)
+static int slot_eval(struct alerts *a, struct alert_slot *s, const struct metrics *m,
+		     int64_t now_ms, json_t *out)
 {
 	int64_t now_s = now_ms / 1000;
 	bool present = s->metric >= 0 && metrics__has(m, (enum metric_id)s->metric);
@@ -738,7 +741,8 @@ static int slot_eval(struct alerts *a, struct alert_slot *s, const struct metric
 		if (s->fan_out && now_s - se->seen_s >= expire_s(s)) {
 			/* the scope value is gone (process exited, route idle) */
 			if (se->st == ST_FIRING) {
-				ret = alerts_emit(a, s, se, "resolved", " no longer reported", now_ms, out);
+				ret = alerts_emit(a, s, se, "resolved", " no longer reported", now_ms,
+						  out);
 				if (ret < 0)
 					return ret;
 				emitted++;
@@ -779,14 +783,15 @@ json_t *alerts__state_json(const struct alerts *a)
 
 		for (int k = 0; k < s->nseries; k++) {
 			const struct alert_series *se = &s->series[k];
+			const char *state = se->st == ST_FIRING ? "firing" : "pending";
 
 			if (se->st == ST_INACTIVE)
 				continue;
-			json_array_append_new(active, alert_json(a, s, se, se->st == ST_FIRING ? "firing" :
-								 "pending", "", se->started_at, false));
+			json_array_append_new(active, alert_json(a, s, se, state, "", se->started_at,
+								 false));
 		}
-		json_array_append_new(rules, json_pack("{s:s,s:s,s:i,s:I}", "rule", s->rule.name, "metric",
-						       s->rule.metric, "series", s->nseries,
+		json_array_append_new(rules, json_pack("{s:s,s:s,s:i,s:I}", "rule", s->rule.name,
+						       "metric", s->rule.metric, "series", s->nseries,
 						       "scope_values_dropped_total",
 						       (json_int_t)s->dropped_total));
 	}

@@ -148,8 +148,8 @@ void metric_defs_print(FILE *f)
 		const struct metric_def *d = &metric_defs[i];
 		bool first = true;
 
-		fprintf(f, "| `%s` | %s | %s | ", d->name, d->kind == METRIC_COUNTER ? "counter" : "gauge",
-			d->unit[0] ? d->unit : "");
+		fprintf(f, "| `%s` | %s | %s | ", d->name,
+			d->kind == METRIC_COUNTER ? "counter" : "gauge", d->unit);
 		for (int s = 1; s < SCOPE__COUNT; s++) {
 			if (!(d->scopes & (1u << s)))
 				continue;
@@ -245,14 +245,14 @@ static size_t key_len(const char *key)
 	return n < METRIC_KEY_MAX ? n : METRIC_KEY_MAX - 1;
 }
 
-static int32_t lookup(const struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
-		      size_t len, uint32_t h)
+static int32_t lookup(const struct metrics *m, enum metric_id id, enum metric_scope sc,
+		      const char *key, size_t len, uint32_t h)
 {
 	for (int32_t i = m->buckets[h & (METRICS_BUCKETS - 1)]; i >= 0; i = m->v[i].next_hash) {
 		const struct metric_value *v = &m->v[i];
 
-		if (v->hash == h && v->id == id && v->scope == sc && !strncmp(m->keys + v->key, key, len) &&
-		    m->keys[v->key + len] == '\0')
+		if (v->hash == h && v->id == id && v->scope == sc &&
+		    !strncmp(m->keys + v->key, key, len) && m->keys[v->key + len] == '\0')
 			return i;
 	}
 	return -1;
@@ -306,7 +306,8 @@ static struct metric_sample *value_get(struct metrics *m, enum metric_id id, enu
 	return &v->s;
 }
 
-void metrics__add(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key, double v)
+void metrics__add(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
+		  double v)
 {
 	bool created;
 	struct metric_sample *s = value_get(m, id, sc, key, &created);
@@ -330,7 +331,8 @@ void metrics__add_mean(struct metrics *m, enum metric_id id, enum metric_scope s
 	}
 }
 
-void metrics__set(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key, double v)
+void metrics__set(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
+		  double v)
 {
 	bool created;
 	struct metric_sample *s = value_get(m, id, sc, key, &created);
@@ -341,7 +343,8 @@ void metrics__set(struct metrics *m, enum metric_id id, enum metric_scope sc, co
 	}
 }
 
-void metrics__max(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key, double v)
+void metrics__max(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
+		  double v)
 {
 	bool created;
 	struct metric_sample *s = value_get(m, id, sc, key, &created);
@@ -375,8 +378,8 @@ int metrics__get(const struct metrics *m, enum metric_id id, enum metric_scope s
 	return 0;
 }
 
-const char *metrics__next(const struct metrics *m, enum metric_id id, enum metric_scope sc, int *pos,
-			  struct metric_sample *out)
+const char *metrics__next(const struct metrics *m, enum metric_id id, enum metric_scope sc,
+			  int *pos, struct metric_sample *out)
 {
 	int32_t i;
 

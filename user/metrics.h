@@ -147,6 +147,8 @@ struct metrics;
 
 /* An empty set with all its memory. NULL and errno on failure. */
 struct metrics *metrics__new(void);
+
+/* Frees m and its memory (NULL is fine). */
 void metrics__free(struct metrics *m);
 
 /* Empties the set (start of a tick); the dropped count stays. */
@@ -160,11 +162,14 @@ void metrics__reset(struct metrics *m);
  *   set:      sum = v
  *   max:      sum = max(sum, v) (the worst device)
  */
-void metrics__add(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key, double v);
+void metrics__add(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
+		  double v);
 void metrics__add_mean(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
 		       double sum, double n);
-void metrics__set(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key, double v);
-void metrics__max(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key, double v);
+void metrics__set(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
+		  double v);
+void metrics__max(struct metrics *m, enum metric_id id, enum metric_scope sc, const char *key,
+		  double v);
 
 /* Was any value of metric id put this tick? (Its producer is running.) */
 bool metrics__has(const struct metrics *m, enum metric_id id);
@@ -178,8 +183,8 @@ int metrics__get(const struct metrics *m, enum metric_id id, enum metric_scope s
  * next key (owned by the set, valid until the next reset) and its value, or
  * NULL at the end.
  */
-const char *metrics__next(const struct metrics *m, enum metric_id id, enum metric_scope sc, int *pos,
-			  struct metric_sample *out);
+const char *metrics__next(const struct metrics *m, enum metric_id id, enum metric_scope sc,
+			  int *pos, struct metric_sample *out);
 
 /* Values that did not fit, since metrics__new. */
 uint64_t metrics__dropped(const struct metrics *m);
