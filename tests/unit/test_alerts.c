@@ -492,7 +492,7 @@ static void fan_out_bound(void)
 	struct alerts *a;
 	json_t *r, *st, *rule;
 	int64_t t = T0;
-	char comm[16];
+	char comm[32];
 
 	one_rule((struct alert_rule){ "hot", "process_cpu_pct", ALERT_GT, 50, 0, "warning",
 				      .scope = "process" });
