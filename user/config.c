@@ -15,8 +15,10 @@
 
 #include "notify.h"
 #include "notify_fmt.h"
+#include "alert_rules.h"
 #include "config.h"
 #include "config_file.h"
+#include "metrics.h"
 
 enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM,
 		T_HOST, T_EMAIL };
@@ -400,6 +402,49 @@ bool config_has_sink(const struct config *cfg, const char *name)
 	return false;
 }
 
+/* Is the signal behind rule r's metric on? The collectors ("host") and the
+ * agent's own counters ("agent") always are. */
+static bool rule_signal_on(const struct config *cfg, const struct alert_rule *r)
+{
+	const char *sig = alert_rule_signal(r);
+
+	return sig && (!strcmp(sig, "host") || !strcmp(sig, "agent") || config_signal_on(cfg, sig));
+}
+
+/* Every rule names a metric the agent will produce: in the catalog, fitting
+ * its scope and aggregate, from a signal that is on. */
+static int validate_alerts(const struct config *cfg, char *err, size_t errlen)
+{
+	for (int i = 0; i < cfg->n_alerts; i++) {
+		const struct alert_rule *r = &cfg->alerts[i];
+		const char *field;
+		char e[384];
+
+		if (alert_rule_check(r, &field, e, sizeof(e))) {
+			snprintf(err, errlen, "alerts: rule '%s': %s", r->name, e);
+			return -EINVAL;
+		}
+		if (!rule_signal_on(cfg, r)) {
+			snprintf(err, errlen, "alerts: rule '%s': metric '%s' comes from the %s signal, which is off (signals: %s)",
+				 r->name, r->metric, alert_rule_signal(r), cfg->signals);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Without an `alerts` list from the file: the built-in rules whose signal is on. */
+static void alerts_builtin(struct config *cfg)
+{
+	struct alert_rule all[CFG_MAX_ALERTS];
+	int n = alert_rules_builtin(all, CFG_MAX_ALERTS);
+
+	cfg->n_alerts = 0;
+	for (int i = 0; i < n; i++)
+		if (rule_signal_on(cfg, &all[i]))
+			cfg->alerts[cfg->n_alerts++] = all[i];
+}
+
 int config_validate(const struct config *cfg, char *err, size_t errlen)
 {
 	const char *colon = strrchr(cfg->listen, ':');
@@ -458,7 +503,7 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		}
 		p = c ? c + 1 : p + len;
 	}
-	return 0;
+	return validate_alerts(cfg, err, errlen);
 }
 
 void config_usage(void *file)
@@ -481,6 +526,7 @@ void config_usage(void *file)
 			fprintf(f, " [%s]", opts[i].def);
 		fprintf(f, "\n");
 	}
+	fprintf(f, "  %-34s %s\n", "--list-metrics", "print the metrics alert rules can name (markdown) and exit");
 	fprintf(f, "  %-34s %s\n", "--version", "print the version and exit");
 	fprintf(f, "  %-34s %s\n", "--help", "this text");
 	fprintf(f, "\nExit status: 0 clean stop, 1 runtime failure, 2 usage or config error.\n");
@@ -576,26 +622,12 @@ void config_print(const struct config *cfg, void *file)
 			break;
 		}
 	}
+	/* the rules in force: the file's, or the built-in ones */
+	if (!cfg->alerts_set && cfg->n_alerts)
+		fprintf(f, "# alerts: the built-in rules (the file gives no alerts list)\n");
 	fprintf(f, "alerts:%s\n", cfg->n_alerts ? "" : " []");
-	for (int k = 0; k < cfg->n_alerts; k++) {
-		static const char *cmps[] = { ">", ">=", "<", "<=" };
-		const struct alert_rule *a = &cfg->alerts[k];
-
-		fprintf(f, "  - {name: ");
-		print_quoted(f, a->name);
-		fprintf(f, ", metric: ");
-		print_quoted(f, a->metric);
-		char num[32];
-
-		/* the shortest text that reads back as the same double */
-		for (int prec = 6; prec <= 17; prec++) {
-			snprintf(num, sizeof(num), "%.*g", prec, a->threshold);
-			if (strtod(num, NULL) == a->threshold)
-				break;
-		}
-		fprintf(f, ", op: \"%s\", threshold: %s, for: %d, severity: \"%s\"}\n",
-			cmps[a->cmp], num, a->for_s, a->severity);
-	}
+	for (int k = 0; k < cfg->n_alerts; k++)
+		alert_rule_print(&cfg->alerts[k], f);
 }
 
 /* Applies HOSTLENS_* variables. */
@@ -640,7 +672,7 @@ bad:;
 
 int config_load(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	struct option lopts[N_OPTS + 4];
+	struct option lopts[N_OPTS + 5];
 	const char *file = getenv("HOSTLENS_CONFIG");
 	bool lists_reset[N_OPTS] = { 0 };
 	int c, idx, ret;
@@ -653,11 +685,12 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 	lopts[N_OPTS + 1] = (struct option){ "check-config", required_argument, NULL, 'C' };
 	lopts[N_OPTS + 2] = (struct option){ "version", no_argument, NULL, 'V' };
 	lopts[N_OPTS + 3] = (struct option){ "help", no_argument, NULL, 'h' };
+	lopts[N_OPTS + 4] = (struct option){ "list-metrics", no_argument, NULL, 'M' };
 	/* terminator */
-	struct option all[N_OPTS + 5];
+	struct option all[N_OPTS + 6];
 
 	memcpy(all, lopts, sizeof(lopts));
-	all[N_OPTS + 4] = (struct option){ 0 };
+	all[N_OPTS + 5] = (struct option){ 0 };
 
 	/* Pass 1: find --config/--check-config/--help/--version; report unknown flags. */
 	opterr = 0;
@@ -669,6 +702,9 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 			return 1;
 		case 'V':
 			printf("hostlens %s\n", HOSTLENS_VERSION);
+			return 1;
+		case 'M':
+			metric_defs_print(stdout);
 			return 1;
 		case 'c':
 			file = optarg;
@@ -721,5 +757,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 		if (ret)
 			return -EINVAL;
 	}
+	if (!cfg->alerts_set)
+		alerts_builtin(cfg);	/* signals are final now */
 	return config_validate(cfg, err, errlen);
 }

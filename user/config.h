@@ -25,14 +25,36 @@
 
 enum alert_cmp { ALERT_GT, ALERT_GE, ALERT_LT, ALERT_LE };
 
-/* One threshold rule: fire when `metric cmp threshold` holds for `for_s`. */
+/* How a rule reads its metric (docs/configuration.md, "Alert rules"). */
+enum alert_agg {
+	ALERT_AGG_LAST,		/* this second's value (gauges) */
+	ALERT_AGG_COUNT,	/* events in the window (counters) */
+	ALERT_AGG_SUM,		/* sum over the window (counters) */
+	ALERT_AGG_RATE,		/* sum over the window / window_s (counters) */
+	ALERT_AGG_AVG,		/* mean over the window (gauges) */
+	ALERT_AGG_MAX,		/* highest value in the window (gauges) */
+	ALERT_AGG_MIN,		/* lowest value in the window (gauges) */
+};
+
+#define ALERT_SCOPE_VALUE_MAX 288	/* METRIC_KEY_MAX (user/metrics.h) */
+
+/*
+ * One rule: fire when `aggregate(metric{scope}) over window_s cmp threshold`
+ * holds for `for_s`. The metric, scope and aggregate are names of the
+ * catalog in user/metrics.h, checked at load (alert_rule_check). A scope
+ * without a value fans out: one alert per scope value.
+ */
 struct alert_rule {
 	char name[64];
-	char metric[64];	/* a field of a record, e.g. "cpu_usage_pct" */
+	char metric[64];	/* a metric of the catalog, e.g. "cpu_usage_pct" */
 	enum alert_cmp cmp;
 	double threshold;
 	int for_s;
 	char severity[16];
+	char scope[16];		/* "" host-wide, else "route", "process", ... */
+	char scope_value[ALERT_SCOPE_VALUE_MAX];	/* "" with scope: fan out */
+	enum alert_agg agg;
+	int window_s;		/* 0 with ALERT_AGG_LAST */
 };
 
 struct config {
@@ -103,10 +125,11 @@ struct config {
 	char summary[8];		/* auto | on | off: terminal summary */
 	char log_level[8];		/* error | warn | info | debug */
 
-	/* alerts (config file only) */
+	/* alerts (config file only); config_load puts the built-in rules here
+	 * when the file gives no list */
 	struct alert_rule alerts[CFG_MAX_ALERTS];
 	int n_alerts;
-	bool alerts_set;		/* the file gave a list: no defaults */
+	bool alerts_set;		/* the file gave a list: no built-in rules */
 
 	/* what was asked for on the command line */
 	char config_file[PATH_MAX];
@@ -118,9 +141,11 @@ void config_defaults(struct config *cfg);
 
 /*
  * Builds the effective configuration from argv, the environment and the file
- * named by --config / HOSTLENS_CONFIG. On a usage or config error writes one
- * line naming the problem into err and returns -EINVAL; returns 1 when
- * --help or --version was handled (output printed), 0 otherwise.
+ * named by --config / HOSTLENS_CONFIG. Without an `alerts` list in the file,
+ * cfg->alerts holds the built-in rules whose signal is on. On a usage or
+ * config error writes one line naming the problem into err and returns
+ * -EINVAL; returns 1 when --help, --version or --list-metrics was handled
+ * (output printed), 0 otherwise.
  */
 int config_load(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
 

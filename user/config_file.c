@@ -4,6 +4,7 @@
  * with libyaml's document API so every error can name the file and line.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <strings.h>
 #include <yaml.h>
 
+#include "alert_rules.h"
 #include "config_file.h"
 
 static const char *scalar(yaml_node_t *n)
@@ -31,12 +33,55 @@ static bool same_key(const char *a, const char *b)
 	return *a == *b;
 }
 
+/* `scope: route` (fan out) or `scope: {route: "GET /api/orders"}` into a. */
+static int parse_scope(struct alert_rule *a, yaml_document_t *doc, yaml_node_t *vn, const char *path,
+		       char *err, size_t errlen)
+{
+	size_t line = vn->start_mark.line + 1;
+	yaml_node_pair_t *p;
+	const char *k, *v;
+
+	if (vn->type == YAML_SCALAR_NODE) {
+		v = scalar(vn);
+		if (strlen(v) >= sizeof(a->scope))
+			goto bad;
+		snprintf(a->scope, sizeof(a->scope), "%s", v);
+		return 0;
+	}
+	if (vn->type != YAML_MAPPING_NODE)
+		goto bad;
+	p = vn->data.mapping.pairs.start;
+	if (vn->data.mapping.pairs.top - p != 1)
+		goto bad;
+	k = scalar(yaml_document_get_node(doc, p->key));
+	v = scalar(yaml_document_get_node(doc, p->value));
+	if (!k || !v || !*v || strlen(k) >= sizeof(a->scope))
+		goto bad;
+	if (strlen(v) >= sizeof(a->scope_value)) {
+		snprintf(err, errlen, "%s:%zu: key 'alerts.scope': the value is longer than %zu characters",
+			 path, line, sizeof(a->scope_value) - 1);
+		return -EINVAL;
+	}
+	snprintf(a->scope, sizeof(a->scope), "%s", k);
+	snprintf(a->scope_value, sizeof(a->scope_value), "%s", v);
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%zu: key 'alerts.scope': give a scope (route) to fan out, or one scope and its value ({route: \"GET /api/orders\"})",
+		 path, line);
+	return -EINVAL;
+}
+
 static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m, const char *path,
 		       char *err, size_t errlen)
 {
 	struct alert_rule *a;
 	yaml_node_pair_t *p;
+	/* where each checked field is, for alert_rule_check's verdict */
+	size_t line_metric, line_scope = 0, line_agg = 0, line_window = 0;
+	const char *field;
+	char e[384];
 
+	line_metric = m->start_mark.line + 1;
 	if (m->type != YAML_MAPPING_NODE) {
 		snprintf(err, errlen, "%s:%zu: key 'alerts': each rule must be a mapping", path,
 			 m->start_mark.line + 1);
@@ -57,13 +102,25 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 		size_t line = vn ? vn->start_mark.line + 1 : 0;
 		char *end;
 
+		if (k && vn && !strcmp(k, "scope")) {
+			line_scope = line;
+			if (parse_scope(a, doc, vn, path, err, errlen))
+				return -EINVAL;
+			continue;
+		}
 		if (!k || !v) {
 			snprintf(err, errlen, "%s:%zu: key 'alerts': rule fields must be scalars", path, line);
 			return -EINVAL;
 		}
 		if (!strcmp(k, "name")) {
+			if (strlen(v) >= sizeof(a->name)) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.name': longer than %zu characters",
+					 path, line, sizeof(a->name) - 1);
+				return -EINVAL;
+			}
 			snprintf(a->name, sizeof(a->name), "%s", v);
 		} else if (!strcmp(k, "metric")) {
+			line_metric = line;
 			snprintf(a->metric, sizeof(a->metric), "%s", v);
 		} else if (!strcmp(k, "op")) {
 			if (!strcmp(v, ">"))
@@ -86,15 +143,27 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 					 path, line, v);
 				return -EINVAL;
 			}
-		} else if (!strcmp(k, "for")) {
+		} else if (!strcmp(k, "for") || !strcmp(k, "window")) {
 			long s = strtol(v, &end, 10);
+			bool window = k[0] == 'w';
 
-			if (end == v || (*end && strcmp(end, "s")) || s < 0 || s > 86400) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.for': '%s' is not seconds (0-86400)",
-					 path, line, v);
+			if (end == v || (*end && strcmp(end, "s")) || s < (window ? 1 : 0) || s > 86400) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.%s': '%s' is not seconds (%d-86400)",
+					 path, line, k, v, window ? 1 : 0);
 				return -EINVAL;
 			}
-			a->for_s = (int)s;
+			if (window) {
+				line_window = line;
+				a->window_s = (int)s;
+			} else {
+				a->for_s = (int)s;
+			}
+		} else if (!strcmp(k, "aggregate")) {
+			line_agg = line;
+			if (alert_agg_parse(v, &a->agg, e, sizeof(e))) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.aggregate': %s", path, line, e);
+				return -EINVAL;
+			}
 		} else if (!strcmp(k, "severity")) {
 			if (strcmp(v, "info") && strcmp(v, "warning") && strcmp(v, "critical")) {
 				snprintf(err, errlen, "%s:%zu: key 'alerts.severity': '%s' is not info, warning or critical",
@@ -111,6 +180,22 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 	if (!a->metric[0] || !a->name[0]) {
 		snprintf(err, errlen, "%s:%zu: key 'alerts': a rule needs name and metric", path,
 			 m->start_mark.line + 1);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->n_alerts; i++)
+		if (!strcmp(cfg->alerts[i].name, a->name)) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.name': rule '%s' given twice", path,
+				 m->start_mark.line + 1, a->name);
+			return -EINVAL;
+		}
+	/* the names against the metric catalog: a rule that could never fire is refused */
+	if (alert_rule_check(a, &field, e, sizeof(e))) {
+		size_t line = !strcmp(field, "scope") && line_scope ? line_scope :
+			      !strcmp(field, "aggregate") && line_agg ? line_agg :
+			      !strcmp(field, "window") && line_window ? line_window :
+			      !strcmp(field, "window") && line_agg ? line_agg : line_metric;
+
+		snprintf(err, errlen, "%s:%zu: key 'alerts.%s': rule '%s': %s", path, line, field, a->name, e);
 		return -EINVAL;
 	}
 	cfg->n_alerts++;

@@ -11,7 +11,8 @@
 /*
  * Applies the YAML file at path on top of cfg. Keys mirror the flags
  * (data_dir or data-dir); lists are YAML sequences; `alerts` is a sequence of
- * {name, metric, op, threshold, for, severity}. On error writes
+ * {name, metric, op, threshold, for, severity, scope, aggregate, window},
+ * each checked against the metric catalog (alert_rule_check). On error writes
  * "FILE:LINE: key 'K': problem" into err and returns -EINVAL (or -errno when
  * the file cannot be read).
  */

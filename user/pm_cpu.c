@@ -24,6 +24,7 @@
 #define MAX_EXITS 512
 #define RECENT_EXECS 256
 #define ITER_RECS 512		/* thread records per read() of the iterator */
+#define TICK_EXIT_COMMS 64	/* commands with exits counted per tick (alert metrics) */
 
 struct proc_acc {
 	uint32_t tgid;
@@ -59,6 +60,13 @@ struct cpu_priv {
 	uint64_t runq_total[HL_RUNQ_SLOTS];	/* since start */
 	uint64_t runq_flush[HL_RUNQ_SLOTS];	/* since the last flush */
 	uint64_t execs_total, exits_total, execs_flush, exits_flush;
+	/* exits since the last tick, per command (the first TICK_EXIT_COMMS) and in all */
+	struct {
+		char comm[HL_COMM_LEN];
+		uint32_t n, failed;
+	} tick_exits[TICK_EXIT_COMMS];
+	int ntick_exits;
+	uint64_t tick_exits_n, tick_exits_failed;
 	json_t *recent;			/* recent exec/exit events, newest last */
 	bool first;
 };
@@ -136,6 +144,60 @@ static void recent_push(struct cpu_priv *c, json_t *e)
 		json_array_remove(c->recent, 0);
 }
 
+/* One exit for this tick's counts (failed: a non-zero exit code). */
+static void exit_count(struct cpu_priv *c, const char *comm, bool failed)
+{
+	int i;
+
+	c->tick_exits_n++;
+	c->tick_exits_failed += failed;
+	for (i = 0; i < c->ntick_exits; i++)
+		if (!strcmp(c->tick_exits[i].comm, comm))
+			break;
+	if (i == c->ntick_exits) {
+		if (i == TICK_EXIT_COMMS)
+			return;		/* in the host-wide counts only */
+		snprintf(c->tick_exits[i].comm, sizeof(c->tick_exits[i].comm), "%s", comm);
+		c->tick_exits[i].n = c->tick_exits[i].failed = 0;
+		c->ntick_exits++;
+	}
+	c->tick_exits[i].n++;
+	c->tick_exits[i].failed += failed;
+}
+
+/* This tick's exits and per-command CPU for the alert rules. */
+static void cpu_metrics(struct cpu_priv *c, struct metrics *mx, struct proc_acc **order, int n,
+			double runq_p99)
+{
+	struct metric_sample x;
+	const char *comm;
+	double busiest = 0;
+	int pos = -1;
+
+	metrics__add(mx, METRIC_PROCESS_EXITS, SCOPE_NONE, NULL, (double)c->tick_exits_n);
+	metrics__add(mx, METRIC_PROCESS_EXITS_FAILED, SCOPE_NONE, NULL, (double)c->tick_exits_failed);
+	for (int i = 0; i < c->ntick_exits; i++) {
+		metrics__add(mx, METRIC_PROCESS_EXITS, SCOPE_PROCESS, c->tick_exits[i].comm,
+			     c->tick_exits[i].n);
+		if (c->tick_exits[i].failed)
+			metrics__add(mx, METRIC_PROCESS_EXITS_FAILED, SCOPE_PROCESS, c->tick_exits[i].comm,
+				     c->tick_exits[i].failed);
+	}
+	c->ntick_exits = 0;
+	c->tick_exits_n = c->tick_exits_failed = 0;
+	if (c->first)
+		return;
+	metrics__set(mx, METRIC_RUNQ_P99_MS, SCOPE_NONE, NULL, runq_p99);
+	for (int i = 0; i < n; i++)
+		if (order[i]->cpu_pct > 0 && order[i]->comm[0])
+			metrics__add(mx, METRIC_PROCESS_CPU_PCT, SCOPE_PROCESS, order[i]->comm,
+				     order[i]->cpu_pct);
+	while ((comm = metrics__next(mx, METRIC_PROCESS_CPU_PCT, SCOPE_PROCESS, &pos, &x)))
+		if (metric_sample_value(&x) > busiest)
+			busiest = metric_sample_value(&x);
+	metrics__set(mx, METRIC_PROCESS_CPU_PCT, SCOPE_NONE, NULL, busiest);
+}
+
 static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
 {
 	struct cpu_priv *c = m->priv;
@@ -167,6 +229,7 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		comm[HL_COMM_LEN - 1] = '\0';
 		c->exits_total++;
 		c->exits_flush++;
+		exit_count(c, comm, e->exit_code != 0);
 		if (c->nexits < MAX_EXITS)
 			c->exits[c->nexits++] = h->tgid;
 		recent_push(c, json_pack("{s:s,s:I,s:i,s:s,s:i,s:f,s:f}", "event", "exit", "ts",
@@ -531,11 +594,11 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 			(json_int_t)c->execs_total, "exits_total", (json_int_t)c->exits_total);
 	state__publish(t->st, "processes", procs);
 	state__publish(t->st, "cpu", cpu);
+	cpu_metrics(c, t->metrics, order, n, p99);
 	if (!c->first) {
 		json_object_set_new(t->summary, "cpu_busy_pct", json_real(total_pct));
 		json_object_set_new(t->summary, "runq_p50_ms", json_real(p50));
 		json_object_set_new(t->summary, "runq_p99_ms", json_real(p99));
-		json_object_set_new(t->metrics, "runq_p99_ms", json_real(p99));
 		state__series_push(t->st, "runq_p99_ms", t->now_ms, p99);
 		state__series_push(t->st, "cpu_busy_pct", t->now_ms, total_pct);
 	}

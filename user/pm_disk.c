@@ -470,6 +470,7 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 	struct disk_priv *d = m->priv;
 	static struct proc_sum sums[MAX_DPROCS];
 	double el = t->elapsed_s > 0 ? t->elapsed_s : 1, rd_bps = 0, wr_bps = 0, worst_p99 = 0;
+	uint64_t ops = 0, bytes = 0;
 	json_t *devs = json_array();
 	int n;
 
@@ -501,6 +502,16 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 		wr_bps += (double)w->tick_bytes / el;
 		if (a->p99_ms > worst_p99)
 			worst_p99 = a->p99_ms;
+		ops += r->tick_ops + w->tick_ops + x->tick_ops;
+		bytes += r->tick_bytes + w->tick_bytes;
+		/* alert metrics per device; counters only when they moved */
+		metrics__set(t->metrics, METRIC_DISK_LATENCY_P99_MS, SCOPE_DEVICE, a->name, a->p99_ms);
+		if (r->tick_ops + w->tick_ops + x->tick_ops)
+			metrics__add(t->metrics, METRIC_DISK_OPS, SCOPE_DEVICE, a->name,
+				     (double)(r->tick_ops + w->tick_ops + x->tick_ops));
+		if (r->tick_bytes + w->tick_bytes)
+			metrics__add(t->metrics, METRIC_DISK_BYTES, SCOPE_DEVICE, a->name,
+				     (double)(r->tick_bytes + w->tick_bytes));
 	}
 	state__publish(t->st, "disks", devs);
 	n = procs_sum(d, 0, sums);
@@ -510,7 +521,9 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(t->summary, "block_read_bytes_per_s", json_real(rd_bps));
 	json_object_set_new(t->summary, "block_write_bytes_per_s", json_real(wr_bps));
 	json_object_set_new(t->summary, "disk_latency_p99_ms", json_real(worst_p99));
-	json_object_set_new(t->metrics, "disk_latency_p99_ms", json_real(worst_p99));
+	metrics__set(t->metrics, METRIC_DISK_LATENCY_P99_MS, SCOPE_NONE, NULL, worst_p99);
+	metrics__add(t->metrics, METRIC_DISK_OPS, SCOPE_NONE, NULL, (double)ops);
+	metrics__add(t->metrics, METRIC_DISK_BYTES, SCOPE_NONE, NULL, (double)bytes);
 	state__series_push(t->st, "block_read_bytes_per_s", t->now_ms, rd_bps);
 	state__series_push(t->st, "block_write_bytes_per_s", t->now_ms, wr_bps);
 	prom_write(d, t->prom, sums, n);

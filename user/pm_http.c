@@ -71,6 +71,8 @@ struct route_acc {
 	uint64_t total, errors, client_errors;
 	uint64_t by_class[6];		/* [status / 100], 0 = no status */
 	uint64_t tick_n, last_tick_n;	/* requests in the current / previous tick */
+	uint64_t tick_err5, tick_err4;	/* of them 5xx, 4xx (alert metrics) */
+	double tick_lat_ms;		/* their latency, summed */
 	uint64_t prom_le[N_LE];
 	double prom_sum_s;
 	struct hist all;
@@ -146,7 +148,8 @@ struct http_priv {
 	struct client *clients;
 	/* totals */
 	uint64_t requests_total, inbound_total, outbound_total, tls_total, unparsed_total;
-	uint64_t tick_inbound;
+	uint64_t tick_inbound, tick_err5, tick_err4;	/* served this tick */
+	double tick_lat_ms;
 	/* since the last flush (inbound: the served app) */
 	struct hist flush_h;
 	uint64_t flush_n, flush_err5, flush_err4;
@@ -472,6 +475,9 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 
 		r->total++;
 		r->tick_n++;
+		r->tick_err5 += status >= 500;
+		r->tick_err4 += status >= 400 && status < 500;
+		r->tick_lat_ms += (double)e->latency_ns / 1e6;
 		r->errors += status >= 500;
 		r->flush_errors += status >= 500;
 		r->flush_errors4 += status >= 400 && status < 500;
@@ -546,6 +552,9 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	/* the served application: summary, active users, webapp-metrics */
 	hp->inbound_total++;
 	hp->tick_inbound++;
+	hp->tick_err5 += status >= 500;
+	hp->tick_err4 += status >= 400 && status < 500;
+	hp->tick_lat_ms += (double)e->latency_ns / 1e6;
 	w = win_get(hp, processor__mono_to_ms(m->p, h->ts_ns));
 	w->n++;
 	w->err5 += status >= 500;
@@ -870,6 +879,33 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t l
 	return a;
 }
 
+/* A served route's requests of this tick for the alert rules, by route
+ * ("GET /api/orders") and by command. Errors only when there were some: an
+ * absent counter reads 0, and a fan-out rule keeps its series for routes
+ * that fail. */
+static void route_metrics(struct processor *p, struct metrics *mx, const struct route_acc *r)
+{
+	const char *comm = processor__comm(p, r->tgid);
+	const char *keys[2];
+	enum metric_scope sc[2] = { SCOPE_ROUTE, SCOPE_PROCESS };
+	char route[METRIC_KEY_MAX];
+
+	snprintf(route, sizeof(route), "%s %s", r->method, r->route);
+	keys[0] = route;
+	keys[1] = comm;
+	for (int i = 0; i < 2; i++) {
+		if (!keys[i][0])
+			continue;
+		metrics__add(mx, METRIC_HTTP_REQUESTS, sc[i], keys[i], (double)r->tick_n);
+		if (r->tick_err5)
+			metrics__add(mx, METRIC_HTTP_ERRORS_5XX, sc[i], keys[i], (double)r->tick_err5);
+		if (r->tick_err4)
+			metrics__add(mx, METRIC_HTTP_ERRORS_4XX, sc[i], keys[i], (double)r->tick_err4);
+		metrics__add_mean(mx, METRIC_HTTP_LATENCY_MS, sc[i], keys[i], r->tick_lat_ms,
+				  (double)r->tick_n);
+	}
+}
+
 static void http_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct http_priv *hp = m->priv;
@@ -902,8 +938,11 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			hp->nroutes--;
 			continue;
 		}
+		if (r->dir == HL_HTTP_INBOUND && r->tick_n)
+			route_metrics(m->p, t->metrics, r);
 		r->last_tick_n = r->tick_n;
-		r->tick_n = 0;
+		r->tick_n = r->tick_err5 = r->tick_err4 = 0;
+		r->tick_lat_ms = 0;
 		order[n++] = r;
 	}
 	if (order)
@@ -945,7 +984,14 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		}
 	}
 	rps = t->elapsed_s > 0 ? (double)hp->tick_inbound / t->elapsed_s : 0;
-	hp->tick_inbound = 0;
+	/* counters every tick, 0 too: the signal is reporting */
+	metrics__add(t->metrics, METRIC_HTTP_REQUESTS, SCOPE_NONE, NULL, (double)hp->tick_inbound);
+	metrics__add(t->metrics, METRIC_HTTP_ERRORS_5XX, SCOPE_NONE, NULL, (double)hp->tick_err5);
+	metrics__add(t->metrics, METRIC_HTTP_ERRORS_4XX, SCOPE_NONE, NULL, (double)hp->tick_err4);
+	metrics__add_mean(t->metrics, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, hp->tick_lat_ms,
+			  (double)hp->tick_inbound);
+	hp->tick_inbound = hp->tick_err5 = hp->tick_err4 = 0;
+	hp->tick_lat_ms = 0;
 	p95 = hist_q(&win, 0.95);
 	err_pct = wn ? 100.0 * (double)we5 / (double)wn : 0;
 	avg_ms = win.count ? win.sum / (double)win.count : 0;
@@ -956,11 +1002,12 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(t->summary, "active_users",
 			    json_integer((json_int_t)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS)));
 	if (win.count) {	/* absent is "no data" to the alert rules */
-		json_object_set_new(t->metrics, "api_latency_avg_ms", json_real(avg_ms));
-		json_object_set_new(t->metrics, "api_latency_p95_ms", json_real(p95));
+		metrics__set(t->metrics, METRIC_API_LATENCY_AVG_MS, SCOPE_NONE, NULL, avg_ms);
+		metrics__set(t->metrics, METRIC_API_LATENCY_P95_MS, SCOPE_NONE, NULL, p95);
+		metrics__set(t->metrics, METRIC_API_LATENCY_P99_MS, SCOPE_NONE, NULL, hist_q(&win, 0.99));
 	}
-	json_object_set_new(t->metrics, "error_rate_pct", json_real(err_pct));
-	json_object_set_new(t->metrics, "http_requests_per_s", json_real(rps));
+	metrics__set(t->metrics, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, err_pct);
+	metrics__set(t->metrics, METRIC_HTTP_REQUESTS_PER_S, SCOPE_NONE, NULL, rps);
 	state__series_push(t->st, "http_requests_per_s", t->now_ms, rps);
 	if (win.count)	/* a gap in the chart, not a dip to 0 */
 		state__series_push(t->st, "http_p95_ms", t->now_ms, p95);

@@ -40,6 +40,8 @@ struct peer_acc {
 	uint8_t addr[16];
 	uint64_t conns, tx_bytes, rx_bytes, failed, retrans;	/* since start */
 	uint64_t f_conns, f_tx, f_rx, f_retrans;		/* since the last flush */
+	uint32_t t_conns, t_failed, t_retrans;			/* since the last tick */
+	bool client;		/* this host opened connections to it: a server */
 	uint64_t last_ns;
 };
 
@@ -50,6 +52,7 @@ struct nproc_acc {
 	struct net_proc prev;			/* last value from BPF */
 	uint64_t tx, rx, retrans, rst_sent, rst_recv;	/* since start */
 	uint64_t t_tx, t_rx;			/* last tick */
+	uint64_t t_retrans, t_rst, t_conns;	/* last tick (alert metrics) */
 	uint64_t f_tx, f_rx, f_retrans, f_rst;	/* since the last flush */
 	uint64_t conns, f_conns;		/* closed connections it owned */
 	uint64_t last_ns;
@@ -66,6 +69,7 @@ struct net_priv {
 	uint64_t recent_flushed;		/* recent_seq at the last flush */
 	uint64_t closed_role[3], failed_total, unknown_duration_total;
 	uint64_t f_closed, f_failed;
+	uint64_t t_failed;			/* failed closes since the last tick */
 	__u64 dur_hist[HL_DISK_SLOTS], f_dur_hist[HL_DISK_SLOTS];	/* known durations, ns */
 	uint64_t f_dur_sum_ns, f_dur_n;
 	struct peer_acc *peers;
@@ -190,6 +194,7 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 	if (failed) {
 		n->failed_total++;
 		n->f_failed++;
+		n->t_failed++;
 	}
 	if (e->start_ns) {
 		__u32 s = lathist_slot(e->duration_ns);
@@ -213,6 +218,10 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		peer->retrans += e->retransmits;
 		peer->f_retrans += e->retransmits;
 		peer->failed += failed;
+		peer->t_conns++;
+		peer->t_failed += failed;
+		peer->t_retrans += e->retransmits;
+		peer->client |= e->role == HL_ROLE_CLIENT;
 		peer->last_ns = h->ts_ns;
 	}
 	if (h->tgid) {
@@ -223,6 +232,7 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 				snprintf(a->comm, sizeof(a->comm), "%.*s", HL_COMM_LEN, e->comm);
 			a->conns++;
 			a->f_conns++;
+			a->t_conns++;
 			a->last_ns = h->ts_ns;
 		}
 	}
@@ -262,6 +272,7 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 	for (int i = 0; i < MAX_NPROCS; i++) {
 		n->procs[i].in_bpf = false;
 		n->procs[i].t_tx = n->procs[i].t_rx = 0;
+		n->procs[i].t_retrans = n->procs[i].t_rst = 0;
 	}
 	while (bpf_map_get_next_key(n->procs_fd, prev, &next) == 0) {
 		struct nproc_acc *a;
@@ -296,6 +307,8 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 		a->rst_recv += dsr;
 		a->t_tx = dtx;
 		a->t_rx = drx;
+		a->t_retrans = dre;
+		a->t_rst = dss + dsr;
 		a->f_tx += dtx;
 		a->f_rx += drx;
 		a->f_retrans += dre;
@@ -493,6 +506,61 @@ static void prom_write(struct net_priv *n, FILE *f, struct nproc_acc **order, in
 	}
 }
 
+/*
+ * This tick's network metrics for the alert rules: host-wide, per command,
+ * per peer address and per server (address:port this host connected to).
+ * Scoped counters only when they moved (an absent counter reads 0).
+ */
+static void net_metrics(struct net_priv *n, struct processor *p, struct metrics *mx, double el)
+{
+	char addr[INET6_ADDRSTRLEN], server[INET6_ADDRSTRLEN + 8];
+
+	metrics__set(mx, METRIC_TCP_CONNECTIONS_ACTIVE, SCOPE_NONE, NULL, (double)n->active);
+	metrics__set(mx, METRIC_TCP_RETRANSMITS_PER_S, SCOPE_NONE, NULL,
+		     (double)n->ctick[HL_NET_RETRANSMITS] / el);
+	metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_NONE, NULL, (double)n->ctick[HL_NET_RETRANSMITS]);
+	metrics__add(mx, METRIC_TCP_RESETS, SCOPE_NONE, NULL,
+		     (double)(n->ctick[HL_NET_RESETS_SENT] + n->ctick[HL_NET_RESETS_RECEIVED]));
+	metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_NONE, NULL, (double)n->ctick[HL_NET_CLOSED]);
+	metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_NONE, NULL, (double)n->t_failed);
+	n->t_failed = 0;
+	for (int i = 0; i < MAX_NPROCS; i++) {
+		struct nproc_acc *a = &n->procs[i];
+		const char *comm;
+
+		if (!a->used || !(a->t_retrans || a->t_rst || a->t_conns))
+			continue;
+		comm = a->comm[0] ? a->comm : processor__comm(p, a->tgid);
+		if (a->t_retrans)
+			metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_PROCESS, comm, (double)a->t_retrans);
+		if (a->t_rst)
+			metrics__add(mx, METRIC_TCP_RESETS, SCOPE_PROCESS, comm, (double)a->t_rst);
+		if (a->t_conns)
+			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PROCESS, comm, (double)a->t_conns);
+		a->t_conns = 0;
+	}
+	for (int i = 0; i < MAX_PEERS; i++) {
+		struct peer_acc *a = &n->peers[i];
+
+		if (!a->used || !a->t_conns)
+			continue;
+		addr_str(a->family, a->addr, addr, sizeof(addr));
+		metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PEER, addr, a->t_conns);
+		if (a->t_failed)
+			metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_PEER, addr, a->t_failed);
+		if (a->t_retrans)
+			metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_PEER, addr, a->t_retrans);
+		if (a->client) {
+			snprintf(server, sizeof(server), a->family == 10 ? "[%s]:%u" : "%s:%u", addr, a->port);
+			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_SERVER, server, a->t_conns);
+			if (a->t_failed)
+				metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_SERVER, server,
+					     a->t_failed);
+		}
+		a->t_conns = a->t_failed = a->t_retrans = 0;
+	}
+}
+
 static void net_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct net_priv *n = m->priv;
@@ -559,9 +627,7 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(t->summary, "sock_tx_bytes_per_s", json_real((double)n->ctick[HL_NET_TX_BYTES] / el));
 	json_object_set_new(t->summary, "tcp_retransmits_per_s",
 			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
-	json_object_set_new(t->metrics, "tcp_retransmits_per_s",
-			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
-	json_object_set_new(t->metrics, "tcp_connections_active", json_integer((json_int_t)n->active));
+	net_metrics(n, m->p, t->metrics, el);
 	state__series_push(t->st, "tcp_connections_active", t->now_ms, (double)n->active);
 	state__series_push(t->st, "sock_rx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_RX_BYTES] / el);
 	state__series_push(t->st, "sock_tx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_TX_BYTES] / el);

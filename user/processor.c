@@ -54,6 +54,12 @@ struct processor {
 	double last_delay_ms, max_delay_ms;	/* event age when drained */
 	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
 	struct alerts *alerts;
+	struct metrics *metrics;	/* the tick's values for alert rules */
+	uint64_t prev_kdrops, prev_mapfull, prev_overwritten;	/* for per-tick deltas */
+	struct {
+		char name[16];
+		uint64_t dropped;
+	} prev_sink[CFG_MAX_SINKS];
 	struct k8s *k8s;
 	struct rollups *rollups;
 	struct notify *notify;	/* delivers alert records: e-mail, SNS, webhook */
@@ -168,7 +174,7 @@ static void publish_placeholders(struct processor *p)
 	state__publish(p->d.st, "processes", json_array());
 	state__publish(p->d.st, "connections", json_pack("{s:[],s:i,s:i,s:i}", "recent", "retransmits_total", 0,
 							 "resets_total", 0, "connections_active", 0));
-	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[]}", "active", "recent"));
+	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[],s:[]}", "active", "recent", "rules"));
 	state__publish(p->d.st, "cpu", json_pack("{s:[],s:n,s:{s:n,s:n,s:[]},s:[],s:i,s:i}", "cores",
 						 "busy_pct", "runq_latency_us", "p50", "p99", "buckets",
 						 "recent_processes", "execs_total", 0, "exits_total", 0));
@@ -221,9 +227,10 @@ struct processor *processor__new(const struct processor_deps *deps)
 				p->dispatch[m->ops->types[k]] = (int8_t)i;
 	}
 	p->alerts = alerts__new(deps->cfg, deps->source);
+	p->metrics = metrics__new();
 	p->rollups = rollups__new(deps->source, ROLLUP_WINDOW_MS);
 	p->k8s = k8s__new("/", 4096);
-	if (!p->alerts || !p->rollups || !p->k8s)
+	if (!p->alerts || !p->metrics || !p->rollups || !p->k8s)
 		goto err;
 	p->notify = notify__new(deps->cfg);
 	if (!p->notify)
@@ -317,6 +324,58 @@ static void full_map_warn(struct processor *p, int r, uint64_t n)
 		loader__map_max_entries(p->d.ld, full_map[r].signal, full_map[r].map), full_map[r].sized_by);
 }
 
+/* a - b for counters that restart at 0 (a reloaded sink) */
+static uint64_t counter_delta(uint64_t now, uint64_t prev)
+{
+	return now >= prev ? now - prev : now;
+}
+
+/* The agent's own health for the alert rules (metrics.h, signal "agent"):
+ * this tick's kernel drops, full-map failures and log overwrites, and per
+ * sink whether it is failing, its dropped records and how full its spool is. */
+static void metrics_from_stats(struct processor *p, struct metrics *m, uint64_t kdrops,
+			       uint64_t mapfull, uint64_t overwritten, json_t *sinks)
+{
+	uint64_t spool_max = p->d.cfg->spool_max_bytes;
+	json_t *e;
+	size_t i;
+
+	metrics__add(m, METRIC_AGENT_KERNEL_DROPS, SCOPE_NONE, NULL,
+		     (double)counter_delta(kdrops, p->prev_kdrops));
+	metrics__add(m, METRIC_AGENT_MAP_FULL, SCOPE_NONE, NULL, (double)counter_delta(mapfull, p->prev_mapfull));
+	metrics__add(m, METRIC_AGENT_LOG_OVERWRITTEN, SCOPE_NONE, NULL,
+		     (double)counter_delta(overwritten, p->prev_overwritten));
+	p->prev_kdrops = kdrops;
+	p->prev_mapfull = mapfull;
+	p->prev_overwritten = overwritten;
+	metrics__add(m, METRIC_AGENT_SINK_DROPPED, SCOPE_NONE, NULL, 0);
+	json_array_foreach(sinks, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		json_int_t err_ms = json_integer_value(json_object_get(e, "last_error_ms"));
+		json_int_t ok_ms = json_integer_value(json_object_get(e, "last_ok_ms"));
+		uint64_t dropped = (uint64_t)json_integer_value(json_object_get(e, "dropped"));
+		double failing = err_ms > ok_ms ? 1 : 0, spool_pct;
+
+		if (!name || i >= CFG_MAX_SINKS)
+			continue;
+		spool_pct = spool_max ? 100.0 * (double)json_integer_value(json_object_get(e, "spool_bytes")) /
+					(double)spool_max : 0;
+		metrics__set(m, METRIC_AGENT_SINK_FAILING, SCOPE_SINK, name, failing);
+		metrics__max(m, METRIC_AGENT_SINK_FAILING, SCOPE_NONE, NULL, failing);
+		metrics__set(m, METRIC_AGENT_SPOOL_USED_PCT, SCOPE_SINK, name, spool_pct);
+		metrics__max(m, METRIC_AGENT_SPOOL_USED_PCT, SCOPE_NONE, NULL, spool_pct);
+		if (strcmp(p->prev_sink[i].name, name)) {	/* sinks changed on reload */
+			snprintf(p->prev_sink[i].name, sizeof(p->prev_sink[i].name), "%s", name);
+			p->prev_sink[i].dropped = 0;
+		}
+		metrics__add(m, METRIC_AGENT_SINK_DROPPED, SCOPE_SINK, name,
+			     (double)counter_delta(dropped, p->prev_sink[i].dropped));
+		metrics__add(m, METRIC_AGENT_SINK_DROPPED, SCOPE_NONE, NULL,
+			     (double)counter_delta(dropped, p->prev_sink[i].dropped));
+		p->prev_sink[i].dropped = dropped;
+	}
+}
+
 /* Agent's own counters: "stats" topic, summary, /metrics. */
 static void publish_stats(struct processor *p, struct tick_ctx *t)
 {
@@ -387,6 +446,7 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 	else
 		json_object_set_new(stats, "sinks", json_array());
 	prom_sinks(t->prom, json_object_get(stats, "sinks"));
+	metrics_from_stats(p, t->metrics, kdrops, mapfull, ls.overwritten, json_object_get(stats, "sinks"));
 	json_object_set_new(t->summary, "events_per_s", json_real(eps));
 	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
 	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
@@ -475,6 +535,48 @@ static void summary_from_vm(struct processor *p, struct tick_ctx *t)
 	json_object_set(host, "interfaces", json_object_get(p->last_vm, "interfaces"));
 	json_object_set(host, "disks", json_object_get(p->last_vm, "disks"));
 	state__publish(t->st, "host", host);
+}
+
+/* The collectors' vm-metrics fields that alert rules can name (metrics.h,
+ * signal "host"): host-wide values, per mount point and per whole disk. */
+static void metrics_from_vm(struct metrics *m, const json_t *vm)
+{
+	static const struct { const char *field; enum metric_id id; } map[] = {
+		{ "cpu_usage_pct", METRIC_CPU_USAGE_PCT },
+		{ "cpu_iowait_pct", METRIC_CPU_IOWAIT_PCT },
+		{ "cpu_steal_pct", METRIC_CPU_STEAL_PCT },
+		{ "memory_used_pct", METRIC_MEMORY_USED_PCT },
+		{ "swap_used_pct", METRIC_SWAP_USED_PCT },
+		{ "load1", METRIC_LOAD1 },
+		{ "net_rx_bytes_per_s", METRIC_NET_RX_BYTES_PER_S },
+		{ "net_tx_bytes_per_s", METRIC_NET_TX_BYTES_PER_S },
+	};
+	json_t *e, *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		v = json_object_get(vm, map[i].field);
+		if (json_is_number(v))
+			metrics__set(m, map[i].id, SCOPE_NONE, NULL, json_number_value(v));
+	}
+	json_array_foreach(json_object_get(vm, "filesystems"), i, e) {
+		const char *mnt = json_string_value(json_object_get(e, "mountpoint"));
+
+		v = json_object_get(e, "used_pct");
+		if (!mnt || !json_is_number(v))
+			continue;
+		metrics__set(m, METRIC_FILESYSTEM_USED_PCT, SCOPE_MOUNT, mnt, json_number_value(v));
+		metrics__max(m, METRIC_FILESYSTEM_USED_PCT, SCOPE_NONE, NULL, json_number_value(v));
+	}
+	json_array_foreach(json_object_get(vm, "disks"), i, e) {
+		const char *dev = json_string_value(json_object_get(e, "device"));
+
+		v = json_object_get(e, "busy_pct");
+		if (!dev || !json_is_number(v) || json_is_true(json_object_get(e, "partition")))
+			continue;
+		metrics__set(m, METRIC_DISK_BUSY_PCT, SCOPE_DEVICE, dev, json_number_value(v));
+		metrics__max(m, METRIC_DISK_BUSY_PCT, SCOPE_NONE, NULL, json_number_value(v));
+	}
 }
 
 /* Alert rules over this second's metrics; transitions ship at once. */
@@ -636,7 +738,8 @@ void processor__tick(struct processor *p, bool force_flush)
 	fold_log(p);
 	t.summary = json_pack("{s:I,s:s}", "ts", (json_int_t)t.now_ms, "hostname", p->d.source);
 	t.update = json_pack("{s:I}", "ts", (json_int_t)t.now_ms);
-	t.metrics = json_object();
+	metrics__reset(p->metrics);
+	t.metrics = p->metrics;
 	t.prom = open_memstream(&prom_buf, &prom_len);
 	if (p->d.collect) {
 		json_t *vm = json_object();
@@ -644,14 +747,14 @@ void processor__tick(struct processor *p, bool force_flush)
 		p->d.collect(p->d.collect_ctx, vm, now);
 		json_decref(p->last_vm);
 		p->last_vm = vm;
-		json_object_update(t.metrics, vm);
+		metrics_from_vm(t.metrics, vm);
 	}
 	for (int i = 0; i < p->nmods; i++)
 		if (p->mods[i].on && p->mods[i].ops->tick)
 			p->mods[i].ops->tick(&p->mods[i], &t);
 	summary_from_vm(p, &t);
+	publish_stats(p, &t);	/* before the rules: it puts the agent's health */
 	alerts_tr = eval_alerts(p, &t);
-	publish_stats(p, &t);
 	if (t.prom) {
 		fclose(t.prom);
 		state__publish_text(p->d.st, "metrics", prom_buf, prom_len);
@@ -665,7 +768,6 @@ void processor__tick(struct processor *p, bool force_flush)
 		json_object_set_new(t.update, "requests", json_array());
 	state__push_update(p->d.st, t.update);
 	state__publish(p->d.st, "summary", t.summary);
-	json_decref(t.metrics);
 	p->last_tick_ns = now;
 	p->ticks++;
 	/* counted in ticks, not measured: a tick that runs a few ms late (the
@@ -752,6 +854,7 @@ void processor__free(struct processor *p)
 	free(p->mods);
 	json_decref(p->last_vm);
 	alerts__free(p->alerts);
+	metrics__free(p->metrics);
 	k8s__free(p->k8s);
 	rollups__free(p->rollups);
 	notify__free(p->notify);

@@ -25,6 +25,7 @@
 #include "config.h"
 #include "eventlog.h"
 #include "loader.h"
+#include "metrics.h"
 #include "record.h"
 #include "state.h"
 
@@ -37,7 +38,7 @@ struct tick_ctx {
 	int64_t now_ms;		/* wall clock, epoch ms */
 	double elapsed_s;	/* since the previous tick */
 	json_t *summary;	/* add card values here ("summary" topic) */
-	json_t *metrics;	/* flat current values for alert rules */
+	struct metrics *metrics;	/* this tick's values for alert rules (metrics.h) */
 	struct state *st;
 	FILE *prom;		/* Prometheus text being built for /metrics */
 	json_t *update;		/* this second's live update (SSE): modules add what is new */

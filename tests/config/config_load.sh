@@ -33,7 +33,7 @@ why=$(has "$TMPD/full" \
 	'wakeup_bytes: 32768' 'log_size: 33554432' 'summary: "off"' 'log_level: "debug"' \
 	'web_idle_timeout: 60' 'kinesis_partition_key: ""' \
 	'  - {name: "high-cpu", metric: "cpu_usage_pct", op: ">", threshold: 90, for: 60, severity: "critical"}' \
-	'  - {name: "slow-api", metric: "response_time_p95_ms", op: ">=", threshold: 250.5, for: 30, severity: "warning"}')
+	'  - {name: "slow-api", metric: "api_latency_p95_ms", op: ">=", threshold: 250.5, for: 30, severity: "warning"}')
 if [ $rc = 0 ] && [ -z "$why" ]; then ok good-full-file-effective-config
 else fail good-full-file-effective-config "exit 0 and every value from the file (defaults elsewhere); got exit $rc $(cat "$TMPD/full.err") $why"; fi
 
@@ -53,7 +53,8 @@ else fail good-empty-file-is-defaults "an empty file changes nothing; exit $rc, 
 
 why=$(has "$TMPD/defaults" 'listen: "127.0.0.1:9090"' 'sink: ["file"]' 'data_dir: "/var/lib/hostlens"' \
 	'flush_interval: 10' 'kinesis_stream: "real-time-analytics-stream"' \
-	'dynamodb_table: "analytics-data"' 'http_keep_query: false' 'alerts: []')
+	'dynamodb_table: "analytics-data"' 'http_keep_query: false' 'alerts:' \
+	'  - {name: "cpu_high", metric: "cpu_usage_pct", op: ">", threshold: 80, for: 120, severity: "warning"}')
 if [ -z "$why" ]; then ok defaults-match-the-design-table
 else fail defaults-match-the-design-table "$why"; fi
 

@@ -11,7 +11,7 @@ OPS=$TOP/docs/operations.md
 "$CFG" --help >"$TMPD/help"
 n=0 missing=
 # "  --name ARG   help text [default]"
-sed -n 's/^  --\([a-z-]*\) \([^ ]*\) .*/\1/p' "$TMPD/help" | grep -vx -e config -e check-config -e version -e help >"$TMPD/names"
+sed -n 's/^  --\([a-z-]*\) \([^ ]*\) .*/\1/p' "$TMPD/help" | grep -vx -e config -e check-config -e list-metrics -e version -e help >"$TMPD/names"
 while read -r name; do
 	n=$((n + 1))
 	key=$(echo "$name" | tr - _)
@@ -38,7 +38,7 @@ check docs-no-phantom-options [ -z "$extra" ]
 [ -z "$extra" ] || echo "# documented but not in the table:$extra"
 
 missing=
-for f in --config --check-config --version --help; do
+for f in --config --check-config --list-metrics --version --help; do
 	grep -qF "| \`$f" "$DOC" || missing="$missing $f"
 done
 check docs-other-flags [ -z "$missing" ]

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_rules.h"
 #include "alerts.h"
 #include "check.h"
 #include "collectors/collector.h"
@@ -275,26 +276,41 @@ static void docs_fields_required(void)
 	      examples, dropped, bad);
 }
 
+/* Records of the built-in rules, and of a scoped rule over a window (scope,
+ * aggregate and window_s present), all validate. */
 static void alert_records_valid(void)
 {
 	struct config cfg;
 	struct alerts *a;
-	json_t *out = json_array(), *m;
+	struct metrics *m = metrics__new();
+	json_t *out = json_array();
 	size_t i;
 	json_t *r;
 
 	config_defaults(&cfg);
+	cfg.n_alerts = alert_rules_builtin(cfg.alerts, CFG_MAX_ALERTS);
+	cfg.alerts[cfg.n_alerts++] = (struct alert_rule){ "orders_5xx", "http_errors_5xx", ALERT_GT, 1,
+							  0, "critical", .scope = "route",
+							  .agg = ALERT_AGG_COUNT, .window_s = 60 };
 	a = alerts__new(&cfg, "host-s");
-	m = json_pack("{s:f,s:f}", "error_rate_pct", 9.0, "memory_used_pct", 95.0);
+	metrics__set(m, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, 9.0);
+	metrics__set(m, METRIC_MEMORY_USED_PCT, SCOPE_NONE, NULL, 95.0);
+	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_NONE, NULL, 2);
+	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_ROUTE, "GET /api/orders", 2);
 	for (int s = 0; s <= 120; s++)
 		alerts__eval(a, m, 1732200000000LL + s * 1000LL, out);
-	json_decref(m);
-	m = json_pack("{s:f,s:f}", "error_rate_pct", 1.0, "memory_used_pct", 10.0);
-	alerts__eval(a, m, 1732200200000LL, out);
-	json_decref(m);
-	CHECK(json_array_size(out) == 4, "2 firing + 2 resolved records, got %zu", json_array_size(out));
+	metrics__reset(m);
+	metrics__set(m, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, 1.0);
+	metrics__set(m, METRIC_MEMORY_USED_PCT, SCOPE_NONE, NULL, 10.0);
+	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_NONE, NULL, 0);
+	alerts__eval(a, m, 1732200500000LL, out);	/* the errors have left their windows */
+	metrics__free(m);
+	CHECK(json_array_size(out) == 8, "4 firing + 4 resolved records, got %zu", json_array_size(out));
 	json_array_foreach(out, i, r)
 		CHECK(schema_validate(schema, r, err, sizeof(err)) == 0, "alert record %zu: %s", i, err);
+	CHECK(json_object_get(json_array_get(out, json_array_size(out) - 1), "scope") &&
+		      json_object_get(json_array_get(out, json_array_size(out) - 1), "window_s"),
+	      "the scoped rule's record has scope and window_s");
 	json_decref(out);
 	alerts__free(a);
 }
