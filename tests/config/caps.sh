@@ -161,7 +161,7 @@ if start_agent --alert-webhook http://127.0.0.1:9/hook; then
 	*hl-drain*hl-sink*|*hl-sink*hl-drain*) ;;
 	*) other="$other (hl-drain and hl-sink expected)" ;;
 	esac
-	case "$seen" in *hl-webhook*) ;; *) other="$other (hl-webhook expected)" ;; esac
+	case "$seen" in *hl-ntf-webhook*) ;; *) other="$other (hl-ntf-webhook, the webhook notifier, expected)" ;; esac
 	if [ -z "$other" ]; then ok agent-worker-threads-no-caps
 	else fail agent-worker-threads-no-caps "drain, sink and webhook threads CapEff/CapPrm $ZERO; got$other"; fi
 	check agent-processor-keeps-kept-set [ "$proc" = "$want/$want" ]
