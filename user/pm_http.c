@@ -36,6 +36,7 @@
 #include "log.h"
 #include "pm_http.h"
 #include "pmods.h"
+#include "utf8.h"
 
 #define RECENT_MAX 200		/* "requests" topic */
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
@@ -585,18 +586,6 @@ static const char *dir_name(uint8_t d)
 	return d == HL_HTTP_INBOUND ? "inbound" : "outbound";
 }
 
-static void prom_escape(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s == '\n' ? ' ' : *s;
-	}
-	out[o] = '\0';
-}
-
 static int cmp_total(const void *a, const void *b)
 {
 	const struct route_acc *x = *(const struct route_acc *const *)a;
@@ -622,8 +611,8 @@ static int cmp_flush(const void *a, const void *b)
 struct prom_group {
 	struct route_acc *r[PROM_TOP];	/* its rows (all within the top rows) */
 	int n;
-	/* label values, escaped */
-	char comm[HL_COMM_LEN * 2 + 1], method[HTTP_METHOD_MAX * 2], route[HTTP_ROUTE_MAX * 2];
+	/* label values, escaped (utf8_prom_label: a sanitized string at most doubles) */
+	char comm[UTF8_COMM_SIZE * 2], method[HTTP_METHOD_MAX * 2], route[HTTP_ROUTE_MAX * 2];
 	/* its rows summed */
 	uint64_t by_class[6], le[N_LE], total;
 	double sum_s;
@@ -642,7 +631,7 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 		struct prom_group *x;
 		int k;
 
-		prom_escape(processor__comm(p, r->tgid), comm, sizeof(comm));
+		utf8_prom_label(processor__comm(p, r->tgid), comm, sizeof(comm));
 		for (k = 0; k < ng; k++) {
 			const struct route_acc *f = g[k].r[0];
 
@@ -655,8 +644,8 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 			ng++;
 			memset(x, 0, sizeof(*x));
 			memcpy(x->comm, comm, sizeof(x->comm));
-			prom_escape(r->method, x->method, sizeof(x->method));
-			prom_escape(r->route, x->route, sizeof(x->route));
+			utf8_prom_label(r->method, x->method, sizeof(x->method));
+			utf8_prom_label(r->route, x->route, sizeof(x->route));
 		}
 		x->r[x->n++] = r;	/* top <= PROM_TOP: there is room */
 		for (int c = 0; c < 6; c++)
