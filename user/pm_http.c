@@ -32,6 +32,7 @@
 #include "rollup.h"
 #include "traffic.h"
 #include "http_ctl.h"
+#include "http_tls.h"
 #include "httpparse.h"
 #include "log.h"
 #include "pm_http.h"
@@ -958,7 +959,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			   (double)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS));
 
 	/* the module's own counters */
-	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"requests_total", (json_int_t)hp->requests_total,
 		"inbound_total", (json_int_t)hp->inbound_total,
 		"outbound_total", (json_int_t)hp->outbound_total,
@@ -971,8 +972,13 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		"incomplete_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_INCOMPLETE],
 		"not_http_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_NOT_HTTP],
 		"connections_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_CONNS],
-		"routes_dropped_total", (json_int_t)hp->routes_dropped,
-		"tls_libraries", hp->tls ? http_tls__json(hp->tls) : json_array());
+		"routes_dropped_total", (json_int_t)hp->routes_dropped);
+	if (hp->tls) {	/* the libssl table: its files and counters */
+		http_tls__put_json(hp->tls, http);
+		http_tls__prom(hp->tls, t->prom);
+	} else {
+		json_object_set_new(http, "tls_libraries", json_array());
+	}
 	state__publish(t->st, "http", http);
 }
 
