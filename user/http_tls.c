@@ -27,9 +27,19 @@
  *   full (at most once per TLS_SWEEP_MIN_SCANS scans). A file a sweep finds
  *   no slot for is counted (tls_libraries_full_total), logged at most once a
  *   minute, and retried at the next sweep: no file waits silently.
+ * - Detaching is slow: the kernel waits for RCU grace periods at each
+ *   uprobe's removal (~150 ms a probe, ~1.2 s a file, measured on 6.18), and
+ *   a sweep may drop 32 files. So the processor thread only hands the links
+ *   to the reaper: up to TLS_REAP_WORKERS threads, started when there is
+ *   work and gone when it is done, destroy them side by side (their grace
+ *   periods overlap). Until then the old probes still fire for a process
+ *   that maps the file again (none did at the sweep). A full queue, or a
+ *   thread that cannot start, means destroying on the processor thread.
+ *   http_tls__free hands over every link and waits for the reaper.
  */
 #include <errno.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,6 +55,7 @@
 #include "http_ctl.h"
 #include "http_tls.h"
 #include "log.h"
+#include "thread.h"
 #include "utf8.h"
 
 #define TLS_LINKS 8
@@ -55,6 +66,8 @@
 #define TLS_SWEEP_EVERY 150	/* scans (2 s each): a sweep every 5 minutes */
 #define TLS_SWEEP_MIN_SCANS 5	/* 10 s between sweeps a full table asks for */
 #define TLS_LOG_EVERY 30	/* scans between two "table full" lines: 1 minute */
+#define TLS_REAP_WORKERS 8	/* threads destroying links at once */
+#define TLS_REAP_MAX (2 * TLS_MAX_LIBS * TLS_LINKS)	/* links waiting for them */
 
 struct tls_key {
 	uint64_t dev, ino;
@@ -75,8 +88,19 @@ struct tls_wait {
 	char file[TLS_PATH_MAX];	/* the path in the process's root */
 };
 
+/* Links on their way out (DESIGN above). */
+struct tls_reaper {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;		/* the last worker left */
+	struct bpf_link *q[TLS_REAP_MAX];
+	unsigned int head, n;		/* a ring */
+	int workers;
+	uint64_t reaped;
+};
+
 struct http_tls {
 	struct bpf_object *obj;
+	struct tls_reaper reap;
 	char proc_root[128];
 	struct tls_lib libs[TLS_MAX_LIBS];
 	struct tls_key bad[TLS_BAD_SLOTS];
@@ -418,6 +442,80 @@ bool tls_mount_is_fuse(const char *mountinfo, unsigned int maj, unsigned int min
 	return fuse;
 }
 
+/* ---- the reaper ---- */
+
+static void *reaper_main(void *arg)
+{
+	struct tls_reaper *r = arg;
+
+	thread__setup("hl-tls-reap", true);
+	pthread_mutex_lock(&r->lock);
+	while (r->n) {
+		struct bpf_link *l = r->q[r->head];
+
+		r->head = (r->head + 1) % TLS_REAP_MAX;
+		r->n--;
+		pthread_mutex_unlock(&r->lock);
+		bpf_link__destroy(l);
+		pthread_mutex_lock(&r->lock);
+		r->reaped++;
+	}
+	if (!--r->workers)
+		pthread_cond_broadcast(&r->idle);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Hands links to the reaper (on this thread when it cannot take them). */
+static void reaper_put(struct tls_reaper *r, struct bpf_link **links, int n)
+{
+	pthread_attr_t attr;
+	int sync = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (int i = 0; i < n; i++) {
+		if (r->n == TLS_REAP_MAX) {
+			links[sync++] = links[i];	/* destroyed below */
+			continue;
+		}
+		r->q[(r->head + r->n) % TLS_REAP_MAX] = links[i];
+		r->n++;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (r->workers < TLS_REAP_WORKERS && (unsigned int)r->workers < r->n) {
+		pthread_t th;
+
+		if (pthread_create(&th, &attr, reaper_main, r))
+			break;
+		r->workers++;
+	}
+	pthread_attr_destroy(&attr);
+	/* no worker at all: this thread does the work */
+	while (!r->workers && r->n) {
+		struct bpf_link *l = r->q[r->head];
+
+		r->head = (r->head + 1) % TLS_REAP_MAX;
+		r->n--;
+		pthread_mutex_unlock(&r->lock);
+		bpf_link__destroy(l);
+		pthread_mutex_lock(&r->lock);
+		r->reaped++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	for (int i = 0; i < sync; i++)
+		bpf_link__destroy(links[i]);
+}
+
+/* Waits until every link handed over is destroyed. */
+static void reaper_drain(struct tls_reaper *r)
+{
+	pthread_mutex_lock(&r->lock);
+	while (r->workers || r->n)
+		pthread_cond_wait(&r->idle, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
 /* ---- the table ---- */
 
 struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root)
@@ -436,14 +534,16 @@ struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root)
 		return NULL;
 	}
 	t->obj = obj;
+	pthread_mutex_init(&t->reap.lock, NULL);
+	pthread_cond_init(&t->reap.idle, NULL);
 	snprintf(t->proc_root, sizeof(t->proc_root), "%s", proc_root ? proc_root : "/proc");
 	return t;
 }
 
-static void lib_detach(struct tls_lib *lib)
+/* Frees the slot; its links go to the reaper. */
+static void lib_detach(struct http_tls *t, struct tls_lib *lib)
 {
-	for (int k = 0; k < lib->nlinks; k++)
-		bpf_link__destroy(lib->links[k]);
+	reaper_put(&t->reap, lib->links, lib->nlinks);
 	memset(lib, 0, sizeof(*lib));
 }
 
@@ -453,7 +553,10 @@ void http_tls__free(struct http_tls *t)
 		return;
 	for (int i = 0; i < TLS_MAX_LIBS; i++)
 		if (t->libs[i].used)
-			lib_detach(&t->libs[i]);
+			lib_detach(t, &t->libs[i]);
+	reaper_drain(&t->reap);
+	pthread_cond_destroy(&t->reap.idle);
+	pthread_mutex_destroy(&t->reap.lock);
 	free(t->seen);
 	free(t->wait);
 	free(t);
@@ -760,7 +863,7 @@ static int sweep(struct http_tls *t)
 
 		if (lib->used && !lib->mapped) {
 			pr_debug("http: TLS capture detached from %s: no process maps it", lib->path);
-			lib_detach(lib);
+			lib_detach(t, lib);
 			t->evicted_total++;
 		}
 	}
