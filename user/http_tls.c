@@ -406,9 +406,13 @@ int tls_elf_func_offsets(int fd, const char *const *names, int n, uint64_t *offs
 			missing |= hits[k].bind < 0;
 		if (!missing)
 			break;
-		for (unsigned int i = 0; i < nsec && !err; i++)
-			if (secs[i].type == tables[t])
+		/* the first table of the kind only: a file has one .dynsym and
+		 * one .symtab, and 256 of them would be 256 reads */
+		for (unsigned int i = 0; i < nsec; i++)
+			if (secs[i].type == tables[t]) {
 				err = elf_scan_symtab(&f, secs, nsec, &secs[i], names, n, hits);
+				break;
+			}
 	}
 	if (!err)
 		for (int k = 0; k < n; k++)

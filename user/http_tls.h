@@ -29,8 +29,8 @@
 /*
  * Finds the file offsets (what a uprobe takes) of the functions names[0..n)
  * in the ELF file open at fd: a shared object or executable in this
- * machine's byte order, 64- or 32-bit. Looks in .dynsym, then .symtab, for
- * defined STT_FUNC symbols ("name@VERSION" matches name); a global
+ * machine's byte order, 64- or 32-bit. Looks in the first .dynsym, then the
+ * first .symtab, for defined STT_FUNC symbols ("name@VERSION" matches name); a global
  * definition wins over a weak one, two global ones at different places
  * answer none. The offset is the symbol's address less its section's
  * address plus the section's file offset, as libbpf computes it.

@@ -282,6 +282,16 @@ static void other_files_refused(void)
 	build(&m, true);
 	memcpy(m.b, "#!/bin/sh\n", 10);
 	CHECK(resolve(&m, m.len, o) == -EINVAL, "not an ELF refused");
+	/* a second table of a kind is not read: work stays bounded */
+	build(&m, true);
+	{
+		Elf64_Shdr s = shdr_get(&m, 4);
+
+		s.sh_type = SHT_DYNSYM;
+		shdr_put(&m, 4, s);
+	}
+	CHECK(resolve(&m, m.len, o) == 2 && o[2] == 0, "a second .dynsym read: SSL_write_ex at %#llx",
+	      (unsigned long long)o[2]);
 	/* two global definitions at different places: neither is trusted */
 	build(&m, true);
 	sym_put(&m, DYNSYM_OFF, 2, 11, TEXT_ADDR + 0x20, STB_GLOBAL, 1);
