@@ -158,78 +158,126 @@ static bool has_hex_run(const char *s, size_t n)
 
 /* A run of 24 base64url characters or more holding upper-case and lower-case
  * letters and digits, with at most one '-' or '_' per 8 characters (a
- * random token; a Title-Case-Slug-2024 has shorter words). */
-static bool has_token_run(const char *s, size_t n)
+ * random token; a Title-Case-Slug-2024 has shorter words). s[0..n) is one
+ * whole run. */
+static bool is_token_run(const char *s, size_t n)
 {
-	for (size_t i = 0; i < n;) {
-		size_t len = b64url_run(s, i, n), up = 0, lo = 0, dig = 0, sep = 0;
+	size_t up = 0, lo = 0, dig = 0, sep = 0;
 
-		if (!len) {
-			i++;
-			continue;
-		}
-		if (len >= 24) {
-			for (size_t j = i; j < i + len; j++) {
-				up += s[j] >= 'A' && s[j] <= 'Z';
-				lo += s[j] >= 'a' && s[j] <= 'z';
-				dig += is_digit(s[j]);
-				sep += s[j] == '-' || s[j] == '_';
+	if (n < 24)
+		return false;
+	for (size_t j = 0; j < n; j++) {
+		up += s[j] >= 'A' && s[j] <= 'Z';
+		lo += s[j] >= 'a' && s[j] <= 'z';
+		dig += is_digit(s[j]);
+		sep += s[j] == '-' || s[j] == '_';
+	}
+	return up && lo && dig && sep * 8 <= n;
+}
+
+/* Well-known API key shapes in s[0..n), one whole base64url run: a vendor
+ * prefix and enough key characters. */
+static bool has_api_key(const char *s, size_t n)
+{
+	static const struct {
+		const char *p;
+		size_t len;
+	} prefixes[] = {
+#define P(x) { x, sizeof(x) - 1 }
+		P("sk_live_"), P("sk_test_"), P("rk_live_"), P("rk_test_"),	/* Stripe */
+		P("ghp_"), P("gho_"), P("ghu_"), P("ghs_"), P("ghr_"), P("github_pat_"), /* GitHub */
+		P("xoxb-"), P("xoxp-"), P("xoxa-"), P("xoxr-"), P("xoxs-"),	/* Slack */
+		P("glpat-"),							/* GitLab */
+#undef P
+	};
+
+	for (size_t i = 0; i + 14 <= n; i++) {
+		switch (s[i]) {
+		case 's': case 'r': case 'g': case 'x':
+			for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++)
+				if (prefixes[k].p[0] == s[i] && prefixes[k].len + 10 <= n - i &&
+				    !memcmp(s + i, prefixes[k].p, prefixes[k].len))
+					return true;	/* the rest of the run is the key */
+			break;
+		case 'A':
+			/* AWS access key ids: AKIA (long-term) or ASIA (session) + 16 */
+			if (i + 20 <= n && (!memcmp(s + i, "AKIA", 4) || !memcmp(s + i, "ASIA", 4))) {
+				size_t j = i + 4;
+
+				while (j < i + 20 && (is_digit(s[j]) || (s[j] >= 'A' && s[j] <= 'Z')))
+					j++;
+				if (j == i + 20)
+					return true;
 			}
-			if (up && lo && dig && sep * 8 <= len)
+			/* Google API keys: AIza + 35 */
+			if (i + 39 <= n && !memcmp(s + i, "AIza", 4))
 				return true;
+			break;
 		}
-		i += len;
 	}
 	return false;
 }
 
-/* Well-known API key shapes: a vendor prefix and enough key characters. */
-static bool has_api_key(const char *s, size_t n)
+/* A run of base64url characters [s, s+n) long enough to hold a secret. */
+static bool run_is_secret(const char *s, size_t n)
 {
-	static const char *const prefixes[] = {
-		"sk_live_", "sk_test_", "rk_live_", "rk_test_",		/* Stripe */
-		"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",	/* GitHub */
-		"xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-",		/* Slack */
-		"glpat-",						/* GitLab */
-		NULL,
+	return n >= 14 && (has_api_key(s, n) || is_token_run(s, n) || (n >= 32 && has_hex_run(s, n)));
+}
+
+/*
+ * The detectors over s[0..len) in one pass; *clean tells whether every byte
+ * is printable ASCII (what an HTTP parser lets through), so the caller can
+ * copy the piece as it is.
+ */
+static bool secret_scan(const char *s, size_t len, bool *clean)
+{
+	static const bool b64[256] = {
+		['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['-'] = 1, ['_'] = 1,
 	};
+	size_t dots = 0, run = 0;
+	bool at = false, all = true;
 
-	for (size_t i = 0; i < n; i++) {
-		for (const char *const *p = prefixes; *p; p++) {
-			size_t pl = strlen(*p);
+	/* keys, hex and tokens live inside one run of base64url characters;
+	 * JWTs need two dots, addresses an '@' (or %40) */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-			if (pl <= n - i && !memcmp(s + i, *p, pl) && b64url_run(s, i + pl, n) >= 10)
-				return true;
+		if (b64[c]) {
+			run++;
+			continue;
 		}
-		/* AWS access key ids: AKIA (long-term) or ASIA (session) + 16 */
-		if (i + 20 <= n && (!memcmp(s + i, "AKIA", 4) || !memcmp(s + i, "ASIA", 4))) {
-			size_t j = i + 4;
-
-			while (j < i + 20 && (is_digit(s[j]) || (s[j] >= 'A' && s[j] <= 'Z')))
-				j++;
-			if (j == i + 20)
-				return true;
-		}
-		/* Google API keys: AIza + 35 */
-		if (i + 4 <= n && !memcmp(s + i, "AIza", 4) && b64url_run(s, i + 4, n) >= 35)
-			return true;
+		if (run >= 14 && run_is_secret(s + i - run, run))
+			goto secret;
+		run = 0;
+		all &= c > 0x20 && c < 0x7f;
+		dots += c == '.';
+		at |= c == '@' || c == '%';
 	}
-	return false;
+	*clean = all;
+	if (run >= 14 && run_is_secret(s + len - run, run))
+		return true;
+	return (dots >= 2 && has_jwt(s, len)) || (at && has_email(s, len));
+secret:
+	*clean = false;		/* not looked at to the end */
+	return true;
 }
 
 bool redact_is_secret(const char *s, size_t len)
 {
-	return has_jwt(s, len) || has_email(s, len) || has_api_key(s, len) ||
-	       has_hex_run(s, len) || has_token_run(s, len);
+	bool clean;
+
+	return secret_scan(s, len, &clean);
 }
 
-static bool seg_redacted(const struct redact *r, const char *s, size_t len)
+/* True when segment s[0..len) is to be replaced; *clean as secret_scan says. */
+static bool seg_redacted(const struct redact *r, const char *s, size_t len, bool *clean)
 {
 	char buf[REDACT_SEG_MAX];
 
+	*clean = false;
 	if (len >= sizeof(buf))
 		return true;
-	if (redact_is_secret(s, len))
+	if (secret_scan(s, len, clean))
 		return true;
 	if (!r || !r->n || !len)
 		return false;
@@ -266,17 +314,14 @@ static bool put(char *out, size_t outlen, size_t *w, const char *s, size_t n)
 	return true;
 }
 
-/* Appends a kept piece of the target (n < REDACT_SEG_MAX) as text: bytes
- * that are not printable ASCII (HTTP parsers refuse them; a caller may not
- * have) are escaped as utf8.h says. Whole or not at all. */
-static bool put_text(char *out, size_t outlen, size_t *w, const char *s, size_t n)
+/* Appends a kept piece of the target (n < REDACT_SEG_MAX) as text: unless
+ * clean (all printable ASCII), bytes an HTTP parser would have refused come
+ * out as utf8.h says. Whole or not at all. */
+static bool put_text(char *out, size_t outlen, size_t *w, const char *s, size_t n, bool clean)
 {
 	char buf[UTF8_SAFE_SIZE(REDACT_SEG_MAX)];
-	size_t i = 0;
 
-	while (i < n && s[i] > 0x20 && s[i] < 0x7f)
-		i++;
-	if (i == n)
+	if (clean)
 		return put(out, outlen, w, s, n);
 	n = utf8_sanitize(s, n, buf, sizeof(buf));
 	return put(out, outlen, w, buf, n);
@@ -300,10 +345,10 @@ static void put_query(char *out, size_t outlen, size_t *w, const char *q, const 
 			if (!put(out, outlen, w, REDACT_MARK, sizeof(REDACT_MARK) - 1))
 				return;
 		} else if (redact_is_secret(v, (size_t)(e - v))) {
-			if (!put_text(out, outlen, w, p, (size_t)(v - p)) ||
+			if (!put_text(out, outlen, w, p, (size_t)(v - p), false) ||
 			    !put(out, outlen, w, REDACT_MARK, sizeof(REDACT_MARK) - 1))
 				return;
-		} else if (!put_text(out, outlen, w, p, (size_t)(e - p))) {
+		} else if (!put_text(out, outlen, w, p, (size_t)(e - p), false)) {
 			/* what fits of a piece that holds no secret */
 			*w += utf8_sanitize(p, (size_t)(e - p), out + *w, outlen - *w);
 			return;
@@ -345,6 +390,7 @@ int redact__path(const struct redact *r, const char *target, size_t len, char *o
 		put(out, outlen, &w, "/", 1);
 	while (p < path_end) {
 		const char *s, *e, *semi;
+		bool clean;
 
 		if (*p == '/') {
 			if (!put(out, outlen, &w, "/", 1))
@@ -359,10 +405,10 @@ int redact__path(const struct redact *r, const char *target, size_t len, char *o
 		semi = memchr(s, ';', (size_t)(e - s));
 		if (semi)
 			e = semi;
-		if (seg_redacted(r, s, (size_t)(e - s))) {
+		if (seg_redacted(r, s, (size_t)(e - s), &clean)) {
 			if (!put(out, outlen, &w, REDACT_MARK, sizeof(REDACT_MARK) - 1))
 				goto done;
-		} else if (!put_text(out, outlen, &w, s, (size_t)(e - s))) {
+		} else if (!put_text(out, outlen, &w, s, (size_t)(e - s), clean)) {
 			goto done;
 		}
 	}
