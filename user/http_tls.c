@@ -2,60 +2,543 @@
 /*
  * OpenSSL uprobes: finds libssl files mapped by processes (/proc/PID/maps)
  * and attaches SSL_read/SSL_write/SSL_read_ex/SSL_write_ex entry and return
- * probes once per distinct file (device + inode), for every process (pid -1):
- * the BPF side applies the process filter. Processor thread only.
+ * probes once per distinct file, for every process (pid -1): the BPF side
+ * applies the process filter. Processor thread only.
  * Programs loaded for uprobe_multi (loader.c does it where the kernel has
  * them) are attached as uprobe_multi links: after the capability drop the
  * perf uprobe PMU would need CAP_SYS_ADMIN, which is gone (caps.h).
+ *
+ * DESIGN
+ * - A file is known by the device and inode that /proc/PID/maps gives for
+ *   the mapping: the real file, the inode the kernel's uprobe lands on
+ *   (overlayfs containers of one image share it).
+ * - The files are anyone's: a local user can map a file named libssl.so of
+ *   their own making. It is opened once, inside the process's root (openat2
+ *   RESOLVE_IN_ROOT: the container's symlinks cannot point at the host's
+ *   files), non-blocking (a FIFO), regular files only, never on FUSE (a
+ *   user's daemon would hold the read, and the processor thread with it).
+ *   Its symbols are read with the bounded resolver below (no libelf, no
+ *   mmap: a file truncated under us is a short read, not a SIGBUS), and the
+ *   probes are attached through /proc/self/fd/N: the file parsed and the file
+ *   probed are one inode, whatever the path points at a moment later. A file
+ *   that gives no probe is remembered (TLS_BAD_SLOTS) and not read again.
+ * - The table holds TLS_MAX_LIBS files. Every scan (2 s) reads the maps of
+ *   processes not seen before and attaches new files to free slots. A sweep
+ *   reads every process's maps, detaches the files that no process maps any
+ *   more (the system's libssl, attached at start, stays) and attaches what
+ *   waits. Sweeps run every 5 minutes, and when a new file found the table
+ *   full (at most once per TLS_SWEEP_MIN_SCANS scans). A file a sweep finds
+ *   no slot for is counted (tls_libraries_full_total), logged at most once a
+ *   minute, and retried at the next sweep: no file waits silently.
+ * - Detaching is slow: the kernel waits for RCU grace periods at each
+ *   uprobe's removal (~150 ms a probe, ~1.2 s a file, measured on 6.18), and
+ *   a sweep may drop 32 files. So the processor thread only hands the links
+ *   to the reaper: up to TLS_REAP_WORKERS threads, started when there is
+ *   work and gone when it is done, destroy them side by side (their grace
+ *   periods overlap). Until then the old probes still fire for a process
+ *   that maps the file again (none did at the sweep). A full queue, or a
+ *   thread that cannot start, means destroying on the processor thread.
+ *   http_tls__free hands over every link and waits for the reaper.
  */
 #include <errno.h>
 #include <dirent.h>
+#include <pthread.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <bpf/libbpf.h>
 
 #include "http_ctl.h"
+#include "http_tls.h"
 #include "log.h"
+#include "thread.h"
 #include "uprobe_multi.h"
+#include "utf8.h"
 
-#define TLS_MAX_LIBS 32
 #define TLS_LINKS 8
+#define TLS_FUNCS 4
 #define SEEN_SLOTS 65536	/* pids scanned (power of 2) */
+#define TLS_BAD_SLOTS 64	/* files that gave no probe (a ring) */
+#define TLS_PATH_MAX 1024	/* longer mapped paths are not probed */
+#define TLS_SWEEP_EVERY 150	/* scans (2 s each): a sweep every 5 minutes */
+#define TLS_SWEEP_MIN_SCANS 5	/* 10 s between sweeps a full table asks for */
+#define TLS_LOG_EVERY 30	/* scans between two "table full" lines: 1 minute */
+#define TLS_REAP_WORKERS 8	/* threads destroying links at once */
+#define TLS_REAP_MAX (2 * TLS_MAX_LIBS * TLS_LINKS)	/* links waiting for them */
+
+struct tls_key {
+	uint64_t dev, ino;
+};
+
+/* One probe: a libbpf link (perf uprobe PMU) or a uprobe_multi link's fd. */
+struct tls_link {
+	struct bpf_link *l;
+	int fd;				/* -1 with l */
+};
 
 struct tls_lib {
-	dev_t dev;
-	ino_t ino;
-	char path[256];
-	struct bpf_link *links[TLS_LINKS];	/* perf uprobe PMU */
-	int link_fds[TLS_LINKS];		/* or uprobe_multi links */
+	bool used, pinned, mapped;
+	struct tls_key key;
+	char path[UTF8_SAFE_SIZE(127)];	/* for display: sanitized, maybe cut */
+	struct tls_link links[TLS_LINKS];
 	int nlinks;
+};
+
+/* A file a sweep found without probes. */
+struct tls_wait {
+	uint32_t pid;
+	struct tls_key key;
+	char file[TLS_PATH_MAX];	/* the path in the process's root */
+};
+
+/* Links on their way out (DESIGN above). */
+struct tls_reaper {
+	pthread_mutex_t lock;
+	pthread_cond_t idle;		/* the last worker left */
+	struct tls_link q[TLS_REAP_MAX];
+	unsigned int head, n;		/* a ring */
+	int workers;
+	uint64_t reaped;
 };
 
 struct http_tls {
 	struct bpf_object *obj;
+	struct tls_reaper reap;
 	char proc_root[128];
 	struct tls_lib libs[TLS_MAX_LIBS];
-	int nlibs;
-	uint32_t *seen;		/* pid per slot, 0 empty */
-	unsigned int scans;
+	struct tls_key bad[TLS_BAD_SLOTS];
+	unsigned int nbad;		/* written so far; the ring wraps */
+	struct tls_wait *wait;		/* TLS_MAX_LIBS entries */
+	int nwait;
+	uint64_t wait_overflow;		/* files beyond the wait list in this sweep */
+	uint32_t *seen;			/* pid per slot, 0 empty */
+	unsigned int scans, next_sweep, next_full_log;
+	bool want_sweep;
+	uint64_t full_total, evicted_total;
+	char line[TLS_PATH_MAX + 128];	/* a maps line */
 };
 
 static const struct {
-	const char *prog, *func;
+	const char *prog;
+	int func;		/* index into funcs[] */
 	bool ret;
 } probes[TLS_LINKS] = {
-	{ "http_ssl_write", "SSL_write", false },
-	{ "http_ssl_write_ret", "SSL_write", true },
-	{ "http_ssl_read", "SSL_read", false },
-	{ "http_ssl_read_ret", "SSL_read", true },
-	{ "http_ssl_write_ex", "SSL_write_ex", false },
-	{ "http_ssl_write_ex_ret", "SSL_write_ex", true },
-	{ "http_ssl_read_ex", "SSL_read_ex", false },
-	{ "http_ssl_read_ex_ret", "SSL_read_ex", true },
+	{ "http_ssl_write", 0, false },
+	{ "http_ssl_write_ret", 0, true },
+	{ "http_ssl_read", 1, false },
+	{ "http_ssl_read_ret", 1, true },
+	{ "http_ssl_write_ex", 2, false },
+	{ "http_ssl_write_ex_ret", 2, true },
+	{ "http_ssl_read_ex", 3, false },
+	{ "http_ssl_read_ex_ret", 3, true },
 };
+
+static const char *const funcs[TLS_FUNCS] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
+
+/* ---- ELF symbol resolver: bounded, for files anyone may write ---- */
+
+struct elf_in {
+	int fd;
+	uint64_t size;
+	bool is64;
+};
+
+/* One section header, either class. */
+struct elf_sec {
+	uint32_t type, link;
+	uint64_t addr, offset, size, entsize;
+};
+
+/* Reads exactly len bytes at off, inside the file size fstat gave. */
+static int elf_read(const struct elf_in *f, uint64_t off, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (off > f->size || len > f->size - off)
+		return -EINVAL;
+	while (done < len) {
+		ssize_t r = pread(f->fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EINVAL;	/* shorter than it was: changed under us */
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* Reads [off, off+len) into a new exact-size buffer (NULL and *err). */
+static void *elf_load(const struct elf_in *f, uint64_t off, uint64_t len, int *err)
+{
+	void *p;
+
+	if (!len || off > f->size || len > f->size - off) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	p = malloc((size_t)len);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = elf_read(f, off, p, (size_t)len);
+	if (*err) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int elf_sections(const struct elf_in *f, const unsigned char *eh, struct elf_sec **out,
+			unsigned int *nout)
+{
+	uint64_t shoff;
+	unsigned int shnum, shentsize, want;
+	unsigned char *raw;
+	struct elf_sec *sec;
+	int err;
+
+	if (f->is64) {
+		Elf64_Ehdr e;
+
+		memcpy(&e, eh, sizeof(e));
+		shoff = e.e_shoff;
+		shnum = e.e_shnum;
+		shentsize = e.e_shentsize;
+		want = sizeof(Elf64_Shdr);
+	} else {
+		Elf32_Ehdr e;
+
+		memcpy(&e, eh, sizeof(e));
+		shoff = e.e_shoff;
+		shnum = e.e_shnum;
+		shentsize = e.e_shentsize;
+		want = sizeof(Elf32_Shdr);
+	}
+	/* shnum 0 with the count in section 0 (> 65279 sections): not a libssl */
+	if (!shoff || !shnum || shnum > TLS_ELF_MAX_SECTIONS || shentsize != want)
+		return -EINVAL;
+	raw = elf_load(f, shoff, (uint64_t)shnum * shentsize, &err);
+	if (!raw)
+		return err;
+	sec = calloc(shnum, sizeof(*sec));
+	if (!sec) {
+		free(raw);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < shnum; i++) {
+		if (f->is64) {
+			Elf64_Shdr s;
+
+			memcpy(&s, raw + (size_t)i * want, sizeof(s));
+			sec[i] = (struct elf_sec){ s.sh_type, s.sh_link, s.sh_addr, s.sh_offset, s.sh_size,
+						   s.sh_entsize };
+		} else {
+			Elf32_Shdr s;
+
+			memcpy(&s, raw + (size_t)i * want, sizeof(s));
+			sec[i] = (struct elf_sec){ s.sh_type, s.sh_link, s.sh_addr, s.sh_offset, s.sh_size,
+						   s.sh_entsize };
+		}
+	}
+	free(raw);
+	*out = sec;
+	*nout = shnum;
+	return 0;
+}
+
+/* What the resolver knows of one wanted name. */
+struct elf_hit {
+	uint64_t off;
+	int bind;		/* -1: none yet */
+	bool ambiguous;
+};
+
+/* True when the NUL- or '@'-terminated name at str[at..size) is name. */
+static bool name_is(const char *str, uint64_t size, uint64_t at, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (at >= size || n > size - at)
+		return false;
+	if (memcmp(str + at, name, n))
+		return false;
+	return at + n < size && (str[at + n] == '\0' || str[at + n] == '@');
+}
+
+/* Looks for the names not yet found in the symbol table section s. */
+static int elf_scan_symtab(const struct elf_in *f, const struct elf_sec *secs, unsigned int nsec,
+			   const struct elf_sec *s, const char *const *names, int n,
+			   struct elf_hit *hits)
+{
+	size_t esz = f->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+	const struct elf_sec *st;
+	unsigned char *syms;
+	uint64_t count;
+	char *str;
+	int err;
+
+	if (s->entsize != esz || s->size % esz || s->link >= nsec)
+		return -EINVAL;
+	count = s->size / esz;
+	if (count > TLS_ELF_MAX_SYMS)
+		return -EINVAL;
+	st = &secs[s->link];
+	if (st->type != SHT_STRTAB || !st->size || st->size > TLS_ELF_MAX_STRTAB)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	syms = elf_load(f, s->offset, s->size, &err);
+	if (!syms)
+		return err;
+	str = elf_load(f, st->offset, st->size, &err);
+	if (!str) {
+		free(syms);
+		return err;
+	}
+	for (uint64_t i = 1; i < count; i++) {	/* symbol 0 is the undefined one */
+		uint64_t value, name_at, shndx;
+		unsigned char info;
+		const struct elf_sec *in;
+		int bind;
+
+		if (f->is64) {
+			Elf64_Sym y;
+
+			memcpy(&y, syms + i * esz, sizeof(y));
+			name_at = y.st_name;
+			info = y.st_info;
+			shndx = y.st_shndx;
+			value = y.st_value;
+		} else {
+			Elf32_Sym y;
+
+			memcpy(&y, syms + i * esz, sizeof(y));
+			name_at = y.st_name;
+			info = y.st_info;
+			shndx = y.st_shndx;
+			value = y.st_value;
+		}
+		/* defined functions only: an import has SHN_UNDEF; SHN_ABS and
+		 * the other reserved indexes are >= TLS_ELF_MAX_SECTIONS */
+		if (ELF64_ST_TYPE(info) != STT_FUNC || shndx == SHN_UNDEF || shndx >= nsec)
+			continue;
+		bind = ELF64_ST_BIND(info);
+		if (bind != STB_GLOBAL && bind != STB_WEAK)
+			continue;
+		in = &secs[shndx];
+		if (in->type != SHT_PROGBITS || value < in->addr || value - in->addr >= in->size ||
+		    in->offset > f->size || value - in->addr >= f->size - in->offset)
+			continue;
+		for (int k = 0; k < n; k++) {
+			struct elf_hit *h = &hits[k];
+			uint64_t off = value - in->addr + in->offset;
+
+			if (!name_is(str, st->size, name_at, names[k]))
+				continue;
+			if (h->bind < 0 || (h->bind == STB_WEAK && bind == STB_GLOBAL)) {
+				h->off = off;
+				h->bind = bind;
+				h->ambiguous = false;
+			} else if (bind == h->bind && off != h->off) {
+				h->ambiguous = true;
+			}
+		}
+	}
+	free(str);
+	free(syms);
+	return 0;
+}
+
+int tls_elf_func_offsets(int fd, const char *const *names, int n, uint64_t *offs)
+{
+	static const uint32_t tables[] = { SHT_DYNSYM, SHT_SYMTAB };
+	unsigned char eh[sizeof(Elf64_Ehdr)] = { 0 };
+	struct elf_hit *hits;
+	struct elf_sec *secs = NULL;
+	unsigned int nsec = 0;
+	struct elf_in f = { .fd = fd };
+	struct stat st;
+	uint16_t type;
+	int err, found = 0;
+
+	for (int k = 0; k < n; k++)
+		offs[k] = 0;
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf32_Ehdr) ||
+	    (uint64_t)st.st_size > TLS_ELF_MAX_FILE)
+		return -EINVAL;
+	f.size = (uint64_t)st.st_size;
+	err = elf_read(&f, 0, eh, f.size < sizeof(eh) ? (size_t)f.size : sizeof(eh));
+	if (err)
+		return err;
+	if (memcmp(eh, ELFMAG, SELFMAG) || eh[EI_VERSION] != EV_CURRENT ||
+	    (eh[EI_CLASS] != ELFCLASS64 && eh[EI_CLASS] != ELFCLASS32))
+		return -EINVAL;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (eh[EI_DATA] != ELFDATA2LSB)
+		return -EINVAL;
+#else
+	if (eh[EI_DATA] != ELFDATA2MSB)
+		return -EINVAL;
+#endif
+	f.is64 = eh[EI_CLASS] == ELFCLASS64;
+	if (f.is64 && f.size < sizeof(Elf64_Ehdr))
+		return -EINVAL;
+	memcpy(&type, eh + offsetof(Elf64_Ehdr, e_type), sizeof(type));	/* same place in both */
+	if (type != ET_DYN && type != ET_EXEC)
+		return -EINVAL;
+	err = elf_sections(&f, eh, &secs, &nsec);
+	if (err)
+		return err;
+	hits = calloc((size_t)(n > 0 ? n : 1), sizeof(*hits));
+	if (!hits) {
+		free(secs);
+		return -ENOMEM;
+	}
+	for (int k = 0; k < n; k++)
+		hits[k].bind = -1;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]) && !err; t++) {
+		bool missing = false;
+
+		for (int k = 0; k < n; k++)
+			missing |= hits[k].bind < 0;
+		if (!missing)
+			break;
+		/* the first table of the kind only: a file has one .dynsym and
+		 * one .symtab, and 256 of them would be 256 reads */
+		for (unsigned int i = 0; i < nsec; i++)
+			if (secs[i].type == tables[t]) {
+				err = elf_scan_symtab(&f, secs, nsec, &secs[i], names, n, hits);
+				break;
+			}
+	}
+	if (!err)
+		for (int k = 0; k < n; k++)
+			if (hits[k].bind >= 0 && !hits[k].ambiguous && hits[k].off) {
+				offs[k] = hits[k].off;
+				found++;
+			}
+	free(hits);
+	free(secs);
+	return err ? err : found;
+}
+
+bool tls_mount_is_fuse(const char *mountinfo, unsigned int maj, unsigned int min)
+{
+	char line[1024];
+	bool fuse = false;
+	FILE *f = fopen(mountinfo, "re");
+
+	if (!f)
+		return false;
+	/* "36 35 0:52 / /mnt rw,nosuid - fuse.sshfs host:/ rw": field 3 is
+	 * the device, the type follows " - " */
+	while (!fuse && fgets(line, sizeof(line), f)) {
+		unsigned int a, b;
+		char *sep = strstr(line, " - ");
+
+		if (sscanf(line, "%*u %*u %u:%u", &a, &b) == 2 && a == maj && b == min && sep)
+			fuse = !strncmp(sep + 3, "fuse", 4);
+	}
+	fclose(f);
+	return fuse;
+}
+
+/* ---- the reaper ---- */
+
+static void tls_link_destroy(struct tls_link k)
+{
+	if (k.l)
+		bpf_link__destroy(k.l);
+	else if (k.fd >= 0)
+		close(k.fd);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct tls_reaper *r = arg;
+
+	thread__setup("hl-tls-reap", true);
+	pthread_mutex_lock(&r->lock);
+	while (r->n) {
+		struct tls_link l = r->q[r->head];
+
+		r->head = (r->head + 1) % TLS_REAP_MAX;
+		r->n--;
+		pthread_mutex_unlock(&r->lock);
+		tls_link_destroy(l);
+		pthread_mutex_lock(&r->lock);
+		r->reaped++;
+	}
+	if (!--r->workers)
+		pthread_cond_broadcast(&r->idle);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Hands links to the reaper (on this thread when it cannot take them). */
+static void reaper_put(struct tls_reaper *r, struct tls_link *links, int n)
+{
+	pthread_attr_t attr;
+	int sync = 0;
+
+	pthread_mutex_lock(&r->lock);
+	for (int i = 0; i < n; i++) {
+		if (r->n == TLS_REAP_MAX) {
+			links[sync++] = links[i];	/* destroyed below */
+			continue;
+		}
+		r->q[(r->head + r->n) % TLS_REAP_MAX] = links[i];
+		r->n++;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	while (r->workers < TLS_REAP_WORKERS && (unsigned int)r->workers < r->n) {
+		pthread_t th;
+
+		if (pthread_create(&th, &attr, reaper_main, r))
+			break;
+		r->workers++;
+	}
+	pthread_attr_destroy(&attr);
+	/* no worker at all: this thread does the work */
+	while (!r->workers && r->n) {
+		struct tls_link l = r->q[r->head];
+
+		r->head = (r->head + 1) % TLS_REAP_MAX;
+		r->n--;
+		pthread_mutex_unlock(&r->lock);
+		tls_link_destroy(l);
+		pthread_mutex_lock(&r->lock);
+		r->reaped++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	for (int i = 0; i < sync; i++)
+		tls_link_destroy(links[i]);
+}
+
+/* Waits until every link handed over is destroyed. */
+static void reaper_drain(struct tls_reaper *r)
+{
+	pthread_mutex_lock(&r->lock);
+	while (r->workers || r->n)
+		pthread_cond_wait(&r->idle, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* ---- the table ---- */
 
 struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root)
 {
@@ -64,79 +547,208 @@ struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root)
 	if (!t)
 		return NULL;
 	t->seen = calloc(SEEN_SLOTS, sizeof(*t->seen));
-	if (!t->seen) {
+	t->wait = calloc(TLS_MAX_LIBS, sizeof(*t->wait));
+	if (!t->seen || !t->wait) {
+		free(t->seen);
+		free(t->wait);
 		free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
 	t->obj = obj;
+	pthread_mutex_init(&t->reap.lock, NULL);
+	pthread_cond_init(&t->reap.idle, NULL);
 	snprintf(t->proc_root, sizeof(t->proc_root), "%s", proc_root ? proc_root : "/proc");
 	return t;
+}
+
+/* Frees the slot; its links go to the reaper. */
+static void lib_detach(struct http_tls *t, struct tls_lib *lib)
+{
+	reaper_put(&t->reap, lib->links, lib->nlinks);
+	memset(lib, 0, sizeof(*lib));
 }
 
 void http_tls__free(struct http_tls *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < t->nlibs; i++)
-		for (int k = 0; k < t->libs[i].nlinks; k++) {
-			bpf_link__destroy(t->libs[i].links[k]);
-			if (t->libs[i].link_fds[k] >= 0)
-				close(t->libs[i].link_fds[k]);
-		}
+	for (int i = 0; i < TLS_MAX_LIBS; i++)
+		if (t->libs[i].used)
+			lib_detach(t, &t->libs[i]);
+	reaper_drain(&t->reap);
+	pthread_cond_destroy(&t->reap.idle);
+	pthread_mutex_destroy(&t->reap.lock);
 	free(t->seen);
+	free(t->wait);
 	free(t);
+}
+
+static struct tls_lib *lib_find(struct http_tls *t, const struct tls_key *key)
+{
+	for (int i = 0; i < TLS_MAX_LIBS; i++)
+		if (t->libs[i].used && t->libs[i].key.dev == key->dev && t->libs[i].key.ino == key->ino)
+			return &t->libs[i];
+	return NULL;
+}
+
+static struct tls_lib *lib_free_slot(struct http_tls *t)
+{
+	for (int i = 0; i < TLS_MAX_LIBS; i++)
+		if (!t->libs[i].used)
+			return &t->libs[i];
+	return NULL;
+}
+
+static bool is_bad(const struct http_tls *t, const struct tls_key *key)
+{
+	unsigned int n = t->nbad < TLS_BAD_SLOTS ? t->nbad : TLS_BAD_SLOTS;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (t->bad[i].dev == key->dev && t->bad[i].ino == key->ino)
+			return true;
+	return false;
+}
+
+static void mark_bad(struct http_tls *t, const struct tls_key *key)
+{
+	t->bad[t->nbad++ % TLS_BAD_SLOTS] = *key;
+}
+
+/*
+ * Attaches the probes to the file open at fd (known as key, shown as path)
+ * in lib, a free slot. 0, or -errno (the file is marked bad when it is no
+ * usable libssl).
+ */
+static int lib_attach(struct http_tls *t, struct tls_lib *lib, int fd, const struct tls_key *key,
+		      const char *path, bool pinned)
+{
+	uint64_t offs[TLS_FUNCS];
+	char fdpath[64];
+	int n;
+
+	n = tls_elf_func_offsets(fd, funcs, TLS_FUNCS, offs);
+	if (n <= 0) {
+		pr_debug("http: %s: no SSL_read/SSL_write symbols (%s)", path,
+			 n ? strerror(-n) : "none");
+		if (n != -ENOMEM && n != -EINTR)
+			mark_bad(t, key);
+		return n ? n : -ENOENT;
+	}
+	memset(lib, 0, sizeof(*lib));
+	/* by the open file: what was parsed is what is probed */
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	for (int i = 0; i < TLS_LINKS; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = probes[i].ret);
+		struct bpf_program *prog = bpf_object__find_program_by_name(t->obj, probes[i].prog);
+		struct tls_link k = { .fd = -1 };
+
+		/* SSL_*_ex are OpenSSL >= 1.1.1: older files lack them */
+		if (!prog || !offs[probes[i].func])
+			continue;
+		if (bpf_program__expected_attach_type(prog) == (enum bpf_attach_type)UPROBE_MULTI_ATTACH) {
+			k.fd = uprobe_multi_link(bpf_program__fd(prog), fdpath, &offs[probes[i].func], 1,
+						 probes[i].ret);
+			if (k.fd < 0)
+				errno = -k.fd;
+		} else {
+			k.l = bpf_program__attach_uprobe_opts(prog, -1, fdpath, offs[probes[i].func], &o);
+		}
+		if (!k.l && k.fd < 0) {
+			pr_debug("http: uprobe %s in %s: %s", funcs[probes[i].func], path, strerror(errno));
+			continue;
+		}
+		lib->links[lib->nlinks++] = k;
+	}
+	if (!lib->nlinks) {
+		pr_warn("http: no SSL_read/SSL_write probe could be attached in %s", path);
+		mark_bad(t, key);
+		return -ENOENT;
+	}
+	lib->used = true;
+	lib->pinned = pinned;
+	lib->mapped = true;
+	lib->key = *key;
+	utf8_sanitize(path, strlen(path), lib->path, sizeof(lib->path));
+	pr_info("http: TLS capture attached to %s (%d probes)", lib->path, lib->nlinks);
+	return 0;
 }
 
 int http_tls__attach_path(struct http_tls *t, const char *path)
 {
-	enum bpf_attach_type multi = (enum bpf_attach_type)UPROBE_MULTI_ATTACH;
 	struct tls_lib *lib;
+	struct tls_key key;
 	struct stat st;
+	int fd, ret;
 
-	if (stat(path, &st))
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
 		return -errno;
-	for (int i = 0; i < t->nlibs; i++)
-		if (t->libs[i].dev == st.st_dev && t->libs[i].ino == st.st_ino)
-			return 1;
-	if (t->nlibs == TLS_MAX_LIBS)
-		return -ENOSPC;
-	lib = &t->libs[t->nlibs];
-	memset(lib, 0, sizeof(*lib));
-	lib->dev = st.st_dev;
-	lib->ino = st.st_ino;
-	snprintf(lib->path, sizeof(lib->path), "%s", path);
-	for (int i = 0; i < TLS_LINKS; i++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[i].func, .retprobe = probes[i].ret);
-		struct bpf_program *prog = bpf_object__find_program_by_name(t->obj, probes[i].prog);
-		struct bpf_link *l = NULL;
-		int fd = -1;
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		goto out;
+	}
+	key = (struct tls_key){ (uint64_t)st.st_dev, (uint64_t)st.st_ino };
+	if (lib_find(t, &key)) {
+		ret = 1;
+		goto out;
+	}
+	lib = lib_free_slot(t);
+	ret = lib ? lib_attach(t, lib, fd, &key, path, true) : -ENOSPC;
+out:
+	close(fd);
+	return ret;
+}
 
-		if (!prog)
-			continue;
-		if (bpf_program__expected_attach_type(prog) == multi) {
-			fd = uprobe_multi_attach(bpf_program__fd(prog), path, probes[i].func,
-						 probes[i].ret);
-			if (fd < 0)
-				errno = -fd;
-		} else {
-			l = bpf_program__attach_uprobe_opts(prog, -1, path, 0, &o);
-		}
-		if (!l && fd < 0) {
-			/* SSL_*_ex are OpenSSL >= 1.1.1: older files lack them */
-			pr_debug("http: uprobe %s in %s: %s", probes[i].func, path, strerror(errno));
-			continue;
-		}
-		lib->links[lib->nlinks] = l;
-		lib->link_fds[lib->nlinks++] = fd;
+/* Opens file as process pid sees it (inside its root), for reading only:
+ * a regular file, not on FUSE. fd or -errno. */
+static int open_in_root(struct http_tls *t, uint32_t pid, const char *file,
+			const struct tls_key *key)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[TLS_PATH_MAX + 192];
+	struct stat st;
+	int dfd, fd;
+
+	snprintf(path, sizeof(path), "%s/%u/mountinfo", t->proc_root, pid);
+	if (tls_mount_is_fuse(path, major((dev_t)key->dev), minor((dev_t)key->dev)))
+		return -EPERM;
+	snprintf(path, sizeof(path), "%s/%u/root", t->proc_root, pid);
+	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_openat2, dfd, file, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {	/* Linux < 5.6 */
+		snprintf(path, sizeof(path), "%s/%u/root%s", t->proc_root, pid, file);
+		fd = open(path, (int)how.flags);
 	}
-	if (!lib->nlinks) {
-		pr_warn("http: no SSL_read/SSL_write probe could be attached in %s", path);
-		return -ENOENT;
+	if (fd < 0) {
+		fd = -errno;
+		close(dfd);
+		return fd;
 	}
-	t->nlibs++;
-	pr_info("http: TLS capture attached to %s (%d probes)", path, lib->nlinks);
-	return 0;
+	close(dfd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* Attaches the file of a mapping in a free slot. 0 or -errno. */
+static int attach_mapped(struct http_tls *t, struct tls_lib *lib, uint32_t pid, const char *file,
+			 const struct tls_key *key)
+{
+	int fd = open_in_root(t, pid, file, key), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = lib_attach(t, lib, fd, key, file, false);
+	close(fd);
+	return ret;
 }
 
 /* true when pid was already scanned; marks it. */
@@ -158,72 +770,220 @@ static bool seen_test_set(struct http_tls *t, uint32_t pid)
 	return false;
 }
 
-static int scan_pid(struct http_tls *t, const char *pid)
+/* Adds a file to the sweep's wait list (once per file). */
+static void wait_add(struct http_tls *t, uint32_t pid, const char *file, const struct tls_key *key)
 {
-	char path[300], line[1024], seen_paths[4][256];
+	for (int i = 0; i < t->nwait; i++)
+		if (t->wait[i].key.dev == key->dev && t->wait[i].key.ino == key->ino)
+			return;
+	if (t->nwait == TLS_MAX_LIBS) {
+		t->wait_overflow++;	/* more than the table could take anyway */
+		return;
+	}
+	t->wait[t->nwait].pid = pid;
+	t->wait[t->nwait].key = *key;
+	memcpy(t->wait[t->nwait].file, file, strlen(file) + 1);	/* < TLS_PATH_MAX */
+	t->nwait++;
+}
+
+/*
+ * Reads the maps of pid. Each libssl mapping: a known file is marked mapped;
+ * a new one is attached to a free slot (a scan: want_sweep when there is
+ * none) or put on the wait list (a sweep). Returns files attached.
+ */
+static int scan_pid(struct http_tls *t, uint32_t pid, bool sweep)
+{
+	char path[160], seen_paths[4][TLS_PATH_MAX];
 	int nseen = 0, added = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s/maps", t->proc_root, pid);
-	f = fopen(path, "r");
+	snprintf(path, sizeof(path), "%s/%u/maps", t->proc_root, pid);
+	f = fopen(path, "re");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *file = strchr(line, '/'), lib[300];
+	while (fgets(t->line, sizeof(t->line), f)) {
+		char *file = strchr(t->line, '/'), *nl = strchr(t->line, '\n');
+		unsigned int maj, min;
+		unsigned long long ino;
+		struct tls_key key;
+		struct tls_lib *lib;
 		bool dup = false;
+		size_t len;
 
+		if (!nl && !feof(f)) {	/* a path longer than the buffer: skip the line */
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
 		if (!file || !strstr(file, "/libssl.so"))
 			continue;
+		if (sscanf(t->line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) != 3 || !ino)
+			continue;
+		key = (struct tls_key){ (uint64_t)makedev(maj, min), (uint64_t)ino };
+		lib = lib_find(t, &key);
+		if (lib) {
+			lib->mapped = true;
+			continue;
+		}
 		file[strcspn(file, "\n")] = '\0';
+		len = strlen(file);
+		/* a deleted file cannot be opened by its path any more */
+		if (len >= TLS_PATH_MAX || (len > 10 && !strcmp(file + len - 10, " (deleted)")))
+			continue;
 		for (int i = 0; i < nseen; i++)
 			dup |= !strcmp(seen_paths[i], file);
-		if (dup || nseen == 4)
+		if (dup || nseen == 4 || is_bad(t, &key))
 			continue;
-		snprintf(seen_paths[nseen++], sizeof(seen_paths[0]), "%s", file);
-		/* through the process's root: containers see their own files */
-		snprintf(lib, sizeof(lib), "%s/%s/root%s", t->proc_root, pid, file);
-		if (http_tls__attach_path(t, lib) == 0)
+		memcpy(seen_paths[nseen++], file, len + 1);
+		if (sweep) {
+			wait_add(t, pid, file, &key);
+			continue;
+		}
+		lib = lib_free_slot(t);
+		if (!lib)
+			t->want_sweep = true;
+		else if (attach_mapped(t, lib, pid, file, &key) == 0)
 			added++;
 	}
 	fclose(f);
 	return added;
 }
 
-int http_tls__scan(struct http_tls *t)
+/* Every pid under proc_root through scan_pid (only those not seen before,
+ * unless all). */
+static int scan_pids(struct http_tls *t, bool all)
 {
 	struct dirent *de;
 	int added = 0;
-	DIR *d;
+	DIR *d = opendir(t->proc_root);
 
-	/* every 5 minutes forget what was scanned: catches a late dlopen */
-	if (++t->scans % 150 == 0)
-		memset(t->seen, 0, SEEN_SLOTS * sizeof(*t->seen));
-	d = opendir(t->proc_root);
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
 		char *end;
 		unsigned long pid = strtoul(de->d_name, &end, 10);
 
-		if (*end || !pid || seen_test_set(t, (uint32_t)pid))
+		if (*end || !pid || pid > UINT32_MAX)
 			continue;
-		added += scan_pid(t, de->d_name);
+		if (seen_test_set(t, (uint32_t)pid) && !all)
+			continue;
+		added += scan_pid(t, (uint32_t)pid, all);
 	}
 	closedir(d);
 	return added;
 }
 
+/* Detaches what no process maps, attaches what waits; counts what does not fit. */
+static int sweep(struct http_tls *t)
+{
+	int added = 0, nlibs = 0;
+	uint64_t refused;
+	const char *first = NULL;
+
+	for (int i = 0; i < TLS_MAX_LIBS; i++)
+		t->libs[i].mapped = t->libs[i].pinned;
+	t->nwait = 0;
+	t->wait_overflow = 0;
+	scan_pids(t, true);
+	for (int i = 0; i < TLS_MAX_LIBS; i++) {
+		struct tls_lib *lib = &t->libs[i];
+
+		if (lib->used && !lib->mapped) {
+			pr_debug("http: TLS capture detached from %s: no process maps it", lib->path);
+			lib_detach(t, lib);
+			t->evicted_total++;
+		}
+	}
+	refused = t->wait_overflow;
+	for (int i = 0; i < t->nwait; i++) {
+		struct tls_wait *w = &t->wait[i];
+		struct tls_lib *lib;
+
+		if (lib_find(t, &w->key) || is_bad(t, &w->key))
+			continue;
+		lib = lib_free_slot(t);
+		if (!lib) {
+			if (!first)
+				first = w->file;
+			refused++;
+			continue;
+		}
+		if (attach_mapped(t, lib, w->pid, w->file, &w->key) == 0)
+			added++;
+	}
+	t->want_sweep = refused > 0;	/* retried at the next sweep */
+	t->next_sweep = t->scans + TLS_SWEEP_MIN_SCANS;
+	if (refused) {
+		t->full_total += refused;
+		for (int i = 0; i < TLS_MAX_LIBS; i++)
+			nlibs += t->libs[i].used;
+		if ((int)(t->scans - t->next_full_log) >= 0) {
+			char shown[UTF8_SAFE_SIZE(127)];
+
+			utf8_sanitize(first ? first : "", 127, shown, sizeof(shown));
+			pr_warn("http: TLS library table full: %d libssl files in use by running processes are probed, %llu more are not (%s%s); TLS requests through them are not seen; retrying every %d s",
+				nlibs, (unsigned long long)refused, first ? "first: " : "", shown,
+				TLS_SWEEP_MIN_SCANS * 2);
+			t->next_full_log = t->scans + TLS_LOG_EVERY;
+		}
+	}
+	return added;
+}
+
+int http_tls__scan(struct http_tls *t)
+{
+	int added;
+
+	t->scans++;
+	/* every 5 minutes: forget what was scanned (catches a late dlopen) and sweep */
+	if (t->scans % TLS_SWEEP_EVERY == 0) {
+		memset(t->seen, 0, SEEN_SLOTS * sizeof(*t->seen));
+		return sweep(t);
+	}
+	added = scan_pids(t, false);
+	if (t->want_sweep && (int)(t->scans - t->next_sweep) >= 0)
+		added += sweep(t);
+	return added;
+}
+
 int http_tls__nlibs(const struct http_tls *t)
 {
-	return t->nlibs;
+	int n = 0;
+
+	for (int i = 0; i < TLS_MAX_LIBS; i++)
+		n += t->libs[i].used;
+	return n;
 }
 
 json_t *http_tls__json(const struct http_tls *t)
 {
 	json_t *a = json_array();
 
-	for (int i = 0; i < t->nlibs; i++)
-		json_array_append_new(a, json_pack("{s:s,s:i}", "path", t->libs[i].path, "probes",
-						   t->libs[i].nlinks));
+	for (int i = 0; i < TLS_MAX_LIBS; i++)
+		if (t->libs[i].used)
+			json_array_append_new(a, json_pack("{s:s,s:i}", "path", t->libs[i].path, "probes",
+							   t->libs[i].nlinks));
 	return a;
+}
+
+void http_tls__put_json(const struct http_tls *t, json_t *obj)
+{
+	json_object_set_new(obj, "tls_libraries", http_tls__json(t));
+	json_object_set_new(obj, "tls_libraries_full_total", json_integer((json_int_t)t->full_total));
+	json_object_set_new(obj, "tls_libraries_evicted_total",
+			    json_integer((json_int_t)t->evicted_total));
+}
+
+void http_tls__prom(const struct http_tls *t, FILE *f)
+{
+	fprintf(f, "# HELP hostlens_http_tls_libraries libssl files with SSL_read/SSL_write probes attached now.\n"
+		   "# TYPE hostlens_http_tls_libraries gauge\nhostlens_http_tls_libraries %d\n"
+		   "# HELP hostlens_http_tls_libraries_full_total libssl files left unprobed because the table of %d was full of files in use (each retry counts).\n"
+		   "# TYPE hostlens_http_tls_libraries_full_total counter\nhostlens_http_tls_libraries_full_total %llu\n"
+		   "# HELP hostlens_http_tls_libraries_evicted_total libssl files detached because no process mapped them any more.\n"
+		   "# TYPE hostlens_http_tls_libraries_evicted_total counter\nhostlens_http_tls_libraries_evicted_total %llu\n",
+		http_tls__nlibs(t), TLS_MAX_LIBS, (unsigned long long)t->full_total,
+		(unsigned long long)t->evicted_total);
 }

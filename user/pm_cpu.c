@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "pmods.h"
+#include "utf8.h"
 
 #define TOP_PROCS 50
 #define MAX_TRACK 8192		/* processes tracked in user space */
@@ -31,7 +32,7 @@ struct proc_acc {
 	bool used, seen;
 	bool live;				/* live threads in this read */
 	uint8_t dead_reads;			/* reads in a row with an `exited` entry and no live thread */
-	char comm[HL_COMM_LEN];
+	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
 	uint64_t oncpu_ns, runq_ns;		/* cumulative, from BPF */
 	uint64_t cur_oncpu_ns, cur_runq_ns, cur_switches;	/* this read's sums */
 	uint64_t tick_oncpu_ns, tick_runq_ns;	/* delta in the last tick */
@@ -62,7 +63,7 @@ struct cpu_priv {
 	uint64_t execs_total, exits_total, execs_flush, exits_flush;
 	/* exits since the last tick, per command (the first TICK_EXIT_COMMS) and in all */
 	struct {
-		char comm[HL_COMM_LEN];
+		char comm[UTF8_COMM_SIZE];	/* sanitized (utf8.h) */
 		uint32_t n, failed;
 	} tick_exits[TICK_EXIT_COMMS];
 	int ntick_exits;
@@ -205,17 +206,16 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 
 	if (h->type == HL_EV_PROC_EXEC && len >= sizeof(struct ev_proc_exec)) {
 		const struct ev_proc_exec *e = data;
-		char comm[HL_COMM_LEN], file[sizeof(e->filename) + 1];
+		char comm[UTF8_COMM_SIZE], file[UTF8_SAFE_SIZE(sizeof(e->filename))];
 		struct proc_acc *a;
 
-		memcpy(comm, e->comm, HL_COMM_LEN);
-		comm[HL_COMM_LEN - 1] = '\0';	/* the kernel's comm holds 15 characters */
-		memcpy(file, e->filename, sizeof(e->filename));
-		file[sizeof(e->filename)] = '\0';
+		/* the kernel's comm holds 15 bytes; any bytes at all (utf8.h) */
+		utf8_sanitize(e->comm, HL_COMM_LEN - 1, comm, sizeof(comm));
+		utf8_sanitize(e->filename, sizeof(e->filename), file, sizeof(file));
 		processor__set_comm(p, h->tgid, comm);
 		a = acc_get(c, h->tgid, false);
 		if (a)
-			snprintf(a->comm, sizeof(a->comm), "%.*s", (int)sizeof(a->comm) - 1, comm);
+			snprintf(a->comm, sizeof(a->comm), "%s", comm);
 		c->execs_total++;
 		c->execs_flush++;
 		recent_push(c, json_pack("{s:s,s:I,s:i,s:i,s:s,s:s}", "event", "exec", "ts",
@@ -223,10 +223,9 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 					 "ppid", (int)e->ppid, "comm", comm, "filename", file));
 	} else if (h->type == HL_EV_PROC_EXIT && len >= sizeof(struct ev_proc_exit)) {
 		const struct ev_proc_exit *e = data;
-		char comm[HL_COMM_LEN];
+		char comm[UTF8_COMM_SIZE];
 
-		memcpy(comm, e->comm, HL_COMM_LEN);
-		comm[HL_COMM_LEN - 1] = '\0';
+		utf8_sanitize(e->comm, HL_COMM_LEN - 1, comm, sizeof(comm));
 		c->exits_total++;
 		c->exits_flush++;
 		exit_count(c, comm, e->exit_code != 0);
@@ -258,11 +257,13 @@ static void acc_add(struct cpu_priv *c, struct processor *p, uint32_t tgid, uint
 	a->cur_oncpu_ns += oncpu;
 	a->cur_runq_ns += runq;
 	a->cur_switches += switches;
-	if (!a->comm[0]) {
+	if (!a->comm[0]) {	/* once per process */
 		const char *known = processor__comm(p, tgid);
 
-		snprintf(a->comm, sizeof(a->comm), "%.*s", (int)sizeof(a->comm) - 1,
-			 known[0] ? known : comm);
+		if (known[0])
+			snprintf(a->comm, sizeof(a->comm), "%s", known);
+		else
+			utf8_sanitize(comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
 	}
 }
 
@@ -523,8 +524,12 @@ static json_t *proc_meta(struct processor *p, struct proc_acc *a)
 	if (f) {	/* cgroup v2: the one "0::PATH" line */
 		while (fgets(buf, sizeof(buf), f))
 			if (!strncmp(buf, "0::", 3)) {
+				/* a delegated subtree's owner names its cgroups: any bytes */
+				char cg[UTF8_SAFE_SIZE(sizeof(buf))];
+
 				buf[strcspn(buf, "\n")] = '\0';
-				json_object_set_new(a->k8s, "cgroup", json_string(buf + 3));
+				utf8_sanitize(buf + 3, sizeof(buf) - 3, cg, sizeof(cg));
+				json_object_set_new(a->k8s, "cgroup", json_string(cg));
 				break;
 			}
 		fclose(f);
@@ -607,14 +612,9 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 	fprintf(t->prom, "# HELP hostlens_process_cpu_seconds_total On-CPU time per process (top 20).\n"
 			 "# TYPE hostlens_process_cpu_seconds_total counter\n");
 	for (int i = 0; i < n && i < 20; i++) {
-		char comm[HL_COMM_LEN * 2 + 1], *o = comm;
+		char comm[2 * UTF8_COMM_SIZE];
 
-		for (const char *s = order[i]->comm; *s; s++) {	/* escape for label values */
-			if (*s == '"' || *s == '\\')
-				*o++ = '\\';
-			*o++ = *s == '\n' ? ' ' : *s;
-		}
-		*o = '\0';
+		utf8_prom_label(order[i]->comm, comm, sizeof(comm));
 		fprintf(t->prom, "hostlens_process_cpu_seconds_total{pid=\"%u\",comm=\"%s\"} %.6f\n",
 			order[i]->tgid, comm, (double)order[i]->oncpu_ns / 1e9);
 	}

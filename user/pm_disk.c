@@ -18,6 +18,7 @@
 #include "blockdev.h"
 #include "log.h"
 #include "pmods.h"
+#include "utf8.h"
 
 #define MAX_DEVS 64		/* devices tracked; more are counted as dropped */
 #define MAX_DPROCS 4096		/* (process, device) pairs tracked, power of 2 */
@@ -41,7 +42,7 @@ struct op_acc {
 
 struct dev_acc {
 	uint32_t dev;
-	char name[64];
+	char name[UTF8_SAFE_SIZE(63)];		/* sanitized (utf8.h) */
 	struct op_acc op[HL_DISK_OPS];
 	__u64 win[WIN_S][HL_DISK_SLOTS];	/* per-second deltas, all ops */
 	__u64 win_sum[HL_DISK_SLOTS];
@@ -51,7 +52,7 @@ struct dev_acc {
 struct dproc_acc {
 	bool used, in_bpf;
 	uint32_t tgid, dev;
-	char comm[HL_COMM_LEN + 1];
+	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
 	uint64_t prev_ops[2], prev_bytes[2];	/* last value from BPF */
 	uint64_t ops[2], bytes[2];		/* since the agent started */
 	uint64_t tick_bytes[2];
@@ -81,6 +82,7 @@ struct proc_sum {
 static struct dev_acc *dev_get(struct disk_priv *d, uint32_t dev)
 {
 	struct dev_acc *a;
+	char raw[64] = "";
 	int ret;
 
 	for (int i = 0; i < d->ndevs; i++)
@@ -93,10 +95,11 @@ static struct dev_acc *dev_get(struct disk_priv *d, uint32_t dev)
 	a = &d->devs[d->ndevs++];
 	memset(a, 0, sizeof(*a));
 	a->dev = dev;
-	ret = blockdev_name(d->sysfs, d->procfs, blockdev_major(dev), blockdev_minor(dev), a->name,
-			    sizeof(a->name));
+	ret = blockdev_name(d->sysfs, d->procfs, blockdev_major(dev), blockdev_minor(dev), raw,
+			    sizeof(raw));
 	if (ret == -ENOENT)
-		snprintf(a->name, sizeof(a->name), "%u:%u", blockdev_major(dev), blockdev_minor(dev));
+		snprintf(raw, sizeof(raw), "%u:%u", blockdev_major(dev), blockdev_minor(dev));
+	utf8_sanitize(raw, sizeof(raw), a->name, sizeof(a->name));	/* once per device */
 	return a;
 }
 
@@ -242,7 +245,7 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 			if (known[0])
 				snprintf(a->comm, sizeof(a->comm), "%s", known);
 			else
-				snprintf(a->comm, sizeof(a->comm), "%.*s", HL_COMM_LEN, v.comm);
+				utf8_sanitize(v.comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
 			a->last_change_ns = now_ns;
 		}
 		for (int o = 0; o < 2; o++) {
@@ -374,18 +377,6 @@ static json_t *op_json(const struct op_acc *o)
 			 "latency_p99_ms", lathist_quantile(o->hist, HL_DISK_SLOTS, 0.99) / 1e6);
 }
 
-static void prom_escape(char *out, size_t len, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s == '\n' ? ' ' : *s;
-	}
-	out[o] = '\0';
-}
-
 static int cmp_dev_ops(const void *x, const void *y)
 {
 	const struct dev_acc *a = *(const struct dev_acc *const *)x, *b = *(const struct dev_acc *const *)y;
@@ -408,9 +399,9 @@ static void prom_write(struct disk_priv *d, FILE *f, const struct proc_sum *top,
 	fprintf(f, "# HELP hostlens_disk_io_latency_seconds Block request latency, issue to completion.\n"
 		   "# TYPE hostlens_disk_io_latency_seconds histogram\n");
 	for (int i = 0; i < n; i++) {
-		char dev[130];
+		char dev[2 * sizeof(order[i]->name)];
 
-		prom_escape(dev, sizeof(dev), order[i]->name);
+		utf8_prom_label(order[i]->name, dev, sizeof(dev));
 		for (int o = 0; o < 2; o++) {
 			const struct op_acc *a = &order[i]->op[o];
 			uint64_t cum = 0;
@@ -433,9 +424,9 @@ static void prom_write(struct disk_priv *d, FILE *f, const struct proc_sum *top,
 	fprintf(f, "# HELP hostlens_disk_ops_total Completed block requests.\n"
 		   "# TYPE hostlens_disk_ops_total counter\n");
 	for (int i = 0; i < n; i++) {
-		char dev[130];
+		char dev[2 * sizeof(order[i]->name)];
 
-		prom_escape(dev, sizeof(dev), order[i]->name);
+		utf8_prom_label(order[i]->name, dev, sizeof(dev));
 		for (int o = 0; o < HL_DISK_OPS; o++)
 			fprintf(f, "hostlens_disk_ops_total{device=\"%s\",op=\"%s\"} %llu\n", dev, op_names[o],
 				(unsigned long long)order[i]->op[o].ops);
@@ -443,9 +434,9 @@ static void prom_write(struct disk_priv *d, FILE *f, const struct proc_sum *top,
 	fprintf(f, "# HELP hostlens_disk_bytes_total Bytes moved by completed block requests.\n"
 		   "# TYPE hostlens_disk_bytes_total counter\n");
 	for (int i = 0; i < n; i++) {
-		char dev[130];
+		char dev[2 * sizeof(order[i]->name)];
 
-		prom_escape(dev, sizeof(dev), order[i]->name);
+		utf8_prom_label(order[i]->name, dev, sizeof(dev));
 		for (int o = 0; o < 2; o++)
 			fprintf(f, "hostlens_disk_bytes_total{device=\"%s\",op=\"%s\"} %llu\n", dev, op_names[o],
 				(unsigned long long)order[i]->op[o].bytes);
@@ -453,9 +444,9 @@ static void prom_write(struct disk_priv *d, FILE *f, const struct proc_sum *top,
 	fprintf(f, "# HELP hostlens_process_disk_bytes_total Block I/O bytes submitted per process (top %d).\n"
 		   "# TYPE hostlens_process_disk_bytes_total counter\n", TOP_PROCS);
 	for (int i = 0; i < ntop && i < TOP_PROCS; i++) {
-		char comm[2 * HL_COMM_LEN + 2];
+		char comm[2 * UTF8_COMM_SIZE];
 
-		prom_escape(comm, sizeof(comm), top[i].comm);
+		utf8_prom_label(top[i].comm, comm, sizeof(comm));
 		for (int o = 0; o < 2; o++)
 			fprintf(f, "hostlens_process_disk_bytes_total{pid=\"%u\",comm=\"%s\",op=\"%s\"} %llu\n",
 				top[i].tgid, comm, op_names[o], (unsigned long long)top[i].bytes[o]);

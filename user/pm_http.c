@@ -32,10 +32,12 @@
 #include "rollup.h"
 #include "traffic.h"
 #include "http_ctl.h"
+#include "http_tls.h"
 #include "httpparse.h"
 #include "log.h"
 #include "pm_http.h"
 #include "pmods.h"
+#include "utf8.h"
 
 #define RECENT_MAX 200		/* "requests" topic */
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
@@ -594,18 +596,6 @@ static const char *dir_name(uint8_t d)
 	return d == HL_HTTP_INBOUND ? "inbound" : "outbound";
 }
 
-static void prom_escape(const char *s, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s == '\n' ? ' ' : *s;
-	}
-	out[o] = '\0';
-}
-
 static int cmp_total(const void *a, const void *b)
 {
 	const struct route_acc *x = *(const struct route_acc *const *)a;
@@ -631,8 +621,8 @@ static int cmp_flush(const void *a, const void *b)
 struct prom_group {
 	struct route_acc *r[PROM_TOP];	/* its rows (all within the top rows) */
 	int n;
-	/* label values, escaped */
-	char comm[HL_COMM_LEN * 2 + 1], method[HTTP_METHOD_MAX * 2], route[HTTP_ROUTE_MAX * 2];
+	/* label values, escaped (utf8_prom_label: a sanitized string at most doubles) */
+	char comm[UTF8_COMM_SIZE * 2], method[HTTP_METHOD_MAX * 2], route[HTTP_ROUTE_MAX * 2];
 	/* its rows summed */
 	uint64_t by_class[6], le[N_LE], total;
 	double sum_s;
@@ -651,7 +641,7 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 		struct prom_group *x;
 		int k;
 
-		prom_escape(processor__comm(p, r->tgid), comm, sizeof(comm));
+		utf8_prom_label(processor__comm(p, r->tgid), comm, sizeof(comm));
 		for (k = 0; k < ng; k++) {
 			const struct route_acc *f = g[k].r[0];
 
@@ -664,8 +654,8 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 			ng++;
 			memset(x, 0, sizeof(*x));
 			memcpy(x->comm, comm, sizeof(x->comm));
-			prom_escape(r->method, x->method, sizeof(x->method));
-			prom_escape(r->route, x->route, sizeof(x->route));
+			utf8_prom_label(r->method, x->method, sizeof(x->method));
+			utf8_prom_label(r->route, x->route, sizeof(x->route));
 		}
 		x->r[x->n++] = r;	/* top <= PROM_TOP: there is room */
 		for (int c = 0; c < 6; c++)
@@ -1016,7 +1006,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			   (double)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS));
 
 	/* the module's own counters */
-	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"requests_total", (json_int_t)hp->requests_total,
 		"inbound_total", (json_int_t)hp->inbound_total,
 		"outbound_total", (json_int_t)hp->outbound_total,
@@ -1029,8 +1019,13 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		"incomplete_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_INCOMPLETE],
 		"not_http_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_NOT_HTTP],
 		"connections_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_CONNS],
-		"routes_dropped_total", (json_int_t)hp->routes_dropped,
-		"tls_libraries", hp->tls ? http_tls__json(hp->tls) : json_array());
+		"routes_dropped_total", (json_int_t)hp->routes_dropped);
+	if (hp->tls) {	/* the libssl table: its files and counters */
+		http_tls__put_json(hp->tls, http);
+		http_tls__prom(hp->tls, t->prom);
+	} else {
+		json_object_set_new(http, "tls_libraries", json_array());
+	}
 	state__publish(t->st, "http", http);
 }
 

@@ -19,6 +19,7 @@
 #include "bpf/lathist.h"
 #include "log.h"
 #include "pmods.h"
+#include "utf8.h"
 
 #define RECENT_N 1024		/* closes kept (power of 2) */
 #define RECENT_SHOW 256		/* closes published: a busy second */
@@ -48,7 +49,7 @@ struct peer_acc {
 struct nproc_acc {
 	bool used, in_bpf;
 	uint32_t tgid;
-	char comm[HL_COMM_LEN + 1];
+	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
 	struct net_proc prev;			/* last value from BPF */
 	uint64_t tx, rx, retrans, rst_sent, rst_recv;	/* since start */
 	uint64_t t_tx, t_rx;			/* last tick */
@@ -228,8 +229,8 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		struct nproc_acc *a = nproc_get(n, h->tgid);
 
 		if (a) {
-			if (!a->comm[0])
-				snprintf(a->comm, sizeof(a->comm), "%.*s", HL_COMM_LEN, e->comm);
+			if (!a->comm[0])	/* once per process */
+				utf8_sanitize(e->comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
 			a->conns++;
 			a->f_conns++;
 			a->t_conns++;
@@ -292,7 +293,7 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 			if (known[0])
 				snprintf(a->comm, sizeof(a->comm), "%s", known);
 			else if (!a->comm[0])
-				snprintf(a->comm, sizeof(a->comm), "%.*s", HL_COMM_LEN, v.comm);
+				utf8_sanitize(v.comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
 			a->last_ns = now_ns;
 		}
 		dtx = delta(v.tx_bytes, a->prev.tx_bytes);
@@ -353,13 +354,13 @@ static void addr_str(uint16_t family, const uint8_t *addr, char *out, size_t len
 
 static json_t *close_json(struct processor *p, const struct ev_tcp_close *e)
 {
-	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN], comm[HL_COMM_LEN + 1];
+	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN], comm[UTF8_COMM_SIZE];
 	const char *known = e->h.tgid ? processor__comm(p, e->h.tgid) : "";
 	json_t *o;
 
 	addr_str(e->family, e->saddr, sa, sizeof(sa));
 	addr_str(e->family, e->daddr, da, sizeof(da));
-	snprintf(comm, sizeof(comm), "%.*s", HL_COMM_LEN, e->comm);
+	utf8_sanitize(e->comm, HL_COMM_LEN - 1, comm, sizeof(comm));
 	o = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:i,s:s}",
 		      "ts", (json_int_t)processor__mono_to_ms(p, e->h.ts_ns), "pid", (int)e->h.tgid,
 		      "comm", known[0] ? known : comm, "role", role_names[e->role < 3 ? e->role : 0],
@@ -448,18 +449,6 @@ static int sorted_peers(struct net_priv *n, struct peer_acc **order, bool flush)
 	return k;
 }
 
-static void prom_escape(char *out, size_t len, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == '"' || *s == '\\')
-			out[o++] = '\\';
-		out[o++] = *s == '\n' ? ' ' : *s;
-	}
-	out[o] = '\0';
-}
-
 static void prom_write(struct net_priv *n, FILE *f, struct nproc_acc **order, int np)
 {
 	fprintf(f, "# HELP hostlens_tcp_retransmits_total TCP segments retransmitted.\n"
@@ -496,9 +485,9 @@ static void prom_write(struct net_priv *n, FILE *f, struct nproc_acc **order, in
 	fprintf(f, "# HELP hostlens_process_net_bytes_total Socket bytes per process (top %d).\n"
 		   "# TYPE hostlens_process_net_bytes_total counter\n", TOP_N);
 	for (int i = 0; i < np && i < TOP_N; i++) {
-		char comm[2 * HL_COMM_LEN + 2];
+		char comm[2 * UTF8_COMM_SIZE];
 
-		prom_escape(comm, sizeof(comm), order[i]->comm);
+		utf8_prom_label(order[i]->comm, comm, sizeof(comm));
 		fprintf(f, "hostlens_process_net_bytes_total{pid=\"%u\",comm=\"%s\",direction=\"tx\"} %llu\n"
 			   "hostlens_process_net_bytes_total{pid=\"%u\",comm=\"%s\",direction=\"rx\"} %llu\n",
 			order[i]->tgid, comm, (unsigned long long)order[i]->tx, order[i]->tgid, comm,

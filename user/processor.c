@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "k8s.h"
 #include "rollup.h"
+#include "utf8.h"
 
 #define COMM_SLOTS 16384	/* power of 2 */
 #define FOLD_MS 20		/* the log is folded this often; 1000 / FOLD_MS folds per tick */
@@ -25,7 +26,7 @@
 struct comm_slot {
 	uint32_t tgid;
 	uint32_t miss;		/* /proc lookups that failed */
-	char comm[HL_COMM_LEN];
+	char comm[UTF8_COMM_SIZE];	/* sanitized once, here (utf8.h) */
 	struct proc_io io;
 };
 
@@ -36,6 +37,7 @@ struct processor {
 	int nmods;
 	int8_t dispatch[HL_EV_MAX];	/* event type -> module index, -1 none */
 	struct comm_slot *comms;
+	char source[UTF8_SAFE_SIZE(256)];	/* deps->source, sanitized */
 	pthread_t thread;
 	bool running;
 	int stop;
@@ -116,13 +118,14 @@ void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm)
 		memset(&s->io, 0, sizeof(s->io));
 	s->tgid = tgid;
 	s->miss = 0;
-	snprintf(s->comm, sizeof(s->comm), "%s", comm);
+	/* the kernel's bytes become text here, once per process */
+	utf8_sanitize(comm, sizeof(s->comm) - 1, s->comm, sizeof(s->comm));
 }
 
 const char *processor__comm(struct processor *p, uint32_t tgid)
 {
 	struct comm_slot *s = comm_slot(p, tgid);
-	char path[64];
+	char path[64], raw[HL_COMM_LEN + 2] = "";
 	FILE *f;
 
 	if (s->tgid == tgid && s->comm[0])
@@ -137,10 +140,11 @@ const char *processor__comm(struct processor *p, uint32_t tgid)
 	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
 	f = fopen(path, "r");
 	if (f) {
-		if (fgets(s->comm, sizeof(s->comm), f))
-			s->comm[strcspn(s->comm, "\n")] = '\0';
+		if (fgets(raw, sizeof(raw), f))
+			raw[strcspn(raw, "\n")] = '\0';
 		fclose(f);
 	}
+	utf8_sanitize(raw, sizeof(raw), s->comm, sizeof(s->comm));
 	s->miss = s->comm[0] ? 0 : 1;
 	return s->comm;
 }
@@ -192,6 +196,9 @@ struct processor *processor__new(const struct processor_deps *deps)
 	if (!p)
 		return NULL;
 	p->d = *deps;
+	/* the hostname (or --source) names every record: text from here on */
+	utf8_sanitize(deps->source ? deps->source : "", 256, p->source, sizeof(p->source));
+	p->d.source = p->source;
 	pthread_mutex_init(&p->stop_lock, NULL);
 	pthread_mutex_init(&p->reload_lock, NULL);
 	pthread_cond_init(&p->stop_cond, NULL);

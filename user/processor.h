@@ -113,8 +113,11 @@ const struct config *processor__cfg(const struct processor *p);
 struct loader *processor__loader(const struct processor *p);
 struct state *processor__state(const struct processor *p);
 const char *processor__source(const struct processor *p);
-/* Process name of tgid (from exec events, BPF maps, or /proc once); "" when unknown. */
+/* Process name of tgid (from exec events, BPF maps, or /proc once); "" when
+ * unknown. Always valid UTF-8 without control characters (utf8.h): at most
+ * UTF8_COMM_SIZE bytes with the NUL. */
 const char *processor__comm(struct processor *p, uint32_t tgid);
+/* Caches the kernel's comm bytes of tgid (NUL-terminated), sanitized. */
 void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm);
 /* Cumulative per-process I/O that the disk and net modules add to and the
  * process table shows. A small direct-mapped table: display only. */

@@ -4,8 +4,11 @@
  * the method, a route, the status, byte counts, timings and the origin of the
  * Referer; never bodies, never query strings (unless --http-keep-query),
  * never credentials (Authorization, Cookie, Set-Cookie, userinfo in URLs,
- * ;jsessionid-style path parameters), and path segments matching the
- * --redact-segment regexes become ":redacted".
+ * ;jsessionid-style path parameters). Path segments that hold a secret
+ * (redact_is_secret: always on) or match the --redact-segment regexes become
+ * ":redacted", before route templating; so do the values of a kept query
+ * that hold a secret. What is kept is text: other bytes that are not
+ * printable ASCII come out as utf8.h says (valid UTF-8 kept, the rest \xHH).
  *
  * A struct redact is built once from the config (regexes compiled once) and
  * then only read: several threads may use one concurrently.
@@ -29,10 +32,24 @@ struct redact *redact__new(const struct config *cfg);
 void redact__free(struct redact *r);
 
 /*
+ * The built-in secret detectors, on s[0..len): true when it contains a JWT
+ * ("eyJ" base64url "." base64url "."), an e-mail address (local@host.tld,
+ * '@' also as %40), an API key (sk_live_/sk_test_/rk_live_/rk_test_, ghp_/
+ * gho_/ghu_/ghs_/ghr_/github_pat_, xoxb-/xoxp-/xoxa-/xoxr-/xoxs-, glpat-
+ * followed by 10 or more key characters; AKIA/ASIA + 16 [0-9A-Z]; AIza +
+ * 35), 32 or more hex digits in a row, or a run of 24 or more base64url
+ * characters mixing upper case, lower case and digits (at most one '-' or
+ * '_' per 8 characters).
+ */
+bool redact_is_secret(const char *s, size_t len);
+
+/*
  * Minimizes a request target (origin form "/a/b?q", absolute form
  * "http://user:pw@host/a/b?q", or "*") into out as a path: scheme, authority
  * and userinfo removed, query and fragment removed unless keep_query, every
- * ";param" removed from segments, matching segments replaced by ":redacted".
+ * ";param" removed from segments, segments holding a secret or matching a
+ * regex replaced by ":redacted" (secret query values too), the rest made
+ * valid UTF-8 (utf8.h).
  * len is the target's length (need not be NUL-terminated). Returns the length
  * written (out NUL-terminated; truncated at outlen-1 when out is too small,
  * never inside a replaced segment), or -EINVAL for an empty target.

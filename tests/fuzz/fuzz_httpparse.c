@@ -4,16 +4,29 @@
  * would capture from a socket. The first byte picks what the bytes are
  * parsed as. Every parse must stay inside len (the input is an exact-size
  * heap copy, so ASan sees an overread), NUL-terminate its strings inside
- * their fields, and routes built from a parsed path must fit. */
+ * their fields, and routes built from a parsed path must fit. Raw bytes
+ * through redact__path and utf8_sanitize must come out as strings Jansson
+ * takes (valid UTF-8), and a sanitized string must not change again. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "user/config.h"
 #include "user/httpparse.h"
 #include "user/redact.h"
 #include "user/traffic.h"
+#include "user/utf8.h"
+
+static void check_json(const char *s)
+{
+	json_t *j = json_string(s);
+
+	if (!j)
+		abort();
+	json_decref(j);
+}
 
 static void check_str(const char *s, size_t cap)
 {
@@ -72,6 +85,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	default:
+		/* any bytes as a target: what is kept is text */
+		m = redact__path(red, buf, len, min, sizeof(min));
+		if (m >= (int)sizeof(min) || (m >= 0 && strlen(min) != (size_t)m))
+			abort();
+		check_json(min);
+		{
+			char a[UTF8_SAFE_SIZE(64)], b[UTF8_SAFE_SIZE(64) * 4];
+
+			utf8_sanitize(buf, len < 64 ? len : 64, a, sizeof(a));
+			check_json(a);
+			utf8_sanitize(a, sizeof(a), b, sizeof(b));
+			if (strcmp(a, b) || !utf8_is_clean(a, sizeof(a)))
+				abort();
+		}
 		memset(&rs, 0x5a, sizeof(rs));
 		if (http_parse_response(buf, len, &rs) == 0 && (rs.status < 100 || rs.status > 999))
 			abort();

@@ -122,6 +122,117 @@ static void truncation_never_splits_the_mark(void)
 	redact__free(r);
 }
 
+#define JWT "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4g" \
+	    "RG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+
+/* Each path must come out as want with no regex configured: the built-in
+ * detectors are on by default. */
+static void expect_paths(struct redact *r, const char *const (*c)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		CHECK(!strcmp(path(r, c[i][0]), c[i][1]), "'%s': want '%s', got '%s'", c[i][0], c[i][1],
+		      path(r, c[i][0]));
+}
+
+static void jwt_in_path_redacted_by_default(void)
+{
+	static const char *const c[][2] = {
+		{ "/api/session/" JWT "/info", "/api/session/:redacted/info" },
+		/* "alg":"none": the signature after the second dot is empty */
+		{ "/t/eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9./x", "/t/:redacted/x" },
+		/* inside a segment, not the whole of it */
+		{ "/auth/token=eyJhbGciOiJub25lIn0.eyJ1IjoiYiJ9.c2ln", "/auth/:redacted" },
+		/* a dotted name that is no JWT */
+		{ "/static/app.min.js", "/static/app.min.js" },
+		{ "/eyJ/only.one", "/eyJ/only.one" },
+	};
+	struct redact *r = make(false, NULL);
+
+	expect_paths(r, c, sizeof(c) / sizeof(c[0]));
+	redact__free(r);
+}
+
+static void email_in_path_redacted_by_default(void)
+{
+	static const char *const c[][2] = {
+		{ "/users/alice@example.com/orders", "/users/:redacted/orders" },
+		{ "/users/bob.smith%40mail.example.co.uk", "/users/:redacted" },
+		{ "/u/x+tag@sub.example.org", "/u/:redacted" },
+		/* handles and local names are not addresses */
+		{ "/@alice/posts", "/@alice/posts" },
+		{ "/users/bob@localhost", "/users/bob@localhost" },
+		{ "/v/a@b.c", "/v/a@b.c" },
+	};
+	struct redact *r = make(false, NULL);
+
+	expect_paths(r, c, sizeof(c) / sizeof(c[0]));
+	redact__free(r);
+}
+
+static void long_hex_and_base64_tokens_redacted_by_default(void)
+{
+	static const char *const c[][2] = {
+		{ "/reset/0123456789abcdef0123456789ABCDEF", "/reset/:redacted" },	/* 32 hex */
+		{ "/dl/file-da39a3ee5e6b4b0d3255bfef95601890afd80709.tar.gz", "/dl/:redacted" },
+		{ "/c/0123456789abcdef0123456789abcde", "/c/0123456789abcdef0123456789abcde" },	/* 31 */
+		{ "/s/Qm9iJ3MgcmFuZG9tIHRva2Vu1X9z", "/s/:redacted" },
+		{ "/s/aB3dE6gH9jK2mN5pQ8sT1vW4", "/s/:redacted" },	/* 24, mixed */
+		{ "/s/aB3dE6gH9jK2mN5pQ8sT1vW", "/s/aB3dE6gH9jK2mN5pQ8sT1vW" },	/* 23 */
+		/* words: no digits, no upper case, or short words between dashes */
+		{ "/api/v1/listAllUserAccountsByRegion", "/api/v1/listAllUserAccountsByRegion" },
+		{ "/blog/getting-started-with-ebpf-in-2024", "/blog/getting-started-with-ebpf-in-2024" },
+		{ "/blog/How-To-Configure-Nginx-Proxy-In-2024", "/blog/How-To-Configure-Nginx-Proxy-In-2024" },
+		{ "/v2/abc123/x", "/v2/abc123/x" },
+	};
+	struct redact *r = make(false, NULL);
+
+	expect_paths(r, c, sizeof(c) / sizeof(c[0]));
+	redact__free(r);
+}
+
+static void api_keys_redacted_by_default(void)
+{
+	static const char *const c[][2] = {
+		{ "/hook/sk_live_4eC39HqLyjWDarjtT1zdp7dc", "/hook/:redacted" },
+		{ "/hook/sk_test_abcdefghij", "/hook/:redacted" },
+		{ "/aws/AKIAIOSFODNN7EXAMPLE/x", "/aws/:redacted/x" },
+		{ "/aws/ASIAY34FZKBOKMUTVV7A", "/aws/:redacted" },
+		{ "/gh/ghp_abcdefghijklmnopqrstuvwxyz0123456789", "/gh/:redacted" },
+		{ "/slack/xoxb-123456789012-abcdefghij", "/slack/:redacted" },
+		{ "/slack/xoxp-1234567890", "/slack/:redacted" },
+		{ "/maps/AIzaSyA-abcdefghijklmnopqrstuvwxyz01234", "/maps/:redacted" },
+		/* a prefix without a key after it is a word */
+		{ "/docs/sk_live_keys", "/docs/sk_live_keys" },
+		{ "/docs/AKIA-format", "/docs/AKIA-format" },
+	};
+	struct redact *r = make(false, NULL);
+
+	expect_paths(r, c, sizeof(c) / sizeof(c[0]));
+	redact__free(r);
+}
+
+static void secret_query_values_redacted_when_query_kept(void)
+{
+	struct redact *r = make(true, NULL);
+	const char *t = "/cb?code=ok&token=" JWT "&email=bob%40example.com&page=2";
+
+	CHECK(!strcmp(path(r, t), "/cb?code=ok&token=:redacted&email=:redacted&page=2"), "got %s",
+	      path(r, t));
+	CHECK(!strcmp(path(r, "/q?" JWT), "/q?:redacted"), "a bare value: got %s", path(r, "/q?" JWT));
+	CHECK(!strcmp(path(r, "/q?a&&b=&"), "/q?a&&b=&"), "empty pieces kept: got %s",
+	      path(r, "/q?a&&b=&"));
+	redact__free(r);
+}
+
+static void non_ascii_path_bytes_made_utf8(void)
+{
+	struct redact *r = make(false, NULL);
+	const char t[] = "/caf\xc3\xa9/x\xffy/\x01";
+
+	CHECK(!strcmp(path(r, t), "/caf\xc3\xa9/x\\xFFy/\\x01"), "got %s", path(r, t));
+	redact__free(r);
+}
+
 static void bad_regex_refused(void)
 {
 	static const char *const bad[] = { "^[0-9+$", NULL };
@@ -173,6 +284,12 @@ int main(void)
 	RUN(matrix_params_and_userinfo_dropped);
 	RUN(long_segment_always_redacted);
 	RUN(truncation_never_splits_the_mark);
+	RUN(jwt_in_path_redacted_by_default);
+	RUN(email_in_path_redacted_by_default);
+	RUN(long_hex_and_base64_tokens_redacted_by_default);
+	RUN(api_keys_redacted_by_default);
+	RUN(secret_query_values_redacted_when_query_kept);
+	RUN(non_ascii_path_bytes_made_utf8);
 	RUN(bad_regex_refused);
 	RUN(referer_reduced_to_origin);
 	RUN(credential_headers_never_kept);
