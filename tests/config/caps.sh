@@ -191,7 +191,7 @@ if start_agent --alert-webhook http://127.0.0.1:9/hook; then
 		on_exit "kill $SRV 2>/dev/null"
 		wait_for 10 test -s "$NB/port"
 		SPORT=$(cat "$NB/port" 2>/dev/null)
-		lib=/proc/$SRV/root$NB/lib/libssl.so.3
+		lib=$NB/lib/libssl.so.3	# the path in the process's root (http_tls.c opens it there)
 		if grep -q " $NB/lib/libssl.so.3" "/proc/$SRV/maps" 2>/dev/null &&
 			wait_for 15 grep -qF "TLS capture attached to $lib (8 probes)" "$TMPD/agent.log"; then
 			ok agent-tls-attach-after-drop
