@@ -84,6 +84,16 @@ out=$("$HOSTLENS" --check-config "$TMPD/spool0.yaml" 2>&1); rc=$?
 if [ $rc = 2 ] && echo "$out" | grep -q "spool0.yaml:1: key 'spool_max_bytes': --spool-max-bytes: '0' is too small"; then
 	ok spool_zero_refused_file; else fail spool_zero_refused_file "exit 2 naming the key, got rc=$rc: $out"; fi
 
+# Alert thresholds: nan never compares true (a rule that can never fire),
+# inf always or never; strtod took both (and 1e999 as inf).
+for v in nan NaN inf -inf infinity 1e999; do
+	printf 'alerts:\n  - {name: hot, metric: cpu_usage_pct, op: ">", threshold: %s}\n' "$v" >"$TMPD/thr.yaml"
+	out=$("$HOSTLENS" --check-config "$TMPD/thr.yaml" 2>&1); rc=$?
+	if [ $rc = 2 ] && echo "$out" | grep -qF "thr.yaml:2: key 'alerts.threshold': '$v' is not a finite number"; then
+		ok "alert_threshold_not_finite_refused_$v"
+	else fail "alert_threshold_not_finite_refused_$v" "exit 2 naming the key and value, got rc=$rc: $out"; fi
+done
+
 if [ "$(id -u)" = 0 ]; then
 	# not root: the loader names the problem and exits 1
 	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
