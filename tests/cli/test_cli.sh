@@ -95,6 +95,22 @@ for v in nan NaN inf -inf infinity 1e999; do
 done
 
 if [ "$(id -u)" = 0 ]; then
+	# The listen address in use is a runtime condition (another agent, a
+	# port not yet released), not a config error: exit 1, address named.
+	BUSY=$((AGENT_PORT + 1))
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2], "w").close(); time.sleep(60)' "$BUSY" "$TMPD/busy.ready" &
+	HOLDER=$!
+	on_exit "kill $HOLDER 2>/dev/null"
+	wait_for 5 test -f "$TMPD/busy.ready"
+	out=$(timeout 60 "$HOSTLENS" --listen "127.0.0.1:$BUSY" --data-dir "$TMPD/busy" --summary off 2>&1); rc=$?
+	kill "$HOLDER" 2>/dev/null
+	if [ $rc = 1 ] && echo "$out" | grep -q "cannot listen on 127.0.0.1:$BUSY: Address already in use"; then
+		ok listen_busy_port_exits_1
+	else fail listen_busy_port_exits_1 "exit 1 (runtime failure) naming 127.0.0.1:$BUSY, got rc=$rc: $out"; fi
+
 	# not root: the loader names the problem and exits 1
 	if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
 		out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
