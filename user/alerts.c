@@ -14,6 +14,8 @@
  *   timeout, 408, 429 or 5xx is retried up to ALERTS_ATTEMPTS times with
  *   exponential backoff and jitter (250 ms, 500 ms, 1 s ...); any other
  *   status gives up. Each attempt has a 5 s timeout.
+ * - The URL is a secret (a Slack webhook's path is its token): logs show
+ *   only its origin (config_url_for_log).
  * - Shutdown: alerts__free sets `stop` and signals; a transfer in progress
  *   is aborted by curl's progress callback, a backoff wait ends at once,
  *   the thread exits, and what is left in the queue is counted as dropped.
@@ -51,6 +53,7 @@ struct alert_slot {
 
 struct webhook {
 	char url[CFG_STR];
+	char url_log[CFG_STR];	/* url as logs show it: the path may hold a token */
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t mu;
@@ -125,13 +128,13 @@ static int wh_post(struct webhook *w, CURL *c, const char *body)
 	curl_slist_free_all(hdr);
 	if (rc != CURLE_OK) {
 		if (rc != CURLE_ABORTED_BY_CALLBACK)
-			pr_warn("alerts: webhook %s: %s", w->url, curl_easy_strerror(rc));
+			pr_warn("alerts: webhook %s: %s", w->url_log, curl_easy_strerror(rc));
 		return -EAGAIN;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 200 && status < 300)
 		return 0;
-	pr_warn("alerts: webhook %s: HTTP %ld", w->url, status);
+	pr_warn("alerts: webhook %s: HTTP %ld", w->url_log, status);
 	if (status == 408 || status == 429 || status >= 500)
 		return -EAGAIN;
 	return -EPROTO;
@@ -256,6 +259,7 @@ static struct webhook *wh_new(const char *url)
 	if (!w)
 		return NULL;
 	snprintf(w->url, sizeof(w->url), "%s", url);
+	config_url_for_log(url, w->url_log, sizeof(w->url_log));
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "config_file.h"
+#include "redact.h"
 
 enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM };
 
@@ -492,6 +493,29 @@ void config_usage(void *file)
 	fprintf(f, "\nExit status: 0 clean stop, 1 runtime failure, 2 usage or config error.\n");
 }
 
+const char *config_url_for_log(const char *url, char *out, size_t outlen)
+{
+	static const char mark[] = "/<redacted>";
+	size_t len = strlen(url);
+	int n;
+
+	if (!outlen)
+		return "";
+	out[0] = '\0';
+	if (!len)
+		return out;
+	n = redact_url_origin(url, len, out, outlen);
+	if (n < 0) {	/* not scheme://host: nothing of it is safe to show */
+		snprintf(out, outlen, "<redacted>");
+		return out;
+	}
+	/* anything after the authority (path, query, fragment) may be the secret;
+	 * the mark shows that something was there */
+	if (strpbrk(strstr(url, "://") + 3, "/?#") && (size_t)n + sizeof(mark) <= outlen)
+		memcpy(out + n, mark, sizeof(mark));
+	return out;
+}
+
 /* Writes s as a YAML double-quoted scalar, so the output loads back. */
 static void print_quoted(FILE *f, const char *s)
 {
@@ -537,11 +561,17 @@ void config_print(const struct config *cfg, void *file)
 		case T_STR:
 		case T_ENUM:
 			fprintf(f, "%s: ", key);
-			/* a secret is never echoed: say only that it is set */
-			if (o->off == offsetof(struct config, auth_token) && *field)
+			/* a secret is never echoed: say only that it is set; a
+			 * webhook URL (a Slack URL holds its token) shows its origin */
+			if (o->off == offsetof(struct config, auth_token) && *field) {
 				print_quoted(f, "<set>");
-			else
+			} else if (o->off == offsetof(struct config, alert_webhook)) {
+				char safe[CFG_STR];
+
+				print_quoted(f, config_url_for_log(field, safe, sizeof(safe)));
+			} else {
 				print_quoted(f, field);
+			}
 			fputc('\n', f);
 			break;
 		case T_INT:

@@ -94,6 +94,15 @@ for v in nan NaN inf -inf infinity 1e999; do
 	else fail "alert_threshold_not_finite_refused_$v" "exit 2 naming the key and value, got rc=$rc: $out"; fi
 done
 
+# The webhook URL is a secret (a Slack URL's path is its token): the printed
+# config shows its origin only.
+printf 'alert_webhook: "https://hooks.slack.com/services/T0AAA/B0BBB/s3cr3tT0ken?x=1"\n' >"$TMPD/wh.yaml"
+out=$("$HOSTLENS" --check-config "$TMPD/wh.yaml" 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -qxF 'alert_webhook: "https://hooks.slack.com/<redacted>"' &&
+	! echo "$out" | grep -qe s3cr3t -e services -e T0AAA; then
+	ok check_config_webhook_redacted
+else fail check_config_webhook_redacted "exit 0, alert_webhook shown as its origin only; got rc=$rc: $(echo "$out" | grep -i -e webhook -e s3cr3t)"; fi
+
 if [ "$(id -u)" = 0 ]; then
 	# The listen address in use is a runtime condition (another agent, a
 	# port not yet released), not a config error: exit 1, address named.

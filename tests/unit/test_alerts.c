@@ -3,8 +3,9 @@
  * Alert rules under a fake clock (no sleeping): pending -> firing after
  * `for`, firing -> resolved, pending reset, no-data handling, defaults; and
  * the webhook against a real loopback HTTP receiver (python3 http.server):
- * delivery after a 503 retry, and a receiver that never answers must not
- * block eval or shutdown.
+ * delivery after a 503 retry, a receiver that never answers must not
+ * block eval or shutdown, and a failing webhook's log line hides the URL's
+ * path (its token).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -348,6 +349,65 @@ static void webhook_never_blocks(void)
 	json_decref(lo);
 }
 
+/* A webhook that fails is logged; its URL is a secret (a Slack URL's path is
+ * its token): the log names only scheme://host:port. A closed loopback port
+ * makes every attempt fail at once. */
+static void webhook_failure_log_hides_url_path(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int ls = socket(AF_INET, SOCK_STREAM, 0), port, saved, fd;
+	char logfile[] = "build/alerts-log-XXXXXX", want[64], log[8192] = "";
+	struct alerts_webhook_stats st = { 0 };
+	struct alerts *a;
+	json_t *r;
+	int64_t t = T0;
+	double start;
+	ssize_t n = 0;
+
+	/* a port nobody listens on: bound, never listened, then closed */
+	bind(ls, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(ls, (struct sockaddr *)&sa, &sl);
+	port = ntohs(sa.sin_port);
+	close(ls);
+	fd = mkstemp(logfile);
+	saved = dup(2);
+	fflush(stderr);
+	dup2(fd, 2);
+	config_defaults(&cfg);
+	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook),
+		 "http://127.0.0.1:%d/services/T0AAA/B0BBB/s3cr3tT0ken?k=v", port);
+	cfg.alerts_set = true;
+	cfg.n_alerts = 1;
+	cfg.alerts[0] = (struct alert_rule){ "errors", "error_rate_pct", ALERT_GT, 5, 0, "critical" };
+	a = alerts__new(&cfg, "h");
+	if (a) {
+		r = feed(a, "error_rate_pct", 12.5, 1, &t);
+		start = now_s();
+		do {
+			usleep(20000);
+			alerts__webhook_stats(a, &st);
+		} while (st.failed < 1 && now_s() - start < 20);
+		alerts__free(a);
+		json_decref(r);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	CHECK(a, "alerts__new with webhook: %s", strerror(errno));
+	CHECK(st.failed == 1, "the notification failed (closed port), got failed %llu",
+	      (unsigned long long)st.failed);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, log, sizeof(log) - 1);
+	log[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(logfile);
+	snprintf(want, sizeof(want), "webhook http://127.0.0.1:%d/<redacted>: ", port);
+	CHECK(strstr(log, want), "the failure logged with the origin only ('%s'), log: %.300s", want, log);
+	CHECK(!strstr(log, "s3cr3t") && !strstr(log, "services") && !strstr(log, "k=v"),
+	      "no part of the path or query in the log, got: %.300s", log);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -358,5 +418,6 @@ int main(void)
 	RUN(lt_rule_fires_at_once);
 	RUN(webhook_delivers_with_retry);
 	RUN(webhook_never_blocks);
+	RUN(webhook_failure_log_hides_url_path);
 	CHECK_DONE();
 }

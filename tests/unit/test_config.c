@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * The option table's value checks (config.c): every size option refuses a
- * value past 2^64 - 1 instead of wrapping it, and a size below its minimum.
+ * value past 2^64 - 1 instead of wrapping it, and a size below its minimum;
+ * a URL that may carry a secret is shown by its origin only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -63,9 +64,33 @@ static void test_config_spool_zero_refused(void)
 	      "config_validate: '%s'", err);
 }
 
+static void test_config_url_for_log_keeps_origin_only(void)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "https://hooks.slack.com/services/T0/B0/s3cr3t", "https://hooks.slack.com/<redacted>" },
+		{ "http://user:pw@127.0.0.1:9/x?y=1", "http://127.0.0.1:9/<redacted>" },
+		{ "https://example.com?token=s3cr3t", "https://example.com/<redacted>" },
+		{ "https://example.com#s3cr3t", "https://example.com/<redacted>" },
+		{ "https://example.com", "https://example.com" },
+		{ "hooks.slack.com/services/s3cr3t", "<redacted>" },
+		{ "", "" },
+	};
+	char out[256], tiny[24];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = config_url_for_log(cases[i].in, out, sizeof(out));
+
+		CHECK(got == out && !strcmp(out, cases[i].want), "'%s' -> '%s', got '%s'", cases[i].in,
+		      cases[i].want, out);
+	}
+	config_url_for_log("https://a-rather-long-host.example.com/s3cr3t", tiny, sizeof(tiny));
+	CHECK(!strstr(tiny, "s3cr3t"), "a short buffer never shows the path, got '%s'", tiny);
+}
+
 int main(void)
 {
 	RUN(test_config_size_overflow_refused_for_every_size_option);
 	RUN(test_config_spool_zero_refused);
+	RUN(test_config_url_for_log_keeps_origin_only);
 	CHECK_DONE();
 }
