@@ -27,7 +27,8 @@
  *   head (256), a response head (512), a peek (8), or none for body bytes.
  * - The process filter (pids / comms / cgroups, changeable at run time) is
  *   checked before any per-connection work: a verdict per tgid is cached
- *   until user space bumps the filter generation.
+ *   until user space bumps the filter generation, the process execs or it
+ *   exits (its pid may be reused).
  * - SSL_* uprobes see plaintext; the socket fd comes from the transfer made
  *   inside the SSL call on the same thread (or from the last fd seen for the
  *   same SSL*). The ciphertext seen on the socket is skipped.
@@ -1188,6 +1189,27 @@ int http_exec(void *ctx)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
+	bpf_map_delete_elem(&filter_cache, &tgid);
+	return 0;
+}
+
+/*
+ * A process that is gone takes its verdict along: the cache is keyed by tgid,
+ * and a later process given the same pid (fork without exec: a pre-fork
+ * server's worker) would otherwise inherit it until the next filter change.
+ * Once per process, by the last thread out (signal->live has reached 0 when
+ * this tracepoint fires, as cpu.bpf.c counts on too); nothing of the dying
+ * process can decide again afterwards (no send, receive or SSL call is left),
+ * and its pid is free for reuse only after this.
+ */
+SEC("tp/sched/sched_process_exit")
+int http_exit(void *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 tgid = t->tgid;
+
+	if (t->signal->live.counter != 0)
+		return 0;
 	bpf_map_delete_elem(&filter_cache, &tgid);
 	return 0;
 }

@@ -6,7 +6,12 @@
  * has one thread of its own (slot_main) that delivers, retries and replays.
  * The web thread reads stats through sinks__stats_json(). Per sink, one
  * mutex (slot->mu) guards the queue, the stats and the stop flag; the spool
- * has its own mutex (spool.c). No lock is shared between sinks.
+ * has its own mutex (spool.c). No lock is shared between sinks. Lock order:
+ * slot->mu, then the spool's. Neither is held across disk I/O: spool writes
+ * and their fsyncs (sinks__submit, park, the rewrite of a replayed batch)
+ * run with slot->mu dropped, and the spool holds its own mutex only for its
+ * index (spool.c), so a slow disk stalls the thread writing to it and
+ * nobody else (not the stats, not the other thread's queue work).
  *
  * Order. Every submitted batch gets a sequence number per sink. It goes to a
  * bounded memory queue (SINK_QUEUE_MAX batches) or, when that is full or the
@@ -85,6 +90,7 @@ struct sink_slot {
 	int64_t stop_deadline;
 	unsigned attempt;		/* consecutive failed attempts */
 	uint64_t inflight;		/* records of the batch being delivered */
+	uint64_t parking;		/* records being written to the spool, unlocked */
 	uint32_t rnd;
 };
 
@@ -278,13 +284,19 @@ static uint64_t count_pending(const struct record_batch *b, const unsigned char 
 }
 
 /* Puts the pending records of b into the spool; on failure keeps them held.
- * Called with slot->mu held. Takes over b and mark. */
+ * Called on the sink thread with slot->mu held, which it drops during the
+ * disk write (a slow disk must not hold up sinks__submit or the stats).
+ * Takes over b and mark. */
 static void park(struct sink_slot *sl, uint64_t seq, struct record_batch *b, unsigned char *mark)
 {
 	uint64_t dropped = 0, n = count_pending(b, mark);
 	int err;
 
+	sl->parking += n;	/* still waiting: sinks__backlog must not read 0 */
+	pthread_mutex_unlock(&sl->mu);
 	err = spool__append(sl->spool, seq, b, mark, &dropped);
+	pthread_mutex_lock(&sl->mu);
+	sl->parking -= n;
 	sl->s.stats.dropped += dropped;
 	if (dropped)
 		sink_log(sl->s.ops->name, "spool full (%" PRIu64 " bytes): dropped %" PRIu64
@@ -323,10 +335,11 @@ static void park(struct sink_slot *sl, uint64_t seq, struct record_batch *b, uns
 	}
 }
 
-/* Records waiting in this sink (queue, held, spool). slot->mu held. */
+/* Records waiting in this sink (queue, held, spool, being spooled; a batch
+ * can count twice for a moment, never zero times). slot->mu held. */
 static uint64_t backlog_locked(struct sink_slot *sl)
 {
-	uint64_t n = spool__records(sl->spool) + sl->inflight;
+	uint64_t n = spool__records(sl->spool) + sl->inflight + sl->parking;
 
 	for (size_t k = 0; k < sl->qn; k++)
 		n += sl->q[(sl->qh + k) % SINK_QUEUE_MAX].b->n;
@@ -486,10 +499,15 @@ static void *slot_main(void *arg)
 		sl->attempt++;
 		slot_error(sl, sl->s.errmsg[0] ? sl->s.errmsg : "temporary failure");
 		if (src == SRC_SPOOL) {
-			/* rewrite only when some records were settled */
-			int err = o.sent + o.rejected + o.given_up ?
-					  spool__replace(sl->spool, seq, b, mark) : 0;
+			/* rewrite only when some records were settled; unlocked,
+			 * like every spool write */
+			int err = 0;
 
+			if (o.sent + o.rejected + o.given_up) {
+				pthread_mutex_unlock(&sl->mu);
+				err = spool__replace(sl->spool, seq, b, mark);
+				pthread_mutex_lock(&sl->mu);
+			}
 			if (err)
 				sink_log(name, "spool: cannot rewrite batch: %s", strerror(-err));
 			record_batch__put(b);
@@ -661,8 +679,19 @@ void sinks__submit(struct sinks *ss, struct record_batch *b)
 		 * is the fallback when the disk refuses (full). */
 		if (sl->attempt || sl->qn == SINK_QUEUE_MAX) {
 			uint64_t dropped = 0;
-			int err = spool__append(sl->spool, seq, b, NULL, &dropped);
+			int err;
 
+			/* The write and its fsync run without slot->mu: the sink
+			 * thread keeps delivering and the stats keep answering
+			 * while the disk is slow. Order holds: this thread is the
+			 * only one that makes sequence numbers, and it makes the
+			 * next one only after this batch is in the spool (or the
+			 * queue), so nothing newer can overtake it. */
+			sl->parking += b->n;
+			pthread_mutex_unlock(&sl->mu);
+			err = spool__append(sl->spool, seq, b, NULL, &dropped);
+			pthread_mutex_lock(&sl->mu);
+			sl->parking -= b->n;
 			sl->s.stats.dropped += dropped;
 			if (dropped)
 				sink_log(sl->s.ops->name, "spool full: dropped %" PRIu64 " records "

@@ -1,12 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * DESIGN: the per-sink on-disk spool (spool.h). Two threads use it: the
- * processor thread appends when a sink's memory queue is full
- * (sinks__submit), the sink's own thread appends what failed and reads,
- * replaces and removes the oldest batch as it replays. One mutex guards the
- * index and the files; it is held across the file I/O so a batch is never
- * dropped (spool full) while it is being rewritten. The index is an array
- * sorted by sequence number; the files are the truth after a restart.
+ * processor thread appends when a sink's memory queue is full or the sink is
+ * failing (sinks__submit), the sink's own thread appends what failed and
+ * reads, replaces and removes the oldest batch as it replays. The stats
+ * readers (web thread) only read the counters.
+ *
+ * Locking. One mutex (mu) guards the index (ents, bytes, nrec). It is never
+ * held across slow I/O: writing a batch and its fsync happen first, unlocked,
+ * into a temporary file of that writer's own (".tmp-<name>.<n>"); then, under
+ * mu, the file is renamed into place, the index updated and, when the total
+ * is over max_bytes, the oldest batches unlinked (metadata operations, no
+ * data waits); the directory is fsynced after mu is released. Reads happen
+ * unlocked as well: the index says which file, the file is opened without
+ * mu. A slow disk therefore stalls only the thread writing to it, never the
+ * other one or a stats reader waiting for mu.
+ *
+ * Ordering and at-least-once. A batch counts as spooled once its file has
+ * been fsynced and renamed and the directory fsynced: spool__append returns
+ * only then. A write that fails leaves the index and every older batch as
+ * they were (nothing is evicted before the new batch is safe). Races with
+ * the unlocked I/O: a batch evicted while it is being read is still read
+ * whole (an unlinked file stays readable) or reported -ENOENT; a batch
+ * evicted while it is being rewritten (spool__replace) stays evicted (the
+ * rewrite checks the index under mu before its rename and drops its
+ * temporary file). While writes are in flight the directory can hold up to
+ * one batch per writer beyond max_bytes (two threads: two batches).
+ *
+ * The index is an array sorted by sequence number; the files are the truth
+ * after a restart.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +58,7 @@ struct spool {
 	char dir[PATH_MAX];
 	int dirfd;
 	uint64_t max_bytes;
+	unsigned long tmp_seq;		/* atomic: unique temporary names */
 	pthread_mutex_t mu;
 	struct spool_ent *ents;
 	size_t n, cap;
@@ -90,10 +113,9 @@ static ssize_t ent_find(struct spool *sp, uint64_t seq)
 	return -1;
 }
 
-static int ent_insert(struct spool *sp, const struct spool_ent *e)
+/* Room for one more index entry, so an insert after a rename cannot fail. */
+static int ent_reserve(struct spool *sp)
 {
-	size_t i;
-
 	if (sp->n == sp->cap) {
 		size_t cap = sp->cap ? sp->cap * 2 : 64;
 		struct spool_ent *n = realloc(sp->ents, cap * sizeof(*n));
@@ -103,6 +125,15 @@ static int ent_insert(struct spool *sp, const struct spool_ent *e)
 		sp->ents = n;
 		sp->cap = cap;
 	}
+	return 0;
+}
+
+static int ent_insert(struct spool *sp, const struct spool_ent *e)
+{
+	size_t i;
+
+	if (ent_reserve(sp))
+		return -ENOMEM;
 	for (i = sp->n; i > 0 && sp->ents[i - 1].seq > e->seq; i--)
 		;
 	memmove(&sp->ents[i + 1], &sp->ents[i], (sp->n - i) * sizeof(*e));
@@ -226,17 +257,24 @@ fail:
 	return NULL;
 }
 
-/* Writes the unmarked records of b to `name` atomically; bytes/nrec out. */
-static int write_batch(struct spool *sp, const char *name, const struct record_batch *b,
-		       const unsigned char *mark, uint64_t *bytes, uint64_t *nrec)
+/*
+ * Writes the unmarked records of b for batch seq into a new temporary file
+ * and fsyncs it; its name goes to tmp, bytes/nrec out. Called without mu:
+ * this is the slow part. On failure nothing is left behind.
+ */
+static int write_tmp(struct spool *sp, uint64_t seq, const struct record_batch *b,
+		     const unsigned char *mark, char *tmp, size_t tmplen, uint64_t *bytes,
+		     uint64_t *nrec)
 {
-	char tmp[96];
+	unsigned long n = __atomic_add_fetch(&sp->tmp_seq, 1, __ATOMIC_RELAXED);
+	char name[64];
 	FILE *f;
 	int fd, err = 0;
 
 	*bytes = 0;
 	*nrec = 0;
-	snprintf(tmp, sizeof(tmp), ".tmp-%s", name);
+	ent_name(seq, name, sizeof(name));
+	snprintf(tmp, tmplen, ".tmp-%s.%lu", name, n);
 	fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
@@ -246,6 +284,7 @@ static int write_batch(struct spool *sp, const char *name, const struct record_b
 		close(fd);
 		goto fail;
 	}
+	errno = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		if (mark && mark[i])
 			continue;
@@ -258,22 +297,18 @@ static int write_batch(struct spool *sp, const char *name, const struct record_b
 		(*nrec)++;
 	}
 	if (!err && fflush(f))
-		err = -errno;
+		err = -(errno ? errno : EIO);
 	if (!err && fsync(fileno(f)))
 		err = -errno;
 	if (fclose(f) && !err)
-		err = -errno;
-	if (err)
-		goto fail;
-	if (renameat(sp->dirfd, tmp, sp->dirfd, name)) {
-		err = -errno;
-		goto fail;
-	}
-	fsync(sp->dirfd);
-	return 0;
+		err = -(errno ? errno : EIO);
+	if (!err)
+		return 0;
 fail:
 	unlinkat(sp->dirfd, tmp, 0);
-	return err;
+	/* EFBIG here is a file size limit (RLIMIT_FSIZE, the filesystem's
+	 * largest file), not "larger than the spool": no room for it */
+	return err == -EFBIG ? -ENOSPC : err;
 }
 
 int spool__append(struct spool *sp, uint64_t seq, const struct record_batch *b,
@@ -281,7 +316,8 @@ int spool__append(struct spool *sp, uint64_t seq, const struct record_batch *b,
 {
 	struct spool_ent e = { .seq = seq };
 	uint64_t want = 0, cnt = 0;
-	char name[64];
+	char name[64], tmp[96];
+	ssize_t old;
 	int err;
 
 	for (size_t i = 0; i < b->n; i++) {
@@ -296,26 +332,41 @@ int spool__append(struct spool *sp, uint64_t seq, const struct record_batch *b,
 		*dropped += cnt;
 		return -EFBIG;
 	}
-	pthread_mutex_lock(&sp->mu);
-	while (sp->n && sp->bytes + want > sp->max_bytes) {
-		*dropped += sp->ents[0].nrec;
-		ent_delete(sp, 0);
-	}
+	/* the new batch is safe on disk before anything old goes */
+	err = write_tmp(sp, seq, b, mark, tmp, sizeof(tmp), &e.bytes, &e.nrec);
+	if (err)
+		return err;
 	ent_name(seq, name, sizeof(name));
-	err = write_batch(sp, name, b, mark, &e.bytes, &e.nrec);
-	if (!err) {
-		ssize_t old = ent_find(sp, seq);
-
-		if (old >= 0) {	/* same batch spooled again: replace */
-			sp->bytes -= sp->ents[old].bytes;
-			sp->nrec -= sp->ents[old].nrec;
-			memmove(&sp->ents[old], &sp->ents[old + 1],
-				(sp->n - (size_t)old - 1) * sizeof(e));
-			sp->n--;
-		}
-		err = ent_insert(sp, &e);
+	pthread_mutex_lock(&sp->mu);
+	err = ent_reserve(sp);
+	if (!err && renameat(sp->dirfd, tmp, sp->dirfd, name))
+		err = -errno;
+	if (err)
+		goto unlock;
+	old = ent_find(sp, seq);
+	if (old >= 0) {	/* same batch spooled again: its file was just replaced */
+		sp->bytes -= sp->ents[old].bytes;
+		sp->nrec -= sp->ents[old].nrec;
+		memmove(&sp->ents[old], &sp->ents[old + 1], (sp->n - (size_t)old - 1) * sizeof(e));
+		sp->n--;
 	}
+	ent_insert(sp, &e);	/* cannot fail: reserved */
+	/* back within the bound: the oldest go first, never the batch just
+	 * written (it fits by itself: checked above) */
+	while (sp->bytes > sp->max_bytes) {
+		size_t i = sp->ents[0].seq == seq ? 1 : 0;
+
+		if (i >= sp->n)
+			break;
+		*dropped += sp->ents[i].nrec;
+		ent_delete(sp, i);
+	}
+unlock:
 	pthread_mutex_unlock(&sp->mu);
+	if (err)
+		unlinkat(sp->dirfd, tmp, 0);
+	else
+		fsync(sp->dirfd);	/* the rename and the unlinks, durable */
 	return err;
 }
 
@@ -335,6 +386,7 @@ int spool__read(struct spool *sp, uint64_t seq, struct record_batch **out, uint6
 {
 	struct record_batch *b = NULL;
 	char name[64], *data = NULL, *p, *nl;
+	uint64_t nrec;
 	size_t len;
 	ssize_t i;
 	int err;
@@ -342,15 +394,16 @@ int spool__read(struct spool *sp, uint64_t seq, struct record_batch **out, uint6
 	*out = NULL;
 	pthread_mutex_lock(&sp->mu);
 	i = ent_find(sp, seq);
-	if (i < 0) {
-		err = -ENOENT;
-		goto out;
-	}
+	nrec = i >= 0 ? sp->ents[i].nrec : 0;
+	pthread_mutex_unlock(&sp->mu);
+	if (i < 0)
+		return -ENOENT;
+	/* unlocked: evicted meanwhile reads as -ENOENT (or whole, still open) */
 	ent_name(seq, name, sizeof(name));
 	err = read_all(sp->dirfd, name, &data, &len);
 	if (err)
 		goto out;
-	b = record_batch__new(sp->ents[i].nrec + 1);
+	b = record_batch__new(nrec + 1);
 	if (!b) {
 		err = -ENOMEM;
 		goto out;
@@ -379,7 +432,6 @@ int spool__read(struct spool *sp, uint64_t seq, struct record_batch **out, uint6
 	*out = b;
 	b = NULL;
 out:
-	pthread_mutex_unlock(&sp->mu);
 	free(data);
 	record_batch__put(b);
 	return err;
@@ -389,27 +441,47 @@ int spool__replace(struct spool *sp, uint64_t seq, const struct record_batch *b,
 		   const unsigned char *mark)
 {
 	struct spool_ent e = { .seq = seq };
-	char name[64];
+	char name[64], tmp[96];
+	bool any = false, renamed = false;
 	ssize_t i;
 	int err = 0;
 
+	for (size_t k = 0; k < b->n && !any; k++)
+		any = !mark || !mark[k];
+	if (any) {
+		/* written unlocked; the index is asked again before the rename */
+		pthread_mutex_lock(&sp->mu);
+		i = ent_find(sp, seq);
+		pthread_mutex_unlock(&sp->mu);
+		if (i < 0)
+			return 0;	/* dropped meanwhile: stays dropped */
+		err = write_tmp(sp, seq, b, mark, tmp, sizeof(tmp), &e.bytes, &e.nrec);
+		if (err)
+			return err;	/* the old file stays as it was */
+	}
+	ent_name(seq, name, sizeof(name));
 	pthread_mutex_lock(&sp->mu);
 	i = ent_find(sp, seq);
 	if (i < 0)
-		goto out;
-	ent_name(seq, name, sizeof(name));
-	err = write_batch(sp, name, b, mark, &e.bytes, &e.nrec);
-	if (err)
-		goto out;
-	if (!e.nrec) {
+		goto unlock;
+	if (!any) {	/* every record settled */
 		ent_delete(sp, (size_t)i);
-		goto out;
+		goto unlock;
 	}
+	if (renameat(sp->dirfd, tmp, sp->dirfd, name)) {
+		err = -errno;
+		goto unlock;
+	}
+	renamed = true;
 	sp->bytes = sp->bytes - sp->ents[i].bytes + e.bytes;
 	sp->nrec = sp->nrec - sp->ents[i].nrec + e.nrec;
 	sp->ents[i] = e;
-out:
+unlock:
 	pthread_mutex_unlock(&sp->mu);
+	if (renamed)
+		fsync(sp->dirfd);
+	else if (any)
+		unlinkat(sp->dirfd, tmp, 0);
 	return err;
 }
 

@@ -4,10 +4,12 @@
  * submission order (by sequence number) under one directory, one file per
  * batch (`<seq as 16 hex digits>.batch`, NDJSON lines of the records),
  * written to a temporary name, fsynced and renamed so a crash never leaves a
- * half batch. Bounded by max_bytes: appending past it drops the oldest
- * batches, whose records are counted. Survives restarts: spool__open() finds
- * what an earlier run left. Thread-safe (one mutex; disk I/O happens only on
- * the failure path).
+ * half batch. Bounded by max_bytes: a new batch is written and synced first,
+ * then the oldest batches are dropped (their records counted) to get back
+ * under the bound, so a write that fails loses nothing already spooled.
+ * Survives restarts: spool__open() finds what an earlier run left.
+ * Thread-safe; the mutex is never held across a write or an fsync (see
+ * spool.c), so a slow disk stalls only the thread writing to it.
  */
 #ifndef HOSTLENS_SPOOL_H
 #define HOSTLENS_SPOOL_H
@@ -24,11 +26,12 @@ struct spool;
 struct spool *spool__open(const char *dir, uint64_t max_bytes);
 
 /*
- * Appends the records of b whose mark is 0 (mark NULL: all) as batch seq.
- * Drops the oldest batches to stay within max_bytes, adding their records to
- * *dropped; a batch larger than max_bytes by itself is dropped whole
- * (counted) and -EFBIG returned. 0 or -errno (disk full: -ENOSPC, nothing
- * kept).
+ * Appends the records of b whose mark is 0 (mark NULL: all) as batch seq,
+ * durable (fsynced) when it returns 0. Then drops the oldest batches to get
+ * back within max_bytes, adding their records to *dropped; a batch larger
+ * than max_bytes by itself is dropped whole (counted) and -EFBIG returned.
+ * Any other -errno (disk full: -ENOSPC) means this batch was not kept and
+ * nothing else was dropped.
  */
 int spool__append(struct spool *sp, uint64_t seq, const struct record_batch *b,
 		  const unsigned char *mark, uint64_t *dropped);

@@ -166,7 +166,11 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	if (!o->no_web) {
 		a->web = web__new(&a->cfg, a->st, &hooks, err, errlen);
 		if (!a->web) {
-			errno = EINVAL;	/* a config error: exit 2 */
+			/* web__new says EINVAL for what the config got wrong (an
+			 * address that does not resolve, an unusable TLS file): exit
+			 * 2. A port in use (EADDRINUSE) or an address this host does
+			 * not have right now is a runtime failure: exit 1. main.c
+			 * reads errno as web__new left it. */
 			goto fail;
 		}
 	}

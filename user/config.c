@@ -19,6 +19,7 @@
 #include "config.h"
 #include "config_file.h"
 #include "metrics.h"
+#include "redact.h"
 
 enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM,
 		T_HOST, T_EMAIL };
@@ -30,7 +31,7 @@ struct opt {
 	const char *def;	/* default as text; NULL: none */
 	const char *arg;	/* metavar in --help */
 	const char *help;
-	long min, max;		/* T_INT range */
+	long long min, max;	/* T_INT range; T_SIZE bytes (max 0: only 2^64 - 1) */
 	const char *choices;	/* T_ENUM: "a|b|c" */
 };
 
@@ -58,12 +59,12 @@ static const struct opt opts[] = {
 	{ "dynamodb-table", T_STR, F(dynamodb_table), "analytics-data", "NAME", "DynamoDB table" },
 	{ "dynamodb-ttl-days", T_INT, F(dynamodb_ttl_days), "30", "DAYS", "expires_at = timestamp + DAYS (0: no TTL)", 0, 36500 },
 	{ "dynamodb-create-table", T_BOOL, F(dynamodb_create_table), "false", "BOOL", "create the table if missing (on-demand)" },
-	{ "file-rotate-bytes", T_SIZE, F(file_rotate_bytes), "64M", "SIZE", "rotate the records file past this size" },
+	{ "file-rotate-bytes", T_SIZE, F(file_rotate_bytes), "64M", "SIZE", "rotate the records file past this size (0: by age only)" },
 	{ "file-rotate-seconds", T_INT, F(file_rotate_seconds), "3600", "SECONDS", "rotate the records file after this age", 1, 30 * 86400 },
 	{ "file-keep", T_INT, F(file_keep), "10", "N", "rotated files kept", 0, 10000 },
 	{ "file-gzip", T_BOOL, F(file_gzip), "false", "BOOL", "gzip rotated files" },
 	{ "file-fsync", T_ENUM, F(file_fsync), "batch", "POLICY", "never, batch or always", 0, 0, "never|batch|always" },
-	{ "spool-max-bytes", T_SIZE, F(spool_max_bytes), "256M", "SIZE", "on-disk spool per sink" },
+	{ "spool-max-bytes", T_SIZE, F(spool_max_bytes), "256M", "SIZE", "on-disk spool per sink (at least 1M)", 1 << 20, 0 },
 	{ "alert-webhook", T_STR, F(alert_webhook), "", "URL", "POST alert records here" },
 	{ "alert-webhook-format", T_ENUM, F(alert_webhook_format), "json", "FORMAT", "webhook body: json (the record) or slack ({\"text\": ...})", 0, 0, "json|slack" },
 	{ "alert-smtp-url", T_STR, F(alert_smtp_url), "", "URL", "e-mail alerts through this SMTP server (smtp://HOST:PORT or smtps://)" },
@@ -82,7 +83,7 @@ static const struct opt opts[] = {
 	{ "ring-size", T_SIZE, F(ring_bytes), "1M", "SIZE", "BPF ring buffer per CPU (power of 2)" },
 	{ "wakeup-bytes", T_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain after this much event data on a CPU" },
 	{ "drain-poll-ms", T_INT, F(drain_poll_ms), "10", "MS", "drain timer when no wake-up comes", 1, 1000 },
-	{ "log-size", T_SIZE, F(log_bytes), "16M", "SIZE", "in-memory event log, all shards" },
+	{ "log-size", T_SIZE, F(log_bytes), "16M", "SIZE", "in-memory event log, all shards", 1 << 20, 16ll << 30 },
 	{ "log-shards", T_INT, F(log_shards), "0", "N", "event log shards (0: one per CPU)", 0, 1024 },
 	{ "max-procs", T_INT, F(max_procs), "16384", "N", "processes tracked in BPF maps", 256, 1 << 22 },
 	{ "summary", T_ENUM, F(summary), "auto", "WHEN", "terminal summary: auto, on or off", 0, 0, "auto|on|off" },
@@ -105,29 +106,87 @@ static const struct opt *opt_find(const char *key)
 	return NULL;
 }
 
+/*
+ * "512K", "64M", "1G", "1GiB", "4096": bytes, binary multiples. -EINVAL for
+ * what is not a size (also a sign or leading space: strtoull would wrap
+ * "-1" to 2^64 - 1), -ERANGE when the value does not fit 64 bits.
+ */
 static int parse_size(const char *s, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
 
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *s == '-')
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || end == s)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
+	case 'K': shift = 10; end++; break;
+	case 'M': shift = 20; end++; break;
+	case 'G': shift = 30; end++; break;
 	case '\0': break;
 	default: return -EINVAL;
 	}
-	if (toupper((unsigned char)*end) == 'I')
+	if (shift && toupper((unsigned char)*end) == 'I')
 		end++;
-	if (toupper((unsigned char)*end) == 'B')
+	if (shift && toupper((unsigned char)*end) == 'B')
 		end++;
 	if (*end)
 		return -EINVAL;
-	*out = v;
+	if (v > UINT64_MAX >> shift)
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* A byte count as the shortest of "16G", "1M", "4K" or plain bytes. */
+static const char *size_str(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "GMK";
+
+	for (int i = 0; i < 3; i++) {
+		unsigned int shift = 30 - 10 * (unsigned int)i;
+
+		if (v >= (1ull << shift) && !(v & ((1ull << shift) - 1))) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(v >> shift), units[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/* Parses a T_SIZE value and holds it to the option's range. */
+static int set_size(const struct opt *o, const char *val, uint64_t *field, char *err, size_t errlen)
+{
+	char lim[32];
+	uint64_t v;
+	int ret = parse_size(val, &v);
+
+	if (ret == -EINVAL) {
+		snprintf(err, errlen, "--%s: '%s' is not a size (like 512K, 64M, 1G)", o->name, val);
+		return ret;
+	}
+	if (ret == -ERANGE || (o->max && v > (uint64_t)o->max)) {
+		if (o->max)
+			snprintf(err, errlen, "--%s: '%s' is too large (at most %s)", o->name, val,
+				 size_str((uint64_t)o->max, lim, sizeof(lim)));
+		else
+			snprintf(err, errlen, "--%s: '%s' is too large (a size must stay below 16 EiB)", o->name,
+				 val);
+		return -EINVAL;
+	}
+	if (v < (uint64_t)o->min) {
+		snprintf(err, errlen, "--%s: '%s' is too small (at least %s)", o->name, val,
+			 size_str((uint64_t)o->min, lim, sizeof(lim)));
+		return -EINVAL;
+	}
+	*field = v;
 	return 0;
 }
 
@@ -305,7 +364,7 @@ int config_set(struct config *cfg, const char *key, const char *val, bool from_f
 		errno = 0;
 		v = strtol(val, &end, 10);
 		if (errno || end == val || *end || v < o->min || v > o->max) {
-			snprintf(err, errlen, "--%s: '%s' is not a whole number from %ld to %ld", o->name,
+			snprintf(err, errlen, "--%s: '%s' is not a whole number from %lld to %lld", o->name,
 				 val, o->min, o->max);
 			return -EINVAL;
 		}
@@ -313,11 +372,7 @@ int config_set(struct config *cfg, const char *key, const char *val, bool from_f
 		return 0;
 	}
 	case T_SIZE:
-		if (parse_size(val, (uint64_t *)field)) {
-			snprintf(err, errlen, "--%s: '%s' is not a size (like 512K, 64M, 1G)", o->name, val);
-			return -EINVAL;
-		}
-		return 0;
+		return set_size(o, val, (uint64_t *)field, err, errlen) ? -EINVAL : 0;
 	case T_BOOL:
 		if (parse_bool(val, (bool *)field)) {
 			snprintf(err, errlen, "--%s: '%s' is not true or false", o->name, val);
@@ -477,8 +532,16 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--wakeup-bytes must be less than --ring-size");
 		return -EINVAL;
 	}
+	/* config_set holds each size to its range; these guard a config built
+	 * another way */
 	if (cfg->log_bytes < (1 << 20) || cfg->log_bytes > (16ull << 30)) {
-		snprintf(err, errlen, "--log-size: must be from 1M to 16G");
+		snprintf(err, errlen, "--log-size: %llu is out of range (1M to 16G)",
+			 (unsigned long long)cfg->log_bytes);
+		return -EINVAL;
+	}
+	if (cfg->spool_max_bytes < (1 << 20)) {
+		snprintf(err, errlen, "--spool-max-bytes: %llu is too small (at least 1M)",
+			 (unsigned long long)cfg->spool_max_bytes);
 		return -EINVAL;
 	}
 	if (cfg->n_sinks == 0) {
@@ -532,6 +595,29 @@ void config_usage(void *file)
 	fprintf(f, "\nExit status: 0 clean stop, 1 runtime failure, 2 usage or config error.\n");
 }
 
+const char *config_url_for_log(const char *url, char *out, size_t outlen)
+{
+	static const char mark[] = "/<redacted>";
+	size_t len = strlen(url);
+	int n;
+
+	if (!outlen)
+		return "";
+	out[0] = '\0';
+	if (!len)
+		return out;
+	n = redact_url_origin(url, len, out, outlen);
+	if (n < 0) {	/* not scheme://host: nothing of it is safe to show */
+		snprintf(out, outlen, "<redacted>");
+		return out;
+	}
+	/* anything after the authority (path, query, fragment) may be the secret;
+	 * the mark shows that something was there */
+	if (strpbrk(strstr(url, "://") + 3, "/?#") && (size_t)n + sizeof(mark) <= outlen)
+		memcpy(out + n, mark, sizeof(mark));
+	return out;
+}
+
 /* Writes s as a YAML double-quoted scalar, so the output loads back. */
 static void print_quoted(FILE *f, const char *s)
 {
@@ -577,12 +663,18 @@ void config_print(const struct config *cfg, void *file)
 		case T_STR:
 		case T_ENUM:
 			fprintf(f, "%s: ", key);
-			/* a secret is never echoed: say only that it is set */
+			/* a secret is never echoed: say only that it is set; a
+			 * webhook URL (a Slack URL holds its token) shows its origin */
 			if ((o->off == offsetof(struct config, auth_token) ||
-			     o->off == offsetof(struct config, admin_token)) && *field)
+			     o->off == offsetof(struct config, admin_token)) && *field) {
 				print_quoted(f, "<set>");
-			else
+			} else if (o->off == offsetof(struct config, alert_webhook)) {
+				char safe[CFG_STR];
+
+				print_quoted(f, config_url_for_log(field, safe, sizeof(safe)));
+			} else {
 				print_quoted(f, field);
+			}
 			fputc('\n', f);
 			break;
 		case T_INT:

@@ -166,6 +166,15 @@ bool config_signal_on(const struct config *cfg, const char *name);
 /* Does the sink `name` appear in --sink? */
 bool config_has_sink(const struct config *cfg, const char *name);
 
+/*
+ * A URL that may carry a secret in its path or query (alert_webhook: a Slack
+ * URL holds its token) as it may be logged or printed: scheme://host[:port]
+ * followed by "/<redacted>" when anything came after the host; userinfo is
+ * dropped; "<redacted>" when url is not scheme://host. Writes into out
+ * (truncated to outlen) and returns out.
+ */
+const char *config_url_for_log(const char *url, char *out, size_t outlen);
+
 /* Prints --help. */
 void config_usage(void *file /* FILE* */);
 

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,14 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 			a->threshold = strtod(v, &end);
 			if (end == v || *end) {
 				snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a number",
+					 path, line, v);
+				return -EINVAL;
+			}
+			/* nan compares false with everything (the rule could never
+			 * fire), inf always or never: strtod takes both, and 1e999
+			 * (out of range) as inf */
+			if (!isfinite(a->threshold)) {
+				snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a finite number",
 					 path, line, v);
 				return -EINVAL;
 			}

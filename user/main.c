@@ -91,6 +91,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit (ulimit -f) is a write error the sinks handle
+	 * (spool it, hold it, count it), not a reason to dump core */
+	signal(SIGXFSZ, SIG_IGN);
 
 	a = agent__new(&o, err, sizeof(err));
 	if (!a) {

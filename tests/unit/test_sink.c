@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The sink engine: backoff and jitter bounds, cutting batches to limits,
  * delivery in submission order through the real file sink, replay of a
- * spool left by an earlier run before anything new, stats fields. */
+ * spool left by an earlier run before anything new, stats fields, and stats
+ * that answer while the sink thread waits on a spool disk. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "frozenfs.h"
 #include "sinks/sink.h"
 #include "sinks/sink_util.h"
 #include "sinks/spool.h"
@@ -222,6 +226,94 @@ static void test_sink_engine_clear_errors(void)
 	sinks__free(ss);
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * No engine lock is held across a spool write: the file sink fails (its data
+ * dir, a small tmpfs, is full), the sink thread parks the batch in the spool,
+ * whose disk does not answer (a frozen filesystem mounted on
+ * <data_dir>/spool). Meanwhile the stats (what /api/v1/stats and /metrics
+ * read on the web thread) answer at once and show the failure.
+ */
+static void test_sink_engine_stats_answer_while_spool_disk_waits(void)
+{
+	char d[300], mnt[320], img[320], cmd[1200], err[256] = "", why[256];
+	struct record_batch *b = mk("slow", 0, 5);
+	struct sinks *ss = NULL;
+	struct config cfg;
+	json_t *st = NULL;
+	pid_t wd = -1;
+	double t0, took = 0;
+	int fd;
+
+	snprintf(d, sizeof(d), "%s-slowdisk", dir);
+	snprintf(mnt, sizeof(mnt), "%s/spool", d);
+	snprintf(img, sizeof(img), "%s.img", d);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && mount -t tmpfs -o size=256k hltest-sink '%s'", d, d);
+	if (geteuid() || system(cmd)) {
+		SKIP("needs root to mount a tmpfs on %s", d);
+		goto free_b;
+	}
+	if (frozenfs_mount(mnt, img, why, sizeof(why))) {
+		SKIP("%s", why);
+		goto umount_d;
+	}
+	cfg_for(&cfg);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", d);
+	ss = sinks__new(&cfg, err, sizeof(err));
+	CHECK(ss, "engine starts: %s", err);
+	if (!ss)
+		goto umount_spool;
+	/* fill the data dir: the file sink's next write fails (-EAGAIN) */
+	snprintf(cmd, sizeof(cmd), "%s/ballast", d);
+	fd = open(cmd, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	for (char buf[4096] = { 0 }; fd >= 0 && write(fd, buf, sizeof(buf)) > 0;)
+		;
+	if (fd >= 0)
+		close(fd);
+	wd = frozenfs_freeze(mnt, 4);
+	CHECK(wd > 0, "FIFREEZE on %s", mnt);
+	if (wd <= 0)
+		goto free_ss;
+	sinks__submit(ss, b);
+	usleep(500 * 1000);	/* delivered, failed, and now parking on the frozen disk */
+	t0 = mono_s();
+	st = sinks__stats_json(ss);
+	took = mono_s() - t0;
+	frozenfs_thaw(mnt, wd);
+	CHECK(took < 0.2, "stats answered while the sink thread waited on the spool disk: took %.3f s "
+	      "(a lock held across the spool write waits for the thaw, 4 s)", took);
+	{
+		json_t *s0 = json_array_get(st, 0);
+		json_int_t failed = json_integer_value(json_object_get(s0, "failed"));
+		json_int_t spooled = json_integer_value(json_object_get(s0, "spool_batches"));
+		json_int_t queued = json_integer_value(json_object_get(s0, "queued_batches"));
+
+		/* failed, neither spooled nor queued nor held: inside the park */
+		CHECK(failed >= 1 && spooled == 0 && queued == 0,
+		      "measured while the failed batch was being written to the spool: failed >= 1, "
+		      "0 spooled, 0 queued; got %lld, %lld, %lld (%s)", (long long)failed,
+		      (long long)spooled, (long long)queued,
+		      json_string_value(json_object_get(s0, "last_error")));
+	}
+	json_decref(st);
+free_ss:
+	sinks__free(ss);
+umount_spool:
+	frozenfs_umount(mnt, img);
+umount_d:
+	snprintf(cmd, sizeof(cmd), "umount '%s' 2>/dev/null || umount -l '%s'; rmdir '%s'", d, d, d);
+	if (system(cmd)) {}
+free_b:
+	record_batch__put(b);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/hostlens-test-sink.%d", getpid());
@@ -230,6 +322,7 @@ int main(void)
 	RUN(test_sink_engine_delivers_in_order_through_file_sink);
 	RUN(test_sink_engine_replays_spool_of_earlier_run_first);
 	RUN(test_sink_engine_clear_errors);
+	RUN(test_sink_engine_stats_answer_while_spool_disk_waits);
 	rm_dir();
 	CHECK_DONE();
 }
