@@ -259,23 +259,6 @@ const char *alert_rule_signal(const struct alert_rule *r)
 	return id < 0 ? NULL : metric_defs[id].signal;
 }
 
-/* s as a YAML double-quoted scalar. */
-static void print_quoted(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void alert_rule_print(const struct alert_rule *r, FILE *f)
 {
 	char num[32];
@@ -287,19 +270,19 @@ void alert_rule_print(const struct alert_rule *r, FILE *f)
 			break;
 	}
 	fprintf(f, "  - {name: ");
-	print_quoted(f, r->name);
+	config_print_quoted(f, r->name);
 	fprintf(f, ", metric: ");
-	print_quoted(f, r->metric);
+	config_print_quoted(f, r->metric);
 	fprintf(f, ", op: \"%s\", threshold: %s, for: %d, severity: ", alert_cmp_name(r->cmp), num,
 		r->for_s);
-	print_quoted(f, r->severity);
+	config_print_quoted(f, r->severity);
 	if (r->scope[0] && r->scope_value[0]) {
 		fprintf(f, ", scope: {%s: ", r->scope);
-		print_quoted(f, r->scope_value);
+		config_print_quoted(f, r->scope_value);
 		fputc('}', f);
 	} else if (r->scope[0]) {
 		fprintf(f, ", scope: ");
-		print_quoted(f, r->scope);
+		config_print_quoted(f, r->scope);
 	}
 	if (r->agg != ALERT_AGG_LAST)
 		fprintf(f, ", aggregate: \"%s\", window: %d", alert_agg_name(r->agg), r->window_s);

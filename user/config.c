@@ -618,9 +618,10 @@ const char *config_url_for_log(const char *url, char *out, size_t outlen)
 	return out;
 }
 
-/* Writes s as a YAML double-quoted scalar, so the output loads back. */
-static void print_quoted(FILE *f, const char *s)
+void config_print_quoted(void *file, const char *s)
 {
+	FILE *f = file;
+
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -641,7 +642,7 @@ static void print_str_list(FILE *f, const char *key, const char *base, size_t st
 	for (int k = 0; k < n; k++) {
 		if (k)
 			fputs(", ", f);
-		print_quoted(f, base + (size_t)k * stride);
+		config_print_quoted(f, base + (size_t)k * stride);
 	}
 	fprintf(f, "]\n");
 }
@@ -667,13 +668,13 @@ void config_print(const struct config *cfg, void *file)
 			 * webhook URL (a Slack URL holds its token) shows its origin */
 			if ((o->off == offsetof(struct config, auth_token) ||
 			     o->off == offsetof(struct config, admin_token)) && *field) {
-				print_quoted(f, "<set>");
+				config_print_quoted(f, "<set>");
 			} else if (o->off == offsetof(struct config, alert_webhook)) {
 				char safe[CFG_STR];
 
-				print_quoted(f, config_url_for_log(field, safe, sizeof(safe)));
+				config_print_quoted(f, config_url_for_log(field, safe, sizeof(safe)));
 			} else {
-				print_quoted(f, field);
+				config_print_quoted(f, field);
 			}
 			fputc('\n', f);
 			break;

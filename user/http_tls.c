@@ -466,6 +466,19 @@ static void tls_link_destroy(struct tls_link k)
 		close(k.fd);
 }
 
+/* With r->lock held and r->n > 0: destroys the oldest link, unlocked. */
+static void reaper_take_one(struct tls_reaper *r)
+{
+	struct tls_link l = r->q[r->head];
+
+	r->head = (r->head + 1) % TLS_REAP_MAX;
+	r->n--;
+	pthread_mutex_unlock(&r->lock);
+	tls_link_destroy(l);
+	pthread_mutex_lock(&r->lock);
+	r->reaped++;
+}
+
 static void *reaper_main(void *arg)
 {
 	struct tls_reaper *r = arg;
@@ -473,14 +486,7 @@ static void *reaper_main(void *arg)
 	thread__setup("hl-tls-reap", true);
 	pthread_mutex_lock(&r->lock);
 	while (r->n) {
-		struct tls_link l = r->q[r->head];
-
-		r->head = (r->head + 1) % TLS_REAP_MAX;
-		r->n--;
-		pthread_mutex_unlock(&r->lock);
-		tls_link_destroy(l);
-		pthread_mutex_lock(&r->lock);
-		r->reaped++;
+		reaper_take_one(r);
 	}
 	if (!--r->workers)
 		pthread_cond_broadcast(&r->idle);
@@ -515,14 +521,7 @@ static void reaper_put(struct tls_reaper *r, struct tls_link *links, int n)
 	pthread_attr_destroy(&attr);
 	/* no worker at all: this thread does the work */
 	while (!r->workers && r->n) {
-		struct tls_link l = r->q[r->head];
-
-		r->head = (r->head + 1) % TLS_REAP_MAX;
-		r->n--;
-		pthread_mutex_unlock(&r->lock);
-		tls_link_destroy(l);
-		pthread_mutex_lock(&r->lock);
-		r->reaped++;
+		reaper_take_one(r);
 	}
 	pthread_mutex_unlock(&r->lock);
 	for (int i = 0; i < sync; i++)
