@@ -60,6 +60,7 @@ static int caps_get(uint64_t *eff, uint64_t *prm, uint64_t *inh)
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
+	memset(d, 0, sizeof(d));	/* valgrind does not know capget fills it */
 	if (syscall(SYS_capget, &h, d))
 		return -errno;
 	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
