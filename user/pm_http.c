@@ -1064,14 +1064,15 @@ static json_t *flush_route_json(struct http_priv *hp, struct processor *p, struc
 /* The busiest routes of each direction since the last flush, served first. */
 static json_t *flush_routes_json(struct http_priv *hp, struct processor *p, double iv)
 {
+	static const uint8_t dirs[] = { HL_HTTP_INBOUND, HL_HTTP_OUTBOUND };
 	struct route_acc **order = malloc(sizeof(*order) * (hp->nroutes + 1));
 	json_t *routes = json_array();
 
-	for (uint8_t dir = HL_HTTP_INBOUND, k = 0; order && k < 2; k++, dir = HL_HTTP_OUTBOUND) {
+	for (size_t d = 0; order && d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		int n = 0;
 
 		for (int i = 0; i < ROUTE_SLOTS; i++)
-			if (hp->routes[i].used && hp->routes[i].dir == dir && hp->routes[i].flush.count)
+			if (hp->routes[i].used && hp->routes[i].dir == dirs[d] && hp->routes[i].flush.count)
 				order[n++] = &hp->routes[i];
 		qsort(order, (size_t)n, sizeof(*order), cmp_flush);
 		for (int i = 0; i < n && i < FLUSH_ROUTES_TOP; i++)
