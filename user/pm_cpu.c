@@ -495,9 +495,10 @@ static json_t *hist_json(const uint64_t *h)
 }
 
 /*
- * The fields of a process that do not change while it runs (parent, cgroup,
- * container), read from /proc once per process, when it first reaches a
- * table or a record. A process gone before that has none of them.
+ * The fields of a process that do not change while it runs (parent; cgroup
+ * and container from processor__k8s_annotate), read from /proc once per
+ * process, when it first reaches a table or a record. A process gone before
+ * that has none of them.
  */
 static json_t *proc_meta(struct processor *p, struct proc_acc *a)
 {
@@ -517,21 +518,6 @@ static json_t *proc_meta(struct processor *p, struct proc_acc *a)
 		s = strrchr(buf, ')');
 		if (s && sscanf(s + 1, " %*c %d", &ppid) == 1)
 			json_object_set_new(a->k8s, "ppid", json_integer(ppid));
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", a->tgid);
-	f = fopen(path, "re");
-	if (f) {	/* cgroup v2: the one "0::PATH" line */
-		while (fgets(buf, sizeof(buf), f))
-			if (!strncmp(buf, "0::", 3)) {
-				/* a delegated subtree's owner names its cgroups: any bytes */
-				char cg[UTF8_SAFE_SIZE(sizeof(buf))];
-
-				buf[strcspn(buf, "\n")] = '\0';
-				utf8_sanitize(buf + 3, sizeof(buf) - 3, cg, sizeof(cg));
-				json_object_set_new(a->k8s, "cgroup", json_string(cg));
-				break;
-			}
 		fclose(f);
 	}
 	processor__k8s_annotate(p, a->tgid, 0, a->k8s);

@@ -153,8 +153,15 @@ void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_
 {
 	struct k8s_meta m;
 
-	if (k8s__lookup(p->k8s, (int)pid, cgroup_id, &m) == 0)
-		k8s_meta_to_json(&m, obj);
+	if (k8s__lookup(p->k8s, (int)pid, cgroup_id, &m))
+		return;
+	k8s_meta_to_json(&m, obj);
+	if (m.cgroup[0]) {	/* a delegated subtree's names are anyone's bytes */
+		char cg[UTF8_SAFE_SIZE(sizeof(m.cgroup))];
+
+		utf8_sanitize(m.cgroup, strnlen(m.cgroup, sizeof(m.cgroup)), cg, sizeof(cg));
+		json_object_set_new(obj, "cgroup", json_string(cg));
+	}
 }
 
 /* Topics of signals that are off (or not ticked yet) exist from the start,

@@ -130,7 +130,8 @@ struct proc_io {
  * absent (or taken by another process) and !create. */
 struct proc_io *processor__proc_io(struct processor *p, uint32_t tgid, bool create);
 
-/* Adds container/pod fields of process pid to obj (no-op outside containers).
+/* Adds process pid's cgroup path (sanitized, utf8.h) and container/pod fields
+ * (those outside containers: none) to obj.
  * Reads /proc once per process per cache period: call per flush, not per event. */
 void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_id, json_t *obj);
 
