@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # Sequential client of tests/helpers/bd_server: one connection per request;
-# writes [{path, status, cost_ms, wall_ms}] (cost_ms from X-Cost-Ms).
+# writes [{path, status, cost_ms, wait_ms, cpu_ms, wall_ms}] (from X-Cost-Ms,
+# X-Wait-Ms, X-Cpu-Ms).
 #   bd_client.py PORT OUT.json PATH...
 import json
 import socket
@@ -24,13 +25,16 @@ for p in paths:
     lines = head.split("\r\n")
     cost = None
     wait = 0.0
+    cpu = 0.0
     for ln in lines[1:]:
         k, _, v = ln.partition(":")
         if k.lower() == "x-cost-ms":
             cost = float(v)
         if k.lower() == "x-wait-ms":
             wait = float(v)
-    res.append({"path": p, "status": int(lines[0].split()[1]), "cost_ms": cost, "wait_ms": wait,
+        if k.lower() == "x-cpu-ms":
+            cpu = float(v)
+    res.append({"path": p, "status": int(lines[0].split()[1]), "cost_ms": cost, "wait_ms": wait, "cpu_ms": cpu,
                 "wall_ms": (time.monotonic() - t0) * 1e3})
     time.sleep(0.05)
 json.dump(res, open(out, "w"))
