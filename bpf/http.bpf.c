@@ -10,7 +10,7 @@
  *   are that syscall's arguments, still in the task's saved user registers.
  *   Enabling a syscall tracepoint would put every task of the host on the
  *   syscall slow path; these fire only for socket I/O.
- * - Per (tgid, fd) a small state machine pairs a request with its response:
+ * - Per connection a small state machine pairs a request with its response:
  *   IDLE -> REQ (request bytes) -> RESP (response bytes) -> emit -> IDLE.
  *   The role (server / client) is the direction of the first request seen,
  *   so sockets opened before the agent started work the same. Server:
@@ -18,9 +18,17 @@
  *   (Content-Length parsed here, last chunk, or the next request / close).
  *   Client: start = request written, end = response's first bytes read (the
  *   record leaves once the response is complete).
- * - The struct sock behind (tgid, fd) is remembered: a different one means
- *   the fd was reused. close()/shutdown() are seen as TCP state changes
- *   (inet_sock_set_state) made by the closing syscall.
+ * - State lives with the socket (socket local storage, found from the
+ *   struct sock the tracepoint hands over: no hash, no fd-reuse checks, gone
+ *   when the socket is freed). Two storages: a 4-byte verdict for every
+ *   socket an allowed process moves bytes on (not HTTP yet / switched off /
+ *   TLS), and the connection state, created at the first request. An HTTP
+ *   socket costs one storage lookup per call, any other socket two.
+ *   close()/shutdown() and resets are seen as TCP state changes
+ *   (inet_sock_set_state), in whatever context they happen.
+ * - TLS connections are reported by the SSL_* uprobes, which know the fd but
+ *   not the socket: their state stays in a hash keyed by (tgid, fd), with the
+ *   socket remembered to notice fd reuse.
  * - One ring event (struct ev_http) per completed request. Pipelining and the
  *   HTTP/2 preface count and turn the connection off: never a guessed pair.
  * - Only the bytes the state can use are copied from user memory: a request
@@ -98,8 +106,9 @@ struct conn_key {
 };
 
 struct http_conn {
-	__u64 sk;		/* the socket: another one under the same fd = a new connection */
-	__u32 ports;		/* its port pair: tells a recycled struct sock from the old one */
+	__u64 sk;		/* TLS (hash) state: the socket; another one under the fd = a new connection */
+	__u64 id;		/* pid_tgid of the request's first transfer */
+	__u32 fd;
 	__u32 pad2;
 	__u64 start_ns;
 	__u64 first_resp_ns;
@@ -119,6 +128,7 @@ struct http_conn {
 	__u8 tls;
 	__u8 pad[2];
 	__u8 peer[16];
+	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
 	char req_head[HL_HTTP_REQ_HEAD];
 	char resp_head[HL_HTTP_RESP_HEAD];
 	/* latency breakdown: BD_N counters at request start, and their deltas
@@ -184,7 +194,33 @@ struct scratch {
 };
 
 
-/* connection state per (tgid, fd); sized by the loader */
+/* per socket: what the plaintext path knows before a request is seen */
+#define SKM_SEEN 0x01		/* checked: TCP over IPv4/IPv6 */
+#define SKM_OFF 0x02		/* not TCP, not HTTP, or HTTP/2: nothing to do */
+#define SKM_TLS 0x04		/* TLS records seen: the SSL uprobes report */
+
+struct sk_meta {
+	__u8 flags;
+	__u8 misses;		/* payloads that were not HTTP */
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_meta);
+} sk_meta SEC(".maps");
+
+/* per socket: plaintext HTTP connection state, from its first request */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct http_conn);
+} sk_http SEC(".maps");
+
+/* TLS connection state per (tgid, fd); sized by the loader */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -344,36 +380,20 @@ static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c
 	return filter__decide(tgid, c->gen, c->n_cgroups);
 }
 
-/*
- * (Re)starts the state of (tgid, fd) for socket sk: peer from the socket,
- * role unknown until the first request shows its direction. A socket that
- * is not TCP over IPv4/IPv6 gets an entry too, switched off, so the next
- * transfer on it is rejected by one lookup. 1 when tracked, 0 when not.
- */
-__noinline int conn__from_sk(struct conn_key *k, __u64 skp)
+/* The connection's peer, from its socket: 1 when it is TCP over IPv4/IPv6. */
+__noinline int conn__fill(struct http_conn *c, __u64 skp)
 {
 	struct sock *sk = (struct sock *)skp;
-	struct http_conn *c;
 	__u16 family;
 	__u8 proto;
 
-	if (!k || !sk)
-		return 0;
-	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
-		drops__inc(HL_DROP_FULL_HTTP_CONNS);
-		return 0;
-	}
-	c = bpf_map_lookup_elem(&conns, k);
-	if (!c)
+	if (!c || !sk)
 		return 0;
 	c->sk = skp;
-	c->ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	proto = (__u8)BPF_CORE_READ(sk, sk_protocol);
-	if ((family != AF_INET && family != AF_INET6) || proto != 6 /* IPPROTO_TCP */) {
-		c->flags = CF_OFF;
+	if ((family != AF_INET && family != AF_INET6) || proto != 6 /* IPPROTO_TCP */)
 		return 0;
-	}
 	c->family = (__u8)family;
 	c->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	if (family == AF_INET)
@@ -382,6 +402,37 @@ __noinline int conn__from_sk(struct conn_key *k, __u64 skp)
 		bpf_core_read(c->peer, 16, &sk->__sk_common.skc_v6_daddr);
 	stat__inc(HL_HTTP_ST_CONNS);
 	return 1;
+}
+
+/* Is the socket TCP over IPv4/IPv6? (once per socket) */
+__noinline int sk__tcp(__u64 skp)
+{
+	struct sock *sk = (struct sock *)skp;
+	__u16 family;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return (family == AF_INET || family == AF_INET6) &&
+	       (__u8)BPF_CORE_READ(sk, sk_protocol) == 6 /* IPPROTO_TCP */;
+}
+
+/* (Re)starts the TLS state of (tgid, fd) for socket sk. 1 when tracked. */
+__noinline int conn__from_sk(struct conn_key *k, __u64 skp)
+{
+	struct http_conn *c;
+
+	if (!k || !skp)
+		return 0;
+	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
+		drops__inc(HL_DROP_FULL_HTTP_CONNS);
+		return 0;
+	}
+	c = bpf_map_lookup_elem(&conns, k);
+	if (!c)
+		return 0;
+	c->flags = CF_TLS_SEEN;
+	return conn__fill(c, skp);
 }
 
 /* ---- payload classification ---- */
@@ -675,12 +726,12 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
 	if (!e)
 		return 0;
 	hdr__fill_at(&e->h, HL_EV_HTTP_REQ, sizeof(*e), x->id, x->now);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
 	e->start_ns = c->start_ns;
 	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
 	e->bytes_in = c->bytes_in;
 	e->bytes_out = c->bytes_out;
-	e->fd = (__s32)k->fd;
+	e->fd = (__s32)c->fd;
 	e->direction = c->role == ROLE_SERVER ? HL_HTTP_INBOUND : HL_HTTP_OUTBOUND;
 	e->tls = c->tls;
 	e->family = c->family;
@@ -841,6 +892,9 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			return 0;
 		}
 		c->state = ST_REQ;
+		c->id = x->id;
+		c->fd = k->fd;
+		bpf_get_current_comm(c->comm, sizeof(c->comm));
 		c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : now;
 		if (c->role == ROLE_SERVER)
 			bd__start(c, x);
@@ -1012,20 +1066,84 @@ static __always_inline bool ssl__claim(struct http_filter_conf *fc, __u64 id, __
 	return true;
 }
 
-static __always_inline __u32 sk__ports(__u64 skp)
+/* The TLS state of (tgid, fd) belongs to socket sk: a socket seen under an
+ * fd whose state names another one means the fd was reused (the old
+ * connection's close was not seen); state made by SSL_* before any socket
+ * call adopts it. */
+__noinline int tls__sock(__u32 tgid, __u32 fd, __u64 skp, __u64 id)
 {
-	struct sock *sk = (struct sock *)skp;
+	struct conn_key k = { .tgid = tgid, .fd = fd };
+	struct http_conn *c = bpf_map_lookup_elem(&conns, &k);
+	struct xfer x = {};
 
-	return BPF_CORE_READ(sk, __sk_common.skc_portpair);
+	if (c && c->sk == skp)
+		return 0;
+	if (c && !c->sk) {
+		conn__fill(c, skp);
+		return 0;
+	}
+	if (c) {
+		x.id = id;
+		x.now = bpf_ktime_get_ns();
+		if (c->state == ST_RESP)
+			conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
+		else if (c->state == ST_REQ)
+			bd__release(c, (__u32)id, NULL);
+	}
+	return conn__from_sk(&k, skp);
 }
 
-static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
+/* A socket with no connection state yet: the first bytes say whether one
+ * starts (a request), or what the socket is. Returns the kind (K_*). */
+__noinline int xfer__peek(const struct xfer *x)
+{
+	__u32 zero = 0, n;
+	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	__u64 w = 0;
+
+	if (!sc || !x || !x->first)
+		return K_OTHER;
+	n = x->first_len < 8 ? x->first_len : 8;
+	CLAMP(n, 8);
+	if (!n || bpf_probe_read_user(sc->b, n, (void *)x->first))
+		return K_OTHER;
+	__builtin_memcpy(&w, sc->b, 8);
+	return payload__kind(w, n);
+}
+
+/* The socket's address as a number, read from the tracepoint's first
+ * argument: global functions take no kernel pointers, and the verifier
+ * turns none into a number. Only on the rare paths (a new socket, TLS). */
+static __always_inline __u64 sk__addr(void *ctx)
+{
+	__u64 a = 0;
+
+	bpf_probe_read_kernel(&a, sizeof(a), ctx);
+	return a;
+}
+
+/* the state of a socket with no connection yet; SKM_OFF when nothing to do */
+static __always_inline struct sk_meta *meta__get(void *ctx, struct sock *sk)
+{
+	struct sk_meta *m = bpf_sk_storage_get(&sk_meta, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+
+	if (!m) {
+		drops__inc(HL_DROP_FULL_HTTP_CONNS);	/* no memory for the socket's storage */
+		return NULL;
+	}
+	if (!(m->flags & SKM_SEEN))
+		m->flags = SKM_SEEN | (sk__tcp(sk__addr(ctx)) ? 0 : SKM_OFF);
+	return m;
+}
+
+static __always_inline int sock__io(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)
 {
 	struct http_filter_conf *fc;
 	struct task_struct *t;
 	struct xfer x = {};
 	struct conn_key k;
 	struct http_conn *c;
+	struct sk_meta *m = NULL;
 	struct pt_regs *regs;
 	__u64 id, buf;
 	int kind;
@@ -1048,47 +1166,29 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 		return 0;
 	id = x.id = task__id(t);
 	k.fd = (__u32)REGS_ARG0(regs);
-	c = bpf_map_lookup_elem(&conns, &k);
-	if (c && c->sk != sk) {
-		if (!c->sk) {
-			c->sk = sk;	/* first met through SSL_*: adopt the socket */
-		} else {
-			/* the fd now names another socket: the old one was closed
-			 * without us seeing it */
-			x.now = bpf_ktime_get_ns();
-			if (c->state == ST_RESP)
-				conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
-			else if (c->state == ST_REQ)
-				bd__release(c, (__u32)id, NULL);
-			c = NULL;
-		}
-	}
-	/* Same struct sock, but maybe recycled for a new connection whose close
-	 * we missed (a reset): where stale state would hide or misread the new
-	 * connection (switched off, or waiting for a response when a request
-	 * comes), check the ports. A new connection starts with a transfer in
-	 * the request direction, so response writes (the common case in
-	 * ST_REQ) skip the kernel read. */
-	if (c && ((c->state == ST_REQ && conn__reqdir(c, is_write)) || (c->flags & CF_OFF)) &&
-	    c->ports != sk__ports(sk)) {
-		if (c->state == ST_REQ) {
-			stat__inc(HL_HTTP_ST_INCOMPLETE);
-			bd__release(c, (__u32)id, NULL);
-		}
-		c = NULL;
-	}
-	if (!c) {
-		if (!conn__from_sk(&k, sk))
+	c = bpf_sk_storage_get(&sk_http, sk, NULL, 0);
+	if (c) {
+		if (c->flags & CF_TLS_SEEN) {
+			/* plaintext turned TLS (a CONNECT tunnel): SSL_* reports */
+			if (ssl__claim(fc, id, k.fd)) {
+				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
+				return 0;
+			}
+		} else if (c->flags & CF_OFF) {
 			return 0;
-		c = bpf_map_lookup_elem(&conns, &k);
-		if (!c)
+		}
+	} else {
+		m = meta__get(ctx, sk);
+		if (!m)
 			return 0;
-	}
-	if (c->flags & CF_TLS_SEEN) {
-		if (ssl__claim(fc, id, k.fd))
-			return 0;	/* inside SSL_read/SSL_write: that call reports */
-	} else if (c->flags & CF_OFF) {
-		return 0;
+		if (m->flags & SKM_TLS) {
+			if (ssl__claim(fc, id, k.fd)) {
+				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
+				return 0;	/* inside SSL_read/SSL_write: that call reports */
+			}
+		} else if (m->flags & SKM_OFF) {
+			return 0;
+		}
 	}
 	buf = REGS_ARG1(regs);
 	x.total = (__u64)ret;
@@ -1104,43 +1204,84 @@ static __always_inline int sock__io(__u64 sk, int ret, int flags, __u8 is_write)
 		iov__first(&x, buf, (__u32)REGS_ARG2(regs));
 		break;
 	case IO_MSG: {
-		struct user_msghdr m;
+		struct user_msghdr mh;
 
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)buf))
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)buf))
 			return 0;
-		iov__first(&x, (__u64)m.msg_iov, (__u32)m.msg_iovlen);
+		iov__first(&x, (__u64)mh.msg_iov, (__u32)mh.msg_iovlen);
 		break;
 	}
 	default:	/* sendfile: only the byte count */
 		break;
 	}
-	if (!x.now)	/* not yet read on the fd-reuse path above */
-		x.now = bpf_ktime_get_ns();
-	if (conn__data(c, &k, &x) == 2)
-		ssl__claim(fc, id, k.fd);	/* first TLS record met inside SSL_* */
+	if (m) {
+		switch (xfer__peek(&x)) {
+		case K_REQ:
+		case K_REQ_HEAD:
+			c = bpf_sk_storage_get(&sk_http, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+			if (!c) {
+				drops__inc(HL_DROP_FULL_HTTP_CONNS);
+				return 0;
+			}
+			conn__fill(c, sk__addr(ctx));
+			break;
+		case K_TLS:
+			m->flags |= SKM_TLS;	/* ciphertext: the SSL uprobes see this */
+			if (ssl__claim(fc, id, k.fd))
+				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
+			return 0;
+		case K_H2:
+			m->flags |= SKM_OFF;
+			stat__inc(HL_HTTP_ST_HTTP2);
+			return 0;
+		case K_RESP:
+			stat__inc(HL_HTTP_ST_ORPHAN_RESP);
+			return 0;
+		default:
+			if (++m->misses >= MAX_MISSES) {
+				m->flags |= SKM_OFF;
+				stat__inc(HL_HTTP_ST_NOT_HTTP);
+			}
+			return 0;
+		}
+	}
+	x.now = bpf_ktime_get_ns();
+	if (conn__data(c, &k, &x) == 2 && ssl__claim(fc, id, k.fd))
+		tls__sock(k.tgid, k.fd, sk__addr(ctx), id);	/* first TLS record met inside SSL_* */
 	return 0;
 }
 
-/* raw tracepoints (no BTF typing): the socket is only an identity here and
- * is read with CO-RE when a connection starts */
-SEC("raw_tp/sock_send_length")
+SEC("tp_btf/sock_send_length")
 int BPF_PROG(http_send, struct sock *sk, int ret, int flags)
 {
-	return sock__io((__u64)sk, ret, flags, 1);
+	return sock__io(ctx, sk, ret, flags, 1);
 }
 
-SEC("raw_tp/sock_recv_length")
+SEC("tp_btf/sock_recv_length")
 int BPF_PROG(http_recv, struct sock *sk, int ret, int flags)
 {
-	return sock__io((__u64)sk, ret, flags, 0);
+	return sock__io(ctx, sk, ret, flags, 0);
 }
 
-/*
- * close()/shutdown() of a TCP socket moves it to FIN_WAIT1 or LAST_ACK (or
- * CLOSE) in the closing process: a response still being written ends here
- * (close-delimited bodies), an unanswered request is counted, the state goes.
- */
-static __always_inline int sock__state(__u64 sk, int newstate)
+/* The connection is closing: a response still being written ends here
+ * (close-delimited bodies), an unanswered request is counted. x: the time,
+ * and the caller (the closing process, or the connection's own when the
+ * close comes from elsewhere: a reset in softirq). */
+__noinline int conn__close(struct http_conn *c, struct conn_key *k, const struct xfer *x)
+{
+	if (!c || !k || !x)
+		return 0;
+	if (c->state == ST_RESP) {
+		conn__emit(c, k, HL_HTTP_END_CLOSE, x, NULL);
+	} else if (c->state == ST_REQ) {
+		stat__inc(HL_HTTP_ST_INCOMPLETE);
+		bd__release(c, (__u32)x->id, NULL);
+	}
+	return 0;
+}
+
+/* TLS state (keyed by fd): only the closing syscall names the fd */
+static __always_inline void tls__close(__u64 sk)
 {
 	struct xfer x = {};
 	struct task_struct *t;
@@ -1149,38 +1290,58 @@ static __always_inline int sock__state(__u64 sk, int newstate)
 	struct pt_regs *regs;
 	long nr;
 
-	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
-		return 0;
 	t = user__task();
 	if (!t)
-		return 0;
+		return;
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
-		return 0;
+		return;
 	nr = REGS_NR(regs);
 	if (nr != NR_close && nr != NR_shutdown)
-		return 0;
+		return;
 	k.tgid = (__u32)t->tgid;
 	k.fd = (__u32)REGS_ARG0(regs);
 	c = bpf_map_lookup_elem(&conns, &k);
 	if (!c || c->sk != sk)
-		return 0;
+		return;
 	x.id = task__id(t);
 	x.now = bpf_ktime_get_ns();
-	if (c->state == ST_RESP) {
-		conn__emit(c, &k, HL_HTTP_END_CLOSE, &x, NULL);
-	} else if (c->state == ST_REQ) {
-		stat__inc(HL_HTTP_ST_INCOMPLETE);
-		bd__release(c, (__u32)x.id, NULL);
-	}
+	conn__close(c, &k, &x);
 	bpf_map_delete_elem(&conns, &k);
-	return 0;
 }
 
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(http_state, const struct sock *sk, const int oldstate, const int newstate)
+/*
+ * close()/shutdown() of a TCP socket moves it to FIN_WAIT1 or LAST_ACK, a
+ * reset or the end of a close to CLOSE: the connection's state goes.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(http_state, struct sock *sk, int oldstate, int newstate)
 {
-	return sock__state((__u64)sk, newstate);
+	struct http_conn *c;
+	struct sk_meta *m;
+	bool tls;
+
+	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
+		return 0;
+	c = bpf_sk_storage_get(&sk_http, sk, NULL, 0);
+	if (c) {
+		struct conn_key k = { .tgid = (__u32)(c->id >> 32), .fd = c->fd };
+		struct xfer x = { .id = c->id };
+		__u64 cur = bpf_get_current_pid_tgid();
+
+		if (cur >> 32 == c->id >> 32)
+			x.id = cur;	/* the closing thread of the process */
+		x.now = bpf_ktime_get_ns();
+		tls = c->flags & CF_TLS_SEEN;
+		conn__close(c, &k, &x);
+		bpf_sk_storage_delete(&sk_http, sk);
+	} else {
+		m = bpf_sk_storage_get(&sk_meta, sk, NULL, 0);
+		tls = m && (m->flags & SKM_TLS);
+	}
+	if (tls)
+		tls__close(sk__addr(ctx));
+	return 0;
 }
 
 /* exec replaces the program: the filter's verdict (comm) must be redone */
