@@ -28,6 +28,7 @@
 
 #include "breakdown.h"
 #include "hist.h"
+#include "http_intern.h"
 #include "redact.h"
 #include "rollup.h"
 #include "traffic.h"
@@ -43,6 +44,7 @@
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
 #define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
 #define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
+#define INTERN_SLOTS 1024	/* distinct request heads kept parsed (http_intern.h) */
 #define WIN_S 10		/* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
 #define ROUTE_IDLE_MS (10 * 60 * 1000)
@@ -135,6 +137,7 @@ struct client {
 struct http_priv {
 	const struct config *cfg;
 	struct redact *redact;		/* path minimization (user/redact.h) */
+	struct http_intern *intern;	/* heads parsed before (http_intern.h) */
 	struct http_tls *tls;
 	int stats_fd;
 	int ncpu;
@@ -339,7 +342,8 @@ static int http_init(struct pmod *m)
 	}
 	/* the config loader already rejected bad expressions */
 	hp->redact = redact__new(hp->cfg);
-	if (!hp->redact)
+	hp->intern = http_intern__new(INTERN_SLOTS);
+	if (!hp->redact || !hp->intern)
 		return -ENOMEM;
 	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
 	if (ret)
@@ -368,6 +372,7 @@ static void http_destroy(struct pmod *m)
 	http_ctl__fini();
 	http_tls__free(hp->tls);
 	redact__free(hp->redact);
+	http_intern__free(hp->intern);
 	free(hp->routes);
 	free(hp->procs);
 	free(hp->clients);
@@ -427,26 +432,49 @@ static void slowest_offer(struct http_priv *hp, const struct req_rec *rec, int64
 		*victim = *rec;
 }
 
+/* What a request head gives, the first time these bytes are seen. */
+static void head_parse(const struct http_priv *hp, const char *head, size_t len,
+		       struct http_interned *iv)
+{
+	struct http_request rq;
+
+	if (http_parse_request(head, len, hp->cfg->http_keep_query, &rq))
+		return;		/* iv->ok stays false: counted as unparsed */
+	iv->ok = true;
+	memcpy(iv->method, rq.method, sizeof(iv->method));
+	/* minimize first (userinfo, ;params, configured segments), then fold ids */
+	if (redact__path(hp->redact, rq.path, strlen(rq.path), iv->path, sizeof(iv->path)) < 0)
+		snprintf(iv->path, sizeof(iv->path), "/");
+	http_route_template(iv->path, iv->route, sizeof(iv->route));
+	iv->ua = (uint8_t)rq.ua;
+	iv->source = (uint8_t)traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host));
+}
+
 static void http_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
 {
 	struct http_priv *hp = m->priv;
 	const struct ev_http *e = data;
-	struct http_request rq;
+	const struct http_interned *rq;
+	struct http_interned *iv;
 	struct http_response rs;
 	struct req_rec *rec;
 	struct route_acc *r;
 	struct win_slot *w;
 	struct breakdown bd = { 0 };
 	bool has_bd = false;
-	char route[HTTP_ROUTE_MAX], path[HTTP_PATH_MAX];
 	uint16_t status;
 	int64_t ts_ms;
 	size_t rl;
+	bool hit;
 
 	if (h->type != HL_EV_HTTP_REQ || len < sizeof(*e))
 		return;
 	rl = e->req_len < sizeof(e->req_head) ? e->req_len : sizeof(e->req_head);
-	if (http_parse_request(e->req_head, rl, hp->cfg->http_keep_query, &rq)) {
+	iv = http_intern__find(hp->intern, e->req_head, rl, &hit);
+	if (!hit)
+		head_parse(hp, e->req_head, rl, iv);
+	rq = iv;
+	if (!rq->ok) {
 		hp->unparsed_total++;
 		return;
 	}
@@ -456,10 +484,6 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 		status = (uint16_t)rs.status;
 	else if (status < 100 || status > 599)
 		status = 0;
-	/* minimize first (userinfo, ;params, configured segments), then fold ids */
-	if (redact__path(hp->redact, rq.path, strlen(rq.path), path, sizeof(path)) < 0)
-		snprintf(path, sizeof(path), "/");
-	http_route_template(path, route, sizeof(route));
 	ts_ms = processor__mono_to_ms(m->p, e->start_ns);
 	if (e->comm[0] && !processor__comm(m->p, h->tgid)[0]) {
 		char comm[HL_COMM_LEN + 1];
@@ -471,7 +495,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	hp->requests_total++;
 	hp->tls_total += e->tls;
 
-	r = route_get(hp, h->tgid, e->direction, rq.method, route);
+	r = route_get(hp, h->tgid, e->direction, rq->method, rq->route);
 	if (r) {
 		double s = (double)e->latency_ns / 1e9;
 
@@ -533,13 +557,13 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	rec->bytes_in = e->bytes_in;
 	rec->bytes_out = e->bytes_out;
 	rec->end_by = e->end_by;
-	memcpy(rec->method, rq.method, sizeof(rec->method));
-	memcpy(rec->path, path, sizeof(rec->path));
-	memcpy(rec->route, r ? r->route : route, sizeof(rec->route));
+	memcpy(rec->method, rq->method, sizeof(rec->method));
+	memcpy(rec->path, rq->path, sizeof(rec->path));
+	memcpy(rec->route, r ? r->route : rq->route, sizeof(rec->route));
 	memcpy(rec->peer_addr, e->peer_addr, sizeof(rec->peer_addr));
 	rec->peer_port = e->peer_port;
 	rec->family = e->family;
-	rec->ua = (uint8_t)rq.ua;
+	rec->ua = rq->ua;
 	rec->has_bd = has_bd;
 	rec->tid = e->bd_tid ? e->bd_tid : h->pid;
 	rec->io_bytes = e->bd_io_bytes;
@@ -568,8 +592,8 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	hp->flush_err4 += status >= 400 && status < 500;
 	hp->flush_bytes_in += e->bytes_in;
 	hp->flush_bytes_out += e->bytes_out;
-	hp->flush_sources[traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host))]++;
-	hp->flush_ua[rq.ua < UA__N ? rq.ua : UA_UNKNOWN]++;
+	hp->flush_sources[rq->source < TRAFFIC__N ? rq->source : TRAFFIC_DIRECT]++;
+	hp->flush_ua[rq->ua < UA__N ? rq->ua : UA_UNKNOWN]++;
 	if (e->family)
 		clients_touch(hp, e, processor__mono_to_ms(m->p, h->ts_ns));
 }
@@ -904,6 +928,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	uint64_t wn = 0, we5 = 0;
 	double rps, p95, err_pct, avg_ms;
 	json_t *routes = json_array(), *http;
+	struct http_intern_stats ist;
 	int n = 0;
 
 	hp->ticks++;
@@ -1006,7 +1031,8 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			   (double)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS));
 
 	/* the module's own counters */
-	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	http_intern__stats(hp->intern, &ist);
+	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I}}",
 		"requests_total", (json_int_t)hp->requests_total,
 		"inbound_total", (json_int_t)hp->inbound_total,
 		"outbound_total", (json_int_t)hp->outbound_total,
@@ -1019,7 +1045,9 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		"incomplete_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_INCOMPLETE],
 		"not_http_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_NOT_HTTP],
 		"connections_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_CONNS],
-		"routes_dropped_total", (json_int_t)hp->routes_dropped);
+		"routes_dropped_total", (json_int_t)hp->routes_dropped,
+		"head_cache", "hits_total", (json_int_t)ist.hits, "misses_total", (json_int_t)ist.misses,
+		"evictions_total", (json_int_t)ist.evictions);
 	if (hp->tls) {	/* the libssl table: its files and counters */
 		http_tls__put_json(hp->tls, http);
 		http_tls__prom(hp->tls, t->prom);
