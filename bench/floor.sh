@@ -4,7 +4,7 @@
 # make bench), rounds alternating
 #   off        - nothing loaded,
 #   floor-http - build/bench/floor_load http: programs that return at once
-#                on the HTTP signal's hooks (raw_tp sock_send_length /
+#                on the HTTP signal's hooks (tp_btf sock_send_length /
 #                sock_recv_length),
 #   agent-http - build/hostlens --signals http,
 #   floor      - the same on every hook the agent's per-request work runs
@@ -113,7 +113,7 @@ ccol() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/calls" | median; }
 {
 	echo "## The floor: programs that do nothing, on the agent's hooks"
 	echo
-	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded (off); \`build/bench/floor_load http\` (floor-http: two programs that return 0 at once, bpf/floor.bpf.c, on the HTTP signal's hooks, raw_tp sock_send_length / sock_recv_length); the agent with \`--signals http\` (agent-http, every process traced); \`build/bench/floor_load\` (floor: six such programs, on raw_tp and tp_btf sock_send_length / sock_recv_length and tp_btf sched_switch / sched_wakeup, the hooks and attach types of the HTTP, net and CPU signals); the agent with all signals (agent)."
+	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded (off); \`build/bench/floor_load http\` (floor-http: two programs that return 0 at once, bpf/floor.bpf.c, on the HTTP signal's hooks, tp_btf sock_send_length / sock_recv_length); the agent with \`--signals http\` (agent-http, every process traced); \`build/bench/floor_load\` (floor: six such programs, two each on tp_btf sock_send_length / sock_recv_length and one each on tp_btf sched_switch / sched_wakeup, the hooks and attach types of the HTTP, net and CPU signals); the agent with all signals (agent)."
 	echo
 	echo "| round | mode | req/s | p99 ms | host CPU us per request |"
 	echo "|---|---|---|---|---|"

@@ -96,18 +96,25 @@ int main(int argc, char **argv)
 	struct epoll_event ev, evs[MAX_CONNS];
 	uint64_t *lat, start, end, next_due, sent = 0, done = 0, errors = 0, late = 0;
 	double rate, secs;
-	char req[512];
+	char req[1024];
+	const char *extra;
 	int nconns, ep, reqlen;
 	uint64_t total;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: %s HOST PORT PATH RATE SECONDS [CONNS]\n", argv[0]);
+		fprintf(stderr, "usage: %s HOST PORT PATH RATE SECONDS [CONNS [BROWSER]]\n", argv[0]);
 		return 2;
 	}
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
 	rate = atof(argv[4]);
 	secs = atof(argv[5]);
 	nconns = argc > 6 ? atoi(argv[6]) : 16;
+	/* BROWSER 1: the headers a browser sends (User-Agent, Referer, Accept...) */
+	extra = argc > 7 && atoi(argv[7]) ?
+		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+		"Chrome/131.0.0.0 Safari/537.36\r\nAccept: text/html,application/xhtml+xml\r\n"
+		"Accept-Language: en-US,en;q=0.9\r\nReferer: https://www.google.com/\r\n" :
+		"User-Agent: paced/1\r\n";
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1 || rate <= 0 || secs <= 0 ||
 	    nconns < 1 || nconns > MAX_CONNS) {
 		fprintf(stderr, "paced: bad arguments\n");
@@ -115,8 +122,8 @@ int main(int argc, char **argv)
 	}
 	total = (uint64_t)(rate * secs);
 	lat = calloc(total + 1, sizeof(*lat));
-	reqlen = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: paced/1\r\n\r\n",
-			  argv[3], argv[1], argv[2]);
+	reqlen = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%s\r\n%s\r\n",
+			  argv[3], argv[1], argv[2], extra);
 	ep = epoll_create1(0);
 	if (!lat || ep < 0 || reqlen >= (int)sizeof(req))
 		return 1;

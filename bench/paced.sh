@@ -24,7 +24,10 @@ RATES=${RATES:-5000 10000}
 PORT=${PORT:-18966}
 APORT=${APORT:-18967}
 OUT=${OUT:-bench/results/paced.md}
-MODES="off agent agent-http"
+# BASE=path/to/hostlens adds a mode "base": that build, all signals (a
+# before/after comparison in one run); BROWSER=1 adds "agent-browser": all
+# signals while the client sends a browser's headers (User-Agent, Referer)
+MODES="off agent agent-http${BASE:+ base}${BROWSER:+ agent-browser}"
 T=$(mktemp -d /tmp/hl-paced.XXXXXX)
 NGINX=
 P=
@@ -56,6 +59,10 @@ start() {
 	off) return 0 ;;
 	agent) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
 		--log-level warn >"$T/p.log" 2>&1 & P=$! ;;
+	base) "$BASE" --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
+		--log-level warn >"$T/p.log" 2>&1 & P=$! ;;
+	agent-browser) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
+		--log-level warn >"$T/p.log" 2>&1 & P=$! ;;
 	agent-http) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
 		--log-level warn --signals http --comm nginx >"$T/p.log" 2>&1 & P=$! ;;
 	esac
@@ -75,7 +82,8 @@ round() {
 	start "$1"
 	w=$(workers)
 	n0=$(run_ns $w); a0=$([ -n "$P" ] && run_ns "$P" || echo 0)
-	build/bench/paced 127.0.0.1 "$PORT" /index.html "$2" "$SECS" >"$T/paced.json" 2>"$T/paced.err"
+	build/bench/paced 127.0.0.1 "$PORT" /index.html "$2" "$SECS" 16 "$([ "$1" = agent-browser ] && echo 1 || echo 0)" \
+		>"$T/paced.json" 2>"$T/paced.err"
 	n1=$(run_ns $w); a1=$([ -n "$P" ] && run_ns "$P" || echo 0)
 	finish
 	python3 - "$1" "$2" "$n0" "$n1" "$a0" "$a1" "$T/paced.json" <<'PY'
@@ -104,7 +112,7 @@ col() { awk -v m="$1" -v r="$2" -v c="$3" '$1 == m && $2 == r { print $c }' "$T/
 {
 	echo "## Paced load: nginx CPU and latency per request at a fixed rate"
 	echo
-	echo "\`ROUNDS=$ROUNDS SECS=$SECS RATES=\"$RATES\" sh bench/paced.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ)) — \`build/bench/paced 127.0.0.1 PORT /index.html RATE $SECS\` (bench/paced.c: open loop, 16 keep-alive connections, latency from when each request was due) against nginx serving 4 KiB (bench/nginx.inc), rounds alternating: no agent (off); the agent with all signals, every process traced (agent); the agent with \`--signals http --comm nginx\` (agent-http). nginx CPU per request is the run time of its workers' threads (schedstat, including the BPF programs that run in them) over the requests answered; agent CPU per request is the run time of the agent's threads over the same count."
+	echo "\`${BASE:+BASE=$BASE }${BROWSER:+BROWSER=$BROWSER }ROUNDS=$ROUNDS SECS=$SECS RATES=\"$RATES\" sh bench/paced.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ)) — \`build/bench/paced 127.0.0.1 PORT /index.html RATE $SECS\` (bench/paced.c: open loop, 16 keep-alive connections, latency from when each request was due) against nginx serving 4 KiB (bench/nginx.inc), rounds alternating: no agent (off); the agent with all signals, every process traced (agent); the agent with \`--signals http --comm nginx\` (agent-http)${BASE:+; the build $BASE with all signals (base)}${BROWSER:+; all signals while the client sends a browser's User-Agent, Accept, Accept-Language and Referer (agent-browser)}. nginx CPU per request is the run time of its workers' threads (schedstat, including the BPF programs that run in them) over the requests answered; agent CPU per request is the run time of the agent's threads over the same count."
 	echo
 	echo "| round | mode | rate/s | nginx ns/request | agent ns/request | p50 us | p99 us | answered |"
 	echo "|---|---|---|---|---|---|---|---|"

@@ -48,7 +48,7 @@ enum hl_drop {
 	HL_DROP_FULL_DISK_PROCS = 6,	/* disk: disk_procs */
 	HL_DROP_FULL_NET_CONNS = 7,	/* net: conns */
 	HL_DROP_FULL_NET_PROCS = 8,	/* net: net_procs */
-	HL_DROP_FULL_HTTP_CONNS = 9,	/* http: conns (LRU: only when no entry can be taken) */
+	HL_DROP_FULL_HTTP_CONNS = 9,	/* http: conns (TLS, LRU: only when no entry can be taken) or a socket storage (no memory) */
 	HL_DROP_MAX = 16,
 };
 #define HL_DROP_FULL_FIRST HL_DROP_FULL_CPU_EXITED

@@ -18,9 +18,9 @@
 		return 0;                                                      \
 	}
 
-/* the HTTP signal's hooks (raw tracepoints) */
-EMPTY_PROG("raw_tp/sock_send_length", floor_http_send)
-EMPTY_PROG("raw_tp/sock_recv_length", floor_http_recv)
+/* the HTTP signal's hooks (BTF tracepoints, like the net signal's) */
+EMPTY_PROG("tp_btf/sock_send_length", floor_http_send)
+EMPTY_PROG("tp_btf/sock_recv_length", floor_http_recv)
 /* the net signal's hooks (BTF tracepoints) */
 EMPTY_PROG("tp_btf/sock_send_length", floor_net_send)
 EMPTY_PROG("tp_btf/sock_recv_length", floor_net_recv)

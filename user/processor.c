@@ -323,7 +323,7 @@ static const struct {
 	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "disk", "disk_procs", "--max-procs" },
 	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "net", "conns", "4 x --max-procs" },
 	[HL_DROP_FULL_NET_PROCS] = { "net_procs", "net", "net_procs", "--max-procs" },
-	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "http", "conns", "--max-procs" },
+	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "http", "conns", "--max-procs; sockets: kernel memory" },
 };
 
 /* Says which limit to raise when full-map drop reason r has grown: once,
