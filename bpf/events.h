@@ -46,7 +46,7 @@ enum hl_drop {
 	HL_DROP_FULL_DISK_RQS = 4,	/* disk: rqs (block requests in flight) */
 	HL_DROP_FULL_DISK_STATS = 5,	/* disk: disk_stats (device x op) */
 	HL_DROP_FULL_DISK_PROCS = 6,	/* disk: disk_procs */
-	HL_DROP_FULL_NET_CONNS = 7,	/* net: conns */
+	HL_DROP_FULL_NET_CONNS = 7,	/* net: conns (a socket storage: no memory) */
 	HL_DROP_FULL_NET_PROCS = 8,	/* net: net_procs */
 	HL_DROP_FULL_HTTP_CONNS = 9,	/* http: conns (TLS, LRU: only when no entry can be taken) or a socket storage (no memory) */
 	HL_DROP_MAX = 16,

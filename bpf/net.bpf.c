@@ -13,13 +13,16 @@
  * 25-50% drop in a getppid() loop's rate.) At close, current is whoever runs
  * the softirq: never used.
  * Sockets older than the agent have no start: start_ns 0, duration unknown.
- * A connection's entry lives from SYN_SENT/SYN_RECV (or first sight) until
- * tcp_destroy_sock, so resets sent while closing are still attributed.
+ * A connection's state is the socket's own (socket local storage): it lives
+ * from SYN_SENT/SYN_RECV (or first sight) until the socket is freed, so
+ * resets sent while closing are still attributed, and a send or receive
+ * finds it with one storage lookup, no hash.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #include "helpers.bpf.h"
 
@@ -47,11 +50,11 @@ struct conn {
 	char comm[HL_COMM_LEN];
 };
 
-/* live TCP sockets (key: struct sock *); sized by the loader */
+/* per TCP socket */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct conn);
 } conns SEC(".maps");
 
@@ -102,22 +105,25 @@ static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
 	return map__insert(&net_procs, &tgid, &zero, HL_DROP_FULL_NET_PROCS);
 }
 
-/* Connection setup (not per send): the entry is an open connection, counted
- * once in HL_NET_LIVE however often it is written. */
-static __always_inline void conn__put(__u64 sk, struct conn *c, __u64 flags)
+/* Connection setup (not per send): the socket is an open connection,
+ * counted once in HL_NET_LIVE however often it is set up. keep: a socket
+ * that already has state keeps it (first sight of an established one). */
+static __always_inline void conn__put(struct sock *sk, const struct conn *c, bool keep)
 {
-	struct conn *old = flags == BPF_NOEXIST ? NULL : bpf_map_lookup_elem(&conns, &sk);
-	bool counted = old && old->live;
+	struct conn *s = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	bool counted;
 
-	c->live = 1;
-	if (bpf_map_update_elem(&conns, &sk, c, flags) == 0) {
-		if (!counted)
-			counter__add(HL_NET_LIVE, 1);
+	if (!s) {
+		drops__inc(HL_DROP_FULL_NET_CONNS);	/* no memory for the socket's storage */
 		return;
 	}
-	if (flags == BPF_NOEXIST && bpf_map_lookup_elem(&conns, &sk))
+	if (keep && (s->start_ns || s->tgid || s->live))
 		return;
-	drops__inc(HL_DROP_FULL_NET_CONNS);
+	counted = s->live;
+	*s = *c;
+	s->live = 1;
+	if (!counted)
+		counter__add(HL_NET_LIVE, 1);
 }
 
 /* The connection is closed (its entry may stay until the socket is freed). */
@@ -129,10 +135,11 @@ static __always_inline void conn__closed(struct conn *c)
 	}
 }
 
-static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_state *ctx, __u64 sk)
+static __always_inline void close__emit(struct sock *sk, int oldstate)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &sk);
+	struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	__u16 family = sk->__sk_common.skc_family;
 	struct ev_tcp_close *e;
 	__u64 now = bpf_ktime_get_ns();
 	__u64 wake;
@@ -154,21 +161,21 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 	e->tx_bytes = BPF_CORE_READ(tp, bytes_acked);
 	e->rx_bytes = BPF_CORE_READ(tp, bytes_received);
 	e->retransmits = BPF_CORE_READ(tp, total_retrans);
-	e->family = ctx->family;
-	e->sport = ctx->sport;
-	e->dport = ctx->dport;
+	/* what the tracepoint's own fields hold (trace_inet_sock_set_state) */
+	e->family = family;
+	e->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	e->role = c ? c->role : HL_ROLE_UNKNOWN;
-	e->oldstate = (__u8)ctx->oldstate;
+	e->oldstate = (__u8)oldstate;
 	e->pad = 0;
-	/* the verifier refuses ctx pointer arithmetic: copy via probe_read */
-	if (ctx->family == AF_INET) {
-		__builtin_memset(e->saddr, 0, sizeof(e->saddr));
-		__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-		bpf_probe_read_kernel(e->saddr, 4, ctx->saddr);
-		bpf_probe_read_kernel(e->daddr, 4, ctx->daddr);
+	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	if (family == AF_INET) {
+		bpf_probe_read_kernel(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_probe_read_kernel(e->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else {
-		bpf_probe_read_kernel(e->saddr, 16, ctx->saddr_v6);
-		bpf_probe_read_kernel(e->daddr, 16, ctx->daddr_v6);
+		bpf_probe_read_kernel(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	if (c)
 		__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
@@ -179,16 +186,15 @@ static __always_inline void close__emit(struct trace_event_raw_inet_sock_set_sta
 	rb__submit(e, wake);
 }
 
-SEC("tp/sock/inet_sock_set_state")
-int sock_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sock_inet_sock_set_state, struct sock *sk, int os, int ns)
 {
-	__u64 sk = (__u64)ctx->skaddr;
-	int ns = ctx->newstate, os = ctx->oldstate;
+	__u16 family = sk->__sk_common.skc_family;
 	struct conn c = {};
 
-	if (ctx->protocol != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (ctx->family != AF_INET && ctx->family != AF_INET6)
+	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	switch (ns) {
 	case TCP_SYN_SENT:	/* connect(): current is the client */
@@ -196,24 +202,24 @@ int sock_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		c.role = HL_ROLE_CLIENT;
 		owner__fill(&c);
 		counter__add(HL_NET_OPEN_ACTIVE, 1);
-		conn__put(sk, &c, BPF_ANY);
+		conn__put(sk, &c, false);
 		break;
 	case TCP_SYN_RECV:	/* child of a listener, in softirq: owner at its first send/recv */
 		c.start_ns = bpf_ktime_get_ns();
 		c.role = HL_ROLE_SERVER;
 		counter__add(HL_NET_OPEN_PASSIVE, 1);
-		conn__put(sk, &c, BPF_ANY);
+		conn__put(sk, &c, false);
 		break;
 	case TCP_ESTABLISHED:	/* missed the handshake start: start here */
 		c.start_ns = bpf_ktime_get_ns();
 		c.role = os == TCP_SYN_SENT ? HL_ROLE_CLIENT :
 			 os == TCP_SYN_RECV ? HL_ROLE_SERVER : HL_ROLE_UNKNOWN;
-		conn__put(sk, &c, BPF_NOEXIST);
+		conn__put(sk, &c, true);
 		break;
 	case TCP_CLOSE:
 		if (os == TCP_LISTEN || os == TCP_CLOSE)
 			return 0;	/* a listener, or a socket that never connected */
-		close__emit(ctx, sk);
+		close__emit(sk, os);
 		break;
 	}
 	return 0;
@@ -240,9 +246,8 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 		else
 			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
 	}
-	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) == IPPROTO_TCP) {
-		__u64 key = (__u64)sk;
-		struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	if (sk->sk_protocol == IPPROTO_TCP) {
+		struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
 
 		if (c) {
 			if (!c->tgid)
@@ -251,7 +256,7 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 			struct conn nc = {};	/* open before we started */
 
 			owner__fill(&nc);
-			conn__put(key, &nc, BPF_NOEXIST);
+			conn__put(sk, &nc, true);
 		}
 	}
 	return 0;
@@ -270,10 +275,9 @@ int BPF_PROG(sock_recv_length_btf, struct sock *sk, int ret, int flags)
 }
 
 /* Attributes a per-socket TCP event to the connection's owner, if known. */
-static __always_inline void owner__count(const struct sock *sk, __u32 what)
+static __always_inline void owner__count(struct sock *sk, __u32 what)
 {
-	__u64 key = (__u64)sk;
-	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
 	struct net_proc *p;
 
 	if (!c || !c->tgid)
@@ -289,7 +293,7 @@ static __always_inline void owner__count(const struct sock *sk, __u32 what)
 		__sync_fetch_and_add(&p->resets_received, 1);
 }
 
-static __always_inline int handle_tcp_event(const struct sock *sk, __u32 what)
+static __always_inline int handle_tcp_event(struct sock *sk, __u32 what)
 {
 	counter__add(what, 1);
 	if (sk)
@@ -300,14 +304,14 @@ static __always_inline int handle_tcp_event(const struct sock *sk, __u32 what)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retransmit_skb_btf, const struct sock *sk)
 {
-	return handle_tcp_event(sk, HL_NET_RETRANSMITS);
+	return handle_tcp_event((struct sock *)sk, HL_NET_RETRANSMITS);
 }
 
 /* sk is NULL for a reset answering a segment no socket wanted */
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tcp_send_reset_btf, const struct sock *sk)
 {
-	return handle_tcp_event(sk, HL_NET_RESETS_SENT);
+	return handle_tcp_event((struct sock *)sk, HL_NET_RESETS_SENT);
 }
 
 SEC("tp_btf/tcp_receive_reset")
@@ -316,14 +320,12 @@ int BPF_PROG(tcp_receive_reset_btf, struct sock *sk)
 	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
 }
 
-/* the socket is freed: forget it (this is what bounds conns) */
+/* the socket is going: one that never reached CLOSE leaves the open count
+ * (its storage goes with it) */
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-
-	conn__closed(bpf_map_lookup_elem(&conns, &key));	/* freed without a CLOSE */
-	bpf_map_delete_elem(&conns, &key);
+	conn__closed(bpf_sk_storage_get(&conns, sk, NULL, 0));
 	return 0;
 }
 

@@ -130,7 +130,6 @@ static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
 		return NULL;
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
-	bpf_map__set_max_entries(s->maps.conns, (__u32)o->cfg->max_procs * 4);
 	*obj = s->obj;
 	return s;
 }

@@ -59,8 +59,8 @@ wait_for 5 api /api/v1/stats >/dev/null
 st=$(api /api/v1/stats | python3 -c "import json,sys; s=json.load(sys.stdin)['signals']; print(s['cpu'] + '|' + s['disk'] + '|' + s['net'])")
 stop_agent
 case $st in
-"on|on|off: tracepoint sock/inet_sock_set_state is missing on this kernel")
-	if grep -q "warning: signal net: tracepoint sock/inet_sock_set_state is missing" "$TMPD/agent.log"; then
+"on|on|off: tracepoint inet_sock_set_state is missing on this kernel")
+	if grep -q "warning: signal net: tracepoint inet_sock_set_state is missing" "$TMPD/agent.log"; then
 		ok agent_missing_tracepoint_turns_signal_off
 	else fail agent_missing_tracepoint_turns_signal_off "no warning in the log: $(head -3 "$TMPD/agent.log")"; fi ;;
 *) fail agent_missing_tracepoint_turns_signal_off "expected cpu and disk on, net off naming the tracepoint; got '$st'" ;;
