@@ -3,7 +3,7 @@
 # The floor under the HTTP overhead target: nginx + wrk (as section 1 of
 # make bench), rounds alternating
 #   off        - nothing loaded,
-#   floor-http - build/bench/floor_load http: programs that return at once
+#   floor-http - build/bench/floor_load sock: programs that return at once
 #                on the HTTP signal's hooks (tp_btf sock_send_length /
 #                sock_recv_length),
 #   agent-http - build/hostlens --signals http,
@@ -55,7 +55,7 @@ start() {
 	case $1 in
 	off) return 0 ;;
 	floor) build/bench/floor_load "$T/ready" >"$T/p.log" 2>&1 & P=$! ;;
-	floor-http) build/bench/floor_load "$T/ready" http >"$T/p.log" 2>&1 & P=$! ;;
+	floor-http) build/bench/floor_load "$T/ready" sock >"$T/p.log" 2>&1 & P=$! ;;
 	agent*) build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/data" --summary off \
 		--log-level warn $([ "$1" = agent-http ] && echo --signals http) >"$T/p.log" 2>&1 & P=$! ;;
 	esac
@@ -99,7 +99,7 @@ wrk -t 2 -c 10 -d 4s "$URL" >"$T/wrk.cnt" 2>&1
 counts=$(bpftool prog show -j | python3 -c "
 import json, sys
 n = {p['name']: p.get('run_cnt', 0) for p in json.load(sys.stdin) if p.get('name', '').startswith('floor_')}
-print(n.get('floor_http_send', 0) + n.get('floor_http_recv', 0), n.get('floor_cpu_switch', 0), n.get('floor_cpu_wakeup', 0))")
+print(n.get('floor_sock_send', 0) + n.get('floor_sock_recv', 0), n.get('floor_cpu_switch', 0), n.get('floor_cpu_wakeup', 0))")
 finish
 sysctl -qw kernel.bpf_stats_enabled="$STATS0"
 reqs=$(awk '/ requests in / { print $1 }' "$T/wrk.cnt")
@@ -113,7 +113,7 @@ ccol() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/calls" | median; }
 {
 	echo "## The floor: programs that do nothing, on the agent's hooks"
 	echo
-	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded (off); \`build/bench/floor_load http\` (floor-http: two programs that return 0 at once, bpf/floor.bpf.c, on the HTTP signal's hooks, tp_btf sock_send_length / sock_recv_length); the agent with \`--signals http\` (agent-http, every process traced); \`build/bench/floor_load\` (floor: six such programs, two each on tp_btf sock_send_length / sock_recv_length and one each on tp_btf sched_switch / sched_wakeup, the hooks and attach types of the HTTP, net and CPU signals); the agent with all signals (agent)."
+	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded (off); \`build/bench/floor_load sock\` (floor-http: two programs that return 0 at once, bpf/floor.bpf.c, on the socket hooks, tp_btf sock_send_length / sock_recv_length); the agent with \`--signals http\` (agent-http, every process traced); \`build/bench/floor_load\` (floor: four such programs, on tp_btf sock_send_length / sock_recv_length (one program each, shared by the HTTP and net signals) and tp_btf sched_switch / sched_wakeup); the agent with all signals (agent)."
 	echo
 	echo "| round | mode | req/s | p99 ms | host CPU us per request |"
 	echo "|---|---|---|---|---|"

@@ -3,7 +3,7 @@
  * Loads bpf/floor.bpf.c (empty programs on the agent's hot-path hooks) and
  * keeps them attached until SIGINT/SIGTERM; bench/floor.sh alternates rounds
  * with and without it.
- *   floor_load READY_FILE [GROUP...]     GROUP: http net cpu (default: all)
+ *   floor_load READY_FILE [GROUP...]     GROUP: sock cpu (default: all)
  * READY_FILE is created once every chosen program is attached.
  */
 #include <errno.h>
@@ -45,12 +45,12 @@ int main(int argc, char **argv)
 	int err, n = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: floor_load READY_FILE [http|net|cpu ...]\n");
+		fprintf(stderr, "usage: floor_load READY_FILE [sock|cpu ...]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "http") && strcmp(argv[i], "net") && strcmp(argv[i], "cpu")) {
-			fprintf(stderr, "floor_load: unknown group '%s' (http, net, cpu)\n", argv[i]);
+		if (strcmp(argv[i], "sock") && strcmp(argv[i], "cpu")) {
+			fprintf(stderr, "floor_load: unknown group '%s' (sock, cpu)\n", argv[i]);
 			return 2;
 		}
 	}

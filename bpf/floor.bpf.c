@@ -18,12 +18,10 @@
 		return 0;                                                      \
 	}
 
-/* the HTTP signal's hooks (BTF tracepoints, like the net signal's) */
-EMPTY_PROG("tp_btf/sock_send_length", floor_http_send)
-EMPTY_PROG("tp_btf/sock_recv_length", floor_http_recv)
-/* the net signal's hooks (BTF tracepoints) */
-EMPTY_PROG("tp_btf/sock_send_length", floor_net_send)
-EMPTY_PROG("tp_btf/sock_recv_length", floor_net_recv)
+/* the socket hooks: one program each, shared by the net and HTTP signals
+ * (bpf/sock.bpf.c) */
+EMPTY_PROG("tp_btf/sock_send_length", floor_sock_send)
+EMPTY_PROG("tp_btf/sock_recv_length", floor_sock_recv)
 /* the CPU signal's hooks */
 EMPTY_PROG("tp_btf/sched_switch", floor_cpu_switch)
 EMPTY_PROG("tp_btf/sched_wakeup", floor_cpu_wakeup)

@@ -3,7 +3,10 @@
  * Loader: kernel checks, shared maps, one skeleton per signal.
  *
  * Adding a signal: include its skeleton, write a <name>_open() that opens it
- * and sets its const volatile knobs, and add a row to `signals`.
+ * and sets its const volatile knobs, and add a row to `signals`. Signals
+ * that share hooks share one object (net and http: bpf/sock.bpf.c, one
+ * program per socket hook): their rows name the same object, the first one
+ * on loads it for all, the others use it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +27,7 @@
 #include "cpu.skel.h"
 #include "bench.skel.h"
 #include "disk.skel.h"
-#include "net.skel.h"
-#include "http.skel.h"
+#include "sock.skel.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define MAX_LINKS 128
@@ -34,7 +36,7 @@ struct signal_def;
 
 struct signal_rt {
 	const struct signal_def *def;
-	void *skel;
+	void *skel;		/* NULL when the object is another row's (shared) */
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
 	const struct bpf_program *link_prog[MAX_LINKS];	/* the program of links[i] */
@@ -48,6 +50,7 @@ struct signal_def {
 	/* opens the skeleton, sets knobs; returns skel and its object */
 	void *(*open)(const struct loader_opts *o, struct bpf_object **obj);
 	void (*destroy)(void *skel);
+	const char *object;	/* rows naming the same object share one load */
 };
 
 static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
@@ -121,42 +124,43 @@ static void disk_destroy(void *s)
 	disk_bpf__destroy(s);
 }
 
-/* ---- net ---- */
-static void *net_open(const struct loader_opts *o, struct bpf_object **obj)
+/* ---- net and http: one object, bpf/sock.bpf.c ---- */
+
+/* Programs of a signal that is off are not loaded (by name: net_*, http_*). */
+static void sock_autoload(struct sock_bpf *s, bool net, bool http)
 {
-	struct net_bpf *s = net_bpf__open();
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, s->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if ((!net && !strncmp(name, "net_", 4)) || (!http && !strncmp(name, "http_", 5)))
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
+static void *sock_open(const struct loader_opts *o, struct bpf_object **obj)
+{
+	struct sock_bpf *s = sock_bpf__open();
+	__u32 conns = (__u32)o->cfg->max_procs;	/* TLS connections: one per process on average */
+	bool net = config_signal_on(o->cfg, "net"), http = config_signal_on(o->cfg, "http");
 
 	if (!s)
 		return NULL;
+	s->rodata->targ_net = net;
+	s->rodata->targ_http = http;
+	sock_autoload(s, net, http);
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
-	*obj = s->obj;
-	return s;
-}
-
-static void net_destroy(void *s)
-{
-	net_bpf__destroy(s);
-}
-
-/* ---- http ---- */
-static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
-{
-	struct http_bpf *s = http_bpf__open();
-	__u32 conns = (__u32)o->cfg->max_procs;	/* connections: one per process on average */
-
-	if (!s)
-		return NULL;
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
-	bpf_map__set_max_entries(s->maps.conns, conns);
+	bpf_map__set_max_entries(s->maps.tls_conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
 	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
 	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
 	/* TLS uprobes are attached after the capability drop: as uprobe_multi
 	 * links where the kernel has them, which need no CAP_SYS_ADMIN (caps.h) */
-	if (caps_uprobe_multi_ok()) {
+	if (http && caps_uprobe_multi_ok()) {
 		enum bpf_attach_type multi = (enum bpf_attach_type)UPROBE_MULTI_ATTACH;
 		struct bpf_program *prog;
 
@@ -169,16 +173,16 @@ static void *http_open(const struct loader_opts *o, struct bpf_object **obj)
 	return s;
 }
 
-static void http_destroy(void *s)
+static void sock_destroy(void *s)
 {
-	http_bpf__destroy(s);
+	sock_bpf__destroy(s);
 }
 
 static const struct signal_def signals[] = {
 	{ "cpu", cpu_open, cpu_destroy },
 	{ "disk", disk_open, disk_destroy },
-	{ "net", net_open, net_destroy },
-	{ "http", http_open, http_destroy },
+	{ "net", sock_open, sock_destroy, "sock" },
+	{ "http", sock_open, sock_destroy, "sock" },
 	{ "bench", bench_open, bench_destroy },
 };
 
@@ -439,6 +443,24 @@ fail:
 	rt->obj = NULL;
 }
 
+/* A row whose object an earlier row already started (or failed to) takes
+ * that one's object and outcome. */
+static bool signal_share(struct loader *ld, struct signal_rt *rt)
+{
+	for (struct signal_rt *o = ld->rt; o < rt; o++) {
+		if (!rt->def->object || !o->def->object || strcmp(rt->def->object, o->def->object) ||
+		    !o->status[0] || !strcmp(o->status, "off: not in --signals"))
+			continue;
+		rt->obj = o->obj;
+		rt->on = o->on;
+		snprintf(rt->status, sizeof(rt->status), "%s", o->status);
+		if (!rt->on)
+			pr_warn("signal %s: %s", rt->def->name, rt->status + 5);
+		return true;
+	}
+	return false;
+}
+
 struct loader *loader__new(const struct loader_opts *opts, char *err, size_t errlen)
 {
 	struct loader *ld;
@@ -482,7 +504,8 @@ struct loader *loader__new(const struct loader_opts *opts, char *err, size_t err
 			snprintf(rt->status, sizeof(rt->status), "off: not in --signals");
 			continue;
 		}
-		signal_start(ld, rt);
+		if (!signal_share(ld, rt))
+			signal_start(ld, rt);
 		any |= rt->on;
 	}
 	if (!any) {

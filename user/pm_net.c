@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * Processor module for the network signal. Consumes one event per closed
- * TCP connection (bpf/net.bpf.c) into a ring of the last closes, a per-peer
+ * TCP connection (bpf/net.bpf.h, in bpf/sock.bpf.c) into a ring of the last closes, a per-peer
  * table (port folded away) and per-process connection counts; once a second
  * reads the BPF per-process byte/retransmit/reset counters and the host-wide
  * counters, and publishes the "connections" topic, summary fields, series and

@@ -321,9 +321,9 @@ static const struct {
 	[HL_DROP_FULL_DISK_RQS] = { "disk_rqs", "disk", "rqs", "fixed" },
 	[HL_DROP_FULL_DISK_STATS] = { "disk_stats", "disk", "disk_stats", "fixed" },
 	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "disk", "disk_procs", "--max-procs" },
-	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "net", "conns", "sockets: kernel memory" },
+	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "net", "net_socks", "sockets: kernel memory" },
 	[HL_DROP_FULL_NET_PROCS] = { "net_procs", "net", "net_procs", "--max-procs" },
-	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "http", "conns", "--max-procs; sockets: kernel memory" },
+	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "http", "tls_conns", "--max-procs; sockets: kernel memory" },
 };
 
 /* Says which limit to raise when full-map drop reason r has grown: once,

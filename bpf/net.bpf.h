@@ -1,6 +1,7 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Network signal: the TCP connection lifecycle from sock:inet_sock_set_state
+ * Network signal (part of bpf/sock.bpf.c, which owns the socket hooks and
+ * calls net__xfer and net__state from them): the TCP connection lifecycle from sock:inet_sock_set_state
  * (one event per socket reaching TCP_CLOSE, with duration, addresses, role,
  * owner and the socket's byte counters), TCP retransmit and reset counters,
  * and socket bytes per process from sock_send_length/sock_recv_length,
@@ -18,6 +19,9 @@
  * resets sent while closing are still attributed, and a send or receive
  * finds it with one storage lookup, no hash.
  */
+#ifndef HOSTLENS_NET_BPF_H
+#define HOSTLENS_NET_BPF_H
+
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -56,7 +60,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct conn);
-} conns SEC(".maps");
+} net_socks SEC(".maps");
 
 /* per process traffic and TCP trouble; sized by the loader */
 struct {
@@ -110,7 +114,7 @@ static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
  * that already has state keeps it (first sight of an established one). */
 static __always_inline void conn__put(struct sock *sk, const struct conn *c, bool keep)
 {
-	struct conn *s = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	struct conn *s = bpf_sk_storage_get(&net_socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	bool counted;
 
 	if (!s) {
@@ -138,7 +142,7 @@ static __always_inline void conn__closed(struct conn *c)
 static __always_inline void close__emit(struct sock *sk, int oldstate)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
-	struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
 	__u16 family = sk->__sk_common.skc_family;
 	struct ev_tcp_close *e;
 	__u64 now = bpf_ktime_get_ns();
@@ -186,16 +190,16 @@ static __always_inline void close__emit(struct sock *sk, int oldstate)
 	rb__submit(e, wake);
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(sock_inet_sock_set_state, struct sock *sk, int os, int ns)
+/* TCP state changes (from sock.bpf.c's inet_sock_set_state program) */
+static __always_inline void net__state(struct sock *sk, int os, int ns)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	struct conn c = {};
 
 	if (sk->sk_protocol != IPPROTO_TCP)
-		return 0;
+		return;
 	if (family != AF_INET && family != AF_INET6)
-		return 0;
+		return;
 	switch (ns) {
 	case TCP_SYN_SENT:	/* connect(): current is the client */
 		c.start_ns = bpf_ktime_get_ns();
@@ -218,25 +222,23 @@ int BPF_PROG(sock_inet_sock_set_state, struct sock *sk, int os, int ns)
 		break;
 	case TCP_CLOSE:
 		if (os == TCP_LISTEN || os == TCP_CLOSE)
-			return 0;	/* a listener, or a socket that never connected */
+			return;	/* a listener, or a socket that never connected */
 		close__emit(sk, os);
 		break;
 	}
-	return 0;
 }
 
-
 /* Process context: count bytes per process; adopt sockets without owner. */
-static __always_inline int handle_length(struct sock *sk, int ret, int flags, bool tx)
+static __always_inline void net__xfer(struct sock *sk, int ret, int flags, bool tx)
 {
 	__u16 family = sk->__sk_common.skc_family;
 	__u32 tgid;
 	struct net_proc *p;
 
 	if (ret <= 0 || (family != AF_INET && family != AF_INET6))
-		return 0;
+		return;
 	if (!tx && (flags & MSG_PEEK))
-		return 0;
+		return;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	counter__add(tx ? HL_NET_TX_BYTES : HL_NET_RX_BYTES, (__u64)ret);
 	p = nproc__get(tgid, NULL);
@@ -247,7 +249,7 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
 	}
 	if (sk->sk_protocol == IPPROTO_TCP) {
-		struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+		struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
 
 		if (c) {
 			if (!c->tgid)
@@ -259,25 +261,13 @@ static __always_inline int handle_length(struct sock *sk, int ret, int flags, bo
 			conn__put(sk, &nc, true);
 		}
 	}
-	return 0;
-}
-
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(sock_send_length_btf, struct sock *sk, int ret, int flags)
-{
-	return handle_length(sk, ret, flags, true);
-}
-
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sock_recv_length_btf, struct sock *sk, int ret, int flags)
-{
-	return handle_length(sk, ret, flags, false);
+	return;
 }
 
 /* Attributes a per-socket TCP event to the connection's owner, if known. */
 static __always_inline void owner__count(struct sock *sk, __u32 what)
 {
-	struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
 	struct net_proc *p;
 
 	if (!c || !c->tgid)
@@ -302,20 +292,20 @@ static __always_inline int handle_tcp_event(struct sock *sk, __u32 what)
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_retransmit_skb_btf, const struct sock *sk)
+int BPF_PROG(net_retransmit, const struct sock *sk)
 {
 	return handle_tcp_event((struct sock *)sk, HL_NET_RETRANSMITS);
 }
 
 /* sk is NULL for a reset answering a segment no socket wanted */
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(tcp_send_reset_btf, const struct sock *sk)
+int BPF_PROG(net_send_reset, const struct sock *sk)
 {
 	return handle_tcp_event((struct sock *)sk, HL_NET_RESETS_SENT);
 }
 
 SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(tcp_receive_reset_btf, struct sock *sk)
+int BPF_PROG(net_receive_reset, struct sock *sk)
 {
 	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
 }
@@ -323,10 +313,10 @@ int BPF_PROG(tcp_receive_reset_btf, struct sock *sk)
 /* the socket is going: one that never reached CLOSE leaves the open count
  * (its storage goes with it) */
 SEC("tp_btf/tcp_destroy_sock")
-int BPF_PROG(tcp_destroy_sock_btf, struct sock *sk)
+int BPF_PROG(net_destroy_sock, struct sock *sk)
 {
-	conn__closed(bpf_sk_storage_get(&conns, sk, NULL, 0));
+	conn__closed(bpf_sk_storage_get(&net_socks, sk, NULL, 0));
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#endif

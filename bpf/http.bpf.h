@@ -1,6 +1,7 @@
-// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * HTTP signal: HTTP/1.x request latency from socket transfers (plaintext)
+ * HTTP signal (part of bpf/sock.bpf.c, which owns the socket hooks and calls
+ * http__xfer and http__state from them): HTTP/1.x request latency from socket transfers (plaintext)
  * and from OpenSSL's SSL_read/SSL_write (TLS), with no kprobes and no
  * syscall tracepoints.
  *
@@ -54,6 +55,9 @@
  *   release (req_inflight) to that thread through bd_owed.
  * - Subprograms are global functions: the verifier checks each once.
  */
+#ifndef HOSTLENS_HTTP_BPF_H
+#define HOSTLENS_HTTP_BPF_H
+
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -226,7 +230,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, struct conn_key);
 	__type(value, struct http_conn);
-} conns SEC(".maps");
+} tls_conns SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -424,11 +428,11 @@ __noinline int conn__from_sk(struct conn_key *k, __u64 skp)
 
 	if (!k || !skp)
 		return 0;
-	if (bpf_map_update_elem(&conns, k, &conn_zero, BPF_ANY)) {
+	if (bpf_map_update_elem(&tls_conns, k, &conn_zero, BPF_ANY)) {
 		drops__inc(HL_DROP_FULL_HTTP_CONNS);
 		return 0;
 	}
-	c = bpf_map_lookup_elem(&conns, k);
+	c = bpf_map_lookup_elem(&tls_conns, k);
 	if (!c)
 		return 0;
 	c->flags = CF_TLS_SEEN;
@@ -1073,7 +1077,7 @@ static __always_inline bool ssl__claim(struct http_filter_conf *fc, __u64 id, __
 __noinline int tls__sock(__u32 tgid, __u32 fd, __u64 skp, __u64 id)
 {
 	struct conn_key k = { .tgid = tgid, .fd = fd };
-	struct http_conn *c = bpf_map_lookup_elem(&conns, &k);
+	struct http_conn *c = bpf_map_lookup_elem(&tls_conns, &k);
 	struct xfer x = {};
 
 	if (c && c->sk == skp)
@@ -1136,7 +1140,7 @@ static __always_inline struct sk_meta *meta__get(void *ctx, struct sock *sk)
 	return m;
 }
 
-static __always_inline int sock__io(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)
+static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)
 {
 	struct http_filter_conf *fc;
 	struct task_struct *t;
@@ -1251,18 +1255,6 @@ static __always_inline int sock__io(void *ctx, struct sock *sk, int ret, int fla
 	return 0;
 }
 
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(http_send, struct sock *sk, int ret, int flags)
-{
-	return sock__io(ctx, sk, ret, flags, 1);
-}
-
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(http_recv, struct sock *sk, int ret, int flags)
-{
-	return sock__io(ctx, sk, ret, flags, 0);
-}
-
 /* The connection is closing: a response still being written ends here
  * (close-delimited bodies), an unanswered request is counted. x: the time,
  * and the caller (the closing process, or the connection's own when the
@@ -1301,21 +1293,20 @@ static __always_inline void tls__close(__u64 sk)
 		return;
 	k.tgid = (__u32)t->tgid;
 	k.fd = (__u32)REGS_ARG0(regs);
-	c = bpf_map_lookup_elem(&conns, &k);
+	c = bpf_map_lookup_elem(&tls_conns, &k);
 	if (!c || c->sk != sk)
 		return;
 	x.id = task__id(t);
 	x.now = bpf_ktime_get_ns();
 	conn__close(c, &k, &x);
-	bpf_map_delete_elem(&conns, &k);
+	bpf_map_delete_elem(&tls_conns, &k);
 }
 
 /*
  * close()/shutdown() of a TCP socket moves it to FIN_WAIT1 or LAST_ACK, a
  * reset or the end of a close to CLOSE: the connection's state goes.
  */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(http_state, struct sock *sk, int oldstate, int newstate)
+static __always_inline int http__state(void *ctx, struct sock *sk, int newstate)
 {
 	struct http_conn *c;
 	struct sk_meta *m;
@@ -1428,9 +1419,9 @@ static __always_inline int ssl__exit(long ret)
 			stat__inc(HL_HTTP_ST_TLS_NOFD);
 		}
 	}
-	c = bpf_map_lookup_elem(&conns, &k);
+	c = bpf_map_lookup_elem(&tls_conns, &k);
 	if (!c) {
-		c = map__insert(&conns, &k, &conn_zero, HL_DROP_FULL_HTTP_CONNS);
+		c = map__insert(&tls_conns, &k, &conn_zero, HL_DROP_FULL_HTTP_CONNS);
 		if (!c)
 			goto out;
 	}
@@ -1498,7 +1489,6 @@ int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
 	return ssl__exit(ret);
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 _Static_assert(__builtin_offsetof(struct http_conn, req_head) % 8 == 0 &&
 	       __builtin_offsetof(struct http_conn, resp_head) % 8 == 0,
@@ -1507,3 +1497,5 @@ _Static_assert(__builtin_offsetof(struct ev_http, req_head) % 8 == 0 &&
 	       __builtin_offsetof(struct ev_http, resp_head) % 8 == 0,
 	       "ev_http heads are copied in 8-byte words");
 _Static_assert(sizeof(struct ev_http) % 8 == 0, "ev_http stays 8-byte aligned");
+
+#endif
