@@ -119,3 +119,10 @@ size_t utf8_prom_label(const char *s, char *out, size_t outlen)
 {
 	return escape(s, bounded_len(s, SIZE_MAX), out, outlen, true);
 }
+
+size_t utf8_char_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	return !n || is_control(u[0]) ? 0 : char_len(u, n);
+}

@@ -53,4 +53,11 @@ bool utf8_is_clean(const char *s, size_t len);
  */
 size_t utf8_prom_label(const char *s, char *out, size_t outlen);
 
+/*
+ * The rule for one position: the length (1-4) of the character at s that is
+ * copied unchanged (n bytes available, no NUL among them), or 0 when the
+ * byte s[0] becomes "\xHH". For writers that escape more (prom.h).
+ */
+size_t utf8_char_len(const char *s, size_t n);
+
 #endif
