@@ -449,50 +449,52 @@ static int sorted_peers(struct net_priv *n, struct peer_acc **order, bool flush)
 	return k;
 }
 
-static void prom_write(struct net_priv *n, FILE *f, struct nproc_acc **order, int np)
+/* One sample labelled label="value" */
+static void sample_by(struct prom *w, const char *name, const char *label, const char *value, uint64_t v)
 {
-	fprintf(f, "# HELP hostlens_tcp_retransmits_total TCP segments retransmitted.\n"
-		   "# TYPE hostlens_tcp_retransmits_total counter\nhostlens_tcp_retransmits_total %llu\n",
-		(unsigned long long)n->ctot[HL_NET_RETRANSMITS]);
-	fprintf(f, "# HELP hostlens_tcp_resets_total TCP resets sent and received.\n"
-		   "# TYPE hostlens_tcp_resets_total counter\n"
-		   "hostlens_tcp_resets_total{direction=\"sent\"} %llu\n"
-		   "hostlens_tcp_resets_total{direction=\"received\"} %llu\n",
-		(unsigned long long)n->ctot[HL_NET_RESETS_SENT],
-		(unsigned long long)n->ctot[HL_NET_RESETS_RECEIVED]);
-	fprintf(f, "# HELP hostlens_tcp_connections_opened_total TCP connections opened (client: connect, server: accept).\n"
-		   "# TYPE hostlens_tcp_connections_opened_total counter\n"
-		   "hostlens_tcp_connections_opened_total{role=\"client\"} %llu\n"
-		   "hostlens_tcp_connections_opened_total{role=\"server\"} %llu\n",
-		(unsigned long long)n->ctot[HL_NET_OPEN_ACTIVE],
-		(unsigned long long)n->ctot[HL_NET_OPEN_PASSIVE]);
-	fprintf(f, "# HELP hostlens_tcp_connections_active TCP connections open now (seen opening, or carrying data, since the agent started).\n"
-		   "# TYPE hostlens_tcp_connections_active gauge\nhostlens_tcp_connections_active %lld\n",
-		(long long)n->active);
-	fprintf(f, "# HELP hostlens_tcp_connections_closed_total TCP connections closed, by role.\n"
-		   "# TYPE hostlens_tcp_connections_closed_total counter\n");
-	for (int r = 0; r < 3; r++)
-		fprintf(f, "hostlens_tcp_connections_closed_total{role=\"%s\"} %llu\n", role_names[r],
-			(unsigned long long)n->closed_role[r]);
-	fprintf(f, "# HELP hostlens_tcp_connections_failed_total TCP connections closed before being established.\n"
-		   "# TYPE hostlens_tcp_connections_failed_total counter\nhostlens_tcp_connections_failed_total %llu\n",
-		(unsigned long long)n->failed_total);
-	fprintf(f, "# HELP hostlens_net_socket_bytes_total Bytes through AF_INET/AF_INET6 sockets.\n"
-		   "# TYPE hostlens_net_socket_bytes_total counter\n"
-		   "hostlens_net_socket_bytes_total{direction=\"tx\"} %llu\n"
-		   "hostlens_net_socket_bytes_total{direction=\"rx\"} %llu\n",
-		(unsigned long long)n->ctot[HL_NET_TX_BYTES], (unsigned long long)n->ctot[HL_NET_RX_BYTES]);
-	fprintf(f, "# HELP hostlens_process_net_bytes_total Socket bytes per process (top %d).\n"
-		   "# TYPE hostlens_process_net_bytes_total counter\n", TOP_N);
-	for (int i = 0; i < np && i < TOP_N; i++) {
-		char comm[2 * UTF8_COMM_SIZE];
+	struct prom_labels l;
 
-		utf8_prom_label(order[i]->comm, comm, sizeof(comm));
-		fprintf(f, "hostlens_process_net_bytes_total{pid=\"%u\",comm=\"%s\",direction=\"tx\"} %llu\n"
-			   "hostlens_process_net_bytes_total{pid=\"%u\",comm=\"%s\",direction=\"rx\"} %llu\n",
-			order[i]->tgid, comm, (unsigned long long)order[i]->tx, order[i]->tgid, comm,
-			(unsigned long long)order[i]->rx);
-	}
+	prom_labels_init(&l);
+	prom_label(&l, label, value);
+	prom_sample_uint(w, name, &l, v);
+}
+
+static void prom_write(struct net_priv *n, struct prom *w, struct nproc_acc **order, int np)
+{
+	static const char *const dirs[] = { "tx", "rx" };
+
+	prom_family(w, "hostlens_tcp_retransmits_total", PROM_COUNTER, "TCP segments retransmitted.");
+	prom_sample_uint(w, "hostlens_tcp_retransmits_total", NULL, n->ctot[HL_NET_RETRANSMITS]);
+	prom_family(w, "hostlens_tcp_resets_total", PROM_COUNTER, "TCP resets sent and received.");
+	sample_by(w, "hostlens_tcp_resets_total", "direction", "sent", n->ctot[HL_NET_RESETS_SENT]);
+	sample_by(w, "hostlens_tcp_resets_total", "direction", "received", n->ctot[HL_NET_RESETS_RECEIVED]);
+	prom_family(w, "hostlens_tcp_connections_opened_total", PROM_COUNTER,
+		    "TCP connections opened (client: connect, server: accept).");
+	sample_by(w, "hostlens_tcp_connections_opened_total", "role", "client", n->ctot[HL_NET_OPEN_ACTIVE]);
+	sample_by(w, "hostlens_tcp_connections_opened_total", "role", "server", n->ctot[HL_NET_OPEN_PASSIVE]);
+	prom_family(w, "hostlens_tcp_connections_active", PROM_GAUGE,
+		    "TCP connections open now (seen opening, or carrying data, since the agent started).");
+	prom_sample_int(w, "hostlens_tcp_connections_active", NULL, (long long)n->active);
+	prom_family(w, "hostlens_tcp_connections_closed_total", PROM_COUNTER, "TCP connections closed, by role.");
+	for (int r = 0; r < 3; r++)
+		sample_by(w, "hostlens_tcp_connections_closed_total", "role", role_names[r], n->closed_role[r]);
+	prom_family(w, "hostlens_tcp_connections_failed_total", PROM_COUNTER,
+		    "TCP connections closed before being established.");
+	prom_sample_uint(w, "hostlens_tcp_connections_failed_total", NULL, n->failed_total);
+	prom_family(w, "hostlens_net_socket_bytes_total", PROM_COUNTER, "Bytes through AF_INET/AF_INET6 sockets.");
+	sample_by(w, "hostlens_net_socket_bytes_total", "direction", "tx", n->ctot[HL_NET_TX_BYTES]);
+	sample_by(w, "hostlens_net_socket_bytes_total", "direction", "rx", n->ctot[HL_NET_RX_BYTES]);
+	prom_family(w, "hostlens_process_net_bytes_total", PROM_COUNTER, "Socket bytes per process (top %d).", TOP_N);
+	for (int i = 0; i < np && i < TOP_N; i++)
+		for (int d = 0; d < 2; d++) {
+			struct prom_labels l;
+
+			prom_labels_init(&l);
+			prom_label_uint(&l, "pid", order[i]->tgid);
+			prom_label(&l, "comm", order[i]->comm);
+			prom_label(&l, "direction", dirs[d]);
+			prom_sample_uint(w, "hostlens_process_net_bytes_total", &l, d ? order[i]->rx : order[i]->tx);
+		}
 }
 
 /*
