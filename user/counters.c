@@ -31,6 +31,16 @@ static uint64_t uint_at(const struct items *it, size_t i, const struct counter_r
 	return v;
 }
 
+static int64_t int_at(const struct items *it, size_t i, const struct counter_row *r)
+{
+	int64_t v;
+
+	if (it->json)
+		return (int64_t)json_integer_value(json_object_get(json_array_get(it->json, i), r->key));
+	memcpy(&v, field(it, i, r), sizeof(v));
+	return v;
+}
+
 static double double_at(const struct items *it, size_t i, const struct counter_row *r)
 {
 	double v;
@@ -88,6 +98,10 @@ static void row_samples(struct prom *w, const struct counter_row *r, const struc
 		prom_label(&l, r->label, r->label_value);
 	if (r->kind == COUNTER_DOUBLE)
 		sample(w, r, &l, 0, double_at(it, i, r), true);
+	else if (r->kind == COUNTER_INT && !r->scale)
+		prom_sample_int(w, r->name, &l, (long long)int_at(it, i, r));
+	else if (r->kind == COUNTER_INT)
+		sample(w, r, &l, 0, (double)int_at(it, i, r), true);
 	else
 		sample(w, r, &l, uint_at(it, i, r), 0, false);
 }
@@ -186,6 +200,8 @@ void counters_json(const struct counter_row *rows, size_t n, const void *snap, j
 			v = vec_json(&vec);
 		} else if (rows[r].kind == COUNTER_DOUBLE) {
 			v = json_real(double_at(&it, 0, &rows[r]));
+		} else if (rows[r].kind == COUNTER_INT) {
+			v = json_integer((json_int_t)int_at(&it, 0, &rows[r]));
 		} else {
 			v = json_integer((json_int_t)uint_at(&it, 0, &rows[r]));
 		}

@@ -31,6 +31,7 @@
 
 enum counter_kind {
 	COUNTER_UINT,	/* a uint64_t */
+	COUNTER_INT,	/* an int64_t (a gauge that could go below 0) */
 	COUNTER_DOUBLE,	/* a double */
 	COUNTER_VEC,	/* a struct counter_vec: one sample per element */
 };

@@ -168,11 +168,39 @@ static void values_read_from_json(void)
 	json_decref(none);
 }
 
+struct gauge {
+	int64_t active;
+};
+
+static const struct counter_row int_rows[] = {
+	{ .key = "active", .name = "g_active", .type = PROM_GAUGE, .help = "Active.", .kind = COUNTER_INT,
+	  .off = offsetof(struct gauge, active) },
+};
+
+static void write_int(struct prom *w, const void *arg)
+{
+	counters_prom(w, int_rows, 1, arg);
+}
+
+static void signed_values_stay_signed(void)
+{
+	const struct gauge g = { -2 };
+	json_t *o = json_object();
+	char *t = prom_text(write_int, &g);
+
+	counters_json(int_rows, 1, &g, o);
+	CHECK(json_integer_value(json_object_get(o, "active")) == -2, "JSON: -2");
+	CHECK(t && strstr(t, "\ng_active -2\n"), "Prometheus: -2 in %s", t);
+	free(t);
+	json_decref(o);
+}
+
 int main(void)
 {
 	RUN(json_from_rows);
 	RUN(prom_from_the_same_rows);
 	RUN(each_snapshot_within_one_family);
 	RUN(values_read_from_json);
+	RUN(signed_values_stay_signed);
 	CHECK_DONE();
 }
