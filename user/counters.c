@@ -4,11 +4,10 @@
 
 #include "counters.h"
 
-/* Where item i's values are: snapshot structs stride bytes apart, or the
- * objects of a JSON array; what tells the items apart on /metrics. */
+/* Where item i's values are: snapshot structs, or the objects of a JSON
+ * array; what tells the items apart on /metrics. */
 struct items {
-	const char *snaps;
-	size_t stride;
+	const void *const *snaps;
 	json_t *json;
 	size_t count;
 	const char *label;
@@ -18,7 +17,7 @@ struct items {
 
 static const void *field(const struct items *it, size_t i, const struct counter_row *r)
 {
-	return it->snaps + i * it->stride + r->off;
+	return (const char *)it->snaps[i] + r->off;
 }
 
 static uint64_t uint_at(const struct items *it, size_t i, const struct counter_row *r)
@@ -130,17 +129,15 @@ static void render(struct prom *w, const struct counter_row *rows, size_t n, con
 
 void counters_prom(struct prom *w, const struct counter_row *rows, size_t n, const void *snap)
 {
-	const struct items it = { .snaps = snap, .count = 1 };
+	const struct items it = { .snaps = &snap, .count = 1 };
 
 	render(w, rows, n, &it);
 }
 
-void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n, const void *snaps,
-			size_t stride, size_t count, const char *label, const char *const *values)
+void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n,
+			const void *const *snaps, size_t count, const char *label, const char *const *values)
 {
-	const struct items it = {
-		.snaps = snaps, .stride = stride, .count = count, .label = label, .values = values,
-	};
+	const struct items it = { .snaps = snaps, .count = count, .label = label, .values = values };
 
 	render(w, rows, n, &it);
 }
@@ -173,7 +170,7 @@ static json_t *vec_json(const struct counter_vec *v)
 
 void counters_json(const struct counter_row *rows, size_t n, const void *snap, json_t *obj)
 {
-	const struct items it = { .snaps = snap, .count = 1 };
+	const struct items it = { .snaps = &snap, .count = 1 };
 
 	for (size_t r = 0; r < n; r++) {
 		const char *key = rows[r].key, *dot;

@@ -71,12 +71,12 @@ void counters_json(const struct counter_row *rows, size_t n, const void *snap, j
 void counters_prom(struct prom *w, const struct counter_row *rows, size_t n, const void *snap);
 
 /*
- * The same for count snapshots of one kind (snaps, stride bytes apart), told
- * apart by label = values[i]: each family holds every snapshot's samples
+ * The same for count snapshots of one kind (snaps[i]), told apart by
+ * label = values[i]: each family holds every snapshot's samples, in order
  * (e.g. hostlens_alert_notifications_total{channel, result}).
  */
-void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n, const void *snaps,
-			size_t stride, size_t count, const char *label, const char *const *values);
+void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n,
+			const void *const *snaps, size_t count, const char *label, const char *const *values);
 
 /*
  * The same, with the values read from a JSON array of objects by each row's

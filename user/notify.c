@@ -504,11 +504,13 @@ void notify__stats(struct notify *n, json_t *stats, struct prom *prom)
 	const size_t nrows = sizeof(chan_rows) / sizeof(chan_rows[0]);
 	struct notify_chan_stats st[N_CHAN_OPS];
 	const char *names[N_CHAN_OPS];
+	const void *snaps[N_CHAN_OPS];
 	struct notify_stats ns = { .deduplicated = notify__deduplicated(n) };
 
 	for (int i = 0; i < n->nchan; i++) {
 		names[i] = n->chans[i]->ops->name;
 		notify__chan_stats(n, names[i], &st[i]);
+		snaps[i] = &st[i];
 	}
 	if (stats) {
 		json_t *chans = json_object();
@@ -524,7 +526,7 @@ void notify__stats(struct notify *n, json_t *stats, struct prom *prom)
 	}
 	if (!prom)
 		return;
-	counters_prom_each(prom, chan_rows, nrows, st, sizeof(st[0]), (size_t)n->nchan, "channel", names);
+	counters_prom_each(prom, chan_rows, nrows, snaps, (size_t)n->nchan, "channel", names);
 	counters_prom(prom, notify_rows, 1, &ns);
 }
 

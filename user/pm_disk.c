@@ -9,6 +9,7 @@
  * Processor thread only: no locks.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "bpf/lathist.h"
 #include "blockdev.h"
 #include "log.h"
+#include "counters.h"
 #include "pmods.h"
 #include "utf8.h"
 
@@ -386,6 +388,25 @@ static int cmp_dev_ops(const void *x, const void *y)
 	return ta < tb ? 1 : ta > tb ? -1 : 0;
 }
 
+/* A device's totals: the "disks" topic's, and /metrics' (device="...", op). */
+#define OPS "hostlens_disk_ops_total", "Completed block requests."
+#define BYTES "hostlens_disk_bytes_total", "Bytes moved by completed block requests."
+#define BY_(k, n, h, f, o)                                                                         \
+	{ .key = (k), .name = (n), .type = PROM_COUNTER, .help = (h),                                 \
+	  .off = offsetof(struct dev_acc, f), .label = "op", .label_value = (o) }
+#define BY(k, ...) BY_(k, __VA_ARGS__)	/* lets a family macro stand for name, help */
+static const struct counter_row dev_rows[] = {
+	BY("reads_total", OPS, op[HL_DISK_READ].ops, "read"),
+	BY("writes_total", OPS, op[HL_DISK_WRITE].ops, "write"),
+	BY("other_ops_total", OPS, op[HL_DISK_OTHER].ops, "other"),
+	BY("read_bytes_total", BYTES, op[HL_DISK_READ].bytes, "read"),
+	BY("write_bytes_total", BYTES, op[HL_DISK_WRITE].bytes, "write"),
+};
+#undef BY
+#undef BY_
+#undef BYTES
+#undef OPS
+
 /* The latency histogram of one device and op: power-of-two bounds (1 us ..
  * 16 s) are slot boundaries. */
 static void prom_latency(struct prom *w, const struct prom_labels *l, const struct op_acc *a)
@@ -417,6 +438,8 @@ static void dev_labels(struct prom_labels *l, const char *dev, const char *op)
 static void prom_write(struct disk_priv *d, struct prom *w, const struct proc_sum *top, int ntop)
 {
 	struct dev_acc *order[MAX_DEVS];
+	const char *names[MAX_DEVS];
+	const void *snaps[MAX_DEVS];
 	struct prom_labels l;
 	int n = d->ndevs;
 
@@ -431,18 +454,12 @@ static void prom_write(struct disk_priv *d, struct prom *w, const struct proc_su
 			dev_labels(&l, order[i]->name, op_names[o]);
 			prom_latency(w, &l, &order[i]->op[o]);
 		}
-	prom_family(w, "hostlens_disk_ops_total", PROM_COUNTER, "Completed block requests.");
-	for (int i = 0; i < n; i++)
-		for (int o = 0; o < HL_DISK_OPS; o++) {
-			dev_labels(&l, order[i]->name, op_names[o]);
-			prom_sample_uint(w, "hostlens_disk_ops_total", &l, order[i]->op[o].ops);
-		}
-	prom_family(w, "hostlens_disk_bytes_total", PROM_COUNTER, "Bytes moved by completed block requests.");
-	for (int i = 0; i < n; i++)
-		for (int o = 0; o < 2; o++) {
-			dev_labels(&l, order[i]->name, op_names[o]);
-			prom_sample_uint(w, "hostlens_disk_bytes_total", &l, order[i]->op[o].bytes);
-		}
+	for (int i = 0; i < n; i++) {
+		names[i] = order[i]->name;
+		snaps[i] = order[i];
+	}
+	counters_prom_each(w, dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), snaps, (size_t)n, "device",
+			   names);
 	prom_family(w, "hostlens_process_disk_bytes_total", PROM_COUNTER,
 		    "Block I/O bytes submitted per process (top %d).", TOP_PROCS);
 	for (int i = 0; i < ntop && i < TOP_PROCS; i++)
@@ -475,7 +492,7 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 
 		n = procs_sum(d, a->dev, sums);
 		qsort(sums, (size_t)n, sizeof(sums[0]), cmp_sum_total);
-		e = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}",
+		e = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
 			      "device", a->name, "major", (int)blockdev_major(a->dev),
 			      "minor", (int)blockdev_minor(a->dev),
 			      "reads_per_s", (double)r->tick_ops / el, "writes_per_s", (double)w->tick_ops / el,
@@ -484,11 +501,9 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 			      "write_bytes_per_s", (double)w->tick_bytes / el,
 			      "latency_p50_ms", a->p50_ms, "latency_p95_ms", a->p95_ms,
 			      "latency_p99_ms", a->p99_ms,
-			      "reads_total", (json_int_t)r->ops, "writes_total", (json_int_t)w->ops,
-			      "other_ops_total", (json_int_t)x->ops,
-			      "read_bytes_total", (json_int_t)r->bytes, "write_bytes_total", (json_int_t)w->bytes,
 			      "read", op_json(r), "write", op_json(w),
 			      "top_processes", procs_json(sums, n, TOP_DEV_PROCS, el, t->now_ns));
+		counters_json(dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), a, e);
 		json_array_append_new(devs, e);
 		rd_bps += (double)r->tick_bytes / el;
 		wr_bps += (double)w->tick_bytes / el;

@@ -122,8 +122,10 @@ static void write_each(struct prom *w, const void *arg)
 {
 	static const char *const names[] = { "webhook", "sm\"tp" };
 
-	counters_prom_each(w, chan_rows, sizeof(chan_rows) / sizeof(chan_rows[0]), arg, sizeof(struct chan),
-			   2, "channel", names);
+	const struct chan *c = arg;
+	const void *snaps[] = { &c[0], &c[1] };
+
+	counters_prom_each(w, chan_rows, sizeof(chan_rows) / sizeof(chan_rows[0]), snaps, 2, "channel", names);
 }
 
 static void each_snapshot_within_one_family(void)
