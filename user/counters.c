@@ -20,12 +20,18 @@ static const void *field(const struct items *it, size_t i, const struct counter_
 	return (const char *)it->snaps[i] + r->off;
 }
 
+/* Member key of JSON object i */
+static json_t *member(const struct items *it, size_t i, const char *key)
+{
+	return json_object_get(json_array_get(it->json, i), key);
+}
+
 static uint64_t uint_at(const struct items *it, size_t i, const struct counter_row *r)
 {
 	uint64_t v;
 
 	if (it->json)
-		return (uint64_t)json_integer_value(json_object_get(json_array_get(it->json, i), r->key));
+		return (uint64_t)json_integer_value(member(it, i, r->key));
 	memcpy(&v, field(it, i, r), sizeof(v));
 	return v;
 }
@@ -35,7 +41,7 @@ static int64_t int_at(const struct items *it, size_t i, const struct counter_row
 	int64_t v;
 
 	if (it->json)
-		return (int64_t)json_integer_value(json_object_get(json_array_get(it->json, i), r->key));
+		return (int64_t)json_integer_value(member(it, i, r->key));
 	memcpy(&v, field(it, i, r), sizeof(v));
 	return v;
 }
@@ -45,7 +51,7 @@ static double double_at(const struct items *it, size_t i, const struct counter_r
 	double v;
 
 	if (it->json)
-		return json_number_value(json_object_get(json_array_get(it->json, i), r->key));
+		return json_number_value(member(it, i, r->key));
 	memcpy(&v, field(it, i, r), sizeof(v));
 	return v;
 }
@@ -53,56 +59,65 @@ static double double_at(const struct items *it, size_t i, const struct counter_r
 static const char *item_label(const struct items *it, size_t i)
 {
 	if (it->json)
-		return json_string_value(json_object_get(json_array_get(it->json, i), it->label_key));
+		return json_string_value(member(it, i, it->label_key));
 	return it->values ? it->values[i] : NULL;
 }
 
-/* One value of row r: an integer unless it is scaled or a double. */
-static void sample(struct prom *w, const struct counter_row *r, const struct prom_labels *l, uint64_t u,
-		   double d, bool is_double)
+/* Row r's integer value on one line: exact, unless the row scales it. */
+static void sample_uint(struct prom *w, const struct counter_row *r, const struct prom_labels *l,
+			uint64_t v)
 {
-	double scale = r->scale ? r->scale : 1;
-
-	if (is_double || scale != 1)
-		prom_sample_double(w, r->name, l, (is_double ? d : (double)u) * scale);
+	if (r->scale && r->scale != 1)
+		prom_sample_double(w, r->name, l, (double)v * r->scale);
 	else
-		prom_sample_uint(w, r->name, l, u);
+		prom_sample_uint(w, r->name, l, v);
 }
 
-/* Row r's samples for item i. */
-static void row_samples(struct prom *w, const struct counter_row *r, const struct items *it, size_t i)
+/* Row r's samples for item i: one, or one per element of a COUNTER_VEC. */
+static void row_samples(struct prom *w, const struct counter_row *r, const struct items *it,
+			size_t i)
 {
-	const char *iv = it->label ? item_label(it, i) : NULL;
+	const double scale = r->scale ? r->scale : 1;
 	struct prom_labels l;
+	struct counter_vec v;
+	size_t mark;
 
 	prom_labels_init(&l);
-	if (it->label)
-		prom_label(&l, it->label, iv ? iv : "");
-	if (r->kind == COUNTER_VEC && !it->json) {
-		struct counter_vec v;
-		size_t mark = l.len;
+	if (it->label) {
+		const char *iv = item_label(it, i);
 
+		prom_label(&l, it->label, iv ? iv : "");
+	}
+	if (r->label && r->kind != COUNTER_VEC)
+		prom_label(&l, r->label, r->label_value);
+	switch (r->kind) {
+	case COUNTER_UINT:
+		sample_uint(w, r, &l, uint_at(it, i, r));
+		break;
+	case COUNTER_INT:
+		if (scale == 1)
+			prom_sample_int(w, r->name, &l, (long long)int_at(it, i, r));
+		else
+			prom_sample_double(w, r->name, &l, (double)int_at(it, i, r) * scale);
+		break;
+	case COUNTER_DOUBLE:
+		prom_sample_double(w, r->name, &l, double_at(it, i, r) * scale);
+		break;
+	case COUNTER_VEC:
+		if (it->json)	/* a vector is a snapshot's, never a JSON source's */
+			break;
 		memcpy(&v, field(it, i, r), sizeof(v));
+		mark = l.len;
 		for (size_t e = 0; e < v.n; e++) {
 			prom_labels_cut(&l, mark);
 			if (v.names)
 				prom_label(&l, r->label, v.names[e]);
 			else
 				prom_label_uint(&l, r->label, e);
-			sample(w, r, &l, v.v[e], 0, false);
+			sample_uint(w, r, &l, v.v[e]);
 		}
-		return;
+		break;
 	}
-	if (r->label)
-		prom_label(&l, r->label, r->label_value);
-	if (r->kind == COUNTER_DOUBLE)
-		sample(w, r, &l, 0, double_at(it, i, r), true);
-	else if (r->kind == COUNTER_INT && !r->scale)
-		prom_sample_int(w, r->name, &l, (long long)int_at(it, i, r));
-	else if (r->kind == COUNTER_INT)
-		sample(w, r, &l, 0, (double)int_at(it, i, r), true);
-	else
-		sample(w, r, &l, uint_at(it, i, r), 0, false);
 }
 
 /* Family by family (adjacent rows of one name), every item's samples. */
@@ -135,9 +150,12 @@ void counters_prom(struct prom *w, const struct counter_row *rows, size_t n, con
 }
 
 void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n,
-			const void *const *snaps, size_t count, const char *label, const char *const *values)
+			const void *const *snaps, size_t count, const char *label,
+			const char *const *values)
 {
-	const struct items it = { .snaps = snaps, .count = count, .label = label, .values = values };
+	const struct items it = {
+		.snaps = snaps, .count = count, .label = label, .values = values,
+	};
 
 	render(w, rows, n, &it);
 }
@@ -146,7 +164,8 @@ void counters_prom_json(struct prom *w, const struct counter_row *rows, size_t n
 			const char *label, const char *label_key)
 {
 	const struct items it = {
-		.json = items, .count = json_array_size(items), .label = label, .label_key = label_key,
+		.json = items, .count = json_array_size(items), .label = label,
+		.label_key = label_key,
 	};
 
 	if (it.count)

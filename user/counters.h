@@ -76,7 +76,8 @@ void counters_prom(struct prom *w, const struct counter_row *rows, size_t n, con
  * (e.g. hostlens_alert_notifications_total{channel, result}).
  */
 void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n,
-			const void *const *snaps, size_t count, const char *label, const char *const *values);
+			const void *const *snaps, size_t count, const char *label,
+			const char *const *values);
 
 /*
  * The same, with the values read from a JSON array of objects by each row's

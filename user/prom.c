@@ -158,7 +158,8 @@ static bool sample_name(struct prom *w, const char *name, const struct prom_labe
 	return true;
 }
 
-void prom_sample_uint(struct prom *w, const char *name, const struct prom_labels *l, unsigned long long v)
+void prom_sample_uint(struct prom *w, const char *name, const struct prom_labels *l,
+		      unsigned long long v)
 {
 	if (sample_name(w, name, l))
 		fprintf(w->f, "%llu\n", v);
@@ -194,7 +195,10 @@ void prom_sample_double(struct prom *w, const char *name, const struct prom_labe
 		n--;
 	if (num[n - 1] == '.')
 		n--;
-	fprintf(w->f, "%.*s\n", n, num);
+	if (n == 2 && num[0] == '-' && num[1] == '0')	/* -0, or a negative too small to show */
+		fputs("0\n", w->f);
+	else
+		fprintf(w->f, "%.*s\n", n, num);
 }
 
 /* name + suffix into buf ("x_bucket"); cut when too long (names here are short). */
@@ -218,7 +222,8 @@ static void labels_plus(struct prom_labels *out, const struct prom_labels *l, co
 }
 
 void prom_histogram(struct prom *w, const char *name, const struct prom_labels *l,
-		    const char *const *le, const uint64_t *cum, size_t n, uint64_t count, double sum)
+		    const char *const *le, const uint64_t *cum, size_t n, uint64_t count,
+		    double sum)
 {
 	struct prom_labels b;
 	char nm[256];

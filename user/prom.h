@@ -84,7 +84,8 @@ void prom_label(struct prom_labels *l, const char *name, const char *value);
 void prom_label_uint(struct prom_labels *l, const char *name, unsigned long long v);
 
 /* One sample line: NAME{labels} value (no braces when l is NULL or empty). */
-void prom_sample_uint(struct prom *w, const char *name, const struct prom_labels *l, unsigned long long v);
+void prom_sample_uint(struct prom *w, const char *name, const struct prom_labels *l,
+		      unsigned long long v);
 void prom_sample_int(struct prom *w, const char *name, const struct prom_labels *l, long long v);
 void prom_sample_double(struct prom *w, const char *name, const struct prom_labels *l, double v);
 
@@ -94,7 +95,8 @@ void prom_sample_double(struct prom *w, const char *name, const struct prom_labe
  * bucket holding count, NAME_sum and NAME_count.
  */
 void prom_histogram(struct prom *w, const char *name, const struct prom_labels *l,
-		    const char *const *le, const uint64_t *cum, size_t n, uint64_t count, double sum);
+		    const char *const *le, const uint64_t *cum, size_t n, uint64_t count,
+		    double sum);
 
 /* A summary's samples under l: NAME{...,quantile="q[i]"} v[i], NAME_sum, NAME_count. */
 void prom_summary(struct prom *w, const char *name, const struct prom_labels *l,

@@ -214,9 +214,11 @@ static void values_formatted(void)
 	prom_sample_double(&o.w, "g", NULL, -INFINITY);
 	prom_sample_double(&o.w, "h", NULL, 12345.678901234);
 	prom_sample_uint(&o.w, "i", NULL, 18446744073709551615ull);
+	prom_sample_double(&o.w, "j", NULL, -1e-12);
+	prom_sample_double(&o.w, "k", NULL, -2.5);
 	t = done(&o);
 	CHECK(!strcmp(t, "a 0.25\nb 3\nc 0.000000001\nd 0\ne NaN\nf +Inf\ng -Inf\nh 12345.678901234\n"
-			 "i 18446744073709551615\n"),
+			 "i 18446744073709551615\nj 0\nk -2.5\n"),
 	      "got: %s", t);
 	free(o.buf);
 }
