@@ -45,6 +45,7 @@
 #include <pthread.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@
 
 #include "http_ctl.h"
 #include "http_tls.h"
+#include "counters.h"
 #include "log.h"
 #include "thread.h"
 #include "uprobe_multi.h"
@@ -967,22 +969,31 @@ json_t *http_tls__json(const struct http_tls *t)
 	return a;
 }
 
-void http_tls__put_json(const struct http_tls *t, json_t *obj)
-{
-	json_object_set_new(obj, "tls_libraries", http_tls__json(t));
-	json_object_set_new(obj, "tls_libraries_full_total", json_integer((json_int_t)t->full_total));
-	json_object_set_new(obj, "tls_libraries_evicted_total",
-			    json_integer((json_int_t)t->evicted_total));
-}
+/* The table's counters: the "http" topic's and /metrics' */
+struct tls_counts {
+	uint64_t libs, full, evicted;
+};
 
-void http_tls__prom(const struct http_tls *t, FILE *f)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const struct counter_row tls_rows[] = {
+	COUNTER_ROW_UINT(NULL, "hostlens_http_tls_libraries", PROM_GAUGE,
+			 "libssl files with SSL_read/SSL_write probes attached now.", struct tls_counts, libs),
+	COUNTER_ROW_UINT("tls_libraries_full_total", "hostlens_http_tls_libraries_full_total", PROM_COUNTER,
+			 "libssl files left unprobed because the table of " STR(TLS_MAX_LIBS)
+			 " was full of files in use (each retry counts).", struct tls_counts, full),
+	COUNTER_ROW_UINT("tls_libraries_evicted_total", "hostlens_http_tls_libraries_evicted_total",
+			 PROM_COUNTER, "libssl files detached because no process mapped them any more.",
+			 struct tls_counts, evicted),
+};
+
+void http_tls__publish(const struct http_tls *t, json_t *obj, struct prom *w)
 {
-	fprintf(f, "# HELP hostlens_http_tls_libraries libssl files with SSL_read/SSL_write probes attached now.\n"
-		   "# TYPE hostlens_http_tls_libraries gauge\nhostlens_http_tls_libraries %d\n"
-		   "# HELP hostlens_http_tls_libraries_full_total libssl files left unprobed because the table of %d was full of files in use (each retry counts).\n"
-		   "# TYPE hostlens_http_tls_libraries_full_total counter\nhostlens_http_tls_libraries_full_total %llu\n"
-		   "# HELP hostlens_http_tls_libraries_evicted_total libssl files detached because no process mapped them any more.\n"
-		   "# TYPE hostlens_http_tls_libraries_evicted_total counter\nhostlens_http_tls_libraries_evicted_total %llu\n",
-		http_tls__nlibs(t), TLS_MAX_LIBS, (unsigned long long)t->full_total,
-		(unsigned long long)t->evicted_total);
+	const struct tls_counts c = {
+		.libs = (uint64_t)http_tls__nlibs(t), .full = t->full_total, .evicted = t->evicted_total,
+	};
+
+	json_object_set_new(obj, "tls_libraries", http_tls__json(t));
+	counters_json(tls_rows, sizeof(tls_rows) / sizeof(tls_rows[0]), &c, obj);
+	counters_prom(w, tls_rows, sizeof(tls_rows) / sizeof(tls_rows[0]), &c);
 }

@@ -51,11 +51,11 @@ bool tls_mount_is_fuse(const char *mountinfo, unsigned int maj, unsigned int min
 
 struct http_tls;
 
-/* Adds "tls_libraries" ([{"path","probes"}]), "tls_libraries_full_total" and
- * "tls_libraries_evicted_total" to obj (the "http" topic). */
-void http_tls__put_json(const struct http_tls *t, json_t *obj);
+struct prom;
 
-/* Writes the hostlens_http_tls_libraries* series to f (Prometheus text). */
-void http_tls__prom(const struct http_tls *t, FILE *f);
+/* Adds "tls_libraries" ([{"path","probes"}]), "tls_libraries_full_total" and
+ * "tls_libraries_evicted_total" to obj (the "http" topic), and the
+ * hostlens_http_tls_libraries* families to w. */
+void http_tls__publish(const struct http_tls *t, json_t *obj, struct prom *w);
 
 #endif

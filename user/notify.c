@@ -27,6 +27,7 @@
  *   backoff ends at once, and what is left queued is counted as dropped.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 
 #include "notify.h"
+#include "counters.h"
 #include "notify_fmt.h"
 #include "notify_int.h"
 #include "log.h"
@@ -474,44 +476,58 @@ uint64_t notify__deduplicated(const struct notify *n)
 	return __atomic_load_n(&n->deduplicated, __ATOMIC_RELAXED);
 }
 
-void notify__stats(struct notify *n, json_t *stats, FILE *prom)
+/* A channel's counters: the "stats" topic's notifications.CHANNEL, and
+ * hostlens_alert_notifications_total{channel, result}. */
+static const struct counter_row chan_rows[] = {
+	COUNTER_ROW_UINT("queued", NULL, 0, NULL, struct notify_chan_stats, queued),
+#define RESULT(f)                                                                                    \
+	{ .key = #f, .name = "hostlens_alert_notifications_total", .type = PROM_COUNTER,              \
+	  .help = "Alert notifications per channel: sent, failed (given up), retries (attempts "    \
+		  "after a failed one), dropped (queue full or shutdown).",                         \
+	  .off = offsetof(struct notify_chan_stats, f), .label = "result", .label_value = #f }
+	RESULT(sent), RESULT(failed), RESULT(retries), RESULT(dropped),
+#undef RESULT
+};
+
+struct notify_stats {
+	uint64_t deduplicated;
+};
+
+static const struct counter_row notify_rows[] = {
+	COUNTER_ROW_UINT("notifications_deduplicated_total", "hostlens_alert_notifications_deduplicated_total",
+			 PROM_COUNTER, "Alert records not notified: they repeated the last state notified for their rule and scope.",
+			 struct notify_stats, deduplicated),
+};
+
+void notify__stats(struct notify *n, json_t *stats, struct prom *prom)
 {
-	static const char *const results[] = { "sent", "failed", "retries", "dropped" };
+	const size_t nrows = sizeof(chan_rows) / sizeof(chan_rows[0]);
 	struct notify_chan_stats st[N_CHAN_OPS];
-	json_t *chans = json_object();
+	const char *names[N_CHAN_OPS];
+	const void *snaps[N_CHAN_OPS];
+	struct notify_stats ns = { .deduplicated = notify__deduplicated(n) };
 
 	for (int i = 0; i < n->nchan; i++) {
-		notify__chan_stats(n, n->chans[i]->ops->name, &st[i]);
-		json_object_set_new(chans, n->chans[i]->ops->name,
-				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "queued", (json_int_t)st[i].queued,
-					      "sent", (json_int_t)st[i].sent, "retries",
-					      (json_int_t)st[i].retries, "failed", (json_int_t)st[i].failed,
-					      "dropped", (json_int_t)st[i].dropped));
+		names[i] = n->chans[i]->ops->name;
+		notify__chan_stats(n, names[i], &st[i]);
+		snaps[i] = &st[i];
 	}
 	if (stats) {
+		json_t *chans = json_object();
+
+		for (int i = 0; i < n->nchan; i++) {
+			json_t *c = json_object();
+
+			counters_json(chan_rows, nrows, &st[i], c);
+			json_object_set_new(chans, names[i], c);
+		}
 		json_object_set_new(stats, "notifications", chans);
-		json_object_set_new(stats, "notifications_deduplicated_total",
-				    json_integer((json_int_t)notify__deduplicated(n)));
-	} else {
-		json_decref(chans);
+		counters_json(notify_rows, 1, &ns, stats);
 	}
 	if (!prom)
 		return;
-	fprintf(prom, "# HELP hostlens_alert_notifications_total Alert notifications per channel: "
-		      "sent, failed (given up), retries (attempts after a failed one), dropped (queue full or shutdown).\n"
-		      "# TYPE hostlens_alert_notifications_total counter\n");
-	for (int i = 0; i < n->nchan; i++) {
-		const uint64_t v[] = { st[i].sent, st[i].failed, st[i].retries, st[i].dropped };
-
-		for (size_t r = 0; r < sizeof(results) / sizeof(results[0]); r++)
-			fprintf(prom, "hostlens_alert_notifications_total{channel=\"%s\",result=\"%s\"} %llu\n",
-				n->chans[i]->ops->name, results[r], (unsigned long long)v[r]);
-	}
-	fprintf(prom, "# HELP hostlens_alert_notifications_deduplicated_total Alert records not notified: "
-		      "they repeated the last state notified for their rule and scope.\n"
-		      "# TYPE hostlens_alert_notifications_deduplicated_total counter\n"
-		      "hostlens_alert_notifications_deduplicated_total %llu\n",
-		(unsigned long long)notify__deduplicated(n));
+	counters_prom_each(prom, chan_rows, nrows, snaps, (size_t)n->nchan, "channel", names);
+	counters_prom(prom, notify_rows, 1, &ns);
 }
 
 /* ---- options ------------------------------------------------------------ */

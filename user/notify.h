@@ -20,6 +20,8 @@
 
 #include "config.h"
 
+struct prom;
+
 struct notify;
 
 /* Per-channel counters; notify__chan_stats. */
@@ -53,7 +55,7 @@ int notify__submit(struct notify *n, const json_t *rec);
  * and into prom (hostlens_alert_notifications_total{channel, result}).
  * Either may be NULL.
  */
-void notify__stats(struct notify *n, json_t *stats, FILE *prom);
+void notify__stats(struct notify *n, json_t *stats, struct prom *prom);
 
 /* One channel's counters ("webhook", "smtp", "sns"): 0, or -ENOENT when that
  * channel is not configured. Thread-safe. */

@@ -541,6 +541,43 @@ static void proc_io_window(struct processor *p, struct proc_acc *a, json_t *e)
 	*was = now;
 }
 
+/* Prometheus: bounded cardinality (top 20 processes by CPU), per-core busy
+ * ratio, the run-queue latency histogram. */
+static void cpu_prom(struct cpu_priv *c, struct prom *w, struct proc_acc **order, int n)
+{
+	char le_text[HL_RUNQ_SLOTS][24];
+	const char *le[HL_RUNQ_SLOTS];
+	uint64_t cum[HL_RUNQ_SLOTS], acc = 0;
+	struct prom_labels l;
+	double sum = 0;
+
+	prom_family(w, "hostlens_process_cpu_seconds_total", PROM_COUNTER, "On-CPU time per process (top 20).");
+	for (int i = 0; i < n && i < 20; i++) {
+		prom_labels_init(&l);
+		prom_label_uint(&l, "pid", order[i]->tgid);
+		prom_label(&l, "comm", order[i]->comm);
+		prom_sample_double(w, "hostlens_process_cpu_seconds_total", &l, (double)order[i]->oncpu_ns / 1e9);
+	}
+	prom_family(w, "hostlens_cpu_busy_ratio", PROM_GAUGE, "Busy fraction of each core over the last second.");
+	for (int i = 0; i < c->ncpu; i++) {
+		if (!c->core_busy[i] && !c->core_idle[i])
+			continue;
+		prom_labels_init(&l);
+		prom_label_uint(&l, "cpu", (unsigned int)i);
+		prom_sample_double(w, "hostlens_cpu_busy_ratio", &l, c->core_pct[i] / 100);
+	}
+	for (int s = 0; s < HL_RUNQ_SLOTS; s++) {
+		acc += c->runq_total[s];
+		cum[s] = acc;
+		snprintf(le_text[s], sizeof(le_text[s]), "%g", runq_bucket_us(s) / 1e6);
+		le[s] = le_text[s];
+		/* log2 buckets: the sum is estimated at bucket midpoints */
+		sum += (double)c->runq_total[s] * (runq_bucket_us(s) * 0.75) / 1e6;
+	}
+	prom_family(w, "hostlens_runqueue_latency_seconds", PROM_HISTOGRAM, "Time runnable tasks waited for a CPU.");
+	prom_histogram(w, "hostlens_runqueue_latency_seconds", NULL, le, cum, HL_RUNQ_SLOTS, acc, sum);
+}
+
 static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct cpu_priv *c = m->priv;
@@ -594,43 +631,7 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 		state__series_push(t->st, "cpu_busy_pct", t->now_ms, total_pct);
 	}
 
-	/* Prometheus: bounded cardinality (top 20 processes by CPU) */
-	fprintf(t->prom, "# HELP hostlens_process_cpu_seconds_total On-CPU time per process (top 20).\n"
-			 "# TYPE hostlens_process_cpu_seconds_total counter\n");
-	for (int i = 0; i < n && i < 20; i++) {
-		char comm[2 * UTF8_COMM_SIZE];
-
-		utf8_prom_label(order[i]->comm, comm, sizeof(comm));
-		fprintf(t->prom, "hostlens_process_cpu_seconds_total{pid=\"%u\",comm=\"%s\"} %.6f\n",
-			order[i]->tgid, comm, (double)order[i]->oncpu_ns / 1e9);
-	}
-	fprintf(t->prom, "# HELP hostlens_cpu_busy_ratio Busy fraction of each core over the last second.\n"
-			 "# TYPE hostlens_cpu_busy_ratio gauge\n");
-	for (int i = 0; i < c->ncpu; i++)
-		if (c->core_busy[i] || c->core_idle[i])
-			fprintf(t->prom, "hostlens_cpu_busy_ratio{cpu=\"%d\"} %.4f\n", i, c->core_pct[i] / 100);
-	{
-		uint64_t cum = 0;
-
-		fprintf(t->prom, "# HELP hostlens_runqueue_latency_seconds Time runnable tasks waited for a CPU.\n"
-				 "# TYPE hostlens_runqueue_latency_seconds histogram\n");
-		for (int s = 0; s < HL_RUNQ_SLOTS; s++) {
-			cum += c->runq_total[s];
-			fprintf(t->prom, "hostlens_runqueue_latency_seconds_bucket{le=\"%g\"} %llu\n",
-				runq_bucket_us(s) / 1e6, (unsigned long long)cum);
-		}
-		fprintf(t->prom, "hostlens_runqueue_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
-				 "hostlens_runqueue_latency_seconds_count %llu\n",
-			(unsigned long long)cum, (unsigned long long)cum);
-		/* log2 buckets: the sum is estimated at bucket midpoints */
-		{
-			double sum = 0;
-
-			for (int s = 0; s < HL_RUNQ_SLOTS; s++)
-				sum += (double)c->runq_total[s] * (runq_bucket_us(s) * 0.75) / 1e6;
-			fprintf(t->prom, "hostlens_runqueue_latency_seconds_sum %.6f\n", sum);
-		}
-	}
+	cpu_prom(c, t->prom, order, n);
 	c->first = false;
 }
 

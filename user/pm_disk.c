@@ -9,6 +9,7 @@
  * Processor thread only: no locks.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "bpf/lathist.h"
 #include "blockdev.h"
 #include "log.h"
+#include "counters.h"
 #include "pmods.h"
 #include "utf8.h"
 
@@ -386,9 +388,59 @@ static int cmp_dev_ops(const void *x, const void *y)
 	return ta < tb ? 1 : ta > tb ? -1 : 0;
 }
 
-static void prom_write(struct disk_priv *d, FILE *f, const struct proc_sum *top, int ntop)
+/* A device's totals: the "disks" topic's, and /metrics' (device="...", op). */
+#define OPS "hostlens_disk_ops_total", "Completed block requests."
+#define BYTES "hostlens_disk_bytes_total", "Bytes moved by completed block requests."
+#define BY_(k, n, h, f, o)                                                                         \
+	{ .key = (k), .name = (n), .type = PROM_COUNTER, .help = (h),                                 \
+	  .off = offsetof(struct dev_acc, f), .label = "op", .label_value = (o) }
+#define BY(k, ...) BY_(k, __VA_ARGS__)	/* lets a family macro stand for name, help */
+static const struct counter_row dev_rows[] = {
+	BY("reads_total", OPS, op[HL_DISK_READ].ops, "read"),
+	BY("writes_total", OPS, op[HL_DISK_WRITE].ops, "write"),
+	BY("other_ops_total", OPS, op[HL_DISK_OTHER].ops, "other"),
+	BY("read_bytes_total", BYTES, op[HL_DISK_READ].bytes, "read"),
+	BY("write_bytes_total", BYTES, op[HL_DISK_WRITE].bytes, "write"),
+};
+#undef BY
+#undef BY_
+#undef BYTES
+#undef OPS
+
+/* The latency histogram of one device and op: power-of-two bounds (1 us ..
+ * 16 s) are slot boundaries. */
+static void prom_latency(struct prom *w, const struct prom_labels *l, const struct op_acc *a)
+{
+	enum { FIRST = 10, LAST = 34, NB = LAST - FIRST + 1 };
+	char le_text[NB][24];
+	const char *le[NB];
+	uint64_t cum[NB], acc = 0;
+	int s = 0;
+
+	for (int e = FIRST; e <= LAST; e++) {
+		for (; s < HL_DISK_SLOTS && lathist_hi((__u32)s) <= (1ull << e); s++)
+			acc += a->hist[s];
+		cum[e - FIRST] = acc;
+		snprintf(le_text[e - FIRST], sizeof(le_text[0]), "%.9g", (double)(1ull << e) / 1e9);
+		le[e - FIRST] = le_text[e - FIRST];
+	}
+	prom_histogram(w, "hostlens_disk_io_latency_seconds", l, le, cum, NB, a->timed, (double)a->lat_ns / 1e9);
+}
+
+/* device="dev",op="op" */
+static void dev_labels(struct prom_labels *l, const char *dev, const char *op)
+{
+	prom_labels_init(l);
+	prom_label(l, "device", dev);
+	prom_label(l, "op", op);
+}
+
+static void prom_write(struct disk_priv *d, struct prom *w, const struct proc_sum *top, int ntop)
 {
 	struct dev_acc *order[MAX_DEVS];
+	const char *names[MAX_DEVS];
+	const void *snaps[MAX_DEVS];
+	struct prom_labels l;
 	int n = d->ndevs;
 
 	for (int i = 0; i < n; i++)
@@ -396,64 +448,30 @@ static void prom_write(struct disk_priv *d, FILE *f, const struct proc_sum *top,
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_dev_ops);
 	if (n > PROM_DEVS)
 		n = PROM_DEVS;
-	fprintf(f, "# HELP hostlens_disk_io_latency_seconds Block request latency, issue to completion.\n"
-		   "# TYPE hostlens_disk_io_latency_seconds histogram\n");
-	for (int i = 0; i < n; i++) {
-		char dev[2 * sizeof(order[i]->name)];
-
-		utf8_prom_label(order[i]->name, dev, sizeof(dev));
+	prom_family(w, "hostlens_disk_io_latency_seconds", PROM_HISTOGRAM, "Block request latency, issue to completion.");
+	for (int i = 0; i < n; i++)
 		for (int o = 0; o < 2; o++) {
-			const struct op_acc *a = &order[i]->op[o];
-			uint64_t cum = 0;
-			int s = 0;
-
-			/* power-of-two bounds (1 us .. 16 s) are slot boundaries */
-			for (int e = 10; e <= 34; e++) {
-				for (; s < HL_DISK_SLOTS && lathist_hi((__u32)s) <= (1ull << e); s++)
-					cum += a->hist[s];
-				fprintf(f, "hostlens_disk_io_latency_seconds_bucket{device=\"%s\",op=\"%s\",le=\"%.9g\"} %llu\n",
-					dev, op_names[o], (double)(1ull << e) / 1e9, (unsigned long long)cum);
-			}
-			fprintf(f, "hostlens_disk_io_latency_seconds_bucket{device=\"%s\",op=\"%s\",le=\"+Inf\"} %llu\n"
-				   "hostlens_disk_io_latency_seconds_sum{device=\"%s\",op=\"%s\"} %.9f\n"
-				   "hostlens_disk_io_latency_seconds_count{device=\"%s\",op=\"%s\"} %llu\n",
-				dev, op_names[o], (unsigned long long)a->timed, dev, op_names[o],
-				(double)a->lat_ns / 1e9, dev, op_names[o], (unsigned long long)a->timed);
+			dev_labels(&l, order[i]->name, op_names[o]);
+			prom_latency(w, &l, &order[i]->op[o]);
 		}
-	}
-	fprintf(f, "# HELP hostlens_disk_ops_total Completed block requests.\n"
-		   "# TYPE hostlens_disk_ops_total counter\n");
 	for (int i = 0; i < n; i++) {
-		char dev[2 * sizeof(order[i]->name)];
-
-		utf8_prom_label(order[i]->name, dev, sizeof(dev));
-		for (int o = 0; o < HL_DISK_OPS; o++)
-			fprintf(f, "hostlens_disk_ops_total{device=\"%s\",op=\"%s\"} %llu\n", dev, op_names[o],
-				(unsigned long long)order[i]->op[o].ops);
+		names[i] = order[i]->name;
+		snaps[i] = order[i];
 	}
-	fprintf(f, "# HELP hostlens_disk_bytes_total Bytes moved by completed block requests.\n"
-		   "# TYPE hostlens_disk_bytes_total counter\n");
-	for (int i = 0; i < n; i++) {
-		char dev[2 * sizeof(order[i]->name)];
-
-		utf8_prom_label(order[i]->name, dev, sizeof(dev));
-		for (int o = 0; o < 2; o++)
-			fprintf(f, "hostlens_disk_bytes_total{device=\"%s\",op=\"%s\"} %llu\n", dev, op_names[o],
-				(unsigned long long)order[i]->op[o].bytes);
-	}
-	fprintf(f, "# HELP hostlens_process_disk_bytes_total Block I/O bytes submitted per process (top %d).\n"
-		   "# TYPE hostlens_process_disk_bytes_total counter\n", TOP_PROCS);
-	for (int i = 0; i < ntop && i < TOP_PROCS; i++) {
-		char comm[2 * UTF8_COMM_SIZE];
-
-		utf8_prom_label(top[i].comm, comm, sizeof(comm));
-		for (int o = 0; o < 2; o++)
-			fprintf(f, "hostlens_process_disk_bytes_total{pid=\"%u\",comm=\"%s\",op=\"%s\"} %llu\n",
-				top[i].tgid, comm, op_names[o], (unsigned long long)top[i].bytes[o]);
-	}
-	fprintf(f, "# HELP hostlens_disk_devices_dropped_total Devices beyond the tracking limit.\n"
-		   "# TYPE hostlens_disk_devices_dropped_total counter\nhostlens_disk_devices_dropped_total %llu\n",
-		(unsigned long long)d->devs_dropped);
+	counters_prom_each(w, dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), snaps, (size_t)n, "device",
+			   names);
+	prom_family(w, "hostlens_process_disk_bytes_total", PROM_COUNTER,
+		    "Block I/O bytes submitted per process (top %d).", TOP_PROCS);
+	for (int i = 0; i < ntop && i < TOP_PROCS; i++)
+		for (int o = 0; o < 2; o++) {
+			prom_labels_init(&l);
+			prom_label_uint(&l, "pid", top[i].tgid);
+			prom_label(&l, "comm", top[i].comm);
+			prom_label(&l, "op", op_names[o]);
+			prom_sample_uint(w, "hostlens_process_disk_bytes_total", &l, top[i].bytes[o]);
+		}
+	prom_family(w, "hostlens_disk_devices_dropped_total", PROM_COUNTER, "Devices beyond the tracking limit.");
+	prom_sample_uint(w, "hostlens_disk_devices_dropped_total", NULL, d->devs_dropped);
 }
 
 static void disk_tick(struct pmod *m, struct tick_ctx *t)
@@ -474,7 +492,7 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 
 		n = procs_sum(d, a->dev, sums);
 		qsort(sums, (size_t)n, sizeof(sums[0]), cmp_sum_total);
-		e = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}",
+		e = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
 			      "device", a->name, "major", (int)blockdev_major(a->dev),
 			      "minor", (int)blockdev_minor(a->dev),
 			      "reads_per_s", (double)r->tick_ops / el, "writes_per_s", (double)w->tick_ops / el,
@@ -483,11 +501,9 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 			      "write_bytes_per_s", (double)w->tick_bytes / el,
 			      "latency_p50_ms", a->p50_ms, "latency_p95_ms", a->p95_ms,
 			      "latency_p99_ms", a->p99_ms,
-			      "reads_total", (json_int_t)r->ops, "writes_total", (json_int_t)w->ops,
-			      "other_ops_total", (json_int_t)x->ops,
-			      "read_bytes_total", (json_int_t)r->bytes, "write_bytes_total", (json_int_t)w->bytes,
 			      "read", op_json(r), "write", op_json(w),
 			      "top_processes", procs_json(sums, n, TOP_DEV_PROCS, el, t->now_ns));
+		counters_json(dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), a, e);
 		json_array_append_new(devs, e);
 		rd_bps += (double)r->tick_bytes / el;
 		wr_bps += (double)w->tick_bytes / el;

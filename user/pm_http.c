@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "breakdown.h"
+#include "counters.h"
 #include "hist.h"
 #include "http_intern.h"
 #include "redact.h"
@@ -138,6 +140,7 @@ struct http_priv {
 	const struct config *cfg;
 	struct redact *redact;		/* path minimization (user/redact.h) */
 	struct http_intern *intern;	/* heads parsed before (http_intern.h) */
+	struct http_intern_stats head_cache;	/* its counters, as of the last tick */
 	struct http_tls *tls;
 	int stats_fd;
 	int ncpu;
@@ -645,8 +648,7 @@ static int cmp_flush(const void *a, const void *b)
 struct prom_group {
 	struct route_acc *r[PROM_TOP];	/* its rows (all within the top rows) */
 	int n;
-	/* label values, escaped (utf8_prom_label: a sanitized string at most doubles) */
-	char comm[UTF8_COMM_SIZE * 2], method[HTTP_METHOD_MAX * 2], route[HTTP_ROUTE_MAX * 2];
+	char comm[UTF8_COMM_SIZE];	/* the process name, sanitized (processor__comm) */
 	/* its rows summed */
 	uint64_t by_class[6], le[N_LE], total;
 	double sum_s;
@@ -661,11 +663,10 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 		top = PROM_TOP;
 	for (int i = 0; i < n && i < top; i++) {
 		struct route_acc *r = order[i];
-		char comm[sizeof(g->comm)];
+		const char *comm = processor__comm(p, r->tgid);
 		struct prom_group *x;
 		int k;
 
-		utf8_prom_label(processor__comm(p, r->tgid), comm, sizeof(comm));
 		for (k = 0; k < ng; k++) {
 			const struct route_acc *f = g[k].r[0];
 
@@ -677,9 +678,7 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 		if (k == ng) {	/* a new group */
 			ng++;
 			memset(x, 0, sizeof(*x));
-			memcpy(x->comm, comm, sizeof(x->comm));
-			utf8_prom_label(r->method, x->method, sizeof(x->method));
-			utf8_prom_label(r->route, x->route, sizeof(x->route));
+			snprintf(x->comm, sizeof(x->comm), "%s", comm);
 		}
 		x->r[x->n++] = r;	/* top <= PROM_TOP: there is room */
 		for (int c = 0; c < 6; c++)
@@ -692,57 +691,71 @@ static int prom_groups(struct processor *p, struct route_acc **order, int n, int
 	return ng;
 }
 
-static void prom_write(struct http_priv *hp, struct processor *p, struct tick_ctx *t,
-		       struct route_acc **order, int n)
+/* A group's labels: process, direction (with_dir), method, route. */
+static void group_labels(struct prom_labels *l, const struct prom_group *x, bool with_dir)
+{
+	prom_labels_init(l);
+	prom_label(l, "process", x->comm);
+	if (with_dir)
+		prom_label(l, "direction", dir_name(x->r[0]->dir));
+	prom_label(l, "method", x->r[0]->method);
+	prom_label(l, "route", x->r[0]->route);
+}
+
+/* hostlens_http_requests_total per status class under l */
+static void prom_by_class(struct prom *w, struct prom_labels *l, const uint64_t *by_class)
 {
 	static const char *const cls[6] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	size_t mark = l->len;
+
+	for (int c = 0; c < 6; c++) {
+		if (!by_class[c])
+			continue;
+		prom_labels_cut(l, mark);
+		prom_label(l, "status_class", cls[c]);
+		prom_sample_uint(w, "hostlens_http_requests_total", l, by_class[c]);
+	}
+}
+
+static void prom_write(struct processor *p, struct tick_ctx *t, struct route_acc **order, int n)
+{
 	/* the rest folded per direction: [dir][class] */
 	uint64_t rest[3][6] = { { 0 } };
 	struct prom_group g[PROM_TOP];
 	int ng = prom_groups(p, order, n, PROM_TOP, g);
+	char le_text[N_LE][24];
+	const char *le[N_LE];
+	struct prom_labels l;
 
-	fprintf(t->prom, "# HELP hostlens_http_requests_total HTTP requests seen, per process name (top %d routes; the rest as route=\"other\").\n"
-			 "# TYPE hostlens_http_requests_total counter\n", PROM_TOP);
+	prom_family(t->prom, "hostlens_http_requests_total", PROM_COUNTER,
+		    "HTTP requests seen, per process name (top %d routes; the rest as route=\"other\").", PROM_TOP);
 	for (int i = PROM_TOP; i < n; i++)
 		for (int c = 0; c < 6; c++)
 			rest[order[i]->dir][c] += order[i]->by_class[c];
-	for (int i = 0; i < ng; i++)
-		for (int c = 0; c < 6; c++)
-			if (g[i].by_class[c])
-				fprintf(t->prom, "hostlens_http_requests_total{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",status_class=\"%s\"} %llu\n",
-					g[i].comm, dir_name(g[i].r[0]->dir), g[i].method, g[i].route, cls[c],
-					(unsigned long long)g[i].by_class[c]);
-	for (int d = 1; d <= 2; d++)
-		for (int c = 0; c < 6; c++)
-			if (rest[d][c])
-				fprintf(t->prom, "hostlens_http_requests_total{process=\"other\",direction=\"%s\",method=\"other\",route=\"other\",status_class=\"%s\"} %llu\n",
-					dir_name((uint8_t)d), cls[c], (unsigned long long)rest[d][c]);
-
-	fprintf(t->prom, "# HELP hostlens_http_request_duration_seconds HTTP request latency, per process name (top %d routes).\n"
-			 "# TYPE hostlens_http_request_duration_seconds histogram\n", PROM_TOP);
 	for (int i = 0; i < ng; i++) {
-		const struct prom_group *x = &g[i];
-		const char *dir = dir_name(x->r[0]->dir);
-
-		for (size_t k = 0; k < N_LE; k++)
-			fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",le=\"%g\"} %llu\n",
-				x->comm, dir, x->method, x->route, prom_le[k], (unsigned long long)x->le[k]);
-		fprintf(t->prom, "hostlens_http_request_duration_seconds_bucket{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\",le=\"+Inf\"} %llu\n"
-				 "hostlens_http_request_duration_seconds_sum{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\"} %.6f\n"
-				 "hostlens_http_request_duration_seconds_count{process=\"%s\",direction=\"%s\",method=\"%s\",route=\"%s\"} %llu\n",
-			x->comm, dir, x->method, x->route, (unsigned long long)x->total,
-			x->comm, dir, x->method, x->route, x->sum_s,
-			x->comm, dir, x->method, x->route, (unsigned long long)x->total);
+		group_labels(&l, &g[i], true);
+		prom_by_class(t->prom, &l, g[i].by_class);
 	}
-	fprintf(t->prom, "# HELP hostlens_http_unparsed_total Requests whose captured head was not a valid HTTP/1.x request line.\n"
-			 "# TYPE hostlens_http_unparsed_total counter\nhostlens_http_unparsed_total %llu\n",
-		(unsigned long long)hp->unparsed_total);
-	fprintf(t->prom, "# HELP hostlens_http_unsupported_total Connections given up: pipelined requests or HTTP/2.\n"
-			 "# TYPE hostlens_http_unsupported_total counter\n"
-			 "hostlens_http_unsupported_total{reason=\"pipelining\"} %llu\n"
-			 "hostlens_http_unsupported_total{reason=\"http2\"} %llu\n",
-		(unsigned long long)hp->bpf_stats[HL_HTTP_ST_PIPELINED],
-		(unsigned long long)hp->bpf_stats[HL_HTTP_ST_HTTP2]);
+	for (int d = 1; d <= 2; d++) {
+		prom_labels_init(&l);
+		prom_label(&l, "process", "other");
+		prom_label(&l, "direction", dir_name((uint8_t)d));
+		prom_label(&l, "method", "other");
+		prom_label(&l, "route", "other");
+		prom_by_class(t->prom, &l, rest[d]);
+	}
+
+	prom_family(t->prom, "hostlens_http_request_duration_seconds", PROM_HISTOGRAM,
+		    "HTTP request latency, per process name (top %d routes).", PROM_TOP);
+	for (size_t k = 0; k < N_LE; k++) {
+		snprintf(le_text[k], sizeof(le_text[k]), "%g", prom_le[k]);
+		le[k] = le_text[k];
+	}
+	for (int i = 0; i < ng; i++) {
+		group_labels(&l, &g[i], true);
+		prom_histogram(t->prom, "hostlens_http_request_duration_seconds", &l, le, g[i].le, N_LE,
+			       g[i].total, g[i].sum_s);
+	}
 }
 
 static const char *end_name(uint8_t e)
@@ -789,15 +802,58 @@ static int cmp_slow(const void *a, const void *b)
 	return x->latency_ms < y->latency_ms ? 1 : x->latency_ms > y->latency_ms ? -1 : 0;
 }
 
+/* hostlens_http_request_part_seconds: each part's p50, p99, sum and count per
+ * process name, method and route, over the first BD_PROM_TOP of order. */
+static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w, struct route_acc **order,
+		    int n)
+{
+	static const char *const q[] = { "0.5", "0.99" };
+	struct prom_group g[BD_PROM_TOP];
+	struct hist *merged = NULL;
+	struct prom_labels l;
+	int ng;
+
+	prom_family(w, "hostlens_http_request_part_seconds", PROM_SUMMARY,
+		    "Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per process name and route (top %d).",
+		    BD_PROM_TOP);
+	ng = prom_groups(p, order, n, BD_PROM_TOP, g);
+	for (int i = 0; i < ng; i++) {
+		const struct prom_group *x = &g[i];
+		const struct hist *parts = hp->bd[x->r[0]->bd - 1].all;
+		uint64_t cnt = 0;
+		size_t mark;
+
+		for (int j = 0; j < x->n; j++)
+			cnt += hp->bd[x->r[j]->bd - 1].n;
+		/* several pids: their histograms merged */
+		if (x->n > 1 && (merged || (merged = malloc(BD_NPARTS * sizeof(*merged))))) {
+			for (int k = 0; k < BD_NPARTS; k++) {
+				hist__reset(&merged[k]);
+				for (int j = 0; j < x->n; j++)
+					hist__merge(&merged[k], &hp->bd[x->r[j]->bd - 1].all[k]);
+			}
+			parts = merged;
+		}
+		group_labels(&l, x, false);
+		mark = l.len;
+		for (int k = 0; k < BD_NPARTS; k++) {
+			const double v[] = { hist_q(&parts[k], 0.5) / 1e3, hist_q(&parts[k], 0.99) / 1e3 };
+
+			prom_labels_cut(&l, mark);
+			prom_label(&l, "part", breakdown_part_name(k));
+			prom_summary(w, "hostlens_http_request_part_seconds", &l, q, v, 2, cnt, parts[k].sum / 1e3);
+		}
+	}
+	free(merged);
+}
+
 /* The "breakdown" topic (docs/topics.md) and its Prometheus summary. */
 static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx *t)
 {
 	struct route_acc *order[BD_ROUTES];
 	const struct req_rec *slow[BD_SLOWEST];
 	json_t *routes = json_array(), *slowest = json_array(), *top;
-	struct prom_group g[BD_PROM_TOP];
-	struct hist *merged = NULL;
-	int n = 0, ns = 0, ng;
+	int n = 0, ns = 0;
 
 	for (int i = 0; i < ROUTE_SLOTS && n < BD_ROUTES; i++)
 		if (hp->routes[i].used && hp->routes[i].bd && hp->bd[hp->routes[i].bd - 1].n)
@@ -834,39 +890,7 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 		"routes", routes, "slowest", slowest);
 	state__publish(t->st, "breakdown", top);
 
-	fprintf(t->prom, "# HELP hostlens_http_request_part_seconds Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per process name and route (top %d).\n"
-			 "# TYPE hostlens_http_request_part_seconds summary\n", BD_PROM_TOP);
-	ng = prom_groups(p, order, n, BD_PROM_TOP, g);
-	for (int i = 0; i < ng; i++) {
-		const struct prom_group *x = &g[i];
-		const struct hist *parts = hp->bd[x->r[0]->bd - 1].all;
-		uint64_t cnt = 0;
-
-		for (int j = 0; j < x->n; j++)
-			cnt += hp->bd[x->r[j]->bd - 1].n;
-		/* several pids: their histograms merged */
-		if (x->n > 1 && (merged || (merged = malloc(BD_NPARTS * sizeof(*merged))))) {
-			for (int k = 0; k < BD_NPARTS; k++) {
-				hist__reset(&merged[k]);
-				for (int j = 0; j < x->n; j++)
-					hist__merge(&merged[k], &hp->bd[x->r[j]->bd - 1].all[k]);
-			}
-			parts = merged;
-		}
-		for (int k = 0; k < BD_NPARTS; k++) {
-			const char *part = breakdown_part_name(k);
-
-			fprintf(t->prom, "hostlens_http_request_part_seconds{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.5\"} %.6f\n"
-					 "hostlens_http_request_part_seconds{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\",quantile=\"0.99\"} %.6f\n"
-					 "hostlens_http_request_part_seconds_sum{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\"} %.6f\n"
-					 "hostlens_http_request_part_seconds_count{process=\"%s\",method=\"%s\",route=\"%s\",part=\"%s\"} %llu\n",
-				x->comm, x->method, x->route, part, hist_q(&parts[k], 0.5) / 1e3,
-				x->comm, x->method, x->route, part, hist_q(&parts[k], 0.99) / 1e3,
-				x->comm, x->method, x->route, part, parts[k].sum / 1e3,
-				x->comm, x->method, x->route, part, (unsigned long long)cnt);
-		}
-	}
-	free(merged);
+	bd_prom(hp, p, t->prom, order, n);
 }
 
 /* The newest `last` requests of the feed, oldest first. */
@@ -920,6 +944,41 @@ static void route_metrics(struct processor *p, struct metrics *mx, const struct 
 	}
 }
 
+/* The module's own counters: the "http" topic's, and /metrics' where named. */
+#define HP struct http_priv
+#define UNSUPPORTED(k, i, reason)                                                                  \
+	{ .key = (k), .name = "hostlens_http_unsupported_total", .type = PROM_COUNTER,                \
+	  .help = "Connections given up: pipelined requests or HTTP/2.",                            \
+	  .off = offsetof(HP, bpf_stats[i]), .label = "reason", .label_value = (reason) }
+/* request heads parsed once (http_intern.h): hits, misses, evictions */
+#define HEAD_CACHE(k, res, field)                                                          \
+	{ .key = "head_cache." k, .name = "hostlens_http_head_cache_total",              \
+	  .type = PROM_COUNTER, .kind = COUNTER_UINT, .label = "result", .label_value = res, \
+	  .help = "Request heads looked up in the parse-once cache: hits were not parsed again.", \
+	  .off = offsetof(struct http_priv, head_cache.field) }
+static const struct counter_row http_rows[] = {
+	COUNTER_ROW_UINT("requests_total", NULL, 0, NULL, HP, requests_total),
+	COUNTER_ROW_UINT("inbound_total", NULL, 0, NULL, HP, inbound_total),
+	COUNTER_ROW_UINT("outbound_total", NULL, 0, NULL, HP, outbound_total),
+	COUNTER_ROW_UINT("tls_total", NULL, 0, NULL, HP, tls_total),
+	COUNTER_ROW_UINT("unparsed_total", "hostlens_http_unparsed_total", PROM_COUNTER,
+			 "Requests whose captured head was not a valid HTTP/1.x request line.", HP, unparsed_total),
+	COUNTER_ROW_UINT("bpf_requests_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_REQUESTS]),
+	UNSUPPORTED("pipelined_total", HL_HTTP_ST_PIPELINED, "pipelining"),
+	UNSUPPORTED("http2_total", HL_HTTP_ST_HTTP2, "http2"),
+	COUNTER_ROW_UINT("orphan_responses_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_ORPHAN_RESP]),
+	COUNTER_ROW_UINT("incomplete_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_INCOMPLETE]),
+	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_NOT_HTTP]),
+	COUNTER_ROW_UINT("connections_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_CONNS]),
+	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
+	HEAD_CACHE("hits_total", "hit", hits),
+	HEAD_CACHE("misses_total", "miss", misses),
+	HEAD_CACHE("evictions_total", "evicted", evictions),
+};
+#undef HEAD_CACHE
+#undef UNSUPPORTED
+#undef HP
+
 static void http_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct http_priv *hp = m->priv;
@@ -928,7 +987,6 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	uint64_t wn = 0, we5 = 0;
 	double rps, p95, err_pct, avg_ms;
 	json_t *routes = json_array(), *http;
-	struct http_intern_stats ist;
 	int n = 0;
 
 	hp->ticks++;
@@ -984,7 +1042,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(t->update, "requests", recent_json(hp, m->p, hp->recent_new));
 	hp->recent_new = 0;
 	if (order)
-		prom_write(hp, m->p, t, order, n);
+		prom_write(m->p, t, order, n);
 	bd_publish(hp, m->p, t);
 	free(order);
 
@@ -1031,26 +1089,12 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 			   (double)clients_active(hp, t->now_ms - ACTIVE_WINDOW_MS));
 
 	/* the module's own counters */
-	http_intern__stats(hp->intern, &ist);
-	http = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I}}",
-		"requests_total", (json_int_t)hp->requests_total,
-		"inbound_total", (json_int_t)hp->inbound_total,
-		"outbound_total", (json_int_t)hp->outbound_total,
-		"tls_total", (json_int_t)hp->tls_total,
-		"unparsed_total", (json_int_t)hp->unparsed_total,
-		"bpf_requests_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_REQUESTS],
-		"pipelined_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_PIPELINED],
-		"http2_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_HTTP2],
-		"orphan_responses_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_ORPHAN_RESP],
-		"incomplete_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_INCOMPLETE],
-		"not_http_sockets_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_NOT_HTTP],
-		"connections_total", (json_int_t)hp->bpf_stats[HL_HTTP_ST_CONNS],
-		"routes_dropped_total", (json_int_t)hp->routes_dropped,
-		"head_cache", "hits_total", (json_int_t)ist.hits, "misses_total", (json_int_t)ist.misses,
-		"evictions_total", (json_int_t)ist.evictions);
+	http_intern__stats(hp->intern, &hp->head_cache);
+	http = json_object();
+	counters_json(http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp, http);
+	counters_prom(t->prom, http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp);
 	if (hp->tls) {	/* the libssl table: its files and counters */
-		http_tls__put_json(hp->tls, http);
-		http_tls__prom(hp->tls, t->prom);
+		http_tls__publish(hp->tls, http, t->prom);
 	} else {
 		json_object_set_new(http, "tls_libraries", json_array());
 	}

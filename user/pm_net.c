@@ -9,6 +9,7 @@
  * Processor thread only: no locks. on_event only copies and adds.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "bpf/lathist.h"
 #include "log.h"
+#include "counters.h"
 #include "pmods.h"
 #include "utf8.h"
 
@@ -449,50 +451,113 @@ static int sorted_peers(struct net_priv *n, struct peer_acc **order, bool flush)
 	return k;
 }
 
-static void prom_write(struct net_priv *n, FILE *f, struct nproc_acc **order, int np)
-{
-	fprintf(f, "# HELP hostlens_tcp_retransmits_total TCP segments retransmitted.\n"
-		   "# TYPE hostlens_tcp_retransmits_total counter\nhostlens_tcp_retransmits_total %llu\n",
-		(unsigned long long)n->ctot[HL_NET_RETRANSMITS]);
-	fprintf(f, "# HELP hostlens_tcp_resets_total TCP resets sent and received.\n"
-		   "# TYPE hostlens_tcp_resets_total counter\n"
-		   "hostlens_tcp_resets_total{direction=\"sent\"} %llu\n"
-		   "hostlens_tcp_resets_total{direction=\"received\"} %llu\n",
-		(unsigned long long)n->ctot[HL_NET_RESETS_SENT],
-		(unsigned long long)n->ctot[HL_NET_RESETS_RECEIVED]);
-	fprintf(f, "# HELP hostlens_tcp_connections_opened_total TCP connections opened (client: connect, server: accept).\n"
-		   "# TYPE hostlens_tcp_connections_opened_total counter\n"
-		   "hostlens_tcp_connections_opened_total{role=\"client\"} %llu\n"
-		   "hostlens_tcp_connections_opened_total{role=\"server\"} %llu\n",
-		(unsigned long long)n->ctot[HL_NET_OPEN_ACTIVE],
-		(unsigned long long)n->ctot[HL_NET_OPEN_PASSIVE]);
-	fprintf(f, "# HELP hostlens_tcp_connections_active TCP connections open now (seen opening, or carrying data, since the agent started).\n"
-		   "# TYPE hostlens_tcp_connections_active gauge\nhostlens_tcp_connections_active %lld\n",
-		(long long)n->active);
-	fprintf(f, "# HELP hostlens_tcp_connections_closed_total TCP connections closed, by role.\n"
-		   "# TYPE hostlens_tcp_connections_closed_total counter\n");
-	for (int r = 0; r < 3; r++)
-		fprintf(f, "hostlens_tcp_connections_closed_total{role=\"%s\"} %llu\n", role_names[r],
-			(unsigned long long)n->closed_role[r]);
-	fprintf(f, "# HELP hostlens_tcp_connections_failed_total TCP connections closed before being established.\n"
-		   "# TYPE hostlens_tcp_connections_failed_total counter\nhostlens_tcp_connections_failed_total %llu\n",
-		(unsigned long long)n->failed_total);
-	fprintf(f, "# HELP hostlens_net_socket_bytes_total Bytes through AF_INET/AF_INET6 sockets.\n"
-		   "# TYPE hostlens_net_socket_bytes_total counter\n"
-		   "hostlens_net_socket_bytes_total{direction=\"tx\"} %llu\n"
-		   "hostlens_net_socket_bytes_total{direction=\"rx\"} %llu\n",
-		(unsigned long long)n->ctot[HL_NET_TX_BYTES], (unsigned long long)n->ctot[HL_NET_RX_BYTES]);
-	fprintf(f, "# HELP hostlens_process_net_bytes_total Socket bytes per process (top %d).\n"
-		   "# TYPE hostlens_process_net_bytes_total counter\n", TOP_N);
-	for (int i = 0; i < np && i < TOP_N; i++) {
-		char comm[2 * UTF8_COMM_SIZE];
+/* The totals of the "connections" topic, and /metrics' where a row is named. */
+struct net_counts {
+	int64_t active;
+	uint64_t retrans, resets, resets_sent, resets_recv, opened, opened_client, opened_server;
+	uint64_t closed, failed, unknown_dur, tx, rx, peers_dropped, procs_dropped, closed_role[3];
+	double retrans_per_s, opens_per_s, closes_per_s, tx_per_s, rx_per_s, dur_p50_ms, dur_p99_ms;
+};
 
-		utf8_prom_label(order[i]->comm, comm, sizeof(comm));
-		fprintf(f, "hostlens_process_net_bytes_total{pid=\"%u\",comm=\"%s\",direction=\"tx\"} %llu\n"
-			   "hostlens_process_net_bytes_total{pid=\"%u\",comm=\"%s\",direction=\"rx\"} %llu\n",
-			order[i]->tgid, comm, (unsigned long long)order[i]->tx, order[i]->tgid, comm,
-			(unsigned long long)order[i]->rx);
-	}
+#define NC struct net_counts
+#define J_UINT(k, f) COUNTER_ROW_UINT(k, NULL, 0, NULL, NC, f)
+#define J_DOUBLE(k, f) COUNTER_ROW_DOUBLE(k, NULL, 0, NULL, NC, f)
+#define BY_(k, n, h, f, l, v)                                                                      \
+	{ .key = (k), .name = (n), .type = PROM_COUNTER, .help = (h), .off = offsetof(NC, f),         \
+	  .label = (l), .label_value = (v) }
+#define BY(k, ...) BY_(k, __VA_ARGS__)	/* lets a family macro stand for name, help */
+#define RESETS "hostlens_tcp_resets_total", "TCP resets sent and received."
+#define OPENED "hostlens_tcp_connections_opened_total", "TCP connections opened (client: connect, server: accept)."
+#define BYTES "hostlens_net_socket_bytes_total", "Bytes through AF_INET/AF_INET6 sockets."
+#define CLOSED "hostlens_tcp_connections_closed_total", "TCP connections closed, by role."
+static const struct counter_row net_rows[] = {
+	{ .key = "connections_active", .name = "hostlens_tcp_connections_active", .type = PROM_GAUGE,
+	  .help = "TCP connections open now (seen opening, or carrying data, since the agent started).",
+	  .kind = COUNTER_INT, .off = offsetof(NC, active) },
+	COUNTER_ROW_UINT("retransmits_total", "hostlens_tcp_retransmits_total", PROM_COUNTER,
+			 "TCP segments retransmitted.", NC, retrans),
+	J_DOUBLE("retransmits_per_s", retrans_per_s),
+	J_UINT("resets_total", resets),
+	BY("resets_sent_total", RESETS, resets_sent, "direction", "sent"),
+	BY("resets_received_total", RESETS, resets_recv, "direction", "received"),
+	J_UINT("opened_total", opened),
+	BY("opened_client_total", OPENED, opened_client, "role", "client"),
+	BY("opened_server_total", OPENED, opened_server, "role", "server"),
+	J_UINT("closed_total", closed),
+	J_DOUBLE("opens_per_s", opens_per_s),
+	J_DOUBLE("closes_per_s", closes_per_s),
+	COUNTER_ROW_UINT("failed_total", "hostlens_tcp_connections_failed_total", PROM_COUNTER,
+			 "TCP connections closed before being established.", NC, failed),
+	J_UINT("unknown_duration_total", unknown_dur),
+	BY("tx_bytes_total", BYTES, tx, "direction", "tx"),
+	BY("rx_bytes_total", BYTES, rx, "direction", "rx"),
+	J_DOUBLE("tx_bytes_per_s", tx_per_s),
+	J_DOUBLE("rx_bytes_per_s", rx_per_s),
+	J_DOUBLE("duration_p50_ms", dur_p50_ms),
+	J_DOUBLE("duration_p99_ms", dur_p99_ms),
+	BY(NULL, CLOSED, closed_role[0], "role", "unknown"),
+	BY(NULL, CLOSED, closed_role[1], "role", "client"),
+	BY(NULL, CLOSED, closed_role[2], "role", "server"),
+	J_UINT("peers_dropped_total", peers_dropped),
+	J_UINT("processes_dropped_total", procs_dropped),
+};
+#undef CLOSED
+#undef BYTES
+#undef OPENED
+#undef RESETS
+#undef BY
+#undef BY_
+#undef J_DOUBLE
+#undef J_UINT
+#undef NC
+
+static void net_counts(const struct net_priv *n, double el, struct net_counts *c)
+{
+	const uint64_t *tot = n->ctot, *tick = n->ctick;
+
+	*c = (struct net_counts){
+		.active = n->active,
+		.retrans = tot[HL_NET_RETRANSMITS],
+		.resets = tot[HL_NET_RESETS_SENT] + tot[HL_NET_RESETS_RECEIVED],
+		.resets_sent = tot[HL_NET_RESETS_SENT],
+		.resets_recv = tot[HL_NET_RESETS_RECEIVED],
+		.opened = tot[HL_NET_OPEN_ACTIVE] + tot[HL_NET_OPEN_PASSIVE],
+		.opened_client = tot[HL_NET_OPEN_ACTIVE],
+		.opened_server = tot[HL_NET_OPEN_PASSIVE],
+		.closed = tot[HL_NET_CLOSED],
+		.failed = n->failed_total,
+		.unknown_dur = n->unknown_duration_total,
+		.tx = tot[HL_NET_TX_BYTES],
+		.rx = tot[HL_NET_RX_BYTES],
+		.peers_dropped = n->peers_dropped,
+		.procs_dropped = n->nprocs_dropped,
+		.closed_role = { n->closed_role[0], n->closed_role[1], n->closed_role[2] },
+		.retrans_per_s = (double)tick[HL_NET_RETRANSMITS] / el,
+		.opens_per_s = (double)(tick[HL_NET_OPEN_ACTIVE] + tick[HL_NET_OPEN_PASSIVE]) / el,
+		.closes_per_s = (double)tick[HL_NET_CLOSED] / el,
+		.tx_per_s = (double)tick[HL_NET_TX_BYTES] / el,
+		.rx_per_s = (double)tick[HL_NET_RX_BYTES] / el,
+		.dur_p50_ms = lathist_quantile(n->dur_hist, HL_DISK_SLOTS, 0.5) / 1e6,
+		.dur_p99_ms = lathist_quantile(n->dur_hist, HL_DISK_SLOTS, 0.99) / 1e6,
+	};
+}
+
+/* Socket bytes of the top processes (the totals are net_rows). */
+static void prom_procs(struct prom *w, struct nproc_acc **order, int np)
+{
+	static const char *const dirs[] = { "tx", "rx" };
+
+	prom_family(w, "hostlens_process_net_bytes_total", PROM_COUNTER, "Socket bytes per process (top %d).", TOP_N);
+	for (int i = 0; i < np && i < TOP_N; i++)
+		for (int d = 0; d < 2; d++) {
+			struct prom_labels l;
+
+			prom_labels_init(&l);
+			prom_label_uint(&l, "pid", order[i]->tgid);
+			prom_label(&l, "comm", order[i]->comm);
+			prom_label(&l, "direction", dirs[d]);
+			prom_sample_uint(w, "hostlens_process_net_bytes_total", &l, d ? order[i]->rx : order[i]->tx);
+		}
 }
 
 /*
@@ -557,6 +622,7 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	static struct peer_acc *peorder[MAX_PEERS];
 	double el = t->elapsed_s > 0 ? t->elapsed_s : 1;
 	json_t *doc, *recent = json_array(), *procs = json_array(), *peers = json_array();
+	struct net_counts c;
 	uint64_t first = n->recent_seq > RECENT_SHOW ? n->recent_seq - RECENT_SHOW : 0;
 	int np, npe;
 
@@ -585,31 +651,12 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	npe = sorted_peers(n, peorder, false);
 	for (int i = 0; i < npe && i < TOP_N; i++)
 		json_array_append_new(peers, peer_json(peorder[i], false));
-	doc = json_pack("{s:o,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o,s:I,s:I}",
-		"recent", recent,
-		"connections_active", (json_int_t)n->active,
-		"retransmits_total", (json_int_t)n->ctot[HL_NET_RETRANSMITS],
-		"retransmits_per_s", (double)n->ctick[HL_NET_RETRANSMITS] / el,
-		"resets_total", (json_int_t)(n->ctot[HL_NET_RESETS_SENT] + n->ctot[HL_NET_RESETS_RECEIVED]),
-		"resets_sent_total", (json_int_t)n->ctot[HL_NET_RESETS_SENT],
-		"resets_received_total", (json_int_t)n->ctot[HL_NET_RESETS_RECEIVED],
-		"opened_total", (json_int_t)(n->ctot[HL_NET_OPEN_ACTIVE] + n->ctot[HL_NET_OPEN_PASSIVE]),
-		"opened_client_total", (json_int_t)n->ctot[HL_NET_OPEN_ACTIVE],
-		"opened_server_total", (json_int_t)n->ctot[HL_NET_OPEN_PASSIVE],
-		"closed_total", (json_int_t)n->ctot[HL_NET_CLOSED],
-		"opens_per_s", (double)(n->ctick[HL_NET_OPEN_ACTIVE] + n->ctick[HL_NET_OPEN_PASSIVE]) / el,
-		"closes_per_s", (double)n->ctick[HL_NET_CLOSED] / el,
-		"failed_total", (json_int_t)n->failed_total,
-		"unknown_duration_total", (json_int_t)n->unknown_duration_total,
-		"tx_bytes_total", (json_int_t)n->ctot[HL_NET_TX_BYTES],
-		"rx_bytes_total", (json_int_t)n->ctot[HL_NET_RX_BYTES],
-		"tx_bytes_per_s", (double)n->ctick[HL_NET_TX_BYTES] / el,
-		"rx_bytes_per_s", (double)n->ctick[HL_NET_RX_BYTES] / el,
-		"duration_p50_ms", lathist_quantile(n->dur_hist, HL_DISK_SLOTS, 0.5) / 1e6,
-		"duration_p99_ms", lathist_quantile(n->dur_hist, HL_DISK_SLOTS, 0.99) / 1e6,
-		"processes", procs, "peers", peers,
-		"peers_dropped_total", (json_int_t)n->peers_dropped,
-		"processes_dropped_total", (json_int_t)n->nprocs_dropped);
+	net_counts(n, el, &c);
+	doc = json_object();
+	json_object_set_new(doc, "recent", recent);
+	counters_json(net_rows, sizeof(net_rows) / sizeof(net_rows[0]), &c, doc);
+	json_object_set_new(doc, "processes", procs);
+	json_object_set_new(doc, "peers", peers);
 	state__publish(t->st, "connections", doc);
 
 	json_object_set_new(t->summary, "sock_rx_bytes_per_s", json_real((double)n->ctick[HL_NET_RX_BYTES] / el));
@@ -620,7 +667,8 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	state__series_push(t->st, "tcp_connections_active", t->now_ms, (double)n->active);
 	state__series_push(t->st, "sock_rx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_RX_BYTES] / el);
 	state__series_push(t->st, "sock_tx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_TX_BYTES] / el);
-	prom_write(n, t->prom, porder, np);
+	counters_prom(t->prom, net_rows, sizeof(net_rows) / sizeof(net_rows[0]), &c);
+	prom_procs(t->prom, porder, np);
 }
 
 static void net_flush(struct pmod *m, struct flush_ctx *f)

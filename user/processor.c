@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "processor.h"
+#include "counters.h"
 #include "thread.h"
 #include "drain.h"
 #include "log.h"
@@ -281,29 +282,20 @@ static void on_log_entry(void *ctx, int shard, uint64_t seq, const void *data, u
 	p->mods[mi].ops->on_event(&p->mods[mi], h, data, len);
 }
 
-/* Per-sink delivery counters on /metrics (one label value per configured sink). */
-static void prom_sinks(FILE *prom, json_t *sinks)
-{
-	static const struct { const char *key, *name, *type, *help; } m[] = {
-		{ "sent", "hostlens_sink_sent_records_total", "counter", "Records a sink delivered." },
-		{ "spooled", "hostlens_sink_spooled_records_total", "counter", "Records put in a sink's on-disk spool." },
-		{ "dropped", "hostlens_sink_dropped_records_total", "counter", "Records a sink gave up (spool full, could not spool)." },
-		{ "rejected", "hostlens_sink_rejected_records_total", "counter", "Records a sink refused (too large, not retryable)." },
-		{ "spool_bytes", "hostlens_sink_spool_bytes", "gauge", "Bytes in a sink's on-disk spool." },
-	};
-	json_t *e;
-	size_t i;
-
-	if (!json_array_size(sinks))
-		return;
-	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
-		fprintf(prom, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name, m[k].type);
-		json_array_foreach(sinks, i, e)
-			fprintf(prom, "%s{sink=\"%s\"} %lld\n", m[k].name,
-				json_string_value(json_object_get(e, "name")),
-				(long long)json_integer_value(json_object_get(e, m[k].key)));
-	}
-}
+/* Per-sink delivery counters on /metrics, read from the sinks' JSON (one
+ * label value per configured sink). */
+static const struct counter_row sink_rows[] = {
+	{ .key = "sent", .name = "hostlens_sink_sent_records_total", .type = PROM_COUNTER,
+	  .help = "Records a sink delivered." },
+	{ .key = "spooled", .name = "hostlens_sink_spooled_records_total", .type = PROM_COUNTER,
+	  .help = "Records put in a sink's on-disk spool." },
+	{ .key = "dropped", .name = "hostlens_sink_dropped_records_total", .type = PROM_COUNTER,
+	  .help = "Records a sink gave up (spool full, could not spool)." },
+	{ .key = "rejected", .name = "hostlens_sink_rejected_records_total", .type = PROM_COUNTER,
+	  .help = "Records a sink refused (too large, not retryable)." },
+	{ .key = "spool_bytes", .name = "hostlens_sink_spool_bytes", .type = PROM_GAUGE,
+	  .help = "Bytes in a sink's on-disk spool." },
+};
 
 /* Every new log entry to the module that owns its type. */
 static void fold_log(struct processor *p)
@@ -390,33 +382,85 @@ static void metrics_from_stats(struct processor *p, struct metrics *m, uint64_t 
 	}
 }
 
-/* Agent's own counters: "stats" topic, summary, /metrics. */
-static void publish_stats(struct processor *p, struct tick_ctx *t)
+#define N_FULL (HL_DROP_FULL_LAST - HL_DROP_FULL_FIRST + 1)
+
+/* The agent's own counters, one tick's snapshot: stats_rows[] says where
+ * each one goes in the "stats" topic and on /metrics. */
+struct agent_stats {
+	double uptime_s, events_per_s, delay_ms, delay_max_ms;
+	uint64_t events, kdrops, mapfull, malformed, reader_lost, threads;
+	uint64_t log_size, log_used, log_shards, log_overwritten, log_rejected;
+	uint64_t reloads, reload_failures, polls, records;
+	uint64_t per_cpu[HL_MAX_CPUS], full_n[N_FULL];
+	const char *full_names[N_FULL];
+	struct counter_vec drops_cpu, map_full;	/* over per_cpu, and full_n by full_names */
+};
+
+#define AS struct agent_stats
+static const struct counter_row stats_rows[] = {
+	COUNTER_ROW_DOUBLE("uptime_s", NULL, 0, NULL, AS, uptime_s),
+	COUNTER_ROW_UINT("events_total", "hostlens_events_total", PROM_COUNTER,
+			 "Events drained from the kernel into the log.", AS, events),
+	COUNTER_ROW_DOUBLE("events_per_s", NULL, 0, NULL, AS, events_per_s),
+	{ .key = "kernel_drops_per_cpu", .name = "hostlens_kernel_drops_total", .type = PROM_COUNTER,
+	  .help = "Events dropped in BPF because a ring was full.", .kind = COUNTER_VEC,
+	  .off = offsetof(AS, drops_cpu), .label = "cpu" },
+	COUNTER_ROW_UINT("kernel_drops_total", NULL, 0, NULL, AS, kdrops),
+	COUNTER_ROW_UINT("map_full_total", NULL, 0, NULL, AS, mapfull),
+	COUNTER_ROW_UINT("malformed_events_total", "hostlens_malformed_events_total", PROM_COUNTER,
+			 "Events from the kernel that failed validation.", AS, malformed),
+	COUNTER_ROW_UINT("reader_lost_total", NULL, 0, NULL, AS, reader_lost),
+	COUNTER_ROW_UINT("log.size_bytes", NULL, 0, NULL, AS, log_size),
+	COUNTER_ROW_UINT("log.used_bytes", "hostlens_log_used_bytes", PROM_GAUGE,
+			 "Bytes held by the in-memory event log.", AS, log_used),
+	COUNTER_ROW_UINT("log.shards", NULL, 0, NULL, AS, log_shards),
+	COUNTER_ROW_UINT("log.overwritten_total", "hostlens_log_overwritten_total", PROM_COUNTER,
+			 "Log entries overwritten before every reader saw them.", AS, log_overwritten),
+	COUNTER_ROW_UINT("log.rejected_total", NULL, 0, NULL, AS, log_rejected),
+	{ .key = "map_full", .name = "hostlens_map_full_total", .type = PROM_COUNTER,
+	  .help = "BPF map updates that failed because the map was full, per map.",
+	  .kind = COUNTER_VEC, .off = offsetof(AS, map_full), .label = "map" },
+	COUNTER_ROW_UINT("thread_storage_misses_total", "hostlens_thread_storage_misses_total",
+			 PROM_COUNTER, "Times a thread's BPF task storage could not be had (no memory, or the kernel's recursion guard).",
+			 AS, threads),
+	{ .key = "drain_delay_ms", .name = "hostlens_drain_delay_seconds", .type = PROM_GAUGE,
+	  .help = "Age of the oldest event when the drain picked it up, last second.",
+	  .kind = COUNTER_DOUBLE, .off = offsetof(AS, delay_ms), .scale = 1e-3 },
+	COUNTER_ROW_UINT("config_reloads_total", NULL, 0, NULL, AS, reloads),
+	COUNTER_ROW_UINT("config_reload_failures_total", NULL, 0, NULL, AS, reload_failures),
+	COUNTER_ROW_DOUBLE("drain_delay_max_ms", NULL, 0, NULL, AS, delay_max_ms),
+	COUNTER_ROW_UINT("drain_polls_total", NULL, 0, NULL, AS, polls),
+	COUNTER_ROW_UINT("records_total", "hostlens_records_total", PROM_COUNTER,
+			 "Records the processor handed to the sinks.", AS, records),
+};
+#undef AS
+
+/* Fills s from the log, the drain and the loader's drop counters. */
+static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent_stats *s)
 {
 	struct eventlog_stats ls;
 	struct drain_stats ds = { 0 };
-	json_t *stats, *sig, *drops_cpu, *full;
-	uint64_t kdrops = 0, mapfull = 0, threads = 0, per_cpu[HL_MAX_CPUS] = { 0 };
-	uint64_t full_n[HL_DROP_MAX] = { 0 };
-	double eps;
 	int nr = 0;
 
 	eventlog__stats(p->d.log, &ls);
 	if (p->d.drain)
 		drain__stats(p->d.drain, &ds);
-	drops_cpu = json_array();
 	if (p->d.ld) {
 		nr = loader__nrings(p->d.ld);
-		kdrops = loader__drops(p->d.ld, HL_DROP_RINGBUF, per_cpu);
-		threads = loader__drops(p->d.ld, HL_DROP_THREADS, NULL);
+		s->kdrops = loader__drops(p->d.ld, HL_DROP_RINGBUF, s->per_cpu);
+		s->threads = loader__drops(p->d.ld, HL_DROP_THREADS, NULL);
 		for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++) {
-			full_n[r] = loader__drops(p->d.ld, (enum hl_drop)r, NULL);
-			mapfull += full_n[r];
-			full_map_warn(p, r, full_n[r]);
+			uint64_t n = loader__drops(p->d.ld, (enum hl_drop)r, NULL);
+
+			s->full_n[r - HL_DROP_FULL_FIRST] = n;
+			s->mapfull += n;
+			full_map_warn(p, r, n);
 		}
-		for (int i = 0; i < nr; i++)
-			json_array_append_new(drops_cpu, json_integer((json_int_t)per_cpu[i]));
 	}
+	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++)
+		s->full_names[r - HL_DROP_FULL_FIRST] = full_map[r].name;
+	s->drops_cpu = (struct counter_vec){ .v = s->per_cpu, .n = (size_t)(nr > 0 ? nr : 0) };
+	s->map_full = (struct counter_vec){ .v = s->full_n, .n = N_FULL, .names = s->full_names };
 	if (p->d.drain) {
 		double delay_ms = (double)drain__take_max_delay(p->d.drain) / 1e6;
 
@@ -424,78 +468,47 @@ static void publish_stats(struct processor *p, struct tick_ctx *t)
 			p->max_delay_ms = delay_ms;
 		p->last_delay_ms = delay_ms;
 	}
-	eps = t->elapsed_s > 0 ? (double)(ls.appended - p->events_prev) / t->elapsed_s : 0;
+	s->uptime_s = (double)(t->now_ns - p->start_ns) / 1e9;
+	s->events = ls.appended;
+	s->events_per_s = t->elapsed_s > 0 ? (double)(ls.appended - p->events_prev) / t->elapsed_s : 0;
 	p->events_prev = ls.appended;
+	s->malformed = ds.malformed;
+	s->reader_lost = eventlog_reader__lost(p->reader);
+	s->log_size = ls.size_bytes;
+	s->log_used = ls.used_bytes;
+	s->log_shards = (uint64_t)ls.shards;
+	s->log_overwritten = ls.overwritten;
+	s->log_rejected = ls.rejected;
+	s->delay_ms = p->last_delay_ms;
+	s->delay_max_ms = p->max_delay_ms;
+	s->reloads = p->reloads;
+	s->reload_failures = p->reload_failures;
+	s->polls = ds.wakeups;
+	s->records = p->records_total;
+}
+
+/* Agent's own counters: "stats" topic, summary, /metrics. */
+static void publish_stats(struct processor *p, struct tick_ctx *t)
+{
+	struct agent_stats s = { 0 };
+	json_t *stats, *sig, *sinks;
+
+	stats_snapshot(p, t, &s);
+	stats = json_pack("{s:s}", "version", HOSTLENS_VERSION);
+	counters_json(stats_rows, sizeof(stats_rows) / sizeof(stats_rows[0]), &s, stats);
 	sig = json_object();
 	if (p->d.ld)
 		for (const char *const *n = loader__signal_names(); *n; n++)
 			json_object_set_new(sig, *n, json_string(loader__signal_status(p->d.ld, *n)));
-	stats = json_pack("{s:s,s:f,s:I,s:f,s:o,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:i,s:I,s:I},s:o}",
-			  "version", HOSTLENS_VERSION,
-			  "uptime_s", (double)(t->now_ns - p->start_ns) / 1e9,
-			  "events_total", (json_int_t)ls.appended,
-			  "events_per_s", eps,
-			  "kernel_drops_per_cpu", drops_cpu,
-			  "kernel_drops_total", (json_int_t)kdrops,
-			  "map_full_total", (json_int_t)mapfull,
-			  "malformed_events_total", (json_int_t)ds.malformed,
-			  "reader_lost_total", (json_int_t)eventlog_reader__lost(p->reader),
-			  "log", "size_bytes", (json_int_t)ls.size_bytes, "used_bytes",
-			  (json_int_t)ls.used_bytes, "shards", ls.shards, "overwritten_total",
-			  (json_int_t)ls.overwritten, "rejected_total", (json_int_t)ls.rejected,
-			  "signals", sig);
-	full = json_object();
-	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++)
-		json_object_set_new(full, full_map[r].name, json_integer((json_int_t)full_n[r]));
-	json_object_set_new(stats, "map_full", full);
-	json_object_set_new(stats, "thread_storage_misses_total", json_integer((json_int_t)threads));
-	json_object_set_new(stats, "drain_delay_ms", json_real(p->last_delay_ms));
-	json_object_set_new(stats, "config_reloads_total", json_integer((json_int_t)p->reloads));
-	json_object_set_new(stats, "config_reload_failures_total", json_integer((json_int_t)p->reload_failures));
-	json_object_set_new(stats, "drain_delay_max_ms", json_real(p->max_delay_ms));
-	json_object_set_new(stats, "drain_polls_total", json_integer((json_int_t)ds.wakeups));
-	json_object_set_new(stats, "records_total", json_integer((json_int_t)p->records_total));
-	if (p->d.sink_stats)
-		json_object_set_new(stats, "sinks", p->d.sink_stats(p->d.sink_ctx));
-	else
-		json_object_set_new(stats, "sinks", json_array());
-	prom_sinks(t->prom, json_object_get(stats, "sinks"));
-	metrics_from_stats(p, t->metrics, kdrops, mapfull, ls.overwritten, json_object_get(stats, "sinks"));
-	json_object_set_new(t->summary, "events_per_s", json_real(eps));
-	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(kdrops + ls.overwritten)));
-	state__series_push(p->d.st, "events_per_s", t->now_ms, eps);
-
-	fprintf(t->prom, "# HELP hostlens_events_total Events drained from the kernel into the log.\n"
-			 "# TYPE hostlens_events_total counter\nhostlens_events_total %llu\n",
-		(unsigned long long)ls.appended);
-	fprintf(t->prom, "# HELP hostlens_records_total Records the processor handed to the sinks.\n"
-			 "# TYPE hostlens_records_total counter\nhostlens_records_total %llu\n",
-		(unsigned long long)p->records_total);
-	fprintf(t->prom, "# HELP hostlens_kernel_drops_total Events dropped in BPF because a ring was full.\n"
-			 "# TYPE hostlens_kernel_drops_total counter\n");
-	for (int i = 0; i < nr; i++)
-		fprintf(t->prom, "hostlens_kernel_drops_total{cpu=\"%d\"} %llu\n", i,
-			(unsigned long long)per_cpu[i]);
-	fprintf(t->prom, "# HELP hostlens_map_full_total BPF map updates that failed because the map was full, per map.\n"
-			 "# TYPE hostlens_map_full_total counter\n");
-	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++)
-		fprintf(t->prom, "hostlens_map_full_total{map=\"%s\"} %llu\n", full_map[r].name,
-			(unsigned long long)full_n[r]);
-	fprintf(t->prom, "# HELP hostlens_thread_storage_misses_total Times a thread's BPF task storage could not be had (no memory, or the kernel's recursion guard).\n"
-			 "# TYPE hostlens_thread_storage_misses_total counter\nhostlens_thread_storage_misses_total %llu\n",
-		(unsigned long long)threads);
-	fprintf(t->prom, "# HELP hostlens_log_overwritten_total Log entries overwritten before every reader saw them.\n"
-			 "# TYPE hostlens_log_overwritten_total counter\nhostlens_log_overwritten_total %llu\n",
-		(unsigned long long)ls.overwritten);
-	fprintf(t->prom, "# HELP hostlens_log_used_bytes Bytes held by the in-memory event log.\n"
-			 "# TYPE hostlens_log_used_bytes gauge\nhostlens_log_used_bytes %llu\n",
-		(unsigned long long)ls.used_bytes);
-	fprintf(t->prom, "# HELP hostlens_drain_delay_seconds Age of the oldest event when the drain picked it up, last second.\n"
-			 "# TYPE hostlens_drain_delay_seconds gauge\nhostlens_drain_delay_seconds %.6f\n",
-		p->last_delay_ms / 1e3);
-	fprintf(t->prom, "# HELP hostlens_malformed_events_total Events from the kernel that failed validation.\n"
-			 "# TYPE hostlens_malformed_events_total counter\nhostlens_malformed_events_total %llu\n",
-		(unsigned long long)ds.malformed);
+	json_object_set_new(stats, "signals", sig);
+	sinks = p->d.sink_stats ? p->d.sink_stats(p->d.sink_ctx) : json_array();
+	json_object_set_new(stats, "sinks", sinks);
+	counters_prom_json(t->prom, sink_rows, sizeof(sink_rows) / sizeof(sink_rows[0]), sinks, "sink", "name");
+	metrics_from_stats(p, t->metrics, s.kdrops, s.mapfull, s.log_overwritten, sinks);
+	json_object_set_new(t->summary, "events_per_s", json_real(s.events_per_s));
+	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(s.kdrops + s.log_overwritten)));
+	state__series_push(p->d.st, "events_per_s", t->now_ms, s.events_per_s);
+	counters_prom(t->prom, stats_rows, sizeof(stats_rows) / sizeof(stats_rows[0]), &s);
 	notify__stats(p->notify, stats, t->prom);
 	state__publish(p->d.st, "stats", stats);
 }
@@ -745,6 +758,7 @@ void processor__tick(struct processor *p, bool force_flush)
 	};
 	char *prom_buf = NULL;
 	size_t prom_len = 0;
+	struct prom prom;
 	json_t *alerts_tr;
 
 	apply_reload(p);
@@ -754,7 +768,8 @@ void processor__tick(struct processor *p, bool force_flush)
 	t.update = json_pack("{s:I}", "ts", (json_int_t)t.now_ms);
 	metrics__reset(p->metrics);
 	t.metrics = p->metrics;
-	t.prom = open_memstream(&prom_buf, &prom_len);
+	prom_init(&prom, open_memstream(&prom_buf, &prom_len));
+	t.prom = &prom;
 	if (p->d.collect) {
 		json_t *vm = json_object();
 
@@ -769,8 +784,8 @@ void processor__tick(struct processor *p, bool force_flush)
 	summary_from_vm(p, &t);
 	publish_stats(p, &t);	/* before the rules: it puts the agent's health */
 	alerts_tr = eval_alerts(p, &t);
-	if (t.prom) {
-		fclose(t.prom);
+	if (prom.f) {
+		fclose(prom.f);
 		state__publish_text(p->d.st, "metrics", prom_buf, prom_len);
 		free(prom_buf);
 	}

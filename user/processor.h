@@ -27,6 +27,7 @@
 #include "loader.h"
 #include "metrics.h"
 #include "record.h"
+#include "prom.h"
 #include "state.h"
 
 struct processor;
@@ -40,7 +41,7 @@ struct tick_ctx {
 	json_t *summary;	/* add card values here ("summary" topic) */
 	struct metrics *metrics;	/* this tick's values for alert rules (metrics.h) */
 	struct state *st;
-	FILE *prom;		/* Prometheus text being built for /metrics */
+	struct prom *prom;	/* /metrics being written (prom.h) */
 	json_t *update;		/* this second's live update (SSE): modules add what is new */
 };
 

@@ -55,9 +55,8 @@ static size_t bounded_len(const char *s, size_t len)
 	return n;
 }
 
-/* The one walker: copies in[0..n) into out, escaping, and with prom also
- * backslash-escaping '\' and '"'. */
-static size_t escape(const char *in, size_t n, char *out, size_t outlen, bool prom)
+/* The one walker: copies in[0..n) into out, escaping. */
+static size_t escape(const char *in, size_t n, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)in;
@@ -67,20 +66,15 @@ static size_t escape(const char *in, size_t n, char *out, size_t outlen, bool pr
 		return 0;
 	while (i < n) {
 		size_t k = is_control(s[i]) ? 0 : char_len(s + i, n - i);
-		char buf[5];
+		char buf[4];
 		size_t m = 0;
 
 		if (!k) {
-			if (prom)
-				buf[m++] = '\\';
 			buf[m++] = '\\';
 			buf[m++] = 'x';
 			buf[m++] = hex[s[i] >> 4];
 			buf[m++] = hex[s[i] & 15];
 			k = 1;
-		} else if (prom && (s[i] == '\\' || s[i] == '"')) {
-			buf[m++] = '\\';
-			buf[m++] = (char)s[i];
 		} else {
 			for (size_t j = 0; j < k; j++)
 				buf[m++] = (char)s[i + j];
@@ -97,7 +91,7 @@ static size_t escape(const char *in, size_t n, char *out, size_t outlen, bool pr
 
 size_t utf8_sanitize(const char *in, size_t len, char *out, size_t outlen)
 {
-	return escape(in, bounded_len(in, len), out, outlen, false);
+	return escape(in, bounded_len(in, len), out, outlen);
 }
 
 bool utf8_is_clean(const char *s, size_t len)
@@ -115,7 +109,9 @@ bool utf8_is_clean(const char *s, size_t len)
 	return true;
 }
 
-size_t utf8_prom_label(const char *s, char *out, size_t outlen)
+size_t utf8_char_len(const char *s, size_t n)
 {
-	return escape(s, bounded_len(s, SIZE_MAX), out, outlen, true);
+	const unsigned char *u = (const unsigned char *)s;
+
+	return !n || is_control(u[0]) ? 0 : char_len(u, n);
 }

@@ -30,9 +30,6 @@
 #define UTF8_SAFE_SIZE(n) ((n) * 4 + 1)
 /* A sanitized process name (the kernel keeps 15 bytes of it). */
 #define UTF8_COMM_SIZE UTF8_SAFE_SIZE(HL_COMM_LEN - 1)
-/* Bytes a Prometheus label value made of n input bytes may need, NUL
- * included: an escaped byte "\xFF" becomes "\\xFF". */
-#define UTF8_LABEL_SIZE(n) ((n) * 5 + 1)
 
 /*
  * Copies at most len bytes of in (stopping at a NUL) into out as valid UTF-8,
@@ -46,11 +43,10 @@ size_t utf8_sanitize(const char *in, size_t len, char *out, size_t outlen);
 bool utf8_is_clean(const char *s, size_t len);
 
 /*
- * Writes the NUL-terminated string s as a Prometheus label value (the part
- * between the quotes): sanitized as above, then '\' and '"' escaped with a
- * backslash (a newline cannot remain: it became "\x0A"). Truncates like
- * utf8_sanitize, never inside an escape. Returns the length written.
+ * The rule for one position: the length (1-4) of the character at s that is
+ * copied unchanged (n bytes available, no NUL among them), or 0 when the
+ * byte s[0] becomes "\xHH". For writers that escape more (prom.h).
  */
-size_t utf8_prom_label(const char *s, char *out, size_t outlen);
+size_t utf8_char_len(const char *s, size_t n);
 
 #endif

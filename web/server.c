@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include <event2/bufferevent_ssl.h>
 
 #include "web/web_int.h"
+#include "counters.h"
 #include "thread.h"
 
 static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -474,6 +476,53 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg)
 	evconnlistener_enable(w->listener);
 }
 
+/* The server's own counters on /metrics (after the processor's text). */
+#define WS struct web_stats
+#define ROW(n, t, h, f) { .name = (n), .type = (t), .help = (h), .off = offsetof(WS, f) }
+#define BY(n, h, f, l, v)                                                                          \
+	{ .name = (n), .type = PROM_COUNTER, .help = (h), .off = offsetof(WS, f), .label = (l),       \
+	  .label_value = (v) }
+#define CLOSED(f, v)                                                                               \
+	BY("hostlens_web_connections_closed_total",                                                 \
+	   "Connections the server closed or refused, by reason.", f, "reason", v)
+static const struct counter_row web_rows[] = {
+	ROW("hostlens_web_connections_accepted_total", PROM_COUNTER, "Connections accepted.", accepted),
+	ROW("hostlens_web_probe_reserve_total", PROM_COUNTER,
+	    "Connections over a limit admitted for one probe.", probe_reserve),
+	CLOSED(rejected, "limit_refused"),
+	CLOSED(client_rejected, "client_limit"),
+	CLOSED(evicted, "limit_evicted"),
+	CLOSED(idle_closed, "idle"),
+	CLOSED(deadline_closed, "deadline"),
+	CLOSED(protocol_errors, "protocol_error"),
+	BY("hostlens_web_requests_total", "HTTP requests answered, by protocol.", requests[WEB_P_H1],
+	   "protocol", "http1.1"),
+	BY("hostlens_web_requests_total", "HTTP requests answered, by protocol.", requests[WEB_P_H2],
+	   "protocol", "h2"),
+	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[2], "code", "2xx"),
+	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[4], "code", "4xx"),
+	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[5], "code", "5xx"),
+	ROW("hostlens_web_state_changes_total", PROM_COUNTER,
+	    "State changes applied (POST /api/v1/filters).", state_changes),
+	ROW("hostlens_web_request_body_bytes", PROM_GAUGE, "Request body bytes held now.", body_bytes),
+	ROW("hostlens_web_request_body_peak_bytes", PROM_GAUGE, "Most request body bytes held at once.",
+	    body_peak),
+	ROW("hostlens_web_h1_header_scan_bytes_total", PROM_COUNTER,
+	    "Bytes searched for the end of HTTP/1.1 request heads.", h1_scan_bytes),
+	ROW("hostlens_web_sse_events_total", PROM_COUNTER, "Live-stream events sent.", sse_events),
+	ROW("hostlens_web_tls_handshakes_total", PROM_COUNTER, "Completed TLS handshakes.", tls_handshakes),
+};
+#undef CLOSED
+#undef BY
+#undef ROW
+#undef WS
+
+static void gauge(struct prom *w, const char *name, const char *help, int v)
+{
+	prom_family(w, name, PROM_GAUGE, "%s", help);
+	prom_sample_int(w, name, NULL, v);
+}
+
 static void self_metrics_format(struct web *w)
 {
 	static const char *const reasons[WEB_REF_N] = {
@@ -481,83 +530,30 @@ static void self_metrics_format(struct web *w)
 		"probe_only", "deadline",
 	};
 	const struct web_stats *s = &w->stats;
-	char buf[6144];
+	char *buf = NULL;
+	size_t len = 0;
+	struct prom pw;
 	struct blob *b;
-	int n, k;
 
-	n = snprintf(buf, sizeof(buf),
-		     "# HELP hostlens_web_connections Open web connections.\n"
-		     "# TYPE hostlens_web_connections gauge\n"
-		     "hostlens_web_connections %d\n"
-		     "# HELP hostlens_web_probe_connections Open connections in the probe reserve.\n"
-		     "# TYPE hostlens_web_probe_connections gauge\n"
-		     "hostlens_web_probe_connections %d\n"
-		     "# HELP hostlens_web_sse_clients Open live streams.\n"
-		     "# TYPE hostlens_web_sse_clients gauge\n"
-		     "hostlens_web_sse_clients %d\n"
-		     "# HELP hostlens_web_connections_accepted_total Connections accepted.\n"
-		     "# TYPE hostlens_web_connections_accepted_total counter\n"
-		     "hostlens_web_connections_accepted_total %llu\n"
-		     "# HELP hostlens_web_probe_reserve_total Connections over a limit admitted for one probe.\n"
-		     "# TYPE hostlens_web_probe_reserve_total counter\n"
-		     "hostlens_web_probe_reserve_total %llu\n"
-		     "# HELP hostlens_web_connections_closed_total Connections the server closed or refused, by reason.\n"
-		     "# TYPE hostlens_web_connections_closed_total counter\n"
-		     "hostlens_web_connections_closed_total{reason=\"limit_refused\"} %llu\n"
-		     "hostlens_web_connections_closed_total{reason=\"client_limit\"} %llu\n"
-		     "hostlens_web_connections_closed_total{reason=\"limit_evicted\"} %llu\n"
-		     "hostlens_web_connections_closed_total{reason=\"idle\"} %llu\n"
-		     "hostlens_web_connections_closed_total{reason=\"deadline\"} %llu\n"
-		     "hostlens_web_connections_closed_total{reason=\"protocol_error\"} %llu\n"
-		     "# HELP hostlens_web_requests_total HTTP requests answered, by protocol.\n"
-		     "# TYPE hostlens_web_requests_total counter\n"
-		     "hostlens_web_requests_total{protocol=\"http1.1\"} %llu\n"
-		     "hostlens_web_requests_total{protocol=\"h2\"} %llu\n"
-		     "# HELP hostlens_web_responses_total HTTP responses, by status class.\n"
-		     "# TYPE hostlens_web_responses_total counter\n"
-		     "hostlens_web_responses_total{code=\"2xx\"} %llu\n"
-		     "hostlens_web_responses_total{code=\"4xx\"} %llu\n"
-		     "hostlens_web_responses_total{code=\"5xx\"} %llu\n"
-		     "# HELP hostlens_web_state_changes_total State changes applied (POST /api/v1/filters).\n"
-		     "# TYPE hostlens_web_state_changes_total counter\n"
-		     "hostlens_web_state_changes_total %llu\n"
-		     "# HELP hostlens_web_request_body_bytes Request body bytes held now.\n"
-		     "# TYPE hostlens_web_request_body_bytes gauge\n"
-		     "hostlens_web_request_body_bytes %llu\n"
-		     "# HELP hostlens_web_request_body_peak_bytes Most request body bytes held at once.\n"
-		     "# TYPE hostlens_web_request_body_peak_bytes gauge\n"
-		     "hostlens_web_request_body_peak_bytes %llu\n"
-		     "# HELP hostlens_web_h1_header_scan_bytes_total Bytes searched for the end of HTTP/1.1 request heads.\n"
-		     "# TYPE hostlens_web_h1_header_scan_bytes_total counter\n"
-		     "hostlens_web_h1_header_scan_bytes_total %llu\n"
-		     "# HELP hostlens_web_sse_events_total Live-stream events sent.\n"
-		     "# TYPE hostlens_web_sse_events_total counter\n"
-		     "hostlens_web_sse_events_total %llu\n"
-		     "# HELP hostlens_web_tls_handshakes_total Completed TLS handshakes.\n"
-		     "# TYPE hostlens_web_tls_handshakes_total counter\n"
-		     "hostlens_web_tls_handshakes_total %llu\n"
-		     "# HELP hostlens_web_requests_refused_total Requests refused from their headers, by reason.\n"
-		     "# TYPE hostlens_web_requests_refused_total counter\n",
-		     s->conns, s->probe_conns, s->sse_clients, (unsigned long long)s->accepted,
-		     (unsigned long long)s->probe_reserve,
-		     (unsigned long long)s->rejected, (unsigned long long)s->client_rejected,
-		     (unsigned long long)s->evicted, (unsigned long long)s->idle_closed,
-		     (unsigned long long)s->deadline_closed,
-		     (unsigned long long)s->protocol_errors,
-		     (unsigned long long)s->requests[WEB_P_H1],
-		     (unsigned long long)s->requests[WEB_P_H2],
-		     (unsigned long long)s->by_class[2], (unsigned long long)s->by_class[4],
-		     (unsigned long long)s->by_class[5], (unsigned long long)s->state_changes,
-		     (unsigned long long)s->body_bytes, (unsigned long long)s->body_peak,
-		     (unsigned long long)s->h1_scan_bytes, (unsigned long long)s->sse_events,
-		     (unsigned long long)s->tls_handshakes);
-	for (k = 0; k < WEB_REF_N && n > 0 && (size_t)n < sizeof(buf); k++)
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n,
-			      "hostlens_web_requests_refused_total{reason=\"%s\"} %llu\n", reasons[k],
-			      (unsigned long long)s->refused[k]);
-	if (n <= 0 || (size_t)n >= sizeof(buf))
+	prom_init(&pw, open_memstream(&buf, &len));
+	if (!pw.f)
 		return;
-	b = blob__new(buf, (size_t)n);
+	gauge(&pw, "hostlens_web_connections", "Open web connections.", s->conns);
+	gauge(&pw, "hostlens_web_probe_connections", "Open connections in the probe reserve.", s->probe_conns);
+	gauge(&pw, "hostlens_web_sse_clients", "Open live streams.", s->sse_clients);
+	counters_prom(&pw, web_rows, sizeof(web_rows) / sizeof(web_rows[0]), s);
+	prom_family(&pw, "hostlens_web_requests_refused_total", PROM_COUNTER,
+		    "Requests refused from their headers, by reason.");
+	for (int k = 0; k < WEB_REF_N; k++) {
+		struct prom_labels l;
+
+		prom_labels_init(&l);
+		prom_label(&l, "reason", reasons[k]);
+		prom_sample_uint(&pw, "hostlens_web_requests_refused_total", &l, s->refused[k]);
+	}
+	fclose(pw.f);
+	b = buf ? blob__new(buf, len) : NULL;
+	free(buf);
 	if (!b)
 		return;
 	blob__put(w->self_metrics);

@@ -31,6 +31,7 @@
 #include "notify.h"
 #include "notify_fmt.h"
 #include "notify_int.h"
+#include "prom.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -920,7 +921,9 @@ static void stats_and_metrics(void)
 	char *prom = NULL;
 	size_t plen = 0;
 	FILE *f = open_memstream(&prom, &plen);
+	struct prom w;
 
+	prom_init(&w, f);
 	config_defaults(&cfg);
 	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:9/");	/* discard port */
 	n = notify__new(&cfg);
@@ -929,7 +932,7 @@ static void stats_and_metrics(void)
 	notify__set_retry(n, 1, 1);
 	notify__submit(n, r);
 	notify__submit(n, r);	/* deduplicated */
-	notify__stats(n, stats, f);
+	notify__stats(n, stats, &w);
 	fclose(f);
 	f = NULL;
 	CHECK(json_is_object(json_object_get(json_object_get(stats, "notifications"), "webhook")) &&

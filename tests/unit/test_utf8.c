@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Kernel byte strings made safe to show (user/utf8.c): what a process name
- * made of any bytes becomes in JSON and in a Prometheus label. */
+ * made of any bytes becomes in JSON (its Prometheus label: test_prom.c). */
 #include <stdint.h>
 #include <string.h>
 #include <jansson.h>
@@ -147,40 +147,25 @@ static void truncation_never_splits_an_escape_or_a_character(void)
 	CHECK(n == 0, "outlen 0 writes nothing, got %zu", n);
 }
 
-static void prom_label_escapes_quote_backslash_and_newline(void)
+static void worst_process_name_fits_its_buffer(void)
 {
-	char out[64];
-
-	utf8_prom_label("a\"b\\c", out, sizeof(out));
-	CHECK(!strcmp(out, "a\\\"b\\\\c"), "quote and backslash: got '%s'", out);
-	utf8_prom_label("hl\xff\xfex", out, sizeof(out));
-	CHECK(!strcmp(out, "hl\\\\xFF\\\\xFEx"), "invalid bytes: got '%s'", out);
-	utf8_prom_label("a\nb", out, sizeof(out));
-	CHECK(!strchr(out, '\n') && !strcmp(out, "a\\\\x0Ab"), "newline: got '%s'", out);
-	utf8_prom_label("caf\xc3\xa9", out, sizeof(out));
-	CHECK(!strcmp(out, "caf\xc3\xa9"), "UTF-8 kept: got '%s'", out);
-	/* an escaped sanitized string is the escaped raw one: modules keep sanitized names */
-	utf8_prom_label(SAN("x\xff\"\\"), out, sizeof(out));
-	CHECK(!strcmp(out, "x\\\\xFF\\\"\\\\"), "sanitized first: got '%s'", out);
-	utf8_prom_label("ab\"", out, 4);
-	CHECK(!strcmp(out, "ab"), "cut before an escape that does not fit: got '%s'", out);
-}
-
-static void worst_process_name_fits_its_buffers(void)
-{
-	char raw[HL_COMM_LEN], comm[UTF8_COMM_SIZE], label[2 * UTF8_COMM_SIZE];
+	char raw[HL_COMM_LEN], comm[UTF8_COMM_SIZE];
 	size_t n;
 
 	memset(raw, 0xff, sizeof(raw) - 1);
 	raw[sizeof(raw) - 1] = '\0';
 	n = utf8_sanitize(raw, sizeof(raw), comm, sizeof(comm));
 	CHECK(n == 4 * (HL_COMM_LEN - 1), "15 invalid bytes: 60 characters, got %zu", n);
-	n = utf8_prom_label(comm, label, sizeof(label));
-	CHECK(n == 5 * (HL_COMM_LEN - 1), "their label: 75 characters, got %zu", n);
-	memset(comm, '"', sizeof(comm) - 1);
-	comm[sizeof(comm) - 1] = '\0';
-	n = utf8_prom_label(comm, label, sizeof(label));
-	CHECK(n == 2 * (sizeof(comm) - 1), "a sanitized name of quotes doubles whole, got %zu", n);
+}
+
+static void char_len_follows_the_rule(void)
+{
+	CHECK(utf8_char_len("a", 1) == 1 && utf8_char_len("\xc3\xa9", 2) == 2 &&
+		      utf8_char_len("\xf0\x9f\x98\x80", 4) == 4,
+	      "kept characters: their length");
+	CHECK(!utf8_char_len("\n", 1) && !utf8_char_len("\x7f", 1) && !utf8_char_len("\xff", 1) &&
+		      !utf8_char_len("\xc3", 1) && !utf8_char_len("a", 0),
+	      "controls, invalid bytes, a cut character, nothing: 0");
 }
 
 int main(void)
@@ -191,7 +176,7 @@ int main(void)
 	RUN(reads_at_most_len_and_stops_at_nul);
 	RUN(jansson_accepts_every_result);
 	RUN(truncation_never_splits_an_escape_or_a_character);
-	RUN(prom_label_escapes_quote_backslash_and_newline);
-	RUN(worst_process_name_fits_its_buffers);
+	RUN(worst_process_name_fits_its_buffer);
+	RUN(char_len_follows_the_rule);
 	CHECK_DONE();
 }
