@@ -391,12 +391,8 @@ static bool opt_is_list(const struct opt *o)
 }
 
 /* Empties a list field (a later source replaces, not extends, an earlier one). */
-void config_list_reset(struct config *cfg, const char *key)
+static void list_reset(struct config *cfg, const struct opt *o)
 {
-	const struct opt *o = opt_find(key);
-
-	if (!o)
-		return;
 	switch (o->type) {
 	case T_SINK: cfg->n_sinks = 0; break;
 	case T_PID: cfg->n_pids = 0; break;
@@ -409,16 +405,40 @@ void config_list_reset(struct config *cfg, const char *key)
 	}
 }
 
-bool config_key_is_list(const char *key)
+/* One key of the config file, as config_file.c read it: the table decides
+ * what the key accepts. A list in the file replaces the list before it. */
+static int file_entry(void *ctx, const struct config_file_entry *e, char *err, size_t errlen)
 {
-	const struct opt *o = opt_find(key);
+	struct config *cfg = ctx;
+	const struct opt *o = opt_find(e->key);
 
-	return o && opt_is_list(o);
+	if (!o) {
+		snprintf(err, errlen, "unknown option");
+		return -EINVAL;
+	}
+	switch (e->kind) {
+	case CONFIG_FILE_LIST:
+		if (!opt_is_list(o)) {
+			snprintf(err, errlen, "takes one value, not a list");
+			return -EINVAL;
+		}
+		list_reset(cfg, o);
+		return 0;
+	case CONFIG_FILE_SCALAR:
+		if (opt_is_list(o))
+			list_reset(cfg, o);
+		/* fall through */
+	case CONFIG_FILE_ITEM:
+		return config_set(cfg, e->key, e->value, true, err, errlen);
+	default:
+		snprintf(err, errlen, "value must be a scalar");
+		return -EINVAL;
+	}
 }
 
-bool config_key_known(const char *key)
+int config_apply_file(struct config *cfg, const char *path, char *err, size_t errlen)
 {
-	return opt_find(key) != NULL;
+	return config_file_load(cfg, path, file_entry, cfg, err, errlen);
 }
 
 void config_defaults(struct config *cfg)
@@ -741,7 +761,7 @@ static int config_from_env(struct config *cfg, char *err, size_t errlen)
 			/* comma-separated list replaces the default */
 			char buf[4096], *save = NULL, *tok;
 
-			config_list_reset(cfg, opts[i].name);
+			list_reset(cfg, &opts[i]);
 			snprintf(buf, sizeof(buf), "%s", val);
 			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				ret = config_set(cfg, opts[i].name, tok, false, err, errlen);
@@ -827,7 +847,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 	/* Layers: defaults < file < env < flags. */
 	if (file && *file) {
 		snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file);
-		ret = config_file_load(cfg, file, err, errlen);
+		ret = config_apply_file(cfg, file, err, errlen);
 		if (ret)
 			return ret;
 	}
@@ -843,7 +863,7 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 			continue;
 		o = &opts[c - 1000];
 		if (opt_is_list(o) && !lists_reset[c - 1000]) {
-			config_list_reset(cfg, o->name);
+			list_reset(cfg, o);
 			lists_reset[c - 1000] = true;
 		}
 		ret = config_set(cfg, o->name, optarg, false, err, errlen);

@@ -154,6 +154,13 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 int config_set(struct config *cfg, const char *key, const char *val, bool from_file, char *err,
 	       size_t errlen);
 
+/*
+ * Applies the YAML file at path on top of cfg (config_file.c reads it, the
+ * table here takes each key). On error writes "FILE:LINE: key 'K': problem"
+ * into err and returns -EINVAL, or -errno when the file cannot be read.
+ */
+int config_apply_file(struct config *cfg, const char *path, char *err, size_t errlen);
+
 /* Checks cross-field constraints. 0 or -EINVAL with err set. */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 

@@ -2,6 +2,8 @@
 /*
  * YAML config file: a top-level mapping whose keys mirror the flags. Parsed
  * with libyaml's document API so every error can name the file and line.
+ * The reader knows YAML only: each key goes, as (key, value, line), to the
+ * function the option table's owner passed in; `alerts` is read here.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -211,12 +213,139 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 	return 0;
 }
 
-int config_file_load(struct config *cfg, const char *path, char *err, size_t errlen)
+/* `alerts:` (nothing: no rules) or a sequence of rules, which replace the built-in ones. */
+static int read_alerts(struct config *cfg, yaml_document_t *doc, yaml_node_t *vn, size_t line,
+		       const char *path, char *err, size_t errlen)
+{
+	yaml_node_item_t *it;
+	int ret;
+
+	if (vn->type == YAML_SCALAR_NODE && !vn->data.scalar.length &&
+	    vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+		/* "alerts:" with nothing after it: no rules */
+		cfg->n_alerts = 0;
+		cfg->alerts_set = true;
+		return 0;
+	}
+	if (vn->type != YAML_SEQUENCE_NODE) {
+		snprintf(err, errlen, "%s:%zu: key 'alerts': must be a list of rules", path, line);
+		return -EINVAL;
+	}
+	cfg->n_alerts = 0;
+	cfg->alerts_set = true;
+	for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
+		ret = parse_alert(cfg, doc, yaml_document_get_node(doc, *it), path, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Hands e to the owner; its complaint comes back as "FILE:LINE: key 'K': problem". */
+static int emit(config_file_entry_fn *on_entry, void *ctx, const struct config_file_entry *e,
+		const char *path, char *err, size_t errlen)
+{
+	char why[384];
+
+	if (!on_entry(ctx, e, why, sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "%s:%zu: key '%s': %s", path, e->line, e->key, why);
+	return -EINVAL;
+}
+
+/* One option key: its value as one entry, or a list entry followed by one per item. */
+static int read_option(yaml_document_t *doc, const char *k, yaml_node_t *vn, size_t line,
+		       config_file_entry_fn *on_entry, void *ctx, const char *path, char *err,
+		       size_t errlen)
+{
+	struct config_file_entry e = { .key = k, .line = line };
+	yaml_node_item_t *it;
+	int ret;
+
+	if (vn->type == YAML_SCALAR_NODE) {
+		e.kind = CONFIG_FILE_SCALAR;
+		e.value = scalar(vn);
+		return emit(on_entry, ctx, &e, path, err, errlen);
+	}
+	if (vn->type != YAML_SEQUENCE_NODE) {
+		e.kind = CONFIG_FILE_MAPPING;
+		return emit(on_entry, ctx, &e, path, err, errlen);
+	}
+	e.kind = CONFIG_FILE_LIST;
+	ret = emit(on_entry, ctx, &e, path, err, errlen);
+	for (it = vn->data.sequence.items.start; !ret && it < vn->data.sequence.items.top; it++) {
+		yaml_node_t *in = yaml_document_get_node(doc, *it);
+
+		e.kind = CONFIG_FILE_ITEM;
+		e.value = scalar(in);
+		e.line = in ? in->start_mark.line + 1 : line;
+		if (!e.value) {
+			snprintf(err, errlen, "%s:%zu: key '%s': list items must be scalars", path,
+				 e.line, k);
+			return -EINVAL;
+		}
+		ret = emit(on_entry, ctx, &e, path, err, errlen);
+	}
+	return ret;
+}
+
+/* A key given twice is a mistake, not "last one wins" (data-dir and data_dir
+ * are the same key): checks p against the pairs before it. */
+static int check_twice(yaml_document_t *doc, yaml_node_t *root, yaml_node_pair_t *p,
+		       const char *k, size_t line, const char *path, char *err, size_t errlen)
+{
+	for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+		const char *pk = scalar(yaml_document_get_node(doc, q->key));
+
+		if (pk && same_key(pk, k)) {
+			snprintf(err, errlen, "%s:%zu: key '%s': given twice (first on line %zu)",
+				 path, line, k, yaml_document_get_node(doc, q->key)->start_mark.line + 1);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The top-level mapping, key by key. */
+static int read_root(struct config *cfg, yaml_document_t *doc, yaml_node_t *root,
+		     config_file_entry_fn *on_entry, void *ctx, const char *path, char *err,
+		     size_t errlen)
+{
+	yaml_node_pair_t *p;
+	int ret = 0;
+
+	if (root->type != YAML_MAPPING_NODE) {
+		snprintf(err, errlen, "%s:%zu: the file must be a mapping of option: value", path,
+			 root->start_mark.line + 1);
+		return -EINVAL;
+	}
+	for (p = root->data.mapping.pairs.start; !ret && p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
+		const char *k = scalar(kn);
+		size_t line = kn ? kn->start_mark.line + 1 : 0;
+
+		if (!k) {
+			snprintf(err, errlen, "%s:%zu: keys must be plain names", path, line);
+			return -EINVAL;
+		}
+		ret = check_twice(doc, root, p, k, line, path, err, errlen);
+		if (ret)
+			break;
+		if (!strcmp(k, "alerts"))
+			ret = read_alerts(cfg, doc, vn, line, path, err, errlen);
+		else
+			ret = read_option(doc, k, vn, line, on_entry, ctx, path, err, errlen);
+	}
+	return ret;
+}
+
+int config_file_load(struct config *cfg, const char *path, config_file_entry_fn *on_entry,
+		     void *ctx, char *err, size_t errlen)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	yaml_node_pair_t *p;
 	FILE *f;
 	int ret = 0;
 
@@ -240,104 +369,8 @@ int config_file_load(struct config *cfg, const char *path, char *err, size_t err
 		goto out_parser;
 	}
 	root = yaml_document_get_root_node(&doc);
-	if (!root)	/* empty file: nothing to apply */
-		goto out_doc;
-	if (root->type != YAML_MAPPING_NODE) {
-		snprintf(err, errlen, "%s:%zu: the file must be a mapping of option: value", path,
-			 root->start_mark.line + 1);
-		ret = -EINVAL;
-		goto out_doc;
-	}
-	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
-		yaml_node_t *vn = yaml_document_get_node(&doc, p->value);
-		const char *k = scalar(kn);
-		size_t line = kn ? kn->start_mark.line + 1 : 0;
-		char e[384];
-
-		if (!k) {
-			snprintf(err, errlen, "%s:%zu: keys must be plain names", path, line);
-			ret = -EINVAL;
-			goto out_doc;
-		}
-		/* A key given twice is a mistake, not "last one wins" (data-dir and
-		 * data_dir are the same key). */
-		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
-			const char *pk = scalar(yaml_document_get_node(&doc, q->key));
-
-			if (pk && same_key(pk, k)) {
-				snprintf(err, errlen, "%s:%zu: key '%s': given twice (first on line %zu)",
-					 path, line, k,
-					 yaml_document_get_node(&doc, q->key)->start_mark.line + 1);
-				ret = -EINVAL;
-				goto out_doc;
-			}
-		}
-		if (!strcmp(k, "alerts")) {
-			yaml_node_item_t *it;
-
-			if (vn->type == YAML_SCALAR_NODE && !vn->data.scalar.length &&
-			    vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-				/* "alerts:" with nothing after it: no rules */
-				cfg->n_alerts = 0;
-				cfg->alerts_set = true;
-				continue;
-			}
-			if (vn->type != YAML_SEQUENCE_NODE) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts': must be a list of rules", path, line);
-				ret = -EINVAL;
-				goto out_doc;
-			}
-			cfg->n_alerts = 0;
-			cfg->alerts_set = true;
-			for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
-				ret = parse_alert(cfg, &doc, yaml_document_get_node(&doc, *it), path, err, errlen);
-				if (ret)
-					goto out_doc;
-			}
-			continue;
-		}
-		if (!config_key_known(k)) {
-			snprintf(err, errlen, "%s:%zu: key '%s': unknown option", path, line, k);
-			ret = -EINVAL;
-			goto out_doc;
-		}
-		if (vn->type == YAML_SEQUENCE_NODE) {
-			yaml_node_item_t *it;
-
-			if (!config_key_is_list(k)) {
-				snprintf(err, errlen, "%s:%zu: key '%s': takes one value, not a list", path, line, k);
-				ret = -EINVAL;
-				goto out_doc;
-			}
-			config_list_reset(cfg, k);
-			for (it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++) {
-				yaml_node_t *in = yaml_document_get_node(&doc, *it);
-				const char *v = scalar(in);
-
-				if (!v || config_set(cfg, k, v, true, e, sizeof(e))) {
-					snprintf(err, errlen, "%s:%zu: key '%s': %s", path,
-						 in ? in->start_mark.line + 1 : line, k, v ? e : "list items must be scalars");
-					ret = -EINVAL;
-					goto out_doc;
-				}
-			}
-			continue;
-		}
-		if (!scalar(vn)) {
-			snprintf(err, errlen, "%s:%zu: key '%s': value must be a scalar", path, line, k);
-			ret = -EINVAL;
-			goto out_doc;
-		}
-		if (config_key_is_list(k))
-			config_list_reset(cfg, k);
-		if (config_set(cfg, k, scalar(vn), true, e, sizeof(e))) {
-			snprintf(err, errlen, "%s:%zu: key '%s': %s", path, line, k, e);
-			ret = -EINVAL;
-			goto out_doc;
-		}
-	}
-out_doc:
+	if (root)	/* an empty file has nothing to apply */
+		ret = read_root(cfg, &doc, root, on_entry, ctx, path, err, errlen);
 	yaml_document_delete(&doc);
 out_parser:
 	yaml_parser_delete(&parser);
