@@ -20,6 +20,7 @@
 #include "config_file.h"
 #include "metrics.h"
 #include "redact.h"
+#include "yaml_quote.h"
 
 enum opt_type { T_STR, T_INT, T_SIZE, T_BOOL, T_SINK, T_PID, T_COMM, T_CGROUP, T_REDACT, T_ENUM,
 		T_HOST, T_EMAIL };
@@ -638,31 +639,13 @@ const char *config_url_for_log(const char *url, char *out, size_t outlen)
 	return out;
 }
 
-void config_print_quoted(void *file, const char *s)
-{
-	FILE *f = file;
-
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void print_str_list(FILE *f, const char *key, const char *base, size_t stride, int n)
 {
 	fprintf(f, "%s: [", key);
 	for (int k = 0; k < n; k++) {
 		if (k)
 			fputs(", ", f);
-		config_print_quoted(f, base + (size_t)k * stride);
+		yaml_print_quoted(f, base + (size_t)k * stride);
 	}
 	fprintf(f, "]\n");
 }
@@ -688,13 +671,13 @@ void config_print(const struct config *cfg, void *file)
 			 * webhook URL (a Slack URL holds its token) shows its origin */
 			if ((o->off == offsetof(struct config, auth_token) ||
 			     o->off == offsetof(struct config, admin_token)) && *field) {
-				config_print_quoted(f, "<set>");
+				yaml_print_quoted(f, "<set>");
 			} else if (o->off == offsetof(struct config, alert_webhook)) {
 				char safe[CFG_STR];
 
-				config_print_quoted(f, config_url_for_log(field, safe, sizeof(safe)));
+				yaml_print_quoted(f, config_url_for_log(field, safe, sizeof(safe)));
 			} else {
-				config_print_quoted(f, field);
+				yaml_print_quoted(f, field);
 			}
 			fputc('\n', f);
 			break;

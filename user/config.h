@@ -167,9 +167,6 @@ int config_validate(const struct config *cfg, char *err, size_t errlen);
 /* Prints the effective configuration as YAML (for --check-config). */
 void config_print(const struct config *cfg, void *file /* FILE* */);
 
-/* Writes s as a YAML double-quoted scalar, so the output loads back. */
-void config_print_quoted(void *file /* FILE* */, const char *s);
-
 /* Is signal `name` enabled in cfg->signals? */
 bool config_signal_on(const struct config *cfg, const char *name);
 
