@@ -127,12 +127,15 @@ static void sse_begin(struct web_conn *c, struct web_resp *r)
 	c->sse_sent_ms = web_now_ms();
 }
 
-void web_h1_tick(struct web_conn *c)
+/* A live stream: frame new updates, or a keep-alive comment when quiet. */
+static void h1_tick(struct web_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t len = evbuffer_get_length(out);
 	int64_t now;
 
+	if (!c->h1_sse)
+		return;		/* nothing runs on a timer for a plain request */
 	if (len >= WEB_OUT_HIGH)
 		return;		/* a slow reader: it catches up from the ring later */
 	now = web_now_ms();
@@ -144,7 +147,7 @@ void web_h1_tick(struct web_conn *c)
 	}
 }
 
-int web_h1_deadline(struct web_conn *c, int64_t now)
+static int h1_deadline(struct web_conn *c, int64_t now)
 {
 	if (c->h1_sse || !c->h1_start_ms ||
 	    now - c->h1_start_ms <= (int64_t)c->w->cfg.web_request_timeout_s * 1000)
@@ -431,7 +434,7 @@ static int h1_one(struct web_conn *c)
 	return 1;
 }
 
-int web_h1_on_read(struct web_conn *c)
+static int h1_on_read(struct web_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	int rc;
@@ -452,3 +455,20 @@ int web_h1_on_read(struct web_conn *c)
 	 * problem, not ours: bufferevent reading is off, so it stays bounded. */
 	return 0;
 }
+
+/* At close: the live stream's count and the parsed head. */
+static void h1_free(struct web_conn *c)
+{
+	if (c->h1_sse)
+		c->w->stats.sse_clients--;
+	free(c->h1_head);
+	c->h1_head = NULL;
+}
+
+const struct web_proto_ops web_h1_ops = {
+	.proto = WEB_P_H1,
+	.on_read = h1_on_read,
+	.tick = h1_tick,
+	.deadline = h1_deadline,
+	.free = h1_free,
+};
