@@ -262,7 +262,8 @@ static int creds_web_identity(struct aws_provider *p, struct aws_creds *c, char 
 	if (!p->region[0] && !getenv("AWS_ENDPOINT_URL_STS") && !getenv("AWS_ENDPOINT_URL"))
 		snprintf(url, sizeof(url), "https://sts.amazonaws.com");
 	strncat(url, "/", sizeof(url) - strlen(url) - 1);
-	ret = p->http.request(p->http.ctx, "POST", url, hdrs, body, strlen(body), 5000, &status, &resp, err, errlen);
+	ret = p->http.request(p->http.ctx, "POST", url, hdrs, body, strlen(body), 5000, &status, &resp,
+			      err, errlen);
 	if (ret) {
 		snprintf(err + strlen(err), errlen - strlen(err), " (STS for web identity)");
 		goto out;
