@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +47,7 @@
 #include <time.h>
 
 #include "sink.h"
+#include "registry.h"
 #include "sink_util.h"
 #include "spool.h"
 #include "thread.h"
@@ -59,12 +59,6 @@
 
 #define SINK_QUEUE_MAX 32
 #define SINKS_STOP_MS 5000
-
-static const struct sink_ops *const sink_registry[] = {
-	&file_sink_ops,
-	&kinesis_sink_ops,
-	&dynamodb_sink_ops,
-};
 
 struct qent {
 	struct record_batch *b;
@@ -98,81 +92,6 @@ struct sinks {
 	struct sink_slot **slots;
 	size_t n;
 };
-
-/* ---- helpers (sink_util.h) ---- */
-
-int64_t sink_backoff_ms(unsigned attempt, int64_t base_ms, int64_t max_ms, uint32_t rnd)
-{
-	int64_t d = base_ms;
-
-	for (unsigned i = 1; i < attempt && d < max_ms; i++)
-		d *= 2;
-	if (d > max_ms)
-		d = max_ms;
-	return d / 2 + (int64_t)(rnd % (uint32_t)(d / 2 + 1));
-}
-
-size_t sink_chunk_end(const size_t *cost, size_t n, size_t start, size_t max_records,
-		      size_t max_bytes)
-{
-	size_t end = start, bytes = 0;
-
-	while (end < n) {
-		if (max_records && end - start >= max_records)
-			break;
-		if (max_bytes && end > start && bytes + cost[end] > max_bytes)
-			break;
-		bytes += cost[end];
-		end++;
-	}
-	return end > start ? end : (start < n ? start + 1 : start);
-}
-
-void sink_log(const char *sink, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "hostlens: %s: %s\n", sink, buf);
-}
-
-int64_t sink_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t sink_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int sink_mkdir_p(const char *path, unsigned mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static uint32_t slot_rand(struct sink_slot *sl)
 {
@@ -633,7 +552,7 @@ struct sinks *sinks__new(const struct config *cfg, char *err, size_t errlen)
 		const struct sink_ops *ops = NULL;
 		struct sink_slot *sl;
 
-		for (size_t k = 0; k < sizeof(sink_registry) / sizeof(sink_registry[0]); k++)
+		for (size_t k = 0; sink_registry[k]; k++)
 			if (!strcmp(sink_registry[k]->name, cfg->sinks[i]))
 				ops = sink_registry[k];
 		if (!ops) {
