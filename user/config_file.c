@@ -74,25 +74,138 @@ bad:
 	return -EINVAL;
 }
 
-static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m, const char *path,
-		       char *err, size_t errlen)
+/* Where a rule's checked fields are, for alert_rule_check's verdict. */
+struct rule_lines {
+	size_t metric, scope, agg, window;
+};
+
+/* One scalar field k: v of a rule into a. -ENOENT: not a rule field (the
+ * caller says so); -EINVAL with err set: a bad value. */
+static int parse_rule_field(struct alert_rule *a, const char *k, const char *v, size_t line,
+			    struct rule_lines *at, const char *path, char *err, size_t errlen)
 {
-	struct alert_rule *a;
-	yaml_node_pair_t *p;
-	/* where each checked field is, for alert_rule_check's verdict */
-	size_t line_metric, line_scope = 0, line_agg = 0, line_window = 0;
+	char *end, e[384];
+
+	if (!strcmp(k, "name")) {
+		if (strlen(v) >= sizeof(a->name)) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.name': longer than %zu characters",
+				 path, line, sizeof(a->name) - 1);
+			return -EINVAL;
+		}
+		snprintf(a->name, sizeof(a->name), "%s", v);
+	} else if (!strcmp(k, "metric")) {
+		at->metric = line;
+		snprintf(a->metric, sizeof(a->metric), "%s", v);
+	} else if (!strcmp(k, "op")) {
+		if (!strcmp(v, ">"))
+			a->cmp = ALERT_GT;
+		else if (!strcmp(v, ">="))
+			a->cmp = ALERT_GE;
+		else if (!strcmp(v, "<"))
+			a->cmp = ALERT_LT;
+		else if (!strcmp(v, "<="))
+			a->cmp = ALERT_LE;
+		else {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.op': '%s' is not >, >=, < or <=",
+				 path, line, v);
+			return -EINVAL;
+		}
+	} else if (!strcmp(k, "threshold")) {
+		a->threshold = strtod(v, &end);
+		if (end == v || *end) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a number",
+				 path, line, v);
+			return -EINVAL;
+		}
+		/* nan compares false with everything (the rule could never
+		 * fire), inf always or never: strtod takes both, and 1e999
+		 * (out of range) as inf */
+		if (!isfinite(a->threshold)) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a finite number",
+				 path, line, v);
+			return -EINVAL;
+		}
+	} else if (!strcmp(k, "for") || !strcmp(k, "window")) {
+		long sec = strtol(v, &end, 10);
+		bool window = k[0] == 'w';
+
+		if (end == v || (*end && strcmp(end, "s")) || sec < (window ? 1 : 0) || sec > 86400) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.%s': '%s' is not seconds (%d-86400)",
+				 path, line, k, v, window ? 1 : 0);
+			return -EINVAL;
+		}
+		if (window) {
+			at->window = line;
+			a->window_s = (int)sec;
+		} else {
+			a->for_s = (int)sec;
+		}
+	} else if (!strcmp(k, "aggregate")) {
+		at->agg = line;
+		if (alert_agg_parse(v, &a->agg, e, sizeof(e))) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.aggregate': %s", path, line, e);
+			return -EINVAL;
+		}
+	} else if (!strcmp(k, "severity")) {
+		if (strcmp(v, "info") && strcmp(v, "warning") && strcmp(v, "critical")) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.severity': '%s' is not info, warning or critical",
+				 path, line, v);
+			return -EINVAL;
+		}
+		snprintf(a->severity, sizeof(a->severity), "%s", v);
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* A whole rule, once its fields are in: required fields, a unique name, and
+ * the names against the metric catalog (a rule that could never fire is
+ * refused), each error on the line of the field at fault. */
+static int check_rule(const struct config *cfg, const struct alert_rule *a, size_t line,
+		      const struct rule_lines *at, const char *path, char *err, size_t errlen)
+{
 	const char *field;
 	char e[384];
 
-	line_metric = m->start_mark.line + 1;
+	if (!a->metric[0] || !a->name[0]) {
+		snprintf(err, errlen, "%s:%zu: key 'alerts': a rule needs name and metric", path, line);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->n_alerts; i++)
+		if (!strcmp(cfg->alerts[i].name, a->name)) {
+			snprintf(err, errlen, "%s:%zu: key 'alerts.name': rule '%s' given twice", path,
+				 line, a->name);
+			return -EINVAL;
+		}
+	if (alert_rule_check(a, &field, e, sizeof(e))) {
+		size_t l = !strcmp(field, "scope") && at->scope ? at->scope :
+			   !strcmp(field, "aggregate") && at->agg ? at->agg :
+			   !strcmp(field, "window") && at->window ? at->window :
+			   !strcmp(field, "window") && at->agg ? at->agg : at->metric;
+
+		snprintf(err, errlen, "%s:%zu: key 'alerts.%s': rule '%s': %s", path, l, field, a->name, e);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m, const char *path,
+		       char *err, size_t errlen)
+{
+	size_t line = m->start_mark.line + 1;
+	struct rule_lines at = { .metric = line };
+	struct alert_rule *a;
+	yaml_node_pair_t *p;
+	int ret;
+
 	if (m->type != YAML_MAPPING_NODE) {
-		snprintf(err, errlen, "%s:%zu: key 'alerts': each rule must be a mapping", path,
-			 m->start_mark.line + 1);
+		snprintf(err, errlen, "%s:%zu: key 'alerts': each rule must be a mapping", path, line);
 		return -EINVAL;
 	}
 	if (cfg->n_alerts == CFG_MAX_ALERTS) {
-		snprintf(err, errlen, "%s:%zu: key 'alerts': more than %d rules", path,
-			 m->start_mark.line + 1, CFG_MAX_ALERTS);
+		snprintf(err, errlen, "%s:%zu: key 'alerts': more than %d rules", path, line,
+			 CFG_MAX_ALERTS);
 		return -EINVAL;
 	}
 	a = &cfg->alerts[cfg->n_alerts];
@@ -102,115 +215,30 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 		yaml_node_t *kn = yaml_document_get_node(doc, p->key);
 		yaml_node_t *vn = yaml_document_get_node(doc, p->value);
 		const char *k = scalar(kn), *v = scalar(vn);
-		size_t line = vn ? vn->start_mark.line + 1 : 0;
-		char *end;
+		size_t vline = vn ? vn->start_mark.line + 1 : 0;
 
 		if (k && vn && !strcmp(k, "scope")) {
-			line_scope = line;
+			at.scope = vline;
 			if (parse_scope(a, doc, vn, path, err, errlen))
 				return -EINVAL;
 			continue;
 		}
 		if (!k || !v) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts': rule fields must be scalars", path, line);
+			snprintf(err, errlen, "%s:%zu: key 'alerts': rule fields must be scalars", path,
+				 vline);
 			return -EINVAL;
 		}
-		if (!strcmp(k, "name")) {
-			if (strlen(v) >= sizeof(a->name)) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.name': longer than %zu characters",
-					 path, line, sizeof(a->name) - 1);
-				return -EINVAL;
-			}
-			snprintf(a->name, sizeof(a->name), "%s", v);
-		} else if (!strcmp(k, "metric")) {
-			line_metric = line;
-			snprintf(a->metric, sizeof(a->metric), "%s", v);
-		} else if (!strcmp(k, "op")) {
-			if (!strcmp(v, ">"))
-				a->cmp = ALERT_GT;
-			else if (!strcmp(v, ">="))
-				a->cmp = ALERT_GE;
-			else if (!strcmp(v, "<"))
-				a->cmp = ALERT_LT;
-			else if (!strcmp(v, "<="))
-				a->cmp = ALERT_LE;
-			else {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.op': '%s' is not >, >=, < or <=",
-					 path, line, v);
-				return -EINVAL;
-			}
-		} else if (!strcmp(k, "threshold")) {
-			a->threshold = strtod(v, &end);
-			if (end == v || *end) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a number",
-					 path, line, v);
-				return -EINVAL;
-			}
-			/* nan compares false with everything (the rule could never
-			 * fire), inf always or never: strtod takes both, and 1e999
-			 * (out of range) as inf */
-			if (!isfinite(a->threshold)) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a finite number",
-					 path, line, v);
-				return -EINVAL;
-			}
-		} else if (!strcmp(k, "for") || !strcmp(k, "window")) {
-			long s = strtol(v, &end, 10);
-			bool window = k[0] == 'w';
-
-			if (end == v || (*end && strcmp(end, "s")) || s < (window ? 1 : 0) || s > 86400) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.%s': '%s' is not seconds (%d-86400)",
-					 path, line, k, v, window ? 1 : 0);
-				return -EINVAL;
-			}
-			if (window) {
-				line_window = line;
-				a->window_s = (int)s;
-			} else {
-				a->for_s = (int)s;
-			}
-		} else if (!strcmp(k, "aggregate")) {
-			line_agg = line;
-			if (alert_agg_parse(v, &a->agg, e, sizeof(e))) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.aggregate': %s", path, line, e);
-				return -EINVAL;
-			}
-		} else if (!strcmp(k, "severity")) {
-			if (strcmp(v, "info") && strcmp(v, "warning") && strcmp(v, "critical")) {
-				snprintf(err, errlen, "%s:%zu: key 'alerts.severity': '%s' is not info, warning or critical",
-					 path, line, v);
-				return -EINVAL;
-			}
-			snprintf(a->severity, sizeof(a->severity), "%s", v);
-		} else {
+		ret = parse_rule_field(a, k, v, vline, &at, path, err, errlen);
+		if (ret == -ENOENT)
 			snprintf(err, errlen, "%s:%zu: key 'alerts.%s': unknown rule field", path,
 				 kn->start_mark.line + 1, k);
+		if (ret)
 			return -EINVAL;
-		}
 	}
-	if (!a->metric[0] || !a->name[0]) {
-		snprintf(err, errlen, "%s:%zu: key 'alerts': a rule needs name and metric", path,
-			 m->start_mark.line + 1);
-		return -EINVAL;
-	}
-	for (int i = 0; i < cfg->n_alerts; i++)
-		if (!strcmp(cfg->alerts[i].name, a->name)) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.name': rule '%s' given twice", path,
-				 m->start_mark.line + 1, a->name);
-			return -EINVAL;
-		}
-	/* the names against the metric catalog: a rule that could never fire is refused */
-	if (alert_rule_check(a, &field, e, sizeof(e))) {
-		size_t line = !strcmp(field, "scope") && line_scope ? line_scope :
-			      !strcmp(field, "aggregate") && line_agg ? line_agg :
-			      !strcmp(field, "window") && line_window ? line_window :
-			      !strcmp(field, "window") && line_agg ? line_agg : line_metric;
-
-		snprintf(err, errlen, "%s:%zu: key 'alerts.%s': rule '%s': %s", path, line, field, a->name, e);
-		return -EINVAL;
-	}
-	cfg->n_alerts++;
-	return 0;
+	ret = check_rule(cfg, a, line, &at, path, err, errlen);
+	if (!ret)
+		cfg->n_alerts++;
+	return ret;
 }
 
 /* `alerts:` (nothing: no rules) or a sequence of rules, which replace the built-in ones. */
