@@ -159,31 +159,15 @@ static int h1_deadline(struct web_conn *c, int64_t now)
 }
 
 /*
- * Parses a complete head (request line, fields, final CRLF; NUL-terminated
- * at hlen) in place into c->h1_req. 0, or the status to fail with.
+ * The request line "METHOD TARGET VERSION" (NUL-terminated, cut in place):
+ * the method into c->h1_req, keep-alive from the version, *target to the
+ * checked target. 0, or the status to answer.
  */
-static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
+static int h1_request_line(struct web_conn *c, char *line, char **target_out)
 {
 	struct web_req *req = &c->h1_req;
-	char *p = head, *end = head + hlen - 2;	/* at the final CRLF */
-	char *line, *method, *target, *version, *q;
-	bool have_clen = false, chunked = false, conn_close = false, conn_keep = false;
-	const char *auth = NULL;
-	size_t authlen = 0, clen = 0;
+	char *method = line, *target, *version, *q;
 
-	memset(req, 0, sizeof(*req));
-	req->c = c;
-	req->query = req->host = req->origin = req->last_event_id = "";
-	req->content_length = -1;
-
-	/* request line */
-	line = p;
-	p = memchr(line, '\r', (size_t)(end - line));
-	if (!p || p[1] != '\n')
-		return 400;
-	*p = '\0';
-	p += 2;
-	method = line;
 	target = strchr(method, ' ');
 	if (!target)
 		return 400;
@@ -218,6 +202,40 @@ static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
 	q = strchr(target, '?');
 	if ((q ? (size_t)(q - target) : strlen(target)) >= WEB_MAX_PATH)
 		return 414;
+	*target_out = target;
+	return 0;
+}
+
+/*
+ * Parses a complete head (request line, fields, final CRLF; NUL-terminated
+ * at hlen) in place into c->h1_req. 0, or the status to fail with.
+ */
+static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
+{
+	struct web_req *req = &c->h1_req;
+	char *p = head, *end = head + hlen - 2;	/* at the final CRLF */
+	char *line, *target, *q;
+	bool have_clen = false, chunked = false, conn_close = false, conn_keep = false;
+	const char *auth = NULL;
+	size_t authlen = 0, clen = 0;
+	int status;
+
+	memset(req, 0, sizeof(*req));
+	req->c = c;
+	req->query = req->host = req->origin = req->last_event_id = "";
+	req->content_length = -1;
+
+	/* request line */
+	line = p;
+	p = memchr(line, '\r', (size_t)(end - line));
+	if (!p || p[1] != '\n')
+		return 400;
+	*p = '\0';
+	p += 2;
+	status = h1_request_line(c, line, &target);
+	if (status)
+		return status;
+	q = strchr(target, '?');
 
 	/* header fields */
 	while (p < end) {
