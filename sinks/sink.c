@@ -322,6 +322,55 @@ static void park_all(struct sink_slot *sl)
 	}
 }
 
+/*
+ * After a temporary failure (-EAGAIN), sl->mu held: counts it and keeps the
+ * records not yet settled for later, on disk if possible. Takes b and mark.
+ */
+static void slot_keep_rest(struct sink_slot *sl, enum src src, uint64_t seq,
+			   struct record_batch *b, unsigned char *mark, const struct outcome *o)
+{
+	sl->s.stats.failed++;
+	sl->attempt++;
+	slot_error(sl, sl->s.errmsg[0] ? sl->s.errmsg : "temporary failure");
+	if (src == SRC_SPOOL) {
+		/* rewrite only when some records were settled; unlocked,
+		 * like every spool write */
+		int err = 0;
+
+		if (o->sent + o->rejected + o->given_up) {
+			pthread_mutex_unlock(&sl->mu);
+			err = spool__replace(sl->spool, seq, b, mark);
+			pthread_mutex_lock(&sl->mu);
+		}
+		if (err)
+			sink_log(sl->s.ops->name, "spool: cannot rewrite batch: %s", strerror(-err));
+		record_batch__put(b);
+		free(mark);
+	} else {
+		park(sl, seq, b, mark);	/* takes b and mark (or holds them) */
+	}
+}
+
+/* Waits out the backoff after failed attempt sl->attempt, sl->mu held (the
+ * wait lets go of it); a stop ends the wait early. */
+static void slot_backoff(struct sink_slot *sl)
+{
+	int64_t d = sink_backoff_ms(sl->attempt, SINK_BACKOFF_BASE_MS, SINK_BACKOFF_MAX_MS,
+				    slot_rand(sl));
+	int64_t until;
+
+	/* Log the first failures, then at powers of two: one outage is a
+	 * handful of lines, not one per retry. */
+	if ((sl->attempt & (sl->attempt - 1)) == 0)
+		sink_log(sl->s.ops->name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
+			 " ms (attempt %u)",
+			 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
+			 backlog_locked(sl), d, sl->attempt);
+	until = sink_mono_ms() + d;
+	while (!sl->stop && sink_mono_ms() < until)
+		wait_until(sl, until);
+}
+
 static void *slot_main(void *arg)
 {
 	struct sink_slot *sl = arg;
@@ -414,46 +463,12 @@ static void *slot_main(void *arg)
 		}
 
 		/* -EAGAIN: keep the rest for later, on disk if possible. */
-		sl->s.stats.failed++;
-		sl->attempt++;
-		slot_error(sl, sl->s.errmsg[0] ? sl->s.errmsg : "temporary failure");
-		if (src == SRC_SPOOL) {
-			/* rewrite only when some records were settled; unlocked,
-			 * like every spool write */
-			int err = 0;
-
-			if (o.sent + o.rejected + o.given_up) {
-				pthread_mutex_unlock(&sl->mu);
-				err = spool__replace(sl->spool, seq, b, mark);
-				pthread_mutex_lock(&sl->mu);
-			}
-			if (err)
-				sink_log(name, "spool: cannot rewrite batch: %s", strerror(-err));
-			record_batch__put(b);
-			free(mark);
-		} else {
-			park(sl, seq, b, mark);	/* takes b and mark (or holds them) */
-		}
+		slot_keep_rest(sl, src, seq, b, mark, &o);
 		if (sl->stop) {
 			park_all(sl);
 			break;
 		}
-		{
-			int64_t d = sink_backoff_ms(sl->attempt, SINK_BACKOFF_BASE_MS,
-						    SINK_BACKOFF_MAX_MS, slot_rand(sl));
-
-			/* Log the first failures, then at powers of two: one outage is
-			 * a handful of lines, not one per retry. */
-			if ((sl->attempt & (sl->attempt - 1)) == 0)
-				sink_log(name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
-					 " ms (attempt %u)",
-					 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
-					 backlog_locked(sl), d, sl->attempt);
-			int64_t until = sink_mono_ms() + d;
-
-			while (!sl->stop && sink_mono_ms() < until)
-				wait_until(sl, until);
-		}
+		slot_backoff(sl);
 	}
 	park_all(sl);
 	pthread_mutex_unlock(&sl->mu);
