@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Sink interface: one ops table per destination (file/, kinesis/, dynamodb/),
- * each with its options, registered in registry.c. The engine (sink.c) owns threads,
- * batching to each sink's limits, retry with backoff and jitter, and the
- * on-disk spool; a sink only knows how to deliver one batch.
+ * each with its options, registered in registry.c. The engine (sink.c) owns
+ * threads, batching to each sink's limits, retry with backoff and jitter,
+ * and the on-disk spool; a sink only knows how to deliver one batch.
  *
  * write() returns 0 delivered, -EAGAIN retry later (the engine backs off and
  * spools), other negative = give up on this batch (counted, logged once).
