@@ -39,7 +39,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +47,7 @@
 #include <time.h>
 
 #include "sink.h"
+#include "registry.h"
 #include "sink_util.h"
 #include "spool.h"
 #include "thread.h"
@@ -59,12 +59,6 @@
 
 #define SINK_QUEUE_MAX 32
 #define SINKS_STOP_MS 5000
-
-static const struct sink_ops *const sink_registry[] = {
-	&file_sink_ops,
-	&kinesis_sink_ops,
-	&dynamodb_sink_ops,
-};
 
 struct qent {
 	struct record_batch *b;
@@ -98,81 +92,6 @@ struct sinks {
 	struct sink_slot **slots;
 	size_t n;
 };
-
-/* ---- helpers (sink_util.h) ---- */
-
-int64_t sink_backoff_ms(unsigned attempt, int64_t base_ms, int64_t max_ms, uint32_t rnd)
-{
-	int64_t d = base_ms;
-
-	for (unsigned i = 1; i < attempt && d < max_ms; i++)
-		d *= 2;
-	if (d > max_ms)
-		d = max_ms;
-	return d / 2 + (int64_t)(rnd % (uint32_t)(d / 2 + 1));
-}
-
-size_t sink_chunk_end(const size_t *cost, size_t n, size_t start, size_t max_records,
-		      size_t max_bytes)
-{
-	size_t end = start, bytes = 0;
-
-	while (end < n) {
-		if (max_records && end - start >= max_records)
-			break;
-		if (max_bytes && end > start && bytes + cost[end] > max_bytes)
-			break;
-		bytes += cost[end];
-		end++;
-	}
-	return end > start ? end : (start < n ? start + 1 : start);
-}
-
-void sink_log(const char *sink, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "hostlens: %s: %s\n", sink, buf);
-}
-
-int64_t sink_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t sink_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int sink_mkdir_p(const char *path, unsigned mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static uint32_t slot_rand(struct sink_slot *sl)
 {
@@ -403,6 +322,55 @@ static void park_all(struct sink_slot *sl)
 	}
 }
 
+/*
+ * After a temporary failure (-EAGAIN), sl->mu held: counts it and keeps the
+ * records not yet settled for later, on disk if possible. Takes b and mark.
+ */
+static void slot_keep_rest(struct sink_slot *sl, enum src src, uint64_t seq,
+			   struct record_batch *b, unsigned char *mark, const struct outcome *o)
+{
+	sl->s.stats.failed++;
+	sl->attempt++;
+	slot_error(sl, sl->s.errmsg[0] ? sl->s.errmsg : "temporary failure");
+	if (src == SRC_SPOOL) {
+		/* rewrite only when some records were settled; unlocked,
+		 * like every spool write */
+		int err = 0;
+
+		if (o->sent + o->rejected + o->given_up) {
+			pthread_mutex_unlock(&sl->mu);
+			err = spool__replace(sl->spool, seq, b, mark);
+			pthread_mutex_lock(&sl->mu);
+		}
+		if (err)
+			sink_log(sl->s.ops->name, "spool: cannot rewrite batch: %s", strerror(-err));
+		record_batch__put(b);
+		free(mark);
+	} else {
+		park(sl, seq, b, mark);	/* takes b and mark (or holds them) */
+	}
+}
+
+/* Waits out the backoff after failed attempt sl->attempt, sl->mu held (the
+ * wait lets go of it); a stop ends the wait early. */
+static void slot_backoff(struct sink_slot *sl)
+{
+	int64_t d = sink_backoff_ms(sl->attempt, SINK_BACKOFF_BASE_MS, SINK_BACKOFF_MAX_MS,
+				    slot_rand(sl));
+	int64_t until;
+
+	/* Log the first failures, then at powers of two: one outage is a
+	 * handful of lines, not one per retry. */
+	if ((sl->attempt & (sl->attempt - 1)) == 0)
+		sink_log(sl->s.ops->name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
+			 " ms (attempt %u)",
+			 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
+			 backlog_locked(sl), d, sl->attempt);
+	until = sink_mono_ms() + d;
+	while (!sl->stop && sink_mono_ms() < until)
+		wait_until(sl, until);
+}
+
 static void *slot_main(void *arg)
 {
 	struct sink_slot *sl = arg;
@@ -495,46 +463,12 @@ static void *slot_main(void *arg)
 		}
 
 		/* -EAGAIN: keep the rest for later, on disk if possible. */
-		sl->s.stats.failed++;
-		sl->attempt++;
-		slot_error(sl, sl->s.errmsg[0] ? sl->s.errmsg : "temporary failure");
-		if (src == SRC_SPOOL) {
-			/* rewrite only when some records were settled; unlocked,
-			 * like every spool write */
-			int err = 0;
-
-			if (o.sent + o.rejected + o.given_up) {
-				pthread_mutex_unlock(&sl->mu);
-				err = spool__replace(sl->spool, seq, b, mark);
-				pthread_mutex_lock(&sl->mu);
-			}
-			if (err)
-				sink_log(name, "spool: cannot rewrite batch: %s", strerror(-err));
-			record_batch__put(b);
-			free(mark);
-		} else {
-			park(sl, seq, b, mark);	/* takes b and mark (or holds them) */
-		}
+		slot_keep_rest(sl, src, seq, b, mark, &o);
 		if (sl->stop) {
 			park_all(sl);
 			break;
 		}
-		{
-			int64_t d = sink_backoff_ms(sl->attempt, SINK_BACKOFF_BASE_MS,
-						    SINK_BACKOFF_MAX_MS, slot_rand(sl));
-
-			/* Log the first failures, then at powers of two: one outage is
-			 * a handful of lines, not one per retry. */
-			if ((sl->attempt & (sl->attempt - 1)) == 0)
-				sink_log(name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
-					 " ms (attempt %u)",
-					 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
-					 backlog_locked(sl), d, sl->attempt);
-			int64_t until = sink_mono_ms() + d;
-
-			while (!sl->stop && sink_mono_ms() < until)
-				wait_until(sl, until);
-		}
+		slot_backoff(sl);
 	}
 	park_all(sl);
 	pthread_mutex_unlock(&sl->mu);
@@ -633,7 +567,7 @@ struct sinks *sinks__new(const struct config *cfg, char *err, size_t errlen)
 		const struct sink_ops *ops = NULL;
 		struct sink_slot *sl;
 
-		for (size_t k = 0; k < sizeof(sink_registry) / sizeof(sink_registry[0]); k++)
+		for (size_t k = 0; sink_registry[k]; k++)
 			if (!strcmp(sink_registry[k]->name, cfg->sinks[i]))
 				ops = sink_registry[k];
 		if (!ops) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Sink interface: one ops table per destination (file/, kinesis/, dynamodb/),
- * registered in sink.c's static table. The engine (sink.c) owns threads,
- * batching to each sink's limits, retry with backoff and jitter, and the
- * on-disk spool; a sink only knows how to deliver one batch.
+ * each with its options, registered in registry.c. The engine (sink.c) owns
+ * threads, batching to each sink's limits, retry with backoff and jitter,
+ * and the on-disk spool; a sink only knows how to deliver one batch.
  *
  * write() returns 0 delivered, -EAGAIN retry later (the engine backs off and
  * spools), other negative = give up on this batch (counted, logged once).
@@ -37,6 +37,9 @@ struct sink_ops {
 	size_t max_batch_records, max_batch_bytes, max_record_bytes;
 	/* Bytes a record counts for against the limits; NULL: line length + 1. */
 	size_t (*record_cost)(const struct sink *s, const struct record *r);
+	/* Its rows of the option table ({ NULL }-ended; NULL: none), merged
+	 * into it at start-up (user/config.c). */
+	const struct config_opt *options;
 };
 
 enum sink_mark { SINK_MARK_PENDING = 0, SINK_MARK_DONE = 1, SINK_MARK_REJECTED = 2,
@@ -85,7 +88,7 @@ uint64_t sinks__backlog(struct sinks *ss);
 /* Delivers or spools what is queued (bounded wait), stops threads, frees. */
 void sinks__free(struct sinks *ss);
 
-/* The registered sinks, for the engine and tests. */
+/* The sinks (registry.c lists them), for the engine and tests. */
 extern const struct sink_ops file_sink_ops, kinesis_sink_ops, dynamodb_sink_ops;
 
 #endif

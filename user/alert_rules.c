@@ -7,6 +7,7 @@
 
 #include "alert_rules.h"
 #include "metrics.h"
+#include "yaml_quote.h"
 
 static const char *const agg_names[] = {
 	[ALERT_AGG_LAST] = "",
@@ -270,19 +271,19 @@ void alert_rule_print(const struct alert_rule *r, FILE *f)
 			break;
 	}
 	fprintf(f, "  - {name: ");
-	config_print_quoted(f, r->name);
+	yaml_print_quoted(f, r->name);
 	fprintf(f, ", metric: ");
-	config_print_quoted(f, r->metric);
+	yaml_print_quoted(f, r->metric);
 	fprintf(f, ", op: \"%s\", threshold: %s, for: %d, severity: ", alert_cmp_name(r->cmp), num,
 		r->for_s);
-	config_print_quoted(f, r->severity);
+	yaml_print_quoted(f, r->severity);
 	if (r->scope[0] && r->scope_value[0]) {
 		fprintf(f, ", scope: {%s: ", r->scope);
-		config_print_quoted(f, r->scope_value);
+		yaml_print_quoted(f, r->scope_value);
 		fputc('}', f);
 	} else if (r->scope[0]) {
 		fprintf(f, ", scope: ");
-		config_print_quoted(f, r->scope);
+		yaml_print_quoted(f, r->scope);
 	}
 	if (r->agg != ALERT_AGG_LAST)
 		fprintf(f, ", aggregate: \"%s\", window: %d", alert_agg_name(r->agg), r->window_s);

@@ -73,7 +73,8 @@ struct config {
 	char web_allowed_hosts[CFG_MAX_HOSTS][CFG_STR]; /* extra Host names ("*": any) */
 	int n_web_allowed_hosts;
 
-	/* sinks and records */
+	/* sinks and records; the sinks' own options are their rows' fields
+	 * (sinks/<name>/: kinesis_*, dynamodb_*, file_*) */
 	char sinks[CFG_MAX_SINKS][16];
 	int n_sinks;
 	char data_dir[PATH_MAX];
@@ -136,6 +137,33 @@ struct config {
 	bool check_config;
 };
 
+/* The kinds of value an option takes; the last seven are lists (repeatable). */
+enum config_opt_type {
+	CONFIG_OPT_STR, CONFIG_OPT_INT, CONFIG_OPT_SIZE, CONFIG_OPT_BOOL, CONFIG_OPT_ENUM,
+	CONFIG_OPT_SINK, CONFIG_OPT_PID, CONFIG_OPT_COMM, CONFIG_OPT_CGROUP, CONFIG_OPT_REDACT,
+	CONFIG_OPT_HOST, CONFIG_OPT_EMAIL,
+};
+
+/*
+ * One row of the option table: flag --name, file key name (or with '_'),
+ * variable HOSTLENS_NAME. config.c holds the agent's rows; a sink declares
+ * its own ({ NULL }-ended, in its folder) and names them in its ops'
+ * options: config.c merges them in at start-up.
+ */
+struct config_opt {
+	const char *name;
+	enum config_opt_type type;
+	size_t off, size;	/* the field in struct config (strings: buffer size) */
+	const char *def;	/* default as text; NULL: none */
+	const char *arg;	/* metavar in --help */
+	const char *help;
+	long long min, max;	/* INT range; SIZE bytes (max 0: only 2^64 - 1) */
+	const char *choices;	/* ENUM: "a|b|c" */
+};
+
+/* off and size of a struct config field, for a row. */
+#define CONFIG_FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
 /* Fills cfg with the embedded defaults. */
 void config_defaults(struct config *cfg);
 
@@ -154,14 +182,18 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 int config_set(struct config *cfg, const char *key, const char *val, bool from_file, char *err,
 	       size_t errlen);
 
+/*
+ * Applies the YAML file at path on top of cfg (config_file.c reads it, the
+ * table here takes each key). On error writes "FILE:LINE: key 'K': problem"
+ * into err and returns -EINVAL, or -errno when the file cannot be read.
+ */
+int config_apply_file(struct config *cfg, const char *path, char *err, size_t errlen);
+
 /* Checks cross-field constraints. 0 or -EINVAL with err set. */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
 /* Prints the effective configuration as YAML (for --check-config). */
 void config_print(const struct config *cfg, void *file /* FILE* */);
-
-/* Writes s as a YAML double-quoted scalar, so the output loads back. */
-void config_print_quoted(void *file /* FILE* */, const char *s);
 
 /* Is signal `name` enabled in cfg->signals? */
 bool config_signal_on(const struct config *cfg, const char *name);

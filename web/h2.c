@@ -528,7 +528,7 @@ void web_h2_fini(struct web *w)
 	w->h2_opt = NULL;
 }
 
-int web_h2_start(struct web_conn *c)
+static int h2_start(struct web_conn *c)
 {
 	nghttp2_settings_entry iv[] = {
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
@@ -544,7 +544,7 @@ int web_h2_start(struct web_conn *c)
 	return 0;
 }
 
-int web_h2_flush(struct web_conn *c)
+static int h2_flush(struct web_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
@@ -572,7 +572,7 @@ int web_h2_flush(struct web_conn *c)
 	return 0;
 }
 
-int web_h2_on_read(struct web_conn *c)
+static int h2_on_read(struct web_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer_iovec v[16];
@@ -588,7 +588,7 @@ int web_h2_on_read(struct web_conn *c)
 		if (rv < 0) {
 			c->w->stats.protocol_errors++;
 			/* Try to tell the peer why before closing. */
-			web_h2_flush(c);
+			h2_flush(c);
 			if (evbuffer_get_length(bufferevent_get_output(c->bev))) {
 				c->closing = true;
 				bufferevent_disable(c->bev, EV_READ);
@@ -601,14 +601,14 @@ int web_h2_on_read(struct web_conn *c)
 		total += (size_t)rv;
 	}
 	evbuffer_drain(in, total);
-	if (web_h2_flush(c))
+	if (h2_flush(c))
 		return -1;
 	if (evbuffer_get_length(in) && !c->read_paused && !c->closing)
-		return web_h2_on_read(c);
+		return h2_on_read(c);
 	return 0;
 }
 
-void web_h2_tick(struct web_conn *c)
+static void h2_tick(struct web_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	int64_t now = 0;
@@ -648,11 +648,11 @@ void web_h2_tick(struct web_conn *c)
 		nghttp2_session_resume_data(c->h2, s->id);
 		any = true;
 	}
-	if (any && web_h2_flush(c))
+	if (any && h2_flush(c))
 		web_conn_close(c);
 }
 
-int web_h2_deadline(struct web_conn *c, int64_t now)
+static int h2_deadline(struct web_conn *c, int64_t now)
 {
 	int64_t limit = (int64_t)c->w->cfg.web_request_timeout_s * 1000;
 	bool any = false;
@@ -667,16 +667,16 @@ int web_h2_deadline(struct web_conn *c, int64_t now)
 			/* a header block trickling in: the session cannot go on */
 			c->w->stats.deadline_closed++;
 			nghttp2_session_terminate_session(c->h2, NGHTTP2_ENHANCE_YOUR_CALM);
-			return web_h2_flush(c);
+			return h2_flush(c);
 		}
 		web_resp_error(&s->resp, 408);
 		submit(c, s);
 		any = true;
 	}
-	return any ? web_h2_flush(c) : 0;
+	return any ? h2_flush(c) : 0;
 }
 
-void web_h2_free(struct web_conn *c)
+static void h2_free(struct web_conn *c)
 {
 	struct web_stream *s, *next;
 
@@ -694,3 +694,24 @@ void web_h2_free(struct web_conn *c)
 	nghttp2_session_del(c->h2);
 	c->h2 = NULL;
 }
+
+/* Idle: a GOAWAY, so the client knows it was not a failure. true while it is
+ * being written (close once it left), false to close now. */
+static bool h2_goodbye(struct web_conn *c)
+{
+	if (!c->h2)
+		return false;
+	nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+	return !h2_flush(c) && evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+const struct web_proto_ops web_h2_ops = {
+	.proto = WEB_P_H2,
+	.start = h2_start,
+	.on_read = h2_on_read,
+	.flush = h2_flush,
+	.tick = h2_tick,
+	.deadline = h2_deadline,
+	.goodbye = h2_goodbye,
+	.free = h2_free,
+};

@@ -127,12 +127,15 @@ static void sse_begin(struct web_conn *c, struct web_resp *r)
 	c->sse_sent_ms = web_now_ms();
 }
 
-void web_h1_tick(struct web_conn *c)
+/* A live stream: frame new updates, or a keep-alive comment when quiet. */
+static void h1_tick(struct web_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t len = evbuffer_get_length(out);
 	int64_t now;
 
+	if (!c->h1_sse)
+		return;		/* nothing runs on a timer for a plain request */
 	if (len >= WEB_OUT_HIGH)
 		return;		/* a slow reader: it catches up from the ring later */
 	now = web_now_ms();
@@ -144,7 +147,7 @@ void web_h1_tick(struct web_conn *c)
 	}
 }
 
-int web_h1_deadline(struct web_conn *c, int64_t now)
+static int h1_deadline(struct web_conn *c, int64_t now)
 {
 	if (c->h1_sse || !c->h1_start_ms ||
 	    now - c->h1_start_ms <= (int64_t)c->w->cfg.web_request_timeout_s * 1000)
@@ -156,31 +159,15 @@ int web_h1_deadline(struct web_conn *c, int64_t now)
 }
 
 /*
- * Parses a complete head (request line, fields, final CRLF; NUL-terminated
- * at hlen) in place into c->h1_req. 0, or the status to fail with.
+ * The request line "METHOD TARGET VERSION" (NUL-terminated, cut in place):
+ * the method into c->h1_req, keep-alive from the version, *target to the
+ * checked target. 0, or the status to answer.
  */
-static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
+static int h1_request_line(struct web_conn *c, char *line, char **target_out)
 {
 	struct web_req *req = &c->h1_req;
-	char *p = head, *end = head + hlen - 2;	/* at the final CRLF */
-	char *line, *method, *target, *version, *q;
-	bool have_clen = false, chunked = false, conn_close = false, conn_keep = false;
-	const char *auth = NULL;
-	size_t authlen = 0, clen = 0;
+	char *method = line, *target, *version, *q;
 
-	memset(req, 0, sizeof(*req));
-	req->c = c;
-	req->query = req->host = req->origin = req->last_event_id = "";
-	req->content_length = -1;
-
-	/* request line */
-	line = p;
-	p = memchr(line, '\r', (size_t)(end - line));
-	if (!p || p[1] != '\n')
-		return 400;
-	*p = '\0';
-	p += 2;
-	method = line;
 	target = strchr(method, ' ');
 	if (!target)
 		return 400;
@@ -215,6 +202,40 @@ static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
 	q = strchr(target, '?');
 	if ((q ? (size_t)(q - target) : strlen(target)) >= WEB_MAX_PATH)
 		return 414;
+	*target_out = target;
+	return 0;
+}
+
+/*
+ * Parses a complete head (request line, fields, final CRLF; NUL-terminated
+ * at hlen) in place into c->h1_req. 0, or the status to fail with.
+ */
+static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
+{
+	struct web_req *req = &c->h1_req;
+	char *p = head, *end = head + hlen - 2;	/* at the final CRLF */
+	char *line, *target, *q;
+	bool have_clen = false, chunked = false, conn_close = false, conn_keep = false;
+	const char *auth = NULL;
+	size_t authlen = 0, clen = 0;
+	int status;
+
+	memset(req, 0, sizeof(*req));
+	req->c = c;
+	req->query = req->host = req->origin = req->last_event_id = "";
+	req->content_length = -1;
+
+	/* request line */
+	line = p;
+	p = memchr(line, '\r', (size_t)(end - line));
+	if (!p || p[1] != '\n')
+		return 400;
+	*p = '\0';
+	p += 2;
+	status = h1_request_line(c, line, &target);
+	if (status)
+		return status;
+	q = strchr(target, '?');
 
 	/* header fields */
 	while (p < end) {
@@ -431,7 +452,7 @@ static int h1_one(struct web_conn *c)
 	return 1;
 }
 
-int web_h1_on_read(struct web_conn *c)
+static int h1_on_read(struct web_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	int rc;
@@ -452,3 +473,20 @@ int web_h1_on_read(struct web_conn *c)
 	 * problem, not ours: bufferevent reading is off, so it stays bounded. */
 	return 0;
 }
+
+/* At close: the live stream's count and the parsed head. */
+static void h1_free(struct web_conn *c)
+{
+	if (c->h1_sse)
+		c->w->stats.sse_clients--;
+	free(c->h1_head);
+	c->h1_head = NULL;
+}
+
+const struct web_proto_ops web_h1_ops = {
+	.proto = WEB_P_H1,
+	.on_read = h1_on_read,
+	.tick = h1_tick,
+	.deadline = h1_deadline,
+	.free = h1_free,
+};

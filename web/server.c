@@ -46,199 +46,28 @@
 static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN 24
 
-int64_t web_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void conn_link_tail(struct web *w, struct web_conn *c)
-{
-	c->next = NULL;
-	c->prev = w->conns_tail;
-	if (w->conns_tail)
-		w->conns_tail->next = c;
-	else
-		w->conns = c;
-	w->conns_tail = c;
-}
-
-static void conn_unlink(struct web *w, struct web_conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		w->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	else
-		w->conns_tail = c->prev;
-	c->prev = c->next = NULL;
-}
-
-void web_conn_progress(struct web_conn *c)
-{
-	struct web *w = c->w;
-
-	c->progress_ms = web_now_ms();
-	if (w->conns_tail != c) {	/* keep the list in order of progress */
-		conn_unlink(w, c);
-		conn_link_tail(w, c);
-	}
-}
-
-void web_conn_add(struct web *w, struct web_conn *c)
-{
-	w->stats.conns++;
-	conn_link_tail(w, c);
-	c->accepted_ms = c->progress_ms = web_now_ms();
-}
-
-/* --- client addresses ----------------------------------------------------- */
-
-static void client_key(const struct sockaddr *sa, uint8_t key[16])
-{
-	memset(key, 0, 16);
-	if (sa->sa_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-	}
-}
-
-static unsigned client_bucket(const uint8_t key[16])
-{
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % WEB_CLIENT_BUCKETS;
-}
-
-static struct web_client *client_get(struct web *w, const uint8_t key[16])
-{
-	unsigned b = client_bucket(key);
-	struct web_client *cl;
-
-	for (cl = w->clients[b]; cl; cl = cl->next)
-		if (!memcmp(cl->addr, key, 16))
-			return cl;
-	cl = calloc(1, sizeof(*cl));
-	if (!cl)
-		return NULL;
-	memcpy(cl->addr, key, 16);
-	cl->next = w->clients[b];
-	w->clients[b] = cl;
-	return cl;
-}
-
-/* Frees the entry once no connection of that address is left. */
-static void client_put(struct web *w, struct web_client *cl)
-{
-	struct web_client **pp;
-
-	if (cl->conns > 0)
-		return;
-	for (pp = &w->clients[client_bucket(cl->addr)]; *pp; pp = &(*pp)->next) {
-		if (*pp == cl) {
-			*pp = cl->next;
-			free(cl);
-			return;
-		}
-	}
-}
-
-/* --- connection lifetime --------------------------------------------------- */
-
-void web_conn_close(struct web_conn *c)
-{
-	struct web *w = c->w;
-
-	conn_unlink(w, c);
-	if (c->h1_sse)
-		w->stats.sse_clients--;
-	web_h2_free(c);
-	if (c->h1_head)
-		free(c->h1_head);
-	web_body_release(c, c->body_reserved);
-	if (c->probe_only)
-		w->stats.probe_conns--;
-	if (c->client) {
-		if (c->client->probe == c)
-			c->client->probe = NULL;
-		c->client->conns--;
-		client_put(w, c->client);
-	}
-	if (c->bev)
-		bufferevent_free(c->bev);
-	w->stats.conns--;
-	free(c);
-}
-
-void web_conn_finish(struct web_conn *c)
-{
-	c->closing = true;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-}
-
-void web_conn_backpressure(struct web_conn *c)
-{
-	if (!c->read_paused && evbuffer_get_length(bufferevent_get_output(c->bev)) >= WEB_OUT_HIGH) {
-		bufferevent_disable(c->bev, EV_READ);
-		c->read_paused = true;
-	}
-}
-
-int web_body_reserve(struct web_conn *c, size_t n)
-{
-	struct web *w = c->w;
-
-	if (c->body_reserved + n > w->cfg.web_conn_body_budget ||
-	    w->stats.body_bytes + n > w->cfg.web_body_budget)
-		return -EBUSY;
-	c->body_reserved += n;
-	w->stats.body_bytes += n;
-	if (w->stats.body_bytes > w->stats.body_peak)
-		w->stats.body_peak = w->stats.body_bytes;
-	return 0;
-}
-
-void web_body_release(struct web_conn *c, size_t n)
-{
-	if (n > c->body_reserved)
-		n = c->body_reserved;
-	c->body_reserved -= n;
-	c->w->stats.body_bytes -= n;
-}
-
-static int conn_dispatch(struct web_conn *c)
+int web_conn_dispatch(struct web_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
-	if (c->proto == WEB_P_UNKNOWN) {
+	if (!c->ops) {
 		size_t n = evbuffer_get_length(in);
 		size_t m = n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN;
 		unsigned char *p = evbuffer_pullup(in, (ev_ssize_t)m);
 
 		if (!p)
 			return n ? -1 : 0;
-		if (memcmp(p, H2_PREFACE, m)) {
-			c->proto = WEB_P_H1;
-		} else if (m == H2_PREFACE_LEN) {
-			c->proto = WEB_P_H2;
-			if (web_h2_start(c))
-				return -1;
-		} else {
+		if (memcmp(p, H2_PREFACE, m))
+			c->ops = &web_h1_ops;
+		else if (m == H2_PREFACE_LEN)
+			c->ops = &web_h2_ops;
+		else
 			return 0;	/* a prefix of the preface: wait for more */
-		}
+		c->proto = c->ops->proto;
+		if (c->ops->start && c->ops->start(c))
+			return -1;
 	}
-	if (c->proto == WEB_P_H2)
-		return web_h2_on_read(c);
-	return web_h1_on_read(c);
+	return c->ops->on_read(c);
 }
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
@@ -250,7 +79,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
 		return;
 	}
-	if (conn_dispatch(c))
+	if (web_conn_dispatch(c))
 		web_conn_close(c);
 }
 
@@ -270,7 +99,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 			web_conn_close(c);
 		return;
 	}
-	if (c->proto == WEB_P_H2 && web_h2_flush(c)) {
+	if (c->ops && c->ops->flush && c->ops->flush(c)) {
 		web_conn_close(c);
 		return;
 	}
@@ -278,7 +107,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 		c->read_paused = false;
 		bufferevent_enable(bev, EV_READ);
 		/* Requests that arrived while paused are already buffered. */
-		if (evbuffer_get_length(bufferevent_get_input(bev)) && conn_dispatch(c))
+		if (evbuffer_get_length(bufferevent_get_input(bev)) && web_conn_dispatch(c))
 			web_conn_close(c);
 	}
 }
@@ -377,13 +206,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	struct web_conn *c;
 	struct sockaddr_storage local;
 	socklen_t ll = sizeof(local);
-	uint8_t key[16];
 	int64_t now = web_now_ms();
 	bool probe_only = false, dummy;
 	int one = 1;
 
-	client_key(sa, key);
-	cl = client_get(w, key);
+	cl = web_client_get(w, sa);
 	if (!cl) {
 		close(fd);
 		return;
@@ -455,7 +282,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	return;
 refuse:
 	cl->conns--;
-	client_put(w, cl);
+	web_client_put(w, cl);
 	close(fd);
 }
 
@@ -580,21 +407,18 @@ static void sweep(struct web *w, int64_t now)
 			web_conn_close(c);
 			continue;
 		}
-		if (c->proto == WEB_P_H2 ? web_h2_deadline(c, now) : web_h1_deadline(c, now)) {
+		if (c->ops && c->ops->deadline(c, now)) {
 			web_conn_close(c);
 			continue;
 		}
 		if (c->closing || now - c->progress_ms <= idle_ms)
 			continue;
 		w->stats.idle_closed++;
-		if (c->h2) {
-			/* Say goodbye properly: close once the GOAWAY left, or at
-			 * the next sweep when even that cannot be written. */
-			nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
-			if (!web_h2_flush(c) && evbuffer_get_length(bufferevent_get_output(c->bev))) {
-				web_conn_finish(c);
-				continue;
-			}
+		/* Say goodbye properly: close once the goodbye left, or at the
+		 * next sweep when even that cannot be written. */
+		if (c->ops && c->ops->goodbye && c->ops->goodbye(c)) {
+			web_conn_finish(c);
+			continue;
 		}
 		web_conn_close(c);
 	}
@@ -610,10 +434,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		next = c->next;
 		if (c->closing)
 			continue;
-		if (c->proto == WEB_P_H2)
-			web_h2_tick(c);
-		else if (c->h1_sse)
-			web_h1_tick(c);
+		if (c->ops)
+			c->ops->tick(c);
 	}
 	if (!second)
 		return;

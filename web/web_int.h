@@ -7,15 +7,23 @@
  * connection).
  *
  * - server.c: listener, TLS, the thread, the 250 ms tick (SSE push, request
- *   deadlines, idle sweep, the server's own /metrics lines), connection
- *   lifetime, per-client and global limits, the probe reserve.
- * - http1.c / h2.c: the two wire protocols, both calling gate.c when a
- *   request's headers are complete and routes.c when it is answered.
+ *   deadlines, idle sweep, the server's own /metrics lines), per-client and
+ *   global limits, the probe reserve; it drives each connection's protocol
+ *   through struct web_proto_ops.
+ * - http1.c / h2.c: the two wire protocols (web_h1_ops, web_h2_ops), both
+ *   calling gate.c when a request's headers are complete and routes.c when
+ *   it is answered.
+ * - conn.c: what the protocols share below them: the clock, the connection
+ *   list, backpressure, body budgets, closing.
  * - gate.c: who may ask what (Host, Origin, Content-Type, bearer roles),
  *   decided from the headers alone, before any body byte is kept.
  * - routes.c: request -> response (status, type, body segments that point
  *   into refcounted blobs or the embedded assets; no copy, no formatting).
  * - sse.c: the event framing of the live stream.
+ * - util.c: number and query-string helpers.
+ * Calls go one way: server -> http1, h2 -> routes -> gate, sse -> conn, util
+ * (a protocol also calls gate and sse directly); no file calls back into a
+ * file that calls it.
  *
  * Overload and abuse:
  * - Output: a connection whose output holds more than WEB_OUT_HIGH bytes is
@@ -46,6 +54,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <openssl/ssl.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
@@ -158,6 +167,7 @@ struct web_conn {
 	struct web_conn *prev, *next;	/* w->conns, least recent progress first */
 	struct web_client *client;	/* NULL when not from the listener (fuzzer) */
 	enum web_proto proto;
+	const struct web_proto_ops *ops;	/* NULL until the first bytes decide */
 	bool tls;
 	bool tls_done;			/* handshake completed */
 	bool closing;			/* close once the output is written */
@@ -244,11 +254,33 @@ struct web {
 	nghttp2_option *h2_opt;
 };
 
-int64_t web_now_ms(void);
+/*
+ * One wire protocol (http1.c: web_h1_ops, h2.c: web_h2_ops), as server.c
+ * drives it. A connection gets its ops once its first bytes say which
+ * protocol it speaks. The protocols call down into conn.c, never back into
+ * server.c. Optional members may be NULL.
+ */
+struct web_proto_ops {
+	enum web_proto proto;
+	int (*start)(struct web_conn *c);	/* optional: set up; 0 | -1: close now */
+	int (*on_read)(struct web_conn *c);	/* input arrived; 0 | -1: close now */
+	int (*flush)(struct web_conn *c);	/* optional: the output drained, produce
+						 * more; 0 | -1: close now */
+	void (*tick)(struct web_conn *c);	/* every WEB_TICK_MS: live streams; may close c */
+	int (*deadline)(struct web_conn *c, int64_t now);	/* once a second: requests
+								 * not all in; 0 | -1: close now */
+	bool (*goodbye)(struct web_conn *c);	/* optional: idle, tell the peer; true
+						 * while that is being written */
+	void (*free)(struct web_conn *c);	/* the protocol's state, at close */
+};
 
-/* server.c */
+extern const struct web_proto_ops web_h1_ops, web_h2_ops;
+
+/* conn.c: what the protocols and the listener share */
+int64_t web_now_ms(void);	/* CLOCK_MONOTONIC, ms */
 /* Puts a new connection (c->w, c->bev set) on the server's list, progressing now. */
 void web_conn_add(struct web *w, struct web_conn *c);
+/* Frees c: the protocol's state (c->ops->free), budgets, counts, the bufferevent. */
 void web_conn_close(struct web_conn *c);
 /* An admitted request moved: the connection is not idle. */
 void web_conn_progress(struct web_conn *c);
@@ -259,6 +291,15 @@ void web_conn_finish(struct web_conn *c);
 /* Reserves n request body bytes on c and in the server: 0 or -EBUSY. */
 int web_body_reserve(struct web_conn *c, size_t n);
 void web_body_release(struct web_conn *c, size_t n);
+/* The entry of sa's address (created with no connections); NULL: no memory. */
+struct web_client *web_client_get(struct web *w, const struct sockaddr *sa);
+/* Frees the entry once no connection of that address is left. */
+void web_client_put(struct web *w, struct web_client *cl);
+
+/* server.c */
+/* Input on c: picks the protocol from the first bytes (HTTP/2 preface or
+ * not), then hands the bytes to it. 0 | -1: close now. */
+int web_conn_dispatch(struct web_conn *c);
 
 /* gate.c */
 /* The role an Authorization header value grants (constant-time compare). */
@@ -296,24 +337,12 @@ uint64_t web_sse_start_id(struct web *w, const char *leid, const char *query);
 /* Milliseconds between keep-alive comments on a quiet stream. */
 int64_t web_sse_keepalive_ms(const struct web *w);
 
-/* http1.c */
-int web_h1_on_read(struct web_conn *c);	/* 0 | -1: close now */
-void web_h1_tick(struct web_conn *c);		/* live stream: frame new updates */
-/* A request not all in by the deadline: 408 and close. 0 | -1: close now. */
-int web_h1_deadline(struct web_conn *c, int64_t now);
-/* h2.c */
+/* h2.c: the server's nghttp2 callbacks and options (w->h2_cbs, w->h2_opt),
+ * set up by web__new, freed by web__free. */
 int web_h2_init(struct web *w);
 void web_h2_fini(struct web *w);
-int web_h2_start(struct web_conn *c);
-int web_h2_on_read(struct web_conn *c);
-int web_h2_flush(struct web_conn *c);	/* 0 | -1: close now */
-void web_h2_tick(struct web_conn *c);		/* live streams: frame new updates */
-/* Streams not all in by the deadline: 408 and reset, or the session ends
- * when a header block is unfinished. 0 | -1: close now. */
-int web_h2_deadline(struct web_conn *c, int64_t now);
-void web_h2_free(struct web_conn *c);
 
-/* small helpers */
+/* util.c: small helpers */
 size_t web_u64_str(char *buf, uint64_t v);	/* decimal, NUL-terminated; length */
 bool web_query_get(const char *query, const char *key, char *out, size_t outlen);
 

@@ -5,6 +5,12 @@
  * refresh before expiry, and one JSON-RPC call signed with libcurl's SigV4.
  * Secrets (secret key, session token, web identity token) are never logged:
  * error messages name the source, never a value.
+ *
+ * Layers, each calling only the ones below it:
+ *   aws_client.c  the signed client
+ *   aws_creds.c   the credential chain, given a transport (struct aws_transport)
+ *   aws_env.c     region, endpoints, the INI reader
+ *   aws_http.c    the transport: plain HTTP over libcurl
  */
 #ifndef HOSTLENS_AWS_H
 #define HOSTLENS_AWS_H
@@ -24,7 +30,35 @@ struct aws_creds {
 /* Refresh this long before expiry (the SDKs use a few minutes). */
 #define AWS_REFRESH_BEFORE_MS (5 * 60 * 1000)
 
-/* Region: AWS_REGION, AWS_DEFAULT_REGION, then `region` of the profile in
+/* A growable response buffer (aws_http.c). */
+struct aws_buf {
+	char *data;
+	size_t len, cap;
+};
+void aws_buf_free(struct aws_buf *b);
+
+/*
+ * Plain HTTP request (no signing), used for STS and IMDS. headers: NULL-ended
+ * list of "Name: value". 0 with *status set when a response came, -EAGAIN on
+ * transport failure (err says why).
+ */
+int aws_http(const char *method, const char *url, const char *const *headers, const char *body,
+	     size_t len, long timeout_ms, long *status, struct aws_buf *resp, char *err, size_t errlen);
+
+/* The HTTP the credential providers ask STS and IMDS through: injected, so
+ * credentials sit above the transport and tests can answer for AWS. request
+ * has aws_http's contract. */
+struct aws_transport {
+	int (*request)(void *ctx, const char *method, const char *url, const char *const *headers,
+		       const char *body, size_t len, long timeout_ms, long *status,
+		       struct aws_buf *resp, char *err, size_t errlen);
+	void *ctx;
+};
+
+/* aws_http over libcurl. */
+extern const struct aws_transport aws_http_transport;
+
+/* Region (aws_env.c): AWS_REGION, AWS_DEFAULT_REGION, then `region` of the profile in
  * AWS_CONFIG_FILE (~/.aws/config). 0 or -ENOENT (err says what to set). */
 int aws_region(char *out, size_t len, char *err, size_t errlen);
 
@@ -43,7 +77,7 @@ int aws_parse_imds_json(const char *json, struct aws_creds *c);
 int64_t aws_parse_iso8601_ms(const char *s);	/* -1 when malformed */
 bool aws_creds_need_refresh(const struct aws_creds *c, int64_t now_ms);
 
-/* The credential chain with a cache. Order: environment, web identity
+/* The credential chain with a cache (aws_creds.c). Order: environment, web identity
  * (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN via STS), shared credentials
  * file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, AWS_PROFILE), EC2
  * IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT, off with
@@ -52,8 +86,11 @@ struct aws_provider;
 
 typedef int64_t (*aws_clock_fn)(void *ctx);
 
-/* NULL and errno on allocation failure. clock NULL: the wall clock. */
-struct aws_provider *aws_provider__new(const char *region, aws_clock_fn clock, void *ctx);
+/* NULL and errno on allocation failure. http: what STS and IMDS are asked
+ * through (copied; aws_http_transport in the agent). clock NULL: the wall
+ * clock. */
+struct aws_provider *aws_provider__new(const char *region, const struct aws_transport *http,
+				      aws_clock_fn clock, void *ctx);
 
 /*
  * Current credentials, resolved again when missing or within
@@ -67,22 +104,7 @@ int aws_provider__get(struct aws_provider *p, struct aws_creds *out, char *err, 
 unsigned aws_provider__resolves(const struct aws_provider *p);
 void aws_provider__free(struct aws_provider *p);
 
-/* A growable response buffer. */
-struct aws_buf {
-	char *data;
-	size_t len, cap;
-};
-void aws_buf_free(struct aws_buf *b);
-
-/*
- * Plain HTTP request (no signing), used for STS and IMDS. headers: NULL-ended
- * list of "Name: value". 0 with *status set when a response came, -EAGAIN on
- * transport failure (err says why).
- */
-int aws_http(const char *method, const char *url, const char *const *headers, const char *body,
-	     size_t len, long timeout_ms, long *status, struct aws_buf *resp, char *err, size_t errlen);
-
-/* A signed JSON-RPC client for one service (kinesis, dynamodb). */
+/* A signed JSON-RPC client for one service (aws_client.c: kinesis, dynamodb, sns). */
 struct aws_client;
 
 /* NULL and errno, with err set: -ENOENT no region or no credentials configured. */

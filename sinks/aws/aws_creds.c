@@ -4,7 +4,9 @@
  * AssumeRoleWithWebIdentity, the shared credentials file, EC2 IMDSv2. Each
  * provider answers 0, -ENOENT (not configured: try the next one) or another
  * error (configured but failing: stop there, as the SDKs do). No secret ever
- * reaches a message.
+ * reaches a message. The middle layer: STS and IMDS are asked through the
+ * transport given to aws_provider__new (aws_http_transport, or a test's
+ * mock), never by calling the HTTP code directly.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -24,21 +26,13 @@
 
 struct aws_provider {
 	char region[64];
+	struct aws_transport http;	/* STS and IMDS requests go through it */
 	aws_clock_fn clock;
 	void *ctx;
 	struct aws_creds cur;
 	bool have;
 	unsigned resolves;
 };
-
-static int64_t wall_ms(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int copy_str(char *dst, size_t len, const char *src)
 {
@@ -48,6 +42,15 @@ static int copy_str(char *dst, size_t len, const char *src)
 		return -ENAMETOOLONG;
 	memcpy(dst, src, n + 1);
 	return 0;
+}
+
+static int64_t wall_ms(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int aws_creds_from_env(struct aws_creds *c)
@@ -64,53 +67,6 @@ int aws_creds_from_env(struct aws_creds *c)
 		return -EINVAL;
 	snprintf(c->source, sizeof(c->source), "env");
 	return 0;
-}
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-int aws_ini_get(const char *path, const char *section, const char *key, char *out, size_t len)
-{
-	char line[4096 + 256];
-	bool in = false;
-	int ret = -ENOENT;
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *s = trim(line), *eq;
-
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (!end)
-				continue;
-			*end = '\0';
-			in = !strcmp(trim(s + 1), section);
-			continue;
-		}
-		if (!in || !(eq = strchr(s, '=')))
-			continue;
-		*eq = '\0';
-		if (strcmp(trim(s), key))
-			continue;
-		ret = copy_str(out, len, trim(eq + 1)) ? -EINVAL : 0;
-		break;
-	}
-	fclose(f);
-	return ret;
 }
 
 int aws_creds_from_profile(const char *path, const char *profile, struct aws_creds *c)
@@ -306,7 +262,8 @@ static int creds_web_identity(struct aws_provider *p, struct aws_creds *c, char 
 	if (!p->region[0] && !getenv("AWS_ENDPOINT_URL_STS") && !getenv("AWS_ENDPOINT_URL"))
 		snprintf(url, sizeof(url), "https://sts.amazonaws.com");
 	strncat(url, "/", sizeof(url) - strlen(url) - 1);
-	ret = aws_http("POST", url, hdrs, body, strlen(body), 5000, &status, &resp, err, errlen);
+	ret = p->http.request(p->http.ctx, "POST", url, hdrs, body, strlen(body), 5000, &status, &resp,
+			      err, errlen);
 	if (ret) {
 		snprintf(err + strlen(err), errlen - strlen(err), " (STS for web identity)");
 		goto out;
@@ -376,7 +333,7 @@ static bool env_true(const char *name)
 	return v && (!strcasecmp(v, "true") || !strcmp(v, "1"));
 }
 
-static int creds_imds(struct aws_creds *c, char *err, size_t errlen)
+static int creds_imds(struct aws_provider *p, struct aws_creds *c, char *err, size_t errlen)
 {
 	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	char base[256], url[512], tokhdr[256 + 64], role[256];
@@ -392,7 +349,7 @@ static int creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	if (base[0] && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
 	snprintf(url, sizeof(url), "%s/latest/api/token", base);
-	ret = aws_http("PUT", url, h_put, "", 0, 1500, &status, &r, err, errlen);
+	ret = p->http.request(p->http.ctx, "PUT", url, h_put, "", 0, 1500, &status, &r, err, errlen);
 	if (ret) {
 		/* Nothing answers: not on EC2, so this source is not configured. */
 		aws_buf_free(&r);
@@ -405,7 +362,7 @@ static int creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	}
 	snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token: %s", r.data);
 	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/", base);
-	ret = aws_http("GET", url, h_get, NULL, 0, 1500, &status, &r, err, errlen);
+	ret = p->http.request(p->http.ctx, "GET", url, h_get, NULL, 0, 1500, &status, &r, err, errlen);
 	if (ret || status != 200 || !r.data) {
 		if (!ret && status == 404) {
 			snprintf(err, errlen, "IMDSv2: this instance has no IAM role");
@@ -416,10 +373,11 @@ static int creds_imds(struct aws_creds *c, char *err, size_t errlen)
 		}
 		goto out;
 	}
-	snprintf(role, sizeof(role), "%s", trim(r.data));
-	role[strcspn(role, "\r\n")] = '\0';
+	/* the first role of the list (a role name has no blanks) */
+	snprintf(role, sizeof(role), "%s", r.data + strspn(r.data, " \t\r\n"));
+	role[strcspn(role, " \t\r\n")] = '\0';
 	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/%s", base, role);
-	ret = aws_http("GET", url, h_get, NULL, 0, 1500, &status, &r, err, errlen);
+	ret = p->http.request(p->http.ctx, "GET", url, h_get, NULL, 0, 1500, &status, &r, err, errlen);
 	if (ret || status != 200 || !r.data) {
 		if (!ret)
 			snprintf(err, errlen, "IMDSv2: credentials of role %s answered HTTP %ld", role,
@@ -440,13 +398,15 @@ out:
 	return ret;
 }
 
-struct aws_provider *aws_provider__new(const char *region, aws_clock_fn clock, void *ctx)
+struct aws_provider *aws_provider__new(const char *region, const struct aws_transport *http,
+				      aws_clock_fn clock, void *ctx)
 {
 	struct aws_provider *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return NULL;
 	snprintf(p->region, sizeof(p->region), "%s", region ? region : "");
+	p->http = *http;
 	p->clock = clock ? clock : wall_ms;
 	p->ctx = ctx;
 	return p;
@@ -467,7 +427,7 @@ static int provider_resolve(struct aws_provider *p, struct aws_creds *c, char *e
 	ret = creds_shared_file(c, err, errlen);
 	if (ret != -ENOENT)
 		return ret;
-	ret = creds_imds(c, err, errlen);
+	ret = creds_imds(p, c, err, errlen);
 	if (ret != -ENOENT)
 		return ret;
 	snprintf(err, errlen,

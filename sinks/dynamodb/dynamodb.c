@@ -259,7 +259,16 @@ static void ddb_destroy(struct sink *s)
 	d->aws = NULL;
 }
 
+/* Its rows of the option table (user/config.c merges them in). */
+static const struct config_opt dynamodb_options[] = {
+	{ "dynamodb-table", CONFIG_OPT_STR, CONFIG_FIELD(dynamodb_table), "analytics-data", "NAME", "DynamoDB table" },
+	{ "dynamodb-ttl-days", CONFIG_OPT_INT, CONFIG_FIELD(dynamodb_ttl_days), "30", "DAYS", "expires_at = timestamp + DAYS (0: no TTL)", 0, 36500 },
+	{ "dynamodb-create-table", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_create_table), "false", "BOOL", "create the table if missing (on-demand)" },
+	{ NULL },
+};
+
 const struct sink_ops dynamodb_sink_ops = {
+	.options = dynamodb_options,
 	.name = "dynamodb",
 	.priv_size = sizeof(struct ddb_sink),
 	.init = ddb_init,

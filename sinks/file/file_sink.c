@@ -369,7 +369,18 @@ static void file_destroy(struct sink *s)
 	}
 }
 
+/* Its rows of the option table (user/config.c merges them in). */
+static const struct config_opt file_options[] = {
+	{ "file-rotate-bytes", CONFIG_OPT_SIZE, CONFIG_FIELD(file_rotate_bytes), "64M", "SIZE", "rotate the records file past this size (0: by age only)" },
+	{ "file-rotate-seconds", CONFIG_OPT_INT, CONFIG_FIELD(file_rotate_seconds), "3600", "SECONDS", "rotate the records file after this age", 1, 30 * 86400 },
+	{ "file-keep", CONFIG_OPT_INT, CONFIG_FIELD(file_keep), "10", "N", "rotated files kept", 0, 10000 },
+	{ "file-gzip", CONFIG_OPT_BOOL, CONFIG_FIELD(file_gzip), "false", "BOOL", "gzip rotated files" },
+	{ "file-fsync", CONFIG_OPT_ENUM, CONFIG_FIELD(file_fsync), "batch", "POLICY", "never, batch or always", 0, 0, "never|batch|always" },
+	{ NULL },
+};
+
 const struct sink_ops file_sink_ops = {
+	.options = file_options,
 	.name = "file",
 	.priv_size = sizeof(struct file_sink),
 	.init = file_init,

@@ -110,7 +110,15 @@ static void kinesis_destroy(struct sink *s)
 	k->aws = NULL;
 }
 
+/* Its rows of the option table (user/config.c merges them in). */
+static const struct config_opt kinesis_options[] = {
+	{ "kinesis-stream", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_stream), "real-time-analytics-stream", "NAME", "Kinesis stream" },
+	{ "kinesis-partition-key", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_partition_key), "", "KEY", "Kinesis partition key (default: source)" },
+	{ NULL },
+};
+
 const struct sink_ops kinesis_sink_ops = {
+	.options = kinesis_options,
 	.name = "kinesis",
 	.priv_size = sizeof(struct kinesis_sink),
 	.init = kinesis_init,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-# docs/configuration.md documents every option of the table in user/config.c
-# (as --help prints it): one row with its file key, flag, environment variable
-# and the same default. docs/operations.md covers what operators need.
+# docs/configuration.md documents every option of the table (user/config.c's
+# rows and the sinks' merged in, as --help prints it): one row with its file
+# key, flag, environment variable and the same default. docs/operations.md
+# covers what operators need.
 . "$(dirname "$0")/../lib.sh"
 
 CFG=$BUILD/tests/helpers/cfgcheck

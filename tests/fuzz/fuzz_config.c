@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "user/config.h"
-#include "user/config_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, f);
 	fclose(f);
 	config_defaults(&cfg);
-	if (config_file_load(&cfg, path, err, sizeof(err)) == 0)
+	if (config_apply_file(&cfg, path, err, sizeof(err)) == 0)
 		config_validate(&cfg, err, sizeof(err));
 	return 0;
 }

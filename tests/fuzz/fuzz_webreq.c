@@ -3,8 +3,8 @@
  * (web__new on a loopback port that is never accepted on, real routes, a
  * state with a few published topics) gets one in-process connection per
  * input: a libevent bufferevent pair; the peer end writes the fuzz bytes, in pieces whose sizes the first byte chooses, and handed to the
- * real protocol entry points (web_h1_on_read, or web_h2_start +
- * web_h2_on_read after the HTTP/2 preface, the choice server.c makes).
+ * real entry point, web_conn_dispatch (HTTP/1.1, or HTTP/2 after its
+ * preface: the choice server.c makes, through the protocol's ops).
  * The connection is then closed with web_conn_close, which frees h2
  * sessions and streams: ASan/UBSan and the leak checker see every path. */
 #include <stdint.h>
@@ -55,29 +55,9 @@ static void setup(void)
 
 static int feed(struct web_conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t n = evbuffer_get_length(in);
-	unsigned char *p;
-
 	if (c->closing)
 		return 0;
-	if (c->proto == WEB_P_UNKNOWN) {
-		size_t m = n < 24 ? n : 24;
-
-		p = evbuffer_pullup(in, (ev_ssize_t)m);
-		if (!p)
-			return n ? -1 : 0;
-		if (memcmp(p, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", m)) {
-			c->proto = WEB_P_H1;
-		} else if (m == 24) {
-			c->proto = WEB_P_H2;
-			if (web_h2_start(c))
-				return -1;
-		} else {
-			return 0;
-		}
-	}
-	return c->proto == WEB_P_H2 ? web_h2_on_read(c) : web_h1_on_read(c);
+	return web_conn_dispatch(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -119,8 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c->read_paused = false;
 			bufferevent_enable(c->bev, EV_READ);
 		}
-		if (c->h1_sse)
-			web_h1_tick(c);
+		if (c->ops == &web_h1_ops)	/* a live stream frames its updates */
+			c->ops->tick(c);	/* (h2's tick may close c: not here) */
 	}
 	web_conn_close(c);	/* frees pair[0] */
 	bufferevent_free(pair[1]);

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	}
 	aws_region(region, sizeof(region), err, sizeof(err));
 	fake_now = (int64_t)time(NULL) * 1000;
-	p = aws_provider__new(region, fake_clock, NULL);
+	p = aws_provider__new(region, &aws_http_transport, fake_clock, NULL);
 	if (!p)
 		return 1;
 	ret = aws_provider__get(p, &c, err, sizeof(err));

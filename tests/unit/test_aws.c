@@ -121,7 +121,7 @@ static void test_aws_refresh_window_fixed_clock(void)
 	setenv("AWS_ACCESS_KEY_ID", "AKIDCLOCK", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "x", 1);
 	fixed_now = 5000;
-	p = aws_provider__new("us-east-1", fixed_clock, NULL);
+	p = aws_provider__new("us-east-1", &aws_http_transport, fixed_clock, NULL);
 	CHECK(aws_provider__get(p, &c, err, sizeof(err)) == 0 && !strcmp(c.akid, "AKIDCLOCK"), "resolves");
 	fixed_now += 86400000;
 	CHECK(aws_provider__get(p, &c, err, sizeof(err)) == 0 && aws_provider__resolves(p) == 1,
@@ -129,10 +129,66 @@ static void test_aws_refresh_window_fixed_clock(void)
 	aws_provider__free(p);
 
 	clear_env();
-	p = aws_provider__new("us-east-1", fixed_clock, NULL);
+	p = aws_provider__new("us-east-1", &aws_http_transport, fixed_clock, NULL);
 	CHECK(aws_provider__get(p, &c, err, sizeof(err)) == -ENOENT && strstr(err, "no AWS credentials"),
 	      "nothing configured: -ENOENT with a clear message, got '%s'", err);
 	aws_provider__free(p);
+}
+
+/* A transport that answers as IMDSv2 does, recording what was asked. */
+struct imds_mock {
+	int calls;
+	char asked[4][160];
+};
+
+static int imds_answer(void *ctx, const char *method, const char *url, const char *const *headers,
+		       const char *body, size_t len, long timeout_ms, long *status,
+		       struct aws_buf *resp, char *err, size_t errlen)
+{
+	struct imds_mock *m = ctx;
+	const char *text = "";
+
+	if (m->calls < 4)
+		snprintf(m->asked[m->calls], sizeof(m->asked[0]), "%s %s", method, url);
+	m->calls++;
+	*status = 200;
+	if (strstr(url, "/latest/api/token"))
+		text = "TOKEN";
+	else if (strstr(url, "/security-credentials/web-role"))
+		text = "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIAMOCK\",\"SecretAccessKey\":\"s\","
+		       "\"Token\":\"t\",\"Expiration\":\"2026-11-21T22:00:00Z\"}";
+	else if (strstr(url, "/security-credentials/"))
+		text = "web-role\n";
+	else
+		*status = 404;
+	free(resp->data);
+	resp->data = strdup(text);
+	resp->len = strlen(text);
+	resp->cap = resp->len + 1;
+	return resp->data ? 0 : -ENOMEM;
+}
+
+static void test_aws_imds_through_injected_transport(void)
+{
+	struct imds_mock m = { 0 };
+	struct aws_transport t = { .request = imds_answer, .ctx = &m };
+	struct aws_provider *p;
+	struct aws_creds c;
+	char err[512] = "";
+
+	clear_env();
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://imds.test/", 1);
+	fixed_now = 1795298400000LL - 3600 * 1000;
+	p = aws_provider__new("us-east-1", &t, fixed_clock, NULL);
+	CHECK(aws_provider__get(p, &c, err, sizeof(err)) == 0 && !strcmp(c.akid, "ASIAMOCK") &&
+	      !strcmp(c.source, "imds"), "credentials from the mock IMDS, got %d '%s' (%s)", m.calls,
+	      c.akid, err);
+	CHECK(m.calls == 3 && !strcmp(m.asked[0], "PUT http://imds.test/latest/api/token") &&
+	      !strcmp(m.asked[2], "GET http://imds.test/latest/meta-data/iam/security-credentials/web-role"),
+	      "token, role list, role: %d calls, first '%s', last '%s'", m.calls, m.asked[0], m.asked[2]);
+	aws_provider__free(p);
+	clear_env();
 }
 
 static void test_aws_region_and_endpoints(void)
@@ -200,6 +256,7 @@ int main(void)
 	RUN(test_aws_shared_file_profiles);
 	RUN(test_aws_sts_and_imds_answers);
 	RUN(test_aws_refresh_window_fixed_clock);
+	RUN(test_aws_imds_through_injected_transport);
 	RUN(test_aws_region_and_endpoints);
 	RUN(test_aws_errors_and_base64);
 	{
