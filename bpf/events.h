@@ -252,6 +252,7 @@ enum hl_http_end {
 	HL_HTTP_END_NOBODY = 3,	/* HEAD, 1xx/204/304: the head is all */
 	HL_HTTP_END_NEXT = 4,	/* the next request on the connection */
 	HL_HTTP_END_CLOSE = 5,	/* close() of the connection */
+	HL_HTTP_END_IDLE = 6,	/* no response bytes for the idle time (plaintext) */
 };
 
 struct ev_http {

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -46,6 +47,7 @@
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
 #define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
 #define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
+#define IDLE_SCAN_MS 125	/* idle plaintext responses ended this often (http_idle) */
 #define INTERN_SLOTS 1024	/* distinct request heads kept parsed (http_intern.h) */
 #define WIN_S 10		/* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
@@ -143,6 +145,7 @@ struct http_priv {
 	struct http_intern_stats head_cache;	/* its counters, as of the last tick */
 	struct http_tls *tls;
 	int stats_fd;
+	uint64_t idle_scan_ns;		/* next run of the idle iterator (http_fold) */
 	int ncpu;
 	uint64_t bpf_stats[HL_HTTP_ST_MAX];
 	struct route_acc *routes;
@@ -760,7 +763,7 @@ static void prom_write(struct processor *p, struct tick_ctx *t, struct route_acc
 
 static const char *end_name(uint8_t e)
 {
-	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close" };
+	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close", "idle" };
 
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
@@ -1223,6 +1226,28 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 	flush_reset(hp, f->ts_ms);
 }
 
+/*
+ * Plaintext responses whose connection went quiet: the BPF iterator over
+ * TCP sockets (http_idle) ends them, every IDLE_SCAN_MS, so a request on a
+ * keep-alive connection that then idles reaches the feed within a tick.
+ */
+static void http_fold(struct pmod *m, uint64_t now)
+{
+	struct http_priv *hp = m->priv;
+	char buf[64];
+	int fd;
+
+	if (now < hp->idle_scan_ns)
+		return;
+	hp->idle_scan_ns = now + IDLE_SCAN_MS * 1000000ull;
+	fd = loader__iter_create(processor__loader(m->p), "http", "http_idle");
+	if (fd < 0)
+		return;		/* no loader (unit tests) */
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;		/* the program writes nothing: a read runs it */
+	close(fd);
+}
+
 const struct pmod_ops pm_http_ops = {
 	.name = "http",
 	.priv_size = sizeof(struct http_priv),
@@ -1232,4 +1257,5 @@ const struct pmod_ops pm_http_ops = {
 	.tick = http_tick,
 	.flush = http_flush,
 	.destroy = http_destroy,
+	.fold = http_fold,
 };
