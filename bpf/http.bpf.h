@@ -82,6 +82,7 @@
 #define CF_HTTP_SEEN 0x04	/* at least one request seen */
 #define CF_HEAD_REQ 0x08	/* current request is HEAD: no body in the response */
 #define CF_TAIL 0x10		/* no Content-Length: look for the last chunk */
+#define CF_PENDING 0x20		/* plaintext response in flight, counted in http_pending */
 
 #define IO_PLAIN 0
 #define IO_IOV 1
@@ -268,6 +269,29 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/* plaintext responses in flight (+1 on one CPU, -1 on maybe another: only
+ * the sum means something): user space runs the idle iterator only when
+ * some are */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} http_pending SEC(".maps");
+
+static __always_inline void pending__add(struct http_conn *c, __s64 d)
+{
+	__u32 zero = 0;
+	__s64 *n = bpf_map_lookup_elem(&http_pending, &zero);
+
+	if (d > 0)
+		c->flags |= CF_PENDING;
+	else
+		c->flags &= ~CF_PENDING;
+	if (n)
+		*n += d;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -724,6 +748,8 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
 		return 0;
 	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
 	c->state = ST_IDLE;
+	if (c->flags & CF_PENDING)
+		pending__add(c, -1);
 	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
 	if (c->role == ROLE_SERVER)
 		bd__release(c, x->foreign ? 0 : (__u32)x->id, a);
@@ -819,8 +845,10 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	COPY_WORDS(c->resp_head, sc->b, HL_HTTP_RESP_HEAD / 8);
 	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
 	c->resp_left = 0;
-	if (!x->tls)
+	if (!x->tls) {
+		pending__add(c, 1);	/* ends at next request, close or idle */
 		return 0;
+	}
 	s.n = n;
 	head__scan(&s);
 	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
@@ -875,13 +903,26 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		want = c->state == ST_REQ ? (tls ? SCAN_BYTES : STATUS_BYTES) :
 		       c->state == ST_IDLE || !tls ? 8 : 0;	/* plaintext: a second response? */
 	n = x->first_len < want ? x->first_len : want;
-	CLAMP(n, SCAN_BYTES);
-	if (n && x->first && !bpf_probe_read_user(sc->b, n, (void *)x->first)) {
-		__builtin_memcpy(&w, sc->b, 8);
-		kind = payload__kind(w, n);
+	if (n && n <= STATUS_BYTES && x->first) {
+		/* small reads (peeks, status lines) land on the stack: the
+		 * kernel's usercopy check of a stack buffer is a range compare,
+		 * of map memory a page-table walk */
+		__u64 sb[STATUS_BYTES / 8] = {};
+
+		CLAMP(n, STATUS_BYTES);
+		if (bpf_probe_read_user(sb, n, (void *)x->first))
+			n = 0;
+		__builtin_memcpy(sc->b, sb, sizeof(sb));
+		w = sb[0];
 	} else {
-		n = 0;
+		CLAMP(n, SCAN_BYTES);
+		if (n && x->first && !bpf_probe_read_user(sc->b, n, (void *)x->first))
+			__builtin_memcpy(&w, sc->b, 8);
+		else
+			n = 0;
 	}
+	if (n)
+		kind = payload__kind(w, n);
 	if (kind == K_TLS && !tls) {
 		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
 		return 2;
@@ -1120,17 +1161,15 @@ __noinline int tls__sock(__u32 tgid, __u32 fd, __u64 skp, __u64 id)
  * starts (a request), or what the socket is. Returns the kind (K_*). */
 __noinline int xfer__peek(const struct xfer *x)
 {
-	__u32 zero = 0, n;
-	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-	__u64 w = 0;
+	__u64 w = 0;	/* on the stack: see conn__data */
+	__u32 n;
 
-	if (!sc || !x || !x->first)
+	if (!x || !x->first)
 		return K_OTHER;
 	n = x->first_len < 8 ? x->first_len : 8;
 	CLAMP(n, 8);
-	if (!n || bpf_probe_read_user(sc->b, n, (void *)x->first))
+	if (!n || bpf_probe_read_user(&w, n, (void *)x->first))
 		return K_OTHER;
-	__builtin_memcpy(&w, sc->b, 8);
 	return payload__kind(w, n);
 }
 
@@ -1389,11 +1428,14 @@ int http_exit(void *ctx)
 
 /*
  * A plaintext response is over when the next request comes, at close, or
- * here: pm_http runs this iterator over every TCP socket a few times a
- * second, and a connection whose response has had no bytes for
- * targ_idle_ns leaves its record (so one that then stays open idle still
- * reaches the feed in time). A response that pauses longer than that
- * mid-body is cut there (its later bytes are not counted).
+ * here: pm_http runs this iterator over the host's TCP sockets a few times a
+ * second while plaintext responses are in flight (http_pending), and a
+ * connection whose response has had no bytes for targ_idle_ns leaves its
+ * record (so one that then stays open idle still reaches the feed in
+ * time). A response that pauses longer than that mid-body is cut there
+ * (its later bytes are not counted). (An iterator over the sk_http map's
+ * elements would visit only HTTP sockets; this kernel refuses to load one
+ * that calls bpf_sk_storage_get, EPERM.)
  */
 const volatile __u64 targ_idle_ns = 250000000;
 

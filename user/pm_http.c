@@ -47,7 +47,7 @@
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
 #define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
 #define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
-#define IDLE_SCAN_MS 125	/* idle plaintext responses ended this often (http_idle) */
+#define IDLE_SCAN_MS 250	/* idle plaintext responses ended this often (http_idle) */
 #define INTERN_SLOTS 1024	/* distinct request heads kept parsed (http_intern.h) */
 #define WIN_S 10		/* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
@@ -145,6 +145,7 @@ struct http_priv {
 	struct http_intern_stats head_cache;	/* its counters, as of the last tick */
 	struct http_tls *tls;
 	int stats_fd;
+	int pending_fd;			/* plaintext responses in flight (per-CPU) */
 	uint64_t idle_scan_ns;		/* next run of the idle iterator (http_fold) */
 	int ncpu;
 	uint64_t bpf_stats[HL_HTTP_ST_MAX];
@@ -335,6 +336,7 @@ static int http_init(struct pmod *m)
 	hp->cfg = processor__cfg(m->p);
 	hp->ncpu = libbpf_num_possible_cpus();
 	hp->stats_fd = loader__map_fd(ld, "http", "http_stats");
+	hp->pending_fd = loader__map_fd(ld, "http", "http_pending");
 	hp->routes = calloc(ROUTE_SLOTS, sizeof(*hp->routes));
 	hp->procs = calloc(PROC_SLOTS, sizeof(*hp->procs));
 	hp->clients = calloc(CLIENT_SLOTS, sizeof(*hp->clients));
@@ -1234,12 +1236,22 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
 static void http_fold(struct pmod *m, uint64_t now)
 {
 	struct http_priv *hp = m->priv;
+	int64_t pending[HL_MAX_CPUS], sum = 0;
+	__u32 zero = 0;
 	char buf[64];
 	int fd;
 
-	if (now < hp->idle_scan_ns)
+	if (now < hp->idle_scan_ns || hp->pending_fd < 0)
 		return;
 	hp->idle_scan_ns = now + IDLE_SCAN_MS * 1000000ull;
+	/* the walk visits every TCP hash bucket of the host (a fixed cost):
+	 * only while some plaintext response is in flight */
+	if (bpf_map_lookup_elem(hp->pending_fd, &zero, pending))
+		return;
+	for (int i = 0; i < hp->ncpu; i++)
+		sum += pending[i];
+	if (sum <= 0)
+		return;
 	fd = loader__iter_create(processor__loader(m->p), "http", "http_idle");
 	if (fd < 0)
 		return;		/* no loader (unit tests) */
