@@ -55,14 +55,17 @@ static inline uint64_t pmh_now_ns(void)
 }
 
 /* Builds the processor with the default configuration (no summary line on
- * stdout). 0, or -1 when something could not be built. */
-static inline int pmh_start(struct pmh *h)
+ * stdout) that setup (NULL: none) may change. 0, or -1 when something could
+ * not be built. */
+static inline int pmh_start(struct pmh *h, void (*setup)(struct config *cfg))
 {
 	struct processor_deps d = { .cfg = &h->cfg, .source = "host-pm", .submit = pmh_submit,
 				    .sink_ctx = h };
 
 	config_defaults(&h->cfg);
 	h->cfg.summary[0] = '\0';
+	if (setup)
+		setup(&h->cfg);
 	h->records = json_array();
 	h->log = eventlog__new(4 << 20, 1);
 	h->st = state__new();
@@ -159,6 +162,29 @@ static inline bool pmh_prom_line(struct pmh *h, const char *want_line)
 		}
 	blob__put(b);
 	return found;
+}
+
+/* The scope values ("key=value", space-separated) of the firing records of
+ * alert rule `rule` handed to the sinks, into out. */
+static inline void pmh_fired(struct pmh *h, const char *rule, char *out, size_t len)
+{
+	json_t *r;
+	size_t i, off = 0;
+
+	out[0] = '\0';
+	json_array_foreach(h->records, i, r) {
+		const char *k;
+		json_t *v;
+
+		if (strcmp(json_string_value(json_object_get(r, "type")) ?: "", "alert") ||
+		    strcmp(json_string_value(json_object_get(r, "rule")) ?: "", rule) ||
+		    strcmp(json_string_value(json_object_get(r, "state")) ?: "", "firing"))
+			continue;
+		json_object_foreach(json_object_get(r, "scope"), k, v)
+			if (off < len)
+				off += (size_t)snprintf(out + off, len - off, "%s%s=%s", off ? " " : "", k,
+							json_string_value(v));
+	}
 }
 
 /* A number field of obj, NAN when absent or not a number. */

@@ -87,7 +87,7 @@ static void routes_topic_templates_and_counts(void)
 	static struct pmh h;
 	json_t *routes, *r, *out, *http;
 
-	if (pmh_start(&h)) {
+	if (pmh_start(&h, NULL)) {
 		CHECK(0, "processor without BPF: could not be built");
 		pmh_stop(&h);
 		return;
@@ -135,7 +135,7 @@ static void requests_and_summary(void)
 	int n500 = 0;
 	size_t i;
 
-	if (pmh_start(&h)) {
+	if (pmh_start(&h, NULL)) {
 		CHECK(0, "processor without BPF: could not be built");
 		pmh_stop(&h);
 		return;
@@ -170,7 +170,7 @@ static void webapp_record_at_flush(void)
 	static struct pmh h;
 	json_t *rec, *routes, *r;
 
-	if (pmh_start(&h)) {
+	if (pmh_start(&h, NULL)) {
 		CHECK(0, "processor without BPF: could not be built");
 		pmh_stop(&h);
 		return;
@@ -227,7 +227,7 @@ static void prometheus_rows(void)
 	static struct pmh h;
 	char got[64];
 
-	if (pmh_start(&h)) {
+	if (pmh_start(&h, NULL)) {
 		CHECK(0, "processor without BPF: could not be built");
 		pmh_stop(&h);
 		return;
