@@ -121,29 +121,29 @@ static inline json_t *pmh_record(struct pmh *h, const char *type)
 }
 
 /*
- * The value of the /metrics series written as exactly `series` (name and
- * labels as the writer prints them) in the last tick, as text into out;
- * false when the series is absent.
+ * The value of the series written as exactly `series` (name and labels as the
+ * Prometheus writer prints them) in the text, into out; false when absent.
  */
+static inline bool pmh_prom_in(const char *text, const char *series, char *out, size_t len)
+{
+	size_t sl = strlen(series);
+
+	out[0] = '\0';
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (!strncmp(line, series, sl) && line[sl] == ' ') {
+			snprintf(out, len, "%.*s", (int)strcspn(line + sl + 1, "\n"), line + sl + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* pmh_prom_in() over the /metrics text of the last tick. */
 static inline bool pmh_prom(struct pmh *h, const char *series, char *out, size_t len)
 {
 	struct blob *b = state__get(h->st, "metrics");
-	size_t sl = strlen(series);
-	bool found = false;
-	const char *line;
+	bool found = pmh_prom_in(b ? b->data : NULL, series, out, len);
 
-	out[0] = '\0';
-	for (line = b ? b->data : NULL; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		const char *end = strchr(line, '\n');
-
-		if (!strncmp(line, series, sl) && line[sl] == ' ') {
-			size_t n = (size_t)((end ? end : line + strlen(line)) - (line + sl + 1));
-
-			snprintf(out, len, "%.*s", (int)n, line + sl + 1);
-			found = true;
-			break;
-		}
-	}
 	blob__put(b);
 	return found;
 }
