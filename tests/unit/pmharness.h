@@ -187,6 +187,18 @@ static inline void pmh_fired(struct pmh *h, const char *rule, char *out, size_t 
 	}
 }
 
+/* obj as compact JSON for a failure message (a static buffer: one per message). */
+static inline const char *pmh_dump(const json_t *obj)
+{
+	static char buf[1024];
+	size_t n = obj ? json_dumpb(obj, buf, sizeof(buf) - 1, JSON_COMPACT) : 0;
+
+	if (!obj)
+		return "(none)";
+	buf[n < sizeof(buf) ? n : sizeof(buf) - 1] = '\0';
+	return buf;
+}
+
 /* A number field of obj, NAN when absent or not a number. */
 static inline double pmh_num(const json_t *obj, const char *key)
 {

@@ -153,7 +153,7 @@ static void requests_and_summary(void)
 		      pmh_num(last, "latency_ms") == 100 && pmh_num(last, "status") == 500 &&
 		      !strcmp(json_string_value(json_object_get(last, "peer")) ?: "", "10.0.0.1:40000"),
 	      "request 100: its path, route, 100 ms, 500, peer 10.0.0.1:40000: got %s",
-	      json_dumps(last, JSON_COMPACT));
+	      pmh_dump(last));
 	sum = pmh_topic(&h, "summary");
 	CHECK(pmh_num(sum, "http_error_rate_pct") == 5.0, "summary error rate 5 %%: got %g",
 	      pmh_num(sum, "http_error_rate_pct"));
@@ -200,7 +200,7 @@ static void webapp_record_at_flush(void)
 	CHECK(json_array_size(routes) == 2 && r && pmh_num(r, "requests_total") == N_REQ &&
 		      pmh_num(r, "errors_total") == N_5XX && pmh_num(r, "error_rate_pct") == 5.0,
 	      "route rows: GET /api/orders/:id 100 requests, 5 errors: got %s",
-	      r ? json_dumps(r, JSON_COMPACT) : "none");
+	      pmh_dump(r));
 	CHECK(r && pmh_near(pmh_num(r, "latency_p99_ms"), 99, 0.02), "route p99 within 2 %% of 99 ms: got %g",
 	      pmh_num(r, "latency_p99_ms"));
 	pmh_stop(&h);

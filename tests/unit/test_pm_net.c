@@ -145,7 +145,7 @@ static void connections_topic(void)
 		      pmh_num(p, "tx_bytes") == 55000 && pmh_num(p, "rx_bytes") == 550000 &&
 		      pmh_num(p, "retransmits") == 2,
 	      "192.0.2.10:443: 10 connections (ports folded), 55000/550000 bytes, 2 retransmits: got %s",
-	      p ? json_dumps(p, JSON_COMPACT) : "none");
+	      pmh_dump(p));
 	p = find(peers, "addr", "198.51.100.7");
 	CHECK(p && pmh_num(p, "port") == 80, "a served peer keyed by this host's service port 80");
 	procs = json_object_get(doc, "processes");
