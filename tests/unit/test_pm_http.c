@@ -7,7 +7,9 @@
  * "summary" and "http" topics, the webapp-metrics record and the /metrics
  * rows hold the exact counts and sums, percentiles within the histogram's
  * 2 % (hist.h), one templated route (/api/orders/:id) and a 5 % error rate.
- * An outbound request and an unparseable head are kept apart.
+ * An outbound request and an unparseable head are kept apart; a route alert
+ * rule fires for the failing route; past --http-max-routes a process's new
+ * routes fold into "other".
  */
 #include <math.h>
 #include <string.h>
@@ -82,12 +84,22 @@ static json_t *route_row(json_t *routes, const char *method, const char *route)
 	return NULL;
 }
 
+/* More than 4 errors a minute on one route fires, scoped to that route. */
+static void route_errors_rule(struct config *cfg)
+{
+	cfg->alerts_set = true;
+	cfg->n_alerts = 1;
+	cfg->alerts[0] = (struct alert_rule){ "route_errors", "http_errors_5xx", ALERT_GT, 4, 0, "critical",
+					      .scope = "route", .agg = ALERT_AGG_COUNT, .window_s = 60 };
+}
+
 static void routes_topic_templates_and_counts(void)
 {
 	static struct pmh h;
 	json_t *routes, *r, *out, *http;
+	char fired[256];
 
-	if (pmh_start(&h, NULL)) {
+	if (pmh_start(&h, route_errors_rule)) {
 		CHECK(0, "processor without BPF: could not be built");
 		pmh_stop(&h);
 		return;
@@ -122,7 +134,44 @@ static void routes_topic_templates_and_counts(void)
 	      "http counters 101 parsed (100 in, 1 out), 1 unparsed: got %g (%g, %g), %g",
 	      pmh_num(http, "requests_total"), pmh_num(http, "inbound_total"),
 	      pmh_num(http, "outbound_total"), pmh_num(http, "unparsed_total"));
+	pmh_fired(&h, "route_errors", fired, sizeof(fired));
+	CHECK(!strcmp(fired, "route=GET /api/orders/:id"), "5 errors on the served route fire for it: got '%s'",
+	      fired);
 	json_decref(http);
+	json_decref(routes);
+	pmh_stop(&h);
+}
+
+static void two_routes_per_process(struct config *cfg)
+{
+	cfg->http_max_routes = 2;
+}
+
+/* Past --http-max-routes a process's new routes count as route "other". */
+static void routes_past_the_cap_fold_into_other(void)
+{
+	static const char *const paths[] = { "/a", "/b", "/c", "/d/7", "/c" };
+	static struct pmh h;
+	uint64_t now = pmh_now_ns();
+	json_t *routes, *other;
+	struct ev_http e;
+
+	if (pmh_start(&h, two_routes_per_process)) {
+		CHECK(0, "processor without BPF: could not be built");
+		pmh_stop(&h);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		order_event(&e, 1, now);
+		e.req_len = (uint16_t)snprintf(e.req_head, sizeof(e.req_head), "GET %s HTTP/1.1\r\n\r\n", paths[i]);
+		pmh_event(&h, &e, sizeof(e));
+	}
+	pmh_tick(&h);
+	routes = pmh_topic(&h, "routes");
+	other = route_row(routes, "GET", "other");
+	CHECK(json_array_size(routes) == 3 && route_row(routes, "GET", "/a") && route_row(routes, "GET", "/b") &&
+		      other && pmh_num(other, "requests_total") == 3,
+	      "/a, /b kept; /c, /d/:id, /c again as GET other (3): got %s", pmh_dump(routes));
 	json_decref(routes);
 	pmh_stop(&h);
 }
@@ -253,5 +302,6 @@ int main(void)
 	RUN(requests_and_summary);
 	RUN(webapp_record_at_flush);
 	RUN(prometheus_rows);
+	RUN(routes_past_the_cap_fold_into_other);
 	CHECK_DONE();
 }
