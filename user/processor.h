@@ -81,7 +81,7 @@ struct pmod {
 
 struct processor_deps {
 	const struct config *cfg;
-	struct loader *ld;	/* NULL in unit tests */
+	struct loader *ld;	/* NULL in unit tests: the modules start with no map to read */
 	struct eventlog *log;
 	struct drain *drain;	/* NULL in unit tests */
 	struct state *st;
