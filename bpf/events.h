@@ -246,6 +246,10 @@ enum hl_http_dir {
 };
 
 /* How a request's end was found (ev_http.end_by). */
+/* plaintext responses in flight per clock slot (http_pending, http.bpf.h) */
+#define HL_HTTP_PENDING_SHIFT 27	/* a slot is 2^27 ns (134 ms) of CLOCK_MONOTONIC */
+#define HL_HTTP_PENDING_SLOTS 16
+
 enum hl_http_end {
 	HL_HTTP_END_LENGTH = 1,	/* Content-Length bytes of body transferred */
 	HL_HTTP_END_CHUNKED = 2,	/* last chunk "0\r\n\r\n" transferred */

@@ -132,7 +132,8 @@ struct http_conn {
 	__u8 flags;
 	__u8 misses;
 	__u8 tls;
-	__u8 pad[2];
+	__u8 pslot;		/* http_pending slot of the response in flight */
+	__u8 pad;
 	__u8 peer[16];
 	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
 	char req_head[HL_HTTP_REQ_HEAD];
@@ -270,25 +271,34 @@ struct {
 	__type(value, struct scratch);
 } scratch SEC(".maps");
 
-/* plaintext responses in flight (+1 on one CPU, -1 on maybe another: only
- * the sum means something): user space runs the idle iterator only when
- * some are */
+/*
+ * Plaintext responses in flight, by the 2^27 ns (134 ms) slot of the clock
+ * they started in, HL_HTTP_PENDING_SLOTS slots round: +1 on one CPU, -1 on
+ * maybe another, so only a slot's sum over CPUs means something. User space
+ * walks the idle iterator only when a response that started two or more
+ * slots ago is still open: never under steady keep-alive traffic, where
+ * each response ends at the next request within milliseconds.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, HL_HTTP_PENDING_SLOTS);
 	__type(key, __u32);
 	__type(value, __s64);
 } http_pending SEC(".maps");
 
-static __always_inline void pending__add(struct http_conn *c, __s64 d)
+static __always_inline void pending__add(struct http_conn *c, __s64 d, __u64 now)
 {
-	__u32 zero = 0;
-	__s64 *n = bpf_map_lookup_elem(&http_pending, &zero);
+	__u32 slot;
+	__s64 *n;
 
-	if (d > 0)
+	if (d > 0) {
 		c->flags |= CF_PENDING;
-	else
+		c->pslot = (__u8)((now >> HL_HTTP_PENDING_SHIFT) % HL_HTTP_PENDING_SLOTS);
+	} else {
 		c->flags &= ~CF_PENDING;
+	}
+	slot = c->pslot % HL_HTTP_PENDING_SLOTS;
+	n = bpf_map_lookup_elem(&http_pending, &slot);
 	if (n)
 		*n += d;
 }
@@ -749,7 +759,7 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
 	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
 	c->state = ST_IDLE;
 	if (c->flags & CF_PENDING)
-		pending__add(c, -1);
+		pending__add(c, -1, 0);
 	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
 	if (c->role == ROLE_SERVER)
 		bd__release(c, x->foreign ? 0 : (__u32)x->id, a);
@@ -846,7 +856,7 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
 	c->resp_left = 0;
 	if (!x->tls) {
-		pending__add(c, 1);	/* ends at next request, close or idle */
+		pending__add(c, 1, x->now);	/* ends at next request, close or idle */
 		return 0;
 	}
 	s.n = n;
@@ -1428,8 +1438,8 @@ int http_exit(void *ctx)
 
 /*
  * A plaintext response is over when the next request comes, at close, or
- * here: pm_http runs this iterator over the host's TCP sockets a few times a
- * second while plaintext responses are in flight (http_pending), and a
+ * here: pm_http runs this iterator over the host's TCP sockets when a
+ * response that started two or more slots ago is still open (http_pending), and a
  * connection whose response has had no bytes for targ_idle_ns leaves its
  * record (so one that then stays open idle still reaches the feed in
  * time). A response that pauses longer than that mid-body is cut there

@@ -47,7 +47,7 @@
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
 #define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
 #define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
-#define IDLE_SCAN_MS 250	/* idle plaintext responses ended this often (http_idle) */
+#define IDLE_SCAN_MS 125	/* idle plaintext responses looked for this often (http_idle) */
 #define INTERN_SLOTS 1024	/* distinct request heads kept parsed (http_intern.h) */
 #define WIN_S 10		/* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
@@ -147,6 +147,7 @@ struct http_priv {
 	int stats_fd;
 	int pending_fd;			/* plaintext responses in flight (per-CPU) */
 	uint64_t idle_scan_ns;		/* next run of the idle iterator (http_fold) */
+	uint64_t idle_walks;		/* runs of it */
 	int ncpu;
 	uint64_t bpf_stats[HL_HTTP_ST_MAX];
 	struct route_acc *routes;
@@ -979,6 +980,7 @@ static const struct counter_row http_rows[] = {
 	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_NOT_HTTP]),
 	COUNTER_ROW_UINT("connections_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_CONNS]),
 	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
+	COUNTER_ROW_UINT("idle_walks_total", NULL, 0, NULL, HP, idle_walks),
 	HEAD_CACHE("hits_total", "hit", hits),
 	HEAD_CACHE("misses_total", "miss", misses),
 	HEAD_CACHE("evictions_total", "evicted", evictions),
@@ -1236,11 +1238,31 @@ static void http_flush(struct pmod *m, struct flush_ctx *f)
  * TCP sockets (http_idle) ends them, every IDLE_SCAN_MS, so a request on a
  * keep-alive connection that then idles reaches the feed within a tick.
  */
+/* Has a plaintext response been open since two or more clock slots ago
+ * (http_pending)? Only then can one have gone idle. */
+static bool pending_old(const struct http_priv *hp, uint64_t now)
+{
+	uint64_t cur = now >> HL_HTTP_PENDING_SHIFT;
+	int64_t v[HL_MAX_CPUS];
+
+	for (__u32 k = 0; k < HL_HTTP_PENDING_SLOTS; k++) {
+		int64_t sum = 0;
+
+		if (k == cur % HL_HTTP_PENDING_SLOTS || k == (cur - 1) % HL_HTTP_PENDING_SLOTS)
+			continue;
+		if (bpf_map_lookup_elem(hp->pending_fd, &k, v))
+			return true;	/* cannot tell: walk */
+		for (int i = 0; i < hp->ncpu; i++)
+			sum += v[i];
+		if (sum > 0)
+			return true;
+	}
+	return false;
+}
+
 static void http_fold(struct pmod *m, uint64_t now)
 {
 	struct http_priv *hp = m->priv;
-	int64_t pending[HL_MAX_CPUS], sum = 0;
-	__u32 zero = 0;
 	char buf[64];
 	int fd;
 
@@ -1248,13 +1270,10 @@ static void http_fold(struct pmod *m, uint64_t now)
 		return;
 	hp->idle_scan_ns = now + IDLE_SCAN_MS * 1000000ull;
 	/* the walk visits every TCP hash bucket of the host (a fixed cost):
-	 * only while some plaintext response is in flight */
-	if (bpf_map_lookup_elem(hp->pending_fd, &zero, pending))
+	 * only when a response may have gone idle */
+	if (!pending_old(hp, now))
 		return;
-	for (int i = 0; i < hp->ncpu; i++)
-		sum += pending[i];
-	if (sum <= 0)
-		return;
+	hp->idle_walks++;
 	fd = loader__iter_create(processor__loader(m->p), "http", "http_idle");
 	if (fd < 0)
 		return;		/* no loader (unit tests) */
