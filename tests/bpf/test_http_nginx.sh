@@ -58,6 +58,12 @@ if bad: print('bytes_out %s for a 256 KiB body'%bad[:5])
 cut=[x['bytes_out'] for x in b if x['end']!='next' and not (0 < x['bytes_out'] <= 262144+400)]
 if cut: print('responses ended otherwise with bytes_out %s'%cut[:5])
 "
+# steady keep-alive traffic ends each response at the next request: the
+# idle walk over the host's TCP sockets (a fixed cost) is not needed
+hl_case http_nginx_no_idle_walks_under_load "
+h=T('http')
+if h.get('idle_walks_total', 99) > 6: print('idle iterator walked %s times over two short wrk runs: %s'%(h.get('idle_walks_total'), {k: h[k] for k in ('requests_total', 'idle_walks_total') if k in h}))
+"
 hl_stop
 check http_nginx_agent_clean_exit [ "$HL_RC" = 0 ]
 # nginx's two workers (two pids, one process name) serve the same routes: one
