@@ -148,6 +148,43 @@ static inline bool pmh_prom(struct pmh *h, const char *series, char *out, size_t
 	return found;
 }
 
+/* A Prometheus series, written as the writer prints it, and its value. */
+struct pmh_series {
+	const char *series, *value;
+};
+
+/* Every series of want (n of them) has its value in text: one CHECK each. */
+static inline void pmh_check_series(const char *text, const struct pmh_series *want, size_t n)
+{
+	char got[64];
+
+	for (size_t i = 0; i < n; i++) {
+		bool found = pmh_prom_in(text, want[i].series, got, sizeof(got));
+
+		CHECK(found && !strcmp(got, want[i].value), "%s %s: got %s", want[i].series,
+		      want[i].value, found ? got : "no such series");
+	}
+}
+
+/* pmh_check_series() over the /metrics text of the last tick. */
+static inline void pmh_check_prom(struct pmh *h, const struct pmh_series *want, size_t n)
+{
+	struct blob *b = state__get(h->st, "metrics");
+
+	pmh_check_series(b ? b->data : NULL, want, n);
+	blob__put(b);
+}
+
+/* pmh_start(), or the case fails here and returns. */
+#define PMH_START(h, setup)                                                      \
+	do {                                                                     \
+		if (pmh_start((h), (setup))) {                                   \
+			CHECK(0, "processor without BPF: could not be built");   \
+			pmh_stop(h);                                             \
+			return;                                                  \
+		}                                                                \
+	} while (0)
+
 /* Whether the last tick's /metrics text has the exact line. */
 static inline bool pmh_prom_line(struct pmh *h, const char *want_line)
 {

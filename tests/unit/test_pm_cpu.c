@@ -80,11 +80,7 @@ static void cpu_topic_execs_and_exits(void)
 	json_t *cpu, *recent, *e;
 	char fired[256];
 
-	if (pmh_start(&h, crash_rule)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, crash_rule);
 	feed(&h);
 	cpu = pmh_topic(&h, "cpu");
 	CHECK(pmh_num(cpu, "execs_total") == 3 && pmh_num(cpu, "exits_total") == 4,
@@ -123,11 +119,7 @@ static void process_record_at_flush(void)
 	static struct pmh h;
 	json_t *rec;
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
 	rec = pmh_record(&h, "process-metrics");
 	CHECK(rec, "a process-metrics record at the flush");
@@ -149,11 +141,7 @@ static void prometheus_rows(void)
 	static struct pmh h;
 	char got[64];
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
 	CHECK(pmh_prom_line(&h, "# TYPE hostlens_process_cpu_seconds_total counter") &&
 		      pmh_prom_line(&h, "# TYPE hostlens_cpu_busy_ratio gauge") &&

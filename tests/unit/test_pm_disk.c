@@ -313,9 +313,7 @@ static void disk_record_at_flush(void)
 
 static void prometheus_rows(void)
 {
-	static const struct {
-		const char *series, *value;
-	} want[] = {
+	static const struct pmh_series want[] = {
 		{ "hostlens_disk_ops_total{device=\"nvme0n1\",op=\"read\"}", "100" },
 		{ "hostlens_disk_ops_total{device=\"nvme0n1\",op=\"other\"}", "10" },
 		{ "hostlens_disk_bytes_total{device=\"nvme0n1\",op=\"write\"}", "3276800" },
@@ -328,15 +326,9 @@ static void prometheus_rows(void)
 		{ "hostlens_disk_devices_dropped_total", "0" },
 	};
 	static struct disk_run r;
-	char got[64];
 
 	START(&r);
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		bool found = pmh_prom_in(r.prom, want[i].series, got, sizeof(got));
-
-		CHECK(found && !strcmp(got, want[i].value), "%s %s: got %s", want[i].series, want[i].value,
-		      found ? got : "no such series");
-	}
+	pmh_check_series(r.prom, want, sizeof(want) / sizeof(want[0]));
 	done(&r);
 }
 

@@ -99,11 +99,7 @@ static void routes_topic_templates_and_counts(void)
 	json_t *routes, *r, *out, *http;
 	char fired[256];
 
-	if (pmh_start(&h, route_errors_rule)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, route_errors_rule);
 	feed(&h);
 	routes = pmh_topic(&h, "routes");
 	CHECK(json_array_size(routes) == 2, "one served route for 100 ids and one outbound: got %zu rows",
@@ -156,11 +152,7 @@ static void routes_past_the_cap_fold_into_other(void)
 	json_t *routes, *other;
 	struct ev_http e;
 
-	if (pmh_start(&h, two_routes_per_process)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, two_routes_per_process);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		order_event(&e, 1, now);
 		e.req_len = (uint16_t)snprintf(e.req_head, sizeof(e.req_head), "GET %s HTTP/1.1\r\n\r\n", paths[i]);
@@ -184,11 +176,7 @@ static void requests_and_summary(void)
 	int n500 = 0;
 	size_t i;
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
 	reqs = pmh_topic(&h, "requests");
 	CHECK(json_array_size(reqs) == N_REQ + 1, "101 parsed requests in the feed: got %zu",
@@ -219,11 +207,7 @@ static void webapp_record_at_flush(void)
 	static struct pmh h;
 	json_t *rec, *routes, *r;
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
 	rec = pmh_record(&h, "webapp-metrics");
 	CHECK(rec, "a webapp-metrics record at the flush");
@@ -259,9 +243,7 @@ static void webapp_record_at_flush(void)
 
 static void prometheus_rows(void)
 {
-	static const struct {
-		const char *series, *value;
-	} want[] = {
+	static const struct pmh_series want[] = {
 		{ "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"2xx\"}", "95" },
 		{ "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"5xx\"}", "5" },
 		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.005\"}", "5" },
@@ -276,18 +258,9 @@ static void prometheus_rows(void)
 	static struct pmh h;
 	char got[64];
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		bool found = pmh_prom(&h, want[i].series, got, sizeof(got));
-
-		CHECK(found && !strcmp(got, want[i].value), "%s %s: got %s", want[i].series, want[i].value,
-		      found ? got : "no such series");
-	}
+	pmh_check_prom(&h, want, sizeof(want) / sizeof(want[0]));
 	CHECK(!pmh_prom(&h, "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"4xx\"}", got,
 			sizeof(got)),
 	      "no 4xx series when there was no 4xx");

@@ -113,11 +113,7 @@ static void connections_topic(void)
 	json_t *doc, *recent, *first, *peers, *p, *procs;
 	char id[16], fired[256];
 
-	if (pmh_start(&h, refused_rule)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, refused_rule);
 	feed(&h);
 	doc = pmh_topic(&h, "connections");
 	recent = json_object_get(doc, "recent");
@@ -167,11 +163,7 @@ static void network_record_at_flush(void)
 	json_t *rec, *p;
 	char id[16];
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
 	rec = pmh_record(&h, "network-metrics");
 	CHECK(rec, "a network-metrics record at the flush");
@@ -197,9 +189,7 @@ static void network_record_at_flush(void)
 
 static void prometheus_rows(void)
 {
-	static const struct {
-		const char *series, *value;
-	} want[] = {
+	static const struct pmh_series want[] = {
 		{ "hostlens_tcp_connections_closed_total{role=\"client\"}", "12" },
 		{ "hostlens_tcp_connections_closed_total{role=\"server\"}", "1" },
 		{ "hostlens_tcp_connections_closed_total{role=\"unknown\"}", "0" },
@@ -207,20 +197,10 @@ static void prometheus_rows(void)
 		{ "hostlens_tcp_connections_active", "0" },
 	};
 	static struct pmh h;
-	char got[64];
 
-	if (pmh_start(&h, NULL)) {
-		CHECK(0, "processor without BPF: could not be built");
-		pmh_stop(&h);
-		return;
-	}
+	PMH_START(&h, NULL);
 	feed(&h);
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		bool found = pmh_prom(&h, want[i].series, got, sizeof(got));
-
-		CHECK(found && !strcmp(got, want[i].value), "%s %s: got %s", want[i].series, want[i].value,
-		      found ? got : "no such series");
-	}
+	pmh_check_prom(&h, want, sizeof(want) / sizeof(want[0]));
 	pmh_stop(&h);
 }
 
