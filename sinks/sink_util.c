@@ -52,14 +52,6 @@ void sink_log(const char *sink, const char *fmt, ...)
 	fprintf(stderr, "hostlens: %s: %s\n", sink, buf);
 }
 
-int64_t sink_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t sink_wall_ms(void)
 {
 	struct timespec ts;

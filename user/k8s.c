@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "k8s.h"
+#include "clock.h"
 
 #define K8S_WAYS 4
 #define K8S_RETRY_NS (10ull * 1000000000ull)
@@ -384,14 +385,6 @@ static void resolve_names(struct k8s *k, int pid, struct k8s_meta *m)
 
 /* --- cache -------------------------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t path_key(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -521,7 +514,7 @@ static void maybe_resolve(struct k8s *k, int pid, struct k8s_entry *e)
 
 	if (!e->meta.pod_uid[0] || e->meta.pod_namespace[0])
 		return;
-	now = now_ns();
+	now = clock_mono_ns();
 	if (e->resolved_ns && now - e->resolved_ns < k->retry_ns)
 		return;
 	resolve_names(k, pid, &e->meta);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "processor.h"
+#include "clock.h"
 #include "counters.h"
 #include "thread.h"
 #include "drain.h"
@@ -72,14 +73,6 @@ struct processor {
 	uint64_t reloads, reload_failures;
 	uint64_t full_warned[HL_DROP_MAX];	/* full-map count at the last warning */
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 const struct config *processor__cfg(const struct processor *p) { return p->d.cfg; }
 struct loader *processor__loader(const struct processor *p) { return p->d.ld; }
@@ -254,7 +247,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 		p->print_summary = true;
 	else if (!strcmp(deps->cfg->summary, "auto"))
 		p->print_summary = isatty(STDOUT_FILENO);
-	p->start_ns = p->last_tick_ns = p->last_flush_ns = mono_ns();
+	p->start_ns = p->last_tick_ns = p->last_flush_ns = clock_mono_ns();
 	return p;
 err:
 	processor__free(p);
@@ -749,7 +742,7 @@ static void apply_reload(struct processor *p)
 
 void processor__tick(struct processor *p, bool force_flush)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	struct tick_ctx t = {
 		.now_ns = now,
 		.now_ms = record_now_ms(),

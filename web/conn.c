@@ -16,14 +16,6 @@
 
 #include "web/web_int.h"
 
-int64_t web_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void conn_link_tail(struct web *w, struct web_conn *c)
 {
 	c->next = NULL;
@@ -52,7 +44,7 @@ void web_conn_progress(struct web_conn *c)
 {
 	struct web *w = c->w;
 
-	c->progress_ms = web_now_ms();
+	c->progress_ms = clock_mono_ms();
 	if (w->conns_tail != c) {	/* keep the list in order of progress */
 		conn_unlink(w, c);
 		conn_link_tail(w, c);
@@ -63,7 +55,7 @@ void web_conn_add(struct web *w, struct web_conn *c)
 {
 	w->stats.conns++;
 	conn_link_tail(w, c);
-	c->accepted_ms = c->progress_ms = web_now_ms();
+	c->accepted_ms = c->progress_ms = clock_mono_ms();
 }
 
 /* --- client addresses ----------------------------------------------------- */
