@@ -33,7 +33,4 @@ void sink_log(const char *sink, const char *fmt, ...) __attribute__((format(prin
 /* Wall clock in ms (the monotonic one: clock_mono_ms(), user/clock.h). */
 int64_t sink_wall_ms(void);
 
-/* mkdir -p; 0 or -errno. */
-int sink_mkdir_p(const char *path, unsigned mode);
-
 #endif
