@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "pmods.h"
+#include "quantile.h"
 #include "utf8.h"
 
 #define TOP_PROCS 50
@@ -57,9 +58,9 @@ struct cpu_priv {
 	uint64_t *core_busy, *core_idle;	/* previous cumulative values */
 	uint64_t *flush_busy, *flush_idle;	/* sums since the last flush */
 	double *core_pct;
-	uint64_t runq_prev[HL_RUNQ_SLOTS];
-	uint64_t runq_total[HL_RUNQ_SLOTS];	/* since start */
-	uint64_t runq_flush[HL_RUNQ_SLOTS];	/* since the last flush */
+	__u64 runq_prev[HL_RUNQ_SLOTS];
+	__u64 runq_total[HL_RUNQ_SLOTS];	/* since start */
+	__u64 runq_flush[HL_RUNQ_SLOTS];	/* since the last flush */
 	uint64_t execs_total, exits_total, execs_flush, exits_flush;
 	/* exits since the last tick, per command (the first TICK_EXIT_COMMS) and in all */
 	struct {
@@ -425,28 +426,20 @@ static double runq_bucket_us(int s)
 	return (double)(1ull << (s + 1));
 }
 
-static double hist_quantile(const uint64_t *h, int n, double q)
+/* Run-queue slot s holds [2^s, 2^(s+1)) us, slot 0 from 0. */
+static void runq_bounds(unsigned int s, double *lo, double *hi)
 {
-	uint64_t total = 0, acc = 0;
-
-	for (int i = 0; i < n; i++)
-		total += h[i];
-	if (!total)
-		return 0;
-	for (int i = 0; i < n; i++) {
-		acc += h[i];
-		if ((double)acc >= q * (double)total) {
-			/* interpolate inside the bucket [2^i, 2^(i+1)) */
-			double lo = i ? (double)(1ull << i) : 0, hi = runq_bucket_us(i);
-			double before = (double)(acc - h[i]), frac = ((q * (double)total) - before) / (double)h[i];
-
-			return lo + (hi - lo) * frac;
-		}
-	}
-	return runq_bucket_us(n - 1);
+	*lo = s ? (double)(1ull << s) : 0;
+	*hi = runq_bucket_us((int)s);
 }
 
-static void read_runq(struct cpu_priv *c, uint64_t *window)
+/* The q-quantile of a run-queue histogram, in us. */
+static double runq_quantile(const __u64 *h, double q)
+{
+	return quantile_slots(h, HL_RUNQ_SLOTS, q, runq_bounds);
+}
+
+static void read_runq(struct cpu_priv *c, __u64 *window)
 {
 	uint64_t vals[HL_MAX_CPUS];
 
@@ -483,7 +476,7 @@ static int cmp_flush(const void *a, const void *b)
 	return x->flush_oncpu_ns < y->flush_oncpu_ns ? 1 : x->flush_oncpu_ns > y->flush_oncpu_ns ? -1 : 0;
 }
 
-static json_t *hist_json(const uint64_t *h)
+static json_t *hist_json(const __u64 *h)
 {
 	json_t *arr = json_array();
 
@@ -582,7 +575,7 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct cpu_priv *c = m->priv;
 	static struct proc_acc *order[MAX_TRACK];
-	uint64_t window[HL_RUNQ_SLOTS];
+	__u64 window[HL_RUNQ_SLOTS];
 	json_t *procs, *cores = json_array(), *cpu;
 	double total_pct, p50, p99;
 	int n = 0;
@@ -613,11 +606,11 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 		}
 		json_array_append_new(procs, e);
 	}
-	p50 = hist_quantile(window, HL_RUNQ_SLOTS, 0.5) / 1000.0;
-	p99 = hist_quantile(window, HL_RUNQ_SLOTS, 0.99) / 1000.0;
+	p50 = runq_quantile(window, 0.5) / 1000.0;
+	p99 = runq_quantile(window, 0.99) / 1000.0;
 	cpu = json_pack("{s:o,s:f,s:{s:f,s:f,s:o},s:o,s:I,s:I}", "cores", cores, "busy_pct", total_pct,
-			"runq_latency_us", "p50", hist_quantile(c->runq_total, HL_RUNQ_SLOTS, 0.5), "p99",
-			hist_quantile(c->runq_total, HL_RUNQ_SLOTS, 0.99), "buckets", hist_json(c->runq_total),
+			"runq_latency_us", "p50", runq_quantile(c->runq_total, 0.5), "p99",
+			runq_quantile(c->runq_total, 0.99), "buckets", hist_json(c->runq_total),
 			"recent_processes", json_deep_copy(c->recent), "execs_total",
 			(json_int_t)c->execs_total, "exits_total", (json_int_t)c->exits_total);
 	state__publish(t->st, "processes", procs);
@@ -687,9 +680,9 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "processes_total", json_integer(n));
 	json_object_set_new(rec, "oncpu_total_ms", json_real((double)total_ns / 1e6));
 	json_object_set_new(rec, "cores", cores);
-	json_object_set_new(rec, "runq_latency_p50_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.5) / 1000));
-	json_object_set_new(rec, "runq_latency_p95_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.95) / 1000));
-	json_object_set_new(rec, "runq_latency_p99_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.99) / 1000));
+	json_object_set_new(rec, "runq_latency_p50_ms", json_real(runq_quantile(c->runq_flush, 0.5) / 1000));
+	json_object_set_new(rec, "runq_latency_p95_ms", json_real(runq_quantile(c->runq_flush, 0.95) / 1000));
+	json_object_set_new(rec, "runq_latency_p99_ms", json_real(runq_quantile(c->runq_flush, 0.99) / 1000));
 	json_object_set_new(rec, "execs", json_integer((json_int_t)c->execs_flush));
 	json_object_set_new(rec, "exits", json_integer((json_int_t)c->exits_flush));
 	json_object_set_new(rec, "processes", procs);
