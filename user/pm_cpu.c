@@ -8,6 +8,7 @@
  * user space never sees a per-switch event. Processor thread only.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "log.h"
 #include "pmods.h"
 #include "quantile.h"
+#include "table.h"
 #include "utf8.h"
 
 #define TOP_PROCS 50
@@ -29,8 +31,8 @@
 #define TICK_EXIT_COMMS 64	/* commands with exits counted per tick (alert metrics) */
 
 struct proc_acc {
-	uint32_t tgid;
-	bool used, seen;
+	uint32_t tgid;				/* the key */
+	bool seen;
 	bool live;				/* live threads in this read */
 	uint8_t dead_reads;			/* reads in a row with an `exited` entry and no live thread */
 	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
@@ -49,7 +51,7 @@ struct proc_acc {
 struct cpu_priv {
 	int exited_fd, cores_fd, runq_fd;
 	int ncpu;
-	struct proc_acc *procs;		/* open addressing, MAX_TRACK slots */
+	struct table *procs;		/* struct proc_acc by tgid, MAX_TRACK slots */
 	uint32_t exits[MAX_EXITS];	/* tgids to delete from `exited` after a final read */
 	int nexits;
 	struct cpu_thread_rec *recs;	/* iterator read buffer */
@@ -73,25 +75,17 @@ struct cpu_priv {
 	bool first;
 };
 
+static const struct table_type proc_acc_type = {
+	.entry_size = sizeof(struct proc_acc),
+	.key_offset = offsetof(struct proc_acc, tgid),
+	.key_size = sizeof(uint32_t),
+	.probe = 64,
+	.hash = table_hash_id32,
+};
+
 static struct proc_acc *acc_get(struct cpu_priv *c, uint32_t tgid, bool create)
 {
-	uint32_t h = (tgid * 2654435761u) & (MAX_TRACK - 1);
-	struct proc_acc *free_slot = NULL;
-
-	for (int i = 0; i < 64; i++) {
-		struct proc_acc *a = &c->procs[(h + (uint32_t)i) & (MAX_TRACK - 1)];
-
-		if (a->used && a->tgid == tgid)
-			return a;
-		if (!a->used && !free_slot)
-			free_slot = a;
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->tgid = tgid;
-	return free_slot;
+	return create ? table__insert(c->procs, &tgid, NULL) : table__find(c->procs, &tgid);
 }
 
 static int cpu_init(struct pmod *m)
@@ -105,7 +99,7 @@ static int cpu_init(struct pmod *m)
 	c->cores_fd = loader__map_fd(ld, "cpu", "cores");
 	c->runq_fd = loader__map_fd(ld, "cpu", "runq_hist");
 	c->ncpu = libbpf_num_possible_cpus();
-	c->procs = calloc(MAX_TRACK, sizeof(*c->procs));
+	c->procs = table__new(&proc_acc_type, MAX_TRACK);
 	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
 	c->max_exited_keys = processor__cfg(m->p) ? processor__cfg(m->p)->max_procs : 16384;
 	c->exited_keys = calloc((size_t)c->max_exited_keys, sizeof(*c->exited_keys));
@@ -126,9 +120,9 @@ static void cpu_destroy(struct pmod *m)
 {
 	struct cpu_priv *c = m->priv;
 
-	for (int i = 0; c->procs && i < MAX_TRACK; i++)
-		json_decref(c->procs[i].k8s);
-	free(c->procs);
+	for (struct proc_acc *a = NULL; c->procs && (a = table__next(c->procs, a));)
+		json_decref(a->k8s);
+	table__free(c->procs);
 	free(c->recs);
 	free(c->exited_keys);
 	free(c->core_busy);
@@ -325,14 +319,12 @@ static uint64_t grow(uint64_t *prev, uint64_t now)
 
 static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 {
-	for (int i = 0; i < MAX_TRACK; i++)
-		c->procs[i].seen = false;
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));)
+		a->seen = false;
 	c->nexited_keys = 0;
 	read_threads(c, p);
-	for (int i = 0; i < MAX_TRACK; i++) {
-		struct proc_acc *a = &c->procs[i];
-
-		if (!a->used || !a->seen)
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));) {
+		if (!a->seen)
 			continue;
 		/* no first-read special case: BPF only counts since attach */
 		a->tick_oncpu_ns = grow(&a->oncpu_ns, a->cur_oncpu_ns);
@@ -367,16 +359,13 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 			bpf_map_delete_elem(c->exited_fd, &c->exited_keys[i]);
 	}
 	/* entries gone from BPF and already flushed leave the table */
-	for (int i = 0; i < MAX_TRACK; i++) {
-		struct proc_acc *a = &c->procs[i];
-
-		if (a->used && !a->seen) {
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));) {
+		if (!a->seen) {
 			a->tick_oncpu_ns = a->tick_runq_ns = 0;
 			a->cpu_pct = a->cpu_ewma = 0;
 			if (!a->flush_oncpu_ns && !a->flush_runq_ns) {
 				json_decref(a->k8s);
-				a->k8s = NULL;
-				a->used = false;
+				table__delete(c->procs, a);
 			}
 		}
 	}
@@ -583,9 +572,9 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 	read_procs(c, m->p, t->elapsed_s);
 	read_cores(c, t, cores, &total_pct);
 	read_runq(c, window);
-	for (int i = 0; i < MAX_TRACK; i++)
-		if (c->procs[i].used && c->procs[i].seen)
-			order[n++] = &c->procs[i];
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));)
+		if (a->seen)
+			order[n++] = a;
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_pct);
 	procs = json_array();
 	for (int i = 0; i < n && i < TOP_PROCS; i++) {
@@ -636,9 +625,9 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 	uint64_t total_ns = 0;
 	int n = 0;
 
-	for (int i = 0; i < MAX_TRACK; i++)
-		if (c->procs[i].used && (c->procs[i].flush_oncpu_ns || c->procs[i].flush_runq_ns))
-			order[n++] = &c->procs[i];
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));)
+		if (a->flush_oncpu_ns || a->flush_runq_ns)
+			order[n++] = a;
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_flush);
 	for (int i = 0; i < n; i++) {
 		struct proc_acc *a = order[i];
@@ -662,8 +651,7 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 		a->flush_oncpu_ns = a->flush_runq_ns = a->flush_switches = 0;
 		if (a->exited_ns) {
 			json_decref(a->k8s);
-			a->k8s = NULL;
-			a->used = false;
+			table__delete(c->procs, a);
 		}
 	}
 	rec = record_new("process-metrics", f->source, f->ts_ms);
