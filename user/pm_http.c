@@ -40,6 +40,7 @@
 #include "log.h"
 #include "pm_http.h"
 #include "pmods.h"
+#include "table.h"
 #include "utf8.h"
 
 #define RECENT_MAX 200		/* "requests" topic */
@@ -68,10 +69,8 @@ static const double prom_le[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 #define N_LE (sizeof(prom_le) / sizeof(prom_le[0]))
 
 struct route_acc {
-	bool used;
-	uint8_t dir;
+	uint8_t dir;			/* the key: dir, tgid, method, route */
 	uint32_t tgid;
-	uint32_t hash;
 	char method[HTTP_METHOD_MAX];
 	char route[HTTP_ROUTE_MAX];
 	uint64_t total, errors, client_errors;
@@ -98,7 +97,7 @@ struct bd_acc {
 };
 
 struct proc_routes {
-	uint32_t tgid;
+	uint32_t tgid;			/* the key */
 	uint32_t n;			/* distinct routes kept for this process */
 };
 
@@ -130,10 +129,14 @@ struct win_slot {
 };
 
 struct client {
+	uint8_t addr[16];		/* the key: addr, family (struct client_key) */
+	uint8_t family;
+	int64_t last_ms;
+};
+
+struct client_key {
 	uint8_t addr[16];
 	uint8_t family;
-	bool used;
-	int64_t last_ms;
 };
 
 struct http_priv {
@@ -145,15 +148,14 @@ struct http_priv {
 	int stats_fd;
 	int ncpu;
 	uint64_t bpf_stats[HL_HTTP_ST_MAX];
-	struct route_acc *routes;
-	struct proc_routes *procs;
-	uint32_t nroutes;
+	struct table *routes;		/* struct route_acc, ROUTE_SLOTS */
+	struct table *procs;		/* struct proc_routes by tgid, PROC_SLOTS */
 	uint64_t routes_dropped;
 	struct req_rec recent[RECENT_MAX];
 	uint32_t recent_head, recent_n;
 	uint32_t recent_new;		/* added since the last tick */
 	struct win_slot win[WIN_S];
-	struct client *clients;
+	struct table *clients;		/* struct client, CLIENT_SLOTS, oldest evicted */
 	/* totals */
 	uint64_t requests_total, inbound_total, outbound_total, tls_total, unparsed_total;
 	uint64_t tick_inbound, tick_err5, tick_err4;	/* served this tick */
@@ -173,65 +175,69 @@ struct http_priv {
 	uint64_t bd_total, bd_approx_total, bd_routes_full;
 };
 
-static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 16777619u;
-	return h;
-}
+static const struct table_type proc_routes_type = {
+	.entry_size = sizeof(struct proc_routes),
+	.key_offset = offsetof(struct proc_routes, tgid),
+	.key_size = sizeof(uint32_t),
+	.probe = 64,
+	.hash = table_hash_id32,
+};
 
 static struct proc_routes *proc_get(struct http_priv *hp, uint32_t tgid)
 {
-	uint32_t h = (tgid * 2654435761u) & (PROC_SLOTS - 1);
-
-	for (int i = 0; i < 64; i++) {
-		struct proc_routes *p = &hp->procs[(h + (uint32_t)i) & (PROC_SLOTS - 1)];
-
-		if (p->tgid == tgid)
-			return p;
-		if (!p->tgid) {
-			p->tgid = tgid;
-			p->n = 0;
-			return p;
-		}
-	}
-	return NULL;
+	return table__insert(hp->procs, &tgid, NULL);
 }
+
+struct route_key {
+	uint32_t tgid;
+	uint8_t dir;
+	const char *method, *route;
+};
+
+static uint32_t route_hash(const void *key)
+{
+	const struct route_key *k = key;
+	uint32_t h = hash_bytes(HASH_FNV_INIT, &k->tgid, sizeof(k->tgid));
+
+	h = hash_bytes(h, &k->dir, 1);
+	h = hash_bytes(h, k->method, strlen(k->method));
+	return hash_bytes(h, k->route, strlen(k->route));
+}
+
+static bool route_match(const void *entry, const void *key)
+{
+	const struct route_acc *r = entry;
+	const struct route_key *k = key;
+
+	return r->tgid == k->tgid && r->dir == k->dir && !strcmp(r->method, k->method) &&
+	       !strcmp(r->route, k->route);
+}
+
+static void route_set_key(void *entry, const void *key)
+{
+	struct route_acc *r = entry;
+	const struct route_key *k = key;
+
+	r->tgid = k->tgid;
+	r->dir = k->dir;
+	snprintf(r->method, sizeof(r->method), "%s", k->method);
+	snprintf(r->route, sizeof(r->route), "%s", k->route);
+}
+
+static const struct table_type route_type = {
+	.entry_size = sizeof(struct route_acc),
+	.probe = 128,
+	.hash = route_hash,
+	.match = route_match,
+	.set_key = route_set_key,
+};
 
 static struct route_acc *route_find(struct http_priv *hp, uint32_t tgid, uint8_t dir,
 				    const char *method, const char *route, bool create)
 {
-	uint32_t h = fnv1a(2166136261u, &tgid, sizeof(tgid));
-	struct route_acc *free_slot = NULL;
+	struct route_key k = { .tgid = tgid, .dir = dir, .method = method, .route = route };
 
-	h = fnv1a(h, &dir, 1);
-	h = fnv1a(h, method, strlen(method));
-	h = fnv1a(h, route, strlen(route));
-	for (uint32_t i = 0; i < 128; i++) {
-		struct route_acc *r = &hp->routes[(h + i) & (ROUTE_SLOTS - 1)];
-
-		if (!r->used) {
-			if (!free_slot)
-				free_slot = r;
-			continue;
-		}
-		if (r->hash == h && r->tgid == tgid && r->dir == dir && !strcmp(r->method, method) &&
-		    !strcmp(r->route, route))
-			return r;
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->hash = h;
-	free_slot->tgid = tgid;
-	free_slot->dir = dir;
-	snprintf(free_slot->method, sizeof(free_slot->method), "%s", method);
-	snprintf(free_slot->route, sizeof(free_slot->route), "%s", route);
-	hp->nroutes++;
-	return free_slot;
+	return create ? table__insert(hp->routes, &k, NULL) : table__find(hp->routes, &k);
 }
 
 /* The route row for a request, folding past the per-process cap into "other". */
@@ -258,37 +264,43 @@ static struct route_acc *route_get(struct http_priv *hp, uint32_t tgid, uint8_t 
 	return r;
 }
 
+static uint32_t client_hash(const void *key)
+{
+	return hash_bytes(HASH_FNV_INIT, ((const struct client_key *)key)->addr, 16);
+}
+
+static bool client_older(const void *a, const void *b)
+{
+	return ((const struct client *)a)->last_ms < ((const struct client *)b)->last_ms;
+}
+
+/* A full window replaces its least recently seen client. */
+static const struct table_type client_type = {
+	.entry_size = sizeof(struct client),
+	.key_offset = offsetof(struct client, addr),
+	.key_size = sizeof(struct client_key),
+	.probe = 16,
+	.hash = client_hash,
+	.evict = true,
+	.evict_before = client_older,
+};
+
 static void clients_touch(struct http_priv *hp, const struct ev_http *e, int64_t now_ms)
 {
-	uint32_t h = fnv1a(2166136261u, e->peer_addr, 16) & (CLIENT_SLOTS - 1);
-	struct client *oldest = NULL;
+	struct client_key k = { .family = e->family };
+	struct client *c;
 
-	for (uint32_t i = 0; i < 16; i++) {
-		struct client *c = &hp->clients[(h + i) & (CLIENT_SLOTS - 1)];
-
-		if (c->used && c->family == e->family && !memcmp(c->addr, e->peer_addr, 16)) {
-			c->last_ms = now_ms;
-			return;
-		}
-		if (!c->used || now_ms - c->last_ms > ACTIVE_WINDOW_MS) {
-			oldest = c;
-			break;
-		}
-		if (!oldest || c->last_ms < oldest->last_ms)
-			oldest = c;
-	}
-	oldest->used = true;
-	oldest->family = e->family;
-	memcpy(oldest->addr, e->peer_addr, 16);
-	oldest->last_ms = now_ms;
+	memcpy(k.addr, e->peer_addr, sizeof(k.addr));
+	c = table__insert(hp->clients, &k, NULL);
+	c->last_ms = now_ms;
 }
 
 static uint64_t clients_active(const struct http_priv *hp, int64_t since_ms)
 {
 	uint64_t n = 0;
 
-	for (int i = 0; i < CLIENT_SLOTS; i++)
-		n += hp->clients[i].used && hp->clients[i].last_ms >= since_ms;
+	for (const struct client *c = NULL; (c = table__next(hp->clients, c));)
+		n += c->last_ms >= since_ms;
 	return n;
 }
 
@@ -332,14 +344,14 @@ static int http_init(struct pmod *m)
 	hp->cfg = processor__cfg(m->p);
 	hp->ncpu = libbpf_num_possible_cpus();
 	hp->stats_fd = loader__map_fd(ld, "http", "http_stats");
-	hp->routes = calloc(ROUTE_SLOTS, sizeof(*hp->routes));
-	hp->procs = calloc(PROC_SLOTS, sizeof(*hp->procs));
-	hp->clients = calloc(CLIENT_SLOTS, sizeof(*hp->clients));
+	hp->routes = table__new(&route_type, ROUTE_SLOTS);	/* pages touched only when used */
+	hp->procs = table__new(&proc_routes_type, PROC_SLOTS);
+	hp->clients = table__new(&client_type, CLIENT_SLOTS);
 	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd));	/* pages touched only when used */
 	if (!hp->routes || !hp->procs || !hp->clients || !hp->bd) {
-		free(hp->routes);
-		free(hp->procs);
-		free(hp->clients);
+		table__free(hp->routes);
+		table__free(hp->procs);
+		table__free(hp->clients);
 		free(hp->bd);
 		return -ENOMEM;
 	}
@@ -376,9 +388,9 @@ static void http_destroy(struct pmod *m)
 	http_tls__free(hp->tls);
 	redact__free(hp->redact);
 	http_intern__free(hp->intern);
-	free(hp->routes);
-	free(hp->procs);
-	free(hp->clients);
+	table__free(hp->routes);
+	table__free(hp->procs);
+	table__free(hp->clients);
 	free(hp->bd);
 }
 
@@ -855,9 +867,9 @@ static void bd_publish(struct http_priv *hp, struct processor *p, struct tick_ct
 	json_t *routes = json_array(), *slowest = json_array(), *top;
 	int n = 0, ns = 0;
 
-	for (int i = 0; i < ROUTE_SLOTS && n < BD_ROUTES; i++)
-		if (hp->routes[i].used && hp->routes[i].bd && hp->bd[hp->routes[i].bd - 1].n)
-			order[n++] = &hp->routes[i];
+	for (struct route_acc *r = NULL; n < BD_ROUTES && (r = table__next(hp->routes, r));)
+		if (r->bd && hp->bd[r->bd - 1].n)
+			order[n++] = r;
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_total);
 	for (int i = 0; i < n; i++) {
 		struct route_acc *r = order[i];
@@ -995,20 +1007,15 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 		http_ctl__set_tls_active(true);
 	read_bpf_stats(hp);
 
-	order = malloc(sizeof(*order) * (hp->nroutes + 1));
-	for (int i = 0; order && i < ROUTE_SLOTS; i++) {
-		struct route_acc *r = &hp->routes[i];
-
-		if (!r->used)
-			continue;
+	order = malloc(sizeof(*order) * (table__count(hp->routes) + 1));
+	for (struct route_acc *r = NULL; order && (r = table__next(hp->routes, r));) {
 		if (t->now_ms - r->last_ms > ROUTE_IDLE_MS && !r->flush.count) {
 			struct proc_routes *pr = proc_get(hp, r->tgid);
 
 			if (pr && pr->n)
 				pr->n--;
 			bd_put(hp, r);
-			r->used = false;
-			hp->nroutes--;
+			table__delete(hp->routes, r);
 			continue;
 		}
 		if (r->dir == HL_HTTP_INBOUND && r->tick_n)
@@ -1137,15 +1144,15 @@ static json_t *flush_route_json(struct http_priv *hp, struct processor *p, struc
 static json_t *flush_routes_json(struct http_priv *hp, struct processor *p, double iv)
 {
 	static const uint8_t dirs[] = { HL_HTTP_INBOUND, HL_HTTP_OUTBOUND };
-	struct route_acc **order = malloc(sizeof(*order) * (hp->nroutes + 1));
+	struct route_acc **order = malloc(sizeof(*order) * (table__count(hp->routes) + 1));
 	json_t *routes = json_array();
 
 	for (size_t d = 0; order && d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		int n = 0;
 
-		for (int i = 0; i < ROUTE_SLOTS; i++)
-			if (hp->routes[i].used && hp->routes[i].dir == dirs[d] && hp->routes[i].flush.count)
-				order[n++] = &hp->routes[i];
+		for (struct route_acc *r = NULL; (r = table__next(hp->routes, r));)
+			if (r->dir == dirs[d] && r->flush.count)
+				order[n++] = r;
 		qsort(order, (size_t)n, sizeof(*order), cmp_flush);
 		for (int i = 0; i < n && i < FLUSH_ROUTES_TOP; i++)
 			json_array_append_new(routes, flush_route_json(hp, p, order[i], iv));
@@ -1157,10 +1164,8 @@ static json_t *flush_routes_json(struct http_priv *hp, struct processor *p, doub
 /* Starts the next flush window of every route and of the served totals. */
 static void flush_reset(struct http_priv *hp, int64_t ts_ms)
 {
-	for (int i = 0; i < ROUTE_SLOTS; i++) {
-		struct route_acc *r = &hp->routes[i];
-
-		if (!r->used || !r->flush.count)
+	for (struct route_acc *r = NULL; (r = table__next(hp->routes, r));) {
+		if (!r->flush.count)
 			continue;
 		memset(&r->flush, 0, sizeof(r->flush));
 		r->flush_errors = r->flush_errors4 = 0;
