@@ -3,6 +3,7 @@
  * publishes are read by the web thread through struct state. */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +21,14 @@
 #include "notify.h"
 #include "k8s.h"
 #include "rollup.h"
+#include "table.h"
 #include "utf8.h"
 
-#define COMM_SLOTS 16384	/* power of 2 */
+#define COMM_SLOTS 16384	/* power of 2; direct-mapped: a collision replaces */
 #define FOLD_MS 20		/* the log is folded this often; 1000 / FOLD_MS folds per tick */
 
 struct comm_slot {
-	uint32_t tgid;
+	uint32_t tgid;		/* the key */
 	uint32_t miss;		/* /proc lookups that failed */
 	char comm[UTF8_COMM_SIZE];	/* sanitized once, here (utf8.h) */
 	struct proc_io io;
@@ -38,7 +40,7 @@ struct processor {
 	struct pmod *mods;
 	int nmods;
 	int8_t dispatch[HL_EV_MAX];	/* event type -> module index, -1 none */
-	struct comm_slot *comms;
+	struct table *comms;	/* struct comm_slot by tgid */
 	char source[UTF8_SAFE_SIZE(256)];	/* deps->source, sanitized */
 	pthread_t thread;
 	bool running;
@@ -84,33 +86,28 @@ int64_t processor__mono_to_ms(const struct processor *p, uint64_t ns)
 	return (int64_t)(ns / 1000000) + p->mono_offset_ms;
 }
 
-static struct comm_slot *comm_slot(struct processor *p, uint32_t tgid)
-{
-	uint32_t h = tgid * 2654435761u;
-
-	return &p->comms[h & (COMM_SLOTS - 1)];
-}
+/* One slot per tgid's home: a cache, the newest process wins. */
+static const struct table_type comm_type = {
+	.entry_size = sizeof(struct comm_slot),
+	.key_offset = offsetof(struct comm_slot, tgid),
+	.key_size = sizeof(uint32_t),
+	.probe = 1,
+	.hash = table_hash_id32,
+	.evict = true,
+};
 
 struct proc_io *processor__proc_io(struct processor *p, uint32_t tgid, bool create)
 {
-	struct comm_slot *s = comm_slot(p, tgid);
+	struct comm_slot *s;
 
-	if (s->tgid == tgid)
-		return &s->io;
-	if (!create)
-		return NULL;
-	memset(s, 0, sizeof(*s));
-	s->tgid = tgid;
-	return &s->io;
+	s = create ? table__insert(p->comms, &tgid, NULL) : table__find(p->comms, &tgid);
+	return s ? &s->io : NULL;
 }
 
 void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm)
 {
-	struct comm_slot *s = comm_slot(p, tgid);
+	struct comm_slot *s = table__insert(p->comms, &tgid, NULL);
 
-	if (s->tgid != tgid)
-		memset(&s->io, 0, sizeof(s->io));
-	s->tgid = tgid;
 	s->miss = 0;
 	/* the kernel's bytes become text here, once per process */
 	utf8_sanitize(comm, sizeof(s->comm) - 1, s->comm, sizeof(s->comm));
@@ -118,19 +115,15 @@ void processor__set_comm(struct processor *p, uint32_t tgid, const char *comm)
 
 const char *processor__comm(struct processor *p, uint32_t tgid)
 {
-	struct comm_slot *s = comm_slot(p, tgid);
+	struct comm_slot *s = table__insert(p->comms, &tgid, NULL);
 	char path[64], raw[HL_COMM_LEN + 2] = "";
 	FILE *f;
 
-	if (s->tgid == tgid && s->comm[0])
+	if (s->comm[0])
 		return s->comm;
-	if (s->tgid == tgid && s->miss)
+	if (s->miss)
 		return "";
 	/* first sight of a process started before us: ask /proc once */
-	if (s->tgid != tgid)
-		memset(&s->io, 0, sizeof(s->io));
-	s->tgid = tgid;
-	s->comm[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
 	f = fopen(path, "r");
 	if (f) {
@@ -207,7 +200,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 	clock_gettime(CLOCK_MONOTONIC, &mt);
 	p->mono_offset_ms = ((int64_t)rt.tv_sec * 1000 + rt.tv_nsec / 1000000) -
 			    ((int64_t)mt.tv_sec * 1000 + mt.tv_nsec / 1000000);
-	p->comms = calloc(COMM_SLOTS, sizeof(*p->comms));
+	p->comms = table__new(&comm_type, COMM_SLOTS);
 	p->reader = eventlog_reader__new(deps->log, true);
 	if (!p->comms || !p->reader)
 		goto err;
@@ -881,7 +874,7 @@ void processor__free(struct processor *p)
 	rollups__free(p->rollups);
 	notify__free(p->notify);
 	eventlog_reader__free(p->reader);
-	free(p->comms);
+	table__free(p->comms);
 	free(p->pending);
 	pthread_mutex_destroy(&p->reload_lock);
 	pthread_mutex_destroy(&p->stop_lock);
