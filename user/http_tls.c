@@ -62,6 +62,7 @@
 #include "log.h"
 #include "thread.h"
 #include "uprobe_multi.h"
+#include "table.h"
 #include "utf8.h"
 
 #define TLS_LINKS 8
@@ -74,6 +75,16 @@
 #define TLS_LOG_EVERY 30	/* scans between two "table full" lines: 1 minute */
 #define TLS_REAP_WORKERS 8	/* threads destroying links at once */
 #define TLS_REAP_MAX (2 * TLS_MAX_LIBS * TLS_LINKS)	/* links waiting for them */
+
+/* Pids scanned: 32 slots from a pid's home; crowded, the home slot is
+ * overwritten (a rescan is harmless). */
+static const struct table_type seen_type = {
+	.entry_size = sizeof(uint32_t),
+	.key_size = sizeof(uint32_t),
+	.probe = 32,
+	.hash = table_hash_id32,
+	.evict = true,
+};
 
 struct tls_key {
 	uint64_t dev, ino;
@@ -120,7 +131,7 @@ struct http_tls {
 	struct tls_wait *wait;		/* TLS_MAX_LIBS entries */
 	int nwait;
 	uint64_t wait_overflow;		/* files beyond the wait list in this sweep */
-	uint32_t *seen;			/* pid per slot, 0 empty */
+	struct table *seen;		/* pids scanned (seen_type) */
 	unsigned int scans, next_sweep, next_full_log;
 	bool want_sweep;
 	uint64_t full_total, evicted_total;
@@ -547,10 +558,10 @@ struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root)
 
 	if (!t)
 		return NULL;
-	t->seen = calloc(SEEN_SLOTS, sizeof(*t->seen));
+	t->seen = table__new(&seen_type, SEEN_SLOTS);
 	t->wait = calloc(TLS_MAX_LIBS, sizeof(*t->wait));
 	if (!t->seen || !t->wait) {
-		free(t->seen);
+		table__free(t->seen);
 		free(t->wait);
 		free(t);
 		errno = ENOMEM;
@@ -580,7 +591,7 @@ void http_tls__free(struct http_tls *t)
 	reaper_drain(&t->reap);
 	pthread_cond_destroy(&t->reap.idle);
 	pthread_mutex_destroy(&t->reap.lock);
-	free(t->seen);
+	table__free(t->seen);
 	free(t->wait);
 	free(t);
 }
@@ -755,20 +766,10 @@ static int attach_mapped(struct http_tls *t, struct tls_lib *lib, uint32_t pid, 
 /* true when pid was already scanned; marks it. */
 static bool seen_test_set(struct http_tls *t, uint32_t pid)
 {
-	uint32_t h = (pid * 2654435761u) & (SEEN_SLOTS - 1);
+	enum table_result r;
 
-	for (int i = 0; i < 32; i++) {
-		uint32_t *s = &t->seen[(h + (uint32_t)i) & (SEEN_SLOTS - 1)];
-
-		if (*s == pid)
-			return true;
-		if (!*s) {
-			*s = pid;
-			return false;
-		}
-	}
-	t->seen[h] = pid;	/* crowded: overwrite (a rescan is harmless) */
-	return false;
+	table__insert(t->seen, &pid, &r);
+	return r == TABLE_FOUND;
 }
 
 /* Adds a file to the sweep's wait list (once per file). */
@@ -940,7 +941,7 @@ int http_tls__scan(struct http_tls *t)
 	t->scans++;
 	/* every 5 minutes: forget what was scanned (catches a late dlopen) and sweep */
 	if (t->scans % TLS_SWEEP_EVERY == 0) {
-		memset(t->seen, 0, SEEN_SLOTS * sizeof(*t->seen));
+		table__clear(t->seen);
 		return sweep(t);
 	}
 	added = scan_pids(t, false);
