@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "web/web_int.h"
+#include "user/table.h"
 
 static void conn_link_tail(struct web *w, struct web_conn *c)
 {
@@ -73,11 +74,7 @@ static void client_key(const struct sockaddr *sa, uint8_t key[16])
 
 static unsigned client_bucket(const uint8_t key[16])
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % WEB_CLIENT_BUCKETS;
+	return hash_bytes(HASH_FNV_INIT, key, 16) % WEB_CLIENT_BUCKETS;
 }
 
 struct web_client *web_client_get(struct web *w, const struct sockaddr *sa)
