@@ -147,7 +147,6 @@ static void publish_placeholders(struct processor *p)
 struct processor *processor__new(const struct processor_deps *deps)
 {
 	struct processor *p = calloc(1, sizeof(*p));
-	struct timespec rt, mt;
 
 	if (!p)
 		return NULL;
@@ -158,10 +157,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 	pthread_mutex_init(&p->stop_lock, NULL);
 	pthread_mutex_init(&p->reload_lock, NULL);
 	pthread_cond_init(&p->stop_cond, NULL);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mt);
-	p->mono_offset_ms = ((int64_t)rt.tv_sec * 1000 + rt.tv_nsec / 1000000) -
-			    ((int64_t)mt.tv_sec * 1000 + mt.tv_nsec / 1000000);
+	p->mono_offset_ms = record_now_ms() - clock_mono_ms();
 	p->comms = table__new(&comm_type, COMM_SLOTS);
 	p->reader = eventlog_reader__new(deps->log, true);
 	if (!p->comms || !p->reader)
