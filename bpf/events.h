@@ -246,12 +246,17 @@ enum hl_http_dir {
 };
 
 /* How a request's end was found (ev_http.end_by). */
+/* plaintext responses in flight per clock slot (http_pending, http.bpf.h) */
+#define HL_HTTP_PENDING_SHIFT 27	/* a slot is 2^27 ns (134 ms) of CLOCK_MONOTONIC */
+#define HL_HTTP_PENDING_SLOTS 16
+
 enum hl_http_end {
 	HL_HTTP_END_LENGTH = 1,	/* Content-Length bytes of body transferred */
 	HL_HTTP_END_CHUNKED = 2,	/* last chunk "0\r\n\r\n" transferred */
 	HL_HTTP_END_NOBODY = 3,	/* HEAD, 1xx/204/304: the head is all */
 	HL_HTTP_END_NEXT = 4,	/* the next request on the connection */
 	HL_HTTP_END_CLOSE = 5,	/* close() of the connection */
+	HL_HTTP_END_IDLE = 6,	/* no response bytes for the idle time (plaintext) */
 };
 
 struct ev_http {

@@ -82,6 +82,7 @@
 #define CF_HTTP_SEEN 0x04	/* at least one request seen */
 #define CF_HEAD_REQ 0x08	/* current request is HEAD: no body in the response */
 #define CF_TAIL 0x10		/* no Content-Length: look for the last chunk */
+#define CF_PENDING 0x20		/* plaintext response in flight, counted in http_pending */
 
 #define IO_PLAIN 0
 #define IO_IOV 1
@@ -89,7 +90,8 @@
 #define IO_SENDFILE 3
 
 #define MAX_MISSES 8		/* non-HTTP payloads before a fresh socket is given up */
-#define SCAN_BYTES 512		/* response head bytes scanned for Content-Length */
+#define SCAN_BYTES 512		/* response head bytes scanned for Content-Length (TLS) */
+#define STATUS_BYTES 16		/* response bytes read for the status (plaintext) */
 #define SCAN_MASK (SCAN_BYTES - 1)
 #define MAX_IOV_TAIL 8		/* iovecs walked to find a write's last bytes */
 #define PSEUDO_FD 0x40000000u	/* fd space for SSL* with no known socket */
@@ -130,7 +132,8 @@ struct http_conn {
 	__u8 flags;
 	__u8 misses;
 	__u8 tls;
-	__u8 pad[2];
+	__u8 pslot;		/* http_pending slot of the response in flight */
+	__u8 pad;
 	__u8 peer[16];
 	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
 	char req_head[HL_HTTP_REQ_HEAD];
@@ -191,6 +194,8 @@ struct xfer {
 	__u32 iovcnt;
 	__u8 is_write;
 	__u8 tls;
+	__u8 foreign;		/* not the connection's own thread (softirq, iterator):
+				 * its task storage is not the request's */
 };
 
 struct scratch {
@@ -265,6 +270,38 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/*
+ * Plaintext responses in flight, by the 2^27 ns (134 ms) slot of the clock
+ * they started in, HL_HTTP_PENDING_SLOTS slots round: +1 on one CPU, -1 on
+ * maybe another, so only a slot's sum over CPUs means something. User space
+ * walks the idle iterator only when a response that started two or more
+ * slots ago is still open: never under steady keep-alive traffic, where
+ * each response ends at the next request within milliseconds.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HL_HTTP_PENDING_SLOTS);
+	__type(key, __u32);
+	__type(value, __s64);
+} http_pending SEC(".maps");
+
+static __always_inline void pending__add(struct http_conn *c, __s64 d, __u64 now)
+{
+	__u32 slot;
+	__s64 *n;
+
+	if (d > 0) {
+		c->flags |= CF_PENDING;
+		c->pslot = (__u8)((now >> HL_HTTP_PENDING_SHIFT) % HL_HTTP_PENDING_SLOTS);
+	} else {
+		c->flags &= ~CF_PENDING;
+	}
+	slot = c->pslot % HL_HTTP_PENDING_SLOTS;
+	n = bpf_map_lookup_elem(&http_pending, &slot);
+	if (n)
+		*n += d;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -721,10 +758,12 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
 		return 0;
 	end = c->role == ROLE_SERVER ? c->last_resp_ns : c->first_resp_ns;
 	c->state = ST_IDLE;
+	if (c->flags & CF_PENDING)
+		pending__add(c, -1, 0);
 	c->flags &= ~(CF_TAIL | CF_HEAD_REQ);
 	if (c->role == ROLE_SERVER)
-		bd__release(c, (__u32)x->id, a);
-	else if (end > c->start_ns)
+		bd__release(c, x->foreign ? 0 : (__u32)x->id, a);
+	else if (end > c->start_ns && !x->foreign)
 		bd__downstream(end - c->start_ns);
 	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
@@ -793,7 +832,11 @@ static __always_inline bool tail__last_chunk(const struct xfer *x)
 }
 
 /* The response's first bytes (n of them in the scratch buffer): status,
- * head copy, and how its end will be known. */
+ * head copy, and how its end will be known. Plaintext (sk_http) responses
+ * end at the next request, at close or when idle (http_idle): their writes
+ * after the first cost an add and a store. TLS ones (keyed by fd, out of
+ * the idle iterator's reach) are followed to their end: Content-Length,
+ * the last chunk, or no body. */
 __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const struct xfer *x,
 				__u32 n, struct thread_acct *a)
 {
@@ -811,6 +854,11 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	c->first_resp_ns = c->last_resp_ns;
 	COPY_WORDS(c->resp_head, sc->b, HL_HTTP_RESP_HEAD / 8);
 	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
+	c->resp_left = 0;
+	if (!x->tls) {
+		pending__add(c, 1, x->now);	/* ends at next request, close or idle */
+		return 0;
+	}
 	s.n = n;
 	head__scan(&s);
 	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
@@ -837,8 +885,9 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
  * Bytes moved on a connection. x->first/first_len: the first contiguous
  * piece of the data (0 for sendfile), total: all bytes moved, tail: address
  * of the last 5 bytes when known. At most one copy from user memory, sized
- * by what the state can expect: a request head (256), a response head (512),
- * a peek (8), or nothing for the body of a response.
+ * by what the state can expect: a request head (256), a response's status
+ * line (16; 512 for TLS, scanned for Content-Length), a peek (8), or
+ * nothing for the body of a response.
  */
 __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct xfer *x)
 {
@@ -861,15 +910,29 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	else if (reqdir)
 		want = c->state == ST_REQ ? 8 : HL_HTTP_REQ_HEAD;
 	else
-		want = c->state == ST_REQ ? SCAN_BYTES : c->state == ST_IDLE ? 8 : 0;
+		want = c->state == ST_REQ ? (tls ? SCAN_BYTES : STATUS_BYTES) :
+		       c->state == ST_IDLE || !tls ? 8 : 0;	/* plaintext: a second response? */
 	n = x->first_len < want ? x->first_len : want;
-	CLAMP(n, SCAN_BYTES);
-	if (n && x->first && !bpf_probe_read_user(sc->b, n, (void *)x->first)) {
-		__builtin_memcpy(&w, sc->b, 8);
-		kind = payload__kind(w, n);
+	if (n && n <= STATUS_BYTES && x->first) {
+		/* small reads (peeks, status lines) land on the stack: the
+		 * kernel's usercopy check of a stack buffer is a range compare,
+		 * of map memory a page-table walk */
+		__u64 sb[STATUS_BYTES / 8] = {};
+
+		CLAMP(n, STATUS_BYTES);
+		if (bpf_probe_read_user(sb, n, (void *)x->first))
+			n = 0;
+		__builtin_memcpy(sc->b, sb, sizeof(sb));
+		w = sb[0];
 	} else {
-		n = 0;
+		CLAMP(n, SCAN_BYTES);
+		if (n && x->first && !bpf_probe_read_user(sc->b, n, (void *)x->first))
+			__builtin_memcpy(&w, sc->b, 8);
+		else
+			n = 0;
 	}
+	if (n)
+		kind = payload__kind(w, n);
 	if (kind == K_TLS && !tls) {
 		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
 		return 2;
@@ -930,6 +993,13 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			c->flags |= CF_OFF;
 			stat__inc(HL_HTTP_ST_NOT_HTTP);
 		}
+		return 0;
+	}
+	if (c->state == ST_RESP && !reqdir && kind == K_RESP && !tls) {
+		/* a second response before another request: pipelined requests
+		 * (read in one go). The first is paired, the rest are not. */
+		conn__emit(c, k, HL_HTTP_END_NEXT, x, NULL);
+		stat__inc(HL_HTTP_ST_PIPELINED);
 		return 0;
 	}
 	if (is_write)
@@ -1101,17 +1171,15 @@ __noinline int tls__sock(__u32 tgid, __u32 fd, __u64 skp, __u64 id)
  * starts (a request), or what the socket is. Returns the kind (K_*). */
 __noinline int xfer__peek(const struct xfer *x)
 {
-	__u32 zero = 0, n;
-	struct scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
-	__u64 w = 0;
+	__u64 w = 0;	/* on the stack: see conn__data */
+	__u32 n;
 
-	if (!sc || !x || !x->first)
+	if (!x || !x->first)
 		return K_OTHER;
 	n = x->first_len < 8 ? x->first_len : 8;
 	CLAMP(n, 8);
-	if (!n || bpf_probe_read_user(sc->b, n, (void *)x->first))
+	if (!n || bpf_probe_read_user(&w, n, (void *)x->first))
 		return K_OTHER;
-	__builtin_memcpy(&w, sc->b, 8);
 	return payload__kind(w, n);
 }
 
@@ -1267,7 +1335,7 @@ __noinline int conn__close(struct http_conn *c, struct conn_key *k, const struct
 		conn__emit(c, k, HL_HTTP_END_CLOSE, x, NULL);
 	} else if (c->state == ST_REQ) {
 		stat__inc(HL_HTTP_ST_INCOMPLETE);
-		bd__release(c, (__u32)x->id, NULL);
+		bd__release(c, x->foreign ? 0 : (__u32)x->id, NULL);
 	}
 	return 0;
 }
@@ -1322,6 +1390,8 @@ static __always_inline int http__state(void *ctx, struct sock *sk, int newstate)
 
 		if (cur >> 32 == c->id >> 32)
 			x.id = cur;	/* the closing thread of the process */
+		else
+			x.foreign = 1;	/* a reset in softirq, or another process */
 		x.now = bpf_ktime_get_ns();
 		tls = c->flags & CF_TLS_SEEN;
 		conn__close(c, &k, &x);
@@ -1363,6 +1433,46 @@ int http_exit(void *ctx)
 	if (t->signal->live.counter != 0)
 		return 0;
 	bpf_map_delete_elem(&filter_cache, &tgid);
+	return 0;
+}
+
+/*
+ * A plaintext response is over when the next request comes, at close, or
+ * here: pm_http runs this iterator over the host's TCP sockets when a
+ * response that started two or more slots ago is still open (http_pending), and a
+ * connection whose response has had no bytes for targ_idle_ns leaves its
+ * record (so one that then stays open idle still reaches the feed in
+ * time). A response that pauses longer than that mid-body is cut there
+ * (its later bytes are not counted). (An iterator over the sk_http map's
+ * elements would visit only HTTP sockets; this kernel refuses to load one
+ * that calls bpf_sk_storage_get, EPERM.)
+ */
+const volatile __u64 targ_idle_ns = 250000000;
+
+SEC("iter/tcp")
+int http_idle(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct xfer x = { .foreign = 1 };
+	struct http_conn *c;
+	struct tcp_sock *tp;
+	struct conn_key k;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	c = bpf_sk_storage_get(&sk_http, (struct sock *)tp, NULL, 0);
+	if (!c || c->state != ST_RESP)
+		return 0;
+	x.now = bpf_ktime_get_ns();
+	if (x.now < c->last_resp_ns + targ_idle_ns)
+		return 0;
+	x.id = c->id;
+	k.tgid = (__u32)(c->id >> 32);
+	k.fd = c->fd;
+	conn__emit(c, &k, HL_HTTP_END_IDLE, &x, NULL);
 	return 0;
 }
 

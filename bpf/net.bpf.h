@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Network signal (part of bpf/sock.bpf.c, which owns the socket hooks and
- * calls net__xfer and net__state from them): the TCP connection lifecycle from sock:inet_sock_set_state
- * (one event per socket reaching TCP_CLOSE, with duration, addresses, role,
- * owner and the socket's byte counters), TCP retransmit and reset counters,
+ * calls net__xfer and net__state from them): the TCP connection lifecycle
+ * from sock:inet_sock_set_state (one event per socket reaching TCP_CLOSE,
+ * with duration, addresses, role, owner and the socket's byte counters), TCP
+ * retransmit and reset counters,
  * and socket bytes per process from sock_send_length/sock_recv_length,
  * aggregated here (no event per send).
  *

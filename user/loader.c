@@ -605,9 +605,16 @@ int loader__iter_create(const struct loader *ld, const char *signal, const char 
 
 	if (!rt || !rt->on)
 		return -ENOENT;
-	for (int i = 0; i < rt->nlinks; i++)
-		if (!strcmp(bpf_program__name(rt->link_prog[i]), prog))
-			return bpf_iter_create(bpf_link__fd(rt->links[i]));
+	/* the links are the row's that loaded the object (shared objects) */
+	for (size_t r = 0; r < N_SIGNALS; r++) {
+		const struct signal_rt *o = &ld->rt[r];
+
+		if (o->obj != rt->obj)
+			continue;
+		for (int i = 0; i < o->nlinks; i++)
+			if (!strcmp(bpf_program__name(o->link_prog[i]), prog))
+				return bpf_iter_create(bpf_link__fd(o->links[i]));
+	}
 	return -ENOENT;
 }
 

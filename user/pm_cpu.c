@@ -93,11 +93,12 @@ static int cpu_init(struct pmod *m)
 	struct cpu_priv *c = m->priv;
 	struct loader *ld = processor__loader(m->p);
 
-	if (!ld || !loader__signal_on(ld, "cpu"))
+	/* no loader (unit tests): exec and exit events only, no map to read */
+	if (ld && !loader__signal_on(ld, "cpu"))
 		return -ENOENT;
-	c->exited_fd = loader__map_fd(ld, "cpu", "exited");
-	c->cores_fd = loader__map_fd(ld, "cpu", "cores");
-	c->runq_fd = loader__map_fd(ld, "cpu", "runq_hist");
+	c->exited_fd = ld ? loader__map_fd(ld, "cpu", "exited") : -ENOENT;
+	c->cores_fd = ld ? loader__map_fd(ld, "cpu", "cores") : -ENOENT;
+	c->runq_fd = ld ? loader__map_fd(ld, "cpu", "runq_hist") : -ENOENT;
 	c->ncpu = libbpf_num_possible_cpus();
 	c->procs = table__new(&proc_acc_type, MAX_TRACK);
 	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
@@ -271,7 +272,7 @@ static void read_threads(struct cpu_priv *c, struct processor *p)
 	ssize_t n;
 	int fd;
 
-	while (bpf_map_get_next_key(c->exited_fd, prev, &next) == 0) {
+	while (c->exited_fd >= 0 && bpf_map_get_next_key(c->exited_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(c->exited_fd, &key, &v) == 0) {
@@ -281,6 +282,8 @@ static void read_threads(struct cpu_priv *c, struct processor *p)
 				c->exited_keys[c->nexited_keys++] = key;
 		}
 	}
+	if (!processor__loader(p))
+		return;
 	fd = loader__iter_create(processor__loader(p), "cpu", "cpu_threads");
 	if (fd < 0) {
 		pr_debug("cpu: thread iterator: %s", strerror(-fd));
@@ -339,7 +342,8 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 	for (int i = 0; i < c->nexits; i++) {
 		struct proc_acc *a = acc_get(c, c->exits[i], false);
 
-		bpf_map_delete_elem(c->exited_fd, &c->exits[i]);
+		if (c->exited_fd >= 0)
+			bpf_map_delete_elem(c->exited_fd, &c->exits[i]);
 		if (a)
 			a->exited_ns = 1;
 	}
@@ -379,7 +383,7 @@ static void read_cores(struct cpu_priv *c, struct tick_ctx *t, json_t *cores, do
 	int n = 0;
 
 	*total_pct = 0;
-	if (bpf_map_lookup_elem(c->cores_fd, &zero, vals))
+	if (c->cores_fd < 0 || bpf_map_lookup_elem(c->cores_fd, &zero, vals))
 		return;
 	for (int i = 0; i < c->ncpu; i++) {
 		uint64_t busy = vals[i].busy_ns, idle = vals[i].idle_ns, db, di;
@@ -436,7 +440,7 @@ static void read_runq(struct cpu_priv *c, __u64 *window)
 		uint64_t sum = 0;
 
 		window[s] = 0;
-		if (bpf_map_lookup_elem(c->runq_fd, &s, vals))
+		if (c->runq_fd < 0 || bpf_map_lookup_elem(c->runq_fd, &s, vals))
 			continue;
 		for (int i = 0; i < c->ncpu; i++)
 			sum += vals[i];

@@ -19,6 +19,7 @@
 #include "blockdev.h"
 #include "log.h"
 #include "counters.h"
+#include "pm_disk.h"
 #include "pmods.h"
 #include "table.h"
 #include "utf8.h"
@@ -137,12 +138,16 @@ static int disk_init(struct pmod *m)
 	struct disk_priv *d = m->priv;
 	struct loader *ld = processor__loader(m->p);
 
-	if (!ld || !loader__signal_on(ld, "disk"))
+	/* no loader (unit tests): no map to read */
+	d->stats_fd = d->procs_fd = -ENOENT;
+	if (ld && !loader__signal_on(ld, "disk"))
 		return -ENOENT;
-	d->stats_fd = loader__map_fd(ld, "disk", "disk_stats");
-	d->procs_fd = loader__map_fd(ld, "disk", "disk_procs");
-	if (d->stats_fd < 0 || d->procs_fd < 0)
-		return -ENOENT;
+	if (ld) {
+		d->stats_fd = loader__map_fd(ld, "disk", "disk_stats");
+		d->procs_fd = loader__map_fd(ld, "disk", "disk_procs");
+		if (d->stats_fd < 0 || d->procs_fd < 0)
+			return -ENOENT;
+	}
 	d->sysfs = getenv("HOSTLENS_SYSFS");
 	d->procfs = getenv("HOSTLENS_PROCFS");
 	d->devs = calloc(MAX_DEVS, sizeof(*d->devs));
@@ -168,52 +173,54 @@ static inline uint64_t delta(uint64_t now, uint64_t prev)
 	return now >= prev ? now - prev : now;	/* a re-created entry restarts at 0 */
 }
 
+/* Folds one disk_stats entry (cumulative since load) into this tick. */
+static void stat_fold(struct disk_priv *d, const struct disk_key *key, const struct disk_stat *v)
+{
+	struct dev_acc *a;
+	struct op_acc *o;
+
+	if (key->op >= HL_DISK_OPS)
+		return;
+	a = dev_get(d, key->dev);
+	if (!a)
+		return;
+	o = &a->op[key->op];
+	o->tick_ops = delta(v->ops, o->prev.ops);
+	o->tick_bytes = delta(v->bytes, o->prev.bytes);
+	o->ops += o->tick_ops;
+	o->bytes += o->tick_bytes;
+	o->f_ops += o->tick_ops;
+	o->f_bytes += o->tick_bytes;
+	o->lat_ns += delta(v->lat_ns, o->prev.lat_ns);
+	o->f_lat_ns += delta(v->lat_ns, o->prev.lat_ns);
+	o->timed += delta(v->timed, o->prev.timed);
+	o->f_timed += delta(v->timed, o->prev.timed);
+	for (int s = 0; s < HL_DISK_SLOTS; s++) {
+		uint64_t dd = delta(v->slots[s], o->prev.slots[s]);
+
+		o->hist[s] += dd;
+		o->f_hist[s] += dd;
+		a->win[d->win_pos][s] += dd;
+		a->win_sum[s] += dd;
+	}
+	o->prev = *v;
+}
+
+void pm_disk_fold_stat(struct pmod *m, const struct disk_key *key, const struct disk_stat *v)
+{
+	stat_fold(m->priv, key, v);
+}
+
 static void read_stats(struct disk_priv *d)
 {
 	struct disk_key key, next, *prev = NULL;
 	struct disk_stat v;
 
-	for (int i = 0; i < d->ndevs; i++) {
-		struct dev_acc *a = &d->devs[i];
-
-		for (int o = 0; o < HL_DISK_OPS; o++)
-			a->op[o].tick_ops = a->op[o].tick_bytes = 0;
-		/* the window's oldest second leaves */
-		for (int s = 0; s < HL_DISK_SLOTS; s++)
-			a->win_sum[s] -= a->win[d->win_pos][s];
-		memset(a->win[d->win_pos], 0, sizeof(a->win[0]));
-	}
-	while (bpf_map_get_next_key(d->stats_fd, prev, &next) == 0) {
-		struct dev_acc *a;
-		struct op_acc *o;
-
+	while (d->stats_fd >= 0 && bpf_map_get_next_key(d->stats_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (key.op >= HL_DISK_OPS || bpf_map_lookup_elem(d->stats_fd, &key, &v))
-			continue;
-		a = dev_get(d, key.dev);
-		if (!a)
-			continue;
-		o = &a->op[key.op];
-		o->tick_ops = delta(v.ops, o->prev.ops);
-		o->tick_bytes = delta(v.bytes, o->prev.bytes);
-		o->ops += o->tick_ops;
-		o->bytes += o->tick_bytes;
-		o->f_ops += o->tick_ops;
-		o->f_bytes += o->tick_bytes;
-		o->lat_ns += delta(v.lat_ns, o->prev.lat_ns);
-		o->f_lat_ns += delta(v.lat_ns, o->prev.lat_ns);
-		o->timed += delta(v.timed, o->prev.timed);
-		o->f_timed += delta(v.timed, o->prev.timed);
-		for (int s = 0; s < HL_DISK_SLOTS; s++) {
-			uint64_t dd = delta(v.slots[s], o->prev.slots[s]);
-
-			o->hist[s] += dd;
-			o->f_hist[s] += dd;
-			a->win[d->win_pos][s] += dd;
-			a->win_sum[s] += dd;
-		}
-		o->prev = v;
+		if (key.op < HL_DISK_OPS && !bpf_map_lookup_elem(d->stats_fd, &key, &v))
+			stat_fold(d, &key, &v);
 	}
 	for (int i = 0; i < d->ndevs; i++) {
 		struct dev_acc *a = &d->devs[i];
@@ -222,7 +229,53 @@ static void read_stats(struct disk_priv *d)
 		a->p95_ms = lathist_quantile(a->win_sum, HL_DISK_SLOTS, 0.95) / 1e6;
 		a->p99_ms = lathist_quantile(a->win_sum, HL_DISK_SLOTS, 0.99) / 1e6;
 	}
-	d->win_pos = (d->win_pos + 1) % WIN_S;
+}
+
+/* Folds one disk_procs entry (cumulative since it was created) into this tick. */
+static void proc_fold(struct disk_priv *d, struct processor *p, const struct disk_proc_key *key,
+		      const struct disk_proc *v, uint64_t now_ns)
+{
+	struct dproc_acc *a = dproc_get(d, key->tgid, key->dev, true);
+	bool changed = false;
+
+	if (!a)
+		return;
+	a->in_bpf = true;
+	if (!a->comm[0]) {
+		const char *known = processor__comm(p, key->tgid);
+
+		if (known[0])
+			snprintf(a->comm, sizeof(a->comm), "%s", known);
+		else
+			utf8_sanitize(v->comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
+		a->last_change_ns = now_ns;
+	}
+	for (int o = 0; o < 2; o++) {
+		uint64_t dops = delta(v->ops[o], a->prev_ops[o]);
+		uint64_t dbytes = delta(v->bytes[o], a->prev_bytes[o]);
+
+		changed |= dops || dbytes;
+		a->ops[o] += dops;
+		a->bytes[o] += dbytes;
+		a->f_ops[o] += dops;
+		a->f_bytes[o] += dbytes;
+		a->tick_bytes[o] = dbytes;
+		a->prev_ops[o] = v->ops[o];
+		a->prev_bytes[o] = v->bytes[o];
+	}
+	if (changed) {
+		struct proc_io *io = processor__proc_io(p, key->tgid, true);
+
+		io->disk_read_bytes += a->tick_bytes[0];
+		io->disk_write_bytes += a->tick_bytes[1];
+		a->last_change_ns = now_ns;
+	}
+}
+
+void pm_disk_fold_proc(struct pmod *m, const struct disk_proc_key *key, const struct disk_proc *v,
+		       uint64_t now_ns)
+{
+	proc_fold(m->priv, m->p, key, v, now_ns);
 }
 
 static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns)
@@ -230,51 +283,11 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 	struct disk_proc_key key, next, *prev = NULL;
 	struct disk_proc v;
 
-	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
-		a->in_bpf = false;
-		a->tick_bytes[0] = a->tick_bytes[1] = 0;
-	}
-	while (bpf_map_get_next_key(d->procs_fd, prev, &next) == 0) {
-		struct dproc_acc *a;
-		bool changed = false;
-
+	while (d->procs_fd >= 0 && bpf_map_get_next_key(d->procs_fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(d->procs_fd, &key, &v))
-			continue;
-		a = dproc_get(d, key.tgid, key.dev, true);
-		if (!a)
-			continue;
-		a->in_bpf = true;
-		if (!a->comm[0]) {
-			const char *known = processor__comm(p, key.tgid);
-
-			if (known[0])
-				snprintf(a->comm, sizeof(a->comm), "%s", known);
-			else
-				utf8_sanitize(v.comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
-			a->last_change_ns = now_ns;
-		}
-		for (int o = 0; o < 2; o++) {
-			uint64_t dops = delta(v.ops[o], a->prev_ops[o]);
-			uint64_t dbytes = delta(v.bytes[o], a->prev_bytes[o]);
-
-			changed |= dops || dbytes;
-			a->ops[o] += dops;
-			a->bytes[o] += dbytes;
-			a->f_ops[o] += dops;
-			a->f_bytes[o] += dbytes;
-			a->tick_bytes[o] = dbytes;
-			a->prev_ops[o] = v.ops[o];
-			a->prev_bytes[o] = v.bytes[o];
-		}
-		if (changed) {
-			struct proc_io *io = processor__proc_io(p, key.tgid, true);
-
-			io->disk_read_bytes += a->tick_bytes[0];
-			io->disk_write_bytes += a->tick_bytes[1];
-			a->last_change_ns = now_ns;
-		}
+		if (!bpf_map_lookup_elem(d->procs_fd, &key, &v))
+			proc_fold(d, p, &key, &v, now_ns);
 	}
 	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
 		/* idle in BPF for a while: free its slot there (a later I/O
@@ -282,7 +295,8 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 		if (a->in_bpf && now_ns - a->last_change_ns > PROC_IDLE_NS) {
 			struct disk_proc_key k = { .tgid = a->tgid, .dev = a->dev };
 
-			bpf_map_delete_elem(d->procs_fd, &k);
+			if (d->procs_fd >= 0)
+				bpf_map_delete_elem(d->procs_fd, &k);
 			a->in_bpf = false;
 			memset(a->prev_ops, 0, sizeof(a->prev_ops));
 			memset(a->prev_bytes, 0, sizeof(a->prev_bytes));
@@ -290,6 +304,29 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 		if (!a->in_bpf && now_ns - a->last_change_ns > PROC_SHOW_NS &&
 		    !a->f_ops[0] && !a->f_ops[1] && !a->f_bytes[0] && !a->f_bytes[1])
 			table__delete(d->procs, a);
+	}
+}
+
+/*
+ * After a tick has published: the next tick's values start from 0, the
+ * window moves one second (its oldest second leaves) and every process
+ * counts as gone from BPF until the next read (or fold) finds it.
+ */
+static void tick_end(struct disk_priv *d)
+{
+	d->win_pos = (d->win_pos + 1) % WIN_S;
+	for (int i = 0; i < d->ndevs; i++) {
+		struct dev_acc *a = &d->devs[i];
+
+		for (int o = 0; o < HL_DISK_OPS; o++)
+			a->op[o].tick_ops = a->op[o].tick_bytes = 0;
+		for (int s = 0; s < HL_DISK_SLOTS; s++)
+			a->win_sum[s] -= a->win[d->win_pos][s];
+		memset(a->win[d->win_pos], 0, sizeof(a->win[0]));
+	}
+	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
+		a->in_bpf = false;
+		a->tick_bytes[0] = a->tick_bytes[1] = 0;
 	}
 }
 
@@ -536,6 +573,7 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 	state__series_push(t->st, "block_write_bytes_per_s", t->now_ms, wr_bps);
 	prom_write(d, t->prom, sums, n);
 	d->ticks++;
+	tick_end(d);
 }
 
 static void disk_flush(struct pmod *m, struct flush_ctx *f)

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -78,11 +79,13 @@ static int http_init(struct pmod *m)
 	char err[256] = "";
 	int ret;
 
-	if (!ld || !loader__signal_on(ld, "http"))
+	/* no loader (unit tests): request events only, no map, filter or uprobe */
+	if (ld && !loader__signal_on(ld, "http"))
 		return -ENOENT;
 	hp->cfg = processor__cfg(m->p);
 	hp->ncpu = libbpf_num_possible_cpus();
-	hp->stats_fd = loader__map_fd(ld, "http", "http_stats");
+	hp->stats_fd = ld ? loader__map_fd(ld, "http", "http_stats") : -ENOENT;
+	hp->pending_fd = ld ? loader__map_fd(ld, "http", "http_pending") : -ENOENT;
 	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);	/* pages touched only when used */
 	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
 	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
@@ -99,6 +102,9 @@ static int http_init(struct pmod *m)
 	hp->intern = http_intern__new(INTERN_SLOTS);
 	if (!hp->redact || !hp->intern)
 		return -ENOMEM;
+	hp->flush_start_ms = record_now_ms();
+	if (!ld)
+		return 0;
 	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
 	if (ret)
 		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
@@ -115,7 +121,6 @@ static int http_init(struct pmod *m)
 		http_tls__scan(hp->tls);
 		http_ctl__set_tls_active(http_tls__nlibs(hp->tls) > 0);
 	}
-	hp->flush_start_ms = record_now_ms();
 	return 0;
 }
 
@@ -307,7 +312,7 @@ static void read_bpf_stats(struct http_priv *hp)
 
 static const char *end_name(uint8_t e)
 {
-	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close" };
+	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close", "idle" };
 
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
@@ -363,6 +368,7 @@ static const struct counter_row http_rows[] = {
 	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_NOT_HTTP]),
 	COUNTER_ROW_UINT("connections_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_CONNS]),
 	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
+	COUNTER_ROW_UINT("idle_walks_total", NULL, 0, NULL, HP, idle_walks),
 	HEAD_CACHE("hits_total", "hit", hits),
 	HEAD_CACHE("misses_total", "miss", misses),
 	HEAD_CACHE("evictions_total", "evicted", evictions),
@@ -447,6 +453,55 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	state__publish(t->st, "http", http);
 }
 
+/*
+ * Plaintext responses whose connection went quiet: the BPF iterator over
+ * TCP sockets (http_idle) ends them, every IDLE_SCAN_MS, so a request on a
+ * keep-alive connection that then idles reaches the feed within a tick.
+ */
+/* Has a plaintext response been open since two or more clock slots ago
+ * (http_pending)? Only then can one have gone idle. */
+static bool pending_old(const struct http_priv *hp, uint64_t now)
+{
+	uint64_t cur = now >> HL_HTTP_PENDING_SHIFT;
+	int64_t v[HL_MAX_CPUS];
+
+	for (__u32 k = 0; k < HL_HTTP_PENDING_SLOTS; k++) {
+		int64_t sum = 0;
+
+		if (k == cur % HL_HTTP_PENDING_SLOTS || k == (cur - 1) % HL_HTTP_PENDING_SLOTS)
+			continue;
+		if (bpf_map_lookup_elem(hp->pending_fd, &k, v))
+			return true;	/* cannot tell: walk */
+		for (int i = 0; i < hp->ncpu; i++)
+			sum += v[i];
+		if (sum > 0)
+			return true;
+	}
+	return false;
+}
+
+static void http_fold(struct pmod *m, uint64_t now)
+{
+	struct http_priv *hp = m->priv;
+	char buf[64];
+	int fd;
+
+	if (now < hp->idle_scan_ns || hp->pending_fd < 0)
+		return;
+	hp->idle_scan_ns = now + IDLE_SCAN_MS * 1000000ull;
+	/* the walk visits every TCP hash bucket of the host (a fixed cost):
+	 * only when a response may have gone idle */
+	if (!pending_old(hp, now))
+		return;
+	hp->idle_walks++;
+	fd = loader__iter_create(processor__loader(m->p), "http", "http_idle");
+	if (fd < 0)
+		return;		/* no loader (unit tests) */
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;		/* the program writes nothing: a read runs it */
+	close(fd);
+}
+
 const struct pmod_ops pm_http_ops = {
 	.name = "http",
 	.priv_size = sizeof(struct http_priv),
@@ -456,4 +511,5 @@ const struct pmod_ops pm_http_ops = {
 	.tick = http_tick,
 	.flush = http_flush,
 	.destroy = http_destroy,
+	.fold = http_fold,
 };

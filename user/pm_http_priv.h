@@ -23,6 +23,7 @@
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
 #define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
 #define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
+#define IDLE_SCAN_MS 125	/* idle plaintext responses looked for this often (http_idle) */
 #define INTERN_SLOTS 1024	/* distinct request heads kept parsed (http_intern.h) */
 #define WIN_S 10		/* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
@@ -113,6 +114,9 @@ struct http_priv {
 	struct http_intern_stats head_cache;	/* its counters, as of the last tick */
 	struct http_tls *tls;
 	int stats_fd;
+	int pending_fd;			/* plaintext responses in flight (per-CPU) */
+	uint64_t idle_scan_ns;		/* next run of the idle iterator (http_fold) */
+	uint64_t idle_walks;		/* runs of it */
 	int ncpu;
 	uint64_t bpf_stats[HL_HTTP_ST_MAX];
 	struct table *routes;		/* struct route_acc, ROUTE_SLOTS */

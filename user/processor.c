@@ -229,6 +229,11 @@ static void on_log_entry(void *ctx, int shard, uint64_t seq, const void *data, u
 /* Every new log entry to the module that owns its type. */
 static void fold_log(struct processor *p)
 {
+	uint64_t now = clock_mono_ns();
+
+	for (int i = 0; i < p->nmods; i++)
+		if (p->mods[i].on && p->mods[i].ops->fold)
+			p->mods[i].ops->fold(&p->mods[i], now);
 	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
 		;
 }

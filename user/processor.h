@@ -67,6 +67,9 @@ struct pmod_ops {
 	void (*tick)(struct pmod *m, struct tick_ctx *t);
 	void (*flush)(struct pmod *m, struct flush_ctx *f);
 	void (*destroy)(struct pmod *m);
+	/* optional: every fold of the log (FOLD_MS, processor.c), for work that
+	 * must happen sooner than a tick; keep it cheap or rate-limit it */
+	void (*fold)(struct pmod *m, uint64_t now_ns);
 };
 
 struct pmod {
@@ -78,7 +81,7 @@ struct pmod {
 
 struct processor_deps {
 	const struct config *cfg;
-	struct loader *ld;	/* NULL in unit tests */
+	struct loader *ld;	/* NULL in unit tests: the modules start with no map to read */
 	struct eventlog *log;
 	struct drain *drain;	/* NULL in unit tests */
 	struct state *st;

@@ -3,7 +3,10 @@
 request on ONE connection and records the exact bytes sent and received, so
 the agent's byte counts can be checked exactly.
 
-  python3 http_client.py PORT OUT.json [--tls] [METHOD:]PATH ...
+  python3 http_client.py PORT OUT.json [--tls] [--hold S] [METHOD:]PATH ...
+
+--hold S: after the last response, write OUT.json and keep the connection
+open, idle, for S seconds before closing it.
 
 OUT.json: [{"method","path","status","sent","received"}]
 """
@@ -61,6 +64,11 @@ def main():
     args = sys.argv[3:]
     tls = "--tls" in args
     args = [a for a in args if a != "--tls"]
+    hold = 0.0
+    if "--hold" in args:
+        i = args.index("--hold")
+        hold = float(args[i + 1])
+        del args[i:i + 2]
     sock = socket.create_connection(("127.0.0.1", port))
     if tls:
         ctx = ssl.create_default_context()
@@ -84,6 +92,12 @@ def main():
         assert not extra, "unexpected extra bytes"
         res.append({"method": method, "path": path, "status": status,
                     "sent": len(req), "received": received, "rtt_ms": rtt_ms})
+    if hold:
+        with open(out + ".tmp", "w") as f:
+            json.dump(res, f)
+        import os
+        os.rename(out + ".tmp", out)
+        time.sleep(hold)
     sock.close()
     with open(out, "w") as f:
         json.dump(res, f)

@@ -27,8 +27,9 @@ static void intern_same_bytes_hit(void)
 	CHECK(hit && b == a, "same bytes: the same entry (hit %d)", hit);
 	CHECK(b->ok && !strcmp(b->route, "/api/orders/:id"), "the parse is kept: %s", b->route);
 	http_intern__stats(t, &st);
-	CHECK(st.hits == 1 && st.misses == 1 && st.evictions == 0, "hits %llu misses %llu evictions %llu",
-	      (unsigned long long)st.hits, (unsigned long long)st.misses, (unsigned long long)st.evictions);
+	CHECK(st.hits == 1 && st.misses == 1 && st.evictions == 0,
+	      "hits %llu misses %llu evictions %llu", (unsigned long long)st.hits,
+	      (unsigned long long)st.misses, (unsigned long long)st.evictions);
 	http_intern__free(t);
 }
 

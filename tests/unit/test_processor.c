@@ -134,8 +134,66 @@ out:
 	json_decref(submitted);
 }
 
+/* A topic's document (new reference), NULL when never published. */
+static json_t *topic_json(struct state *st, const char *topic)
+{
+	struct blob *b = state__get(st, topic);
+	json_t *doc = b ? json_loadb(b->data, b->len, 0, NULL) : NULL;
+
+	blob__put(b);
+	return doc;
+}
+
+/* With no loader (unit tests) every module starts, with no map to read: each
+ * publishes what only it publishes, and each adds its record at the flush. */
+static void modules_start_without_a_loader(void)
+{
+	static const char *const topics[] = { "http", "disk_processes" };
+	static const char *const types[] = { "process-metrics", "disk-metrics", "network-metrics",
+					     "webapp-metrics" };
+	static struct config cfg;
+	struct processor_deps d = { .cfg = &cfg, .source = "host-p", .submit = submit };
+	struct processor *p;
+	json_t *conn, *r;
+	size_t i;
+
+	config_defaults(&cfg);
+	cfg.summary[0] = '\0';
+	submitted = json_array();
+	d.log = eventlog__new(1 << 20, 1);
+	d.st = state__new();
+	p = processor__new(&d);
+	CHECK(p, "processor__new without BPF");
+	if (!p)
+		goto out;
+	processor__tick(p, true);
+	for (i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
+		struct blob *b = state__get(d.st, topics[i]);
+
+		CHECK(b, "topic %s published by its module", topics[i]);
+		blob__put(b);
+	}
+	conn = topic_json(d.st, "connections");
+	CHECK(json_is_array(json_object_get(conn, "processes")),
+	      "connections is the net module's (with processes), not the placeholder");
+	json_decref(conn);
+	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+		int n = 0;
+
+		json_array_foreach(submitted, i, r)
+			n += !strcmp(json_string_value(json_object_get(r, "type")) ?: "", types[k]);
+		CHECK(n == 1, "one %s record at the flush: got %d", types[k], n);
+	}
+	processor__free(p);
+out:
+	state__free(d.st);
+	eventlog__free(d.log);
+	json_decref(submitted);
+}
+
 int main(void)
 {
 	RUN(health_and_host_metrics_fire);
+	RUN(modules_start_without_a_loader);
 	CHECK_DONE();
 }
