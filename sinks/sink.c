@@ -51,6 +51,7 @@
 #include "sink_util.h"
 #include "spool.h"
 #include "thread.h"
+#include "user/clock.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -366,8 +367,8 @@ static void slot_backoff(struct sink_slot *sl)
 			 " ms (attempt %u)",
 			 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
 			 backlog_locked(sl), d, sl->attempt);
-	until = sink_mono_ms() + d;
-	while (!sl->stop && sink_mono_ms() < until)
+	until = clock_mono_ms() + d;
+	while (!sl->stop && clock_mono_ms() < until)
 		wait_until(sl, until);
 }
 
@@ -386,7 +387,7 @@ static void *slot_main(void *arg)
 		enum src src = pick(sl, &seq);
 		bool retry = sl->attempt > 0;
 
-		if (sl->stop && (src == SRC_NONE || sink_mono_ms() >= sl->stop_deadline))
+		if (sl->stop && (src == SRC_NONE || clock_mono_ms() >= sl->stop_deadline))
 			break;
 		if (src == SRC_NONE) {
 			pthread_cond_wait(&sl->cv, &sl->mu);
@@ -518,7 +519,7 @@ static struct sink_slot *slot_new(const struct sink_ops *ops, const struct confi
 	pthread_cond_init(&sl->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if (getrandom(&sl->rnd, sizeof(sl->rnd), 0) != sizeof(sl->rnd) || !sl->rnd)
-		sl->rnd = (uint32_t)sink_mono_ms() | 1;
+		sl->rnd = (uint32_t)clock_mono_ms() | 1;
 	sl->s.ops = ops;
 	sl->s.priv = calloc(1, ops->priv_size ? ops->priv_size : 1);
 	if (!sl->s.priv) {
@@ -708,7 +709,7 @@ void sinks__free(struct sinks *ss)
 
 		pthread_mutex_lock(&sl->mu);
 		sl->stop = true;
-		sl->stop_deadline = sink_mono_ms() + SINKS_STOP_MS;
+		sl->stop_deadline = clock_mono_ms() + SINKS_STOP_MS;
 		/* a call still running past the deadline is cut (its batch is spooled) */
 		__atomic_store_n(&sl->s.abort_at_ms, sl->stop_deadline, __ATOMIC_RELAXED);
 		pthread_cond_signal(&sl->cv);

@@ -2,7 +2,7 @@
 /*
  * Helpers the engine (sink.c), the sinks and the unit tests share
  * (sink_util.h): retry backoff, cutting a batch to a sink's limits, logging,
- * clocks, mkdir -p. Below the engine and the sinks: calls neither, so a
+ * the wall clock. Below the engine and the sinks: calls neither, so a
  * sink calling these never calls back into the file that drives it.
  */
 #include <errno.h>
@@ -52,14 +52,6 @@ void sink_log(const char *sink, const char *fmt, ...)
 	fprintf(stderr, "hostlens: %s: %s\n", sink, buf);
 }
 
-int64_t sink_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t sink_wall_ms(void)
 {
 	struct timespec ts;
@@ -68,21 +60,3 @@ int64_t sink_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int sink_mkdir_p(const char *path, unsigned mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}

@@ -30,11 +30,7 @@ size_t sink_chunk_end(const size_t *cost, size_t n, size_t start, size_t max_rec
 /* One line on stderr: "hostlens: <sink>: <message>". Never pass secrets. */
 void sink_log(const char *sink, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Monotonic and wall clocks in ms. */
-int64_t sink_mono_ms(void);
+/* Wall clock in ms (the monotonic one: clock_mono_ms(), user/clock.h). */
 int64_t sink_wall_ms(void);
-
-/* mkdir -p; 0 or -errno. */
-int sink_mkdir_p(const char *path, unsigned mode);
 
 #endif

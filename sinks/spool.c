@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "spool.h"
+#include "user/fs.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -64,25 +65,6 @@ struct spool {
 	size_t n, cap;
 	uint64_t bytes, nrec;
 };
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static void ent_name(uint64_t seq, char *buf, size_t len)
 {
@@ -204,7 +186,7 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes)
 	pthread_mutex_init(&sp->mu, NULL);
 	snprintf(sp->dir, sizeof(sp->dir), "%s", dir);
 	sp->max_bytes = max_bytes;
-	err = mkdir_p(dir);
+	err = fs_mkdir_p(dir, 0750);
 	if (err)
 		goto fail;
 	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -28,6 +28,7 @@
 #include "alerts.h"
 #include "log.h"
 #include "record.h"
+#include "table.h"
 
 #define ALERTS_RECENT 50
 
@@ -77,11 +78,7 @@ struct alerts {
 
 static uint32_t key_hash(const char *key)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h;
+	return hash_bytes(HASH_FNV_INIT, key, strlen(key));
 }
 
 static void slot_init(struct alert_slot *s, const struct alert_rule *r)

@@ -11,6 +11,7 @@
 #include "drain.h"
 #include "log.h"
 #include "thread.h"
+#include "clock.h"
 
 struct drain_ring {
 	struct drain *d;
@@ -30,14 +31,6 @@ struct drain {
 	struct drain_stats st;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: no syscall */
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct drain_ring *r = ctx;
@@ -51,7 +44,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (d->batch_start) {
 		/* once per round, not per event: how late is the oldest event? */
-		uint64_t now = mono_ns(), delay = now > h->ts_ns ? now - h->ts_ns : 0;
+		uint64_t now = clock_mono_ns(), delay = now > h->ts_ns ? now - h->ts_ns : 0;
 
 		d->batch_start = false;
 		if (delay > __atomic_load_n(&d->st.max_delay_ns, __ATOMIC_RELAXED))

@@ -1,33 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * DESIGN: sets of WAYS entries; a head hashes (8 bytes at a time, seeded
- * per process so nobody can aim heads at one set) to a set, an entry
- * matches on hash, length and bytes. A miss takes the set's entry used
- * least recently (a stamp per lookup). Owned by the processor thread: no
- * locks.
+ * DESIGN: sets of WAYS entries in a table.h table; a head hashes (8 bytes at
+ * a time, seeded per process so nobody can aim heads at one set) to a set,
+ * an entry matches on hash, length and bytes. A miss takes a free entry of
+ * the set, else the one used least recently (a stamp per lookup). Owned by
+ * the processor thread: no locks.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "http_intern.h"
+#include "table.h"
 
 #define WAYS 4
 
 struct slot {
-	uint64_t hash;
 	uint64_t used;			/* lookup stamp: least recent goes first */
-	uint16_t len;
-	bool live;
+	uint16_t len;			/* the key: head[0..len) */
 	char head[HL_HTTP_REQ_HEAD];
 	struct http_interned v;
 };
 
 struct http_intern {
-	struct slot *slots;
-	uint64_t mask;			/* sets - 1 */
+	struct table *slots;		/* struct slot, sets of WAYS (slot_type) */
 	uint64_t seed, clock;
 	struct http_intern_stats st;
+};
+
+/* The bytes looked up, and the table's seed they hash with. */
+struct head_key {
+	uint64_t seed;
+	const char *head;
+	size_t len;
+};
+
+static uint32_t slot_hash(const void *key);
+static bool slot_match(const void *entry, const void *key);
+static void slot_set_key(void *entry, const void *key);
+
+static bool slot_older(const void *a, const void *b)
+{
+	return ((const struct slot *)a)->used < ((const struct slot *)b)->used;
+}
+
+/* A head's home is the first slot of its set of WAYS, so its window is the
+ * set; a full set gives up its least recently used slot. */
+static const struct table_type slot_type = {
+	.entry_size = sizeof(struct slot),
+	.probe = WAYS,
+	.hash = slot_hash,
+	.match = slot_match,
+	.set_key = slot_set_key,
+	.evict = true,
+	.evict_before = slot_older,
 };
 
 struct http_intern *http_intern__new(unsigned int slots)
@@ -39,12 +65,11 @@ struct http_intern *http_intern__new(unsigned int slots)
 		return NULL;
 	while (sets * WAYS < slots)
 		sets <<= 1;
-	t->slots = calloc(sets * WAYS, sizeof(*t->slots));
+	t->slots = table__new(&slot_type, (uint32_t)(sets * WAYS));
 	if (!t->slots) {
 		free(t);
 		return NULL;
 	}
-	t->mask = sets - 1;
 	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != sizeof(t->seed))
 		t->seed = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
 	return t;
@@ -54,7 +79,7 @@ void http_intern__free(struct http_intern *t)
 {
 	if (!t)
 		return;
-	free(t->slots);
+	table__free(t->slots);
 	free(t);
 }
 
@@ -81,40 +106,49 @@ static uint64_t head_hash(uint64_t seed, const char *p, size_t len)
 	return mix(h ^ w);
 }
 
+static uint32_t slot_hash(const void *key)
+{
+	const struct head_key *k = key;
+
+	return (uint32_t)head_hash(k->seed, k->head, k->len) * WAYS;
+}
+
+static bool slot_match(const void *entry, const void *key)
+{
+	const struct slot *s = entry;
+	const struct head_key *k = key;
+
+	return s->len == k->len && !memcmp(s->head, k->head, k->len);
+}
+
+static void slot_set_key(void *entry, const void *key)
+{
+	struct slot *s = entry;
+	const struct head_key *k = key;
+
+	s->len = (uint16_t)k->len;
+	memcpy(s->head, k->head, k->len);
+}
+
 struct http_interned *http_intern__find(struct http_intern *t, const char *head, size_t len,
 					bool *hit)
 {
-	struct slot *set, *victim;
-	uint64_t h;
+	struct head_key k = { .seed = t->seed, .head = head, .len = len };
+	enum table_result r;
+	struct slot *s;
 
-	if (len > HL_HTTP_REQ_HEAD)
-		len = HL_HTTP_REQ_HEAD;
-	h = head_hash(t->seed, head, len);
-	set = &t->slots[(h & t->mask) * WAYS];
-	victim = set;
+	if (k.len > HL_HTTP_REQ_HEAD)
+		k.len = HL_HTTP_REQ_HEAD;
 	t->clock++;
-	for (int i = 0; i < WAYS; i++) {
-		struct slot *s = &set[i];
-
-		if (s->live && s->hash == h && s->len == len && !memcmp(s->head, head, len)) {
-			s->used = t->clock;
-			t->st.hits++;
-			*hit = true;
-			return &s->v;
-		}
-		if (!s->live || (victim->live && s->used < victim->used))
-			victim = s;
-	}
-	t->st.misses++;
-	t->st.evictions += victim->live;
-	victim->live = true;
-	victim->hash = h;
-	victim->len = (uint16_t)len;
-	victim->used = t->clock;
-	memcpy(victim->head, head, len);
-	memset(&victim->v, 0, sizeof(victim->v));
-	*hit = false;
-	return &victim->v;
+	s = table__insert(t->slots, &k, &r);	/* never full: the set evicts */
+	s->used = t->clock;
+	*hit = r == TABLE_FOUND;
+	if (*hit)
+		t->st.hits++;
+	else
+		t->st.misses++;
+	t->st.evictions += r == TABLE_EVICTED;
+	return &s->v;
 }
 
 void http_intern__stats(const struct http_intern *t, struct http_intern_stats *out)

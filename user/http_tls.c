@@ -17,7 +17,7 @@
  *   RESOLVE_IN_ROOT: the container's symlinks cannot point at the host's
  *   files), non-blocking (a FIFO), regular files only, never on FUSE (a
  *   user's daemon would hold the read, and the processor thread with it).
- *   Its symbols are read with the bounded resolver below (no libelf, no
+ *   Its symbols are read with the bounded resolver (http_tls_elf.c: no libelf, no
  *   mmap: a file truncated under us is a short read, not a SIGBUS), and the
  *   probes are attached through /proc/self/fd/N: the file parsed and the file
  *   probed are one inode, whatever the path points at a moment later. A file
@@ -58,10 +58,12 @@
 
 #include "http_ctl.h"
 #include "http_tls.h"
+#include "http_tls_elf.h"
 #include "counters.h"
 #include "log.h"
 #include "thread.h"
 #include "uprobe_multi.h"
+#include "table.h"
 #include "utf8.h"
 
 #define TLS_LINKS 8
@@ -74,6 +76,16 @@
 #define TLS_LOG_EVERY 30	/* scans between two "table full" lines: 1 minute */
 #define TLS_REAP_WORKERS 8	/* threads destroying links at once */
 #define TLS_REAP_MAX (2 * TLS_MAX_LIBS * TLS_LINKS)	/* links waiting for them */
+
+/* Pids scanned: 32 slots from a pid's home; crowded, the home slot is
+ * overwritten (a rescan is harmless). */
+static const struct table_type seen_type = {
+	.entry_size = sizeof(uint32_t),
+	.key_size = sizeof(uint32_t),
+	.probe = 32,
+	.hash = table_hash_id32,
+	.evict = true,
+};
 
 struct tls_key {
 	uint64_t dev, ino;
@@ -120,7 +132,7 @@ struct http_tls {
 	struct tls_wait *wait;		/* TLS_MAX_LIBS entries */
 	int nwait;
 	uint64_t wait_overflow;		/* files beyond the wait list in this sweep */
-	uint32_t *seen;			/* pid per slot, 0 empty */
+	struct table *seen;		/* pids scanned (seen_type) */
 	unsigned int scans, next_sweep, next_full_log;
 	bool want_sweep;
 	uint64_t full_total, evicted_total;
@@ -143,299 +155,6 @@ static const struct {
 };
 
 static const char *const funcs[TLS_FUNCS] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
-
-/* ---- ELF symbol resolver: bounded, for files anyone may write ---- */
-
-struct elf_in {
-	int fd;
-	uint64_t size;
-	bool is64;
-};
-
-/* One section header, either class. */
-struct elf_sec {
-	uint32_t type, link;
-	uint64_t addr, offset, size, entsize;
-};
-
-/* Reads exactly len bytes at off, inside the file size fstat gave. */
-static int elf_read(const struct elf_in *f, uint64_t off, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	if (off > f->size || len > f->size - off)
-		return -EINVAL;
-	while (done < len) {
-		ssize_t r = pread(f->fd, (char *)buf + done, len - done, (off_t)(off + done));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EINVAL;	/* shorter than it was: changed under us */
-		done += (size_t)r;
-	}
-	return 0;
-}
-
-/* Reads [off, off+len) into a new exact-size buffer (NULL and *err). */
-static void *elf_load(const struct elf_in *f, uint64_t off, uint64_t len, int *err)
-{
-	void *p;
-
-	if (!len || off > f->size || len > f->size - off) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	p = malloc((size_t)len);
-	if (!p) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	*err = elf_read(f, off, p, (size_t)len);
-	if (*err) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
-static int elf_sections(const struct elf_in *f, const unsigned char *eh, struct elf_sec **out,
-			unsigned int *nout)
-{
-	uint64_t shoff;
-	unsigned int shnum, shentsize, want;
-	unsigned char *raw;
-	struct elf_sec *sec;
-	int err;
-
-	if (f->is64) {
-		Elf64_Ehdr e;
-
-		memcpy(&e, eh, sizeof(e));
-		shoff = e.e_shoff;
-		shnum = e.e_shnum;
-		shentsize = e.e_shentsize;
-		want = sizeof(Elf64_Shdr);
-	} else {
-		Elf32_Ehdr e;
-
-		memcpy(&e, eh, sizeof(e));
-		shoff = e.e_shoff;
-		shnum = e.e_shnum;
-		shentsize = e.e_shentsize;
-		want = sizeof(Elf32_Shdr);
-	}
-	/* shnum 0 with the count in section 0 (> 65279 sections): not a libssl */
-	if (!shoff || !shnum || shnum > TLS_ELF_MAX_SECTIONS || shentsize != want)
-		return -EINVAL;
-	raw = elf_load(f, shoff, (uint64_t)shnum * shentsize, &err);
-	if (!raw)
-		return err;
-	sec = calloc(shnum, sizeof(*sec));
-	if (!sec) {
-		free(raw);
-		return -ENOMEM;
-	}
-	for (unsigned int i = 0; i < shnum; i++) {
-		if (f->is64) {
-			Elf64_Shdr s;
-
-			memcpy(&s, raw + (size_t)i * want, sizeof(s));
-			sec[i] = (struct elf_sec){ s.sh_type, s.sh_link, s.sh_addr, s.sh_offset, s.sh_size,
-						   s.sh_entsize };
-		} else {
-			Elf32_Shdr s;
-
-			memcpy(&s, raw + (size_t)i * want, sizeof(s));
-			sec[i] = (struct elf_sec){ s.sh_type, s.sh_link, s.sh_addr, s.sh_offset, s.sh_size,
-						   s.sh_entsize };
-		}
-	}
-	free(raw);
-	*out = sec;
-	*nout = shnum;
-	return 0;
-}
-
-/* What the resolver knows of one wanted name. */
-struct elf_hit {
-	uint64_t off;
-	int bind;		/* -1: none yet */
-	bool ambiguous;
-};
-
-/* True when the NUL- or '@'-terminated name at str[at..size) is name. */
-static bool name_is(const char *str, uint64_t size, uint64_t at, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (at >= size || n > size - at)
-		return false;
-	if (memcmp(str + at, name, n))
-		return false;
-	return at + n < size && (str[at + n] == '\0' || str[at + n] == '@');
-}
-
-/* Looks for the names not yet found in the symbol table section s. */
-static int elf_scan_symtab(const struct elf_in *f, const struct elf_sec *secs, unsigned int nsec,
-			   const struct elf_sec *s, const char *const *names, int n,
-			   struct elf_hit *hits)
-{
-	size_t esz = f->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-	const struct elf_sec *st;
-	unsigned char *syms;
-	uint64_t count;
-	char *str;
-	int err;
-
-	if (s->entsize != esz || s->size % esz || s->link >= nsec)
-		return -EINVAL;
-	count = s->size / esz;
-	if (count > TLS_ELF_MAX_SYMS)
-		return -EINVAL;
-	st = &secs[s->link];
-	if (st->type != SHT_STRTAB || !st->size || st->size > TLS_ELF_MAX_STRTAB)
-		return -EINVAL;
-	if (!count)
-		return 0;
-	syms = elf_load(f, s->offset, s->size, &err);
-	if (!syms)
-		return err;
-	str = elf_load(f, st->offset, st->size, &err);
-	if (!str) {
-		free(syms);
-		return err;
-	}
-	for (uint64_t i = 1; i < count; i++) {	/* symbol 0 is the undefined one */
-		uint64_t value, name_at, shndx;
-		unsigned char info;
-		const struct elf_sec *in;
-		int bind;
-
-		if (f->is64) {
-			Elf64_Sym y;
-
-			memcpy(&y, syms + i * esz, sizeof(y));
-			name_at = y.st_name;
-			info = y.st_info;
-			shndx = y.st_shndx;
-			value = y.st_value;
-		} else {
-			Elf32_Sym y;
-
-			memcpy(&y, syms + i * esz, sizeof(y));
-			name_at = y.st_name;
-			info = y.st_info;
-			shndx = y.st_shndx;
-			value = y.st_value;
-		}
-		/* defined functions only: an import has SHN_UNDEF; SHN_ABS and
-		 * the other reserved indexes are >= TLS_ELF_MAX_SECTIONS */
-		if (ELF64_ST_TYPE(info) != STT_FUNC || shndx == SHN_UNDEF || shndx >= nsec)
-			continue;
-		bind = ELF64_ST_BIND(info);
-		if (bind != STB_GLOBAL && bind != STB_WEAK)
-			continue;
-		in = &secs[shndx];
-		if (in->type != SHT_PROGBITS || value < in->addr || value - in->addr >= in->size ||
-		    in->offset > f->size || value - in->addr >= f->size - in->offset)
-			continue;
-		for (int k = 0; k < n; k++) {
-			struct elf_hit *h = &hits[k];
-			uint64_t off = value - in->addr + in->offset;
-
-			if (!name_is(str, st->size, name_at, names[k]))
-				continue;
-			if (h->bind < 0 || (h->bind == STB_WEAK && bind == STB_GLOBAL)) {
-				h->off = off;
-				h->bind = bind;
-				h->ambiguous = false;
-			} else if (bind == h->bind && off != h->off) {
-				h->ambiguous = true;
-			}
-		}
-	}
-	free(str);
-	free(syms);
-	return 0;
-}
-
-int tls_elf_func_offsets(int fd, const char *const *names, int n, uint64_t *offs)
-{
-	static const uint32_t tables[] = { SHT_DYNSYM, SHT_SYMTAB };
-	unsigned char eh[sizeof(Elf64_Ehdr)] = { 0 };
-	struct elf_hit *hits;
-	struct elf_sec *secs = NULL;
-	unsigned int nsec = 0;
-	struct elf_in f = { .fd = fd };
-	struct stat st;
-	uint16_t type;
-	int err, found = 0;
-
-	for (int k = 0; k < n; k++)
-		offs[k] = 0;
-	if (fstat(fd, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf32_Ehdr) ||
-	    (uint64_t)st.st_size > TLS_ELF_MAX_FILE)
-		return -EINVAL;
-	f.size = (uint64_t)st.st_size;
-	err = elf_read(&f, 0, eh, f.size < sizeof(eh) ? (size_t)f.size : sizeof(eh));
-	if (err)
-		return err;
-	if (memcmp(eh, ELFMAG, SELFMAG) || eh[EI_VERSION] != EV_CURRENT ||
-	    (eh[EI_CLASS] != ELFCLASS64 && eh[EI_CLASS] != ELFCLASS32))
-		return -EINVAL;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (eh[EI_DATA] != ELFDATA2LSB)
-		return -EINVAL;
-#else
-	if (eh[EI_DATA] != ELFDATA2MSB)
-		return -EINVAL;
-#endif
-	f.is64 = eh[EI_CLASS] == ELFCLASS64;
-	if (f.is64 && f.size < sizeof(Elf64_Ehdr))
-		return -EINVAL;
-	memcpy(&type, eh + offsetof(Elf64_Ehdr, e_type), sizeof(type));	/* same place in both */
-	if (type != ET_DYN && type != ET_EXEC)
-		return -EINVAL;
-	err = elf_sections(&f, eh, &secs, &nsec);
-	if (err)
-		return err;
-	hits = calloc((size_t)(n > 0 ? n : 1), sizeof(*hits));
-	if (!hits) {
-		free(secs);
-		return -ENOMEM;
-	}
-	for (int k = 0; k < n; k++)
-		hits[k].bind = -1;
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]) && !err; t++) {
-		bool missing = false;
-
-		for (int k = 0; k < n; k++)
-			missing |= hits[k].bind < 0;
-		if (!missing)
-			break;
-		/* the first table of the kind only: a file has one .dynsym and
-		 * one .symtab, and 256 of them would be 256 reads */
-		for (unsigned int i = 0; i < nsec; i++)
-			if (secs[i].type == tables[t]) {
-				err = elf_scan_symtab(&f, secs, nsec, &secs[i], names, n, hits);
-				break;
-			}
-	}
-	if (!err)
-		for (int k = 0; k < n; k++)
-			if (hits[k].bind >= 0 && !hits[k].ambiguous && hits[k].off) {
-				offs[k] = hits[k].off;
-				found++;
-			}
-	free(hits);
-	free(secs);
-	return err ? err : found;
-}
 
 bool tls_mount_is_fuse(const char *mountinfo, unsigned int maj, unsigned int min)
 {
@@ -547,10 +266,10 @@ struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root)
 
 	if (!t)
 		return NULL;
-	t->seen = calloc(SEEN_SLOTS, sizeof(*t->seen));
+	t->seen = table__new(&seen_type, SEEN_SLOTS);
 	t->wait = calloc(TLS_MAX_LIBS, sizeof(*t->wait));
 	if (!t->seen || !t->wait) {
-		free(t->seen);
+		table__free(t->seen);
 		free(t->wait);
 		free(t);
 		errno = ENOMEM;
@@ -580,7 +299,7 @@ void http_tls__free(struct http_tls *t)
 	reaper_drain(&t->reap);
 	pthread_cond_destroy(&t->reap.idle);
 	pthread_mutex_destroy(&t->reap.lock);
-	free(t->seen);
+	table__free(t->seen);
 	free(t->wait);
 	free(t);
 }
@@ -755,20 +474,10 @@ static int attach_mapped(struct http_tls *t, struct tls_lib *lib, uint32_t pid, 
 /* true when pid was already scanned; marks it. */
 static bool seen_test_set(struct http_tls *t, uint32_t pid)
 {
-	uint32_t h = (pid * 2654435761u) & (SEEN_SLOTS - 1);
+	enum table_result r;
 
-	for (int i = 0; i < 32; i++) {
-		uint32_t *s = &t->seen[(h + (uint32_t)i) & (SEEN_SLOTS - 1)];
-
-		if (*s == pid)
-			return true;
-		if (!*s) {
-			*s = pid;
-			return false;
-		}
-	}
-	t->seen[h] = pid;	/* crowded: overwrite (a rescan is harmless) */
-	return false;
+	table__insert(t->seen, &pid, &r);
+	return r == TABLE_FOUND;
 }
 
 /* Adds a file to the sweep's wait list (once per file). */
@@ -940,7 +649,7 @@ int http_tls__scan(struct http_tls *t)
 	t->scans++;
 	/* every 5 minutes: forget what was scanned (catches a late dlopen) and sweep */
 	if (t->scans % TLS_SWEEP_EVERY == 0) {
-		memset(t->seen, 0, SEEN_SLOTS * sizeof(*t->seen));
+		table__clear(t->seen);
 		return sweep(t);
 	}
 	added = scan_pids(t, false);

@@ -32,13 +32,15 @@
 #include <unistd.h>
 
 #include "k8s.h"
+#include "clock.h"
+#include "table.h"
 
 #define K8S_WAYS 4
 #define K8S_RETRY_NS (10ull * 1000000000ull)
 #define K8S_KEY_PATH (1ull << 63)	/* key is a hash of the cgroup path */
 
 struct k8s_entry {
-	uint64_t key;		/* 0: empty */
+	uint64_t key;		/* a cgroup id, or path_key() of a cgroup path */
 	uint64_t used;		/* LRU tick */
 	uint64_t resolved_ns;	/* when pod names were last looked for */
 	struct k8s_meta meta;
@@ -46,11 +48,10 @@ struct k8s_entry {
 
 struct k8s {
 	char root[256];
-	size_t n_sets;
 	uint64_t tick;
 	uint64_t retry_ns;
 	uint64_t hits, misses, evictions, pod_lookups;
-	struct k8s_entry *e;	/* n_sets * K8S_WAYS */
+	struct table *cache;	/* struct k8s_entry: sets of K8S_WAYS, least recently used evicted */
 };
 
 /* --- parsing --------------------------------------------------------------- */
@@ -384,14 +385,6 @@ static void resolve_names(struct k8s *k, int pid, struct k8s_meta *m)
 
 /* --- cache -------------------------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t path_key(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -409,33 +402,47 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
+/* A key's home is the first entry of its set of K8S_WAYS (a multiple of
+ * K8S_WAYS), so its window is exactly that set. */
+static uint32_t cache_hash(const void *key)
+{
+	uint64_t k;
+
+	memcpy(&k, key, sizeof(k));
+	return (uint32_t)mix(k) * K8S_WAYS;
+}
+
+static bool cache_older(const void *a, const void *b)
+{
+	return ((const struct k8s_entry *)a)->used < ((const struct k8s_entry *)b)->used;
+}
+
+static const struct table_type cache_type = {
+	.entry_size = sizeof(struct k8s_entry),
+	.key_offset = offsetof(struct k8s_entry, key),
+	.key_size = sizeof(uint64_t),
+	.probe = K8S_WAYS,
+	.hash = cache_hash,
+	.evict = true,
+	.evict_before = cache_older,
+};
+
 static struct k8s_entry *cache_find(struct k8s *k, uint64_t key)
 {
-	struct k8s_entry *set = &k->e[(mix(key) & (k->n_sets - 1)) * K8S_WAYS];
+	struct k8s_entry *e = table__find(k->cache, &key);
 
-	for (int i = 0; i < K8S_WAYS; i++)
-		if (set[i].key == key) {
-			set[i].used = ++k->tick;
-			return &set[i];
-		}
-	return NULL;
+	if (e)
+		e->used = ++k->tick;
+	return e;
 }
 
 static struct k8s_entry *cache_put(struct k8s *k, uint64_t key, const struct k8s_meta *m)
 {
-	struct k8s_entry *set = &k->e[(mix(key) & (k->n_sets - 1)) * K8S_WAYS], *v = &set[0];
+	enum table_result r;
+	struct k8s_entry *v = table__insert(k->cache, &key, &r);
 
-	for (int i = 0; i < K8S_WAYS; i++) {
-		if (!set[i].key) {
-			v = &set[i];
-			break;
-		}
-		if (set[i].used < v->used)
-			v = &set[i];
-	}
-	if (v->key)
+	if (r == TABLE_EVICTED)
 		k->evictions++;
-	v->key = key;
 	v->used = ++k->tick;
 	v->meta = *m;
 	v->resolved_ns = 0;
@@ -458,10 +465,9 @@ struct k8s *k8s__new(const char *root, size_t cache_entries)
 	snprintf(k->root, sizeof(k->root), "%s", root && strcmp(root, "/") ? root : "");
 	while (sets * K8S_WAYS < cache_entries)
 		sets <<= 1;
-	k->n_sets = sets;
 	k->retry_ns = K8S_RETRY_NS;
-	k->e = calloc(sets * K8S_WAYS, sizeof(*k->e));
-	if (!k->e) {
+	k->cache = table__new(&cache_type, (uint32_t)(sets * K8S_WAYS));
+	if (!k->cache) {
 		free(k);
 		return NULL;
 	}
@@ -477,7 +483,7 @@ void k8s__free(struct k8s *k)
 {
 	if (!k)
 		return;
-	free(k->e);
+	table__free(k->cache);
 	free(k);
 }
 
@@ -521,7 +527,7 @@ static void maybe_resolve(struct k8s *k, int pid, struct k8s_entry *e)
 
 	if (!e->meta.pod_uid[0] || e->meta.pod_namespace[0])
 		return;
-	now = now_ns();
+	now = clock_mono_ns();
 	if (e->resolved_ns && now - e->resolved_ns < k->retry_ns)
 		return;
 	resolve_names(k, pid, &e->meta);
@@ -589,7 +595,7 @@ int k8s_meta_to_json(const struct k8s_meta *m, json_t *obj)
 
 void k8s__describe(const struct k8s *k, json_t *out)
 {
-	json_object_set_new(out, "k8s_cache_entries", json_integer((json_int_t)(k->n_sets * K8S_WAYS)));
+	json_object_set_new(out, "k8s_cache_entries", json_integer((json_int_t)table__cap(k->cache)));
 	json_object_set_new(out, "k8s_cache_hits", json_integer((json_int_t)k->hits));
 	json_object_set_new(out, "k8s_cache_misses", json_integer((json_int_t)k->misses));
 	json_object_set_new(out, "k8s_cache_evictions", json_integer((json_int_t)k->evictions));

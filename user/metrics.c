@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "table.h"
 
 #define S(x) (1u << SCOPE_##x)
 
@@ -229,13 +230,11 @@ void metrics__reset(struct metrics *m)
 
 static uint32_t key_hash(enum metric_id id, enum metric_scope sc, const char *key, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_FNV_INIT;
 
 	h = (h ^ (uint32_t)id) * 16777619u;
 	h = (h ^ (uint32_t)sc) * 16777619u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)key[i]) * 16777619u;
-	return h;
+	return hash_bytes(h, key, len);
 }
 
 static size_t key_len(const char *key)

@@ -8,6 +8,7 @@
  * user space never sees a per-switch event. Processor thread only.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 #include "log.h"
 #include "pmods.h"
+#include "quantile.h"
+#include "table.h"
 #include "utf8.h"
 
 #define TOP_PROCS 50
@@ -28,8 +31,8 @@
 #define TICK_EXIT_COMMS 64	/* commands with exits counted per tick (alert metrics) */
 
 struct proc_acc {
-	uint32_t tgid;
-	bool used, seen;
+	uint32_t tgid;				/* the key */
+	bool seen;
 	bool live;				/* live threads in this read */
 	uint8_t dead_reads;			/* reads in a row with an `exited` entry and no live thread */
 	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
@@ -48,7 +51,7 @@ struct proc_acc {
 struct cpu_priv {
 	int exited_fd, cores_fd, runq_fd;
 	int ncpu;
-	struct proc_acc *procs;		/* open addressing, MAX_TRACK slots */
+	struct table *procs;		/* struct proc_acc by tgid, MAX_TRACK slots */
 	uint32_t exits[MAX_EXITS];	/* tgids to delete from `exited` after a final read */
 	int nexits;
 	struct cpu_thread_rec *recs;	/* iterator read buffer */
@@ -57,9 +60,9 @@ struct cpu_priv {
 	uint64_t *core_busy, *core_idle;	/* previous cumulative values */
 	uint64_t *flush_busy, *flush_idle;	/* sums since the last flush */
 	double *core_pct;
-	uint64_t runq_prev[HL_RUNQ_SLOTS];
-	uint64_t runq_total[HL_RUNQ_SLOTS];	/* since start */
-	uint64_t runq_flush[HL_RUNQ_SLOTS];	/* since the last flush */
+	__u64 runq_prev[HL_RUNQ_SLOTS];
+	__u64 runq_total[HL_RUNQ_SLOTS];	/* since start */
+	__u64 runq_flush[HL_RUNQ_SLOTS];	/* since the last flush */
 	uint64_t execs_total, exits_total, execs_flush, exits_flush;
 	/* exits since the last tick, per command (the first TICK_EXIT_COMMS) and in all */
 	struct {
@@ -72,25 +75,17 @@ struct cpu_priv {
 	bool first;
 };
 
+static const struct table_type proc_acc_type = {
+	.entry_size = sizeof(struct proc_acc),
+	.key_offset = offsetof(struct proc_acc, tgid),
+	.key_size = sizeof(uint32_t),
+	.probe = 64,
+	.hash = table_hash_id32,
+};
+
 static struct proc_acc *acc_get(struct cpu_priv *c, uint32_t tgid, bool create)
 {
-	uint32_t h = (tgid * 2654435761u) & (MAX_TRACK - 1);
-	struct proc_acc *free_slot = NULL;
-
-	for (int i = 0; i < 64; i++) {
-		struct proc_acc *a = &c->procs[(h + (uint32_t)i) & (MAX_TRACK - 1)];
-
-		if (a->used && a->tgid == tgid)
-			return a;
-		if (!a->used && !free_slot)
-			free_slot = a;
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->tgid = tgid;
-	return free_slot;
+	return create ? table__insert(c->procs, &tgid, NULL) : table__find(c->procs, &tgid);
 }
 
 static int cpu_init(struct pmod *m)
@@ -105,7 +100,7 @@ static int cpu_init(struct pmod *m)
 	c->cores_fd = ld ? loader__map_fd(ld, "cpu", "cores") : -ENOENT;
 	c->runq_fd = ld ? loader__map_fd(ld, "cpu", "runq_hist") : -ENOENT;
 	c->ncpu = libbpf_num_possible_cpus();
-	c->procs = calloc(MAX_TRACK, sizeof(*c->procs));
+	c->procs = table__new(&proc_acc_type, MAX_TRACK);
 	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
 	c->max_exited_keys = processor__cfg(m->p) ? processor__cfg(m->p)->max_procs : 16384;
 	c->exited_keys = calloc((size_t)c->max_exited_keys, sizeof(*c->exited_keys));
@@ -126,9 +121,9 @@ static void cpu_destroy(struct pmod *m)
 {
 	struct cpu_priv *c = m->priv;
 
-	for (int i = 0; c->procs && i < MAX_TRACK; i++)
-		json_decref(c->procs[i].k8s);
-	free(c->procs);
+	for (struct proc_acc *a = NULL; c->procs && (a = table__next(c->procs, a));)
+		json_decref(a->k8s);
+	table__free(c->procs);
 	free(c->recs);
 	free(c->exited_keys);
 	free(c->core_busy);
@@ -327,14 +322,12 @@ static uint64_t grow(uint64_t *prev, uint64_t now)
 
 static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 {
-	for (int i = 0; i < MAX_TRACK; i++)
-		c->procs[i].seen = false;
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));)
+		a->seen = false;
 	c->nexited_keys = 0;
 	read_threads(c, p);
-	for (int i = 0; i < MAX_TRACK; i++) {
-		struct proc_acc *a = &c->procs[i];
-
-		if (!a->used || !a->seen)
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));) {
+		if (!a->seen)
 			continue;
 		/* no first-read special case: BPF only counts since attach */
 		a->tick_oncpu_ns = grow(&a->oncpu_ns, a->cur_oncpu_ns);
@@ -370,16 +363,13 @@ static void read_procs(struct cpu_priv *c, struct processor *p, double elapsed)
 			bpf_map_delete_elem(c->exited_fd, &c->exited_keys[i]);
 	}
 	/* entries gone from BPF and already flushed leave the table */
-	for (int i = 0; i < MAX_TRACK; i++) {
-		struct proc_acc *a = &c->procs[i];
-
-		if (a->used && !a->seen) {
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));) {
+		if (!a->seen) {
 			a->tick_oncpu_ns = a->tick_runq_ns = 0;
 			a->cpu_pct = a->cpu_ewma = 0;
 			if (!a->flush_oncpu_ns && !a->flush_runq_ns) {
 				json_decref(a->k8s);
-				a->k8s = NULL;
-				a->used = false;
+				table__delete(c->procs, a);
 			}
 		}
 	}
@@ -429,28 +419,20 @@ static double runq_bucket_us(int s)
 	return (double)(1ull << (s + 1));
 }
 
-static double hist_quantile(const uint64_t *h, int n, double q)
+/* Run-queue slot s holds [2^s, 2^(s+1)) us, slot 0 from 0. */
+static void runq_bounds(unsigned int s, double *lo, double *hi)
 {
-	uint64_t total = 0, acc = 0;
-
-	for (int i = 0; i < n; i++)
-		total += h[i];
-	if (!total)
-		return 0;
-	for (int i = 0; i < n; i++) {
-		acc += h[i];
-		if ((double)acc >= q * (double)total) {
-			/* interpolate inside the bucket [2^i, 2^(i+1)) */
-			double lo = i ? (double)(1ull << i) : 0, hi = runq_bucket_us(i);
-			double before = (double)(acc - h[i]), frac = ((q * (double)total) - before) / (double)h[i];
-
-			return lo + (hi - lo) * frac;
-		}
-	}
-	return runq_bucket_us(n - 1);
+	*lo = s ? (double)(1ull << s) : 0;
+	*hi = runq_bucket_us((int)s);
 }
 
-static void read_runq(struct cpu_priv *c, uint64_t *window)
+/* The q-quantile of a run-queue histogram, in us. */
+static double runq_quantile(const __u64 *h, double q)
+{
+	return quantile_slots(h, HL_RUNQ_SLOTS, q, runq_bounds);
+}
+
+static void read_runq(struct cpu_priv *c, __u64 *window)
 {
 	uint64_t vals[HL_MAX_CPUS];
 
@@ -487,7 +469,7 @@ static int cmp_flush(const void *a, const void *b)
 	return x->flush_oncpu_ns < y->flush_oncpu_ns ? 1 : x->flush_oncpu_ns > y->flush_oncpu_ns ? -1 : 0;
 }
 
-static json_t *hist_json(const uint64_t *h)
+static json_t *hist_json(const __u64 *h)
 {
 	json_t *arr = json_array();
 
@@ -586,7 +568,7 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct cpu_priv *c = m->priv;
 	static struct proc_acc *order[MAX_TRACK];
-	uint64_t window[HL_RUNQ_SLOTS];
+	__u64 window[HL_RUNQ_SLOTS];
 	json_t *procs, *cores = json_array(), *cpu;
 	double total_pct, p50, p99;
 	int n = 0;
@@ -594,9 +576,9 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 	read_procs(c, m->p, t->elapsed_s);
 	read_cores(c, t, cores, &total_pct);
 	read_runq(c, window);
-	for (int i = 0; i < MAX_TRACK; i++)
-		if (c->procs[i].used && c->procs[i].seen)
-			order[n++] = &c->procs[i];
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));)
+		if (a->seen)
+			order[n++] = a;
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_pct);
 	procs = json_array();
 	for (int i = 0; i < n && i < TOP_PROCS; i++) {
@@ -617,11 +599,11 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 		}
 		json_array_append_new(procs, e);
 	}
-	p50 = hist_quantile(window, HL_RUNQ_SLOTS, 0.5) / 1000.0;
-	p99 = hist_quantile(window, HL_RUNQ_SLOTS, 0.99) / 1000.0;
+	p50 = runq_quantile(window, 0.5) / 1000.0;
+	p99 = runq_quantile(window, 0.99) / 1000.0;
 	cpu = json_pack("{s:o,s:f,s:{s:f,s:f,s:o},s:o,s:I,s:I}", "cores", cores, "busy_pct", total_pct,
-			"runq_latency_us", "p50", hist_quantile(c->runq_total, HL_RUNQ_SLOTS, 0.5), "p99",
-			hist_quantile(c->runq_total, HL_RUNQ_SLOTS, 0.99), "buckets", hist_json(c->runq_total),
+			"runq_latency_us", "p50", runq_quantile(c->runq_total, 0.5), "p99",
+			runq_quantile(c->runq_total, 0.99), "buckets", hist_json(c->runq_total),
 			"recent_processes", json_deep_copy(c->recent), "execs_total",
 			(json_int_t)c->execs_total, "exits_total", (json_int_t)c->exits_total);
 	state__publish(t->st, "processes", procs);
@@ -647,9 +629,9 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 	uint64_t total_ns = 0;
 	int n = 0;
 
-	for (int i = 0; i < MAX_TRACK; i++)
-		if (c->procs[i].used && (c->procs[i].flush_oncpu_ns || c->procs[i].flush_runq_ns))
-			order[n++] = &c->procs[i];
+	for (struct proc_acc *a = NULL; (a = table__next(c->procs, a));)
+		if (a->flush_oncpu_ns || a->flush_runq_ns)
+			order[n++] = a;
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_flush);
 	for (int i = 0; i < n; i++) {
 		struct proc_acc *a = order[i];
@@ -673,8 +655,7 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 		a->flush_oncpu_ns = a->flush_runq_ns = a->flush_switches = 0;
 		if (a->exited_ns) {
 			json_decref(a->k8s);
-			a->k8s = NULL;
-			a->used = false;
+			table__delete(c->procs, a);
 		}
 	}
 	rec = record_new("process-metrics", f->source, f->ts_ms);
@@ -691,9 +672,9 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "processes_total", json_integer(n));
 	json_object_set_new(rec, "oncpu_total_ms", json_real((double)total_ns / 1e6));
 	json_object_set_new(rec, "cores", cores);
-	json_object_set_new(rec, "runq_latency_p50_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.5) / 1000));
-	json_object_set_new(rec, "runq_latency_p95_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.95) / 1000));
-	json_object_set_new(rec, "runq_latency_p99_ms", json_real(hist_quantile(c->runq_flush, HL_RUNQ_SLOTS, 0.99) / 1000));
+	json_object_set_new(rec, "runq_latency_p50_ms", json_real(runq_quantile(c->runq_flush, 0.5) / 1000));
+	json_object_set_new(rec, "runq_latency_p95_ms", json_real(runq_quantile(c->runq_flush, 0.95) / 1000));
+	json_object_set_new(rec, "runq_latency_p99_ms", json_real(runq_quantile(c->runq_flush, 0.99) / 1000));
 	json_object_set_new(rec, "execs", json_integer((json_int_t)c->execs_flush));
 	json_object_set_new(rec, "exits", json_integer((json_int_t)c->exits_flush));
 	json_object_set_new(rec, "processes", procs);

@@ -21,6 +21,7 @@
 #include "counters.h"
 #include "pm_disk.h"
 #include "pmods.h"
+#include "table.h"
 #include "utf8.h"
 
 #define MAX_DEVS 64		/* devices tracked; more are counted as dropped */
@@ -53,8 +54,8 @@ struct dev_acc {
 };
 
 struct dproc_acc {
-	bool used, in_bpf;
-	uint32_t tgid, dev;
+	uint32_t tgid, dev;			/* the key (struct dproc_key) */
+	bool in_bpf;
 	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
 	uint64_t prev_ops[2], prev_bytes[2];	/* last value from BPF */
 	uint64_t ops[2], bytes[2];		/* since the agent started */
@@ -63,12 +64,16 @@ struct dproc_acc {
 	uint64_t last_change_ns;
 };
 
+struct dproc_key {
+	uint32_t tgid, dev;
+};
+
 struct disk_priv {
 	int stats_fd, procs_fd;
 	struct dev_acc *devs;
 	int ndevs;
 	uint64_t devs_dropped;
-	struct dproc_acc *procs;
+	struct table *procs;		/* struct dproc_acc by dproc_key, MAX_DPROCS slots */
 	int win_pos;
 	uint64_t ticks;
 	const char *sysfs, *procfs;	/* HOSTLENS_SYSFS / HOSTLENS_PROCFS or NULL */
@@ -106,26 +111,26 @@ static struct dev_acc *dev_get(struct disk_priv *d, uint32_t dev)
 	return a;
 }
 
+static uint32_t dproc_hash(const void *key)
+{
+	const struct dproc_key *k = key;
+
+	return hash_u32(k->tgid) ^ (k->dev * 40503u);
+}
+
+static const struct table_type dproc_type = {
+	.entry_size = sizeof(struct dproc_acc),
+	.key_offset = offsetof(struct dproc_acc, tgid),
+	.key_size = sizeof(struct dproc_key),
+	.probe = 64,
+	.hash = dproc_hash,
+};
+
 static struct dproc_acc *dproc_get(struct disk_priv *d, uint32_t tgid, uint32_t dev, bool create)
 {
-	uint32_t h = ((tgid * 2654435761u) ^ (dev * 40503u)) & (MAX_DPROCS - 1);
-	struct dproc_acc *free_slot = NULL;
+	struct dproc_key k = { .tgid = tgid, .dev = dev };
 
-	for (int i = 0; i < 64; i++) {
-		struct dproc_acc *a = &d->procs[(h + (uint32_t)i) & (MAX_DPROCS - 1)];
-
-		if (a->used && a->tgid == tgid && a->dev == dev)
-			return a;
-		if (!a->used && !free_slot)
-			free_slot = a;
-	}
-	if (!create || !free_slot)
-		return NULL;
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->tgid = tgid;
-	free_slot->dev = dev;
-	return free_slot;
+	return create ? table__insert(d->procs, &k, NULL) : table__find(d->procs, &k);
 }
 
 static int disk_init(struct pmod *m)
@@ -146,10 +151,10 @@ static int disk_init(struct pmod *m)
 	d->sysfs = getenv("HOSTLENS_SYSFS");
 	d->procfs = getenv("HOSTLENS_PROCFS");
 	d->devs = calloc(MAX_DEVS, sizeof(*d->devs));
-	d->procs = calloc(MAX_DPROCS, sizeof(*d->procs));
+	d->procs = table__new(&dproc_type, MAX_DPROCS);
 	if (!d->devs || !d->procs) {
 		free(d->devs);
-		free(d->procs);
+		table__free(d->procs);
 		return -ENOMEM;
 	}
 	return 0;
@@ -160,7 +165,7 @@ static void disk_destroy(struct pmod *m)
 	struct disk_priv *d = m->priv;
 
 	free(d->devs);
-	free(d->procs);
+	table__free(d->procs);
 }
 
 static inline uint64_t delta(uint64_t now, uint64_t prev)
@@ -284,11 +289,7 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 		if (!bpf_map_lookup_elem(d->procs_fd, &key, &v))
 			proc_fold(d, p, &key, &v, now_ns);
 	}
-	for (int i = 0; i < MAX_DPROCS; i++) {
-		struct dproc_acc *a = &d->procs[i];
-
-		if (!a->used)
-			continue;
+	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
 		/* idle in BPF for a while: free its slot there (a later I/O
 		 * re-creates it from zero, which delta() expects) */
 		if (a->in_bpf && now_ns - a->last_change_ns > PROC_IDLE_NS) {
@@ -302,7 +303,7 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 		}
 		if (!a->in_bpf && now_ns - a->last_change_ns > PROC_SHOW_NS &&
 		    !a->f_ops[0] && !a->f_ops[1] && !a->f_bytes[0] && !a->f_bytes[1])
-			a->used = false;
+			table__delete(d->procs, a);
 	}
 }
 
@@ -323,9 +324,9 @@ static void tick_end(struct disk_priv *d)
 			a->win_sum[s] -= a->win[d->win_pos][s];
 		memset(a->win[d->win_pos], 0, sizeof(a->win[0]));
 	}
-	for (int i = 0; i < MAX_DPROCS; i++) {
-		d->procs[i].in_bpf = false;
-		d->procs[i].tick_bytes[0] = d->procs[i].tick_bytes[1] = 0;
+	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
+		a->in_bpf = false;
+		a->tick_bytes[0] = a->tick_bytes[1] = 0;
 	}
 }
 
@@ -360,9 +361,9 @@ static int procs_sum(struct disk_priv *d, uint32_t dev, struct proc_sum *out)
 	static struct dproc_acc *order[MAX_DPROCS];
 	int n = 0, k = 0;
 
-	for (int i = 0; i < MAX_DPROCS; i++)
-		if (d->procs[i].used && (!dev || d->procs[i].dev == dev))
-			order[n++] = &d->procs[i];
+	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));)
+		if (!dev || a->dev == dev)
+			order[n++] = a;
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_tgid);
 	for (int i = 0; i < n; i++) {
 		struct dproc_acc *a = order[i];
@@ -630,9 +631,7 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 			(json_int_t)(sums[i].f_ops[0] + sums[i].f_ops[1]), "read_bytes",
 			(json_int_t)sums[i].f_bytes[0], "write_bytes", (json_int_t)sums[i].f_bytes[1]));
 	}
-	for (int i = 0; i < MAX_DPROCS; i++) {
-		struct dproc_acc *a = &d->procs[i];
-
+	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
 		memset(a->f_ops, 0, sizeof(a->f_ops));
 		memset(a->f_bytes, 0, sizeof(a->f_bytes));
 	}

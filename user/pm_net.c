@@ -21,6 +21,7 @@
 #include "log.h"
 #include "counters.h"
 #include "pmods.h"
+#include "table.h"
 #include "utf8.h"
 
 #define RECENT_N 1024		/* closes kept (power of 2) */
@@ -38,8 +39,7 @@ static const char *const role_names[] = { "unknown", "client", "server" };
 
 /* A remote address and the service port of the connection (the server's). */
 struct peer_acc {
-	bool used;
-	uint16_t family, port;
+	uint16_t family, port;	/* the key: these three (struct peer_key) */
 	uint8_t addr[16];
 	uint64_t conns, tx_bytes, rx_bytes, failed, retrans;	/* since start */
 	uint64_t f_conns, f_tx, f_rx, f_retrans;		/* since the last flush */
@@ -48,9 +48,14 @@ struct peer_acc {
 	uint64_t last_ns;
 };
 
+struct peer_key {
+	uint16_t family, port;
+	uint8_t addr[16];
+};
+
 struct nproc_acc {
-	bool used, in_bpf;
-	uint32_t tgid;
+	uint32_t tgid;				/* the key */
+	bool in_bpf;
 	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
 	struct net_proc prev;			/* last value from BPF */
 	uint64_t tx, rx, retrans, rst_sent, rst_recv;	/* since start */
@@ -75,61 +80,55 @@ struct net_priv {
 	uint64_t t_failed;			/* failed closes since the last tick */
 	__u64 dur_hist[HL_DISK_SLOTS], f_dur_hist[HL_DISK_SLOTS];	/* known durations, ns */
 	uint64_t f_dur_sum_ns, f_dur_n;
-	struct peer_acc *peers;
+	struct table *peers;			/* struct peer_acc by peer_key, MAX_PEERS slots */
 	uint64_t peers_dropped, nprocs_dropped;
-	struct nproc_acc *procs;
+	struct table *procs;			/* struct nproc_acc by tgid, MAX_NPROCS slots */
+};
+
+static uint32_t peer_hash(const void *key)
+{
+	const struct peer_key *k = key;
+	uint32_t h = hash_bytes(HASH_FNV_INIT, k->addr, 16);
+
+	return (h ^ k->family ^ ((uint32_t)k->port << 16)) * 16777619u;
+}
+
+static const struct table_type peer_type = {
+	.entry_size = sizeof(struct peer_acc),
+	.key_offset = offsetof(struct peer_acc, family),
+	.key_size = sizeof(struct peer_key),
+	.probe = 64,
+	.hash = peer_hash,
+};
+
+static const struct table_type nproc_type = {
+	.entry_size = sizeof(struct nproc_acc),
+	.key_offset = offsetof(struct nproc_acc, tgid),
+	.key_size = sizeof(uint32_t),
+	.probe = 64,
+	.hash = table_hash_id32,
 };
 
 static struct peer_acc *peer_get(struct net_priv *n, uint16_t family, const uint8_t *addr,
 				 uint16_t port)
 {
-	uint32_t h = 2166136261u;
-	struct peer_acc *free_slot = NULL;
+	struct peer_key k = { .family = family, .port = port };
+	struct peer_acc *a;
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 16777619u;
-	h = (h ^ family ^ ((uint32_t)port << 16)) * 16777619u;
-	for (int i = 0; i < 64; i++) {
-		struct peer_acc *a = &n->peers[(h + (uint32_t)i) & (MAX_PEERS - 1)];
-
-		if (a->used && a->family == family && a->port == port && !memcmp(a->addr, addr, 16))
-			return a;
-		if (!a->used && !free_slot)
-			free_slot = a;
-	}
-	if (!free_slot) {
+	memcpy(k.addr, addr, sizeof(k.addr));
+	a = table__insert(n->peers, &k, NULL);
+	if (!a)
 		n->peers_dropped++;
-		return NULL;
-	}
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->family = family;
-	free_slot->port = port;
-	memcpy(free_slot->addr, addr, 16);
-	return free_slot;
+	return a;
 }
 
 static struct nproc_acc *nproc_get(struct net_priv *n, uint32_t tgid)
 {
-	uint32_t h = (tgid * 2654435761u) & (MAX_NPROCS - 1);
-	struct nproc_acc *free_slot = NULL;
+	struct nproc_acc *a = table__insert(n->procs, &tgid, NULL);
 
-	for (int i = 0; i < 64; i++) {
-		struct nproc_acc *a = &n->procs[(h + (uint32_t)i) & (MAX_NPROCS - 1)];
-
-		if (a->used && a->tgid == tgid)
-			return a;
-		if (!a->used && !free_slot)
-			free_slot = a;
-	}
-	if (!free_slot) {
+	if (!a)
 		n->nprocs_dropped++;
-		return NULL;
-	}
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->tgid = tgid;
-	return free_slot;
+	return a;
 }
 
 static int net_init(struct pmod *m)
@@ -151,12 +150,12 @@ static int net_init(struct pmod *m)
 	if (n->ncpu <= 0)
 		return -EINVAL;
 	n->cvals = calloc((size_t)n->ncpu, sizeof(__u64));
-	n->peers = calloc(MAX_PEERS, sizeof(*n->peers));
-	n->procs = calloc(MAX_NPROCS, sizeof(*n->procs));
+	n->peers = table__new(&peer_type, MAX_PEERS);
+	n->procs = table__new(&nproc_type, MAX_NPROCS);
 	if (!n->cvals || !n->peers || !n->procs) {
 		free(n->cvals);
-		free(n->peers);
-		free(n->procs);
+		table__free(n->peers);
+		table__free(n->procs);
 		return -ENOMEM;
 	}
 	return 0;
@@ -167,8 +166,8 @@ static void net_destroy(struct pmod *m)
 	struct net_priv *n = m->priv;
 
 	free(n->cvals);
-	free(n->peers);
-	free(n->procs);
+	table__free(n->peers);
+	table__free(n->procs);
 }
 
 static bool close_failed(const struct ev_tcp_close *e)
@@ -276,10 +275,10 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 	__u32 key, next, *prev = NULL;
 	struct net_proc v;
 
-	for (int i = 0; i < MAX_NPROCS; i++) {
-		n->procs[i].in_bpf = false;
-		n->procs[i].t_tx = n->procs[i].t_rx = 0;
-		n->procs[i].t_retrans = n->procs[i].t_rst = 0;
+	for (struct nproc_acc *a = NULL; (a = table__next(n->procs, a));) {
+		a->in_bpf = false;
+		a->t_tx = a->t_rx = 0;
+		a->t_retrans = a->t_rst = 0;
 	}
 	while (n->procs_fd >= 0 && bpf_map_get_next_key(n->procs_fd, prev, &next) == 0) {
 		struct nproc_acc *a;
@@ -330,11 +329,7 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 			a->last_ns = now_ns;
 		a->prev = v;
 	}
-	for (int i = 0; i < MAX_NPROCS; i++) {
-		struct nproc_acc *a = &n->procs[i];
-
-		if (!a->used)
-			continue;
+	for (struct nproc_acc *a = NULL; (a = table__next(n->procs, a));) {
 		if (a->in_bpf && now_ns > a->last_ns + IDLE_NS) {
 			bpf_map_delete_elem(n->procs_fd, &a->tgid);
 			a->in_bpf = false;
@@ -342,14 +337,11 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 		}
 		if (!a->in_bpf && now_ns > a->last_ns + FORGET_NS && !a->f_tx && !a->f_rx &&
 		    !a->f_conns && !a->f_retrans && !a->f_rst)
-			a->used = false;
+			table__delete(n->procs, a);
 	}
-	for (int i = 0; i < MAX_PEERS; i++) {
-		struct peer_acc *a = &n->peers[i];
-
-		if (a->used && now_ns > a->last_ns + FORGET_NS && !a->f_conns)
-			a->used = false;
-	}
+	for (struct peer_acc *a = NULL; (a = table__next(n->peers, a));)
+		if (now_ns > a->last_ns + FORGET_NS && !a->f_conns)
+			table__delete(n->peers, a);
 }
 
 static void addr_str(uint16_t family, const uint8_t *addr, char *out, size_t len)
@@ -437,9 +429,8 @@ static int sorted_procs(struct net_priv *n, struct nproc_acc **order, bool flush
 {
 	int k = 0;
 
-	for (int i = 0; i < MAX_NPROCS; i++)
-		if (n->procs[i].used)
-			order[k++] = &n->procs[i];
+	for (struct nproc_acc *a = NULL; (a = table__next(n->procs, a));)
+		order[k++] = a;
 	qsort(order, (size_t)k, sizeof(order[0]), flush ? cmp_nproc_flush : cmp_nproc);
 	return k;
 }
@@ -448,9 +439,8 @@ static int sorted_peers(struct net_priv *n, struct peer_acc **order, bool flush)
 {
 	int k = 0;
 
-	for (int i = 0; i < MAX_PEERS; i++)
-		if (n->peers[i].used)
-			order[k++] = &n->peers[i];
+	for (struct peer_acc *a = NULL; (a = table__next(n->peers, a));)
+		order[k++] = a;
 	qsort(order, (size_t)k, sizeof(order[0]), flush ? cmp_peer_flush : cmp_peer);
 	return k;
 }
@@ -582,11 +572,10 @@ static void net_metrics(struct net_priv *n, struct processor *p, struct metrics 
 	metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_NONE, NULL, (double)n->ctick[HL_NET_CLOSED]);
 	metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_NONE, NULL, (double)n->t_failed);
 	n->t_failed = 0;
-	for (int i = 0; i < MAX_NPROCS; i++) {
-		struct nproc_acc *a = &n->procs[i];
+	for (struct nproc_acc *a = NULL; (a = table__next(n->procs, a));) {
 		const char *comm;
 
-		if (!a->used || !(a->t_retrans || a->t_rst || a->t_conns))
+		if (!(a->t_retrans || a->t_rst || a->t_conns))
 			continue;
 		comm = a->comm[0] ? a->comm : processor__comm(p, a->tgid);
 		if (a->t_retrans)
@@ -597,10 +586,8 @@ static void net_metrics(struct net_priv *n, struct processor *p, struct metrics 
 			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PROCESS, comm, (double)a->t_conns);
 		a->t_conns = 0;
 	}
-	for (int i = 0; i < MAX_PEERS; i++) {
-		struct peer_acc *a = &n->peers[i];
-
-		if (!a->used || !a->t_conns)
+	for (struct peer_acc *a = NULL; (a = table__next(n->peers, a));) {
+		if (!a->t_conns)
 			continue;
 		addr_str(a->family, a->addr, addr, sizeof(addr));
 		metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PEER, addr, a->t_conns);

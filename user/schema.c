@@ -180,10 +180,148 @@ static int validate_of(struct vctx *c, const json_t *s, const json_t *v)
 	return 0;
 }
 
+/* "type": one name or a list of them. */
+static int check_type(struct vctx *c, const json_t *s, const json_t *v)
+{
+	const json_t *t = json_object_get(s, "type");
+
+	if (json_is_string(t) && !type_is(v, json_string_value(t)))
+		return fail(c, "expected %s, got %s", json_string_value(t), jtype(v));
+	if (json_is_array(t)) {
+		size_t i;
+		json_t *e;
+		bool ok = false;
+		int err;
+
+		json_array_foreach(t, i, e)
+			if (json_is_string(e) && type_is(v, json_string_value(e)))
+				ok = true;
+		if (!ok) {
+			char *d = json_dumps(t, JSON_COMPACT);
+
+			err = fail(c, "expected one of %s, got %s", d ? d : "?", jtype(v));
+			free(d);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* "const" and "enum". */
+static int check_value(struct vctx *c, const json_t *s, const json_t *v)
+{
+	const json_t *x;
+	int err;
+
+	if ((x = json_object_get(s, "const")) && !json_equal(x, (json_t *)v)) {
+		char *d = json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *g = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		err = fail(c, "expected %s, got %.80s", d ? d : "?", g ? g : "?");
+		free(d);
+		free(g);
+		return err;
+	}
+	if ((x = json_object_get(s, "enum"))) {
+		size_t i;
+		json_t *e;
+		bool ok = false;
+
+		json_array_foreach(x, i, e)
+			if (json_equal(e, (json_t *)v))
+				ok = true;
+		if (!ok) {
+			char *d = json_dumps(x, JSON_COMPACT);
+			char *g = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			err = fail(c, "%.80s is not one of %s", g ? g : "?", d ? d : "?");
+			free(d);
+			free(g);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* "minimum", "maximum" and "minLength". */
+static int check_bounds(struct vctx *c, const json_t *s, const json_t *v)
+{
+	const json_t *x;
+	char a[64], b[64];
+
+	if (json_is_number(v)) {
+		x = json_object_get(s, "minimum");
+		if (json_is_number(x) && json_number_value(v) < json_number_value(x)) {
+			num_text(v, a, sizeof(a));
+			num_text(x, b, sizeof(b));
+			return fail(c, "%s is below minimum %s", a, b);
+		}
+		x = json_object_get(s, "maximum");
+		if (json_is_number(x) && json_number_value(v) > json_number_value(x)) {
+			num_text(v, a, sizeof(a));
+			num_text(x, b, sizeof(b));
+			return fail(c, "%s is above maximum %s", a, b);
+		}
+	}
+	if (json_is_string(v) && json_is_integer(x = json_object_get(s, "minLength")) &&
+	    json_string_length(v) < (size_t)json_integer_value(x))
+		return fail(c, "string shorter than %lld", (long long)json_integer_value(x));
+	return 0;
+}
+
+/* An object's "required", "properties" and "additionalProperties". */
+static int check_object(struct vctx *c, const json_t *s, const json_t *v)
+{
+	const json_t *props = json_object_get(s, "properties");
+	const json_t *addl = json_object_get(s, "additionalProperties");
+	const char *k;
+	json_t *e;
+	size_t i;
+	int err = 0;
+
+	json_array_foreach(json_object_get(s, "required"), i, e) {
+		const char *name = json_string_value(e);
+
+		if (name && !json_object_get(v, name))
+			return fail(c, "required field '%s' is missing", name);
+	}
+	json_object_foreach((json_t *)v, k, e) {
+		const json_t *ps = json_object_get(props, k);
+
+		if (ps)
+			err = validate_at(c, ps, e, k, 0);
+		else if (addl)
+			err = validate_at(c, addl, e, k, 0);
+		if (err) {
+			if (!ps && json_is_false(addl))
+				fail(c, "unexpected field '%s'", k);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* An array's "minItems" and "items". */
+static int check_array(struct vctx *c, const json_t *s, const json_t *v)
+{
+	const json_t *items = json_object_get(s, "items");
+	const json_t *x = json_object_get(s, "minItems");
+	json_t *e;
+	size_t i;
+	int err;
+
+	if (json_is_integer(x) && json_array_size(v) < (size_t)json_integer_value(x))
+		return fail(c, "expected at least %lld items, got %zu", (long long)json_integer_value(x),
+			    json_array_size(v));
+	if (items)
+		json_array_foreach(v, i, e)
+			if ((err = validate_at(c, items, e, NULL, (long)i)))
+				return err;
+	return 0;
+}
+
 static int validate(struct vctx *c, const json_t *s, const json_t *v)
 {
-	const json_t *t, *x;
-	char a[64], b[64];
 	int err = 0;
 
 	if (++c->depth > SCHEMA_MAX_DEPTH) {
@@ -201,127 +339,17 @@ static int validate(struct vctx *c, const json_t *s, const json_t *v)
 		err = fail(c, "bad schema ($ref not found or not an object)");
 		goto out;
 	}
-
-	t = json_object_get(s, "type");
-	if (json_is_string(t) && !type_is(v, json_string_value(t))) {
-		err = fail(c, "expected %s, got %s", json_string_value(t), jtype(v));
-		goto out;
-	}
-	if (json_is_array(t)) {
-		size_t i;
-		json_t *e;
-		bool ok = false;
-
-		json_array_foreach(t, i, e)
-			if (json_is_string(e) && type_is(v, json_string_value(e)))
-				ok = true;
-		if (!ok) {
-			char *d = json_dumps(t, JSON_COMPACT);
-
-			err = fail(c, "expected one of %s, got %s", d ? d : "?", jtype(v));
-			free(d);
-			goto out;
-		}
-	}
-
-	if ((x = json_object_get(s, "const")) && !json_equal(x, (json_t *)v)) {
-		char *d = json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
-		char *g = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-		err = fail(c, "expected %s, got %.80s", d ? d : "?", g ? g : "?");
-		free(d);
-		free(g);
-		goto out;
-	}
-	if ((x = json_object_get(s, "enum"))) {
-		size_t i;
-		json_t *e;
-		bool ok = false;
-
-		json_array_foreach(x, i, e)
-			if (json_equal(e, (json_t *)v))
-				ok = true;
-		if (!ok) {
-			char *d = json_dumps(x, JSON_COMPACT);
-			char *g = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-
-			err = fail(c, "%.80s is not one of %s", g ? g : "?", d ? d : "?");
-			free(d);
-			free(g);
-			goto out;
-		}
-	}
-
-	if (json_is_number(v)) {
-		x = json_object_get(s, "minimum");
-		if (json_is_number(x) && json_number_value(v) < json_number_value(x)) {
-			num_text(v, a, sizeof(a));
-			num_text(x, b, sizeof(b));
-			err = fail(c, "%s is below minimum %s", a, b);
-			goto out;
-		}
-		x = json_object_get(s, "maximum");
-		if (json_is_number(x) && json_number_value(v) > json_number_value(x)) {
-			num_text(v, a, sizeof(a));
-			num_text(x, b, sizeof(b));
-			err = fail(c, "%s is above maximum %s", a, b);
-			goto out;
-		}
-	}
-	if (json_is_string(v) && json_is_integer(x = json_object_get(s, "minLength")) &&
-	    json_string_length(v) < (size_t)json_integer_value(x)) {
-		err = fail(c, "string shorter than %lld", (long long)json_integer_value(x));
-		goto out;
-	}
-
-	if (json_is_object(v)) {
-		const json_t *props = json_object_get(s, "properties");
-		const json_t *addl = json_object_get(s, "additionalProperties");
-		const char *k;
-		json_t *e;
-		size_t i;
-
-		json_array_foreach(json_object_get(s, "required"), i, e) {
-			const char *name = json_string_value(e);
-
-			if (name && !json_object_get(v, name)) {
-				err = fail(c, "required field '%s' is missing", name);
-				goto out;
-			}
-		}
-		json_object_foreach((json_t *)v, k, e) {
-			const json_t *ps = json_object_get(props, k);
-
-			if (ps)
-				err = validate_at(c, ps, e, k, 0);
-			else if (addl)
-				err = validate_at(c, addl, e, k, 0);
-			if (err) {
-				if (!ps && json_is_false(addl))
-					fail(c, "unexpected field '%s'", k);
-				goto out;
-			}
-		}
-	}
-
-	if (json_is_array(v)) {
-		const json_t *items = json_object_get(s, "items");
-		json_t *e;
-		size_t i;
-
-		x = json_object_get(s, "minItems");
-		if (json_is_integer(x) && json_array_size(v) < (size_t)json_integer_value(x)) {
-			err = fail(c, "expected at least %lld items, got %zu",
-				   (long long)json_integer_value(x), json_array_size(v));
-			goto out;
-		}
-		if (items)
-			json_array_foreach(v, i, e)
-				if ((err = validate_at(c, items, e, NULL, (long)i)))
-					goto out;
-	}
-
-	err = validate_of(c, s, v);
+	err = check_type(c, s, v);
+	if (!err)
+		err = check_value(c, s, v);
+	if (!err)
+		err = check_bounds(c, s, v);
+	if (!err && json_is_object(v))
+		err = check_object(c, s, v);
+	if (!err && json_is_array(v))
+		err = check_array(c, s, v);
+	if (!err)
+		err = validate_of(c, s, v);
 out:
 	c->depth--;
 	return err;

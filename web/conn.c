@@ -15,14 +15,7 @@
 #include <sys/socket.h>
 
 #include "web/web_int.h"
-
-int64_t web_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "user/table.h"
 
 static void conn_link_tail(struct web *w, struct web_conn *c)
 {
@@ -52,7 +45,7 @@ void web_conn_progress(struct web_conn *c)
 {
 	struct web *w = c->w;
 
-	c->progress_ms = web_now_ms();
+	c->progress_ms = clock_mono_ms();
 	if (w->conns_tail != c) {	/* keep the list in order of progress */
 		conn_unlink(w, c);
 		conn_link_tail(w, c);
@@ -63,7 +56,7 @@ void web_conn_add(struct web *w, struct web_conn *c)
 {
 	w->stats.conns++;
 	conn_link_tail(w, c);
-	c->accepted_ms = c->progress_ms = web_now_ms();
+	c->accepted_ms = c->progress_ms = clock_mono_ms();
 }
 
 /* --- client addresses ----------------------------------------------------- */
@@ -81,11 +74,7 @@ static void client_key(const struct sockaddr *sa, uint8_t key[16])
 
 static unsigned client_bucket(const uint8_t key[16])
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % WEB_CLIENT_BUCKETS;
+	return hash_bytes(HASH_FNV_INIT, key, 16) % WEB_CLIENT_BUCKETS;
 }
 
 struct web_client *web_client_get(struct web *w, const struct sockaddr *sa)

@@ -250,7 +250,7 @@ static bool refuse(struct web *w, struct web_resp *r, enum web_refusal why, int 
 /* Refused state changes and foreign Hosts are logged, one line per 10 s. */
 static void log_refusal(struct web *w, const struct web_req *req, const char *why)
 {
-	int64_t now = web_now_ms();
+	int64_t now = clock_mono_ms();
 
 	if (w->refusal_logged_ms && now - w->refusal_logged_ms < 10000) {
 		w->refusal_unlogged++;

@@ -185,7 +185,7 @@ static void submit(struct web_conn *c, struct web_stream *s)
 		s->sse_last = r->sse_after;
 		web_sse_open(s->sse_out);
 		web_sse_fill(w, s->sse_out, &s->sse_last, WEB_OUT_HIGH);
-		c->sse_sent_ms = web_now_ms();
+		c->sse_sent_ms = clock_mono_ms();
 		w->stats.sse_clients++;
 	}
 	if (nghttp2_submit_response(c->h2, s->id, nva, nv,
@@ -285,7 +285,7 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;	/* resets this stream */
 	s->c = c;
 	s->id = frame->hd.stream_id;
-	s->start_ms = web_now_ms();
+	s->start_ms = clock_mono_ms();
 	s->clen = -1;
 	s->role = web_auth_role(c->w, NULL, 0);	/* what no Authorization header gets */
 	s->next = c->streams;
@@ -458,7 +458,7 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
 	if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM) || s->remote_closed)
 		return 0;
 	if (s->clen >= 0 && s->clen <= WEB_RST_GRACE_BODY && !s->rst_at_ms) {
-		s->rst_at_ms = web_now_ms() + WEB_RST_GRACE_MS;
+		s->rst_at_ms = clock_mono_ms() + WEB_RST_GRACE_MS;
 		return 0;
 	}
 	nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
@@ -621,7 +621,7 @@ static void h2_tick(struct web_conn *c)
 
 		if (s->rst_at_ms && !s->remote_closed) {
 			if (!now)
-				now = web_now_ms();
+				now = clock_mono_ms();
 			if (now >= s->rst_at_ms) {	/* its grace is over */
 				s->rst_at_ms = 0;
 				nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, s->id,
@@ -636,7 +636,7 @@ static void h2_tick(struct web_conn *c)
 		if (pending >= WEB_OUT_HIGH)
 			continue;	/* flow control or a slow socket: catch up later */
 		if (!now)
-			now = web_now_ms();
+			now = clock_mono_ms();
 		if (web_sse_fill(c->w, s->sse_out, &s->sse_last, WEB_OUT_HIGH - pending)) {
 			c->sse_sent_ms = now;
 		} else if (now - c->sse_sent_ms >= web_sse_keepalive_ms(c->w)) {

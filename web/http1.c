@@ -124,7 +124,7 @@ static void sse_begin(struct web_conn *c, struct web_resp *r)
 	c->w->stats.sse_clients++;
 	web_sse_open(out);
 	web_sse_fill(c->w, out, &c->h1_sse_last, WEB_OUT_HIGH);
-	c->sse_sent_ms = web_now_ms();
+	c->sse_sent_ms = clock_mono_ms();
 }
 
 /* A live stream: frame new updates, or a keep-alive comment when quiet. */
@@ -138,7 +138,7 @@ static void h1_tick(struct web_conn *c)
 		return;		/* nothing runs on a timer for a plain request */
 	if (len >= WEB_OUT_HIGH)
 		return;		/* a slow reader: it catches up from the ring later */
-	now = web_now_ms();
+	now = clock_mono_ms();
 	if (web_sse_fill(c->w, out, &c->h1_sse_last, WEB_OUT_HIGH - len)) {
 		c->sse_sent_ms = now;
 	} else if (now - c->sse_sent_ms >= web_sse_keepalive_ms(c->w)) {
@@ -336,7 +336,7 @@ static int h1_head(struct web_conn *c)
 			return 0;
 	}
 	if (!c->h1_start_ms)
-		c->h1_start_ms = web_now_ms();
+		c->h1_start_ms = clock_mono_ms();
 	start = c->h1_scanned > 3 ? c->h1_scanned - 3 : 0;
 	if (evbuffer_ptr_set(in, &pos, start, EVBUFFER_PTR_SET))
 		return 0;

@@ -206,7 +206,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	struct web_conn *c;
 	struct sockaddr_storage local;
 	socklen_t ll = sizeof(local);
-	int64_t now = web_now_ms();
+	int64_t now = clock_mono_ms();
 	bool probe_only = false, dummy;
 	int one = 1;
 
@@ -440,7 +440,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!second)
 		return;
 	/* The h2 tick may have closed connections: walk the list afresh. */
-	sweep(w, web_now_ms());
+	sweep(w, clock_mono_ms());
 	self_metrics_format(w);
 }
 

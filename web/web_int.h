@@ -62,6 +62,7 @@
 #include <event2/listener.h>
 #include <nghttp2/nghttp2.h>
 
+#include "user/clock.h"
 #include "web/web.h"
 
 #define WEB_OUT_HIGH (256 * 1024)	/* stop reading / producing above this */
@@ -277,7 +278,6 @@ struct web_proto_ops {
 extern const struct web_proto_ops web_h1_ops, web_h2_ops;
 
 /* conn.c: what the protocols and the listener share */
-int64_t web_now_ms(void);	/* CLOCK_MONOTONIC, ms */
 /* Puts a new connection (c->w, c->bev set) on the server's list, progressing now. */
 void web_conn_add(struct web *w, struct web_conn *c);
 /* Frees c: the protocol's state (c->ops->free), budgets, counts, the bufferevent. */

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "aws_http.h"
+#include "user/clock.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -34,21 +35,13 @@ struct aws_client {
 	const int64_t *abort_at;
 };
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int abort_check(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	const int64_t *at = ud;
 	int64_t v = __atomic_load_n(at, __ATOMIC_RELAXED);
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return v && mono_ms() >= v;	/* non-zero aborts the transfer */
+	return v && clock_mono_ms() >= v;	/* non-zero aborts the transfer */
 }
 
 void aws_client__set_abort(struct aws_client *c, const int64_t *at_ms)

@@ -25,6 +25,7 @@
 
 #include "sinks/sink.h"
 #include "sinks/sink_util.h"
+#include "user/fs.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -271,7 +272,7 @@ static int file_init(struct sink *s, const struct config *cfg)
 	f->gzip = cfg->file_gzip;
 	f->fsync = !strcmp(cfg->file_fsync, "never") ? FSYNC_NEVER :
 		   !strcmp(cfg->file_fsync, "always") ? FSYNC_ALWAYS : FSYNC_BATCH;
-	ret = sink_mkdir_p(f->dir, 0750);
+	ret = fs_mkdir_p(f->dir, 0750);
 	if (ret) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "cannot create --data-dir %s: %s", f->dir,
 			 strerror(-ret));

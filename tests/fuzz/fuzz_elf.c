@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "user/http_tls.h"
+#include "user/http_tls_elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

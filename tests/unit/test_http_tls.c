@@ -19,6 +19,7 @@
 
 #include "check.h"
 #include "user/http_tls.h"
+#include "user/http_tls_elf.h"
 
 static const char *const names[4] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
 
