@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * HTTP signal (part of bpf/sock.bpf.c, which owns the socket hooks and calls
- * http__xfer and http__state from them): HTTP/1.x request latency from socket transfers (plaintext)
- * and from OpenSSL's SSL_read/SSL_write (TLS), with no kprobes and no
- * syscall tracepoints.
+ * http__xfer and http__state from them): HTTP/1.x request latency from
+ * socket transfers (plaintext) and from OpenSSL's SSL_read/SSL_write (TLS),
+ * with no kprobes and no syscall tracepoints.
  *
  * - sock:sock_send_length / sock_recv_length fire inside sock_sendmsg /
  *   sock_recvmsg for every socket transfer (read, recv, write, send, sendfile
@@ -15,10 +15,12 @@
  *   IDLE -> REQ (request bytes) -> RESP (response bytes) -> emit -> IDLE.
  *   The role (server / client) is the direction of the first request seen,
  *   so sockets opened before the agent started work the same. Server:
- *   start = request's first bytes read, end = response's last byte written
- *   (Content-Length parsed here, last chunk, or the next request / close).
- *   Client: start = request written, end = response's first bytes read (the
- *   record leaves once the response is complete).
+ *   start = request's first bytes read, end = response's last byte written.
+ *   Client: start = request written, end = response's first bytes read.
+ *   The record leaves, plaintext: at the next request, at close, or when the
+ *   response has been idle (http_idle, an iterator user space runs); TLS:
+ *   when Content-Length, the last chunk or no body says the response is
+ *   complete, else at the next request / close.
  * - State lives with the socket (socket local storage, found from the
  *   struct sock the tracepoint hands over: no hash, no fd-reuse checks, gone
  *   when the socket is freed). Two storages: a 4-byte verdict for every
@@ -33,7 +35,8 @@
  * - One ring event (struct ev_http) per completed request. Pipelining and the
  *   HTTP/2 preface count and turn the connection off: never a guessed pair.
  * - Only the bytes the state can use are copied from user memory: a request
- *   head (256), a response head (512), a peek (8), or none for body bytes.
+ *   head (256), a status line (16; for TLS a response head of 512, scanned),
+ *   a peek (8), or none for sendfile bodies.
  * - The process filter (pids / comms / cgroups, changeable at run time) is
  *   checked before any per-connection work: a verdict per tgid is cached
  *   until user space bumps the filter generation, the process execs or it
@@ -112,7 +115,8 @@ struct conn_key {
 };
 
 struct http_conn {
-	__u64 sk;		/* TLS (hash) state: the socket; another one under the fd = a new connection */
+	__u64 sk;		/* TLS (hash) state: the socket; another one under
+				 * the fd = a new connection */
 	__u64 id;		/* pid_tgid of the request's first transfer */
 	__u32 fd;
 	__u32 pad2;
