@@ -618,6 +618,25 @@ int loader__iter_create(const struct loader *ld, const char *signal, const char 
 	return -ENOENT;
 }
 
+uint64_t loader__prog_misses(const struct loader *ld)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < N_SIGNALS; i++) {
+		const struct signal_rt *rt = &ld->rt[i];
+
+		for (int k = 0; k < rt->nlinks; k++) {
+			struct bpf_prog_info info;
+			__u32 len = sizeof(info);
+
+			memset(&info, 0, sizeof(info));
+			if (!bpf_obj_get_info_by_fd(bpf_program__fd(rt->link_prog[k]), &info, &len))
+				n += info.recursion_misses;
+		}
+	}
+	return n;
+}
+
 uint64_t loader__drops(const struct loader *ld, enum hl_drop r, uint64_t *per_cpu)
 {
 	__u64 vals[HL_MAX_CPUS];

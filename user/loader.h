@@ -53,6 +53,11 @@ struct bpf_object *loader__object(const struct loader *ld, const char *signal);
 /* Per-CPU drop counters of reason r, summed into per_cpu[nrings]; returns the total. */
 uint64_t loader__drops(const struct loader *ld, enum hl_drop r, uint64_t *per_cpu);
 
+/* Runs of the agent's BPF programs the kernel skipped (another run of the
+ * same program already active on that CPU, e.g. a softirq nested in it):
+ * the sum of every attached program's recursion_misses. */
+uint64_t loader__prog_misses(const struct loader *ld);
+
 /* "on", or "off: reason", for each known signal; NULL for an unknown name. */
 const char *loader__signal_status(const struct loader *ld, const char *signal);
 bool loader__signal_on(const struct loader *ld, const char *signal);

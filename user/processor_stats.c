@@ -112,7 +112,7 @@ static void metrics_from_stats(struct processor *p, struct metrics *m, uint64_t 
  * each one goes in the "stats" topic and on /metrics. */
 struct agent_stats {
 	double uptime_s, events_per_s, delay_ms, delay_max_ms;
-	uint64_t events, kdrops, mapfull, malformed, reader_lost, threads;
+	uint64_t events, kdrops, mapfull, malformed, reader_lost, threads, prog_misses;
 	uint64_t log_size, log_used, log_shards, log_overwritten, log_rejected;
 	uint64_t reloads, reload_failures, polls, records;
 	uint64_t per_cpu[HL_MAX_CPUS], full_n[N_FULL];
@@ -147,6 +147,9 @@ static const struct counter_row stats_rows[] = {
 	COUNTER_ROW_UINT("thread_storage_misses_total", "hostlens_thread_storage_misses_total",
 			 PROM_COUNTER, "Times a thread's BPF task storage could not be had (no memory, or the kernel's recursion guard).",
 			 AS, threads),
+	COUNTER_ROW_UINT("bpf_runs_skipped_total", "hostlens_bpf_runs_skipped_total", PROM_COUNTER,
+			 "Runs of the agent's BPF programs the kernel skipped because the same program was already running on that CPU (recursion_misses).",
+			 AS, prog_misses),
 	{ .key = "drain_delay_ms", .name = "hostlens_drain_delay_seconds", .type = PROM_GAUGE,
 	  .help = "Age of the oldest event when the drain picked it up, last second.",
 	  .kind = COUNTER_DOUBLE, .off = offsetof(AS, delay_ms), .scale = 1e-3 },
@@ -173,6 +176,7 @@ static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent
 		nr = loader__nrings(p->d.ld);
 		s->kdrops = loader__drops(p->d.ld, HL_DROP_RINGBUF, s->per_cpu);
 		s->threads = loader__drops(p->d.ld, HL_DROP_THREADS, NULL);
+		s->prog_misses = loader__prog_misses(p->d.ld);
 		for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++) {
 			uint64_t n = loader__drops(p->d.ld, (enum hl_drop)r, NULL);
 

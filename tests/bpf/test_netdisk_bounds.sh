@@ -80,9 +80,13 @@ d = [x for x in json.load(open(out + "/disks.json")) if x["device"] == dev]
 check("bounds_device_counters_exact", d and d[0]["write_bytes_total"] == n * 4096 and d[0]["writes_total"] == kw,
       "expected %d bytes in %d requests (the kernel's count; %d writes) on %s, got %s" % (n * 4096, kw, n, dev, d and (d[0]["writes_total"], d[0]["write_bytes_total"])))
 c = json.load(open(out + "/connections.json"))
-check("bounds_connection_counters", c["closed_total"] >= 2 * n and c["opened_client_total"] >= n and c["opened_server_total"] >= n,
-      "expected >= %d closes and >= %d opens each way, got closed %d opened %d/%d"
-      % (2 * n, n, c["closed_total"], c["opened_client_total"], c["opened_server_total"]))
+# a close whose program run the kernel skipped (the same program already
+# running on that CPU: a softirq nested in it) is not lost silently: it is
+# in bpf_runs_skipped_total
+skipped = st["bpf_runs_skipped_total"]
+check("bounds_connection_counters", c["closed_total"] + skipped >= 2 * n and c["opened_client_total"] >= n and c["opened_server_total"] >= n,
+      "expected >= %d closes (or skipped runs) and >= %d opens each way, got closed %d (skipped runs %d) opened %d/%d"
+      % (2 * n, n, c["closed_total"], skipped, c["opened_client_total"], c["opened_server_total"]))
 check("bounds_published_lists_bounded", len(c["processes"]) <= 40 and len(c["recent"]) == 256
       and len(json.load(open(out + "/disk_processes.json"))) <= 20,
       "expected at most 40 processes and exactly 256 recent closes, got %d processes, %d recent" % (len(c["processes"]), len(c["recent"])))
