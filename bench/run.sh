@@ -229,7 +229,7 @@ fi
 
 # ------------------------------------------------------- 1e. paced load
 say "1e/6 paced load: nginx CPU and latency per request at 5k and 10k requests/s"
-if [ -x build/bench/paced ] && ROUNDS=$ROUNDS SECS=8 PORT=$((PORT + 5)) APORT=$((APORT + 5)) sh bench/paced.sh >/dev/null 2>"$T/paced.err"; then
+if [ -x build/bench/paced ] && BROWSER=1 ROUNDS=$ROUNDS SECS=8 PORT=$((PORT + 5)) APORT=$((APORT + 5)) sh bench/paced.sh >/dev/null 2>"$T/paced.err"; then
 	{
 		echo "### Paced load: nginx CPU and latency per request at a fixed rate"
 		echo
