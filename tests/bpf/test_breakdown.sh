@@ -89,10 +89,11 @@ def check1(w, r, kind):
     # of its measured blocked time (io: wall minus CPU time)
     if kind == 'cpu' and w['wait_ms'] > 0.8 * c:
         if abs(b['runq_ms'] - w['wait_ms']) > 0.2 * w['wait_ms'] + 1: e.append('%s: runq %.2f ms, server waited %.2f ms'%(w['path'], b['runq_ms'], w['wait_ms']))
-    elif kind == 'io' and w['cpu_ms'] >= c:
+    elif kind == 'io' and w['cpu_ms'] >= 0.5 * c:
         # a fast device (the loop file in the host's page cache) can cost the
-        # reading thread more CPU than it waits: then the CPU part must be
-        # what the server measured and I/O must still lead the waiting
+        # reading thread about as much CPU as it waits, or more: which part
+        # is larger is then a coin toss, so the CPU part must be what the
+        # server measured and I/O must lead the waiting
         if abs(b['cpu_ms'] - w['cpu_ms']) > 0.2 * w['cpu_ms'] + 0.5: e.append('%s: cpu %.2f ms, server used %.2f ms of CPU: %s'%(w['path'], b['cpu_ms'], w['cpu_ms'], b))
         if b['io_ms'] < max(b['runq_ms'], b['other_ms'], b['downstream_ms']): e.append('%s: io_ms is not the largest wait: %s'%(w['path'], b))
     elif dom != DOM[kind]: e.append('%s: dominant %s, want %s: %s'%(w['path'], dom, DOM[kind], b))
