@@ -78,4 +78,15 @@ wait_for() {
 	return 1
 }
 
+# listen_port PID : the TCP port PID listens on at 127.0.0.1, once it does
+# (polled up to 10 s: a cold python3 takes a while to bind); empty if never.
+listen_port() {
+	i=0; while [ $i -lt 100 ]; do
+		p=$(ss -ltnpH 2>/dev/null | grep "pid=$1," | sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' | head -1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
 finish() { exit $tl_failed; }

@@ -10,14 +10,7 @@ SA=$!
 python3 -m http.server 0 --bind 127.0.0.1 >"$TMPD/b.log" 2>&1 &
 SB=$!
 on_exit "kill $SA $SB 2>/dev/null"
-port_of() { # pid: the port python bound, from /proc/net/tcp via ss
-	i=0; while [ $i -lt 50 ]; do
-		p=$(ss -ltnpH 2>/dev/null | grep "pid=$1," | sed -n 's/.*127\.0\.0\.1:\([0-9]*\) .*/\1/p' | head -1)
-		[ -n "$p" ] && { echo "$p"; return; }
-		sleep 0.1; i=$((i + 1))
-	done
-}
-PA=$(port_of $SA); PB=$(port_of $SB)
+PA=$(listen_port $SA); PB=$(listen_port $SB)
 
 cat >"$TMPD/hl.yaml" <<YAML
 pid: [$SA]
