@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The disk/connection latency histogram (bpf/lathist.h): slots tile the
+/* The disk/connection latency histogram (bpf/common/lathist.h): slots tile the
  * value range without gaps, values land inside their slot's bounds, and
  * quantiles of known distributions come out within a slot's width. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "bpf/lathist.h"
+#include "tests/unit/check.h"
+#include "bpf/common/lathist.h"
 
 static void slots_tile(void)
 {
