@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/common/helpers.bpf.h"
+#include "bpf/bench/bench.h"
 
 const volatile __u32 targ_tgid = 0;
 

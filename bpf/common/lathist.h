@@ -11,6 +11,10 @@
 
 #include "bpf/common/events.h"
 
+/* Slots of a latency histogram (disk I/O, connection durations): log2
+ * buckets of nanoseconds, each split in 4 linear sub-buckets (error <= 12.5%). */
+#define HL_LAT_SLOTS 160	/* covers up to 2^41 ns (~36 min) */
+
 /* floor(log2(v)) for v > 0, branch-free (the verifier sees no loop). */
 static inline __u32 lathist_log2(__u64 v)
 {
@@ -33,7 +37,7 @@ static inline __u32 lathist_slot(__u64 ns)
 		return (__u32)ns;
 	l = lathist_log2(ns);
 	s = 4 * (l - 1) + (__u32)((ns >> (l - 2)) & 3);
-	return s < HL_DISK_SLOTS ? s : HL_DISK_SLOTS - 1;
+	return s < HL_LAT_SLOTS ? s : HL_LAT_SLOTS - 1;
 }
 
 /* Lower bound (inclusive) of slot s, in ns. */

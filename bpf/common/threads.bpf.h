@@ -12,6 +12,7 @@
 #define HOSTLENS_THREADS_BPF_H
 
 #include "bpf/common/events.h"
+#include "bpf/cpu/cpu.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);

@@ -23,6 +23,7 @@
 
 #include "bpf/common/helpers.bpf.h"
 #include "bpf/common/threads.bpf.h"
+#include "bpf/cpu/cpu.h"
 
 #define TASK_RUNNING 0
 

@@ -21,6 +21,8 @@
 #include "bpf/common/helpers.bpf.h"
 #include "bpf/common/lathist.h"
 #include "bpf/common/threads.bpf.h"
+#include "bpf/cpu/cpu.h"
+#include "bpf/disk/disk.h"
 
 #define REQ_OP_MASK 0xff
 #define PF_KTHREAD 0x00200000
@@ -179,7 +181,7 @@ static __always_inline void stat__add(__u32 dev, __u32 op, __u64 bytes, __u64 la
 
 		__sync_fetch_and_add(&st->lat_ns, lat);
 		__sync_fetch_and_add(&st->timed, 1);
-		if (s < HL_DISK_SLOTS)
+		if (s < HL_LAT_SLOTS)
 			__sync_fetch_and_add(&st->slots[s], 1);
 	}
 }

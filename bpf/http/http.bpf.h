@@ -69,6 +69,8 @@
 
 #include "bpf/common/helpers.bpf.h"
 #include "bpf/common/threads.bpf.h"
+#include "bpf/cpu/cpu.h"
+#include "bpf/http/http.h"
 
 #define AF_INET 2
 #define AF_INET6 10

@@ -30,6 +30,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "bpf/common/helpers.bpf.h"
+#include "bpf/net/net.h"
 
 #define AF_INET 2
 #define AF_INET6 10

@@ -8,6 +8,7 @@
 #include "user/http/breakdown.h"
 #include "tests/unit/check.h"
 #include "bpf/common/events.h"
+#include "bpf/http/http.h"
 
 #define MS 1000000ull
 

@@ -5,6 +5,7 @@
 
 #include "tests/unit/check.h"
 #include "user/http/http_intern.h"
+#include "bpf/http/http.h"
 
 static const char GET_A[] = "GET /api/orders/42 HTTP/1.1\r\nHost: shop\r\nUser-Agent: wrk\r\n\r\n";
 static const char GET_B[] = "GET /api/orders/43 HTTP/1.1\r\nHost: shop\r\nUser-Agent: wrk\r\n\r\n";

@@ -13,6 +13,7 @@
 
 #include "tests/unit/check.h"
 #include "tests/unit/pmharness.h"
+#include "bpf/cpu/cpu.h"
 
 #define S_NS 1000000000ull
 

@@ -20,6 +20,7 @@
 #include "user/disk/pm_disk.h"
 #include "user/pipeline/pmods.h"
 #include "bpf/common/lathist.h"
+#include "bpf/disk/disk.h"
 
 #define DEV ((259u << 20) | 0u)
 #define US 1000ull

@@ -16,6 +16,7 @@
 
 #include "tests/unit/check.h"
 #include "tests/unit/pmharness.h"
+#include "bpf/http/http.h"
 
 #define N_REQ 100
 #define N_5XX 5

@@ -15,6 +15,7 @@
 #include "tests/unit/check.h"
 #include "tests/unit/pmharness.h"
 #include "bpf/common/lathist.h"
+#include "bpf/net/net.h"
 
 #define FETCHER PMH_TGID
 #define NGINX (PMH_TGID + 1)

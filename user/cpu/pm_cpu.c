@@ -22,6 +22,7 @@
 #include "user/lib/quantile.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
+#include "bpf/cpu/cpu.h"
 
 #define TOP_PROCS 50
 #define MAX_TRACK 8192		/* processes tracked in user space */

@@ -23,6 +23,7 @@
 #include "user/pipeline/pmods.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
+#include "bpf/disk/disk.h"
 
 #define MAX_DEVS 64		/* devices tracked; more are counted as dropped */
 #define MAX_DPROCS 4096		/* (process, device) pairs tracked, power of 2 */
@@ -38,18 +39,18 @@ static const char *const op_names[HL_DISK_OPS] = { "read", "write", "other" };
 struct op_acc {
 	struct disk_stat prev;			/* last cumulative value from BPF */
 	uint64_t ops, bytes, lat_ns, timed;	/* since the agent started */
-	__u64 hist[HL_DISK_SLOTS];
+	__u64 hist[HL_LAT_SLOTS];
 	uint64_t tick_ops, tick_bytes;		/* last tick */
 	uint64_t f_ops, f_bytes, f_lat_ns, f_timed;	/* since the last flush */
-	__u64 f_hist[HL_DISK_SLOTS];
+	__u64 f_hist[HL_LAT_SLOTS];
 };
 
 struct dev_acc {
 	uint32_t dev;
 	char name[UTF8_SAFE_SIZE(63)];		/* sanitized (utf8.h) */
 	struct op_acc op[HL_DISK_OPS];
-	__u64 win[WIN_S][HL_DISK_SLOTS];	/* per-second deltas, all ops */
-	__u64 win_sum[HL_DISK_SLOTS];
+	__u64 win[WIN_S][HL_LAT_SLOTS];	/* per-second deltas, all ops */
+	__u64 win_sum[HL_LAT_SLOTS];
 	double p50_ms, p95_ms, p99_ms;		/* over the window */
 };
 
@@ -195,7 +196,7 @@ static void stat_fold(struct disk_priv *d, const struct disk_key *key, const str
 	o->f_lat_ns += delta(v->lat_ns, o->prev.lat_ns);
 	o->timed += delta(v->timed, o->prev.timed);
 	o->f_timed += delta(v->timed, o->prev.timed);
-	for (int s = 0; s < HL_DISK_SLOTS; s++) {
+	for (int s = 0; s < HL_LAT_SLOTS; s++) {
 		uint64_t dd = delta(v->slots[s], o->prev.slots[s]);
 
 		o->hist[s] += dd;
@@ -225,9 +226,9 @@ static void read_stats(struct disk_priv *d)
 	for (int i = 0; i < d->ndevs; i++) {
 		struct dev_acc *a = &d->devs[i];
 
-		a->p50_ms = lathist_quantile(a->win_sum, HL_DISK_SLOTS, 0.50) / 1e6;
-		a->p95_ms = lathist_quantile(a->win_sum, HL_DISK_SLOTS, 0.95) / 1e6;
-		a->p99_ms = lathist_quantile(a->win_sum, HL_DISK_SLOTS, 0.99) / 1e6;
+		a->p50_ms = lathist_quantile(a->win_sum, HL_LAT_SLOTS, 0.50) / 1e6;
+		a->p95_ms = lathist_quantile(a->win_sum, HL_LAT_SLOTS, 0.95) / 1e6;
+		a->p99_ms = lathist_quantile(a->win_sum, HL_LAT_SLOTS, 0.99) / 1e6;
 	}
 }
 
@@ -320,7 +321,7 @@ static void tick_end(struct disk_priv *d)
 
 		for (int o = 0; o < HL_DISK_OPS; o++)
 			a->op[o].tick_ops = a->op[o].tick_bytes = 0;
-		for (int s = 0; s < HL_DISK_SLOTS; s++)
+		for (int s = 0; s < HL_LAT_SLOTS; s++)
 			a->win_sum[s] -= a->win[d->win_pos][s];
 		memset(a->win[d->win_pos], 0, sizeof(a->win[0]));
 	}
@@ -412,9 +413,9 @@ static json_t *op_json(const struct op_acc *o)
 	return json_pack("{s:I,s:I,s:I,s:f,s:f,s:f,s:f}", "ops_total", (json_int_t)o->ops,
 			 "bytes_total", (json_int_t)o->bytes, "timed_total", (json_int_t)o->timed,
 			 "latency_avg_ms", o->timed ? (double)o->lat_ns / (double)o->timed / 1e6 : 0.0,
-			 "latency_p50_ms", lathist_quantile(o->hist, HL_DISK_SLOTS, 0.50) / 1e6,
-			 "latency_p95_ms", lathist_quantile(o->hist, HL_DISK_SLOTS, 0.95) / 1e6,
-			 "latency_p99_ms", lathist_quantile(o->hist, HL_DISK_SLOTS, 0.99) / 1e6);
+			 "latency_p50_ms", lathist_quantile(o->hist, HL_LAT_SLOTS, 0.50) / 1e6,
+			 "latency_p95_ms", lathist_quantile(o->hist, HL_LAT_SLOTS, 0.95) / 1e6,
+			 "latency_p99_ms", lathist_quantile(o->hist, HL_LAT_SLOTS, 0.99) / 1e6);
 }
 
 static int cmp_dev_ops(const void *x, const void *y)
@@ -456,7 +457,7 @@ static void prom_latency(struct prom *w, const struct prom_labels *l, const stru
 	int s = 0;
 
 	for (int e = FIRST; e <= LAST; e++) {
-		for (; s < HL_DISK_SLOTS && lathist_hi((__u32)s) <= (1ull << e); s++)
+		for (; s < HL_LAT_SLOTS && lathist_hi((__u32)s) <= (1ull << e); s++)
 			acc += a->hist[s];
 		cum[e - FIRST] = acc;
 		snprintf(le_text[e - FIRST], sizeof(le_text[0]), "%.9g", (double)(1ull << e) / 1e9);
@@ -587,16 +588,16 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 	for (int i = 0; i < d->ndevs; i++) {
 		struct dev_acc *a = &d->devs[i];
 		struct op_acc *r = &a->op[HL_DISK_READ], *w = &a->op[HL_DISK_WRITE], *x = &a->op[HL_DISK_OTHER];
-		__u64 all[HL_DISK_SLOTS];
+		__u64 all[HL_LAT_SLOTS];
 		uint64_t timed = r->f_timed + w->f_timed + x->f_timed;
 		double p99, max_ms = 0;
 
-		for (int s = 0; s < HL_DISK_SLOTS; s++) {
+		for (int s = 0; s < HL_LAT_SLOTS; s++) {
 			all[s] = r->f_hist[s] + w->f_hist[s] + x->f_hist[s];
 			if (all[s])	/* the top bucket's bound: within 25% above */
 				max_ms = (double)lathist_hi((__u32)s) / 1e6;
 		}
-		p99 = lathist_quantile(all, HL_DISK_SLOTS, 0.99) / 1e6;
+		p99 = lathist_quantile(all, HL_LAT_SLOTS, 0.99) / 1e6;
 		if (p99 > worst_p99)
 			worst_p99 = p99;
 		json_array_append_new(devs, json_pack(
@@ -608,11 +609,11 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 			"iops", (double)(r->f_ops + w->f_ops + x->f_ops) / iv,
 			"read_bytes_per_s", (double)r->f_bytes / iv, "write_bytes_per_s", (double)w->f_bytes / iv,
 			"latency_avg_ms", timed ? (double)(r->f_lat_ns + w->f_lat_ns + x->f_lat_ns) / (double)timed / 1e6 : 0.0,
-			"latency_p50_ms", lathist_quantile(all, HL_DISK_SLOTS, 0.50) / 1e6,
-			"latency_p95_ms", lathist_quantile(all, HL_DISK_SLOTS, 0.95) / 1e6,
+			"latency_p50_ms", lathist_quantile(all, HL_LAT_SLOTS, 0.50) / 1e6,
+			"latency_p95_ms", lathist_quantile(all, HL_LAT_SLOTS, 0.95) / 1e6,
 			"latency_p99_ms", p99, "latency_max_ms", max_ms,
-			"read_latency_p99_ms", lathist_quantile(r->f_hist, HL_DISK_SLOTS, 0.99) / 1e6,
-			"write_latency_p99_ms", lathist_quantile(w->f_hist, HL_DISK_SLOTS, 0.99) / 1e6));
+			"read_latency_p99_ms", lathist_quantile(r->f_hist, HL_LAT_SLOTS, 0.99) / 1e6,
+			"write_latency_p99_ms", lathist_quantile(w->f_hist, HL_LAT_SLOTS, 0.99) / 1e6));
 		for (int o = 0; o < HL_DISK_OPS; o++) {
 			struct op_acc *op = &a->op[o];
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "user/pipeline/processor.h"
+#include "bpf/disk/disk.h"
 
 /* One disk_stats entry: device and op, cumulative since the programs loaded. */
 void pm_disk_fold_stat(struct pmod *m, const struct disk_key *key, const struct disk_stat *v);

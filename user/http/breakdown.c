@@ -5,6 +5,7 @@
 
 #include "user/http/breakdown.h"
 #include "bpf/common/events.h"
+#include "bpf/http/http.h"
 
 int breakdown_compute(const struct bd_input *in, struct breakdown *out)
 {

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bpf/http/http.h"
+
 enum bd_part {
 	BD_CPU = 0,
 	BD_RUNQ,

@@ -25,6 +25,7 @@
 #include "user/http/http_ctl.h"
 #include "user/runtime/log.h"
 #include "user/http/pm_http.h"
+#include "bpf/http/http.h"
 
 #define CGROOT "/sys/fs/cgroup"
 

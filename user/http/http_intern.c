@@ -12,6 +12,7 @@
 
 #include "user/http/http_intern.h"
 #include "user/lib/table.h"
+#include "bpf/http/http.h"
 
 #define WAYS 4
 

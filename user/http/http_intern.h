@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bpf/common/events.h"
+#include "bpf/http/http.h"
 #include "user/http/httpparse.h"
 
 /* What the HTTP module needs from a request head. */

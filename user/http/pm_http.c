@@ -43,6 +43,7 @@
 #include "user/http/pm_http_priv.h"
 #include "user/http/pm_http_routes.h"
 #include "user/http/redact.h"
+#include "bpf/http/http.h"
 
 static void peer_str(const struct req_rec *r, char *out, size_t len)
 {

@@ -11,6 +11,7 @@
 
 #include "user/http/pm_http_bd.h"
 #include "user/http/pm_http_routes.h"
+#include "bpf/http/http.h"
 
 /* The part histograms of inbound route r, taken from the pool on first use. */
 static struct bd_acc *bd_get(struct http_priv *hp, struct route_acc *r)

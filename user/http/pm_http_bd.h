@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "user/http/pm_http_priv.h"
+#include "bpf/http/http.h"
 
 /* The breakdown of an inbound request into *bd, added to route r's part
  * histograms (r may be NULL); false when it has none. */

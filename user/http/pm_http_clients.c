@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "user/http/pm_http_clients.h"
+#include "bpf/http/http.h"
 
 static uint32_t client_hash(const void *key)
 {

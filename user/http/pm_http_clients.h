@@ -5,6 +5,7 @@
 #define HOSTLENS_PM_HTTP_CLIENTS_H
 
 #include "user/http/pm_http_priv.h"
+#include "bpf/http/http.h"
 
 /* Table type of http_priv.clients (struct client). */
 extern const struct table_type http_client_type;

@@ -9,6 +9,7 @@
 #include "user/http/pm_http_clients.h"
 #include "user/http/pm_http_flush.h"
 #include "user/pipeline/rollup.h"
+#include "bpf/http/http.h"
 
 #define FLUSH_ROUTES_TOP 50	/* route rows per direction in a webapp-metrics record */
 

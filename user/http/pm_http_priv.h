@@ -18,6 +18,7 @@
 #include "user/pipeline/pmods.h"
 #include "user/lib/table.h"
 #include "user/http/traffic.h"
+#include "bpf/http/http.h"
 
 #define RECENT_MAX 200		/* "requests" topic */
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */

@@ -13,6 +13,7 @@
 
 #include "user/http/pm_http_bd.h"
 #include "user/http/pm_http_routes.h"
+#include "bpf/http/http.h"
 
 /* the le bounds of hostlens_http_request_duration_seconds, in s */
 static const double http_prom_le[HTTP_PROM_N_LE] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,

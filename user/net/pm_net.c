@@ -23,6 +23,7 @@
 #include "user/pipeline/pmods.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
+#include "bpf/net/net.h"
 
 #define RECENT_N 1024		/* closes kept (power of 2) */
 #define RECENT_SHOW 256		/* closes published: a busy second */
@@ -78,7 +79,7 @@ struct net_priv {
 	uint64_t closed_role[3], failed_total, unknown_duration_total;
 	uint64_t f_closed, f_failed;
 	uint64_t t_failed;			/* failed closes since the last tick */
-	__u64 dur_hist[HL_DISK_SLOTS], f_dur_hist[HL_DISK_SLOTS];	/* known durations, ns */
+	__u64 dur_hist[HL_LAT_SLOTS], f_dur_hist[HL_LAT_SLOTS];	/* known durations, ns */
 	uint64_t f_dur_sum_ns, f_dur_n;
 	struct table *peers;			/* struct peer_acc by peer_key, MAX_PEERS slots */
 	uint64_t peers_dropped, nprocs_dropped;
@@ -531,8 +532,8 @@ static void net_counts(const struct net_priv *n, double el, struct net_counts *c
 		.closes_per_s = (double)tick[HL_NET_CLOSED] / el,
 		.tx_per_s = (double)tick[HL_NET_TX_BYTES] / el,
 		.rx_per_s = (double)tick[HL_NET_RX_BYTES] / el,
-		.dur_p50_ms = lathist_quantile(n->dur_hist, HL_DISK_SLOTS, 0.5) / 1e6,
-		.dur_p99_ms = lathist_quantile(n->dur_hist, HL_DISK_SLOTS, 0.99) / 1e6,
+		.dur_p50_ms = lathist_quantile(n->dur_hist, HL_LAT_SLOTS, 0.5) / 1e6,
+		.dur_p99_ms = lathist_quantile(n->dur_hist, HL_LAT_SLOTS, 0.99) / 1e6,
 	};
 }
 
@@ -696,7 +697,7 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 		peorder[i]->f_conns = peorder[i]->f_tx = peorder[i]->f_rx = peorder[i]->f_retrans = 0;
 	}
 	opened = n->cflush[HL_NET_OPEN_ACTIVE] + n->cflush[HL_NET_OPEN_PASSIVE];
-	for (int s = 0; s < HL_DISK_SLOTS; s++)
+	for (int s = 0; s < HL_LAT_SLOTS; s++)
 		if (n->f_dur_hist[s])	/* the top bucket's bound: within 25% above */
 			dur_max_ms = (double)lathist_hi((__u32)s) / 1e6;
 	rec = record_new("network-metrics", f->source, f->ts_ms);
@@ -723,9 +724,9 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 			"tx_bytes_per_s", (double)n->cflush[HL_NET_TX_BYTES] / iv,
 			"rx_bytes_per_s", (double)n->cflush[HL_NET_RX_BYTES] / iv,
 			"connection_duration_avg_ms", n->f_dur_n ? (double)n->f_dur_sum_ns / (double)n->f_dur_n / 1e6 : 0.0,
-			"connection_duration_p50_ms", lathist_quantile(n->f_dur_hist, HL_DISK_SLOTS, 0.5) / 1e6,
-			"connection_duration_p95_ms", lathist_quantile(n->f_dur_hist, HL_DISK_SLOTS, 0.95) / 1e6,
-			"connection_duration_p99_ms", lathist_quantile(n->f_dur_hist, HL_DISK_SLOTS, 0.99) / 1e6,
+			"connection_duration_p50_ms", lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.5) / 1e6,
+			"connection_duration_p95_ms", lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.95) / 1e6,
+			"connection_duration_p99_ms", lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.99) / 1e6,
 			"connection_duration_max_ms", dur_max_ms,
 			"processes", procs, "peers", peers, "recent_closes", recent));
 		record_batch__add(f->batch, rec);
