@@ -101,11 +101,16 @@ allow:
 /* Filters were given at start: until user space has written them (gen 0),
  * capture nothing rather than everything in the moments after attach. */
 const volatile bool targ_filter_at_start = false;
+/* the agent itself: its dashboard and its sinks' HTTPS calls are not the
+ * host's traffic (and would feed back into what it sends) */
+const volatile __u32 targ_self_tgid = 0;
 
 static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c)
 {
 	struct filter_verdict *v;
 
+	if (tgid == targ_self_tgid)
+		return false;
 	if (!c)
 		return !targ_filter_at_start;
 	if (!c->enabled)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "user/lib/uprobe_multi.h"
 #include "user/pipeline/loader.h"
@@ -22,6 +23,7 @@ static void http_knobs(void *skel, const struct loader_opts *o, bool on)
 	__u32 conns = (__u32)o->cfg->max_procs;	/* TLS connections: one per process on average */
 
 	s->rodata->targ_http = on;
+	s->rodata->targ_self_tgid = (__u32)getpid();
 	if (getrandom((void *)&s->rodata->targ_head_seed, sizeof(s->rodata->targ_head_seed),
 		      GRND_NONBLOCK) != sizeof(s->rodata->targ_head_seed))
 		s->rodata->targ_head_seed = (__u64)(uintptr_t)s ^ 0x9e3779b97f4a7c15ull;
