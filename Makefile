@@ -19,20 +19,24 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializ
 SAN ?=
 CFLAGS ?= -O2 -g
 override CFLAGS += $(WARN) -std=gnu11 -D_GNU_SOURCE -DHOSTLENS_VERSION='"$(VERSION)"' \
-	-I$(OUTPUT) -I. -Iuser -Ibpf $(PKG_CFLAGS) $(SAN) -MMD -MP -pthread
+	-I$(OUTPUT) -I. $(PKG_CFLAGS) $(SAN) -MMD -MP -pthread
 LDLIBS := $(PKG_LIBS) -lpthread -lm
 override LDFLAGS += $(SAN) -pthread
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf \
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -I. \
 	-Wall -Werror -Wno-unused-function -mcpu=v3
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+# One folder per signal (bpf/<signal>/), shared helpers in bpf/common/; an
+# object is named after its .bpf.c file (bpf/sock/sock.bpf.c -> sock.skel.h).
+BPF_SRCS := $(wildcard bpf/*/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/*/*.h)
+BPF_OBJS := $(patsubst %.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(notdir $(BPF_SRCS)))
+SKELS := $(patsubst %.bpf.c,$(OUTPUT)/%.skel.h,$(notdir $(BPF_SRCS)))
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 # Every .c under the module folders goes into one static library; main.c only
 # wires. Helpers drop files into their folder without touching this Makefile.
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/db/*.c collectors/*.c sinks/*.c sinks/*/*.c web/*.c))
+LIB_SRCS := $(filter-out user/runtime/main.c,$(wildcard user/*/*.c collectors/*.c sinks/*.c sinks/*/*.c web/*.c))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS)) $(OUTPUT)/obj/web_assets.o
 LIB := $(OUTPUT)/libhostlens.a
 BIN := $(OUTPUT)/hostlens
@@ -67,7 +71,7 @@ all: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h $(VMLINUX) | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.bpf.o: %.bpf.c $(BPF_HDRS) $(VMLINUX) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -75,8 +79,9 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-# Only the loader includes skeletons; make sure they exist before it compiles.
-$(OUTPUT)/obj/user/loader.o: $(SKELS)
+# A signal's user side includes its skeleton (typed map handles): every
+# skeleton exists before anything compiles.
+$(LIB_OBJS) $(OUTPUT)/obj/user/runtime/main.o: | $(SKELS)
 
 $(OUTPUT)/obj/%.o: %.c
 	$(call msg,CC,$@)
@@ -101,13 +106,13 @@ $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(OUTPUT)/obj/user/main.o $(LIB)
+$(BIN): $(OUTPUT)/obj/user/runtime/main.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/unit/%.c $(LIB) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/helpers/%.bpf.o: tests/helpers/%.bpf.c tests/helpers/*.h $(VMLINUX)
 	$(call msg,BPF,$@)

@@ -5,7 +5,7 @@
 # (--signals cpu,http) running with --http-breakdown false and true,
 # alternating, ROUNDS rounds of SECS seconds. 'true' adds the per-thread
 # accounting at every context switch (cpu.bpf.c) and the snapshots at each
-# request start and response write (bpf/http.bpf.h). Medians and the ratio of
+# request start and response write (bpf/http/http.bpf.h). Medians and the ratio of
 # throughput go to bench/results/breakdown.md.
 #   sh bench/breakdown_overhead.sh [ROUNDS] [SECS] [extra agent flags...]
 set -u

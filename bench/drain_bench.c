@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/config.h"
-#include "user/drain.h"
-#include "user/eventlog.h"
-#include "user/loader.h"
-#include "user/log.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/drain.h"
+#include "user/pipeline/eventlog.h"
+#include "user/pipeline/loader.h"
+#include "user/runtime/log.h"
 
 static int stop;
 static uint64_t produced;

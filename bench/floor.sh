@@ -113,7 +113,7 @@ ccol() { awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$T/calls" | median; }
 {
 	echo "## The floor: programs that do nothing, on the agent's hooks"
 	echo
-	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded (off); \`build/bench/floor_load sock\` (floor-http: two programs that return 0 at once, bpf/floor.bpf.c, on the socket hooks, tp_btf sock_send_length / sock_recv_length); the agent with \`--signals http\` (agent-http, every process traced); \`build/bench/floor_load\` (floor: four such programs, on tp_btf sock_send_length / sock_recv_length (one program each, shared by the HTTP and net signals) and tp_btf sched_switch / sched_wakeup); the agent with all signals (agent)."
+	echo "\`ROUNDS=$ROUNDS SECS=$SECS sh bench/floor.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ), kernel.bpf_stats_enabled=$(sysctl -n kernel.bpf_stats_enabled)) — \`wrk -t 2 -c 10 -d ${SECS}s --latency\` against nginx (bench/nginx.inc), rounds alternating: nothing loaded (off); \`build/bench/floor_load sock\` (floor-http: two programs that return 0 at once, bpf/bench/floor.bpf.c, on the socket hooks, tp_btf sock_send_length / sock_recv_length); the agent with \`--signals http\` (agent-http, every process traced); \`build/bench/floor_load\` (floor: four such programs, on tp_btf sock_send_length / sock_recv_length (one program each, shared by the HTTP and net signals) and tp_btf sched_switch / sched_wakeup); the agent with all signals (agent)."
 	echo
 	echo "| round | mode | req/s | p99 ms | host CPU us per request |"
 	echo "|---|---|---|---|---|"

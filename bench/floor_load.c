@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Loads bpf/floor.bpf.c (empty programs on the agent's hot-path hooks) and
+ * Loads bpf/bench/floor.bpf.c (empty programs on the agent's hot-path hooks) and
  * keeps them attached until SIGINT/SIGTERM; bench/floor.sh alternates rounds
  * with and without it.
  *   floor_load READY_FILE [GROUP...]     GROUP: sock cpu (default: all)

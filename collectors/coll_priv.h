@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "collector.h"
+#include "collectors/collector.h"
 
 extern const struct collector_ops cpu_collector_ops;
 extern const struct collector_ops memory_collector_ops;
@@ -14,7 +14,7 @@ extern const struct collector_ops disk_collector_ops;
 extern const struct collector_ops network_collector_ops;
 extern const struct collector_ops system_collector_ops;
 
-/* One warning line (user/log.h) prefixed "collector NAME: ". */
+/* One warning line (user/runtime/log.h) prefixed "collector NAME: ". */
 void collector_log(const struct collector *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll_priv.h"
-#include "procfile.h"
+#include "collectors/coll_priv.h"
+#include "collectors/procfile.h"
 
 #define CPU_MAX_CORES 8192
 

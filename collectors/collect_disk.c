@@ -31,8 +31,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "coll_priv.h"
-#include "procfile.h"
+#include "collectors/coll_priv.h"
+#include "collectors/procfile.h"
 
 enum { DS_RD, DS_RD_MERGED, DS_RD_SECT, DS_RD_MS, DS_WR, DS_WR_MERGED, DS_WR_SECT, DS_WR_MS,
        DS_INFLIGHT, DS_IO_MS, DS_WEIGHTED_MS, DS_N };

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll_priv.h"
-#include "procfile.h"
+#include "collectors/coll_priv.h"
+#include "collectors/procfile.h"
 
 struct memory_priv {
 	struct procbuf pb;

@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll_priv.h"
-#include "procfile.h"
+#include "collectors/coll_priv.h"
+#include "collectors/procfile.h"
 
 enum { NI_RXB, NI_RXP, NI_RXE, NI_RXD, NI_TXB, NI_TXP, NI_TXE, NI_TXD, NI_N };
 

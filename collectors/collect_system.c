@@ -20,8 +20,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "coll_priv.h"
-#include "procfile.h"
+#include "collectors/coll_priv.h"
+#include "collectors/procfile.h"
 
 struct system_priv {
 	struct procbuf pb;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll_priv.h"
-#include "log.h"
+#include "collectors/coll_priv.h"
+#include "user/runtime/log.h"
 
 static const struct collector_ops *const collector_table[] = {
 	&cpu_collector_ops,

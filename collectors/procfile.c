@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "procfile.h"
+#include "collectors/procfile.h"
 
 int procbuf__init(struct procbuf *pb, size_t cap)
 {

@@ -15,7 +15,7 @@ rc=0
 for src in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
 	clang -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE \
-		-I. -Iuser -Ibpf -I$OUT $(pkg-config --cflags $PKG) "$src" $OUT/libhostlens.a \
+		-I. -I$OUT $(pkg-config --cflags $PKG) "$src" $OUT/libhostlens.a \
 		$(pkg-config --libs $PKG) -lpthread -lm -o "$OUT/$name"
 	corpus=tests/fuzz/corpus/${name#fuzz_}
 	mkdir -p "$corpus" "$OUT/corpus-$name"

@@ -46,12 +46,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sink.h"
-#include "registry.h"
-#include "sink_util.h"
-#include "spool.h"
-#include "thread.h"
-#include "user/clock.h"
+#include "sinks/sink.h"
+#include "sinks/registry.h"
+#include "sinks/sink_util.h"
+#include "sinks/spool.h"
+#include "user/runtime/thread.h"
+#include "user/lib/clock.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)

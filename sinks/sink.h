@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "user/config.h"
-#include "user/record.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/record.h"
 
 struct sink;
 
@@ -38,7 +38,7 @@ struct sink_ops {
 	/* Bytes a record counts for against the limits; NULL: line length + 1. */
 	size_t (*record_cost)(const struct sink *s, const struct record *r);
 	/* Its rows of the option table ({ NULL }-ended; NULL: none), merged
-	 * into it at start-up (user/config.c). */
+	 * into it at start-up (user/runtime/config.c). */
 	const struct config_opt *options;
 };
 

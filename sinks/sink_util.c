@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sink_util.h"
+#include "sinks/sink_util.h"
 
 int64_t sink_backoff_ms(unsigned attempt, int64_t base_ms, int64_t max_ms, uint32_t rnd)
 {

@@ -30,7 +30,7 @@ size_t sink_chunk_end(const size_t *cost, size_t n, size_t start, size_t max_rec
 /* One line on stderr: "hostlens: <sink>: <message>". Never pass secrets. */
 void sink_log(const char *sink, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Wall clock in ms (the monotonic one: clock_mono_ms(), user/clock.h). */
+/* Wall clock in ms (the monotonic one: clock_mono_ms(), user/lib/clock.h). */
 int64_t sink_wall_ms(void);
 
 #endif

@@ -41,8 +41,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool.h"
-#include "user/fs.h"
+#include "sinks/spool.h"
+#include "user/lib/fs.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "user/record.h"
+#include "user/pipeline/record.h"
 
 struct spool;
 

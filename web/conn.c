@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 
 #include "web/web_int.h"
-#include "user/table.h"
+#include "user/lib/table.h"
 
 static void conn_link_tail(struct web *w, struct web_conn *c)
 {

@@ -31,7 +31,7 @@
 
 #include "web/web_int.h"
 #include "web/assets.h"
-#include "log.h"
+#include "user/runtime/log.h"
 
 #define CT_JSON "application/json"
 

@@ -14,7 +14,7 @@
 
 #include "web/web_int.h"
 #include "web/assets.h"
-#include "log.h"
+#include "user/runtime/log.h"
 
 #define CT_JSON "application/json"
 #define CT_PROM "text/plain; version=0.0.4; charset=utf-8"

@@ -40,8 +40,8 @@
 #include <event2/bufferevent_ssl.h>
 
 #include "web/web_int.h"
-#include "counters.h"
-#include "thread.h"
+#include "user/lib/counters.h"
+#include "user/runtime/thread.h"
 
 static const char H2_PREFACE[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN 24

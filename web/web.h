@@ -3,7 +3,7 @@
  * The web server: dashboard, /api/v1, SSE stream, /metrics, /healthz,
  * /readyz over HTTP/2 (h2c prior knowledge or TLS+ALPN) and HTTP/1.1 on one
  * listener. It runs its own thread with its own event loop and reads only the
- * published state (user/state.h); changes (capture filters) go through hooks.
+ * published state (user/pipeline/state.h); changes (capture filters) go through hooks.
  */
 #ifndef HOSTLENS_WEB_H
 #define HOSTLENS_WEB_H
@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#include "user/config.h"
-#include "user/state.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/state.h"
 
 struct web_hooks {
 	void *ctx;

@@ -2,7 +2,7 @@
 /*
  * DESIGN: internals shared by the web server's files. Everything here lives
  * on the web thread (server.c starts it); nothing is locked except what
- * user/state.h locks itself. One struct web_conn per TCP connection, one
+ * user/pipeline/state.h locks itself. One struct web_conn per TCP connection, one
  * struct web_stream per HTTP/2 stream (HTTP/1.1 keeps its one request in the
  * connection).
  *
@@ -62,7 +62,7 @@
 #include <event2/listener.h>
 #include <nghttp2/nghttp2.h>
 
-#include "user/clock.h"
+#include "user/lib/clock.h"
 #include "web/web.h"
 
 #define WEB_OUT_HIGH (256 * 1024)	/* stop reading / producing above this */

@@ -17,8 +17,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "aws_http.h"
-#include "user/clock.h"
+#include "sinks/aws/aws_http.h"
+#include "user/lib/clock.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <jansson.h>
 
-#include "aws.h"
+#include "sinks/aws/aws.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <curl/curl.h>
 
-#include "aws_http.h"
+#include "sinks/aws/aws_http.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)

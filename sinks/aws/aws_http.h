@@ -9,7 +9,7 @@
 
 #include <curl/curl.h>
 
-#include "aws.h"
+#include "sinks/aws/aws.h"
 
 /* libcurl's global init, once per process. */
 void aws_http_init(void);

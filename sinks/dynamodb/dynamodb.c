@@ -19,7 +19,7 @@
 #include "sinks/sink.h"
 #include "sinks/sink_util.h"
 #include "sinks/aws/aws.h"
-#include "dynamodb_api.h"
+#include "sinks/dynamodb/dynamodb_api.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -259,7 +259,7 @@ static void ddb_destroy(struct sink *s)
 	d->aws = NULL;
 }
 
-/* Its rows of the option table (user/config.c merges them in). */
+/* Its rows of the option table (user/runtime/config.c merges them in). */
 static const struct config_opt dynamodb_options[] = {
 	{ "dynamodb-table", CONFIG_OPT_STR, CONFIG_FIELD(dynamodb_table), "analytics-data", "NAME", "DynamoDB table" },
 	{ "dynamodb-ttl-days", CONFIG_OPT_INT, CONFIG_FIELD(dynamodb_ttl_days), "30", "DAYS", "expires_at = timestamp + DAYS (0: no TTL)", 0, 36500 },

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "user/record.h"
+#include "user/pipeline/record.h"
 
 #define DDB_MAX_ITEMS 25
 #define DDB_MAX_ITEM_BYTES (400u * 1024)

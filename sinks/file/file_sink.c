@@ -25,7 +25,7 @@
 
 #include "sinks/sink.h"
 #include "sinks/sink_util.h"
-#include "user/fs.h"
+#include "user/lib/fs.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -370,7 +370,7 @@ static void file_destroy(struct sink *s)
 	}
 }
 
-/* Its rows of the option table (user/config.c merges them in). */
+/* Its rows of the option table (user/runtime/config.c merges them in). */
 static const struct config_opt file_options[] = {
 	{ "file-rotate-bytes", CONFIG_OPT_SIZE, CONFIG_FIELD(file_rotate_bytes), "64M", "SIZE", "rotate the records file past this size (0: by age only)" },
 	{ "file-rotate-seconds", CONFIG_OPT_INT, CONFIG_FIELD(file_rotate_seconds), "3600", "SECONDS", "rotate the records file after this age", 1, 30 * 86400 },

@@ -14,7 +14,7 @@
 
 #include "sinks/sink.h"
 #include "sinks/aws/aws.h"
-#include "kinesis_api.h"
+#include "sinks/kinesis/kinesis_api.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -110,7 +110,7 @@ static void kinesis_destroy(struct sink *s)
 	k->aws = NULL;
 }
 
-/* Its rows of the option table (user/config.c merges them in). */
+/* Its rows of the option table (user/runtime/config.c merges them in). */
 static const struct config_opt kinesis_options[] = {
 	{ "kinesis-stream", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_stream), "real-time-analytics-stream", "NAME", "Kinesis stream" },
 	{ "kinesis-partition-key", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_partition_key), "", "KEY", "Kinesis partition key (default: source)" },

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "kinesis_api.h"
+#include "sinks/kinesis/kinesis_api.h"
 #include "sinks/aws/aws.h"
 
 /* Messages are cut to their buffers on purpose. */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "user/record.h"
+#include "user/pipeline/record.h"
 
 #define KINESIS_MAX_RECORDS 500
 #define KINESIS_MAX_BYTES (5u << 20)	/* data + partition keys, a call */

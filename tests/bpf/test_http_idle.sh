@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # A plaintext response ends at the next request, at close, or when its
-# connection has been quiet for a moment (the BPF idle iterator, bpf/http.bpf.h
+# connection has been quiet for a moment (the BPF idle iterator, bpf/http/http.bpf.h
 # http_idle): a keep-alive connection that stays open after its last
 # response must still get that request into the live feed within 2 s, with
 # the latency of the response itself and all its bytes; the others on the

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-# docs/configuration.md documents every option of the table (user/config.c's
+# docs/configuration.md documents every option of the table (user/runtime/config.c's
 # rows and the sinks' merged in, as --help prints it): one row with its file
 # key, flag, environment variable and the same default. docs/operations.md
 # covers what operators need.

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "user/config.h"
+#include "user/runtime/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

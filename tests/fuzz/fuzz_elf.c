@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* libFuzzer target: the ELF symbol resolver of the OpenSSL attacher
- * (user/http_tls.c), fed files as a local user could write them and map as
+ * (user/http/http_tls.c), fed files as a local user could write them and map as
  * libssl.so. The bytes go through a memfd, as a file would: every read is
  * the resolver's own, so ASan sees its buffers, not ours. An offset it
  * answers must lie inside the file. */
@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "user/http_tls_elf.h"
+#include "user/http/http_tls_elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* libFuzzer target: the HTTP/1.x capture parser (user/httpparse.c) and what
+/* libFuzzer target: the HTTP/1.x capture parser (user/http/httpparse.c) and what
  * pm_http does next with its output (redact.c, traffic.c), fed the bytes BPF
  * would capture from a socket. The first byte picks what the bytes are
  * parsed as. Every parse must stay inside len (the input is an exact-size
@@ -13,11 +13,11 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "user/config.h"
-#include "user/httpparse.h"
-#include "user/redact.h"
-#include "user/traffic.h"
-#include "user/utf8.h"
+#include "user/runtime/config.h"
+#include "user/http/httpparse.h"
+#include "user/http/redact.h"
+#include "user/http/traffic.h"
+#include "user/lib/utf8.h"
 
 static void check_json(const char *s)
 {

@@ -38,8 +38,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "user/caps.h"
-#include "user/uprobe_multi.h"
+#include "user/runtime/caps.h"
+#include "user/lib/uprobe_multi.h"
 
 static void probe(const char *name, int err)
 {

@@ -8,7 +8,7 @@
  */
 #include <stdio.h>
 
-#include "user/config.h"
+#include "user/runtime/config.h"
 
 int main(int argc, char **argv)
 {

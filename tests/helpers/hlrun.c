@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Test harness: runs the real agent (user/agent.c: loader, drain, event log,
+ * Test harness: runs the real agent (user/runtime/agent.c: loader, drain, event log,
  * collectors, processor, sinks) in-process with the given hostlens flags and, every 200 ms,
  * writes each published state topic to DIR/<topic>.json (atomically via
  * rename) so shell tests can assert on them without the web server.
@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "user/agent.h"
-#include "user/config.h"
-#include "user/log.h"
-#include "user/pm_http.h"
-#include "user/processor.h"
-#include "user/state.h"
+#include "user/runtime/agent.h"
+#include "user/runtime/config.h"
+#include "user/runtime/log.h"
+#include "user/http/pm_http.h"
+#include "user/pipeline/processor.h"
+#include "user/pipeline/state.h"
 
 static volatile sig_atomic_t stop;
 

@@ -16,7 +16,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "netloss.h"
+#include "tests/helpers/netloss.h"
 
 #define ETH_P_IP 0x0800
 #define IP_MF 0x2000

@@ -20,7 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "netloss.h"
+#include "tests/helpers/netloss.h"
 #include "netloss.skel.h"
 
 /* Sums the per-CPU counters into *sum (max_len: the largest). */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "user/schema.h"
+#include "user/pipeline/schema.h"
 
 int main(int argc, char **argv)
 {

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #include "sinks/sink.h"
-#include "user/config.h"
-#include "user/record.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/record.h"
 
 static volatile sig_atomic_t stop;
 

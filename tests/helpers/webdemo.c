@@ -22,8 +22,8 @@
 #include <dirent.h>
 #include <sys/utsname.h>
 
-#include "user/config.h"
-#include "user/state.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/state.h"
 #include "web/web.h"
 
 #define MAX_CPUS 256

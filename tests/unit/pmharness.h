@@ -19,11 +19,11 @@
 #include <time.h>
 #include <jansson.h>
 
-#include "config.h"
-#include "eventlog.h"
-#include "processor.h"
-#include "record.h"
-#include "state.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/eventlog.h"
+#include "user/pipeline/processor.h"
+#include "user/pipeline/record.h"
+#include "user/pipeline/state.h"
 
 /* tgids above the kernel's pid_max (2^22): never a live process, so
  * processor__comm() finds nothing in /proc and the events' comm stands */

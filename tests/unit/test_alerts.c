@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * Alert rules under a fake clock (no sleeping), fed through the real metric
- * set (user/metrics.h): pending -> firing after `for`, firing -> resolved,
+ * set (user/pipeline/metrics.h): pending -> firing after `for`, firing -> resolved,
  * pending reset, no-data handling, the built-in rules; windows (count, sum,
  * rate, avg, max, min) moving with the clock; a fixed scope and a fan-out
  * with its bound of 64 series; a fan-out series that goes away; a reload
@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alert_rules.h"
-#include "alerts.h"
-#include "check.h"
-#include "config.h"
-#include "metrics.h"
+#include "user/pipeline/alert_rules.h"
+#include "user/pipeline/alerts.h"
+#include "tests/unit/check.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/metrics.h"
 
 #define T0 1732200000000LL	/* fake epoch ms (a multiple of 5 s) */
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "sinks/aws/aws.h"
 
 static char tmpd[128];

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "user/blockdev.h"
+#include "tests/unit/check.h"
+#include "user/disk/blockdev.h"
 
 static char root[256], sys_root[300], proc_root[300];
 

@@ -5,9 +5,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "breakdown.h"
-#include "check.h"
-#include "events.h"
+#include "user/http/breakdown.h"
+#include "tests/unit/check.h"
+#include "bpf/common/events.h"
+#include "bpf/http/http.h"
 
 #define MS 1000000ull
 

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "collectors/collector.h"
 #include "collectors/procfile.h"
 

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "config.h"
+#include "tests/unit/check.h"
+#include "user/runtime/config.h"
 
 static const char *const size_opts[] = { "log-size", "ring-size", "wakeup-bytes",
 					 "spool-max-bytes", "file-rotate-bytes" };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Counters published once (user/counters.c): one table of rows rendered to
+/* Counters published once (user/lib/counters.c): one table of rows rendered to
  * JSON and to Prometheus text, with the same values in both. */
 #include <stddef.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "check.h"
-#include "user/counters.h"
+#include "tests/unit/check.h"
+#include "user/lib/counters.h"
 
 struct snap {
 	uint64_t sent, used, pipelined, http2;

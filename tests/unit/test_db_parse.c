@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "db/db_parse.h"
-#include "db/db_intern.h"
+#include "tests/unit/check.h"
+#include "user/db/db_parse.h"
+#include "user/db/db_intern.h"
 
 struct buf {
 	uint8_t b[512];

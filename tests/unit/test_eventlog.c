@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "check.h"
-#include "user/eventlog.h"
+#include "tests/unit/check.h"
+#include "user/pipeline/eventlog.h"
 
 struct collect {
 	uint64_t n, last_val, bad_order, bytes;

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "hist.h"
+#include "tests/unit/check.h"
+#include "user/lib/hist.h"
 
 static uint64_t rng = 88172645463325252ull;
 

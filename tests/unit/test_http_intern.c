@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The table of request heads parsed before (user/http_intern.c). */
+/* The table of request heads parsed before (user/http/http_intern.c). */
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "http_intern.h"
+#include "tests/unit/check.h"
+#include "user/http/http_intern.h"
+#include "bpf/http/http.h"
 
 static const char GET_A[] = "GET /api/orders/42 HTTP/1.1\r\nHost: shop\r\nUser-Agent: wrk\r\n\r\n";
 static const char GET_B[] = "GET /api/orders/43 HTTP/1.1\r\nHost: shop\r\nUser-Agent: wrk\r\n\r\n";

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The bounded ELF resolver of the OpenSSL attacher (user/http_tls.c): the
+ * The bounded ELF resolver of the OpenSSL attacher (user/http/http_tls.c): the
  * right offsets in small crafted files (64- and 32-bit) and in the real
  * libssl (checked against where the dynamic linker put the functions), and
  * nothing read outside a file that lies about its sizes. Also the FUSE
@@ -17,9 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "user/http_tls.h"
-#include "user/http_tls_elf.h"
+#include "tests/unit/check.h"
+#include "user/http/http_tls.h"
+#include "user/http/http_tls_elf.h"
 
 static const char *const names[4] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* HTTP/1.x head parser and route templating (user/httpparse.c). */
+/* HTTP/1.x head parser and route templating (user/http/httpparse.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "httpparse.h"
+#include "tests/unit/check.h"
+#include "user/http/httpparse.h"
 
 #define S(x) x, sizeof(x) - 1
 

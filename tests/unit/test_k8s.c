@@ -12,8 +12,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "user/k8s.h"
+#include "tests/unit/check.h"
+#include "user/runtime/k8s.h"
 
 #define ID_CONTAINERD "3f2b8c6a1d9e4f5a7b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a"
 #define ID_CRIO "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b"

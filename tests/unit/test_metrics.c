@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The metric catalog and the tick's metric set (user/metrics.h): every
+ * The metric catalog and the tick's metric set (user/pipeline/metrics.h): every
  * catalog row is complete and findable by name; values add up, means weigh,
  * max keeps the worst; a (metric, scope) list walks in put order; the bounds
  * (values per scope, key length) hold and what does not fit is counted;
@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "check.h"
-#include "metrics.h"
+#include "tests/unit/check.h"
+#include "user/pipeline/metrics.h"
 
 static void catalog_rows_complete(void)
 {

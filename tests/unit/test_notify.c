@@ -26,12 +26,12 @@
 
 #include <openssl/evp.h>
 
-#include "check.h"
-#include "config.h"
-#include "notify.h"
-#include "notify_fmt.h"
-#include "notify_int.h"
-#include "prom.h"
+#include "tests/unit/check.h"
+#include "user/runtime/config.h"
+#include "user/notify/notify.h"
+#include "user/notify/notify_fmt.h"
+#include "user/notify/notify_int.h"
+#include "user/lib/prom.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)

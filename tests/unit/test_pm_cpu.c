@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The CPU processor module (user/pm_cpu.c) without BPF. Its events are
+ * The CPU processor module (user/cpu/pm_cpu.c) without BPF. Its events are
  * process execs and exits; context switches never reach user space (the
  * kernel sums them into maps and a task iterator, absent here), so what is
  * checked is what the events carry: 3 execs (one comm with a byte that is
@@ -11,8 +11,9 @@
  */
 #include <string.h>
 
-#include "check.h"
-#include "pmharness.h"
+#include "tests/unit/check.h"
+#include "tests/unit/pmharness.h"
+#include "bpf/cpu/cpu.h"
 
 #define S_NS 1000000000ull
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The disk processor module (user/pm_disk.c) without BPF. Disk I/O has no
+ * The disk processor module (user/disk/pm_disk.c) without BPF. Disk I/O has no
  * events: each tick the module folds two maps of cumulative values. Here the
  * test folds them itself (pm_disk.h) and drives the module through its ops:
  * on device 259:0 (named nvme0n1 by a sysfs fixture) 100 reads of 4 KiB at
@@ -8,18 +8,19 @@
  * two ticks (40 reads, then all of them), by two processes. The "disks" and
  * "disk_processes" topics, the /metrics rows and the disk-metrics record
  * have the exact counts, bytes, per-second rates and means, and percentiles
- * in the slot of the true value (bpf/lathist.h).
+ * in the slot of the true value (bpf/common/lathist.h).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "pmharness.h"
-#include "pm_disk.h"
-#include "pmods.h"
-#include "bpf/lathist.h"
+#include "tests/unit/check.h"
+#include "tests/unit/pmharness.h"
+#include "user/disk/pm_disk.h"
+#include "user/pipeline/pmods.h"
+#include "bpf/common/lathist.h"
+#include "bpf/disk/disk.h"
 
 #define DEV ((259u << 20) | 0u)
 #define US 1000ull

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The HTTP processor module (user/pm_http.c) without BPF: 100 served
+ * The HTTP processor module (user/http/pm_http.c) without BPF: 100 served
  * requests GET /api/orders/1 .. /api/orders/100 with latencies 1 .. 100 ms,
  * 5 of them answered 500 and the rest 200, go through the event log into
  * the processor; one tick and a flush later the "routes", "requests",
@@ -14,8 +14,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "check.h"
-#include "pmharness.h"
+#include "tests/unit/check.h"
+#include "tests/unit/pmharness.h"
+#include "bpf/http/http.h"
 
 #define N_REQ 100
 #define N_5XX 5

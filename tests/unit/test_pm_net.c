@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The network processor module (user/pm_net.c) without BPF: 13 TCP closes
+ * The network processor module (user/net/pm_net.c) without BPF: 13 TCP closes
  * with known bytes, retransmits and durations go through the event log into
  * the processor. One tick and a flush later the "connections" topic, the
  * network-metrics record and /metrics count them by role, peer (the client's
  * ephemeral port folded away) and process, the 2 failed connects apart; the
- * duration percentiles lie in the slot of the true value (bpf/lathist.h) and
+ * duration percentiles lie in the slot of the true value (bpf/common/lathist.h) and
  * an alert rule scoped per server fires for the refusing one only.
  * (Byte and reset totals come from BPF maps, absent here: not checked.)
  */
 #include <math.h>
 #include <string.h>
 
-#include "check.h"
-#include "pmharness.h"
-#include "bpf/lathist.h"
+#include "tests/unit/check.h"
+#include "tests/unit/pmharness.h"
+#include "bpf/common/lathist.h"
+#include "bpf/net/net.h"
 
 #define FETCHER PMH_TGID
 #define NGINX (PMH_TGID + 1)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The processor's metric set reaches the alert rules (user/processor.c, no
+ * The processor's metric set reaches the alert rules (user/pipeline/processor.c, no
  * BPF, no root): host values from the collectors' vm-metrics object (per
  * mount point and per whole disk, partitions left out) and the agent's own
  * health from the sinks' stats (a failing sink, its spool over 80 %, records
@@ -9,11 +9,11 @@
  */
 #include <string.h>
 
-#include "check.h"
-#include "config.h"
-#include "eventlog.h"
-#include "processor.h"
-#include "state.h"
+#include "tests/unit/check.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/eventlog.h"
+#include "user/pipeline/processor.h"
+#include "user/pipeline/state.h"
 
 static json_t *submitted;	/* every record handed to the sinks */
 static json_int_t sink_dropped;

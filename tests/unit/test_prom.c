@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The Prometheus text writer (user/prom.c): label escaping, HELP and TYPE
+/* The Prometheus text writer (user/lib/prom.c): label escaping, HELP and TYPE
  * once per family, label rendering, value formats, histograms, summaries. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
-#include "user/prom.h"
-#include "user/utf8.h"
+#include "tests/unit/check.h"
+#include "user/lib/prom.h"
+#include "user/lib/utf8.h"
 
 /* A writer over a memory buffer; done() closes it and returns the text. */
 struct out {

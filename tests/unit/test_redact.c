@@ -3,9 +3,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "check.h"
-#include "user/config.h"
-#include "user/redact.h"
+#include "tests/unit/check.h"
+#include "user/runtime/config.h"
+#include "user/http/redact.h"
 
 static struct redact *make(bool keep_query, const char *const *res)
 {

@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "collectors/collector.h"
-#include "hist.h"
-#include "record.h"
-#include "rollup.h"
-#include "schema.h"
+#include "user/lib/hist.h"
+#include "user/pipeline/record.h"
+#include "user/pipeline/rollup.h"
+#include "user/pipeline/schema.h"
 
 #define W0 1732200000000LL	/* a multiple of 5 min */
 

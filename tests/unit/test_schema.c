@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alert_rules.h"
-#include "alerts.h"
-#include "check.h"
+#include "user/pipeline/alert_rules.h"
+#include "user/pipeline/alerts.h"
+#include "tests/unit/check.h"
 #include "collectors/collector.h"
-#include "config.h"
-#include "record.h"
-#include "schema.h"
+#include "user/runtime/config.h"
+#include "user/pipeline/record.h"
+#include "user/pipeline/schema.h"
 
 static json_t *schema;
 static char err[512];

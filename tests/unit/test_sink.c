@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "check.h"
-#include "frozenfs.h"
+#include "tests/unit/check.h"
+#include "tests/unit/frozenfs.h"
 #include "sinks/sink.h"
 #include "sinks/sink_util.h"
 #include "sinks/spool.h"

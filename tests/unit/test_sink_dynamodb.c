@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "sinks/dynamodb/dynamodb_api.h"
 
 static char *dump(json_t *v)

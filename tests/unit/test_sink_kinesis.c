@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "sinks/kinesis/kinesis_api.h"
 #include "sinks/aws/aws.h"
 

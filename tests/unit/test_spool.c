@@ -14,8 +14,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "check.h"
-#include "frozenfs.h"
+#include "tests/unit/check.h"
+#include "tests/unit/frozenfs.h"
 #include "sinks/spool.h"
 
 static char dir[256];

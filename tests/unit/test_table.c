@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The generic open-addressing table (user/table.h): keys found where they
+/* The generic open-addressing table (user/lib/table.h): keys found where they
  * were put, a full window refused or evicted as the type says, deletes
  * leaving holes that lookups see past, iteration in slot order. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "check.h"
-#include "table.h"
+#include "tests/unit/check.h"
+#include "user/lib/table.h"
 
 struct ent {
 	uint32_t id;

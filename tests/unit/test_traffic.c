@@ -2,8 +2,8 @@
 /* Traffic source and user-agent classification over real-world headers. */
 #include <string.h>
 
-#include "check.h"
-#include "traffic.h"
+#include "tests/unit/check.h"
+#include "user/http/traffic.h"
 
 struct rcase {
 	const char *referer, *host;

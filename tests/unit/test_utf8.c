@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Kernel byte strings made safe to show (user/utf8.c): what a process name
+/* Kernel byte strings made safe to show (user/lib/utf8.c): what a process name
  * made of any bytes becomes in JSON (its Prometheus label: test_prom.c). */
 #include <stdint.h>
 #include <string.h>
 #include <jansson.h>
 
-#include "check.h"
-#include "user/utf8.h"
+#include "tests/unit/check.h"
+#include "user/lib/utf8.h"
 
 static const char *san(const char *in, size_t len)
 {

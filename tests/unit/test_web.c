@@ -17,7 +17,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "check.h"
+#include "tests/unit/check.h"
 #include "web/web.h"
 #include "web/web_int.h"
 

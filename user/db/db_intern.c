@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_intern.h"
-#include "table.h"
+#include "user/db/db_intern.h"
+#include "user/lib/table.h"
 
 struct db_name {
 	uint8_t system;

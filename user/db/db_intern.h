@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "db_parse.h"
+#include "user/db/db_parse.h"
 
 struct db_intern;
 

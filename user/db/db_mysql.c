@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "db_parse.h"
+#include "user/db/db_parse.h"
 
 #define COM_QUIT 0x01
 #define COM_QUERY 0x03

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bpf/events.h"
+#include "bpf/db/db.h"
 
 #define DB_OP_MAX 24		/* operation names: "SELECT", "HGETALL", "other" */
 

@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "db_parse.h"
+#include "user/db/db_parse.h"
 
 #define PG_EXECUTE_MIN 10	/* 'E' + len + portal "\0" + max rows */
 

@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "db_parse.h"
+#include "user/db/db_parse.h"
 
 #define REDIS_NAME_MAX 20
 

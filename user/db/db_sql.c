@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_parse.h"
-#include "table.h"
+#include "user/db/db_parse.h"
+#include "user/lib/table.h"
 
 #define STMT_NAME_MAX 32	/* statement name bytes kept in the key */
 

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Processor module for the HTTP signal: turns ev_http events (one per
+ * completed request, paired in BPF) into the live request feed ("requests"),
+ * RED metrics per process + route + direction ("routes"), summary fields and
+ * series, Prometheus lines, and a webapp-metrics record each flush.
+ * This file: event intake, the tick, the ops. Its parts: pm_http_routes.c
+ * (route table, Prometheus rows), pm_http_bd.c (latency breakdown),
+ * pm_http_clients.c (active users), pm_http_flush.c (records); the state
+ * they share is pm_http_priv.h.
+ * Also owns the OpenSSL uprobe attacher (rescans /proc every 2 ticks) and
+ * the filter control (http_ctl.c). Processor thread only; the filter
+ * control has its own lock for the web thread.
+ *
+ * Per event: parse the captured head, template the route, one hash lookup,
+ * histogram add, copy into a ring: no JSON, no allocation. JSON is built once
+ * a second in tick().
+ *
+ * Latency breakdown (served requests): the event's thread counter deltas
+ * become parts (breakdown.c); per route their p50/p99 (a fixed pool of
+ * part histograms, BD_ROUTES routes), the 20 slowest recent requests, the
+ * "breakdown" topic, the requests feed, webapp-metrics and /metrics.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "user/lib/counters.h"
+#include "user/http/http_ctl.h"
+#include "user/http/http_tls.h"
+#include "user/runtime/log.h"
+#include "user/http/pm_http.h"
+#include "user/http/pm_http_bd.h"
+#include "user/http/pm_http_clients.h"
+#include "user/http/pm_http_flush.h"
+#include "user/http/pm_http_priv.h"
+#include "user/http/pm_http_routes.h"
+#include "user/http/redact.h"
+#include "bpf/http/http.h"
+
+static void peer_str(const struct req_rec *r, char *out, size_t len)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	if (r->family == 2)
+		inet_ntop(AF_INET, r->peer_addr, a, sizeof(a));
+	else if (r->family == 10)
+		inet_ntop(AF_INET6, r->peer_addr, a, sizeof(a));
+	if (!a[0])
+		out[0] = '\0';
+	else if (r->family == 10)
+		snprintf(out, len, "[%s]:%u", a, r->peer_port);
+	else
+		snprintf(out, len, "%s:%u", a, r->peer_port);
+}
+
+static struct win_slot *win_get(struct http_priv *hp, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	struct win_slot *w = &hp->win[sec % WIN_S];
+
+	if (w->sec != sec) {
+		memset(w, 0, sizeof(*w));
+		w->sec = sec;
+	}
+	return w;
+}
+
+static int http_init(struct pmod *m)
+{
+	struct http_priv *hp = m->priv;
+	struct loader *ld = processor__loader(m->p);
+	char err[256] = "";
+	int ret;
+
+	/* no loader (unit tests): request events only, no map, filter or uprobe */
+	if (ld && !loader__signal_on(ld, "http"))
+		return -ENOENT;
+	hp->cfg = processor__cfg(m->p);
+	hp->ncpu = libbpf_num_possible_cpus();
+	hp->stats_fd = ld ? loader__map_fd(ld, "http", "http_stats") : -ENOENT;
+	hp->pending_fd = ld ? loader__map_fd(ld, "http", "http_pending") : -ENOENT;
+	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);	/* pages touched only when used */
+	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
+	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
+	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd));	/* pages touched only when used */
+	if (!hp->routes || !hp->procs || !hp->clients || !hp->bd) {
+		table__free(hp->routes);
+		table__free(hp->procs);
+		table__free(hp->clients);
+		free(hp->bd);
+		return -ENOMEM;
+	}
+	/* the config loader already rejected bad expressions */
+	hp->redact = redact__new(hp->cfg);
+	hp->intern = http_intern__new(INTERN_SLOTS);
+	if (!hp->redact || !hp->intern)
+		return -ENOMEM;
+	hp->flush_start_ms = record_now_ms();
+	if (!ld)
+		return 0;
+	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
+	if (ret)
+		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
+	hp->tls = http_tls__new(loader__object(ld, "http"), NULL);
+	if (hp->tls) {
+		static const char *const sys_libs[] = {
+			"/usr/lib/x86_64-linux-gnu/libssl.so.3", "/usr/lib/aarch64-linux-gnu/libssl.so.3",
+			"/usr/lib64/libssl.so.3", "/usr/lib/libssl.so.3", "/lib/libssl.so.3", NULL,
+		};
+
+		/* the system's libssl first: processes started later are covered at once */
+		for (int i = 0; sys_libs[i]; i++)
+			http_tls__attach_path(hp->tls, sys_libs[i]);
+		http_tls__scan(hp->tls);
+		http_ctl__set_tls_active(http_tls__nlibs(hp->tls) > 0);
+	}
+	return 0;
+}
+
+static void http_destroy(struct pmod *m)
+{
+	struct http_priv *hp = m->priv;
+
+	http_ctl__fini();
+	http_tls__free(hp->tls);
+	redact__free(hp->redact);
+	http_intern__free(hp->intern);
+	table__free(hp->routes);
+	table__free(hp->procs);
+	table__free(hp->clients);
+	free(hp->bd);
+}
+
+/* What a request head gives, the first time these bytes are seen. */
+static void head_parse(const struct http_priv *hp, const char *head, size_t len,
+		       struct http_interned *iv)
+{
+	struct http_request rq;
+
+	if (http_parse_request(head, len, hp->cfg->http_keep_query, &rq))
+		return;		/* iv->ok stays false: counted as unparsed */
+	iv->ok = true;
+	memcpy(iv->method, rq.method, sizeof(iv->method));
+	/* minimize first (userinfo, ;params, configured segments), then fold ids */
+	if (redact__path(hp->redact, rq.path, strlen(rq.path), iv->path, sizeof(iv->path)) < 0)
+		snprintf(iv->path, sizeof(iv->path), "/");
+	http_route_template(iv->path, iv->route, sizeof(iv->route));
+	iv->ua = (uint8_t)rq.ua;
+	iv->source = (uint8_t)traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host));
+}
+
+/* The response's status code: from the captured response head, else BPF's
+ * (0 when that is not a status either). */
+static uint16_t event_status(const struct ev_http *e)
+{
+	struct http_response rs;
+
+	if (http_parse_response(e->resp_head, e->resp_len < sizeof(e->resp_head) ? e->resp_len :
+			       sizeof(e->resp_head), &rs) == 0)
+		return (uint16_t)rs.status;
+	return e->status < 100 || e->status > 599 ? 0 : e->status;
+}
+
+/* The next slot of the live request feed. */
+static struct req_rec *recent_next(struct http_priv *hp)
+{
+	struct req_rec *rec = &hp->recent[hp->recent_head];
+
+	hp->recent_head = (hp->recent_head + 1) % RECENT_MAX;
+	if (hp->recent_new < RECENT_MAX)
+		hp->recent_new++;
+	if (hp->recent_n < RECENT_MAX)
+		hp->recent_n++;
+	return rec;
+}
+
+/* A request into the live feed (formatted at tick time, not here). */
+static void recent_fill(struct req_rec *rec, const struct event_hdr *h, const struct ev_http *e,
+			const struct http_interned *rq, const struct route_acc *r, uint16_t status,
+			int64_t ts_ms)
+{
+	rec->ts_ms = ts_ms;
+	rec->tgid = h->tgid;
+	rec->dir = e->direction;
+	rec->tls = e->tls;
+	rec->status = status;
+	rec->latency_ms = (double)e->latency_ns / 1e6;
+	rec->bytes_in = e->bytes_in;
+	rec->bytes_out = e->bytes_out;
+	rec->end_by = e->end_by;
+	memcpy(rec->method, rq->method, sizeof(rec->method));
+	memcpy(rec->path, rq->path, sizeof(rec->path));
+	memcpy(rec->route, r ? r->route : rq->route, sizeof(rec->route));
+	memcpy(rec->peer_addr, e->peer_addr, sizeof(rec->peer_addr));
+	rec->peer_port = e->peer_port;
+	rec->family = e->family;
+	rec->ua = rq->ua;
+	rec->tid = e->bd_tid ? e->bd_tid : h->pid;
+	rec->io_bytes = e->bd_io_bytes;
+}
+
+/* An inbound request: the served application's summary, active users and
+ * webapp-metrics. */
+static void served_count(struct http_priv *hp, struct processor *p, const struct event_hdr *h,
+			 const struct ev_http *e, const struct http_interned *rq, uint16_t status)
+{
+	struct win_slot *w;
+
+	hp->inbound_total++;
+	hp->tick_inbound++;
+	hp->tick_err5 += status >= 500;
+	hp->tick_err4 += status >= 400 && status < 500;
+	hp->tick_lat_ms += (double)e->latency_ns / 1e6;
+	w = win_get(hp, processor__mono_to_ms(p, h->ts_ns));
+	w->n++;
+	w->err5 += status >= 500;
+	w->err4 += status >= 400 && status < 500;
+	hist__add(&w->h, (double)e->latency_ns / 1e6);
+	hist__add(&hp->flush_h, (double)e->latency_ns / 1e6);
+	hp->flush_n++;
+	hp->flush_err5 += status >= 500;
+	hp->flush_err4 += status >= 400 && status < 500;
+	hp->flush_bytes_in += e->bytes_in;
+	hp->flush_bytes_out += e->bytes_out;
+	hp->flush_sources[rq->source < TRAFFIC__N ? rq->source : TRAFFIC_DIRECT]++;
+	hp->flush_ua[rq->ua < UA__N ? rq->ua : UA_UNKNOWN]++;
+	if (e->family)
+		http_clients_touch(hp->clients, e, processor__mono_to_ms(p, h->ts_ns));
+}
+
+static void http_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
+{
+	struct http_priv *hp = m->priv;
+	const struct ev_http *e = data;
+	const struct http_interned *rq;
+	struct http_interned *iv;
+	struct req_rec *rec;
+	struct route_acc *r;
+	struct breakdown bd = { 0 };
+	bool has_bd;
+	uint16_t status;
+	int64_t ts_ms;
+	size_t rl;
+	bool hit;
+
+	if (h->type != HL_EV_HTTP_REQ || len < sizeof(*e))
+		return;
+	rl = e->req_len < sizeof(e->req_head) ? e->req_len : sizeof(e->req_head);
+	iv = http_intern__find(hp->intern, e->req_head, rl, &hit);
+	if (!hit)
+		head_parse(hp, e->req_head, rl, iv);
+	rq = iv;
+	if (!rq->ok) {
+		hp->unparsed_total++;
+		return;
+	}
+	status = event_status(e);
+	ts_ms = processor__mono_to_ms(m->p, e->start_ns);
+	if (e->comm[0] && !processor__comm(m->p, h->tgid)[0]) {
+		char comm[HL_COMM_LEN + 1];
+
+		memcpy(comm, e->comm, HL_COMM_LEN);
+		comm[HL_COMM_LEN] = '\0';
+		processor__set_comm(m->p, h->tgid, comm);	/* short-lived clients are gone from /proc */
+	}
+	hp->requests_total++;
+	hp->tls_total += e->tls;
+
+	r = http_route_get(hp, h->tgid, e->direction, rq->method, rq->route);
+	if (r)
+		http_route_count(r, status, e->latency_ns, ts_ms);
+	has_bd = http_bd_count(hp, r, e, &bd);
+
+	rec = recent_next(hp);
+	recent_fill(rec, h, e, rq, r, status, ts_ms);
+	rec->has_bd = has_bd;
+	rec->bd = bd;
+	if (has_bd)
+		http_bd_slowest_offer(hp, rec, ts_ms);
+
+	if (e->direction != HL_HTTP_INBOUND) {
+		hp->outbound_total++;
+		return;
+	}
+	/* the served application: summary, active users, webapp-metrics */
+	served_count(hp, m->p, h, e, rq, status);
+}
+
+static void read_bpf_stats(struct http_priv *hp)
+{
+	uint64_t vals[HL_MAX_CPUS];
+
+	if (hp->stats_fd < 0)
+		return;
+	for (__u32 k = 0; k < HL_HTTP_ST_MAX; k++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(hp->stats_fd, &k, vals))
+			continue;
+		for (int i = 0; i < hp->ncpu; i++)
+			sum += vals[i];
+		hp->bpf_stats[k] = sum;
+	}
+}
+
+static const char *end_name(uint8_t e)
+{
+	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close", "idle" };
+
+	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
+}
+
+/* The newest `last` requests of the feed, oldest first. */
+static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t last)
+{
+	json_t *a = json_array();
+
+	if (last > hp->recent_n)
+		last = hp->recent_n;
+	for (uint32_t i = hp->recent_n - last; i < hp->recent_n; i++) {
+		uint32_t idx = (hp->recent_head + RECENT_MAX - hp->recent_n + i) % RECENT_MAX;
+		const struct req_rec *r = &hp->recent[idx];
+		char peer[64];
+
+		peer_str(r, peer, sizeof(peer));
+		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s,s:o}",
+			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
+			"direction", http_dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
+			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
+			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
+			"peer", peer, "user_agent", traffic_ua_name((enum ua_class)r->ua),
+			"end", end_name(r->end_by), "breakdown", http_bd_req_json(r)));
+	}
+	return a;
+}
+
+/* The module's own counters: the "http" topic's, and /metrics' where named. */
+#define HP struct http_priv
+#define UNSUPPORTED(k, i, reason)                                                                  \
+	{ .key = (k), .name = "hostlens_http_unsupported_total", .type = PROM_COUNTER,                \
+	  .help = "Connections given up: pipelined requests or HTTP/2.",                            \
+	  .off = offsetof(HP, bpf_stats[i]), .label = "reason", .label_value = (reason) }
+/* request heads parsed once (http_intern.h): hits, misses, evictions */
+#define HEAD_CACHE(k, res, field)                                                          \
+	{ .key = "head_cache." k, .name = "hostlens_http_head_cache_total",              \
+	  .type = PROM_COUNTER, .kind = COUNTER_UINT, .label = "result", .label_value = res, \
+	  .help = "Request heads looked up in the parse-once cache: hits were not parsed again.", \
+	  .off = offsetof(struct http_priv, head_cache.field) }
+static const struct counter_row http_rows[] = {
+	COUNTER_ROW_UINT("requests_total", NULL, 0, NULL, HP, requests_total),
+	COUNTER_ROW_UINT("inbound_total", NULL, 0, NULL, HP, inbound_total),
+	COUNTER_ROW_UINT("outbound_total", NULL, 0, NULL, HP, outbound_total),
+	COUNTER_ROW_UINT("tls_total", NULL, 0, NULL, HP, tls_total),
+	COUNTER_ROW_UINT("unparsed_total", "hostlens_http_unparsed_total", PROM_COUNTER,
+			 "Requests whose captured head was not a valid HTTP/1.x request line.", HP, unparsed_total),
+	COUNTER_ROW_UINT("bpf_requests_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_REQUESTS]),
+	UNSUPPORTED("pipelined_total", HL_HTTP_ST_PIPELINED, "pipelining"),
+	UNSUPPORTED("http2_total", HL_HTTP_ST_HTTP2, "http2"),
+	COUNTER_ROW_UINT("orphan_responses_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_ORPHAN_RESP]),
+	COUNTER_ROW_UINT("incomplete_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_INCOMPLETE]),
+	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_NOT_HTTP]),
+	COUNTER_ROW_UINT("connections_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_CONNS]),
+	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
+	COUNTER_ROW_UINT("idle_walks_total", NULL, 0, NULL, HP, idle_walks),
+	HEAD_CACHE("hits_total", "hit", hits),
+	HEAD_CACHE("misses_total", "miss", misses),
+	HEAD_CACHE("evictions_total", "evicted", evictions),
+};
+#undef HEAD_CACHE
+#undef UNSUPPORTED
+#undef HP
+
+static void http_tick(struct pmod *m, struct tick_ctx *t)
+{
+	struct http_priv *hp = m->priv;
+	struct hist win = { 0 };
+	uint64_t wn = 0, we5 = 0;
+	double rps, p95, err_pct, avg_ms;
+	json_t *http;
+
+	hp->ticks++;
+	/* TLS: new processes with a libssl we have not attached yet */
+	if (hp->tls && hp->ticks % 2 == 0 && http_tls__scan(hp->tls) > 0)
+		http_ctl__set_tls_active(true);
+	read_bpf_stats(hp);
+
+	http_routes_tick(hp, m->p, t);
+	state__publish(t->st, "requests", recent_json(hp, m->p, RECENT_MAX));
+	/* the live update carries only what came since the last one */
+	json_object_set_new(t->update, "requests", recent_json(hp, m->p, hp->recent_new));
+	hp->recent_new = 0;
+	http_bd_publish(hp, m->p, t);
+
+	/* summary: inbound requests over the last WIN_S seconds */
+	for (int i = 0; i < WIN_S; i++) {
+		const struct win_slot *w = &hp->win[i];
+
+		if (w->sec > t->now_ms / 1000 - WIN_S && w->sec <= t->now_ms / 1000) {
+			wn += w->n;
+			we5 += w->err5;
+			hist__merge(&win, &w->h);
+		}
+	}
+	rps = t->elapsed_s > 0 ? (double)hp->tick_inbound / t->elapsed_s : 0;
+	/* counters every tick, 0 too: the signal is reporting */
+	metrics__add(t->metrics, METRIC_HTTP_REQUESTS, SCOPE_NONE, NULL, (double)hp->tick_inbound);
+	metrics__add(t->metrics, METRIC_HTTP_ERRORS_5XX, SCOPE_NONE, NULL, (double)hp->tick_err5);
+	metrics__add(t->metrics, METRIC_HTTP_ERRORS_4XX, SCOPE_NONE, NULL, (double)hp->tick_err4);
+	metrics__add_mean(t->metrics, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, hp->tick_lat_ms,
+			  (double)hp->tick_inbound);
+	hp->tick_inbound = hp->tick_err5 = hp->tick_err4 = 0;
+	hp->tick_lat_ms = 0;
+	p95 = http_hist_q(&win, 0.95);
+	err_pct = wn ? 100.0 * (double)we5 / (double)wn : 0;
+	avg_ms = win.count ? win.sum / (double)win.count : 0;
+	json_object_set_new(t->summary, "http_requests_per_s", json_real(rps));
+	/* no request in the window: no latency (null), not a latency of 0 */
+	json_object_set_new(t->summary, "http_p95_ms", win.count ? json_real(p95) : json_null());
+	json_object_set_new(t->summary, "http_error_rate_pct", json_real(err_pct));
+	json_object_set_new(t->summary, "active_users",
+			    json_integer((json_int_t)http_clients_active(hp->clients, t->now_ms - ACTIVE_WINDOW_MS)));
+	if (win.count) {	/* absent is "no data" to the alert rules */
+		metrics__set(t->metrics, METRIC_API_LATENCY_AVG_MS, SCOPE_NONE, NULL, avg_ms);
+		metrics__set(t->metrics, METRIC_API_LATENCY_P95_MS, SCOPE_NONE, NULL, p95);
+		metrics__set(t->metrics, METRIC_API_LATENCY_P99_MS, SCOPE_NONE, NULL, http_hist_q(&win, 0.99));
+	}
+	metrics__set(t->metrics, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, err_pct);
+	metrics__set(t->metrics, METRIC_HTTP_REQUESTS_PER_S, SCOPE_NONE, NULL, rps);
+	state__series_push(t->st, "http_requests_per_s", t->now_ms, rps);
+	if (win.count)	/* a gap in the chart, not a dip to 0 */
+		state__series_push(t->st, "http_p95_ms", t->now_ms, p95);
+	state__series_push(t->st, "http_error_rate_pct", t->now_ms, err_pct);
+	state__series_push(t->st, "active_users", t->now_ms,
+			   (double)http_clients_active(hp->clients, t->now_ms - ACTIVE_WINDOW_MS));
+
+	/* the module's own counters */
+	http_intern__stats(hp->intern, &hp->head_cache);
+	http = json_object();
+	counters_json(http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp, http);
+	counters_prom(t->prom, http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp);
+	if (hp->tls) {	/* the libssl table: its files and counters */
+		http_tls__publish(hp->tls, http, t->prom);
+	} else {
+		json_object_set_new(http, "tls_libraries", json_array());
+	}
+	state__publish(t->st, "http", http);
+}
+
+/*
+ * Plaintext responses whose connection went quiet: the BPF iterator over
+ * TCP sockets (http_idle) ends them, every IDLE_SCAN_MS, so a request on a
+ * keep-alive connection that then idles reaches the feed within a tick.
+ */
+/* Has a plaintext response been open since two or more clock slots ago
+ * (http_pending)? Only then can one have gone idle. */
+static bool pending_old(const struct http_priv *hp, uint64_t now)
+{
+	uint64_t cur = now >> HL_HTTP_PENDING_SHIFT;
+	int64_t v[HL_MAX_CPUS];
+
+	for (__u32 k = 0; k < HL_HTTP_PENDING_SLOTS; k++) {
+		int64_t sum = 0;
+
+		if (k == cur % HL_HTTP_PENDING_SLOTS || k == (cur - 1) % HL_HTTP_PENDING_SLOTS)
+			continue;
+		if (bpf_map_lookup_elem(hp->pending_fd, &k, v))
+			return true;	/* cannot tell: walk */
+		for (int i = 0; i < hp->ncpu; i++)
+			sum += v[i];
+		if (sum > 0)
+			return true;
+	}
+	return false;
+}
+
+static void http_fold(struct pmod *m, uint64_t now)
+{
+	struct http_priv *hp = m->priv;
+	char buf[64];
+	int fd;
+
+	if (now < hp->idle_scan_ns || hp->pending_fd < 0)
+		return;
+	hp->idle_scan_ns = now + IDLE_SCAN_MS * 1000000ull;
+	/* the walk visits every TCP hash bucket of the host (a fixed cost):
+	 * only when a response may have gone idle */
+	if (!pending_old(hp, now))
+		return;
+	hp->idle_walks++;
+	fd = loader__iter_create(processor__loader(m->p), "http", "http_idle");
+	if (fd < 0)
+		return;		/* no loader (unit tests) */
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;		/* the program writes nothing: a read runs it */
+	close(fd);
+}
+
+const struct pmod_ops pm_http_ops = {
+	.name = "http",
+	.priv_size = sizeof(struct http_priv),
+	.types = { HL_EV_HTTP_REQ },
+	.init = http_init,
+	.on_event = http_on_event,
+	.tick = http_tick,
+	.flush = http_flush,
+	.destroy = http_destroy,
+	.fold = http_fold,
+};

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Open-addressing hash table with a bounded probe window (table.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "user/lib/table.h"
+
+struct table {
+	const struct table_type *type;
+	uint32_t mask, n;
+	uint8_t *used;		/* per slot: 1 holds an entry */
+	uint32_t *hashes;	/* per slot: the entry's hash */
+	char *e;		/* cap * entry_size */
+};
+
+uint32_t table_hash_id32(const void *key)
+{
+	uint32_t id;
+
+	memcpy(&id, key, sizeof(id));
+	return hash_u32(id);
+}
+
+struct table *table__new(const struct table_type *type, uint32_t cap)
+{
+	struct table *t;
+
+	if (!cap || (cap & (cap - 1)) || !type->probe || type->probe > cap || !type->hash ||
+	    type->key_offset + type->key_size > type->entry_size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->type = type;
+	t->mask = cap - 1;
+	t->used = calloc(cap, 1);
+	t->hashes = calloc(cap, sizeof(*t->hashes));
+	t->e = calloc(cap, type->entry_size);
+	if (!t->used || !t->hashes || !t->e) {
+		table__free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+void table__free(struct table *t)
+{
+	if (!t)
+		return;
+	free(t->used);
+	free(t->hashes);
+	free(t->e);
+	free(t);
+}
+
+static void *slot(const struct table *t, uint32_t i)
+{
+	return t->e + (size_t)i * t->type->entry_size;
+}
+
+static bool key_match(const struct table *t, const void *entry, const void *key)
+{
+	const struct table_type *ty = t->type;
+
+	if (ty->match)
+		return ty->match(entry, key);
+	return !memcmp((const char *)entry + ty->key_offset, key, ty->key_size);
+}
+
+/* The slot of key in its window, or -1. */
+static int64_t lookup(const struct table *t, const void *key, uint32_t h)
+{
+	for (uint32_t i = 0; i < t->type->probe; i++) {
+		uint32_t s = (h + i) & t->mask;
+
+		if (t->used[s] && t->hashes[s] == h && key_match(t, slot(t, s), key))
+			return s;
+	}
+	return -1;
+}
+
+void *table__find(const struct table *t, const void *key)
+{
+	int64_t s = lookup(t, key, t->type->hash(key));
+
+	return s < 0 ? NULL : slot(t, (uint32_t)s);
+}
+
+/* The slot a new key takes: the first free one of its window, else (an
+ * evicting type) the victim; -1 when full. */
+static int64_t place(const struct table *t, uint32_t h)
+{
+	const struct table_type *ty = t->type;
+	uint32_t victim = h & t->mask;
+
+	for (uint32_t i = 0; i < ty->probe; i++)
+		if (!t->used[(h + i) & t->mask])
+			return (h + i) & t->mask;
+	if (!ty->evict)
+		return -1;
+	for (uint32_t i = 1; ty->evict_before && i < ty->probe; i++) {
+		uint32_t s = (h + i) & t->mask;
+
+		if (ty->evict_before(slot(t, s), slot(t, victim)))
+			victim = s;
+	}
+	return victim;
+}
+
+void *table__insert(struct table *t, const void *key, enum table_result *res)
+{
+	const struct table_type *ty = t->type;
+	uint32_t h = ty->hash(key);
+	int64_t s = lookup(t, key, h);
+	enum table_result r = TABLE_FOUND;
+	char *e;
+
+	if (s < 0) {
+		s = place(t, h);
+		if (s < 0) {
+			if (res)
+				*res = TABLE_FULL;
+			return NULL;
+		}
+		r = t->used[s] ? TABLE_EVICTED : TABLE_ADDED;
+		e = slot(t, (uint32_t)s);
+		memset(e, 0, ty->entry_size);
+		if (ty->set_key)
+			ty->set_key(e, key);
+		else
+			memcpy(e + ty->key_offset, key, ty->key_size);
+		if (!t->used[s])
+			t->n++;
+		t->used[s] = 1;
+		t->hashes[s] = h;
+	}
+	if (res)
+		*res = r;
+	return slot(t, (uint32_t)s);
+}
+
+static uint32_t index_of(const struct table *t, const void *entry)
+{
+	return (uint32_t)(((const char *)entry - t->e) / t->type->entry_size);
+}
+
+void table__delete(struct table *t, void *entry)
+{
+	uint32_t s = index_of(t, entry);
+
+	if (t->used[s]) {
+		t->used[s] = 0;
+		t->n--;
+	}
+}
+
+void table__clear(struct table *t)
+{
+	memset(t->used, 0, (size_t)t->mask + 1);
+	t->n = 0;
+}
+
+void *table__next(const struct table *t, const void *prev)
+{
+	for (uint32_t s = prev ? index_of(t, prev) + 1 : 0; s <= t->mask; s++)
+		if (t->used[s])
+			return slot(t, s);
+	return NULL;
+}
+
+uint32_t table__count(const struct table *t)
+{
+	return t->n;
+}
+
+uint32_t table__cap(const struct table *t)
+{
+	return t->mask + 1;
+}

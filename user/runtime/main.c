@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * hostlens: flags, signals and wiring only.
+ *
+ * DESIGN: every thread (drain, processor, web, sinks; see agent.c) is started
+ * with SIGINT, SIGTERM and SIGHUP blocked; this main thread takes them in
+ * sigwait(). SIGINT/SIGTERM stop the agent in order, SIGHUP reloads the
+ * config file. Exit: 0 clean stop, 1 runtime failure, 2 usage or config error.
+ *
+ * First of all the process makes itself non-dumpable, with no core size: it
+ * holds captured request heads, tokens and credentials in memory, and a core
+ * file (or a ptrace/procfs read by another process of the same uid without
+ * CAP_SYS_PTRACE) would hand them out.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "user/runtime/agent.h"
+#include "user/runtime/config.h"
+#include "user/runtime/log.h"
+
+/* No core dumps, no ptrace or /proc/PID/{mem,environ,maps} reads by a
+ * process without CAP_SYS_PTRACE. 0 or -errno. */
+static int no_dumps(void)
+{
+	struct rlimit zero = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) || setrlimit(RLIMIT_CORE, &zero))
+		return -errno;
+	return 0;
+}
+
+static void reload(struct agent *a, int argc, char **argv)
+{
+	static struct config next;
+	char err[512];
+
+	if (config_load(&next, argc, argv, err, sizeof(err)) < 0) {
+		pr_err("SIGHUP: config not reloaded: %s", err);
+		return;
+	}
+	if (agent__reload(a, &next, err, sizeof(err)))
+		pr_err("SIGHUP: config not reloaded: %s", err);
+	else
+		pr_info("SIGHUP: configuration reloaded");
+}
+
+int main(int argc, char **argv)
+{
+	static struct config cfg;
+	struct agent_opts o = { .cfg = &cfg };
+	struct agent *a;
+	char err[512] = "";
+	sigset_t sigs;
+	int ret, sig;
+
+	/* Two malloc arenas, not one per thread that allocates: the processor
+	 * and the web server build and free JSON all day, and each per-thread
+	 * arena keeps its own freed memory as RSS. They share little, so
+	 * contention stays low. */
+	mallopt(M_ARENA_MAX, 2);
+	ret = no_dumps();
+	if (ret) {
+		fprintf(stderr, "hostlens: cannot turn core dumps off: %s\n", strerror(-ret));
+		return 1;
+	}
+	ret = config_load(&cfg, argc, argv, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "hostlens: %s\n", err);
+		return 2;
+	}
+	if (ret > 0)
+		return 0;
+	if (cfg.check_config) {
+		config_print(&cfg, stdout);
+		fprintf(stderr, "hostlens: %s: configuration is valid\n", cfg.config_file);
+		return 0;
+	}
+	log_set_level_name(cfg.log_level);
+
+	/* every thread inherits this mask; only sigwait below takes signals */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit (ulimit -f) is a write error the sinks handle
+	 * (spool it, hold it, count it), not a reason to dump core */
+	signal(SIGXFSZ, SIG_IGN);
+
+	a = agent__new(&o, err, sizeof(err));
+	if (!a) {
+		int config_error = errno == EINVAL;
+
+		pr_err("%s", err);
+		return config_error ? 2 : 1;
+	}
+	for (;;) {
+		if (sigwait(&sigs, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			reload(a, argc, argv);
+			continue;
+		}
+		pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		break;
+	}
+	agent__free(a);
+	return 0;
+}
