@@ -26,7 +26,7 @@
 /* URL under /api/v1/ -> topic published by the processor (docs/topics.md). */
 static const char *const api_topics[] = {
 	"summary", "host", "cpu", "processes", "disks", "connections",
-	"routes", "requests", "alerts", "stats", "filters", "breakdown",
+	"routes", "requests", "alerts", "stats", "filters", "breakdown", "databases",
 };
 
 static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";

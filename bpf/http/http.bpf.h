@@ -217,7 +217,8 @@ struct scratch {
 struct sk_meta {
 	__u8 flags;
 	__u8 misses;		/* payloads that were not HTTP */
-	__u8 pad[2];
+	__u8 db;		/* database verdict (bpf/db/db.bpf.h: DBV_*) */
+	__u8 db_misses;		/* payloads that were no database protocol */
 };
 
 struct {
@@ -1214,6 +1215,8 @@ static __always_inline struct sk_meta *meta__get(void *ctx, struct sock *sk)
 	return m;
 }
 
+/* 1 when the transfer belonged to an HTTP connection (other signals need not
+ * look at it), else 0 */
 static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)
 {
 	struct http_filter_conf *fc;
@@ -1326,7 +1329,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 	x.now = bpf_ktime_get_ns();
 	if (conn__data(c, &k, &x) == 2 && ssl__claim(fc, id, k.fd))
 		tls__sock(k.tgid, k.fd, sk__addr(ctx), id);	/* first TLS record met inside SSL_* */
-	return 0;
+	return 1;	/* an HTTP connection's transfer: no other protocol to look for */
 }
 
 /* The connection is closing: a response still being written ends here

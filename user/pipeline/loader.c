@@ -124,17 +124,18 @@ static void disk_destroy(void *s)
 	disk_bpf__destroy(s);
 }
 
-/* ---- net and http: one object, bpf/sock/sock.bpf.c ---- */
+/* ---- net, http and db: one object, bpf/sock/sock.bpf.c ---- */
 
 /* Programs of a signal that is off are not loaded (by name: net_*, http_*). */
-static void sock_autoload(struct sock_bpf *s, bool net, bool http)
+static void sock_autoload(struct sock_bpf *s, bool net, bool http, bool db)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, s->obj) {
 		const char *name = bpf_program__name(prog);
 
-		if ((!net && !strncmp(name, "net_", 4)) || (!http && !strncmp(name, "http_", 5)))
+		if ((!net && !strncmp(name, "net_", 4)) || (!http && !strncmp(name, "http_", 5)) ||
+		    (!db && !strncmp(name, "db_", 3)))
 			bpf_program__set_autoload(prog, false);
 	}
 }
@@ -144,12 +145,14 @@ static void *sock_open(const struct loader_opts *o, struct bpf_object **obj)
 	struct sock_bpf *s = sock_bpf__open();
 	__u32 conns = (__u32)o->cfg->max_procs;	/* TLS connections: one per process on average */
 	bool net = config_signal_on(o->cfg, "net"), http = config_signal_on(o->cfg, "http");
+	bool db = config_signal_on(o->cfg, "db");
 
 	if (!s)
 		return NULL;
 	s->rodata->targ_net = net;
 	s->rodata->targ_http = http;
-	sock_autoload(s, net, http);
+	s->rodata->targ_db = db;
+	sock_autoload(s, net, http, db);
 	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
 	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
 	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
@@ -183,12 +186,13 @@ static const struct signal_def signals[] = {
 	{ "disk", disk_open, disk_destroy },
 	{ "net", sock_open, sock_destroy, "sock" },
 	{ "http", sock_open, sock_destroy, "sock" },
+	{ "db", sock_open, sock_destroy, "sock" },
 	{ "bench", bench_open, bench_destroy },
 };
 
 #define N_SIGNALS (sizeof(signals) / sizeof(signals[0]))
 
-static const char *const signal_names[] = { "cpu", "disk", "net", "http", NULL };
+static const char *const signal_names[] = { "cpu", "disk", "net", "http", "db", NULL };
 
 struct loader {
 	struct loader_opts opts;

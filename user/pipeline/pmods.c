@@ -6,6 +6,7 @@ const struct pmod_ops *const pmods[] = {
 	&pm_disk_ops,
 	&pm_net_ops,
 	&pm_http_ops,
+	&pm_db_ops,
 };
 
 const size_t pmods_count = sizeof(pmods) / sizeof(pmods[0]);

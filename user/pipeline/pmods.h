@@ -11,6 +11,7 @@ extern const struct pmod_ops pm_cpu_ops;
 extern const struct pmod_ops pm_disk_ops;
 extern const struct pmod_ops pm_net_ops;
 extern const struct pmod_ops pm_http_ops;
+extern const struct pmod_ops pm_db_ops;
 
 extern const struct pmod_ops *const pmods[];
 extern const size_t pmods_count;

@@ -131,6 +131,8 @@ static void publish_placeholders(struct processor *p)
 	state__publish(p->d.st, "routes", json_array());
 	state__publish(p->d.st, "requests", json_array());
 	state__publish(p->d.st, "disks", json_array());
+	state__publish(p->d.st, "databases", json_pack("{s:[],s:[],s:[],s:{},s:i}", "operations", "servers",
+							"clients", "stats", "connections_active", 0));
 	state__publish(p->d.st, "processes", json_array());
 	state__publish(p->d.st, "connections", json_pack("{s:[],s:i,s:i,s:i}", "recent", "retransmits_total", 0,
 							 "resets_total", 0, "connections_active", 0));

@@ -63,7 +63,7 @@ static const struct config_opt core_opts[] = {
 	{ "http-breakdown", CONFIG_OPT_BOOL, F(http_breakdown), "true", "BOOL", "per-request latency breakdown (per-thread time accounting)" },
 	{ "http-max-routes", CONFIG_OPT_INT, F(http_max_routes), "200", "N", "routes kept per process before 'other'", 1, 100000 },
 	{ "redact-segment", CONFIG_OPT_REDACT, F(redact_segments), NULL, "REGEX", "path segments replaced by :redacted (repeatable)" },
-	{ "signals", CONFIG_OPT_STR, F(signals), "cpu,disk,net,http", "LIST", "kernel signals to capture" },
+	{ "signals", CONFIG_OPT_STR, F(signals), "cpu,disk,net,http,db", "LIST", "kernel signals to capture" },
 	{ "ring-size", CONFIG_OPT_SIZE, F(ring_bytes), "1M", "SIZE", "BPF ring buffer per CPU (power of 2)" },
 	{ "wakeup-bytes", CONFIG_OPT_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain after this much event data on a CPU" },
 	{ "drain-poll-ms", CONFIG_OPT_INT, F(drain_poll_ms), "10", "MS", "drain timer when no wake-up comes", 1, 1000 },
@@ -303,9 +303,10 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		const char *c = strchr(p, ',');
 		size_t len = c ? (size_t)(c - p) : strlen(p);
 
-		if (!((len == 3 && (!strncmp(p, "cpu", 3) || !strncmp(p, "net", 3) || !strncmp(p, "all", 3))) ||
+		if (!((len == 2 && !strncmp(p, "db", 2)) ||
+		      (len == 3 && (!strncmp(p, "cpu", 3) || !strncmp(p, "net", 3) || !strncmp(p, "all", 3))) ||
 		      (len == 4 && (!strncmp(p, "disk", 4) || !strncmp(p, "http", 4))))) {
-			snprintf(err, errlen, "--signals: unknown signal '%.*s' (cpu, disk, net, http, all)",
+			snprintf(err, errlen, "--signals: unknown signal '%.*s' (cpu, disk, net, http, db, all)",
 				 (int)len, p);
 			return -EINVAL;
 		}

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Processor module of the database signal. Each struct ev_db is either an
+ * operation (a request paired with its response's first bytes: parsed into
+ * an operation name and an error flag, user/db/db_parse.h, and accounted per
+ * (process, role, system, server address:port, operation)), or a
+ * connection's open / close, which keep the open-connections gauge per
+ * server and per client process. Once a second: topic "databases", series,
+ * /metrics (db_client_operation_duration_seconds after OpenTelemetry's
+ * db.client.operation.duration, one series per system, operation and
+ * server: processes summed); each flush: one database-metrics record.
+ *
+ * DESIGN: processor thread only, no locks. Every table is bounded: series
+ * beyond MAX_SERIES, connections beyond MAX_CONNS and operation names beyond
+ * the intern table are counted, not kept. What cannot be paired (pipelines)
+ * or parsed is counted and shown, never guessed into a latency.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/db/db.h"
+#include "user/db/db_intern.h"
+#include "user/db/db_parse.h"
+#include "user/db/pm_db.h"
+#include "user/lib/hist.h"
+#include "user/lib/table.h"
+#include "user/lib/utf8.h"
+#include "user/pipeline/pmods.h"
+#include "user/pipeline/rollup.h"
+
+#define MAX_SERIES 512		/* (process, role, server, operation) series */
+#define MAX_CONNS 16384		/* open database connections tracked */
+#define MAX_NAMES 256		/* interned operation names */
+#define STMT_SLOTS 4096		/* prepared statements remembered */
+#define NB 14			/* Prometheus histogram buckets (seconds) */
+
+static const double le_s[NB] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+				 0.1,	 0.25,	0.5,	1,     2.5,   5,    10 };
+static const char *const le_str[NB] = { "0.0005", "0.001", "0.0025", "0.005", "0.01",
+					"0.025",  "0.05",  "0.1",    "0.25",  "0.5",
+					"1",	  "2.5",   "5",	     "10" };
+
+struct srv_key {
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t family;
+	uint8_t system;
+};
+
+struct series_key {
+	uint32_t tgid;
+	uint32_t op;		/* db_intern id */
+	uint8_t role;
+	uint8_t pad[3];
+	struct srv_key srv;
+};
+
+struct series {
+	struct series_key k;
+	char comm[UTF8_COMM_SIZE];
+	uint64_t count, errors, t_count;	/* since start; this tick */
+	double sum_ms;
+	uint64_t le[NB];			/* cumulative Prometheus buckets */
+	struct hist all;			/* since start: the topic's quantiles */
+	uint64_t f_count, f_errors;		/* since the last flush */
+	struct hist f;
+};
+
+struct conn {
+	uint64_t id;		/* key: ev_db.conn_id */
+	uint32_t tgid;
+	uint8_t role;
+	struct srv_key srv;
+	char comm[UTF8_COMM_SIZE];
+};
+
+enum {
+	C_OPS, C_PIPELINED, C_UNPARSED, C_SKIPPED, C_SERIES_DROPPED, C_CONNS_DROPPED, C_N
+};
+static const char *const c_names[C_N] = { "operations_total", "pipelined_total",
+					  "unparsed_total", "session_messages_total",
+					  "series_dropped_total", "connections_dropped_total" };
+static const char *const bpf_names[HL_DB_ST_MAX] = {
+	"bpf_operations_total", "bpf_connections_total", "unclassified_sockets_total",
+	"orphan_responses_total", "unanswered_total", "tls_connections_total",
+	"no_storage_total", NULL
+};
+
+struct db_priv {
+	struct db_intern *names;
+	struct db_stmts *stmts;
+	struct table *series;	/* struct series */
+	struct table *conns;	/* struct conn */
+	uint64_t c[C_N];
+	int stats_fd, ncpu;
+	__u64 *cvals;
+	uint64_t bpf[HL_DB_ST_MAX];
+	uint64_t f_ops, f_errors;
+};
+
+static uint32_t series_hash(const void *key)
+{
+	return hash_bytes(HASH_FNV_INIT, key, sizeof(struct series_key));
+}
+
+static uint32_t conn_hash(const void *key)
+{
+	return hash_bytes(HASH_FNV_INIT, key, sizeof(uint64_t));
+}
+
+static const struct table_type series_type = {
+	.entry_size = sizeof(struct series),
+	.key_offset = offsetof(struct series, k),
+	.key_size = sizeof(struct series_key),
+	.probe = 16,
+	.hash = series_hash,
+};
+
+static const struct table_type conn_type = {
+	.entry_size = sizeof(struct conn),
+	.key_offset = offsetof(struct conn, id),
+	.key_size = sizeof(uint64_t),
+	.probe = 32,
+	.hash = conn_hash,
+};
+
+static int db_init(struct pmod *m)
+{
+	struct db_priv *d = m->priv;
+	struct loader *ld = processor__loader(m->p);
+
+	d->stats_fd = -ENOENT;
+	if (ld && !loader__signal_on(ld, "db"))
+		return -ENOENT;
+	if (ld)
+		d->stats_fd = loader__map_fd(ld, "db", "db_stats");
+	d->ncpu = libbpf_num_possible_cpus();
+	if (d->ncpu <= 0)
+		d->ncpu = 1;
+	d->cvals = calloc((size_t)d->ncpu, sizeof(__u64));
+	d->names = db_intern__new(MAX_NAMES);
+	d->stmts = db_stmts__new(STMT_SLOTS);
+	d->series = table__new(&series_type, MAX_SERIES);
+	d->conns = table__new(&conn_type, MAX_CONNS);
+	if (!d->cvals || !d->names || !d->stmts || !d->series || !d->conns) {
+		free(d->cvals);
+		db_intern__free(d->names);
+		db_stmts__free(d->stmts);
+		table__free(d->series);
+		table__free(d->conns);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void db_destroy(struct pmod *m)
+{
+	struct db_priv *d = m->priv;
+
+	free(d->cvals);
+	db_intern__free(d->names);
+	db_stmts__free(d->stmts);
+	table__free(d->series);
+	table__free(d->conns);
+}
+
+/* The server of a connection: the peer for a client, this end for a server. */
+static void srv_of(const struct ev_db *e, struct srv_key *s)
+{
+	bool client = e->role == HL_DB_CLIENT;
+
+	memset(s, 0, sizeof(*s));
+	memcpy(s->addr, client ? e->peer_addr : e->local_addr, e->family == AF_INET ? 4 : 16);
+	s->port = client ? e->peer_port : e->local_port;
+	s->family = e->family;
+	s->system = e->system;
+}
+
+static void conn_event(struct db_priv *d, const struct ev_db *e)
+{
+	enum table_result res;
+	struct conn *c;
+
+	if (e->flags & HL_DB_F_CLOSE) {
+		c = table__find(d->conns, &e->conn_id);
+		if (c)
+			table__delete(d->conns, c);
+		return;
+	}
+	c = table__insert(d->conns, &e->conn_id, &res);
+	if (!c) {
+		d->c[C_CONNS_DROPPED]++;
+		return;
+	}
+	c->tgid = e->h.tgid;
+	c->role = e->role;
+	srv_of(e, &c->srv);
+	utf8_sanitize(e->comm, strnlen(e->comm, HL_COMM_LEN), c->comm, sizeof(c->comm));
+}
+
+static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
+{
+	struct db_priv *d = m->priv;
+	const struct ev_db *e = data;
+	struct series_key k;
+	struct db_parsed p;
+	enum table_result res;
+	struct series *s;
+	double ms;
+
+	if (len < sizeof(*e) || h->type != HL_EV_DB_OP)
+		return;
+	if (e->flags & (HL_DB_F_OPEN | HL_DB_F_CLOSE)) {
+		conn_event(d, e);
+		return;
+	}
+	db_parse(d->stmts, e->system, e->conn_id, e->req_head,
+		 e->req_len < HL_DB_REQ_HEAD ? e->req_len : HL_DB_REQ_HEAD, e->req_bytes, e->resp_head,
+		 e->resp_len < HL_DB_RESP_HEAD ? e->resp_len : HL_DB_RESP_HEAD, &p);
+	/* a Redis command per write: several writes before a reply are a pipeline */
+	if (p.status == DB_OP && e->system == HL_DB_REDIS && e->nwrites > 1)
+		p.status = DB_PIPELINE;
+	switch (p.status) {
+	case DB_OP:
+		break;
+	case DB_PIPELINE:
+		d->c[C_PIPELINED]++;
+		return;
+	case DB_SKIP:
+		d->c[C_SKIPPED]++;
+		return;
+	default:
+		d->c[C_UNPARSED]++;
+		return;
+	}
+	memset(&k, 0, sizeof(k));
+	k.tgid = e->h.tgid;
+	k.role = e->role;
+	k.op = db_intern__id(d->names, e->system, p.op);
+	srv_of(e, &k.srv);
+	s = table__insert(d->series, &k, &res);
+	if (!s) {
+		d->c[C_SERIES_DROPPED]++;
+		return;
+	}
+	if (res != TABLE_FOUND)
+		utf8_sanitize(e->comm, strnlen(e->comm, HL_COMM_LEN), s->comm, sizeof(s->comm));
+	ms = (double)e->latency_ns / 1e6;
+	d->c[C_OPS]++;
+	s->count++;
+	s->t_count++;
+	s->f_count++;
+	s->sum_ms += ms;
+	for (int i = 0; i < NB; i++)
+		if (ms / 1e3 <= le_s[i])
+			s->le[i]++;
+	hist__add(&s->all, ms);
+	hist__add(&s->f, ms);
+	if (p.error) {
+		s->errors++;
+		s->f_errors++;
+	}
+}
+
+static void addr_str(const struct srv_key *s, char *out, size_t n)
+{
+	if (!inet_ntop(s->family == AF_INET6 ? AF_INET6 : AF_INET, s->addr, out, (socklen_t)n))
+		snprintf(out, n, "?");
+}
+
+static const char *role_name(uint8_t role)
+{
+	return role == HL_DB_SERVER ? "server" : "client";
+}
+
+static double q_or_zero(const struct hist *h, double q)
+{
+	double v = hist__quantile(h, q);
+
+	return isnan(v) ? 0 : v;
+}
+
+static json_t *series_json(struct db_priv *d, const struct series *s, bool flush, double el)
+{
+	const struct hist *h = flush ? &s->f : &s->all;
+	uint64_t n = flush ? s->f_count : s->count;
+	char a[INET6_ADDRSTRLEN];
+	json_t *o;
+
+	addr_str(&s->k.srv, a, sizeof(a));
+	o = json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:I,s:I,s:f,s:f,s:f,s:f}", "pid",
+		      (int)s->k.tgid, "comm", s->comm, "role", role_name(s->k.role), "db_system",
+		      db_system_name(s->k.srv.system), "server_address", a, "server_port",
+		      (int)s->k.srv.port, "operation", db_intern__name(d->names, s->k.op, NULL),
+		      "count", (json_int_t)n, "errors", (json_int_t)(flush ? s->f_errors : s->errors),
+		      "latency_avg_ms", n ? h->sum / (double)n : 0.0, "latency_p50_ms",
+		      q_or_zero(h, 0.50), "latency_p95_ms", q_or_zero(h, 0.95), "latency_p99_ms",
+		      q_or_zero(h, 0.99));
+	if (o && !flush)
+		json_object_set_new(o, "rate_per_s", json_real(el > 0 ? (double)s->t_count / el : 0));
+	return o;
+}
+
+/* Open connections per server and per client process (role client). */
+static void conns_json(struct db_priv *d, json_t *servers, json_t *clients)
+{
+	for (struct conn *c = NULL; (c = table__next(d->conns, c));) {
+		char a[INET6_ADDRSTRLEN];
+		json_t *arr = c->role == HL_DB_CLIENT ? clients : servers;
+		json_t *o = NULL;
+		size_t i;
+
+		addr_str(&c->srv, a, sizeof(a));
+		json_array_foreach(arr, i, o) {
+			if (!strcmp(json_string_value(json_object_get(o, "server_address")), a) &&
+			    json_integer_value(json_object_get(o, "server_port")) == c->srv.port &&
+			    (c->role != HL_DB_CLIENT ||
+			     json_integer_value(json_object_get(o, "pid")) == c->tgid))
+				break;
+			o = NULL;
+		}
+		if (!o) {
+			o = json_pack("{s:s,s:s,s:i,s:i}", "db_system", db_system_name(c->srv.system),
+				      "server_address", a, "server_port", (int)c->srv.port,
+				      "connections_active", 0);
+			if (c->role == HL_DB_CLIENT) {
+				json_object_set_new(o, "pid", json_integer(c->tgid));
+				json_object_set_new(o, "comm", json_string(c->comm));
+			}
+			json_array_append_new(arr, o);
+		}
+		json_object_set_new(o, "connections_active",
+				    json_integer(json_integer_value(
+							 json_object_get(o, "connections_active")) + 1));
+	}
+}
+
+static void read_bpf_stats(struct db_priv *d)
+{
+	if (d->stats_fd < 0)
+		return;
+	for (__u32 k = 0; k < HL_DB_ST_MAX; k++) {
+		uint64_t sum = 0;
+
+		if (bpf_map_lookup_elem(d->stats_fd, &k, d->cvals))
+			continue;
+		for (int c = 0; c < d->ncpu; c++)
+			sum += d->cvals[c];
+		d->bpf[k] = sum;
+	}
+}
+
+static json_t *stats_json(const struct db_priv *d)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < C_N; i++)
+		json_object_set_new(o, c_names[i], json_integer((json_int_t)d->c[i]));
+	for (int i = 0; i < HL_DB_ST_MAX; i++)
+		if (bpf_names[i])
+			json_object_set_new(o, bpf_names[i], json_integer((json_int_t)d->bpf[i]));
+	json_object_set_new(o, "operation_names_overflow_total",
+			    json_integer((json_int_t)db_intern__overflows(d->names)));
+	json_object_set_new(o, "statements_evicted_total",
+			    json_integer((json_int_t)db_stmts__evictions(d->stmts)));
+	return o;
+}
+
+static int cmp_series_prom(const void *x, const void *y)
+{
+	const struct series *a = *(struct series *const *)x, *b = *(struct series *const *)y;
+	int c = (int)a->k.role - (int)b->k.role;
+
+	if (c)
+		return c;
+	c = memcmp(&a->k.srv, &b->k.srv, sizeof(a->k.srv));
+	if (c)
+		return c;
+	return (int)a->k.op - (int)b->k.op;
+}
+
+static bool same_prom(const struct series *a, const struct series *b)
+{
+	return a->k.role == b->k.role && a->k.op == b->k.op &&
+	       !memcmp(&a->k.srv, &b->k.srv, sizeof(a->k.srv));
+}
+
+static void prom_write(struct db_priv *d, struct prom *w, struct series **order, int n,
+		       json_t *servers)
+{
+	static const char *const fam[3] = { NULL, "db_client_operation_duration_seconds",
+					    "db_server_operation_duration_seconds" };
+	static const char *const help[3] = {
+		NULL, "Database operations made by processes on this host, request to response.",
+		"Database operations served on this host, request to response."
+	};
+	size_t i;
+	json_t *o;
+
+	qsort(order, (size_t)n, sizeof(order[0]), cmp_series_prom);
+	for (int role = HL_DB_CLIENT; role <= HL_DB_SERVER; role++) {
+		bool head = false;
+
+		for (int i0 = 0; i0 < n;) {
+			uint64_t cum[NB] = { 0 }, count = 0;
+			double sum = 0;
+			struct prom_labels l;
+			char a[INET6_ADDRSTRLEN];
+			int j = i0;
+
+			for (; j < n && same_prom(order[i0], order[j]); j++) {
+				for (int b = 0; b < NB; b++)
+					cum[b] += order[j]->le[b];
+				count += order[j]->count;
+				sum += order[j]->sum_ms / 1e3;
+			}
+			if (order[i0]->k.role == role) {
+				if (!head)
+					prom_family(w, fam[role], PROM_HISTOGRAM, "%s", help[role]);
+				head = true;
+				addr_str(&order[i0]->k.srv, a, sizeof(a));
+				prom_labels_init(&l);
+				prom_label(&l, "db_system", db_system_name(order[i0]->k.srv.system));
+				prom_label(&l, "db_operation_name",
+					   db_intern__name(d->names, order[i0]->k.op, NULL));
+				prom_label(&l, "server_address", a);
+				prom_label_uint(&l, "server_port", order[i0]->k.srv.port);
+				prom_histogram(w, fam[role], &l, le_str, cum, NB, count, sum);
+			}
+			i0 = j;
+		}
+	}
+	prom_family(w, "hostlens_db_connections_active", PROM_GAUGE,
+		    "Database connections open now, per server.");
+	json_array_foreach(servers, i, o) {
+		struct prom_labels l;
+
+		prom_labels_init(&l);
+		prom_label(&l, "db_system", json_string_value(json_object_get(o, "db_system")));
+		prom_label(&l, "server_address", json_string_value(json_object_get(o, "server_address")));
+		prom_label_uint(&l, "server_port",
+				(unsigned long long)json_integer_value(json_object_get(o, "server_port")));
+		prom_sample_uint(w, "hostlens_db_connections_active", &l,
+				 (unsigned long long)json_integer_value(json_object_get(o, "connections_active")));
+	}
+	for (int c = 0; c < C_N; c++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "hostlens_db_%s", c_names[c]);
+		prom_family(w, name, PROM_COUNTER, "Database signal: %s.", c_names[c]);
+		prom_sample_uint(w, name, NULL, d->c[c]);
+	}
+	for (int c = 0; c < HL_DB_ST_MAX; c++) {
+		char name[96];
+
+		if (!bpf_names[c])
+			continue;
+		snprintf(name, sizeof(name), "hostlens_db_%s", bpf_names[c]);
+		prom_family(w, name, PROM_COUNTER, "Database signal (kernel): %s.", bpf_names[c]);
+		prom_sample_uint(w, name, NULL, d->bpf[c]);
+	}
+}
+
+/* Servers seen (open connections, or operations to them), with their totals. */
+static json_t *servers_json(struct db_priv *d, struct series **order, int n, double el)
+{
+	json_t *servers = json_array(), *clients = json_array(), *o = NULL;
+	size_t i;
+
+	conns_json(d, servers, clients);
+	json_decref(clients);
+	for (int k = 0; k < n; k++) {
+		char a[INET6_ADDRSTRLEN];
+
+		if (order[k]->k.role != HL_DB_CLIENT)
+			continue;
+		addr_str(&order[k]->k.srv, a, sizeof(a));
+		json_array_foreach(servers, i, o)
+			if (!strcmp(json_string_value(json_object_get(o, "server_address")), a) &&
+			    json_integer_value(json_object_get(o, "server_port")) ==
+				    order[k]->k.srv.port)
+				break;
+		if (i == json_array_size(servers)) {
+			o = json_pack("{s:s,s:s,s:i,s:i}", "db_system",
+				      db_system_name(order[k]->k.srv.system), "server_address", a,
+				      "server_port", (int)order[k]->k.srv.port, "connections_active", 0);
+			json_array_append_new(servers, o);
+		}
+		json_object_set_new(o, "operations",
+				    json_integer(json_integer_value(json_object_get(o, "operations")) +
+						 (json_int_t)order[k]->count));
+		json_object_set_new(o, "errors",
+				    json_integer(json_integer_value(json_object_get(o, "errors")) +
+						 (json_int_t)order[k]->errors));
+		json_object_set_new(o, "rate_per_s",
+				    json_real(json_real_value(json_object_get(o, "rate_per_s")) +
+					      (el > 0 ? (double)order[k]->t_count / el : 0)));
+	}
+	return servers;
+}
+
+static void db_tick(struct pmod *m, struct tick_ctx *t)
+{
+	struct db_priv *d = m->priv;
+	json_t *doc, *ops = json_array(), *servers, *clients = json_array(), *tmp = json_array();
+	struct series **order;
+	int n = 0;
+
+	read_bpf_stats(d);
+	order = calloc(table__count(d->series) + 1, sizeof(*order));
+	if (!order) {
+		json_decref(ops);
+		json_decref(clients);
+		json_decref(tmp);
+		return;
+	}
+	for (struct series *s = NULL; (s = table__next(d->series, s));) {
+		order[n++] = s;
+		json_array_append_new(ops, series_json(d, s, false, t->elapsed_s));
+	}
+	servers = servers_json(d, order, n, t->elapsed_s);
+	conns_json(d, tmp, clients);
+	json_decref(tmp);
+	doc = json_pack("{s:o,s:o,s:o,s:o,s:I}", "operations", ops, "servers", servers, "clients",
+			clients, "stats", stats_json(d), "connections_active",
+			(json_int_t)table__count(d->conns));
+	prom_write(d, t->prom, order, n, servers);
+	state__series_push(t->st, "db_connections_active", t->now_ms,
+			   (double)table__count(d->conns));
+	state__publish(t->st, "databases", doc);
+	for (int k = 0; k < n; k++)
+		order[k]->t_count = 0;
+	free(order);
+}
+
+static void db_flush(struct pmod *m, struct flush_ctx *f)
+{
+	struct db_priv *d = m->priv;
+	json_t *rec, *ops = json_array(), *servers = json_array(), *clients = json_array();
+	struct hist all;
+	uint64_t count = 0, errors = 0;
+
+	hist__reset(&all);
+	for (struct series *s = NULL; (s = table__next(d->series, s));) {
+		if (s->f_count) {
+			json_array_append_new(ops, series_json(d, s, true, f->interval_s));
+			hist__merge(&all, &s->f);
+			count += s->f_count;
+			errors += s->f_errors;
+		}
+		s->f_count = s->f_errors = 0;
+		hist__reset(&s->f);
+	}
+	conns_json(d, servers, clients);
+	rec = record_new("database-metrics", f->source, f->ts_ms);
+	if (!rec) {
+		json_decref(ops);
+		json_decref(servers);
+		json_decref(clients);
+		return;
+	}
+	/* docs/records.md: database-metrics */
+	json_object_set_new(rec, "window_s", json_real(f->interval_s));
+	json_object_set_new(rec, "operations_total", json_integer((json_int_t)count));
+	json_object_set_new(rec, "errors_total", json_integer((json_int_t)errors));
+	json_object_set_new(rec, "latency_p95_ms", json_real(q_or_zero(&all, 0.95)));
+	json_object_set_new(rec, "latency_p99_ms", json_real(q_or_zero(&all, 0.99)));
+	json_object_set_new(rec, "connections_active",
+			    json_integer((json_int_t)table__count(d->conns)));
+	json_object_set_new(rec, "operations", ops);
+	json_object_set_new(rec, "servers", servers);
+	json_object_set_new(rec, "clients", clients);
+	if (count && f->rollups)
+		rollups__add_hist(f->rollups, "database-metrics", "latency_ms", &all, f->ts_ms);
+	record_batch__add(f->batch, rec);
+}
+
+const struct pmod_ops pm_db_ops = {
+	.name = "db",
+	.priv_size = sizeof(struct db_priv),
+	.types = { HL_EV_DB_OP, 0 },
+	.init = db_init,
+	.on_event = db_on_event,
+	.tick = db_tick,
+	.flush = db_flush,
+	.destroy = db_destroy,
+};
