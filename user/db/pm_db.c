@@ -307,37 +307,65 @@ static json_t *series_json(struct db_priv *d, const struct series *s, bool flush
 	return o;
 }
 
-/* Open connections per server and per client process (role client). */
+static json_t *find_entry(json_t *arr, const char *a, uint16_t port, int64_t pid)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(arr, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "server_address")), a) &&
+		    json_integer_value(json_object_get(o, "server_port")) == port &&
+		    (pid < 0 || json_integer_value(json_object_get(o, "pid")) == pid))
+			return o;
+	return NULL;
+}
+
+static void field_add(json_t *o, const char *k, json_int_t v)
+{
+	json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + v));
+}
+
+/*
+ * Open connections per server and per client process. A server on this host
+ * sees its connections as served (server role); processes here see theirs
+ * to it (client role); both ends here are the same connections, so a
+ * server's connections_active is the larger of the two counts.
+ */
 static void conns_json(struct db_priv *d, json_t *servers, json_t *clients)
 {
+	json_t *o;
+	size_t i;
+
 	for (struct conn *c = NULL; (c = table__next(d->conns, c));) {
 		char a[INET6_ADDRSTRLEN];
-		json_t *arr = c->role == HL_DB_CLIENT ? clients : servers;
-		json_t *o = NULL;
-		size_t i;
+		bool client = c->role == HL_DB_CLIENT;
 
 		addr_str(&c->srv, a, sizeof(a));
-		json_array_foreach(arr, i, o) {
-			if (!strcmp(json_string_value(json_object_get(o, "server_address")), a) &&
-			    json_integer_value(json_object_get(o, "server_port")) == c->srv.port &&
-			    (c->role != HL_DB_CLIENT ||
-			     json_integer_value(json_object_get(o, "pid")) == c->tgid))
-				break;
-			o = NULL;
-		}
+		o = find_entry(servers, a, c->srv.port, -1);
 		if (!o) {
-			o = json_pack("{s:s,s:s,s:i,s:i}", "db_system", db_system_name(c->srv.system),
-				      "server_address", a, "server_port", (int)c->srv.port,
-				      "connections_active", 0);
-			if (c->role == HL_DB_CLIENT) {
-				json_object_set_new(o, "pid", json_integer(c->tgid));
-				json_object_set_new(o, "comm", json_string(c->comm));
-			}
-			json_array_append_new(arr, o);
+			o = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "db_system",
+				      db_system_name(c->srv.system), "server_address", a, "server_port",
+				      (int)c->srv.port, "connections_active", 0, "connections_served", 0,
+				      "connections_from_clients", 0);
+			json_array_append_new(servers, o);
 		}
-		json_object_set_new(o, "connections_active",
-				    json_integer(json_integer_value(
-							 json_object_get(o, "connections_active")) + 1));
+		field_add(o, client ? "connections_from_clients" : "connections_served", 1);
+		if (!client || !clients)
+			continue;
+		o = find_entry(clients, a, c->srv.port, c->tgid);
+		if (!o) {
+			o = json_pack("{s:i,s:s,s:s,s:s,s:i,s:i}", "pid", (int)c->tgid, "comm", c->comm,
+				      "db_system", db_system_name(c->srv.system), "server_address", a,
+				      "server_port", (int)c->srv.port, "connections_active", 0);
+			json_array_append_new(clients, o);
+		}
+		field_add(o, "connections_active", 1);
+	}
+	json_array_foreach(servers, i, o) {
+		json_int_t s = json_integer_value(json_object_get(o, "connections_served"));
+		json_int_t c = json_integer_value(json_object_get(o, "connections_from_clients"));
+
+		json_object_set_new(o, "connections_active", json_integer(s > c ? s : c));
 	}
 }
 
@@ -470,34 +498,25 @@ static void prom_write(struct db_priv *d, struct prom *w, struct series **order,
 /* Servers seen (open connections, or operations to them), with their totals. */
 static json_t *servers_json(struct db_priv *d, struct series **order, int n, double el)
 {
-	json_t *servers = json_array(), *clients = json_array(), *o = NULL;
-	size_t i;
+	json_t *servers = json_array(), *o;
 
-	conns_json(d, servers, clients);
-	json_decref(clients);
+	conns_json(d, servers, NULL);
 	for (int k = 0; k < n; k++) {
 		char a[INET6_ADDRSTRLEN];
 
 		if (order[k]->k.role != HL_DB_CLIENT)
 			continue;
 		addr_str(&order[k]->k.srv, a, sizeof(a));
-		json_array_foreach(servers, i, o)
-			if (!strcmp(json_string_value(json_object_get(o, "server_address")), a) &&
-			    json_integer_value(json_object_get(o, "server_port")) ==
-				    order[k]->k.srv.port)
-				break;
-		if (i == json_array_size(servers)) {
-			o = json_pack("{s:s,s:s,s:i,s:i}", "db_system",
+		o = find_entry(servers, a, order[k]->k.srv.port, -1);
+		if (!o) {
+			o = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "db_system",
 				      db_system_name(order[k]->k.srv.system), "server_address", a,
-				      "server_port", (int)order[k]->k.srv.port, "connections_active", 0);
+				      "server_port", (int)order[k]->k.srv.port, "connections_active", 0,
+				      "connections_served", 0, "connections_from_clients", 0);
 			json_array_append_new(servers, o);
 		}
-		json_object_set_new(o, "operations",
-				    json_integer(json_integer_value(json_object_get(o, "operations")) +
-						 (json_int_t)order[k]->count));
-		json_object_set_new(o, "errors",
-				    json_integer(json_integer_value(json_object_get(o, "errors")) +
-						 (json_int_t)order[k]->errors));
+		field_add(o, "operations", (json_int_t)order[k]->count);
+		field_add(o, "errors", (json_int_t)order[k]->errors);
 		json_object_set_new(o, "rate_per_s",
 				    json_real(json_real_value(json_object_get(o, "rate_per_s")) +
 					      (el > 0 ? (double)order[k]->t_count / el : 0)));
@@ -526,7 +545,7 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 	}
 	servers = servers_json(d, order, n, t->elapsed_s);
 	conns_json(d, tmp, clients);
-	json_decref(tmp);
+	json_decref(tmp);	/* the servers again: only the clients wanted here */
 	doc = json_pack("{s:o,s:o,s:o,s:o,s:I}", "operations", ops, "servers", servers, "clients",
 			clients, "stats", stats_json(d), "connections_active",
 			(json_int_t)table__count(d->conns));
