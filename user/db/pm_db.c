@@ -74,6 +74,8 @@ struct series {
 
 struct conn {
 	uint64_t id;		/* key: ev_db.conn_id */
+	uint64_t closed_ns;	/* a close seen before its open (another CPU's ring
+				 * drained first): waits for the open, not counted */
 	uint32_t tgid;
 	uint8_t role;
 	struct srv_key srv;
@@ -182,26 +184,55 @@ static void srv_of(const struct ev_db *e, struct srv_key *s)
 	s->system = e->system;
 }
 
+/*
+ * Open and close of a connection come from the rings of the CPUs they
+ * happened on, and the processor folds the rings' events in no global
+ * order: a close may come first. It then waits as a tombstone (closed_ns)
+ * that its open cancels; one whose open never comes goes after
+ * TOMBSTONE_NS.
+ */
+#define TOMBSTONE_NS (10ull * 1000000000ull)
+
 static void conn_event(struct db_priv *d, const struct ev_db *e)
 {
 	enum table_result res;
 	struct conn *c;
 
-	if (e->flags & HL_DB_F_CLOSE) {
-		c = table__find(d->conns, &e->conn_id);
-		if (c)
-			table__delete(d->conns, c);
-		return;
-	}
 	c = table__insert(d->conns, &e->conn_id, &res);
 	if (!c) {
 		d->c[C_CONNS_DROPPED]++;
+		return;
+	}
+	if (res == TABLE_FOUND) {
+		if ((e->flags & HL_DB_F_CLOSE) || c->closed_ns)
+			table__delete(d->conns, c);	/* closed, or opened after its close */
+		return;
+	}
+	if (e->flags & HL_DB_F_CLOSE) {
+		c->closed_ns = e->h.ts_ns ? e->h.ts_ns : 1;
 		return;
 	}
 	c->tgid = e->h.tgid;
 	c->role = e->role;
 	srv_of(e, &c->srv);
 	utf8_sanitize(e->comm, strnlen(e->comm, HL_COMM_LEN), c->comm, sizeof(c->comm));
+}
+
+static uint64_t conns_open(const struct db_priv *d)
+{
+	uint64_t n = 0;
+
+	for (const struct conn *c = NULL; (c = table__next(d->conns, c));)
+		n += !c->closed_ns;
+	return n;
+}
+
+/* Tombstones whose open never came (its event lost) go after a while. */
+static void conns_expire(struct db_priv *d, uint64_t now_ns)
+{
+	for (struct conn *c = NULL; (c = table__next(d->conns, c));)
+		if (c->closed_ns && c->closed_ns + TOMBSTONE_NS < now_ns)
+			table__delete(d->conns, c);
 }
 
 static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
@@ -340,6 +371,8 @@ static void conns_json(struct db_priv *d, json_t *servers, json_t *clients)
 		char a[INET6_ADDRSTRLEN];
 		bool client = c->role == HL_DB_CLIENT;
 
+		if (c->closed_ns)
+			continue;
 		addr_str(&c->srv, a, sizeof(a));
 		o = find_entry(servers, a, c->srv.port, -1);
 		if (!o) {
@@ -532,6 +565,7 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 	int n = 0;
 
 	read_bpf_stats(d);
+	conns_expire(d, t->now_ns);
 	order = calloc(table__count(d->series) + 1, sizeof(*order));
 	if (!order) {
 		json_decref(ops);
@@ -548,10 +582,10 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 	json_decref(tmp);	/* the servers again: only the clients wanted here */
 	doc = json_pack("{s:o,s:o,s:o,s:o,s:I}", "operations", ops, "servers", servers, "clients",
 			clients, "stats", stats_json(d), "connections_active",
-			(json_int_t)table__count(d->conns));
+			(json_int_t)conns_open(d));
 	prom_write(d, t->prom, order, n, servers);
 	state__series_push(t->st, "db_connections_active", t->now_ms,
-			   (double)table__count(d->conns));
+			   (double)conns_open(d));
 	state__publish(t->st, "databases", doc);
 	for (int k = 0; k < n; k++)
 		order[k]->t_count = 0;
@@ -591,7 +625,7 @@ static void db_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "latency_p95_ms", json_real(q_or_zero(&all, 0.95)));
 	json_object_set_new(rec, "latency_p99_ms", json_real(q_or_zero(&all, 0.99)));
 	json_object_set_new(rec, "connections_active",
-			    json_integer((json_int_t)table__count(d->conns)));
+			    json_integer((json_int_t)conns_open(d)));
 	json_object_set_new(rec, "operations", ops);
 	json_object_set_new(rec, "servers", servers);
 	json_object_set_new(rec, "clients", clients);
