@@ -22,10 +22,12 @@
  *   emits one struct ev_db: latency = first response byte - first request
  *   byte, the request's first HL_DB_REQ_HEAD bytes (enough for a statement
  *   kind or a command name; user space parses them) and the response's
- *   first HL_DB_RESP_HEAD (the error marker). More request writes before the
- *   response are counted in the event (nwrites, HL_DB_F_MULTI) and its bytes
- *   (req_bytes): user space calls a Redis or PostgreSQL pipeline one, never a
- *   single operation's latency. Response bytes with no request pending (a
+ *   first HL_DB_RESP_HEAD (the error marker). More request transfers before
+ *   the response add to the head while it has room (a MySQL server reads a
+ *   packet's header, then its payload) and are counted (nwrites, req_bytes):
+ *   from the head's messages and the byte count user space tells a Redis,
+ *   MySQL or PostgreSQL pipeline from one operation, and reports it as such,
+ *   never as a single operation's latency. Response bytes with no request pending (a
  *   greeting, a pub/sub push) are counted, not paired.
  * - A connection that turns TLS (PostgreSQL after SSLRequest) is let go
  *   here and counted (its operations would come from the OpenSSL uprobes);
@@ -70,7 +72,10 @@ struct db_conn {
 	__u8 peer[16];
 	__u8 local[16];
 	char comm[HL_COMM_LEN];
-	__u8 req_head[HL_DB_REQ_HEAD];
+	/* the request's first bytes, gathered over its transfers while they fit
+	 * (a MySQL server reads a packet's 4-byte header, then its payload); twice
+	 * the size carried, so the verifier sees any append fit */
+	__u8 req_head[2 * HL_DB_REQ_HEAD];
 };
 
 /* per socket: the database connection's state, from its verdict */
@@ -195,7 +200,7 @@ __noinline int db__emit(struct db_conn *c, const struct db_io *io)
 	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
 	__builtin_memcpy(e->local_addr, c->local, sizeof(e->local_addr));
 	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	__builtin_memcpy(e->req_head, c->req_head, sizeof(e->req_head));
+	__builtin_memcpy(e->req_head, c->req_head, sizeof(e->req_head));	/* the first HL_DB_REQ_HEAD */
 	n = io->first_len < HL_DB_RESP_HEAD ? io->first_len : HL_DB_RESP_HEAD;
 	CLAMP(n, HL_DB_RESP_HEAD);
 	if (!io->first || bpf_probe_read_user(e->resp_head, n, (void *)io->first))
@@ -245,8 +250,17 @@ __noinline int db__data(struct db_conn *c, const struct db_io *io)
 	reqdir = c->role == HL_DB_CLIENT ? io->is_write : !io->is_write;
 	if (reqdir) {
 		if (c->state == DBS_REQ) {
+			__u32 off = c->req_len;
+
 			c->nwrites++;
 			c->req_bytes += io->total;
+			if (off >= HL_DB_REQ_HEAD || !io->first)
+				return 0;
+			n = io->first_len < HL_DB_REQ_HEAD - off ? io->first_len : HL_DB_REQ_HEAD - off;
+			CLAMP(n, HL_DB_REQ_HEAD);
+			off &= HL_DB_REQ_HEAD - 1;
+			if (!bpf_probe_read_user(c->req_head + off, n, (void *)io->first))
+				c->req_len = (__u16)(off + n);
 			return 0;
 		}
 		c->state = DBS_REQ;

@@ -24,8 +24,8 @@ enum hl_db_role {
 };
 
 /* ev_db.flags */
-#define HL_DB_F_MULTI 0x01	/* the request took several writes before the first response
-				 * byte: a pipeline for Redis (not paired: counted) */
+#define HL_DB_F_MULTI 0x01	/* the request took several transfers before the first response
+				 * byte (req_head gathers them while they fit) */
 #define HL_DB_F_OPEN 0x02	/* no operation: the connection was classified (opened) */
 #define HL_DB_F_CLOSE 0x04	/* no operation: the connection closed */
 

@@ -254,9 +254,6 @@ static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *d
 	db_parse(d->stmts, e->system, e->conn_id, e->req_head,
 		 e->req_len < HL_DB_REQ_HEAD ? e->req_len : HL_DB_REQ_HEAD, e->req_bytes, e->resp_head,
 		 e->resp_len < HL_DB_RESP_HEAD ? e->resp_len : HL_DB_RESP_HEAD, &p);
-	/* a Redis command per write: several writes before a reply are a pipeline */
-	if (p.status == DB_OP && e->system == HL_DB_REDIS && e->nwrites > 1)
-		p.status = DB_PIPELINE;
 	switch (p.status) {
 	case DB_OP:
 		break;
