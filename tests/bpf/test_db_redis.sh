@@ -78,4 +78,7 @@ PY
 )
 if within $N "$rec" 1; then ok db_redis_records
 else fail db_redis_records "expected database-metrics records to add up to $N client GETs, got $rec"; fi
+if "$BUILD/tests/helpers/schemacheck" "$TOP/docs/records.schema.json" "$TMPD/data/records.ndjson" >"$TMPD/schema.out" 2>&1 &&
+	grep -q "^database-metrics " "$TMPD/schema.out"; then ok db_redis_records_match_schema
+else fail db_redis_records_match_schema "expected valid database-metrics records (docs/records.schema.json): $(grep -m3 -i invalid "$TMPD/schema.out")"; fi
 finish

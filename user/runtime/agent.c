@@ -236,9 +236,10 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	state__set_ready(a->st, true);
-	pr_info("ready: signals cpu=%s disk=%s net=%s http=%s; dashboard http://%s/",
+	pr_info("ready: signals cpu=%s disk=%s net=%s http=%s db=%s; dashboard http://%s/",
 		loader__signal_status(a->ld, "cpu"), loader__signal_status(a->ld, "disk"),
-		loader__signal_status(a->ld, "net"), loader__signal_status(a->ld, "http"), a->cfg.listen);
+		loader__signal_status(a->ld, "net"), loader__signal_status(a->ld, "http"),
+		loader__signal_status(a->ld, "db"), a->cfg.listen);
 	return a;
 fail:
 	saved = errno;
