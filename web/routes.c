@@ -14,6 +14,7 @@
 
 #include "web/web_int.h"
 #include "web/assets.h"
+#include "user/pipeline/signal.h"
 #include "user/runtime/log.h"
 
 #define CT_JSON "application/json"
@@ -23,11 +24,31 @@
 #define NO_CACHE "no-cache"
 #define NO_STORE "no-store"
 
-/* URL under /api/v1/ -> topic published by the processor (docs/topics.md). */
-static const char *const api_topics[] = {
-	"summary", "host", "cpu", "processes", "disks", "connections",
-	"routes", "requests", "alerts", "stats", "filters", "breakdown", "databases",
-};
+/* URL under /api/v1/ -> topic published by the processor (docs/topics.md):
+ * the processor's own, and each signal's (signal.h). */
+static const char *const core_topics[] = { "summary", "host", "alerts", "stats" };
+
+/* The topic named name (a static string), or NULL when there is none. */
+static const char *api_topic(const char *name)
+{
+	for (size_t i = 0; i < sizeof(core_topics) / sizeof(core_topics[0]); i++)
+		if (!strcmp(name, core_topics[i]))
+			return core_topics[i];
+	for (const struct signal *const *s = signals; *s; s++)
+		for (const struct signal_topic *t = (*s)->topics; t && t->name; t++)
+			if (!strcmp(name, t->name))
+				return t->name;
+	return NULL;
+}
+
+static bool topic_published(struct web *w, const char *topic)
+{
+	struct blob *b = state__get(w->st, topic);
+
+	if (b)
+		blob__put(b);
+	return b != NULL;
+}
 
 static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";
 static const char J_READY[] = "{\"status\":\"ready\"}\n";
@@ -299,12 +320,13 @@ static bool published(struct web *w)
 			return false;
 		blob__put(b);
 	}
-	for (size_t i = 0; i < sizeof(api_topics) / sizeof(api_topics[0]); i++) {
-		b = state__get(w->st, api_topics[i]);
-		if (!b)
+	for (size_t i = 0; i < sizeof(core_topics) / sizeof(core_topics[0]); i++)
+		if (!topic_published(w, core_topics[i]))
 			return false;
-		blob__put(b);
-	}
+	for (const struct signal *const *s = signals; *s; s++)
+		for (const struct signal_topic *t = (*s)->topics; t && t->name; t++)
+			if (!topic_published(w, t->name))
+				return false;
 	w->published = true;
 	return true;
 }
@@ -396,11 +418,9 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 			serve_series(w, req, r);
 			return;
 		}
-		for (size_t i = 0; i < sizeof(api_topics) / sizeof(api_topics[0]); i++) {
-			if (!strcmp(name, api_topics[i])) {
-				serve_topic(w, api_topics[i], r);
-				return;
-			}
+		if (api_topic(name)) {
+			serve_topic(w, api_topic(name), r);
+			return;
 		}
 		RESP_JSON(r, 404, J_NOT_FOUND);
 		return;

@@ -21,7 +21,7 @@
 #include "user/runtime/agent.h"
 #include "user/runtime/config.h"
 #include "user/runtime/log.h"
-#include "user/http/pm_http.h"
+#include "user/http/http_ctl.h"
 #include "user/pipeline/processor.h"
 #include "user/pipeline/state.h"
 

@@ -18,7 +18,9 @@
 #include "tests/unit/check.h"
 #include "tests/unit/pmharness.h"
 #include "user/disk/pm_disk.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/processor.h"
+
+extern const struct pmod_ops pm_disk_ops;
 #include "bpf/common/lathist.h"
 #include "bpf/disk/disk.h"
 

@@ -18,11 +18,12 @@
 #include <bpf/libbpf.h>
 
 #include "user/runtime/log.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/processor.h"
 #include "user/lib/quantile.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
 #include "bpf/cpu/cpu.h"
+#include "cpu.skel.h"
 
 #define TOP_PROCS 50
 #define MAX_TRACK 8192		/* processes tracked in user space */
@@ -50,6 +51,7 @@ struct proc_acc {
 };
 
 struct cpu_priv {
+	struct cpu_bpf *skel;	/* NULL: no loader (unit tests) or the signal is off */
 	int exited_fd, cores_fd, runq_fd;
 	int ncpu;
 	struct table *procs;		/* struct proc_acc by tgid, MAX_TRACK slots */
@@ -97,9 +99,10 @@ static int cpu_init(struct pmod *m)
 	/* no loader (unit tests): exec and exit events only, no map to read */
 	if (ld && !loader__signal_on(ld, "cpu"))
 		return -ENOENT;
-	c->exited_fd = ld ? loader__map_fd(ld, "cpu", "exited") : -ENOENT;
-	c->cores_fd = ld ? loader__map_fd(ld, "cpu", "cores") : -ENOENT;
-	c->runq_fd = ld ? loader__map_fd(ld, "cpu", "runq_hist") : -ENOENT;
+	c->skel = loader__skel(ld, "cpu");
+	c->exited_fd = c->skel ? bpf_map__fd(c->skel->maps.exited) : -ENOENT;
+	c->cores_fd = c->skel ? bpf_map__fd(c->skel->maps.cores) : -ENOENT;
+	c->runq_fd = c->skel ? bpf_map__fd(c->skel->maps.runq_hist) : -ENOENT;
 	c->ncpu = libbpf_num_possible_cpus();
 	c->procs = table__new(&proc_acc_type, MAX_TRACK);
 	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
@@ -283,9 +286,9 @@ static void read_threads(struct cpu_priv *c, struct processor *p)
 				c->exited_keys[c->nexited_keys++] = key;
 		}
 	}
-	if (!processor__loader(p))
+	if (!c->skel)
 		return;
-	fd = loader__iter_create(processor__loader(p), "cpu", "cpu_threads");
+	fd = loader__iter_create(processor__loader(p), c->skel->progs.cpu_threads);
 	if (fd < 0) {
 		pr_debug("cpu: thread iterator: %s", strerror(-fd));
 		return;

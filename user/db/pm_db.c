@@ -31,8 +31,9 @@
 #include "user/lib/hist.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/loader.h"
 #include "user/pipeline/rollup.h"
+#include "sock.skel.h"
 
 #define MAX_SERIES 512		/* (process, role, server, operation) series */
 #define MAX_CONNS 16384		/* open database connections tracked */
@@ -140,8 +141,11 @@ static int db_init(struct pmod *m)
 	d->stats_fd = -ENOENT;
 	if (ld && !loader__signal_on(ld, "db"))
 		return -ENOENT;
-	if (ld)
-		d->stats_fd = loader__map_fd(ld, "db", "db_stats");
+	if (ld) {
+		struct sock_bpf *skel = loader__skel(ld, "db");
+
+		d->stats_fd = skel ? bpf_map__fd(skel->maps.db_stats) : -ENOENT;
+	}
 	d->ncpu = libbpf_num_possible_cpus();
 	if (d->ncpu <= 0)
 		d->ncpu = 1;

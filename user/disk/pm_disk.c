@@ -20,10 +20,11 @@
 #include "user/runtime/log.h"
 #include "user/lib/counters.h"
 #include "user/disk/pm_disk.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/processor.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
 #include "bpf/disk/disk.h"
+#include "disk.skel.h"
 
 #define MAX_DEVS 64		/* devices tracked; more are counted as dropped */
 #define MAX_DPROCS 4096		/* (process, device) pairs tracked, power of 2 */
@@ -144,8 +145,10 @@ static int disk_init(struct pmod *m)
 	if (ld && !loader__signal_on(ld, "disk"))
 		return -ENOENT;
 	if (ld) {
-		d->stats_fd = loader__map_fd(ld, "disk", "disk_stats");
-		d->procs_fd = loader__map_fd(ld, "disk", "disk_procs");
+		struct disk_bpf *s = loader__skel(ld, "disk");
+
+		d->stats_fd = s ? bpf_map__fd(s->maps.disk_stats) : -ENOENT;
+		d->procs_fd = s ? bpf_map__fd(s->maps.disk_procs) : -ENOENT;
 		if (d->stats_fd < 0 || d->procs_fd < 0)
 			return -ENOENT;
 	}

@@ -24,8 +24,8 @@
 
 #include "user/http/http_ctl.h"
 #include "user/runtime/log.h"
-#include "user/http/pm_http.h"
 #include "bpf/http/http.h"
+#include "sock.skel.h"
 
 #define CGROOT "/sys/fs/cgroup"
 
@@ -296,7 +296,7 @@ json_t *http_filters_get(void)
 	return r;
 }
 
-int http_ctl__init(struct loader *ld, struct state *st, const struct config *cfg, char *err,
+int http_ctl__init(struct sock_bpf *skel, struct state *st, const struct config *cfg, char *err,
 		   size_t errlen)
 {
 	json_t *body, *pids = json_array(), *comms = json_array(), *cgs = json_array();
@@ -310,10 +310,10 @@ int http_ctl__init(struct loader *ld, struct state *st, const struct config *cfg
 		json_array_append_new(cgs, json_string(cfg->cgroups[i]));
 	body = json_pack("{s:o,s:o,s:o}", "pids", pids, "comms", comms, "cgroups", cgs);
 	pthread_mutex_lock(&ctl.lock);
-	ctl.conf_fd = loader__map_fd(ld, "http", "filter_conf");
-	ctl.pids_fd = loader__map_fd(ld, "http", "filter_pids");
-	ctl.comms_fd = loader__map_fd(ld, "http", "filter_comms");
-	ctl.cgroups_fd = loader__map_fd(ld, "http", "filter_cgroups");
+	ctl.conf_fd = skel ? bpf_map__fd(skel->maps.filter_conf) : -ENOENT;
+	ctl.pids_fd = skel ? bpf_map__fd(skel->maps.filter_pids) : -ENOENT;
+	ctl.comms_fd = skel ? bpf_map__fd(skel->maps.filter_comms) : -ENOENT;
+	ctl.cgroups_fd = skel ? bpf_map__fd(skel->maps.filter_cgroups) : -ENOENT;
 	ctl.st = st;
 	memset(&ctl.conf, 0, sizeof(ctl.conf));
 	ctl.bound = ctl.conf_fd >= 0 && ctl.pids_fd >= 0 && ctl.comms_fd >= 0 && ctl.cgroups_fd >= 0;

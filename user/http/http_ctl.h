@@ -1,38 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Internal pieces of the HTTP module: the filter control (http_ctl.c) and
- * the OpenSSL uprobe attacher (http_tls.c). Used by pm_http.c only. */
+/*
+ * The HTTP capture filter (http_ctl.c): bound by the module (pm_http.c) to
+ * the loaded maps; changed at run time from any thread (the web server's
+ * set_filters hook) while the module lives on the processor thread.
+ */
 #ifndef HOSTLENS_HTTP_CTL_H
 #define HOSTLENS_HTTP_CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "user/runtime/config.h"
-#include "user/pipeline/loader.h"
 #include "user/pipeline/state.h"
+
+struct sock_bpf;
 
 /* Binds the filter control to the loaded HTTP maps, applies cfg's --pid,
  * --comm, --cgroup and publishes "filters". 0 or -errno (err set). */
-int http_ctl__init(struct loader *ld, struct state *st, const struct config *cfg, char *err,
+int http_ctl__init(struct sock_bpf *skel, struct state *st, const struct config *cfg, char *err,
 		   size_t errlen);
 /* Unbinds (later http_filters_set calls answer -ENOENT). */
 void http_ctl__fini(void);
 /* Tells BPF whether SSL uprobes are attached (keeps the filter as it is). */
 void http_ctl__set_tls_active(bool on);
 
-struct http_tls;
+/*
+ * Replaces the HTTP capture filters with body:
+ *   {"pids":[123],"comms":["nginx"],"cgroups":["/sys/fs/cgroup/x.slice" | "<container id>"]}
+ * Missing keys mean empty lists; all lists empty = capture every process.
+ * Takes effect in BPF at once (running processes included) and publishes the
+ * "filters" topic. 0; -EINVAL with a one-line reason in err for a bad body
+ * or an unknown cgroup/container; -ENOENT when the HTTP signal is off.
+ * Thread-safe.
+ */
+int http_filters_set(const json_t *body, char *err, size_t errlen);
 
-/* Attacher for SSL_read/SSL_write(_ex) uprobes, one set per libssl file. */
-struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root);
-/* Scans processes not seen before for a mapped libssl and attaches to new
- * ones; returns how many libraries were newly attached. */
-int http_tls__scan(struct http_tls *t);
-/* Attaches to a libssl file by path (e.g. the system's, before any process
- * maps it). 0, 1 when already attached, or -errno. */
-int http_tls__attach_path(struct http_tls *t, const char *path);
-int http_tls__nlibs(const struct http_tls *t);
-/* [{"path","links"}] new reference */
-json_t *http_tls__json(const struct http_tls *t);
-void http_tls__free(struct http_tls *t);
+/* The current filters as {"pids":[],"comms":[],"cgroups":[]} (new reference),
+ * or NULL when the HTTP signal is off. Thread-safe. */
+json_t *http_filters_get(void);
+
+/*
+ * Resolves a cgroup given as a path (absolute, or relative to
+ * /sys/fs/cgroup) or a container id (searched for under /sys/fs/cgroup) to
+ * the cgroup v2 id BPF sees. 0 or -ENOENT. cgroot NULL: /sys/fs/cgroup.
+ */
+int http_cgroup_resolve(const char *cgroot, const char *spec, uint64_t *id);
 
 #endif

@@ -2,8 +2,7 @@
 /*
  * The parts of the OpenSSL uprobe attacher (http_tls.c) that read what any
  * local user can write: the mount check (the ELF symbol resolver for libssl
- * files is http_tls_elf.h); and the counters pm_http shows. The attacher's
- * life cycle is in http_ctl.h.
+ * files is http_tls_elf.h); its life cycle; and the counters pm_http shows.
  */
 #ifndef HOSTLENS_HTTP_TLS_H
 #define HOSTLENS_HTTP_TLS_H
@@ -24,6 +23,20 @@
 bool tls_mount_is_fuse(const char *mountinfo, unsigned int maj, unsigned int min);
 
 struct http_tls;
+struct bpf_object;
+
+/* Attacher for SSL_read/SSL_write(_ex) uprobes, one set per libssl file. */
+struct http_tls *http_tls__new(struct bpf_object *obj, const char *proc_root);
+/* Scans processes not seen before for a mapped libssl and attaches to new
+ * ones; returns how many libraries were newly attached. */
+int http_tls__scan(struct http_tls *t);
+/* Attaches to a libssl file by path (e.g. the system's, before any process
+ * maps it). 0, 1 when already attached, or -errno. */
+int http_tls__attach_path(struct http_tls *t, const char *path);
+int http_tls__nlibs(const struct http_tls *t);
+/* [{"path","links"}] new reference */
+json_t *http_tls__json(const struct http_tls *t);
+void http_tls__free(struct http_tls *t);
 
 struct prom;
 

@@ -36,7 +36,6 @@
 #include "user/http/http_ctl.h"
 #include "user/http/http_tls.h"
 #include "user/runtime/log.h"
-#include "user/http/pm_http.h"
 #include "user/http/pm_http_bd.h"
 #include "user/http/pm_http_clients.h"
 #include "user/http/pm_http_flush.h"
@@ -85,8 +84,9 @@ static int http_init(struct pmod *m)
 		return -ENOENT;
 	hp->cfg = processor__cfg(m->p);
 	hp->ncpu = libbpf_num_possible_cpus();
-	hp->stats_fd = ld ? loader__map_fd(ld, "http", "http_stats") : -ENOENT;
-	hp->pending_fd = ld ? loader__map_fd(ld, "http", "http_pending") : -ENOENT;
+	hp->skel = loader__skel(ld, "http");
+	hp->stats_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_stats) : -ENOENT;
+	hp->pending_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_pending) : -ENOENT;
 	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);	/* pages touched only when used */
 	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
 	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
@@ -106,10 +106,10 @@ static int http_init(struct pmod *m)
 	hp->flush_start_ms = record_now_ms();
 	if (!ld)
 		return 0;
-	ret = http_ctl__init(ld, processor__state(m->p), hp->cfg, err, sizeof(err));
+	ret = http_ctl__init(hp->skel, processor__state(m->p), hp->cfg, err, sizeof(err));
 	if (ret)
 		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
-	hp->tls = http_tls__new(loader__object(ld, "http"), NULL);
+	hp->tls = http_tls__new(hp->skel->obj, NULL);
 	if (hp->tls) {
 		static const char *const sys_libs[] = {
 			"/usr/lib/x86_64-linux-gnu/libssl.so.3", "/usr/lib/aarch64-linux-gnu/libssl.so.3",
@@ -369,7 +369,8 @@ static const struct counter_row http_rows[] = {
 	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_NOT_HTTP]),
 	COUNTER_ROW_UINT("connections_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_CONNS]),
 	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
-	COUNTER_ROW_UINT("idle_walks_total", NULL, 0, NULL, HP, idle_walks),
+	COUNTER_ROW_UINT("idle_walks_total", "hostlens_http_idle_walks_total", PROM_COUNTER,
+			 "Walks of the host's TCP sockets to end responses that went idle.", HP, idle_walks),
 	HEAD_CACHE("hits_total", "hit", hits),
 	HEAD_CACHE("misses_total", "miss", misses),
 	HEAD_CACHE("evictions_total", "evicted", evictions),
@@ -495,7 +496,7 @@ static void http_fold(struct pmod *m, uint64_t now)
 	if (!pending_old(hp, now))
 		return;
 	hp->idle_walks++;
-	fd = loader__iter_create(processor__loader(m->p), "http", "http_idle");
+	fd = loader__iter_create(processor__loader(m->p), hp->skel->progs.http_idle);
 	if (fd < 0)
 		return;		/* no loader (unit tests) */
 	while (read(fd, buf, sizeof(buf)) > 0)

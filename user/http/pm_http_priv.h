@@ -15,10 +15,11 @@
 #include "user/lib/hist.h"
 #include "user/http/http_intern.h"
 #include "user/http/httpparse.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/processor.h"
 #include "user/lib/table.h"
 #include "user/http/traffic.h"
 #include "bpf/http/http.h"
+#include "sock.skel.h"
 
 #define RECENT_MAX 200		/* "requests" topic */
 #define ROUTE_SLOTS 2048	/* route table (power of 2) */
@@ -110,6 +111,7 @@ struct client_key {
 
 struct http_priv {
 	const struct config *cfg;
+	struct sock_bpf *skel;		/* NULL: no loader (unit tests) */
 	struct redact *redact;		/* path minimization (user/http/redact.h) */
 	struct http_intern *intern;	/* heads parsed before (http_intern.h) */
 	struct http_intern_stats head_cache;	/* its counters, as of the last tick */

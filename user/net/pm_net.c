@@ -20,10 +20,11 @@
 #include "bpf/common/lathist.h"
 #include "user/runtime/log.h"
 #include "user/lib/counters.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/processor.h"
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
 #include "bpf/net/net.h"
+#include "sock.skel.h"
 
 #define RECENT_N 1024		/* closes kept (power of 2) */
 #define RECENT_SHOW 256		/* closes published: a busy second */
@@ -142,8 +143,10 @@ static int net_init(struct pmod *m)
 	if (ld && !loader__signal_on(ld, "net"))
 		return -ENOENT;
 	if (ld) {
-		n->procs_fd = loader__map_fd(ld, "net", "net_procs");
-		n->counters_fd = loader__map_fd(ld, "net", "net_counters");
+		struct sock_bpf *s = loader__skel(ld, "net");
+
+		n->procs_fd = s ? bpf_map__fd(s->maps.net_procs) : -ENOENT;
+		n->counters_fd = s ? bpf_map__fd(s->maps.net_counters) : -ENOENT;
 		if (n->procs_fd < 0 || n->counters_fd < 0)
 			return -ENOENT;
 	}

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Loader: kernel checks, shared maps, one skeleton per signal.
- *
- * Adding a signal: include its skeleton, write a <name>_open() that opens it
- * and sets its const volatile knobs, and add a row to `signals`. Signals
- * that share hooks share one object (net and http: bpf/sock/sock.bpf.c, one
- * program per socket hook): their rows name the same object, the first one
- * on loads it for all, the others use it.
+ * Loader: kernel checks, shared maps, one BPF object per signal (or per
+ * group of signals sharing hooks), from the signal table (signal.h): a row
+ * says how to open its skeleton and set its knobs; this file knows no
+ * signal by name. Rows naming the same object share one load: the first one
+ * in --signals opens it, every sharing row sets its knobs on it (on or off),
+ * and the programs of an off row (its prog_prefix) are not loaded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,22 +20,18 @@
 
 #include "user/runtime/caps.h"
 #include "user/pipeline/loader.h"
+#include "user/pipeline/signal.h"
 #include "user/runtime/log.h"
-#include "user/lib/uprobe_multi.h"
-
-#include "cpu.skel.h"
 #include "bench.skel.h"
-#include "disk.skel.h"
-#include "sock.skel.h"
 
-#define TRACEFS_DEFAULT "/sys/kernel/tracing"
+#define TRACEFS_DEFAULT LOADER_TRACEFS_DEFAULT
 #define MAX_LINKS 128
-
-struct signal_def;
+#define MAX_ROWS 32
 
 struct signal_rt {
-	const struct signal_def *def;
-	void *skel;		/* NULL when the object is another row's (shared) */
+	const struct signal *def;
+	void *skel;		/* the object's skeleton (shared rows: the same one) */
+	bool owner;		/* this row opened skel and frees it */
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
 	const struct bpf_program *link_prog[MAX_LINKS];	/* the program of links[i] */
@@ -45,32 +40,7 @@ struct signal_rt {
 	bool on;
 };
 
-struct signal_def {
-	const char *name;
-	/* opens the skeleton, sets knobs; returns skel and its object */
-	void *(*open)(const struct loader_opts *o, struct bpf_object **obj);
-	void (*destroy)(void *skel);
-	const char *object;	/* rows naming the same object share one load */
-};
-
-static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
-{
-	struct cpu_bpf *s = cpu_bpf__open();
-
-	if (!s)
-		return NULL;
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
-	s->rodata->targ_thread_acct = o->cfg->http_breakdown;
-	bpf_map__set_max_entries(s->maps.exited, (__u32)o->cfg->max_procs);
-	*obj = s->obj;
-	return s;
-}
-
-static void cpu_destroy(void *s)
-{
-	cpu_bpf__destroy(s);
-}
-
+/* ---- the drain benchmark's source (--bench): a row of the loader's own ---- */
 static void *bench_open(const struct loader_opts *o, struct bpf_object **obj)
 {
 	struct bench_bpf *s = bench_bpf__open();
@@ -88,111 +58,7 @@ static void bench_destroy(void *s)
 	bench_bpf__destroy(s);
 }
 
-/* ---- disk ---- */
-/* block_io_start (6.5+) only names who submitted; without it the disk signal
- * still runs and falls back to block_rq_insert / the issuing task. */
-static bool disk_tp_present(const struct loader_opts *o, const char *name)
-{
-	const char *env = getenv("HOSTLENS_TRACEFS");
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/events/block/%s",
-		 o->tracefs ? o->tracefs : env ? env : TRACEFS_DEFAULT, name);
-	return access(path, F_OK) == 0;
-}
-
-static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
-{
-	struct disk_bpf *s = disk_bpf__open();
-
-	if (!s)
-		return NULL;
-	if (!disk_tp_present(o, "block_io_start")) {
-		bpf_program__set_autoload(s->progs.block_io_start_btf, false);
-	}
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
-	/* breakdown: the submitting thread's bytes into sh_threads (cpu's map) */
-	s->rodata->targ_thread_io = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
-	/* requests in flight are bounded by the queues' tags; procs by config */
-	bpf_map__set_max_entries(s->maps.disk_procs, (__u32)o->cfg->max_procs);
-	*obj = s->obj;
-	return s;
-}
-
-static void disk_destroy(void *s)
-{
-	disk_bpf__destroy(s);
-}
-
-/* ---- net, http and db: one object, bpf/sock/sock.bpf.c ---- */
-
-/* Programs of a signal that is off are not loaded (by name: net_*, http_*). */
-static void sock_autoload(struct sock_bpf *s, bool net, bool http, bool db)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, s->obj) {
-		const char *name = bpf_program__name(prog);
-
-		if ((!net && !strncmp(name, "net_", 4)) || (!http && !strncmp(name, "http_", 5)) ||
-		    (!db && !strncmp(name, "db_", 3)))
-			bpf_program__set_autoload(prog, false);
-	}
-}
-
-static void *sock_open(const struct loader_opts *o, struct bpf_object **obj)
-{
-	struct sock_bpf *s = sock_bpf__open();
-	__u32 conns = (__u32)o->cfg->max_procs;	/* TLS connections: one per process on average */
-	bool net = config_signal_on(o->cfg, "net"), http = config_signal_on(o->cfg, "http");
-	bool db = config_signal_on(o->cfg, "db");
-
-	if (!s)
-		return NULL;
-	s->rodata->targ_net = net;
-	s->rodata->targ_http = http;
-	s->rodata->targ_db = db;
-	sock_autoload(s, net, http, db);
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
-	bpf_map__set_max_entries(s->maps.net_procs, (__u32)o->cfg->max_procs);
-	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
-	bpf_map__set_max_entries(s->maps.tls_conns, conns);
-	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
-	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
-	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
-	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
-	/* TLS uprobes are attached after the capability drop: as uprobe_multi
-	 * links where the kernel has them, which need no CAP_SYS_ADMIN (caps.h) */
-	if (http && caps_uprobe_multi_ok()) {
-		enum bpf_attach_type multi = (enum bpf_attach_type)UPROBE_MULTI_ATTACH;
-		struct bpf_program *prog;
-
-		bpf_object__for_each_program(prog, s->obj)
-			if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
-			    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
-				bpf_program__set_expected_attach_type(prog, multi);
-	}
-	*obj = s->obj;
-	return s;
-}
-
-static void sock_destroy(void *s)
-{
-	sock_bpf__destroy(s);
-}
-
-static const struct signal_def signals[] = {
-	{ "cpu", cpu_open, cpu_destroy },
-	{ "disk", disk_open, disk_destroy },
-	{ "net", sock_open, sock_destroy, "sock" },
-	{ "http", sock_open, sock_destroy, "sock" },
-	{ "db", sock_open, sock_destroy, "sock" },
-	{ "bench", bench_open, bench_destroy },
-};
-
-#define N_SIGNALS (sizeof(signals) / sizeof(signals[0]))
-
-static const char *const signal_names[] = { "cpu", "disk", "net", "http", "db", NULL };
+static const struct signal bench_row = { .name = "bench", .open = bench_open, .destroy = bench_destroy };
 
 struct loader {
 	struct loader_opts opts;
@@ -201,14 +67,9 @@ struct loader {
 	int *ring_fds;
 	int rings_fd;		/* ARRAY_OF_MAPS */
 	int drops_fd;		/* PERCPU_ARRAY */
-	struct signal_rt rt[N_SIGNALS];
-	
+	struct signal_rt rt[MAX_ROWS];	/* signals[], then bench_row */
+	int nrt;
 };
-
-const char *const *loader__signal_names(void)
-{
-	return signal_names;
-}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -354,7 +215,7 @@ static int shared_maps_create(struct loader *ld, char *err, size_t errlen)
  */
 static int shared_map_reuse(struct loader *ld, struct bpf_map *map)
 {
-	for (size_t i = 0; i < N_SIGNALS; i++) {
+	for (int i = 0; i < ld->nrt; i++) {
 		struct bpf_map *m;
 
 		if (!ld->rt[i].on || !ld->rt[i].obj)
@@ -366,10 +227,31 @@ static int shared_map_reuse(struct loader *ld, struct bpf_map *map)
 	return 0;	/* first one: this object creates it */
 }
 
+/* Every row sharing rt's object sets its knobs on it, on or off; an off
+ * row's programs are not loaded. */
+static void object_knobs(struct loader *ld, struct signal_rt *rt)
+{
+	for (const struct signal *const *s = signals; *s; s++) {
+		const struct signal *d = *s;
+		bool on = config_signal_on(ld->opts.cfg, d->name);
+		struct bpf_program *prog;
+
+		if (d != rt->def && (!d->object || !rt->def->object || strcmp(d->object, rt->def->object)))
+			continue;
+		if (d->knobs)
+			d->knobs(rt->skel, &ld->opts, on);
+		if (on || !d->prog_prefix)
+			continue;
+		bpf_object__for_each_program(prog, rt->obj)
+			if (!strncmp(bpf_program__name(prog), d->prog_prefix, strlen(d->prog_prefix)))
+				bpf_program__set_autoload(prog, false);
+	}
+}
+
 /* Opens, loads and attaches one signal. Failures turn the signal off. */
 static void signal_start(struct loader *ld, struct signal_rt *rt)
 {
-	const struct signal_def *def = rt->def;
+	const struct signal *def = rt->def;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	char missing[128];
@@ -380,6 +262,8 @@ static void signal_start(struct loader *ld, struct signal_rt *rt)
 		snprintf(rt->status, sizeof(rt->status), "off: open failed: %s", strerror(errno));
 		goto fail;
 	}
+	rt->owner = true;
+	object_knobs(ld, rt);
 	bpf_object__for_each_map(map, rt->obj) {
 		const char *name = bpf_map__name(map);
 
@@ -444,6 +328,7 @@ fail:
 	if (rt->skel)
 		def->destroy(rt->skel);
 	rt->skel = NULL;
+	rt->owner = false;
 	rt->obj = NULL;
 }
 
@@ -456,6 +341,7 @@ static bool signal_share(struct loader *ld, struct signal_rt *rt)
 		    !o->status[0] || !strcmp(o->status, "off: not in --signals"))
 			continue;
 		rt->obj = o->obj;
+		rt->skel = o->skel;
 		rt->on = o->on;
 		snprintf(rt->status, sizeof(rt->status), "%s", o->status);
 		if (!rt->on)
@@ -495,11 +381,13 @@ struct loader *loader__new(const struct loader_opts *opts, char *err, size_t err
 	ret = shared_maps_create(ld, err, errlen);
 	if (ret)
 		goto fail;
-	for (size_t i = 0; i < N_SIGNALS; i++) {
+	for (const struct signal *const *s = signals; *s && ld->nrt < MAX_ROWS - 1; s++)
+		ld->rt[ld->nrt++].def = *s;
+	ld->rt[ld->nrt++].def = &bench_row;
+	for (int i = 0; i < ld->nrt; i++) {
 		struct signal_rt *rt = &ld->rt[i];
 
-		rt->def = &signals[i];
-		if (!strcmp(rt->def->name, "bench")) {
+		if (rt->def == &bench_row) {
 			if (!opts->bench_tgid) {
 				snprintf(rt->status, sizeof(rt->status), "off: benchmark only");
 				continue;
@@ -526,7 +414,7 @@ fail:
 
 void loader__detach(struct loader *ld)
 {
-	for (size_t i = 0; i < N_SIGNALS; i++) {
+	for (int i = 0; i < ld->nrt; i++) {
 		struct signal_rt *rt = &ld->rt[i];
 
 		for (int k = 0; k < rt->nlinks; k++)
@@ -539,12 +427,12 @@ void loader__free(struct loader *ld)
 {
 	if (!ld)
 		return;
-	for (size_t i = 0; i < N_SIGNALS; i++) {
+	for (int i = 0; i < ld->nrt; i++) {
 		struct signal_rt *rt = &ld->rt[i];
 
 		for (int k = 0; k < rt->nlinks; k++)
 			bpf_link__destroy(rt->links[k]);
-		if (rt->skel)
+		if (rt->owner)
 			rt->def->destroy(rt->skel);
 	}
 	if (ld->ring_fds)
@@ -571,62 +459,50 @@ int loader__ring_fd(const struct loader *ld, int cpu)
 
 static const struct signal_rt *rt_find(const struct loader *ld, const char *signal)
 {
-	for (size_t i = 0; i < N_SIGNALS; i++)
+	for (int i = 0; i < ld->nrt; i++)
 		if (!strcmp(ld->rt[i].def->name, signal))
 			return &ld->rt[i];
 	return NULL;
 }
 
-struct bpf_object *loader__object(const struct loader *ld, const char *signal)
+void *loader__skel(const struct loader *ld, const char *signal)
 {
-	const struct signal_rt *rt = rt_find(ld, signal);
+	const struct signal_rt *rt = ld ? rt_find(ld, signal) : NULL;
 
-	return rt && rt->on ? rt->obj : NULL;
+	return rt && rt->on ? rt->skel : NULL;
 }
 
-int loader__map_fd(const struct loader *ld, const char *signal, const char *map)
+int loader__iter_create(const struct loader *ld, const struct bpf_program *prog)
 {
-	struct bpf_object *obj = loader__object(ld, signal);
-	struct bpf_map *m;
-
-	if (!obj)
-		return -ENOENT;
-	m = bpf_object__find_map_by_name(obj, map);
-	return m ? bpf_map__fd(m) : -ENOENT;
-}
-
-unsigned int loader__map_max_entries(const struct loader *ld, const char *signal, const char *map)
-{
-	struct bpf_object *obj = loader__object(ld, signal);
-	struct bpf_map *m = obj ? bpf_object__find_map_by_name(obj, map) : NULL;
-
-	return m ? bpf_map__max_entries(m) : 0;
-}
-
-int loader__iter_create(const struct loader *ld, const char *signal, const char *prog)
-{
-	const struct signal_rt *rt = rt_find(ld, signal);
-
-	if (!rt || !rt->on)
-		return -ENOENT;
 	/* the links are the row's that loaded the object (shared objects) */
-	for (size_t r = 0; r < N_SIGNALS; r++) {
+	for (int r = 0; ld && r < ld->nrt; r++) {
 		const struct signal_rt *o = &ld->rt[r];
 
-		if (o->obj != rt->obj)
-			continue;
 		for (int i = 0; i < o->nlinks; i++)
-			if (!strcmp(bpf_program__name(o->link_prog[i]), prog))
+			if (o->link_prog[i] == prog)
 				return bpf_iter_create(bpf_link__fd(o->links[i]));
 	}
 	return -ENOENT;
+}
+
+unsigned int loader__drop_map_size(const struct loader *ld, enum hl_drop r)
+{
+	const struct signal *owner = NULL;
+	const struct signal_rt *rt;
+	struct bpf_map *m;
+
+	if (!signal_drop_find(r, &owner) || !owner->drop_map)
+		return 0;
+	rt = rt_find(ld, owner->name);
+	m = rt && rt->on ? owner->drop_map(rt->skel, r) : NULL;
+	return m ? bpf_map__max_entries(m) : 0;
 }
 
 uint64_t loader__prog_misses(const struct loader *ld)
 {
 	uint64_t n = 0;
 
-	for (size_t i = 0; i < N_SIGNALS; i++) {
+	for (int i = 0; i < ld->nrt; i++) {
 		const struct signal_rt *rt = &ld->rt[i];
 
 		for (int k = 0; k < rt->nlinks; k++) {
@@ -663,10 +539,8 @@ const char *loader__signal_status(const struct loader *ld, const char *signal)
 
 	if (rt)
 		return rt->status;
-	for (int i = 0; signal_names[i]; i++)
-		if (!strcmp(signal_names[i], signal))
-			return config_signal_on(ld->opts.cfg, signal) ? "off: not built yet"
-								      : "off: not in --signals";
+	if (signal_find(signal))
+		return config_signal_on(ld->opts.cfg, signal) ? "off: not built yet" : "off: not in --signals";
 	return NULL;
 }
 

@@ -2,7 +2,7 @@
 /*
  * The loader: checks the kernel (root, BTF, tracefs), creates the shared
  * per-CPU rings and drop counters, opens/loads/attaches one skeleton per
- * enabled signal, and answers for their maps. The only file that includes
+ * enabled signal (the signal table, signal.h) and hands out their
  * skeletons. A signal whose tracepoints are missing is turned off with a
  * warning; the rest runs.
  */
@@ -18,6 +18,9 @@
 
 struct loader;
 struct bpf_object;
+struct bpf_program;
+
+#define LOADER_TRACEFS_DEFAULT "/sys/kernel/tracing"
 
 struct loader_opts {
 	const struct config *cfg;
@@ -39,16 +42,17 @@ void loader__free(struct loader *ld);
 int loader__nrings(const struct loader *ld);
 int loader__ring_fd(const struct loader *ld, int cpu);
 
-/* fd of a map by name in a signal's object ("cpu", "procs"); -ENOENT. */
-int loader__map_fd(const struct loader *ld, const char *signal, const char *map);
-/* Size (max_entries) of a map by name in a signal's object; 0 when none. */
-unsigned int loader__map_max_entries(const struct loader *ld, const char *signal, const char *map);
-/* A new read fd of the attached iterator program prog of signal (close it
- * after reading to the end), or -errno. */
-int loader__iter_create(const struct loader *ld, const char *signal, const char *prog);
-
-/* The bpf_object of a loaded signal, or NULL when off. */
-struct bpf_object *loader__object(const struct loader *ld, const char *signal);
+/* The skeleton of a signal's BPF object (struct <object>_bpf: typed maps
+ * and programs, e.g. ((struct cpu_bpf *)skel)->maps.exited), or NULL when
+ * the signal is off (or ld is NULL: unit tests). Rows sharing an object
+ * get the same skeleton. */
+void *loader__skel(const struct loader *ld, const char *signal);
+/* A new read fd of the attached iterator program prog (close it after
+ * reading to the end), or -errno. */
+int loader__iter_create(const struct loader *ld, const struct bpf_program *prog);
+/* The size of the map behind full-map drop reason r (signal.h: a row's
+ * drops); 0 when its signal is off. */
+unsigned int loader__drop_map_size(const struct loader *ld, enum hl_drop r);
 
 /* Per-CPU drop counters of reason r, summed into per_cpu[nrings]; returns the total. */
 uint64_t loader__drops(const struct loader *ld, enum hl_drop r, uint64_t *per_cpu);
@@ -62,7 +66,5 @@ uint64_t loader__prog_misses(const struct loader *ld);
 const char *loader__signal_status(const struct loader *ld, const char *signal);
 bool loader__signal_on(const struct loader *ld, const char *signal);
 
-/* Names of every known signal, NULL-terminated. */
-const char *const *loader__signal_names(void);
 
 #endif

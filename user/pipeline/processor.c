@@ -20,7 +20,7 @@
 #include "user/runtime/thread.h"
 #include "user/pipeline/drain.h"
 #include "user/runtime/log.h"
-#include "user/pipeline/pmods.h"
+#include "user/pipeline/signal.h"
 #include "user/pipeline/alerts.h"
 #include "user/notify/notify.h"
 #include "user/runtime/k8s.h"
@@ -117,33 +117,12 @@ void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_
  * empty: an honest "nothing seen" rather than an error. Modules replace them. */
 static void publish_placeholders(struct processor *p)
 {
-	const struct config *cfg = p->d.cfg;
-	json_t *pids = json_array(), *comms = json_array(), *cgroups = json_array();
-
-	for (int i = 0; i < cfg->n_pids; i++)
-		json_array_append_new(pids, json_integer(cfg->pids[i]));
-	for (int i = 0; i < cfg->n_comms; i++)
-		json_array_append_new(comms, json_string(cfg->comms[i]));
-	for (int i = 0; i < cfg->n_cgroups; i++)
-		json_array_append_new(cgroups, json_string(cfg->cgroups[i]));
-	state__publish(p->d.st, "filters", json_pack("{s:o,s:o,s:o}", "pids", pids, "comms", comms,
-						     "cgroups", cgroups));
-	state__publish(p->d.st, "routes", json_array());
-	state__publish(p->d.st, "requests", json_array());
-	state__publish(p->d.st, "disks", json_array());
-	state__publish(p->d.st, "databases", json_pack("{s:[],s:[],s:[],s:{},s:i}", "operations", "servers",
-							"clients", "stats", "connections_active", 0));
-	state__publish(p->d.st, "processes", json_array());
-	state__publish(p->d.st, "connections", json_pack("{s:[],s:i,s:i,s:i}", "recent", "retransmits_total", 0,
-							 "resets_total", 0, "connections_active", 0));
+	for (const struct signal *const *s = signals; *s; s++)
+		for (const struct signal_topic *t = (*s)->topics; t && t->name; t++)
+			state__publish(p->d.st, t->name, t->placeholder ? json_loads(t->placeholder, 0, NULL)
+							       : t->placeholder_of(p->d.cfg));
 	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[],s:[]}", "active", "recent", "rules"));
-	state__publish(p->d.st, "cpu", json_pack("{s:[],s:n,s:{s:n,s:n,s:[]},s:[],s:i,s:i}", "cores",
-						 "busy_pct", "runq_latency_us", "p50", "p99", "buckets",
-						 "recent_processes", "execs_total", 0, "exits_total", 0));
 	state__publish(p->d.st, "host", json_pack("{s:s}", "source", p->d.source));
-	state__publish(p->d.st, "breakdown", json_pack("{s:b,s:i,s:i,s:i,s:[],s:[]}", "enabled",
-		cfg->http_breakdown && config_signal_on(cfg, "cpu") && config_signal_on(cfg, "http"),
-		"requests_total", 0, "approximate_total", 0, "routes_dropped_total", 0, "routes", "slowest"));
 }
 
 struct processor *processor__new(const struct processor_deps *deps)
@@ -166,14 +145,15 @@ struct processor *processor__new(const struct processor_deps *deps)
 		goto err;
 	memset(p->dispatch, -1, sizeof(p->dispatch));
 	publish_placeholders(p);	/* before the modules, which replace them */
-	p->nmods = (int)pmods_count;
+	while (signals[p->nmods])
+		p->nmods++;
 	p->mods = calloc((size_t)p->nmods, sizeof(*p->mods));
 	if (!p->mods)
 		goto err;
 	for (int i = 0; i < p->nmods; i++) {
 		struct pmod *m = &p->mods[i];
 
-		m->ops = pmods[i];
+		m->ops = signals[i]->pmod;
 		m->p = p;
 		m->priv = calloc(1, m->ops->priv_size ? m->ops->priv_size : 1);
 		if (!m->priv)

@@ -8,7 +8,6 @@
 #include <pthread.h>
 
 #include "user/pipeline/processor.h"
-#include "user/pipeline/pmods.h"
 #include "user/lib/utf8.h"
 
 struct processor {

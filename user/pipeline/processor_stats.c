@@ -12,6 +12,7 @@
 #include "user/notify/notify.h"
 #include "user/pipeline/processor_priv.h"
 #include "user/pipeline/processor_stats.h"
+#include "user/pipeline/signal.h"
 
 /* Per-sink delivery counters on /metrics, read from the sinks' JSON (one
  * label value per configured sink). */
@@ -28,30 +29,17 @@ static const struct counter_row sink_rows[] = {
 	  .help = "Bytes in a sink's on-disk spool." },
 };
 
-/* The maps a full-map drop is counted for (hl_drop): the name reported,
- * where the map is, and what sizes it. */
-static const struct {
-	const char *name, *signal, *map, *sized_by;
-} full_map[HL_DROP_MAX] = {
-	[HL_DROP_FULL_CPU_EXITED] = { "cpu_exited", "cpu", "exited", "--max-procs" },
-	[HL_DROP_FULL_DISK_RQS] = { "disk_rqs", "disk", "rqs", "fixed" },
-	[HL_DROP_FULL_DISK_STATS] = { "disk_stats", "disk", "disk_stats", "fixed" },
-	[HL_DROP_FULL_DISK_PROCS] = { "disk_procs", "disk", "disk_procs", "--max-procs" },
-	[HL_DROP_FULL_NET_CONNS] = { "net_conns", "net", "net_socks", "sockets: kernel memory" },
-	[HL_DROP_FULL_NET_PROCS] = { "net_procs", "net", "net_procs", "--max-procs" },
-	[HL_DROP_FULL_HTTP_CONNS] = { "http_conns", "http", "tls_conns", "--max-procs; sockets: kernel memory" },
-};
-
 /* Says which limit to raise when full-map drop reason r has grown: once,
  * then again each time the count has doubled. The size comes from the map. */
 static void full_map_warn(struct processor *p, int r, uint64_t n)
 {
-	if (n <= 2 * p->full_warned[r])
+	const struct signal_drop *d = signal_drop_find((enum hl_drop)r, NULL);
+
+	if (n <= 2 * p->full_warned[r] || !d)
 		return;
 	p->full_warned[r] = n;
-	pr_warn("BPF map %s is full: %llu updates failed so far (%u entries, size: %s)",
-		full_map[r].name, (unsigned long long)n,
-		loader__map_max_entries(p->d.ld, full_map[r].signal, full_map[r].map), full_map[r].sized_by);
+	pr_warn("BPF map %s is full: %llu updates failed so far (%u entries, size: %s)", d->name,
+		(unsigned long long)n, loader__drop_map_size(p->d.ld, (enum hl_drop)r), d->sized_by);
 }
 
 /* a - b for counters that restart at 0 (a reloaded sink) */
@@ -185,8 +173,11 @@ static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent
 			full_map_warn(p, r, n);
 		}
 	}
-	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++)
-		s->full_names[r - HL_DROP_FULL_FIRST] = full_map[r].name;
+	for (int r = HL_DROP_FULL_FIRST; r <= HL_DROP_FULL_LAST; r++) {
+		const struct signal_drop *d = signal_drop_find((enum hl_drop)r, NULL);
+
+		s->full_names[r - HL_DROP_FULL_FIRST] = d ? d->name : "unknown";
+	}
 	s->drops_cpu = (struct counter_vec){ .v = s->per_cpu, .n = (size_t)(nr > 0 ? nr : 0) };
 	s->map_full = (struct counter_vec){ .v = s->full_n, .n = N_FULL, .names = s->full_names };
 	if (p->d.drain) {
@@ -226,8 +217,8 @@ void processor_stats_publish(struct processor *p, struct tick_ctx *t)
 	counters_json(stats_rows, sizeof(stats_rows) / sizeof(stats_rows[0]), &s, stats);
 	sig = json_object();
 	if (p->d.ld)
-		for (const char *const *n = loader__signal_names(); *n; n++)
-			json_object_set_new(sig, *n, json_string(loader__signal_status(p->d.ld, *n)));
+		for (const struct signal *const *n = signals; *n; n++)
+			json_object_set_new(sig, (*n)->name, json_string(loader__signal_status(p->d.ld, (*n)->name)));
 	json_object_set_new(stats, "signals", sig);
 	sinks = p->d.sink_stats ? p->d.sink_stats(p->d.sink_ctx) : json_array();
 	json_object_set_new(stats, "sinks", sinks);

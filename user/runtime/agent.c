@@ -25,7 +25,8 @@
 #include "collectors/collector.h"
 #include "sinks/sink.h"
 #include "web/web.h"
-#include "user/http/pm_http.h"
+#include "user/http/http_ctl.h"
+#include "user/pipeline/signal.h"
 
 struct agent {
 	struct config cfg;
@@ -128,6 +129,20 @@ static int set_filters(void *ctx, json_t *body, char *err, size_t errlen)
 }
 
 static const struct collector_env host_env = { "/proc", "/sys", "/etc" };
+
+/* "ready: signals cpu=on disk=on ...; dashboard http://ADDR/": tests and
+ * operators wait for this line. */
+static void ready_line(const struct agent *a)
+{
+	char sig[512];
+	size_t n = 0;
+
+	sig[0] = '\0';
+	for (const struct signal *const *s = signals; *s && n < sizeof(sig); s++)
+		n += (size_t)snprintf(sig + n, sizeof(sig) - n, " %s=%s", (*s)->name,
+				      loader__signal_status(a->ld, (*s)->name));
+	pr_info("ready: signals%s; dashboard http://%s/", sig, a->cfg.listen);
+}
 
 struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 {
@@ -236,10 +251,7 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	state__set_ready(a->st, true);
-	pr_info("ready: signals cpu=%s disk=%s net=%s http=%s db=%s; dashboard http://%s/",
-		loader__signal_status(a->ld, "cpu"), loader__signal_status(a->ld, "disk"),
-		loader__signal_status(a->ld, "net"), loader__signal_status(a->ld, "http"),
-		loader__signal_status(a->ld, "db"), a->cfg.listen);
+	ready_line(a);
 	return a;
 fail:
 	saved = errno;

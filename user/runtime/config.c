@@ -21,6 +21,7 @@
 #include "user/runtime/config_file.h"
 #include "user/runtime/config_value.h"
 #include "user/pipeline/metrics.h"
+#include "user/pipeline/signal.h"
 #include "user/http/redact.h"
 #include "user/runtime/yaml_quote.h"
 #include "sinks/registry.h"
@@ -63,7 +64,8 @@ static const struct config_opt core_opts[] = {
 	{ "http-breakdown", CONFIG_OPT_BOOL, F(http_breakdown), "true", "BOOL", "per-request latency breakdown (per-thread time accounting)" },
 	{ "http-max-routes", CONFIG_OPT_INT, F(http_max_routes), "200", "N", "routes kept per process before 'other'", 1, 100000 },
 	{ "redact-segment", CONFIG_OPT_REDACT, F(redact_segments), NULL, "REGEX", "path segments replaced by :redacted (repeatable)" },
-	{ "signals", CONFIG_OPT_STR, F(signals), "cpu,disk,net,http,db", "LIST", "kernel signals to capture" },
+	/* default: the signal table's rows that are on by default (opts_merge) */
+	{ "signals", CONFIG_OPT_STR, F(signals), NULL, "LIST", "kernel signals to capture (or all)" },
 	{ "ring-size", CONFIG_OPT_SIZE, F(ring_bytes), "1M", "SIZE", "BPF ring buffer per CPU (power of 2)" },
 	{ "wakeup-bytes", CONFIG_OPT_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain after this much event data on a CPU" },
 	{ "drain-poll-ms", CONFIG_OPT_INT, F(drain_poll_ms), "10", "MS", "drain timer when no wake-up comes", 1, 1000 },
@@ -83,10 +85,17 @@ static const struct config_opt *opts[MAX_OPTS];
 static size_t n_opts;
 static pthread_once_t opts_once = PTHREAD_ONCE_INIT;
 
+static struct config_opt signals_opt;
+
 static void opts_merge(void)
 {
 	for (size_t i = 0; i < N_CORE; i++) {
 		opts[n_opts++] = &core_opts[i];
+		if (!strcmp(core_opts[i].name, "signals")) {
+			signals_opt = core_opts[i];
+			signals_opt.def = signals_default_list();
+			opts[n_opts - 1] = &signals_opt;
+		}
 		if (strcmp(core_opts[i].name, SINK_ROWS_AFTER))
 			continue;
 		for (const struct sink_ops *const *s = sink_registry; *s; s++)
@@ -303,11 +312,12 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		const char *c = strchr(p, ',');
 		size_t len = c ? (size_t)(c - p) : strlen(p);
 
-		if (!((len == 2 && !strncmp(p, "db", 2)) ||
-		      (len == 3 && (!strncmp(p, "cpu", 3) || !strncmp(p, "net", 3) || !strncmp(p, "all", 3))) ||
-		      (len == 4 && (!strncmp(p, "disk", 4) || !strncmp(p, "http", 4))))) {
-			snprintf(err, errlen, "--signals: unknown signal '%.*s' (cpu, disk, net, http, db, all)",
-				 (int)len, p);
+		char name[32];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len : sizeof(name) - 1), p);
+		if (len >= sizeof(name) || (strcmp(name, "all") && !signal_find(name))) {
+			snprintf(err, errlen, "--signals: unknown signal '%.*s' (%s, all)", (int)len, p,
+				 signals_names_list());
 			return -EINVAL;
 		}
 		p = c ? c + 1 : p + len;
