@@ -189,23 +189,3 @@ const char *db_system_name(unsigned int system)
 	}
 	return "unknown";
 }
-
-void db_parse(struct db_stmts *st, unsigned int system, uint64_t conn, const uint8_t *req,
-	      size_t req_len, uint64_t req_total, const uint8_t *resp, size_t resp_len,
-	      struct db_parsed *out)
-{
-	switch (system) {
-	case HL_DB_POSTGRES:
-		db_pg_parse(st, conn, req, req_len, req_total, resp, resp_len, out);
-		return;
-	case HL_DB_MYSQL:
-		db_mysql_parse(st, conn, req, req_len, req_total, resp, resp_len, out);
-		return;
-	case HL_DB_REDIS:
-		db_redis_parse(req, req_len, req_total, resp, resp_len, out);
-		return;
-	}
-	memset(out, 0, sizeof(*out));
-	out->status = DB_UNPARSED;
-	strcpy(out->op, "other");
-}
