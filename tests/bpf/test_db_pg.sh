@@ -31,7 +31,12 @@ export PGHOST=127.0.0.1 PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
 wait_for 15 "$PGBIN/pg_isready" -q || { fail db_pg_start "postgres did not start: $(tail -3 "$TMPD/pg.log")"; finish; }
 "$PGBIN/pgbench" -i -s 1 >"$TMPD/pgi.log" 2>&1 || { fail db_pg_init "pgbench -i failed"; finish; }
 
-start_agent --signals db --flush-interval 1 || { fail db_pg_agent "agent did not start"; finish; }
+# the built-in rule's shape (db_connections_high: > 100 per server) at 25
+cat >"$TMPD/hl.yaml" <<'YAML'
+alerts:
+  - {name: db_conns, metric: db_connections_active, scope: server, op: ">", threshold: 25, for: 1}
+YAML
+start_agent --config "$TMPD/hl.yaml" --signals db --flush-interval 1 || { fail db_pg_agent "agent did not start"; finish; }
 wait_for 10 sh -c "curl -sf http://127.0.0.1:$AGENT_PORT/readyz >/dev/null"
 
 "$PGBIN/pgbench" -n -S -t 200 -c 2 >"$TMPD/pgb.log" 2>&1 &
@@ -40,7 +45,9 @@ B=$!; wait $B
 BP=$!; wait $BP
 psql -q -c 'select * from hostlens_missing_table' >/dev/null 2>&1 &
 E=$!; wait $E
-psql -q -c 'SELECT pg_sleep(0.05)' >/dev/null 2>&1 &
+# five sleeps in one session, psql timing each (a loaded machine adds to both)
+psql -q -c '\timing on' -c 'SELECT pg_sleep(0.05)' -c 'SELECT pg_sleep(0.05)' \
+	-c 'SELECT pg_sleep(0.05)' -c 'SELECT pg_sleep(0.05)' -c 'SELECT pg_sleep(0.05)' >"$TMPD/sleep.out" 2>&1 &
 S=$!; wait $S
 sleep 2.2
 
@@ -53,9 +60,13 @@ else fail db_pg_prepared_attributed_to_select "expected 400 SELECTs from pgbench
 err=$(DB_FIELD=errors db_ops $E postgresql SELECT)
 if [ "$err" = 1 ]; then ok db_pg_error_counted
 else fail db_pg_error_counted "expected 1 error for a SELECT on a missing table (psql pid $E), got '$err'"; fi
-lat=$(DB_FIELD=latency_avg_ms db_ops $S postgresql SELECT)
-if awk -v l="$lat" 'BEGIN { d = l - 50; if (d < 0) d = -d; exit !(d <= 2 + 2.5) }'; then ok db_pg_sleep_latency
-else fail db_pg_sleep_latency "expected SELECT pg_sleep(0.05) within 2 ms + 5 % of 50 ms, got '$lat' ms"; fi
+lat=$(DB_FIELD=latency_p50_ms db_ops $S postgresql SELECT); n=$(db_ops $S postgresql SELECT)
+psqlms=$(awk '/^Time:/ {print $2}' "$TMPD/sleep.out" | sort -n | sed -n 3p)
+# the median of five within 2 ms + 5 % of 50 ms; on a loaded machine (psql
+# itself saw more), within that of what psql measured, and never under 50
+if [ "$n" = 5 ] && awk -v l="$lat" -v p="${psqlms:-0}" 'BEGIN { d = l - 50; if (d < 0) d = -d; e = l - p; if (e < 0) e = -e
+	exit !(d <= 4.5 || (l >= 50 && e <= 4.5)) }'; then ok db_pg_sleep_latency
+else fail db_pg_sleep_latency "expected 5 SELECT pg_sleep(0.05) with a p50 within 2 ms + 5 % of 50 ms (psql's median: $psqlms ms), got $n with p50 '$lat' ms"; fi
 
 # 30 idle connections: startup, authentication (trust), ReadyForQuery, then held
 /usr/bin/python3 - "$PORT" "$TMPD" <<'PY' &
@@ -91,6 +102,12 @@ s = sum(o["connections_active"] for o in d["servers"] if o["server_port"] == por
 print(c, s)' "$H" "$PORT"
 }
 set -- $(gauge)
+firing=$(api /api/v1/alerts | /usr/bin/python3 -c '
+import json, sys
+print(sum(1 for a in json.load(sys.stdin)["active"] if a["rule"] == "db_conns" and a["state"] == "firing"
+          and a.get("scope", {}).get("server") == "127.0.0.1:" + sys.argv[1]))' "$PORT")
+if [ "$firing" = 1 ]; then ok db_pg_connections_alert_per_server
+else fail db_pg_connections_alert_per_server "expected db_connections_active > 25 firing for server 127.0.0.1:$PORT with 30 held, got $firing: $(api /api/v1/alerts | head -c 600)"; fi
 if [ "$1" = 30 ] && [ "$2" -ge 30 ] && [ "$2" -le 31 ]; then ok db_pg_idle_connections_gauge
 else fail db_pg_idle_connections_gauge "expected 30 open connections for the holder (pid $H) and the server, got client $1 server $2"; fi
 touch "$TMPD/release"

@@ -71,6 +71,7 @@ struct series {
 	struct hist all;			/* since start: the topic's quantiles */
 	uint64_t f_count, f_errors;		/* since the last flush */
 	struct hist f;
+	struct hist t;				/* this tick: the alert metric's p95 */
 };
 
 struct conn {
@@ -294,6 +295,7 @@ static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *d
 			s->le[i]++;
 	hist__add(&s->all, ms);
 	hist__add(&s->f, ms);
+	hist__add(&s->t, ms);
 	if (p.error) {
 		s->errors++;
 		s->f_errors++;
@@ -558,6 +560,51 @@ static json_t *servers_json(struct db_priv *d, struct series **order, int n, dou
 	return servers;
 }
 
+/* The alert metrics (user/pipeline/metrics.h): open connections and the
+ * client-side p95 of the last second, per server ("addr:port") and host-wide. */
+static void metrics_put(struct db_priv *d, struct metrics *mx, struct series **order, int n,
+			json_t *servers)
+{
+	struct hist all, srv;
+	json_t *o;
+	size_t i;
+
+	if (!mx)
+		return;
+	metrics__set(mx, METRIC_DB_CONNECTIONS_ACTIVE, SCOPE_NONE, NULL, (double)conns_open(d));
+	json_array_foreach(servers, i, o) {
+		char key[INET6_ADDRSTRLEN + 8];
+
+		snprintf(key, sizeof(key), "%s:%lld",
+			 json_string_value(json_object_get(o, "server_address")),
+			 (long long)json_integer_value(json_object_get(o, "server_port")));
+		metrics__set(mx, METRIC_DB_CONNECTIONS_ACTIVE, SCOPE_SERVER, key,
+			     (double)json_integer_value(json_object_get(o, "connections_active")));
+	}
+	/* order is sorted by role, server, operation (prom_write) */
+	hist__reset(&all);
+	for (int i0 = 0; i0 < n;) {
+		char a[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 8];
+		int j = i0;
+
+		hist__reset(&srv);
+		for (; j < n && order[j]->k.role == order[i0]->k.role &&
+		       !memcmp(&order[j]->k.srv, &order[i0]->k.srv, sizeof(order[j]->k.srv));
+		     j++)
+			hist__merge(&srv, &order[j]->t);
+		if (order[i0]->k.role == HL_DB_CLIENT && srv.count) {
+			addr_str(&order[i0]->k.srv, a, sizeof(a));
+			snprintf(key, sizeof(key), "%s:%u", a, order[i0]->k.srv.port);
+			metrics__set(mx, METRIC_DB_CLIENT_P95_MS, SCOPE_SERVER, key,
+				     hist__quantile(&srv, 0.95));
+			hist__merge(&all, &srv);
+		}
+		i0 = j;
+	}
+	if (all.count)
+		metrics__set(mx, METRIC_DB_CLIENT_P95_MS, SCOPE_NONE, NULL, hist__quantile(&all, 0.95));
+}
+
 static void db_tick(struct pmod *m, struct tick_ctx *t)
 {
 	struct db_priv *d = m->priv;
@@ -584,12 +631,15 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 	doc = json_pack("{s:o,s:o,s:o,s:o,s:I}", "operations", ops, "servers", servers, "clients",
 			clients, "stats", stats_json(d), "connections_active",
 			(json_int_t)conns_open(d));
-	prom_write(d, t->prom, order, n, servers);
+	prom_write(d, t->prom, order, n, servers);	/* sorts order */
+	metrics_put(d, t->metrics, order, n, servers);
 	state__series_push(t->st, "db_connections_active", t->now_ms,
 			   (double)conns_open(d));
 	state__publish(t->st, "databases", doc);
-	for (int k = 0; k < n; k++)
+	for (int k = 0; k < n; k++) {
 		order[k]->t_count = 0;
+		hist__reset(&order[k]->t);
+	}
 	free(order);
 }
 
