@@ -455,6 +455,7 @@ static bool same_prom(const struct series *a, const struct series *b)
 	       !memcmp(&a->k.srv, &b->k.srv, sizeof(a->k.srv));
 }
 
+/* order: sorted by cmp_series_prom (series of one label set are adjacent) */
 static void prom_write(struct db_priv *d, struct prom *w, struct series **order, int n,
 		       json_t *servers)
 {
@@ -467,7 +468,6 @@ static void prom_write(struct db_priv *d, struct prom *w, struct series **order,
 	size_t i;
 	json_t *o;
 
-	qsort(order, (size_t)n, sizeof(order[0]), cmp_series_prom);
 	for (int role = HL_DB_CLIENT; role <= HL_DB_SERVER; role++) {
 		bool head = false;
 
@@ -532,30 +532,45 @@ static void prom_write(struct db_priv *d, struct prom *w, struct series **order,
 }
 
 /* Servers seen (open connections, or operations to them), with their totals. */
+/* Servers seen (open connections, or calls to them), with the client-side
+ * totals and p95 since the start; order sorted by role, server, operation. */
 static json_t *servers_json(struct db_priv *d, struct series **order, int n, double el)
 {
 	json_t *servers = json_array(), *o;
+	struct hist h;
 
 	conns_json(d, servers, NULL);
-	for (int k = 0; k < n; k++) {
+	for (int i0 = 0, j; i0 < n; i0 = j) {
 		char a[INET6_ADDRSTRLEN];
+		double rate = 0;
 
-		if (order[k]->k.role != HL_DB_CLIENT)
-			continue;
-		addr_str(&order[k]->k.srv, a, sizeof(a));
-		o = find_entry(servers, a, order[k]->k.srv.port, -1);
-		if (!o) {
-			o = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "db_system",
-				      db_system_name(order[k]->k.srv.system), "server_address", a,
-				      "server_port", (int)order[k]->k.srv.port, "connections_active", 0,
-				      "connections_served", 0, "connections_from_clients", 0);
-			json_array_append_new(servers, o);
+		hist__reset(&h);
+		o = NULL;
+		for (j = i0; j < n && order[j]->k.role == order[i0]->k.role &&
+			     !memcmp(&order[j]->k.srv, &order[i0]->k.srv, sizeof(order[j]->k.srv));
+		     j++) {
+			if (order[j]->k.role != HL_DB_CLIENT)
+				continue;
+			if (!o) {
+				addr_str(&order[j]->k.srv, a, sizeof(a));
+				o = find_entry(servers, a, order[j]->k.srv.port, -1);
+			}
+			if (!o) {
+				o = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "db_system",
+					      db_system_name(order[j]->k.srv.system), "server_address", a,
+					      "server_port", (int)order[j]->k.srv.port, "connections_active",
+					      0, "connections_served", 0, "connections_from_clients", 0);
+				json_array_append_new(servers, o);
+			}
+			field_add(o, "operations", (json_int_t)order[j]->count);
+			field_add(o, "errors", (json_int_t)order[j]->errors);
+			rate += el > 0 ? (double)order[j]->t_count / el : 0;
+			hist__merge(&h, &order[j]->all);
 		}
-		field_add(o, "operations", (json_int_t)order[k]->count);
-		field_add(o, "errors", (json_int_t)order[k]->errors);
-		json_object_set_new(o, "rate_per_s",
-				    json_real(json_real_value(json_object_get(o, "rate_per_s")) +
-					      (el > 0 ? (double)order[k]->t_count / el : 0)));
+		if (o) {
+			json_object_set_new(o, "rate_per_s", json_real(rate));
+			json_object_set_new(o, "latency_p95_ms", json_real(q_or_zero(&h, 0.95)));
+		}
 	}
 	return servers;
 }
@@ -625,13 +640,14 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 		order[n++] = s;
 		json_array_append_new(ops, series_json(d, s, false, t->elapsed_s));
 	}
+	qsort(order, (size_t)n, sizeof(order[0]), cmp_series_prom);	/* role, server, op */
 	servers = servers_json(d, order, n, t->elapsed_s);
 	conns_json(d, tmp, clients);
 	json_decref(tmp);	/* the servers again: only the clients wanted here */
 	doc = json_pack("{s:o,s:o,s:o,s:o,s:I}", "operations", ops, "servers", servers, "clients",
 			clients, "stats", stats_json(d), "connections_active",
 			(json_int_t)conns_open(d));
-	prom_write(d, t->prom, order, n, servers);	/* sorts order */
+	prom_write(d, t->prom, order, n, servers);
 	metrics_put(d, t->metrics, order, n, servers);
 	state__series_push(t->st, "db_connections_active", t->now_ms,
 			   (double)conns_open(d));
