@@ -30,8 +30,10 @@
  *   never as a single operation's latency. Response bytes with no request pending (a
  *   greeting, a pub/sub push) are counted, not paired.
  * - A connection that turns TLS (PostgreSQL after SSLRequest) is let go
- *   here and counted (its operations would come from the OpenSSL uprobes);
- *   it still counts as open.
+ *   here and counted; it still counts as open. Its operations come from
+ *   the OpenSSL uprobes (the http signal's, bpf/http/http_tls.bpf.h), which
+ *   hand each plaintext to db__tls: classified on the first plaintext,
+ *   paired the same way, state per (tgid, fd) in db_tls.
  * - Open and close of a database connection leave as ev_db flagged
  *   HL_DB_F_OPEN / HL_DB_F_CLOSE: user space keeps the open-connections
  *   gauge per server and per client process.
@@ -43,6 +45,9 @@
 
 #include "bpf/http/http.bpf.h"	/* sk_meta, the process filter, transfer decoding */
 #include "bpf/db/db.h"
+
+/* the database signal is on (set by the loader) */
+const volatile bool targ_db = true;
 
 #define DBV_UNKNOWN 0
 #define DBV_NO 1		/* not a database connection (or let go) */
@@ -85,6 +90,22 @@ struct {
 	__type(key, int);
 	__type(value, struct db_conn);
 } sk_db SEC(".maps");
+
+/* TLS database connections per (tgid, fd), from the OpenSSL uprobes' plaintext;
+ * sk: the socket, another one under the fd = a new connection */
+struct db_tls_conn {
+	__u64 sk;
+	struct db_conn c;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct conn_key);
+	__type(value, struct db_tls_conn);
+} db_tls SEC(".maps");
+
+static const struct db_tls_conn db_tls_zero;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -405,6 +426,60 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 		db_stat__inc(HL_DB_ST_TLS);
 	}
 	return 0;
+}
+
+/*
+ * TLS (called from the SSL_* uretprobes, bpf/http/http_tls.bpf.h, with the
+ * HTTP part's state of (tgid, fd) and the plaintext moved): the first
+ * plaintext of the connection says whether it is a database's (PostgreSQL's
+ * StartupMessage after SSLRequest, a MySQL greeting, a RESP array), once,
+ * in the HTTP state's db byte; then it is paired like a plaintext
+ * connection, its state in db_tls. Its open and close are the socket's
+ * (the connection was classified there before it turned TLS). 1 when the
+ * plaintext was a database connection's.
+ */
+__noinline int db__tls(struct conn_key *k, struct http_conn *c, const struct xfer *x)
+{
+	struct db_tls_conn *t;
+	struct db_io io = {};
+	int v;
+
+	if (!targ_db || !k || !c || !x || c->db == DBV_NO)
+		return 0;
+	io.first = x->first;
+	io.first_len = x->first_len;
+	io.total = x->total;
+	io.id = x->id;
+	io.now = x->now;
+	io.is_write = x->is_write;
+	t = bpf_map_lookup_elem(&db_tls, k);
+	if (c->db == DBV_YES && t && t->sk == c->sk) {
+		db__data(&t->c, &io);
+		return 1;
+	}
+	if (c->flags & CF_HTTP_SEEN) {
+		c->db = DBV_NO;
+		return 0;
+	}
+	v = db__verdict(&io);
+	if (!v) {
+		c->db = DBV_NO;
+		return 0;
+	}
+	if (bpf_map_update_elem(&db_tls, k, &db_tls_zero, BPF_ANY)) {
+		db_stat__inc(HL_DB_ST_NO_STORAGE);
+		return 0;
+	}
+	t = bpf_map_lookup_elem(&db_tls, k);
+	if (!t)
+		return 0;
+	t->sk = c->sk;
+	db__conn_init(&t->c, c->sk);
+	t->c.system = (__u8)v;
+	t->c.role = (__u8)(v >> 8);
+	c->db = DBV_YES;
+	db__data(&t->c, &io);
+	return 1;
 }
 
 /* A closing connection: a request still unanswered is counted, the state goes. */

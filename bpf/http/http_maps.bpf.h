@@ -71,7 +71,7 @@ struct http_conn {
 	__u8 misses;
 	__u8 tls;
 	__u8 pslot;		/* http_pending slot of the response in flight */
-	__u8 pad;
+	__u8 db;		/* TLS state: database verdict (bpf/db/db.bpf.h: DBV_*) */
 	__u8 peer[16];
 	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
 	char req_head[HL_HTTP_REQ_HEAD];

@@ -14,10 +14,9 @@
 #include "bpf/http/http.bpf.h"
 #include "bpf/db/db.bpf.h"
 
-/* which signals are on (set by the loader) */
+/* which signals are on (set by the loader; targ_db is in bpf/db/db.bpf.h) */
 const volatile bool targ_net = true;
 const volatile bool targ_http = true;
-const volatile bool targ_db = true;
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
