@@ -494,7 +494,11 @@ static __always_inline int db__state(void *ctx, struct sock *sk, int newstate)
 	if (!m || m->db != DBV_YES)
 		return 0;
 	c = bpf_sk_storage_get(&sk_db, sk, NULL, 0);
-	if (c && c->state == DBS_REQ)
+	/* a request still pending, unless it was the goodbye that has no answer
+	 * (PostgreSQL Terminate 'X', MySQL COM_QUIT, Redis QUIT is answered) */
+	if (c && c->state == DBS_REQ &&
+	    !(c->system == HL_DB_POSTGRES && c->req_len && c->req_head[0] == 'X') &&
+	    !(c->system == HL_DB_MYSQL && c->req_len >= 5 && c->req_head[4] == 0x01))
 		db_stat__inc(HL_DB_ST_UNANSWERED);
 	db__mark(c, HL_DB_F_CLOSE, bpf_ktime_get_ns());
 	m->db = DBV_NO;

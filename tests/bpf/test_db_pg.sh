@@ -45,6 +45,12 @@ B=$!; wait $B
 BP=$!; wait $BP
 psql -q -c 'select * from hostlens_missing_table' >/dev/null 2>&1 &
 E=$!; wait $E
+# a pipeline (libpq pipeline mode: two Bind/Execute/Sync rounds before any
+# answer), 50 times: counted as pipelined, never paired as one SELECT
+printf '\\startpipeline\nSELECT 1;\nSELECT 2;\n\\endpipeline\n' >"$TMPD/pipe.sql"
+pipe0=$(db_stat pipelined_total)
+"$PGBIN/pgbench" -n -M extended -f "$TMPD/pipe.sql" -t 50 -c 1 >"$TMPD/pgpipe.log" 2>&1 &
+PP=$!; wait $PP
 # five sleeps in one session, psql timing each (a loaded machine adds to both)
 psql -q -c '\timing on' -c 'SELECT pg_sleep(0.05)' -c 'SELECT pg_sleep(0.05)' \
 	-c 'SELECT pg_sleep(0.05)' -c 'SELECT pg_sleep(0.05)' -c 'SELECT pg_sleep(0.05)' >"$TMPD/sleep.out" 2>&1 &
@@ -57,6 +63,9 @@ else fail db_pg_pgbench_selects "expected 400 SELECTs from pgbench -S -t 200 -c 
 psel=$(db_ops $BP postgresql SELECT); poth=$(db_ops $BP postgresql other)
 if within 400 "$psel" 1; then ok db_pg_prepared_attributed_to_select
 else fail db_pg_prepared_attributed_to_select "expected 400 SELECTs from pgbench -M prepared (pid $BP), got $psel (other: $poth)"; fi
+pipe1=$(db_stat pipelined_total); psel=$(db_ops $PP postgresql SELECT)
+if [ $((pipe1 - pipe0)) -ge 50 ] && [ "$psel" -le 2 ]; then ok db_pg_pipeline_counted_not_paired
+else fail db_pg_pipeline_counted_not_paired "expected >= 50 more pipelined exchanges (pgbench pipeline, pid $PP) and its SELECTs not paired (<= 2 of its own setup), got pipelined $pipe0 -> $pipe1, SELECT $psel: $(tail -2 "$TMPD/pgpipe.log")"; fi
 err=$(DB_FIELD=errors db_ops $E postgresql SELECT)
 if [ "$err" = 1 ]; then ok db_pg_error_counted
 else fail db_pg_error_counted "expected 1 error for a SELECT on a missing table (psql pid $E), got '$err'"; fi
