@@ -7,7 +7,6 @@
 #include "bpf/common/events.h"
 
 #define HL_HTTP_REQ_HEAD 256	/* request head bytes carried per request */
-#define HL_HTTP_RESP_HEAD 64	/* response head bytes carried per request */
 
 enum hl_http_dir {
 	HL_HTTP_INBOUND = 1,	/* this process served the request (server) */
@@ -28,6 +27,13 @@ enum hl_http_end {
 	HL_HTTP_END_IDLE = 6,	/* no response bytes for the idle time (plaintext) */
 };
 
+/*
+ * One per request and side, 128 bytes, once its response is done. The
+ * request head is not in it: head_hash names it, and its bytes come in an
+ * ev_http_head on the same CPU's ring before the first ev_http that names
+ * it there (user space keeps the parse of each head; it tells BPF to send
+ * a head again when it has forgotten it: http_heads, heads_gen).
+ */
 struct ev_http {
 	struct event_hdr h;	/* ts_ns: when the record was emitted */
 	__u64 start_ns;		/* request start (server: first bytes read; client: write entered) */
@@ -35,30 +41,45 @@ struct ev_http {
 				 * client: to the response's first bytes read */
 	__u64 bytes_in;		/* read by this process for the exchange */
 	__u64 bytes_out;	/* written by this process for the exchange */
-	__s32 fd;		/* socket fd; >= 0x40000000 when only the SSL* was known */
+	__u64 head_hash;	/* the request head's (ev_http_head) */
+	__u8 peer_addr[16];	/* v4 in the first 4 bytes */
 	__u8 direction;		/* enum hl_http_dir */
 	__u8 tls;		/* 1: captured through OpenSSL uprobes */
 	__u8 family;		/* AF_INET / AF_INET6, 0 when the peer is unknown */
 	__u8 end_by;		/* enum hl_http_end */
-	__u16 status;		/* parsed in BPF from the status line, 0 when none */
+	__u16 status;		/* from the status line, 0 when it was not one */
 	__u16 peer_port;	/* host order */
-	__u16 req_len;		/* valid bytes in req_head */
-	__u16 resp_len;		/* valid bytes in resp_head */
-	__u8 peer_addr[16];	/* v4 in the first 4 bytes */
-	char comm[HL_COMM_LEN];	/* the process (group leader) */
-	char req_head[HL_HTTP_REQ_HEAD];
-	char resp_head[HL_HTTP_RESP_HEAD];
-	/* latency breakdown (inbound, HL_BD_VALID set): the serving thread's
-	 * sh_threads counters, end minus start of the request window */
-	__u32 bd_tid;		/* thread that read the request */
+	__u16 req_len;		/* bytes of the request head captured */
 	__u8 bd_flags;		/* HL_BD_* */
-	__u8 bd_pad[3];
-	__u64 bd_oncpu_ns;
-	__u64 bd_runq_ns;
-	__u64 bd_io_ns;
-	__u64 bd_other_ns;	/* blocked otherwise, outbound calls included */
-	__u64 bd_downstream_ns;	/* outbound HTTP latency of the thread in the window */
-	__u64 bd_io_bytes;	/* block I/O the thread submitted in the window */
+	__u8 pad;
+	/* latency breakdown (inbound, HL_BD_VALID set): the serving thread's
+	 * sh_threads counters, end minus start of the request window, in
+	 * units of 2^HL_BD_SHIFT ns (saturating) */
+	__u32 bd_tid;		/* thread that read the request */
+	__u32 bd_oncpu;
+	__u32 bd_runq;
+	__u32 bd_io;
+	__u32 bd_other;		/* blocked otherwise, outbound calls included */
+	__u32 bd_downstream;	/* outbound HTTP latency of the thread in the window */
+	__u32 bd_io_bytes;	/* block I/O the thread submitted in the window (saturating) */
+};
+#define HL_BD_SHIFT 6		/* breakdown parts in 64 ns units: up to 274 s */
+
+/* A request head's bytes, sent before the first ev_http on this CPU that
+ * names it (head_hash), and again after user space asked (heads_gen). */
+struct ev_http_head {
+	struct event_hdr h;
+	__u64 head_hash;
+	__u16 len;		/* valid bytes in head */
+	__u8 pad[6];
+	char head[HL_HTTP_REQ_HEAD];
+};
+
+/* A process the filter let through: its name, once per filter decision
+ * (short-lived clients are gone from /proc by the time user space looks). */
+struct ev_http_proc {
+	struct event_hdr h;
+	char comm[HL_COMM_LEN];
 };
 
 /* ev_http.bd_flags */

@@ -15,6 +15,85 @@
 			__d[__i] = __s[__i];                                   \
 	} while (0)
 
+/* Set at load from a random value: a peer cannot pick two heads of one hash. */
+const volatile __u64 targ_head_seed = 0;
+
+/* The hash of head[0..len) by 8-byte words, the last one masked to len. */
+static __always_inline __u64 head__hash(const char *head, __u32 len)
+{
+	const __u64 *w = (const __u64 *)(const void *)head;
+	__u64 h = 0xcbf29ce484222325ull ^ targ_head_seed ^ len;
+
+	for (__u32 i = 0; i < HL_HTTP_REQ_HEAD / 8; i++) {
+		__u64 v;
+
+		if (i * 8 >= len)
+			break;
+		v = w[i];
+		if (len - i * 8 < 8)
+			v &= (1ull << ((len - i * 8) * 8)) - 1;
+		h = (h ^ v) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+/* Puts into this CPU's ring what the ev_http of c names and user space was
+ * not sent on this CPU yet: the request head's bytes, the process's name.
+ * The connection remembers the last check (its CPU, hash and heads_gen):
+ * a keep-alive connection repeating a request skips both lookups. */
+static __always_inline void conn__name(struct http_conn *c, const struct xfer *x)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), gen = heads_gen, tgid = (__u32)(c->id >> 32);
+	__u64 hash = c->head_hash, wake;
+	struct ev_http_head *hd;
+	struct ev_http_proc *pr;
+	__u8 one = 1, *sent;
+
+	if (c->sent_hash == hash && c->sent_gen == gen && c->sent_cpu == cpu)
+		return;
+	sent = bpf_map_lookup_elem(&http_procs, &tgid);
+	if (!sent || !*sent) {
+		pr = rb__reserve(sizeof(*pr), &wake);
+		if (!pr)
+			return;
+		hdr__fill_at(&pr->h, HL_EV_HTTP_PROC, sizeof(*pr), c->id, x->now);
+		__builtin_memcpy(pr->comm, c->comm, sizeof(pr->comm));
+		rb__submit(pr, wake);
+		if (sent)
+			*sent = 1;
+		else
+			bpf_map_update_elem(&http_procs, &tgid, &one, BPF_ANY);
+	}
+	sent = bpf_map_lookup_elem(&http_heads, &hash);
+	if (!sent || !*sent) {
+		hd = rb__reserve(sizeof(*hd), &wake);
+		if (!hd)
+			return;
+		hdr__fill_at(&hd->h, HL_EV_HTTP_HEAD, sizeof(*hd), c->id, x->now);
+		hd->head_hash = hash;
+		hd->len = c->req_len;
+		*(__u32 *)hd->pad = 0;
+		*(__u16 *)(hd->pad + 4) = 0;
+		COPY_WORDS(hd->head, c->req_head, HL_HTTP_REQ_HEAD / 8);
+		rb__submit(hd, wake);
+		if (sent)
+			*sent = 1;
+		else
+			bpf_map_update_elem(&http_heads, &hash, &one, BPF_ANY);
+	}
+	c->sent_hash = hash;
+	c->sent_gen = gen;
+	c->sent_cpu = (__u16)cpu;
+}
+
+/* A breakdown part in HL_BD_SHIFT units, saturating at 32 bits. */
+static __always_inline __u32 bd__units(__u64 ns)
+{
+	ns >>= HL_BD_SHIFT;
+	return ns > 0xffffffffull ? 0xffffffffu : (__u32)ns;
+}
+
 /* The request on c is complete: one ring event. x: the transfer (or close)
  * that ended it (its caller and time); a: the caller's thread accounting if
  * already looked up, else NULL. */
@@ -35,16 +114,16 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
 		bd__release(c, x->foreign ? 0 : (__u32)x->id, a);
 	else if (end > c->start_ns && !x->foreign)
 		bd__downstream(end - c->start_ns);
+	conn__name(c, x);
 	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return 0;
 	hdr__fill_at(&e->h, HL_EV_HTTP_REQ, sizeof(*e), x->id, x->now);
-	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
 	e->start_ns = c->start_ns;
 	e->latency_ns = end > c->start_ns ? end - c->start_ns : 0;
 	e->bytes_in = c->bytes_in;
 	e->bytes_out = c->bytes_out;
-	e->fd = (__s32)c->fd;
+	e->head_hash = c->head_hash;
 	e->direction = c->role == ROLE_SERVER ? HL_HTTP_INBOUND : HL_HTTP_OUTBOUND;
 	e->tls = c->tls;
 	e->family = c->family;
@@ -52,19 +131,16 @@ __noinline int conn__emit(struct http_conn *c, struct conn_key *k, __u8 end_by,
 	e->status = c->status;
 	e->peer_port = c->peer_port;
 	e->req_len = c->req_len;
-	e->resp_len = c->resp_len;
 	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
-	COPY_WORDS(e->req_head, c->req_head, HL_HTTP_REQ_HEAD / 8);
-	COPY_WORDS(e->resp_head, c->resp_head, HL_HTTP_RESP_HEAD / 8);
 	e->bd_tid = c->bd_tid;
 	e->bd_flags = c->role == ROLE_SERVER ? c->bd_flags & ~BD_RELEASED : 0;
-	e->bd_pad[0] = e->bd_pad[1] = e->bd_pad[2] = 0;
-	e->bd_oncpu_ns = c->bd_d[0];
-	e->bd_runq_ns = c->bd_d[1];
-	e->bd_io_ns = c->bd_d[2];
-	e->bd_other_ns = c->bd_d[3];
-	e->bd_downstream_ns = c->bd_d[4];
-	e->bd_io_bytes = c->bd_d[5];
+	e->pad = 0;
+	e->bd_oncpu = bd__units(c->bd_d[0]);
+	e->bd_runq = bd__units(c->bd_d[1]);
+	e->bd_io = bd__units(c->bd_d[2]);
+	e->bd_other = bd__units(c->bd_d[3]);
+	e->bd_downstream = bd__units(c->bd_d[4]);
+	e->bd_io_bytes = c->bd_d[5] > 0xffffffffull ? 0xffffffffu : (__u32)c->bd_d[5];
 	rb__submit(e, wake);
 	stat__inc(HL_HTTP_ST_REQUESTS);
 	return 0;
@@ -117,13 +193,16 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 
 	if (!sc || !c || !k || !x || n < 12)
 		return 0;
-	c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
+	/* "HTTP/1.x NNN": a status only when three digits and a space */
+	if (sc->b[9] >= '0' && sc->b[9] <= '9' && sc->b[10] >= '0' && sc->b[10] <= '9' &&
+	    sc->b[11] >= '0' && sc->b[11] <= '9' && (n == 12 || sc->b[12] == ' '))
+		c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
+	else
+		c->status = 0;
 	if (c->status >= 100 && c->status < 200)
 		return 0;		/* interim (100 Continue): the real response follows */
 	c->state = ST_RESP;
 	c->first_resp_ns = c->last_resp_ns;
-	COPY_WORDS(c->resp_head, sc->b, HL_HTTP_RESP_HEAD / 8);
-	c->resp_len = n < HL_HTTP_RESP_HEAD ? n : HL_HTTP_RESP_HEAD;
 	c->resp_left = 0;
 	if (!x->tls) {
 		pending__add(c, 1, x->now);	/* ends at next request, close or idle */
@@ -240,7 +319,6 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 		c->bytes_in = is_write ? 0 : total;
 		c->bytes_out = is_write ? total : 0;
 		c->status = 0;
-		c->resp_len = 0;
 		c->resp_left = 0;
 		c->tls = (__u8)tls;
 		c->misses = 0;
@@ -250,6 +328,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			c->flags |= CF_HEAD_REQ;
 		COPY_WORDS(c->req_head, sc->b, HL_HTTP_REQ_HEAD / 8);
 		c->req_len = (__u16)(n < HL_HTTP_REQ_HEAD ? n : HL_HTTP_REQ_HEAD);
+		c->head_hash = head__hash(c->req_head, c->req_len);
 		return 0;
 	}
 	if (c->state == ST_IDLE) {

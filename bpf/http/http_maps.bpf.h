@@ -63,7 +63,7 @@ struct http_conn {
 	__u16 status;
 	__u16 peer_port;
 	__u16 req_len;
-	__u16 resp_len;
+	__u16 sent_cpu;		/* the CPU that last checked head and process were sent */
 	__u8 family;
 	__u8 role;
 	__u8 state;
@@ -74,8 +74,11 @@ struct http_conn {
 	__u8 db;		/* TLS state: database verdict (bpf/db/db.bpf.h: DBV_*) */
 	__u8 peer[16];
 	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
+	__u64 head_hash;	/* of req_head[0..req_len) */
+	__u64 sent_hash;	/* head_hash as of that check, */
+	__u32 sent_gen;		/* and heads_gen */
+	__u32 pad3;
 	char req_head[HL_HTTP_REQ_HEAD];
-	char resp_head[HL_HTTP_RESP_HEAD];
 	/* latency breakdown: BD_N counters at request start, and their deltas
 	 * at the last response write (see bd__start / bd__sample) */
 	__u64 bd_s[6];
@@ -209,6 +212,30 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
+
+/*
+ * What user space has been sent on each CPU's ring: request heads (by
+ * hash) and process names (by tgid). An ev_http names its head and process
+ * only; their ev_http_head and ev_http_proc went into the same ring before
+ * it, so the processor (which reads each ring in order) has them first.
+ * User space deletes a head it no longer holds and bumps heads_gen (the
+ * connections' own cache of "sent") so it comes again.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} http_heads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} http_procs SEC(".maps");
+
+volatile __u32 heads_gen;	/* bumped by user space (skeleton .bss) */
 
 /*
  * Plaintext responses in flight, by the 2^27 ns (134 ms) slot of the clock

@@ -133,13 +133,10 @@ int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
 	return ssl__exit(ret);
 }
 
-
-_Static_assert(__builtin_offsetof(struct http_conn, req_head) % 8 == 0 &&
-	       __builtin_offsetof(struct http_conn, resp_head) % 8 == 0,
-	       "http_conn heads are copied in 8-byte words");
-_Static_assert(__builtin_offsetof(struct ev_http, req_head) % 8 == 0 &&
-	       __builtin_offsetof(struct ev_http, resp_head) % 8 == 0,
-	       "ev_http heads are copied in 8-byte words");
-_Static_assert(sizeof(struct ev_http) % 8 == 0, "ev_http stays 8-byte aligned");
+_Static_assert(__builtin_offsetof(struct http_conn, req_head) % 8 == 0,
+	       "http_conn heads are copied and hashed in 8-byte words");
+_Static_assert(__builtin_offsetof(struct ev_http_head, head) % 8 == 0,
+	       "ev_http_head heads are copied in 8-byte words");
+_Static_assert(sizeof(struct ev_http) == 128, "one event per request and side, 128 bytes");
 
 #endif

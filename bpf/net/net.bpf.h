@@ -6,7 +6,10 @@
  * with duration, addresses, role, owner and the socket's byte counters), TCP
  * retransmit and reset counters,
  * and socket bytes per process from sock_send_length/sock_recv_length,
- * aggregated here (no event per send).
+ * aggregated here (no event per send): a TCP socket adds its bytes in its
+ * own storage (plain adds, no shared entry) and credits them to its owner
+ * process at its first call after each tick of user space (net_epoch) and
+ * when it closes; other sockets add to the calling process at once.
  *
  * Owner of a connection: the task calling connect() is current at SYN_SENT.
  * A server socket is born in softirq (SYN_RECV), so its owner is set at the
@@ -52,9 +55,16 @@ struct conn {
 	__u32 pid;
 	__u8 role;
 	__u8 live;		/* counted in HL_NET_LIVE (open connections) */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 epoch;		/* net_epoch when the bytes were last credited */
+	__u64 tx_pend;		/* bytes not yet credited to the owner's net_procs */
+	__u64 rx_pend;
 	char comm[HL_COMM_LEN];
 };
+
+/* Bumped by user space once a tick (skeleton .bss): a socket's first call
+ * after that credits its bytes to its owner. */
+volatile __u32 net_epoch;
 
 /* per TCP socket */
 struct {
@@ -111,6 +121,22 @@ static __always_inline struct net_proc *nproc__get(__u32 tgid, const char *comm)
 	return map__insert(&net_procs, &tgid, &zero, HL_DROP_FULL_NET_PROCS);
 }
 
+/* Credits the socket's pending bytes to its owner (known: c->tgid). */
+static __always_inline void conn__fold(struct conn *c)
+{
+	struct net_proc *p;
+
+	c->epoch = net_epoch;
+	if (!c->tgid || (!c->tx_pend && !c->rx_pend))
+		return;
+	p = nproc__get(c->tgid, c->comm);
+	if (p) {
+		__sync_fetch_and_add(&p->tx_bytes, c->tx_pend);
+		__sync_fetch_and_add(&p->rx_bytes, c->rx_pend);
+	}
+	c->tx_pend = c->rx_pend = 0;
+}
+
 /* Connection setup (not per send): the socket is an open connection,
  * counted once in HL_NET_LIVE however often it is set up. keep: a socket
  * that already has state keeps it (first sight of an established one). */
@@ -127,6 +153,7 @@ static __always_inline void conn__put(struct sock *sk, const struct conn *c, boo
 		return;
 	counted = s->live;
 	*s = *c;
+	s->epoch = net_epoch;
 	s->live = 1;
 	if (!counted)
 		counter__add(HL_NET_LIVE, 1);
@@ -152,6 +179,8 @@ static __always_inline void close__emit(struct sock *sk, int oldstate)
 
 	counter__add(HL_NET_CLOSED, 1);
 	conn__closed(c);
+	if (c)
+		conn__fold(c);
 	e = rb__reserve(sizeof(*e), &wake);
 	if (!e)
 		return;
@@ -241,8 +270,33 @@ static __always_inline void net__xfer(struct sock *sk, int ret, int flags, bool 
 		return;
 	if (!tx && (flags & MSG_PEEK))
 		return;
-	tgid = bpf_get_current_pid_tgid() >> 32;
 	counter__add(tx ? HL_NET_TX_BYTES : HL_NET_RX_BYTES, (__u64)ret);
+	if (sk->sk_protocol == IPPROTO_TCP) {
+		struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
+
+		if (!c && sk->__sk_common.skc_state == TCP_ESTABLISHED) {
+			struct conn nc = {};	/* open before we started */
+
+			owner__fill(&nc);
+			conn__put(sk, &nc, true);
+			c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
+		}
+		if (c) {
+			if (!c->tgid)
+				owner__fill(c);
+			/* one socket is used by one call at a time, nearly always:
+			 * plain adds (a rare concurrent call may lose its count) */
+			if (tx)
+				c->tx_pend += (__u64)ret;
+			else
+				c->rx_pend += (__u64)ret;
+			if (c->epoch != net_epoch)
+				conn__fold(c);
+			return;
+		}
+	}
+	/* not TCP, or no storage for the socket: the calling process, now */
+	tgid = bpf_get_current_pid_tgid() >> 32;
 	p = nproc__get(tgid, NULL);
 	if (p) {
 		if (tx)
@@ -250,20 +304,6 @@ static __always_inline void net__xfer(struct sock *sk, int ret, int flags, bool 
 		else
 			__sync_fetch_and_add(&p->rx_bytes, (__u64)ret);
 	}
-	if (sk->sk_protocol == IPPROTO_TCP) {
-		struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
-
-		if (c) {
-			if (!c->tgid)
-				owner__fill(c);
-		} else if (sk->__sk_common.skc_state == TCP_ESTABLISHED) {
-			struct conn nc = {};	/* open before we started */
-
-			owner__fill(&nc);
-			conn__put(sk, &nc, true);
-		}
-	}
-	return;
 }
 
 /* Attributes a per-socket TCP event to the connection's owner, if known. */
@@ -317,7 +357,11 @@ int BPF_PROG(net_receive_reset, struct sock *sk)
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(net_destroy_sock, struct sock *sk)
 {
-	conn__closed(bpf_sk_storage_get(&net_socks, sk, NULL, 0));
+	struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
+
+	conn__closed(c);
+	if (c)
+		conn__fold(c);	/* bytes of a socket that never reached CLOSE */
 	return 0;
 }
 

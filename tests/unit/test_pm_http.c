@@ -21,10 +21,51 @@
 #define N_REQ 100
 #define N_5XX 5
 
+/* What BPF sends: a request names its head by hash; the head's bytes come
+ * once before (ev_http_head), as does the process's name (ev_http_proc). */
+static uint64_t fnv(const char *p)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*p)
+		h = (h ^ (uint8_t)*p++) * 0x100000001b3ull;
+	return h;
+}
+
+static void send_req(struct pmh *h, struct ev_http *e, const char *head)
+{
+	struct ev_http_head hd;
+
+	memset(&hd, 0, sizeof(hd));
+	hd.h = e->h;
+	hd.h.type = HL_EV_HTTP_HEAD;
+	hd.h.size = sizeof(hd);
+	hd.head_hash = fnv(head);
+	hd.len = (uint16_t)snprintf(hd.head, sizeof(hd.head), "%s", head);
+	pmh_event(h, &hd, sizeof(hd));
+	e->head_hash = hd.head_hash;
+	e->req_len = hd.len;
+	pmh_event(h, e, sizeof(*e));
+}
+
+static void send_proc(struct pmh *h, const char *comm)
+{
+	struct ev_http_proc pr;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.h.type = HL_EV_HTTP_PROC;
+	pr.h.size = sizeof(pr);
+	pr.h.ts_ns = pmh_now_ns();
+	pr.h.pid = pr.h.tgid = PMH_TGID;
+	snprintf(pr.comm, sizeof(pr.comm), "%s", comm);
+	pmh_event(h, &pr, sizeof(pr));
+}
+
 /* Served request i (1 .. N_REQ): latency i ms; every 20th answered 500. */
+static char order_head[HL_HTTP_REQ_HEAD];
+
 static void order_event(struct ev_http *e, int i, uint64_t now)
 {
-	static const char comm[] = "orders-api";
 	int st = i % (N_REQ / N_5XX) == 0 ? 500 : 200;
 
 	memset(e, 0, sizeof(*e));
@@ -36,7 +77,6 @@ static void order_event(struct ev_http *e, int i, uint64_t now)
 	e->start_ns = now - e->latency_ns;
 	e->bytes_in = 100;
 	e->bytes_out = 1000;
-	e->fd = 7;
 	e->direction = HL_HTTP_INBOUND;
 	e->family = 2;	/* AF_INET */
 	e->end_by = HL_HTTP_END_LENGTH;
@@ -44,11 +84,8 @@ static void order_event(struct ev_http *e, int i, uint64_t now)
 	e->peer_port = 40000;
 	e->peer_addr[0] = 10;
 	e->peer_addr[3] = (uint8_t)(1 + i % 4);	/* 4 clients */
-	memcpy(e->comm, comm, sizeof(comm));
-	e->req_len = (uint16_t)snprintf(e->req_head, sizeof(e->req_head),
-					"GET /api/orders/%d HTTP/1.1\r\nHost: shop.example\r\n\r\n", i);
-	e->resp_len = (uint16_t)snprintf(e->resp_head, sizeof(e->resp_head), "HTTP/1.1 %d %s\r\n", st,
-					 st == 500 ? "Internal Server Error" : "OK");
+	snprintf(order_head, sizeof(order_head),
+		 "GET /api/orders/%d HTTP/1.1\r\nHost: shop.example\r\n\r\n", i);
 }
 
 /* The 100 orders, one outbound call and one head that is not HTTP; a tick and a flush. */
@@ -57,17 +94,19 @@ static void feed(struct pmh *h)
 	uint64_t now = pmh_now_ns();
 	struct ev_http e;
 
+	send_proc(h, "orders-api");
 	for (int i = 1; i <= N_REQ; i++) {
 		order_event(&e, i, now);
-		pmh_event(h, &e, sizeof(e));
+		send_req(h, &e, order_head);
 	}
 	order_event(&e, 3, now);	/* this process calling a payment service */
 	e.direction = HL_HTTP_OUTBOUND;
-	e.req_len = (uint16_t)snprintf(e.req_head, sizeof(e.req_head),
-				       "POST /v1/charges HTTP/1.1\r\nHost: pay\r\n\r\n");
-	pmh_event(h, &e, sizeof(e));
+	send_req(h, &e, "POST /v1/charges HTTP/1.1\r\nHost: pay\r\n\r\n");
 	order_event(&e, 4, now);
-	e.req_len = (uint16_t)snprintf(e.req_head, sizeof(e.req_head), "\x16\x03\x01 not http");
+	send_req(h, &e, "\x16\x03\x01 not http");
+	/* a request naming a head that was never sent: lost, counted */
+	order_event(&e, 5, now);
+	e.head_hash = 12345;
 	pmh_event(h, &e, sizeof(e));
 	pmh_tick(h);
 }
@@ -120,7 +159,7 @@ static void routes_topic_templates_and_counts(void)
 	      pmh_num(r, "latency_p95_ms"), pmh_num(r, "latency_p99_ms"));
 	CHECK(!strcmp(json_string_value(json_object_get(r, "comm")) ?: "", "orders-api") &&
 		      !strcmp(json_string_value(json_object_get(r, "direction")) ?: "", "inbound"),
-	      "the serving process by the event's comm, inbound");
+	      "the serving process by the name BPF sent (ev_http_proc), inbound");
 	out = route_row(routes, "POST", "/v1/charges");
 	CHECK(out && pmh_num(out, "requests_total") == 1 &&
 		      !strcmp(json_string_value(json_object_get(out, "direction")) ?: "", "outbound"),
@@ -155,9 +194,11 @@ static void routes_past_the_cap_fold_into_other(void)
 
 	PMH_START(&h, two_routes_per_process);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char head[64];
+
 		order_event(&e, 1, now);
-		e.req_len = (uint16_t)snprintf(e.req_head, sizeof(e.req_head), "GET %s HTTP/1.1\r\n\r\n", paths[i]);
-		pmh_event(&h, &e, sizeof(e));
+		snprintf(head, sizeof(head), "GET %s HTTP/1.1\r\n\r\n", paths[i]);
+		send_req(&h, &e, head);
 	}
 	pmh_tick(&h);
 	routes = pmh_topic(&h, "routes");
@@ -255,6 +296,10 @@ static void prometheus_rows(void)
 		{ "hostlens_http_request_duration_seconds_sum{" SERIES_LABELS "}", "5.05" },
 		{ "hostlens_http_request_duration_seconds_count{" SERIES_LABELS "}", "100" },
 		{ "hostlens_http_unparsed_total", "1" },
+		/* 102 heads sent, 102 requests found theirs, one named a head never sent */
+		{ "hostlens_http_head_cache_total{result=\"head\"}", "102" },
+		{ "hostlens_http_head_cache_total{result=\"hit\"}", "102" },
+		{ "hostlens_http_head_cache_total{result=\"miss\"}", "1" },
 	};
 	static struct pmh h;
 	char got[64];

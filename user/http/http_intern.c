@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * DESIGN: sets of WAYS entries in a table.h table; a head hashes (8 bytes at
- * a time, seeded per process so nobody can aim heads at one set) to a set,
- * an entry matches on hash, length and bytes. A miss takes a free entry of
- * the set, else the one used least recently (a stamp per lookup). Owned by
- * the processor thread: no locks.
+ * DESIGN: sets of WAYS entries in a table.h table, keyed by the hash BPF
+ * gave the head (seeded at load with a random value, targ_head_seed, so a
+ * peer cannot aim two heads at one hash); the set is chosen by that hash
+ * mixed with a seed of our own. A new head takes a free entry of its set,
+ * else the one used least recently (a stamp per lookup): the request that
+ * names an evicted head is counted as lost and BPF is told to send the
+ * head again (http_heads, heads_gen). Owned by the processor thread: no
+ * locks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +21,7 @@
 
 struct slot {
 	uint64_t used;			/* lookup stamp: least recent goes first */
-	uint16_t len;			/* the key: head[0..len) */
-	char head[HL_HTTP_REQ_HEAD];
+	uint64_t hash;			/* the key: the head's hash from BPF */
 	struct http_interned v;
 };
 
@@ -29,11 +31,8 @@ struct http_intern {
 	struct http_intern_stats st;
 };
 
-/* The bytes looked up, and the table's seed they hash with. */
-struct head_key {
-	uint64_t seed;
-	const char *head;
-	size_t len;
+struct hash_key {
+	uint64_t seed, hash;
 };
 
 static uint32_t slot_hash(const void *key);
@@ -92,63 +91,51 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
-static uint64_t head_hash(uint64_t seed, const char *p, size_t len)
-{
-	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ull), w;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ull;
-		h ^= h >> 29;
-	}
-	w = 0;
-	memcpy(&w, p + i, len - i);
-	return mix(h ^ w);
-}
-
 static uint32_t slot_hash(const void *key)
 {
-	const struct head_key *k = key;
+	const struct hash_key *k = key;
 
-	return (uint32_t)head_hash(k->seed, k->head, k->len) * WAYS;
+	return (uint32_t)mix(k->seed ^ k->hash) * WAYS;
 }
 
 static bool slot_match(const void *entry, const void *key)
 {
-	const struct slot *s = entry;
-	const struct head_key *k = key;
-
-	return s->len == k->len && !memcmp(s->head, k->head, k->len);
+	return ((const struct slot *)entry)->hash == ((const struct hash_key *)key)->hash;
 }
 
 static void slot_set_key(void *entry, const void *key)
 {
-	struct slot *s = entry;
-	const struct head_key *k = key;
-
-	s->len = (uint16_t)k->len;
-	memcpy(s->head, k->head, k->len);
+	((struct slot *)entry)->hash = ((const struct hash_key *)key)->hash;
 }
 
-struct http_interned *http_intern__find(struct http_intern *t, const char *head, size_t len,
-					bool *hit)
+struct http_interned *http_intern__put(struct http_intern *t, uint64_t hash, bool *fresh)
 {
-	struct head_key k = { .seed = t->seed, .head = head, .len = len };
+	struct hash_key k = { .seed = t->seed, .hash = hash };
 	enum table_result r;
 	struct slot *s;
 
-	if (k.len > HL_HTTP_REQ_HEAD)
-		k.len = HL_HTTP_REQ_HEAD;
 	t->clock++;
 	s = table__insert(t->slots, &k, &r);	/* never full: the set evicts */
 	s->used = t->clock;
-	*hit = r == TABLE_FOUND;
-	if (*hit)
-		t->st.hits++;
-	else
-		t->st.misses++;
+	*fresh = r != TABLE_FOUND;
+	if (*fresh)
+		memset(&s->v, 0, sizeof(s->v));
+	t->st.heads++;
 	t->st.evictions += r == TABLE_EVICTED;
+	return &s->v;
+}
+
+const struct http_interned *http_intern__get(struct http_intern *t, uint64_t hash)
+{
+	struct hash_key k = { .seed = t->seed, .hash = hash };
+	struct slot *s = table__find(t->slots, &k);
+
+	if (!s) {
+		t->st.misses++;
+		return NULL;
+	}
+	s->used = ++t->clock;
+	t->st.hits++;
 	return &s->v;
 }
 

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * Request heads seen before, with what parsing them gave: a request whose
- * captured head bytes equal an earlier one's (a client repeating a request,
- * a browser resending its headers) is not parsed, redacted, templated or
- * classified again. Bounded: a fixed set-associative table; a flood of
- * distinct heads evicts (counted) and costs what parsing costs anyway.
- * Keyed by the bytes alone: what parsing gives depends on nothing else
- * (redaction and query options are fixed for the agent's life).
+ * Request heads by the hash BPF gave them, with what parsing them gave:
+ * BPF sends a head's bytes once (ev_http_head) and then names it in each
+ * request's ev_http (head_hash), so a head is parsed, redacted, templated
+ * and classified once. Bounded: a fixed set-associative table; a flood of
+ * distinct heads evicts (counted). What parsing gives depends on the bytes
+ * alone (redaction and query options are fixed for the agent's life).
  */
 #ifndef HOSTLENS_HTTP_INTERN_H
 #define HOSTLENS_HTTP_INTERN_H
@@ -30,7 +29,10 @@ struct http_interned {
 };
 
 struct http_intern_stats {
-	uint64_t hits, misses, evictions;
+	uint64_t heads;		/* ev_http_head received */
+	uint64_t hits;		/* requests whose head was held */
+	uint64_t misses;	/* requests whose head was not (evicted): lost */
+	uint64_t evictions;
 };
 
 struct http_intern;
@@ -39,13 +41,12 @@ struct http_intern;
 struct http_intern *http_intern__new(unsigned int slots);
 void http_intern__free(struct http_intern *t);
 
-/*
- * The entry for head[0..len) (len <= HL_HTTP_REQ_HEAD). *hit: it holds the
- * parse of these same bytes; else it was just (re)claimed for them and the
- * caller fills it. Never NULL.
- */
-struct http_interned *http_intern__find(struct http_intern *t, const char *head, size_t len,
-					bool *hit);
+/* The entry for the head of this hash (an ev_http_head): *fresh when it
+ * was just (re)claimed and the caller parses the head into it. Never NULL. */
+struct http_interned *http_intern__put(struct http_intern *t, uint64_t hash, bool *fresh);
+
+/* The parse of the head of this hash, or NULL when it is not held. */
+const struct http_interned *http_intern__get(struct http_intern *t, uint64_t hash);
 
 void http_intern__stats(const struct http_intern *t, struct http_intern_stats *out);
 

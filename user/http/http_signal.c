@@ -3,7 +3,9 @@
  * object (bpf/http/http.bpf.h in bpf/sock/sock.bpf.c, plus the OpenSSL
  * uprobes) and its knobs, the processor module (pm_http.c), its topics and
  * full maps. */
+#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "user/lib/uprobe_multi.h"
 #include "user/pipeline/loader.h"
@@ -20,6 +22,9 @@ static void http_knobs(void *skel, const struct loader_opts *o, bool on)
 	__u32 conns = (__u32)o->cfg->max_procs;	/* TLS connections: one per process on average */
 
 	s->rodata->targ_http = on;
+	if (getrandom((void *)&s->rodata->targ_head_seed, sizeof(s->rodata->targ_head_seed),
+		      GRND_NONBLOCK) != sizeof(s->rodata->targ_head_seed))
+		s->rodata->targ_head_seed = (__u64)(uintptr_t)s ^ 0x9e3779b97f4a7c15ull;
 	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
 	bpf_map__set_max_entries(s->maps.tls_conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);

@@ -157,18 +157,6 @@ static void head_parse(const struct http_priv *hp, const char *head, size_t len,
 	iv->source = (uint8_t)traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host));
 }
 
-/* The response's status code: from the captured response head, else BPF's
- * (0 when that is not a status either). */
-static uint16_t event_status(const struct ev_http *e)
-{
-	struct http_response rs;
-
-	if (http_parse_response(e->resp_head, e->resp_len < sizeof(e->resp_head) ? e->resp_len :
-			       sizeof(e->resp_head), &rs) == 0)
-		return (uint16_t)rs.status;
-	return e->status < 100 || e->status > 599 ? 0 : e->status;
-}
-
 /* The next slot of the live request feed. */
 static struct req_rec *recent_next(struct http_priv *hp)
 {
@@ -236,41 +224,84 @@ static void served_count(struct http_priv *hp, struct processor *p, const struct
 		http_clients_touch(hp->clients, e, processor__mono_to_ms(p, h->ts_ns));
 }
 
+/* A request head's bytes (sent once per CPU by BPF): parsed if new. */
+static void head_event(struct http_priv *hp, const void *data, uint32_t len)
+{
+	const struct ev_http_head *hd = data;
+	struct http_interned *iv;
+	bool fresh;
+
+	if (len < sizeof(*hd) || hd->len > sizeof(hd->head)) {
+		hp->bad_events++;
+		return;
+	}
+	iv = http_intern__put(hp->intern, hd->head_hash, &fresh);
+	if (fresh)
+		head_parse(hp, hd->head, hd->len, iv);
+}
+
+/* A traced process's name: short-lived clients are gone from /proc by the
+ * time the processor would look. */
+static void proc_event(struct processor *p, const struct event_hdr *h, const void *data,
+		       uint32_t len)
+{
+	const struct ev_http_proc *pr = data;
+	char comm[HL_COMM_LEN + 1];
+
+	if (len < sizeof(*pr) || !pr->comm[0] || processor__comm(p, h->tgid)[0])
+		return;
+	memcpy(comm, pr->comm, HL_COMM_LEN);
+	comm[HL_COMM_LEN] = '\0';
+	processor__set_comm(p, h->tgid, comm);
+}
+
+/* A request named a head this table no longer holds (evicted by a flood of
+ * others): the request is lost (counted as a head cache miss) and BPF is
+ * told to send the head again: out of its per-CPU set, and every
+ * connection's own record of having sent it (heads_gen). */
+static void head_forget(struct http_priv *hp, uint64_t hash)
+{
+	if (!hp->skel)
+		return;		/* unit tests */
+	bpf_map_delete_elem(bpf_map__fd(hp->skel->maps.http_heads), &hash);
+	hp->skel->bss->heads_gen++;
+}
+
 static void http_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
 {
 	struct http_priv *hp = m->priv;
 	const struct ev_http *e = data;
 	const struct http_interned *rq;
-	struct http_interned *iv;
 	struct req_rec *rec;
 	struct route_acc *r;
 	struct breakdown bd = { 0 };
 	bool has_bd;
 	uint16_t status;
 	int64_t ts_ms;
-	size_t rl;
-	bool hit;
 
-	if (h->type != HL_EV_HTTP_REQ || len < sizeof(*e))
+	if (h->type == HL_EV_HTTP_HEAD) {
+		head_event(hp, data, len);
 		return;
-	rl = e->req_len < sizeof(e->req_head) ? e->req_len : sizeof(e->req_head);
-	iv = http_intern__find(hp->intern, e->req_head, rl, &hit);
-	if (!hit)
-		head_parse(hp, e->req_head, rl, iv);
-	rq = iv;
+	}
+	if (h->type == HL_EV_HTTP_PROC) {
+		proc_event(m->p, h, data, len);
+		return;
+	}
+	if (h->type != HL_EV_HTTP_REQ || len < sizeof(*e)) {
+		hp->bad_events++;
+		return;
+	}
+	rq = http_intern__get(hp->intern, e->head_hash);
+	if (!rq) {
+		head_forget(hp, e->head_hash);	/* evicted here: BPF sends it again */
+		return;
+	}
 	if (!rq->ok) {
 		hp->unparsed_total++;
 		return;
 	}
-	status = event_status(e);
+	status = e->status < 100 || e->status > 599 ? 0 : e->status;
 	ts_ms = processor__mono_to_ms(m->p, e->start_ns);
-	if (e->comm[0] && !processor__comm(m->p, h->tgid)[0]) {
-		char comm[HL_COMM_LEN + 1];
-
-		memcpy(comm, e->comm, HL_COMM_LEN);
-		comm[HL_COMM_LEN] = '\0';
-		processor__set_comm(m->p, h->tgid, comm);	/* short-lived clients are gone from /proc */
-	}
 	hp->requests_total++;
 	hp->tls_total += e->tls;
 
@@ -352,7 +383,8 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t l
 #define HEAD_CACHE(k, res, field)                                                          \
 	{ .key = "head_cache." k, .name = "hostlens_http_head_cache_total",              \
 	  .type = PROM_COUNTER, .kind = COUNTER_UINT, .label = "result", .label_value = res, \
-	  .help = "Request heads looked up in the parse-once cache: hits were not parsed again.", \
+	  .help = "Request heads: received once from BPF (head) and parsed; requests that found " \
+		  "theirs (hit) or not (miss: evicted, the request is lost); heads evicted.", \
 	  .off = offsetof(struct http_priv, head_cache.field) }
 static const struct counter_row http_rows[] = {
 	COUNTER_ROW_UINT("requests_total", NULL, 0, NULL, HP, requests_total),
@@ -371,9 +403,12 @@ static const struct counter_row http_rows[] = {
 	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
 	COUNTER_ROW_UINT("idle_walks_total", "hostlens_http_idle_walks_total", PROM_COUNTER,
 			 "Walks of the host's TCP sockets to end responses that went idle.", HP, idle_walks),
+	HEAD_CACHE("heads_total", "head", heads),
 	HEAD_CACHE("hits_total", "hit", hits),
 	HEAD_CACHE("misses_total", "miss", misses),
 	HEAD_CACHE("evictions_total", "evicted", evictions),
+	COUNTER_ROW_UINT("bad_events_total", "hostlens_http_bad_events_total", PROM_COUNTER,
+			 "HTTP events dropped for failing validation (size, head length).", HP, bad_events),
 };
 #undef HEAD_CACHE
 #undef UNSUPPORTED
@@ -507,7 +542,7 @@ static void http_fold(struct pmod *m, uint64_t now)
 const struct pmod_ops pm_http_ops = {
 	.name = "http",
 	.priv_size = sizeof(struct http_priv),
-	.types = { HL_EV_HTTP_REQ },
+	.types = { HL_EV_HTTP_REQ, HL_EV_HTTP_HEAD, HL_EV_HTTP_PROC },
 	.init = http_init,
 	.on_event = http_on_event,
 	.tick = http_tick,

@@ -47,9 +47,10 @@ bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_ht
 		   struct breakdown *bd)
 {
 	struct bd_input in = {
-		.latency_ns = e->latency_ns, .oncpu_ns = e->bd_oncpu_ns,
-		.runq_ns = e->bd_runq_ns, .io_ns = e->bd_io_ns, .other_ns = e->bd_other_ns,
-		.downstream_ns = e->bd_downstream_ns, .flags = e->bd_flags,
+		.latency_ns = e->latency_ns, .oncpu_ns = (uint64_t)e->bd_oncpu << HL_BD_SHIFT,
+		.runq_ns = (uint64_t)e->bd_runq << HL_BD_SHIFT, .io_ns = (uint64_t)e->bd_io << HL_BD_SHIFT,
+		.other_ns = (uint64_t)e->bd_other << HL_BD_SHIFT,
+		.downstream_ns = (uint64_t)e->bd_downstream << HL_BD_SHIFT, .flags = e->bd_flags,
 	};
 	struct bd_acc *b;
 

@@ -132,6 +132,7 @@ struct http_priv {
 	struct table *clients;		/* struct client, CLIENT_SLOTS, oldest evicted */
 	/* totals */
 	uint64_t requests_total, inbound_total, outbound_total, tls_total, unparsed_total;
+	uint64_t bad_events;		/* failed validation: dropped */
 	uint64_t tick_inbound, tick_err5, tick_err4;	/* served this tick */
 	double tick_lat_ms;
 	/* since the last flush (inbound: the served app) */

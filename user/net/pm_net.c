@@ -69,6 +69,7 @@ struct nproc_acc {
 };
 
 struct net_priv {
+	struct sock_bpf *skel;			/* NULL: no loader (unit tests) */
 	int procs_fd, counters_fd, ncpu;
 	__u64 *cvals;				/* per-CPU read buffer */
 	uint64_t cprev[HL_NET_COUNTERS], ctot[HL_NET_COUNTERS];
@@ -145,6 +146,7 @@ static int net_init(struct pmod *m)
 	if (ld) {
 		struct sock_bpf *s = loader__skel(ld, "net");
 
+		n->skel = s;
 		n->procs_fd = s ? bpf_map__fd(s->maps.net_procs) : -ENOENT;
 		n->counters_fd = s ? bpf_map__fd(s->maps.net_counters) : -ENOENT;
 		if (n->procs_fd < 0 || n->counters_fd < 0)
@@ -620,6 +622,11 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	struct net_counts c;
 	uint64_t first = n->recent_seq > RECENT_SHOW ? n->recent_seq - RECENT_SHOW : 0;
 	int np, npe;
+
+	/* TCP sockets credit their bytes to their process at their next call
+	 * (bpf/net/net.bpf.h): what this tick reads came in before it */
+	if (n->skel)
+		n->skel->bss->net_epoch++;
 
 	read_counters(n);
 	read_procs(n, m->p, t->now_ns);
