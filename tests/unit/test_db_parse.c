@@ -15,7 +15,8 @@ struct buf {
 
 static void put(struct buf *b, const void *p, size_t n)
 {
-	memcpy(b->b + b->n, p, n);
+	if (n)
+		memcpy(b->b + b->n, p, n);
 	b->n += n;
 }
 
