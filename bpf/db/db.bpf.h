@@ -377,6 +377,20 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 	t = user__task();
 	if (!t)
 		return 0;
+	c = NULL;
+	if (m->db == DBV_UNKNOWN) {
+		/* once per socket: not TCP, nothing more to look at */
+		if (!sk__tcp(sk__addr(ctx))) {
+			m->db = DBV_NO;
+			return 0;
+		}
+		if (!proc__allowed((__u32)t->tgid, filter__conf()))
+			return 0;
+	} else {
+		c = bpf_sk_storage_get(&sk_db, sk, NULL, 0);
+		if (!c || c->state == DBS_TLS)
+			return 0;	/* ciphertext: the SSL uprobes report (db__tls) */
+	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
@@ -387,13 +401,7 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 	io.is_write = is_write;
 	io.id = task__id(t);
 	db__buf(regs, kind, ret, &io);
-	if (m->db == DBV_UNKNOWN) {
-		if (!proc__allowed((__u32)t->tgid, filter__conf()))
-			return 0;
-		if (!sk__tcp(sk__addr(ctx))) {
-			m->db = DBV_NO;
-			return 0;
-		}
+	if (!c) {
 		v = db__verdict(&io);
 		if (!v) {
 			if (++m->db_misses >= DB_MAX_MISSES) {
@@ -415,10 +423,6 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 		m->db = DBV_YES;
 		db_stat__inc(HL_DB_ST_CONNS);
 		db__mark(c, HL_DB_F_OPEN, bpf_ktime_get_ns());
-	} else {
-		c = bpf_sk_storage_get(&sk_db, sk, NULL, 0);
-		if (!c)
-			return 0;
 	}
 	io.now = bpf_ktime_get_ns();
 	if (db__data(c, &io)) {

@@ -82,6 +82,21 @@ static void feed(struct pmh *h)
 		ev(&e, HL_DB_POSTGRES, c, HL_DB_F_OPEN, 5432);
 		pmh_event(h, &e, sizeof(e));
 	}
+	/* PostgreSQL prepared: 3 executions of "s1" folded before its Parse
+	 * (another CPU's ring), then the Parse */
+	{
+		static const char bind[] = "B\0\0\0\x0e\0s1\0\0\0\0\0\0\0" "E\0\0\0\x09\0\0\0\0\0" "S\0\0\0\x04";
+		static const char parse[] = "P\0\0\0\x12s1\0SELECT 1\0\0\0" "S\0\0\0\x04";
+
+		for (int i = 0; i < 3; i++) {
+			ev(&e, HL_DB_POSTGRES, 8, 0, 5432);
+			op(&e, bind, sizeof(bind) - 1, sizeof(bind) - 1, "2\0\0\0\x04", MS);
+			pmh_event(h, &e, sizeof(e));
+		}
+		ev(&e, HL_DB_POSTGRES, 8, 0, 5432);
+		op(&e, parse, sizeof(parse) - 1, sizeof(parse) - 1, "1\0\0\0\x04", MS);
+		pmh_event(h, &e, sizeof(e));
+	}
 	pmh_tick(h);
 }
 
@@ -122,6 +137,10 @@ static void pm_db_topic_record_metrics(void)
 	}
 	g = find_op(json_object_get(t, "operations"), "LPUSH");
 	CHECK(g && json_integer_value(json_object_get(g, "errors")) == 1, "LPUSH's error reply counted");
+	g = find_op(json_object_get(t, "operations"), "SELECT");
+	CHECK(g && json_integer_value(json_object_get(g, "count")) == 3 &&
+		      !find_op(json_object_get(t, "operations"), "other"),
+	      "3 executions of a statement whose Parse came after them: SELECT, not other");
 	stats = json_object_get(t, "stats");
 	CHECK(json_integer_value(json_object_get(stats, "pipelined_total")) == 1,
 	      "one pipelined exchange, got %lld",
@@ -134,9 +153,9 @@ static void pm_db_topic_record_metrics(void)
 	r = pmh_record(&h, "database-metrics");
 	CHECK(r, "database-metrics record");
 	if (r) {
-		CHECK(json_integer_value(json_object_get(r, "operations_total")) == 101 &&
+		CHECK(json_integer_value(json_object_get(r, "operations_total")) == 104 &&
 			      json_integer_value(json_object_get(r, "errors_total")) == 1,
-		      "record: 101 operations, 1 error");
+		      "record: 104 operations, 1 error");
 		rg = find_op(json_object_get(r, "operations"), "GET");
 		CHECK(rg && json_integer_value(json_object_get(rg, "count")) == 100, "record GETs");
 	}

@@ -92,6 +92,7 @@ void db_mysql_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size
 		const char *k = avail >= 4 ? db_stmts__get(st, conn, (const char *)p, 4) : NULL;
 
 		set_op(out, DB_OP, k ? k : "other");
+		out->stmt_unknown = !k;
 		break;
 	}
 	default:

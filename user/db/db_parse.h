@@ -33,6 +33,8 @@ enum db_parse_status {
 struct db_parsed {
 	uint8_t status;		/* enum db_parse_status */
 	bool error;		/* ErrorResponse 'E', ERR packet 0xff, RESP '-' */
+	bool stmt_unknown;	/* executes a prepared statement not (yet) remembered:
+				 * op is "other"; its prepare may still come */
 	char op[DB_OP_MAX];
 };
 

@@ -120,6 +120,8 @@ void db_pg_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size_t 
 					k = n ? db_stmts__get(st, conn, (const char *)b + p + 1, n)
 					      : parsed_kind;
 			}
+			if (!kind && !k && p < avail && n && n < avail - p - 1)
+				out->stmt_unknown = true;	/* a name no Parse was seen for */
 			if (!kind)
 				kind = k ? k : (parsed_kind ? parsed_kind : "other");
 			break;

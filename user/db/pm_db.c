@@ -40,6 +40,8 @@
 #define MAX_NAMES 256		/* interned operation names */
 #define STMT_SLOTS 4096		/* prepared statements remembered */
 #define NB 14			/* Prometheus histogram buckets (seconds) */
+#define PARK_MAX 1024		/* executions waiting for their prepare's event */
+#define PARK_NS (500ull * 1000000ull)	/* how long one waits */
 
 static const double le_s[NB] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 				 0.1,	 0.25,	0.5,	1,     2.5,   5,    10 };
@@ -106,6 +108,10 @@ struct db_priv {
 	__u64 *cvals;
 	uint64_t bpf[HL_DB_ST_MAX];
 	uint64_t f_ops, f_errors;
+	/* executions of a statement whose prepare was not folded yet: the
+	 * prepare's event may be in another CPU's ring, folded later */
+	struct ev_db *park;
+	uint32_t npark;
 };
 
 static uint32_t series_hash(const void *key)
@@ -155,8 +161,10 @@ static int db_init(struct pmod *m)
 	d->stmts = db_stmts__new(STMT_SLOTS);
 	d->series = table__new(&series_type, MAX_SERIES);
 	d->conns = table__new(&conn_type, MAX_CONNS);
-	if (!d->cvals || !d->names || !d->stmts || !d->series || !d->conns) {
+	d->park = calloc(PARK_MAX, sizeof(*d->park));
+	if (!d->cvals || !d->names || !d->stmts || !d->series || !d->conns || !d->park) {
 		free(d->cvals);
+		free(d->park);
 		db_intern__free(d->names);
 		db_stmts__free(d->stmts);
 		table__free(d->series);
@@ -171,6 +179,7 @@ static void db_destroy(struct pmod *m)
 	struct db_priv *d = m->priv;
 
 	free(d->cvals);
+	free(d->park);
 	db_intern__free(d->names);
 	db_stmts__free(d->stmts);
 	table__free(d->series);
@@ -240,25 +249,23 @@ static void conns_expire(struct db_priv *d, uint64_t now_ns)
 			table__delete(d->conns, c);
 }
 
-static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
+/* Parses e and accounts it; parks an execution of a statement not known yet
+ * (returns without accounting) unless final. */
+static void op_event(struct db_priv *d, const struct ev_db *e, bool final)
 {
-	struct db_priv *d = m->priv;
-	const struct ev_db *e = data;
 	struct series_key k;
 	struct db_parsed p;
 	enum table_result res;
 	struct series *s;
 	double ms;
 
-	if (len < sizeof(*e) || h->type != HL_EV_DB_OP)
-		return;
-	if (e->flags & (HL_DB_F_OPEN | HL_DB_F_CLOSE)) {
-		conn_event(d, e);
-		return;
-	}
 	db_parse(d->stmts, e->system, e->conn_id, e->req_head,
 		 e->req_len < HL_DB_REQ_HEAD ? e->req_len : HL_DB_REQ_HEAD, e->req_bytes, e->resp_head,
 		 e->resp_len < HL_DB_RESP_HEAD ? e->resp_len : HL_DB_RESP_HEAD, &p);
+	if (p.status == DB_OP && p.stmt_unknown && !final && d->npark < PARK_MAX) {
+		d->park[d->npark++] = *e;
+		return;
+	}
 	switch (p.status) {
 	case DB_OP:
 		break;
@@ -300,6 +307,45 @@ static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *d
 		s->errors++;
 		s->f_errors++;
 	}
+}
+
+static void db_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
+{
+	struct db_priv *d = m->priv;
+	const struct ev_db *e = data;
+
+	if (len < sizeof(*e) || h->type != HL_EV_DB_OP)
+		return;
+	if (e->flags & (HL_DB_F_OPEN | HL_DB_F_CLOSE))
+		conn_event(d, e);
+	else
+		op_event(d, e, false);
+}
+
+/* After each fold: parked executions whose prepare has come are accounted
+ * with its kind; those that waited PARK_NS as they are ("other"). all: every
+ * one now (the last tick). */
+static void park_retry(struct db_priv *d, uint64_t now_ns, bool all)
+{
+	uint32_t n = d->npark, keep = 0;
+
+	/* compacts in place: what parks again lands at keep <= i */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct ev_db *e = &d->park[i];
+
+		d->npark = keep;
+		op_event(d, e, all || e->h.ts_ns + PARK_NS < now_ns);
+		keep = d->npark;
+	}
+	d->npark = keep;
+}
+
+static void db_fold(struct pmod *m, uint64_t now_ns)
+{
+	struct db_priv *d = m->priv;
+
+	if (d->npark)
+		park_retry(d, now_ns, false);
 }
 
 static void addr_str(const struct srv_key *s, char *out, size_t n)
@@ -629,6 +675,8 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 
 	read_bpf_stats(d);
 	conns_expire(d, t->now_ns);
+	if (d->npark)
+		park_retry(d, t->now_ns, false);
 	order = calloc(table__count(d->series) + 1, sizeof(*order));
 	if (!order) {
 		json_decref(ops);
@@ -710,4 +758,5 @@ const struct pmod_ops pm_db_ops = {
 	.tick = db_tick,
 	.flush = db_flush,
 	.destroy = db_destroy,
+	.fold = db_fold,
 };
