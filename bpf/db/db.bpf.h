@@ -280,8 +280,13 @@ __noinline int db__data(struct db_conn *c, const struct db_io *io)
 			n = io->first_len < HL_DB_REQ_HEAD - off ? io->first_len : HL_DB_REQ_HEAD - off;
 			CLAMP(n, HL_DB_REQ_HEAD);
 			off &= HL_DB_REQ_HEAD - 1;
-			if (!bpf_probe_read_user(c->req_head + off, n, (void *)io->first))
-				c->req_len = (__u16)(off + n);
+			if (bpf_probe_read_user(c->req_head + off, n, (void *)io->first))
+				return 0;
+			c->req_len = (__u16)(off + n);
+			/* a TLS record right after the request (MySQL's SSL request
+			 * packet gets no answer: the ClientHello follows) */
+			if (n >= 3 && c->req_head[off] == 0x16 && c->req_head[(off + 1) & (2 * HL_DB_REQ_HEAD - 1)] == 0x03)
+				return 1;
 			return 0;
 		}
 		c->state = DBS_REQ;
@@ -432,6 +437,24 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 	return 0;
 }
 
+/* MySQL over TLS: the greeting and the SSL request went in plaintext on the
+ * socket; the first plaintext inside TLS is the client's handshake response,
+ * sequence 2, capabilities with CLIENT_PROTOCOL_41 (0x200) and CLIENT_SSL
+ * (0x800). system | role << 8, or 0. */
+__noinline int db__tls_mysql(const struct db_io *io)
+{
+	__u8 b[8] = {};
+	__u32 len;
+
+	if (!io || !io->first || io->first_len < 8 ||
+	    bpf_probe_read_user(b, sizeof(b), (void *)io->first))
+		return 0;
+	len = (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16;
+	if (b[3] != 2 || len < 32 || len > 4096 || (b[5] & 0x0a) != 0x0a)
+		return 0;
+	return HL_DB_MYSQL | (io->is_write ? HL_DB_CLIENT : HL_DB_SERVER) << 8;
+}
+
 /*
  * TLS (called from the SSL_* uretprobes, bpf/http/http_tls.bpf.h, with the
  * HTTP part's state of (tgid, fd) and the plaintext moved): the first
@@ -466,6 +489,8 @@ __noinline int db__tls(struct conn_key *k, struct http_conn *c, const struct xfe
 		return 0;
 	}
 	v = db__verdict(&io);
+	if (!v)
+		v = db__tls_mysql(&io);
 	if (!v) {
 		c->db = DBV_NO;
 		return 0;
