@@ -249,7 +249,13 @@ int sched_process_exit(void *ctx)
 		return 0;
 	hdr__fill(&e->h, HL_EV_PROC_EXIT, sizeof(*e));
 	e->ppid = t->real_parent->tgid;
-	e->exit_code = t->exit_code >> 8;
+	/* wait(2)'s status: the exit status in bits 8-15, or the signal that
+	 * killed it in bits 0-6 (bit 7: core dumped) */
+	e->exit_code = (t->exit_code >> 8) & 0xff;
+	e->exit_signal = t->exit_code & 0x7f;
+	e->core_dumped = (t->exit_code >> 7) & 1;
+	*(__u32 *)e->pad = 0;
+	*(__u16 *)(e->pad + 4) = 0;
 	e->start_ns = t->start_time;
 	e->oncpu_ns = t->signal->sum_sched_runtime + t->se.sum_exec_runtime;
 	bpf_probe_read_kernel(e->comm, sizeof(e->comm), t->group_leader->comm);

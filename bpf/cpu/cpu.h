@@ -21,6 +21,9 @@ struct ev_proc_exit {
 	__s32 exit_code;
 	__u64 start_ns;		/* task start (CLOCK_MONOTONIC) */
 	__u64 oncpu_ns;		/* whole-process on-CPU time at exit (from the task) */
+	__u8 exit_signal;	/* the signal that ended it (0: it exited) */
+	__u8 core_dumped;
+	__u8 pad[6];
 	char comm[HL_COMM_LEN];
 };
 

@@ -352,6 +352,33 @@ int BPF_PROG(net_receive_reset, struct sock *sk)
 	return handle_tcp_event(sk, HL_NET_RESETS_RECEIVED);
 }
 
+/*
+ * Once, at start (pm_net runs it): every TCP connection already open gets
+ * its state, so the open count (HL_NET_LIVE) is right from the first tick
+ * rather than growing as old connections move bytes. Its owner is set at
+ * its first send or receive; its start stays unknown. Listeners, request
+ * and time-wait sockets are not connections (no full socket here).
+ */
+SEC("iter/tcp")
+int net_adopt(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct conn c = {};
+	struct tcp_sock *tp;
+	__u8 state;
+
+	if (!skc)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	state = tp->inet_conn.icsk_inet.sk.__sk_common.skc_state;
+	if (state == TCP_LISTEN || state == TCP_CLOSE)
+		return 0;
+	conn__put((struct sock *)tp, &c, true);
+	return 0;
+}
+
 /* the socket is going: one that never reached CLOSE leaves the open count
  * (its storage goes with it) */
 SEC("tp_btf/tcp_destroy_sock")

@@ -132,6 +132,28 @@ set -- $res
 if [ "$1" = 1 ] && [ "$2" = 1 ] && [ "$3" = hl_shortlived ] && [ "$4" = 7 ]; then ok cpu_exec_exit_events
 else fail cpu_exec_exit_events "expected 1 exec + 1 exit of hl_shortlived (pid $spid) with code 7, got '$res'"; fi
 
+# 3b. a process killed by a signal: exit status 0, the signal named, and a
+# failed exit for the alert metric (process_exits_failed)
+cp "$BURN" "$TMPD/hl_killed"
+"$TMPD/hl_killed" 5000 1 >/dev/null &
+KPID=$!
+sleep 0.3
+kill -SEGV $KPID 2>/dev/null
+wait $KPID 2>/dev/null
+for i in $(seq 20); do
+	sleep 0.2
+	res=$(python3 - "$D/cpu.json" "$KPID" <<'PY'
+import json, sys
+cpu = json.load(open(sys.argv[1])); pid = int(sys.argv[2])
+xt = [e for e in cpu["recent_processes"] if e["pid"] == pid and e["event"] == "exit"]
+print("%s %s" % (xt[0]["exit_code"], xt[0].get("signal")) if xt else "- -")
+PY
+)
+	[ "$res" = "0 11" ] && break
+done
+if [ "$res" = "0 11" ]; then ok cpu_exit_by_signal_named
+else fail cpu_exit_by_signal_named "expected hl_killed (pid $KPID) to exit with status 0 and signal 11 (SIGSEGV), got '$res'"; fi
+
 # 4. per-core busy %: a burner pinned to CPU 1 shows that core busy
 taskset -c 1 "$TMPD/hl_burner" 2500 200 >/dev/null &
 B3=$!

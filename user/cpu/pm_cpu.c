@@ -228,12 +228,14 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		utf8_sanitize(e->comm, HL_COMM_LEN - 1, comm, sizeof(comm));
 		c->exits_total++;
 		c->exits_flush++;
-		exit_count(c, comm, e->exit_code != 0);
+		/* failed: a non-zero status, or killed by a signal (a crash) */
+		exit_count(c, comm, e->exit_code != 0 || e->exit_signal != 0);
 		if (c->nexits < MAX_EXITS)
 			c->exits[c->nexits++] = h->tgid;
-		recent_push(c, json_pack("{s:s,s:I,s:i,s:s,s:i,s:f,s:f}", "event", "exit", "ts",
+		recent_push(c, json_pack("{s:s,s:I,s:i,s:s,s:i,s:i,s:b,s:f,s:f}", "event", "exit", "ts",
 					 (json_int_t)processor__mono_to_ms(p, h->ts_ns), "pid", (int)h->tgid,
-					 "comm", comm, "exit_code", e->exit_code, "lifetime_ms",
+					 "comm", comm, "exit_code", e->exit_code, "signal", e->exit_signal,
+					 "core_dumped", e->core_dumped, "lifetime_ms",
 					 e->start_ns && h->ts_ns > e->start_ns ? (double)(h->ts_ns - e->start_ns) / 1e6 : 0.0,
 					 "oncpu_ms", (double)e->oncpu_ns / 1e6));
 	}

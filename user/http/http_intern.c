@@ -83,19 +83,11 @@ void http_intern__free(struct http_intern *t)
 	free(t);
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint32_t slot_hash(const void *key)
 {
 	const struct hash_key *k = key;
 
-	return (uint32_t)mix(k->seed ^ k->hash) * WAYS;
+	return (uint32_t)hash_mix64(k->seed ^ k->hash) * WAYS;
 }
 
 static bool slot_match(const void *entry, const void *key)

@@ -32,6 +32,15 @@ static inline uint32_t hash_u32(uint32_t x)
 	return x * 2654435761u;
 }
 
+/* Spreads a 64-bit key over all bits (MurmurHash3's finalizer, half). */
+static inline uint64_t hash_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
 /* FNV-1a over n bytes, continuing from h (start with HASH_FNV_INIT). */
 #define HASH_FNV_INIT 2166136261u
 static inline uint32_t hash_bytes(uint32_t h, const void *p, size_t n)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -134,6 +135,23 @@ static struct nproc_acc *nproc_get(struct net_priv *n, uint32_t tgid)
 	return a;
 }
 
+/* The connections open before the agent: counted from the start (one walk
+ * of the host's TCP sockets, net_adopt in bpf/net/net.bpf.h). */
+static void adopt_open(struct loader *ld, struct sock_bpf *s)
+{
+	char buf[64];
+	int fd = loader__iter_create(ld, s->progs.net_adopt);
+
+	if (fd < 0) {
+		pr_warn("net: connections open before the start are counted only once they move bytes (%s)",
+			strerror(-fd));
+		return;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;		/* the program writes nothing: a read runs it */
+	close(fd);
+}
+
 static int net_init(struct pmod *m)
 {
 	struct net_priv *n = m->priv;
@@ -152,6 +170,8 @@ static int net_init(struct pmod *m)
 		if (n->procs_fd < 0 || n->counters_fd < 0)
 			return -ENOENT;
 	}
+	if (n->skel)
+		adopt_open(ld, n->skel);
 	n->ncpu = libbpf_num_possible_cpus();
 	if (n->ncpu <= 0)
 		return -EINVAL;

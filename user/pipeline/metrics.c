@@ -45,7 +45,7 @@ const struct metric_def metric_defs[METRIC__COUNT] = {
 	[METRIC_PROCESS_EXITS] = { "process_exits", METRIC_COUNTER, "processes", "cpu", S(PROCESS),
 		"Processes that exited" },
 	[METRIC_PROCESS_EXITS_FAILED] = { "process_exits_failed", METRIC_COUNTER, "processes", "cpu", S(PROCESS),
-		"Processes that exited with a non-zero exit code (a process killed by a signal has none)" },
+		"Processes that failed: a non-zero exit status, or killed by a signal (a crash, an OOM kill)" },
 
 	[METRIC_DISK_LATENCY_P99_MS] = { "disk_latency_p99_ms", METRIC_GAUGE, "ms", "disk", S(DEVICE),
 		"Block request latency p99 over the last 10 s; host-wide: the worst device" },

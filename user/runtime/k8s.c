@@ -394,14 +394,6 @@ static uint64_t path_key(const char *s)
 	return h | K8S_KEY_PATH;
 }
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* A key's home is the first entry of its set of K8S_WAYS (a multiple of
  * K8S_WAYS), so its window is exactly that set. */
 static uint32_t cache_hash(const void *key)
@@ -409,7 +401,7 @@ static uint32_t cache_hash(const void *key)
 	uint64_t k;
 
 	memcpy(&k, key, sizeof(k));
-	return (uint32_t)mix(k) * K8S_WAYS;
+	return (uint32_t)hash_mix64(k) * K8S_WAYS;
 }
 
 static bool cache_older(const void *a, const void *b)
