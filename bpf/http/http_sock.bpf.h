@@ -392,6 +392,7 @@ int http_exec(void *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	bpf_map_delete_elem(&filter_cache, &tgid);
+	bpf_map_delete_elem(&http_procs, &tgid);	/* a new process of this pid is named again */
 	return 0;
 }
 

@@ -171,12 +171,16 @@ static struct req_rec *recent_next(struct http_priv *hp)
 }
 
 /* A request into the live feed (formatted at tick time, not here). */
-static void recent_fill(struct req_rec *rec, const struct event_hdr *h, const struct ev_http *e,
-			const struct http_interned *rq, const struct route_acc *r, uint16_t status,
-			int64_t ts_ms)
+static void recent_fill(struct req_rec *rec, const char *comm, const struct event_hdr *h,
+			const struct ev_http *e, const struct http_interned *rq,
+			const struct route_acc *r, uint16_t status, int64_t ts_ms)
 {
+	size_t n = strnlen(comm, sizeof(rec->comm) - 1);
+
 	rec->ts_ms = ts_ms;
 	rec->tgid = h->tgid;
+	memcpy(rec->comm, comm, n);
+	rec->comm[n] = '\0';
 	rec->dir = e->direction;
 	rec->tls = e->tls;
 	rec->status = status;
@@ -241,14 +245,16 @@ static void head_event(struct http_priv *hp, const void *data, uint32_t len)
 }
 
 /* A traced process's name: short-lived clients are gone from /proc by the
- * time the processor would look. */
+ * time the processor would look. It replaces what the processor held for
+ * the pid: BPF names a process again once a process of that pid exited
+ * (http_exit), so a reused pid does not keep the old name. */
 static void proc_event(struct processor *p, const struct event_hdr *h, const void *data,
 		       uint32_t len)
 {
 	const struct ev_http_proc *pr = data;
 	char comm[HL_COMM_LEN + 1];
 
-	if (len < sizeof(*pr) || !pr->comm[0] || processor__comm(p, h->tgid)[0])
+	if (len < sizeof(*pr) || !pr->comm[0])
 		return;
 	memcpy(comm, pr->comm, HL_COMM_LEN);
 	comm[HL_COMM_LEN] = '\0';
@@ -311,7 +317,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	has_bd = http_bd_count(hp, r, e, &bd);
 
 	rec = recent_next(hp);
-	recent_fill(rec, h, e, rq, r, status, ts_ms);
+	recent_fill(rec, processor__comm(m->p, h->tgid), h, e, rq, r, status, ts_ms);
 	rec->has_bd = has_bd;
 	rec->bd = bd;
 	if (has_bd)
@@ -363,7 +369,7 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t l
 
 		peer_str(r, peer, sizeof(peer));
 		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s,s:o}",
-			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
+			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", r->comm,
 			"direction", http_dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
 			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
 			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,

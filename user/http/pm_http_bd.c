@@ -208,7 +208,7 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 		const struct req_rec *r = slow[i];
 
 		json_array_append_new(slowest, json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:f,s:o}",
-			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
+			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", r->comm,
 			"method", r->method, "path", r->path, "route", r->route, "status", r->status,
 			"latency_ms", r->latency_ms, "breakdown", http_bd_req_json(r)));
 	}

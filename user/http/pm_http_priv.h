@@ -17,6 +17,7 @@
 #include "user/http/httpparse.h"
 #include "user/pipeline/processor.h"
 #include "user/lib/table.h"
+#include "user/lib/utf8.h"
 #include "user/http/traffic.h"
 #include "bpf/http/http.h"
 #include "sock.skel.h"
@@ -74,6 +75,7 @@ struct proc_routes {
 struct req_rec {
 	int64_t ts_ms;
 	uint32_t tgid;
+	char comm[UTF8_COMM_SIZE];	/* the process's name then (a pid is reused) */
 	uint8_t dir, tls;
 	uint16_t status;
 	double latency_ms;
