@@ -14,7 +14,8 @@ BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-
  ca-certificates"
 TEST_PKGS="curl nghttp2-client python3 nginx wrk iproute2 valgrind chromium openssl
  prometheus libclang-rt-14-dev procps util-linux e2fsprogs kmod
- libcap2-bin python3-yaml python3-kubernetes python3-h2 python3-aiosmtpd python3-botocore"
+ libcap2-bin python3-yaml python3-kubernetes python3-h2 python3-aiosmtpd python3-botocore
+ redis-server redis-tools mariadb-server mariadb-client python3-pymysql postgresql"
 BENCH_PKGS="bpftrace libbpf-tools prometheus-node-exporter linux-perf hyperfine nghttp2-server"
 
 pkgs=$BUILD_PKGS

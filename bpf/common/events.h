@@ -30,6 +30,9 @@ enum hl_event_type {
 	HL_EV_HTTP_REQ = 30,	/* struct ev_http: one completed request/response */
 	HL_EV_HTTP_HEAD = 31,	/* struct ev_http_head: a request head's bytes, once */
 	HL_EV_HTTP_PROC = 32,	/* struct ev_http_proc: a traced process's name */
+	/* db */
+	HL_EV_DB_BASE = 40,
+	HL_EV_DB_OP = 40,	/* struct ev_db: one request paired with its response */
 	/* bench (drain throughput) */
 	HL_EV_BENCH = 60,
 	HL_EV_MAX = 64,

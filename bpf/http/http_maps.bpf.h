@@ -71,7 +71,7 @@ struct http_conn {
 	__u8 misses;
 	__u8 tls;
 	__u8 pslot;		/* http_pending slot of the response in flight */
-	__u8 pad;
+	__u8 db;		/* TLS state: database verdict (bpf/db/db.bpf.h: DBV_*) */
 	__u8 peer[16];
 	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
 	__u64 head_hash;	/* of req_head[0..req_len) */
@@ -152,7 +152,8 @@ struct scratch {
 struct sk_meta {
 	__u8 flags;
 	__u8 misses;		/* payloads that were not HTTP */
-	__u8 pad[2];
+	__u8 db;		/* database verdict (bpf/db/db.bpf.h: DBV_*) */
+	__u8 db_misses;		/* payloads that were no database protocol */
 };
 
 struct {

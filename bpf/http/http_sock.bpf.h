@@ -186,6 +186,8 @@ static __always_inline struct sk_meta *meta__get(void *ctx, struct sock *sk)
 	return m;
 }
 
+/* 1 when the transfer belonged to an HTTP connection (other signals need not
+ * look at it), else 0 */
 static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)
 {
 	struct http_filter_conf *fc;
@@ -298,7 +300,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 	x.now = bpf_ktime_get_ns();
 	if (conn__data(c, &k, &x) == 2 && ssl__claim(fc, id, k.fd))
 		tls__sock(k.tgid, k.fd, sk__addr(ctx), id);	/* first TLS record met inside SSL_* */
-	return 0;
+	return 1;	/* an HTTP connection's transfer: no other protocol to look for */
 }
 
 /* The connection is closing: a response still being written ends here

@@ -22,6 +22,10 @@ static __always_inline int ssl__enter(void *ssl, const void *buf, void *lenp, __
 	return 0;
 }
 
+/* bpf/db/db.bpf.h (in the same object): 1 when the plaintext was a database
+ * connection's, which it pairs; HTTP then has nothing to do with it */
+__noinline int db__tls(struct conn_key *k, struct http_conn *c, const struct xfer *x);
+
 static __always_inline int ssl__exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), n = 0;
@@ -73,6 +77,8 @@ static __always_inline int ssl__exit(long ret)
 	x.now = bpf_ktime_get_ns();
 	x.is_write = a->is_write;
 	x.tls = 1;
+	if (db__tls(&k, c, &x))	/* a database connection's plaintext (bpf/db/db.bpf.h) */
+		goto out;
 	conn__data(c, &k, &x);
 out:
 	bpf_map_delete_elem(&ssl_args, &tid);

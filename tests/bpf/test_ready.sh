@@ -14,7 +14,7 @@ python3 - "$AGENT_PORT" <<'PY'
 import http.client, sys, time
 port = int(sys.argv[1])
 topics = ["summary", "host", "cpu", "processes", "disks", "connections", "routes", "requests",
-          "alerts", "stats", "filters", "breakdown"]
+          "alerts", "stats", "filters", "breakdown", "databases"]
 def get(path):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:

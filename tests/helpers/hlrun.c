@@ -80,7 +80,8 @@ int main(int argc, char **argv)
 {
 	static const char *topics[] = { "summary", "processes", "cpu", "disks", "connections",
 					"routes", "requests", "alerts", "stats", "host", "metrics",
-					"filters", "breakdown", "disk_processes", "http", NULL };
+					"filters", "breakdown", "disk_processes", "http",
+					"databases", NULL };
 	static struct config cfg;
 	struct agent_opts o = { .cfg = &cfg, .no_web = true };
 	char err[512], path[4096];

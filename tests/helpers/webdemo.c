@@ -417,6 +417,8 @@ static void tick(struct demo *d, bool first)
 	state__publish(d->st, "breakdown", json_pack("{s:b,s:i,s:i,s:i,s:[],s:[]}", "enabled", 0,
 		"requests_total", 0, "approximate_total", 0, "routes_dropped_total", 0, "routes", "slowest"));
 	state__publish(d->st, "alerts", json_pack("{s:[],s:[]}", "active", "recent"));
+	state__publish(d->st, "databases", json_pack("{s:[],s:[],s:[],s:{},s:i}", "operations", "servers",
+						     "clients", "stats", "connections_active", 0));
 	state__publish(d->st, "filters", json_deep_copy(d->filters));
 	state__publish(d->st, "stats", json_pack(
 		"{s:s,s:I,s:n,s:n,s:[],s:n,s:n,s:{s:s,s:s,s:s,s:s},s:[]}", "version",

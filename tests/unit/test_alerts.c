@@ -154,6 +154,8 @@ static void builtin_rule_set(void)
 		{ "http_errors_high", "http_errors_5xx", "", 10, ALERT_AGG_COUNT, 300 },
 		{ "api_latency_p99_high", "api_latency_p99_ms", "", 3000, ALERT_AGG_LAST, 0 },
 		{ "cpu_high", "cpu_usage_pct", "", 80, ALERT_AGG_LAST, 0 },
+		{ "db_connections_high", "db_connections_active", "server", 100, ALERT_AGG_LAST, 0 },
+		{ "db_latency_p95_high", "db_client_p95_ms", "server", 1000, ALERT_AGG_LAST, 0 },
 		{ "disk_latency_high", "disk_latency_p99_ms", "", 100, ALERT_AGG_LAST, 0 },
 		{ "memory_high", "memory_used_pct", "", 90, ALERT_AGG_LAST, 0 },
 		{ "agent_kernel_drops", "agent_kernel_drops", "", 0, ALERT_AGG_COUNT, 60 },
@@ -177,7 +179,7 @@ static void builtin_rule_set(void)
 		CHECK(alert_rule_check(&r[i], &field, err, sizeof(err)) == 0, "built-in %s: %s",
 		      r[i].name, err);
 	}
-	CHECK(r[9].for_s == 300, "a sink failing for 5 minutes: for 300, got %d", r[9].for_s);
+	CHECK(r[11].for_s == 300, "a sink failing for 5 minutes: for 300, got %d", r[9].for_s);
 }
 
 static void explicit_empty_list_has_no_rules(void)

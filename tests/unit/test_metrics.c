@@ -16,7 +16,7 @@
 
 static void catalog_rows_complete(void)
 {
-	static const char *const signals[] = { "host", "agent", "cpu", "disk", "net", "http" };
+	static const char *const signals[] = { "host", "agent", "cpu", "disk", "net", "http", "db" };
 
 	for (int i = 0; i < METRIC__COUNT; i++) {
 		const struct metric_def *d = &metric_defs[i];

@@ -144,7 +144,7 @@ static void docs_examples_valid(void)
 		p = end + 3;
 	}
 	free(text);
-	CHECK(!strcmp(types, "vm-metrics webapp-metrics process-metrics disk-metrics network-metrics alert rollup-5m "),
+	CHECK(!strcmp(types, "vm-metrics webapp-metrics process-metrics disk-metrics network-metrics database-metrics alert rollup-5m "),
 	      "one example of every type, got: %s", types);
 }
 

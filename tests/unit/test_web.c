@@ -153,7 +153,7 @@ static void test_bad_listen_spec(void)
 
 /* every /api/v1 topic (web/routes.c) but summary, published by the test itself */
 static const char *const all_topics[] = { "host", "cpu", "processes", "disks", "connections",
-	"routes", "requests", "alerts", "stats", "filters", "breakdown" };
+	"routes", "requests", "alerts", "stats", "filters", "breakdown", "databases" };
 
 static void test_topic_503_then_exact_blob(void)
 {

@@ -62,10 +62,12 @@ int alert_rules_builtin(struct alert_rule *out, int max)
 		  .agg = ALERT_AGG_COUNT, .window_s = 300 },
 		{ "api_latency_p99_high", "api_latency_p99_ms", ALERT_GT, 3000, 60, "warning" },
 		{ "cpu_high", "cpu_usage_pct", ALERT_GT, 80, 120, "warning" },
-		/* DATABASE HOOK: once the database signal adds db_connections_active
-		 * (user/pipeline/metrics.h), the old system's "connections > 100" alarm:
-		 * { "db_connections_high", "db_connections_active", ALERT_GT, 100, 60,
-		 *   "warning", .scope = "server" }, one alert per database server. */
+		/* the old system's "connections > 100" database alarm, and client-side
+		 * database latency; one alert per database server */
+		{ "db_connections_high", "db_connections_active", ALERT_GT, 100, 60, "warning",
+		  .scope = "server" },
+		{ "db_latency_p95_high", "db_client_p95_ms", ALERT_GT, 1000, 60, "warning",
+		  .scope = "server" },
 		{ "disk_latency_high", "disk_latency_p99_ms", ALERT_GT, 100, 60, "warning" },
 		{ "memory_high", "memory_used_pct", ALERT_GT, 90, 120, "warning" },
 		/* the agent's own health */

@@ -88,6 +88,11 @@ const struct metric_def metric_defs[METRIC__COUNT] = {
 	[METRIC_API_LATENCY_P99_MS] = { "api_latency_p99_ms", METRIC_GAUGE, "ms", "http", 0,
 		"Latency p99 of served requests over the last 10 s; no data without requests" },
 
+	[METRIC_DB_CONNECTIONS_ACTIVE] = { "db_connections_active", METRIC_GAUGE, "connections", "db", S(SERVER),
+		"Open connections to a database server (the larger of what a server here holds and what processes here hold to it); host-wide: all servers" },
+	[METRIC_DB_CLIENT_P95_MS] = { "db_client_p95_ms", METRIC_GAUGE, "ms", "db", S(SERVER),
+		"Latency p95 of the database operations processes here made in the last second; host-wide: all servers; no data without operations" },
+
 	[METRIC_AGENT_KERNEL_DROPS] = { "agent_kernel_drops", METRIC_COUNTER, "events", "agent", 0,
 		"Events dropped in BPF because a ring buffer was full" },
 	[METRIC_AGENT_MAP_FULL] = { "agent_map_full", METRIC_COUNTER, "updates", "agent", 0,

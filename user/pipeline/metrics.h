@@ -78,12 +78,9 @@ enum metric_id {
 	METRIC_AGENT_SINK_FAILING,
 	METRIC_AGENT_SINK_DROPPED,
 	METRIC_AGENT_SPOOL_USED_PCT,
-	/*
-	 * DATABASE HOOK: the database signal (not built yet) adds
-	 * METRIC_DB_CONNECTIONS_ACTIVE here (gauge, scope server: open
-	 * connections to one database server), its row in metric_defs[], and
-	 * the built-in rule of alert_rules.c's DATABASE HOOK.
-	 */
+	/* db signal: per database server ("10.0.0.7:5432") */
+	METRIC_DB_CONNECTIONS_ACTIVE,
+	METRIC_DB_CLIENT_P95_MS,
 	METRIC__COUNT
 };
 

@@ -478,7 +478,7 @@ int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h, i
 /* ---- every type ----------------------------------------------------------- */
 
 static const char *const rolled_types[] = { "vm-metrics", "webapp-metrics", "process-metrics",
-					    "disk-metrics", "network-metrics" };
+					    "disk-metrics", "network-metrics", "database-metrics" };
 
 #define N_ROLLED (sizeof(rolled_types) / sizeof(rolled_types[0]))
 

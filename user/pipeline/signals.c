@@ -7,13 +7,14 @@
 
 #include "user/pipeline/signal.h"
 
-extern const struct signal cpu_signal, disk_signal, net_signal, http_signal;
+extern const struct signal cpu_signal, disk_signal, net_signal, http_signal, db_signal;
 
 const struct signal *const signals[] = {
 	&cpu_signal,
 	&disk_signal,
 	&net_signal,
 	&http_signal,
+	&db_signal,
 	NULL,
 };
 

@@ -287,6 +287,26 @@
       td(fmtMs(c.duration_ms), 'n') + td(pair(c.tx_bytes, c.rx_bytes, fmtBytes), 'n') + '</tr>'), 6, 'no connections recorded yet');
   }
 
+  // --- databases (topic "databases") ---------------------------------------
+  function renderDb(doc) {
+    const servers = (doc && doc.servers) || [], ops = ((doc && doc.operations) || []).slice();
+    const st = (doc && doc.stats) || {};
+    const parts = [];
+    if (doc && isNum(doc.connections_active)) parts.push(`${fmtNum(doc.connections_active, 0)} open`);
+    if (isNum(st.pipelined_total) && st.pipelined_total) parts.push(`${fmtNum(st.pipelined_total, 0)} pipelined`);
+    if (isNum(st.unparsed_total) && st.unparsed_total) parts.push(`${fmtNum(st.unparsed_total, 0)} unparsed`);
+    $('db-sum').textContent = parts.join(' · ');
+    const where = (r) => `${r.server_address || '?'}:${r.server_port || '?'}`;
+    fill('t-db-servers', servers.map((v) => '<tr>' + td(v.db_system || '—') + td(where(v)) +
+      td(fmtNum(v.connections_active, 0), 'n') + td(fmtNum(v.rate_per_s), 'n') + td(fmtNum(v.errors, 0), 'n') +
+      td(fmtNum(v.latency_p95_ms), 'n') + '</tr>'), 6, 'no database connections seen');
+    ops.sort((a, b) => (b.count || 0) - (a.count || 0));
+    fill('t-db-ops', ops.slice(0, 100).map((o) => '<tr>' + td(proc(o)) + td(o.role || '—') +
+      td(`${o.db_system || ''} ${where(o)}`) + td(o.operation || '—') + td(fmtNum(o.count, 0), 'n') +
+      td(fmtNum(o.rate_per_s), 'n') + td(fmtNum(o.errors, 0), 'n') +
+      td(trio(o.latency_p50_ms, o.latency_p95_ms, o.latency_p99_ms), 'n') + '</tr>'), 8, 'no database calls captured yet');
+  }
+
   // --- latency breakdown (topic "breakdown") --------------------------------
   const BD_PARTS = [
     ['cpu_ms', 'CPU', 'bd-cpu'], ['runq_ms', 'run queue', 'bd-runq'], ['io_ms', 'disk I/O', 'bd-io'],
@@ -380,7 +400,7 @@
     const jobs = [
       ['processes', renderProcs], ['disks', renderDisks], ['routes', renderRoutes],
       ['alerts', renderAlerts], ['connections', renderConns], ['stats', renderStats],
-      ['breakdown', renderBreakdown],
+      ['breakdown', renderBreakdown], ['databases', renderDb],
     ];
     if (!hostInfo || !hostInfo.hostname) jobs.push(['host', renderHost]);
     if (!lastSummary) jobs.push(['summary', renderCards]);
