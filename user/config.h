@@ -85,6 +85,7 @@ struct config {
 	char dynamodb_table[CFG_STR];
 	int dynamodb_ttl_days;
 	bool dynamodb_create_table;
+	bool dynamodb_registry;		/* host registry item for `hostlens fleet` */
 	uint64_t file_rotate_bytes;
 	int file_rotate_seconds;
 	int file_keep;
