@@ -32,7 +32,7 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
 # Every .c under the module folders goes into one static library; main.c only
 # wires. Helpers drop files into their folder without touching this Makefile.
-LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c collectors/*.c sinks/*.c sinks/*/*.c web/*.c))
+LIB_SRCS := $(filter-out user/main.c,$(wildcard user/*.c user/fleet/*.c collectors/*.c sinks/*.c sinks/*/*.c web/*.c))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS)) $(OUTPUT)/obj/web_assets.o
 LIB := $(OUTPUT)/libhostlens.a
 BIN := $(OUTPUT)/hostlens

@@ -26,8 +26,14 @@
 /* URL under /api/v1/ -> topic published by the processor (docs/topics.md). */
 static const char *const api_topics[] = {
 	"summary", "host", "cpu", "processes", "disks", "connections",
-	"routes", "requests", "alerts", "stats", "filters", "breakdown",
+	"routes", "requests", "alerts", "stats", "filters", "breakdown", NULL,
 };
+
+/* The topics this process serves: the agent's, or its mode's (web.h). */
+static const char *const *topics_of(const struct web *w)
+{
+	return w->hooks.topics ? w->hooks.topics : api_topics;
+}
 
 static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";
 static const char J_READY[] = "{\"status\":\"ready\"}\n";
@@ -150,10 +156,10 @@ size_t web_resp_len(const struct web_resp *r)
 	return n;
 }
 
-static bool serve_asset(const char *path, struct web_resp *r)
+static bool serve_asset(const struct web *w, const char *path, struct web_resp *r)
 {
 	if (!strcmp(path, "/"))
-		path = "/index.html";
+		path = w->hooks.index ? w->hooks.index : "/index.html";
 	for (const struct web_asset *a = web_assets; a->path; a++) {
 		if (strcmp(a->path, path))
 			continue;
@@ -299,8 +305,8 @@ static bool published(struct web *w)
 			return false;
 		blob__put(b);
 	}
-	for (size_t i = 0; i < sizeof(api_topics) / sizeof(api_topics[0]); i++) {
-		b = state__get(w->st, api_topics[i]);
+	for (const char *const *t = topics_of(w); *t; t++) {
+		b = state__get(w->st, *t);
 		if (!b)
 			return false;
 		blob__put(b);
@@ -357,7 +363,7 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 	}
 	/* The dashboard's files are public (they hold no data); the rest needs
 	 * the read role, which the gate checked: this is the second lock. */
-	if (get && serve_asset(p, r))
+	if (get && serve_asset(w, p, r))
 		return;
 	if (req->role == WEB_ROLE_NONE) {
 		RESP_JSON(r, 401, J_AUTH);
@@ -396,11 +402,21 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 			serve_series(w, req, r);
 			return;
 		}
-		for (size_t i = 0; i < sizeof(api_topics) / sizeof(api_topics[0]); i++) {
-			if (!strcmp(name, api_topics[i])) {
-				serve_topic(w, api_topics[i], r);
+		for (const char *const *t = topics_of(w); *t; t++) {
+			if (!strcmp(name, *t)) {
+				serve_topic(w, *t, r);
 				return;
 			}
+		}
+		if (w->hooks.get) {
+			json_t *doc = NULL;
+			int status = w->hooks.get(w->hooks.ctx, p, req->query, &doc);
+
+			if (status) {
+				resp_json_doc(r, status, doc);
+				return;
+			}
+			json_decref(doc);
 		}
 		RESP_JSON(r, 404, J_NOT_FOUND);
 		return;
