@@ -292,9 +292,10 @@ static void reg_note(struct ddb_sink *d, const struct record_batch *b, const uns
 	}
 }
 
-/* PutItem of each registry item that is due. Failures are logged, never
- * returned: the records are delivered either way. */
-static void reg_put(struct sink *s)
+/* PutItem of each registry item that is due (all that are dirty when
+ * `now`). Failures are logged, never returned: the records are delivered
+ * either way. */
+static void reg_put(struct sink *s, bool now_all)
 {
 	struct ddb_sink *d = s->priv;
 	int64_t now = mono_ms();
@@ -306,8 +307,9 @@ static void reg_put(struct sink *s)
 		long status;
 		int ret;
 
-		if (g->put_ms && !(g->dirty && now - g->put_ms >= DDB_REG_MIN_MS) &&
-		    now - g->put_ms < DDB_REG_HEARTBEAT_MS)
+		if (now_all ? !g->dirty :
+			      g->put_ms && !(g->dirty && now - g->put_ms >= DDB_REG_MIN_MS) &&
+				      now - g->put_ms < DDB_REG_HEARTBEAT_MS)
 			continue;
 		latest = json_object();
 		for (int k = 0; latest && k < g->n; k++)
@@ -346,7 +348,7 @@ static int ddb_write(struct sink *s, const struct record_batch *b)
 	ret = ddb_write_items(s, b);
 	if (!ret && d->registry) {
 		reg_note(d, b, s->mark);
-		reg_put(s);
+		reg_put(s, false);
 	}
 	return ret;
 }
@@ -378,6 +380,16 @@ static int ddb_write_items(struct sink *s, const struct record_batch *b)
 	return 0;
 }
 
+/* At stop: the registry item points at the last records delivered. */
+static int ddb_flush(struct sink *s)
+{
+	struct ddb_sink *d = s->priv;
+
+	if (d->registry && d->ready)
+		reg_put(s, true);
+	return 0;
+}
+
 static void ddb_destroy(struct sink *s)
 {
 	struct ddb_sink *d = s->priv;
@@ -404,6 +416,7 @@ const struct sink_ops dynamodb_sink_ops = {
 	.priv_size = sizeof(struct ddb_sink),
 	.init = ddb_init,
 	.write = ddb_write,
+	.flush = ddb_flush,
 	.destroy = ddb_destroy,
 	.max_batch_records = DDB_MAX_ITEMS,
 	.max_batch_bytes = DDB_MAX_REQUEST,

@@ -349,6 +349,18 @@ static int read_hosts(struct fleet *f, int64_t now)
 	return ret;
 }
 
+/* One page of rollup items (DynamoDB JSON) into acc. */
+static void fold_page(json_t *acc, json_t *items, const char *metric)
+{
+	json_t *plain = json_array(), *it;
+	size_t i;
+
+	json_array_foreach(items, i, it)
+		json_array_append_new(plain, ddb_plain_item(it));
+	fleet_series_fold(acc, plain, metric);
+	json_decref(plain);
+}
+
 /* 5. Rollup series the web thread asked for. */
 static int read_series(struct fleet *f, int64_t now)
 {
@@ -377,7 +389,7 @@ static int read_series(struct fleet *f, int64_t now)
 			start = NULL;
 			if (ret)
 				break;
-			fleet_series_fold(acc, fleet_read_items(resp, f->cfg.dynamodb_table), metric);
+			fold_page(acc, fleet_read_items(resp, f->cfg.dynamodb_table), metric);
 			start = json_incref(json_object_get(resp, "LastEvaluatedKey"));
 			json_decref(resp);
 			if (!start)
