@@ -127,14 +127,21 @@ feed fleet-old old-1 5 "$NOW" alerts -- --set dynamodb-registry=false
 feed fleet-old old-2 6 "$NOW" -- --set dynamodb-registry=false
 check fleet_old_table_has_no_registry [ -z "$($AWS_TOOL query "$DDB" fleet-old 'hostlens#hosts')" ]
 WP2=$(free_port)
-AWS_ENDPOINT_URL_DYNAMODB=$DDB "$HOSTLENS" fleet --listen "127.0.0.1:$WP2" --dynamodb-table fleet-old \
-	--fleet-refresh 1 --fleet-sources old-1,old-2 >"$TMPD/fleet2.log" 2>&1 &
+AWS_ENDPOINT_URL_DYNAMODB=$DDB HOSTLENS_AUTH_TOKEN=fleet-read-token "$HOSTLENS" fleet --listen "127.0.0.1:$WP2" \
+	--dynamodb-table fleet-old --fleet-refresh 1 --fleet-sources old-1,old-2 >"$TMPD/fleet2.log" 2>&1 &
 F2=$!; bg_track $F2
 WP_SAVE=$WP; WP=$WP2
+wait_for 10 curl -sf -o /dev/null "http://127.0.0.1:$WP2/readyz"
+c1=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WP2/api/v1/fleet/hosts")
+c2=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WP2/api/v1/fleet/hosts/old-1/series?metric=cpu_usage_pct")
+c3=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WP2/")
+check fleet_auth_token_same_roles [ "$c1 $c2 $c3" = "401 401 200" ]
+fapi() { curl -sf -H 'Authorization: Bearer fleet-read-token' "http://127.0.0.1:$WP$1"; }
 if wait_for 15 hosts_is 'j.hosts.length===2 && j.hosts.every(h=>h.vm&&h.webapp&&!h.stale&&!h.registry) && j.hosts[0].vm.cpu_usage_pct===51.5 && j.hosts[1].webapp.requests_per_s===600.5 && j.hosts[0].alerts.map(a=>a.rule).join()==="cpu_high" && j.status.registry===false'; then
 	ok fleet_old_table_read_by_sources
 else fail fleet_old_table_read_by_sources "$(head -c 800 "$TMPD/h.json")"; fi
 stop_pid $F2
+fapi() { curl -sf "http://127.0.0.1:$WP$1"; }
 
 # 6. The host cap: two of four kept (the freshest), the rest counted.
 AWS_ENDPOINT_URL_DYNAMODB=$DDB HOSTLENS_FLEET_CLOCK_FILE=$TMPD/clock "$HOSTLENS" fleet \

@@ -106,7 +106,8 @@ static int64_t wall_ms(void)
  * HOSTLENS_FLEET_CLOCK_FILE names (tests make hosts stale without waiting). */
 static int64_t fleet_now(const struct fleet *f)
 {
-	return wall_ms() + f->clock_offset_ms;
+	/* the web thread reads it too (series requests) */
+	return wall_ms() + __atomic_load_n(&f->clock_offset_ms, __ATOMIC_RELAXED);
 }
 
 static void clock_reload(struct fleet *f)
@@ -118,7 +119,7 @@ static void clock_reload(struct fleet *f)
 	if (!path || !(fp = fopen(path, "r")))
 		return;
 	if (fgets(buf, sizeof(buf), fp))
-		f->clock_offset_ms = strtoll(buf, NULL, 10);
+		__atomic_store_n(&f->clock_offset_ms, (int64_t)strtoll(buf, NULL, 10), __ATOMIC_RELAXED);
 	fclose(fp);
 }
 
