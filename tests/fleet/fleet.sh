@@ -154,7 +154,24 @@ else fail fleet_max_hosts_capped_counted "$(jqn '[j.hosts.map(h=>h.source), j.st
 stop_pid $F3
 WP=$WP_SAVE
 
-# 7. Bad flags name the problem and exit 2.
+# 7. The read budget: with 1 read unit a second the reads spread over
+# refreshes (deferred, shown) and what was consumed stays near the budget,
+# yet every host is read in the end.
+T0=$(date +%s)
+AWS_ENDPOINT_URL_DYNAMODB=$DDB HOSTLENS_FLEET_CLOCK_FILE=$TMPD/clock "$HOSTLENS" fleet \
+	--listen "127.0.0.1:$WP2" --dynamodb-table fleet-test --fleet-refresh 1 --fleet-read-units 1 \
+	>"$TMPD/fleet4.log" 2>&1 &
+F4=$!; bg_track $F4
+WP=$WP2
+if wait_for 20 hosts_is 'j.hosts.length===4 && j.hosts.every(h=>h.vm&&h.webapp) && j.status.read_units.deferred_total>0'; then
+	el=$(( $(date +%s) - T0 + 1 ))
+	# bucket: one refresh's worth (1) at start, 1 a second, one call's overshoot (< 4 units here)
+	check fleet_read_budget_bounds_consumption [ "$(jqn "j.status.read_units.total <= 1 + $el + 4 && j.status.read_units.budget_per_s===1" "$TMPD/h.json")" = true ]
+else fail fleet_read_budget_bounds_consumption "$(jqn 'j.status.read_units' "$TMPD/h.json")"; fi
+stop_pid $F4
+WP=$WP_SAVE
+
+# 8. Bad flags name the problem and exit 2.
 "$HOSTLENS" fleet --fleet-max-hosts 0 >/dev/null 2>"$TMPD/bad.err"; rc=$?
 check fleet_bad_flag_exit_2 [ "$rc" = 2 ]
 check fleet_bad_flag_named grep -q -- '--fleet-max-hosts' "$TMPD/bad.err"
