@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fleet_hosts.h"
+#include "fleet_read.h"
 #include "prom.h"
 
 /* Messages are cut to their buffers on purpose. */
@@ -92,7 +93,7 @@ struct fleet_host *fleet_hosts_registry(struct fleet_hosts *hs, json_t *item, in
 					int64_t window_ms)
 {
 	const char *source = json_string_value(json_object_get(item, "source"));
-	int64_t seen = (int64_t)json_number_value(json_object_get(item, "last_seen"));
+	int64_t seen = fleet_ms(json_object_get(item, "last_seen"));
 	json_t *latest = json_object_get(item, "latest");
 	struct fleet_host *h;
 
@@ -191,7 +192,7 @@ static json_t *cut_routes(json_t *routes)
 void fleet_host_set(struct fleet_host *h, enum fleet_kind k, json_t *item, const char *sk)
 {
 	json_t **slot = k == FLEET_VM ? &h->vm : &h->web;
-	int64_t ts = (int64_t)json_number_value(json_object_get(item, "timestamp"));
+	int64_t ts = fleet_ms(json_object_get(item, "timestamp"));
 	json_t *copy;
 
 	if (k == FLEET_ALERT)

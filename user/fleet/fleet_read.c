@@ -216,6 +216,13 @@ json_t *fleet_read_items(json_t *resp, const char *table)
 	return json_is_array(items) ? items : NULL;
 }
 
+int64_t fleet_ms(json_t *v)
+{
+	double d = json_number_value(v);
+
+	return json_is_number(v) && d >= 0 && d <= 1e15 ? (int64_t)d : 0;
+}
+
 bool fleet_read_throttled(const char *type)
 {
 	return !strcmp(type, "ProvisionedThroughputExceededException") ||

@@ -58,6 +58,10 @@ double fleet_read_units(json_t *resp);
  * borrowed; NULL when absent. */
 json_t *fleet_read_items(json_t *resp, const char *table);
 
+/* A time in epoch ms from an answer: the number when it is one from 0 to
+ * 10^15 (year 33658), else 0. What a peer sends is never cast unchecked. */
+int64_t fleet_ms(json_t *v);
+
 /* Is this AWS error type throttling (back off)? */
 bool fleet_read_throttled(const char *type);
 

@@ -2,11 +2,13 @@
 /* Per-host rollup series of the fleet view (fleet_series.h). */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleet_series.h"
+#include "fleet_read.h"
 
 int fleet_series_init(struct fleet_series *s, size_t max)
 {
@@ -138,16 +140,17 @@ void fleet_series_fold(json_t *acc, json_t *items, const char *metric)
 	json_array_foreach(items, i, it) {
 		json_t *f = json_object_get(json_object_get(json_object_get(it, "fields"), metric),
 					    "avg");
-		double slot = json_number_value(json_object_get(it, "slot_start"));
+		int64_t slot = fleet_ms(json_object_get(it, "slot_start"));
 		double n = json_number_value(json_object_get(it, "samples"));
+		double sum, weight;
 		char key[32];
 		json_t *cell;
 
 		if (!json_is_number(f) || slot <= 0)
 			continue;
-		if (n <= 0)
+		if (!(n > 0 && n < 1e9))	/* absent or absurd: one sample */
 			n = 1;
-		snprintf(key, sizeof(key), "%" PRId64, (int64_t)slot);
+		snprintf(key, sizeof(key), "%" PRId64, slot);
 		cell = json_object_get(acc, key);
 		if (!cell) {
 			cell = json_pack("[f, f]", 0.0, 0.0);
@@ -156,11 +159,12 @@ void fleet_series_fold(json_t *acc, json_t *items, const char *metric)
 		if (!cell)
 			continue;
 		/* partials of one slot: their averages weighted by samples */
-		json_array_set_new(cell, 0,
-				   json_real(json_number_value(json_array_get(cell, 0)) +
-					     json_number_value(f) * n));
-		json_array_set_new(cell, 1,
-				   json_real(json_number_value(json_array_get(cell, 1)) + n));
+		sum = json_number_value(json_array_get(cell, 0)) + json_number_value(f) * n;
+		weight = json_number_value(json_array_get(cell, 1)) + n;
+		if (!isfinite(sum) || !isfinite(weight))
+			continue;
+		json_array_set_new(cell, 0, json_real(sum));
+		json_array_set_new(cell, 1, json_real(weight));
 	}
 }
 
