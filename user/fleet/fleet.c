@@ -227,6 +227,54 @@ static int read_registry(struct fleet *f, int64_t now)
 	return ret;
 }
 
+/* Was "<source>#<type>" left in the answer's UnprocessedKeys? */
+static bool unprocessed(json_t *resp, const char *table, const char *id)
+{
+	json_t *keys = json_object_get(json_object_get(json_object_get(resp, "UnprocessedKeys"), table),
+				       "Keys"), *k;
+	size_t i;
+
+	json_array_foreach(keys, i, k)
+		if (!strcmp(json_string_value(json_object_get(json_object_get(k, "id"), "S")) ?: "", id))
+			return true;
+	return false;
+}
+
+/* One BatchGetItem answer: the items onto their hosts. A key asked and not
+ * left unprocessed counts as read even when no item came (it expired):
+ * asking again would not bring it. Unprocessed keys wait for the next
+ * refresh. */
+static void take_batch(struct fleet *f, enum fleet_kind k, json_t *resp, json_t *keys)
+{
+	const char *table = f->cfg.dynamodb_table;
+	json_t *it;
+	size_t j;
+
+	json_array_foreach(fleet_read_items(resp, table), j, it) {
+		json_t *p = ddb_plain_item(it);
+		const char *id = json_string_value(json_object_get(p, "id"));
+		const char *hash = id ? strrchr(id, '#') : NULL;
+		struct fleet_host *h;
+		char src[256];
+
+		if (hash && (size_t)(hash - id) < sizeof(src)) {
+			snprintf(src, sizeof(src), "%.*s", (int)(hash - id), id);
+			h = fleet_hosts_find(&f->hosts, src);
+			if (h)
+				fleet_host_set(h, k, p, h->want[k]);
+		}
+		json_decref(p);
+	}
+	json_array_foreach(keys, j, it) {
+		const char *id = json_string_value(json_object_get(it, "id"));
+		const char *src = json_string_value(json_object_get(it, "source"));
+		struct fleet_host *h = src ? fleet_hosts_find(&f->hosts, src) : NULL;
+
+		if (h && id && !unprocessed(resp, table, id))
+			memcpy(h->have[k], h->want[k], sizeof(h->have[k]));	/* same size */
+	}
+}
+
 /* 2. The newest vm-metrics and webapp-metrics items whose sort key changed. */
 static int read_latest(struct fleet *f)
 {
@@ -237,8 +285,7 @@ static int read_latest(struct fleet *f)
 		size_t i = 0;
 
 		while (i < f->hosts.n && !ret && budget_ok(f)) {
-			json_t *keys = json_array(), *resp, *it;
-			size_t j;
+			json_t *keys = json_array(), *resp;
 
 			for (; i < f->hosts.n && json_array_size(keys) < FLEET_BATCH_KEYS; i++) {
 				struct fleet_host *h = &f->hosts.h[i];
@@ -247,8 +294,9 @@ static int read_latest(struct fleet *f)
 				if (!h->want[k][0] || !strcmp(h->want[k], h->have[k]))
 					continue;
 				snprintf(id, sizeof(id), "%s#%s", h->source, fleet_kind_type[k]);
-				json_array_append_new(keys, json_pack("{s:s, s:s}", "id", id,
-								      "timestamp", h->want[k]));
+				json_array_append_new(keys, json_pack("{s:s, s:s, s:s}", "id", id,
+								      "timestamp", h->want[k],
+								      "source", h->source));
 			}
 			if (!json_array_size(keys)) {
 				json_decref(keys);
@@ -256,26 +304,10 @@ static int read_latest(struct fleet *f)
 			}
 			ret = ddb(f, "BatchGetItem",
 				  fleet_q_batch_get(f->cfg.dynamodb_table, keys, fields[k]), &resp);
-			json_decref(keys);
-			if (ret)
-				break;
-			/* UnprocessedKeys keep want != have: read at the next refresh */
-			json_array_foreach(fleet_read_items(resp, f->cfg.dynamodb_table), j, it) {
-				json_t *p = ddb_plain_item(it);
-				const char *id = json_string_value(json_object_get(p, "id"));
-				const char *hash = id ? strrchr(id, '#') : NULL;
-				struct fleet_host *h;
-				char src[256];
-
-				if (hash && (size_t)(hash - id) < sizeof(src)) {
-					snprintf(src, sizeof(src), "%.*s", (int)(hash - id), id);
-					h = fleet_hosts_find(&f->hosts, src);
-					if (h)
-						fleet_host_set(h, k, p, h->want[k]);
-				}
-				json_decref(p);
-			}
+			if (!ret)
+				take_batch(f, k, resp, keys);
 			json_decref(resp);
+			json_decref(keys);
 		}
 	}
 	return ret;
