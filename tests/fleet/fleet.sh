@@ -175,4 +175,7 @@ WP=$WP_SAVE
 "$HOSTLENS" fleet --fleet-max-hosts 0 >/dev/null 2>"$TMPD/bad.err"; rc=$?
 check fleet_bad_flag_exit_2 [ "$rc" = 2 ]
 check fleet_bad_flag_named grep -q -- '--fleet-max-hosts' "$TMPD/bad.err"
+env -u AWS_REGION AWS_CONFIG_FILE=/nonexistent "$HOSTLENS" fleet --listen "127.0.0.1:$WP2" >/dev/null 2>"$TMPD/noregion.err"; rc=$?
+check fleet_no_region_exit_2 [ "$rc" = 2 ]
+check fleet_no_region_named grep -q 'no AWS region: set AWS_REGION' "$TMPD/noregion.err"
 finish
