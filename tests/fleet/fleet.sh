@@ -120,9 +120,17 @@ done
 check fleet_throttle_backoff_grows [ "$maxb" -ge 4000 ]
 check fleet_throttle_recovers [ "$(jqn 'j.status.state+" "+j.status.throttling.throttled_total+" "+j.hosts.length' "$TMPD/h.json")" = "ok 4 4" ]
 check fleet_throttle_logged grep -q 'fleet: Query on table fleet-test: HTTP 400 ProvisionedThroughputExceededException; next read in' "$TMPD/fleet.log"
-stop_pid $FLEET
 
-# 5. A table written by older agents (no registry item): --fleet-sources.
+# 5. A read hanging in the table's endpoint does not hold the stop.
+proxy_fault "$PP" '{"delay_requests":50,"delay_ms":20000}'
+sleep 2
+t0=$(date +%s%N)
+stop_pid $FLEET
+t1=$(date +%s%N)
+proxy_fault "$PP" '{"delay_requests":0}'
+check fleet_stops_during_a_hung_read [ $(( (t1 - t0) / 1000000 )) -lt 3000 ]
+
+# 6. A table written by older agents (no registry item): --fleet-sources.
 feed fleet-old old-1 5 "$NOW" alerts -- --set dynamodb-registry=false
 feed fleet-old old-2 6 "$NOW" -- --set dynamodb-registry=false
 check fleet_old_table_has_no_registry [ -z "$($AWS_TOOL query "$DDB" fleet-old 'hostlens#hosts')" ]
@@ -143,7 +151,7 @@ else fail fleet_old_table_read_by_sources "$(head -c 800 "$TMPD/h.json")"; fi
 stop_pid $F2
 fapi() { curl -sf "http://127.0.0.1:$WP$1"; }
 
-# 6. The host cap: two of four kept (the freshest), the rest counted.
+# 7. The host cap: two of four kept (the freshest), the rest counted.
 AWS_ENDPOINT_URL_DYNAMODB=$DDB HOSTLENS_FLEET_CLOCK_FILE=$TMPD/clock "$HOSTLENS" fleet \
 	--listen "127.0.0.1:$WP2" --dynamodb-table fleet-test --fleet-refresh 1 --fleet-max-hosts 2 \
 	>"$TMPD/fleet3.log" 2>&1 &
@@ -154,7 +162,7 @@ else fail fleet_max_hosts_capped_counted "$(jqn '[j.hosts.map(h=>h.source), j.st
 stop_pid $F3
 WP=$WP_SAVE
 
-# 7. The read budget: with 1 read unit a second the reads spread over
+# 8. The read budget: with 1 read unit a second the reads spread over
 # refreshes (deferred, shown) and what was consumed stays near the budget,
 # yet every host is read in the end.
 T0=$(date +%s)
@@ -171,7 +179,7 @@ else fail fleet_read_budget_bounds_consumption "$(jqn 'j.status.read_units' "$TM
 stop_pid $F4
 WP=$WP_SAVE
 
-# 8. Bad flags name the problem and exit 2.
+# 9. Bad flags name the problem and exit 2.
 "$HOSTLENS" fleet --fleet-max-hosts 0 >/dev/null 2>"$TMPD/bad.err"; rc=$?
 check fleet_bad_flag_exit_2 [ "$rc" = 2 ]
 check fleet_bad_flag_named grep -q -- '--fleet-max-hosts' "$TMPD/bad.err"

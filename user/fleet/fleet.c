@@ -82,6 +82,7 @@ struct fleet {
 	pthread_mutex_t mu;		/* stop, wake */
 	pthread_cond_t cond;
 	bool stop, wake;
+	int64_t abort_at_ms;		/* CLOCK_MONOTONIC: a call in progress gives up (stop) */
 	int64_t clock_offset_ms;	/* tests: HOSTLENS_FLEET_CLOCK_FILE */
 
 	/* read budget and status (reader thread) */
@@ -728,6 +729,7 @@ struct fleet *fleet__new(const struct config *cfg, char *err, size_t errlen)
 		e = errno == ENOENT ? EINVAL : errno;	/* no region or credentials: exit 2 */
 		goto fail;
 	}
+	aws_client__set_abort(f->aws, &f->abort_at_ms);
 	f->st = state__new();
 	if (!f->st) {
 		snprintf(err, errlen, "out of memory");
@@ -770,6 +772,12 @@ void fleet__free(struct fleet *f)
 	web__free(f->web);	/* first: the web thread asks the series cache */
 	f->web = NULL;
 	if (f->started) {
+		struct timespec ts;
+
+		/* a read in progress gives up now rather than at its timeout */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		__atomic_store_n(&f->abort_at_ms, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1,
+				 __ATOMIC_RELAXED);
 		pthread_mutex_lock(&f->mu);
 		f->stop = true;
 		pthread_cond_signal(&f->cond);
