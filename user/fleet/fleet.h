@@ -7,6 +7,7 @@
  *
  * Files, each calling only the ones listed after it:
  *   fleet.c         the mode: thread, refresh loop, backoff, read budget, web hooks
+ *   fleet_api.c     its API paths beyond the published topics (web thread)
  *   fleet_series.c  per-host rollup series: the bounded cache the web thread asks
  *   fleet_hosts.c   the bounded host table and the documents made from it
  *   fleet_read.c    DynamoDB request bodies and answers (no network: unit tested)
