@@ -26,14 +26,16 @@ static void test_fleet_series_ask_read_answer(void)
 	CHECK(st == 200 && json_is_true(json_object_get(doc, "loading")) && wakes == 1,
 	      "first ask: loading, the reader woken");
 	json_decref(doc);
-	CHECK(fleet_series_next(&s, 100, 60000, src, sizeof(src), m, sizeof(m)) && !strcmp(src, "a") &&
-		      !strcmp(m, "cpu_usage_pct"),
+	CHECK(fleet_series_next(&s, 100, 60000, src, sizeof(src), m, sizeof(m)) &&
+		      !strcmp(src, "a") && !strcmp(m, "cpu_usage_pct"),
 	      "the reader gets the wanted series");
 	fleet_series_put(&s, "a", "cpu_usage_pct", json_pack("[[i, f]]", 1, 2.5), 200);
-	CHECK(!fleet_series_next(&s, 300, 60000, src, sizeof(src), m, sizeof(m)), "nothing left to read");
+	CHECK(!fleet_series_next(&s, 300, 60000, src, sizeof(src), m, sizeof(m)),
+	      "nothing left to read");
 	st = fleet_series_ask(&s, "a", "cpu_usage_pct", 400, &doc);
 	CHECK(st == 200 && json_is_false(json_object_get(doc, "loading")) &&
-		      json_real_value(json_array_get(json_array_get(json_object_get(doc, "points"), 0), 1)) == 2.5,
+		      json_real_value(json_array_get(
+			      json_array_get(json_object_get(doc, "points"), 0), 1)) == 2.5,
 	      "then the points");
 	json_decref(doc);
 	CHECK(fleet_series_next(&s, 200 + 60001, 60000, src, sizeof(src), m, sizeof(m)),
@@ -41,13 +43,15 @@ static void test_fleet_series_ask_read_answer(void)
 	fleet_series_ask(&s, "nobody", "cpu_usage_pct", 500, &doc);
 	json_decref(doc);
 	fleet_series_put(&s, "nobody", "cpu_usage_pct", NULL, 600);
-	CHECK(fleet_series_ask(&s, "nobody", "cpu_usage_pct", 700, &doc) == 404, "unknown host: 404");
+	CHECK(fleet_series_ask(&s, "nobody", "cpu_usage_pct", 700, &doc) == 404,
+	      "unknown host: 404");
 	json_decref(doc);
-	fleet_series_ask(&s, "c", "load1", 800, &doc);	/* evicts the least recently asked: a */
+	fleet_series_ask(&s, "c", "load1", 800, &doc); /* evicts the least recently asked: a */
 	json_decref(doc);
 	CHECK(s.n == 2 && s.evicted_total == 1, "capped at 2, one evicted (%zu, %llu)", s.n,
 	      (unsigned long long)s.evicted_total);
-	fleet_series_put(&s, "a", "cpu_usage_pct", json_array(), 900);	/* evicted meanwhile: dropped */
+	fleet_series_put(&s, "a", "cpu_usage_pct", json_array(),
+			 900); /* evicted meanwhile: dropped */
 	fleet_series_fini(&s);
 }
 
@@ -58,7 +62,8 @@ static void test_fleet_series_partials_weighted(void)
 		"[{\"slot_start\":600000,\"samples\":10,\"fields\":{\"m\":{\"avg\":4}}},"
 		" {\"slot_start\":300000,\"samples\":30,\"fields\":{\"m\":{\"avg\":1}}},"
 		" {\"slot_start\":600000,\"samples\":30,\"fields\":{\"m\":{\"avg\":8}}},"
-		" {\"slot_start\":900000,\"samples\":5,\"fields\":{\"other\":{\"avg\":9}}}]", 0, NULL);
+		" {\"slot_start\":900000,\"samples\":5,\"fields\":{\"other\":{\"avg\":9}}}]",
+		0, NULL);
 	char *s;
 
 	fleet_series_fold(acc, page, "m");

@@ -52,19 +52,26 @@
 #define FLEET_CT "application/x-amz-json-1.0"
 #define FLEET_BACKOFF_MIN_MS 1000
 #define FLEET_BACKOFF_MAX_MS 60000
-#define FLEET_ROUTES 20			/* slowest routes across hosts shown */
-#define FLEET_SERIES_TTL_MS 60000	/* a series is read again when asked after this */
+#define FLEET_ROUTES 20		  /* slowest routes across hosts shown */
+#define FLEET_SERIES_TTL_MS 60000 /* a series is read again when asked after this */
 #define FLEET_SERIES_SPAN_MS (24 * 3600 * 1000LL)
-#define FLEET_PAGES 40			/* pages of one Query in one refresh, at most */
+#define FLEET_PAGES 40 /* pages of one Query in one refresh, at most */
 
 const struct config_opt fleet_options[] = {
-	{ "fleet-refresh", CONFIG_OPT_INT, F(fleet_refresh_s), "5", "SECONDS", "fleet: read the table this often", 1, 3600 },
-	{ "fleet-window", CONFIG_OPT_INT, F(fleet_window_min), "60", "MINUTES", "fleet: list hosts seen within this", 1, 10080 },
-	{ "fleet-stale", CONFIG_OPT_INT, F(fleet_stale_min), "3", "MINUTES", "fleet: mark a host stale when not seen for this", 1, 10080 },
-	{ "fleet-max-hosts", CONFIG_OPT_INT, F(fleet_max_hosts), "1000", "N", "fleet: most hosts kept (the freshest)", 1, 100000 },
-	{ "fleet-max-series", CONFIG_OPT_INT, F(fleet_max_series), "200", "N", "fleet: most per-host rollup series kept", 1, 100000 },
-	{ "fleet-read-units", CONFIG_OPT_INT, F(fleet_read_units), "50", "N", "fleet: DynamoDB read capacity units a second, at most", 1, 1000000 },
-	{ "fleet-sources", CONFIG_OPT_STR, F(fleet_sources), "", "LIST", "fleet: sources read without a registry item (comma list; tables of older agents)" },
+	{ "fleet-refresh", CONFIG_OPT_INT, F(fleet_refresh_s), "5", "SECONDS",
+	  "fleet: read the table this often", 1, 3600 },
+	{ "fleet-window", CONFIG_OPT_INT, F(fleet_window_min), "60", "MINUTES",
+	  "fleet: list hosts seen within this", 1, 10080 },
+	{ "fleet-stale", CONFIG_OPT_INT, F(fleet_stale_min), "3", "MINUTES",
+	  "fleet: mark a host stale when not seen for this", 1, 10080 },
+	{ "fleet-max-hosts", CONFIG_OPT_INT, F(fleet_max_hosts), "1000", "N",
+	  "fleet: most hosts kept (the freshest)", 1, 100000 },
+	{ "fleet-max-series", CONFIG_OPT_INT, F(fleet_max_series), "200", "N",
+	  "fleet: most per-host rollup series kept", 1, 100000 },
+	{ "fleet-read-units", CONFIG_OPT_INT, F(fleet_read_units), "50", "N",
+	  "fleet: DynamoDB read capacity units a second, at most", 1, 1000000 },
+	{ "fleet-sources", CONFIG_OPT_STR, F(fleet_sources), "", "LIST",
+	  "fleet: sources read without a registry item (comma list; tables of older agents)" },
 	{ NULL },
 };
 
@@ -80,11 +87,11 @@ struct fleet {
 	struct fleet_series series;
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t mu;		/* stop, wake */
+	pthread_mutex_t mu; /* stop, wake */
 	pthread_cond_t cond;
 	bool stop, wake;
-	int64_t abort_at_ms;		/* CLOCK_MONOTONIC: a call in progress gives up (stop) */
-	int64_t clock_offset_ms;	/* tests: HOSTLENS_FLEET_CLOCK_FILE */
+	int64_t abort_at_ms;	 /* CLOCK_MONOTONIC: a call in progress gives up (stop) */
+	int64_t clock_offset_ms; /* tests: HOSTLENS_FLEET_CLOCK_FILE */
 
 	/* read budget and status (reader thread) */
 	double tokens;
@@ -121,7 +128,8 @@ static void clock_reload(struct fleet *f)
 	if (!path || !(fp = fopen(path, "r")))
 		return;
 	if (fgets(buf, sizeof(buf), fp))
-		__atomic_store_n(&f->clock_offset_ms, (int64_t)strtoll(buf, NULL, 10), __ATOMIC_RELAXED);
+		__atomic_store_n(&f->clock_offset_ms, (int64_t)strtoll(buf, NULL, 10),
+				 __ATOMIC_RELAXED);
 	fclose(fp);
 }
 
@@ -179,7 +187,7 @@ static int ddb(struct fleet *f, const char *op, json_t *body, json_t **out)
 	units = fleet_read_units(*out);
 	f->units_total += units;
 	f->units_refresh += units;
-	f->tokens -= units > 0 ? units : 0.5;	/* an answer without the figure costs the least */
+	f->tokens -= units > 0 ? units : 0.5; /* an answer without the figure costs the least */
 	if (status == 200 && *out)
 		return 0;
 	json_decref(*out);
@@ -232,12 +240,14 @@ static int read_registry(struct fleet *f, int64_t now)
 /* Was "<source>#<type>" left in the answer's UnprocessedKeys? */
 static bool unprocessed(json_t *resp, const char *table, const char *id)
 {
-	json_t *keys = json_object_get(json_object_get(json_object_get(resp, "UnprocessedKeys"), table),
-				       "Keys"), *k;
+	json_t *keys = json_object_get(
+		       json_object_get(json_object_get(resp, "UnprocessedKeys"), table), "Keys"),
+	       *k;
 	size_t i;
 
 	json_array_foreach(keys, i, k)
-		if (!strcmp(json_string_value(json_object_get(json_object_get(k, "id"), "S")) ?: "", id))
+		if (!strcmp(json_string_value(json_object_get(json_object_get(k, "id"), "S")) ?: "",
+			    id))
 			return true;
 	return false;
 }
@@ -273,7 +283,7 @@ static void take_batch(struct fleet *f, enum fleet_kind k, json_t *resp, json_t 
 		struct fleet_host *h = src ? fleet_hosts_find(&f->hosts, src) : NULL;
 
 		if (h && id && !unprocessed(resp, table, id))
-			memcpy(h->have[k], h->want[k], sizeof(h->have[k]));	/* same size */
+			memcpy(h->have[k], h->want[k], sizeof(h->have[k])); /* same size */
 	}
 }
 
@@ -418,7 +428,8 @@ static int read_series(struct fleet *f, int64_t now)
 
 			ret = ddb(f, "Query",
 				  fleet_q_rollups(f->cfg.dynamodb_table, source, of, metric,
-						  now - FLEET_SERIES_SPAN_MS, now + 3600000LL, start),
+						  now - FLEET_SERIES_SPAN_MS, now + 3600000LL,
+						  start),
 				  &resp);
 			json_decref(start);
 			start = NULL;
@@ -440,29 +451,30 @@ static int read_series(struct fleet *f, int64_t now)
 
 static json_t *status_doc(struct fleet *f, int64_t now)
 {
-	const char *st = f->throttled ? "throttled" : f->failed ? "error" :
-			 !f->refreshes ? "starting" : "ok";
+	const char *st = f->throttled  ? "throttled" :
+			 f->failed     ? "error" :
+			 !f->refreshes ? "starting" :
+					 "ok";
 	double per_s = f->units_refresh / (f->cfg.fleet_refresh_s > 0 ? f->cfg.fleet_refresh_s : 1);
 
-	return json_pack(
-		"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:i, s:f, s:I, s:b}, "
-		"s:{s:I, s:b, s:I}, s:{s:i, s:I, s:I, s:i, s:I, s:I}, s:b, s:i, s:i, s:i}",
-		"state", st, "message", (f->throttled || f->failed) ? f->error : "",
-		"table", f->cfg.dynamodb_table, "now_ms", (json_int_t)now,
-		"last_ok_ms", (json_int_t)f->last_ok_ms, "backoff_ms", (json_int_t)f->backoff_ms,
-		"next_refresh_ms", (json_int_t)(f->next_ms + f->clock_offset_ms),
-		"read_units", "last_refresh", f->units_refresh, "per_s", per_s, "budget_per_s",
-		f->cfg.fleet_read_units, "total", f->units_total, "deferred_total",
-		(json_int_t)f->deferred_total, "deferred", f->deferred,
-		"throttling", "throttled_total", (json_int_t)f->throttled_total, "now", f->throttled,
-		"errors_total", (json_int_t)f->errors_total,
-		"limits", "max_hosts", f->cfg.fleet_max_hosts, "hosts_dropped",
-		(json_int_t)f->hosts.dropped_now, "hosts_dropped_total",
-		(json_int_t)f->hosts.dropped_total, "max_series", f->cfg.fleet_max_series,
-		"series_kept", (json_int_t)f->series.n, "series_evicted_total",
-		(json_int_t)f->series.evicted_total,
-		"registry", f->registry_seen, "refresh_s", f->cfg.fleet_refresh_s, "stale_after_s",
-		f->cfg.fleet_stale_min * 60, "window_s", f->cfg.fleet_window_min * 60);
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:i, s:f, s:I, s:b}, "
+			 "s:{s:I, s:b, s:I}, s:{s:i, s:I, s:I, s:i, s:I, s:I}, s:b, s:i, s:i, s:i}",
+			 "state", st, "message", (f->throttled || f->failed) ? f->error : "",
+			 "table", f->cfg.dynamodb_table, "now_ms", (json_int_t)now, "last_ok_ms",
+			 (json_int_t)f->last_ok_ms, "backoff_ms", (json_int_t)f->backoff_ms,
+			 "next_refresh_ms", (json_int_t)(f->next_ms + f->clock_offset_ms),
+			 "read_units", "last_refresh", f->units_refresh, "per_s", per_s,
+			 "budget_per_s", f->cfg.fleet_read_units, "total", f->units_total,
+			 "deferred_total", (json_int_t)f->deferred_total, "deferred", f->deferred,
+			 "throttling", "throttled_total", (json_int_t)f->throttled_total, "now",
+			 f->throttled, "errors_total", (json_int_t)f->errors_total, "limits",
+			 "max_hosts", f->cfg.fleet_max_hosts, "hosts_dropped",
+			 (json_int_t)f->hosts.dropped_now, "hosts_dropped_total",
+			 (json_int_t)f->hosts.dropped_total, "max_series", f->cfg.fleet_max_series,
+			 "series_kept", (json_int_t)f->series.n, "series_evicted_total",
+			 (json_int_t)f->series.evicted_total, "registry", f->registry_seen,
+			 "refresh_s", f->cfg.fleet_refresh_s, "stale_after_s",
+			 f->cfg.fleet_stale_min * 60, "window_s", f->cfg.fleet_window_min * 60);
 }
 
 static void publish_metrics(struct fleet *f, int64_t now, int64_t stale_ms)
@@ -474,27 +486,41 @@ static void publish_metrics(struct fleet *f, int64_t now, int64_t stale_ms)
 	if (!m)
 		return;
 	fleet_hosts_prom(&f->hosts, m, now, stale_ms);
-	fprintf(m, "# HELP hostlens_fleet_read_units_total DynamoDB read capacity units consumed\n"
-		   "# TYPE hostlens_fleet_read_units_total counter\n"
-		   "hostlens_fleet_read_units_total %.1f\n", f->units_total);
-	fprintf(m, "# HELP hostlens_fleet_read_units_budget read capacity units a second, at most\n"
-		   "# TYPE hostlens_fleet_read_units_budget gauge\n"
-		   "hostlens_fleet_read_units_budget %d\n", f->cfg.fleet_read_units);
-	fprintf(m, "# HELP hostlens_fleet_throttled_total DynamoDB calls answered with throttling\n"
-		   "# TYPE hostlens_fleet_throttled_total counter\n"
-		   "hostlens_fleet_throttled_total %" PRIu64 "\n", f->throttled_total);
-	fprintf(m, "# HELP hostlens_fleet_refresh_errors_total refreshes ended by an error\n"
-		   "# TYPE hostlens_fleet_refresh_errors_total counter\n"
-		   "hostlens_fleet_refresh_errors_total %" PRIu64 "\n", f->errors_total);
-	fprintf(m, "# HELP hostlens_fleet_deferred_total refreshes that left reads for later (budget)\n"
-		   "# TYPE hostlens_fleet_deferred_total counter\n"
-		   "hostlens_fleet_deferred_total %" PRIu64 "\n", f->deferred_total);
-	fprintf(m, "# HELP hostlens_fleet_hosts_dropped_total hosts left out for --fleet-max-hosts\n"
-		   "# TYPE hostlens_fleet_hosts_dropped_total counter\n"
-		   "hostlens_fleet_hosts_dropped_total %" PRIu64 "\n", f->hosts.dropped_total);
-	fprintf(m, "# HELP hostlens_fleet_series_evicted_total series dropped for --fleet-max-series\n"
-		   "# TYPE hostlens_fleet_series_evicted_total counter\n"
-		   "hostlens_fleet_series_evicted_total %" PRIu64 "\n", f->series.evicted_total);
+	fprintf(m,
+		"# HELP hostlens_fleet_read_units_total DynamoDB read capacity units consumed\n"
+		"# TYPE hostlens_fleet_read_units_total counter\n"
+		"hostlens_fleet_read_units_total %.1f\n",
+		f->units_total);
+	fprintf(m,
+		"# HELP hostlens_fleet_read_units_budget read capacity units a second, at most\n"
+		"# TYPE hostlens_fleet_read_units_budget gauge\n"
+		"hostlens_fleet_read_units_budget %d\n",
+		f->cfg.fleet_read_units);
+	fprintf(m,
+		"# HELP hostlens_fleet_throttled_total DynamoDB calls answered with throttling\n"
+		"# TYPE hostlens_fleet_throttled_total counter\n"
+		"hostlens_fleet_throttled_total %" PRIu64 "\n",
+		f->throttled_total);
+	fprintf(m,
+		"# HELP hostlens_fleet_refresh_errors_total refreshes ended by an error\n"
+		"# TYPE hostlens_fleet_refresh_errors_total counter\n"
+		"hostlens_fleet_refresh_errors_total %" PRIu64 "\n",
+		f->errors_total);
+	fprintf(m,
+		"# HELP hostlens_fleet_deferred_total refreshes that left reads for later (budget)\n"
+		"# TYPE hostlens_fleet_deferred_total counter\n"
+		"hostlens_fleet_deferred_total %" PRIu64 "\n",
+		f->deferred_total);
+	fprintf(m,
+		"# HELP hostlens_fleet_hosts_dropped_total hosts left out for --fleet-max-hosts\n"
+		"# TYPE hostlens_fleet_hosts_dropped_total counter\n"
+		"hostlens_fleet_hosts_dropped_total %" PRIu64 "\n",
+		f->hosts.dropped_total);
+	fprintf(m,
+		"# HELP hostlens_fleet_series_evicted_total series dropped for --fleet-max-series\n"
+		"# TYPE hostlens_fleet_series_evicted_total counter\n"
+		"hostlens_fleet_series_evicted_total %" PRIu64 "\n",
+		f->series.evicted_total);
 	fclose(m);
 	state__publish_text(f->st, "metrics", text, len);
 	free(text);
@@ -568,7 +594,7 @@ static void *fleet_thread(void *arg)
 
 			f->wake = false;
 			pthread_mutex_unlock(&f->mu);
-			if (only_series) {	/* a page asked for a series: read it now;
+			if (only_series) { /* a page asked for a series: read it now;
 						 * a failure waits for the next refresh */
 				budget_refill(f);
 				read_series(f, fleet_now(f));
@@ -623,7 +649,8 @@ static int add_sources(struct fleet *f, char *err, size_t errlen)
 		if (!*tok)
 			continue;
 		if (!fleet_hosts_add_configured(&f->hosts, tok)) {
-			snprintf(err, errlen, "--fleet-sources: more sources than --fleet-max-hosts %d",
+			snprintf(err, errlen,
+				 "--fleet-sources: more sources than --fleet-max-hosts %d",
 				 f->cfg.fleet_max_hosts);
 			return -EINVAL;
 		}
@@ -634,7 +661,8 @@ static int add_sources(struct fleet *f, char *err, size_t errlen)
 struct fleet *fleet__new(const struct config *cfg, char *err, size_t errlen)
 {
 	struct fleet *f = calloc(1, sizeof(*f));
-	struct web_hooks hooks = { .topics = fleet_topics, .index = "/fleet.html",
+	struct web_hooks hooks = { .topics = fleet_topics,
+				   .index = "/fleet.html",
 				   .get = fleet_web_get };
 	int e = ENOMEM;
 
@@ -664,7 +692,7 @@ struct fleet *fleet__new(const struct config *cfg, char *err, size_t errlen)
 	}
 	f->aws = aws_client__new("dynamodb", err, errlen);
 	if (!f->aws) {
-		e = errno == ENOENT ? EINVAL : errno;	/* no region or credentials: exit 2 */
+		e = errno == ENOENT ? EINVAL : errno; /* no region or credentials: exit 2 */
 		goto fail;
 	}
 	aws_client__set_abort(f->aws, &f->abort_at_ms);
@@ -707,14 +735,15 @@ void fleet__free(struct fleet *f)
 {
 	if (!f)
 		return;
-	web__free(f->web);	/* first: the web thread asks the series cache */
+	web__free(f->web); /* first: the web thread asks the series cache */
 	f->web = NULL;
 	if (f->started) {
 		struct timespec ts;
 
 		/* a read in progress gives up now rather than at its timeout */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		__atomic_store_n(&f->abort_at_ms, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1,
+		__atomic_store_n(&f->abort_at_ms,
+				 (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1,
 				 __ATOMIC_RELAXED);
 		pthread_mutex_lock(&f->mu);
 		f->stop = true;

@@ -100,7 +100,7 @@ struct fleet_host *fleet_hosts_registry(struct fleet_hosts *hs, json_t *item, in
 	if (!source || !*source || seen <= 0)
 		return NULL;
 	if (seen < now_ms - window_ms)
-		return NULL;	/* gone longer than the window: not listed */
+		return NULL; /* gone longer than the window: not listed */
 	h = fleet_hosts_find(hs, source);
 	if (!h)
 		h = host_new(hs, source);
@@ -163,8 +163,8 @@ static int route_cmp(const void *a, const void *b)
 /* The slowest FLEET_HOST_ROUTES served routes, cut to the fields shown. */
 static json_t *cut_routes(json_t *routes)
 {
-	static const char *const keep[] = { "comm", "method", "route", "latency_p95_ms",
-					    "requests_per_s", "error_rate_pct" };
+	static const char *const keep[] = { "comm",	      "method",		"route",
+					    "latency_p95_ms", "requests_per_s", "error_rate_pct" };
 	json_t *in[256], *out = json_array(), *r;
 	size_t i, n = 0;
 
@@ -219,7 +219,8 @@ void fleet_host_set_alerts(struct fleet_host *h, json_t *arr)
 
 static int host_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct fleet_host *)a)->source, ((const struct fleet_host *)b)->source);
+	return strcmp(((const struct fleet_host *)a)->source,
+		      ((const struct fleet_host *)b)->source);
 }
 
 static json_t *host_doc(const struct fleet_host *h, int64_t now_ms, int64_t stale_ms)
@@ -233,12 +234,15 @@ static json_t *host_doc(const struct fleet_host *h, int64_t now_ms, int64_t stal
 		return NULL;
 	json_object_set_new(o, "last_seen_ms",
 			    h->last_seen_ms ? json_integer(h->last_seen_ms) : json_null());
-	json_object_set_new(o, "age_s", h->last_seen_ms ?
-				json_real((double)(now_ms - h->last_seen_ms) / 1000.0) : json_null());
+	json_object_set_new(o, "age_s",
+			    h->last_seen_ms ?
+				    json_real((double)(now_ms - h->last_seen_ms) / 1000.0) :
+				    json_null());
 	json_object_set(o, "vm", h->vm ?: json_null());
 	json_object_set(o, "webapp", h->web ?: json_null());
 	json_object_set_new(o, "alerts", h->alerts ? json_incref(h->alerts) : json_array());
-	json_object_set_new(o, "alerts_firing", json_integer((json_int_t)json_array_size(h->alerts)));
+	json_object_set_new(o, "alerts_firing",
+			    json_integer((json_int_t)json_array_size(h->alerts)));
 	return o;
 }
 
@@ -255,7 +259,7 @@ json_t *fleet_hosts_doc(const struct fleet_hosts *hs, int64_t now_ms, int64_t st
 		json_decref(hosts);
 		return NULL;
 	}
-	memcpy(sorted, hs->h, hs->n * sizeof(*sorted));	/* shallow: docs take references */
+	memcpy(sorted, hs->h, hs->n * sizeof(*sorted)); /* shallow: docs take references */
 	qsort(sorted, hs->n, sizeof(*sorted), host_cmp);
 	for (size_t i = 0; i < hs->n; i++) {
 		const struct fleet_host *h = &sorted[i];
@@ -266,7 +270,7 @@ json_t *fleet_hosts_doc(const struct fleet_hosts *hs, int64_t now_ms, int64_t st
 		stale += is_stale;
 		alerts += json_array_size(h->alerts);
 		if (is_stale)
-			continue;	/* totals are of the hosts reporting now */
+			continue; /* totals are of the hosts reporting now */
 		if (!isnan(r)) {
 			rps += r;
 			if (!isnan(e))
@@ -332,12 +336,17 @@ void fleet_hosts_prom(const struct fleet_hosts *hs, FILE *f, int64_t now_ms, int
 		const char *name, *field, *help;
 		bool web;
 	} g[] = {
-		{ "hostlens_fleet_host_cpu_usage_pct", "cpu_usage_pct", "newest CPU use of the host", false },
-		{ "hostlens_fleet_host_memory_used_pct", "memory_used_pct", "newest memory use", false },
-		{ "hostlens_fleet_host_requests_per_s", "requests_per_s", "newest requests a second", true },
-		{ "hostlens_fleet_host_response_time_p95_ms", "response_time_p95_ms", "newest p95 latency", true },
+		{ "hostlens_fleet_host_cpu_usage_pct", "cpu_usage_pct",
+		  "newest CPU use of the host", false },
+		{ "hostlens_fleet_host_memory_used_pct", "memory_used_pct", "newest memory use",
+		  false },
+		{ "hostlens_fleet_host_requests_per_s", "requests_per_s",
+		  "newest requests a second", true },
+		{ "hostlens_fleet_host_response_time_p95_ms", "response_time_p95_ms",
+		  "newest p95 latency", true },
 		{ "hostlens_fleet_host_error_rate_pct", "error_rate_pct", "newest 5xx rate", true },
-		{ "hostlens_fleet_host_active_users", "active_users", "newest distinct clients", true },
+		{ "hostlens_fleet_host_active_users", "active_users", "newest distinct clients",
+		  true },
 	};
 	struct prom w;
 	struct prom_labels l;
@@ -375,7 +384,8 @@ void fleet_hosts_prom(const struct fleet_hosts *hs, FILE *f, int64_t now_ms, int
 			prom_sample_double(&w, g[j].name, &l, v);
 		}
 	}
-	prom_family(&w, "hostlens_fleet_host_alerts_firing", PROM_GAUGE, "alerts firing on the host");
+	prom_family(&w, "hostlens_fleet_host_alerts_firing", PROM_GAUGE,
+		    "alerts firing on the host");
 	for (size_t i = 0; i < hs->n; i++) {
 		prom_labels_init(&l);
 		prom_label(&l, "source", hs->h[i].source);

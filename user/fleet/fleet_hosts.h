@@ -15,32 +15,32 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#define FLEET_HOST_ROUTES 10		/* slowest served routes kept per host */
-#define FLEET_HOST_ALERTS 10		/* firing alerts kept per host */
+#define FLEET_HOST_ROUTES 10 /* slowest served routes kept per host */
+#define FLEET_HOST_ALERTS 10 /* firing alerts kept per host */
 #define FLEET_SK 64
 
 enum fleet_kind { FLEET_VM, FLEET_WEB, FLEET_ALERT, FLEET_KINDS };
 
-extern const char *const fleet_kind_type[FLEET_KINDS];	/* record type of each kind */
+extern const char *const fleet_kind_type[FLEET_KINDS]; /* record type of each kind */
 
 struct fleet_host {
 	char source[256];
-	char address[256];		/* the agent's dashboard, "" when unknown */
-	int64_t last_seen_ms;		/* newest of registry last_seen and records; 0: never */
-	bool registry;			/* listed by its registry item */
-	bool configured;		/* named in --fleet-sources */
-	bool listed;			/* the registry listed it in this refresh */
+	char address[256];		  /* the agent's dashboard, "" when unknown */
+	int64_t last_seen_ms;		  /* newest of registry last_seen and records; 0: never */
+	bool registry;			  /* listed by its registry item */
+	bool configured;		  /* named in --fleet-sources */
+	bool listed;			  /* the registry listed it in this refresh */
 	char want[FLEET_KINDS][FLEET_SK]; /* newest sort key per the registry */
 	char have[FLEET_KINDS][FLEET_SK]; /* the one read */
-	json_t *vm, *web;		/* newest items, plain JSON, projected */
-	json_t *alerts;			/* firing alerts, array */
+	json_t *vm, *web;		  /* newest items, plain JSON, projected */
+	json_t *alerts;			  /* firing alerts, array */
 };
 
 struct fleet_hosts {
 	struct fleet_host *h;
 	size_t n, max;
-	uint64_t dropped_total;		/* hosts left out for the cap, summed over refreshes */
-	size_t dropped_now;		/* ... in the last registry read */
+	uint64_t dropped_total; /* hosts left out for the cap, summed over refreshes */
+	size_t dropped_now;	/* ... in the last registry read */
 };
 
 /* 0 or -ENOMEM. */

@@ -8,9 +8,18 @@
 #include "fleet_read.h"
 
 const char *const fleet_vm_fields[] = {
-	"cpu_usage_pct", "memory_used_pct", "memory_total_bytes", "cpu_count", "load1",
-	"disk_read_bytes_per_s", "disk_write_bytes_per_s", "net_rx_bytes_per_s",
-	"net_tx_bytes_per_s", "hostname", "platform", NULL,
+	"cpu_usage_pct",
+	"memory_used_pct",
+	"memory_total_bytes",
+	"cpu_count",
+	"load1",
+	"disk_read_bytes_per_s",
+	"disk_write_bytes_per_s",
+	"net_rx_bytes_per_s",
+	"net_tx_bytes_per_s",
+	"hostname",
+	"platform",
+	NULL,
 };
 
 const char *const fleet_web_fields[] = {
@@ -76,8 +85,8 @@ static json_t *query_base(const char *table, const char *id)
 {
 	return json_pack("{s:s, s:s, s:s, s:{s:s}, s:{s:{s:s}}}", "TableName", table,
 			 "ReturnConsumedCapacity", "TOTAL", "KeyConditionExpression", "#id = :id",
-			 "ExpressionAttributeNames", "#id", "id", "ExpressionAttributeValues", ":id",
-			 "S", id);
+			 "ExpressionAttributeNames", "#id", "id", "ExpressionAttributeValues",
+			 ":id", "S", id);
 }
 
 json_t *fleet_q_registry(const char *table, json_t *start_key)
@@ -123,7 +132,8 @@ json_t *fleet_q_alerts(const char *table, const char *source, int64_t since_ms)
 	if (!q)
 		return NULL;
 	snprintf(num, sizeof(num), "%" PRId64, since_ms);
-	json_object_set_new(q, "KeyConditionExpression", json_string("#id = :id AND #ts >= :since"));
+	json_object_set_new(q, "KeyConditionExpression",
+			    json_string("#id = :id AND #ts >= :since"));
 	json_object_set_new(json_object_get(q, "ExpressionAttributeNames"), "#ts",
 			    json_string("timestamp"));
 	json_object_set_new(json_object_get(q, "ExpressionAttributeValues"), ":since",
@@ -133,8 +143,8 @@ json_t *fleet_q_alerts(const char *table, const char *source, int64_t since_ms)
 	return q;
 }
 
-json_t *fleet_q_rollups(const char *table, const char *source, const char *of,
-			const char *metric, int64_t from_ms, int64_t to_ms, json_t *start_key)
+json_t *fleet_q_rollups(const char *table, const char *source, const char *of, const char *metric,
+			int64_t from_ms, int64_t to_ms, json_t *start_key)
 {
 	char id[600], a[32], b[32];
 	json_t *q, *names, *values;
@@ -176,9 +186,10 @@ json_t *fleet_q_batch_get(const char *table, json_t *keys, const char *const *fi
 		if (i >= FLEET_BATCH_KEYS)
 			break;
 		json_array_append_new(
-			ks, json_pack("{s:{s:s}, s:{s:s}}", "id", "S",
-				      json_string_value(json_object_get(k, "id")) ?: "", "timestamp",
-				      "N", json_string_value(json_object_get(k, "timestamp")) ?: "0"));
+			ks,
+			json_pack("{s:{s:s}, s:{s:s}}", "id", "S",
+				  json_string_value(json_object_get(k, "id")) ?: "", "timestamp",
+				  "N", json_string_value(json_object_get(k, "timestamp")) ?: "0"));
 	}
 	proj = projection(fields, names);
 	if (!proj)
@@ -250,18 +261,17 @@ json_t *fleet_alerts_firing(json_t *items, size_t max)
 		snprintf(key, sizeof(key), "%s %s", rule, scope);
 		free(scope);
 		if (json_object_get(seen, key))
-			continue;	/* an older transition of the same alert */
+			continue; /* an older transition of the same alert */
 		json_object_set_new(seen, key, json_true());
 		if (strcmp(state, "firing") || json_array_size(out) >= max)
 			continue;
 		json_array_append_new(
-			out, json_pack("{s:s, s:s, s:O, s:s, s:O}", "rule", rule, "severity",
-				       json_string_value(json_object_get(it, "severity")) ?: "",
-				       "scope", json_object_get(it, "scope") ?: json_null(),
-				       "message",
-				       json_string_value(json_object_get(it, "message")) ?: "",
-				       "started_at",
-				       json_object_get(it, "started_at") ?: json_null()));
+			out,
+			json_pack("{s:s, s:s, s:O, s:s, s:O}", "rule", rule, "severity",
+				  json_string_value(json_object_get(it, "severity")) ?: "", "scope",
+				  json_object_get(it, "scope") ?: json_null(), "message",
+				  json_string_value(json_object_get(it, "message")) ?: "",
+				  "started_at", json_object_get(it, "started_at") ?: json_null()));
 	}
 	json_decref(seen);
 	return out;

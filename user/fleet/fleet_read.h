@@ -15,8 +15,8 @@
 
 #include "sinks/dynamodb/dynamodb_api.h"
 
-#define FLEET_BATCH_KEYS 100		/* BatchGetItem: keys a call */
-#define FLEET_ALERTS_READ 50		/* newest alert items read per host */
+#define FLEET_BATCH_KEYS 100 /* BatchGetItem: keys a call */
+#define FLEET_ALERTS_READ 50 /* newest alert items read per host */
 
 /* Fields of the newest vm-metrics and webapp-metrics items the hosts table
  * shows (NULL-ended); the projection of the reads. */
@@ -43,8 +43,8 @@ json_t *fleet_q_alerts(const char *table, const char *source, int64_t since_ms);
 
 /* Query of source's rollup-5m items of record type `of` in [from_ms, to_ms],
  * projected on slot_start, samples and fields.<metric>; one page. */
-json_t *fleet_q_rollups(const char *table, const char *source, const char *of,
-			const char *metric, int64_t from_ms, int64_t to_ms, json_t *start_key);
+json_t *fleet_q_rollups(const char *table, const char *source, const char *of, const char *metric,
+			int64_t from_ms, int64_t to_ms, json_t *start_key);
 
 /* BatchGetItem of keys (array of {"id": S, "timestamp": N-as-string}, at
  * most FLEET_BATCH_KEYS), projected on fields (NULL-ended). */

@@ -56,8 +56,8 @@ static struct fleet_series_entry *make_room(struct fleet_series *s)
 	return old;
 }
 
-int fleet_series_ask(struct fleet_series *s, const char *source, const char *metric,
-		     int64_t now_ms, json_t **doc)
+int fleet_series_ask(struct fleet_series *s, const char *source, const char *metric, int64_t now_ms,
+		     json_t **doc)
 {
 	struct fleet_series_entry *e;
 	bool wanted = false;
@@ -81,7 +81,7 @@ int fleet_series_ask(struct fleet_series *s, const char *source, const char *met
 		*doc = json_pack("{s:s, s:s, s:O, s:b, s:I}", "source", source, "metric", metric,
 				 "points", e->points ?: json_array(), "loading", !e->fetched_ms,
 				 "fetched_ms", (json_int_t)e->fetched_ms);
-		if (!e->points)	/* the json_array() above was only borrowed */
+		if (!e->points) /* the json_array() above was only borrowed */
 			json_decref(json_object_get(*doc, "points"));
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -129,7 +129,7 @@ void fleet_series_put(struct fleet_series *s, const char *source, const char *me
 		points = NULL;
 	}
 	pthread_mutex_unlock(&s->mu);
-	json_decref(points);	/* evicted while it was read */
+	json_decref(points); /* evicted while it was read */
 }
 
 void fleet_series_fold(json_t *acc, json_t *items, const char *metric)
@@ -148,7 +148,7 @@ void fleet_series_fold(json_t *acc, json_t *items, const char *metric)
 
 		if (!json_is_number(f) || slot <= 0)
 			continue;
-		if (!(n > 0 && n < 1e9))	/* absent or absurd: one sample */
+		if (!(n > 0 && n < 1e9)) /* absent or absurd: one sample */
 			n = 1;
 		snprintf(key, sizeof(key), "%" PRId64, slot);
 		cell = json_object_get(acc, key);

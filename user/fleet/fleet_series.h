@@ -19,10 +19,10 @@
 struct fleet_series_entry {
 	char source[256];
 	char metric[64];
-	int64_t used_ms;		/* last asked (least recent goes first) */
-	int64_t fetched_ms;		/* 0: wanted, not read yet */
-	bool unknown;			/* the host is not in the table */
-	json_t *points;			/* [[slot_start_ms, avg], ...] */
+	int64_t used_ms;    /* last asked (least recent goes first) */
+	int64_t fetched_ms; /* 0: wanted, not read yet */
+	bool unknown;	    /* the host is not in the table */
+	json_t *points;	    /* [[slot_start_ms, avg], ...] */
 };
 
 struct fleet_series {
@@ -30,7 +30,7 @@ struct fleet_series {
 	struct fleet_series_entry *e;
 	size_t n, max;
 	uint64_t evicted_total;
-	void (*wake)(void *ctx);	/* tells the reader something is wanted */
+	void (*wake)(void *ctx); /* tells the reader something is wanted */
 	void *wake_ctx;
 };
 
@@ -40,8 +40,8 @@ void fleet_series_fini(struct fleet_series *s);
 /* Web thread: the HTTP status and *doc (new reference): 200 with
  * {source, metric, points, loading, fetched_ms}, or 404 for a host the
  * table does not hold. */
-int fleet_series_ask(struct fleet_series *s, const char *source, const char *metric,
-		     int64_t now_ms, json_t **doc);
+int fleet_series_ask(struct fleet_series *s, const char *source, const char *metric, int64_t now_ms,
+		     json_t **doc);
 
 /* Reader thread: a wanted entry, or one fetched more than ttl_ms ago and
  * asked since; copies its names out. false when none. */
