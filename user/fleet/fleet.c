@@ -456,7 +456,10 @@ static json_t *status_doc(struct fleet *f, int64_t now)
 			 !f->refreshes ? "starting" :
 					 "ok";
 	double per_s = f->units_refresh / (f->cfg.fleet_refresh_s > 0 ? f->cfg.fleet_refresh_s : 1);
+	uint64_t evicted;
+	size_t kept;
 
+	fleet_series_counts(&f->series, &kept, &evicted);
 	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:i, s:f, s:I, s:b}, "
 			 "s:{s:I, s:b, s:I}, s:{s:i, s:I, s:I, s:i, s:I, s:I}, s:b, s:i, s:i, s:i}",
 			 "state", st, "message", (f->throttled || f->failed) ? f->error : "",
@@ -471,8 +474,8 @@ static json_t *status_doc(struct fleet *f, int64_t now)
 			 "max_hosts", f->cfg.fleet_max_hosts, "hosts_dropped",
 			 (json_int_t)f->hosts.dropped_now, "hosts_dropped_total",
 			 (json_int_t)f->hosts.dropped_total, "max_series", f->cfg.fleet_max_series,
-			 "series_kept", (json_int_t)f->series.n, "series_evicted_total",
-			 (json_int_t)f->series.evicted_total, "registry", f->registry_seen,
+			 "series_kept", (json_int_t)kept, "series_evicted_total",
+			 (json_int_t)evicted, "registry", f->registry_seen,
 			 "refresh_s", f->cfg.fleet_refresh_s, "stale_after_s",
 			 f->cfg.fleet_stale_min * 60, "window_s", f->cfg.fleet_window_min * 60);
 }
@@ -480,11 +483,13 @@ static json_t *status_doc(struct fleet *f, int64_t now)
 static void publish_metrics(struct fleet *f, int64_t now, int64_t stale_ms)
 {
 	char *text = NULL;
-	size_t len = 0;
+	size_t len = 0, kept;
 	FILE *m = open_memstream(&text, &len);
+	uint64_t evicted;
 
 	if (!m)
 		return;
+	fleet_series_counts(&f->series, &kept, &evicted);
 	fleet_hosts_prom(&f->hosts, m, now, stale_ms);
 	fprintf(m,
 		"# HELP hostlens_fleet_read_units_total DynamoDB read capacity units consumed\n"
@@ -520,7 +525,7 @@ static void publish_metrics(struct fleet *f, int64_t now, int64_t stale_ms)
 		"# HELP hostlens_fleet_series_evicted_total series dropped for --fleet-max-series\n"
 		"# TYPE hostlens_fleet_series_evicted_total counter\n"
 		"hostlens_fleet_series_evicted_total %" PRIu64 "\n",
-		f->series.evicted_total);
+		evicted);
 	fclose(m);
 	state__publish_text(f->st, "metrics", text, len);
 	free(text);

@@ -114,6 +114,14 @@ bool fleet_series_next(struct fleet_series *s, int64_t now_ms, int64_t ttl_ms, c
 	return pick != NULL;
 }
 
+void fleet_series_counts(struct fleet_series *s, size_t *kept, uint64_t *evicted)
+{
+	pthread_mutex_lock(&s->mu);
+	*kept = s->n;
+	*evicted = s->evicted_total;
+	pthread_mutex_unlock(&s->mu);
+}
+
 void fleet_series_put(struct fleet_series *s, const char *source, const char *metric,
 		      json_t *points, int64_t now_ms)
 {

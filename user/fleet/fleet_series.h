@@ -48,6 +48,9 @@ int fleet_series_ask(struct fleet_series *s, const char *source, const char *met
 bool fleet_series_next(struct fleet_series *s, int64_t now_ms, int64_t ttl_ms, char *source,
 		       size_t slen, char *metric, size_t mlen);
 
+/* Series kept now and evicted so far, read under the lock (any thread). */
+void fleet_series_counts(struct fleet_series *s, size_t *kept, uint64_t *evicted);
+
 /* Reader thread: stores points (stolen; NULL: the host is unknown). */
 void fleet_series_put(struct fleet_series *s, const char *source, const char *metric,
 		      json_t *points, int64_t now_ms);
