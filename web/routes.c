@@ -25,15 +25,18 @@
 #define NO_STORE "no-store"
 
 /* URL under /api/v1/ -> topic published by the processor (docs/topics.md):
- * the processor's own, and each signal's (signal.h). */
-static const char *const core_topics[] = { "summary", "host", "alerts", "stats" };
+ * the processor's own, and each signal's (signal.h); another mode (fleet)
+ * brings its own list (web.h hooks.topics). */
+static const char *const core_topics[] = { "summary", "host", "alerts", "stats", NULL };
 
 /* The topic named name (a static string), or NULL when there is none. */
-static const char *api_topic(const char *name)
+static const char *api_topic(const struct web *w, const char *name)
 {
-	for (size_t i = 0; i < sizeof(core_topics) / sizeof(core_topics[0]); i++)
-		if (!strcmp(name, core_topics[i]))
-			return core_topics[i];
+	for (const char *const *t = w->hooks.topics ? w->hooks.topics : core_topics; *t; t++)
+		if (!strcmp(name, *t))
+			return *t;
+	if (w->hooks.topics)
+		return NULL;
 	for (const struct signal *const *s = signals; *s; s++)
 		for (const struct signal_topic *t = (*s)->topics; t && t->name; t++)
 			if (!strcmp(name, t->name))
@@ -171,10 +174,10 @@ size_t web_resp_len(const struct web_resp *r)
 	return n;
 }
 
-static bool serve_asset(const char *path, struct web_resp *r)
+static bool serve_asset(const struct web *w, const char *path, struct web_resp *r)
 {
 	if (!strcmp(path, "/"))
-		path = "/index.html";
+		path = w->hooks.index ? w->hooks.index : "/index.html";
 	for (const struct web_asset *a = web_assets; a->path; a++) {
 		if (strcmp(a->path, path))
 			continue;
@@ -320,10 +323,10 @@ static bool published(struct web *w)
 			return false;
 		blob__put(b);
 	}
-	for (size_t i = 0; i < sizeof(core_topics) / sizeof(core_topics[0]); i++)
-		if (!topic_published(w, core_topics[i]))
+	for (const char *const *t = w->hooks.topics ? w->hooks.topics : core_topics; *t; t++)
+		if (!topic_published(w, *t))
 			return false;
-	for (const struct signal *const *s = signals; *s; s++)
+	for (const struct signal *const *s = signals; !w->hooks.topics && *s; s++)
 		for (const struct signal_topic *t = (*s)->topics; t && t->name; t++)
 			if (!topic_published(w, t->name))
 				return false;
@@ -379,7 +382,7 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 	}
 	/* The dashboard's files are public (they hold no data); the rest needs
 	 * the read role, which the gate checked: this is the second lock. */
-	if (get && serve_asset(p, r))
+	if (get && serve_asset(w, p, r))
 		return;
 	if (req->role == WEB_ROLE_NONE) {
 		RESP_JSON(r, 401, J_AUTH);
@@ -418,9 +421,19 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 			serve_series(w, req, r);
 			return;
 		}
-		if (api_topic(name)) {
-			serve_topic(w, api_topic(name), r);
+		if (api_topic(w, name)) {
+			serve_topic(w, api_topic(w, name), r);
 			return;
+		}
+		if (w->hooks.get) {
+			json_t *doc = NULL;
+			int status = w->hooks.get(w->hooks.ctx, p, req->query, &doc);
+
+			if (status) {
+				resp_json_doc(r, status, doc);
+				return;
+			}
+			json_decref(doc);
 		}
 		RESP_JSON(r, 404, J_NOT_FOUND);
 		return;

@@ -22,6 +22,19 @@ struct web_hooks {
 	 * server logs the topic before -> after); 0 or -EINVAL with err set
 	 * (sent back as 400). */
 	int (*set_filters)(void *ctx, json_t *body, char *err, size_t errlen);
+
+	/* A mode other than the agent (hostlens fleet) serves its own view
+	 * through the same server; each member is optional (NULL/0: the
+	 * agent's). */
+	/* Topics served as GET /api/v1/<topic> (NULL-ended); /readyz waits
+	 * until each one and "metrics" were published once. */
+	const char *const *topics;
+	/* The asset served at "/" ("/fleet.html"). */
+	const char *index;
+	/* Any other GET /api/v1/... path, once the read role was checked.
+	 * Called on the web thread; must not block. Returns the HTTP status
+	 * with *doc set (a new reference, the JSON body), or 0: not mine (404). */
+	int (*get)(void *ctx, const char *path, const char *query, json_t **doc);
 };
 
 struct web;

@@ -30,6 +30,9 @@ struct aws_creds {
 /* Refresh this long before expiry (the SDKs use a few minutes). */
 #define AWS_REFRESH_BEFORE_MS (5 * 60 * 1000)
 
+/* A response larger than this fails as a transport error (aws_http.c). */
+#define AWS_MAX_RESPONSE (32u << 20)
+
 /* A growable response buffer (aws_http.c). */
 struct aws_buf {
 	char *data;

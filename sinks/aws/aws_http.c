@@ -43,6 +43,9 @@ static size_t buf_write(char *ptr, size_t size, size_t n, void *ud)
 	struct aws_buf *b = ud;
 	size_t add = size * n;
 
+	/* what a peer sends is bounded: AWS answers at most 16 MB (BatchGetItem) */
+	if (b->len + add + 1 > AWS_MAX_RESPONSE)
+		return 0;
 	if (b->len + add + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		char *d;

@@ -7,7 +7,13 @@
  * item so one bad record does not cost its 24 neighbours. With
  * --dynamodb-create-table the table (id S hash, timestamp N range,
  * PAY_PER_REQUEST) is created when missing, and TTL is turned on for
- * expires_at. Runs on its own sink thread only.
+ * expires_at. After each delivered batch the host's registry item
+ * (dynamodb_api.h, docs/sinks.md) is put when a newer record of a type came
+ * (at most every DDB_REG_MIN_MS) or DDB_REG_HEARTBEAT_MS passed: one small
+ * PutItem a flush, which lets `hostlens fleet` find hosts and their newest
+ * items without a Scan. A failed registry put is logged and retried with
+ * the next batch; it never holds records back. Runs on its own sink thread
+ * only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,12 +34,33 @@
 
 #define DDB_CT "application/x-amz-json-1.0"
 
+#define DDB_REG_SOURCES 4	/* sources one agent writes (one, in practice) */
+#define DDB_REG_TYPES 12	/* record types remembered per source */
+#define DDB_REG_MIN_MS 5000
+#define DDB_REG_HEARTBEAT_MS 60000
+
+/* The newest record of each type a source delivered: its registry item. */
+struct ddb_reg {
+	char source[256];
+	int n;
+	char type[DDB_REG_TYPES][32];
+	char sk[DDB_REG_TYPES][64];
+	int64_t ts[DDB_REG_TYPES];
+	bool dirty;			/* newer than what was put */
+	int64_t put_ms;			/* last put (CLOCK_MONOTONIC ms), 0: never */
+};
+
 struct ddb_sink {
 	struct aws_client *aws;
 	char table[CFG_STR];
 	int ttl_days;
 	bool create;
 	bool ready;		/* table known to exist (or creation not asked) */
+	bool registry;		/* keep the host registry item fresh */
+	char address[CFG_STR];	/* --public-url, in the registry item */
+	struct ddb_reg reg[DDB_REG_SOURCES];
+	int nreg;
+	uint64_t reg_puts, reg_errors;
 	struct aws_buf resp;
 };
 
@@ -151,6 +178,8 @@ static int ddb_init(struct sink *s, const struct config *cfg)
 	}
 	snprintf(d->table, sizeof(d->table), "%s", cfg->dynamodb_table);
 	d->ttl_days = cfg->dynamodb_ttl_days;
+	d->registry = cfg->dynamodb_registry;
+	snprintf(d->address, sizeof(d->address), "%s", cfg->public_url);
 	d->create = cfg->dynamodb_create_table;
 	d->ready = !d->create;
 	d->aws = aws_client__new("dynamodb", err, sizeof(err));
@@ -218,6 +247,97 @@ static int ddb_batch(struct sink *s, const struct record_batch *b, unsigned char
 	return 0;
 }
 
+static int ddb_write_items(struct sink *s, const struct record_batch *b);
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Remembers the newest delivered record of each type per source. */
+static void reg_note(struct ddb_sink *d, const struct record_batch *b, const unsigned char *mark)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct record *r = &b->recs[i];
+		struct ddb_reg *g = NULL;
+		int k;
+
+		if (mark[i] == SINK_MARK_REJECTED)
+			continue;
+		for (int j = 0; j < d->nreg && !g; j++)
+			if (!strcmp(d->reg[j].source, r->source))
+				g = &d->reg[j];
+		if (!g && d->nreg < DDB_REG_SOURCES) {
+			g = &d->reg[d->nreg++];
+			snprintf(g->source, sizeof(g->source), "%s", r->source);
+		}
+		if (!g)
+			continue;
+		for (k = 0; k < g->n && strcmp(g->type[k], r->type); k++)
+			;
+		if (k == g->n) {
+			if (g->n == DDB_REG_TYPES)
+				continue;
+			snprintf(g->type[g->n++], sizeof(g->type[0]), "%s", r->type);
+			g->ts[k] = -1;
+		}
+		if (r->ts_ms < g->ts[k])
+			continue;
+		g->ts[k] = r->ts_ms;
+		ddb_sort_key(r, 0, g->sk[k], sizeof(g->sk[k]));
+		g->dirty = true;
+	}
+}
+
+/* PutItem of each registry item that is due (all that are dirty when
+ * `now`). Failures are logged, never returned: the records are delivered
+ * either way. */
+static void reg_put(struct sink *s, bool now_all)
+{
+	struct ddb_sink *d = s->priv;
+	int64_t now = mono_ms();
+
+	for (int j = 0; j < d->nreg; j++) {
+		struct ddb_reg *g = &d->reg[j];
+		json_t *latest, *item, *body;
+		char type[128], *txt;
+		long status;
+		int ret;
+
+		if (now_all ? !g->dirty :
+			      g->put_ms && !(g->dirty && now - g->put_ms >= DDB_REG_MIN_MS) &&
+				      now - g->put_ms < DDB_REG_HEARTBEAT_MS)
+			continue;
+		latest = json_object();
+		for (int k = 0; latest && k < g->n; k++)
+			json_object_set_new(latest, g->type[k], json_string(g->sk[k]));
+		item = ddb_registry_item(g->source, record_now_ms(), d->address, HOSTLENS_VERSION,
+					 latest, d->ttl_days);
+		json_decref(latest);
+		body = item ? json_pack("{s:s,s:o}", "TableName", d->table, "Item", item) : NULL;
+		txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
+		json_decref(body);
+		if (!txt)
+			return;
+		ret = ddb_call(s, "PutItem", txt, &status, type, sizeof(type));
+		free(txt);
+		g->put_ms = now;	/* tried: the next try waits DDB_REG_MIN_MS */
+		if (!ret && status == 200) {
+			g->dirty = false;
+			d->reg_puts++;
+			continue;
+		}
+		if (!d->reg_errors++ || !(d->reg_errors % 100))
+			sink_log("dynamodb", "registry item of %s not written (%s; %llu so far): "
+				 "`hostlens fleet` sees this host late", g->source,
+				 ret ? s->errmsg : type, (unsigned long long)d->reg_errors);
+		g->dirty = true;
+	}
+}
+
 static int ddb_write(struct sink *s, const struct record_batch *b)
 {
 	struct ddb_sink *d = s->priv;
@@ -225,6 +345,18 @@ static int ddb_write(struct sink *s, const struct record_batch *b)
 
 	if (!d->ready && (ret = ddb_ensure_table(s)))
 		return -EAGAIN;
+	ret = ddb_write_items(s, b);
+	if (!ret && d->registry) {
+		reg_note(d, b, s->mark);
+		reg_put(s, false);
+	}
+	return ret;
+}
+
+static int ddb_write_items(struct sink *s, const struct record_batch *b)
+{
+	int ret;
+
 	ret = ddb_batch(s, b, s->mark);
 	if (ret != -EINVAL || b->n == 1)
 		return ret;
@@ -248,6 +380,16 @@ static int ddb_write(struct sink *s, const struct record_batch *b)
 	return 0;
 }
 
+/* At stop: the registry item points at the last records delivered. */
+static int ddb_flush(struct sink *s)
+{
+	struct ddb_sink *d = s->priv;
+
+	if (d->registry && d->ready)
+		reg_put(s, true);
+	return 0;
+}
+
 static void ddb_destroy(struct sink *s)
 {
 	struct ddb_sink *d = s->priv;
@@ -264,6 +406,7 @@ static const struct config_opt dynamodb_options[] = {
 	{ "dynamodb-table", CONFIG_OPT_STR, CONFIG_FIELD(dynamodb_table), "analytics-data", "NAME", "DynamoDB table" },
 	{ "dynamodb-ttl-days", CONFIG_OPT_INT, CONFIG_FIELD(dynamodb_ttl_days), "30", "DAYS", "expires_at = timestamp + DAYS (0: no TTL)", 0, 36500 },
 	{ "dynamodb-create-table", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_create_table), "false", "BOOL", "create the table if missing (on-demand)" },
+	{ "dynamodb-registry", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_registry), "true", "BOOL", "keep this host's registry item fresh (for `hostlens fleet`)" },
 	{ NULL },
 };
 
@@ -273,6 +416,7 @@ const struct sink_ops dynamodb_sink_ops = {
 	.priv_size = sizeof(struct ddb_sink),
 	.init = ddb_init,
 	.write = ddb_write,
+	.flush = ddb_flush,
 	.destroy = ddb_destroy,
 	.max_batch_records = DDB_MAX_ITEMS,
 	.max_batch_bytes = DDB_MAX_REQUEST,

@@ -289,3 +289,132 @@ out:
 	json_decref(o);
 	return ret;
 }
+
+int64_t ddb_registry_key(const char *source)
+{
+	return (int64_t)(fnv1a(source, strlen(source)) & ((1ull << 53) - 1));
+}
+
+json_t *ddb_registry_item(const char *source, int64_t now_ms, const char *address,
+			  const char *version, json_t *latest, int ttl_days)
+{
+	json_t *item = json_object(), *m = json_object(), *v;
+	char num[32];
+	const char *k;
+
+	if (!item || !m)
+		goto fail;
+	json_object_foreach(latest, k, v) {
+		if (json_is_string(v) &&
+		    json_object_set_new(m, k, json_pack("{s:s}", "S", json_string_value(v))))
+			goto fail;
+	}
+	snprintf(num, sizeof(num), "%" PRId64, ddb_registry_key(source));
+	if (json_object_set_new(item, "id", json_pack("{s:s}", "S", DDB_REGISTRY_ID)) ||
+	    json_object_set_new(item, "timestamp", json_pack("{s:s}", "N", num)))
+		goto fail;
+	/* "o" steals m, on failure too */
+	if (json_object_set_new(item, "latest", json_pack("{s:o}", "M", m)))
+		goto fail_item;
+	snprintf(num, sizeof(num), "%" PRId64, now_ms);
+	if (json_object_set_new(item, "source", json_pack("{s:s}", "S", source)) ||
+	    json_object_set_new(item, "last_seen", json_pack("{s:s}", "N", num)) ||
+	    json_object_set_new(item, "address", json_pack("{s:s}", "S", address ? address : "")) ||
+	    json_object_set_new(item, "version", json_pack("{s:s}", "S", version ? version : "")))
+		goto fail_item;
+	if (ttl_days > 0) {
+		snprintf(num, sizeof(num), "%" PRId64, now_ms / 1000 + (int64_t)ttl_days * 86400);
+		if (json_object_set_new(item, "expires_at", json_pack("{s:s}", "N", num)))
+			goto fail_item;
+	}
+	return item;
+fail:
+	json_decref(m);
+fail_item:
+	json_decref(item);
+	return NULL;
+}
+
+static json_t *plain_number(const char *s)
+{
+	char *end;
+	long long ll;
+
+	if (!s || !*s)
+		return NULL;
+	errno = 0;
+	ll = strtoll(s, &end, 10);
+	if (!*end && !errno)
+		return json_integer(ll);
+	double d = strtod(s, &end);
+
+	if (*end || !isfinite(d))
+		return NULL;
+	return json_real(d);
+}
+
+static json_t *plain_list(json_t *v, bool numbers)
+{
+	json_t *out = json_array(), *e;
+	size_t i;
+
+	if (!out || !json_is_array(v))
+		goto fail;
+	json_array_foreach(v, i, e) {
+		json_t *p = numbers ? plain_number(json_string_value(e)) : ddb_plain(e);
+
+		if (!p || json_array_append_new(out, p))
+			goto fail;
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+json_t *ddb_plain(json_t *attr)
+{
+	const char *t;
+	json_t *v;
+
+	if (!json_is_object(attr) || json_object_size(attr) != 1)
+		return NULL;
+	json_object_foreach(attr, t, v) {
+		if (!strcmp(t, "S") && json_is_string(v))
+			return json_stringn(json_string_value(v), json_string_length(v));
+		if (!strcmp(t, "N"))
+			return plain_number(json_string_value(v));
+		if (!strcmp(t, "BOOL") && json_is_boolean(v))
+			return json_boolean(json_is_true(v));
+		if (!strcmp(t, "NULL"))
+			return json_null();
+		if (!strcmp(t, "M"))
+			return ddb_plain_item(v);
+		if (!strcmp(t, "L"))
+			return plain_list(v, false);
+		if (!strcmp(t, "NS"))
+			return plain_list(v, true);
+		if (!strcmp(t, "SS") && json_is_array(v))
+			return json_deep_copy(v);
+	}
+	return NULL;
+}
+
+json_t *ddb_plain_item(json_t *item)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	if (!out || !json_is_object(item))
+		goto fail;
+	json_object_foreach(item, k, v) {
+		json_t *p = ddb_plain(v);
+
+		if (!p || json_object_set_new(out, k, p))
+			goto fail;
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}

@@ -59,4 +59,30 @@ char *ddb_batch_body(const char *table, const struct record_batch *b, int ttl_da
 int ddb_parse_unprocessed(const char *resp, size_t len, const char *table,
 			  const struct record_batch *b, unsigned char *mark, size_t *unprocessed);
 
+/*
+ * The host registry (docs/sinks.md, "Host registry"): one small item per
+ * source under the partition DDB_REGISTRY_ID, so `hostlens fleet` finds every
+ * host with one Query instead of a Scan. Sort key: ddb_registry_key(source);
+ * attributes: source (S), last_seen (N, ms), address (S, the agent's
+ * --public-url, may be ""), version (S), latest (M: record type -> the sort
+ * key of the newest item of that type, as S), expires_at (N) with a TTL.
+ */
+#define DDB_REGISTRY_ID "hostlens#hosts"
+
+/* A stable integer sort key for source (< 2^53, exact in a double). */
+int64_t ddb_registry_key(const char *source);
+
+/* The registry item of source (new reference, NULL on ENOMEM). latest:
+ * object of type -> sort key strings (borrowed, copied in). */
+json_t *ddb_registry_item(const char *source, int64_t now_ms, const char *address,
+			  const char *version, json_t *latest, int ttl_days);
+
+/* A DynamoDB attribute value back as plain JSON (the inverse of ddb_attr;
+ * N as an integer when it is one, else a real; SS/NS/BS as arrays). New
+ * reference, NULL when malformed. */
+json_t *ddb_plain(json_t *attr);
+
+/* A whole item (name -> attribute value) as a plain object; NULL when malformed. */
+json_t *ddb_plain_item(json_t *item);
+
 #endif

@@ -38,6 +38,7 @@ KINDS = {
     ("v1", "Secret"): (k8s.V1Secret, True),
     ("v1", "Service"): (k8s.V1Service, True),
     ("apps/v1", "DaemonSet"): (k8s.V1DaemonSet, True),
+    ("apps/v1", "Deployment"): (k8s.V1Deployment, True),
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): (k8s.V1ClusterRole, False),
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): (k8s.V1ClusterRoleBinding, False),
 }
@@ -290,7 +291,7 @@ class Checker:
             cls, namespaced = KINDS[(api, kind)]
             self.model(o, cls, where)
             self.name(where, o.get("metadata"), namespaced, namespaces)
-            if kind == "DaemonSet":
+            if kind in ("DaemonSet", "Deployment"):
                 spec = o.get("spec") or {}
                 tmpl = spec.get("template") or {}
                 sel = ((spec.get("selector") or {}).get("matchLabels")) or {}
@@ -305,7 +306,7 @@ class Checker:
                 self.pod(f"{where}.spec.template.spec", tmpl.get("spec") or {}, objs)
             if kind == "Service":
                 sel = (o.get("spec") or {}).get("selector") or {}
-                pods = [d for d in objs if d.get("kind") == "DaemonSet" and all(
+                pods = [d for d in objs if d.get("kind") in ("DaemonSet", "Deployment") and all(
                     d["spec"]["template"]["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())]
                 if not pods:
                     self.err(where, "selector matches no pod template in the manifests")
@@ -720,7 +721,9 @@ def cmd_tls(cfgcheck, d, dsfile):
     issuers = {(o.get("kind"), o["metadata"]["name"]) for o in objs if o.get("kind") in ("Issuer", "ClusterIssuer")}
     patches = [o for o in objs if "kind" not in o and "spec" in o]
     manifests, _ = load(sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(dsfile)), "*.yaml"))))
-    svc = [o for o in manifests if o.get("kind") == "Service"]
+    # the agent's Service (the fleet view's has its own name and no TLS example)
+    svc = [o for o in manifests if o.get("kind") == "Service"
+           and not o["metadata"]["name"].startswith("hostlens-fleet")]
     if len(certs) != 1 or len(patches) != 1 or not svc:
         check("tls-example-objects", False, f"one Certificate, one DaemonSet patch and the Service; got "
               f"{len(certs)} certificates, {len(patches)} patches, {len(svc)} services")

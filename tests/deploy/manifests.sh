@@ -47,4 +47,30 @@ tls_refuses probe-http 's/scheme: HTTPS/scheme: HTTPX/' daemonset-tls-patch.yaml
 # kubectl applies files in name order.
 first=$(ls "$K"/*.yaml | head -1)
 check manifests-namespace-applied-first grep -q '^kind: Namespace' "$first"
+
+# The fleet view (issue 22): an unprivileged Deployment in fleet mode, an
+# IRSA ServiceAccount, and the documented IAM policy reads only (Query and
+# BatchGetItem, no Scan, no write).
+F=$K/fleet-deployment.yaml
+$PY - "$F" >"$TMPD/fleet.out" 2>&1 <<'PYEOF'
+import sys, yaml, re
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+dep = [d for d in docs if d["kind"] == "Deployment"][0]
+sa = [d for d in docs if d["kind"] == "ServiceAccount"][0]
+pod = dep["spec"]["template"]["spec"]
+c = pod["containers"][0]
+bad = []
+if c.get("args") != ["fleet"]: bad.append("args %r" % c.get("args"))
+if not pod.get("securityContext", {}).get("runAsNonRoot"): bad.append("not runAsNonRoot")
+if pod.get("hostPID") or pod.get("hostNetwork") or c.get("securityContext", {}).get("privileged"): bad.append("host access")
+if c["securityContext"]["capabilities"].get("add"): bad.append("capabilities added")
+if "eks.amazonaws.com/role-arn" not in sa["metadata"].get("annotations", {}): bad.append("no IRSA role")
+if pod.get("serviceAccountName") != sa["metadata"]["name"]: bad.append("other service account")
+acts = re.findall(r'"dynamodb:(\w+)"', open(sys.argv[1]).read())
+if sorted(set(acts)) != ["BatchGetItem", "Query"]: bad.append("policy actions %r" % acts)
+print("; ".join(bad))
+sys.exit(1 if bad else 0)
+PYEOF
+if [ $? = 0 ]; then ok fleet-deployment-unprivileged-read-only
+else fail fleet-deployment-unprivileged-read-only "$(cat "$TMPD/fleet.out")"; fi
 finish

@@ -10,6 +10,8 @@
 //   {"kinesis_fail_every":K,"kinesis_fail_requests":N}  fail records i%K==0 in the next N PutRecords
 //   {"ddb_unprocessed_every":K,"ddb_unprocessed_requests":N}  same for BatchWriteItem items
 //   {"status":503,"status_requests":N}   answer N requests with that status
+//     ,"type":"ProvisionedThroughputExceededException"   ... and that error type
+//     ,"status_target":"Query"            ... only requests of that operation
 //   {"drop_requests":N}                  close N connections without an answer
 //   {"delay_ms":D,"delay_requests":N}    delay N requests
 // GET /__stats: what was injected and forwarded.
@@ -22,7 +24,7 @@ const http = require('http');
 const [listenPort, upPort] = process.argv.slice(2).map(Number);
 const f = {};
 const stats = { requests: 0, forwarded: 0, failed_records: 0, unprocessed_items: 0,
-  status_injected: 0, dropped: 0, delayed: 0, upstream_errors: 0, by_target: {} };
+  status_injected: 0, injected_by_target: {}, dropped: 0, delayed: 0, upstream_errors: 0, by_target: {} };
 
 const written = {};
 
@@ -137,9 +139,10 @@ http.createServer((req, res) => {
     stats.by_target[tgt] = (stats.by_target[tgt] || 0) + 1;
     if (tgt === 'BatchWriteItem') noteWritten(body);
     if (take('drop_requests')) { stats.dropped++; return req.socket.destroy(); }
-    if (f.status_requests > 0 && take('status_requests')) {
+    if (f.status_requests > 0 && (!f.status_target || f.status_target === tgt) && take('status_requests')) {
       stats.status_injected++;
-      return reply(res, f.status || 500, { __type: 'InternalFailure', message: 'injected by fault_proxy' });
+      stats.injected_by_target[tgt] = (stats.injected_by_target[tgt] || 0) + 1;
+      return reply(res, f.status || 500, { __type: 'com.amazonaws.dynamodb.v20120810#' + (f.type || 'InternalFailure'), message: 'injected by fault_proxy' });
     }
     const go = () => {
       const target = req.headers['x-amz-target'] || '';

@@ -51,8 +51,9 @@ missing=$(sort -u "$TMPD/k.ids" | comm -13 - "$TMPD/want" | wc -l)
 maxdup=$(uniq -c "$TMPD/k.ids" | awk 'BEGIN{m=0} $1>m{m=$1} END{print m}')
 if [ "$nwant" = 800 ] && [ "$missing" = 0 ] && [ "$maxdup" -le 2 ]; then ok outage_kinesis_every_record_arrives
 else fail outage_kinesis_every_record_arrives "800 ids, none missing, none more than twice; got $nwant produced, $missing missing, max copies $maxdup"; fi
+# (the sink's host registry item, docs/sinks.md, is no record: left out)
 $AWS_TOOL scan "http://127.0.0.1:$DP" outage-table | node -e "
-for (const l of require('fs').readFileSync(0,'utf8').split('\n').filter(Boolean)) console.log(JSON.parse(l).record_id.S)" | sort >"$TMPD/d.ids"
+for (const l of require('fs').readFileSync(0,'utf8').split('\n').filter(Boolean)) { const it=JSON.parse(l); if (it.record_id) console.log(it.record_id.S); }" | sort >"$TMPD/d.ids"
 if cmp -s "$TMPD/d.ids" "$TMPD/want"; then ok outage_dynamodb_every_record_once
 else fail outage_dynamodb_every_record_once "800 items, one per record; got $(wc -l <"$TMPD/d.ids") ($(comm -3 "$TMPD/d.ids" "$TMPD/want" | head -3 | tr '\n' ' '))"; fi
 ids_of <"$D/records.ndjson" >"$TMPD/f.ids"

@@ -157,8 +157,50 @@ static void test_ddb_batch_dedupes_and_maps_unprocessed(void)
 	record_batch__put(b);
 }
 
+/* The registry item has the documented layout; ddb_plain reads back what
+ * ddb_attr wrote. */
+static void test_ddb_registry_item_and_plain(void)
+{
+	json_t *latest = json_pack("{s:s,s:s}", "vm-metrics", "1732200000000.5", "alert", "17");
+	json_t *it = ddb_registry_item("web-1", 1732200001234, "http://10.0.0.5:9090", "1.2.3",
+				       latest, 30);
+	json_t *p = ddb_plain_item(it);
+	json_t *orig = json_loads("{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null,{\"e\":-3}]}",
+				  0, NULL);
+	json_t *attr = ddb_attr(orig), *back = ddb_plain(attr);
+	char *s = dump(p);
+
+	CHECK(p && !strcmp(json_string_value(json_object_get(p, "id")), DDB_REGISTRY_ID),
+	      "registry partition key: %s", s);
+	CHECK(json_integer_value(json_object_get(p, "timestamp")) == ddb_registry_key("web-1") &&
+		      ddb_registry_key("web-1") != ddb_registry_key("web-2") &&
+		      ddb_registry_key("web-1") < (1ll << 53),
+	      "sort key is the source's stable key: %s", s);
+	CHECK(json_integer_value(json_object_get(p, "last_seen")) == 1732200001234 &&
+		      !strcmp(json_string_value(json_object_get(p, "address")), "http://10.0.0.5:9090") &&
+		      !strcmp(json_string_value(json_object_get(json_object_get(p, "latest"),
+								"vm-metrics")),
+			      "1732200000000.5") &&
+		      json_integer_value(json_object_get(p, "expires_at")) == 1732200001 + 30 * 86400,
+	      "registry attributes: %s", s);
+	CHECK(json_equal(orig, back), "ddb_plain(ddb_attr(x)) == x");
+	json_t *bad1 = json_pack("{s:s}", "N", "12abc"), *bad2 = json_pack("{s:i}", "S", 1);
+
+	CHECK(!ddb_plain(bad1) && !ddb_plain(bad2), "malformed attributes are refused");
+	json_decref(bad1);
+	json_decref(bad2);
+	free(s);
+	json_decref(latest);
+	json_decref(it);
+	json_decref(p);
+	json_decref(orig);
+	json_decref(attr);
+	json_decref(back);
+}
+
 int main(void)
 {
+	RUN(test_ddb_registry_item_and_plain);
 	RUN(test_ddb_attribute_types);
 	RUN(test_ddb_item_layout_and_ttl);
 	RUN(test_ddb_sort_keys_unique_and_stable);

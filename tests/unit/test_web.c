@@ -611,8 +611,61 @@ static void test_query_get(void)
 	CHECK(web_query_get("x=123456789", "x", v, 4) && !strcmp(v, "123"), "truncated: %s", v);
 }
 
+static const char *const mode_topics[] = { "fleet/hosts", NULL };
+
+static int mode_get(void *ctx, const char *path, const char *query, json_t **doc)
+{
+	(void)ctx;
+	if (strcmp(path, "/api/v1/fleet/hosts/a/series"))
+		return 0;
+	*doc = json_pack("{s:s}", "query", query);
+	return 200;
+}
+
+/* Another mode (hostlens fleet) through the same server: its topics instead
+ * of the agent's (served, and what /readyz waits for), its page at "/", its
+ * GET hook for other /api/v1 paths behind the same read role. */
+static void test_mode_hooks(void)
+{
+	struct web_hooks hooks = { .topics = mode_topics, .index = "/fleet.html", .get = mode_get };
+	struct state *st = state__new();
+	struct web *w = start(st, &hooks, "tok");
+	char resp[65536];
+
+	CHECK(w != NULL, "server start");
+	if (!w)
+		goto out;
+	state__set_ready(st, true);
+	state__publish_text(st, "metrics", "x 1\n", 4);
+	roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 503, "readyz before the mode's topic: %d", status_of(resp));
+	state__publish(st, "fleet/hosts", json_pack("{s:i}", "n", 3));
+	roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 200, "readyz with the mode's topics only: %d", status_of(resp));
+	roundtrip("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 200 && strstr(body_of(resp), "hostlens fleet"), "the mode's page at /");
+	roundtrip("GET /api/v1/fleet/hosts HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
+		  resp, sizeof(resp));
+	CHECK(status_of(resp) == 200 && !strcmp(body_of(resp), "{\"n\":3}"), "topic: %s", resp);
+	roundtrip("GET /api/v1/summary HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
+		  resp, sizeof(resp));
+	CHECK(status_of(resp) == 404, "the agent's topics are not served: %d", status_of(resp));
+	roundtrip("GET /api/v1/fleet/hosts/a/series?metric=m HTTP/1.1\r\nAuthorization: Bearer tok\r\n"
+		  "Connection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 200 && !strcmp(body_of(resp), "{\"query\":\"metric=m\"}"), "hook: %s", resp);
+	roundtrip("GET /api/v1/fleet/hosts/b/series HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
+		  resp, sizeof(resp));
+	CHECK(status_of(resp) == 404, "not the hook's: %d", status_of(resp));
+	roundtrip("GET /api/v1/fleet/hosts/a/series HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 401, "the hook behind the read role: %d", status_of(resp));
+out:
+	web__free(w);
+	state__free(st);
+}
+
 int main(void)
 {
+	RUN(test_mode_hooks);
 	RUN(test_busy_port_fails_at_new);
 	RUN(test_bad_listen_spec);
 	RUN(test_topic_503_then_exact_blob);

@@ -25,6 +25,7 @@
 #include "user/http/redact.h"
 #include "user/runtime/yaml_quote.h"
 #include "sinks/registry.h"
+#include "user/fleet/fleet.h"
 
 #define F(f) CONFIG_FIELD(f)
 
@@ -103,6 +104,10 @@ static void opts_merge(void)
 				if (n_opts < MAX_OPTS - (N_CORE - i))	/* room for the rest */
 					opts[n_opts++] = o;
 	}
+	/* the fleet view's rows last (user/fleet/) */
+	for (const struct config_opt *o = fleet_options; o->name; o++)
+		if (n_opts < MAX_OPTS)
+			opts[n_opts++] = o;
 }
 
 static void opts_init(void)
@@ -330,6 +335,8 @@ void config_usage(void *file)
 	FILE *f = file;
 
 	fprintf(f, "Usage: hostlens [OPTIONS]\n"
+		   "       hostlens fleet [OPTIONS]   the fleet dashboard over the DynamoDB table\n"
+		   "                                  (--dynamodb-table, --listen, --fleet-*)\n"
 		   "eBPF host observability agent: CPU, disk, network and HTTP latency from the\n"
 		   "kernel, metric records to file/Kinesis/DynamoDB, live dashboard over HTTP/2.\n\n"
 		   "Every option is also a config-file key (data_dir: ...) and an environment\n"

@@ -85,6 +85,7 @@ struct config {
 	char dynamodb_table[CFG_STR];
 	int dynamodb_ttl_days;
 	bool dynamodb_create_table;
+	bool dynamodb_registry;		/* host registry item for `hostlens fleet` */
 	uint64_t file_rotate_bytes;
 	int file_rotate_seconds;
 	int file_keep;
@@ -131,6 +132,15 @@ struct config {
 	struct alert_rule alerts[CFG_MAX_ALERTS];
 	int n_alerts;
 	bool alerts_set;		/* the file gave a list: no built-in rules */
+
+	/* hostlens fleet (user/fleet/): its rows are fleet_options */
+	int fleet_refresh_s;		/* read the table this often */
+	int fleet_window_min;		/* hosts seen within this are listed */
+	int fleet_stale_min;		/* ... and marked stale past this */
+	int fleet_max_hosts;
+	int fleet_max_series;		/* per-host rollup series kept */
+	int fleet_read_units;		/* read capacity units a second, at most */
+	char fleet_sources[4096];	/* comma list: sources read without a registry */
 
 	/* what was asked for on the command line */
 	char config_file[PATH_MAX];

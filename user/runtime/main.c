@@ -5,7 +5,8 @@
  * DESIGN: every thread (drain, processor, web, sinks; see agent.c) is started
  * with SIGINT, SIGTERM and SIGHUP blocked; this main thread takes them in
  * sigwait(). SIGINT/SIGTERM stop the agent in order, SIGHUP reloads the
- * config file. Exit: 0 clean stop, 1 runtime failure, 2 usage or config error.
+ * config file. `hostlens fleet` runs the fleet view instead (user/fleet/).
+ * Exit: 0 clean stop, 1 runtime failure, 2 usage or config error.
  *
  * First of all the process makes itself non-dumpable, with no core size: it
  * holds captured request heads, tokens and credentials in memory, and a core
@@ -24,6 +25,7 @@
 #include "user/runtime/agent.h"
 #include "user/runtime/config.h"
 #include "user/runtime/log.h"
+#include "user/fleet/fleet.h"
 
 /* No core dumps, no ptrace or /proc/PID/{mem,environ,maps} reads by a
  * process without CAP_SYS_PTRACE. 0 or -errno. */
@@ -51,6 +53,54 @@ static void reload(struct agent *a, int argc, char **argv)
 		pr_info("SIGHUP: configuration reloaded");
 }
 
+/* Blocks the stop signals in every thread to come (sigwait takes them). */
+static void block_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* `hostlens fleet [OPTIONS]`: the fleet view (user/fleet/), no BPF, no root.
+ * SIGHUP is ignored there (no reload yet); SIGINT/SIGTERM stop it. */
+static int fleet_main(int argc, char **argv)
+{
+	static struct config cfg;
+	char err[512] = "";
+	struct fleet *f;
+	sigset_t sigs;
+	int ret, sig;
+
+	ret = config_load(&cfg, argc, argv, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "hostlens fleet: %s\n", err);
+		return 2;
+	}
+	if (ret > 0)
+		return 0;
+	if (cfg.check_config) {
+		config_print(&cfg, stdout);
+		return 0;
+	}
+	log_set_level_name(cfg.log_level);
+	block_signals(&sigs);
+	f = fleet__new(&cfg, err, sizeof(err));
+	if (!f) {
+		int config_error = errno == EINVAL;
+
+		pr_err("fleet: %s", err);
+		return config_error ? 2 : 1;
+	}
+	while (sigwait(&sigs, &sig) || sig == SIGHUP)
+		;
+	pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	fleet__free(f);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -70,6 +120,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hostlens: cannot turn core dumps off: %s\n", strerror(-ret));
 		return 1;
 	}
+	if (argc > 1 && !strcmp(argv[1], "fleet"))
+		return fleet_main(argc - 1, argv + 1);
 	ret = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "hostlens: %s\n", err);
@@ -85,12 +137,7 @@ int main(int argc, char **argv)
 	log_set_level_name(cfg.log_level);
 
 	/* every thread inherits this mask; only sigwait below takes signals */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	block_signals(&sigs);
 	/* a file size limit (ulimit -f) is a write error the sinks handle
 	 * (spool it, hold it, count it), not a reason to dump core */
 	signal(SIGXFSZ, SIG_IGN);
