@@ -30,7 +30,10 @@
 
 static int stop;
 static uint64_t produced;
-static struct { uint64_t n; char pad[56]; } counts[64];	/* per producer, own cache line */
+static struct {
+	uint64_t n;
+	char pad[56];
+} counts[64]; /* per producer, own cache line */
 
 static uint64_t produced_so_far(int nprod)
 {
@@ -84,7 +87,7 @@ int main(int argc, char **argv)
 	uint64_t kdrops;
 
 	config_defaults(&cfg);
-	cfg.signals[0] = '\0';	/* only the benchmark source */
+	cfg.signals[0] = '\0'; /* only the benchmark source */
 	if (argc > 3 && config_set(&cfg, "ring-size", argv[3], false, err, sizeof(err))) {
 		fprintf(stderr, "drain_bench: %s\n", err);
 		return 2;
@@ -93,14 +96,15 @@ int main(int argc, char **argv)
 	if (getenv("DRAIN_BENCH_NOBPF")) {
 		t0 = now_s();
 		for (long i = 0; i < nprod; i++)
-			pthread_create(&th[i], NULL, producer, (void *)(i % sysconf(_SC_NPROCESSORS_ONLN)));
+			pthread_create(&th[i], NULL, producer,
+				       (void *)(i % sysconf(_SC_NPROCESSORS_ONLN)));
 		usleep((useconds_t)(secs * 1e6));
 		__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 		for (int i = 0; i < nprod; i++)
 			pthread_join(th[i], NULL);
 		t1 = now_s();
-		printf("{\"producers\":%d,\"seconds\":%.3f,\"produced\":%llu,\"produced_per_s\":%.0f}\n", nprod,
-		       t1 - t0, (unsigned long long)produced, (double)produced / (t1 - t0));
+		printf("{\"producers\":%d,\"seconds\":%.3f,\"produced\":%llu,\"produced_per_s\":%.0f}\n",
+		       nprod, t1 - t0, (unsigned long long)produced, (double)produced / (t1 - t0));
 		return 0;
 	}
 	lo.bench_tgid = (uint32_t)getpid();
@@ -114,10 +118,12 @@ int main(int argc, char **argv)
 	if (!log || !d)
 		return 1;
 	if (getenv("DRAIN_BENCH_BURST")) {
-		uint64_t cap = cfg.ring_bytes / 64 * 9 / 10 * (uint64_t)nprod;	/* 56-byte records, 90% full */
+		uint64_t cap = cfg.ring_bytes / 64 * 9 / 10 *
+			       (uint64_t)nprod; /* 56-byte records, 90% full */
 
 		for (long i = 0; i < nprod; i++)
-			pthread_create(&th[i], NULL, producer, (void *)(i % sysconf(_SC_NPROCESSORS_ONLN)));
+			pthread_create(&th[i], NULL, producer,
+				       (void *)(i % sysconf(_SC_NPROCESSORS_ONLN)));
 		t0 = now_s();
 		while (produced_so_far(nprod) < cap && now_s() - t0 < secs)
 			usleep(1000);

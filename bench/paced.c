@@ -36,7 +36,7 @@
 struct conn {
 	int fd;
 	bool busy;
-	uint64_t due_ns;	/* of the request in flight */
+	uint64_t due_ns; /* of the request in flight */
 	char buf[16384];
 	size_t have;
 };
@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 	uint64_t total;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: %s HOST PORT PATH RATE SECONDS [CONNS [BROWSER]]\n", argv[0]);
+		fprintf(stderr, "usage: %s HOST PORT PATH RATE SECONDS [CONNS [BROWSER]]\n",
+			argv[0]);
 		return 2;
 	}
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
@@ -111,10 +112,10 @@ int main(int argc, char **argv)
 	nconns = argc > 6 ? atoi(argv[6]) : 16;
 	/* BROWSER 1: the headers a browser sends (User-Agent, Referer, Accept...) */
 	extra = argc > 7 && atoi(argv[7]) ?
-		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-		"Chrome/131.0.0.0 Safari/537.36\r\nAccept: text/html,application/xhtml+xml\r\n"
-		"Accept-Language: en-US,en;q=0.9\r\nReferer: https://www.google.com/\r\n" :
-		"User-Agent: paced/1\r\n";
+			"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+			"Chrome/131.0.0.0 Safari/537.36\r\nAccept: text/html,application/xhtml+xml\r\n"
+			"Accept-Language: en-US,en;q=0.9\r\nReferer: https://www.google.com/\r\n" :
+			"User-Agent: paced/1\r\n";
 	if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1 || rate <= 0 || secs <= 0 ||
 	    nconns < 1 || nconns > MAX_CONNS) {
 		fprintf(stderr, "paced: bad arguments\n");
@@ -122,8 +123,8 @@ int main(int argc, char **argv)
 	}
 	total = (uint64_t)(rate * secs);
 	lat = calloc(total + 1, sizeof(*lat));
-	reqlen = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%s\r\n%s\r\n",
-			  argv[3], argv[1], argv[2], extra);
+	reqlen = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s:%s\r\n%s\r\n", argv[3],
+			  argv[1], argv[2], extra);
 	ep = epoll_create1(0);
 	if (!lat || ep < 0 || reqlen >= (int)sizeof(req))
 		return 1;
@@ -168,7 +169,7 @@ int main(int argc, char **argv)
 		} else {
 			timeout_ms = 100;
 		}
-		if (t > end + 5000000000ull)	/* 5 s past the end: give up on the rest */
+		if (t > end + 5000000000ull) /* 5 s past the end: give up on the rest */
 			break;
 		n = epoll_wait(ep, evs, nconns, timeout_ms);
 		for (int k = 0; k < n; k++) {
@@ -201,8 +202,8 @@ int main(int argc, char **argv)
 		printf("{\"rate\":%.0f,\"sent\":%llu,\"done\":%llu,\"errors\":%llu,\"late\":%llu,"
 		       "\"achieved_per_s\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",
 		       rate, (unsigned long long)sent, (unsigned long long)done,
-		       (unsigned long long)errors, (unsigned long long)late, (double)done / el, Q(0.5),
-		       Q(0.9), Q(0.99), Q(1.0));
+		       (unsigned long long)errors, (unsigned long long)late, (double)done / el,
+		       Q(0.5), Q(0.9), Q(0.99), Q(1.0));
 #undef Q
 	}
 	for (int i = 0; i < nconns; i++)

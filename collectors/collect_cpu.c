@@ -26,19 +26,19 @@ struct cpu_times {
 
 struct cpu_core {
 	struct cpu_times prev, cur;
-	bool have_prev;		/* prev holds an earlier read */
-	bool present;		/* seen in the current read */
-	double freq_mhz;	/* < 0: unknown */
+	bool have_prev;	 /* prev holds an earlier read */
+	bool present;	 /* seen in the current read */
+	double freq_mhz; /* < 0: unknown */
 };
 
 struct cpu_priv {
 	struct procbuf pb;
-	struct procbuf info;	/* /proc/cpuinfo, only when cpufreq is absent */
+	struct procbuf info; /* /proc/cpuinfo, only when cpufreq is absent */
 	struct cpu_times prev_all, cur_all;
 	bool have_prev;
 	struct cpu_core *cores;
-	int cap;		/* entries in cores */
-	int max_seen;		/* highest core index + 1 in the current read */
+	int cap;      /* entries in cores */
+	int max_seen; /* highest core index + 1 in the current read */
 	uint64_t prev_ctxt, cur_ctxt, prev_intr, cur_intr;
 	uint64_t procs_running, procs_blocked;
 	uint64_t prev_ns;
@@ -246,13 +246,15 @@ static int cpu_collect(struct collector *c, json_t *out, uint64_t now_ns)
 		uint64_t dt = counter_delta(p->prev_all.total, p->cur_all.total);
 
 		cpu_put_pcts(out, "cpu_", &p->prev_all, &p->cur_all);
-		coll_set_real(out, "cpu_idle_pct",
-			      dt ? 100.0 - pct(counter_delta(p->prev_all.busy, p->cur_all.busy), dt)
-				 : 0);
+		coll_set_real(
+			out, "cpu_idle_pct",
+			dt ? 100.0 - pct(counter_delta(p->prev_all.busy, p->cur_all.busy), dt) : 0);
 		coll_set_real(out, "context_switches_per_s",
-			      rate_per_s(counter_delta(p->prev_ctxt, p->cur_ctxt), now_ns - p->prev_ns));
+			      rate_per_s(counter_delta(p->prev_ctxt, p->cur_ctxt),
+					 now_ns - p->prev_ns));
 		coll_set_real(out, "interrupts_per_s",
-			      rate_per_s(counter_delta(p->prev_intr, p->cur_intr), now_ns - p->prev_ns));
+			      rate_per_s(counter_delta(p->prev_intr, p->cur_intr),
+					 now_ns - p->prev_ns));
 	}
 	coll_set_uint(out, "procs_running", p->procs_running);
 	coll_set_uint(out, "procs_blocked", p->procs_blocked);
@@ -265,7 +267,7 @@ static int cpu_collect(struct collector *c, json_t *out, uint64_t now_ns)
 		json_t *o;
 
 		if (!k->present) {
-			k->have_prev = false;	/* offline: no delta across the gap */
+			k->have_prev = false; /* offline: no delta across the gap */
 			continue;
 		}
 		o = json_pack("{s:i}", "cpu", i);

@@ -34,8 +34,20 @@
 #include "collectors/coll_priv.h"
 #include "collectors/procfile.h"
 
-enum { DS_RD, DS_RD_MERGED, DS_RD_SECT, DS_RD_MS, DS_WR, DS_WR_MERGED, DS_WR_SECT, DS_WR_MS,
-       DS_INFLIGHT, DS_IO_MS, DS_WEIGHTED_MS, DS_N };
+enum {
+	DS_RD,
+	DS_RD_MERGED,
+	DS_RD_SECT,
+	DS_RD_MS,
+	DS_WR,
+	DS_WR_MERGED,
+	DS_WR_SECT,
+	DS_WR_MS,
+	DS_INFLIGHT,
+	DS_IO_MS,
+	DS_WEIGHTED_MS,
+	DS_N
+};
 
 struct disk_dev {
 	char name[32];
@@ -48,7 +60,7 @@ struct disk_priv {
 	struct disk_dev *devs;
 	size_t n, cap;
 	uint64_t prev_ns;
-	bool have_tick;		/* prev_ns holds an earlier read */
+	bool have_tick; /* prev_ns holds an earlier read */
 	bool no_diskstats, no_mounts;
 };
 
@@ -56,8 +68,9 @@ static int disk_init(struct collector *c, const struct collector_env *env)
 {
 	struct disk_priv *p = c->priv;
 
-	return procbuf__init(&p->mounts, 8192) ?: procbuf__init(&p->fstypes, 2048) ?:
-	       procbuf__init(&p->stats, 8192);
+	return procbuf__init(&p->mounts, 8192)		?:
+		       procbuf__init(&p->fstypes, 2048) ?:
+							  procbuf__init(&p->stats, 8192);
 }
 
 static void disk_destroy(struct collector *c)
@@ -88,10 +101,11 @@ static void mount_unescape(char *s)
 }
 
 static const char *const pseudo_fallback[] = {
-	"proc", "sysfs", "tmpfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "debugfs", "tracefs",
-	"securityfs", "pstore", "bpf", "mqueue", "hugetlbfs", "configfs", "fusectl", "autofs",
-	"binfmt_misc", "nsfs", "rpc_pipefs", "efivarfs", "ramfs", "selinuxfs", "nfs", "nfs4", "cifs",
-	"smb3", "fuse", "squashfs", NULL,
+	"proc",	   "sysfs",	 "tmpfs",    "devtmpfs",   "devpts",	"cgroup",
+	"cgroup2", "debugfs",	 "tracefs",  "securityfs", "pstore",	"bpf",
+	"mqueue",  "hugetlbfs",	 "configfs", "fusectl",	   "autofs",	"binfmt_misc",
+	"nsfs",	   "rpc_pipefs", "efivarfs", "ramfs",	   "selinuxfs", "nfs",
+	"nfs4",	   "cifs",	 "smb3",     "fuse",	   "squashfs",	NULL,
 };
 
 /* Is fstype a pseudo filesystem? fstypes holds /proc/filesystems or "". */
@@ -99,7 +113,7 @@ static bool fs_is_pseudo(const char *fstypes, const char *fstype)
 {
 	if (!strcmp(fstype, "overlay") || !strcmp(fstype, "zfs"))
 		return false;
-	if (!strcmp(fstype, "squashfs"))	/* read-only images (snaps): always 100% */
+	if (!strcmp(fstype, "squashfs")) /* read-only images (snaps): always 100% */
 		return true;
 	if (*fstypes) {
 		size_t fl = strlen(fstype);
@@ -114,7 +128,7 @@ static bool fs_is_pseudo(const char *fstypes, const char *fstype)
 				return !strncmp(bol, "nodev", 5);
 			}
 		}
-		return true;	/* not a registered type: not a disk */
+		return true; /* not a registered type: not a disk */
 	}
 	for (int i = 0; pseudo_fallback[i]; i++)
 		if (!strcmp(pseudo_fallback[i], fstype))
@@ -181,7 +195,8 @@ static int disk_filesystems(struct collector *c, struct disk_priv *p, json_t *ou
 		coll_set_uint(o, "free_bytes", bfree);
 		coll_set_uint(o, "available_bytes", avail);
 		/* like df: the share of what non-root users can reach */
-		coll_set_real(o, "used_pct", used + avail ? 100.0 * (double)used / (double)(used + avail) : 0);
+		coll_set_real(o, "used_pct",
+			      used + avail ? 100.0 * (double)used / (double)(used + avail) : 0);
 		coll_set_uint(o, "inodes_total", sv.f_files);
 		coll_set_uint(o, "inodes_used", sv.f_files - sv.f_ffree);
 		json_array_append_new(arr, o);
@@ -209,7 +224,7 @@ static struct disk_dev *disk_dev_get(struct collector *c, struct disk_priv *p, c
 	size_t had = p->n;
 	struct disk_dev *d = named_table__get((void **)&p->devs, &p->n, &p->cap, sizeof(*d), name);
 
-	if (d && p->n > had)	/* new: is it a whole disk or a partition? */
+	if (d && p->n > had) /* new: is it a whole disk or a partition? */
 		d->whole = dev_is_whole(c->env->sys_root, name);
 	return d;
 }
@@ -243,7 +258,8 @@ static int disk_io(struct collector *c, struct disk_priv *p, json_t *out, uint64
 		struct disk_dev *d;
 		json_t *o;
 
-		if (sscanf(line, "%u %u %31s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		if (sscanf(line,
+			   "%u %u %31s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
 			   &maj, &min, name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
 			   &v[8], &v[9], &v[10]) < 14)
 			continue;
@@ -281,9 +297,11 @@ static int disk_io(struct collector *c, struct disk_priv *p, json_t *out, uint64
 			coll_set_real(o, "write_bytes_per_s", rate_per_s(dwb, dt));
 			coll_set_real(o, "busy_pct", busy > 100 ? 100 : busy);
 			coll_set_real(o, "read_latency_avg_ms",
-				      ratio(counter_delta(d->prev[DS_RD_MS], d->cur[DS_RD_MS]), drd));
+				      ratio(counter_delta(d->prev[DS_RD_MS], d->cur[DS_RD_MS]),
+					    drd));
 			coll_set_real(o, "write_latency_avg_ms",
-				      ratio(counter_delta(d->prev[DS_WR_MS], d->cur[DS_WR_MS]), dwr));
+				      ratio(counter_delta(d->prev[DS_WR_MS], d->cur[DS_WR_MS]),
+					    dwr));
 			if (d->whole) {
 				t_rd += rate_per_s(drd, dt);
 				t_wr += rate_per_s(dwr, dt);

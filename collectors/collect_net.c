@@ -90,14 +90,14 @@ static int net_collect(struct collector *c, json_t *out, uint64_t now_ns)
 		json_t *o;
 
 		if (!colon)
-			continue;	/* the two header lines */
+			continue; /* the two header lines */
 		*colon = '\0';
 		while (*name == ' ')
 			name++;
 		if (sscanf(colon + 1,
 			   "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10],
-			   &v[11], &v[12], &v[13], &v[14], &v[15]) < 12)
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+			   &v[10], &v[11], &v[12], &v[13], &v[14], &v[15]) < 12)
 			continue;
 		d = net_if_get(p, name);
 		if (!d)

@@ -134,7 +134,8 @@ static int system_collect(struct collector *c, json_t *out, uint64_t now_ns)
 	buf[sizeof(buf) - 1] = '\0';
 	json_object_set_new(out, "hostname", json_string(buf));
 
-	if (procfile_read_small(env->proc_root, "sys/kernel/osrelease", kernel, sizeof(kernel)) <= 0)
+	if (procfile_read_small(env->proc_root, "sys/kernel/osrelease", kernel, sizeof(kernel)) <=
+	    0)
 		snprintf(kernel, sizeof(kernel), "unknown");
 	json_object_set_new(out, "kernel_release", json_string(kernel));
 

@@ -15,11 +15,8 @@
 #include "user/runtime/log.h"
 
 static const struct collector_ops *const collector_table[] = {
-	&cpu_collector_ops,
-	&memory_collector_ops,
-	&disk_collector_ops,
-	&network_collector_ops,
-	&system_collector_ops,
+	&cpu_collector_ops,	&memory_collector_ops, &disk_collector_ops,
+	&network_collector_ops, &system_collector_ops,
 };
 
 #define N_COLLECTORS (sizeof(collector_table) / sizeof(collector_table[0]))
@@ -86,7 +83,7 @@ struct collectors *collectors__new(const struct collector_env *env)
 	}
 	return cs;
 
-err_free: {
+err_free : {
 	int saved = errno ? errno : ENOMEM;
 
 	collectors__free(cs);

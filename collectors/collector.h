@@ -15,9 +15,9 @@
 #include <jansson.h>
 
 struct collector_env {
-	const char *proc_root;	/* "/proc" or a fixture tree */
-	const char *sys_root;	/* "/sys" or a fixture tree */
-	const char *etc_root;	/* "/etc" (os-release) or a fixture tree */
+	const char *proc_root; /* "/proc" or a fixture tree */
+	const char *sys_root;  /* "/sys" or a fixture tree */
+	const char *etc_root;  /* "/etc" (os-release) or a fixture tree */
 };
 
 struct collector;
@@ -37,10 +37,10 @@ struct collector {
 	void *priv;
 	const struct collector_env *env;
 	bool disabled;
-	int last_err;		/* last collect() error, logged once until it changes */
+	int last_err; /* last collect() error, logged once until it changes */
 };
 
-struct collectors;	/* the set of every registered collector */
+struct collectors; /* the set of every registered collector */
 
 /* Builds every registered collector. env is kept by pointer: it must
  * outlive the set (tests switch env->proc_root between ticks to replay

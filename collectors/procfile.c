@@ -132,7 +132,7 @@ uint64_t counter_delta(uint64_t prev, uint64_t cur)
 	/* 64-bit wrap, same rule. */
 	if (prev > UINT64_MAX - (1ull << 62) && cur < (1ull << 62))
 		return UINT64_MAX - prev + 1 + cur;
-	return cur;	/* reset: restarted from zero */
+	return cur; /* reset: restarted from zero */
 }
 
 double rate_per_s(uint64_t delta, uint64_t dt_ns)

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 BUILD_PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
  libjansson-dev libnghttp2-dev libevent-dev libcurl4-openssl-dev libssl-dev libyaml-dev
  ca-certificates"
-TEST_PKGS="curl nghttp2-client python3 nginx wrk iproute2 valgrind chromium openssl
+TEST_PKGS="clang-format curl nghttp2-client python3 nginx wrk iproute2 valgrind chromium openssl
  prometheus libclang-rt-14-dev procps util-linux e2fsprogs kmod
  libcap2-bin python3-yaml python3-kubernetes python3-h2 python3-aiosmtpd python3-botocore
  redis-server redis-tools mariadb-server mariadb-client python3-pymysql postgresql"

@@ -76,16 +76,16 @@ struct sink_slot {
 	pthread_cond_t cv;
 	struct qent q[SINK_QUEUE_MAX];
 	size_t qh, qn;
-	struct record_batch *held;	/* could not be spooled (disk full) */
+	struct record_batch *held; /* could not be spooled (disk full) */
 	unsigned char *held_mark;
 	uint64_t held_seq;
 	struct spool *spool;
 	uint64_t next_seq;
 	bool stop;
 	int64_t stop_deadline;
-	unsigned attempt;		/* consecutive failed attempts */
-	uint64_t inflight;		/* records of the batch being delivered */
-	uint64_t parking;		/* records being written to the spool, unlocked */
+	unsigned attempt;  /* consecutive failed attempts */
+	uint64_t inflight; /* records of the batch being delivered */
+	uint64_t parking;  /* records being written to the spool, unlocked */
 	uint32_t rnd;
 };
 
@@ -96,7 +96,7 @@ struct sinks {
 
 static uint32_t slot_rand(struct sink_slot *sl)
 {
-	uint32_t x = sl->rnd;	/* xorshift32 */
+	uint32_t x = sl->rnd; /* xorshift32 */
 
 	x ^= x << 13;
 	x ^= x >> 17;
@@ -114,7 +114,7 @@ static void slot_error(struct sink_slot *sl, const char *msg)
 
 struct outcome {
 	uint64_t sent, rejected, given_up;
-	int rc;			/* 0 all settled, -EAGAIN some pending */
+	int rc; /* 0 all settled, -EAGAIN some pending */
 };
 
 /* Sends the pending records of b (mark[i] == 0) in chunks cut to the sink's
@@ -147,7 +147,8 @@ static void deliver(struct sink_slot *sl, struct record_batch *b, unsigned char 
 		if (ops->max_record_bytes && c > ops->max_record_bytes) {
 			mark[i] = SINK_MARK_REJECTED;
 			o->rejected++;
-			sink_log(ops->name, "record %s (%s) is %zu bytes, over the %zu-byte limit: rejected",
+			sink_log(ops->name,
+				 "record %s (%s) is %zu bytes, over the %zu-byte limit: rejected",
 				 r->id, r->type, c, ops->max_record_bytes);
 			continue;
 		}
@@ -157,8 +158,9 @@ static void deliver(struct sink_slot *sl, struct record_batch *b, unsigned char 
 	for (start = 0; start < np;) {
 		size_t end = sink_chunk_end(cost, np, start, ops->max_batch_records,
 					    ops->max_batch_bytes);
-		struct record_batch vb = { .recs = view, .n = end - start, .cap = end - start,
-					   .refcnt = 1 };
+		struct record_batch vb = {
+			.recs = view, .n = end - start, .cap = end - start, .refcnt = 1
+		};
 		int rc;
 
 		for (size_t j = start; j < end; j++)
@@ -183,7 +185,7 @@ static void deliver(struct sink_slot *sl, struct record_batch *b, unsigned char 
 				 sl->s.errmsg[0] ? sl->s.errmsg : strerror(-rc));
 		if (rc == -EAGAIN) {
 			o->rc = -EAGAIN;
-			break;	/* the endpoint is in trouble: retry later, in order */
+			break; /* the endpoint is in trouble: retry later, in order */
 		}
 		start = end;
 	}
@@ -212,15 +214,16 @@ static void park(struct sink_slot *sl, uint64_t seq, struct record_batch *b, uns
 	uint64_t dropped = 0, n = count_pending(b, mark);
 	int err;
 
-	sl->parking += n;	/* still waiting: sinks__backlog must not read 0 */
+	sl->parking += n; /* still waiting: sinks__backlog must not read 0 */
 	pthread_mutex_unlock(&sl->mu);
 	err = spool__append(sl->spool, seq, b, mark, &dropped);
 	pthread_mutex_lock(&sl->mu);
 	sl->parking -= n;
 	sl->s.stats.dropped += dropped;
 	if (dropped)
-		sink_log(sl->s.ops->name, "spool full (%" PRIu64 " bytes): dropped %" PRIu64
-			 " oldest records", spool__bytes(sl->spool), dropped);
+		sink_log(sl->s.ops->name,
+			 "spool full (%" PRIu64 " bytes): dropped %" PRIu64 " oldest records",
+			 spool__bytes(sl->spool), dropped);
 	if (!err || err == -EFBIG) {
 		if (!err)
 			sl->s.stats.spooled += n;
@@ -235,7 +238,7 @@ static void park(struct sink_slot *sl, uint64_t seq, struct record_batch *b, uns
 	if (sl->held != b) {
 		char msg[256];
 
-		if (sl->held) {	/* only ever one: the oldest stays, this one is lost */
+		if (sl->held) { /* only ever one: the oldest stays, this one is lost */
 			sl->s.stats.dropped += n;
 			snprintf(msg, sizeof(msg), "spool: %s; dropped %" PRIu64 " records",
 				 strerror(-err), n);
@@ -314,7 +317,8 @@ static void park_all(struct sink_slot *sl)
 			uint64_t n = count_pending(sl->held, sl->held_mark);
 
 			sl->s.stats.dropped += n;
-			sink_log(sl->s.ops->name, "stopping: %" PRIu64 " records could not be spooled: dropped", n);
+			sink_log(sl->s.ops->name,
+				 "stopping: %" PRIu64 " records could not be spooled: dropped", n);
 			record_batch__put(sl->held);
 			free(sl->held_mark);
 			sl->held = NULL;
@@ -327,8 +331,8 @@ static void park_all(struct sink_slot *sl)
  * After a temporary failure (-EAGAIN), sl->mu held: counts it and keeps the
  * records not yet settled for later, on disk if possible. Takes b and mark.
  */
-static void slot_keep_rest(struct sink_slot *sl, enum src src, uint64_t seq,
-			   struct record_batch *b, unsigned char *mark, const struct outcome *o)
+static void slot_keep_rest(struct sink_slot *sl, enum src src, uint64_t seq, struct record_batch *b,
+			   unsigned char *mark, const struct outcome *o)
 {
 	sl->s.stats.failed++;
 	sl->attempt++;
@@ -344,11 +348,12 @@ static void slot_keep_rest(struct sink_slot *sl, enum src src, uint64_t seq,
 			pthread_mutex_lock(&sl->mu);
 		}
 		if (err)
-			sink_log(sl->s.ops->name, "spool: cannot rewrite batch: %s", strerror(-err));
+			sink_log(sl->s.ops->name, "spool: cannot rewrite batch: %s",
+				 strerror(-err));
 		record_batch__put(b);
 		free(mark);
 	} else {
-		park(sl, seq, b, mark);	/* takes b and mark (or holds them) */
+		park(sl, seq, b, mark); /* takes b and mark (or holds them) */
 	}
 }
 
@@ -363,8 +368,8 @@ static void slot_backoff(struct sink_slot *sl)
 	/* Log the first failures, then at powers of two: one outage is a
 	 * handful of lines, not one per retry. */
 	if ((sl->attempt & (sl->attempt - 1)) == 0)
-		sink_log(sl->s.ops->name, "%s, %" PRIu64 " records waiting, retrying in %" PRId64
-			 " ms (attempt %u)",
+		sink_log(sl->s.ops->name,
+			 "%s, %" PRIu64 " records waiting, retrying in %" PRId64 " ms (attempt %u)",
 			 sl->s.errmsg[0] ? sl->s.errmsg : sl->s.stats.last_error,
 			 backlog_locked(sl), d, sl->attempt);
 	until = clock_mono_ms() + d;
@@ -414,7 +419,9 @@ static void *slot_main(void *arg)
 				if (err != -ENOENT) {
 					char msg[160];
 
-					snprintf(msg, sizeof(msg), "spool: cannot read batch %" PRIx64 ": %s; dropped",
+					snprintf(msg, sizeof(msg),
+						 "spool: cannot read batch %" PRIx64
+						 ": %s; dropped",
 						 seq, strerror(-err));
 					sink_log(name, "%s", msg);
 					slot_error(sl, msg);
@@ -450,7 +457,8 @@ static void *slot_main(void *arg)
 		}
 		if (o.rc == 0 || !pending) {
 			if (sl->attempt)
-				sink_log(name, "delivering again after %u failed attempts", sl->attempt);
+				sink_log(name, "delivering again after %u failed attempts",
+					 sl->attempt);
 			sl->attempt = 0;
 			if (src == SRC_SPOOL)
 				spool__remove(sl->spool, seq);
@@ -586,8 +594,8 @@ struct sinks *sinks__new(const struct config *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < ss->n; i++) {
 		ret = -pthread_create(&ss->slots[i]->thr, NULL, slot_main, ss->slots[i]);
 		if (ret) {
-			snprintf(err, errlen, "%s: cannot start thread: %s", ss->slots[i]->s.ops->name,
-				 strerror(-ret));
+			snprintf(err, errlen, "%s: cannot start thread: %s",
+				 ss->slots[i]->s.ops->name, strerror(-ret));
 			goto fail;
 		}
 		ss->slots[i]->started = true;
@@ -629,8 +637,10 @@ void sinks__submit(struct sinks *ss, struct record_batch *b)
 			sl->parking -= b->n;
 			sl->s.stats.dropped += dropped;
 			if (dropped)
-				sink_log(sl->s.ops->name, "spool full: dropped %" PRIu64 " records "
-					 "(oldest first)", dropped);
+				sink_log(sl->s.ops->name,
+					 "spool full: dropped %" PRIu64 " records "
+					 "(oldest first)",
+					 dropped);
 			if (!err)
 				sl->s.stats.spooled += b->n;
 			if (!err || err == -EFBIG)
@@ -639,7 +649,8 @@ void sinks__submit(struct sinks *ss, struct record_batch *b)
 				char msg[200];
 
 				sl->s.stats.dropped += b->n;
-				snprintf(msg, sizeof(msg), "queue full and spool: %s; dropped %zu records",
+				snprintf(msg, sizeof(msg),
+					 "queue full and spool: %s; dropped %zu records",
 					 strerror(-err), b->n);
 				slot_error(sl, msg);
 				sink_log(sl->s.ops->name, "%s", msg);
@@ -671,17 +682,17 @@ json_t *sinks__stats_json(struct sinks *ss)
 		queued = sl->qn + (sl->held != NULL);
 		pthread_mutex_unlock(&sl->mu);
 		json_array_append_new(
-			arr, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}",
-				       "name", sl->s.ops->name, "sent", (json_int_t)st.sent,
-				       "failed", (json_int_t)st.failed, "retried",
-				       (json_int_t)st.retried, "spooled", (json_int_t)st.spooled,
-				       "dropped", (json_int_t)st.dropped, "rejected",
-				       (json_int_t)st.rejected, "spool_bytes", (json_int_t)sb,
-				       "spool_batches", (json_int_t)sn, "spool_records",
-				       (json_int_t)sr, "queued_batches", (json_int_t)queued,
-				       "last_error", st.last_error, "last_error_ms",
-				       (json_int_t)st.last_error_ms, "last_ok_ms",
-				       (json_int_t)st.last_ok_ms));
+			arr,
+			json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}",
+				  "name", sl->s.ops->name, "sent", (json_int_t)st.sent, "failed",
+				  (json_int_t)st.failed, "retried", (json_int_t)st.retried,
+				  "spooled", (json_int_t)st.spooled, "dropped",
+				  (json_int_t)st.dropped, "rejected", (json_int_t)st.rejected,
+				  "spool_bytes", (json_int_t)sb, "spool_batches", (json_int_t)sn,
+				  "spool_records", (json_int_t)sr, "queued_batches",
+				  (json_int_t)queued, "last_error", st.last_error, "last_error_ms",
+				  (json_int_t)st.last_error_ms, "last_ok_ms",
+				  (json_int_t)st.last_ok_ms));
 	}
 	return arr;
 }

@@ -32,8 +32,8 @@ struct sink_ops {
 	size_t priv_size;
 	int (*init)(struct sink *s, const struct config *cfg);
 	int (*write)(struct sink *s, const struct record_batch *b);
-	int (*flush)(struct sink *s);	/* at stop; write() already made data durable */
-	void (*destroy)(struct sink *s);	/* accepts a half-built sink */
+	int (*flush)(struct sink *s);	 /* at stop; write() already made data durable */
+	void (*destroy)(struct sink *s); /* accepts a half-built sink */
 	size_t max_batch_records, max_batch_bytes, max_record_bytes;
 	/* Bytes a record counts for against the limits; NULL: line length + 1. */
 	size_t (*record_cost)(const struct sink *s, const struct record *r);
@@ -42,16 +42,20 @@ struct sink_ops {
 	const struct config_opt *options;
 };
 
-enum sink_mark { SINK_MARK_PENDING = 0, SINK_MARK_DONE = 1, SINK_MARK_REJECTED = 2,
-		 SINK_MARK_GIVEN_UP = 3 };
+enum sink_mark {
+	SINK_MARK_PENDING = 0,
+	SINK_MARK_DONE = 1,
+	SINK_MARK_REJECTED = 2,
+	SINK_MARK_GIVEN_UP = 3
+};
 
 struct sink_stats {
-	uint64_t sent;		/* records delivered */
-	uint64_t failed;	/* write attempts that failed */
-	uint64_t retried;	/* records sent again after a failure */
-	uint64_t spooled;	/* records put in the spool */
-	uint64_t dropped;	/* records given up (spool full, rejected) */
-	uint64_t rejected;	/* records the sink refused (too large) */
+	uint64_t sent;	   /* records delivered */
+	uint64_t failed;   /* write attempts that failed */
+	uint64_t retried;  /* records sent again after a failure */
+	uint64_t spooled;  /* records put in the spool */
+	uint64_t dropped;  /* records given up (spool full, rejected) */
+	uint64_t rejected; /* records the sink refused (too large) */
 	uint64_t spool_bytes;
 	char last_error[256];
 	int64_t last_error_ms;
@@ -61,15 +65,15 @@ struct sink_stats {
 struct sink {
 	const struct sink_ops *ops;
 	void *priv;
-	struct sink_stats stats;	/* updated by the engine; read via sinks__stats_json */
-	unsigned char *mark;		/* per record of the batch in write(); see above */
-	char errmsg[256];		/* set by the sink when write() fails */
-	int64_t abort_at_ms;		/* CLOCK_MONOTONIC ms after which a write in progress
+	struct sink_stats stats; /* updated by the engine; read via sinks__stats_json */
+	unsigned char *mark;	 /* per record of the batch in write(); see above */
+	char errmsg[256];	 /* set by the sink when write() fails */
+	int64_t abort_at_ms;	 /* CLOCK_MONOTONIC ms after which a write in progress
 					 * should give up (-EAGAIN); 0: never. Set by the engine
 					 * at stop, read atomically by the sink. */
 };
 
-struct sinks;	/* the engine: every configured sink with its thread and spool */
+struct sinks; /* the engine: every configured sink with its thread and spool */
 
 /* Builds the sinks named in cfg->sinks. NULL and errno on failure, with a
  * one-line reason in err. */

@@ -59,7 +59,7 @@ struct spool {
 	char dir[PATH_MAX];
 	int dirfd;
 	uint64_t max_bytes;
-	unsigned long tmp_seq;		/* atomic: unique temporary names */
+	unsigned long tmp_seq; /* atomic: unique temporary names */
 	pthread_mutex_t mu;
 	struct spool_ent *ents;
 	size_t n, cap;
@@ -209,7 +209,7 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes)
 		size_t len;
 
 		if (!strncmp(de->d_name, ".tmp-", 5)) {
-			unlinkat(sp->dirfd, de->d_name, 0);	/* a crash mid-write */
+			unlinkat(sp->dirfd, de->d_name, 0); /* a crash mid-write */
 			continue;
 		}
 		if (strlen(de->d_name) != 22 || strcmp(de->d_name + 16, ".batch"))
@@ -228,7 +228,7 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes)
 			goto fail;
 	}
 	closedir(d);
-	if (sp->n)	/* ents is NULL for an empty spool: qsort(NULL, 0) is UB */
+	if (sp->n) /* ents is NULL for an empty spool: qsort(NULL, 0) is UB */
 		qsort(sp->ents, sp->n, sizeof(sp->ents[0]), ent_cmp);
 	return sp;
 fail:
@@ -326,13 +326,13 @@ int spool__append(struct spool *sp, uint64_t seq, const struct record_batch *b,
 	if (err)
 		goto unlock;
 	old = ent_find(sp, seq);
-	if (old >= 0) {	/* same batch spooled again: its file was just replaced */
+	if (old >= 0) { /* same batch spooled again: its file was just replaced */
 		sp->bytes -= sp->ents[old].bytes;
 		sp->nrec -= sp->ents[old].nrec;
 		memmove(&sp->ents[old], &sp->ents[old + 1], (sp->n - (size_t)old - 1) * sizeof(e));
 		sp->n--;
 	}
-	ent_insert(sp, &e);	/* cannot fail: reserved */
+	ent_insert(sp, &e); /* cannot fail: reserved */
 	/* back within the bound: the oldest go first, never the batch just
 	 * written (it fits by itself: checked above) */
 	while (sp->bytes > sp->max_bytes) {
@@ -348,7 +348,7 @@ unlock:
 	if (err)
 		unlinkat(sp->dirfd, tmp, 0);
 	else
-		fsync(sp->dirfd);	/* the rename and the unlinks, durable */
+		fsync(sp->dirfd); /* the rename and the unlinks, durable */
 	return err;
 }
 
@@ -436,17 +436,17 @@ int spool__replace(struct spool *sp, uint64_t seq, const struct record_batch *b,
 		i = ent_find(sp, seq);
 		pthread_mutex_unlock(&sp->mu);
 		if (i < 0)
-			return 0;	/* dropped meanwhile: stays dropped */
+			return 0; /* dropped meanwhile: stays dropped */
 		err = write_tmp(sp, seq, b, mark, tmp, sizeof(tmp), &e.bytes, &e.nrec);
 		if (err)
-			return err;	/* the old file stays as it was */
+			return err; /* the old file stays as it was */
 	}
 	ent_name(seq, name, sizeof(name));
 	pthread_mutex_lock(&sp->mu);
 	i = ent_find(sp, seq);
 	if (i < 0)
 		goto unlock;
-	if (!any) {	/* every record settled */
+	if (!any) { /* every record settled */
 		ent_delete(sp, (size_t)i);
 		goto unlock;
 	}

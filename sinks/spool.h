@@ -55,7 +55,7 @@ void spool__remove(struct spool *sp, uint64_t seq);
 uint64_t spool__bytes(struct spool *sp);
 size_t spool__count(struct spool *sp);
 uint64_t spool__records(struct spool *sp);
-uint64_t spool__max_seq(struct spool *sp);	/* 0 when empty */
+uint64_t spool__max_seq(struct spool *sp); /* 0 when empty */
 void spool__close(struct spool *sp);
 
 #endif

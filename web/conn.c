@@ -46,7 +46,7 @@ void web_conn_progress(struct web_conn *c)
 	struct web *w = c->w;
 
 	c->progress_ms = clock_mono_ms();
-	if (w->conns_tail != c) {	/* keep the list in order of progress */
+	if (w->conns_tail != c) { /* keep the list in order of progress */
 		conn_unlink(w, c);
 		conn_link_tail(w, c);
 	}
@@ -146,7 +146,8 @@ void web_conn_finish(struct web_conn *c)
 
 void web_conn_backpressure(struct web_conn *c)
 {
-	if (!c->read_paused && evbuffer_get_length(bufferevent_get_output(c->bev)) >= WEB_OUT_HIGH) {
+	if (!c->read_paused &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) >= WEB_OUT_HIGH) {
 		bufferevent_disable(c->bev, EV_READ);
 		c->read_paused = true;
 	}

@@ -36,13 +36,17 @@
 #define CT_JSON "application/json"
 
 static const char J_AUTH[] = "{\"error\":\"missing or wrong bearer token\"}\n";
-static const char J_HOST[] = "{\"error\":\"misdirected request: this server does not answer to that Host (see web_allowed_hosts)\"}\n";
-static const char J_ORIGIN[] = "{\"error\":\"cross-site request refused: the Origin is not this server\"}\n";
+static const char J_HOST[] =
+	"{\"error\":\"misdirected request: this server does not answer to that Host (see web_allowed_hosts)\"}\n";
+static const char J_ORIGIN[] =
+	"{\"error\":\"cross-site request refused: the Origin is not this server\"}\n";
 static const char J_ADMIN[] = "{\"error\":\"changing state needs the admin token\"}\n";
-static const char J_ADMIN_OFF[] = "{\"error\":\"state changes are off: no admin_token is set and this listener is not loopback\"}\n";
+static const char J_ADMIN_OFF[] =
+	"{\"error\":\"state changes are off: no admin_token is set and this listener is not loopback\"}\n";
 static const char J_CTYPE[] = "{\"error\":\"state changes need Content-Type: application/json\"}\n";
 static const char J_TOO_BIG[] = "{\"error\":\"request body larger than 64 KiB\"}\n";
-static const char J_PROBE_ONLY[] = "{\"error\":\"server busy: this connection may only ask /healthz, /livez or /readyz\"}\n";
+static const char J_PROBE_ONLY[] =
+	"{\"error\":\"server busy: this connection may only ask /healthz, /livez or /readyz\"}\n";
 
 /* Constant-time comparison so a token cannot be guessed byte by byte. */
 static bool token_equal(const char *a, size_t alen, const char *b)
@@ -129,7 +133,7 @@ static bool split_hostport(const char *s, char *host, size_t hostlen, int *port,
 	} else {
 		colon = strrchr(s, ':');
 		if (colon && strchr(s, ':') != colon)
-			colon = NULL;	/* bare IPv6: no port */
+			colon = NULL; /* bare IPv6: no port */
 		hend = colon ? colon : s + n;
 	}
 	if (hend == h)
@@ -194,7 +198,7 @@ bool web_host_allowed(const struct web *w, const struct web_conn *c, const char 
 	int port;
 
 	if (!host || !host[0])
-		return true;	/* no Host: not a browser, so no rebinding */
+		return true; /* no Host: not a browser, so no rebinding */
 	if (!split_hostport(host, h, sizeof(h), &port, c && c->tls ? 443 : 80))
 		return false;
 	return hostport_is_ours(w, c, h, port, true);
@@ -208,7 +212,7 @@ bool web_origin_allowed(const struct web *w, const struct web_conn *c, const cha
 	const char *auth;
 
 	if (!origin || !origin[0])
-		return true;	/* not sent: not a browser's cross-site request */
+		return true; /* not sent: not a browser's cross-site request */
 	if (!strncasecmp(origin, "http://", 7)) {
 		auth = origin + 7;
 		op = 80;
@@ -216,13 +220,13 @@ bool web_origin_allowed(const struct web *w, const struct web_conn *c, const cha
 		auth = origin + 8;
 		op = 443;
 	} else {
-		return false;	/* "null" (sandboxed pages, file://) and anything else */
+		return false; /* "null" (sandboxed pages, file://) and anything else */
 	}
 	if (strchr(auth, '/') || !split_hostport(auth, oh, sizeof(oh), &op, op))
 		return false;
 	if (host && host[0] && split_hostport(host, hh, sizeof(hh), &hp, c && c->tls ? 443 : 80) &&
 	    hp == op && !strcasecmp(hh, oh))
-		return true;	/* same origin as the Host asked for (checked by now) */
+		return true; /* same origin as the Host asked for (checked by now) */
 	return hostport_is_ours(w, c, oh, op, false);
 }
 
@@ -270,7 +274,7 @@ bool web_gate(struct web *w, const struct web_req *req, struct web_resp *r)
 	const char *p = req->path;
 
 	if (req->header_too_big || req->bad || !p || p[0] != '/')
-		return true;	/* web_route answers 431 / 400 */
+		return true; /* web_route answers 431 / 400 */
 	if (web_is_probe(p))
 		return true;
 	if (c && c->probe_only) {

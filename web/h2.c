@@ -36,9 +36,11 @@
 
 #include "web/web_int.h"
 
-#define MAKE_NV(n, v, vlen)                                                      \
-	{ (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vlen),                 \
-	  NGHTTP2_NV_FLAG_NO_COPY_NAME }
+#define MAKE_NV(n, v, vlen)                                            \
+	{                                                              \
+		(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, (vlen), \
+			NGHTTP2_NV_FLAG_NO_COPY_NAME                   \
+	}
 
 /* Streams come from a small pool: no allocation per request once warm. */
 static struct web_stream *stream_new(struct web *w)
@@ -126,8 +128,8 @@ static int send_data_cb(nghttp2_session *session, nghttp2_frame *frame, const ui
 
 		if (take > length)
 			take = length;
-		if (b ? evbuffer_add_reference(out, p, take, blob_unref, blob__get(b))
-		      : evbuffer_add_reference(out, p, take, NULL, NULL)) {
+		if (b ? evbuffer_add_reference(out, p, take, blob_unref, blob__get(b)) :
+			evbuffer_add_reference(out, p, take, NULL, NULL)) {
 			blob__put(b);
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
 		}
@@ -167,7 +169,8 @@ static void submit(struct web_conn *c, struct web_stream *s)
 		nva[nv++] = (nghttp2_nv)MAKE_NV("content-length", s->clen_str, l);
 	}
 	if (r->auth_challenge)
-		nva[nv++] = (nghttp2_nv)MAKE_NV("www-authenticate", "Bearer realm=\"hostlens\"", 23);
+		nva[nv++] =
+			(nghttp2_nv)MAKE_NV("www-authenticate", "Bearer realm=\"hostlens\"", 23);
 	if (r->status == 405) {
 		const char *allow = r->allow_post ? "POST" : "GET, HEAD";
 
@@ -191,7 +194,7 @@ static void submit(struct web_conn *c, struct web_stream *s)
 	if (nghttp2_submit_response(c->h2, s->id, nva, nv,
 				    r->head || (!r->sse && !web_resp_len(r)) ? NULL : &prd))
 		nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
-	if (r->close || c->probe_only)	/* no stream after this one */
+	if (r->close || c->probe_only) /* no stream after this one */
 		nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR, NULL, 0);
 }
 
@@ -246,20 +249,21 @@ static void on_request_headers(struct web_conn *c, struct web_stream *s)
 	}
 	stream_req(c, s, &req);
 	if (!web_gate(w, &req, &s->resp)) {
-		submit(c, s);	/* then RST_STREAM(NO_ERROR) if the client goes on */
+		submit(c, s); /* then RST_STREAM(NO_ERROR) if the client goes on */
 		return;
 	}
 	s->admitted = true;
 	c->working++;
 	web_conn_progress(c);
 	if (s->role >= WEB_ROLE_READ && !c->h2_authed && !c->probe_only) {
-		nghttp2_settings_entry iv = { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, WEB_H2_STREAMS };
+		nghttp2_settings_entry iv = { NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+					      WEB_H2_STREAMS };
 
 		if (!nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, &iv, 1))
 			c->h2_authed = true;
 	}
 	if (s->remote_closed || !web_gate_takes_body(&req)) {
-		answer(c, s);	/* a body nobody asked for is dropped as it comes */
+		answer(c, s); /* a body nobody asked for is dropped as it comes */
 		return;
 	}
 	reserve = s->clen >= 0 ? (size_t)s->clen : WEB_MAX_BODY;
@@ -272,8 +276,7 @@ static void on_request_headers(struct web_conn *c, struct web_stream *s)
 	s->body_reserved = reserve;
 }
 
-static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame,
-			    void *user_data)
+static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *user_data)
 {
 	struct web_conn *c = user_data;
 	struct web_stream *s;
@@ -282,12 +285,12 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
 		return 0;
 	s = stream_new(c->w);
 	if (!s)
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;	/* resets this stream */
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* resets this stream */
 	s->c = c;
 	s->id = frame->hd.stream_id;
 	s->start_ms = clock_mono_ms();
 	s->clen = -1;
-	s->role = web_auth_role(c->w, NULL, 0);	/* what no Authorization header gets */
+	s->role = web_auth_role(c->w, NULL, 0); /* what no Authorization header gets */
 	s->next = c->streams;
 	if (c->streams)
 		c->streams->prev = s;
@@ -328,7 +331,7 @@ static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const
 	s = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
 	if (!s)
 		return 0;
-	s->header_bytes += namelen + valuelen + 32;	/* RFC 9113 6.5.2 accounting */
+	s->header_bytes += namelen + valuelen + 32; /* RFC 9113 6.5.2 accounting */
 	if (s->header_bytes > WEB_MAX_HEADER) {
 		s->header_too_big = true;
 		return 0;
@@ -428,7 +431,7 @@ static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, v
 		on_request_headers(c, s);
 		return 0;
 	}
-	if (end && !s->answered)	/* the body (or trailers) ended */
+	if (end && !s->answered) /* the body (or trailers) ended */
 		answer(c, s);
 	return 0;
 }
@@ -461,7 +464,8 @@ static int on_frame_send(nghttp2_session *session, const nghttp2_frame *frame, v
 		s->rst_at_ms = clock_mono_ms() + WEB_RST_GRACE_MS;
 		return 0;
 	}
-	nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
+	nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+				  NGHTTP2_NO_ERROR);
 	return 0;
 }
 
@@ -581,7 +585,7 @@ static int h2_on_read(struct web_conn *c)
 
 	n = evbuffer_peek(in, -1, NULL, v, 16);
 	if (n > 16)
-		n = 16;		/* the rest on the next read callback round */
+		n = 16; /* the rest on the next read callback round */
 	for (int i = 0; i < n; i++) {
 		ssize_t rv = nghttp2_session_mem_recv(c->h2, v[i].iov_base, v[i].iov_len);
 
@@ -622,7 +626,7 @@ static void h2_tick(struct web_conn *c)
 		if (s->rst_at_ms && !s->remote_closed) {
 			if (!now)
 				now = clock_mono_ms();
-			if (now >= s->rst_at_ms) {	/* its grace is over */
+			if (now >= s->rst_at_ms) { /* its grace is over */
 				s->rst_at_ms = 0;
 				nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, s->id,
 							  NGHTTP2_NO_ERROR);
@@ -634,7 +638,7 @@ static void h2_tick(struct web_conn *c)
 			continue;
 		pending = evbuffer_get_length(s->sse_out) + evbuffer_get_length(out);
 		if (pending >= WEB_OUT_HIGH)
-			continue;	/* flow control or a slow socket: catch up later */
+			continue; /* flow control or a slow socket: catch up later */
 		if (!now)
 			now = clock_mono_ms();
 		if (web_sse_fill(c->w, s->sse_out, &s->sse_last, WEB_OUT_HIGH - pending)) {
@@ -658,7 +662,7 @@ static int h2_deadline(struct web_conn *c, int64_t now)
 	bool any = false;
 
 	if (!c->h2)
-		return 0;	/* still reading the preface: the idle sweep's */
+		return 0; /* still reading the preface: the idle sweep's */
 	for (struct web_stream *s = c->streams; s; s = s->next) {
 		if (s->answered || now - s->start_ms <= limit)
 			continue;

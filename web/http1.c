@@ -135,9 +135,9 @@ static void h1_tick(struct web_conn *c)
 	int64_t now;
 
 	if (!c->h1_sse)
-		return;		/* nothing runs on a timer for a plain request */
+		return; /* nothing runs on a timer for a plain request */
 	if (len >= WEB_OUT_HIGH)
-		return;		/* a slow reader: it catches up from the ring later */
+		return; /* a slow reader: it catches up from the ring later */
 	now = clock_mono_ms();
 	if (web_sse_fill(c->w, out, &c->h1_sse_last, WEB_OUT_HIGH - len)) {
 		c->sse_sent_ms = now;
@@ -213,7 +213,7 @@ static int h1_request_line(struct web_conn *c, char *line, char **target_out)
 static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
 {
 	struct web_req *req = &c->h1_req;
-	char *p = head, *end = head + hlen - 2;	/* at the final CRLF */
+	char *p = head, *end = head + hlen - 2; /* at the final CRLF */
 	char *line, *target, *q;
 	bool have_clen = false, chunked = false, conn_close = false, conn_keep = false;
 	const char *auth = NULL;
@@ -244,7 +244,7 @@ static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
 		if (!eol || eol[1] != '\n')
 			return 400;
 		if (*p == ' ' || *p == '\t')
-			return 400;	/* obsolete line folding */
+			return 400; /* obsolete line folding */
 		colon = memchr(p, ':', (size_t)(eol - p));
 		if (!colon || colon == p)
 			return 400;
@@ -279,7 +279,7 @@ static int h1_parse_head(struct web_conn *c, char *head, size_t hlen)
 			authlen = (size_t)(ve - v);
 		} else if (!strcasecmp(p, "host")) {
 			if (req->host[0] || (size_t)(ve - v) >= WEB_MAX_FIELD)
-				return 400;	/* two Hosts, or one no server has */
+				return 400; /* two Hosts, or one no server has */
 			req->host = v;
 		} else if (!strcasecmp(p, "origin")) {
 			req->origin = v;
@@ -418,7 +418,7 @@ static int h1_one(struct web_conn *c)
 	len = evbuffer_get_length(in);
 	want = c->h1_hlen + c->h1_clen;
 	if (len < want) {
-		if (len - c->h1_hlen > c->h1_body_seen) {	/* the body moves */
+		if (len - c->h1_hlen > c->h1_body_seen) { /* the body moves */
 			c->h1_body_seen = len - c->h1_hlen;
 			web_conn_progress(c);
 		}
@@ -457,7 +457,7 @@ static int h1_on_read(struct web_conn *c)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	int rc;
 
-	if (c->h1_sse) {	/* nothing more is read from a live stream */
+	if (c->h1_sse) { /* nothing more is read from a live stream */
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return 0;
 	}

@@ -55,8 +55,10 @@ static bool topic_published(struct web *w, const char *topic)
 
 static const char J_HEALTH[] = "{\"status\":\"ok\"}\n";
 static const char J_READY[] = "{\"status\":\"ready\"}\n";
-static const char J_NOT_READY[] = "{\"status\":\"not ready\",\"error\":\"the agent is starting: BPF programs are not attached yet\"}\n";
-static const char J_NOT_PUBLISHED[] = "{\"status\":\"not ready\",\"error\":\"the agent is starting: the first metrics are not published yet\"}\n";
+static const char J_NOT_READY[] =
+	"{\"status\":\"not ready\",\"error\":\"the agent is starting: BPF programs are not attached yet\"}\n";
+static const char J_NOT_PUBLISHED[] =
+	"{\"status\":\"not ready\",\"error\":\"the agent is starting: the first metrics are not published yet\"}\n";
 static const char J_NOT_FOUND[] = "{\"error\":\"not found\"}\n";
 static const char J_METHOD[] = "{\"error\":\"method not allowed\"}\n";
 static const char J_AUTH[] = "{\"error\":\"missing or wrong bearer token\"}\n";
@@ -65,14 +67,16 @@ static const char J_HEADERS[] = "{\"error\":\"request headers too large\"}\n";
 static const char T_NO_METRICS[] = "# metrics not published yet: the agent is starting\n";
 static const char J_NO_SERIES[] = "{\"error\":\"unknown metric; GET /api/v1/series lists them\"}\n";
 static const char J_BAD_SINCE[] = "{\"error\":\"since must be a number of milliseconds\"}\n";
-static const char J_NO_HOOK[] = "{\"error\":\"capture filters cannot be changed in this process\"}\n";
+static const char J_NO_HOOK[] =
+	"{\"error\":\"capture filters cannot be changed in this process\"}\n";
 static const char J_BAD_JSON[] = "{\"error\":\"body must be a JSON object\"}\n";
 static const char J_NOMEM[] = "{\"error\":\"out of memory\"}\n";
 static const char J_TIMEOUT[] = "{\"error\":\"the request did not arrive in time\"}\n";
 static const char J_LENGTH[] = "{\"error\":\"a request body needs Content-Length\"}\n";
 static const char J_TOO_BIG[] = "{\"error\":\"request body larger than 64 KiB\"}\n";
 static const char J_URI[] = "{\"error\":\"request path longer than 2 KiB\"}\n";
-static const char J_BUSY[] = "{\"error\":\"server busy: too many request bodies in progress; retry\"}\n";
+static const char J_BUSY[] =
+	"{\"error\":\"server busy: too many request bodies in progress; retry\"}\n";
 static const char J_VERSION[] = "{\"error\":\"HTTP version not supported\"}\n";
 static const char J_ERROR[] = "{\"error\":\"request refused\"}\n";
 
@@ -80,13 +84,23 @@ static const struct {
 	int code;
 	const char *text;
 } status_text[] = {
-	{ 200, "OK" }, { 204, "No Content" }, { 400, "Bad Request" },
-	{ 401, "Unauthorized" }, { 403, "Forbidden" }, { 404, "Not Found" },
-	{ 405, "Method Not Allowed" }, { 408, "Request Timeout" }, { 411, "Length Required" },
-	{ 413, "Content Too Large" }, { 414, "URI Too Long" },
-	{ 415, "Unsupported Media Type" }, { 421, "Misdirected Request" },
-	{ 431, "Request Header Fields Too Large" }, { 500, "Internal Server Error" },
-	{ 501, "Not Implemented" }, { 503, "Service Unavailable" },
+	{ 200, "OK" },
+	{ 204, "No Content" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 411, "Length Required" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 421, "Misdirected Request" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 503, "Service Unavailable" },
 	{ 505, "HTTP Version Not Supported" },
 };
 
@@ -192,7 +206,7 @@ static void serve_metrics(struct web *w, struct web_resp *r)
 {
 	struct blob *b = state__get(w->st, "metrics");
 
-	if (!b) {	/* Prometheus text, not JSON: a scraper logs the body */
+	if (!b) { /* Prometheus text, not JSON: a scraper logs the body */
 		resp_static(r, 503, CT_TEXT, T_NO_METRICS, sizeof(T_NO_METRICS) - 1);
 		return;
 	}
@@ -237,15 +251,33 @@ void web_resp_error(struct web_resp *r, int status)
 
 #define PICK(l) (lit = l, len = sizeof(l) - 1)
 	switch (status) {
-	case 400: PICK(J_BAD); break;
-	case 408: PICK(J_TIMEOUT); break;
-	case 411: PICK(J_LENGTH); break;
-	case 413: PICK(J_TOO_BIG); break;
-	case 414: PICK(J_URI); break;
-	case 431: PICK(J_HEADERS); break;
-	case 503: PICK(J_BUSY); break;
-	case 505: PICK(J_VERSION); break;
-	default: PICK(J_ERROR); break;
+	case 400:
+		PICK(J_BAD);
+		break;
+	case 408:
+		PICK(J_TIMEOUT);
+		break;
+	case 411:
+		PICK(J_LENGTH);
+		break;
+	case 413:
+		PICK(J_TOO_BIG);
+		break;
+	case 414:
+		PICK(J_URI);
+		break;
+	case 431:
+		PICK(J_HEADERS);
+		break;
+	case 503:
+		PICK(J_BUSY);
+		break;
+	case 505:
+		PICK(J_VERSION);
+		break;
+	default:
+		PICK(J_ERROR);
+		break;
 	}
 #undef PICK
 	memset(r, 0, sizeof(*r));
@@ -275,7 +307,8 @@ static void filters_text(struct web *w, char *out, size_t outlen)
 static void post_filters(struct web *w, const struct web_req *req, struct web_resp *r)
 {
 	const char *who = req->c && req->c->peer[0] ? req->c->peer : "?";
-	const char *how = req->role == WEB_ROLE_ADMIN ? "admin token" : "loopback, no admin_token set";
+	const char *how = req->role == WEB_ROLE_ADMIN ? "admin token" :
+							"loopback, no admin_token set";
 	char err[256] = "", before[420], after[420];
 	json_error_t jerr;
 	json_t *body;
@@ -340,7 +373,8 @@ static void serve_topic(struct web *w, const char *topic, struct web_resp *r)
 	char msg[96];
 
 	if (!b) {
-		snprintf(msg, sizeof(msg), "'%s' is not published yet; the agent is starting", topic);
+		snprintf(msg, sizeof(msg), "'%s' is not published yet; the agent is starting",
+			 topic);
 		resp_error(r, 503, msg);
 		return;
 	}
@@ -406,7 +440,7 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 		const char *name = p + 8;
 
 		if (!strcmp(name, "stream")) {
-			if (r->head) {	/* headers only: no stream to keep open */
+			if (r->head) { /* headers only: no stream to keep open */
 				resp_static(r, 200, CT_SSE, "", 0);
 				return;
 			}

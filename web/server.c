@@ -62,7 +62,7 @@ int web_conn_dispatch(struct web_conn *c)
 		else if (m == H2_PREFACE_LEN)
 			c->ops = &web_h2_ops;
 		else
-			return 0;	/* a prefix of the preface: wait for more */
+			return 0; /* a prefix of the preface: wait for more */
 		c->proto = c->ops->proto;
 		if (c->ops->start && c->ops->start(c))
 			return -1;
@@ -75,8 +75,9 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 	struct web_conn *c = arg;
 
 	/* Bytes alone are not progress: the protocols say when a request moved. */
-	if (c->closing) {	/* draining a final response: ignore the rest */
-		evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+	if (c->closing) { /* draining a final response: ignore the rest */
+		evbuffer_drain(bufferevent_get_input(bev),
+			       evbuffer_get_length(bufferevent_get_input(bev)));
 		return;
 	}
 	if (web_conn_dispatch(c))
@@ -198,8 +199,8 @@ static void addr_format(const struct sockaddr *sa, char *out, size_t outlen, boo
 	}
 }
 
-static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
 {
 	struct web *w = arg;
 	struct web_client *cl;
@@ -215,10 +216,11 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		close(fd);
 		return;
 	}
-	cl->conns++;	/* counted now: closing others below cannot free cl */
+	cl->conns++; /* counted now: closing others below cannot free cl */
 	if (cl->conns > w->cfg.web_max_conns_per_client)
 		probe_only = true;
-	else if (w->stats.conns - w->stats.probe_conns >= w->cfg.web_max_conns && !evict_one(w, now))
+	else if (w->stats.conns - w->stats.probe_conns >= w->cfg.web_max_conns &&
+		 !evict_one(w, now))
 		probe_only = true;
 	if (probe_only) {
 		/* Over a limit: one probe may still be asked. A client's newer
@@ -263,7 +265,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	w->stats.accepted++;
 	addr_format(sa, c->peer, sizeof(c->peer), &dummy);
 	if (!getsockname(fd, (struct sockaddr *)&local, &ll))
-		addr_format((struct sockaddr *)&local, c->local, sizeof(c->local), &c->local_loopback);
+		addr_format((struct sockaddr *)&local, c->local, sizeof(c->local),
+			    &c->local_loopback);
 	c->client = cl;
 	if (probe_only) {
 		c->probe_only = true;
@@ -305,15 +308,21 @@ static void relisten_cb(evutil_socket_t fd, short what, void *arg)
 
 /* The server's own counters on /metrics (after the processor's text). */
 #define WS struct web_stats
-#define ROW(n, t, h, f) { .name = (n), .type = (t), .help = (h), .off = offsetof(WS, f) }
-#define BY(n, h, f, l, v)                                                                          \
-	{ .name = (n), .type = PROM_COUNTER, .help = (h), .off = offsetof(WS, f), .label = (l),       \
-	  .label_value = (v) }
-#define CLOSED(f, v)                                                                               \
-	BY("hostlens_web_connections_closed_total",                                                 \
+#define ROW(n, t, h, f)                                                       \
+	{                                                                     \
+		.name = (n), .type = (t), .help = (h), .off = offsetof(WS, f) \
+	}
+#define BY(n, h, f, l, v)                                                               \
+	{                                                                               \
+		.name = (n), .type = PROM_COUNTER, .help = (h), .off = offsetof(WS, f), \
+		.label = (l), .label_value = (v)                                        \
+	}
+#define CLOSED(f, v)                                \
+	BY("hostlens_web_connections_closed_total", \
 	   "Connections the server closed or refused, by reason.", f, "reason", v)
 static const struct counter_row web_rows[] = {
-	ROW("hostlens_web_connections_accepted_total", PROM_COUNTER, "Connections accepted.", accepted),
+	ROW("hostlens_web_connections_accepted_total", PROM_COUNTER, "Connections accepted.",
+	    accepted),
 	ROW("hostlens_web_probe_reserve_total", PROM_COUNTER,
 	    "Connections over a limit admitted for one probe.", probe_reserve),
 	CLOSED(rejected, "limit_refused"),
@@ -322,22 +331,27 @@ static const struct counter_row web_rows[] = {
 	CLOSED(idle_closed, "idle"),
 	CLOSED(deadline_closed, "deadline"),
 	CLOSED(protocol_errors, "protocol_error"),
-	BY("hostlens_web_requests_total", "HTTP requests answered, by protocol.", requests[WEB_P_H1],
-	   "protocol", "http1.1"),
-	BY("hostlens_web_requests_total", "HTTP requests answered, by protocol.", requests[WEB_P_H2],
-	   "protocol", "h2"),
-	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[2], "code", "2xx"),
-	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[4], "code", "4xx"),
-	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[5], "code", "5xx"),
+	BY("hostlens_web_requests_total", "HTTP requests answered, by protocol.",
+	   requests[WEB_P_H1], "protocol", "http1.1"),
+	BY("hostlens_web_requests_total", "HTTP requests answered, by protocol.",
+	   requests[WEB_P_H2], "protocol", "h2"),
+	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[2], "code",
+	   "2xx"),
+	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[4], "code",
+	   "4xx"),
+	BY("hostlens_web_responses_total", "HTTP responses, by status class.", by_class[5], "code",
+	   "5xx"),
 	ROW("hostlens_web_state_changes_total", PROM_COUNTER,
 	    "State changes applied (POST /api/v1/filters).", state_changes),
-	ROW("hostlens_web_request_body_bytes", PROM_GAUGE, "Request body bytes held now.", body_bytes),
-	ROW("hostlens_web_request_body_peak_bytes", PROM_GAUGE, "Most request body bytes held at once.",
-	    body_peak),
+	ROW("hostlens_web_request_body_bytes", PROM_GAUGE, "Request body bytes held now.",
+	    body_bytes),
+	ROW("hostlens_web_request_body_peak_bytes", PROM_GAUGE,
+	    "Most request body bytes held at once.", body_peak),
 	ROW("hostlens_web_h1_header_scan_bytes_total", PROM_COUNTER,
 	    "Bytes searched for the end of HTTP/1.1 request heads.", h1_scan_bytes),
 	ROW("hostlens_web_sse_events_total", PROM_COUNTER, "Live-stream events sent.", sse_events),
-	ROW("hostlens_web_tls_handshakes_total", PROM_COUNTER, "Completed TLS handshakes.", tls_handshakes),
+	ROW("hostlens_web_tls_handshakes_total", PROM_COUNTER, "Completed TLS handshakes.",
+	    tls_handshakes),
 };
 #undef CLOSED
 #undef BY
@@ -353,8 +367,8 @@ static void gauge(struct prom *w, const char *name, const char *help, int v)
 static void self_metrics_format(struct web *w)
 {
 	static const char *const reasons[WEB_REF_N] = {
-		"host", "auth", "role", "origin", "content_type", "too_large", "busy",
-		"probe_only", "deadline",
+		"host",	     "auth", "role",	   "origin",   "content_type",
+		"too_large", "busy", "probe_only", "deadline",
 	};
 	const struct web_stats *s = &w->stats;
 	char *buf = NULL;
@@ -366,7 +380,8 @@ static void self_metrics_format(struct web *w)
 	if (!pw.f)
 		return;
 	gauge(&pw, "hostlens_web_connections", "Open web connections.", s->conns);
-	gauge(&pw, "hostlens_web_probe_connections", "Open connections in the probe reserve.", s->probe_conns);
+	gauge(&pw, "hostlens_web_probe_connections", "Open connections in the probe reserve.",
+	      s->probe_conns);
 	gauge(&pw, "hostlens_web_sse_clients", "Open live streams.", s->sse_clients);
 	counters_prom(&pw, web_rows, sizeof(web_rows) / sizeof(web_rows[0]), s);
 	prom_family(&pw, "hostlens_web_requests_refused_total", PROM_COUNTER,
@@ -466,7 +481,7 @@ static SSL_CTX *tls_new(const struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-				 SSL_OP_CIPHER_SERVER_PREFERENCE);
+					 SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
 		e = ERR_get_error();
 		snprintf(err, errlen, "web: TLS certificate %s: %s", cfg->tls_cert,
@@ -641,7 +656,7 @@ static void *web_thread(void *arg)
 {
 	struct web *w = arg;
 
-	thread__setup("hl-web", false);	/* dashboard users wait on it */
+	thread__setup("hl-web", false); /* dashboard users wait on it */
 	event_base_dispatch(w->base);
 	return NULL;
 }
@@ -688,7 +703,7 @@ void web__free(struct web *w)
 	while (w->conns)
 		web_conn_close(w->conns);
 	for (int i = 0; i < WEB_CLIENT_BUCKETS; i++) {
-		while (w->clients[i]) {	/* none left once every connection closed */
+		while (w->clients[i]) { /* none left once every connection closed */
 			struct web_client *cl = w->clients[i];
 
 			w->clients[i] = cl->next;

@@ -82,8 +82,9 @@ size_t web_sse_fill(struct web *w, struct evbuffer *out, uint64_t *last, size_t 
 		memcpy(head + hl, "\ndata: ", 7);
 		hl += 7;
 		if (evbuffer_add(out, head, hl) ||
-		    evbuffer_add_reference(out, blobs[i]->data, blobs[i]->len, blob_unref, blobs[i]))
-			break;	/* out of memory: the reference was not taken */
+		    evbuffer_add_reference(out, blobs[i]->data, blobs[i]->len, blob_unref,
+					   blobs[i]))
+			break; /* out of memory: the reference was not taken */
 		if (evbuffer_add(out, "\n\n", 2)) {
 			i++;
 			break;

@@ -12,10 +12,10 @@
 #include <bpf/bpf_tracing.h>
 
 /* a program named name on hook sec that returns at once */
-#define EMPTY_PROG(sec, name)                                                  \
-	SEC(sec) int BPF_PROG(name)                                            \
-	{                                                                      \
-		return 0;                                                      \
+#define EMPTY_PROG(sec, name)       \
+	SEC(sec) int BPF_PROG(name) \
+	{                           \
+		return 0;           \
 	}
 
 /* the socket hooks: one program each, shared by the net and HTTP signals

@@ -17,7 +17,7 @@ static __always_inline void drops__inc(__u32 reason)
 	__u64 *c = bpf_map_lookup_elem(&drops, &reason);
 
 	if (c)
-		*c += 1;	/* per-CPU slot: no atomics needed */
+		*c += 1; /* per-CPU slot: no atomics needed */
 }
 
 /* After a lookup of key in map found nothing: inserts init and returns the

@@ -13,18 +13,28 @@
 
 /* Slots of a latency histogram (disk I/O, connection durations): log2
  * buckets of nanoseconds, each split in 4 linear sub-buckets (error <= 12.5%). */
-#define HL_LAT_SLOTS 160	/* covers up to 2^41 ns (~36 min) */
+#define HL_LAT_SLOTS 160 /* covers up to 2^41 ns (~36 min) */
 
 /* floor(log2(v)) for v > 0, branch-free (the verifier sees no loop). */
 static inline __u32 lathist_log2(__u64 v)
 {
 	__u32 r = 0, shift;
 
-	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	shift = (v > 0xFFFFFFFFULL) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFFFF) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
 	r |= (__u32)(v >> 1);
 	return r;
 }

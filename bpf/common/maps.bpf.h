@@ -12,12 +12,12 @@
 
 struct ringbuf_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);	/* overwritten by the loader */
+	__uint(max_entries, 1 << 20); /* overwritten by the loader */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);		/* set to the CPU count by the loader */
+	__uint(max_entries, 1); /* set to the CPU count by the loader */
 	__type(key, __u32);
 	__array(values, struct ringbuf_map);
 } rings SEC(".maps");

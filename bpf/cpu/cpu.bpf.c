@@ -82,7 +82,7 @@ static __always_inline void thread__out(struct thread_acct *a, struct task_struc
 	a->last_out = now;
 	if (prev->__state == TASK_RUNNING) {
 		a->out_state = HL_OUT_RUNQ;
-		a->woke_at = now;	/* preempted: still runnable, queued from now */
+		a->woke_at = now; /* preempted: still runnable, queued from now */
 	} else if (targ_thread_acct && BPF_CORE_READ_BITFIELD(prev, in_iowait)) {
 		a->out_state = HL_OUT_IO;
 	} else {
@@ -112,7 +112,7 @@ static __always_inline void thread__in(struct thread_acct *a, __u64 now, __u64 w
 			a->runq_ns += now - woke_at;
 		}
 	} else if (woke_at && now > woke_at) {
-		a->runq_ns += now - woke_at;	/* first run seen: queued since woken */
+		a->runq_ns += now - woke_at; /* first run seen: queued since woken */
 	}
 	a->last_in = now;
 	a->woke_at = 0;
@@ -240,7 +240,7 @@ int sched_process_exit(void *ctx)
 	struct ev_proc_exit *e;
 	__u64 wake;
 
-	thread__fold(t);	/* every thread */
+	thread__fold(t); /* every thread */
 	/* the event once per process: the last thread out (signal->live reached 0) */
 	if (t->signal->live.counter != 0)
 		return 0;

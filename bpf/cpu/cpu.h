@@ -19,9 +19,9 @@ struct ev_proc_exit {
 	struct event_hdr h;
 	__u32 ppid;
 	__s32 exit_code;
-	__u64 start_ns;		/* task start (CLOCK_MONOTONIC) */
-	__u64 oncpu_ns;		/* whole-process on-CPU time at exit (from the task) */
-	__u8 exit_signal;	/* the signal that ended it (0: it exited) */
+	__u64 start_ns;	  /* task start (CLOCK_MONOTONIC) */
+	__u64 oncpu_ns;	  /* whole-process on-CPU time at exit (from the task) */
+	__u8 exit_signal; /* the signal that ended it (0: it exited) */
 	__u8 core_dumped;
 	__u8 pad[6];
 	char comm[HL_COMM_LEN];
@@ -31,7 +31,7 @@ struct ev_proc_exit {
  * the live threads' counters are in their task storage (struct thread_acct). */
 struct proc_cpu {
 	__u64 oncpu_ns;
-	__u64 runq_ns;		/* time runnable but waiting, summed */
+	__u64 runq_ns; /* time runnable but waiting, summed */
 	__u64 switches;
 	char comm[HL_COMM_LEN];
 };
@@ -41,7 +41,7 @@ struct core_cpu {
 	__u64 busy_ns;
 	__u64 idle_ns;
 	__u64 last_ts;
-	__u32 last_idle;	/* 1 when the CPU last switched to idle */
+	__u32 last_idle; /* 1 when the CPU last switched to idle */
 	__u32 pad;
 };
 
@@ -53,23 +53,23 @@ struct core_cpu {
 enum hl_offcpu_state { HL_OUT_NONE = 0, HL_OUT_RUNQ = 1, HL_OUT_IO = 2, HL_OUT_OTHER = 3 };
 
 struct thread_acct {
-	__u64 oncpu_ns;		/* running */
-	__u64 runq_ns;		/* runnable, waiting for a CPU */
-	__u64 io_ns;		/* blocked in I/O wait (in_iowait) */
-	__u64 other_ns;		/* blocked otherwise: locks, sleeps, network */
-	__u64 last_in;		/* switched in at */
-	__u64 last_out;		/* switched out at */
-	__u64 io_bytes;		/* block I/O issued by this thread */
-	__u32 out_state;	/* enum hl_offcpu_state of the last switch-out */
+	__u64 oncpu_ns;	 /* running */
+	__u64 runq_ns;	 /* runnable, waiting for a CPU */
+	__u64 io_ns;	 /* blocked in I/O wait (in_iowait) */
+	__u64 other_ns;	 /* blocked otherwise: locks, sleeps, network */
+	__u64 last_in;	 /* switched in at */
+	__u64 last_out;	 /* switched out at */
+	__u64 io_bytes;	 /* block I/O issued by this thread */
+	__u32 out_state; /* enum hl_offcpu_state of the last switch-out */
 	__u32 pad;
-	__u64 woke_at;		/* became runnable (woken or preempted) at; 0 when running */
+	__u64 woke_at; /* became runnable (woken or preempted) at; 0 when running */
 	/* written by the HTTP signal (request latency breakdown) */
-	__u64 downstream_ns;	/* latency of outbound HTTP requests this thread made */
-	__u32 req_seq;		/* inbound requests started on this thread */
-	__u32 req_inflight;	/* inbound requests started here and not yet answered */
+	__u64 downstream_ns; /* latency of outbound HTTP requests this thread made */
+	__u32 req_seq;	     /* inbound requests started on this thread */
+	__u32 req_inflight;  /* inbound requests started here and not yet answered */
 	/* kept by the CPU signal for the per-process sums (cpu_threads) */
-	__u64 switches;		/* times switched out after running */
-	__u32 folded;		/* the thread exited: its counts went to `exited` */
+	__u64 switches; /* times switched out after running */
+	__u32 folded;	/* the thread exited: its counts went to `exited` */
 	__u32 pad2;
 };
 
@@ -77,12 +77,12 @@ struct thread_acct {
 struct cpu_thread_rec {
 	__u32 tgid;
 	__u32 pad;
-	__u64 oncpu_ns;		/* with the slice in progress */
+	__u64 oncpu_ns; /* with the slice in progress */
 	__u64 runq_ns;
 	__u64 switches;
-	char comm[HL_COMM_LEN];	/* the process's (group leader's) */
+	char comm[HL_COMM_LEN]; /* the process's (group leader's) */
 };
 
-#define HL_RUNQ_SLOTS 32	/* log2 buckets of run-queue latency in us */
+#define HL_RUNQ_SLOTS 32 /* log2 buckets of run-queue latency in us */
 
 #endif

@@ -43,26 +43,26 @@
 #ifndef HOSTLENS_DB_BPF_H
 #define HOSTLENS_DB_BPF_H
 
-#include "bpf/http/http.bpf.h"	/* sk_meta, the process filter, transfer decoding */
+#include "bpf/http/http.bpf.h" /* sk_meta, the process filter, transfer decoding */
 #include "bpf/db/db.h"
 
 /* the database signal is on (set by the loader) */
 const volatile bool targ_db = true;
 
 #define DBV_UNKNOWN 0
-#define DBV_NO 1		/* not a database connection (or let go) */
-#define DBV_YES 2		/* state in sk_db */
+#define DBV_NO 1  /* not a database connection (or let go) */
+#define DBV_YES 2 /* state in sk_db */
 
 #define DB_MAX_MISSES 4
 
 #define DBS_IDLE 0
 #define DBS_REQ 1
 #define DBS_RESP 2
-#define DBS_TLS 3		/* ciphertext: let go, kept for the open count */
+#define DBS_TLS 3 /* ciphertext: let go, kept for the open count */
 
 struct db_conn {
 	__u64 conn_id;
-	__u64 id;		/* pid_tgid of the request's first write/read */
+	__u64 id; /* pid_tgid of the request's first write/read */
 	__u64 start_ns;
 	__u64 req_bytes;
 	__u16 nwrites;
@@ -142,7 +142,8 @@ __noinline int db__classify(__u64 w, __u32 n, __u32 is_write)
 	    (be1 == 0x00030000 || be1 == 80877103 || be1 == 80877104 || be1 == 80877102))
 		return HL_DB_POSTGRES | client << 8;
 	/* RESP array: "*<digit>" */
-	if (n >= 4 && b0 == '*' && b1 >= '1' && b1 <= '9' && (b2 == '\r' || (b2 >= '0' && b2 <= '9')))
+	if (n >= 4 && b0 == '*' && b1 >= '1' && b1 <= '9' &&
+	    (b2 == '\r' || (b2 >= '0' && b2 <= '9')))
 		return HL_DB_REDIS | client << 8;
 	/* MySQL server greeting: length, sequence 0, protocol 10, version digit */
 	if (n >= 6 && b3 == 0 && b4 == 0x0a && mylen >= 30 && mylen <= 1024 && b5 >= '1' &&
@@ -155,7 +156,7 @@ __noinline int db__classify(__u64 w, __u32 n, __u32 is_write)
 		if (len >= 5 && len < (1u << 20) && b5 >= 0x20 && b5 < 0x7f)
 			return HL_DB_POSTGRES | client << 8;
 		if (b0 == 'P' && len >= 6 && len < (1u << 20))
-			return HL_DB_POSTGRES | client << 8;	/* unnamed statement: "\0" first */
+			return HL_DB_POSTGRES | client << 8; /* unnamed statement: "\0" first */
 	}
 	return 0;
 }
@@ -185,8 +186,8 @@ __noinline int db__conn_init(struct db_conn *c, __u64 skp)
 
 /* One transfer of a database connection, as db__data sees it. */
 struct db_io {
-	__u64 first;		/* user address of the first contiguous piece, 0 none */
-	__u64 total;		/* bytes moved */
+	__u64 first; /* user address of the first contiguous piece, 0 none */
+	__u64 total; /* bytes moved */
 	__u64 id;
 	__u64 now;
 	__u32 first_len;
@@ -221,7 +222,8 @@ __noinline int db__emit(struct db_conn *c, const struct db_io *io)
 	__builtin_memcpy(e->peer_addr, c->peer, sizeof(e->peer_addr));
 	__builtin_memcpy(e->local_addr, c->local, sizeof(e->local_addr));
 	__builtin_memcpy(e->comm, c->comm, sizeof(e->comm));
-	__builtin_memcpy(e->req_head, c->req_head, sizeof(e->req_head));	/* the first HL_DB_REQ_HEAD */
+	__builtin_memcpy(e->req_head, c->req_head,
+			 sizeof(e->req_head)); /* the first HL_DB_REQ_HEAD */
 	n = io->first_len < HL_DB_RESP_HEAD ? io->first_len : HL_DB_RESP_HEAD;
 	CLAMP(n, HL_DB_RESP_HEAD);
 	if (!io->first || bpf_probe_read_user(e->resp_head, n, (void *)io->first))
@@ -277,7 +279,8 @@ __noinline int db__data(struct db_conn *c, const struct db_io *io)
 			c->req_bytes += io->total;
 			if (off >= HL_DB_REQ_HEAD || !io->first)
 				return 0;
-			n = io->first_len < HL_DB_REQ_HEAD - off ? io->first_len : HL_DB_REQ_HEAD - off;
+			n = io->first_len < HL_DB_REQ_HEAD - off ? io->first_len :
+								   HL_DB_REQ_HEAD - off;
 			CLAMP(n, HL_DB_REQ_HEAD);
 			off &= HL_DB_REQ_HEAD - 1;
 			if (bpf_probe_read_user(c->req_head + off, n, (void *)io->first))
@@ -285,7 +288,8 @@ __noinline int db__data(struct db_conn *c, const struct db_io *io)
 			c->req_len = (__u16)(off + n);
 			/* a TLS record right after the request (MySQL's SSL request
 			 * packet gets no answer: the ClientHello follows) */
-			if (n >= 3 && c->req_head[off] == 0x16 && c->req_head[(off + 1) & (2 * HL_DB_REQ_HEAD - 1)] == 0x03)
+			if (n >= 3 && c->req_head[off] == 0x16 &&
+			    c->req_head[(off + 1) & (2 * HL_DB_REQ_HEAD - 1)] == 0x03)
 				return 1;
 			return 0;
 		}
@@ -338,7 +342,7 @@ static __always_inline void db__buf(struct pt_regs *regs, int kind, int ret, str
 		iov__first(&x, (__u64)mh.msg_iov, (__u32)mh.msg_iovlen);
 		break;
 	}
-	default:	/* sendfile: no bytes to look at */
+	default: /* sendfile: no bytes to look at */
 		return;
 	}
 	io->first = x.first;
@@ -394,7 +398,7 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 	} else {
 		c = bpf_sk_storage_get(&sk_db, sk, NULL, 0);
 		if (!c || c->state == DBS_TLS)
-			return 0;	/* ciphertext: the SSL uprobes report (db__tls) */
+			return 0; /* ciphertext: the SSL uprobes report (db__tls) */
 	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
@@ -431,7 +435,7 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 	}
 	io.now = bpf_ktime_get_ns();
 	if (db__data(c, &io)) {
-		c->state = DBS_TLS;	/* still counted open until it closes */
+		c->state = DBS_TLS; /* still counted open until it closes */
 		db_stat__inc(HL_DB_ST_TLS);
 	}
 	return 0;
@@ -517,7 +521,8 @@ static __always_inline int db__state(void *ctx, struct sock *sk, int newstate)
 	struct db_conn *c;
 	struct sk_meta *m;
 
-	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
+	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ &&
+	    newstate != 7 /* CLOSE */)
 		return 0;
 	m = bpf_sk_storage_get(&sk_meta, sk, NULL, 0);
 	if (!m || m->db != DBV_YES)

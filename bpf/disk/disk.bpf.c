@@ -29,8 +29,8 @@
 
 /* one request in flight */
 struct rq_info {
-	__u64 issue_ns;		/* 0 until issued */
-	__u32 tgid;		/* 0: unknown */
+	__u64 issue_ns; /* 0 until issued */
+	__u32 tgid;	/* 0: unknown */
 	__u32 pad;
 	char comm[HL_COMM_LEN];
 };
@@ -135,7 +135,7 @@ static __always_inline int handle_insert(struct request *rq)
 
 	who__fill(&ri);
 	if (bpf_map_update_elem(&rqs, &key, &ri, BPF_NOEXIST) == 0) {
-		thread__io(rq);		/* io_start did not see it */
+		thread__io(rq); /* io_start did not see it */
 		return 0;
 	}
 	rq__update(key, &ri, BPF_NOEXIST);
@@ -148,7 +148,7 @@ static __always_inline int handle_issue(struct request *rq)
 	struct rq_info *ri = bpf_map_lookup_elem(&rqs, &key), fresh = {};
 
 	if (ri) {
-		ri->issue_ns = now;	/* a requeued request is timed again */
+		ri->issue_ns = now; /* a requeued request is timed again */
 		return 0;
 	}
 	/* no io_start/insert seen: the issuer, unless it is a kernel thread
@@ -186,7 +186,8 @@ static __always_inline void stat__add(__u32 dev, __u32 op, __u64 bytes, __u64 la
 	}
 }
 
-static __always_inline void proc__add(struct rq_info *ri, __u32 dev, __u32 op, __u64 bytes, bool final)
+static __always_inline void proc__add(struct rq_info *ri, __u32 dev, __u32 op, __u64 bytes,
+				      bool final)
 {
 	struct disk_proc_key k = { .tgid = ri->tgid, .dev = dev };
 	struct disk_proc *p;

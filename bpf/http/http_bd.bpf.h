@@ -44,7 +44,7 @@ __noinline int bd__start(struct http_conn *c, const struct xfer *x)
 		}
 	}
 	if (a->req_inflight)
-		fl |= HL_BD_SHARED;	/* another request is open on this thread */
+		fl |= HL_BD_SHARED; /* another request is open on this thread */
 	__sync_fetch_and_add(&a->req_inflight, 1);
 	c->bd_seq = __sync_add_and_fetch(&a->req_seq, 1);
 	c->bd_tid = tid;
@@ -72,11 +72,11 @@ static __always_inline struct thread_acct *bd__sample(struct http_conn *c, const
 	}
 	a = thread__current();
 	if (!a) {
-		c->bd_flags |= HL_BD_HANDOFF;	/* no accounting for the thread: deltas unknown */
+		c->bd_flags |= HL_BD_HANDOFF; /* no accounting for the thread: deltas unknown */
 		return NULL;
 	}
 	if (a->req_seq != c->bd_seq)
-		c->bd_flags |= HL_BD_SHARED;	/* another request started here since */
+		c->bd_flags |= HL_BD_SHARED; /* another request started here since */
 	acct__read(a, x->now, v);
 #pragma unroll
 	for (int i = 0; i < 6; i++)
@@ -108,7 +108,7 @@ static __always_inline void bd__release(struct http_conn *c, __u32 cur_tid, stru
 		__sync_fetch_and_add(owed, 1);
 	else if (bpf_map_update_elem(&bd_owed, &tid, &one, BPF_NOEXIST) &&
 		 (owed = bpf_map_lookup_elem(&bd_owed, &tid)))
-		__sync_fetch_and_add(owed, 1);	/* lost the race to create it */
+		__sync_fetch_and_add(owed, 1); /* lost the race to create it */
 	bd_owed_any = 1;
 }
 

@@ -7,12 +7,11 @@
 /* ---- per-connection state machine ---- */
 
 /* Copies words 8-byte words between 8-aligned buffers (no helper call). */
-#define COPY_WORDS(dst, src, words)                                            \
-	do {                                                                   \
-		__u64 *__d = (__u64 *)(void *)(dst);                           \
-		const __u64 *__s = (const __u64 *)(const void *)(src);         \
-		_Pragma("unroll") for (int __i = 0; __i < (words); __i++)      \
-			__d[__i] = __s[__i];                                   \
+#define COPY_WORDS(dst, src, words)                                                            \
+	do {                                                                                   \
+		__u64 *__d = (__u64 *)(void *)(dst);                                           \
+		const __u64 *__s = (const __u64 *)(const void *)(src);                         \
+		_Pragma("unroll") for (int __i = 0; __i < (words); __i++) __d[__i] = __s[__i]; \
 	} while (0)
 
 /* Set at load from a random value: a peer cannot pick two heads of one hash. */
@@ -196,16 +195,17 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	/* "HTTP/1.x NNN": a status only when three digits and a space */
 	if (sc->b[9] >= '0' && sc->b[9] <= '9' && sc->b[10] >= '0' && sc->b[10] <= '9' &&
 	    sc->b[11] >= '0' && sc->b[11] <= '9' && (n == 12 || sc->b[12] == ' '))
-		c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 + (sc->b[11] - '0'));
+		c->status = (__u16)((sc->b[9] - '0') * 100 + (sc->b[10] - '0') * 10 +
+				    (sc->b[11] - '0'));
 	else
 		c->status = 0;
 	if (c->status >= 100 && c->status < 200)
-		return 0;		/* interim (100 Continue): the real response follows */
+		return 0; /* interim (100 Continue): the real response follows */
 	c->state = ST_RESP;
 	c->first_resp_ns = c->last_resp_ns;
 	c->resp_left = 0;
 	if (!x->tls) {
-		pending__add(c, 1, x->now);	/* ends at next request, close or idle */
+		pending__add(c, 1, x->now); /* ends at next request, close or idle */
 		return 0;
 	}
 	s.n = n;
@@ -213,7 +213,7 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	nobody = (c->flags & CF_HEAD_REQ) || c->status == 204 || c->status == 304;
 	c->resp_left = 0;
 	if (s.hdr_end < 0)
-		return 0;		/* head longer than we scan: ends at next request / close */
+		return 0; /* head longer than we scan: ends at next request / close */
 	if (nobody) {
 		conn__emit(c, k, HL_HTTP_END_NOBODY, x, a);
 		return 0;
@@ -228,6 +228,35 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	if (tail__last_chunk(x))
 		conn__emit(c, k, HL_HTTP_END_CHUNKED, x, a);
 	return 0;
+}
+
+/* A request starts on c: its first n bytes are in sc (head: a HEAD request). */
+static __always_inline void req__start(struct http_conn *c, const struct conn_key *k,
+				       const struct xfer *x, const struct scratch *sc, __u32 n,
+				       bool head)
+{
+	c->state = ST_REQ;
+	c->id = x->id;
+	c->fd = k->fd;
+	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : x->now;
+	if (c->role == ROLE_SERVER)
+		bd__start(c, x);
+	else
+		c->bd_flags = 0;
+	c->bytes_in = x->is_write ? 0 : x->total;
+	c->bytes_out = x->is_write ? x->total : 0;
+	c->status = 0;
+	c->resp_left = 0;
+	c->tls = (__u8)x->tls;
+	c->misses = 0;
+	c->flags |= CF_HTTP_SEEN;
+	c->flags &= ~(CF_HEAD_REQ | CF_TAIL);
+	if (head)
+		c->flags |= CF_HEAD_REQ;
+	COPY_WORDS(c->req_head, sc->b, HL_HTTP_REQ_HEAD / 8);
+	c->req_len = (__u16)(n < HL_HTTP_REQ_HEAD ? n : HL_HTTP_REQ_HEAD);
+	c->head_hash = head__hash(c->req_head, c->req_len);
 }
 
 /*
@@ -259,8 +288,9 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	else if (reqdir)
 		want = c->state == ST_REQ ? 8 : HL_HTTP_REQ_HEAD;
 	else
-		want = c->state == ST_REQ ? (tls ? SCAN_BYTES : STATUS_BYTES) :
-		       c->state == ST_IDLE || !tls ? 8 : 0;	/* plaintext: a second response? */
+		want = c->state == ST_REQ	   ? (tls ? SCAN_BYTES : STATUS_BYTES) :
+		       c->state == ST_IDLE || !tls ? 8 :
+						     0; /* plaintext: a second response? */
 	n = x->first_len < want ? x->first_len : want;
 	if (n && n <= STATUS_BYTES && x->first) {
 		/* small reads (peeks, status lines) land on the stack: the
@@ -283,7 +313,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	if (n)
 		kind = payload__kind(w, n);
 	if (kind == K_TLS && !tls) {
-		c->flags |= CF_TLS_SEEN;	/* ciphertext: the SSL uprobes see this */
+		c->flags |= CF_TLS_SEEN; /* ciphertext: the SSL uprobes see this */
 		return 2;
 	}
 	if (kind == K_H2) {
@@ -307,28 +337,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			stat__inc(HL_HTTP_ST_PIPELINED);
 			return 0;
 		}
-		c->state = ST_REQ;
-		c->id = x->id;
-		c->fd = k->fd;
-		bpf_get_current_comm(c->comm, sizeof(c->comm));
-		c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : now;
-		if (c->role == ROLE_SERVER)
-			bd__start(c, x);
-		else
-			c->bd_flags = 0;
-		c->bytes_in = is_write ? 0 : total;
-		c->bytes_out = is_write ? total : 0;
-		c->status = 0;
-		c->resp_left = 0;
-		c->tls = (__u8)tls;
-		c->misses = 0;
-		c->flags |= CF_HTTP_SEEN;
-		c->flags &= ~(CF_HEAD_REQ | CF_TAIL);
-		if (kind == K_REQ_HEAD)
-			c->flags |= CF_HEAD_REQ;
-		COPY_WORDS(c->req_head, sc->b, HL_HTTP_REQ_HEAD / 8);
-		c->req_len = (__u16)(n < HL_HTTP_REQ_HEAD ? n : HL_HTTP_REQ_HEAD);
-		c->head_hash = head__hash(c->req_head, c->req_len);
+		req__start(c, k, x, sc, n, kind == K_REQ_HEAD);
 		return 0;
 	}
 	if (c->state == ST_IDLE) {
@@ -356,7 +365,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	else
 		c->bytes_in += total;
 	if (reqdir)
-		return 0;		/* request body */
+		return 0; /* request body */
 	c->last_resp_ns = now;
 	if (c->role == ROLE_SERVER)
 		a = bd__sample(c, x);

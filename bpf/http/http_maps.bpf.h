@@ -14,33 +14,33 @@
 #define ST_REQ 1
 #define ST_RESP 2
 
-#define CF_OFF 0x01		/* plaintext path gave up on this connection */
-#define CF_TLS_SEEN 0x02	/* TLS records seen on the socket */
-#define CF_HTTP_SEEN 0x04	/* at least one request seen */
-#define CF_HEAD_REQ 0x08	/* current request is HEAD: no body in the response */
-#define CF_TAIL 0x10		/* no Content-Length: look for the last chunk */
-#define CF_PENDING 0x20		/* plaintext response in flight, counted in http_pending */
+#define CF_OFF 0x01	  /* plaintext path gave up on this connection */
+#define CF_TLS_SEEN 0x02  /* TLS records seen on the socket */
+#define CF_HTTP_SEEN 0x04 /* at least one request seen */
+#define CF_HEAD_REQ 0x08  /* current request is HEAD: no body in the response */
+#define CF_TAIL 0x10	  /* no Content-Length: look for the last chunk */
+#define CF_PENDING 0x20	  /* plaintext response in flight, counted in http_pending */
 
 #define IO_PLAIN 0
 #define IO_IOV 1
 #define IO_MSG 2
 #define IO_SENDFILE 3
 
-#define MAX_MISSES 8		/* non-HTTP payloads before a fresh socket is given up */
-#define SCAN_BYTES 512		/* response head bytes scanned for Content-Length (TLS) */
-#define STATUS_BYTES 16		/* response bytes read for the status (plaintext) */
+#define MAX_MISSES 8	/* non-HTTP payloads before a fresh socket is given up */
+#define SCAN_BYTES 512	/* response head bytes scanned for Content-Length (TLS) */
+#define STATUS_BYTES 16 /* response bytes read for the status (plaintext) */
 #define SCAN_MASK (SCAN_BYTES - 1)
-#define MAX_IOV_TAIL 8		/* iovecs walked to find a write's last bytes */
-#define PSEUDO_FD 0x40000000u	/* fd space for SSL* with no known socket */
+#define MAX_IOV_TAIL 8	      /* iovecs walked to find a write's last bytes */
+#define PSEUDO_FD 0x40000000u /* fd space for SSL* with no known socket */
 
 /* v = min(v, max) in a way the verifier can see */
-#define CLAMP(v, max)                                                          \
-	do {                                                                   \
-		if ((v) > (max))                                               \
-			(v) = (max);                                           \
-		asm volatile("%[x] &= %[m]" : [x] "+r"(v) : [m] "i"((max) * 2 - 1)); \
-		if ((v) > (max))                                               \
-			(v) = (max);                                           \
+#define CLAMP(v, max)                                                              \
+	do {                                                                       \
+		if ((v) > (max))                                                   \
+			(v) = (max);                                               \
+		asm volatile("%[x] &= %[m]" : [x] "+r"(v) : [m] "i"((max)*2 - 1)); \
+		if ((v) > (max))                                                   \
+			(v) = (max);                                               \
 	} while (0)
 
 struct conn_key {
@@ -49,9 +49,9 @@ struct conn_key {
 };
 
 struct http_conn {
-	__u64 sk;		/* TLS (hash) state: the socket; another one under
+	__u64 sk; /* TLS (hash) state: the socket; another one under
 				 * the fd = a new connection */
-	__u64 id;		/* pid_tgid of the request's first transfer */
+	__u64 id; /* pid_tgid of the request's first transfer */
 	__u32 fd;
 	__u32 pad2;
 	__u64 start_ns;
@@ -59,21 +59,21 @@ struct http_conn {
 	__u64 last_resp_ns;
 	__u64 bytes_in;
 	__u64 bytes_out;
-	__s64 resp_left;	/* body bytes still due; <= 0 when unknown */
+	__s64 resp_left; /* body bytes still due; <= 0 when unknown */
 	__u16 status;
 	__u16 peer_port;
 	__u16 req_len;
-	__u16 sent_cpu;		/* the CPU that last checked head and process were sent */
+	__u16 sent_cpu; /* the CPU that last checked head and process were sent */
 	__u8 family;
 	__u8 role;
 	__u8 state;
 	__u8 flags;
 	__u8 misses;
 	__u8 tls;
-	__u8 pslot;		/* http_pending slot of the response in flight */
-	__u8 db;		/* TLS state: database verdict (bpf/db/db.bpf.h: DBV_*) */
+	__u8 pslot; /* http_pending slot of the response in flight */
+	__u8 db;    /* TLS state: database verdict (bpf/db/db.bpf.h: DBV_*) */
 	__u8 peer[16];
-	char comm[HL_COMM_LEN];	/* of id's process: a close in softirq still names it */
+	char comm[HL_COMM_LEN]; /* of id's process: a close in softirq still names it */
 	__u64 head_hash;	/* of req_head[0..req_len) */
 	__u64 sent_hash;	/* head_hash as of that check, */
 	__u32 sent_gen;		/* and heads_gen */
@@ -84,12 +84,12 @@ struct http_conn {
 	__u64 bd_s[6];
 	__u64 bd_d[6];
 	__u32 bd_tid;
-	__u32 bd_seq;		/* the thread's req_seq after this request started */
-	__u8 bd_flags;		/* HL_BD_* | BD_RELEASED */
+	__u32 bd_seq;  /* the thread's req_seq after this request started */
+	__u8 bd_flags; /* HL_BD_* | BD_RELEASED */
 	__u8 bd_pad[7];
 };
 
-#define BD_RELEASED 0x80	/* req_inflight of bd_tid already decremented */
+#define BD_RELEASED 0x80 /* req_inflight of bd_tid already decremented */
 
 /* request latency breakdown on (set by the loader: --http-breakdown, cpu on) */
 const volatile bool targ_breakdown = true;
@@ -97,9 +97,9 @@ const volatile bool targ_breakdown = true;
 struct ssl_args {
 	__u64 ssl;
 	__u64 buf;
-	__u64 lenp;		/* _ex variants: size_t * with the byte count */
+	__u64 lenp; /* _ex variants: size_t * with the byte count */
 	__u64 ts;
-	__s64 fd;		/* socket seen inside the call, -1 none */
+	__s64 fd; /* socket seen inside the call, -1 none */
 	__u8 is_write;
 	__u8 ex;
 };
@@ -123,19 +123,19 @@ struct scan_ctx {
 
 /* One transfer, seen on a socket tracepoint or an SSL_* return. */
 struct xfer {
-	__u64 first;		/* first contiguous piece of the data (0: none) */
-	__u64 total;		/* bytes moved */
-	__u64 tail;		/* address of the last 5 bytes, 0 when unknown */
-	__u64 iov;		/* iovec array (readv/writev/msg), looked at only
+	__u64 first; /* first contiguous piece of the data (0: none) */
+	__u64 total; /* bytes moved */
+	__u64 tail;  /* address of the last 5 bytes, 0 when unknown */
+	__u64 iov;   /* iovec array (readv/writev/msg), looked at only
 				 * when the last bytes matter (chunked bodies) */
 	__u64 ts_enter;
-	__u64 id;		/* bpf_get_current_pid_tgid() of the caller */
-	__u64 now;		/* bpf_ktime_get_ns() when the transfer was seen */
+	__u64 id;  /* bpf_get_current_pid_tgid() of the caller */
+	__u64 now; /* bpf_ktime_get_ns() when the transfer was seen */
 	__u32 first_len;
 	__u32 iovcnt;
 	__u8 is_write;
 	__u8 tls;
-	__u8 foreign;		/* not the connection's own thread (softirq, iterator):
+	__u8 foreign; /* not the connection's own thread (softirq, iterator):
 				 * its task storage is not the request's */
 };
 
@@ -143,17 +143,16 @@ struct scratch {
 	char b[SCAN_BYTES + 64] __attribute__((aligned(8)));
 };
 
-
 /* per socket: what the plaintext path knows before a request is seen */
-#define SKM_SEEN 0x01		/* checked: TCP over IPv4/IPv6 */
-#define SKM_OFF 0x02		/* not TCP, not HTTP, or HTTP/2: nothing to do */
-#define SKM_TLS 0x04		/* TLS records seen: the SSL uprobes report */
+#define SKM_SEEN 0x01 /* checked: TCP over IPv4/IPv6 */
+#define SKM_OFF 0x02  /* not TCP, not HTTP, or HTTP/2: nothing to do */
+#define SKM_TLS 0x04  /* TLS records seen: the SSL uprobes report */
 
 struct sk_meta {
 	__u8 flags;
-	__u8 misses;		/* payloads that were not HTTP */
-	__u8 db;		/* database verdict (bpf/db/db.bpf.h: DBV_*) */
-	__u8 db_misses;		/* payloads that were no database protocol */
+	__u8 misses;	/* payloads that were not HTTP */
+	__u8 db;	/* database verdict (bpf/db/db.bpf.h: DBV_*) */
+	__u8 db_misses; /* payloads that were no database protocol */
 };
 
 struct {
@@ -235,7 +234,7 @@ struct {
 	__type(value, __u8);
 } http_procs SEC(".maps");
 
-volatile __u32 heads_gen;	/* bumped by user space (skeleton .bss) */
+volatile __u32 heads_gen; /* bumped by user space (skeleton .bss) */
 
 /*
  * Plaintext responses in flight, by the 2^27 ns (134 ms) slot of the clock

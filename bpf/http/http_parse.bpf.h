@@ -22,23 +22,23 @@ static __always_inline int payload__kind(__u64 w, __u32 n)
 		return K_TLS;
 	if (n < 5)
 		return K_OTHER;
-	if (w4 == 0x20544547)				/* "GET " */
+	if (w4 == 0x20544547) /* "GET " */
 		return K_REQ;
-	if (w4 == 0x54534f50 && b4 == ' ')		/* "POST " */
+	if (w4 == 0x54534f50 && b4 == ' ') /* "POST " */
 		return K_REQ;
-	if (w4 == 0x20545550)				/* "PUT " */
+	if (w4 == 0x20545550) /* "PUT " */
 		return K_REQ;
-	if (w4 == 0x44414548 && b4 == ' ')		/* "HEAD " */
+	if (w4 == 0x44414548 && b4 == ' ') /* "HEAD " */
 		return K_REQ_HEAD;
 	if (n >= 7 && (w & 0xffffffffffffffull) == 0x2e312f50545448ull) /* "HTTP/1." */
 		return K_RESP;
 	if (n >= 7 && (w & 0xffffffffffffffull) == 0x204554454c4544ull) /* "DELETE " */
 		return K_REQ;
-	if (n >= 6 && (w & 0xffffffffffffull) == 0x204843544150ull)	/* "PATCH " */
+	if (n >= 6 && (w & 0xffffffffffffull) == 0x204843544150ull) /* "PATCH " */
 		return K_REQ;
-	if (n >= 8 && w == 0x20534e4f4954504full)			/* "OPTIONS " */
+	if (n >= 8 && w == 0x20534e4f4954504full) /* "OPTIONS " */
 		return K_REQ;
-	if (n >= 8 && w == 0x5448202a20495250ull)			/* "PRI * HT" */
+	if (n >= 8 && w == 0x5448202a20495250ull) /* "PRI * HT" */
 		return K_H2;
 	return K_OTHER;
 }
@@ -67,7 +67,7 @@ __noinline int line__check(__u32 p, struct scan_ctx *s)
 	if (s->clen >= 0 || p + 16 >= s->n)
 		return 0;
 	/* "content-length:" is 15 bytes: compare 8 + 8 (the 16th byte masked) */
-	if (lower8(b + q) != 0x2d746e65746e6f63ull)		/* "content-" */
+	if (lower8(b + q) != 0x2d746e65746e6f63ull) /* "content-" */
 		return 0;
 	if ((lower8(b + q + 8) & 0x00ffffffffffffffull) != 0x003a6874676e656cull) /* "length:" */
 		return 0;

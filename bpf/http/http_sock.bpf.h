@@ -149,7 +149,7 @@ __noinline int tls__sock(__u32 tgid, __u32 fd, __u64 skp, __u64 id)
  * starts (a request), or what the socket is. Returns the kind (K_*). */
 __noinline int xfer__peek(const struct xfer *x)
 {
-	__u64 w = 0;	/* on the stack: see conn__data */
+	__u64 w = 0; /* on the stack: see conn__data */
 	__u32 n;
 
 	if (!x || !x->first)
@@ -178,7 +178,7 @@ static __always_inline struct sk_meta *meta__get(void *ctx, struct sock *sk)
 	struct sk_meta *m = bpf_sk_storage_get(&sk_meta, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 
 	if (!m) {
-		drops__inc(HL_DROP_FULL_HTTP_CONNS);	/* no memory for the socket's storage */
+		drops__inc(HL_DROP_FULL_HTTP_CONNS); /* no memory for the socket's storage */
 		return NULL;
 	}
 	if (!(m->flags & SKM_SEEN))
@@ -236,7 +236,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 		if (m->flags & SKM_TLS) {
 			if (ssl__claim(fc, id, k.fd)) {
 				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
-				return 0;	/* inside SSL_read/SSL_write: that call reports */
+				return 0; /* inside SSL_read/SSL_write: that call reports */
 			}
 		} else if (m->flags & SKM_OFF) {
 			return 0;
@@ -263,7 +263,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 		iov__first(&x, (__u64)mh.msg_iov, (__u32)mh.msg_iovlen);
 		break;
 	}
-	default:	/* sendfile: only the byte count */
+	default: /* sendfile: only the byte count */
 		break;
 	}
 	if (m) {
@@ -278,7 +278,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 			conn__fill(c, sk__addr(ctx));
 			break;
 		case K_TLS:
-			m->flags |= SKM_TLS;	/* ciphertext: the SSL uprobes see this */
+			m->flags |= SKM_TLS; /* ciphertext: the SSL uprobes see this */
 			if (ssl__claim(fc, id, k.fd))
 				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
 			return 0;
@@ -299,8 +299,8 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 	}
 	x.now = bpf_ktime_get_ns();
 	if (conn__data(c, &k, &x) == 2 && ssl__claim(fc, id, k.fd))
-		tls__sock(k.tgid, k.fd, sk__addr(ctx), id);	/* first TLS record met inside SSL_* */
-	return 1;	/* an HTTP connection's transfer: no other protocol to look for */
+		tls__sock(k.tgid, k.fd, sk__addr(ctx), id); /* first TLS record met inside SSL_* */
+	return 1; /* an HTTP connection's transfer: no other protocol to look for */
 }
 
 /* The connection is closing: a response still being written ends here
@@ -360,7 +360,8 @@ static __always_inline int http__state(void *ctx, struct sock *sk, int newstate)
 	struct sk_meta *m;
 	bool tls;
 
-	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ && newstate != 7 /* CLOSE */)
+	if (newstate != 4 /* FIN_WAIT1 */ && newstate != 9 /* LAST_ACK */ &&
+	    newstate != 7 /* CLOSE */)
 		return 0;
 	c = bpf_sk_storage_get(&sk_http, sk, NULL, 0);
 	if (c) {
@@ -369,9 +370,9 @@ static __always_inline int http__state(void *ctx, struct sock *sk, int newstate)
 		__u64 cur = bpf_get_current_pid_tgid();
 
 		if (cur >> 32 == c->id >> 32)
-			x.id = cur;	/* the closing thread of the process */
+			x.id = cur; /* the closing thread of the process */
 		else
-			x.foreign = 1;	/* a reset in softirq, or another process */
+			x.foreign = 1; /* a reset in softirq, or another process */
 		x.now = bpf_ktime_get_ns();
 		tls = c->flags & CF_TLS_SEEN;
 		conn__close(c, &k, &x);
@@ -392,7 +393,7 @@ int http_exec(void *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	bpf_map_delete_elem(&filter_cache, &tgid);
-	bpf_map_delete_elem(&http_procs, &tgid);	/* a new process of this pid is named again */
+	bpf_map_delete_elem(&http_procs, &tgid); /* a new process of this pid is named again */
 	return 0;
 }
 

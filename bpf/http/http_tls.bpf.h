@@ -11,8 +11,12 @@ static __always_inline int ssl__enter(void *ssl, const void *buf, void *lenp, __
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ssl_args a = {
-		.ssl = (__u64)ssl, .buf = (__u64)buf, .lenp = (__u64)lenp,
-		.fd = -1, .is_write = is_write, .ex = ex,
+		.ssl = (__u64)ssl,
+		.buf = (__u64)buf,
+		.lenp = (__u64)lenp,
+		.fd = -1,
+		.is_write = is_write,
+		.ex = ex,
 	};
 
 	if (!proc__allowed(id >> 32, filter__conf()))
@@ -77,7 +81,7 @@ static __always_inline int ssl__exit(long ret)
 	x.now = bpf_ktime_get_ns();
 	x.is_write = a->is_write;
 	x.tls = 1;
-	if (db__tls(&k, c, &x))	/* a database connection's plaintext (bpf/db/db.bpf.h) */
+	if (db__tls(&k, c, &x)) /* a database connection's plaintext (bpf/db/db.bpf.h) */
 		goto out;
 	conn__data(c, &k, &x);
 out:

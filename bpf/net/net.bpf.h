@@ -49,15 +49,15 @@
 
 /* one live connection */
 struct conn {
-	__u64 start_ns;		/* 0: older than the agent */
+	__u64 start_ns; /* 0: older than the agent */
 	__u64 cgroup_id;
-	__u32 tgid;		/* 0: owner not known yet */
+	__u32 tgid; /* 0: owner not known yet */
 	__u32 pid;
 	__u8 role;
-	__u8 live;		/* counted in HL_NET_LIVE (open connections) */
+	__u8 live; /* counted in HL_NET_LIVE (open connections) */
 	__u8 pad[2];
-	__u32 epoch;		/* net_epoch when the bytes were last credited */
-	__u64 tx_pend;		/* bytes not yet credited to the owner's net_procs */
+	__u32 epoch;   /* net_epoch when the bytes were last credited */
+	__u64 tx_pend; /* bytes not yet credited to the owner's net_procs */
 	__u64 rx_pend;
 	char comm[HL_COMM_LEN];
 };
@@ -94,7 +94,7 @@ static __always_inline void counter__add(__u32 idx, __u64 v)
 	__u64 *c = bpf_map_lookup_elem(&net_counters, &idx);
 
 	if (c)
-		*c += v;	/* per-CPU slot */
+		*c += v; /* per-CPU slot */
 }
 
 static __always_inline void owner__fill(struct conn *c)
@@ -146,7 +146,7 @@ static __always_inline void conn__put(struct sock *sk, const struct conn *c, boo
 	bool counted;
 
 	if (!s) {
-		drops__inc(HL_DROP_FULL_NET_CONNS);	/* no memory for the socket's storage */
+		drops__inc(HL_DROP_FULL_NET_CONNS); /* no memory for the socket's storage */
 		return;
 	}
 	if (keep && (s->start_ns || s->tgid || s->live))
@@ -232,28 +232,29 @@ static __always_inline void net__state(struct sock *sk, int os, int ns)
 	if (family != AF_INET && family != AF_INET6)
 		return;
 	switch (ns) {
-	case TCP_SYN_SENT:	/* connect(): current is the client */
+	case TCP_SYN_SENT: /* connect(): current is the client */
 		c.start_ns = bpf_ktime_get_ns();
 		c.role = HL_ROLE_CLIENT;
 		owner__fill(&c);
 		counter__add(HL_NET_OPEN_ACTIVE, 1);
 		conn__put(sk, &c, false);
 		break;
-	case TCP_SYN_RECV:	/* child of a listener, in softirq: owner at its first send/recv */
+	case TCP_SYN_RECV: /* child of a listener, in softirq: owner at its first send/recv */
 		c.start_ns = bpf_ktime_get_ns();
 		c.role = HL_ROLE_SERVER;
 		counter__add(HL_NET_OPEN_PASSIVE, 1);
 		conn__put(sk, &c, false);
 		break;
-	case TCP_ESTABLISHED:	/* missed the handshake start: start here */
+	case TCP_ESTABLISHED: /* missed the handshake start: start here */
 		c.start_ns = bpf_ktime_get_ns();
 		c.role = os == TCP_SYN_SENT ? HL_ROLE_CLIENT :
-			 os == TCP_SYN_RECV ? HL_ROLE_SERVER : HL_ROLE_UNKNOWN;
+			 os == TCP_SYN_RECV ? HL_ROLE_SERVER :
+					      HL_ROLE_UNKNOWN;
 		conn__put(sk, &c, true);
 		break;
 	case TCP_CLOSE:
 		if (os == TCP_LISTEN || os == TCP_CLOSE)
-			return;	/* a listener, or a socket that never connected */
+			return; /* a listener, or a socket that never connected */
 		close__emit(sk, os);
 		break;
 	}
@@ -275,7 +276,7 @@ static __always_inline void net__xfer(struct sock *sk, int ret, int flags, bool 
 		struct conn *c = bpf_sk_storage_get(&net_socks, sk, NULL, 0);
 
 		if (!c && sk->__sk_common.skc_state == TCP_ESTABLISHED) {
-			struct conn nc = {};	/* open before we started */
+			struct conn nc = {}; /* open before we started */
 
 			owner__fill(&nc);
 			conn__put(sk, &nc, true);
@@ -388,7 +389,7 @@ int BPF_PROG(net_destroy_sock, struct sock *sk)
 
 	conn__closed(c);
 	if (c)
-		conn__fold(c);	/* bytes of a socket that never reached CLOSE */
+		conn__fold(c); /* bytes of a socket that never reached CLOSE */
 	return 0;
 }
 

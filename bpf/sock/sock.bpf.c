@@ -27,7 +27,7 @@ int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)
 		net__xfer(sk, ret, flags, true);
 	if (targ_http)
 		http = http__xfer(ctx, sk, ret, flags, 1);
-	if (targ_db && !http)	/* an HTTP connection is no database: not looked up */
+	if (targ_db && !http) /* an HTTP connection is no database: not looked up */
 		db__xfer(ctx, sk, ret, flags, 1);
 	return 0;
 }
@@ -41,7 +41,7 @@ int BPF_PROG(sock_recv, struct sock *sk, int ret, int flags)
 		net__xfer(sk, ret, flags, false);
 	if (targ_http)
 		http = http__xfer(ctx, sk, ret, flags, 0);
-	if (targ_db && !http)	/* an HTTP connection is no database: not looked up */
+	if (targ_db && !http) /* an HTTP connection is no database: not looked up */
 		db__xfer(ctx, sk, ret, flags, 0);
 	return 0;
 }

@@ -22,9 +22,9 @@
 struct aws_creds {
 	char akid[128];
 	char secret[128];
-	char token[4096];	/* session token, "" when none */
-	int64_t expires_ms;	/* 0: never */
-	char source[32];	/* env | profile:NAME | web-identity | imds */
+	char token[4096];   /* session token, "" when none */
+	int64_t expires_ms; /* 0: never */
+	char source[32];    /* env | profile:NAME | web-identity | imds */
 };
 
 /* Refresh this long before expiry (the SDKs use a few minutes). */
@@ -46,7 +46,8 @@ void aws_buf_free(struct aws_buf *b);
  * transport failure (err says why).
  */
 int aws_http(const char *method, const char *url, const char *const *headers, const char *body,
-	     size_t len, long timeout_ms, long *status, struct aws_buf *resp, char *err, size_t errlen);
+	     size_t len, long timeout_ms, long *status, struct aws_buf *resp, char *err,
+	     size_t errlen);
 
 /* The HTTP the credential providers ask STS and IMDS through: injected, so
  * credentials sit above the transport and tests can answer for AWS. request
@@ -77,7 +78,7 @@ int aws_creds_from_profile(const char *path, const char *profile, struct aws_cre
 int aws_ini_get(const char *path, const char *section, const char *key, char *out, size_t len);
 int aws_parse_sts_xml(const char *xml, struct aws_creds *c);
 int aws_parse_imds_json(const char *json, struct aws_creds *c);
-int64_t aws_parse_iso8601_ms(const char *s);	/* -1 when malformed */
+int64_t aws_parse_iso8601_ms(const char *s); /* -1 when malformed */
 bool aws_creds_need_refresh(const struct aws_creds *c, int64_t now_ms);
 
 /* The credential chain with a cache (aws_creds.c). Order: environment, web identity
@@ -93,7 +94,7 @@ typedef int64_t (*aws_clock_fn)(void *ctx);
  * through (copied; aws_http_transport in the agent). clock NULL: the wall
  * clock. */
 struct aws_provider *aws_provider__new(const char *region, const struct aws_transport *http,
-				      aws_clock_fn clock, void *ctx);
+				       aws_clock_fn clock, void *ctx);
 
 /*
  * Current credentials, resolved again when missing or within

@@ -41,7 +41,7 @@ static int abort_check(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 	int64_t v = __atomic_load_n(at, __ATOMIC_RELAXED);
 
 	(void)dt, (void)dn, (void)ut, (void)un;
-	return v && clock_mono_ms() >= v;	/* non-zero aborts the transfer */
+	return v && clock_mono_ms() >= v; /* non-zero aborts the transfer */
 }
 
 void aws_client__set_abort(struct aws_client *c, const int64_t *at_ms)
@@ -207,12 +207,13 @@ bool aws_error_retryable(long status, const char *type)
 			return false;
 	if (status == 413)
 		return false;
-	return true;	/* throttling, missing stream/table, credentials: may recover */
+	return true; /* throttling, missing stream/table, credentials: may recover */
 }
 
 size_t aws_base64(const unsigned char *in, size_t n, char *out)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t o = 0, i;
 
 	for (i = 0; i + 2 < n; i += 3) {

@@ -26,7 +26,7 @@
 
 struct aws_provider {
 	char region[64];
-	struct aws_transport http;	/* STS and IMDS requests go through it */
+	struct aws_transport http; /* STS and IMDS requests go through it */
 	aws_clock_fn clock;
 	void *ctx;
 	struct aws_creds cur;
@@ -79,7 +79,7 @@ int aws_creds_from_profile(const char *path, const char *profile, struct aws_cre
 		return err == -ENOENT || err == -ENOTDIR ? -ENOENT : err;
 	err = aws_ini_get(path, profile, "aws_secret_access_key", c->secret, sizeof(c->secret));
 	if (err)
-		return err == -ENOENT ? -EINVAL : err;	/* a key id alone is a broken profile */
+		return err == -ENOENT ? -EINVAL : err; /* a key id alone is a broken profile */
 	err = aws_ini_get(path, profile, "aws_session_token", c->token, sizeof(c->token));
 	if (err && err != -ENOENT)
 		return err;
@@ -226,9 +226,10 @@ static int creds_web_identity(struct aws_provider *p, struct aws_creds *c, char 
 	f = fopen(file, "re");
 	if (!f) {
 		ret = -errno;
-		snprintf(err, errlen, "web identity: cannot read AWS_WEB_IDENTITY_TOKEN_FILE %s: %s",
-			 file, strerror(-ret));
-		return -EAGAIN;	/* the kubelet may not have projected it yet */
+		snprintf(err, errlen,
+			 "web identity: cannot read AWS_WEB_IDENTITY_TOKEN_FILE %s: %s", file,
+			 strerror(-ret));
+		return -EAGAIN; /* the kubelet may not have projected it yet */
 	}
 	tok = calloc(1, 16384);
 	if (tok)
@@ -253,17 +254,18 @@ static int creds_web_identity(struct aws_provider *p, struct aws_creds *c, char 
 	form_escape(tok, etok, cap);
 	form_escape(role, erole, sizeof(erole));
 	form_escape(sess && *sess ? sess : "hostlens", esess, sizeof(esess));
-	snprintf(body, cap + 2048,
-		 "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&WebIdentityToken=%s",
-		 erole, esess, etok);
+	snprintf(
+		body, cap + 2048,
+		"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=%s&RoleSessionName=%s&WebIdentityToken=%s",
+		erole, esess, etok);
 	ret = aws_endpoint("sts", p->region[0] ? p->region : "us-east-1", url, sizeof(url));
 	if (ret)
 		goto out;
 	if (!p->region[0] && !getenv("AWS_ENDPOINT_URL_STS") && !getenv("AWS_ENDPOINT_URL"))
 		snprintf(url, sizeof(url), "https://sts.amazonaws.com");
 	strncat(url, "/", sizeof(url) - strlen(url) - 1);
-	ret = p->http.request(p->http.ctx, "POST", url, hdrs, body, strlen(body), 5000, &status, &resp,
-			      err, errlen);
+	ret = p->http.request(p->http.ctx, "POST", url, hdrs, body, strlen(body), 5000, &status,
+			      &resp, err, errlen);
 	if (ret) {
 		snprintf(err + strlen(err), errlen - strlen(err), " (STS for web identity)");
 		goto out;
@@ -273,8 +275,9 @@ static int creds_web_identity(struct aws_provider *p, struct aws_creds *c, char 
 
 		if (resp.data)
 			xml_tag(resp.data, "Code", code, sizeof(code));
-		snprintf(err, errlen, "web identity: STS AssumeRoleWithWebIdentity answered HTTP %ld %s",
-			 status, code);
+		snprintf(err, errlen,
+			 "web identity: STS AssumeRoleWithWebIdentity answered HTTP %ld %s", status,
+			 code);
 		ret = -EAGAIN;
 		goto out;
 	}
@@ -321,8 +324,9 @@ static int creds_shared_file(struct aws_creds *c, char *err, size_t errlen)
 	}
 	if (ret && ret != -ENOENT)
 		snprintf(err, errlen, "shared credentials file %s, profile %s: %s", path, profile,
-			 ret == -EINVAL ? "incomplete (needs aws_access_key_id and aws_secret_access_key)"
-					: strerror(-ret));
+			 ret == -EINVAL ?
+				 "incomplete (needs aws_access_key_id and aws_secret_access_key)" :
+				 strerror(-ret));
 	return ret;
 }
 
@@ -349,7 +353,8 @@ static int creds_imds(struct aws_provider *p, struct aws_creds *c, char *err, si
 	if (base[0] && base[strlen(base) - 1] == '/')
 		base[strlen(base) - 1] = '\0';
 	snprintf(url, sizeof(url), "%s/latest/api/token", base);
-	ret = p->http.request(p->http.ctx, "PUT", url, h_put, "", 0, 1500, &status, &r, err, errlen);
+	ret = p->http.request(p->http.ctx, "PUT", url, h_put, "", 0, 1500, &status, &r, err,
+			      errlen);
 	if (ret) {
 		/* Nothing answers: not on EC2, so this source is not configured. */
 		aws_buf_free(&r);
@@ -362,7 +367,8 @@ static int creds_imds(struct aws_provider *p, struct aws_creds *c, char *err, si
 	}
 	snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token: %s", r.data);
 	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/", base);
-	ret = p->http.request(p->http.ctx, "GET", url, h_get, NULL, 0, 1500, &status, &r, err, errlen);
+	ret = p->http.request(p->http.ctx, "GET", url, h_get, NULL, 0, 1500, &status, &r, err,
+			      errlen);
 	if (ret || status != 200 || !r.data) {
 		if (!ret && status == 404) {
 			snprintf(err, errlen, "IMDSv2: this instance has no IAM role");
@@ -377,11 +383,12 @@ static int creds_imds(struct aws_provider *p, struct aws_creds *c, char *err, si
 	snprintf(role, sizeof(role), "%s", r.data + strspn(r.data, " \t\r\n"));
 	role[strcspn(role, " \t\r\n")] = '\0';
 	snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/%s", base, role);
-	ret = p->http.request(p->http.ctx, "GET", url, h_get, NULL, 0, 1500, &status, &r, err, errlen);
+	ret = p->http.request(p->http.ctx, "GET", url, h_get, NULL, 0, 1500, &status, &r, err,
+			      errlen);
 	if (ret || status != 200 || !r.data) {
 		if (!ret)
-			snprintf(err, errlen, "IMDSv2: credentials of role %s answered HTTP %ld", role,
-				 status);
+			snprintf(err, errlen, "IMDSv2: credentials of role %s answered HTTP %ld",
+				 role, status);
 		ret = -EAGAIN;
 		goto out;
 	}
@@ -399,7 +406,7 @@ out:
 }
 
 struct aws_provider *aws_provider__new(const char *region, const struct aws_transport *http,
-				      aws_clock_fn clock, void *ctx)
+				       aws_clock_fn clock, void *ctx)
 {
 	struct aws_provider *p = calloc(1, sizeof(*p));
 
@@ -457,7 +464,7 @@ int aws_provider__get(struct aws_provider *p, struct aws_creds *out, char *err, 
 	}
 	explicit_bzero(&c, sizeof(c));
 	if (p->have && now < p->cur.expires_ms) {
-		*out = p->cur;	/* refresh failed, the old ones still work */
+		*out = p->cur; /* refresh failed, the old ones still work */
 		return 0;
 	}
 	if (ret == -ENOMEM)

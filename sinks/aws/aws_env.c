@@ -92,8 +92,9 @@ int aws_region(char *out, size_t len, char *err, size_t errlen)
 		if (!aws_ini_get(path, sect, "region", out, len) && *out)
 			return 0;
 	}
-	snprintf(err, errlen, "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or region in the "
-			      "profile of ~/.aws/config)");
+	snprintf(err, errlen,
+		 "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or region in the "
+		 "profile of ~/.aws/config)");
 	return -ENOENT;
 }
 

@@ -90,7 +90,8 @@ int aws_http_perform(CURL *c, const char *url, struct curl_slist *hl, long *stat
 }
 
 int aws_http(const char *method, const char *url, const char *const *headers, const char *body,
-	     size_t len, long timeout_ms, long *status, struct aws_buf *resp, char *err, size_t errlen)
+	     size_t len, long timeout_ms, long *status, struct aws_buf *resp, char *err,
+	     size_t errlen)
 {
 	struct curl_slist *hl = NULL, *t;
 	CURL *c;

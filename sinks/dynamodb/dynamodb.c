@@ -34,8 +34,8 @@
 
 #define DDB_CT "application/x-amz-json-1.0"
 
-#define DDB_REG_SOURCES 4	/* sources one agent writes (one, in practice) */
-#define DDB_REG_TYPES 12	/* record types remembered per source */
+#define DDB_REG_SOURCES 4 /* sources one agent writes (one, in practice) */
+#define DDB_REG_TYPES 12  /* record types remembered per source */
 #define DDB_REG_MIN_MS 5000
 #define DDB_REG_HEARTBEAT_MS 60000
 
@@ -46,8 +46,8 @@ struct ddb_reg {
 	char type[DDB_REG_TYPES][32];
 	char sk[DDB_REG_TYPES][64];
 	int64_t ts[DDB_REG_TYPES];
-	bool dirty;			/* newer than what was put */
-	int64_t put_ms;			/* last put (CLOCK_MONOTONIC ms), 0: never */
+	bool dirty;	/* newer than what was put */
+	int64_t put_ms; /* last put (CLOCK_MONOTONIC ms), 0: never */
 };
 
 struct ddb_sink {
@@ -55,9 +55,9 @@ struct ddb_sink {
 	char table[CFG_STR];
 	int ttl_days;
 	bool create;
-	bool ready;		/* table known to exist (or creation not asked) */
-	bool registry;		/* keep the host registry item fresh */
-	char address[CFG_STR];	/* --public-url, in the registry item */
+	bool ready;	       /* table known to exist (or creation not asked) */
+	bool registry;	       /* keep the host registry item fresh */
+	char address[CFG_STR]; /* --public-url, in the registry item */
 	struct ddb_reg reg[DDB_REG_SOURCES];
 	int nreg;
 	uint64_t reg_puts, reg_errors;
@@ -106,7 +106,8 @@ static int ddb_table_status(struct sink *s, char *st, size_t len)
 	}
 	o = json_loadb(d->resp.data, d->resp.len, 0, NULL);
 	snprintf(st, len, "%s",
-		 json_string_value(json_object_get(json_object_get(o, "Table"), "TableStatus")) ?: "");
+		 json_string_value(json_object_get(json_object_get(o, "Table"), "TableStatus")) ?:
+												  "");
 	json_decref(o);
 	return 0;
 }
@@ -120,19 +121,20 @@ static int ddb_ensure_table(struct sink *s)
 
 	ret = ddb_table_status(s, st, sizeof(st));
 	if (ret == -ENOENT) {
-		snprintf(body, sizeof(body),
-			 "{\"TableName\":\"%s\",\"BillingMode\":\"PAY_PER_REQUEST\","
-			 "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
-			 "{\"AttributeName\":\"timestamp\",\"AttributeType\":\"N\"}],"
-			 "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"},"
-			 "{\"AttributeName\":\"timestamp\",\"KeyType\":\"RANGE\"}]}",
-			 d->table);
+		snprintf(
+			body, sizeof(body),
+			"{\"TableName\":\"%s\",\"BillingMode\":\"PAY_PER_REQUEST\","
+			"\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+			"{\"AttributeName\":\"timestamp\",\"AttributeType\":\"N\"}],"
+			"\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"},"
+			"{\"AttributeName\":\"timestamp\",\"KeyType\":\"RANGE\"}]}",
+			d->table);
 		ret = ddb_call(s, "CreateTable", body, &status, type, sizeof(type));
 		if (ret)
 			return ret;
 		if (status != 200 && strcmp(type, "ResourceInUseException")) {
-			snprintf(s->errmsg, sizeof(s->errmsg), "CreateTable %s: HTTP %ld %s", d->table,
-				 status, type);
+			snprintf(s->errmsg, sizeof(s->errmsg), "CreateTable %s: HTTP %ld %s",
+				 d->table, status, type);
 			return -EAGAIN;
 		}
 		sink_log("dynamodb", "created table %s (on-demand)", d->table);
@@ -150,7 +152,8 @@ static int ddb_ensure_table(struct sink *s)
 			return ret;
 	}
 	if (strcmp(st, "ACTIVE")) {
-		snprintf(s->errmsg, sizeof(s->errmsg), "table %s is not ACTIVE yet (%s)", d->table, st);
+		snprintf(s->errmsg, sizeof(s->errmsg), "table %s is not ACTIVE yet (%s)", d->table,
+			 st);
 		return -EAGAIN;
 	}
 	if (d->ttl_days > 0) {
@@ -324,16 +327,18 @@ static void reg_put(struct sink *s, bool now_all)
 			return;
 		ret = ddb_call(s, "PutItem", txt, &status, type, sizeof(type));
 		free(txt);
-		g->put_ms = now;	/* tried: the next try waits DDB_REG_MIN_MS */
+		g->put_ms = now; /* tried: the next try waits DDB_REG_MIN_MS */
 		if (!ret && status == 200) {
 			g->dirty = false;
 			d->reg_puts++;
 			continue;
 		}
 		if (!d->reg_errors++ || !(d->reg_errors % 100))
-			sink_log("dynamodb", "registry item of %s not written (%s; %llu so far): "
-				 "`hostlens fleet` sees this host late", g->source,
-				 ret ? s->errmsg : type, (unsigned long long)d->reg_errors);
+			sink_log("dynamodb",
+				 "registry item of %s not written (%s; %llu so far): "
+				 "`hostlens fleet` sees this host late",
+				 g->source, ret ? s->errmsg : type,
+				 (unsigned long long)d->reg_errors);
 		g->dirty = true;
 	}
 }
@@ -403,10 +408,14 @@ static void ddb_destroy(struct sink *s)
 
 /* Its rows of the option table (user/runtime/config.c merges them in). */
 static const struct config_opt dynamodb_options[] = {
-	{ "dynamodb-table", CONFIG_OPT_STR, CONFIG_FIELD(dynamodb_table), "analytics-data", "NAME", "DynamoDB table" },
-	{ "dynamodb-ttl-days", CONFIG_OPT_INT, CONFIG_FIELD(dynamodb_ttl_days), "30", "DAYS", "expires_at = timestamp + DAYS (0: no TTL)", 0, 36500 },
-	{ "dynamodb-create-table", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_create_table), "false", "BOOL", "create the table if missing (on-demand)" },
-	{ "dynamodb-registry", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_registry), "true", "BOOL", "keep this host's registry item fresh (for `hostlens fleet`)" },
+	{ "dynamodb-table", CONFIG_OPT_STR, CONFIG_FIELD(dynamodb_table), "analytics-data", "NAME",
+	  "DynamoDB table" },
+	{ "dynamodb-ttl-days", CONFIG_OPT_INT, CONFIG_FIELD(dynamodb_ttl_days), "30", "DAYS",
+	  "expires_at = timestamp + DAYS (0: no TTL)", 0, 36500 },
+	{ "dynamodb-create-table", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_create_table), "false",
+	  "BOOL", "create the table if missing (on-demand)" },
+	{ "dynamodb-registry", CONFIG_OPT_BOOL, CONFIG_FIELD(dynamodb_registry), "true", "BOOL",
+	  "keep this host's registry item fresh (for `hostlens fleet`)" },
 	{ NULL },
 };
 

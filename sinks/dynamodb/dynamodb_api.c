@@ -95,7 +95,7 @@ static uint64_t fnv1a(const char *s, size_t n)
 void ddb_sort_key(const struct record *r, unsigned bump, char *out, size_t len)
 {
 	uint64_t h = r->id[0] ? fnv1a(r->id, strlen(r->id)) : fnv1a(r->line, r->len);
-	uint64_t frac = (h + bump) % 1000000000000000ull;	/* 15 digits */
+	uint64_t frac = (h + bump) % 1000000000000000ull; /* 15 digits */
 	int n = snprintf(out, len, "%" PRId64 ".%015" PRIu64, r->ts_ms, frac);
 
 	while (n > 0 && out[n - 1] == '0')
@@ -214,7 +214,7 @@ char *ddb_batch_body(const char *table, const struct record_batch *b, int ttl_da
 			      !strcmp(b->recs[j].source, r->source) &&
 			      !strcmp(b->recs[j].type, r->type);
 		if (dup) {
-			mark[i] = 1;	/* the same record twice: one copy goes */
+			mark[i] = 1; /* the same record twice: one copy goes */
 			continue;
 		}
 		for (;;) {

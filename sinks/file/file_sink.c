@@ -61,8 +61,8 @@ static int file_open(struct sink *s)
 	if (f->fd < 0) {
 		int err = errno;
 
-		snprintf(s->errmsg, sizeof(s->errmsg), "cannot write %s: %s (is --data-dir writable?)",
-			 f->path, strerror(err));
+		snprintf(s->errmsg, sizeof(s->errmsg),
+			 "cannot write %s: %s (is --data-dir writable?)", f->path, strerror(err));
 		return -err;
 	}
 	f->opened_ms = sink_wall_ms();
@@ -72,7 +72,8 @@ static int file_open(struct sink *s)
 		/* A file left by an earlier run keeps its age (birth time where the
 		 * filesystem records it). */
 		if ((stx.stx_mask & STATX_BTIME) && f->size)
-			f->opened_ms = (int64_t)stx.stx_btime.tv_sec * 1000 + stx.stx_btime.tv_nsec / 1000000;
+			f->opened_ms = (int64_t)stx.stx_btime.tv_sec * 1000 +
+				       stx.stx_btime.tv_nsec / 1000000;
 	}
 	return 0;
 }
@@ -179,7 +180,7 @@ static void file_tidy(struct sink *s)
 
 		if (len > 7 && !strcmp(de->d_name + len - 7, ".gz.tmp") &&
 		    !strncmp(de->d_name, "records-", 8)) {
-			unlinkat(dirfd(d), de->d_name, 0);	/* a crash mid-gzip */
+			unlinkat(dirfd(d), de->d_name, 0); /* a crash mid-gzip */
 			continue;
 		}
 		if (!rotated_name(de->d_name, &gz))
@@ -196,7 +197,7 @@ static void file_tidy(struct sink *s)
 			n++;
 	}
 	closedir(d);
-	if (n)	/* names is NULL when no rotated file exists: qsort(NULL, 0) is UB */
+	if (n) /* names is NULL when no rotated file exists: qsort(NULL, 0) is UB */
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		bool gz;
@@ -238,7 +239,8 @@ static int file_rotate(struct sink *s)
 			snprintf(name + n, sizeof(name) - n, "-%03d", i);
 		strncat(name, ".ndjson", sizeof(name) - strlen(name) - 1);
 		snprintf(dst, sizeof(dst), "%s/%s", f->dir, name);
-		if (access(dst, F_OK) && (snprintf(dst + strlen(dst), 4, ".gz"), access(dst, F_OK))) {
+		if (access(dst, F_OK) &&
+		    (snprintf(dst + strlen(dst), 4, ".gz"), access(dst, F_OK))) {
 			dst[strlen(dst) - 3] = '\0';
 			break;
 		}
@@ -270,8 +272,9 @@ static int file_init(struct sink *s, const struct config *cfg)
 	f->rotate_ms = (int64_t)cfg->file_rotate_seconds * 1000;
 	f->keep = cfg->file_keep;
 	f->gzip = cfg->file_gzip;
-	f->fsync = !strcmp(cfg->file_fsync, "never") ? FSYNC_NEVER :
-		   !strcmp(cfg->file_fsync, "always") ? FSYNC_ALWAYS : FSYNC_BATCH;
+	f->fsync = !strcmp(cfg->file_fsync, "never")  ? FSYNC_NEVER :
+		   !strcmp(cfg->file_fsync, "always") ? FSYNC_ALWAYS :
+							FSYNC_BATCH;
 	ret = fs_mkdir_p(f->dir, 0750);
 	if (ret) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "cannot create --data-dir %s: %s", f->dir,
@@ -334,7 +337,7 @@ static int file_write(struct sink *s, const struct record_batch *b)
 			}
 		}
 		if (f->fsync == FSYNC_ALWAYS) {
-			start = f->size;	/* each record durable: mark it delivered */
+			start = f->size; /* each record durable: mark it delivered */
 			s->mark[first] = SINK_MARK_DONE;
 		}
 	}
@@ -372,11 +375,16 @@ static void file_destroy(struct sink *s)
 
 /* Its rows of the option table (user/runtime/config.c merges them in). */
 static const struct config_opt file_options[] = {
-	{ "file-rotate-bytes", CONFIG_OPT_SIZE, CONFIG_FIELD(file_rotate_bytes), "64M", "SIZE", "rotate the records file past this size (0: by age only)" },
-	{ "file-rotate-seconds", CONFIG_OPT_INT, CONFIG_FIELD(file_rotate_seconds), "3600", "SECONDS", "rotate the records file after this age", 1, 30 * 86400 },
-	{ "file-keep", CONFIG_OPT_INT, CONFIG_FIELD(file_keep), "10", "N", "rotated files kept", 0, 10000 },
-	{ "file-gzip", CONFIG_OPT_BOOL, CONFIG_FIELD(file_gzip), "false", "BOOL", "gzip rotated files" },
-	{ "file-fsync", CONFIG_OPT_ENUM, CONFIG_FIELD(file_fsync), "batch", "POLICY", "never, batch or always", 0, 0, "never|batch|always" },
+	{ "file-rotate-bytes", CONFIG_OPT_SIZE, CONFIG_FIELD(file_rotate_bytes), "64M", "SIZE",
+	  "rotate the records file past this size (0: by age only)" },
+	{ "file-rotate-seconds", CONFIG_OPT_INT, CONFIG_FIELD(file_rotate_seconds), "3600",
+	  "SECONDS", "rotate the records file after this age", 1, 30 * 86400 },
+	{ "file-keep", CONFIG_OPT_INT, CONFIG_FIELD(file_keep), "10", "N", "rotated files kept", 0,
+	  10000 },
+	{ "file-gzip", CONFIG_OPT_BOOL, CONFIG_FIELD(file_gzip), "false", "BOOL",
+	  "gzip rotated files" },
+	{ "file-fsync", CONFIG_OPT_ENUM, CONFIG_FIELD(file_fsync), "batch", "POLICY",
+	  "never, batch or always", 0, 0, "never|batch|always" },
 	{ NULL },
 };
 

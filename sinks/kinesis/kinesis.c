@@ -112,8 +112,10 @@ static void kinesis_destroy(struct sink *s)
 
 /* Its rows of the option table (user/runtime/config.c merges them in). */
 static const struct config_opt kinesis_options[] = {
-	{ "kinesis-stream", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_stream), "real-time-analytics-stream", "NAME", "Kinesis stream" },
-	{ "kinesis-partition-key", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_partition_key), "", "KEY", "Kinesis partition key (default: source)" },
+	{ "kinesis-stream", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_stream),
+	  "real-time-analytics-stream", "NAME", "Kinesis stream" },
+	{ "kinesis-partition-key", CONFIG_OPT_STR, CONFIG_FIELD(kinesis_partition_key), "", "KEY",
+	  "Kinesis partition key (default: source)" },
 	{ NULL },
 };
 

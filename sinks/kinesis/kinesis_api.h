@@ -12,8 +12,8 @@
 #include "user/pipeline/record.h"
 
 #define KINESIS_MAX_RECORDS 500
-#define KINESIS_MAX_BYTES (5u << 20)	/* data + partition keys, a call */
-#define KINESIS_MAX_RECORD (1u << 20)	/* data + partition key, a record */
+#define KINESIS_MAX_BYTES (5u << 20)  /* data + partition keys, a call */
+#define KINESIS_MAX_RECORD (1u << 20) /* data + partition key, a record */
 #define KINESIS_MAX_KEY 256
 
 /* The partition key of r: fixed when set, else the record's source

@@ -13,7 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
+	static const char *const names[] = { "SSL_write", "SSL_read", "SSL_write_ex",
+					     "SSL_read_ex" };
 	static int fd = -1;
 	uint64_t offs[4];
 	int n;

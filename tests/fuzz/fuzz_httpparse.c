@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		config_defaults(&cfg);
 		snprintf(cfg.redact_segments[0], sizeof(cfg.redact_segments[0]), "^secret-[a-z]+$");
-		snprintf(cfg.redact_segments[1], sizeof(cfg.redact_segments[1]), "^[0-9]{3}-[0-9]{4}$");
+		snprintf(cfg.redact_segments[1], sizeof(cfg.redact_segments[1]),
+			 "^[0-9]{3}-[0-9]{4}$");
 		cfg.n_redact = 2;
 		red = redact__new(&cfg);
 		if (!red)
@@ -79,8 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = http_route_template(m >= 0 ? min : rq.path, route, sizeof(route));
 			if (n >= sizeof(route) || strlen(route) != n)
 				abort();
-			(void)traffic_source_name(traffic_classify(rq.referer, strlen(rq.referer), rq.host,
-								   strlen(rq.host)));
+			(void)traffic_source_name(traffic_classify(rq.referer, strlen(rq.referer),
+								   rq.host, strlen(rq.host)));
 			(void)traffic_ua_name(rq.ua);
 		}
 		break;

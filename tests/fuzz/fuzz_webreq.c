@@ -42,7 +42,8 @@ static void setup(void)
 	st = state__new();
 	if (!st)
 		abort();
-	state__publish(st, "stats", json_pack("{s:i,s:[i,i]}", "events_total", 1, "kernel_drops_per_cpu", 0, 0));
+	state__publish(st, "stats",
+		       json_pack("{s:i,s:[i,i]}", "events_total", 1, "kernel_drops_per_cpu", 0, 0));
 	state__publish(st, "processes", json_pack("[{s:i,s:s}]", "pid", 1, "comm", "init"));
 	state__publish_text(st, "metrics", "hostlens_up 1\n", 14);
 	state__push_update(st, json_pack("{s:s}", "topic", "stats"));
@@ -90,19 +91,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (feed(c))
 			break;
 		/* the peer reads what was answered; reading resumes */
-		if (getenv("FUZZ_WEB_DEBUG"))	/* show the answers when run on one file */
+		if (getenv("FUZZ_WEB_DEBUG")) /* show the answers when run on one file */
 			evbuffer_write(bufferevent_get_input(pair[1]), 2);
 		evbuffer_drain(bufferevent_get_output(c->bev),
 			       evbuffer_get_length(bufferevent_get_output(c->bev)));
-		evbuffer_drain(bufferevent_get_input(pair[1]), evbuffer_get_length(bufferevent_get_input(pair[1])));
+		evbuffer_drain(bufferevent_get_input(pair[1]),
+			       evbuffer_get_length(bufferevent_get_input(pair[1])));
 		if (c->read_paused) {
 			c->read_paused = false;
 			bufferevent_enable(c->bev, EV_READ);
 		}
-		if (c->ops == &web_h1_ops)	/* a live stream frames its updates */
-			c->ops->tick(c);	/* (h2's tick may close c: not here) */
+		if (c->ops == &web_h1_ops) /* a live stream frames its updates */
+			c->ops->tick(c);   /* (h2's tick may close c: not here) */
 	}
-	web_conn_close(c);	/* frees pair[0] */
+	web_conn_close(c); /* frees pair[0] */
 	bufferevent_free(pair[1]);
 	/* libevent finishes freeing bufferevents in the loop (deferred
 	 * finalizers): run it once, or every input's pair stays allocated

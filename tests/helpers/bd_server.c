@@ -127,7 +127,7 @@ static void *serve(void *arg)
 	if (!got || sscanf(req, "%*s %255s", path) != 1)
 		goto out;
 	if (!strncmp(path, "/cpu", 4)) {
-		wait = burn(50) - 50;	/* a busy host can still make it wait */
+		wait = burn(50) - 50; /* a busy host can still make it wait */
 		cost = 50;
 	} else if (!strncmp(path, "/sleep", 6)) {
 		w = ms_of(CLOCK_MONOTONIC);

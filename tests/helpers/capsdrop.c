@@ -78,7 +78,8 @@ static uint64_t map_read(int fd)
 	return v;
 }
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
 /* *(u64 *)map[0] += 1; return 0 */
 static int prog_load_as(int type, int attach, int map_fd, char *log, size_t loglen)
@@ -103,7 +104,7 @@ static int prog_load_as(int type, int attach, int map_fd, char *log, size_t logl
 	a.expected_attach_type = (uint32_t)attach;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	a.log_buf = (uint64_t)(uintptr_t)log;
 	a.log_size = (uint32_t)loglen;
 	a.log_level = 1;
@@ -161,8 +162,8 @@ static int read_int_file(const char *path, int *v)
 
 /* What the agent makes while privileged and uses after the drop. */
 struct prepared {
-	int perf_map, perf_prog;	/* a uprobe program for the perf PMU */
-	int multi_map, multi_prog;	/* one loaded for uprobe_multi links */
+	int perf_map, perf_prog;   /* a uprobe program for the perf PMU */
+	int multi_map, multi_prog; /* one loaded for uprobe_multi links */
 };
 
 static void prepare(struct prepared *pp)
@@ -178,8 +179,8 @@ static void prepare(struct prepared *pp)
 	if (pp->perf_map >= 0 && pp->perf_prog < 0)
 		fprintf(stderr, "uprobe prog load: %s\n%s\n", strerror(errno), log);
 	if (pp->multi_map >= 0)
-		pp->multi_prog = prog_load_as(BPF_PROG_TYPE_KPROBE, UPROBE_MULTI_ATTACH, pp->multi_map,
-					      log, sizeof(log));
+		pp->multi_prog = prog_load_as(BPF_PROG_TYPE_KPROBE, UPROBE_MULTI_ATTACH,
+					      pp->multi_map, log, sizeof(log));
 }
 
 /* A uprobe through the perf PMU, with a program loaded before the drop. */
@@ -315,8 +316,9 @@ int main(int argc, char **argv)
 	}
 	prepare(&pp);
 	if (drop) {
-		ret = caps__drop_keeping(getenv("CAPSDROP_EXTRA") ? strtoull(getenv("CAPSDROP_EXTRA"), NULL, 0) : 0,
-					 err, sizeof(err));
+		ret = caps__drop_keeping(
+			getenv("CAPSDROP_EXTRA") ? strtoull(getenv("CAPSDROP_EXTRA"), NULL, 0) : 0,
+			err, sizeof(err));
 		printf("drop %d %s\n", ret, err);
 		if (ret) {
 			kill(child, SIGKILL);
@@ -357,7 +359,9 @@ int main(int argc, char **argv)
 		a.value = (uint64_t)(uintptr_t)&v;
 		probe("bpf_map_update_by_fd", sys_bpf(BPF_MAP_UPDATE_ELEM, &a) ? errno : 0);
 		v = 0;
-		probe("bpf_map_lookup_by_fd", sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) ? errno : v == 41 ? 0 : EIO);
+		probe("bpf_map_lookup_by_fd", sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) ? errno :
+					      v == 41			       ? 0 :
+										 EIO);
 		v = 0;
 		sys_bpf(BPF_MAP_UPDATE_ELEM, &a);
 	}
@@ -386,14 +390,15 @@ int main(int argc, char **argv)
 	probe("setuid", syscall(SYS_setuid, 1234) ? errno : 0);
 	{
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct c[2] = { { 1u << CAP_SYS_ADMIN % 32, 1u << CAP_SYS_ADMIN % 32, 0 },
-						       { 0, 0, 0 } };
+		struct __user_cap_data_struct c[2] = {
+			{ 1u << CAP_SYS_ADMIN % 32, 1u << CAP_SYS_ADMIN % 32, 0 }, { 0, 0, 0 }
+		};
 
 		probe("raise_sys_admin", syscall(SYS_capset, &h, c) ? errno : 0);
 	}
 	fflush(stdout);
 	/* what an execve'd child gets (no_new_privs, securebits) */
-	execl("/bin/sh", "sh", "-c", "grep -E '^Cap(Eff|Prm)' /proc/self/status | sed 's/^/child /'",
-	      (char *)NULL);
+	execl("/bin/sh", "sh", "-c",
+	      "grep -E '^Cap(Eff|Prm)' /proc/self/status | sed 's/^/child /'", (char *)NULL);
 	return 1;
 }

@@ -78,10 +78,11 @@ static void set_filters(const char *dir)
 
 int main(int argc, char **argv)
 {
-	static const char *topics[] = { "summary", "processes", "cpu", "disks", "connections",
-					"routes", "requests", "alerts", "stats", "host", "metrics",
-					"filters", "breakdown", "disk_processes", "http",
-					"databases", NULL };
+	static const char *topics[] = { "summary",     "processes",	 "cpu",	     "disks",
+					"connections", "routes",	 "requests", "alerts",
+					"stats",       "host",		 "metrics",  "filters",
+					"breakdown",   "disk_processes", "http",     "databases",
+					NULL };
 	static struct config cfg;
 	struct agent_opts o = { .cfg = &cfg, .no_web = true };
 	char err[512], path[4096];

@@ -72,8 +72,8 @@ static int port_of(int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		return -1;
-	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					       ((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
 static int listener(const char *addr, int port)
@@ -135,7 +135,8 @@ static long read_n(int fd, long n)
 	long got = 0;
 
 	while (n < 0 || got < n) {
-		size_t want = n < 0 || n - got > (long)sizeof(buf) ? sizeof(buf) : (size_t)(n - got);
+		size_t want = n < 0 || n - got > (long)sizeof(buf) ? sizeof(buf) :
+								     (size_t)(n - got);
 		ssize_t r = read(fd, buf, want);
 
 		if (r < 0)
@@ -172,7 +173,8 @@ static int serve_one(int lfd, long rxn, long txn)
 	close(fd);
 	t1 = now_ms();
 	printf("{\"side\":\"server\",\"pid\":%d,\"port\":%d,\"rx\":%ld,\"tx\":%ld,\"extra\":%ld,\"ms\":%.3f,"
-	       "\"t0\":%.3f,\"t1\":%.3f}\n", getpid(), port_of(lfd), got, txn, extra, t1 - t0, t0, t1);
+	       "\"t0\":%.3f,\"t1\":%.3f}\n",
+	       getpid(), port_of(lfd), got, txn, extra, t1 - t0, t0, t1);
 	fflush(stdout);
 	return extra == 0 ? 0 : 1;
 }
@@ -195,7 +197,8 @@ static int client(const char *addr, int port, long txn, long rxn, long hold)
 	close(fd);
 	t1 = now_ms();
 	printf("{\"side\":\"client\",\"pid\":%d,\"port\":%d,\"peer_port\":%d,\"tx\":%ld,\"rx\":%ld,\"ms\":%.3f,"
-	       "\"t0\":%.3f,\"t1\":%.3f}\n", getpid(), lport, port, txn, got, t1 - t0, t0, t1);
+	       "\"t0\":%.3f,\"t1\":%.3f}\n",
+	       getpid(), lport, port, txn, got, t1 - t0, t0, t1);
 	fflush(stdout);
 	return got == rxn ? 0 : 1;
 }
@@ -256,7 +259,7 @@ static int linger0(const char *fam)
 	lport = port_of(fd);
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
 		return 1;
-	close(fd);	/* abortive close: RST */
+	close(fd); /* abortive close: RST */
 	/* the server side sees the reset */
 	if (read(sfd, &c, 1) != -1 || errno != ECONNRESET) {
 		fprintf(stderr, "nd_tcp: server read after RST: expected ECONNRESET\n");
@@ -264,7 +267,8 @@ static int linger0(const char *fam)
 	}
 	close(sfd);
 	close(lfd);
-	printf("{\"side\":\"linger\",\"pid\":%d,\"port\":%d,\"peer_port\":%d}\n", getpid(), lport, port);
+	printf("{\"side\":\"linger\",\"pid\":%d,\"port\":%d,\"peer_port\":%d}\n", getpid(), lport,
+	       port);
 	return 0;
 }
 
@@ -305,7 +309,8 @@ static int many(int n, const char *device)
 			ok++;
 		if (sfd >= 0)
 			close(sfd);
-		if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
 			ok--;
 	}
 	close(lfd);
@@ -339,7 +344,8 @@ int main(int argc, char **argv)
 		return linger0(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "many"))
 		return many(atoi(argv[2]), argc >= 4 ? argv[3] : NULL);
-	fprintf(stderr, "usage: nd_tcp pair 4|6 TXN RXN HOLD_MS | server ADDR PORT RXN TXN READYFILE |"
-			" client ADDR PORT TXN RXN HOLD_MS | refused 4|6 | linger 4|6 | many N [DEVICE]\n");
+	fprintf(stderr,
+		"usage: nd_tcp pair 4|6 TXN RXN HOLD_MS | server ADDR PORT RXN TXN READYFILE |"
+		" client ADDR PORT TXN RXN HOLD_MS | refused 4|6 | linger 4|6 | many N [DEVICE]\n");
 	return 2;
 }

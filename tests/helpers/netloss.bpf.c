@@ -22,22 +22,22 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 
-const volatile __u32 targ_saddr;	/* network order */
-const volatile __u16 targ_dport;	/* host order */
+const volatile __u32 targ_saddr; /* network order */
+const volatile __u16 targ_dport; /* host order */
 const volatile __u32 targ_every = 3;
 const volatile __u32 targ_max_drops = 4;
 
 struct flow {
 	struct bpf_spin_lock lock;
-	__u32 next_seq;		/* one past the highest byte seen */
-	__u32 segs;		/* first transmissions seen */
+	__u32 next_seq; /* one past the highest byte seen */
+	__u32 segs;	/* first transmissions seen */
 	__u32 dropped;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 64);
-	__type(key, __u16);	/* source port, host order */
+	__type(key, __u16); /* source port, host order */
 	__type(value, struct flow);
 } flows SEC(".maps");
 
@@ -93,8 +93,8 @@ int netloss_xdp(struct xdp_md *ctx)
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return XDP_PASS;
 	ih = (void *)(eth + 1);
-	if ((void *)(ih + 1) > data_end || ih->protocol != IPPROTO_TCP ||
-	    ih->saddr != targ_saddr || (ih->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+	if ((void *)(ih + 1) > data_end || ih->protocol != IPPROTO_TCP || ih->saddr != targ_saddr ||
+	    (ih->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 		return XDP_PASS;
 	hl = ih->ihl * 4;
 	if (hl < sizeof(*ih))
@@ -119,7 +119,7 @@ int netloss_xdp(struct xdp_md *ctx)
 		bpf_map_update_elem(&flows, &sport, &fresh, BPF_NOEXIST);
 		f = bpf_map_lookup_elem(&flows, &sport);
 		if (!f)
-			return XDP_PASS;	/* table full: no loss, the test sees it */
+			return XDP_PASS; /* table full: no loss, the test sees it */
 	}
 	if (!flow__first_tx(f, seq, seq + len, &drop)) {
 		st->resent++;

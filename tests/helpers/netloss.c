@@ -35,8 +35,7 @@ static int netloss__stats(struct netloss_bpf *skel, struct netloss_stats *sum)
 	v = calloc(ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(skel->maps.stats, &zero, sizeof(zero), v,
-				   ncpu * sizeof(*v), 0);
+	err = bpf_map__lookup_elem(skel->maps.stats, &zero, sizeof(zero), v, ncpu * sizeof(*v), 0);
 	memset(sum, 0, sizeof(*sum));
 	for (int i = 0; !err && i < ncpu; i++) {
 		sum->seen += v[i].seen;

@@ -5,10 +5,10 @@
 
 /* Counters, one per CPU (the loader sums them; max_len takes the largest). */
 struct netloss_stats {
-	__u64 seen;	/* data segments from the target, every transmission */
-	__u64 dropped;	/* first transmissions dropped */
-	__u64 resent;	/* segments that start below the highest byte seen */
-	__u64 max_len;	/* largest frame the program saw, bytes */
+	__u64 seen;    /* data segments from the target, every transmission */
+	__u64 dropped; /* first transmissions dropped */
+	__u64 resent;  /* segments that start below the highest byte seen */
+	__u64 max_len; /* largest frame the program saw, bytes */
 };
 
 #endif

@@ -173,11 +173,13 @@ int main(int argc, char **argv)
 			json_object_set_new(o, "cpu_usage_pct", json_real(12.5 + (double)(i % 7)));
 			json_object_set_new(o, "healthy", json_boolean(i % 2));
 			json_object_set_new(o, "note", json_null());
-			json_object_set_new(o, "disk", json_pack("{s:i,s:[i,s,b]}", "reads", (int)i,
-								 "list", 1, "x", 1));
-			json_object_set_new(o, "pad",
-					    json_string(big_every && n % big_every == big_every - 1 ?
-							bigbuf : padbuf));
+			json_object_set_new(o, "disk",
+					    json_pack("{s:i,s:[i,s,b]}", "reads", (int)i, "list", 1,
+						      "x", 1));
+			json_object_set_new(
+				o, "pad",
+				json_string(big_every && n % big_every == big_every - 1 ? bigbuf :
+											  padbuf));
 			if (record_batch__add(b, o)) {
 				rc = 1;
 				break;

@@ -31,12 +31,13 @@
 #define PROC_SLOTS 8192
 
 struct cpu_times {
-	unsigned long long v[10];	/* user nice system idle iowait irq softirq steal guest guest_nice */
+	unsigned long long
+		v[10]; /* user nice system idle iowait irq softirq steal guest guest_nice */
 };
 
 struct dev_ctr {
 	char name[32];
-	unsigned long long a, b, c, d;	/* disks: reads, read sectors, writes, write sectors;
+	unsigned long long a, b, c, d; /* disks: reads, read sectors, writes, write sectors;
 					 * nets: rx bytes, rx packets, tx bytes, tx packets */
 };
 
@@ -109,10 +110,12 @@ static double read_cpu(struct demo *d, json_t *cores, json_t *prom, bool first)
 		else
 			n = sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
 				   &cpu, &t.v[0], &t.v[1], &t.v[2], &t.v[3], &t.v[4], &t.v[5],
-				   &t.v[6], &t.v[7], &t.v[8], &t.v[9]) - 1;
+				   &t.v[6], &t.v[7], &t.v[8], &t.v[9]) -
+			    1;
 		if (n < 8)
 			continue;
-		struct cpu_times *prev = cpu < 0 ? &d->total : (cpu < MAX_CPUS ? &d->cpus[cpu] : NULL);
+		struct cpu_times *prev = cpu < 0 ? &d->total :
+						   (cpu < MAX_CPUS ? &d->cpus[cpu] : NULL);
 
 		if (!prev)
 			continue;
@@ -124,12 +127,14 @@ static double read_cpu(struct demo *d, json_t *cores, json_t *prom, bool first)
 			if (!first)
 				json_array_append_new(cores, json_pack("{s:i,s:f}", "cpu", cpu,
 								       "busy_pct", p));
-			static const char *const modes[] = { "user", "nice", "system", "idle",
-							     "iowait", "irq", "softirq", "steal" };
+			static const char *const modes[] = { "user",   "nice", "system",  "idle",
+							     "iowait", "irq",  "softirq", "steal" };
 			for (int m = 0; m < 8; m++)
-				json_array_append_new(prom, json_sprintf(
-					"hostlens_cpu_seconds_total{cpu=\"%d\",mode=\"%s\"} %.2f\n",
-					cpu, modes[m], (double)t.v[m] / (double)d->hz));
+				json_array_append_new(
+					prom,
+					json_sprintf(
+						"hostlens_cpu_seconds_total{cpu=\"%d\",mode=\"%s\"} %.2f\n",
+						cpu, modes[m], (double)t.v[m] / (double)d->hz));
 		}
 		*prev = t;
 	}
@@ -196,25 +201,28 @@ static void read_disks(struct demo *d, double dt, json_t *disks, json_t *prom, d
 		if (!c)
 			continue;
 		if (!fresh && dt > 0) {
-			double r_b = (double)(rsec - c->b) * 512 / dt, w_b = (double)(wsec - c->d) * 512 / dt;
+			double r_b = (double)(rsec - c->b) * 512 / dt,
+			       w_b = (double)(wsec - c->d) * 512 / dt;
 
 			*rd += r_b;
 			*wr += w_b;
-			json_array_append_new(disks, json_pack(
-				"{s:s,s:f,s:f,s:f,s:f,s:n,s:n,s:n}", "device", name,
-				"reads_per_s", (double)(rio - c->a) / dt,
-				"writes_per_s", (double)(wio - c->c) / dt,
-				"read_bytes_per_s", r_b, "write_bytes_per_s", w_b,
-				"latency_p50_ms", "latency_p95_ms", "latency_p99_ms"));
+			json_array_append_new(
+				disks,
+				json_pack("{s:s,s:f,s:f,s:f,s:f,s:n,s:n,s:n}", "device", name,
+					  "reads_per_s", (double)(rio - c->a) / dt, "writes_per_s",
+					  (double)(wio - c->c) / dt, "read_bytes_per_s", r_b,
+					  "write_bytes_per_s", w_b, "latency_p50_ms",
+					  "latency_p95_ms", "latency_p99_ms"));
 		}
 		c->a = rio;
 		c->b = rsec;
 		c->c = wio;
 		c->d = wsec;
-		json_array_append_new(prom, json_sprintf(
-			"hostlens_disk_read_bytes_total{device=\"%s\"} %llu\n"
-			"hostlens_disk_written_bytes_total{device=\"%s\"} %llu\n",
-			name, rsec * 512, name, wsec * 512));
+		json_array_append_new(
+			prom,
+			json_sprintf("hostlens_disk_read_bytes_total{device=\"%s\"} %llu\n"
+				     "hostlens_disk_written_bytes_total{device=\"%s\"} %llu\n",
+				     name, rsec * 512, name, wsec * 512));
 	}
 	fclose(f);
 }
@@ -235,8 +243,8 @@ static void read_net(struct demo *d, double dt, json_t *prom, double *rx, double
 		if (!colon)
 			continue;
 		*colon = ' ';
-		if (sscanf(line, "%63s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", name, &rb,
-			   &rp, &x, &x, &x, &x, &x, &x, &tb, &tp) != 11)
+		if (sscanf(line, "%63s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", name,
+			   &rb, &rp, &x, &x, &x, &x, &x, &x, &tb, &tp) != 11)
 			continue;
 		struct dev_ctr *c = dev_find(d->nets, &d->nnets, name, &fresh);
 
@@ -248,10 +256,11 @@ static void read_net(struct demo *d, double dt, json_t *prom, double *rx, double
 		}
 		c->a = rb;
 		c->c = tb;
-		json_array_append_new(prom, json_sprintf(
-			"hostlens_network_receive_bytes_total{device=\"%s\"} %llu\n"
-			"hostlens_network_transmit_bytes_total{device=\"%s\"} %llu\n",
-			name, rb, name, tb));
+		json_array_append_new(
+			prom,
+			json_sprintf("hostlens_network_receive_bytes_total{device=\"%s\"} %llu\n"
+				     "hostlens_network_transmit_bytes_total{device=\"%s\"} %llu\n",
+				     name, rb, name, tb));
 	}
 	fclose(f);
 }
@@ -301,7 +310,8 @@ static json_t *read_procs(struct demo *d, double dt)
 		struct proc_slot *s = NULL;
 
 		for (unsigned i = 0; i < 16; i++) {
-			struct proc_slot *c = &d->procs[((unsigned)pid * 2654435761u + i) % PROC_SLOTS];
+			struct proc_slot *c =
+				&d->procs[((unsigned)pid * 2654435761u + i) % PROC_SLOTS];
 
 			if (c->pid == pid || !c->pid || c->gen + 1 < d->gen) {
 				s = c;
@@ -311,12 +321,14 @@ static json_t *read_procs(struct demo *d, double dt)
 		if (!s)
 			continue;
 		if (s->pid == pid && dt > 0 && s->gen + 1 == d->gen)
-			json_array_append_new(all, json_pack(
-				"{s:i,s:s,s:f,s:f,s:n,s:n,s:n,s:n,s:n}", "pid", pid, "comm", comm,
-				"cpu_pct", pct(ut + st - s->ticks, (unsigned long long)(dt * d->hz)),
-				"oncpu_ms", (double)(ut + st) * 1000.0 / (double)d->hz,
-				"disk_read_bytes", "disk_write_bytes", "net_tx_bytes",
-				"net_rx_bytes", "container_id"));
+			json_array_append_new(
+				all,
+				json_pack("{s:i,s:s,s:f,s:f,s:n,s:n,s:n,s:n,s:n}", "pid", pid,
+					  "comm", comm, "cpu_pct",
+					  pct(ut + st - s->ticks, (unsigned long long)(dt * d->hz)),
+					  "oncpu_ms", (double)(ut + st) * 1000.0 / (double)d->hz,
+					  "disk_read_bytes", "disk_write_bytes", "net_tx_bytes",
+					  "net_rx_bytes", "container_id"));
 		s->pid = pid;
 		s->ticks = ut + st;
 		s->gen = d->gen;
@@ -359,11 +371,11 @@ static void publish_host(struct demo *d)
 		fclose(f);
 	}
 	read_mem(&mt, &ma);
-	state__publish(d->st, "host", json_pack(
-		"{s:s,s:s,s:s,s:s,s:I,s:i,s:I,s:I}", "hostname", d->hostname, "kernel", u.release,
-		"os", os, "arch", u.machine, "uptime_s", (json_int_t)up, "cpus", d->ncpu,
-		"mem_total_bytes", (json_int_t)mt,
-		"boot_time", (json_int_t)(time(NULL) - (time_t)up)));
+	state__publish(d->st, "host",
+		       json_pack("{s:s,s:s,s:s,s:s,s:I,s:i,s:I,s:I}", "hostname", d->hostname,
+				 "kernel", u.release, "os", os, "arch", u.machine, "uptime_s",
+				 (json_int_t)up, "cpus", d->ncpu, "mem_total_bytes", (json_int_t)mt,
+				 "boot_time", (json_int_t)(time(NULL) - (time_t)up)));
 }
 
 static void tick(struct demo *d, bool first)
@@ -409,24 +421,30 @@ static void tick(struct demo *d, bool first)
 	state__publish(d->st, "cpu", json_pack("{s:o,s:n}", "cores", cores, "runq_latency_us"));
 	state__publish(d->st, "disks", disks);
 	state__publish(d->st, "processes", procs);
-	state__publish(d->st, "connections", json_pack("{s:[],s:n,s:n,s:[]}", "recent",
-						       "retransmits_total", "resets_total", "peers"));
+	state__publish(d->st, "connections",
+		       json_pack("{s:[],s:n,s:n,s:[]}", "recent", "retransmits_total",
+				 "resets_total", "peers"));
 	state__publish(d->st, "routes", json_array());
 	state__publish(d->st, "requests", json_array());
 	/* no HTTP capture here: the breakdown is off, nothing invented */
-	state__publish(d->st, "breakdown", json_pack("{s:b,s:i,s:i,s:i,s:[],s:[]}", "enabled", 0,
-		"requests_total", 0, "approximate_total", 0, "routes_dropped_total", 0, "routes", "slowest"));
+	state__publish(d->st, "breakdown",
+		       json_pack("{s:b,s:i,s:i,s:i,s:[],s:[]}", "enabled", 0, "requests_total", 0,
+				 "approximate_total", 0, "routes_dropped_total", 0, "routes",
+				 "slowest"));
 	state__publish(d->st, "alerts", json_pack("{s:[],s:[]}", "active", "recent"));
-	state__publish(d->st, "databases", json_pack("{s:[],s:[],s:[],s:{},s:i}", "operations", "servers",
-						     "clients", "stats", "connections_active", 0));
+	state__publish(d->st, "databases",
+		       json_pack("{s:[],s:[],s:[],s:{},s:i}", "operations", "servers", "clients",
+				 "stats", "connections_active", 0));
 	state__publish(d->st, "filters", json_deep_copy(d->filters));
-	state__publish(d->st, "stats", json_pack(
-		"{s:s,s:I,s:n,s:n,s:[],s:n,s:n,s:{s:s,s:s,s:s,s:s},s:[]}", "version",
-		"webdemo", "uptime_s", (json_int_t)((t0 - d->start_ms) / 1000), "events_total",
-		"events_per_s", "kernel_drops_per_cpu", "kernel_drops_total", "log", "signals",
-		"cpu", "off: webdemo reads /proc only", "disk", "off: webdemo reads /proc only",
-		"net", "off: webdemo reads /proc only", "http", "off: webdemo reads /proc only",
-		"sinks"));
+	state__publish(d->st, "stats",
+		       json_pack("{s:s,s:I,s:n,s:n,s:[],s:n,s:n,s:{s:s,s:s,s:s,s:s},s:[]}",
+				 "version", "webdemo", "uptime_s",
+				 (json_int_t)((t0 - d->start_ms) / 1000), "events_total",
+				 "events_per_s", "kernel_drops_per_cpu", "kernel_drops_total",
+				 "log", "signals", "cpu", "off: webdemo reads /proc only", "disk",
+				 "off: webdemo reads /proc only", "net",
+				 "off: webdemo reads /proc only", "http",
+				 "off: webdemo reads /proc only", "sinks"));
 	if (d->tick_count % 60 == 0)
 		publish_host(d);
 	state__push_update(d->st, json_pack("{s:I,s:o,s:[],s:[]}", "ts", (json_int_t)wall,
@@ -447,8 +465,12 @@ static void tick(struct demo *d, bool first)
 
 	if (!text)
 		goto out;
-#define EMIT(...) do { int _n = snprintf(text + len, cap - len, __VA_ARGS__); \
-		if (_n > 0 && (size_t)_n < cap - len) len += (size_t)_n; } while (0)
+#define EMIT(...)                                                      \
+	do {                                                           \
+		int _n = snprintf(text + len, cap - len, __VA_ARGS__); \
+		if (_n > 0 && (size_t)_n < cap - len)                  \
+			len += (size_t)_n;                             \
+	} while (0)
 	EMIT("# HELP hostlens_cpu_seconds_total Seconds each CPU spent in each mode (/proc/stat).\n"
 	     "# TYPE hostlens_cpu_seconds_total counter\n");
 	size_t i;
@@ -540,8 +562,8 @@ static int set_filters(void *ctx, json_t *body, char *err, size_t errlen)
 			goto bad;
 		}
 		json_array_foreach(a, i, v) {
-			if (k == 0 ? !json_is_integer(v) || json_integer_value(v) <= 0
-				   : !json_is_string(v)) {
+			if (k == 0 ? !json_is_integer(v) || json_integer_value(v) <= 0 :
+				     !json_is_string(v)) {
 				snprintf(err, errlen, "%s[%zu] must be %s", keys[k], i,
 					 k == 0 ? "a positive integer" : "a string");
 				json_decref(a);
@@ -625,7 +647,7 @@ int main(int argc, char **argv)
 		}
 		next += 1000;
 		if (next < now_ms(CLOCK_MONOTONIC))
-			next = now_ms(CLOCK_MONOTONIC) + 1000;	/* fell far behind: skip */
+			next = now_ms(CLOCK_MONOTONIC) + 1000; /* fell far behind: skip */
 		if (now_ms(CLOCK_MONOTONIC) >= publish_at) {
 			bool was = state__ready(d.st);
 

@@ -39,9 +39,12 @@ static inline int frozenfs_mount(const char *dir, const char *img, char *why, si
 		 "mount -o loop '%s' '%s'",
 		 dir, img, img, img, dir);
 	if (system(cmd)) {
-		snprintf(why, whylen, "cannot loop-mount an ext4 image on %.100s (mkfs.ext4, loop devices)", dir);
+		snprintf(why, whylen,
+			 "cannot loop-mount an ext4 image on %.100s (mkfs.ext4, loop devices)",
+			 dir);
 		snprintf(cmd, sizeof(cmd), "rm -f '%s'", img);
-		if (system(cmd)) {}
+		if (system(cmd)) {
+		}
 		return -1;
 	}
 	return 0;
@@ -65,7 +68,7 @@ static inline pid_t frozenfs_freeze(const char *dir, unsigned int watchdog_s)
 {
 	pid_t pid = fork();
 
-	if (pid == 0) {	/* async-signal-safe calls only: the parent may have threads */
+	if (pid == 0) { /* async-signal-safe calls only: the parent may have threads */
 		int fd, unused = 0;
 
 		sleep(watchdog_s);
@@ -99,9 +102,10 @@ static inline void frozenfs_umount(const char *dir, const char *img)
 {
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "umount '%s' 2>/dev/null || umount -l '%s'; rm -f '%s'", dir, dir,
-		 img);
-	if (system(cmd)) {}
+	snprintf(cmd, sizeof(cmd), "umount '%s' 2>/dev/null || umount -l '%s'; rm -f '%s'", dir,
+		 dir, img);
+	if (system(cmd)) {
+	}
 }
 
 #endif

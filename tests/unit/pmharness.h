@@ -34,7 +34,7 @@ struct pmh {
 	struct processor *p;
 	struct eventlog *log;
 	struct state *st;
-	json_t *records;	/* every record handed to the sinks, in order */
+	json_t *records; /* every record handed to the sinks, in order */
 };
 
 static void pmh_submit(void *ctx, struct record_batch *b)
@@ -59,8 +59,9 @@ static inline uint64_t pmh_now_ns(void)
  * not be built. */
 static inline int pmh_start(struct pmh *h, void (*setup)(struct config *cfg))
 {
-	struct processor_deps d = { .cfg = &h->cfg, .source = "host-pm", .submit = pmh_submit,
-				    .sink_ctx = h };
+	struct processor_deps d = {
+		.cfg = &h->cfg, .source = "host-pm", .submit = pmh_submit, .sink_ctx = h
+	};
 
 	config_defaults(&h->cfg);
 	h->cfg.summary[0] = '\0';
@@ -129,9 +130,11 @@ static inline bool pmh_prom_in(const char *text, const char *series, char *out, 
 	size_t sl = strlen(series);
 
 	out[0] = '\0';
-	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (const char *line = text; line && *line;
+	     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		if (!strncmp(line, series, sl) && line[sl] == ' ') {
-			snprintf(out, len, "%.*s", (int)strcspn(line + sl + 1, "\n"), line + sl + 1);
+			snprintf(out, len, "%.*s", (int)strcspn(line + sl + 1, "\n"),
+				 line + sl + 1);
 			return true;
 		}
 	}
@@ -176,13 +179,13 @@ static inline void pmh_check_prom(struct pmh *h, const struct pmh_series *want, 
 }
 
 /* pmh_start(), or the case fails here and returns. */
-#define PMH_START(h, setup)                                                      \
-	do {                                                                     \
-		if (pmh_start((h), (setup))) {                                   \
-			CHECK(0, "processor without BPF: could not be built");   \
-			pmh_stop(h);                                             \
-			return;                                                  \
-		}                                                                \
+#define PMH_START(h, setup)                                                    \
+	do {                                                                   \
+		if (pmh_start((h), (setup))) {                                 \
+			CHECK(0, "processor without BPF: could not be built"); \
+			pmh_stop(h);                                           \
+			return;                                                \
+		}                                                              \
 	} while (0)
 
 /* Whether the last tick's /metrics text has the exact line. */
@@ -219,8 +222,8 @@ static inline void pmh_fired(struct pmh *h, const char *rule, char *out, size_t 
 			continue;
 		json_object_foreach(json_object_get(r, "scope"), k, v)
 			if (off < len)
-				off += (size_t)snprintf(out + off, len - off, "%s%s=%s", off ? " " : "", k,
-							json_string_value(v));
+				off += (size_t)snprintf(out + off, len - off, "%s%s=%s",
+							off ? " " : "", k, json_string_value(v));
 	}
 }
 

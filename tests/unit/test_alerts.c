@@ -26,10 +26,10 @@
 #include "user/runtime/config.h"
 #include "user/pipeline/metrics.h"
 
-#define T0 1732200000000LL	/* fake epoch ms (a multiple of 5 s) */
+#define T0 1732200000000LL /* fake epoch ms (a multiple of 5 s) */
 
 static struct config cfg;
-static struct metrics *mx;	/* the tick's set, as the processor reuses it */
+static struct metrics *mx; /* the tick's set, as the processor reuses it */
 
 /* Feeds host-wide value v of id for `secs` seconds from *t (1 s steps); returns records. */
 static json_t *feed(struct alerts *a, enum metric_id id, double v, int secs, int64_t *t)
@@ -96,7 +96,7 @@ static void defaults_fire_and_resolve(void)
 	CHECK(a, "alerts__new: %s", strerror(errno));
 	if (!a)
 		return;
-	r = feed(a, METRIC_CPU_USAGE_PCT, 95, 120, &t);	/* t0 .. t0+119 s */
+	r = feed(a, METRIC_CPU_USAGE_PCT, 95, 120, &t); /* t0 .. t0+119 s */
 	CHECK(json_array_size(r) == 0, "cpu > 80 held 119 s (< for 120 s): no record, got %zu",
 	      json_array_size(r));
 	json_decref(r);
@@ -104,8 +104,9 @@ static void defaults_fire_and_resolve(void)
 	CHECK(!strcmp(str(json_array_get(json_object_get(st, "active"), 0), "state"), "pending"),
 	      "state topic shows the pending rule");
 	json_decref(st);
-	r = feed(a, METRIC_CPU_USAGE_PCT, 95, 1, &t);	/* t0 + 120 s */
-	CHECK(json_array_size(r) == 1, "firing at for = 120 s: one record, got %zu", json_array_size(r));
+	r = feed(a, METRIC_CPU_USAGE_PCT, 95, 1, &t); /* t0 + 120 s */
+	CHECK(json_array_size(r) == 1, "firing at for = 120 s: one record, got %zu",
+	      json_array_size(r));
 	if (json_array_size(r) == 1) {
 		json_t *f = json_array_get(r, 0);
 
@@ -113,8 +114,9 @@ static void defaults_fire_and_resolve(void)
 			      !strcmp(str(f, "rule"), "cpu_high") &&
 			      !strcmp(str(f, "metric"), "cpu_usage_pct") &&
 			      !strcmp(str(f, "severity"), "warning") &&
-			      !strcmp(str(f, "comparator"), ">") && !strcmp(str(f, "source"), "host-a") &&
-			      strlen(str(f, "id")) == 36 && num(f, "value") == 95 && num(f, "threshold") == 80 &&
+			      !strcmp(str(f, "comparator"), ">") &&
+			      !strcmp(str(f, "source"), "host-a") && strlen(str(f, "id")) == 36 &&
+			      num(f, "value") == 95 && num(f, "threshold") == 80 &&
 			      json_integer_value(json_object_get(f, "started_at")) == T0 &&
 			      json_integer_value(json_object_get(f, "timestamp")) == T0 + 120000 &&
 			      !json_object_get(f, "scope") && !json_object_get(f, "aggregate") &&
@@ -125,11 +127,12 @@ static void defaults_fire_and_resolve(void)
 	r = feed(a, METRIC_CPU_USAGE_PCT, 90, 30, &t);
 	CHECK(json_array_size(r) == 0, "still firing: no new record, got %zu", json_array_size(r));
 	json_decref(r);
-	r = feed(a, METRIC_CPU_USAGE_PCT, 40, 1, &t);	/* t0 + 151 s */
+	r = feed(a, METRIC_CPU_USAGE_PCT, 40, 1, &t); /* t0 + 151 s */
 	CHECK(json_array_size(r) == 1 && !strcmp(str(json_array_get(r, 0), "state"), "resolved") &&
 		      json_integer_value(json_object_get(json_array_get(r, 0), "resolved_at")) ==
 			      T0 + 151000 &&
-		      num(json_array_get(r, 0), "duration_s") == 151 && num(json_array_get(r, 0), "value") == 40,
+		      num(json_array_get(r, 0), "duration_s") == 151 &&
+		      num(json_array_get(r, 0), "value") == 40,
 	      "resolved record at t0+151 s with value 40 and duration 151 s");
 	json_decref(r);
 	st = alerts__state_json(a);
@@ -154,7 +157,8 @@ static void builtin_rule_set(void)
 		{ "http_errors_high", "http_errors_5xx", "", 10, ALERT_AGG_COUNT, 300 },
 		{ "api_latency_p99_high", "api_latency_p99_ms", "", 3000, ALERT_AGG_LAST, 0 },
 		{ "cpu_high", "cpu_usage_pct", "", 80, ALERT_AGG_LAST, 0 },
-		{ "db_connections_high", "db_connections_active", "server", 100, ALERT_AGG_LAST, 0 },
+		{ "db_connections_high", "db_connections_active", "server", 100, ALERT_AGG_LAST,
+		  0 },
 		{ "db_latency_p95_high", "db_client_p95_ms", "server", 1000, ALERT_AGG_LAST, 0 },
 		{ "disk_latency_high", "disk_latency_p99_ms", "", 100, ALERT_AGG_LAST, 0 },
 		{ "memory_high", "memory_used_pct", "", 90, ALERT_AGG_LAST, 0 },
@@ -189,7 +193,7 @@ static void explicit_empty_list_has_no_rules(void)
 	int64_t t = T0;
 
 	config_defaults(&cfg);
-	cfg.alerts_set = true;	/* the file said `alerts: []` */
+	cfg.alerts_set = true; /* the file said `alerts: []` */
 	a = alerts__new(&cfg, "h");
 	r = feed(a, METRIC_CPU_USAGE_PCT, 100, 600, &t);
 	CHECK(json_array_size(r) == 0, "no rules: no records, got %zu", json_array_size(r));
@@ -203,13 +207,14 @@ static void pending_resets_and_no_data(void)
 	json_t *r;
 	int64_t t = T0;
 
-	one_rule((struct alert_rule){ "slow", "api_latency_avg_ms", ALERT_GE, 500, 10, "critical" });
+	one_rule(
+		(struct alert_rule){ "slow", "api_latency_avg_ms", ALERT_GE, 500, 10, "critical" });
 	a = alerts__new(&cfg, "h");
 	r = feed(a, METRIC_API_LATENCY_AVG_MS, 600, 9, &t);
 	json_decref(r);
-	r = feed(a, METRIC_API_LATENCY_AVG_MS, 100, 1, &t);	/* back under: pending ends */
+	r = feed(a, METRIC_API_LATENCY_AVG_MS, 100, 1, &t); /* back under: pending ends */
 	json_decref(r);
-	r = feed(a, METRIC_API_LATENCY_AVG_MS, 500, 10, &t);	/* >= holds again, 10 evals */
+	r = feed(a, METRIC_API_LATENCY_AVG_MS, 500, 10, &t); /* >= holds again, 10 evals */
 	CHECK(json_array_size(r) == 0, "pending restarted: 10 evals span 9 s < 10 s, got %zu",
 	      json_array_size(r));
 	json_decref(r);
@@ -219,8 +224,9 @@ static void pending_resets_and_no_data(void)
 			      T0 + 10000,
 	      "fires 10 s after the restart (started_at t0+10 s)");
 	json_decref(r);
-	r = feed(a, METRIC_CPU_USAGE_PCT, 1, 30, &t);	/* another metric only: no data */
-	CHECK(json_array_size(r) == 0, "no data does not resolve, got %zu records", json_array_size(r));
+	r = feed(a, METRIC_CPU_USAGE_PCT, 1, 30, &t); /* another metric only: no data */
+	CHECK(json_array_size(r) == 0, "no data does not resolve, got %zu records",
+	      json_array_size(r));
 	json_decref(r);
 	r = feed(a, METRIC_API_LATENCY_AVG_MS, 10, 1, &t);
 	CHECK(json_array_size(r) == 1 && !strcmp(str(json_array_get(r, 0), "state"), "resolved"),
@@ -262,16 +268,18 @@ static void window_count(void)
 	a = alerts__new(&cfg, "h");
 	for (int s = 0; s < 9; s++)
 		json_array_extend(all, r = tick_errors(a, NULL, 1, &t)), json_decref(r);
-	for (int s = 0; s < 200; s++)	/* quiet: the counter reports 0 */
+	for (int s = 0; s < 200; s++) /* quiet: the counter reports 0 */
 		json_array_extend(all, r = tick_errors(a, NULL, 0, &t)), json_decref(r);
 	CHECK(json_array_size(all) == 0, "9 errors in 300 s (> 10 needed): no record, got %zu",
 	      json_array_size(all));
-	json_array_extend(all, r = tick_errors(a, NULL, 1, &t)), json_decref(r);	/* t0+209: 10 */
-	CHECK(json_array_size(all) == 0, "10 errors: not > 10, got %zu records", json_array_size(all));
-	json_array_extend(all, r = tick_errors(a, NULL, 1, &t)), json_decref(r);	/* t0+210: 11 */
+	json_array_extend(all, r = tick_errors(a, NULL, 1, &t)), json_decref(r); /* t0+209: 10 */
+	CHECK(json_array_size(all) == 0, "10 errors: not > 10, got %zu records",
+	      json_array_size(all));
+	json_array_extend(all, r = tick_errors(a, NULL, 1, &t)), json_decref(r); /* t0+210: 11 */
 	CHECK(json_array_size(all) == 1 && num(json_array_get(all, 0), "value") == 11 &&
 		      !strcmp(str(json_array_get(all, 0), "aggregate"), "count") &&
-		      json_integer_value(json_object_get(json_array_get(all, 0), "window_s")) == 300,
+		      json_integer_value(json_object_get(json_array_get(all, 0), "window_s")) ==
+			      300,
 	      "the 11th error in the window fires with value 11, aggregate count, window_s 300");
 	for (int s = 0; s < 400; s++)
 		json_array_extend(all, r = tick_errors(a, NULL, 0, &t)), json_decref(r);
@@ -300,10 +308,11 @@ static void window_sum_and_rate(void)
 	config_defaults(&cfg);
 	cfg.alerts_set = true;
 	cfg.n_alerts = 2;
-	cfg.alerts[0] = (struct alert_rule){ "bytes", "disk_bytes", ALERT_GT, 450, 0, "info",
-					     .agg = ALERT_AGG_SUM, .window_s = 10 };
-	cfg.alerts[1] = (struct alert_rule){ "bytes_rate", "disk_bytes", ALERT_GE, 100, 0, "info",
-					     .agg = ALERT_AGG_RATE, .window_s = 10 };
+	cfg.alerts[0] = (struct alert_rule){ "bytes", "disk_bytes",	    ALERT_GT,	   450, 0,
+					     "info",  .agg = ALERT_AGG_SUM, .window_s = 10 };
+	cfg.alerts[1] =
+		(struct alert_rule){ "bytes_rate", "disk_bytes",	  ALERT_GE,	 100, 0,
+				     "info",	   .agg = ALERT_AGG_RATE, .window_s = 10 };
 	a = alerts__new(&cfg, "h");
 	for (int s = 1; s <= 12; s++) {
 		json_t *r, *e;
@@ -337,12 +346,12 @@ static void window_avg_max_min(void)
 	config_defaults(&cfg);
 	cfg.alerts_set = true;
 	cfg.n_alerts = 3;
-	cfg.alerts[0] = (struct alert_rule){ "avg", "cpu_usage_pct", ALERT_GT, 45, 0, "info",
-					     .agg = ALERT_AGG_AVG, .window_s = 3 };
-	cfg.alerts[1] = (struct alert_rule){ "max", "cpu_usage_pct", ALERT_GT, 45, 0, "info",
-					     .agg = ALERT_AGG_MAX, .window_s = 3 };
-	cfg.alerts[2] = (struct alert_rule){ "min", "cpu_usage_pct", ALERT_GT, 45, 0, "info",
-					     .agg = ALERT_AGG_MIN, .window_s = 3 };
+	cfg.alerts[0] = (struct alert_rule){ "avg",  "cpu_usage_pct",	   ALERT_GT,	 45, 0,
+					     "info", .agg = ALERT_AGG_AVG, .window_s = 3 };
+	cfg.alerts[1] = (struct alert_rule){ "max",  "cpu_usage_pct",	   ALERT_GT,	 45, 0,
+					     "info", .agg = ALERT_AGG_MAX, .window_s = 3 };
+	cfg.alerts[2] = (struct alert_rule){ "min",  "cpu_usage_pct",	   ALERT_GT,	 45, 0,
+					     "info", .agg = ALERT_AGG_MIN, .window_s = 3 };
 	a = alerts__new(&cfg, "h");
 	for (int s = 1; s <= 8; s++) {
 		json_t *r = feed(a, METRIC_CPU_USAGE_PCT, 10.0 * s, 1, &t), *e;
@@ -357,7 +366,8 @@ static void window_avg_max_min(void)
 	/* max(40,50)=50 at 5 s; avg(40,50,60)=50 at 6 s (all since start: 35);
 	 * min(50,60,70)=50 at 7 s */
 	CHECK(fired[0] == 6 && fired[1] == 5 && fired[2] == 7,
-	      "avg fires at 6 s, max at 5 s, min at 7 s; got %d %d %d", fired[0], fired[1], fired[2]);
+	      "avg fires at 6 s, max at 5 s, min at 7 s; got %d %d %d", fired[0], fired[1],
+	      fired[2]);
 	alerts__free(a);
 }
 
@@ -371,17 +381,18 @@ static void window_avg_weighs_requests(void)
 	config_defaults(&cfg);
 	cfg.alerts_set = true;
 	cfg.n_alerts = 2;
-	cfg.alerts[0] = (struct alert_rule){ "slow", "http_latency_ms", ALERT_GT, 30, 0, "info",
-					     .agg = ALERT_AGG_AVG, .window_s = 10 };
-	cfg.alerts[1] = (struct alert_rule){ "slowest", "http_latency_ms", ALERT_GT, 50, 0, "info",
-					     .agg = ALERT_AGG_MAX, .window_s = 10 };
+	cfg.alerts[0] = (struct alert_rule){ "slow", "http_latency_ms",	   ALERT_GT,	  30, 0,
+					     "info", .agg = ALERT_AGG_AVG, .window_s = 10 };
+	cfg.alerts[1] = (struct alert_rule){ "slowest", "http_latency_ms",    ALERT_GT,	     50, 0,
+					     "info",	.agg = ALERT_AGG_MAX, .window_s = 10 };
 	a = alerts__new(&cfg, "h");
 	metrics__reset(mx);
 	metrics__add_mean(mx, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, 100, 1);
 	r1 = tick(a, &t);
 	metrics__reset(mx);
 	metrics__add_mean(mx, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, 90, 9);
-	metrics__add_mean(mx, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, 0, 0);	/* no requests: nothing */
+	metrics__add_mean(mx, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, 0,
+			  0); /* no requests: nothing */
 	r2 = tick(a, &t);
 	CHECK(json_array_size(r1) == 2 && json_array_size(r2) == 1 &&
 		      !strcmp(str(json_array_get(r2, 0), "rule"), "slow") &&
@@ -403,7 +414,7 @@ static void counter_zero_vs_no_data(void)
 	one_rule((struct alert_rule){ "idle", "http_requests", ALERT_LT, 1, 0, "info",
 				      .agg = ALERT_AGG_COUNT, .window_s = 10 });
 	a = alerts__new(&cfg, "h");
-	r = feed(a, METRIC_CPU_USAGE_PCT, 5, 30, &t);	/* no http signal */
+	r = feed(a, METRIC_CPU_USAGE_PCT, 5, 30, &t); /* no http signal */
 	CHECK(json_array_size(r) == 0, "no http metric at all: no data, no record; got %zu",
 	      json_array_size(r));
 	json_decref(r);
@@ -509,7 +520,8 @@ static void fan_out_bound(void)
 	CHECK(json_array_size(r) == ALERTS_MAX_SCOPES &&
 		      json_array_size(json_object_get(st, "active")) == ALERTS_MAX_SCOPES &&
 		      json_integer_value(json_object_get(rule, "series")) == ALERTS_MAX_SCOPES &&
-		      json_integer_value(json_object_get(rule, "scope_values_dropped_total")) == 2 * 36,
+		      json_integer_value(json_object_get(rule, "scope_values_dropped_total")) ==
+			      2 * 36,
 	      "64 alerts, 64 series, 36 values dropped in each of 2 ticks; got %zu alerts, %lld series, %lld dropped",
 	      json_array_size(r), (long long)json_integer_value(json_object_get(rule, "series")),
 	      (long long)json_integer_value(json_object_get(rule, "scope_values_dropped_total")));
@@ -534,7 +546,7 @@ static void fan_out_value_gone(void)
 	r = tick(a, &t);
 	CHECK(json_array_size(r) == 1, "burner fires, got %zu", json_array_size(r));
 	json_decref(r);
-	for (int s = 0; s < 60; s++) {	/* burner exited: only idle reports */
+	for (int s = 0; s < 60; s++) { /* burner exited: only idle reports */
 		metrics__reset(mx);
 		metrics__add(mx, METRIC_PROCESS_CPU_PCT, SCOPE_PROCESS, "idle", 1);
 		json_array_extend(all, r = tick(a, &t));
@@ -545,8 +557,8 @@ static void fan_out_value_gone(void)
 	CHECK(json_array_size(all) == 1 && !strcmp(str(r, "state"), "resolved") &&
 		      json_integer_value(json_object_get(r, "timestamp")) == T0 + 60000 &&
 		      strstr(str(r, "message"), "no longer reported") &&
-		      json_integer_value(json_object_get(json_array_get(json_object_get(st, "rules"), 0),
-							 "series")) == 1,
+		      json_integer_value(json_object_get(
+			      json_array_get(json_object_get(st, "rules"), 0), "series")) == 1,
 	      "resolved 'no longer reported' 60 s after its last value, its series gone; got %zu records",
 	      json_array_size(all));
 	json_decref(st);
@@ -560,21 +572,30 @@ static void reload_keeps_state(void)
 	struct alerts *a;
 	json_t *r, *all = json_array();
 	int64_t t = T0;
-	struct alert_rule rule = { "orders_5xx", "http_errors_5xx", ALERT_GT, 10, 0, "critical",
-				   .scope = "route", .scope_value = "GET /api/orders",
-				   .agg = ALERT_AGG_COUNT, .window_s = 300 };
+	struct alert_rule rule = { "orders_5xx",
+				   "http_errors_5xx",
+				   ALERT_GT,
+				   10,
+				   0,
+				   "critical",
+				   .scope = "route",
+				   .scope_value = "GET /api/orders",
+				   .agg = ALERT_AGG_COUNT,
+				   .window_s = 300 };
 
 	one_rule(rule);
 	a = alerts__new(&cfg, "h");
 	for (int s = 0; s < 10; s++)
-		json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)), json_decref(r);
+		json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)),
+			json_decref(r);
 	/* reload: the same rule and a new one */
 	cfg.n_alerts = 2;
 	cfg.alerts[1] = (struct alert_rule){ "cpu", "cpu_usage_pct", ALERT_GT, 99, 0, "info" };
 	CHECK(alerts__set_rules(a, &cfg) == 0, "set_rules");
 	json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)), json_decref(r);
 	CHECK(json_array_size(all) == 1 && num(json_array_get(all, 0), "value") == 11,
-	      "10 errors before the reload + 1 after: fires with 11; got %zu records", json_array_size(all));
+	      "10 errors before the reload + 1 after: fires with 11; got %zu records",
+	      json_array_size(all));
 	CHECK(alerts__set_rules(a, &cfg) == 0, "set_rules again");
 	json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)), json_decref(r);
 	CHECK(json_array_size(all) == 1, "still firing across a reload: no second record, got %zu",
@@ -583,7 +604,8 @@ static void reload_keeps_state(void)
 	cfg.alerts[0].window_s = 600;
 	CHECK(alerts__set_rules(a, &cfg) == 0, "set_rules with a new window");
 	for (int s = 0; s < 10; s++)
-		json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)), json_decref(r);
+		json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)),
+			json_decref(r);
 	CHECK(json_array_size(all) == 1, "new window: 10 errors do not fire, got %zu records",
 	      json_array_size(all));
 	json_array_extend(all, r = tick_errors(a, "GET /api/orders", 1, &t)), json_decref(r);
@@ -600,28 +622,41 @@ static void rule_check_names(void)
 		struct alert_rule r;
 		const char *field, *want;
 	} bad[] = {
-		{ { "a", "http_error_5xx", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_COUNT, .window_s = 60 },
-		  "metric", "unknown metric 'http_error_5xx' (closest: http_errors_5xx, " },
+		{ { "a", "http_error_5xx", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_COUNT,
+		    .window_s = 60 },
+		  "metric",
+		  "unknown metric 'http_error_5xx' (closest: http_errors_5xx, " },
 		{ { "a", "response_time_p95_ms", ALERT_GT, 1, 0, "info" },
-		  "metric", "unknown metric 'response_time_p95_ms' (closest: " },
+		  "metric",
+		  "unknown metric 'response_time_p95_ms' (closest: " },
 		{ { "a", "http_errors_5xx", ALERT_GT, 1, 0, "info", .scope = "rout",
 		    .agg = ALERT_AGG_COUNT, .window_s = 60 },
-		  "scope", "unknown scope 'rout' (closest: route; scopes: route, process, device, mount, peer, server, sink)" },
+		  "scope",
+		  "unknown scope 'rout' (closest: route; scopes: route, process, device, mount, peer, server, sink)" },
 		{ { "a", "cpu_usage_pct", ALERT_GT, 1, 0, "info", .scope = "route" },
-		  "scope", "metric 'cpu_usage_pct' has no scope 'route' (it is host-wide only)" },
-		{ { "a", "disk_ops", ALERT_GT, 1, 0, "info", .scope = "route", .agg = ALERT_AGG_COUNT,
-		    .window_s = 9 },
-		  "scope", "metric 'disk_ops' has no scope 'route' (its scopes: device)" },
+		  "scope",
+		  "metric 'cpu_usage_pct' has no scope 'route' (it is host-wide only)" },
+		{ { "a", "disk_ops", ALERT_GT, 1, 0, "info", .scope = "route",
+		    .agg = ALERT_AGG_COUNT, .window_s = 9 },
+		  "scope",
+		  "metric 'disk_ops' has no scope 'route' (its scopes: device)" },
 		{ { "a", "http_errors_5xx", ALERT_GT, 1, 0, "info" },
-		  "aggregate", "metric 'http_errors_5xx' is a counter (requests per second): give an aggregate" },
-		{ { "a", "cpu_usage_pct", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_COUNT, .window_s = 9 },
-		  "aggregate", "aggregate 'count' does not fit metric 'cpu_usage_pct', a gauge" },
-		{ { "a", "http_requests", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_AVG, .window_s = 9 },
-		  "aggregate", "aggregate 'avg' does not fit metric 'http_requests', a counter" },
+		  "aggregate",
+		  "metric 'http_errors_5xx' is a counter (requests per second): give an aggregate" },
+		{ { "a", "cpu_usage_pct", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_COUNT,
+		    .window_s = 9 },
+		  "aggregate",
+		  "aggregate 'count' does not fit metric 'cpu_usage_pct', a gauge" },
+		{ { "a", "http_requests", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_AVG,
+		    .window_s = 9 },
+		  "aggregate",
+		  "aggregate 'avg' does not fit metric 'http_requests', a counter" },
 		{ { "a", "http_requests", ALERT_GT, 1, 0, "info", .agg = ALERT_AGG_RATE },
-		  "window", "aggregate 'rate' needs a window of 1 to 86400 seconds" },
+		  "window",
+		  "aggregate 'rate' needs a window of 1 to 86400 seconds" },
 		{ { "a", "cpu_usage_pct", ALERT_GT, 1, 0, "info", .window_s = 9 },
-		  "window", "a window needs an aggregate" },
+		  "window",
+		  "a window needs an aggregate" },
 	};
 	enum alert_agg agg;
 	const char *field;
@@ -632,8 +667,8 @@ static void rule_check_names(void)
 		err[0] = '\0';
 		CHECK(alert_rule_check(&bad[i].r, &field, err, sizeof(err)) == -EINVAL &&
 			      !strcmp(field, bad[i].field) && strstr(err, bad[i].want),
-		      "case %zu: field %s, '%s...'; got field %s: '%s'", i, bad[i].field, bad[i].want,
-		      field, err);
+		      "case %zu: field %s, '%s...'; got field %s: '%s'", i, bad[i].field,
+		      bad[i].want, field, err);
 	}
 	CHECK(alert_agg_parse("cnt", &agg, err, sizeof(err)) == -EINVAL &&
 		      strstr(err, "unknown aggregate 'cnt' (closest: count;"),

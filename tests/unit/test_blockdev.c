@@ -48,7 +48,8 @@ static void fixture(void)
 	snprintf(sys_root, sizeof(sys_root), "%s/sys", root);
 	snprintf(proc_root, sizeof(proc_root), "%s/proc", root);
 	put("sys/dev/block/8:0/uevent", "MAJOR=8\nMINOR=0\nDEVNAME=sda\nDEVTYPE=disk\nDISKSEQ=9\n");
-	put("sys/dev/block/259:3/uevent", "MAJOR=259\nMINOR=3\nDEVNAME=nvme0n1p2\nDEVTYPE=partition\nPARTN=2\n");
+	put("sys/dev/block/259:3/uevent",
+	    "MAJOR=259\nMINOR=3\nDEVNAME=nvme0n1p2\nDEVTYPE=partition\nPARTN=2\n");
 	put("sys/dev/block/7:3/uevent", "MAJOR=7\nMINOR=3\nDEVNAME=loop3\r\nDEVTYPE=disk\n");
 	/* a minor beyond 255 (extended minors) */
 	put("sys/dev/block/8:272/uevent", "MAJOR=8\nMINOR=272\nDEVNAME=sdq\n");
@@ -81,8 +82,10 @@ static void uevent_devname(void)
 	CHECK(blockdev_name(sys_root, proc_root, 8, 0, name, sizeof(name)) == 0, "8:0 resolves");
 	CHECK(!strcmp(name, "sda"), "uevent wins over partitions: expected sda, got %s", name);
 	CHECK(blockdev_name(sys_root, proc_root, 259, 3, name, sizeof(name)) == 0 &&
-	      !strcmp(name, "nvme0n1p2"), "expected nvme0n1p2, got %s", name);
-	CHECK(blockdev_name(sys_root, proc_root, 8, 272, name, sizeof(name)) == 0 && !strcmp(name, "sdq"),
+		      !strcmp(name, "nvme0n1p2"),
+	      "expected nvme0n1p2, got %s", name);
+	CHECK(blockdev_name(sys_root, proc_root, 8, 272, name, sizeof(name)) == 0 &&
+		      !strcmp(name, "sdq"),
 	      "extended minor: expected sdq, got %s", name);
 }
 
@@ -90,7 +93,8 @@ static void uevent_crlf(void)
 {
 	char name[64];
 
-	CHECK(blockdev_name(sys_root, proc_root, 7, 3, name, sizeof(name)) == 0 && !strcmp(name, "loop3"),
+	CHECK(blockdev_name(sys_root, proc_root, 7, 3, name, sizeof(name)) == 0 &&
+		      !strcmp(name, "loop3"),
 	      "expected loop3 without the CR, got '%s'", name);
 }
 
@@ -98,11 +102,14 @@ static void partitions_fallback(void)
 {
 	char name[64];
 
-	CHECK(blockdev_name(sys_root, proc_root, 254, 0, name, sizeof(name)) == 0 && !strcmp(name, "vda"),
+	CHECK(blockdev_name(sys_root, proc_root, 254, 0, name, sizeof(name)) == 0 &&
+		      !strcmp(name, "vda"),
 	      "uevent without DEVNAME: expected vda from partitions, got %s", name);
-	CHECK(blockdev_name(sys_root, proc_root, 254, 1, name, sizeof(name)) == 0 && !strcmp(name, "vda1"),
+	CHECK(blockdev_name(sys_root, proc_root, 254, 1, name, sizeof(name)) == 0 &&
+		      !strcmp(name, "vda1"),
 	      "no sysfs entry: expected vda1 from partitions, got %s", name);
-	CHECK(blockdev_name(sys_root, proc_root, 253, 1, name, sizeof(name)) == 0 && !strcmp(name, "dm-1"),
+	CHECK(blockdev_name(sys_root, proc_root, 253, 1, name, sizeof(name)) == 0 &&
+		      !strcmp(name, "dm-1"),
 	      "empty DEVNAME: expected dm-1 from partitions, got %s", name);
 }
 
@@ -129,7 +136,8 @@ static void kernel_devt(void)
 {
 	uint32_t kdev = (259u << 20) | 3u;
 
-	CHECK(blockdev_major(kdev) == 259 && blockdev_minor(kdev) == 3, "259:3 from the kernel dev_t");
+	CHECK(blockdev_major(kdev) == 259 && blockdev_minor(kdev) == 3,
+	      "259:3 from the kernel dev_t");
 	kdev = (8u << 20) | 0xfffffu;
 	CHECK(blockdev_major(kdev) == 8 && blockdev_minor(kdev) == 0xfffff, "20-bit minor");
 }
@@ -150,7 +158,8 @@ static void real_sysfs(void)
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " %u %u %llu %127s", &ma, &mi, &blocks, dev) != 4)
 			continue;
-		CHECK(blockdev_name(NULL, NULL, ma, mi, name, sizeof(name)) == 0 && !strcmp(name, dev),
+		CHECK(blockdev_name(NULL, NULL, ma, mi, name, sizeof(name)) == 0 &&
+			      !strcmp(name, dev),
 		      "%u:%u: expected %s, got %s", ma, mi, dev, name);
 		n++;
 	}

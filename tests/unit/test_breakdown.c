@@ -23,8 +23,12 @@ static double sum_parts(const struct breakdown *b)
 
 static void bd_exact_parts(void)
 {
-	struct bd_input in = { .latency_ns = 100 * MS, .oncpu_ns = 40 * MS, .runq_ns = 10 * MS,
-			       .io_ns = 30 * MS, .other_ns = 20 * MS, .flags = HL_BD_VALID };
+	struct bd_input in = { .latency_ns = 100 * MS,
+			       .oncpu_ns = 40 * MS,
+			       .runq_ns = 10 * MS,
+			       .io_ns = 30 * MS,
+			       .other_ns = 20 * MS,
+			       .flags = HL_BD_VALID };
 	struct breakdown b;
 
 	CHECK(breakdown_compute(&in, &b) == 0, "valid input refused");
@@ -41,8 +45,11 @@ static void bd_exact_parts(void)
 static void bd_downstream_subtracted(void)
 {
 	/* 80 ms blocked, 50 of them waiting on an outbound call */
-	struct bd_input in = { .latency_ns = 100 * MS, .oncpu_ns = 20 * MS, .other_ns = 80 * MS,
-			       .downstream_ns = 50 * MS, .flags = HL_BD_VALID };
+	struct bd_input in = { .latency_ns = 100 * MS,
+			       .oncpu_ns = 20 * MS,
+			       .other_ns = 80 * MS,
+			       .downstream_ns = 50 * MS,
+			       .flags = HL_BD_VALID };
 	struct breakdown b;
 
 	breakdown_compute(&in, &b);
@@ -54,8 +61,11 @@ static void bd_downstream_subtracted(void)
 static void bd_downstream_capped_by_other(void)
 {
 	/* the outbound call overlapped on-CPU time: never more than "other" */
-	struct bd_input in = { .latency_ns = 60 * MS, .oncpu_ns = 30 * MS, .other_ns = 30 * MS,
-			       .downstream_ns = 45 * MS, .flags = HL_BD_VALID };
+	struct bd_input in = { .latency_ns = 60 * MS,
+			       .oncpu_ns = 30 * MS,
+			       .other_ns = 30 * MS,
+			       .downstream_ns = 45 * MS,
+			       .flags = HL_BD_VALID };
 	struct breakdown b;
 
 	breakdown_compute(&in, &b);
@@ -69,8 +79,9 @@ static void bd_downstream_capped_by_other(void)
 static void bd_gap_unattributed(void)
 {
 	/* counters cover 70 of 100 ms: 30 ms shown as unattributed */
-	struct bd_input in = { .latency_ns = 100 * MS, .oncpu_ns = 50 * MS, .io_ns = 20 * MS,
-			       .flags = HL_BD_VALID };
+	struct bd_input in = {
+		.latency_ns = 100 * MS, .oncpu_ns = 50 * MS, .io_ns = 20 * MS, .flags = HL_BD_VALID
+	};
 	struct breakdown b;
 
 	breakdown_compute(&in, &b);
@@ -81,7 +92,9 @@ static void bd_gap_unattributed(void)
 static void bd_overcount_scaled(void)
 {
 	/* parts over the latency: scaled to it, nothing unattributed */
-	struct bd_input in = { .latency_ns = 100 * MS, .oncpu_ns = 60 * MS, .other_ns = 60 * MS,
+	struct bd_input in = { .latency_ns = 100 * MS,
+			       .oncpu_ns = 60 * MS,
+			       .other_ns = 60 * MS,
 			       .flags = HL_BD_VALID };
 	struct breakdown b;
 
@@ -93,7 +106,9 @@ static void bd_overcount_scaled(void)
 
 static void bd_handoff_and_shared(void)
 {
-	struct bd_input in = { .latency_ns = 40 * MS, .oncpu_ns = 10 * MS, .other_ns = 30 * MS,
+	struct bd_input in = { .latency_ns = 40 * MS,
+			       .oncpu_ns = 10 * MS,
+			       .other_ns = 30 * MS,
 			       .flags = HL_BD_VALID | HL_BD_HANDOFF };
 	struct breakdown b;
 
@@ -105,8 +120,10 @@ static void bd_handoff_and_shared(void)
 	in.flags = HL_BD_VALID | HL_BD_SHARED;
 	breakdown_compute(&in, &b);
 	CHECK(b.approx == BD_SHARED, "approx %d", b.approx);
-	CHECK(fabs(b.ms[BD_CPU] - 10) < 1e-9, "shared keeps the thread's parts: cpu %f", b.ms[BD_CPU]);
-	CHECK(!strcmp(breakdown_approx_reason(b.approx), "shared thread \u2014 approximate"), "reason");
+	CHECK(fabs(b.ms[BD_CPU] - 10) < 1e-9, "shared keeps the thread's parts: cpu %f",
+	      b.ms[BD_CPU]);
+	CHECK(!strcmp(breakdown_approx_reason(b.approx), "shared thread \u2014 approximate"),
+	      "reason");
 	in.flags = 0;
 	CHECK(breakdown_compute(&in, &b) == -ENODATA, "no breakdown accepted");
 }
@@ -116,7 +133,8 @@ static void bd_part_names(void)
 	const char *want[] = { "cpu", "runq", "io", "downstream", "other", "unattributed" };
 
 	for (int i = 0; i < BD_NPARTS; i++)
-		CHECK(!strcmp(breakdown_part_name(i), want[i]), "part %d: %s", i, breakdown_part_name(i));
+		CHECK(!strcmp(breakdown_part_name(i), want[i]), "part %d: %s", i,
+		      breakdown_part_name(i));
 }
 
 int main(void)

@@ -104,14 +104,15 @@ static void live_identity_and_memory(void)
 	CHECK(cs, "collectors__new: %s", strerror(errno));
 	if (!cs)
 		goto out;
-	ran = collectors__collect_cb(cs, a, mono_ns());	/* the processor's entry point */
+	ran = collectors__collect_cb(cs, a, mono_ns()); /* the processor's entry point */
 	usleep(200000);
 	collectors__collect(cs, b, mono_ns());
 	sysinfo(&si);
 	gethostname(host, sizeof(host));
 	CHECK(ran == 5, "expected all 5 collectors to run on the live /proc, %d ran", ran);
 	CHECK(!strcmp(json_string_value(json_object_get(b, "hostname")) ?: "", host),
-	      "hostname: expected %s, got %s", host, json_string_value(json_object_get(b, "hostname")));
+	      "hostname: expected %s, got %s", host,
+	      json_string_value(json_object_get(b, "hostname")));
 	CHECK(num(b, "memory_total_bytes") == (double)si.totalram * si.mem_unit,
 	      "memory_total_bytes: expected %.0f (sysinfo), got %.0f",
 	      (double)si.totalram * si.mem_unit, num(b, "memory_total_bytes"));
@@ -120,21 +121,25 @@ static void live_identity_and_memory(void)
 	      num(b, "swap_total_bytes"));
 	CHECK(num(b, "memory_used_pct") > 0 && num(b, "memory_used_pct") < 100,
 	      "memory_used_pct in (0,100), got %f", num(b, "memory_used_pct"));
-	CHECK(num(b, "cpu_count") == sysconf(_SC_NPROCESSORS_ONLN), "cpu_count: expected %ld, got %f",
-	      sysconf(_SC_NPROCESSORS_ONLN), num(b, "cpu_count"));
+	CHECK(num(b, "cpu_count") == sysconf(_SC_NPROCESSORS_ONLN),
+	      "cpu_count: expected %ld, got %f", sysconf(_SC_NPROCESSORS_ONLN),
+	      num(b, "cpu_count"));
 	CHECK(fabs(num(b, "uptime_s") - (double)si.uptime) < 5, "uptime_s: expected ~%ld, got %f",
 	      si.uptime, num(b, "uptime_s"));
-	CHECK((long)json_array_size(json_object_get(b, "cpu_cores")) == sysconf(_SC_NPROCESSORS_ONLN),
+	CHECK((long)json_array_size(json_object_get(b, "cpu_cores")) ==
+		      sysconf(_SC_NPROCESSORS_ONLN),
 	      "cpu_cores: expected %ld entries, got %zu", sysconf(_SC_NPROCESSORS_ONLN),
 	      json_array_size(json_object_get(b, "cpu_cores")));
 	CHECK(!json_object_get(a, "cpu_usage_pct"), "first tick is the baseline: no cpu_usage_pct");
 	CHECK(num(b, "cpu_usage_pct") >= 0 && num(b, "cpu_usage_pct") <= 100,
 	      "cpu_usage_pct in [0,100] on the second tick, got %f", num(b, "cpu_usage_pct"));
 	CHECK(json_is_number(json_object_get(b, "cpu_freq_mhz")) ||
-		      !strcmp(json_string_value(json_object_get(b, "cpu_freq_mhz")) ?: "", "unknown"),
+		      !strcmp(json_string_value(json_object_get(b, "cpu_freq_mhz")) ?: "",
+			      "unknown"),
 	      "cpu_freq_mhz is a number or \"unknown\"");
 	CHECK(strstr(json_string_value(json_object_get(b, "platform")) ?: "", "Linux-"),
-	      "platform starts with Linux-, got %s", json_string_value(json_object_get(b, "platform")));
+	      "platform starts with Linux-, got %s",
+	      json_string_value(json_object_get(b, "platform")));
 out:
 	json_decref(a);
 	json_decref(b);
@@ -167,7 +172,8 @@ static void live_root_filesystem(void)
 /* Sends n bytes over a loopback TCP connection. */
 static long loopback_bytes(size_t n)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int ls = socket(AF_INET, SOCK_STREAM, 0), cs = socket(AF_INET, SOCK_STREAM, 0), as;
 	static char buf[65536];
@@ -215,7 +221,8 @@ static void live_loopback_traffic(void)
 
 		CHECK(moved == 4 << 20, "moved 4 MiB over loopback, moved %ld", moved);
 		CHECK(d >= moved, "lo rx_bytes grew by at least %ld, grew %.0f", moved, d);
-		CHECK(fabs(r - d) <= 0.01 * d + 1, "rx_bytes_per_s * dt = delta: expected %.0f, got %.0f", d, r);
+		CHECK(fabs(r - d) <= 0.01 * d + 1,
+		      "rx_bytes_per_s * dt = delta: expected %.0f, got %.0f", d, r);
 	}
 	json_decref(a);
 	json_decref(b);
@@ -285,8 +292,9 @@ static void live_burner_pinned_core(void)
 	k = core(b, target);
 	CHECK(k, "cpu_cores has cpu %d", target);
 	if (k)
-		CHECK(num(k, "usage_pct") >= 80, "cpu %d under a pinned burner: usage_pct >= 80, got %.1f",
-		      target, num(k, "usage_pct"));
+		CHECK(num(k, "usage_pct") >= 80,
+		      "cpu %d under a pinned burner: usage_pct >= 80, got %.1f", target,
+		      num(k, "usage_pct"));
 	CHECK(num(b, "cpu_usage_pct") >= 80.0 / ncpu, "host cpu_usage_pct >= %.0f, got %.1f",
 	      80.0 / ncpu, num(b, "cpu_usage_pct"));
 	json_decref(a);
@@ -325,11 +333,12 @@ static void fixture_no_swap(void)
 	      num(o[1], "swap_used_bytes"), num(o[1], "swap_used_pct"));
 	CHECK(num(o[1], "memory_total_bytes") == 16384000.0 * 1024, "memory_total_bytes %f",
 	      num(o[1], "memory_total_bytes"));
-	CHECK(num(o[1], "memory_used_bytes") == 8192000.0 * 1024, "memory_used_bytes = total - available, got %f",
-	      num(o[1], "memory_used_bytes"));
-	CHECK(num(o[1], "memory_used_pct") == 50, "memory_used_pct 50, got %f", num(o[1], "memory_used_pct"));
-	CHECK(num(o[1], "cpu_usage_pct") == 60, "cpu_usage_pct: 120 busy of 200 jiffies = 60, got %f",
-	      num(o[1], "cpu_usage_pct"));
+	CHECK(num(o[1], "memory_used_bytes") == 8192000.0 * 1024,
+	      "memory_used_bytes = total - available, got %f", num(o[1], "memory_used_bytes"));
+	CHECK(num(o[1], "memory_used_pct") == 50, "memory_used_pct 50, got %f",
+	      num(o[1], "memory_used_pct"));
+	CHECK(num(o[1], "cpu_usage_pct") == 60,
+	      "cpu_usage_pct: 120 busy of 200 jiffies = 60, got %f", num(o[1], "cpu_usage_pct"));
 	CHECK(num(core(o[1], 0), "usage_pct") == 100 && num(core(o[1], 1), "usage_pct") == 20,
 	      "per core 100 and 20, got %f and %f", num(core(o[1], 0), "usage_pct"),
 	      num(core(o[1], 1), "usage_pct"));
@@ -390,7 +399,8 @@ static void fixture_128_cpus(void)
 	      bad % 100, num(core(o[1], bad), "usage_pct"), 1000 + 10 * bad,
 	      num(core(o[1], bad), "freq_mhz"));
 	CHECK(num(o[1], "cpu_count") == 128, "cpu_count 128, got %f", num(o[1], "cpu_count"));
-	CHECK(num(o[1], "cpu_freq_mhz") == 1635, "cpu_freq_mhz = mean 1635, got %f", num(o[1], "cpu_freq_mhz"));
+	CHECK(num(o[1], "cpu_freq_mhz") == 1635, "cpu_freq_mhz = mean 1635, got %f",
+	      num(o[1], "cpu_freq_mhz"));
 	CHECK(num(o[1], "swap_used_bytes") == 3072000.0 * 1024 && num(o[1], "swap_used_pct") == 75,
 	      "swap used 75%%, got %f", num(o[1], "swap_used_pct"));
 	json_decref(o[0]);
@@ -405,7 +415,8 @@ static void fixture_counter_wrap(void)
 	eth0 = find_by(json_object_get(o[1], "interfaces"), "interface", "eth0");
 	vda = find_by(json_object_get(o[1], "disks"), "device", "vda");
 	CHECK(eth0 && num(eth0, "rx_bytes_per_s") == 852,
-	      "32-bit wrap 4294966296 -> 704 over 2 s: 852 B/s, got %f", num(eth0, "rx_bytes_per_s"));
+	      "32-bit wrap 4294966296 -> 704 over 2 s: 852 B/s, got %f",
+	      num(eth0, "rx_bytes_per_s"));
 	CHECK(eth0 && num(eth0, "tx_bytes_per_s") == 500,
 	      "reset 6000000000 -> 1000 over 2 s: 500 B/s, got %f", num(eth0, "tx_bytes_per_s"));
 	CHECK(vda && num(vda, "write_bytes_per_s") == 496 * 512 / 2,
@@ -423,10 +434,11 @@ static void fixture_hotplug(void)
 	CHECK(find_by(json_object_get(o[0], "interfaces"), "interface", "eth1") &&
 		      !find_by(json_object_get(o[1], "interfaces"), "interface", "eth1"),
 	      "eth1 present at t0, gone at t1");
-	CHECK(num(find_by(json_object_get(o[1], "interfaces"), "interface", "eth0"), "rx_bytes_per_s") ==
-		      1000,
+	CHECK(num(find_by(json_object_get(o[1], "interfaces"), "interface", "eth0"),
+		  "rx_bytes_per_s") == 1000,
 	      "eth0 rate unaffected by eth1 vanishing");
-	CHECK(num(o[1], "net_rx_bytes_per_s") == 1000, "host rx rate without the vanished eth1: 1000, got %f",
+	CHECK(num(o[1], "net_rx_bytes_per_s") == 1000,
+	      "host rx rate without the vanished eth1: 1000, got %f",
 	      num(o[1], "net_rx_bytes_per_s"));
 	sdb1 = find_by(json_object_get(o[1], "disks"), "device", "sdb");
 	sdb2 = find_by(json_object_get(o[2], "disks"), "device", "sdb");

@@ -44,11 +44,11 @@ static void pg_parse_msg(struct buf *b, const char *name, const char *q)
 
 static void pg_bind_msg(struct buf *b, const char *stmt)
 {
-	uint8_t body[64] = { 0 };	/* portal "" */
+	uint8_t body[64] = { 0 }; /* portal "" */
 	size_t n = 1;
 
 	memcpy(body + n, stmt, strlen(stmt) + 1), n += strlen(stmt) + 1;
-	n += 6;	/* no formats, no params, no result formats */
+	n += 6; /* no formats, no params, no result formats */
 	pg_msg(b, 'B', body, n);
 }
 
@@ -123,7 +123,8 @@ static void pg_extended_prepared(void)
 	struct db_parsed p;
 	static const char pc[] = "1\0\0\0\x04Z\0\0\0\x05I";
 	static const char bc[] = "2\0\0\0\x04T\0\0\0\x1e";
-	static const char bad[] = "1\0\0\0\x04" "E\0\0\0\x20";
+	static const char bad[] = "1\0\0\0\x04"
+				  "E\0\0\0\x20";
 
 	CHECK(st, "table");
 	if (!st)
@@ -138,14 +139,15 @@ static void pg_extended_prepared(void)
 	pg_bind_msg(&exec, "P0_1");
 	pg_exec_sync(&exec);
 	pg(st, 7, &exec, bc, sizeof(bc) - 1, &p);
-	CHECK(p.status == DB_OP && !strcmp(p.op, "SELECT"), "execute by name: got %d %s",
-	      p.status, p.op);
+	CHECK(p.status == DB_OP && !strcmp(p.op, "SELECT"), "execute by name: got %d %s", p.status,
+	      p.op);
 	/* the same name on another connection is another statement */
 	pg(st, 8, &exec, bc, sizeof(bc) - 1, &p);
-	CHECK(p.status == DB_OP && !strcmp(p.op, "other"), "other connection: got %d %s",
-	      p.status, p.op);
+	CHECK(p.status == DB_OP && !strcmp(p.op, "other"), "other connection: got %d %s", p.status,
+	      p.op);
 	/* unnamed: Parse + Bind + Execute + Sync in one write (-M extended) */
-	pg_parse_msg(&ext, "", "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2");
+	pg_parse_msg(&ext, "",
+		     "UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2");
 	pg_bind_msg(&ext, "");
 	pg_exec_sync(&ext);
 	pg(st, 7, &ext, bad, sizeof(bad) - 1, &p);
@@ -203,9 +205,12 @@ static void mysql_commands(void)
 	static const uint8_t prep[] = "\x1b\0\0\0\x16insert into t values (?)";
 	static const uint8_t prep_ok[] = "\x0c\0\0\x01\x00\x05\0\0\0\x00\x00";
 	static const uint8_t exec[] = "\x0b\0\0\0\x17\x05\0\0\0\0\x01\0\0\0\0";
-	static const uint8_t close_then_q[] = "\x05\0\0\0\x19\x05\0\0\0" "\x09\0\0\0\x03" "COMMIT  ";
+	static const uint8_t close_then_q[] = "\x05\0\0\0\x19\x05\0\0\0"
+					      "\x09\0\0\0\x03"
+					      "COMMIT  ";
 	static const uint8_t auth[] = "\x20\0\0\x01\x85\xa6\x3f\x20";
-	static const uint8_t two[] = "\x09\0\0\0\x03select 1" "\x09\0\0\0\x03select 2";
+	static const uint8_t two[] = "\x09\0\0\0\x03select 1"
+				     "\x09\0\0\0\x03select 2";
 
 	if (!st)
 		return;
@@ -247,8 +252,8 @@ static void redis_commands(void)
 	CHECK(!strstr(p.op, "key"), "no key kept");
 	db_parse(NULL, HL_DB_REDIS, 1, (const uint8_t *)set, sizeof(set) - 1, sizeof(set) - 1,
 		 (const uint8_t *)"-ERR wrong\r\n", 12, &p);
-	CHECK(p.status == DB_OP && !strcmp(p.op, "SET") && p.error, "SET error: %d %s %d",
-	      p.status, p.op, p.error);
+	CHECK(p.status == DB_OP && !strcmp(p.op, "SET") && p.error, "SET error: %d %s %d", p.status,
+	      p.op, p.error);
 	db_parse(NULL, HL_DB_REDIS, 1, (const uint8_t *)odd, sizeof(odd) - 1, sizeof(odd) - 1,
 		 (const uint8_t *)"+OK\r\n", 5, &p);
 	CHECK(p.status == DB_OP && !strcmp(p.op, "other"), "odd name: %d %s", p.status, p.op);
@@ -281,8 +286,8 @@ static void intern_bounded(void)
 		return;
 	a = db_intern__id(t, HL_DB_REDIS, "GET");
 	b = db_intern__id(t, HL_DB_POSTGRES, "GET");
-	CHECK(a != b && a == db_intern__id(t, HL_DB_REDIS, "GET"), "per system, stable: %u %u",
-	      a, b);
+	CHECK(a != b && a == db_intern__id(t, HL_DB_REDIS, "GET"), "per system, stable: %u %u", a,
+	      b);
 	CHECK(!strcmp(db_intern__name(t, a, &sys), "GET") && sys == HL_DB_REDIS, "name back");
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "CMD%d", i);

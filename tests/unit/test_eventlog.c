@@ -40,17 +40,19 @@ static void test_append_and_read_in_order(void)
 	for (uint64_t i = 1; i <= 1000; i++) {
 		uint64_t seq = eventlog__append(log, 0, &i, sizeof(i));
 
-		CHECK(seq == i - 1, "seq %llu for entry %llu, expected %llu", (unsigned long long)seq,
-		      (unsigned long long)i, (unsigned long long)(i - 1));
+		CHECK(seq == i - 1, "seq %llu for entry %llu, expected %llu",
+		      (unsigned long long)seq, (unsigned long long)i, (unsigned long long)(i - 1));
 	}
 	eventlog_reader__poll(r, collect_cb, &c, SIZE_MAX);
 	CHECK(c.n == 1000, "read %llu entries, expected 1000", (unsigned long long)c.n);
 	CHECK(c.bad_order == 0, "%llu out of order", (unsigned long long)c.bad_order);
-	CHECK(c.first_val == 1 && c.last_val == 1000, "first %llu last %llu", (unsigned long long)c.first_val,
-	      (unsigned long long)c.last_val);
-	CHECK(eventlog_reader__lost(r) == 0, "lost %llu", (unsigned long long)eventlog_reader__lost(r));
+	CHECK(c.first_val == 1 && c.last_val == 1000, "first %llu last %llu",
+	      (unsigned long long)c.first_val, (unsigned long long)c.last_val);
+	CHECK(eventlog_reader__lost(r) == 0, "lost %llu",
+	      (unsigned long long)eventlog_reader__lost(r));
 	/* nothing new: nothing delivered */
-	CHECK(eventlog_reader__poll(r, collect_cb, &c, SIZE_MAX) == 0, "second poll delivered entries");
+	CHECK(eventlog_reader__poll(r, collect_cb, &c, SIZE_MAX) == 0,
+	      "second poll delivered entries");
 	eventlog_reader__free(r);
 	eventlog__free(log);
 }
@@ -72,16 +74,17 @@ static void test_wraparound_overwrites_oldest_exactly(void)
 	eventlog__stats(log, &st);
 	CHECK(st.appended == total, "appended %llu, expected %llu", (unsigned long long)st.appended,
 	      (unsigned long long)total);
-	CHECK(st.used_bytes <= st.size_bytes, "used %llu > size %llu", (unsigned long long)st.used_bytes,
-	      (unsigned long long)st.size_bytes);
+	CHECK(st.used_bytes <= st.size_bytes, "used %llu > size %llu",
+	      (unsigned long long)st.used_bytes, (unsigned long long)st.size_bytes);
 	eventlog_reader__poll(r, collect_cb, &c, SIZE_MAX);
 	/* every entry is either read or counted as overwritten: exact */
-	CHECK(c.n + st.overwritten == total, "read %llu + overwritten %llu != %llu", (unsigned long long)c.n,
-	      (unsigned long long)st.overwritten, (unsigned long long)total);
+	CHECK(c.n + st.overwritten == total, "read %llu + overwritten %llu != %llu",
+	      (unsigned long long)c.n, (unsigned long long)st.overwritten,
+	      (unsigned long long)total);
 	CHECK(eventlog_reader__lost(r) == st.overwritten, "reader lost %llu, log overwrote %llu",
 	      (unsigned long long)eventlog_reader__lost(r), (unsigned long long)st.overwritten);
-	CHECK(c.last_val == total, "newest entry %llu, expected %llu", (unsigned long long)c.last_val,
-	      (unsigned long long)total);
+	CHECK(c.last_val == total, "newest entry %llu, expected %llu",
+	      (unsigned long long)c.last_val, (unsigned long long)total);
 	CHECK(c.first_val == st.overwritten + 1, "oldest kept %llu, expected %llu",
 	      (unsigned long long)c.first_val, (unsigned long long)st.overwritten + 1);
 	CHECK(c.bad_order == 0, "%llu out of order", (unsigned long long)c.bad_order);
@@ -114,7 +117,8 @@ static void test_oversized_entry_rejected_and_counted(void)
 	static unsigned char big[32 << 10];
 	struct eventlog_stats st;
 
-	CHECK(eventlog__append(log, 0, big, sizeof(big)) == UINT64_MAX, "32 KiB entry accepted in a 64 KiB shard");
+	CHECK(eventlog__append(log, 0, big, sizeof(big)) == UINT64_MAX,
+	      "32 KiB entry accepted in a 64 KiB shard");
 	eventlog__stats(log, &st);
 	CHECK(st.rejected == 1 && st.appended == 0, "rejected %llu appended %llu",
 	      (unsigned long long)st.rejected, (unsigned long long)st.appended);
@@ -131,10 +135,11 @@ static void test_max_limits_delivery(void)
 	for (uint64_t i = 1; i <= 100; i++)
 		eventlog__append(log, 0, &i, sizeof(i));
 	n = eventlog_reader__poll(r, collect_cb, &c, 30);
-	CHECK(n == 30 && c.last_val == 30, "first poll gave %zu up to %llu", n, (unsigned long long)c.last_val);
-	n = eventlog_reader__poll(r, collect_cb, &c, SIZE_MAX);
-	CHECK(n == 70 && c.last_val == 100 && c.bad_order == 0, "second poll gave %zu up to %llu", n,
+	CHECK(n == 30 && c.last_val == 30, "first poll gave %zu up to %llu", n,
 	      (unsigned long long)c.last_val);
+	n = eventlog_reader__poll(r, collect_cb, &c, SIZE_MAX);
+	CHECK(n == 70 && c.last_val == 100 && c.bad_order == 0, "second poll gave %zu up to %llu",
+	      n, (unsigned long long)c.last_val);
 	eventlog_reader__free(r);
 	eventlog__free(log);
 }
@@ -210,11 +215,13 @@ static void test_concurrent_writer_and_readers(void)
 		pthread_join(t[i], NULL);
 	eventlog__stats(rc.log, &st);
 	for (int i = 0; i < 2; i++) {
-		CHECK(rr[i].corrupt == 0, "reader %d saw %llu torn entries", i, (unsigned long long)rr[i].corrupt);
+		CHECK(rr[i].corrupt == 0, "reader %d saw %llu torn entries", i,
+		      (unsigned long long)rr[i].corrupt);
 		CHECK(rr[i].n > 0, "reader %d read nothing", i);
 		CHECK(rr[i].bad_order == 0, "reader %d saw %llu entries out of order", i,
 		      (unsigned long long)rr[i].bad_order);
-		CHECK(rr[i].n + rr[i].lost == RACE_N, "reader %d: read %llu + lost %llu != written %llu", i,
+		CHECK(rr[i].n + rr[i].lost == RACE_N,
+		      "reader %d: read %llu + lost %llu != written %llu", i,
 		      (unsigned long long)rr[i].n, (unsigned long long)rr[i].lost, RACE_N);
 	}
 	CHECK(st.appended == RACE_N, "appended %llu", (unsigned long long)st.appended);

@@ -17,7 +17,7 @@
 
 static uint64_t rng = 88172645463325252ull;
 
-static double urand(void)	/* xorshift64*, (0,1) */
+static double urand(void) /* xorshift64*, (0,1) */
 {
 	rng ^= rng >> 12;
 	rng ^= rng << 25;
@@ -113,8 +113,8 @@ static void duplicates_within_1pct(void)
 	for (int i = 0; i < 10; i++)
 		sample[n++] = 7;
 	for (int i = 0; i < 5; i++)
-		sample[n++] = 0;	/* zero bucket */
-	sample[n++] = 5e9;	/* past HIST_MAX: clamped to the exact max */
+		sample[n++] = 0; /* zero bucket */
+	sample[n++] = 5e9;	 /* past HIST_MAX: clamped to the exact max */
 	check_sample("duplicates", n);
 	CHECK(hist__quantile(&h, 0) == 0 && hist__quantile(&h, 1) == 5e9,
 	      "q=0 and q=1 are the exact min and max, got %f and %f", hist__quantile(&h, 0),
@@ -142,7 +142,8 @@ static void merge_equals_single(void)
 		      m->hi == h.hi && m->min == h.min && m->max == h.max,
 	      "8 merged parts equal one histogram of everything");
 	err = worst_err(m, sample, N, &q);
-	CHECK(err <= HIST_REL_ERR + 1e-9, "merged: relative error <= 2%%, got %.5f at q=%g", err, q);
+	CHECK(err <= HIST_REL_ERR + 1e-9, "merged: relative error <= 2%%, got %.5f at q=%g", err,
+	      q);
 	free(m);
 }
 
@@ -154,11 +155,14 @@ static void empty_and_reset(void)
 	hist__add(&h, 10);
 	hist__reset(&h);
 	hist__add(&h, 3);
-	CHECK(hist__quantile(&h, 0.99) == 3 && hist__count(&h) == 1, "after reset only the new value");
+	CHECK(hist__quantile(&h, 0.99) == 3 && hist__count(&h) == 1,
+	      "after reset only the new value");
 	CHECK((double)HIST_BUCKETS >= ceil(log(HIST_MAX / HIST_MIN) /
-					   log((1 + HIST_REL_ERR) / (1 - HIST_REL_ERR))) + 1,
+					   log((1 + HIST_REL_ERR) / (1 - HIST_REL_ERR))) +
+					      1,
 	      "HIST_BUCKETS covers [HIST_MIN, HIST_MAX]");
-	CHECK(sizeof(struct hist) < 12 * 1024, "fixed memory under 12 KiB, is %zu", sizeof(struct hist));
+	CHECK(sizeof(struct hist) < 12 * 1024, "fixed memory under 12 KiB, is %zu",
+	      sizeof(struct hist));
 }
 
 /* BCC-style log2 slots of microsecond latencies into a millisecond histogram. */
@@ -188,7 +192,7 @@ static void log2_conversion(void)
 	}
 	CHECK(q == 0, "log2: every quantile within its power-of-two slot; off at q=%g", q);
 	memset(slots, 0, sizeof(slots));
-	slots[10] = 1000;	/* 1024..2047 us */
+	slots[10] = 1000; /* 1024..2047 us */
 	hist__reset(&h);
 	hist__add_log2(&h, slots, 32, 1e-3);
 	CHECK(hist__quantile(&h, 0.5) > 1.40 && hist__quantile(&h, 0.5) < 1.50 &&
@@ -218,7 +222,8 @@ static void json_fields(void)
 	o = json_object();
 	hist__reset(&h);
 	hist__put_json(&h, o, "response_time", "ms");
-	CHECK(json_object_size(o) == 5 && json_is_null(json_object_get(o, "response_time_avg_ms")) &&
+	CHECK(json_object_size(o) == 5 &&
+		      json_is_null(json_object_get(o, "response_time_avg_ms")) &&
 		      json_is_null(json_object_get(o, "response_time_p50_ms")) &&
 		      json_is_null(json_object_get(o, "response_time_p95_ms")) &&
 		      json_is_null(json_object_get(o, "response_time_p99_ms")) &&

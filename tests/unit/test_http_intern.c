@@ -26,7 +26,8 @@ static void intern_put_then_get(void)
 	g = http_intern__get(t, 42);
 	CHECK(g == a && g->ok && !strcmp(g->route, "/api/orders/:id"), "get finds the parse");
 	b = http_intern__put(t, 42, &fresh);
-	CHECK(!fresh && b == a && b->ok, "the same head again (another CPU): kept, not parsed again");
+	CHECK(!fresh && b == a && b->ok,
+	      "the same head again (another CPU): kept, not parsed again");
 	CHECK(!http_intern__get(t, 43), "another hash is another head");
 	http_intern__stats(t, &st);
 	CHECK(st.heads == 2 && st.hits == 1 && st.misses == 2 && st.evictions == 0,
@@ -48,7 +49,7 @@ static void intern_bounded_lru(void)
 		return;
 	for (uint64_t i = 0; i < 4; i++)
 		http_intern__put(t, 100 + i, &fresh)->ok = true;
-	CHECK(http_intern__get(t, 100), "head 0 held");		/* used again: 1 is oldest */
+	CHECK(http_intern__get(t, 100), "head 0 held"); /* used again: 1 is oldest */
 	CHECK(http_intern__put(t, 104, &fresh) && fresh, "head 4 new");
 	CHECK(http_intern__get(t, 100), "head 0 (recently used) survived");
 	CHECK(!http_intern__get(t, 101), "head 1 (least recently used) was evicted");

@@ -29,8 +29,16 @@ static const char *const names[4] = { "SSL_write", "SSL_read", "SSL_write_ex", "
  * global wins) and SSL_read_ex (an import: undefined); .symtab with
  * "SSL_write_ex@@OPENSSL_3.0.0". Offsets: 0x110, 0x130, 0x140, none.
  */
-enum { TEXT_OFF = 0x100, TEXT_ADDR = 0x1100, DYNSTR_OFF = 0x200, DYNSYM_OFF = 0x300,
-       STRTAB_OFF = 0x400, SYMTAB_OFF = 0x480, SHDR_OFF = 0x500, NSEC = 6 };
+enum {
+	TEXT_OFF = 0x100,
+	TEXT_ADDR = 0x1100,
+	DYNSTR_OFF = 0x200,
+	DYNSYM_OFF = 0x300,
+	STRTAB_OFF = 0x400,
+	SYMTAB_OFF = 0x480,
+	SHDR_OFF = 0x500,
+	NSEC = 6
+};
 
 static const char dynstr[] = "\0SSL_write\0SSL_read\0SSL_read_ex";
 static const char strtab[] = "\0SSL_write_ex@@OPENSSL_3.0.0";
@@ -52,8 +60,8 @@ static Elf64_Shdr shdr_get(const struct img *m, int i)
 		Elf32_Shdr t;
 
 		memcpy(&t, m->b + SHDR_OFF + i * sizeof(Elf32_Shdr), sizeof(t));
-		s = (Elf64_Shdr){ t.sh_name, t.sh_type, t.sh_flags, t.sh_addr, t.sh_offset,
-				  t.sh_size, t.sh_link, t.sh_info, t.sh_addralign, t.sh_entsize };
+		s = (Elf64_Shdr){ t.sh_name, t.sh_type, t.sh_flags, t.sh_addr,	    t.sh_offset,
+				  t.sh_size, t.sh_link, t.sh_info,  t.sh_addralign, t.sh_entsize };
 	}
 	return s;
 }
@@ -63,9 +71,16 @@ static void shdr_put(struct img *m, int i, Elf64_Shdr s)
 	if (m->is64) {
 		memcpy(m->b + SHDR_OFF + i * sizeof(Elf64_Shdr), &s, sizeof(s));
 	} else {
-		Elf32_Shdr t = { s.sh_name, s.sh_type, (Elf32_Word)s.sh_flags, (Elf32_Addr)s.sh_addr,
-				 (Elf32_Off)s.sh_offset, (Elf32_Word)s.sh_size, s.sh_link, s.sh_info,
-				 (Elf32_Word)s.sh_addralign, (Elf32_Word)s.sh_entsize };
+		Elf32_Shdr t = { s.sh_name,
+				 s.sh_type,
+				 (Elf32_Word)s.sh_flags,
+				 (Elf32_Addr)s.sh_addr,
+				 (Elf32_Off)s.sh_offset,
+				 (Elf32_Word)s.sh_size,
+				 s.sh_link,
+				 s.sh_info,
+				 (Elf32_Word)s.sh_addralign,
+				 (Elf32_Word)s.sh_entsize };
 
 		memcpy(m->b + SHDR_OFF + i * sizeof(Elf32_Shdr), &t, sizeof(t));
 	}
@@ -75,13 +90,19 @@ static void sym_put(struct img *m, size_t off, int i, uint32_t name, uint64_t va
 		    uint16_t shndx)
 {
 	if (m->is64) {
-		Elf64_Sym y = { .st_name = name, .st_info = ELF64_ST_INFO(bind, STT_FUNC),
-				.st_shndx = shndx, .st_value = value, .st_size = 8 };
+		Elf64_Sym y = { .st_name = name,
+				.st_info = ELF64_ST_INFO(bind, STT_FUNC),
+				.st_shndx = shndx,
+				.st_value = value,
+				.st_size = 8 };
 
 		memcpy(m->b + off + i * sizeof(y), &y, sizeof(y));
 	} else {
-		Elf32_Sym y = { .st_name = name, .st_value = (Elf32_Addr)value, .st_size = 8,
-				.st_info = ELF32_ST_INFO(bind, STT_FUNC), .st_shndx = shndx };
+		Elf32_Sym y = { .st_name = name,
+				.st_value = (Elf32_Addr)value,
+				.st_size = 8,
+				.st_info = ELF32_ST_INFO(bind, STT_FUNC),
+				.st_shndx = shndx };
 
 		memcpy(m->b + off + i * sizeof(y), &y, sizeof(y));
 	}
@@ -96,9 +117,13 @@ static void build(struct img *m, bool is64)
 	m->is64 = is64;
 	m->len = SHDR_OFF + NSEC * shsz;
 	if (is64) {
-		Elf64_Ehdr e = { .e_type = ET_DYN, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
-				 .e_shoff = SHDR_OFF, .e_ehsize = sizeof(e),
-				 .e_shentsize = sizeof(Elf64_Shdr), .e_shnum = NSEC };
+		Elf64_Ehdr e = { .e_type = ET_DYN,
+				 .e_machine = EM_X86_64,
+				 .e_version = EV_CURRENT,
+				 .e_shoff = SHDR_OFF,
+				 .e_ehsize = sizeof(e),
+				 .e_shentsize = sizeof(Elf64_Shdr),
+				 .e_shnum = NSEC };
 
 		memcpy(e.e_ident, ELFMAG, SELFMAG);
 		e.e_ident[EI_CLASS] = ELFCLASS64;
@@ -106,9 +131,13 @@ static void build(struct img *m, bool is64)
 		e.e_ident[EI_VERSION] = EV_CURRENT;
 		memcpy(m->b, &e, sizeof(e));
 	} else {
-		Elf32_Ehdr e = { .e_type = ET_DYN, .e_machine = EM_386, .e_version = EV_CURRENT,
-				 .e_shoff = SHDR_OFF, .e_ehsize = sizeof(e),
-				 .e_shentsize = sizeof(Elf32_Shdr), .e_shnum = NSEC };
+		Elf32_Ehdr e = { .e_type = ET_DYN,
+				 .e_machine = EM_386,
+				 .e_version = EV_CURRENT,
+				 .e_shoff = SHDR_OFF,
+				 .e_ehsize = sizeof(e),
+				 .e_shentsize = sizeof(Elf32_Shdr),
+				 .e_shnum = NSEC };
 
 		memcpy(e.e_ident, ELFMAG, SELFMAG);
 		e.e_ident[EI_CLASS] = ELFCLASS32;
@@ -118,21 +147,37 @@ static void build(struct img *m, bool is64)
 	}
 	memcpy(m->b + DYNSTR_OFF, dynstr, sizeof(dynstr));
 	memcpy(m->b + STRTAB_OFF, strtab, sizeof(strtab));
-	sym_put(m, DYNSYM_OFF, 1, 1, TEXT_ADDR + 0x10, STB_GLOBAL, 1);		/* SSL_write */
-	sym_put(m, DYNSYM_OFF, 2, 11, TEXT_ADDR + 0x20, STB_WEAK, 1);		/* SSL_read, weak */
-	sym_put(m, DYNSYM_OFF, 3, 11, TEXT_ADDR + 0x30, STB_GLOBAL, 1);	/* SSL_read */
-	sym_put(m, DYNSYM_OFF, 4, 20, 0, STB_GLOBAL, SHN_UNDEF);		/* SSL_read_ex import */
-	sym_put(m, SYMTAB_OFF, 1, 1, TEXT_ADDR + 0x40, STB_GLOBAL, 1);		/* SSL_write_ex@@ */
-	shdr_put(m, 1, (Elf64_Shdr){ .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
-				     .sh_addr = TEXT_ADDR, .sh_offset = TEXT_OFF, .sh_size = 0x100 });
-	shdr_put(m, 2, (Elf64_Shdr){ .sh_type = SHT_DYNSYM, .sh_offset = DYNSYM_OFF,
-				     .sh_size = 5 * esz, .sh_link = 3, .sh_entsize = esz });
-	shdr_put(m, 3, (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = DYNSTR_OFF,
-				     .sh_size = sizeof(dynstr) });
-	shdr_put(m, 4, (Elf64_Shdr){ .sh_type = SHT_SYMTAB, .sh_offset = SYMTAB_OFF,
-				     .sh_size = 2 * esz, .sh_link = 5, .sh_entsize = esz });
-	shdr_put(m, 5, (Elf64_Shdr){ .sh_type = SHT_STRTAB, .sh_offset = STRTAB_OFF,
-				     .sh_size = sizeof(strtab) });
+	sym_put(m, DYNSYM_OFF, 1, 1, TEXT_ADDR + 0x10, STB_GLOBAL, 1);	/* SSL_write */
+	sym_put(m, DYNSYM_OFF, 2, 11, TEXT_ADDR + 0x20, STB_WEAK, 1);	/* SSL_read, weak */
+	sym_put(m, DYNSYM_OFF, 3, 11, TEXT_ADDR + 0x30, STB_GLOBAL, 1); /* SSL_read */
+	sym_put(m, DYNSYM_OFF, 4, 20, 0, STB_GLOBAL, SHN_UNDEF);	/* SSL_read_ex import */
+	sym_put(m, SYMTAB_OFF, 1, 1, TEXT_ADDR + 0x40, STB_GLOBAL, 1);	/* SSL_write_ex@@ */
+	shdr_put(m, 1,
+		 (Elf64_Shdr){ .sh_type = SHT_PROGBITS,
+			       .sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+			       .sh_addr = TEXT_ADDR,
+			       .sh_offset = TEXT_OFF,
+			       .sh_size = 0x100 });
+	shdr_put(m, 2,
+		 (Elf64_Shdr){ .sh_type = SHT_DYNSYM,
+			       .sh_offset = DYNSYM_OFF,
+			       .sh_size = 5 * esz,
+			       .sh_link = 3,
+			       .sh_entsize = esz });
+	shdr_put(m, 3,
+		 (Elf64_Shdr){ .sh_type = SHT_STRTAB,
+			       .sh_offset = DYNSTR_OFF,
+			       .sh_size = sizeof(dynstr) });
+	shdr_put(m, 4,
+		 (Elf64_Shdr){ .sh_type = SHT_SYMTAB,
+			       .sh_offset = SYMTAB_OFF,
+			       .sh_size = 2 * esz,
+			       .sh_link = 5,
+			       .sh_entsize = esz });
+	shdr_put(m, 5,
+		 (Elf64_Shdr){ .sh_type = SHT_STRTAB,
+			       .sh_offset = STRTAB_OFF,
+			       .sh_size = sizeof(strtab) });
 }
 
 /* Runs the resolver on the first len bytes of the image, through a memfd. */
@@ -160,7 +205,8 @@ static void check_crafted(bool is64)
 	n = resolve(&m, m.len, o);
 	CHECK(n == 3, "%s: 3 of 4 names found, got %d", is64 ? "ELF64" : "ELF32", n);
 	CHECK(o[0] == 0x110, "SSL_write at 0x110, got %#llx", (unsigned long long)o[0]);
-	CHECK(o[1] == 0x130, "SSL_read: the global definition (0x130) beats the weak one, got %#llx",
+	CHECK(o[1] == 0x130,
+	      "SSL_read: the global definition (0x130) beats the weak one, got %#llx",
 	      (unsigned long long)o[1]);
 	CHECK(o[2] == 0x140, "SSL_write_ex@@OPENSSL_3.0.0 in .symtab at 0x140, got %#llx",
 	      (unsigned long long)o[2]);
@@ -184,10 +230,10 @@ static void lying_headers_refused(void)
 {
 	static const struct {
 		const char *what;
-		int sec;		/* section to change, 0: the ELF header */
-		int field;		/* 0 size, 1 offset, 2 link, 3 entsize, 4 type, 5 shnum, 6 shentsize, 7 shoff */
+		int sec; /* section to change, 0: the ELF header */
+		int field; /* 0 size, 1 offset, 2 link, 3 entsize, 4 type, 5 shnum, 6 shentsize, 7 shoff */
 		uint64_t value;
-		int want;		/* -EINVAL, or names found */
+		int want; /* -EINVAL, or names found */
 	} c[] = {
 		{ "more sections than the limit", 0, 5, TLS_ELF_MAX_SECTIONS + 1, -EINVAL },
 		{ "no sections", 0, 5, 0, -EINVAL },
@@ -202,10 +248,11 @@ static void lying_headers_refused(void)
 		{ "a string table link to a non-string section", 2, 2, 1, -EINVAL },
 		{ "a string table past the end", 3, 1, 0x7fffffffull, -EINVAL },
 		{ "a string table above the limit", 3, 0, TLS_ELF_MAX_STRTAB + 1ull, -EINVAL },
-		{ "names cut by a short string table", 3, 0, 8, 1 },	/* .symtab's name still whole */
+		{ "names cut by a short string table", 3, 0, 8,
+		  1 }, /* .symtab's name still whole */
 		/* the functions' section lies: every symbol in it is ignored */
 		{ "the function section past the end", 1, 1, 0x7fffffffffull, 0 },
-		{ "the function section too small", 1, 0, 0x10, 0 },	/* 0x1110.. outside */
+		{ "the function section too small", 1, 0, 0x10, 0 }, /* 0x1110.. outside */
 		{ "the function section is not code", 1, 4, SHT_NOBITS, 0 },
 	};
 
@@ -260,8 +307,8 @@ static void lying_headers_refused(void)
 				shdr_put(&m, c[i].sec, s);
 			}
 			n = resolve(&m, m.len, o);
-			CHECK(n == c[i].want, "%s (ELF%d): want %d, got %d", c[i].what, cls ? 64 : 32,
-			      c[i].want, n);
+			CHECK(n == c[i].want, "%s (ELF%d): want %d, got %d", c[i].what,
+			      cls ? 64 : 32, c[i].want, n);
 		}
 	}
 }
@@ -291,8 +338,8 @@ static void other_files_refused(void)
 		s.sh_type = SHT_DYNSYM;
 		shdr_put(&m, 4, s);
 	}
-	CHECK(resolve(&m, m.len, o) == 2 && o[2] == 0, "a second .dynsym read: SSL_write_ex at %#llx",
-	      (unsigned long long)o[2]);
+	CHECK(resolve(&m, m.len, o) == 2 && o[2] == 0,
+	      "a second .dynsym read: SSL_write_ex at %#llx", (unsigned long long)o[2]);
 	/* two global definitions at different places: neither is trusted */
 	build(&m, true);
 	sym_put(&m, DYNSYM_OFF, 2, 11, TEXT_ADDR + 0x20, STB_GLOBAL, 1);
@@ -324,7 +371,7 @@ static void every_cut_of_a_file_is_safe(void)
 
 struct where {
 	uintptr_t addr;
-	uint64_t off;		/* file offset of addr, from the program headers */
+	uint64_t off; /* file offset of addr, from the program headers */
 	bool found;
 };
 
@@ -366,7 +413,8 @@ static void real_libssl_offsets_match_the_dynamic_linker(void)
 		struct where w = { .addr = (uintptr_t)dlsym(h, names[k]) };
 
 		dl_iterate_phdr(phdr_cb, &w);
-		CHECK(w.found && w.off == o[k], "%s: the loader maps it from file offset %#llx, resolver says %#llx",
+		CHECK(w.found && w.off == o[k],
+		      "%s: the loader maps it from file offset %#llx, resolver says %#llx",
 		      names[k], (unsigned long long)w.off, (unsigned long long)o[k]);
 	}
 	close(fd);

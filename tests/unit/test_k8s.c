@@ -51,14 +51,17 @@ static const struct {
 	const char *id, *runtime, *uid, *qos, *cgroup;
 } cases[] = {
 	{ "v2-containerd-burstable", 1, ID_CONTAINERD, "containerd", U1, "burstable",
-	  "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5b3c8f1e_2d4a_4c6b_9e8f_1a2b3c4d5e6f.slice/cri-containerd-" ID_CONTAINERD ".scope" },
+	  "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod5b3c8f1e_2d4a_4c6b_9e8f_1a2b3c4d5e6f.slice/cri-containerd-" ID_CONTAINERD
+	  ".scope" },
 	{ "v2-crio-besteffort", 1, ID_CRIO, "cri-o", U2, "besteffort", NULL },
 	{ "v2-crio-conmon", 0, "", "", U2, "besteffort", NULL },
 	{ "v2-cgroupns-guaranteed", 1, ID_GUAR, "containerd", U3, "guaranteed",
 	  "/../../kubepods-pod" U3 ".slice/cri-containerd-" ID_GUAR ".scope" },
 	{ "v2-static-pod", 1, ID_CGFS, "containerd", U4, "burstable", NULL },
-	{ "v2-docker-systemd", 1, ID_DOCKER, "docker", "", "", "/system.slice/docker-" ID_DOCKER ".scope" },
-	{ "v2-podman", 1, ID_PODMAN, "podman", "", "", "/machine.slice/libpod-" ID_PODMAN ".scope/container" },
+	{ "v2-docker-systemd", 1, ID_DOCKER, "docker", "", "",
+	  "/system.slice/docker-" ID_DOCKER ".scope" },
+	{ "v2-podman", 1, ID_PODMAN, "podman", "", "",
+	  "/machine.slice/libpod-" ID_PODMAN ".scope/container" },
 	{ "v2-podman-rootless", 1, ID_PODMAN, "podman", "", "", NULL },
 	{ "v2-podman-conmon", 0, "", "", "", "", NULL },
 	{ "v2-systemd-service", 0, "", "", "", "", "/system.slice/nginx.service" },
@@ -81,14 +84,14 @@ static void cgroup_fixtures_map_to_containers(void)
 		CHECK(r == cases[i].ret, "%s: returns %d, got %d", cases[i].file, cases[i].ret, r);
 		CHECK(!strcmp(m.container_id, cases[i].id), "%s: container id '%s', got '%s'",
 		      cases[i].file, cases[i].id, m.container_id);
-		CHECK(!strcmp(m.runtime, cases[i].runtime), "%s: runtime '%s', got '%s'", cases[i].file,
-		      cases[i].runtime, m.runtime);
+		CHECK(!strcmp(m.runtime, cases[i].runtime), "%s: runtime '%s', got '%s'",
+		      cases[i].file, cases[i].runtime, m.runtime);
 		CHECK(!strcmp(m.pod_uid, cases[i].uid), "%s: pod uid '%s', got '%s'", cases[i].file,
 		      cases[i].uid, m.pod_uid);
-		CHECK(!strcmp(m.qos, cases[i].qos), "%s: qos '%s', got '%s'", cases[i].file, cases[i].qos,
-		      m.qos);
-		CHECK(!cases[i].cgroup || !strcmp(m.cgroup, cases[i].cgroup), "%s: cgroup '%s', got '%s'",
-		      cases[i].file, cases[i].cgroup, m.cgroup);
+		CHECK(!strcmp(m.qos, cases[i].qos), "%s: qos '%s', got '%s'", cases[i].file,
+		      cases[i].qos, m.qos);
+		CHECK(!cases[i].cgroup || !strcmp(m.cgroup, cases[i].cgroup),
+		      "%s: cgroup '%s', got '%s'", cases[i].file, cases[i].cgroup, m.cgroup);
 		CHECK(!m.pod_name[0] && !m.pod_namespace[0], "%s: parsing alone names no pod",
 		      cases[i].file);
 	}
@@ -100,7 +103,8 @@ static void lookalikes_are_not_containers(void)
 
 	/* 63 and 65 hex digits, upper case, a .scope that is not a runtime's */
 	CHECK(k8s_parse_cgroup_path("/docker/" ID_DOCKER "0", &m) == 0, "65 hex");
-	CHECK(k8s_parse_cgroup_path("/system.slice/docker-" ID_DOCKER ".service", &m) == 0, ".service");
+	CHECK(k8s_parse_cgroup_path("/system.slice/docker-" ID_DOCKER ".service", &m) == 0,
+	      ".service");
 	CHECK(k8s_parse_cgroup_path("/process_api/500456c9cfe246b3e06929f11130c881", &m) == 0,
 	      "32 hex outside kubepods is no container");
 	CHECK(k8s_parse_cgroup_path("/system.slice/run-r0123.scope", &m) == 0 && !m.pod_uid[0],
@@ -177,16 +181,18 @@ static void meta_json_fields(void)
 	k8s__lookup(k, 1001, 0, &m);
 	CHECK(k8s_meta_to_json(&m, o) == 0, "to_json");
 	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
-	CHECK(s && !strcmp(s, "{\"container_id\":\"" ID_CONTAINERD "\",\"container_name\":\"nginx\","
-			      "\"container_runtime\":\"containerd\",\"namespace\":\"shop\","
-			      "\"pod\":\"web-7d9f8c6b5-x2k4q\",\"pod_uid\":\"" U1 "\"}"),
+	CHECK(s && !strcmp(s,
+			   "{\"container_id\":\"" ID_CONTAINERD "\",\"container_name\":\"nginx\","
+			   "\"container_runtime\":\"containerd\",\"namespace\":\"shop\","
+			   "\"pod\":\"web-7d9f8c6b5-x2k4q\",\"pod_uid\":\"" U1 "\"}"),
 	      "got %s", s);
 	free(s);
 	json_decref(o);
 	o = json_object();
 	k8s__lookup(k, 1004, 0, &m);
 	k8s_meta_to_json(&m, o);
-	CHECK(json_object_size(o) == 0, "a host process adds no fields, got %zu", json_object_size(o));
+	CHECK(json_object_size(o) == 0, "a host process adds no fields, got %zu",
+	      json_object_size(o));
 	json_decref(o);
 	k8s__free(k);
 }
@@ -219,7 +225,8 @@ static void cache_by_cgroup_id_and_retry(void)
 	snprintf(p, sizeof(p), "%s/proc/2001", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/proc/2001/cgroup", root);
-	write_file(p, "0::/kubepods.slice/kubepods-pod" U1 ".slice/cri-containerd-" ID_CONTAINERD ".scope\n");
+	write_file(p, "0::/kubepods.slice/kubepods-pod" U1 ".slice/cri-containerd-" ID_CONTAINERD
+		      ".scope\n");
 	k = k8s__new(root, 8);
 	if (!k) {
 		CHECK(0, "k8s__new");
@@ -253,15 +260,17 @@ static void cache_by_cgroup_id_and_retry(void)
 
 	/* bounded: 64 entries (the minimum) whatever is asked, evictions counted */
 	for (uint64_t id = 1; id <= 500; id++)
-		k8s__lookup(k, 2001, id, &m);	/* all -ENOENT: nothing cached */
+		k8s__lookup(k, 2001, id, &m); /* all -ENOENT: nothing cached */
 	d = json_object();
 	k8s__describe(k, d);
-	CHECK(json_integer_value(json_object_get(d, "k8s_cache_entries")) == 64, "64 entries, got %lld",
+	CHECK(json_integer_value(json_object_get(d, "k8s_cache_entries")) == 64,
+	      "64 entries, got %lld",
 	      (long long)json_integer_value(json_object_get(d, "k8s_cache_entries")));
 	CHECK(json_integer_value(json_object_get(d, "k8s_cache_hits")) == 2, "2 hits, got %lld",
 	      (long long)json_integer_value(json_object_get(d, "k8s_cache_hits")));
 	/* retry 0: every lookup of the unresolved pod reads the files (3) */
-	CHECK(json_integer_value(json_object_get(d, "k8s_pod_lookups")) == 3, "3 pod lookups, got %lld",
+	CHECK(json_integer_value(json_object_get(d, "k8s_pod_lookups")) == 3,
+	      "3 pod lookups, got %lld",
 	      (long long)json_integer_value(json_object_get(d, "k8s_pod_lookups")));
 	json_decref(d);
 	k8s__free(k);
@@ -284,8 +293,9 @@ static bool have_openat2(void)
  * the agent's. */
 static void etc_hosts_symlink_stays_in_container(void)
 {
-	static const char cg[] = "0::/kubepods.slice/kubepods-pod11112222_3333_4444_8555_666677778888.slice/"
-				 "cri-containerd-c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00.scope\n";
+	static const char cg[] =
+		"0::/kubepods.slice/kubepods-pod11112222_3333_4444_8555_666677778888.slice/"
+		"cri-containerd-c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00.scope\n";
 	char t[] = "/tmp/test_k8s.XXXXXX", p[700], leak[700], root[700];
 	struct k8s_meta m;
 	struct k8s *k;
@@ -315,9 +325,10 @@ static void etc_hosts_symlink_stays_in_container(void)
 	CHECK(k, "k8s__new: %s", strerror(errno));
 	if (k) {
 		r = k8s__lookup(k, 1007, 0, &m);
-		CHECK(r == 0 && !strcmp(m.pod_uid, "11112222-3333-4444-8555-666677778888") && !m.pod_name[0],
-		      "pid 1007: pod uid, no name (the symlink leaves the container); got %d '%s' '%s'", r,
-		      m.pod_uid, m.pod_name);
+		CHECK(r == 0 && !strcmp(m.pod_uid, "11112222-3333-4444-8555-666677778888") &&
+			      !m.pod_name[0],
+		      "pid 1007: pod uid, no name (the symlink leaves the container); got %d '%s' '%s'",
+		      r, m.pod_uid, m.pod_name);
 		k8s__free(k);
 		k = k8s__new(root, 64);
 		r = k ? k8s__lookup(k, 1008, 0, &m) : -1;
@@ -358,7 +369,8 @@ static void cache_eviction_keeps_bound(void)
 	      "evictions past the bound, got %lld",
 	      (long long)json_integer_value(json_object_get(d, "k8s_cache_evictions")));
 	/* the pod files were read once: the path entry carried the names */
-	CHECK(json_integer_value(json_object_get(d, "k8s_pod_lookups")) == 1, "1 pod lookup, got %lld",
+	CHECK(json_integer_value(json_object_get(d, "k8s_pod_lookups")) == 1,
+	      "1 pod lookup, got %lld",
 	      (long long)json_integer_value(json_object_get(d, "k8s_pod_lookups")));
 	json_decref(d);
 	k8s__free(k);
@@ -383,19 +395,23 @@ static void v1_host_cgroup_id_not_a_key(void)
 	snprintf(p, sizeof(p), "%s/proc/3001", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/proc/3001/cgroup", root);
-	write_file(p, "4:memory:/docker/" ID_DOCKER "\n1:name=systemd:/docker/" ID_DOCKER "\n0::/\n");
+	write_file(p,
+		   "4:memory:/docker/" ID_DOCKER "\n1:name=systemd:/docker/" ID_DOCKER "\n0::/\n");
 	snprintf(p, sizeof(p), "%s/proc/3002", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/proc/3002/cgroup", root);
-	write_file(p, "4:memory:/system.slice/cron.service\n1:name=systemd:/system.slice/cron.service\n0::/\n");
+	write_file(
+		p,
+		"4:memory:/system.slice/cron.service\n1:name=systemd:/system.slice/cron.service\n0::/\n");
 	k = k8s__new(root, 64);
 	r = k ? k8s__lookup(k, 3001, 1, &m) : -1;
 	CHECK(r == 0 && !strcmp(m.container_id, ID_DOCKER) && !m.cgroup_v2,
-	      "pid 3001 in docker (from a v1 line), got %d '%s' v2=%d", r, m.container_id, m.cgroup_v2);
+	      "pid 3001 in docker (from a v1 line), got %d '%s' v2=%d", r, m.container_id,
+	      m.cgroup_v2);
 	r = k ? k8s__lookup(k, 3002, 1, &m) : -1;
 	CHECK(r == 0 && !m.container_id[0] && !strcmp(m.cgroup, "/system.slice/cron.service"),
-	      "pid 3002 with the same v2 id 1 is a host service, got %d '%s' '%s'", r, m.container_id,
-	      m.cgroup);
+	      "pid 3002 with the same v2 id 1 is a host service, got %d '%s' '%s'", r,
+	      m.container_id, m.cgroup);
 	k8s__free(k);
 	snprintf(p, sizeof(p), "rm -rf '%s'", root);
 	CHECK(system(p) == 0, "cleanup");

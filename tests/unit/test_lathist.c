@@ -12,16 +12,20 @@
 static void slots_tile(void)
 {
 	for (__u32 s = 0; s + 1 < HL_LAT_SLOTS; s++) {
-		CHECK(lathist_hi(s) == lathist_lo(s + 1), "slot %u ends at %llu, slot %u starts at %llu", s,
-		      (unsigned long long)lathist_hi(s), s + 1, (unsigned long long)lathist_lo(s + 1));
+		CHECK(lathist_hi(s) == lathist_lo(s + 1),
+		      "slot %u ends at %llu, slot %u starts at %llu", s,
+		      (unsigned long long)lathist_hi(s), s + 1,
+		      (unsigned long long)lathist_lo(s + 1));
 		CHECK(lathist_lo(s) < lathist_hi(s), "slot %u is empty", s);
 	}
 }
 
 static void values_in_slot(void)
 {
-	__u64 v[] = { 0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 1000, 1023, 1024, 65535, 1000000, 123456789,
-		      1ull << 40, (1ull << 41) - 1 };
+	__u64 v[] = {
+		0,  1,	  3,	4,    5,     7,	      8,	 9,	     15,
+		16, 1000, 1023, 1024, 65535, 1000000, 123456789, 1ull << 40, (1ull << 41) - 1
+	};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		__u32 s = lathist_slot(v[i]);
@@ -70,7 +74,8 @@ static void quantiles(void)
 	CHECK(lathist_quantile(h, HL_LAT_SLOTS, 1.0) <= (double)lathist_hi(lathist_slot(50000000)),
 	      "p100 inside the top slot");
 	CHECK(fabs(lathist_mean(h, HL_LAT_SLOTS) - (1000 * 100000.0 + 10 * 50000000.0) / 1010) <=
-	      0.15 * (1000 * 100000.0 + 10 * 50000000.0) / 1010, "mean within a slot's error");
+		      0.15 * (1000 * 100000.0 + 10 * 50000000.0) / 1010,
+	      "mean within a slot's error");
 }
 
 static void quantile_monotone(void)

@@ -23,7 +23,8 @@ static void catalog_rows_complete(void)
 		bool sig = false, snake = d->name && d->name[0];
 
 		for (const char *c = d->name; snake && *c; c++)
-			snake = islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_';
+			snake = islower((unsigned char)*c) || isdigit((unsigned char)*c) ||
+				*c == '_';
 		for (size_t k = 0; d->signal && k < sizeof(signals) / sizeof(signals[0]); k++)
 			sig |= !strcmp(d->signal, signals[k]);
 		CHECK(snake && d->unit && d->help && d->help[0] && sig && metric_find(d->name) == i,
@@ -50,8 +51,9 @@ static void values_add_mean_max(void)
 
 	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_ROUTE, "GET /b", 2);
 	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_ROUTE, "GET /a", 1);
-	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_ROUTE, "GET /b", 3);	/* two processes */
-	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_PROCESS, "GET /b", 7);	/* same key, other scope */
+	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_ROUTE, "GET /b", 3); /* two processes */
+	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_PROCESS, "GET /b",
+		     7); /* same key, other scope */
 	metrics__add_mean(m, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, 100, 1);
 	metrics__add_mean(m, METRIC_HTTP_LATENCY_MS, SCOPE_NONE, NULL, 90, 9);
 	metrics__add_mean(m, METRIC_API_LATENCY_AVG_MS, SCOPE_NONE, NULL, 0, 0);

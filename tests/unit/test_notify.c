@@ -38,8 +38,8 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
-#define T0 1732200000000LL	/* Thu, 21 Nov 2024 14:40:00 UTC */
-#define SYS_PY "/usr/bin/python3"	/* Debian's, with python3-aiosmtpd and python3-botocore */
+#define T0 1732200000000LL	  /* Thu, 21 Nov 2024 14:40:00 UTC */
+#define SYS_PY "/usr/bin/python3" /* Debian's, with python3-aiosmtpd and python3-botocore */
 
 static struct config cfg;
 static int id_seq;
@@ -54,14 +54,16 @@ static json_t *alert_rec(const char *rule, const char *state, const char *scope,
 	snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012d", ++id_seq);
 	r = json_pack("{s:s,s:I,s:s,s:s,s:s,s:s,s:f,s:f,s:s,s:s,s:s,s:I,s:i,s:s}", "id", id,
 		      "timestamp", (json_int_t)ts, "type", "alert", "source", "web-1", "rule", rule,
-		      "metric", "cpu_usage_pct", "value", value, "threshold", 80.0, "comparator", ">",
-		      "state", state, "severity", "warning", "started_at", (json_int_t)(T0 - 120000),
-		      "for_s", 120, "message", "cpu_high: cpu_usage_pct > 80");
+		      "metric", "cpu_usage_pct", "value", value, "threshold", 80.0, "comparator",
+		      ">", "state", state, "severity", "warning", "started_at",
+		      (json_int_t)(T0 - 120000), "for_s", 120, "message",
+		      "cpu_high: cpu_usage_pct > 80");
 	if (scope)
 		json_object_set_new(r, "scope", json_loads(scope, JSON_DECODE_ANY, NULL));
 	if (!strcmp(state, "resolved")) {
 		json_object_set_new(r, "resolved_at", json_integer(ts));
-		json_object_set_new(r, "duration_s", json_real((double)(ts - (T0 - 120000)) / 1000.0));
+		json_object_set_new(r, "duration_s",
+				    json_real((double)(ts - (T0 - 120000)) / 1000.0));
 	}
 	return r;
 }
@@ -79,14 +81,15 @@ static double now_s(void)
 static void subject_names_rule_state_host_scope(void)
 {
 	json_t *f = alert_rec("cpu_high", "firing", NULL, 93.4, T0);
-	json_t *r = alert_rec("api_latency_high", "resolved", "{\"route\":\"/api/users\",\"method\":\"GET\"}",
-			      12, T0 + 60000);
+	json_t *r = alert_rec("api_latency_high", "resolved",
+			      "{\"route\":\"/api/users\",\"method\":\"GET\"}", 12, T0 + 60000);
 	char s[512];
 
 	notify_subject(f, s, sizeof(s));
 	CHECK(!strcmp(s, "[hostlens] FIRING: cpu_high on web-1"), "firing subject, got '%s'", s);
 	notify_subject(r, s, sizeof(s));
-	CHECK(!strcmp(s, "[hostlens] RESOLVED: api_latency_high on web-1 (method=GET, route=/api/users)"),
+	CHECK(!strcmp(s,
+		      "[hostlens] RESOLVED: api_latency_high on web-1 (method=GET, route=/api/users)"),
 	      "resolved subject with the scope in key order, got '%s'", s);
 	json_decref(f);
 	json_decref(r);
@@ -99,11 +102,14 @@ static void text_is_readable(void)
 	char *t = notify_text(f, "https://hl.example.com/");
 	char *t2 = notify_text(r, NULL);
 
-	CHECK(t && strstr(t, "cpu_high is firing on web-1.\n"), "first line says what happened: %s", t);
-	CHECK(t && strstr(t, "Rule:       cpu_high (severity: warning)\n"), "rule and severity: %s", t);
+	CHECK(t && strstr(t, "cpu_high is firing on web-1.\n"), "first line says what happened: %s",
+	      t);
+	CHECK(t && strstr(t, "Rule:       cpu_high (severity: warning)\n"), "rule and severity: %s",
+	      t);
 	CHECK(t && strstr(t, "Condition:  cpu_usage_pct > 80 % for 120 s\n"), "condition: %s", t);
 	CHECK(t && strstr(t, "Scope:      core=3\n"), "scope: %s", t);
-	CHECK(t && strstr(t, "Value:      93.4 % (threshold 80 %)\n"), "value and threshold with units: %s", t);
+	CHECK(t && strstr(t, "Value:      93.4 % (threshold 80 %)\n"),
+	      "value and threshold with units: %s", t);
 	CHECK(t && strstr(t, "Host:       web-1\n"), "host: %s", t);
 	CHECK(t && strstr(t, "Since:      2024-11-21 14:38:00 UTC\n"), "start time in UTC: %s", t);
 	CHECK(t && strstr(t, "Firing at:  2024-11-21 14:40:00 UTC\n"), "firing time in UTC: %s", t);
@@ -191,7 +197,9 @@ static void decode_subject(const char *v, char *out, size_t len)
 static void email_has_proper_headers(void)
 {
 	const char *to[] = { "a@example.com", "Ops <ops@example.com>" };
-	struct notify_email_hdrs h = { "hostlens <alerts@example.com>", to, 2, T0 + 5000, "rec-2", "rec-1" };
+	struct notify_email_hdrs h = {
+		"hostlens <alerts@example.com>", to, 2, T0 + 5000, "rec-2", "rec-1"
+	};
 	const char *subj = "[hostlens] FIRING: d\xc3\xa9j\xc3\xa0 vu on web-1";
 	char *mail = notify_email(&h, subj, "line one\nline two\n");
 	char got[256] = "";
@@ -201,25 +209,33 @@ static void email_has_proper_headers(void)
 	CHECK(mail, "message built");
 	if (!mail)
 		return;
-	CHECK(!strncmp(mail, "Date: Thu, 21 Nov 2024 14:40:05 +0000\r\n", 39), "Date (RFC 5322, UTC): %.60s", mail);
+	CHECK(!strncmp(mail, "Date: Thu, 21 Nov 2024 14:40:05 +0000\r\n", 39),
+	      "Date (RFC 5322, UTC): %.60s", mail);
 	CHECK(strstr(mail, "\r\nFrom: hostlens <alerts@example.com>\r\n"), "From: %s", mail);
-	CHECK(strstr(mail, "\r\nTo: a@example.com,\r\n Ops <ops@example.com>\r\n"), "To lists both: %s", mail);
-	CHECK(strstr(mail, "\r\nMessage-ID: <rec-2@example.com>\r\n"), "Message-ID at the From domain: %s", mail);
-	CHECK(strstr(mail, "\r\nIn-Reply-To: <rec-1@example.com>\r\nReferences: <rec-1@example.com>\r\n"),
+	CHECK(strstr(mail, "\r\nTo: a@example.com,\r\n Ops <ops@example.com>\r\n"),
+	      "To lists both: %s", mail);
+	CHECK(strstr(mail, "\r\nMessage-ID: <rec-2@example.com>\r\n"),
+	      "Message-ID at the From domain: %s", mail);
+	CHECK(strstr(mail,
+		     "\r\nIn-Reply-To: <rec-1@example.com>\r\nReferences: <rec-1@example.com>\r\n"),
 	      "a resolve threads under its fire: %s", mail);
 	CHECK(strstr(mail, "\r\nContent-Type: text/plain; charset=utf-8\r\n") &&
-		      strstr(mail, "\r\nMIME-Version: 1.0\r\n"), "MIME headers: %s", mail);
+		      strstr(mail, "\r\nMIME-Version: 1.0\r\n"),
+	      "MIME headers: %s", mail);
 	s = strstr(mail, "\r\nSubject: ");
-	CHECK(s && !strncmp(s + 11, "=?UTF-8?B?", 10), "a non-ASCII subject is RFC 2047 encoded: %.80s", s);
+	CHECK(s && !strncmp(s + 11, "=?UTF-8?B?", 10),
+	      "a non-ASCII subject is RFC 2047 encoded: %.80s", s);
 	if (s) {
 		char val[512];
 
-		snprintf(val, sizeof(val), "%.*s", (int)(strstr(s + 2, "\r\nMessage-ID") - s - 11), s + 11);
+		snprintf(val, sizeof(val), "%.*s", (int)(strstr(s + 2, "\r\nMessage-ID") - s - 11),
+			 s + 11);
 		decode_subject(val, got, sizeof(got));
 	}
 	CHECK(!strcmp(got, subj), "the subject decodes back: '%s'", got);
 	body = strstr(mail, "\r\n\r\n");
-	CHECK(body && !strcmp(body, "\r\n\r\nline one\r\nline two\r\n"), "body after a blank line, CRLF: %s", body);
+	CHECK(body && !strcmp(body, "\r\n\r\nline one\r\nline two\r\n"),
+	      "body after a blank line, CRLF: %s", body);
 	for (const char *p = mail; *p; p++)
 		if (*p == '\n' && (p == mail || p[-1] != '\r'))
 			bare_lf = true;
@@ -235,15 +251,25 @@ static void email_addresses_checked(void)
 		{ "  b.c+tag@sub.example.org ", "b.c+tag@sub.example.org" },
 		{ "<x@y.z>", "x@y.z" },
 	};
-	static const char *const bad[] = { "", "a", "@b", "a@", "a@b@c", "Name <a@b", "a b@c",
-					   "a@b\r\nBcc: x@y", "\xc3\xa9@b.c", "<a@b> trailing", "a,b@c" };
+	static const char *const bad[] = { "",
+					   "a",
+					   "@b",
+					   "a@",
+					   "a@b@c",
+					   "Name <a@b",
+					   "a b@c",
+					   "a@b\r\nBcc: x@y",
+					   "\xc3\xa9@b.c",
+					   "<a@b> trailing",
+					   "a,b@c" };
 	char out[256];
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		CHECK(!notify_email_addr(good[i][0], out, sizeof(out)) && !strcmp(out, good[i][1]),
 		      "'%s' is address '%s', got '%s'", good[i][0], good[i][1], out);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(notify_email_addr(bad[i], out, sizeof(out)) == -EINVAL, "'%s' refused", bad[i]);
+		CHECK(notify_email_addr(bad[i], out, sizeof(out)) == -EINVAL, "'%s' refused",
+		      bad[i]);
 }
 
 static int load(int argc, char **argv, char *err, size_t len)
@@ -256,7 +282,8 @@ static void recipient_lists_from_every_source(void)
 {
 	char err[512];
 	char *argv1[] = { "hostlens", NULL };
-	char *argv2[] = { "hostlens", "--alert-email-to", "c@z.io", "--alert-email-to", "d@z.io", NULL };
+	char *argv2[] = { "hostlens",	      "--alert-email-to", "c@z.io",
+			  "--alert-email-to", "d@z.io",		  NULL };
 	int ret;
 
 	setenv("HOSTLENS_ALERT_SMTP_URL", "smtp://127.0.0.1:25", 1);
@@ -272,7 +299,8 @@ static void recipient_lists_from_every_source(void)
 	      "repeated flags replace the env list, got %d (%s)", cfg.n_alert_email_to, err);
 	setenv("HOSTLENS_ALERT_EMAIL_TO", "a@x.io,not-an-address", 1);
 	ret = load(1, argv1, err, sizeof(err));
-	CHECK(ret == -EINVAL && strstr(err, "HOSTLENS_ALERT_EMAIL_TO") && strstr(err, "not-an-address"),
+	CHECK(ret == -EINVAL && strstr(err, "HOSTLENS_ALERT_EMAIL_TO") &&
+		      strstr(err, "not-an-address"),
 	      "a bad address is refused, naming the variable and value: %s", err);
 	unsetenv("HOSTLENS_ALERT_EMAIL_TO");
 	ret = load(1, argv1, err, sizeof(err));
@@ -285,7 +313,8 @@ static void recipient_lists_from_every_source(void)
 	      "credentials in the URL are refused, without echoing them: %s", err);
 	setenv("HOSTLENS_ALERT_SMTP_URL", "http://mail.x.io", 1);
 	ret = load(1, argv1, err, sizeof(err));
-	CHECK(ret == -EINVAL && strstr(err, "--alert-smtp-url"), "a non-SMTP URL is refused: %s", err);
+	CHECK(ret == -EINVAL && strstr(err, "--alert-smtp-url"), "a non-SMTP URL is refused: %s",
+	      err);
 	unsetenv("HOSTLENS_ALERT_SMTP_URL");
 	ret = load(1, argv1, err, sizeof(err));
 	CHECK(ret == -EINVAL && strstr(err, "need --alert-smtp-url"),
@@ -312,12 +341,15 @@ static void sns_topic_arn_parsed(void)
 
 	ret = notify_sns_arn_region("arn:aws:sns:eu-west-1:123456789012:ops-alerts", region,
 				    sizeof(region), err, sizeof(err));
-	CHECK(!ret && !strcmp(region, "eu-west-1"), "region from the ARN: got '%s' (%s)", region, err);
-	ret = notify_sns_arn_region("arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops.fifo", region,
-				    sizeof(region), err, sizeof(err));
-	CHECK(!ret && !strcmp(region, "us-gov-west-1"), "GovCloud FIFO topic: got '%s' (%s)", region, err);
+	CHECK(!ret && !strcmp(region, "eu-west-1"), "region from the ARN: got '%s' (%s)", region,
+	      err);
+	ret = notify_sns_arn_region("arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops.fifo",
+				    region, sizeof(region), err, sizeof(err));
+	CHECK(!ret && !strcmp(region, "us-gov-west-1"), "GovCloud FIFO topic: got '%s' (%s)",
+	      region, err);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(notify_sns_arn_region(bad[i], region, sizeof(region), err, sizeof(err)) == -EINVAL &&
+		CHECK(notify_sns_arn_region(bad[i], region, sizeof(region), err, sizeof(err)) ==
+				      -EINVAL &&
 			      strstr(err, "is not an SNS topic ARN"),
 		      "'%s' refused: %s", bad[i], err);
 	setenv("HOSTLENS_ALERT_SNS_TOPIC_ARN", "arn:aws:sns:eu-west-1:123456789012", 1);
@@ -371,12 +403,15 @@ static json_t *form_parse(const char *body)
 
 static void sns_publish_form(void)
 {
-	char *b = notify_sns_form("arn:aws:sns:eu-west-1:123456789012:ops", "[hostlens] FIRING: a&b=c on h",
-				  "line 1\nline 2 100% ok", NULL, NULL);
-	char *b2 = notify_sns_form("arn:aws:sns:eu-west-1:123456789012:ops.fifo", "s", "m", "cpu_high", "rec-9");
+	char *b = notify_sns_form("arn:aws:sns:eu-west-1:123456789012:ops",
+				  "[hostlens] FIRING: a&b=c on h", "line 1\nline 2 100% ok", NULL,
+				  NULL);
+	char *b2 = notify_sns_form("arn:aws:sns:eu-west-1:123456789012:ops.fifo", "s", "m",
+				   "cpu_high", "rec-9");
 	json_t *f = b ? form_parse(b) : NULL, *f2 = b2 ? form_parse(b2) : NULL;
 
-	CHECK(b && !strncmp(b, "Action=Publish&Version=2010-03-31&", 34), "Action and Version first: %s", b);
+	CHECK(b && !strncmp(b, "Action=Publish&Version=2010-03-31&", 34),
+	      "Action and Version first: %s", b);
 	CHECK(!strcmp(form_get(f, "TopicArn"), "arn:aws:sns:eu-west-1:123456789012:ops") &&
 		      !strcmp(form_get(f, "Subject"), "[hostlens] FIRING: a&b=c on h") &&
 		      !strcmp(form_get(f, "Message"), "line 1\nline 2 100% ok") &&
@@ -415,7 +450,8 @@ struct server {
 };
 
 /* Starts tests/alerts/SCRIPT PORTFILE OUTDIR ARGS... under py; waits for its port. */
-static int server_start(struct server *s, const char *py, const char *script, const char *const *args)
+static int server_start(struct server *s, const char *py, const char *script,
+			const char *const *args)
 {
 	char portfile[96], path[128], line[32] = "";
 	const char *argv[12];
@@ -495,7 +531,8 @@ static json_t *server_file(const struct server *s, const char *name)
 }
 
 /* Waits until channel's sent + failed reach want (or 30 s). */
-static void wait_done(struct notify *n, const char *channel, uint64_t want, struct notify_chan_stats *st)
+static void wait_done(struct notify *n, const char *channel, uint64_t want,
+		      struct notify_chan_stats *st)
 {
 	double start = now_s();
 
@@ -509,17 +546,19 @@ static void wait_done(struct notify *n, const char *channel, uint64_t want, stru
 
 static void webhook_delivers_after_a_retry(void)
 {
-	const char *args[] = { "1", NULL };	/* the first POST gets a 503 */
+	const char *args[] = { "1", NULL }; /* the first POST gets a 503 */
 	struct server s = { 0 };
 	struct notify_chan_stats st;
 	struct notify *n = NULL;
 	json_t *r = alert_rec("errors", "firing", NULL, 12.5, T0), *got = NULL, *body = NULL;
 
-	CHECK(!server_start(&s, "/usr/bin/python3", "webhook_server.py", args), "webhook receiver started");
+	CHECK(!server_start(&s, "/usr/bin/python3", "webhook_server.py", args),
+	      "webhook receiver started");
 	if (!s.port)
 		goto out;
 	config_defaults(&cfg);
-	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/hook/T0KEN", s.port);
+	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/hook/T0KEN",
+		 s.port);
 	n = notify__new(&cfg);
 	CHECK(n, "notify__new: %s", strerror(errno));
 	if (!n)
@@ -529,10 +568,13 @@ static void webhook_delivers_after_a_retry(void)
 	wait_done(n, "webhook", 1, &st);
 	CHECK(st.queued == 1 && st.sent == 1 && st.retries >= 1 && st.failed == 0,
 	      "delivered once after a 503: sent 1, retries >= 1; got sent %llu retries %llu failed %llu",
-	      (unsigned long long)st.sent, (unsigned long long)st.retries, (unsigned long long)st.failed);
+	      (unsigned long long)st.sent, (unsigned long long)st.retries,
+	      (unsigned long long)st.failed);
 	got = server_file(&s, "000.json");
-	body = got ? json_loads(json_string_value(json_object_get(got, "body")) ?: "", 0, NULL) : NULL;
-	CHECK(got && !strcmp(json_string_value(json_object_get(got, "content_type")) ?: "", "application/json"),
+	body = got ? json_loads(json_string_value(json_object_get(got, "body")) ?: "", 0, NULL) :
+		     NULL;
+	CHECK(got && !strcmp(json_string_value(json_object_get(got, "content_type")) ?: "",
+			     "application/json"),
 	      "Content-Type application/json");
 	CHECK(body && json_equal(body, r), "the receiver got the alert record itself");
 out:
@@ -549,13 +591,16 @@ static void webhook_slack_format(void)
 	struct notify_chan_stats st;
 	struct notify *n = NULL;
 	json_t *r = alert_rec("cpu_high", "firing", NULL, 99, T0), *got = NULL, *body = NULL;
-	const char *text, *want = "[hostlens] FIRING: cpu_high on web-1\ncpu_high is firing on web-1.\n";
+	const char *text,
+		*want = "[hostlens] FIRING: cpu_high on web-1\ncpu_high is firing on web-1.\n";
 
-	CHECK(!server_start(&s, "/usr/bin/python3", "webhook_server.py", NULL), "webhook receiver started");
+	CHECK(!server_start(&s, "/usr/bin/python3", "webhook_server.py", NULL),
+	      "webhook receiver started");
 	if (!s.port)
 		goto out;
 	config_defaults(&cfg);
-	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/services/X", s.port);
+	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/services/X",
+		 s.port);
 	snprintf(cfg.alert_webhook_format, sizeof(cfg.alert_webhook_format), "slack");
 	n = notify__new(&cfg);
 	if (!n)
@@ -563,7 +608,8 @@ static void webhook_slack_format(void)
 	notify__submit(n, r);
 	wait_done(n, "webhook", 1, &st);
 	got = server_file(&s, "000.json");
-	body = got ? json_loads(json_string_value(json_object_get(got, "body")) ?: "", 0, NULL) : NULL;
+	body = got ? json_loads(json_string_value(json_object_get(got, "body")) ?: "", 0, NULL) :
+		     NULL;
 	text = json_string_value(json_object_get(body, "text"));
 	CHECK(st.sent == 1 && body && json_object_size(body) == 1 && text &&
 		      !strncmp(text, want, strlen(want)),
@@ -584,18 +630,19 @@ static void one_notification_per_transition_per_scope(void)
 	struct notify *n = NULL;
 	json_t *recs[] = {
 		alert_rec("lat", "firing", "{\"route\":\"/a\"}", 2000, T0),
-		alert_rec("lat", "firing", "{\"route\":\"/a\"}", 2100, T0 + 1000),	/* repeat */
-		alert_rec("lat", "firing", "{\"route\":\"/b\"}", 3000, T0 + 1000),	/* other scope */
+		alert_rec("lat", "firing", "{\"route\":\"/a\"}", 2100, T0 + 1000), /* repeat */
+		alert_rec("lat", "firing", "{\"route\":\"/b\"}", 3000, T0 + 1000), /* other scope */
 		alert_rec("lat", "resolved", "{\"route\":\"/a\"}", 10, T0 + 2000),
-		alert_rec("lat", "resolved", "{\"route\":\"/a\"}", 10, T0 + 3000),	/* repeat */
-		alert_rec("lat", "pending", "{\"route\":\"/c\"}", 10, T0 + 3000),	/* not notified */
+		alert_rec("lat", "resolved", "{\"route\":\"/a\"}", 10, T0 + 3000), /* repeat */
+		alert_rec("lat", "pending", "{\"route\":\"/c\"}", 10, T0 + 3000), /* not notified */
 		alert_rec("lat", "resolved", "{\"route\":\"/b\"}", 10, T0 + 4000),
 	};
 	const char *want[] = { "firing /a", "firing /b", "resolved /a", "resolved /b" };
 	size_t nrec = sizeof(recs) / sizeof(recs[0]);
 	int queued = 0;
 
-	CHECK(!server_start(&s, "/usr/bin/python3", "webhook_server.py", NULL), "webhook receiver started");
+	CHECK(!server_start(&s, "/usr/bin/python3", "webhook_server.py", NULL),
+	      "webhook receiver started");
 	if (!s.port)
 		goto out;
 	config_defaults(&cfg);
@@ -615,10 +662,14 @@ static void one_notification_per_transition_per_scope(void)
 
 		snprintf(name, sizeof(name), "%03d.json", i);
 		f = server_file(&s, name);
-		b = f ? json_loads(json_string_value(json_object_get(f, "body")) ?: "", 0, NULL) : NULL;
-		snprintf(seen, sizeof(seen), "%s %s", json_string_value(json_object_get(b, "state")) ?: "?",
-			 json_string_value(json_object_get(json_object_get(b, "scope"), "route")) ?: "?");
-		CHECK(!strcmp(seen, want[i]), "delivery %d in order: want '%s', got '%s'", i, want[i], seen);
+		b = f ? json_loads(json_string_value(json_object_get(f, "body")) ?: "", 0, NULL) :
+			NULL;
+		snprintf(seen, sizeof(seen), "%s %s",
+			 json_string_value(json_object_get(b, "state")) ?: "?",
+			 json_string_value(json_object_get(json_object_get(b, "scope"), "route")) ?:
+				 "?");
+		CHECK(!strcmp(seen, want[i]), "delivery %d in order: want '%s', got '%s'", i,
+		      want[i], seen);
 		json_decref(f);
 		json_decref(b);
 	}
@@ -632,7 +683,8 @@ out:
 /* A receiver that accepts connections and never answers. */
 static void never_blocks_and_queue_is_bounded(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
 	struct notify_chan_stats st;
@@ -643,21 +695,24 @@ static void never_blocks_and_queue_is_bounded(void)
 	listen(ls, 512);
 	getsockname(ls, (struct sockaddr *)&sa, &sl);
 	config_defaults(&cfg);
-	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/", ntohs(sa.sin_port));
+	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:%d/",
+		 ntohs(sa.sin_port));
 	n = notify__new(&cfg);
 	CHECK(n, "notify__new");
 	if (!n)
 		return;
 	start = now_s();
 	for (int i = 0; i < 100; i++) {
-		json_t *r = alert_rec("cpu", i % 2 ? "resolved" : "firing", NULL, 90, T0 + i * 1000);
+		json_t *r =
+			alert_rec("cpu", i % 2 ? "resolved" : "firing", NULL, 90, T0 + i * 1000);
 
 		notify__submit(n, r);
 		json_decref(r);
 	}
 	submit_s = now_s() - start;
 	notify__chan_stats(n, "webhook", &st);
-	CHECK(submit_s < 0.5, "100 submits with a stuck receiver took %.3f s (must not wait)", submit_s);
+	CHECK(submit_s < 0.5, "100 submits with a stuck receiver took %.3f s (must not wait)",
+	      submit_s);
 	CHECK(st.queued == 100 && st.dropped >= 100 - NOTIFY_QUEUE_MAX - 1,
 	      "bounded queue: queued 100, oldest dropped >= 35, got queued %llu dropped %llu",
 	      (unsigned long long)st.queued, (unsigned long long)st.dropped);
@@ -693,12 +748,14 @@ static void smtp_mails_every_recipient(void)
 	const char *d0, *d1;
 	char want[128], cmds[160];
 
-	CHECK(!server_start(&s, SYS_PY, "smtp_server.py", NULL), "aiosmtpd started (python3-aiosmtpd)");
+	CHECK(!server_start(&s, SYS_PY, "smtp_server.py", NULL),
+	      "aiosmtpd started (python3-aiosmtpd)");
 	if (!s.port)
 		goto out;
 	config_defaults(&cfg);
 	snprintf(cfg.alert_smtp_url, sizeof(cfg.alert_smtp_url), "smtp://127.0.0.1:%d", s.port);
-	snprintf(cfg.alert_email_from, sizeof(cfg.alert_email_from), "hostlens <alerts@example.com>");
+	snprintf(cfg.alert_email_from, sizeof(cfg.alert_email_from),
+		 "hostlens <alerts@example.com>");
 	snprintf(cfg.alert_email_to[0], CFG_STR, "oncall@example.com");
 	snprintf(cfg.alert_email_to[1], CFG_STR, "Ops <ops@example.org>");
 	cfg.n_alert_email_to = 2;
@@ -717,12 +774,15 @@ static void smtp_mails_every_recipient(void)
 	m1 = server_file(&s, "001.json");
 	d0 = json_string_value(json_object_get(m0, "data")) ?: "";
 	d1 = json_string_value(json_object_get(m1, "data")) ?: "";
-	CHECK(m0 && !strcmp(json_string_value(json_object_get(m0, "mail_from")) ?: "", "alerts@example.com"),
+	CHECK(m0 && !strcmp(json_string_value(json_object_get(m0, "mail_from")) ?: "",
+			    "alerts@example.com"),
 	      "MAIL FROM is the bare From address");
 	CHECK(json_array_size(json_object_get(m0, "rcpt_tos")) == 2 &&
-		      !strcmp(json_string_value(json_array_get(json_object_get(m0, "rcpt_tos"), 0)) ?: "",
+		      !strcmp(json_string_value(json_array_get(json_object_get(m0, "rcpt_tos"), 0)) ?:
+				      "",
 			      "oncall@example.com") &&
-		      !strcmp(json_string_value(json_array_get(json_object_get(m0, "rcpt_tos"), 1)) ?: "",
+		      !strcmp(json_string_value(json_array_get(json_object_get(m0, "rcpt_tos"), 1)) ?:
+				      "",
 			      "ops@example.org"),
 	      "RCPT TO every recipient");
 	CHECK(strstr(d0, "\r\nSubject: [hostlens] FIRING: cpu_high on web-1\r\n") &&
@@ -747,7 +807,8 @@ out:
 
 static void smtp_dead_server_retried_then_failed(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct notify_chan_stats st;
@@ -759,7 +820,8 @@ static void smtp_dead_server_retried_then_failed(void)
 	getsockname(fd, (struct sockaddr *)&sa, &sl);
 	close(fd);
 	config_defaults(&cfg);
-	snprintf(cfg.alert_smtp_url, sizeof(cfg.alert_smtp_url), "smtp://127.0.0.1:%d", ntohs(sa.sin_port));
+	snprintf(cfg.alert_smtp_url, sizeof(cfg.alert_smtp_url), "smtp://127.0.0.1:%d",
+		 ntohs(sa.sin_port));
 	snprintf(cfg.alert_email_from, sizeof(cfg.alert_email_from), "alerts@example.com");
 	snprintf(cfg.alert_email_to[0], CFG_STR, "oncall@example.com");
 	cfg.n_alert_email_to = 1;
@@ -772,7 +834,8 @@ static void smtp_dead_server_retried_then_failed(void)
 	wait_done(n, "smtp", 1, &st);
 	CHECK(st.sent == 0 && st.failed == 1 && st.retries == 2,
 	      "3 attempts then failed: got sent %llu failed %llu retries %llu",
-	      (unsigned long long)st.sent, (unsigned long long)st.failed, (unsigned long long)st.retries);
+	      (unsigned long long)st.sent, (unsigned long long)st.failed,
+	      (unsigned long long)st.retries);
 out:
 	notify__free(n);
 	json_decref(r);
@@ -805,7 +868,8 @@ static void smtp_password_never_in_clear(void)
 	notify__submit(n, r);
 	wait_done(n, "smtp", 1, &st);
 	snprintf(cmds, sizeof(cmds), "%s/commands.log", s.out);
-	CHECK(st.failed == 1 && st.retries == 0 && !file_has(cmds, "AUTH") && server_count(&s, "") == 0,
+	CHECK(st.failed == 1 && st.retries == 0 && !file_has(cmds, "AUTH") &&
+		      server_count(&s, "") == 0,
 	      "no STARTTLS offered: refused at once, no AUTH sent, no mail: failed %llu retries %llu",
 	      (unsigned long long)st.failed, (unsigned long long)st.retries);
 out:
@@ -824,7 +888,7 @@ static void sns_env(const char *secret, int port)
 	setenv("AWS_ACCESS_KEY_ID", "AKIDNOTIFYTEST", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
 	setenv("AWS_ENDPOINT_URL_SNS", url, 1);
-	setenv("AWS_REGION", "us-east-1", 1);	/* the ARN's region must win */
+	setenv("AWS_REGION", "us-east-1", 1); /* the ARN's region must win */
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_PROFILE");
@@ -841,7 +905,8 @@ static void sns_unenv(void)
 
 static void sns_publish_signed(void)
 {
-	const char *args[] = { "AKIDNOTIFYTEST", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "eu-west-1", NULL };
+	const char *args[] = { "AKIDNOTIFYTEST", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+			       "eu-west-1", NULL };
 	const char *arn = "arn:aws:sns:eu-west-1:123456789012:ops-alerts";
 	struct server s = { 0 };
 	struct notify_chan_stats st;
@@ -849,7 +914,8 @@ static void sns_publish_signed(void)
 	json_t *r = alert_rec("cpu_high", "firing", NULL, 97, T0), *got = NULL, *p;
 	char subject[512], *text = notify_text(r, NULL);
 
-	CHECK(!server_start(&s, SYS_PY, "sns_server.py", args), "SNS stand-in started (python3-botocore)");
+	CHECK(!server_start(&s, SYS_PY, "sns_server.py", args),
+	      "SNS stand-in started (python3-botocore)");
 	if (!s.port)
 		goto out;
 	sns_env(args[1], s.port);
@@ -860,9 +926,11 @@ static void sns_publish_signed(void)
 		goto out;
 	notify__submit(n, r);
 	wait_done(n, "sns", 1, &st);
-	CHECK(st.sent == 1 && st.failed == 0 && st.retries == 0 && server_count(&s, "rejected-") == 0,
+	CHECK(st.sent == 1 && st.failed == 0 && st.retries == 0 &&
+		      server_count(&s, "rejected-") == 0,
 	      "signature verified by botocore, published at once: sent %llu failed %llu rejected %d",
-	      (unsigned long long)st.sent, (unsigned long long)st.failed, server_count(&s, "rejected-"));
+	      (unsigned long long)st.sent, (unsigned long long)st.failed,
+	      server_count(&s, "rejected-"));
 	got = server_file(&s, "000.json");
 	p = json_object_get(got, "params");
 	notify_subject(r, subject, sizeof(subject));
@@ -900,12 +968,13 @@ static void sns_wrong_secret_rejected_then_failed(void)
 	notify__submit(n, r);
 	wait_done(n, "sns", 1, &st);
 	rej = server_file(&s, "rejected-000.json");
-	CHECK(st.sent == 0 && st.failed == 1 && st.retries == 2 && server_count(&s, "rejected-") == 3 &&
-		      server_count(&s, "") == 0 &&
-		      !strcmp(json_string_value(json_object_get(rej, "code")) ?: "", "SignatureDoesNotMatch"),
+	CHECK(st.sent == 0 && st.failed == 1 && st.retries == 2 &&
+		      server_count(&s, "rejected-") == 3 && server_count(&s, "") == 0 &&
+		      !strcmp(json_string_value(json_object_get(rej, "code")) ?: "",
+			      "SignatureDoesNotMatch"),
 	      "403 SignatureDoesNotMatch, retried, then failed: sent %llu failed %llu retries %llu rejected %d",
-	      (unsigned long long)st.sent, (unsigned long long)st.failed, (unsigned long long)st.retries,
-	      server_count(&s, "rejected-"));
+	      (unsigned long long)st.sent, (unsigned long long)st.failed,
+	      (unsigned long long)st.retries, server_count(&s, "rejected-"));
 out:
 	notify__free(n);
 	sns_unenv();
@@ -925,26 +994,33 @@ static void stats_and_metrics(void)
 
 	prom_init(&w, f);
 	config_defaults(&cfg);
-	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook), "http://127.0.0.1:9/");	/* discard port */
+	snprintf(cfg.alert_webhook, sizeof(cfg.alert_webhook),
+		 "http://127.0.0.1:9/"); /* discard port */
 	n = notify__new(&cfg);
 	if (!n)
 		goto out;
 	notify__set_retry(n, 1, 1);
 	notify__submit(n, r);
-	notify__submit(n, r);	/* deduplicated */
+	notify__submit(n, r); /* deduplicated */
 	notify__stats(n, stats, &w);
 	fclose(f);
 	f = NULL;
 	CHECK(json_is_object(json_object_get(json_object_get(stats, "notifications"), "webhook")) &&
-		      json_integer_value(json_object_get(json_object_get(json_object_get(stats, "notifications"),
-									 "webhook"), "queued")) == 1 &&
-		      json_integer_value(json_object_get(stats, "notifications_deduplicated_total")) == 1,
+		      json_integer_value(json_object_get(
+			      json_object_get(json_object_get(stats, "notifications"), "webhook"),
+			      "queued")) == 1 &&
+		      json_integer_value(
+			      json_object_get(stats, "notifications_deduplicated_total")) == 1,
 	      "stats: notifications.webhook.queued 1, deduplicated 1");
 	CHECK(prom && strstr(prom, "# TYPE hostlens_alert_notifications_total counter\n") &&
-		      strstr(prom, "hostlens_alert_notifications_total{channel=\"webhook\",result=\"sent\"} ") &&
-		      strstr(prom, "hostlens_alert_notifications_total{channel=\"webhook\",result=\"failed\"} ") &&
-		      strstr(prom, "hostlens_alert_notifications_total{channel=\"webhook\",result=\"retries\"} ") &&
-		      strstr(prom, "hostlens_alert_notifications_total{channel=\"webhook\",result=\"dropped\"} ") &&
+		      strstr(prom,
+			     "hostlens_alert_notifications_total{channel=\"webhook\",result=\"sent\"} ") &&
+		      strstr(prom,
+			     "hostlens_alert_notifications_total{channel=\"webhook\",result=\"failed\"} ") &&
+		      strstr(prom,
+			     "hostlens_alert_notifications_total{channel=\"webhook\",result=\"retries\"} ") &&
+		      strstr(prom,
+			     "hostlens_alert_notifications_total{channel=\"webhook\",result=\"dropped\"} ") &&
 		      strstr(prom, "hostlens_alert_notifications_deduplicated_total 1\n") &&
 		      !strstr(prom, "channel=\"smtp\""),
 	      "/metrics: one series per configured channel and result: %s", prom);

@@ -32,8 +32,8 @@ static void exec_event(struct pmh *h, uint32_t tgid, const char *comm, const cha
 }
 
 /* tgid exits with code after lifetime_s seconds, oncpu_ms of them on a CPU. */
-static void exit_event(struct pmh *h, uint32_t tgid, const char *comm, int code, uint64_t lifetime_s,
-		       uint64_t oncpu_ms)
+static void exit_event(struct pmh *h, uint32_t tgid, const char *comm, int code,
+		       uint64_t lifetime_s, uint64_t oncpu_ms)
 {
 	struct ev_proc_exit e = { 0 };
 
@@ -66,8 +66,10 @@ static void crash_rule(struct config *cfg)
 {
 	cfg->alerts_set = true;
 	cfg->n_alerts = 1;
-	cfg->alerts[0] = (struct alert_rule){ "crashing", "process_exits_failed", ALERT_GT, 1, 0, "warning",
-					      .scope = "process", .agg = ALERT_AGG_COUNT, .window_s = 60 };
+	cfg->alerts[0] = (struct alert_rule){
+		"crashing",	    "process_exits_failed", ALERT_GT,	   1, 0, "warning",
+		.scope = "process", .agg = ALERT_AGG_COUNT, .window_s = 60
+	};
 }
 
 static const char *str(const json_t *o, const char *key)
@@ -85,32 +87,35 @@ static void cpu_topic_execs_and_exits(void)
 	feed(&h);
 	cpu = pmh_topic(&h, "cpu");
 	CHECK(pmh_num(cpu, "execs_total") == 3 && pmh_num(cpu, "exits_total") == 4,
-	      "3 execs, 4 exits: got %g, %g", pmh_num(cpu, "execs_total"), pmh_num(cpu, "exits_total"));
+	      "3 execs, 4 exits: got %g, %g", pmh_num(cpu, "execs_total"),
+	      pmh_num(cpu, "exits_total"));
 	recent = json_object_get(cpu, "recent_processes");
-	CHECK(json_array_size(recent) == 7, "the 7 events in recent_processes (none lost to bad UTF-8): got %zu",
+	CHECK(json_array_size(recent) == 7,
+	      "the 7 events in recent_processes (none lost to bad UTF-8): got %zu",
 	      json_array_size(recent));
 	e = json_array_get(recent, 0);
 	CHECK(!strcmp(str(e, "event"), "exec") && !strcmp(str(e, "comm"), "worker") &&
-		      !strcmp(str(e, "filename"), "/usr/bin/worker") && pmh_num(e, "pid") == PMH_TGID &&
-		      pmh_num(e, "ppid") == 1,
+		      !strcmp(str(e, "filename"), "/usr/bin/worker") &&
+		      pmh_num(e, "pid") == PMH_TGID && pmh_num(e, "ppid") == 1,
 	      "oldest first: worker's exec with its file, pid and parent");
 	e = json_array_get(recent, 2);
-	CHECK(!strcmp(str(e, "comm"), "evil\\xFF"), "a comm byte that is not UTF-8 shown as \\xFF: got '%s'",
-	      str(e, "comm"));
+	CHECK(!strcmp(str(e, "comm"), "evil\\xFF"),
+	      "a comm byte that is not UTF-8 shown as \\xFF: got '%s'", str(e, "comm"));
 	e = json_array_get(recent, 3);
-	CHECK(!strcmp(str(e, "event"), "exit") && pmh_num(e, "exit_code") == 1 && pmh_num(e, "lifetime_ms") == 2000 &&
-		      pmh_num(e, "oncpu_ms") == 1500,
-	      "worker's exit: code 1, lived 2000 ms, 1500 ms on CPU: got %g, %g, %g", pmh_num(e, "exit_code"),
-	      pmh_num(e, "lifetime_ms"), pmh_num(e, "oncpu_ms"));
+	CHECK(!strcmp(str(e, "event"), "exit") && pmh_num(e, "exit_code") == 1 &&
+		      pmh_num(e, "lifetime_ms") == 2000 && pmh_num(e, "oncpu_ms") == 1500,
+	      "worker's exit: code 1, lived 2000 ms, 1500 ms on CPU: got %g, %g, %g",
+	      pmh_num(e, "exit_code"), pmh_num(e, "lifetime_ms"), pmh_num(e, "oncpu_ms"));
 	e = json_array_get(recent, 5);
 	CHECK(!strcmp(str(e, "comm"), "backup") && pmh_num(e, "lifetime_ms") == 30000 &&
 		      pmh_num(e, "oncpu_ms") == 25000,
 	      "backup: lived 30000 ms, 25000 ms on CPU: got %g, %g", pmh_num(e, "lifetime_ms"),
 	      pmh_num(e, "oncpu_ms"));
-	CHECK(json_array_size(json_object_get(cpu, "cores")) == 0, "no per-core rows without the cores map");
+	CHECK(json_array_size(json_object_get(cpu, "cores")) == 0,
+	      "no per-core rows without the cores map");
 	pmh_fired(&h, "crashing", fired, sizeof(fired));
-	CHECK(!strcmp(fired, "process=worker"), "2 failed exits of worker fire for it, not backup or cron: got '%s'",
-	      fired);
+	CHECK(!strcmp(fired, "process=worker"),
+	      "2 failed exits of worker fire for it, not backup or cron: got '%s'", fired);
 	json_decref(cpu);
 	pmh_stop(&h);
 }
@@ -124,16 +129,20 @@ static void process_record_at_flush(void)
 	feed(&h);
 	rec = pmh_record(&h, "process-metrics");
 	CHECK(rec, "a process-metrics record at the flush");
-	CHECK(pmh_num(rec, "execs") == 3 && pmh_num(rec, "exits") == 4, "3 execs, 4 exits in the window: got %g, %g",
-	      pmh_num(rec, "execs"), pmh_num(rec, "exits"));
-	CHECK(pmh_num(rec, "processes_total") == 0 && json_array_size(json_object_get(rec, "processes")) == 0 &&
-		      pmh_num(rec, "oncpu_total_ms") == 0 && pmh_num(rec, "runq_latency_p99_ms") == 0,
+	CHECK(pmh_num(rec, "execs") == 3 && pmh_num(rec, "exits") == 4,
+	      "3 execs, 4 exits in the window: got %g, %g", pmh_num(rec, "execs"),
+	      pmh_num(rec, "exits"));
+	CHECK(pmh_num(rec, "processes_total") == 0 &&
+		      json_array_size(json_object_get(rec, "processes")) == 0 &&
+		      pmh_num(rec, "oncpu_total_ms") == 0 &&
+		      pmh_num(rec, "runq_latency_p99_ms") == 0,
 	      "no on-CPU time or run-queue latency without the maps");
 	/* the window's counts start again */
 	pmh_tick(&h);
 	rec = pmh_record(&h, "process-metrics");
 	CHECK(pmh_num(rec, "execs") == 0 && pmh_num(rec, "exits") == 0,
-	      "the next flush counts from 0: got %g, %g", pmh_num(rec, "execs"), pmh_num(rec, "exits"));
+	      "the next flush counts from 0: got %g, %g", pmh_num(rec, "execs"),
+	      pmh_num(rec, "exits"));
 	pmh_stop(&h);
 }
 
@@ -148,12 +157,15 @@ static void prometheus_rows(void)
 		      pmh_prom_line(&h, "# TYPE hostlens_cpu_busy_ratio gauge") &&
 		      pmh_prom_line(&h, "# TYPE hostlens_runqueue_latency_seconds histogram"),
 	      "the CPU families with their types");
-	CHECK(pmh_prom(&h, "hostlens_runqueue_latency_seconds_bucket{le=\"2e-06\"}", got, sizeof(got)) &&
+	CHECK(pmh_prom(&h, "hostlens_runqueue_latency_seconds_bucket{le=\"2e-06\"}", got,
+		       sizeof(got)) &&
 		      !strcmp(got, "0"),
 	      "run-queue bucket le=2 us (the first log2 bound) at 0: got '%s'", got);
-	CHECK(pmh_prom(&h, "hostlens_runqueue_latency_seconds_count", got, sizeof(got)) && !strcmp(got, "0"),
+	CHECK(pmh_prom(&h, "hostlens_runqueue_latency_seconds_count", got, sizeof(got)) &&
+		      !strcmp(got, "0"),
 	      "run-queue count 0 without the map: got '%s'", got);
-	CHECK(!pmh_prom_line(&h, "hostlens_process_cpu_seconds_total{pid=\"5000001\",comm=\"worker\"} 0"),
+	CHECK(!pmh_prom_line(
+		      &h, "hostlens_process_cpu_seconds_total{pid=\"5000001\",comm=\"worker\"} 0"),
 	      "an exited process with no on-CPU sample has no row");
 	pmh_stop(&h);
 }

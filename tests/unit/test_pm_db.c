@@ -85,8 +85,11 @@ static void feed(struct pmh *h)
 	/* PostgreSQL prepared: 3 executions of "s1" folded before its Parse
 	 * (another CPU's ring), then the Parse */
 	{
-		static const char bind[] = "B\0\0\0\x0e\0s1\0\0\0\0\0\0\0" "E\0\0\0\x09\0\0\0\0\0" "S\0\0\0\x04";
-		static const char parse[] = "P\0\0\0\x12s1\0SELECT 1\0\0\0" "S\0\0\0\x04";
+		static const char bind[] = "B\0\0\0\x0e\0s1\0\0\0\0\0\0\0"
+					   "E\0\0\0\x09\0\0\0\0\0"
+					   "S\0\0\0\x04";
+		static const char parse[] = "P\0\0\0\x12s1\0SELECT 1\0\0\0"
+					    "S\0\0\0\x04";
 
 		for (int i = 0; i < 3; i++) {
 			ev(&e, HL_DB_POSTGRES, 8, 0, 5432);
@@ -136,7 +139,8 @@ static void pm_db_topic_record_metrics(void)
 		      "latencies 1..100 ms: expected p50 ~50, p99 ~99, got %.2f %.2f", p50, p99);
 	}
 	g = find_op(json_object_get(t, "operations"), "LPUSH");
-	CHECK(g && json_integer_value(json_object_get(g, "errors")) == 1, "LPUSH's error reply counted");
+	CHECK(g && json_integer_value(json_object_get(g, "errors")) == 1,
+	      "LPUSH's error reply counted");
 	g = find_op(json_object_get(t, "operations"), "SELECT");
 	CHECK(g && json_integer_value(json_object_get(g, "count")) == 3 &&
 		      !find_op(json_object_get(t, "operations"), "other"),
@@ -159,19 +163,22 @@ static void pm_db_topic_record_metrics(void)
 		rg = find_op(json_object_get(r, "operations"), "GET");
 		CHECK(rg && json_integer_value(json_object_get(rg, "count")) == 100, "record GETs");
 	}
-	CHECK(pmh_prom(&h,
-		       "db_client_operation_duration_seconds_count{db_system=\"redis\",db_operation_name=\"GET\",server_address=\"127.0.0.1\",server_port=\"6379\"}",
-		       v, sizeof(v)) &&
+	CHECK(pmh_prom(
+		      &h,
+		      "db_client_operation_duration_seconds_count{db_system=\"redis\",db_operation_name=\"GET\",server_address=\"127.0.0.1\",server_port=\"6379\"}",
+		      v, sizeof(v)) &&
 		      !strcmp(v, "100"),
 	      "Prometheus GET count: '%s'", v);
-	CHECK(pmh_prom(&h,
-		       "db_client_operation_duration_seconds_bucket{db_system=\"redis\",db_operation_name=\"GET\",server_address=\"127.0.0.1\",server_port=\"6379\",le=\"0.05\"}",
-		       v, sizeof(v)) &&
+	CHECK(pmh_prom(
+		      &h,
+		      "db_client_operation_duration_seconds_bucket{db_system=\"redis\",db_operation_name=\"GET\",server_address=\"127.0.0.1\",server_port=\"6379\",le=\"0.05\"}",
+		      v, sizeof(v)) &&
 		      !strcmp(v, "50"),
 	      "50 GETs at or under 50 ms: '%s'", v);
-	CHECK(pmh_prom(&h,
-		       "hostlens_db_connections_active{db_system=\"postgresql\",server_address=\"127.0.0.1\",server_port=\"5432\"}",
-		       v, sizeof(v)) &&
+	CHECK(pmh_prom(
+		      &h,
+		      "hostlens_db_connections_active{db_system=\"postgresql\",server_address=\"127.0.0.1\",server_port=\"5432\"}",
+		      v, sizeof(v)) &&
 		      !strcmp(v, "3"),
 	      "postgres gauge 3: '%s'", v);
 	json_decref(t);

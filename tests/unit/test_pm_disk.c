@@ -31,8 +31,8 @@ extern const struct pmod_ops pm_disk_ops;
 struct disk_run {
 	struct pmh h;
 	struct pmod m;
-	json_t *rec;		/* the disk-metrics record of the flush */
-	char *prom;		/* the last tick's /metrics text */
+	json_t *rec; /* the disk-metrics record of the flush */
+	char *prom;  /* the last tick's /metrics text */
 	char sysfs[64];
 };
 
@@ -75,7 +75,8 @@ static void fold_stats(struct pmod *m, int nreads)
 /* postgres did the reads and 30 of the writes, rsync the other 20. */
 static void fold_procs(struct pmod *m, int nreads, uint64_t now)
 {
-	struct disk_proc pg = { .ops = { (uint64_t)nreads, 30 }, .bytes = { 4096ull * (uint64_t)nreads, 30 * 65536 },
+	struct disk_proc pg = { .ops = { (uint64_t)nreads, 30 },
+				.bytes = { 4096ull * (uint64_t)nreads, 30 * 65536 },
 				.comm = "postgres" };
 	struct disk_proc rs = { .ops = { 0, 20 }, .bytes = { 0, 20 * 65536 }, .comm = "rsync" };
 	struct disk_proc_key k = { .tgid = PMH_TGID, .dev = DEV };
@@ -88,8 +89,9 @@ static void fold_procs(struct pmod *m, int nreads, uint64_t now)
 /* One tick of the module (1 s since the last), its /metrics text kept. */
 static void tick(struct disk_run *r)
 {
-	struct tick_ctx t = { .now_ns = pmh_now_ns(), .now_ms = record_now_ms(), .elapsed_s = 1.0,
-			      .st = r->h.st };
+	struct tick_ctx t = {
+		.now_ns = pmh_now_ns(), .now_ms = record_now_ms(), .elapsed_s = 1.0, .st = r->h.st
+	};
 	struct prom w;
 	size_t len = 0;
 
@@ -130,7 +132,7 @@ static int setup(struct disk_run *r)
 	fputs("MAJOR=259\nMINOR=0\nDEVNAME=nvme0n1\nDEVTYPE=disk\n", fp);
 	fclose(fp);
 	setenv("HOSTLENS_SYSFS", r->sysfs, 1);
-	setenv("HOSTLENS_PROCFS", r->sysfs, 1);	/* no partitions file there */
+	setenv("HOSTLENS_PROCFS", r->sysfs, 1); /* no partitions file there */
 	if (pmh_start(&r->h, NULL))
 		return -1;
 	r->m = (struct pmod){ .ops = &pm_disk_ops, .p = r->h.p };
@@ -202,13 +204,13 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key)) ?: "";
 }
 
-#define START(r)                                                                                   \
-	do {                                                                                       \
-		if (run(r)) {                                                                      \
-			CHECK(0, "disk module without BPF: could not be set up");                 \
-			done(r);                                                                   \
-			return;                                                                    \
-		}                                                                                  \
+#define START(r)                                                                  \
+	do {                                                                      \
+		if (run(r)) {                                                     \
+			CHECK(0, "disk module without BPF: could not be set up"); \
+			done(r);                                                  \
+			return;                                                   \
+		}                                                                 \
 	} while (0)
 
 static void disks_topic(void)
@@ -219,21 +221,24 @@ static void disks_topic(void)
 	START(&r);
 	disks = pmh_topic(&r.h, "disks");
 	d = json_array_get(disks, 0);
-	CHECK(json_array_size(disks) == 1 && !strcmp(str(d, "device"), "nvme0n1") && pmh_num(d, "major") == 259 &&
-		      pmh_num(d, "minor") == 0,
+	CHECK(json_array_size(disks) == 1 && !strcmp(str(d, "device"), "nvme0n1") &&
+		      pmh_num(d, "major") == 259 && pmh_num(d, "minor") == 0,
 	      "one device, 259:0 named nvme0n1 by sysfs: got %s", str(d, "device"));
 	CHECK(pmh_num(d, "reads_total") == 100 && pmh_num(d, "writes_total") == 50 &&
-		      pmh_num(d, "other_ops_total") == 10 && pmh_num(d, "read_bytes_total") == 409600 &&
+		      pmh_num(d, "other_ops_total") == 10 &&
+		      pmh_num(d, "read_bytes_total") == 409600 &&
 		      pmh_num(d, "write_bytes_total") == 3276800,
-	      "totals 100/50/10 ops, 409600/3276800 bytes: got %g/%g/%g, %g/%g", pmh_num(d, "reads_total"),
-	      pmh_num(d, "writes_total"), pmh_num(d, "other_ops_total"), pmh_num(d, "read_bytes_total"),
-	      pmh_num(d, "write_bytes_total"));
+	      "totals 100/50/10 ops, 409600/3276800 bytes: got %g/%g/%g, %g/%g",
+	      pmh_num(d, "reads_total"), pmh_num(d, "writes_total"), pmh_num(d, "other_ops_total"),
+	      pmh_num(d, "read_bytes_total"), pmh_num(d, "write_bytes_total"));
 	/* the second second: 60 more reads, no write */
-	CHECK(pmh_num(d, "reads_per_s") == 60 && pmh_num(d, "writes_per_s") == 0 && pmh_num(d, "iops") == 60 &&
-		      pmh_num(d, "read_bytes_per_s") == 60 * 4096,
-	      "last second: 60 reads/s, 0 writes/s, 245760 B/s: got %g, %g, %g", pmh_num(d, "reads_per_s"),
-	      pmh_num(d, "writes_per_s"), pmh_num(d, "read_bytes_per_s"));
-	CHECK(in_slot(pmh_num(d, "latency_p50_ms"), 3 * MS) && in_slot(pmh_num(d, "latency_p99_ms"), 9900 * US),
+	CHECK(pmh_num(d, "reads_per_s") == 60 && pmh_num(d, "writes_per_s") == 0 &&
+		      pmh_num(d, "iops") == 60 && pmh_num(d, "read_bytes_per_s") == 60 * 4096,
+	      "last second: 60 reads/s, 0 writes/s, 245760 B/s: got %g, %g, %g",
+	      pmh_num(d, "reads_per_s"), pmh_num(d, "writes_per_s"),
+	      pmh_num(d, "read_bytes_per_s"));
+	CHECK(in_slot(pmh_num(d, "latency_p50_ms"), 3 * MS) &&
+		      in_slot(pmh_num(d, "latency_p99_ms"), 9900 * US),
 	      "10 s window of all 160: p50 in 3 ms's slot, p99 in 9.9 ms's: got %g, %g",
 	      pmh_num(d, "latency_p50_ms"), pmh_num(d, "latency_p99_ms"));
 	rd = json_object_get(d, "read");
@@ -241,16 +246,20 @@ static void disks_topic(void)
 	CHECK(pmh_num(rd, "ops_total") == 100 && pmh_num(rd, "timed_total") == 100 &&
 		      pmh_num(rd, "latency_avg_ms") == (double)READ_LAT_SUM / 100.0 / 1e6 &&
 		      pmh_num(wr, "latency_avg_ms") == 2.0,
-	      "read: 100 timed, mean 5.05 ms; write mean 2 ms: got %g, %g, %g", pmh_num(rd, "timed_total"),
-	      pmh_num(rd, "latency_avg_ms"), pmh_num(wr, "latency_avg_ms"));
-	CHECK(in_slot(pmh_num(rd, "latency_p50_ms"), 5 * MS) && in_slot(pmh_num(rd, "latency_p99_ms"), 9900 * US),
+	      "read: 100 timed, mean 5.05 ms; write mean 2 ms: got %g, %g, %g",
+	      pmh_num(rd, "timed_total"), pmh_num(rd, "latency_avg_ms"),
+	      pmh_num(wr, "latency_avg_ms"));
+	CHECK(in_slot(pmh_num(rd, "latency_p50_ms"), 5 * MS) &&
+		      in_slot(pmh_num(rd, "latency_p99_ms"), 9900 * US),
 	      "read p50 in 5 ms's slot, p99 in 9.9 ms's: got %g, %g", pmh_num(rd, "latency_p50_ms"),
 	      pmh_num(rd, "latency_p99_ms"));
 	top = json_array_get(json_object_get(d, "top_processes"), 0);
-	CHECK(!strcmp(str(top, "comm"), "postgres") && pmh_num(top, "reads") == 100 && pmh_num(top, "writes") == 30,
+	CHECK(!strcmp(str(top, "comm"), "postgres") && pmh_num(top, "reads") == 100 &&
+		      pmh_num(top, "writes") == 30,
 	      "the device's top process: postgres, 100 reads, 30 writes");
 	sum = pmh_topic(&r.h, "summary");
-	CHECK(pmh_num(sum, "block_read_bytes_per_s") == 60 * 4096 && pmh_num(sum, "block_write_bytes_per_s") == 0 &&
+	CHECK(pmh_num(sum, "block_read_bytes_per_s") == 60 * 4096 &&
+		      pmh_num(sum, "block_write_bytes_per_s") == 0 &&
 		      in_slot(pmh_num(sum, "disk_latency_p99_ms"), 9900 * US),
 	      "summary: 245760 B/s read, 0 written, worst p99 in 9.9 ms's slot: got %g, %g, %g",
 	      pmh_num(sum, "block_read_bytes_per_s"), pmh_num(sum, "block_write_bytes_per_s"),
@@ -271,8 +280,10 @@ static void disk_processes_topic(void)
 	rs = json_array_get(procs, 1);
 	CHECK(json_array_size(procs) == 2, "two processes: got %zu", json_array_size(procs));
 	CHECK(!strcmp(str(pg, "comm"), "postgres") && pmh_num(pg, "pid") == PMH_TGID &&
-		      pmh_num(pg, "read_bytes") == 409600 && pmh_num(pg, "write_bytes") == 30 * 65536 &&
-		      pmh_num(pg, "read_bytes_per_s") == 60 * 4096 && pmh_num(pg, "write_bytes_per_s") == 0,
+		      pmh_num(pg, "read_bytes") == 409600 &&
+		      pmh_num(pg, "write_bytes") == 30 * 65536 &&
+		      pmh_num(pg, "read_bytes_per_s") == 60 * 4096 &&
+		      pmh_num(pg, "write_bytes_per_s") == 0,
 	      "postgres first: 409600 read, 1966080 written, 245760 B/s read last second: got %s",
 	      str(pg, "comm"));
 	CHECK(!strcmp(str(rs, "comm"), "rsync") && pmh_num(rs, "writes") == 20 &&
@@ -289,24 +300,27 @@ static void disk_record_at_flush(void)
 	double all_ns = (double)(READ_LAT_SUM + 50 * 2 * MS + 10 * 5 * MS);
 
 	START(&r);
-	CHECK(r.rec && !strcmp(str(r.rec, "type"), "disk-metrics"), "a disk-metrics record at the flush");
+	CHECK(r.rec && !strcmp(str(r.rec, "type"), "disk-metrics"),
+	      "a disk-metrics record at the flush");
 	d = json_array_get(json_object_get(r.rec, "disks"), 0);
-	CHECK(!strcmp(str(d, "device"), "nvme0n1") && pmh_num(d, "reads") == 100 && pmh_num(d, "writes") == 50 &&
-		      pmh_num(d, "other_ops") == 10 && pmh_num(d, "read_bytes") == 409600 &&
-		      pmh_num(d, "write_bytes") == 3276800,
+	CHECK(!strcmp(str(d, "device"), "nvme0n1") && pmh_num(d, "reads") == 100 &&
+		      pmh_num(d, "writes") == 50 && pmh_num(d, "other_ops") == 10 &&
+		      pmh_num(d, "read_bytes") == 409600 && pmh_num(d, "write_bytes") == 3276800,
 	      "both ticks in the window: 100/50/10 ops, 409600/3276800 bytes: got %g/%g/%g",
 	      pmh_num(d, "reads"), pmh_num(d, "writes"), pmh_num(d, "other_ops"));
 	CHECK(pmh_num(d, "reads_per_s") == 50 && pmh_num(d, "iops") == 80,
-	      "over the 2 s window: 50 reads/s, 80 IOPS: got %g, %g", pmh_num(d, "reads_per_s"), pmh_num(d, "iops"));
-	CHECK(pmh_num(d, "latency_avg_ms") == all_ns / 160.0 / 1e6, "mean of the 160 timed: got %.12g",
-	      pmh_num(d, "latency_avg_ms"));
+	      "over the 2 s window: 50 reads/s, 80 IOPS: got %g, %g", pmh_num(d, "reads_per_s"),
+	      pmh_num(d, "iops"));
+	CHECK(pmh_num(d, "latency_avg_ms") == all_ns / 160.0 / 1e6,
+	      "mean of the 160 timed: got %.12g", pmh_num(d, "latency_avg_ms"));
 	CHECK(in_slot(pmh_num(d, "latency_p99_ms"), 9900 * US) &&
 		      in_slot(pmh_num(d, "read_latency_p99_ms"), 9900 * US) &&
 		      in_slot(pmh_num(d, "write_latency_p99_ms"), 2 * MS) &&
-		      pmh_num(d, "latency_max_ms") == (double)lathist_hi(lathist_slot(10 * MS)) / 1e6,
+		      pmh_num(d, "latency_max_ms") ==
+			      (double)lathist_hi(lathist_slot(10 * MS)) / 1e6,
 	      "p99 in 9.9 ms's slot (reads too), writes' in 2 ms's, max the top of 10 ms's: got %g, %g, %g, %g",
-	      pmh_num(d, "latency_p99_ms"), pmh_num(d, "read_latency_p99_ms"), pmh_num(d, "write_latency_p99_ms"),
-	      pmh_num(d, "latency_max_ms"));
+	      pmh_num(d, "latency_p99_ms"), pmh_num(d, "read_latency_p99_ms"),
+	      pmh_num(d, "write_latency_p99_ms"), pmh_num(d, "latency_max_ms"));
 	top = json_array_get(json_object_get(r.rec, "top_processes"), 0);
 	CHECK(!strcmp(str(top, "comm"), "postgres") && pmh_num(top, "ios") == 130 &&
 		      pmh_num(top, "read_bytes") == 409600,
@@ -320,12 +334,16 @@ static void prometheus_rows(void)
 		{ "hostlens_disk_ops_total{device=\"nvme0n1\",op=\"read\"}", "100" },
 		{ "hostlens_disk_ops_total{device=\"nvme0n1\",op=\"other\"}", "10" },
 		{ "hostlens_disk_bytes_total{device=\"nvme0n1\",op=\"write\"}", "3276800" },
-		{ "hostlens_disk_io_latency_seconds_bucket{device=\"nvme0n1\",op=\"read\",le=\"0.001048576\"}", "10" },
-		{ "hostlens_disk_io_latency_seconds_bucket{device=\"nvme0n1\",op=\"read\",le=\"+Inf\"}", "100" },
+		{ "hostlens_disk_io_latency_seconds_bucket{device=\"nvme0n1\",op=\"read\",le=\"0.001048576\"}",
+		  "10" },
+		{ "hostlens_disk_io_latency_seconds_bucket{device=\"nvme0n1\",op=\"read\",le=\"+Inf\"}",
+		  "100" },
 		{ "hostlens_disk_io_latency_seconds_sum{device=\"nvme0n1\",op=\"read\"}", "0.505" },
 		{ "hostlens_disk_io_latency_seconds_count{device=\"nvme0n1\",op=\"write\"}", "50" },
-		{ "hostlens_process_disk_bytes_total{pid=\"5000001\",comm=\"postgres\",op=\"read\"}", "409600" },
-		{ "hostlens_process_disk_bytes_total{pid=\"5000002\",comm=\"rsync\",op=\"write\"}", "1310720" },
+		{ "hostlens_process_disk_bytes_total{pid=\"5000001\",comm=\"postgres\",op=\"read\"}",
+		  "409600" },
+		{ "hostlens_process_disk_bytes_total{pid=\"5000002\",comm=\"rsync\",op=\"write\"}",
+		  "1310720" },
 		{ "hostlens_disk_devices_dropped_total", "0" },
 	};
 	static struct disk_run r;
@@ -365,8 +383,10 @@ static void window_slides(void)
 		d = json_array_get(disks, 0);
 		p99[t] = pmh_num(d, "latency_p99_ms");
 	}
-	CHECK(in_slot(p99[10], 8 * MS), "tick 10: the first tick's 8 ms reads still in the window: p99 %g", p99[10]);
-	CHECK(in_slot(p99[11], 100 * US), "tick 11: they left it, p99 in 100 us's slot: got %g", p99[11]);
+	CHECK(in_slot(p99[10], 8 * MS),
+	      "tick 10: the first tick's 8 ms reads still in the window: p99 %g", p99[10]);
+	CHECK(in_slot(p99[11], 100 * US), "tick 11: they left it, p99 in 100 us's slot: got %g",
+	      p99[11]);
 	CHECK(in_slot(pmh_num(json_object_get(d, "read"), "latency_p99_ms"), 8 * MS),
 	      "the read totals keep them: p99 since start in 8 ms's slot: got %g",
 	      pmh_num(json_object_get(d, "read"), "latency_p99_ms"));

@@ -78,12 +78,12 @@ static void order_event(struct ev_http *e, int i, uint64_t now)
 	e->bytes_in = 100;
 	e->bytes_out = 1000;
 	e->direction = HL_HTTP_INBOUND;
-	e->family = 2;	/* AF_INET */
+	e->family = 2; /* AF_INET */
 	e->end_by = HL_HTTP_END_LENGTH;
 	e->status = (uint16_t)st;
 	e->peer_port = 40000;
 	e->peer_addr[0] = 10;
-	e->peer_addr[3] = (uint8_t)(1 + i % 4);	/* 4 clients */
+	e->peer_addr[3] = (uint8_t)(1 + i % 4); /* 4 clients */
 	snprintf(order_head, sizeof(order_head),
 		 "GET /api/orders/%d HTTP/1.1\r\nHost: shop.example\r\n\r\n", i);
 }
@@ -99,7 +99,7 @@ static void feed(struct pmh *h)
 		order_event(&e, i, now);
 		send_req(h, &e, order_head);
 	}
-	order_event(&e, 3, now);	/* this process calling a payment service */
+	order_event(&e, 3, now); /* this process calling a payment service */
 	e.direction = HL_HTTP_OUTBOUND;
 	send_req(h, &e, "POST /v1/charges HTTP/1.1\r\nHost: pay\r\n\r\n");
 	order_event(&e, 4, now);
@@ -129,8 +129,10 @@ static void route_errors_rule(struct config *cfg)
 {
 	cfg->alerts_set = true;
 	cfg->n_alerts = 1;
-	cfg->alerts[0] = (struct alert_rule){ "route_errors", "http_errors_5xx", ALERT_GT, 4, 0, "critical",
-					      .scope = "route", .agg = ALERT_AGG_COUNT, .window_s = 60 };
+	cfg->alerts[0] = (struct alert_rule){
+		"route_errors",	  "http_errors_5xx",	  ALERT_GT,	 4, 0, "critical",
+		.scope = "route", .agg = ALERT_AGG_COUNT, .window_s = 60
+	};
 }
 
 static void routes_topic_templates_and_counts(void)
@@ -142,18 +144,21 @@ static void routes_topic_templates_and_counts(void)
 	PMH_START(&h, route_errors_rule);
 	feed(&h);
 	routes = pmh_topic(&h, "routes");
-	CHECK(json_array_size(routes) == 2, "one served route for 100 ids and one outbound: got %zu rows",
+	CHECK(json_array_size(routes) == 2,
+	      "one served route for 100 ids and one outbound: got %zu rows",
 	      json_array_size(routes));
 	r = route_row(routes, "GET", "/api/orders/:id");
 	CHECK(r, "/api/orders/1 .. /100 templated as GET /api/orders/:id");
 	CHECK(pmh_num(r, "requests_total") == N_REQ && pmh_num(r, "errors_total") == N_5XX,
-	      "100 requests, 5 errors: got %g, %g", pmh_num(r, "requests_total"), pmh_num(r, "errors_total"));
+	      "100 requests, 5 errors: got %g, %g", pmh_num(r, "requests_total"),
+	      pmh_num(r, "errors_total"));
 	CHECK(pmh_num(r, "error_rate_pct") == 5.0 && pmh_num(r, "client_errors_total") == 0,
 	      "error rate 5 %%, no 4xx: got %g %%, %g", pmh_num(r, "error_rate_pct"),
 	      pmh_num(r, "client_errors_total"));
-	CHECK(fabs(pmh_num(r, "latency_avg_ms") - 50.5) < 1e-9, "mean of 1..100 ms is 50.5: got %.12g",
-	      pmh_num(r, "latency_avg_ms"));
-	CHECK(pmh_near(pmh_num(r, "latency_p50_ms"), 50, 0.02) && pmh_near(pmh_num(r, "latency_p95_ms"), 95, 0.02) &&
+	CHECK(fabs(pmh_num(r, "latency_avg_ms") - 50.5) < 1e-9,
+	      "mean of 1..100 ms is 50.5: got %.12g", pmh_num(r, "latency_avg_ms"));
+	CHECK(pmh_near(pmh_num(r, "latency_p50_ms"), 50, 0.02) &&
+		      pmh_near(pmh_num(r, "latency_p95_ms"), 95, 0.02) &&
 		      pmh_near(pmh_num(r, "latency_p99_ms"), 99, 0.02),
 	      "p50/p95/p99 within 2 %% of 50/95/99 ms: got %g/%g/%g", pmh_num(r, "latency_p50_ms"),
 	      pmh_num(r, "latency_p95_ms"), pmh_num(r, "latency_p99_ms"));
@@ -162,17 +167,19 @@ static void routes_topic_templates_and_counts(void)
 	      "the serving process by the name BPF sent (ev_http_proc), inbound");
 	out = route_row(routes, "POST", "/v1/charges");
 	CHECK(out && pmh_num(out, "requests_total") == 1 &&
-		      !strcmp(json_string_value(json_object_get(out, "direction")) ?: "", "outbound"),
+		      !strcmp(json_string_value(json_object_get(out, "direction")) ?: "",
+			      "outbound"),
 	      "the outbound call is its own row");
 	http = pmh_topic(&h, "http");
-	CHECK(pmh_num(http, "requests_total") == N_REQ + 1 && pmh_num(http, "inbound_total") == N_REQ &&
+	CHECK(pmh_num(http, "requests_total") == N_REQ + 1 &&
+		      pmh_num(http, "inbound_total") == N_REQ &&
 		      pmh_num(http, "outbound_total") == 1 && pmh_num(http, "unparsed_total") == 1,
 	      "http counters 101 parsed (100 in, 1 out), 1 unparsed: got %g (%g, %g), %g",
 	      pmh_num(http, "requests_total"), pmh_num(http, "inbound_total"),
 	      pmh_num(http, "outbound_total"), pmh_num(http, "unparsed_total"));
 	pmh_fired(&h, "route_errors", fired, sizeof(fired));
-	CHECK(!strcmp(fired, "route=GET /api/orders/:id"), "5 errors on the served route fire for it: got '%s'",
-	      fired);
+	CHECK(!strcmp(fired, "route=GET /api/orders/:id"),
+	      "5 errors on the served route fire for it: got '%s'", fired);
 	json_decref(http);
 	json_decref(routes);
 	pmh_stop(&h);
@@ -203,8 +210,9 @@ static void routes_past_the_cap_fold_into_other(void)
 	pmh_tick(&h);
 	routes = pmh_topic(&h, "routes");
 	other = route_row(routes, "GET", "other");
-	CHECK(json_array_size(routes) == 3 && route_row(routes, "GET", "/a") && route_row(routes, "GET", "/b") &&
-		      other && pmh_num(other, "requests_total") == 3,
+	CHECK(json_array_size(routes) == 3 && route_row(routes, "GET", "/a") &&
+		      route_row(routes, "GET", "/b") && other &&
+		      pmh_num(other, "requests_total") == 3,
 	      "/a, /b kept; /c, /d/:id, /c again as GET other (3): got %s", pmh_dump(routes));
 	json_decref(routes);
 	pmh_stop(&h);
@@ -226,19 +234,22 @@ static void requests_and_summary(void)
 	json_array_foreach(reqs, i, last)
 		n500 += pmh_num(last, "status") == 500;
 	CHECK(n500 == N_5XX, "5 requests with status 500 in the feed: got %d", n500);
-	last = json_array_get(reqs, N_REQ - 1);	/* oldest first: the 100th order */
+	last = json_array_get(reqs, N_REQ - 1); /* oldest first: the 100th order */
 	CHECK(!strcmp(json_string_value(json_object_get(last, "path")) ?: "", "/api/orders/100") &&
-		      !strcmp(json_string_value(json_object_get(last, "route")) ?: "", "/api/orders/:id") &&
+		      !strcmp(json_string_value(json_object_get(last, "route")) ?: "",
+			      "/api/orders/:id") &&
 		      pmh_num(last, "latency_ms") == 100 && pmh_num(last, "status") == 500 &&
-		      !strcmp(json_string_value(json_object_get(last, "peer")) ?: "", "10.0.0.1:40000"),
+		      !strcmp(json_string_value(json_object_get(last, "peer")) ?: "",
+			      "10.0.0.1:40000"),
 	      "request 100: its path, route, 100 ms, 500, peer 10.0.0.1:40000: got %s",
 	      pmh_dump(last));
 	sum = pmh_topic(&h, "summary");
 	CHECK(pmh_num(sum, "http_error_rate_pct") == 5.0, "summary error rate 5 %%: got %g",
 	      pmh_num(sum, "http_error_rate_pct"));
-	CHECK(pmh_near(pmh_num(sum, "http_p95_ms"), 95, 0.02), "summary p95 within 2 %% of 95 ms: got %g",
-	      pmh_num(sum, "http_p95_ms"));
-	CHECK(pmh_num(sum, "active_users") == 4, "4 client addresses: got %g", pmh_num(sum, "active_users"));
+	CHECK(pmh_near(pmh_num(sum, "http_p95_ms"), 95, 0.02),
+	      "summary p95 within 2 %% of 95 ms: got %g", pmh_num(sum, "http_p95_ms"));
+	CHECK(pmh_num(sum, "active_users") == 4, "4 client addresses: got %g",
+	      pmh_num(sum, "active_users"));
 	json_decref(sum);
 	json_decref(reqs);
 	pmh_stop(&h);
@@ -256,13 +267,16 @@ static void webapp_record_at_flush(void)
 	CHECK(!strcmp(json_string_value(json_object_get(rec, "source")) ?: "", "host-pm"),
 	      "the record names its source");
 	CHECK(pmh_num(rec, "requests_total") == N_REQ && pmh_num(rec, "errors_total") == N_5XX &&
-		      pmh_num(rec, "client_errors_total") == 0 && pmh_num(rec, "error_rate_pct") == 5.0,
-	      "served: 100 requests, 5 errors, 5 %%: got %g, %g, %g %%", pmh_num(rec, "requests_total"),
-	      pmh_num(rec, "errors_total"), pmh_num(rec, "error_rate_pct"));
+		      pmh_num(rec, "client_errors_total") == 0 &&
+		      pmh_num(rec, "error_rate_pct") == 5.0,
+	      "served: 100 requests, 5 errors, 5 %%: got %g, %g, %g %%",
+	      pmh_num(rec, "requests_total"), pmh_num(rec, "errors_total"),
+	      pmh_num(rec, "error_rate_pct"));
 	CHECK(pmh_num(rec, "bytes_in") == N_REQ * 100 && pmh_num(rec, "bytes_out") == N_REQ * 1000,
 	      "bytes of the served requests only: got %g in, %g out", pmh_num(rec, "bytes_in"),
 	      pmh_num(rec, "bytes_out"));
-	CHECK(pmh_num(rec, "response_time_avg_ms") == 50.5 && pmh_num(rec, "response_time_max_ms") == 100,
+	CHECK(pmh_num(rec, "response_time_avg_ms") == 50.5 &&
+		      pmh_num(rec, "response_time_max_ms") == 100,
 	      "mean 50.5 ms, max 100 ms: got %g, %g", pmh_num(rec, "response_time_avg_ms"),
 	      pmh_num(rec, "response_time_max_ms"));
 	CHECK(pmh_near(pmh_num(rec, "response_time_p50_ms"), 50, 0.02) &&
@@ -274,25 +288,30 @@ static void webapp_record_at_flush(void)
 	r = route_row(routes, "GET", "/api/orders/:id");
 	CHECK(json_array_size(routes) == 2 && r && pmh_num(r, "requests_total") == N_REQ &&
 		      pmh_num(r, "errors_total") == N_5XX && pmh_num(r, "error_rate_pct") == 5.0,
-	      "route rows: GET /api/orders/:id 100 requests, 5 errors: got %s",
-	      pmh_dump(r));
-	CHECK(r && pmh_near(pmh_num(r, "latency_p99_ms"), 99, 0.02), "route p99 within 2 %% of 99 ms: got %g",
-	      pmh_num(r, "latency_p99_ms"));
+	      "route rows: GET /api/orders/:id 100 requests, 5 errors: got %s", pmh_dump(r));
+	CHECK(r && pmh_near(pmh_num(r, "latency_p99_ms"), 99, 0.02),
+	      "route p99 within 2 %% of 99 ms: got %g", pmh_num(r, "latency_p99_ms"));
 	pmh_stop(&h);
 }
 
-#define SERIES_LABELS "process=\"orders-api\",direction=\"inbound\",method=\"GET\",route=\"/api/orders/:id\""
+#define SERIES_LABELS \
+	"process=\"orders-api\",direction=\"inbound\",method=\"GET\",route=\"/api/orders/:id\""
 
 static void prometheus_rows(void)
 {
 	static const struct pmh_series want[] = {
 		{ "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"2xx\"}", "95" },
 		{ "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"5xx\"}", "5" },
-		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.005\"}", "5" },
-		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.01\"}", "10" },
-		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.05\"}", "50" },
-		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.1\"}", "100" },
-		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"+Inf\"}", "100" },
+		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.005\"}",
+		  "5" },
+		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.01\"}",
+		  "10" },
+		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.05\"}",
+		  "50" },
+		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"0.1\"}",
+		  "100" },
+		{ "hostlens_http_request_duration_seconds_bucket{" SERIES_LABELS ",le=\"+Inf\"}",
+		  "100" },
 		{ "hostlens_http_request_duration_seconds_sum{" SERIES_LABELS "}", "5.05" },
 		{ "hostlens_http_request_duration_seconds_count{" SERIES_LABELS "}", "100" },
 		{ "hostlens_http_unparsed_total", "1" },
@@ -307,8 +326,8 @@ static void prometheus_rows(void)
 	PMH_START(&h, NULL);
 	feed(&h);
 	pmh_check_prom(&h, want, sizeof(want) / sizeof(want[0]));
-	CHECK(!pmh_prom(&h, "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"4xx\"}", got,
-			sizeof(got)),
+	CHECK(!pmh_prom(&h, "hostlens_http_requests_total{" SERIES_LABELS ",status_class=\"4xx\"}",
+			got, sizeof(got)),
 	      "no 4xx series when there was no 4xx");
 	CHECK(pmh_prom_line(&h, "# TYPE hostlens_http_request_duration_seconds histogram"),
 	      "the duration family typed histogram");

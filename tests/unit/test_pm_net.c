@@ -34,11 +34,11 @@ static void close_event(struct ev_tcp_close *e, uint32_t tgid, const char *comm,
 	e->h.pid = e->h.tgid = tgid;
 	e->start_ns = dur_ns ? now - dur_ns : 0;
 	e->duration_ns = dur_ns;
-	e->family = 2;	/* AF_INET */
+	e->family = 2; /* AF_INET */
 	e->sport = sport;
 	e->dport = dport;
 	e->role = role;
-	e->oldstate = 4;	/* FIN_WAIT1: established before */
+	e->oldstate = 4; /* FIN_WAIT1: established before */
 	e->saddr[0] = 10;
 	e->saddr[3] = 5;
 	memcpy(e->daddr, daddr, 4);
@@ -66,8 +66,9 @@ static void feed(struct pmh *h)
 		pmh_event(h, &e, sizeof(e));
 	}
 	for (int i = 0; i < 2; i++) {
-		close_event(&e, FETCHER, "fetcher", HL_ROLE_CLIENT, db, (uint16_t)(51000 + i), 5432, 5 * MS);
-		e.oldstate = 2;	/* SYN_SENT: refused */
+		close_event(&e, FETCHER, "fetcher", HL_ROLE_CLIENT, db, (uint16_t)(51000 + i), 5432,
+			    5 * MS);
+		e.oldstate = 2; /* SYN_SENT: refused */
 		pmh_event(h, &e, sizeof(e));
 	}
 	close_event(&e, NGINX, "nginx", HL_ROLE_SERVER, visitor, 80, 61000, 0);
@@ -104,8 +105,10 @@ static void refused_rule(struct config *cfg)
 {
 	cfg->alerts_set = true;
 	cfg->n_alerts = 1;
-	cfg->alerts[0] = (struct alert_rule){ "refused", "tcp_connections_failed", ALERT_GT, 1, 0, "warning",
-					      .scope = "server", .agg = ALERT_AGG_COUNT, .window_s = 60 };
+	cfg->alerts[0] = (struct alert_rule){
+		"refused",	   "tcp_connections_failed", ALERT_GT,	    1, 0, "warning",
+		.scope = "server", .agg = ALERT_AGG_COUNT,   .window_s = 60
+	};
 }
 
 static void connections_topic(void)
@@ -119,28 +122,32 @@ static void connections_topic(void)
 	doc = pmh_topic(&h, "connections");
 	recent = json_object_get(doc, "recent");
 	first = json_array_get(recent, 0);
-	CHECK(json_array_size(recent) == 13, "13 closes in recent: got %zu", json_array_size(recent));
+	CHECK(json_array_size(recent) == 13, "13 closes in recent: got %zu",
+	      json_array_size(recent));
 	CHECK(!strcmp(json_string_value(json_object_get(first, "comm")) ?: "", "nginx") &&
 		      !strcmp(json_string_value(json_object_get(first, "role")) ?: "", "server") &&
-		      json_is_null(json_object_get(first, "duration_ms")) && pmh_num(first, "tx_bytes") == 777,
+		      json_is_null(json_object_get(first, "duration_ms")) &&
+		      pmh_num(first, "tx_bytes") == 777,
 	      "newest first: nginx's served close, no duration, 777 bytes sent");
 	first = json_array_get(recent, 1);
 	CHECK(!strcmp(json_string_value(json_object_get(first, "state")) ?: "", "failed") &&
-		      !strcmp(json_string_value(json_object_get(first, "daddr")) ?: "", "192.0.2.20") &&
+		      !strcmp(json_string_value(json_object_get(first, "daddr")) ?: "",
+			      "192.0.2.20") &&
 		      pmh_num(first, "duration_ms") == 5,
 	      "then a refused connect to 192.0.2.20 of 5 ms");
 	CHECK(pmh_num(doc, "failed_total") == 2 && pmh_num(doc, "unknown_duration_total") == 1,
 	      "2 failed, 1 of unknown duration: got %g, %g", pmh_num(doc, "failed_total"),
 	      pmh_num(doc, "unknown_duration_total"));
 	/* 12 known: 5, 5, 10, 20 .. 100 ms; the median rank is the 6th (40 ms) */
-	CHECK(in_slot(pmh_num(doc, "duration_p50_ms"), 40 * MS) && in_slot(pmh_num(doc, "duration_p99_ms"), 100 * MS),
-	      "duration p50 in 40 ms's slot, p99 in 100 ms's: got %g, %g", pmh_num(doc, "duration_p50_ms"),
-	      pmh_num(doc, "duration_p99_ms"));
+	CHECK(in_slot(pmh_num(doc, "duration_p50_ms"), 40 * MS) &&
+		      in_slot(pmh_num(doc, "duration_p99_ms"), 100 * MS),
+	      "duration p50 in 40 ms's slot, p99 in 100 ms's: got %g, %g",
+	      pmh_num(doc, "duration_p50_ms"), pmh_num(doc, "duration_p99_ms"));
 	peers = json_object_get(doc, "peers");
 	p = find(peers, "addr", "192.0.2.10");
-	CHECK(json_array_size(peers) == 3 && p && pmh_num(p, "port") == 443 && pmh_num(p, "connections") == 10 &&
-		      pmh_num(p, "tx_bytes") == 55000 && pmh_num(p, "rx_bytes") == 550000 &&
-		      pmh_num(p, "retransmits") == 2,
+	CHECK(json_array_size(peers) == 3 && p && pmh_num(p, "port") == 443 &&
+		      pmh_num(p, "connections") == 10 && pmh_num(p, "tx_bytes") == 55000 &&
+		      pmh_num(p, "rx_bytes") == 550000 && pmh_num(p, "retransmits") == 2,
 	      "192.0.2.10:443: 10 connections (ports folded), 55000/550000 bytes, 2 retransmits: got %s",
 	      pmh_dump(p));
 	p = find(peers, "addr", "198.51.100.7");
@@ -152,8 +159,8 @@ static void connections_topic(void)
 		      !strcmp(json_string_value(json_object_get(p, "comm")) ?: "", "fetcher"),
 	      "fetcher owned 12 closed connections");
 	pmh_fired(&h, "refused", fired, sizeof(fired));
-	CHECK(!strcmp(fired, "server=192.0.2.20:5432"), "2 refused connects fire for that server only: got '%s'",
-	      fired);
+	CHECK(!strcmp(fired, "server=192.0.2.20:5432"),
+	      "2 refused connects fire for that server only: got '%s'", fired);
 	json_decref(doc);
 	pmh_stop(&h);
 }
@@ -172,16 +179,20 @@ static void network_record_at_flush(void)
 	      "13 closed, 2 failed: got %g, %g", pmh_num(rec, "connections_closed"),
 	      pmh_num(rec, "connections_failed"));
 	CHECK(fabs(pmh_num(rec, "connection_duration_avg_ms") - 560.0 / 12) < 1e-9,
-	      "mean of the 12 known durations 560/12 ms: got %.12g", pmh_num(rec, "connection_duration_avg_ms"));
+	      "mean of the 12 known durations 560/12 ms: got %.12g",
+	      pmh_num(rec, "connection_duration_avg_ms"));
 	CHECK(in_slot(pmh_num(rec, "connection_duration_p50_ms"), 40 * MS) &&
 		      in_slot(pmh_num(rec, "connection_duration_p99_ms"), 100 * MS) &&
 		      in_slot(pmh_num(rec, "connection_duration_max_ms"), 100 * MS),
 	      "p50 in 40 ms's slot, p99 and max in 100 ms's: got %g, %g, %g",
-	      pmh_num(rec, "connection_duration_p50_ms"), pmh_num(rec, "connection_duration_p99_ms"),
+	      pmh_num(rec, "connection_duration_p50_ms"),
+	      pmh_num(rec, "connection_duration_p99_ms"),
 	      pmh_num(rec, "connection_duration_max_ms"));
-	CHECK(json_array_size(json_object_get(rec, "recent_closes")) == 13, "the 13 closes in the record");
+	CHECK(json_array_size(json_object_get(rec, "recent_closes")) == 13,
+	      "the 13 closes in the record");
 	p = find(json_object_get(rec, "peers"), "addr", "192.0.2.20");
-	CHECK(p && pmh_num(p, "port") == 5432 && pmh_num(p, "connections") == 2, "192.0.2.20:5432: 2 connections");
+	CHECK(p && pmh_num(p, "port") == 5432 && pmh_num(p, "connections") == 2,
+	      "192.0.2.20:5432: 2 connections");
 	snprintf(id, sizeof(id), "%u", NGINX);
 	p = find(json_object_get(rec, "processes"), "pid", id);
 	CHECK(p && pmh_num(p, "connections_closed") == 1, "nginx: 1 closed connection");

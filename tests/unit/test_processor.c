@@ -15,7 +15,7 @@
 #include "user/pipeline/processor.h"
 #include "user/pipeline/state.h"
 
-static json_t *submitted;	/* every record handed to the sinks */
+static json_t *submitted; /* every record handed to the sinks */
 static json_int_t sink_dropped;
 
 static void submit(void *ctx, struct record_batch *b)
@@ -28,21 +28,20 @@ static void submit(void *ctx, struct record_batch *b)
  * 900 of 1000 bytes, and sink_dropped records given up so far. */
 static json_t *sink_stats(void *ctx)
 {
-	return json_pack("[{s:s,s:I,s:I,s:I,s:I},{s:s,s:I,s:I,s:I,s:I}]",
-			 "name", "kinesis", "last_error_ms", (json_int_t)2000, "last_ok_ms",
-			 (json_int_t)1000, "spool_bytes", (json_int_t)900, "dropped", sink_dropped,
-			 "name", "file", "last_error_ms", (json_int_t)0, "last_ok_ms", (json_int_t)5000,
+	return json_pack("[{s:s,s:I,s:I,s:I,s:I},{s:s,s:I,s:I,s:I,s:I}]", "name", "kinesis",
+			 "last_error_ms", (json_int_t)2000, "last_ok_ms", (json_int_t)1000,
+			 "spool_bytes", (json_int_t)900, "dropped", sink_dropped, "name", "file",
+			 "last_error_ms", (json_int_t)0, "last_ok_ms", (json_int_t)5000,
 			 "spool_bytes", (json_int_t)0, "dropped", (json_int_t)0);
 }
 
 static int collect(void *ctx, json_t *out, uint64_t now_ns)
 {
 	json_t *vm = json_pack("{s:f,s:[{s:s,s:f},{s:s,s:f}],s:[{s:s,s:b,s:f},{s:s,s:b,s:f}]}",
-			       "cpu_usage_pct", 12.5,
-			       "filesystems", "mountpoint", "/", "used_pct", 40.0,
-			       "mountpoint", "/data", "used_pct", 95.0,
-			       "disks", "device", "sda", "partition", 0, "busy_pct", 99.0,
-			       "device", "sda1", "partition", 1, "busy_pct", 99.0);
+			       "cpu_usage_pct", 12.5, "filesystems", "mountpoint", "/", "used_pct",
+			       40.0, "mountpoint", "/data", "used_pct", 95.0, "disks", "device",
+			       "sda", "partition", 0, "busy_pct", 99.0, "device", "sda1",
+			       "partition", 1, "busy_pct", 99.0);
 
 	json_object_update(out, vm);
 	json_decref(vm);
@@ -74,8 +73,11 @@ static void fired(const char *rule, char *out, size_t len, double *value)
 static void health_and_host_metrics_fire(void)
 {
 	static struct config cfg;
-	struct processor_deps d = { .cfg = &cfg, .source = "host-p", .submit = submit,
-				    .sink_stats = sink_stats, .collect = collect };
+	struct processor_deps d = { .cfg = &cfg,
+				    .source = "host-p",
+				    .submit = submit,
+				    .sink_stats = sink_stats,
+				    .collect = collect };
 	struct processor *p;
 	struct blob *b;
 	json_t *topic;
@@ -87,16 +89,18 @@ static void health_and_host_metrics_fire(void)
 	cfg.spool_max_bytes = 1000;
 	cfg.alerts_set = true;
 	cfg.n_alerts = 5;
-	cfg.alerts[0] = (struct alert_rule){ "failing", "agent_sink_failing", ALERT_GT, 0, 0, "critical",
-					     .scope = "sink" };
-	cfg.alerts[1] = (struct alert_rule){ "spool", "agent_spool_used_pct", ALERT_GT, 80, 0, "warning",
-					     .scope = "sink" };
-	cfg.alerts[2] = (struct alert_rule){ "dropped", "agent_sink_dropped", ALERT_GT, 104, 0, "warning",
-					     .scope = "sink", .agg = ALERT_AGG_COUNT, .window_s = 60 };
-	cfg.alerts[3] = (struct alert_rule){ "full", "filesystem_used_pct", ALERT_GT, 90, 0, "warning",
-					     .scope = "mount" };
-	cfg.alerts[4] = (struct alert_rule){ "busy", "disk_busy_pct", ALERT_GT, 90, 0, "warning",
-					     .scope = "device" };
+	cfg.alerts[0] = (struct alert_rule){ "failing", "agent_sink_failing", ALERT_GT,	      0,
+					     0,		"critical",	      .scope = "sink" };
+	cfg.alerts[1] = (struct alert_rule){ "spool",	"agent_spool_used_pct", ALERT_GT, 80, 0,
+					     "warning", .scope = "sink" };
+	cfg.alerts[2] = (struct alert_rule){
+		"dropped",	 "agent_sink_dropped",	 ALERT_GT,	104, 0, "warning",
+		.scope = "sink", .agg = ALERT_AGG_COUNT, .window_s = 60
+	};
+	cfg.alerts[3] = (struct alert_rule){ "full",	"filesystem_used_pct", ALERT_GT, 90, 0,
+					     "warning", .scope = "mount" };
+	cfg.alerts[4] = (struct alert_rule){ "busy", "disk_busy_pct", ALERT_GT,		90,
+					     0,	     "warning",	      .scope = "device" };
 	submitted = json_array();
 	d.log = eventlog__new(1 << 20, 1);
 	d.st = state__new();
@@ -104,12 +108,13 @@ static void health_and_host_metrics_fire(void)
 	CHECK(p, "processor__new without BPF");
 	if (!p)
 		goto out;
-	sink_dropped = 100;	/* before the first tick: counted once */
+	sink_dropped = 100; /* before the first tick: counted once */
 	processor__tick(p, false);
-	sink_dropped = 105;	/* 5 more this tick */
+	sink_dropped = 105; /* 5 more this tick */
 	processor__tick(p, false);
 	fired("failing", got, sizeof(got), &value);
-	CHECK(!strcmp(got, "sink=kinesis"), "the failing sink fires, the healthy one not: got '%s'", got);
+	CHECK(!strcmp(got, "sink=kinesis"), "the failing sink fires, the healthy one not: got '%s'",
+	      got);
 	fired("spool", got, sizeof(got), &value);
 	CHECK(!strcmp(got, "sink=kinesis"), "spool 900 of 1000 bytes > 80 %%: got '%s'", got);
 	fired("dropped", got, sizeof(got), &value);
@@ -117,7 +122,8 @@ static void health_and_host_metrics_fire(void)
 	      "100 then 5 more records dropped: fires at 105 in 60 s (per-tick deltas, not the total each tick): got '%s' at %g",
 	      got, value);
 	fired("full", got, sizeof(got), &value);
-	CHECK(!strcmp(got, "mount=/data"), "the 95 %% filesystem, not the 40 %% one: got '%s'", got);
+	CHECK(!strcmp(got, "mount=/data"), "the 95 %% filesystem, not the 40 %% one: got '%s'",
+	      got);
 	fired("busy", got, sizeof(got), &value);
 	CHECK(!strcmp(got, "device=sda"), "the busy whole disk, not its partition: got '%s'", got);
 	b = state__get(d.st, "alerts");

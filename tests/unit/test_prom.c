@@ -51,11 +51,15 @@ static const char *esc(const char *s)
 
 static void label_escapes_quote_backslash_and_newline(void)
 {
-	CHECK(!strcmp(esc("a\"b\\c"), "a\\\"b\\\\c"), "quote and backslash: got '%s'", esc("a\"b\\c"));
+	CHECK(!strcmp(esc("a\"b\\c"), "a\\\"b\\\\c"), "quote and backslash: got '%s'",
+	      esc("a\"b\\c"));
 	CHECK(!strcmp(esc("a\nb"), "a\\\\x0Ab") && !strchr(esc("a\nb"), '\n'),
-	      "newline: never raw, the utf8 rule's \\x0A with its backslash escaped: got '%s'", esc("a\nb"));
-	CHECK(!strcmp(esc("hl\xff\xfex"), "hl\\\\xFF\\\\xFEx"), "invalid bytes: got '%s'", esc("hl\xff\xfex"));
-	CHECK(!strcmp(esc("caf\xc3\xa9"), "caf\xc3\xa9"), "UTF-8 kept: got '%s'", esc("caf\xc3\xa9"));
+	      "newline: never raw, the utf8 rule's \\x0A with its backslash escaped: got '%s'",
+	      esc("a\nb"));
+	CHECK(!strcmp(esc("hl\xff\xfex"), "hl\\\\xFF\\\\xFEx"), "invalid bytes: got '%s'",
+	      esc("hl\xff\xfex"));
+	CHECK(!strcmp(esc("caf\xc3\xa9"), "caf\xc3\xa9"), "UTF-8 kept: got '%s'",
+	      esc("caf\xc3\xa9"));
 	CHECK(!strcmp(esc("nginx"), "nginx"), "plain text unchanged: got '%s'", esc("nginx"));
 }
 
@@ -111,10 +115,12 @@ static void help_and_type_once_per_family(void)
 	other = prom_family(&o.w, "hostlens_y", PROM_GAUGE, "Y.");
 	t = done(&o);
 	CHECK(first && !second && other, "new, repeated, new: got %d %d %d", first, second, other);
-	CHECK(count(t, "# HELP hostlens_x_total ") == 1 && count(t, "# TYPE hostlens_x_total ") == 1,
+	CHECK(count(t, "# HELP hostlens_x_total ") == 1 &&
+		      count(t, "# TYPE hostlens_x_total ") == 1,
 	      "one HELP and one TYPE for hostlens_x_total: %s", t);
-	CHECK(!strcmp(t, "# HELP hostlens_x_total Things (top 20).\n# TYPE hostlens_x_total counter\n"
-			 "hostlens_x_total 1\n# HELP hostlens_y Y.\n# TYPE hostlens_y gauge\n"),
+	CHECK(!strcmp(t,
+		      "# HELP hostlens_x_total Things (top 20).\n# TYPE hostlens_x_total counter\n"
+		      "hostlens_x_total 1\n# HELP hostlens_y Y.\n# TYPE hostlens_y gauge\n"),
 	      "the text: %s", t);
 	free(o.buf);
 }
@@ -162,10 +168,11 @@ static void labels_rendered_in_order_and_escaped(void)
 	prom_label(&l, "op", "read");
 	prom_sample_uint(&o.w, "m", &l, 7);
 	prom_labels_init(&l);
-	prom_sample_uint(&o.w, "n", &l, 8);	/* empty: no braces */
+	prom_sample_uint(&o.w, "n", &l, 8); /* empty: no braces */
 	prom_sample_int(&o.w, "i", NULL, -3);
 	t = done(&o);
-	CHECK(!strcmp(t, "m{pid=\"42\",comm=\"we\\\"ird\\\\\",op=\"read\"} 7\nn 8\ni -3\n"), "got: %s", t);
+	CHECK(!strcmp(t, "m{pid=\"42\",comm=\"we\\\"ird\\\\\",op=\"read\"} 7\nn 8\ni -3\n"),
+	      "got: %s", t);
 	free(o.buf);
 }
 
@@ -180,7 +187,8 @@ static void labels_cut_back_to_a_mark(void)
 	prom_label(&l, "b", "2");
 	prom_labels_cut(&l, mark);
 	prom_label(&l, "c", "3");
-	CHECK(!strcmp(l.s, "a=\"1\",c=\"3\"") && l.len == strlen(l.s), "got '%s' (%zu)", l.s, l.len);
+	CHECK(!strcmp(l.s, "a=\"1\",c=\"3\"") && l.len == strlen(l.s), "got '%s' (%zu)", l.s,
+	      l.len);
 }
 
 static void a_label_set_too_long_stays_well_formed(void)
@@ -217,8 +225,9 @@ static void values_formatted(void)
 	prom_sample_double(&o.w, "j", NULL, -1e-12);
 	prom_sample_double(&o.w, "k", NULL, -2.5);
 	t = done(&o);
-	CHECK(!strcmp(t, "a 0.25\nb 3\nc 0.000000001\nd 0\ne NaN\nf +Inf\ng -Inf\nh 12345.678901234\n"
-			 "i 18446744073709551615\nj 0\nk -2.5\n"),
+	CHECK(!strcmp(t,
+		      "a 0.25\nb 3\nc 0.000000001\nd 0\ne NaN\nf +Inf\ng -Inf\nh 12345.678901234\n"
+		      "i 18446744073709551615\nj 0\nk -2.5\n"),
 	      "got: %s", t);
 	free(o.buf);
 }

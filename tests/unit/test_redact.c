@@ -57,9 +57,11 @@ static void matching_segments_redacted(void)
 	struct redact *r = make(false, ids);
 
 	CHECK(r, "three valid regexes compile");
-	CHECK(!strcmp(path(r, "/api/users/12345/orders/987?x=1"), "/api/users/:redacted/orders/:redacted"),
+	CHECK(!strcmp(path(r, "/api/users/12345/orders/987?x=1"),
+		      "/api/users/:redacted/orders/:redacted"),
 	      "got %s", path(r, "/api/users/12345/orders/987?x=1"));
-	CHECK(!strcmp(path(r, "/v1/items/0f8fad5b-d9cb-469f-a165-70867728950e"), "/v1/items/:redacted"),
+	CHECK(!strcmp(path(r, "/v1/items/0f8fad5b-d9cb-469f-a165-70867728950e"),
+		      "/v1/items/:redacted"),
 	      "got %s", path(r, "/v1/items/0f8fad5b-d9cb-469f-a165-70867728950e"));
 	CHECK(!strcmp(path(r, "/reset/tok_abc123/confirm"), "/reset/:redacted/confirm"), "got %s",
 	      path(r, "/reset/tok_abc123/confirm"));
@@ -85,10 +87,12 @@ static void matrix_params_and_userinfo_dropped(void)
 
 	CHECK(!strcmp(path(r, "/shop;jsessionid=ABCDEF/cart;v=2?x=1"), "/shop/cart?x=1"), "got %s",
 	      path(r, "/shop;jsessionid=ABCDEF/cart;v=2?x=1"));
-	CHECK(!strcmp(path(r, "http://alice:s3cret@proxy.example:8080/api/42?k=v"), "/api/:redacted?k=v"),
+	CHECK(!strcmp(path(r, "http://alice:s3cret@proxy.example:8080/api/42?k=v"),
+		      "/api/:redacted?k=v"),
 	      "absolute form keeps the path only; got %s",
 	      path(r, "http://alice:s3cret@proxy.example:8080/api/42?k=v"));
-	CHECK(!strcmp(path(r, "https://example.com"), "/"), "got %s", path(r, "https://example.com"));
+	CHECK(!strcmp(path(r, "https://example.com"), "/"), "got %s",
+	      path(r, "https://example.com"));
 	CHECK(!strcmp(path(r, "*"), "*"), "OPTIONS * kept; got %s", path(r, "*"));
 	redact__free(r);
 }
@@ -122,16 +126,17 @@ static void truncation_never_splits_the_mark(void)
 	redact__free(r);
 }
 
-#define JWT "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4g" \
-	    "RG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+#define JWT                                                                                 \
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4g" \
+	"RG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 
 /* Each path must come out as want with no regex configured: the built-in
  * detectors are on by default. */
 static void expect_paths(struct redact *r, const char *const (*c)[2], size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		CHECK(!strcmp(path(r, c[i][0]), c[i][1]), "'%s': want '%s', got '%s'", c[i][0], c[i][1],
-		      path(r, c[i][0]));
+		CHECK(!strcmp(path(r, c[i][0]), c[i][1]), "'%s': want '%s', got '%s'", c[i][0],
+		      c[i][1], path(r, c[i][0]));
 }
 
 static void jwt_in_path_redacted_by_default(void)
@@ -172,16 +177,19 @@ static void email_in_path_redacted_by_default(void)
 static void long_hex_and_base64_tokens_redacted_by_default(void)
 {
 	static const char *const c[][2] = {
-		{ "/reset/0123456789abcdef0123456789ABCDEF", "/reset/:redacted" },	/* 32 hex */
+		{ "/reset/0123456789abcdef0123456789ABCDEF", "/reset/:redacted" }, /* 32 hex */
 		{ "/dl/file-da39a3ee5e6b4b0d3255bfef95601890afd80709.tar.gz", "/dl/:redacted" },
-		{ "/c/0123456789abcdef0123456789abcde", "/c/0123456789abcdef0123456789abcde" },	/* 31 */
+		{ "/c/0123456789abcdef0123456789abcde",
+		  "/c/0123456789abcdef0123456789abcde" }, /* 31 */
 		{ "/s/Qm9iJ3MgcmFuZG9tIHRva2Vu1X9z", "/s/:redacted" },
-		{ "/s/aB3dE6gH9jK2mN5pQ8sT1vW4", "/s/:redacted" },	/* 24, mixed */
-		{ "/s/aB3dE6gH9jK2mN5pQ8sT1vW", "/s/aB3dE6gH9jK2mN5pQ8sT1vW" },	/* 23 */
+		{ "/s/aB3dE6gH9jK2mN5pQ8sT1vW4", "/s/:redacted" },		/* 24, mixed */
+		{ "/s/aB3dE6gH9jK2mN5pQ8sT1vW", "/s/aB3dE6gH9jK2mN5pQ8sT1vW" }, /* 23 */
 		/* words: no digits, no upper case, or short words between dashes */
 		{ "/api/v1/listAllUserAccountsByRegion", "/api/v1/listAllUserAccountsByRegion" },
-		{ "/blog/getting-started-with-ebpf-in-2024", "/blog/getting-started-with-ebpf-in-2024" },
-		{ "/blog/How-To-Configure-Nginx-Proxy-In-2024", "/blog/How-To-Configure-Nginx-Proxy-In-2024" },
+		{ "/blog/getting-started-with-ebpf-in-2024",
+		  "/blog/getting-started-with-ebpf-in-2024" },
+		{ "/blog/How-To-Configure-Nginx-Proxy-In-2024",
+		  "/blog/How-To-Configure-Nginx-Proxy-In-2024" },
 		{ "/v2/abc123/x", "/v2/abc123/x" },
 	};
 	struct redact *r = make(false, NULL);
@@ -218,7 +226,8 @@ static void secret_query_values_redacted_when_query_kept(void)
 
 	CHECK(!strcmp(path(r, t), "/cb?code=ok&token=:redacted&email=:redacted&page=2"), "got %s",
 	      path(r, t));
-	CHECK(!strcmp(path(r, "/q?" JWT), "/q?:redacted"), "a bare value: got %s", path(r, "/q?" JWT));
+	CHECK(!strcmp(path(r, "/q?" JWT), "/q?:redacted"), "a bare value: got %s",
+	      path(r, "/q?" JWT));
 	CHECK(!strcmp(path(r, "/q?a&&b=&"), "/q?a&&b=&"), "empty pieces kept: got %s",
 	      path(r, "/q?a&&b=&"));
 	redact__free(r);

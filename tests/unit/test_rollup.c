@@ -24,7 +24,7 @@
 #include "user/pipeline/rollup.h"
 #include "user/pipeline/schema.h"
 
-#define W0 1732200000000LL	/* a multiple of 5 min */
+#define W0 1732200000000LL /* a multiple of 5 min */
 
 static json_t *schema;
 static char err[256];
@@ -57,9 +57,9 @@ static json_t *vm_record(int64_t ts, int i)
 	json_object_update_new(r, json_pack("{s:f,s:I,s:s,s:[{s:s,s:f},{s:s,s:f}],s:{s:i,s:i}}",
 					    "cpu_usage_pct", (double)(i + 1), "memory_used_bytes",
 					    (json_int_t)(1000 + i), "hostname", "host-r", "disks",
-					    "device", "vda", "write_bytes_per_s", 100.0 * i, "device",
-					    "sdb", "write_bytes_per_s", 5.0, "traffic_sources",
-					    "direct", i, "organic", 2 * i));
+					    "device", "vda", "write_bytes_per_s", 100.0 * i,
+					    "device", "sdb", "write_bytes_per_s", 5.0,
+					    "traffic_sources", "direct", i, "organic", 2 * i));
 	return r;
 }
 
@@ -103,7 +103,7 @@ static void thirty_records_one_rollup(void)
 	done = rollup__take(ru);
 	CHECK(json_array_size(done) == 0, "window open until its end");
 	json_decref(done);
-	{	/* the first record of the next window closes this one */
+	{ /* the first record of the next window closes this one */
 		json_t *next = vm_record(W0 + 300000, 99);
 
 		rollup__add(ru, next);
@@ -134,12 +134,13 @@ static void thirty_records_one_rollup(void)
 	CHECK(fabs(stat(out, "cpu_usage_pct", "p95") - 28) <= 0.56,
 	      "p95 of 1..30 (rank floor(0.95*29)=27 -> 28) within 2%%, got %g",
 	      stat(out, "cpu_usage_pct", "p95"));
-	CHECK(stat(out, "traffic_sources.organic", "max") == 58, "nested object field folded, got %g",
-	      stat(out, "traffic_sources.organic", "max"));
-	CHECK(!json_object_get(json_object_get(out, "fields"), "timestamp"), "timestamp not folded");
+	CHECK(stat(out, "traffic_sources.organic", "max") == 58,
+	      "nested object field folded, got %g", stat(out, "traffic_sources.organic", "max"));
+	CHECK(!json_object_get(json_object_get(out, "fields"), "timestamp"),
+	      "timestamp not folded");
 	{
-		json_t *vda = json_object_get(json_object_get(json_object_get(out, "groups"), "disks"),
-					      "vda");
+		json_t *vda = json_object_get(
+			json_object_get(json_object_get(out, "groups"), "disks"), "vda");
 		json_t *w = json_object_get(vda, "write_bytes_per_s");
 
 		CHECK(w && json_number_value(json_object_get(w, "max")) == 2900 &&
@@ -155,10 +156,11 @@ static void thirty_records_one_rollup(void)
 	CHECK(schema_validate(schema, out, err, sizeof(err)) == 0, "rollup-5m valid: %s", err);
 	json_decref(out);
 finish:
-	rollup__flush(ru, 0, true);	/* shutdown: the open window with 1 record */
+	rollup__flush(ru, 0, true); /* shutdown: the open window with 1 record */
 	done = rollup__take(ru);
 	out = json_array_get(done, 0);
-	CHECK(json_array_size(done) == 1 && json_integer_value(json_object_get(out, "samples")) == 1 &&
+	CHECK(json_array_size(done) == 1 &&
+		      json_integer_value(json_object_get(out, "samples")) == 1 &&
 		      json_integer_value(json_object_get(out, "window_start")) == W0 + 300000,
 	      "forced flush emits the open window");
 	CHECK(ival(out, "window_end") == W0 + 300000 && ival(out, "timestamp") == W0 + 300000 &&
@@ -188,7 +190,8 @@ static void time_flush_and_misuse(void)
 	json_decref(done);
 	rollup__flush(ru, W0 + 60000, false);
 	done = rollup__take(ru);
-	CHECK(json_array_size(done) == 1 && stat(json_array_get(done, 0), "requests_per_s", "avg") == 12.5,
+	CHECK(json_array_size(done) == 1 &&
+		      stat(json_array_get(done, 0), "requests_per_s", "avg") == 12.5,
 	      "closed by time at the window end");
 	CHECK(ival(json_array_get(done, 0), "window_end") == W0 + 5000 &&
 		      ival(json_array_get(done, 0), "window_start") == W0 + 5000 &&
@@ -211,7 +214,7 @@ static void batch_helper(void)
 	struct hist *lat = calloc(1, sizeof(*lat));
 	int appended = 0, rollups_seen = 0;
 
-	for (int i = 0; i <= 30; i++) {	/* 31 flushes: the last opens the next window */
+	for (int i = 0; i <= 30; i++) { /* 31 flushes: the last opens the next window */
 		int64_t ts = W0 + 10000LL * i;
 		struct record_batch *b = record_batch__new(8);
 		json_t *web = record_new("webapp-metrics", "host-b", ts);
@@ -229,16 +232,19 @@ static void batch_helper(void)
 		for (size_t k = 0; k < b->n; k++)
 			if (!strcmp(b->recs[k].type, "rollup-5m")) {
 				rollups_seen++;
-				CHECK(schema_validate(schema, b->recs[k].obj, err, sizeof(err)) == 0,
+				CHECK(schema_validate(schema, b->recs[k].obj, err, sizeof(err)) ==
+					      0,
 				      "batch rollup valid: %s", err);
 				if (!strcmp(json_string_value(json_object_get(b->recs[k].obj, "of")),
 					    "webapp-metrics")) {
-					json_t *h = json_object_get(
-						json_object_get(b->recs[k].obj, "histograms"),
-						"response_time_ms");
+					json_t *h = json_object_get(json_object_get(b->recs[k].obj,
+										    "histograms"),
+								    "response_time_ms");
 
-					CHECK(json_integer_value(json_object_get(h, "count")) == 300 &&
-						      stat(b->recs[k].obj, "requests_per_s", "max") == 300,
+					CHECK(json_integer_value(json_object_get(h, "count")) ==
+							      300 &&
+						      stat(b->recs[k].obj, "requests_per_s",
+							   "max") == 300,
 					      "webapp rollup: 300 latencies, max 300 req/s");
 				}
 			}
@@ -250,7 +256,8 @@ static void batch_helper(void)
 	{
 		struct record_batch *b = record_batch__new(8);
 
-		CHECK(rollups__fold_batch(rs, b, 0, true) == 2, "shutdown flush: the 2 open windows");
+		CHECK(rollups__fold_batch(rs, b, 0, true) == 2,
+		      "shutdown flush: the 2 open windows");
 		CHECK(rollups__fold_batch(rs, NULL, 0, true) == -EINVAL, "no batch: -EINVAL");
 		record_batch__put(b);
 	}
@@ -331,7 +338,7 @@ static void restart_mid_slot_partials(void)
 	for (int64_t t = W0 + 3000; t <= W0 + 143000; t += 10000)
 		fold_at(r1, pm_record(t, 10.0, 1.0), t, got1);
 	fold_at(r1, pm_record(W0 + 147500, 4.5, 1.0), W0 + 147500, got1);
-	rollup__flush(r1, now, true);	/* SIGTERM */
+	rollup__flush(r1, now, true); /* SIGTERM */
 	done = rollup__take(r1);
 	CHECK(json_array_size(got1) == 0 && json_array_size(done) == 1,
 	      "run 1: nothing closed before the stop, one rollup at it");
@@ -393,8 +400,9 @@ static void live_vm_rollup(void)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		collectors__collect(cs, rec, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
-		if (i)	/* the first tick is the collectors' baseline */
+		collectors__collect(cs, rec,
+				    (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+		if (i) /* the first tick is the collectors' baseline */
 			rollup__add(ru, rec);
 		json_decref(rec);
 		usleep(100000);
@@ -402,12 +410,15 @@ static void live_vm_rollup(void)
 	rollup__flush(ru, 0, true);
 	done = rollup__take(ru);
 	out = json_array_get(done, 0);
-	CHECK(out && json_integer_value(json_object_get(out, "samples")) == 3, "3 samples rolled up");
+	CHECK(out && json_integer_value(json_object_get(out, "samples")) == 3,
+	      "3 samples rolled up");
 	CHECK(schema_validate(schema, out, err, sizeof(err)) == 0, "live vm rollup valid: %s", err);
 	groups = json_object_get(out, "groups");
-	CHECK(json_object_get(json_object_get(json_object_get(groups, "cpu_cores"), "0"), "usage_pct"),
+	CHECK(json_object_get(json_object_get(json_object_get(groups, "cpu_cores"), "0"),
+			      "usage_pct"),
 	      "groups.cpu_cores.0.usage_pct present");
-	CHECK(stat(out, "memory_total_bytes", "min") > 0 && stat(out, "cpu_usage_pct", "max") >= 0 &&
+	CHECK(stat(out, "memory_total_bytes", "min") > 0 &&
+		      stat(out, "cpu_usage_pct", "max") >= 0 &&
 		      json_object_get(json_object_get(out, "fields"), "uptime_s"),
 	      "top-level host fields rolled up");
 	json_object_foreach(json_object_get(groups, "disks"), key, item)
@@ -433,10 +444,14 @@ static void null_latency_and_directions(void)
 
 		json_object_set_new(r, "window_s", json_real(10));
 		json_object_set_new(r, "requests_total", json_integer(i == 1 ? 0 : 4));
-		json_object_set_new(r, "response_time_avg_ms", i == 1 ? json_null() : json_real(10.0 * (i + 1)));
-		json_object_set_new(r, "routes", json_pack("[{s:i,s:s,s:s,s:s,s:i},{s:i,s:s,s:s,s:s,s:i}]",
-			"pid", 7, "direction", "inbound", "method", "GET", "route", "/a", "requests_total", 4,
-			"pid", 7, "direction", "outbound", "method", "GET", "route", "/a", "requests_total", 1));
+		json_object_set_new(r, "response_time_avg_ms",
+				    i == 1 ? json_null() : json_real(10.0 * (i + 1)));
+		json_object_set_new(r, "routes",
+				    json_pack("[{s:i,s:s,s:s,s:s,s:i},{s:i,s:s,s:s,s:s,s:i}]",
+					      "pid", 7, "direction", "inbound", "method", "GET",
+					      "route", "/a", "requests_total", 4, "pid", 7,
+					      "direction", "outbound", "method", "GET", "route",
+					      "/a", "requests_total", 1));
 		rollup__add(ru, r);
 		json_decref(r);
 	}

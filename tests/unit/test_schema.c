@@ -46,7 +46,7 @@ static json_t *live_vm_record(void)
 	collectors__collect(cs, a, mono_ns());
 	usleep(250000);
 	collectors__collect(cs, rec, mono_ns());
-	json_object_set_new(rec, "window_s", json_real(0.25));	/* the processor's part */
+	json_object_set_new(rec, "window_s", json_real(0.25)); /* the processor's part */
 	collectors__free(cs);
 	json_decref(a);
 	return rec;
@@ -121,7 +121,7 @@ static void docs_examples_valid(void)
 
 	if (!text)
 		return;
-	for (p = text; (p = strstr(p, "```json\n")); ) {
+	for (p = text; (p = strstr(p, "```json\n"));) {
 		char *end = strstr(p + 8, "```");
 		json_error_t je;
 		json_t *ex;
@@ -131,10 +131,12 @@ static void docs_examples_valid(void)
 		ex = json_loadb(p + 8, (size_t)(end - p - 8), 0, &je);
 		CHECK(ex, "example %d is JSON: %s", n, je.text);
 		if (ex) {
-			CHECK(schema_validate(schema, ex, err, sizeof(err)) == 0, "example %d (%s): %s", n,
+			CHECK(schema_validate(schema, ex, err, sizeof(err)) == 0,
+			      "example %d (%s): %s", n,
 			      json_string_value(json_object_get(ex, "type")), err);
 			if (!strstr(types, json_string_value(json_object_get(ex, "type")) ?: "?")) {
-				strncat(types, json_string_value(json_object_get(ex, "type")) ?: "?",
+				strncat(types,
+					json_string_value(json_object_get(ex, "type")) ?: "?",
 					sizeof(types) - strlen(types) - 2);
 				strcat(types, " ");
 			}
@@ -144,7 +146,8 @@ static void docs_examples_valid(void)
 		p = end + 3;
 	}
 	free(text);
-	CHECK(!strcmp(types, "vm-metrics webapp-metrics process-metrics disk-metrics network-metrics database-metrics alert rollup-5m "),
+	CHECK(!strcmp(types,
+		      "vm-metrics webapp-metrics process-metrics disk-metrics network-metrics database-metrics alert rollup-5m "),
 	      "one example of every type, got: %s", types);
 }
 
@@ -194,15 +197,19 @@ static int walk_required(json_t *ex, json_t *node, const char *path, const char 
 		json_t *v;
 
 		json_object_foreach(ex, k, v) {
-			if (!json_object_get(props, k) && json_is_object(map)) {	/* a map: keys are data */
+			if (!json_object_get(props, k) &&
+			    json_is_object(map)) { /* a map: keys are data */
 				snprintf(p, sizeof(p), "%s.*", path);
 				bad += walk_required(v, map, p, absent, type);
 				continue;
 			}
 			snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", k);
-			if (!may_be_absent(absent, p) && !listed(json_object_get(node, "required"), k)) {
-				CHECK(0, "%s: example field %s is neither required by the schema nor listed "
-				      "under \"Sometimes absent\" in docs/records.md", type, p);
+			if (!may_be_absent(absent, p) &&
+			    !listed(json_object_get(node, "required"), k)) {
+				CHECK(0,
+				      "%s: example field %s is neither required by the schema nor listed "
+				      "under \"Sometimes absent\" in docs/records.md",
+				      type, p);
 				bad++;
 			}
 			bad += walk_required(v, json_object_get(props, k), p, absent, type);
@@ -231,7 +238,7 @@ static void docs_fields_required(void)
 
 	if (!text)
 		return;
-	for (sec = strstr(text, "\n## `"); sec; ) {
+	for (sec = strstr(text, "\n## `"); sec;) {
 		char *next = strstr(sec + 1, "\n## `"), *end = next ? next : sec + strlen(sec);
 		char *absent = NULL, *p, *q;
 
@@ -254,14 +261,16 @@ static void docs_fields_required(void)
 				continue;
 			}
 			examples++;
-			bad += walk_required(ex, (json_t *)schema_definition(schema, type), "", absent, type);
+			bad += walk_required(ex, (json_t *)schema_definition(schema, type), "",
+					     absent, type);
 			/* and the schema refuses a record without one of them */
 			json_object_foreach(ex, k, v) {
 				if (may_be_absent(absent, k))
 					continue;
 				copy = json_deep_copy(ex);
 				json_object_del(copy, k);
-				CHECK(schema_validate(schema, copy, err, sizeof(err)) == -EINVAL && strstr(err, k),
+				CHECK(schema_validate(schema, copy, err, sizeof(err)) == -EINVAL &&
+					      strstr(err, k),
 				      "%s without %s must be invalid, got '%s'", type, k, err);
 				json_decref(copy);
 				dropped++;
@@ -272,8 +281,8 @@ static void docs_fields_required(void)
 		sec = next;
 	}
 	free(text);
-	CHECK(examples >= 8 && dropped > 100 && !bad, "%d examples, %d fields dropped one by one, %d not required",
-	      examples, dropped, bad);
+	CHECK(examples >= 8 && dropped > 100 && !bad,
+	      "%d examples, %d fields dropped one by one, %d not required", examples, dropped, bad);
 }
 
 /* Records of the built-in rules, and of a scoped rule over a window (scope,
@@ -289,9 +298,10 @@ static void alert_records_valid(void)
 
 	config_defaults(&cfg);
 	cfg.n_alerts = alert_rules_builtin(cfg.alerts, CFG_MAX_ALERTS);
-	cfg.alerts[cfg.n_alerts++] = (struct alert_rule){ "orders_5xx", "http_errors_5xx", ALERT_GT, 1,
-							  0, "critical", .scope = "route",
-							  .agg = ALERT_AGG_COUNT, .window_s = 60 };
+	cfg.alerts[cfg.n_alerts++] = (struct alert_rule){
+		"orders_5xx",	  "http_errors_5xx",	  ALERT_GT,	 1, 0, "critical",
+		.scope = "route", .agg = ALERT_AGG_COUNT, .window_s = 60
+	};
 	a = alerts__new(&cfg, "host-s");
 	metrics__set(m, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, 9.0);
 	metrics__set(m, METRIC_MEMORY_USED_PCT, SCOPE_NONE, NULL, 95.0);
@@ -303,11 +313,13 @@ static void alert_records_valid(void)
 	metrics__set(m, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, 1.0);
 	metrics__set(m, METRIC_MEMORY_USED_PCT, SCOPE_NONE, NULL, 10.0);
 	metrics__add(m, METRIC_HTTP_ERRORS_5XX, SCOPE_NONE, NULL, 0);
-	alerts__eval(a, m, 1732200500000LL, out);	/* the errors have left their windows */
+	alerts__eval(a, m, 1732200500000LL, out); /* the errors have left their windows */
 	metrics__free(m);
-	CHECK(json_array_size(out) == 8, "4 firing + 4 resolved records, got %zu", json_array_size(out));
+	CHECK(json_array_size(out) == 8, "4 firing + 4 resolved records, got %zu",
+	      json_array_size(out));
 	json_array_foreach(out, i, r)
-		CHECK(schema_validate(schema, r, err, sizeof(err)) == 0, "alert record %zu: %s", i, err);
+		CHECK(schema_validate(schema, r, err, sizeof(err)) == 0, "alert record %zu: %s", i,
+		      err);
 	CHECK(json_object_get(json_array_get(out, json_array_size(out) - 1), "scope") &&
 		      json_object_get(json_array_get(out, json_array_size(out) - 1), "window_s"),
 	      "the scoped rule's record has scope and window_s");
@@ -339,14 +351,17 @@ static void keywords(void)
 		{ "{\"required\":[\"a\"]}", "{\"b\":1}", 0 },
 		{ "{\"properties\":{\"a\":{\"type\":\"string\"}}}", "{\"a\":1}", 0 },
 		{ "{\"properties\":{\"a\":{\"type\":\"string\"}}}", "{\"b\":1}", 1 },
-		{ "{\"additionalProperties\":false,\"properties\":{\"a\":{}}}", "{\"a\":1,\"b\":2}", 0 },
+		{ "{\"additionalProperties\":false,\"properties\":{\"a\":{}}}", "{\"a\":1,\"b\":2}",
+		  0 },
 		{ "{\"additionalProperties\":{\"type\":\"integer\"}}", "{\"x\":1,\"y\":2}", 1 },
 		{ "{\"additionalProperties\":{\"type\":\"integer\"}}", "{\"x\":1,\"y\":\"2\"}", 0 },
 		{ "{\"items\":{\"type\":\"integer\"}}", "[1,2,3]", 1 },
 		{ "{\"items\":{\"type\":\"integer\"}}", "[1,\"2\"]", 0 },
 		{ "{\"minItems\":1}", "[]", 0 },
-		{ "{\"definitions\":{\"p\":{\"minimum\":0}},\"$ref\":\"#/definitions/p\"}", "-1", 0 },
-		{ "{\"definitions\":{\"p\":{\"minimum\":0}},\"$ref\":\"#/definitions/p\"}", "1", 1 },
+		{ "{\"definitions\":{\"p\":{\"minimum\":0}},\"$ref\":\"#/definitions/p\"}", "-1",
+		  0 },
+		{ "{\"definitions\":{\"p\":{\"minimum\":0}},\"$ref\":\"#/definitions/p\"}", "1",
+		  1 },
 		{ "{\"$ref\":\"#/definitions/nope\"}", "1", 0 },
 		{ "{\"allOf\":[{\"minimum\":0},{\"maximum\":1}]}", "2", 0 },
 		{ "{\"anyOf\":[{\"type\":\"string\"},{\"minimum\":5}]}", "7", 1 },

@@ -31,7 +31,8 @@ static void test_sink_backoff_exponential_with_jitter(void)
 		int64_t d = sink_backoff_ms(4, 200, 5000, r);
 
 		if (d < 800 || d > 1600) {
-			CHECK(0, "attempt 4 within [800, 1600], got %lld for rnd %u", (long long)d, r);
+			CHECK(0, "attempt 4 within [800, 1600], got %lld for rnd %u", (long long)d,
+			      r);
 			break;
 		}
 	}
@@ -55,7 +56,8 @@ static void test_sink_chunks_respect_count_and_bytes(void)
 	CHECK(sink_chunk_end(big, 3, 0, 500, 5 << 20) == 1, "3 MiB + 3 MiB > 5 MiB: one a chunk");
 	CHECK(sink_chunk_end(cost, 1200, 0, 25, 0) == 25, "25 items");
 	CHECK(sink_chunk_end(cost, 1200, 0, 0, 250) == 2, "bytes only: 2 x 100 <= 250");
-	CHECK(sink_chunk_end(cost, 1200, 1199, 500, 10) == 1200, "a record alone even over the bytes");
+	CHECK(sink_chunk_end(cost, 1200, 1199, 500, 10) == 1200,
+	      "a record alone even over the bytes");
 }
 
 static struct record_batch *mk(const char *prefix, int bi, int n)
@@ -115,7 +117,8 @@ static void rm_dir(void)
 	char cmd[300];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd)) {}
+	if (system(cmd)) {
+	}
 }
 
 static void test_sink_engine_delivers_in_order_through_file_sink(void)
@@ -149,15 +152,18 @@ static void test_sink_engine_delivers_in_order_through_file_sink(void)
 	CHECK(json_integer_value(json_object_get(s0, "sent")) == 500, "sent 500, got %lld",
 	      (long long)json_integer_value(json_object_get(s0, "sent")));
 	{
-		static const char *const fields[] = { "name", "sent", "failed", "retried", "spooled",
-			"dropped", "rejected", "spool_bytes", "last_error", "last_error_ms", "last_ok_ms", NULL };
+		static const char *const fields[] = { "name",	       "sent",	      "failed",
+						      "retried",       "spooled",     "dropped",
+						      "rejected",      "spool_bytes", "last_error",
+						      "last_error_ms", "last_ok_ms",  NULL };
 
 		for (int i = 0; fields[i]; i++)
 			CHECK(json_object_get(s0, fields[i]), "stats field %s", fields[i]);
 	}
 	CHECK(json_integer_value(json_object_get(s0, "last_ok_ms")) > 0, "last_ok_ms set");
 	CHECK(json_integer_value(json_object_get(s0, "dropped")) == 0, "nothing dropped");
-	printf("# spooled on the way: %lld records\n", (long long)json_integer_value(json_object_get(s0, "spooled")));
+	printf("# spooled on the way: %lld records\n",
+	       (long long)json_integer_value(json_object_get(s0, "spooled")));
 	json_decref(st);
 	sinks__free(ss);
 	got = file_ids();
@@ -198,7 +204,8 @@ static void test_sink_engine_replays_spool_of_earlier_run_first(void)
 	sinks__free(ss);
 	got = file_ids();
 	CHECK(!strcmp(got, "old-0001-000 old-0001-001 old-0001-002 old-0002-000 old-0002-001 "
-			   "new-0000-000 new-0000-001 "), "spooled batches first, then the new one; got %s", got);
+			   "new-0000-000 new-0000-001 "),
+	      "spooled batches first, then the new one; got %s", got);
 	free(got);
 	sp = spool__open(sdir, 1 << 20);
 	CHECK(sp && spool__count(sp) == 0, "spool empty after replay");
@@ -255,7 +262,8 @@ static void test_sink_engine_stats_answer_while_spool_disk_waits(void)
 	snprintf(d, sizeof(d), "%s-slowdisk", dir);
 	snprintf(mnt, sizeof(mnt), "%s/spool", d);
 	snprintf(img, sizeof(img), "%s.img", d);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && mount -t tmpfs -o size=256k hltest-sink '%s'", d, d);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && mount -t tmpfs -o size=256k hltest-sink '%s'",
+		 d, d);
 	if (geteuid() || system(cmd)) {
 		SKIP("needs root to mount a tmpfs on %s", d);
 		goto free_b;
@@ -282,13 +290,15 @@ static void test_sink_engine_stats_answer_while_spool_disk_waits(void)
 	if (wd <= 0)
 		goto free_ss;
 	sinks__submit(ss, b);
-	usleep(500 * 1000);	/* delivered, failed, and now parking on the frozen disk */
+	usleep(500 * 1000); /* delivered, failed, and now parking on the frozen disk */
 	t0 = mono_s();
 	st = sinks__stats_json(ss);
 	took = mono_s() - t0;
 	frozenfs_thaw(mnt, wd);
-	CHECK(took < 0.2, "stats answered while the sink thread waited on the spool disk: took %.3f s "
-	      "(a lock held across the spool write waits for the thaw, 4 s)", took);
+	CHECK(took < 0.2,
+	      "stats answered while the sink thread waited on the spool disk: took %.3f s "
+	      "(a lock held across the spool write waits for the thaw, 4 s)",
+	      took);
 	{
 		json_t *s0 = json_array_get(st, 0);
 		json_int_t failed = json_integer_value(json_object_get(s0, "failed"));
@@ -298,8 +308,8 @@ static void test_sink_engine_stats_answer_while_spool_disk_waits(void)
 		/* failed, neither spooled nor queued nor held: inside the park */
 		CHECK(failed >= 1 && spooled == 0 && queued == 0,
 		      "measured while the failed batch was being written to the spool: failed >= 1, "
-		      "0 spooled, 0 queued; got %lld, %lld, %lld (%s)", (long long)failed,
-		      (long long)spooled, (long long)queued,
+		      "0 spooled, 0 queued; got %lld, %lld, %lld (%s)",
+		      (long long)failed, (long long)spooled, (long long)queued,
 		      json_string_value(json_object_get(s0, "last_error")));
 	}
 	json_decref(st);
@@ -308,8 +318,10 @@ free_ss:
 umount_spool:
 	frozenfs_umount(mnt, img);
 umount_d:
-	snprintf(cmd, sizeof(cmd), "umount '%s' 2>/dev/null || umount -l '%s'; rmdir '%s'", d, d, d);
-	if (system(cmd)) {}
+	snprintf(cmd, sizeof(cmd), "umount '%s' 2>/dev/null || umount -l '%s'; rmdir '%s'", d, d,
+		 d);
+	if (system(cmd)) {
+	}
 free_b:
 	record_batch__put(b);
 }

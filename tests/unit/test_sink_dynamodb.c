@@ -18,13 +18,15 @@ static char *dump(json_t *v)
 static void test_ddb_attribute_types(void)
 {
 	json_t *v = json_loads("{\"s\":\"x\",\"i\":-42,\"r\":0.1,\"t\":true,\"f\":false,\"n\":null,"
-			       "\"m\":{\"a\":[1,\"b\",{\"c\":null}]},\"e\":\"\",\"l\":[]}", 0, NULL);
+			       "\"m\":{\"a\":[1,\"b\",{\"c\":null}]},\"e\":\"\",\"l\":[]}",
+			       0, NULL);
 	json_t *a = ddb_attr(v);
 	char *got = dump(a);
-	const char *want = "{\"M\":{\"e\":{\"S\":\"\"},\"f\":{\"BOOL\":false},\"i\":{\"N\":\"-42\"},"
-			   "\"l\":{\"L\":[]},\"m\":{\"M\":{\"a\":{\"L\":[{\"N\":\"1\"},{\"S\":\"b\"},"
-			   "{\"M\":{\"c\":{\"NULL\":true}}}]}}},\"n\":{\"NULL\":true},\"r\":{\"N\":\"0.1\"},"
-			   "\"s\":{\"S\":\"x\"},\"t\":{\"BOOL\":true}}}";
+	const char *want =
+		"{\"M\":{\"e\":{\"S\":\"\"},\"f\":{\"BOOL\":false},\"i\":{\"N\":\"-42\"},"
+		"\"l\":{\"L\":[]},\"m\":{\"M\":{\"a\":{\"L\":[{\"N\":\"1\"},{\"S\":\"b\"},"
+		"{\"M\":{\"c\":{\"NULL\":true}}}]}}},\"n\":{\"NULL\":true},\"r\":{\"N\":\"0.1\"},"
+		"\"s\":{\"S\":\"x\"},\"t\":{\"BOOL\":true}}}";
 
 	CHECK(got && !strcmp(got, want), "mapping\n want %s\n got  %s", want, got);
 	free(got);
@@ -55,17 +57,26 @@ static void test_ddb_item_layout_and_ttl(void)
 	item = ddb_item(&r, 30, 0);
 	ts = json_string_value(json_object_get(json_object_get(item, "timestamp"), "N"));
 	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "id"), "S")) ?: "",
-		      "node-a#process-metrics"), "id = source#type");
+		      "node-a#process-metrics"),
+	      "id = source#type");
 	CHECK(ts && !strncmp(ts, "1732200000123", 13) && (ts[13] == '.' || !ts[13]),
 	      "sort key keeps the ms as its integer part, got %s", ts);
-	CHECK(ts && (strlen(ts) == 13 || ts[strlen(ts) - 1] != '0'), "canonical number (no trailing 0)");
-	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "record_id"), "S")) ?: "",
-		      "6f1c-uuid"), "record_id = the record's uuid");
-	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "expires_at"), "N")) ?: "",
-		      "1734792000"), "expires_at = ts/1000 + 30 days");
-	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "pid"), "N")) ?: "", "7") &&
-	      !strcmp(json_string_value(json_object_get(json_object_get(item, "type"), "S")) ?: "",
-		      "process-metrics"), "fields kept typed");
+	CHECK(ts && (strlen(ts) == 13 || ts[strlen(ts) - 1] != '0'),
+	      "canonical number (no trailing 0)");
+	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "record_id"), "S")) ?:
+			      "",
+		      "6f1c-uuid"),
+	      "record_id = the record's uuid");
+	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "expires_at"), "N")) ?:
+			      "",
+		      "1734792000"),
+	      "expires_at = ts/1000 + 30 days");
+	CHECK(!strcmp(json_string_value(json_object_get(json_object_get(item, "pid"), "N")) ?: "",
+		      "7") &&
+		      !strcmp(json_string_value(json_object_get(json_object_get(item, "type"), "S")) ?:
+				      "",
+			      "process-metrics"),
+	      "fields kept typed");
 	json_decref(item);
 	item = ddb_item(&r, 0, 0);
 	CHECK(!json_object_get(item, "expires_at"), "ttl 0: no expires_at");
@@ -94,8 +105,10 @@ static void test_ddb_sort_keys_unique_and_stable(void)
 
 static void test_ddb_item_size_counts_like_dynamodb(void)
 {
-	json_t *item = json_loads("{\"ab\":{\"S\":\"hello\"},\"n\":{\"N\":\"12345\"},\"b\":{\"BOOL\":true},"
-				  "\"m\":{\"M\":{\"k\":{\"NULL\":true}}},\"l\":{\"L\":[{\"S\":\"xy\"}]}}", 0, NULL);
+	json_t *item = json_loads(
+		"{\"ab\":{\"S\":\"hello\"},\"n\":{\"N\":\"12345\"},\"b\":{\"BOOL\":true},"
+		"\"m\":{\"M\":{\"k\":{\"NULL\":true}}},\"l\":{\"L\":[{\"S\":\"xy\"}]}}",
+		0, NULL);
 	/* ab:2+5  n:1+(5+1)/2+1=4  b:1+1  m:1+3+(1+1+1)  l:1+3+(2+1) */
 	size_t want = 7 + 5 + 2 + 7 + 7;
 
@@ -110,7 +123,7 @@ static void test_ddb_batch_dedupes_and_maps_unprocessed(void)
 	size_t len = 0, un = 0;
 	char *body, *resp;
 	json_t *o, *list;
-	const char *ids[4] = { "u1", "u2", "u1", "u3" };	/* u1 twice: the same record resent */
+	const char *ids[4] = { "u1", "u2", "u1", "u3" }; /* u1 twice: the same record resent */
 
 	for (int i = 0; i < 4; i++) {
 		json_t *r = record_new("alert", "h", 5000);
@@ -121,22 +134,30 @@ static void test_ddb_batch_dedupes_and_maps_unprocessed(void)
 	body = ddb_batch_body("tbl", b, 0, mark, &len);
 	o = json_loads(body, 0, NULL);
 	list = json_object_get(json_object_get(o, "RequestItems"), "tbl");
-	CHECK(json_array_size(list) == 3, "3 puts (duplicate left out), got %zu", json_array_size(list));
+	CHECK(json_array_size(list) == 3, "3 puts (duplicate left out), got %zu",
+	      json_array_size(list));
 	CHECK(mark[2] == 1 && !mark[0] && !mark[1] && !mark[3], "the repeat is marked delivered");
 	{
 		const char *k[3];
 
 		for (int i = 0; i < 3; i++)
-			k[i] = json_string_value(json_object_get(json_object_get(json_object_get(
-				json_object_get(json_array_get(list, i), "PutRequest"), "Item"), "timestamp"), "N"));
-		CHECK(k[0] && k[1] && k[2] && strcmp(k[0], k[1]) && strcmp(k[0], k[2]) && strcmp(k[1], k[2]),
+			k[i] = json_string_value(json_object_get(
+				json_object_get(
+					json_object_get(json_object_get(json_array_get(list, i),
+									"PutRequest"),
+							"Item"),
+					"timestamp"),
+				"N"));
+		CHECK(k[0] && k[1] && k[2] && strcmp(k[0], k[1]) && strcmp(k[0], k[2]) &&
+			      strcmp(k[1], k[2]),
 		      "keys unique within the batch");
 	}
 	/* DynamoDB hands back the item of u2 as unprocessed */
 	char *one = json_dumps(json_array_get(list, 1), JSON_COMPACT);
 
 	if (asprintf(&resp, "{\"UnprocessedItems\":{\"tbl\":[%s]}}", one) > 0) {
-		CHECK(ddb_parse_unprocessed(resp, strlen(resp), "tbl", b, mark, &un) == 0 && un == 1,
+		CHECK(ddb_parse_unprocessed(resp, strlen(resp), "tbl", b, mark, &un) == 0 &&
+			      un == 1,
 		      "one unprocessed");
 		CHECK(mark[0] == 1 && mark[1] == 0 && mark[3] == 1, "only u2 left to retry: %d%d%d",
 		      mark[0], mark[1], mark[3]);
@@ -144,11 +165,14 @@ static void test_ddb_batch_dedupes_and_maps_unprocessed(void)
 	}
 	{
 		unsigned char m2[4] = { 0 };
-		const char *stray = "{\"UnprocessedItems\":{\"tbl\":[{\"PutRequest\":{\"Item\":{\"record_id\":{\"S\":\"zz\"}}}}]}}";
+		const char *stray =
+			"{\"UnprocessedItems\":{\"tbl\":[{\"PutRequest\":{\"Item\":{\"record_id\":{\"S\":\"zz\"}}}}]}}";
 
-		CHECK(ddb_parse_unprocessed(stray, strlen(stray), "tbl", b, m2, &un) == -EPROTO && !m2[0],
+		CHECK(ddb_parse_unprocessed(stray, strlen(stray), "tbl", b, m2, &un) == -EPROTO &&
+			      !m2[0],
 		      "an item matching no record marks nothing");
-		CHECK(ddb_parse_unprocessed("{}", 2, "tbl", b, m2, &un) == 0 && m2[0] && m2[3] && !un,
+		CHECK(ddb_parse_unprocessed("{}", 2, "tbl", b, m2, &un) == 0 && m2[0] && m2[3] &&
+			      !un,
 		      "no UnprocessedItems: all delivered");
 	}
 	free(one);
@@ -165,8 +189,8 @@ static void test_ddb_registry_item_and_plain(void)
 	json_t *it = ddb_registry_item("web-1", 1732200001234, "http://10.0.0.5:9090", "1.2.3",
 				       latest, 30);
 	json_t *p = ddb_plain_item(it);
-	json_t *orig = json_loads("{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null,{\"e\":-3}]}",
-				  0, NULL);
+	json_t *orig =
+		json_loads("{\"a\":1,\"b\":2.5,\"c\":\"x\",\"d\":[true,null,{\"e\":-3}]}", 0, NULL);
 	json_t *attr = ddb_attr(orig), *back = ddb_plain(attr);
 	char *s = dump(p);
 
@@ -177,11 +201,13 @@ static void test_ddb_registry_item_and_plain(void)
 		      ddb_registry_key("web-1") < (1ll << 53),
 	      "sort key is the source's stable key: %s", s);
 	CHECK(json_integer_value(json_object_get(p, "last_seen")) == 1732200001234 &&
-		      !strcmp(json_string_value(json_object_get(p, "address")), "http://10.0.0.5:9090") &&
-		      !strcmp(json_string_value(json_object_get(json_object_get(p, "latest"),
-								"vm-metrics")),
+		      !strcmp(json_string_value(json_object_get(p, "address")),
+			      "http://10.0.0.5:9090") &&
+		      !strcmp(json_string_value(
+				      json_object_get(json_object_get(p, "latest"), "vm-metrics")),
 			      "1732200000000.5") &&
-		      json_integer_value(json_object_get(p, "expires_at")) == 1732200001 + 30 * 86400,
+		      json_integer_value(json_object_get(p, "expires_at")) ==
+			      1732200001 + 30 * 86400,
 	      "registry attributes: %s", s);
 	CHECK(json_equal(orig, back), "ddb_plain(ddb_attr(x)) == x");
 	json_t *bad1 = json_pack("{s:s}", "N", "12abc"), *bad2 = json_pack("{s:i}", "S", 1);

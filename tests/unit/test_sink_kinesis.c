@@ -33,7 +33,8 @@ static void test_kinesis_put_body_round_trips(void)
 	json_t *recs = json_object_get(o, "Records");
 
 	CHECK(o, "body is JSON: %.80s", body ? body : "(null)");
-	CHECK(!strcmp(json_string_value(json_object_get(o, "StreamName")) ?: "", "my-stream"), "stream name");
+	CHECK(!strcmp(json_string_value(json_object_get(o, "StreamName")) ?: "", "my-stream"),
+	      "stream name");
 	CHECK(json_array_size(recs) == 3, "3 records, got %zu", json_array_size(recs));
 	for (size_t i = 0; i < json_array_size(recs); i++) {
 		json_t *r = json_array_get(recs, i);
@@ -49,8 +50,9 @@ static void test_kinesis_put_body_round_trips(void)
 	free(body);
 	body = kinesis_put_body("s", b, "fixed\"key", &len);
 	o = json_loadb(body, len, 0, NULL);
-	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(o, "Records"), 0),
-							"PartitionKey")) ?: "", "fixed\"key"),
+	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(json_object_get(o, "Records"), 0), "PartitionKey")) ?:
+			      "",
+		      "fixed\"key"),
 	      "configured key, escaped");
 	json_decref(o);
 	free(body);
@@ -66,28 +68,36 @@ static void test_kinesis_partition_key_limits(void)
 	      "empty source falls back to 'hostlens'");
 	memset(big, 'k', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	CHECK(kinesis_partition_key(&r, big, key, sizeof(key)) == KINESIS_MAX_KEY, "cut to 256 bytes");
+	CHECK(kinesis_partition_key(&r, big, key, sizeof(key)) == KINESIS_MAX_KEY,
+	      "cut to 256 bytes");
 }
 
 static void test_kinesis_partial_failure_marks_only_successes(void)
 {
-	const char *resp = "{\"FailedRecordCount\":2,\"Records\":["
-			   "{\"SequenceNumber\":\"1\",\"ShardId\":\"shardId-0\"},"
-			   "{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded\"},"
-			   "{\"SequenceNumber\":\"2\",\"ShardId\":\"shardId-0\"},"
-			   "{\"ErrorCode\":\"InternalFailure\",\"ErrorMessage\":\"x\"}]}";
+	const char *resp =
+		"{\"FailedRecordCount\":2,\"Records\":["
+		"{\"SequenceNumber\":\"1\",\"ShardId\":\"shardId-0\"},"
+		"{\"ErrorCode\":\"ProvisionedThroughputExceededException\",\"ErrorMessage\":\"Rate exceeded\"},"
+		"{\"SequenceNumber\":\"2\",\"ShardId\":\"shardId-0\"},"
+		"{\"ErrorCode\":\"InternalFailure\",\"ErrorMessage\":\"x\"}]}";
 	unsigned char mark[4] = { 0 };
 	size_t failed = 0;
 	char code[64];
 
-	CHECK(kinesis_parse_put(resp, strlen(resp), 4, mark, &failed, code, sizeof(code)) == 0, "parses");
+	CHECK(kinesis_parse_put(resp, strlen(resp), 4, mark, &failed, code, sizeof(code)) == 0,
+	      "parses");
 	CHECK(failed == 2 && mark[0] == 1 && mark[1] == 0 && mark[2] == 1 && mark[3] == 0,
-	      "records 0 and 2 delivered, 1 and 3 to retry; got %d%d%d%d", mark[0], mark[1], mark[2], mark[3]);
-	CHECK(!strcmp(code, "ProvisionedThroughputExceededException"), "first error code, got %s", code);
+	      "records 0 and 2 delivered, 1 and 3 to retry; got %d%d%d%d", mark[0], mark[1],
+	      mark[2], mark[3]);
+	CHECK(!strcmp(code, "ProvisionedThroughputExceededException"), "first error code, got %s",
+	      code);
 	memset(mark, 0, sizeof(mark));
-	CHECK(kinesis_parse_put(resp, strlen(resp), 3, mark, &failed, code, sizeof(code)) == -EPROTO &&
-	      !mark[0], "a count mismatch marks nothing");
-	CHECK(kinesis_parse_put("<html>", 6, 1, mark, &failed, code, sizeof(code)) == -EPROTO, "not JSON");
+	CHECK(kinesis_parse_put(resp, strlen(resp), 3, mark, &failed, code, sizeof(code)) ==
+			      -EPROTO &&
+		      !mark[0],
+	      "a count mismatch marks nothing");
+	CHECK(kinesis_parse_put("<html>", 6, 1, mark, &failed, code, sizeof(code)) == -EPROTO,
+	      "not JSON");
 }
 
 int main(void)

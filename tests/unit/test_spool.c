@@ -44,7 +44,8 @@ static void fresh_dir(void)
 	char cmd[300];
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd)) {}
+	if (system(cmd)) {
+	}
 }
 
 static void test_spool_replays_in_sequence_order(void)
@@ -62,13 +63,17 @@ static void test_spool_replays_in_sequence_order(void)
 	CHECK(spool__append(sp, 7, b, NULL, &dropped) == 0, "append 7");
 	CHECK(spool__append(sp, 9, c, NULL, &dropped) == 0, "append 9");
 	CHECK(spool__append(sp, 3, a, NULL, &dropped) == 0, "append 3");
-	CHECK(spool__count(sp) == 3 && spool__records(sp) == 6, "3 batches, 6 records, got %zu, %llu",
-	      spool__count(sp), (unsigned long long)spool__records(sp));
-	CHECK(spool__head(sp, &seq) && seq == 3, "head is the oldest (3), got %llu", (unsigned long long)seq);
+	CHECK(spool__count(sp) == 3 && spool__records(sp) == 6,
+	      "3 batches, 6 records, got %zu, %llu", spool__count(sp),
+	      (unsigned long long)spool__records(sp));
+	CHECK(spool__head(sp, &seq) && seq == 3, "head is the oldest (3), got %llu",
+	      (unsigned long long)seq);
 	CHECK(spool__read(sp, 3, &r, &bad) == 0 && r && r->n == 3, "batch 3 reads back 3 records");
 	if (r) {
-		CHECK(!strcmp(r->recs[0].id, "a-0") && !strcmp(r->recs[2].id, "a-2"), "records in order");
-		CHECK(r->recs[1].len == a->recs[1].len && !memcmp(r->recs[1].line, a->recs[1].line, a->recs[1].len),
+		CHECK(!strcmp(r->recs[0].id, "a-0") && !strcmp(r->recs[2].id, "a-2"),
+		      "records in order");
+		CHECK(r->recs[1].len == a->recs[1].len &&
+			      !memcmp(r->recs[1].line, a->recs[1].line, a->recs[1].len),
 		      "line identical to the original");
 		record_batch__put(r);
 	}
@@ -84,7 +89,7 @@ static void test_spool_replays_in_sequence_order(void)
 
 static void test_spool_full_drops_oldest_and_counts(void)
 {
-	struct record_batch *b = mk("x", 4, 200);	/* ~4 x 280 bytes */
+	struct record_batch *b = mk("x", 4, 200); /* ~4 x 280 bytes */
 	uint64_t dropped = 0, seq = 0, per;
 	struct spool *sp;
 
@@ -102,8 +107,10 @@ static void test_spool_full_drops_oldest_and_counts(void)
 	CHECK(spool__append(sp, 3, b, NULL, &dropped) == 0, "3");
 	CHECK(dropped == 4, "the oldest batch (4 records) dropped and counted, got %llu",
 	      (unsigned long long)dropped);
-	CHECK(spool__head(sp, &seq) && seq == 2, "head moved to 2, got %llu", (unsigned long long)seq);
-	CHECK(spool__bytes(sp) <= 3000, "within the bound: %llu", (unsigned long long)spool__bytes(sp));
+	CHECK(spool__head(sp, &seq) && seq == 2, "head moved to 2, got %llu",
+	      (unsigned long long)seq);
+	CHECK(spool__bytes(sp) <= 3000, "within the bound: %llu",
+	      (unsigned long long)spool__bytes(sp));
 	spool__close(sp);
 
 	/* a batch bigger than the whole spool: refused, counted */
@@ -129,7 +136,7 @@ static void test_spool_survives_reopen_and_cleans_crash_leftovers(void)
 	fresh_dir();
 	sp = spool__open(dir, 1 << 20);
 	spool__append(sp, 41, b, NULL, &dropped);
-	spool__append(sp, 42, b, mark, &dropped);	/* only 3 records pending */
+	spool__append(sp, 42, b, mark, &dropped); /* only 3 records pending */
 	spool__close(sp);
 	snprintf(p, sizeof(p), "%s/.tmp-000000000000002b.batch", dir);
 	f = fopen(p, "w");
@@ -146,14 +153,16 @@ static void test_spool_survives_reopen_and_cleans_crash_leftovers(void)
 	CHECK(spool__head(sp, &seq) && seq == 41, "head 41");
 	CHECK(spool__read(sp, 42, &r, &bad) == 0 && r && r->n == 3, "batch 42 holds the 3 pending");
 	if (r) {
-		CHECK(!strcmp(r->recs[0].id, "r-1") && !strcmp(r->recs[1].id, "r-3"), "the unmarked ones");
+		CHECK(!strcmp(r->recs[0].id, "r-1") && !strcmp(r->recs[1].id, "r-3"),
+		      "the unmarked ones");
 		/* partial delivery of the replayed batch: keep only r-4 */
 		unsigned char m2[3] = { 1, 1, 0 };
 
 		CHECK(spool__replace(sp, 42, r, m2) == 0, "replace");
 		record_batch__put(r);
 		r = NULL;
-		CHECK(spool__read(sp, 42, &r, &bad) == 0 && r && r->n == 1 && !strcmp(r->recs[0].id, "r-4"),
+		CHECK(spool__read(sp, 42, &r, &bad) == 0 && r && r->n == 1 &&
+			      !strcmp(r->recs[0].id, "r-4"),
 		      "only r-4 left");
 		if (r) {
 			unsigned char m3[1] = { 1 };
@@ -190,7 +199,7 @@ static int count_files(const char *d, const char *prefix)
  */
 static void test_spool_failed_write_keeps_old_batches(void)
 {
-	struct record_batch *b = mk("k", 4, 200), *r = NULL;	/* ~1.1 KB a batch */
+	struct record_batch *b = mk("k", 4, 200), *r = NULL; /* ~1.1 KB a batch */
 	uint64_t dropped = 0, bad = 0, seq = 0;
 	struct rlimit old, small;
 	struct spool *sp;
@@ -215,13 +224,19 @@ static void test_spool_failed_write_keeps_old_batches(void)
 	setrlimit(RLIMIT_FSIZE, &small);
 	err = spool__append(sp, 3, b, NULL, &dropped);
 	setrlimit(RLIMIT_FSIZE, &old);
-	CHECK(err < 0 && err != -EFBIG, "the write fails with a disk error (not -EFBIG, which means "
-	      "'larger than the spool, dropped'), got %d (%s)", err, strerror(-err));
-	CHECK(dropped == 0, "nothing dropped by a write that failed, got %llu", (unsigned long long)dropped);
-	CHECK(spool__count(sp) == 2 && spool__records(sp) == 8, "both old batches kept: 2 batches, 8 "
-	      "records, got %zu, %llu", spool__count(sp), (unsigned long long)spool__records(sp));
+	CHECK(err < 0 && err != -EFBIG,
+	      "the write fails with a disk error (not -EFBIG, which means "
+	      "'larger than the spool, dropped'), got %d (%s)",
+	      err, strerror(-err));
+	CHECK(dropped == 0, "nothing dropped by a write that failed, got %llu",
+	      (unsigned long long)dropped);
+	CHECK(spool__count(sp) == 2 && spool__records(sp) == 8,
+	      "both old batches kept: 2 batches, 8 "
+	      "records, got %zu, %llu",
+	      spool__count(sp), (unsigned long long)spool__records(sp));
 	CHECK(spool__head(sp, &seq) && seq == 1, "head still 1, got %llu", (unsigned long long)seq);
-	CHECK(spool__read(sp, 1, &r, &bad) == 0 && r && r->n == 4 && !bad, "batch 1 reads back whole");
+	CHECK(spool__read(sp, 1, &r, &bad) == 0 && r && r->n == 4 && !bad,
+	      "batch 1 reads back whole");
 	record_batch__put(r);
 	CHECK(count_files(dir, ".tmp-") == 0, "no temporary file left behind");
 
@@ -239,7 +254,7 @@ struct slow_append {
 	struct record_batch *b;
 	uint64_t dropped;
 	int err;
-	int done;	/* atomic */
+	int done; /* atomic */
 };
 
 static void *slow_append_main(void *arg)
@@ -296,7 +311,7 @@ static void test_spool_index_free_while_a_write_waits_on_disk(void)
 	if (wd <= 0)
 		goto out;
 	pthread_create(&thr, NULL, slow_append_main, &a);
-	usleep(300 * 1000);	/* the append is now inside its write, waiting */
+	usleep(300 * 1000); /* the append is now inside its write, waiting */
 	t0 = mono_s();
 	bytes = spool__bytes(a.sp);
 	n = spool__count(a.sp);
@@ -307,13 +322,17 @@ static void test_spool_index_free_while_a_write_waits_on_disk(void)
 	frozenfs_thaw(mnt, wd);
 	pthread_join(thr, NULL);
 	CHECK(waiting, "the other append was still waiting on the frozen disk when measured");
-	CHECK(took < 0.2, "counters, head and a read answered while the other append waited on the "
-	      "disk: took %.3f s (a lock held across the write waits for the thaw, 4 s)", took);
+	CHECK(took < 0.2,
+	      "counters, head and a read answered while the other append waited on the "
+	      "disk: took %.3f s (a lock held across the write waits for the thaw, 4 s)",
+	      took);
 	CHECK(bytes > 0 && n == 1 && seq == 1 && rr == 0 && r && r->n == 3,
-	      "what was there before: 1 batch of 3, head 1; got %zu batches, head %llu, read %d",
-	      n, (unsigned long long)seq, rr);
-	CHECK(a.err == 0 && spool__count(a.sp) == 2, "the waiting append completes after the thaw: "
-	      "err %d, %zu batches", a.err, spool__count(a.sp));
+	      "what was there before: 1 batch of 3, head 1; got %zu batches, head %llu, read %d", n,
+	      (unsigned long long)seq, rr);
+	CHECK(a.err == 0 && spool__count(a.sp) == 2,
+	      "the waiting append completes after the thaw: "
+	      "err %d, %zu batches",
+	      a.err, spool__count(a.sp));
 out:
 	record_batch__put(r);
 	spool__close(a.sp);
@@ -333,7 +352,8 @@ int main(void)
 		char cmd[300];
 
 		snprintf(cmd, sizeof(cmd), "rm -rf /tmp/hostlens-test-spool.%d", getpid());
-		if (system(cmd)) {}
+		if (system(cmd)) {
+		}
 	}
 	CHECK_DONE();
 }

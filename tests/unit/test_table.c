@@ -25,7 +25,7 @@ static const struct table_type bounded = {
 static uint32_t hash_zero(const void *key)
 {
 	(void)key;
-	return 0;	/* every key in one window: collisions on purpose */
+	return 0; /* every key in one window: collisions on purpose */
 }
 
 static bool older(const void *a, const void *b)
@@ -97,7 +97,8 @@ static void full_window(void)
 	for (id = 1; id <= 4; id++)
 		CHECK(table__insert(t, &id, &r) && r == TABLE_ADDED, "insert %u", id);
 	id = 5;
-	CHECK(!table__insert(t, &id, &r) && r == TABLE_FULL, "a fifth key in a window of 4: %d", (int)r);
+	CHECK(!table__insert(t, &id, &r) && r == TABLE_FULL, "a fifth key in a window of 4: %d",
+	      (int)r);
 	/* a hole in the middle: keys past it are still found, a new key takes it */
 	id = 2;
 	table__delete(t, table__find(t, &id));
@@ -120,7 +121,7 @@ static void evict_oldest(void)
 
 	for (id = 1; id <= 4; id++) {
 		e = table__insert(t, &id, NULL);
-		e->age = id == 3 ? 0 : 10;	/* key 3 is the oldest */
+		e->age = id == 3 ? 0 : 10; /* key 3 is the oldest */
 	}
 	id = 9;
 	e = table__insert(t, &id, &r);
@@ -150,7 +151,7 @@ static void iterate(void)
 		n++;
 		seen += e->id;
 		if (e->id % 2)
-			table__delete(t, e);	/* deleting while iterating */
+			table__delete(t, e); /* deleting while iterating */
 	}
 	CHECK(n == 20 && seen == 210, "iterated %u entries, id sum %u", n, seen);
 	CHECK(table__count(t) == 10, "count %u after deleting the odd ids", table__count(t));

@@ -36,10 +36,12 @@ static const struct rcase rcases[] = {
 	{ "https://search.brave.com/search?q=x", "example.com", TRAFFIC_ORGANIC },
 	{ "https://www.startpage.com/", "example.com", TRAFFIC_ORGANIC },
 	{ "https://search.naver.com/search.naver?query=x", "example.com", TRAFFIC_ORGANIC },
-	{ "android-app://com.google.android.googlequicksearchbox/", "example.com", TRAFFIC_ORGANIC },
+	{ "android-app://com.google.android.googlequicksearchbox/", "example.com",
+	  TRAFFIC_ORGANIC },
 	{ "https://kagi.com/search?q=x", "example.com", TRAFFIC_ORGANIC },
 	/* social */
-	{ "https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com", "example.com", TRAFFIC_SOCIAL },
+	{ "https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com", "example.com",
+	  TRAFFIC_SOCIAL },
 	{ "https://lm.facebook.com/", "example.com", TRAFFIC_SOCIAL },
 	{ "https://m.facebook.com/", "example.com", TRAFFIC_SOCIAL },
 	{ "https://t.co/AbCdEf123", "example.com", TRAFFIC_SOCIAL },
@@ -83,9 +85,9 @@ static void referers(void)
 {
 	for (size_t i = 0; i < sizeof(rcases) / sizeof(rcases[0]); i++) {
 		const struct rcase *c = &rcases[i];
-		enum traffic_source got =
-			traffic_classify(c->referer, c->referer ? strlen(c->referer) : 0, c->host,
-					 c->host ? strlen(c->host) : 0);
+		enum traffic_source got = traffic_classify(c->referer,
+							   c->referer ? strlen(c->referer) : 0,
+							   c->host, c->host ? strlen(c->host) : 0);
 
 		CHECK(got == c->want, "Referer '%s' Host '%s': expected %s, got %s",
 		      c->referer ? c->referer : "(none)", c->host ? c->host : "(none)",
@@ -111,16 +113,23 @@ struct ucase {
 };
 
 static const struct ucase ucases[] = {
-	{ "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", UA_BROWSER },
-	{ "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15", UA_BROWSER },
+	{ "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+	  UA_BROWSER },
+	{ "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15",
+	  UA_BROWSER },
 	{ "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", UA_BROWSER },
-	{ "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1", UA_MOBILE },
-	{ "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36", UA_MOBILE },
-	{ "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1", UA_MOBILE },
-	{ "Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0 Mobile Safari/537.36", UA_MOBILE },
+	{ "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+	  UA_MOBILE },
+	{ "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+	  UA_MOBILE },
+	{ "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1",
+	  UA_MOBILE },
+	{ "Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/96.0 Mobile Safari/537.36",
+	  UA_MOBILE },
 	{ "MyApp/3.2 CFNetwork/1408.0.4 Darwin/22.5.0", UA_MOBILE },
 	{ "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", UA_BOT },
-	{ "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", UA_BOT },
+	{ "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+	  UA_BOT },
 	{ "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", UA_BOT },
 	{ "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", UA_BOT },
 	{ "Twitterbot/1.0", UA_BOT },
@@ -128,8 +137,10 @@ static const struct ucase ucases[] = {
 	{ "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)", UA_BOT },
 	{ "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", UA_BOT },
 	{ "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", UA_BOT },
-	{ "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)", UA_BOT },
-	{ "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36", UA_BOT },
+	{ "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.0; +https://openai.com/gptbot)",
+	  UA_BOT },
+	{ "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36",
+	  UA_BOT },
 	{ "curl/7.88.1", UA_CLI },
 	{ "Wget/1.21.3", UA_CLI },
 	{ "python-requests/2.31.0", UA_CLI },

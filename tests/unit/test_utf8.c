@@ -21,8 +21,15 @@ static const char *san(const char *in, size_t len)
 static void valid_utf8_copied_unchanged(void)
 {
 	static const char *const ok[] = {
-		"nginx", "caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80",	/* é, 日本, 😀 */
-		"\xed\x9f\xbf", "\xee\x80\x80", "\xf4\x8f\xbf\xbf", "", NULL,	/* U+D7FF, U+E000, U+10FFFF */
+		"nginx",
+		"caf\xc3\xa9",
+		"\xe6\x97\xa5\xe6\x9c\xac",
+		"\xf0\x9f\x98\x80", /* é, 日本, 😀 */
+		"\xed\x9f\xbf",
+		"\xee\x80\x80",
+		"\xf4\x8f\xbf\xbf",
+		"",
+		NULL, /* U+D7FF, U+E000, U+10FFFF */
 	};
 
 	for (int i = 0; ok[i]; i++) {
@@ -44,7 +51,8 @@ static void invalid_bytes_become_hex_escapes(void)
 		{ "\xed\xa0\x80", "\\xED\\xA0\\x80", "a UTF-16 surrogate (U+D800)" },
 		{ "\xf4\x90\x80\x80", "\\xF4\\x90\\x80\\x80", "above U+10FFFF" },
 		{ "\xf5\x80", "\\xF5\\x80", "lead byte F5" },
-		{ "ab\xe6\x97", "ab\\xE6\\x97", "a character cut short (the kernel's 15-byte comm)" },
+		{ "ab\xe6\x97", "ab\\xE6\\x97",
+		  "a character cut short (the kernel's 15-byte comm)" },
 		{ "\xc3(", "\\xC3(", "a lead byte followed by ASCII" },
 	};
 
@@ -58,7 +66,8 @@ static void invalid_bytes_become_hex_escapes(void)
 
 static void control_characters_escaped(void)
 {
-	CHECK(!strcmp(SAN("a\nb\tc"), "a\\x0Ab\\x09c"), "newline and tab: got '%s'", SAN("a\nb\tc"));
+	CHECK(!strcmp(SAN("a\nb\tc"), "a\\x0Ab\\x09c"), "newline and tab: got '%s'",
+	      SAN("a\nb\tc"));
 	CHECK(!strcmp(SAN("\x1b[31mred"), "\\x1B[31mred"), "a terminal escape: got '%s'",
 	      SAN("\x1b[31mred"));
 	CHECK(!strcmp(SAN("del\x7f"), "del\\x7F"), "DEL: got '%s'", SAN("del\x7f"));
@@ -67,7 +76,8 @@ static void control_characters_escaped(void)
 static void reads_at_most_len_and_stops_at_nul(void)
 {
 	CHECK(!strcmp(san("abcdef", 3), "abc"), "len 3: got '%s'", san("abcdef", 3));
-	CHECK(!strcmp(san("ab\0\xff", 4), "ab"), "NUL ends the string: got '%s'", san("ab\0\xff", 4));
+	CHECK(!strcmp(san("ab\0\xff", 4), "ab"), "NUL ends the string: got '%s'",
+	      san("ab\0\xff", 4));
 }
 
 /* A small xorshift: the same inputs every run. */
@@ -91,9 +101,10 @@ static void jansson_accepts_every_result(void)
 {
 	/* every 1- and 2-byte string, then 20000 random 1..8-byte strings
 	 * over the bytes that matter (ASCII, continuation, lead bytes) */
-	static const unsigned char pick[] = { 'a', '\\', '"', 0x01, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
-					      0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee,
-					      0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff };
+	static const unsigned char pick[] = {
+		'a',  '\\', '"',  0x01, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2,
+		0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff
+	};
 	unsigned char in[9];
 	char out[UTF8_SAFE_SIZE(8)], again[UTF8_SAFE_SIZE(32)];
 	uint32_t seed = 0x2545f491;
@@ -106,7 +117,7 @@ static void jansson_accepts_every_result(void)
 		if (i < 65536) {
 			in[0] = (unsigned char)(i >> 8);
 			in[1] = (unsigned char)i;
-			len = in[0] ? 2 : 0;	/* NUL first: the empty string */
+			len = in[0] ? 2 : 0; /* NUL first: the empty string */
 			if (in[0] && !in[1])
 				len = 1;
 		} else {
@@ -141,8 +152,8 @@ static void truncation_never_splits_an_escape_or_a_character(void)
 	/* "ab\xFF" is 6, "\xFE" would need 4 more */
 	CHECK(n == 6 && !strcmp(out, "ab\\xFF"), "got %zu '%s'", n, out);
 	n = utf8_sanitize("abcde\xe6\x97\xa5", 8, out, sizeof(out));
-	CHECK(n == 5 && !strcmp(out, "abcde"), "a 3-byte character that does not fit: got %zu '%s'", n,
-	      out);
+	CHECK(n == 5 && !strcmp(out, "abcde"), "a 3-byte character that does not fit: got %zu '%s'",
+	      n, out);
 	n = utf8_sanitize("abc", 3, out, 0);
 	CHECK(n == 0, "outlen 0 writes nothing, got %zu", n);
 }

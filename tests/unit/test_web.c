@@ -152,8 +152,9 @@ static void test_bad_listen_spec(void)
 }
 
 /* every /api/v1 topic (web/routes.c) but summary, published by the test itself */
-static const char *const all_topics[] = { "host", "cpu", "processes", "disks", "connections",
-	"routes", "requests", "alerts", "stats", "filters", "breakdown", "databases" };
+static const char *const all_topics[] = { "host",	 "cpu",	    "processes", "disks",
+					  "connections", "routes",  "requests",	 "alerts",
+					  "stats",	 "filters", "breakdown", "databases" };
 
 static void test_topic_503_then_exact_blob(void)
 {
@@ -228,7 +229,8 @@ static void test_sse_resume_ids(void)
 	close(fd);
 	CHECK(strstr(resp, "Content-Type: text/event-stream") != NULL, "type: %s", resp);
 	CHECK(!strstr(resp, "id: 1\n"), "id 1 resent: %s", resp);
-	CHECK(strstr(resp, "id: 2\ndata: {\"n\":1}\n\n") && strstr(resp, "id: 3\ndata: {\"n\":2}\n\n"),
+	CHECK(strstr(resp, "id: 2\ndata: {\"n\":1}\n\n") &&
+		      strstr(resp, "id: 3\ndata: {\"n\":2}\n\n"),
 	      "events: %s", body_of(resp));
 out:
 	web__free(w);
@@ -255,7 +257,8 @@ static void test_update_ring_bounded(void)
 	n = state__updates_after(st, 0, out, ids, 700);
 	/* 4 MiB / ~100 KB: the newest 41, in order, ending with the last */
 	CHECK(n >= 40 && n <= 42, "kept %zu updates of 100 KB, want about 41", n);
-	CHECK(n && ids[n - 1] == 100, "newest id %llu, want 100", n ? (unsigned long long)ids[n - 1] : 0ull);
+	CHECK(n && ids[n - 1] == 100, "newest id %llu, want 100",
+	      n ? (unsigned long long)ids[n - 1] : 0ull);
 	for (size_t i = 1; i < n; i++)
 		CHECK(ids[i] == ids[i - 1] + 1, "ids not contiguous at %zu", i);
 	for (size_t i = 0; i < n; i++)
@@ -293,7 +296,8 @@ static int post_filters(const char *extra, const char *body, char *resp, size_t 
 
 	snprintf(req, sizeof(req),
 		 "POST /api/v1/filters HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n%sContent-Length: %zu\r\n"
-		 "Connection: close\r\n\r\n%s", port, extra, strlen(body), body);
+		 "Connection: close\r\n\r\n%s",
+		 port, extra, strlen(body), body);
 	roundtrip(req, resp, max);
 	return status_of(resp);
 }
@@ -310,7 +314,8 @@ static void test_filters_need_admin_role(void)
 	if (!w)
 		goto out;
 	hook_calls = 0;
-	st_code = post_filters("Content-Type: application/json\r\n", "{\"pids\":[1]}", resp, sizeof(resp));
+	st_code = post_filters("Content-Type: application/json\r\n", "{\"pids\":[1]}", resp,
+			       sizeof(resp));
 	CHECK(st_code == 401 && hook_calls == 0, "no token: want 401 and no call, got %d, %d calls",
 	      st_code, hook_calls);
 	st_code = post_filters("Authorization: Bearer tok\r\nContent-Type: application/json\r\n",
@@ -322,22 +327,28 @@ static void test_filters_need_admin_role(void)
 	CHECK(st_code == 415 && hook_calls == 0, "text/plain: want 415, got %d, %d calls", st_code,
 	      hook_calls);
 	st_code = post_filters("Authorization: Bearer adm\r\nContent-Type: application/json\r\n"
-			       "Origin: http://evil.example\r\n", "{\"pids\":[1]}", resp, sizeof(resp));
+			       "Origin: http://evil.example\r\n",
+			       "{\"pids\":[1]}", resp, sizeof(resp));
 	CHECK(st_code == 403 && hook_calls == 0, "foreign Origin: want 403, got %d, %d calls",
 	      st_code, hook_calls);
-	snprintf(hdr, sizeof(hdr), "Authorization: Bearer adm\r\nContent-Type: application/json; charset=utf-8\r\n"
-		 "Origin: http://127.0.0.1:%d\r\n", port);
+	snprintf(hdr, sizeof(hdr),
+		 "Authorization: Bearer adm\r\nContent-Type: application/json; charset=utf-8\r\n"
+		 "Origin: http://127.0.0.1:%d\r\n",
+		 port);
 	st_code = post_filters(hdr, "{\"pids\":[1,2,3]}", resp, sizeof(resp));
 	CHECK(st_code == 200 && npids == 3 && hook_calls == 1,
 	      "admin, same Origin: want 200 and 3 pids, got %d, %d pids", st_code, npids);
 	/* the URL is no place for a token */
-	snprintf(hdr, sizeof(hdr), "POST /api/v1/filters?access_token=adm HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-		 "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", port);
+	snprintf(
+		hdr, sizeof(hdr),
+		"POST /api/v1/filters?access_token=adm HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+		"Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+		port);
 	roundtrip(hdr, resp, sizeof(resp));
 	CHECK(status_of(resp) == 401 && hook_calls == 1, "query token: want 401, got %d",
 	      status_of(resp));
-	roundtrip("GET /api/v1/summary?access_token=tok HTTP/1.1\r\nConnection: close\r\n\r\n", resp,
-		  sizeof(resp));
+	roundtrip("GET /api/v1/summary?access_token=tok HTTP/1.1\r\nConnection: close\r\n\r\n",
+		  resp, sizeof(resp));
 	CHECK(status_of(resp) == 401, "query token on a read: want 401, got %d", status_of(resp));
 	st_code = post_filters("Authorization: Bearer adm\r\nContent-Type: application/json\r\n",
 			       "{\"pids\":1}", resp, sizeof(resp));
@@ -345,12 +356,17 @@ static void test_filters_need_admin_role(void)
 	      "invalid: want 400 with the hook's message, got %s", resp);
 	roundtrip("GET /healthz HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n", resp,
 		  sizeof(resp));
-	CHECK(status_of(resp) == 200, "healthz, no token, any Host: want 200, got %d", status_of(resp));
-	roundtrip("GET /api/v1/filters HTTP/1.1\r\nHost: evil.example:80\r\nAuthorization: Bearer tok\r\n"
-		  "Connection: close\r\n\r\n", resp, sizeof(resp));
+	CHECK(status_of(resp) == 200, "healthz, no token, any Host: want 200, got %d",
+	      status_of(resp));
+	roundtrip(
+		"GET /api/v1/filters HTTP/1.1\r\nHost: evil.example:80\r\nAuthorization: Bearer tok\r\n"
+		"Connection: close\r\n\r\n",
+		resp, sizeof(resp));
 	CHECK(status_of(resp) == 421, "foreign Host on a read: want 421, got %d", status_of(resp));
-	snprintf(hdr, sizeof(hdr), "GET /api/v1/filters HTTP/1.1\r\nHost: localhost:%d\r\n"
-		 "Authorization: Bearer adm\r\nConnection: close\r\n\r\n", port);
+	snprintf(hdr, sizeof(hdr),
+		 "GET /api/v1/filters HTTP/1.1\r\nHost: localhost:%d\r\n"
+		 "Authorization: Bearer adm\r\nConnection: close\r\n\r\n",
+		 port);
 	roundtrip(hdr, resp, sizeof(resp));
 	CHECK(status_of(resp) != 421 && status_of(resp) != 401,
 	      "localhost:PORT on loopback, admin token reads: got %d", status_of(resp));
@@ -373,14 +389,15 @@ static void test_filters_loopback_without_admin_token(void)
 	if (!w)
 		goto out;
 	hook_calls = 0;
-	st_code = post_filters("Content-Type: application/json\r\n", "{\"pids\":[7]}", resp, sizeof(resp));
+	st_code = post_filters("Content-Type: application/json\r\n", "{\"pids\":[7]}", resp,
+			       sizeof(resp));
 	CHECK(st_code == 200 && npids == 1, "loopback, no Origin: want 200, got %d", st_code);
 	st_code = post_filters("Content-Type: text/plain\r\nOrigin: http://evil.example\r\n",
 			       "{\"pids\":[]}", resp, sizeof(resp));
 	CHECK(st_code == 403 && hook_calls == 1, "text/plain from evil.example: want 403, got %d",
 	      st_code);
-	st_code = post_filters("Content-Type: application/json\r\nOrigin: null\r\n", "{\"pids\":[]}",
-			       resp, sizeof(resp));
+	st_code = post_filters("Content-Type: application/json\r\nOrigin: null\r\n",
+			       "{\"pids\":[]}", resp, sizeof(resp));
 	CHECK(st_code == 403 && hook_calls == 1, "Origin null: want 403, got %d", st_code);
 out:
 	web__free(w);
@@ -405,7 +422,7 @@ static void test_refused_before_body(void)
 		goto out;
 	fd = connect_port(port);
 	CHECK(fd >= 0 && write(fd, head, strlen(head)) > 0, "send the head");
-	r = read(fd, resp, sizeof(resp) - 1);	/* 3 s receive timeout */
+	r = read(fd, resp, sizeof(resp) - 1); /* 3 s receive timeout */
 	resp[r > 0 ? r : 0] = '\0';
 	CHECK(r > 0 && status_of(resp) == 401, "want 401 before any body byte, got '%.40s'", resp);
 	close(fd);
@@ -431,7 +448,7 @@ static void test_body_budget(void)
 		goto out;
 	a = connect_port(port);
 	CHECK(a >= 0 && write(a, head, strlen(head)) > 0, "first head");
-	usleep(200 * 1000);	/* the first reservation is made */
+	usleep(200 * 1000); /* the first reservation is made */
 	b = connect_port(port);
 	CHECK(b >= 0 && write(b, head, strlen(head)) > 0, "second head");
 	r = read(b, resp, sizeof(resp) - 1);
@@ -463,7 +480,8 @@ static void test_h1_head_search_is_linear(void)
 	CHECK(w != NULL, "server start");
 	if (!w)
 		goto out;
-	n += (size_t)snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n", port);
+	n += (size_t)snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n",
+			      port);
 	while (n < 16 * 1024)
 		n += (size_t)snprintf(head + n, sizeof(head) - n, "X-%05zu: v\r\n", n);
 	n += (size_t)snprintf(head + n, sizeof(head) - n, "Connection: close\r\n\r\n");
@@ -474,14 +492,15 @@ static void test_h1_head_search_is_linear(void)
 		if (write(fd, head + i, 1) != 1)
 			break;
 		if (i % 64 == 0)
-			usleep(50);	/* let the server read small pieces */
+			usleep(50); /* let the server read small pieces */
 	}
 	r = read(fd, resp, sizeof(resp) - 1);
 	resp[r > 0 ? r : 0] = '\0';
 	close(fd);
-	scanned = w->stats.h1_scan_bytes - before;	/* the answer came: the server is done */
+	scanned = w->stats.h1_scan_bytes - before; /* the answer came: the server is done */
 	CHECK(status_of(resp) == 200, "16 KB head byte by byte: want 200, got '%.40s'", resp);
-	CHECK(scanned <= 4 * n, "searched %llu bytes for a %zu-byte head, want at most %zu (4 per byte)",
+	CHECK(scanned <= 4 * n,
+	      "searched %llu bytes for a %zu-byte head, want at most %zu (4 per byte)",
 	      (unsigned long long)scanned, n, 4 * n);
 out:
 	web__free(w);
@@ -507,7 +526,8 @@ static void test_host_and_origin_rules(void)
 	if (!w)
 		return;
 	CHECK(web_host_allowed(w, &lo, "127.0.0.1:9090"), "own address");
-	CHECK(web_host_allowed(w, &lo, "localhost:9090") && web_host_allowed(w, &lo, "LocalHost:9090"),
+	CHECK(web_host_allowed(w, &lo, "localhost:9090") &&
+		      web_host_allowed(w, &lo, "LocalHost:9090"),
 	      "localhost on loopback");
 	CHECK(web_host_allowed(w, &lo, "[::1]:9090"), "[::1] on loopback");
 	CHECK(web_host_allowed(w, &lo, ""), "no Host at all (not a browser)");
@@ -521,19 +541,24 @@ static void test_host_and_origin_rules(void)
 	snprintf(w->cfg.web_allowed_hosts[0], CFG_STR, "hostlens.example");
 	snprintf(w->cfg.web_allowed_hosts[1], CFG_STR, "node-1.example:8443");
 	w->cfg.n_web_allowed_hosts = 2;
-	CHECK(web_host_allowed(w, &lan, "HOSTLENS.example") && web_host_allowed(w, &lan, "hostlens.example:1"),
+	CHECK(web_host_allowed(w, &lan, "HOSTLENS.example") &&
+		      web_host_allowed(w, &lan, "hostlens.example:1"),
 	      "allowed name, any port");
-	CHECK(web_host_allowed(w, &lan, "node-1.example:8443") && !web_host_allowed(w, &lan, "node-1.example:9090"),
+	CHECK(web_host_allowed(w, &lan, "node-1.example:8443") &&
+		      !web_host_allowed(w, &lan, "node-1.example:9090"),
 	      "allowed name:port, that port only");
 
 	CHECK(web_origin_allowed(w, &lo, "127.0.0.1:9090", ""), "no Origin");
 	CHECK(web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9090"), "same origin");
-	CHECK(web_origin_allowed(w, &lo, "localhost:9090", "http://localhost:9090"), "same origin by name");
+	CHECK(web_origin_allowed(w, &lo, "localhost:9090", "http://localhost:9090"),
+	      "same origin by name");
 	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://evil.example"), "other site");
 	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9091"), "other port");
 	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "null"), "opaque origin");
-	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9090/x"), "path in Origin");
-	CHECK(web_origin_allowed(w, &lan, "10.1.2.3:9090", "https://hostlens.example"), "allowed name");
+	CHECK(!web_origin_allowed(w, &lo, "127.0.0.1:9090", "http://127.0.0.1:9090/x"),
+	      "path in Origin");
+	CHECK(web_origin_allowed(w, &lan, "10.1.2.3:9090", "https://hostlens.example"),
+	      "allowed name");
 	snprintf(w->cfg.web_allowed_hosts[2], CFG_STR, "*");
 	w->cfg.n_web_allowed_hosts = 3;
 	CHECK(web_host_allowed(w, &lan, "anything.example"), "'*' allows any Host");
@@ -604,7 +629,8 @@ static void test_query_get(void)
 	CHECK(web_query_get("metric=cpu_pct&since=5", "since", v, sizeof(v)) && !strcmp(v, "5"),
 	      "since: %s", v);
 	CHECK(web_query_get("metricx=1&metric=a%2Fb+c", "metric", v, sizeof(v)) &&
-	      !strcmp(v, "a/b c"), "decoded: %s", v);
+		      !strcmp(v, "a/b c"),
+	      "decoded: %s", v);
 	CHECK(!web_query_get("metric=1", "since", v, sizeof(v)), "absent key found");
 	CHECK(!web_query_get("", "x", v, sizeof(v)), "empty query");
 	CHECK(web_query_get("x=%zz", "x", v, sizeof(v)) && !strcmp(v, "%zz"), "bad escape: %s", v);
@@ -643,20 +669,28 @@ static void test_mode_hooks(void)
 	roundtrip("GET /readyz HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
 	CHECK(status_of(resp) == 200, "readyz with the mode's topics only: %d", status_of(resp));
 	roundtrip("GET / HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
-	CHECK(status_of(resp) == 200 && strstr(body_of(resp), "hostlens fleet"), "the mode's page at /");
-	roundtrip("GET /api/v1/fleet/hosts HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
-		  resp, sizeof(resp));
+	CHECK(status_of(resp) == 200 && strstr(body_of(resp), "hostlens fleet"),
+	      "the mode's page at /");
+	roundtrip(
+		"GET /api/v1/fleet/hosts HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
+		resp, sizeof(resp));
 	CHECK(status_of(resp) == 200 && !strcmp(body_of(resp), "{\"n\":3}"), "topic: %s", resp);
-	roundtrip("GET /api/v1/summary HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
-		  resp, sizeof(resp));
+	roundtrip(
+		"GET /api/v1/summary HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
+		resp, sizeof(resp));
 	CHECK(status_of(resp) == 404, "the agent's topics are not served: %d", status_of(resp));
-	roundtrip("GET /api/v1/fleet/hosts/a/series?metric=m HTTP/1.1\r\nAuthorization: Bearer tok\r\n"
-		  "Connection: close\r\n\r\n", resp, sizeof(resp));
-	CHECK(status_of(resp) == 200 && !strcmp(body_of(resp), "{\"query\":\"metric=m\"}"), "hook: %s", resp);
-	roundtrip("GET /api/v1/fleet/hosts/b/series HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
-		  resp, sizeof(resp));
+	roundtrip(
+		"GET /api/v1/fleet/hosts/a/series?metric=m HTTP/1.1\r\nAuthorization: Bearer tok\r\n"
+		"Connection: close\r\n\r\n",
+		resp, sizeof(resp));
+	CHECK(status_of(resp) == 200 && !strcmp(body_of(resp), "{\"query\":\"metric=m\"}"),
+	      "hook: %s", resp);
+	roundtrip(
+		"GET /api/v1/fleet/hosts/b/series HTTP/1.1\r\nAuthorization: Bearer tok\r\nConnection: close\r\n\r\n",
+		resp, sizeof(resp));
 	CHECK(status_of(resp) == 404, "not the hook's: %d", status_of(resp));
-	roundtrip("GET /api/v1/fleet/hosts/a/series HTTP/1.1\r\nConnection: close\r\n\r\n", resp, sizeof(resp));
+	roundtrip("GET /api/v1/fleet/hosts/a/series HTTP/1.1\r\nConnection: close\r\n\r\n", resp,
+		  sizeof(resp));
 	CHECK(status_of(resp) == 401, "the hook behind the read role: %d", status_of(resp));
 out:
 	web__free(w);

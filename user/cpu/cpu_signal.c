@@ -38,15 +38,18 @@ const struct signal cpu_signal = {
 	.open = cpu_open,
 	.destroy = cpu_destroy,
 	.pmod = &pm_cpu_ops,
-	.topics = (const struct signal_topic[]){
-		{ "cpu", "{\"cores\":[],\"busy_pct\":null,\"runq_latency_us\":{\"p50\":null,\"p99\":null,"
-			 "\"buckets\":[]},\"recent_processes\":[],\"execs_total\":0,\"exits_total\":0}" },
-		{ "processes", "[]" },
-		{ NULL },
-	},
-	.drops = (const struct signal_drop[]){
-		{ HL_DROP_FULL_CPU_EXITED, "cpu_exited", "--max-procs" },
-		{ .name = NULL },
-	},
+	.topics =
+		(const struct signal_topic[]){
+			{ "cpu",
+			  "{\"cores\":[],\"busy_pct\":null,\"runq_latency_us\":{\"p50\":null,\"p99\":null,"
+			  "\"buckets\":[]},\"recent_processes\":[],\"execs_total\":0,\"exits_total\":0}" },
+			{ "processes", "[]" },
+			{ NULL },
+		},
+	.drops =
+		(const struct signal_drop[]){
+			{ HL_DROP_FULL_CPU_EXITED, "cpu_exited", "--max-procs" },
+			{ .name = NULL },
+		},
 	.drop_map = cpu_drop_map,
 };

@@ -26,55 +26,55 @@
 #include "cpu.skel.h"
 
 #define TOP_PROCS 50
-#define MAX_TRACK 8192		/* processes tracked in user space */
+#define MAX_TRACK 8192 /* processes tracked in user space */
 #define MAX_EXITS 512
 #define RECENT_EXECS 256
-#define ITER_RECS 512		/* thread records per read() of the iterator */
-#define TICK_EXIT_COMMS 64	/* commands with exits counted per tick (alert metrics) */
+#define ITER_RECS 512	   /* thread records per read() of the iterator */
+#define TICK_EXIT_COMMS 64 /* commands with exits counted per tick (alert metrics) */
 
 struct proc_acc {
-	uint32_t tgid;				/* the key */
+	uint32_t tgid; /* the key */
 	bool seen;
-	bool live;				/* live threads in this read */
-	uint8_t dead_reads;			/* reads in a row with an `exited` entry and no live thread */
-	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
-	uint64_t oncpu_ns, runq_ns;		/* cumulative, from BPF */
-	uint64_t cur_oncpu_ns, cur_runq_ns, cur_switches;	/* this read's sums */
-	uint64_t tick_oncpu_ns, tick_runq_ns;	/* delta in the last tick */
-	uint64_t flush_oncpu_ns, flush_runq_ns;	/* sum since the last flush */
+	bool live;		    /* live threads in this read */
+	uint8_t dead_reads;	    /* reads in a row with an `exited` entry and no live thread */
+	char comm[UTF8_COMM_SIZE];  /* sanitized (utf8.h) */
+	uint64_t oncpu_ns, runq_ns; /* cumulative, from BPF */
+	uint64_t cur_oncpu_ns, cur_runq_ns, cur_switches; /* this read's sums */
+	uint64_t tick_oncpu_ns, tick_runq_ns;		  /* delta in the last tick */
+	uint64_t flush_oncpu_ns, flush_runq_ns;		  /* sum since the last flush */
 	uint64_t switches, flush_switches;
-	uint64_t exited_ns;			/* when its exit event came */
+	uint64_t exited_ns; /* when its exit event came */
 	double cpu_pct;
-	double cpu_ewma;			/* ~5 s decaying CPU %: the table's order */
-	json_t *k8s;				/* ppid, cgroup, container/pod fields: proc_meta() */
-	struct proc_io io_flushed;		/* processor__proc_io at the last flush */
+	double cpu_ewma;	   /* ~5 s decaying CPU %: the table's order */
+	json_t *k8s;		   /* ppid, cgroup, container/pod fields: proc_meta() */
+	struct proc_io io_flushed; /* processor__proc_io at the last flush */
 };
 
 struct cpu_priv {
-	struct cpu_bpf *skel;	/* NULL: no loader (unit tests) or the signal is off */
+	struct cpu_bpf *skel; /* NULL: no loader (unit tests) or the signal is off */
 	int exited_fd, cores_fd, runq_fd;
 	int ncpu;
-	struct table *procs;		/* struct proc_acc by tgid, MAX_TRACK slots */
-	uint32_t exits[MAX_EXITS];	/* tgids to delete from `exited` after a final read */
+	struct table *procs;	   /* struct proc_acc by tgid, MAX_TRACK slots */
+	uint32_t exits[MAX_EXITS]; /* tgids to delete from `exited` after a final read */
 	int nexits;
-	struct cpu_thread_rec *recs;	/* iterator read buffer */
-	uint32_t *exited_keys;		/* `exited` keys met in this read */
+	struct cpu_thread_rec *recs; /* iterator read buffer */
+	uint32_t *exited_keys;	     /* `exited` keys met in this read */
 	int nexited_keys, max_exited_keys;
-	uint64_t *core_busy, *core_idle;	/* previous cumulative values */
-	uint64_t *flush_busy, *flush_idle;	/* sums since the last flush */
+	uint64_t *core_busy, *core_idle;   /* previous cumulative values */
+	uint64_t *flush_busy, *flush_idle; /* sums since the last flush */
 	double *core_pct;
 	__u64 runq_prev[HL_RUNQ_SLOTS];
-	__u64 runq_total[HL_RUNQ_SLOTS];	/* since start */
-	__u64 runq_flush[HL_RUNQ_SLOTS];	/* since the last flush */
+	__u64 runq_total[HL_RUNQ_SLOTS]; /* since start */
+	__u64 runq_flush[HL_RUNQ_SLOTS]; /* since the last flush */
 	uint64_t execs_total, exits_total, execs_flush, exits_flush;
 	/* exits since the last tick, per command (the first TICK_EXIT_COMMS) and in all */
 	struct {
-		char comm[UTF8_COMM_SIZE];	/* sanitized (utf8.h) */
+		char comm[UTF8_COMM_SIZE]; /* sanitized (utf8.h) */
 		uint32_t n, failed;
 	} tick_exits[TICK_EXIT_COMMS];
 	int ntick_exits;
 	uint64_t tick_exits_n, tick_exits_failed;
-	json_t *recent;			/* recent exec/exit events, newest last */
+	json_t *recent; /* recent exec/exit events, newest last */
 	bool first;
 };
 
@@ -115,8 +115,8 @@ static int cpu_init(struct pmod *m)
 	c->flush_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->recent = json_array();
 	c->first = true;
-	if (!c->procs || !c->recs || !c->exited_keys || !c->core_busy || !c->core_idle || !c->core_pct || !c->flush_busy ||
-	    !c->flush_idle)
+	if (!c->procs || !c->recs || !c->exited_keys || !c->core_busy || !c->core_idle ||
+	    !c->core_pct || !c->flush_busy || !c->flush_idle)
 		return -ENOMEM;
 	return 0;
 }
@@ -157,7 +157,7 @@ static void exit_count(struct cpu_priv *c, const char *comm, bool failed)
 			break;
 	if (i == c->ntick_exits) {
 		if (i == TICK_EXIT_COMMS)
-			return;		/* in the host-wide counts only */
+			return; /* in the host-wide counts only */
 		snprintf(c->tick_exits[i].comm, sizeof(c->tick_exits[i].comm), "%s", comm);
 		c->tick_exits[i].n = c->tick_exits[i].failed = 0;
 		c->ntick_exits++;
@@ -176,13 +176,14 @@ static void cpu_metrics(struct cpu_priv *c, struct metrics *mx, struct proc_acc 
 	int pos = -1;
 
 	metrics__add(mx, METRIC_PROCESS_EXITS, SCOPE_NONE, NULL, (double)c->tick_exits_n);
-	metrics__add(mx, METRIC_PROCESS_EXITS_FAILED, SCOPE_NONE, NULL, (double)c->tick_exits_failed);
+	metrics__add(mx, METRIC_PROCESS_EXITS_FAILED, SCOPE_NONE, NULL,
+		     (double)c->tick_exits_failed);
 	for (int i = 0; i < c->ntick_exits; i++) {
 		metrics__add(mx, METRIC_PROCESS_EXITS, SCOPE_PROCESS, c->tick_exits[i].comm,
 			     c->tick_exits[i].n);
 		if (c->tick_exits[i].failed)
-			metrics__add(mx, METRIC_PROCESS_EXITS_FAILED, SCOPE_PROCESS, c->tick_exits[i].comm,
-				     c->tick_exits[i].failed);
+			metrics__add(mx, METRIC_PROCESS_EXITS_FAILED, SCOPE_PROCESS,
+				     c->tick_exits[i].comm, c->tick_exits[i].failed);
 	}
 	c->ntick_exits = 0;
 	c->tick_exits_n = c->tick_exits_failed = 0;
@@ -219,8 +220,9 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		c->execs_total++;
 		c->execs_flush++;
 		recent_push(c, json_pack("{s:s,s:I,s:i,s:i,s:s,s:s}", "event", "exec", "ts",
-					 (json_int_t)processor__mono_to_ms(p, h->ts_ns), "pid", (int)h->tgid,
-					 "ppid", (int)e->ppid, "comm", comm, "filename", file));
+					 (json_int_t)processor__mono_to_ms(p, h->ts_ns), "pid",
+					 (int)h->tgid, "ppid", (int)e->ppid, "comm", comm,
+					 "filename", file));
 	} else if (h->type == HL_EV_PROC_EXIT && len >= sizeof(struct ev_proc_exit)) {
 		const struct ev_proc_exit *e = data;
 		char comm[UTF8_COMM_SIZE];
@@ -232,11 +234,14 @@ static void cpu_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		exit_count(c, comm, e->exit_code != 0 || e->exit_signal != 0);
 		if (c->nexits < MAX_EXITS)
 			c->exits[c->nexits++] = h->tgid;
-		recent_push(c, json_pack("{s:s,s:I,s:i,s:s,s:i,s:i,s:b,s:f,s:f}", "event", "exit", "ts",
-					 (json_int_t)processor__mono_to_ms(p, h->ts_ns), "pid", (int)h->tgid,
-					 "comm", comm, "exit_code", e->exit_code, "signal", e->exit_signal,
-					 "core_dumped", e->core_dumped, "lifetime_ms",
-					 e->start_ns && h->ts_ns > e->start_ns ? (double)(h->ts_ns - e->start_ns) / 1e6 : 0.0,
+		recent_push(c, json_pack("{s:s,s:I,s:i,s:s,s:i,s:i,s:b,s:f,s:f}", "event", "exit",
+					 "ts", (json_int_t)processor__mono_to_ms(p, h->ts_ns),
+					 "pid", (int)h->tgid, "comm", comm, "exit_code",
+					 e->exit_code, "signal", e->exit_signal, "core_dumped",
+					 e->core_dumped, "lifetime_ms",
+					 e->start_ns && h->ts_ns > e->start_ns ?
+						 (double)(h->ts_ns - e->start_ns) / 1e6 :
+						 0.0,
 					 "oncpu_ms", (double)e->oncpu_ns / 1e6));
 	}
 }
@@ -259,7 +264,7 @@ static void acc_add(struct cpu_priv *c, struct processor *p, uint32_t tgid, uint
 	a->cur_oncpu_ns += oncpu;
 	a->cur_runq_ns += runq;
 	a->cur_switches += switches;
-	if (!a->comm[0]) {	/* once per process */
+	if (!a->comm[0]) { /* once per process */
 		const char *known = processor__comm(p, tgid);
 
 		if (known[0])
@@ -402,7 +407,7 @@ static void read_cores(struct cpu_priv *c, struct tick_ctx *t, json_t *cores, do
 				busy += t->now_ns - vals[i].last_ts;
 		}
 		if (!vals[i].last_ts)
-			continue;	/* never switched: offline CPU */
+			continue; /* never switched: offline CPU */
 		db = busy >= c->core_busy[i] ? busy - c->core_busy[i] : 0;
 		di = idle >= c->core_idle[i] ? idle - c->core_idle[i] : 0;
 		c->core_busy[i] = busy;
@@ -412,7 +417,8 @@ static void read_cores(struct cpu_priv *c, struct tick_ctx *t, json_t *cores, do
 		c->flush_idle[i] += di;
 		if (c->first)
 			continue;
-		json_array_append_new(cores, json_pack("{s:i,s:f}", "cpu", i, "busy_pct", c->core_pct[i]));
+		json_array_append_new(cores,
+				      json_pack("{s:i,s:f}", "cpu", i, "busy_pct", c->core_pct[i]));
 		sum += c->core_pct[i];
 		n++;
 	}
@@ -461,7 +467,8 @@ static void read_runq(struct cpu_priv *c, __u64 *window)
 
 static int cmp_pct(const void *a, const void *b)
 {
-	const struct proc_acc *x = *(const struct proc_acc *const *)a, *y = *(const struct proc_acc *const *)b;
+	const struct proc_acc *x = *(const struct proc_acc *const *)a,
+			      *y = *(const struct proc_acc *const *)b;
 
 	if (x->cpu_ewma != y->cpu_ewma)
 		return x->cpu_ewma < y->cpu_ewma ? 1 : -1;
@@ -470,9 +477,12 @@ static int cmp_pct(const void *a, const void *b)
 
 static int cmp_flush(const void *a, const void *b)
 {
-	const struct proc_acc *x = *(const struct proc_acc *const *)a, *y = *(const struct proc_acc *const *)b;
+	const struct proc_acc *x = *(const struct proc_acc *const *)a,
+			      *y = *(const struct proc_acc *const *)b;
 
-	return x->flush_oncpu_ns < y->flush_oncpu_ns ? 1 : x->flush_oncpu_ns > y->flush_oncpu_ns ? -1 : 0;
+	return x->flush_oncpu_ns < y->flush_oncpu_ns ? 1 :
+	       x->flush_oncpu_ns > y->flush_oncpu_ns ? -1 :
+						       0;
 }
 
 static json_t *hist_json(const __u64 *h)
@@ -481,8 +491,9 @@ static json_t *hist_json(const __u64 *h)
 
 	for (int s = 0; s < HL_RUNQ_SLOTS; s++)
 		if (h[s])
-			json_array_append_new(arr, json_pack("{s:f,s:I}", "le_us", runq_bucket_us(s), "count",
-							     (json_int_t)h[s]));
+			json_array_append_new(arr,
+					      json_pack("{s:f,s:I}", "le_us", runq_bucket_us(s),
+							"count", (json_int_t)h[s]));
 	return arr;
 }
 
@@ -502,7 +513,7 @@ static json_t *proc_meta(struct processor *p, struct proc_acc *a)
 	a->k8s = json_object();
 	snprintf(path, sizeof(path), "/proc/%u/stat", a->tgid);
 	f = fopen(path, "re");
-	if (f) {	/* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+	if (f) { /* "pid (comm) state ppid ...": comm may hold spaces and ')' */
 		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 		int ppid;
 
@@ -524,10 +535,14 @@ static void proc_io_window(struct processor *p, struct proc_acc *a, json_t *e)
 
 #define IO_DELTA(f) (now.f >= was->f ? now.f - was->f : now.f)
 	if (e) {
-		json_object_set_new(e, "disk_read_bytes", json_integer((json_int_t)IO_DELTA(disk_read_bytes)));
-		json_object_set_new(e, "disk_write_bytes", json_integer((json_int_t)IO_DELTA(disk_write_bytes)));
-		json_object_set_new(e, "net_tx_bytes", json_integer((json_int_t)IO_DELTA(net_tx_bytes)));
-		json_object_set_new(e, "net_rx_bytes", json_integer((json_int_t)IO_DELTA(net_rx_bytes)));
+		json_object_set_new(e, "disk_read_bytes",
+				    json_integer((json_int_t)IO_DELTA(disk_read_bytes)));
+		json_object_set_new(e, "disk_write_bytes",
+				    json_integer((json_int_t)IO_DELTA(disk_write_bytes)));
+		json_object_set_new(e, "net_tx_bytes",
+				    json_integer((json_int_t)IO_DELTA(net_tx_bytes)));
+		json_object_set_new(e, "net_rx_bytes",
+				    json_integer((json_int_t)IO_DELTA(net_rx_bytes)));
 	}
 #undef IO_DELTA
 	*was = now;
@@ -543,14 +558,17 @@ static void cpu_prom(struct cpu_priv *c, struct prom *w, struct proc_acc **order
 	struct prom_labels l;
 	double sum = 0;
 
-	prom_family(w, "hostlens_process_cpu_seconds_total", PROM_COUNTER, "On-CPU time per process (top 20).");
+	prom_family(w, "hostlens_process_cpu_seconds_total", PROM_COUNTER,
+		    "On-CPU time per process (top 20).");
 	for (int i = 0; i < n && i < 20; i++) {
 		prom_labels_init(&l);
 		prom_label_uint(&l, "pid", order[i]->tgid);
 		prom_label(&l, "comm", order[i]->comm);
-		prom_sample_double(w, "hostlens_process_cpu_seconds_total", &l, (double)order[i]->oncpu_ns / 1e9);
+		prom_sample_double(w, "hostlens_process_cpu_seconds_total", &l,
+				   (double)order[i]->oncpu_ns / 1e9);
 	}
-	prom_family(w, "hostlens_cpu_busy_ratio", PROM_GAUGE, "Busy fraction of each core over the last second.");
+	prom_family(w, "hostlens_cpu_busy_ratio", PROM_GAUGE,
+		    "Busy fraction of each core over the last second.");
 	for (int i = 0; i < c->ncpu; i++) {
 		if (!c->core_busy[i] && !c->core_idle[i])
 			continue;
@@ -566,8 +584,10 @@ static void cpu_prom(struct cpu_priv *c, struct prom *w, struct proc_acc **order
 		/* log2 buckets: the sum is estimated at bucket midpoints */
 		sum += (double)c->runq_total[s] * (runq_bucket_us(s) * 0.75) / 1e6;
 	}
-	prom_family(w, "hostlens_runqueue_latency_seconds", PROM_HISTOGRAM, "Time runnable tasks waited for a CPU.");
-	prom_histogram(w, "hostlens_runqueue_latency_seconds", NULL, le, cum, HL_RUNQ_SLOTS, acc, sum);
+	prom_family(w, "hostlens_runqueue_latency_seconds", PROM_HISTOGRAM,
+		    "Time runnable tasks waited for a CPU.");
+	prom_histogram(w, "hostlens_runqueue_latency_seconds", NULL, le, cum, HL_RUNQ_SLOTS, acc,
+		       sum);
 }
 
 static void cpu_tick(struct pmod *m, struct tick_ctx *t)
@@ -591,27 +611,33 @@ static void cpu_tick(struct pmod *m, struct tick_ctx *t)
 		struct proc_acc *a = order[i];
 
 		struct proc_io *io = processor__proc_io(m->p, a->tgid, false);
-		json_t *e = json_pack("{s:i,s:s,s:f,s:f,s:f,s:f}", "pid", (int)a->tgid, "comm", a->comm,
-				      "cpu_pct", a->cpu_pct, "oncpu_ms", (double)a->oncpu_ns / 1e6,
-				      "runq_ms", (double)a->tick_runq_ns / 1e6, "oncpu_total_s",
+		json_t *e = json_pack("{s:i,s:s,s:f,s:f,s:f,s:f}", "pid", (int)a->tgid, "comm",
+				      a->comm, "cpu_pct", a->cpu_pct, "oncpu_ms",
+				      (double)a->oncpu_ns / 1e6, "runq_ms",
+				      (double)a->tick_runq_ns / 1e6, "oncpu_total_s",
 				      (double)a->oncpu_ns / 1e9);
 
 		json_object_update(e, proc_meta(m->p, a));
 		if (io) {
-			json_object_set_new(e, "disk_read_bytes", json_integer((json_int_t)io->disk_read_bytes));
-			json_object_set_new(e, "disk_write_bytes", json_integer((json_int_t)io->disk_write_bytes));
-			json_object_set_new(e, "net_tx_bytes", json_integer((json_int_t)io->net_tx_bytes));
-			json_object_set_new(e, "net_rx_bytes", json_integer((json_int_t)io->net_rx_bytes));
+			json_object_set_new(e, "disk_read_bytes",
+					    json_integer((json_int_t)io->disk_read_bytes));
+			json_object_set_new(e, "disk_write_bytes",
+					    json_integer((json_int_t)io->disk_write_bytes));
+			json_object_set_new(e, "net_tx_bytes",
+					    json_integer((json_int_t)io->net_tx_bytes));
+			json_object_set_new(e, "net_rx_bytes",
+					    json_integer((json_int_t)io->net_rx_bytes));
 		}
 		json_array_append_new(procs, e);
 	}
 	p50 = runq_quantile(window, 0.5) / 1000.0;
 	p99 = runq_quantile(window, 0.99) / 1000.0;
-	cpu = json_pack("{s:o,s:f,s:{s:f,s:f,s:o},s:o,s:I,s:I}", "cores", cores, "busy_pct", total_pct,
-			"runq_latency_us", "p50", runq_quantile(c->runq_total, 0.5), "p99",
-			runq_quantile(c->runq_total, 0.99), "buckets", hist_json(c->runq_total),
-			"recent_processes", json_deep_copy(c->recent), "execs_total",
-			(json_int_t)c->execs_total, "exits_total", (json_int_t)c->exits_total);
+	cpu = json_pack("{s:o,s:f,s:{s:f,s:f,s:o},s:o,s:I,s:I}", "cores", cores, "busy_pct",
+			total_pct, "runq_latency_us", "p50", runq_quantile(c->runq_total, 0.5),
+			"p99", runq_quantile(c->runq_total, 0.99), "buckets",
+			hist_json(c->runq_total), "recent_processes", json_deep_copy(c->recent),
+			"execs_total", (json_int_t)c->execs_total, "exits_total",
+			(json_int_t)c->exits_total);
 	state__publish(t->st, "processes", procs);
 	state__publish(t->st, "cpu", cpu);
 	cpu_metrics(c, t->metrics, order, n, p99);
@@ -644,13 +670,15 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 
 		total_ns += a->flush_oncpu_ns;
 		if (i < TOP_PROCS) {
-			json_t *e = json_pack("{s:i,s:s,s:f,s:f,s:f,s:I,s:b}", "pid", (int)a->tgid,
-							       "comm", a->comm, "cpu_pct",
-							       f->interval_s > 0 ? (double)a->flush_oncpu_ns / (f->interval_s * 1e9) * 100 : 0,
-							       "oncpu_ms", (double)a->flush_oncpu_ns / 1e6,
-							       "runq_wait_ms", (double)a->flush_runq_ns / 1e6,
-							       "context_switches", (json_int_t)a->flush_switches,
-							       "exited", a->exited_ns != 0);
+			json_t *e = json_pack(
+				"{s:i,s:s,s:f,s:f,s:f,s:I,s:b}", "pid", (int)a->tgid, "comm",
+				a->comm, "cpu_pct",
+				f->interval_s > 0 ?
+					(double)a->flush_oncpu_ns / (f->interval_s * 1e9) * 100 :
+					0,
+				"oncpu_ms", (double)a->flush_oncpu_ns / 1e6, "runq_wait_ms",
+				(double)a->flush_runq_ns / 1e6, "context_switches",
+				(json_int_t)a->flush_switches, "exited", a->exited_ns != 0);
 
 			json_object_update(e, proc_meta(m->p, a));
 			proc_io_window(m->p, a, e);
@@ -678,9 +706,12 @@ static void cpu_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "processes_total", json_integer(n));
 	json_object_set_new(rec, "oncpu_total_ms", json_real((double)total_ns / 1e6));
 	json_object_set_new(rec, "cores", cores);
-	json_object_set_new(rec, "runq_latency_p50_ms", json_real(runq_quantile(c->runq_flush, 0.5) / 1000));
-	json_object_set_new(rec, "runq_latency_p95_ms", json_real(runq_quantile(c->runq_flush, 0.95) / 1000));
-	json_object_set_new(rec, "runq_latency_p99_ms", json_real(runq_quantile(c->runq_flush, 0.99) / 1000));
+	json_object_set_new(rec, "runq_latency_p50_ms",
+			    json_real(runq_quantile(c->runq_flush, 0.5) / 1000));
+	json_object_set_new(rec, "runq_latency_p95_ms",
+			    json_real(runq_quantile(c->runq_flush, 0.95) / 1000));
+	json_object_set_new(rec, "runq_latency_p99_ms",
+			    json_real(runq_quantile(c->runq_flush, 0.99) / 1000));
 	json_object_set_new(rec, "execs", json_integer((json_int_t)c->execs_flush));
 	json_object_set_new(rec, "exits", json_integer((json_int_t)c->exits_flush));
 	json_object_set_new(rec, "processes", procs);

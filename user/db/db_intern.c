@@ -20,7 +20,7 @@ struct db_name {
 
 struct db_intern {
 	struct db_name *names;
-	uint32_t *index;	/* id + 1, 0 = empty; 2 * cap slots */
+	uint32_t *index; /* id + 1, 0 = empty; 2 * cap slots */
 	uint32_t cap, n, mask;
 	uint64_t overflows;
 };
@@ -80,7 +80,7 @@ uint32_t db_intern__id(struct db_intern *t, unsigned int system, const char *nam
 	}
 	if (t->n == t->cap) {
 		t->overflows++;
-		return system < HL_DB_SYSTEMS ? system : 0;	/* "other" ids are 0..HL_DB_SYSTEMS-1 */
+		return system < HL_DB_SYSTEMS ? system : 0; /* "other" ids are 0..HL_DB_SYSTEMS-1 */
 	}
 	e = &t->names[t->n];
 	e->system = (uint8_t)system;

@@ -34,8 +34,7 @@ static void set_op(struct db_parsed *out, uint8_t status, const char *op)
 }
 
 void db_mysql_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size_t req_len,
-		    uint64_t req_total, const uint8_t *resp, size_t resp_len,
-		    struct db_parsed *out)
+		    uint64_t req_total, const uint8_t *resp, size_t resp_len, struct db_parsed *out)
 {
 	uint64_t i = 0, end;
 	const uint8_t *p;
@@ -56,7 +55,7 @@ void db_mysql_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size
 		if (!len)
 			return;
 		if (req[i + 3] != 0) {
-			set_op(out, DB_SKIP, "auth");	/* handshake response, auth switch */
+			set_op(out, DB_SKIP, "auth"); /* handshake response, auth switch */
 			return;
 		}
 		/* answerless commands share the exchange with the next one */

@@ -20,20 +20,20 @@
 
 #include "bpf/db/db.h"
 
-#define DB_OP_MAX 24		/* operation names: "SELECT", "HGETALL", "other" */
+#define DB_OP_MAX 24 /* operation names: "SELECT", "HGETALL", "other" */
 
 enum db_parse_status {
-	DB_OP = 0,		/* an operation: count it */
-	DB_SKIP = 1,		/* part of the session, no operation: startup, auth,
+	DB_OP = 0,	 /* an operation: count it */
+	DB_SKIP = 1,	 /* part of the session, no operation: startup, auth,
 				 * a prepare alone, quit */
-	DB_PIPELINE = 2,	/* several operations in one exchange: not paired (counted) */
-	DB_UNPARSED = 3,	/* not this protocol's bytes */
+	DB_PIPELINE = 2, /* several operations in one exchange: not paired (counted) */
+	DB_UNPARSED = 3, /* not this protocol's bytes */
 };
 
 struct db_parsed {
-	uint8_t status;		/* enum db_parse_status */
-	bool error;		/* ErrorResponse 'E', ERR packet 0xff, RESP '-' */
-	bool stmt_unknown;	/* executes a prepared statement not (yet) remembered:
+	uint8_t status;	   /* enum db_parse_status */
+	bool error;	   /* ErrorResponse 'E', ERR packet 0xff, RESP '-' */
+	bool stmt_unknown; /* executes a prepared statement not (yet) remembered:
 				 * op is "other"; its prepare may still come */
 	char op[DB_OP_MAX];
 };
@@ -48,8 +48,7 @@ uint64_t db_stmts__evictions(const struct db_stmts *t);
 
 /* Used by the parsers: remember that statement name[0..n) of conn is of kind
  * (a db_sql_kind string); the kind remembered, NULL when none. */
-void db_stmts__put(struct db_stmts *t, uint64_t conn, const char *name, size_t n,
-		   const char *kind);
+void db_stmts__put(struct db_stmts *t, uint64_t conn, const char *name, size_t n, const char *kind);
 const char *db_stmts__get(const struct db_stmts *t, uint64_t conn, const char *name, size_t n);
 
 /* The kind of the SQL text s[0..n) ("SELECT", ..., "other"): comments,

@@ -14,7 +14,7 @@
 
 #include "user/db/db_parse.h"
 
-#define PG_EXECUTE_MIN 10	/* 'E' + len + portal "\0" + max rows */
+#define PG_EXECUTE_MIN 10 /* 'E' + len + portal "\0" + max rows */
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -89,7 +89,7 @@ void db_pg_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size_t 
 		}
 		len = be32(req + i + 1);
 		if (len < 4 || len > (1u << 30))
-			return;		/* not PostgreSQL: unparsed */
+			return; /* not PostgreSQL: unparsed */
 		b = req + i + 5;
 		avail = req_len - (size_t)(i + 5);
 		if (avail > len - 4)
@@ -101,27 +101,29 @@ void db_pg_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size_t 
 			if (!kind)
 				kind = db_sql_kind((const char *)b, avail);
 			break;
-		case 'P': {	/* statement name, query, parameter types */
+		case 'P': { /* statement name, query, parameter types */
 			size_t n = cstr(b, avail);
 
-			parsed_kind = n < avail ? db_sql_kind((const char *)b + n + 1, avail - n - 1)
-						: "other";
-			if (n < avail && n)	/* a named statement: remembered */
+			parsed_kind = n < avail ?
+					      db_sql_kind((const char *)b + n + 1, avail - n - 1) :
+					      "other";
+			if (n < avail && n) /* a named statement: remembered */
 				db_stmts__put(st, conn, (const char *)b, n, parsed_kind);
 			break;
 		}
-		case 'B': {	/* portal name, statement name, ... */
+		case 'B': { /* portal name, statement name, ... */
 			size_t p = cstr(b, avail), n;
 			const char *k = NULL;
 
 			if (p < avail) {
 				n = cstr(b + p + 1, avail - p - 1);
 				if (n < avail - p - 1)
-					k = n ? db_stmts__get(st, conn, (const char *)b + p + 1, n)
-					      : parsed_kind;
+					k = n ? db_stmts__get(st, conn, (const char *)b + p + 1,
+							      n) :
+						parsed_kind;
 			}
 			if (!kind && !k && p < avail && n && n < avail - p - 1)
-				out->stmt_unknown = true;	/* a name no Parse was seen for */
+				out->stmt_unknown = true; /* a name no Parse was seen for */
 			if (!kind)
 				kind = k ? k : (parsed_kind ? parsed_kind : "other");
 			break;
@@ -132,15 +134,19 @@ void db_pg_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size_t 
 		case 'S':
 			syncs++;
 			break;
-		case 'D': case 'C': case 'H':
+		case 'D':
+		case 'C':
+		case 'H':
 			break;
-		case 'p':	/* password, SASL */
+		case 'p': /* password, SASL */
 			set_op(out, DB_SKIP, "auth");
 			return;
 		case 'X':
 			set_op(out, DB_SKIP, "terminate");
 			return;
-		case 'd': case 'c': case 'f':	/* COPY data */
+		case 'd':
+		case 'c':
+		case 'f': /* COPY data */
 			set_op(out, DB_SKIP, "copy");
 			return;
 		case 'F':
@@ -149,7 +155,7 @@ void db_pg_parse(struct db_stmts *st, uint64_t conn, const uint8_t *req, size_t 
 			execs++;
 			break;
 		default:
-			return;		/* not a frontend message: unparsed */
+			return; /* not a frontend message: unparsed */
 		}
 		i += 1 + (uint64_t)len;
 	}

@@ -54,7 +54,9 @@ static size_t reply_len(const uint8_t *r, size_t n)
 	if (!n)
 		return 0;
 	switch (r[0]) {
-	case '+': case '-': case ':': {
+	case '+':
+	case '-':
+	case ':': {
 		const uint8_t *e = memchr(r, '\n', n);
 
 		return e ? (size_t)(e - r) + 1 : 0;
@@ -135,5 +137,5 @@ void db_redis_parse(const uint8_t *req, size_t req_len, uint64_t req_total, cons
 		out->status = DB_PIPELINE;
 	rl = resp ? reply_len(resp, resp_len) : 0;
 	if (rl && rl < resp_len)
-		out->status = DB_PIPELINE;	/* more replies in the same read */
+		out->status = DB_PIPELINE; /* more replies in the same read */
 }

@@ -28,9 +28,11 @@ const struct signal db_signal = {
 	.knobs = db_knobs,
 	.prog_prefix = "db_",
 	.pmod = &pm_db_ops,
-	.topics = (const struct signal_topic[]){
-		{ "databases", "{\"operations\":[],\"servers\":[],\"clients\":[],\"stats\":{},"
-			       "\"connections_active\":0}" },
-		{ NULL },
-	},
+	.topics =
+		(const struct signal_topic[]){
+			{ "databases",
+			  "{\"operations\":[],\"servers\":[],\"clients\":[],\"stats\":{},"
+			  "\"connections_active\":0}" },
+			{ NULL },
+		},
 };

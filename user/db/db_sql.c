@@ -14,13 +14,13 @@
 #include "user/db/db_parse.h"
 #include "user/lib/table.h"
 
-#define STMT_NAME_MAX 32	/* statement name bytes kept in the key */
+#define STMT_NAME_MAX 32 /* statement name bytes kept in the key */
 
 struct stmt_slot {
 	uint64_t conn;
 	uint32_t hash;
 	uint8_t used;
-	uint8_t kind;		/* index in kinds[] */
+	uint8_t kind; /* index in kinds[] */
 	uint16_t name_len;
 	char name[STMT_NAME_MAX];
 };
@@ -31,8 +31,8 @@ struct db_stmts {
 	uint64_t evictions;
 };
 
-static const char *const kinds[] = { "other", "SELECT", "INSERT", "UPDATE", "DELETE",
-				     "BEGIN", "COMMIT", "ROLLBACK" };
+static const char *const kinds[] = { "other",  "SELECT", "INSERT", "UPDATE",
+				     "DELETE", "BEGIN",	 "COMMIT", "ROLLBACK" };
 
 struct db_stmts *db_stmts__new(unsigned int slots)
 {
@@ -82,8 +82,7 @@ static int kind_index(const char *kind)
 }
 
 /* Remember that statement name[0..n) of conn is of kind (a db_sql_kind string). */
-void db_stmts__put(struct db_stmts *t, uint64_t conn, const char *name, size_t n,
-		   const char *kind)
+void db_stmts__put(struct db_stmts *t, uint64_t conn, const char *name, size_t n, const char *kind)
 {
 	struct stmt_slot *s;
 	uint32_t h;
@@ -94,8 +93,8 @@ void db_stmts__put(struct db_stmts *t, uint64_t conn, const char *name, size_t n
 		n = STMT_NAME_MAX;
 	h = stmt_hash(conn, name, n);
 	s = &t->slots[h & t->mask];
-	if (s->used && !(s->conn == conn && s->hash == h && s->name_len == n &&
-			 !memcmp(s->name, name, n)))
+	if (s->used &&
+	    !(s->conn == conn && s->hash == h && s->name_len == n && !memcmp(s->name, name, n)))
 		t->evictions++;
 	s->used = 1;
 	s->conn = conn;
@@ -134,7 +133,7 @@ static void sql_skip(const char *s, size_t n, size_t *i)
 		} else if (c == '-' && *i + 1 < n && s[*i + 1] == '-') {
 			while (*i < n && s[*i] != '\n')
 				(*i)++;
-		} else if (c == '#') {	/* MySQL's line comment */
+		} else if (c == '#') { /* MySQL's line comment */
 			while (*i < n && s[*i] != '\n')
 				(*i)++;
 		} else if (c == '/' && *i + 1 < n && s[*i + 1] == '*') {
@@ -154,10 +153,10 @@ const char *db_sql_kind(const char *s, size_t n)
 		const char *word;
 		const char *kind;
 	} words[] = {
-		{ "SELECT", "SELECT" }, { "INSERT", "INSERT" },	    { "UPDATE", "UPDATE" },
-		{ "DELETE", "DELETE" }, { "BEGIN", "BEGIN" },	    { "START", "BEGIN" },
-		{ "COMMIT", "COMMIT" }, { "END", "COMMIT" },	    { "ROLLBACK", "ROLLBACK" },
-		{ "ABORT", "ROLLBACK" }, { "VALUES", "SELECT" },    { "TABLE", "SELECT" },
+		{ "SELECT", "SELECT" },	 { "INSERT", "INSERT" }, { "UPDATE", "UPDATE" },
+		{ "DELETE", "DELETE" },	 { "BEGIN", "BEGIN" },	 { "START", "BEGIN" },
+		{ "COMMIT", "COMMIT" },	 { "END", "COMMIT" },	 { "ROLLBACK", "ROLLBACK" },
+		{ "ABORT", "ROLLBACK" }, { "VALUES", "SELECT" }, { "TABLE", "SELECT" },
 	};
 	char w[12];
 	size_t i = 0, k = 0;

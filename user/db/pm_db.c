@@ -35,16 +35,16 @@
 #include "user/pipeline/rollup.h"
 #include "sock.skel.h"
 
-#define MAX_SERIES 512		/* (process, role, server, operation) series */
-#define MAX_CONNS 16384		/* open database connections tracked */
-#define MAX_NAMES 256		/* interned operation names */
-#define STMT_SLOTS 4096		/* prepared statements remembered */
-#define NB 14			/* Prometheus histogram buckets (seconds) */
-#define PARK_MAX 1024		/* executions waiting for their prepare's event */
-#define PARK_NS (500ull * 1000000ull)	/* how long one waits */
+#define MAX_SERIES 512		      /* (process, role, server, operation) series */
+#define MAX_CONNS 16384		      /* open database connections tracked */
+#define MAX_NAMES 256		      /* interned operation names */
+#define STMT_SLOTS 4096		      /* prepared statements remembered */
+#define NB 14			      /* Prometheus histogram buckets (seconds) */
+#define PARK_MAX 1024		      /* executions waiting for their prepare's event */
+#define PARK_NS (500ull * 1000000ull) /* how long one waits */
 
 static const double le_s[NB] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-				 0.1,	 0.25,	0.5,	1,     2.5,   5,    10 };
+				 0.1,	 0.25,	0.5,	1,     2.5,  5,	    10 };
 static const char *const le_str[NB] = { "0.0005", "0.001", "0.0025", "0.005", "0.01",
 					"0.025",  "0.05",  "0.1",    "0.25",  "0.5",
 					"1",	  "2.5",   "5",	     "10" };
@@ -58,7 +58,7 @@ struct srv_key {
 
 struct series_key {
 	uint32_t tgid;
-	uint32_t op;		/* db_intern id */
+	uint32_t op; /* db_intern id */
 	uint8_t role;
 	uint8_t pad[3];
 	struct srv_key srv;
@@ -67,18 +67,18 @@ struct series_key {
 struct series {
 	struct series_key k;
 	char comm[UTF8_COMM_SIZE];
-	uint64_t count, errors, t_count;	/* since start; this tick */
+	uint64_t count, errors, t_count; /* since start; this tick */
 	double sum_ms;
-	uint64_t le[NB];			/* cumulative Prometheus buckets */
-	struct hist all;			/* since start: the topic's quantiles */
-	uint64_t f_count, f_errors;		/* since the last flush */
+	uint64_t le[NB];	    /* cumulative Prometheus buckets */
+	struct hist all;	    /* since start: the topic's quantiles */
+	uint64_t f_count, f_errors; /* since the last flush */
 	struct hist f;
-	struct hist t;				/* this tick: the alert metric's p95 */
+	struct hist t; /* this tick: the alert metric's p95 */
 };
 
 struct conn {
-	uint64_t id;		/* key: ev_db.conn_id */
-	uint64_t closed_ns;	/* a close seen before its open (another CPU's ring
+	uint64_t id;	    /* key: ev_db.conn_id */
+	uint64_t closed_ns; /* a close seen before its open (another CPU's ring
 				 * drained first): waits for the open, not counted */
 	uint32_t tgid;
 	uint8_t role;
@@ -86,23 +86,22 @@ struct conn {
 	char comm[UTF8_COMM_SIZE];
 };
 
-enum {
-	C_OPS, C_PIPELINED, C_UNPARSED, C_SKIPPED, C_SERIES_DROPPED, C_CONNS_DROPPED, C_N
-};
-static const char *const c_names[C_N] = { "operations_total", "pipelined_total",
-					  "unparsed_total", "session_messages_total",
+enum { C_OPS, C_PIPELINED, C_UNPARSED, C_SKIPPED, C_SERIES_DROPPED, C_CONNS_DROPPED, C_N };
+static const char *const c_names[C_N] = { "operations_total",	  "pipelined_total",
+					  "unparsed_total",	  "session_messages_total",
 					  "series_dropped_total", "connections_dropped_total" };
 static const char *const bpf_names[HL_DB_ST_MAX] = {
-	"bpf_operations_total", "bpf_connections_total", "unclassified_sockets_total",
-	"orphan_responses_total", "unanswered_total", "tls_connections_total",
-	"no_storage_total", NULL
+	"bpf_operations_total",	      "bpf_connections_total",
+	"unclassified_sockets_total", "orphan_responses_total",
+	"unanswered_total",	      "tls_connections_total",
+	"no_storage_total",	      NULL
 };
 
 struct db_priv {
 	struct db_intern *names;
 	struct db_stmts *stmts;
-	struct table *series;	/* struct series */
-	struct table *conns;	/* struct conn */
+	struct table *series; /* struct series */
+	struct table *conns;  /* struct conn */
 	uint64_t c[C_N];
 	int stats_fd, ncpu;
 	__u64 *cvals;
@@ -219,7 +218,7 @@ static void conn_event(struct db_priv *d, const struct ev_db *e)
 	}
 	if (res == TABLE_FOUND) {
 		if ((e->flags & HL_DB_F_CLOSE) || c->closed_ns)
-			table__delete(d->conns, c);	/* closed, or opened after its close */
+			table__delete(d->conns, c); /* closed, or opened after its close */
 		return;
 	}
 	if (e->flags & HL_DB_F_CLOSE) {
@@ -260,8 +259,8 @@ static void op_event(struct db_priv *d, const struct ev_db *e, bool final)
 	double ms;
 
 	db_parse(d->stmts, e->system, e->conn_id, e->req_head,
-		 e->req_len < HL_DB_REQ_HEAD ? e->req_len : HL_DB_REQ_HEAD, e->req_bytes, e->resp_head,
-		 e->resp_len < HL_DB_RESP_HEAD ? e->resp_len : HL_DB_RESP_HEAD, &p);
+		 e->req_len < HL_DB_REQ_HEAD ? e->req_len : HL_DB_REQ_HEAD, e->req_bytes,
+		 e->resp_head, e->resp_len < HL_DB_RESP_HEAD ? e->resp_len : HL_DB_RESP_HEAD, &p);
 	if (p.status == DB_OP && p.stmt_unknown && !final && d->npark < PARK_MAX) {
 		d->park[d->npark++] = *e;
 		return;
@@ -378,12 +377,13 @@ static json_t *series_json(struct db_priv *d, const struct series *s, bool flush
 		      (int)s->k.tgid, "comm", s->comm, "role", role_name(s->k.role), "db_system",
 		      db_system_name(s->k.srv.system), "server_address", a, "server_port",
 		      (int)s->k.srv.port, "operation", db_intern__name(d->names, s->k.op, NULL),
-		      "count", (json_int_t)n, "errors", (json_int_t)(flush ? s->f_errors : s->errors),
-		      "latency_avg_ms", n ? h->sum / (double)n : 0.0, "latency_p50_ms",
-		      q_or_zero(h, 0.50), "latency_p95_ms", q_or_zero(h, 0.95), "latency_p99_ms",
-		      q_or_zero(h, 0.99));
+		      "count", (json_int_t)n, "errors",
+		      (json_int_t)(flush ? s->f_errors : s->errors), "latency_avg_ms",
+		      n ? h->sum / (double)n : 0.0, "latency_p50_ms", q_or_zero(h, 0.50),
+		      "latency_p95_ms", q_or_zero(h, 0.95), "latency_p99_ms", q_or_zero(h, 0.99));
 	if (o && !flush)
-		json_object_set_new(o, "rate_per_s", json_real(el > 0 ? (double)s->t_count / el : 0));
+		json_object_set_new(o, "rate_per_s",
+				    json_real(el > 0 ? (double)s->t_count / el : 0));
 	return o;
 }
 
@@ -426,9 +426,9 @@ static void conns_json(struct db_priv *d, json_t *servers, json_t *clients)
 		o = find_entry(servers, a, c->srv.port, -1);
 		if (!o) {
 			o = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "db_system",
-				      db_system_name(c->srv.system), "server_address", a, "server_port",
-				      (int)c->srv.port, "connections_active", 0, "connections_served", 0,
-				      "connections_from_clients", 0);
+				      db_system_name(c->srv.system), "server_address", a,
+				      "server_port", (int)c->srv.port, "connections_active", 0,
+				      "connections_served", 0, "connections_from_clients", 0);
 			json_array_append_new(servers, o);
 		}
 		field_add(o, client ? "connections_from_clients" : "connections_served", 1);
@@ -436,9 +436,10 @@ static void conns_json(struct db_priv *d, json_t *servers, json_t *clients)
 			continue;
 		o = find_entry(clients, a, c->srv.port, c->tgid);
 		if (!o) {
-			o = json_pack("{s:i,s:s,s:s,s:s,s:i,s:i}", "pid", (int)c->tgid, "comm", c->comm,
-				      "db_system", db_system_name(c->srv.system), "server_address", a,
-				      "server_port", (int)c->srv.port, "connections_active", 0);
+			o = json_pack("{s:i,s:s,s:s,s:s,s:i,s:i}", "pid", (int)c->tgid, "comm",
+				      c->comm, "db_system", db_system_name(c->srv.system),
+				      "server_address", a, "server_port", (int)c->srv.port,
+				      "connections_active", 0);
 			json_array_append_new(clients, o);
 		}
 		field_add(o, "connections_active", 1);
@@ -536,7 +537,8 @@ static void prom_write(struct db_priv *d, struct prom *w, struct series **order,
 				head = true;
 				addr_str(&order[i0]->k.srv, a, sizeof(a));
 				prom_labels_init(&l);
-				prom_label(&l, "db_system", db_system_name(order[i0]->k.srv.system));
+				prom_label(&l, "db_system",
+					   db_system_name(order[i0]->k.srv.system));
 				prom_label(&l, "db_operation_name",
 					   db_intern__name(d->names, order[i0]->k.op, NULL));
 				prom_label(&l, "server_address", a);
@@ -553,11 +555,14 @@ static void prom_write(struct db_priv *d, struct prom *w, struct series **order,
 
 		prom_labels_init(&l);
 		prom_label(&l, "db_system", json_string_value(json_object_get(o, "db_system")));
-		prom_label(&l, "server_address", json_string_value(json_object_get(o, "server_address")));
-		prom_label_uint(&l, "server_port",
-				(unsigned long long)json_integer_value(json_object_get(o, "server_port")));
+		prom_label(&l, "server_address",
+			   json_string_value(json_object_get(o, "server_address")));
+		prom_label_uint(
+			&l, "server_port",
+			(unsigned long long)json_integer_value(json_object_get(o, "server_port")));
 		prom_sample_uint(w, "hostlens_db_connections_active", &l,
-				 (unsigned long long)json_integer_value(json_object_get(o, "connections_active")));
+				 (unsigned long long)json_integer_value(
+					 json_object_get(o, "connections_active")));
 	}
 	for (int c = 0; c < C_N; c++) {
 		char name[96];
@@ -603,9 +608,11 @@ static json_t *servers_json(struct db_priv *d, struct series **order, int n, dou
 			}
 			if (!o) {
 				o = json_pack("{s:s,s:s,s:i,s:i,s:i,s:i}", "db_system",
-					      db_system_name(order[j]->k.srv.system), "server_address", a,
-					      "server_port", (int)order[j]->k.srv.port, "connections_active",
-					      0, "connections_served", 0, "connections_from_clients", 0);
+					      db_system_name(order[j]->k.srv.system),
+					      "server_address", a, "server_port",
+					      (int)order[j]->k.srv.port, "connections_active", 0,
+					      "connections_served", 0, "connections_from_clients",
+					      0);
 				json_array_append_new(servers, o);
 			}
 			field_add(o, "operations", (json_int_t)order[j]->count);
@@ -663,7 +670,8 @@ static void metrics_put(struct db_priv *d, struct metrics *mx, struct series **o
 		i0 = j;
 	}
 	if (all.count)
-		metrics__set(mx, METRIC_DB_CLIENT_P95_MS, SCOPE_NONE, NULL, hist__quantile(&all, 0.95));
+		metrics__set(mx, METRIC_DB_CLIENT_P95_MS, SCOPE_NONE, NULL,
+			     hist__quantile(&all, 0.95));
 }
 
 static void db_tick(struct pmod *m, struct tick_ctx *t)
@@ -688,17 +696,16 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 		order[n++] = s;
 		json_array_append_new(ops, series_json(d, s, false, t->elapsed_s));
 	}
-	qsort(order, (size_t)n, sizeof(order[0]), cmp_series_prom);	/* role, server, op */
+	qsort(order, (size_t)n, sizeof(order[0]), cmp_series_prom); /* role, server, op */
 	servers = servers_json(d, order, n, t->elapsed_s);
 	conns_json(d, tmp, clients);
-	json_decref(tmp);	/* the servers again: only the clients wanted here */
+	json_decref(tmp); /* the servers again: only the clients wanted here */
 	doc = json_pack("{s:o,s:o,s:o,s:o,s:I}", "operations", ops, "servers", servers, "clients",
 			clients, "stats", stats_json(d), "connections_active",
 			(json_int_t)conns_open(d));
 	prom_write(d, t->prom, order, n, servers);
 	metrics_put(d, t->metrics, order, n, servers);
-	state__series_push(t->st, "db_connections_active", t->now_ms,
-			   (double)conns_open(d));
+	state__series_push(t->st, "db_connections_active", t->now_ms, (double)conns_open(d));
 	state__publish(t->st, "databases", doc);
 	for (int k = 0; k < n; k++) {
 		order[k]->t_count = 0;
@@ -739,8 +746,7 @@ static void db_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "errors_total", json_integer((json_int_t)errors));
 	json_object_set_new(rec, "latency_p95_ms", json_real(q_or_zero(&all, 0.95)));
 	json_object_set_new(rec, "latency_p99_ms", json_real(q_or_zero(&all, 0.99)));
-	json_object_set_new(rec, "connections_active",
-			    json_integer((json_int_t)conns_open(d)));
+	json_object_set_new(rec, "connections_active", json_integer((json_int_t)conns_open(d)));
 	json_object_set_new(rec, "operations", ops);
 	json_object_set_new(rec, "servers", servers);
 	json_object_set_new(rec, "clients", clients);

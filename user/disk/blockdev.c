@@ -62,7 +62,7 @@ static int from_partitions(const char *procfs, unsigned int major, unsigned int 
 		return -ENOENT;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " %u %u %llu %255s", &ma, &mi, &blocks, dev) != 4)
-			continue;	/* header, blank line */
+			continue; /* header, blank line */
 		if (ma == major && mi == minor) {
 			ret = name_copy(dev, strlen(dev), name, len);
 			break;

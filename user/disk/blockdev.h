@@ -11,8 +11,14 @@
 
 /* Kernel-internal dev_t (as block tracepoints and struct gendisk give it):
  * major in the top 12 bits, minor in the low 20. */
-static inline unsigned int blockdev_major(uint32_t kdev) { return kdev >> 20; }
-static inline unsigned int blockdev_minor(uint32_t kdev) { return kdev & 0xfffff; }
+static inline unsigned int blockdev_major(uint32_t kdev)
+{
+	return kdev >> 20;
+}
+static inline unsigned int blockdev_minor(uint32_t kdev)
+{
+	return kdev & 0xfffff;
+}
 
 /*
  * Writes the device name of major:minor into name ("sda", "nvme0n1p2",

@@ -19,7 +19,10 @@ static bool disk_tp_present(const struct loader_opts *o, const char *name)
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/events/block/%s",
-		 o->tracefs ? o->tracefs : env ? env : LOADER_TRACEFS_DEFAULT, name);
+		 o->tracefs ? o->tracefs :
+		 env	    ? env :
+			      LOADER_TRACEFS_DEFAULT,
+		 name);
 	return access(path, F_OK) == 0;
 }
 
@@ -50,10 +53,14 @@ static struct bpf_map *disk_drop_map(void *skel, enum hl_drop r)
 	struct disk_bpf *s = skel;
 
 	switch (r) {
-	case HL_DROP_FULL_DISK_RQS: return s->maps.rqs;
-	case HL_DROP_FULL_DISK_STATS: return s->maps.disk_stats;
-	case HL_DROP_FULL_DISK_PROCS: return s->maps.disk_procs;
-	default: return NULL;
+	case HL_DROP_FULL_DISK_RQS:
+		return s->maps.rqs;
+	case HL_DROP_FULL_DISK_STATS:
+		return s->maps.disk_stats;
+	case HL_DROP_FULL_DISK_PROCS:
+		return s->maps.disk_procs;
+	default:
+		return NULL;
 	}
 }
 
@@ -63,15 +70,17 @@ const struct signal disk_signal = {
 	.open = disk_open,
 	.destroy = disk_destroy,
 	.pmod = &pm_disk_ops,
-	.topics = (const struct signal_topic[]){
-		{ "disks", "[]" },
-		{ NULL },
-	},
-	.drops = (const struct signal_drop[]){
-		{ HL_DROP_FULL_DISK_RQS, "disk_rqs", "fixed" },
-		{ HL_DROP_FULL_DISK_STATS, "disk_stats", "fixed" },
-		{ HL_DROP_FULL_DISK_PROCS, "disk_procs", "--max-procs" },
-		{ .name = NULL },
-	},
+	.topics =
+		(const struct signal_topic[]){
+			{ "disks", "[]" },
+			{ NULL },
+		},
+	.drops =
+		(const struct signal_drop[]){
+			{ HL_DROP_FULL_DISK_RQS, "disk_rqs", "fixed" },
+			{ HL_DROP_FULL_DISK_STATS, "disk_stats", "fixed" },
+			{ HL_DROP_FULL_DISK_PROCS, "disk_procs", "--max-procs" },
+			{ .name = NULL },
+		},
 	.drop_map = disk_drop_map,
 };

@@ -26,41 +26,41 @@
 #include "bpf/disk/disk.h"
 #include "disk.skel.h"
 
-#define MAX_DEVS 64		/* devices tracked; more are counted as dropped */
-#define MAX_DPROCS 4096		/* (process, device) pairs tracked, power of 2 */
-#define WIN_S 10		/* sliding window of the published percentiles */
+#define MAX_DEVS 64	/* devices tracked; more are counted as dropped */
+#define MAX_DPROCS 4096 /* (process, device) pairs tracked, power of 2 */
+#define WIN_S 10	/* sliding window of the published percentiles */
 #define TOP_PROCS 20
 #define TOP_DEV_PROCS 5
-#define PROM_DEVS 16		/* devices in /metrics (bounded labels) */
-#define PROC_IDLE_NS (30ull * 1000000000ull)	/* unchanged this long: forget in BPF */
-#define PROC_SHOW_NS (60ull * 1000000000ull)	/* listed this long after its last I/O */
+#define PROM_DEVS 16			     /* devices in /metrics (bounded labels) */
+#define PROC_IDLE_NS (30ull * 1000000000ull) /* unchanged this long: forget in BPF */
+#define PROC_SHOW_NS (60ull * 1000000000ull) /* listed this long after its last I/O */
 
 static const char *const op_names[HL_DISK_OPS] = { "read", "write", "other" };
 
 struct op_acc {
-	struct disk_stat prev;			/* last cumulative value from BPF */
-	uint64_t ops, bytes, lat_ns, timed;	/* since the agent started */
+	struct disk_stat prev;		    /* last cumulative value from BPF */
+	uint64_t ops, bytes, lat_ns, timed; /* since the agent started */
 	__u64 hist[HL_LAT_SLOTS];
-	uint64_t tick_ops, tick_bytes;		/* last tick */
-	uint64_t f_ops, f_bytes, f_lat_ns, f_timed;	/* since the last flush */
+	uint64_t tick_ops, tick_bytes;		    /* last tick */
+	uint64_t f_ops, f_bytes, f_lat_ns, f_timed; /* since the last flush */
 	__u64 f_hist[HL_LAT_SLOTS];
 };
 
 struct dev_acc {
 	uint32_t dev;
-	char name[UTF8_SAFE_SIZE(63)];		/* sanitized (utf8.h) */
+	char name[UTF8_SAFE_SIZE(63)]; /* sanitized (utf8.h) */
 	struct op_acc op[HL_DISK_OPS];
-	__u64 win[WIN_S][HL_LAT_SLOTS];	/* per-second deltas, all ops */
+	__u64 win[WIN_S][HL_LAT_SLOTS]; /* per-second deltas, all ops */
 	__u64 win_sum[HL_LAT_SLOTS];
-	double p50_ms, p95_ms, p99_ms;		/* over the window */
+	double p50_ms, p95_ms, p99_ms; /* over the window */
 };
 
 struct dproc_acc {
-	uint32_t tgid, dev;			/* the key (struct dproc_key) */
+	uint32_t tgid, dev; /* the key (struct dproc_key) */
 	bool in_bpf;
-	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
-	uint64_t prev_ops[2], prev_bytes[2];	/* last value from BPF */
-	uint64_t ops[2], bytes[2];		/* since the agent started */
+	char comm[UTF8_COMM_SIZE];	     /* sanitized (utf8.h) */
+	uint64_t prev_ops[2], prev_bytes[2]; /* last value from BPF */
+	uint64_t ops[2], bytes[2];	     /* since the agent started */
 	uint64_t tick_bytes[2];
 	uint64_t f_ops[2], f_bytes[2];
 	uint64_t last_change_ns;
@@ -75,10 +75,10 @@ struct disk_priv {
 	struct dev_acc *devs;
 	int ndevs;
 	uint64_t devs_dropped;
-	struct table *procs;		/* struct dproc_acc by dproc_key, MAX_DPROCS slots */
+	struct table *procs; /* struct dproc_acc by dproc_key, MAX_DPROCS slots */
 	int win_pos;
 	uint64_t ticks;
-	const char *sysfs, *procfs;	/* HOSTLENS_SYSFS / HOSTLENS_PROCFS or NULL */
+	const char *sysfs, *procfs; /* HOSTLENS_SYSFS / HOSTLENS_PROCFS or NULL */
 };
 
 /* One process summed over devices, for the top lists. */
@@ -109,7 +109,7 @@ static struct dev_acc *dev_get(struct disk_priv *d, uint32_t dev)
 			    sizeof(raw));
 	if (ret == -ENOENT)
 		snprintf(raw, sizeof(raw), "%u:%u", blockdev_major(dev), blockdev_minor(dev));
-	utf8_sanitize(raw, sizeof(raw), a->name, sizeof(a->name));	/* once per device */
+	utf8_sanitize(raw, sizeof(raw), a->name, sizeof(a->name)); /* once per device */
 	return a;
 }
 
@@ -174,7 +174,7 @@ static void disk_destroy(struct pmod *m)
 
 static inline uint64_t delta(uint64_t now, uint64_t prev)
 {
-	return now >= prev ? now - prev : now;	/* a re-created entry restarts at 0 */
+	return now >= prev ? now - prev : now; /* a re-created entry restarts at 0 */
 }
 
 /* Folds one disk_stats entry (cumulative since load) into this tick. */
@@ -305,8 +305,8 @@ static void read_procs(struct disk_priv *d, struct processor *p, uint64_t now_ns
 			memset(a->prev_ops, 0, sizeof(a->prev_ops));
 			memset(a->prev_bytes, 0, sizeof(a->prev_bytes));
 		}
-		if (!a->in_bpf && now_ns - a->last_change_ns > PROC_SHOW_NS &&
-		    !a->f_ops[0] && !a->f_ops[1] && !a->f_bytes[0] && !a->f_bytes[1])
+		if (!a->in_bpf && now_ns - a->last_change_ns > PROC_SHOW_NS && !a->f_ops[0] &&
+		    !a->f_ops[1] && !a->f_bytes[0] && !a->f_bytes[1])
 			table__delete(d->procs, a);
 	}
 }
@@ -400,12 +400,15 @@ static json_t *procs_json(const struct proc_sum *s, int n, int max, double elaps
 	for (int i = 0, shown = 0; i < n && shown < max; i++) {
 		if (now_ns - s[i].last_change_ns > PROC_SHOW_NS)
 			continue;
-		json_array_append_new(arr, json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:f,s:f}",
-			"pid", (int)s[i].tgid, "comm", s[i].comm,
-			"reads", (json_int_t)s[i].ops[0], "writes", (json_int_t)s[i].ops[1],
-			"read_bytes", (json_int_t)s[i].bytes[0], "write_bytes", (json_int_t)s[i].bytes[1],
-			"read_bytes_per_s", elapsed > 0 ? (double)s[i].tick_bytes[0] / elapsed : 0.0,
-			"write_bytes_per_s", elapsed > 0 ? (double)s[i].tick_bytes[1] / elapsed : 0.0));
+		json_array_append_new(
+			arr,
+			json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:f,s:f}", "pid", (int)s[i].tgid,
+				  "comm", s[i].comm, "reads", (json_int_t)s[i].ops[0], "writes",
+				  (json_int_t)s[i].ops[1], "read_bytes", (json_int_t)s[i].bytes[0],
+				  "write_bytes", (json_int_t)s[i].bytes[1], "read_bytes_per_s",
+				  elapsed > 0 ? (double)s[i].tick_bytes[0] / elapsed : 0.0,
+				  "write_bytes_per_s",
+				  elapsed > 0 ? (double)s[i].tick_bytes[1] / elapsed : 0.0));
 		shown++;
 	}
 	return arr;
@@ -415,7 +418,8 @@ static json_t *op_json(const struct op_acc *o)
 {
 	return json_pack("{s:I,s:I,s:I,s:f,s:f,s:f,s:f}", "ops_total", (json_int_t)o->ops,
 			 "bytes_total", (json_int_t)o->bytes, "timed_total", (json_int_t)o->timed,
-			 "latency_avg_ms", o->timed ? (double)o->lat_ns / (double)o->timed / 1e6 : 0.0,
+			 "latency_avg_ms",
+			 o->timed ? (double)o->lat_ns / (double)o->timed / 1e6 : 0.0,
 			 "latency_p50_ms", lathist_quantile(o->hist, HL_LAT_SLOTS, 0.50) / 1e6,
 			 "latency_p95_ms", lathist_quantile(o->hist, HL_LAT_SLOTS, 0.95) / 1e6,
 			 "latency_p99_ms", lathist_quantile(o->hist, HL_LAT_SLOTS, 0.99) / 1e6);
@@ -423,7 +427,8 @@ static json_t *op_json(const struct op_acc *o)
 
 static int cmp_dev_ops(const void *x, const void *y)
 {
-	const struct dev_acc *a = *(const struct dev_acc *const *)x, *b = *(const struct dev_acc *const *)y;
+	const struct dev_acc *a = *(const struct dev_acc *const *)x,
+			     *b = *(const struct dev_acc *const *)y;
 	uint64_t ta = a->op[0].ops + a->op[1].ops + a->op[2].ops;
 	uint64_t tb = b->op[0].ops + b->op[1].ops + b->op[2].ops;
 
@@ -433,10 +438,12 @@ static int cmp_dev_ops(const void *x, const void *y)
 /* A device's totals: the "disks" topic's, and /metrics' (device="...", op). */
 #define OPS "hostlens_disk_ops_total", "Completed block requests."
 #define BYTES "hostlens_disk_bytes_total", "Bytes moved by completed block requests."
-#define BY_(k, n, h, f, o)                                                                         \
-	{ .key = (k), .name = (n), .type = PROM_COUNTER, .help = (h),                                 \
-	  .off = offsetof(struct dev_acc, f), .label = "op", .label_value = (o) }
-#define BY(k, ...) BY_(k, __VA_ARGS__)	/* lets a family macro stand for name, help */
+#define BY_(k, n, h, f, o)                                                            \
+	{                                                                             \
+		.key = (k), .name = (n), .type = PROM_COUNTER, .help = (h),           \
+		.off = offsetof(struct dev_acc, f), .label = "op", .label_value = (o) \
+	}
+#define BY(k, ...) BY_(k, __VA_ARGS__) /* lets a family macro stand for name, help */
 static const struct counter_row dev_rows[] = {
 	BY("reads_total", OPS, op[HL_DISK_READ].ops, "read"),
 	BY("writes_total", OPS, op[HL_DISK_WRITE].ops, "write"),
@@ -466,7 +473,8 @@ static void prom_latency(struct prom *w, const struct prom_labels *l, const stru
 		snprintf(le_text[e - FIRST], sizeof(le_text[0]), "%.9g", (double)(1ull << e) / 1e9);
 		le[e - FIRST] = le_text[e - FIRST];
 	}
-	prom_histogram(w, "hostlens_disk_io_latency_seconds", l, le, cum, NB, a->timed, (double)a->lat_ns / 1e9);
+	prom_histogram(w, "hostlens_disk_io_latency_seconds", l, le, cum, NB, a->timed,
+		       (double)a->lat_ns / 1e9);
 }
 
 /* device="dev",op="op" */
@@ -490,7 +498,8 @@ static void prom_write(struct disk_priv *d, struct prom *w, const struct proc_su
 	qsort(order, (size_t)n, sizeof(order[0]), cmp_dev_ops);
 	if (n > PROM_DEVS)
 		n = PROM_DEVS;
-	prom_family(w, "hostlens_disk_io_latency_seconds", PROM_HISTOGRAM, "Block request latency, issue to completion.");
+	prom_family(w, "hostlens_disk_io_latency_seconds", PROM_HISTOGRAM,
+		    "Block request latency, issue to completion.");
 	for (int i = 0; i < n; i++)
 		for (int o = 0; o < 2; o++) {
 			dev_labels(&l, order[i]->name, op_names[o]);
@@ -500,8 +509,8 @@ static void prom_write(struct disk_priv *d, struct prom *w, const struct proc_su
 		names[i] = order[i]->name;
 		snaps[i] = order[i];
 	}
-	counters_prom_each(w, dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), snaps, (size_t)n, "device",
-			   names);
+	counters_prom_each(w, dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), snaps, (size_t)n,
+			   "device", names);
 	prom_family(w, "hostlens_process_disk_bytes_total", PROM_COUNTER,
 		    "Block I/O bytes submitted per process (top %d).", TOP_PROCS);
 	for (int i = 0; i < ntop && i < TOP_PROCS; i++)
@@ -510,9 +519,11 @@ static void prom_write(struct disk_priv *d, struct prom *w, const struct proc_su
 			prom_label_uint(&l, "pid", top[i].tgid);
 			prom_label(&l, "comm", top[i].comm);
 			prom_label(&l, "op", op_names[o]);
-			prom_sample_uint(w, "hostlens_process_disk_bytes_total", &l, top[i].bytes[o]);
+			prom_sample_uint(w, "hostlens_process_disk_bytes_total", &l,
+					 top[i].bytes[o]);
 		}
-	prom_family(w, "hostlens_disk_devices_dropped_total", PROM_COUNTER, "Devices beyond the tracking limit.");
+	prom_family(w, "hostlens_disk_devices_dropped_total", PROM_COUNTER,
+		    "Devices beyond the tracking limit.");
 	prom_sample_uint(w, "hostlens_disk_devices_dropped_total", NULL, d->devs_dropped);
 }
 
@@ -529,22 +540,22 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 	read_procs(d, m->p, t->now_ns);
 	for (int i = 0; i < d->ndevs; i++) {
 		struct dev_acc *a = &d->devs[i];
-		struct op_acc *r = &a->op[HL_DISK_READ], *w = &a->op[HL_DISK_WRITE], *x = &a->op[HL_DISK_OTHER];
+		struct op_acc *r = &a->op[HL_DISK_READ], *w = &a->op[HL_DISK_WRITE],
+			      *x = &a->op[HL_DISK_OTHER];
 		json_t *e;
 
 		n = procs_sum(d, a->dev, sums);
 		qsort(sums, (size_t)n, sizeof(sums[0]), cmp_sum_total);
-		e = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
-			      "device", a->name, "major", (int)blockdev_major(a->dev),
-			      "minor", (int)blockdev_minor(a->dev),
-			      "reads_per_s", (double)r->tick_ops / el, "writes_per_s", (double)w->tick_ops / el,
-			      "iops", (double)(r->tick_ops + w->tick_ops + x->tick_ops) / el,
-			      "read_bytes_per_s", (double)r->tick_bytes / el,
-			      "write_bytes_per_s", (double)w->tick_bytes / el,
-			      "latency_p50_ms", a->p50_ms, "latency_p95_ms", a->p95_ms,
-			      "latency_p99_ms", a->p99_ms,
-			      "read", op_json(r), "write", op_json(w),
-			      "top_processes", procs_json(sums, n, TOP_DEV_PROCS, el, t->now_ns));
+		e = json_pack("{s:s,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}", "device",
+			      a->name, "major", (int)blockdev_major(a->dev), "minor",
+			      (int)blockdev_minor(a->dev), "reads_per_s", (double)r->tick_ops / el,
+			      "writes_per_s", (double)w->tick_ops / el, "iops",
+			      (double)(r->tick_ops + w->tick_ops + x->tick_ops) / el,
+			      "read_bytes_per_s", (double)r->tick_bytes / el, "write_bytes_per_s",
+			      (double)w->tick_bytes / el, "latency_p50_ms", a->p50_ms,
+			      "latency_p95_ms", a->p95_ms, "latency_p99_ms", a->p99_ms, "read",
+			      op_json(r), "write", op_json(w), "top_processes",
+			      procs_json(sums, n, TOP_DEV_PROCS, el, t->now_ns));
 		counters_json(dev_rows, sizeof(dev_rows) / sizeof(dev_rows[0]), a, e);
 		json_array_append_new(devs, e);
 		rd_bps += (double)r->tick_bytes / el;
@@ -554,7 +565,8 @@ static void disk_tick(struct pmod *m, struct tick_ctx *t)
 		ops += r->tick_ops + w->tick_ops + x->tick_ops;
 		bytes += r->tick_bytes + w->tick_bytes;
 		/* alert metrics per device; counters only when they moved */
-		metrics__set(t->metrics, METRIC_DISK_LATENCY_P99_MS, SCOPE_DEVICE, a->name, a->p99_ms);
+		metrics__set(t->metrics, METRIC_DISK_LATENCY_P99_MS, SCOPE_DEVICE, a->name,
+			     a->p99_ms);
 		if (r->tick_ops + w->tick_ops + x->tick_ops)
 			metrics__add(t->metrics, METRIC_DISK_OPS, SCOPE_DEVICE, a->name,
 				     (double)(r->tick_ops + w->tick_ops + x->tick_ops));
@@ -590,33 +602,42 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 
 	for (int i = 0; i < d->ndevs; i++) {
 		struct dev_acc *a = &d->devs[i];
-		struct op_acc *r = &a->op[HL_DISK_READ], *w = &a->op[HL_DISK_WRITE], *x = &a->op[HL_DISK_OTHER];
+		struct op_acc *r = &a->op[HL_DISK_READ], *w = &a->op[HL_DISK_WRITE],
+			      *x = &a->op[HL_DISK_OTHER];
 		__u64 all[HL_LAT_SLOTS];
 		uint64_t timed = r->f_timed + w->f_timed + x->f_timed;
 		double p99, max_ms = 0;
 
 		for (int s = 0; s < HL_LAT_SLOTS; s++) {
 			all[s] = r->f_hist[s] + w->f_hist[s] + x->f_hist[s];
-			if (all[s])	/* the top bucket's bound: within 25% above */
+			if (all[s]) /* the top bucket's bound: within 25% above */
 				max_ms = (double)lathist_hi((__u32)s) / 1e6;
 		}
 		p99 = lathist_quantile(all, HL_LAT_SLOTS, 0.99) / 1e6;
 		if (p99 > worst_p99)
 			worst_p99 = p99;
-		json_array_append_new(devs, json_pack(
-			"{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
-			"device", a->name, "reads", (json_int_t)r->f_ops, "writes", (json_int_t)w->f_ops,
-			"other_ops", (json_int_t)x->f_ops,
-			"read_bytes", (json_int_t)r->f_bytes, "write_bytes", (json_int_t)w->f_bytes,
-			"reads_per_s", (double)r->f_ops / iv, "writes_per_s", (double)w->f_ops / iv,
-			"iops", (double)(r->f_ops + w->f_ops + x->f_ops) / iv,
-			"read_bytes_per_s", (double)r->f_bytes / iv, "write_bytes_per_s", (double)w->f_bytes / iv,
-			"latency_avg_ms", timed ? (double)(r->f_lat_ns + w->f_lat_ns + x->f_lat_ns) / (double)timed / 1e6 : 0.0,
-			"latency_p50_ms", lathist_quantile(all, HL_LAT_SLOTS, 0.50) / 1e6,
-			"latency_p95_ms", lathist_quantile(all, HL_LAT_SLOTS, 0.95) / 1e6,
-			"latency_p99_ms", p99, "latency_max_ms", max_ms,
-			"read_latency_p99_ms", lathist_quantile(r->f_hist, HL_LAT_SLOTS, 0.99) / 1e6,
-			"write_latency_p99_ms", lathist_quantile(w->f_hist, HL_LAT_SLOTS, 0.99) / 1e6));
+		json_array_append_new(
+			devs,
+			json_pack(
+				"{s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}",
+				"device", a->name, "reads", (json_int_t)r->f_ops, "writes",
+				(json_int_t)w->f_ops, "other_ops", (json_int_t)x->f_ops,
+				"read_bytes", (json_int_t)r->f_bytes, "write_bytes",
+				(json_int_t)w->f_bytes, "reads_per_s", (double)r->f_ops / iv,
+				"writes_per_s", (double)w->f_ops / iv, "iops",
+				(double)(r->f_ops + w->f_ops + x->f_ops) / iv, "read_bytes_per_s",
+				(double)r->f_bytes / iv, "write_bytes_per_s",
+				(double)w->f_bytes / iv, "latency_avg_ms",
+				timed ? (double)(r->f_lat_ns + w->f_lat_ns + x->f_lat_ns) /
+						(double)timed / 1e6 :
+					0.0,
+				"latency_p50_ms", lathist_quantile(all, HL_LAT_SLOTS, 0.50) / 1e6,
+				"latency_p95_ms", lathist_quantile(all, HL_LAT_SLOTS, 0.95) / 1e6,
+				"latency_p99_ms", p99, "latency_max_ms", max_ms,
+				"read_latency_p99_ms",
+				lathist_quantile(r->f_hist, HL_LAT_SLOTS, 0.99) / 1e6,
+				"write_latency_p99_ms",
+				lathist_quantile(w->f_hist, HL_LAT_SLOTS, 0.99) / 1e6));
 		for (int o = 0; o < HL_DISK_OPS; o++) {
 			struct op_acc *op = &a->op[o];
 
@@ -627,13 +648,17 @@ static void disk_flush(struct pmod *m, struct flush_ctx *f)
 	n = procs_sum(d, 0, sums);
 	qsort(sums, (size_t)n, sizeof(sums[0]), cmp_sum_flush);
 	for (int i = 0; i < n && i < TOP_PROCS; i++) {
-		if (!sums[i].f_ops[0] && !sums[i].f_ops[1] && !sums[i].f_bytes[0] && !sums[i].f_bytes[1])
+		if (!sums[i].f_ops[0] && !sums[i].f_ops[1] && !sums[i].f_bytes[0] &&
+		    !sums[i].f_bytes[1])
 			break;
-		json_array_append_new(procs, json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "pid", (int)sums[i].tgid,
-			"comm", sums[i].comm, "reads", (json_int_t)sums[i].f_ops[0],
-			"writes", (json_int_t)sums[i].f_ops[1], "ios",
-			(json_int_t)(sums[i].f_ops[0] + sums[i].f_ops[1]), "read_bytes",
-			(json_int_t)sums[i].f_bytes[0], "write_bytes", (json_int_t)sums[i].f_bytes[1]));
+		json_array_append_new(procs,
+				      json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "pid",
+						(int)sums[i].tgid, "comm", sums[i].comm, "reads",
+						(json_int_t)sums[i].f_ops[0], "writes",
+						(json_int_t)sums[i].f_ops[1], "ios",
+						(json_int_t)(sums[i].f_ops[0] + sums[i].f_ops[1]),
+						"read_bytes", (json_int_t)sums[i].f_bytes[0],
+						"write_bytes", (json_int_t)sums[i].f_bytes[1]));
 	}
 	for (struct dproc_acc *a = NULL; (a = table__next(d->procs, a));) {
 		memset(a->f_ops, 0, sizeof(a->f_ops));

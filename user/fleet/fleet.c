@@ -475,9 +475,9 @@ static json_t *status_doc(struct fleet *f, int64_t now)
 			 (json_int_t)f->hosts.dropped_now, "hosts_dropped_total",
 			 (json_int_t)f->hosts.dropped_total, "max_series", f->cfg.fleet_max_series,
 			 "series_kept", (json_int_t)kept, "series_evicted_total",
-			 (json_int_t)evicted, "registry", f->registry_seen,
-			 "refresh_s", f->cfg.fleet_refresh_s, "stale_after_s",
-			 f->cfg.fleet_stale_min * 60, "window_s", f->cfg.fleet_window_min * 60);
+			 (json_int_t)evicted, "registry", f->registry_seen, "refresh_s",
+			 f->cfg.fleet_refresh_s, "stale_after_s", f->cfg.fleet_stale_min * 60,
+			 "window_s", f->cfg.fleet_window_min * 60);
 }
 
 static void publish_metrics(struct fleet *f, int64_t now, int64_t stale_ms)

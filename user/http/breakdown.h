@@ -33,21 +33,21 @@ enum bd_part {
 
 enum bd_approx {
 	BD_EXACT = 0,
-	BD_SHARED = 1,		/* other requests in flight on the thread */
-	BD_HANDOFF = 2,		/* answered by another thread than the reader */
+	BD_SHARED = 1,	/* other requests in flight on the thread */
+	BD_HANDOFF = 2, /* answered by another thread than the reader */
 };
 
 /* The thread's counter deltas over the request window (ns). */
 struct bd_input {
 	uint64_t latency_ns;
 	uint64_t oncpu_ns, runq_ns, io_ns, other_ns, downstream_ns;
-	uint8_t flags;		/* HL_BD_* of bpf/common/events.h */
+	uint8_t flags; /* HL_BD_* of bpf/common/events.h */
 };
 
 struct breakdown {
-	double ms[BD_NPARTS];	/* parts, adding up to latency_ms */
+	double ms[BD_NPARTS]; /* parts, adding up to latency_ms */
 	double latency_ms;
-	uint8_t approx;		/* enum bd_approx */
+	uint8_t approx; /* enum bd_approx */
 };
 
 /* Fills out from in. 0, or -ENODATA when the request has no breakdown. */

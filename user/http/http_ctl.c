@@ -35,7 +35,7 @@ static struct {
 	int conf_fd, pids_fd, comms_fd, cgroups_fd;
 	struct state *st;
 	struct http_filter_conf conf;
-	json_t *current;	/* {"pids":[],"comms":[],"cgroups":[]} */
+	json_t *current; /* {"pids":[],"comms":[],"cgroups":[]} */
 } ctl = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Depth-limited search for a directory whose name contains id. */
@@ -108,7 +108,8 @@ int http_cgroup_resolve(const char *cgroot, const char *spec, uint64_t *id)
 	}
 	for (const char *c = spec; *c && hexid; c++)
 		hexid = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f');
-	if (spec[0] == '/' && (!strncmp(spec, cgroot, strlen(cgroot)) || !strncmp(spec, CGROOT "/", strlen(CGROOT) + 1)))
+	if (spec[0] == '/' && (!strncmp(spec, cgroot, strlen(cgroot)) ||
+			       !strncmp(spec, CGROOT "/", strlen(CGROOT) + 1)))
 		snprintf(path, sizeof(path), "%s", spec);
 	else if (spec[0] == '/')
 		snprintf(path, sizeof(path), "%s%s", cgroot, spec);
@@ -125,7 +126,7 @@ int http_cgroup_resolve(const char *cgroot, const char *spec, uint64_t *id)
 		memcpy(id, h.fh.f_handle, 8);
 		return 0;
 	}
-	*id = (uint64_t)st.st_ino;	/* same value on cgroup2 for 64-bit inodes */
+	*id = (uint64_t)st.st_ino; /* same value on cgroup2 for 64-bit inodes */
 	return 0;
 }
 
@@ -151,14 +152,17 @@ static int filters_parse(const json_t *body, json_t **canon, uint64_t *cgids, in
 
 	*ncg = 0;
 	if (!json_is_object(body)) {
-		snprintf(err, errlen, "filters: expected a JSON object {\"pids\":[],\"comms\":[],\"cgroups\":[]}");
+		snprintf(
+			err, errlen,
+			"filters: expected a JSON object {\"pids\":[],\"comms\":[],\"cgroups\":[]}");
 		goto bad;
 	}
 	json_object_foreach((json_t *)body, key, v) {
 		json_t *e;
 
 		if (strcmp(key, "pids") && strcmp(key, "comms") && strcmp(key, "cgroups")) {
-			snprintf(err, errlen, "filters: unknown key '%s' (pids, comms, cgroups)", key);
+			snprintf(err, errlen, "filters: unknown key '%s' (pids, comms, cgroups)",
+				 key);
 			goto bad;
 		}
 		if (!json_is_array(v)) {
@@ -170,11 +174,13 @@ static int filters_parse(const json_t *body, json_t **canon, uint64_t *cgids, in
 				json_int_t pid = json_integer_value(e);
 
 				if (!json_is_integer(e) || pid <= 0 || pid > 0x7fffffff) {
-					snprintf(err, errlen, "filters: pids[%zu] is not a process id", i);
+					snprintf(err, errlen,
+						 "filters: pids[%zu] is not a process id", i);
 					goto bad;
 				}
 				if (json_array_size(pids) >= CFG_MAX_PIDS) {
-					snprintf(err, errlen, "filters: more than %d pids", CFG_MAX_PIDS);
+					snprintf(err, errlen, "filters: more than %d pids",
+						 CFG_MAX_PIDS);
 					goto bad;
 				}
 				json_array_append_new(pids, json_integer(pid));
@@ -182,12 +188,14 @@ static int filters_parse(const json_t *body, json_t **canon, uint64_t *cgids, in
 				const char *s = json_string_value(e);
 
 				if (!s || !s[0] || strlen(s) >= CFG_COMM) {
-					snprintf(err, errlen, "filters: comms[%zu] must be 1 to %d characters",
+					snprintf(err, errlen,
+						 "filters: comms[%zu] must be 1 to %d characters",
 						 i, CFG_COMM - 1);
 					goto bad;
 				}
 				if (json_array_size(comms) >= CFG_MAX_COMMS) {
-					snprintf(err, errlen, "filters: more than %d comms", CFG_MAX_COMMS);
+					snprintf(err, errlen, "filters: more than %d comms",
+						 CFG_MAX_COMMS);
 					goto bad;
 				}
 				json_array_append_new(comms, json_string(s));
@@ -195,15 +203,22 @@ static int filters_parse(const json_t *body, json_t **canon, uint64_t *cgids, in
 				const char *s = json_string_value(e);
 
 				if (!s || !s[0] || strlen(s) >= PATH_MAX) {
-					snprintf(err, errlen, "filters: cgroups[%zu] must be a path or container id", i);
+					snprintf(
+						err, errlen,
+						"filters: cgroups[%zu] must be a path or container id",
+						i);
 					goto bad;
 				}
 				if (*ncg >= CFG_MAX_CGROUPS) {
-					snprintf(err, errlen, "filters: more than %d cgroups", CFG_MAX_CGROUPS);
+					snprintf(err, errlen, "filters: more than %d cgroups",
+						 CFG_MAX_CGROUPS);
 					goto bad;
 				}
 				if (http_cgroup_resolve(NULL, s, &cgids[*ncg])) {
-					snprintf(err, errlen, "filters: cgroup '%s' not found (a cgroup v2 directory or a container id)", s);
+					snprintf(
+						err, errlen,
+						"filters: cgroup '%s' not found (a cgroup v2 directory or a container id)",
+						s);
 					goto bad;
 				}
 				(*ncg)++;
@@ -278,7 +293,8 @@ int http_filters_set(const json_t *body, char *err, size_t errlen)
 	if (ret)
 		snprintf(err, errlen, "filters: BPF map update failed: %s", strerror(-ret));
 	else
-		pr_info("http: capture filters now %s", ctl.conf.enabled ? "set" : "off (every process)");
+		pr_info("http: capture filters now %s",
+			ctl.conf.enabled ? "set" : "off (every process)");
 out:
 	pthread_mutex_unlock(&ctl.lock);
 	json_decref(canon);
@@ -316,7 +332,8 @@ int http_ctl__init(struct sock_bpf *skel, struct state *st, const struct config 
 	ctl.cgroups_fd = skel ? bpf_map__fd(skel->maps.filter_cgroups) : -ENOENT;
 	ctl.st = st;
 	memset(&ctl.conf, 0, sizeof(ctl.conf));
-	ctl.bound = ctl.conf_fd >= 0 && ctl.pids_fd >= 0 && ctl.comms_fd >= 0 && ctl.cgroups_fd >= 0;
+	ctl.bound = ctl.conf_fd >= 0 && ctl.pids_fd >= 0 && ctl.comms_fd >= 0 &&
+		    ctl.cgroups_fd >= 0;
 	pthread_mutex_unlock(&ctl.lock);
 	if (!ctl.bound) {
 		snprintf(err, errlen, "http: filter maps missing");
@@ -335,7 +352,8 @@ int http_ctl__init(struct sock_bpf *skel, struct state *st, const struct config 
 		ctl.conf.gen++;
 		bpf_map_update_elem(ctl.conf_fd, &zero, &ctl.conf, BPF_ANY);
 		json_decref(ctl.current);
-		ctl.current = json_pack("{s:[],s:[],s:[],s:s}", "pids", "comms", "cgroups", "error", err);
+		ctl.current =
+			json_pack("{s:[],s:[],s:[],s:s}", "pids", "comms", "cgroups", "error", err);
 		state__publish(ctl.st, "filters", json_deep_copy(ctl.current));
 		pthread_mutex_unlock(&ctl.lock);
 	}

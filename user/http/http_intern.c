@@ -20,13 +20,13 @@
 #define WAYS 4
 
 struct slot {
-	uint64_t used;			/* lookup stamp: least recent goes first */
-	uint64_t hash;			/* the key: the head's hash from BPF */
+	uint64_t used; /* lookup stamp: least recent goes first */
+	uint64_t hash; /* the key: the head's hash from BPF */
 	struct http_interned v;
 };
 
 struct http_intern {
-	struct table *slots;		/* struct slot, sets of WAYS (slot_type) */
+	struct table *slots; /* struct slot, sets of WAYS (slot_type) */
 	uint64_t seed, clock;
 	struct http_intern_stats st;
 };
@@ -107,7 +107,7 @@ struct http_interned *http_intern__put(struct http_intern *t, uint64_t hash, boo
 	struct slot *s;
 
 	t->clock++;
-	s = table__insert(t->slots, &k, &r);	/* never full: the set evicts */
+	s = table__insert(t->slots, &k, &r); /* never full: the set evicts */
 	s->used = t->clock;
 	*fresh = r != TABLE_FOUND;
 	if (*fresh)

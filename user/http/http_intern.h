@@ -20,18 +20,18 @@
 
 /* What the HTTP module needs from a request head. */
 struct http_interned {
-	bool ok;			/* a valid request line (else: unparsed) */
-	uint8_t ua;			/* enum ua_class */
-	uint8_t source;			/* enum traffic_source */
+	bool ok;	/* a valid request line (else: unparsed) */
+	uint8_t ua;	/* enum ua_class */
+	uint8_t source; /* enum traffic_source */
 	char method[HTTP_METHOD_MAX];
-	char path[HTTP_PATH_MAX];	/* minimized (redact.h) */
+	char path[HTTP_PATH_MAX]; /* minimized (redact.h) */
 	char route[HTTP_ROUTE_MAX];
 };
 
 struct http_intern_stats {
-	uint64_t heads;		/* ev_http_head received */
-	uint64_t hits;		/* requests whose head was held */
-	uint64_t misses;	/* requests whose head was not (evicted): lost */
+	uint64_t heads;	 /* ev_http_head received */
+	uint64_t hits;	 /* requests whose head was held */
+	uint64_t misses; /* requests whose head was not (evicted): lost */
 	uint64_t evictions;
 };
 

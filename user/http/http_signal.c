@@ -20,7 +20,7 @@ extern const struct pmod_ops pm_http_ops;
 static void http_knobs(void *skel, const struct loader_opts *o, bool on)
 {
 	struct sock_bpf *s = skel;
-	__u32 conns = (__u32)o->cfg->max_procs;	/* TLS connections: one per process on average */
+	__u32 conns = (__u32)o->cfg->max_procs; /* TLS connections: one per process on average */
 
 	s->rodata->targ_http = on;
 	s->rodata->targ_self_tgid = (__u32)getpid();
@@ -70,9 +70,10 @@ static json_t *filters_placeholder(const struct config *cfg)
 static json_t *breakdown_placeholder(const struct config *cfg)
 {
 	return json_pack("{s:b,s:i,s:i,s:i,s:[],s:[]}", "enabled",
-			 cfg->http_breakdown && config_signal_on(cfg, "cpu") && config_signal_on(cfg, "http"),
-			 "requests_total", 0, "approximate_total", 0, "routes_dropped_total", 0, "routes",
-			 "slowest");
+			 cfg->http_breakdown && config_signal_on(cfg, "cpu") &&
+				 config_signal_on(cfg, "http"),
+			 "requests_total", 0, "approximate_total", 0, "routes_dropped_total", 0,
+			 "routes", "slowest");
 }
 
 const struct signal http_signal = {
@@ -84,16 +85,19 @@ const struct signal http_signal = {
 	.knobs = http_knobs,
 	.prog_prefix = "http_",
 	.pmod = &pm_http_ops,
-	.topics = (const struct signal_topic[]){
-		{ "routes", "[]" },
-		{ "requests", "[]" },
-		{ "filters", NULL, filters_placeholder },
-		{ "breakdown", NULL, breakdown_placeholder },
-		{ NULL },
-	},
-	.drops = (const struct signal_drop[]){
-		{ HL_DROP_FULL_HTTP_CONNS, "http_conns", "--max-procs; sockets: kernel memory" },
-		{ .name = NULL },
-	},
+	.topics =
+		(const struct signal_topic[]){
+			{ "routes", "[]" },
+			{ "requests", "[]" },
+			{ "filters", NULL, filters_placeholder },
+			{ "breakdown", NULL, breakdown_placeholder },
+			{ NULL },
+		},
+	.drops =
+		(const struct signal_drop[]){
+			{ HL_DROP_FULL_HTTP_CONNS, "http_conns",
+			  "--max-procs; sockets: kernel memory" },
+			{ .name = NULL },
+		},
 	.drop_map = http_drop_map,
 };

@@ -68,14 +68,14 @@
 
 #define TLS_LINKS 8
 #define TLS_FUNCS 4
-#define SEEN_SLOTS 65536	/* pids scanned (power of 2) */
-#define TLS_BAD_SLOTS 64	/* files that gave no probe (a ring) */
-#define TLS_PATH_MAX 1024	/* longer mapped paths are not probed */
-#define TLS_SWEEP_EVERY 150	/* scans (2 s each): a sweep every 5 minutes */
-#define TLS_SWEEP_MIN_SCANS 5	/* 10 s between sweeps a full table asks for */
-#define TLS_LOG_EVERY 30	/* scans between two "table full" lines: 1 minute */
-#define TLS_REAP_WORKERS 8	/* threads destroying links at once */
-#define TLS_REAP_MAX (2 * TLS_MAX_LIBS * TLS_LINKS)	/* links waiting for them */
+#define SEEN_SLOTS 65536      /* pids scanned (power of 2) */
+#define TLS_BAD_SLOTS 64      /* files that gave no probe (a ring) */
+#define TLS_PATH_MAX 1024     /* longer mapped paths are not probed */
+#define TLS_SWEEP_EVERY 150   /* scans (2 s each): a sweep every 5 minutes */
+#define TLS_SWEEP_MIN_SCANS 5 /* 10 s between sweeps a full table asks for */
+#define TLS_LOG_EVERY 30      /* scans between two "table full" lines: 1 minute */
+#define TLS_REAP_WORKERS 8    /* threads destroying links at once */
+#define TLS_REAP_MAX (2 * TLS_MAX_LIBS * TLS_LINKS) /* links waiting for them */
 
 /* Pids scanned: 32 slots from a pid's home; crowded, the home slot is
  * overwritten (a rescan is harmless). */
@@ -94,13 +94,13 @@ struct tls_key {
 /* One probe: a libbpf link (perf uprobe PMU) or a uprobe_multi link's fd. */
 struct tls_link {
 	struct bpf_link *l;
-	int fd;				/* -1 with l */
+	int fd; /* -1 with l */
 };
 
 struct tls_lib {
 	bool used, pinned, mapped;
 	struct tls_key key;
-	char path[UTF8_SAFE_SIZE(127)];	/* for display: sanitized, maybe cut */
+	char path[UTF8_SAFE_SIZE(127)]; /* for display: sanitized, maybe cut */
 	struct tls_link links[TLS_LINKS];
 	int nlinks;
 };
@@ -109,15 +109,15 @@ struct tls_lib {
 struct tls_wait {
 	uint32_t pid;
 	struct tls_key key;
-	char file[TLS_PATH_MAX];	/* the path in the process's root */
+	char file[TLS_PATH_MAX]; /* the path in the process's root */
 };
 
 /* Links on their way out (DESIGN above). */
 struct tls_reaper {
 	pthread_mutex_t lock;
-	pthread_cond_t idle;		/* the last worker left */
+	pthread_cond_t idle; /* the last worker left */
 	struct tls_link q[TLS_REAP_MAX];
-	unsigned int head, n;		/* a ring */
+	unsigned int head, n; /* a ring */
 	int workers;
 	uint64_t reaped;
 };
@@ -128,33 +128,30 @@ struct http_tls {
 	char proc_root[128];
 	struct tls_lib libs[TLS_MAX_LIBS];
 	struct tls_key bad[TLS_BAD_SLOTS];
-	unsigned int nbad;		/* written so far; the ring wraps */
-	struct tls_wait *wait;		/* TLS_MAX_LIBS entries */
+	unsigned int nbad;     /* written so far; the ring wraps */
+	struct tls_wait *wait; /* TLS_MAX_LIBS entries */
 	int nwait;
-	uint64_t wait_overflow;		/* files beyond the wait list in this sweep */
-	struct table *seen;		/* pids scanned (seen_type) */
+	uint64_t wait_overflow; /* files beyond the wait list in this sweep */
+	struct table *seen;	/* pids scanned (seen_type) */
 	unsigned int scans, next_sweep, next_full_log;
 	bool want_sweep;
 	uint64_t full_total, evicted_total;
-	char line[TLS_PATH_MAX + 128];	/* a maps line */
+	char line[TLS_PATH_MAX + 128]; /* a maps line */
 };
 
 static const struct {
 	const char *prog;
-	int func;		/* index into funcs[] */
+	int func; /* index into funcs[] */
 	bool ret;
 } probes[TLS_LINKS] = {
-	{ "http_ssl_write", 0, false },
-	{ "http_ssl_write_ret", 0, true },
-	{ "http_ssl_read", 1, false },
-	{ "http_ssl_read_ret", 1, true },
-	{ "http_ssl_write_ex", 2, false },
-	{ "http_ssl_write_ex_ret", 2, true },
-	{ "http_ssl_read_ex", 3, false },
-	{ "http_ssl_read_ex_ret", 3, true },
+	{ "http_ssl_write", 0, false },	   { "http_ssl_write_ret", 0, true },
+	{ "http_ssl_read", 1, false },	   { "http_ssl_read_ret", 1, true },
+	{ "http_ssl_write_ex", 2, false }, { "http_ssl_write_ex_ret", 2, true },
+	{ "http_ssl_read_ex", 3, false },  { "http_ssl_read_ex_ret", 3, true },
 };
 
-static const char *const funcs[TLS_FUNCS] = { "SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex" };
+static const char *const funcs[TLS_FUNCS] = { "SSL_write", "SSL_read", "SSL_write_ex",
+					      "SSL_read_ex" };
 
 bool tls_mount_is_fuse(const char *mountinfo, unsigned int maj, unsigned int min)
 {
@@ -224,7 +221,7 @@ static void reaper_put(struct tls_reaper *r, struct tls_link *links, int n)
 	pthread_mutex_lock(&r->lock);
 	for (int i = 0; i < n; i++) {
 		if (r->n == TLS_REAP_MAX) {
-			links[sync++] = links[i];	/* destroyed below */
+			links[sync++] = links[i]; /* destroyed below */
 			continue;
 		}
 		r->q[(r->head + r->n) % TLS_REAP_MAX] = links[i];
@@ -307,7 +304,8 @@ void http_tls__free(struct http_tls *t)
 static struct tls_lib *lib_find(struct http_tls *t, const struct tls_key *key)
 {
 	for (int i = 0; i < TLS_MAX_LIBS; i++)
-		if (t->libs[i].used && t->libs[i].key.dev == key->dev && t->libs[i].key.ino == key->ino)
+		if (t->libs[i].used && t->libs[i].key.dev == key->dev &&
+		    t->libs[i].key.ino == key->ino)
 			return &t->libs[i];
 	return NULL;
 }
@@ -366,16 +364,19 @@ static int lib_attach(struct http_tls *t, struct tls_lib *lib, int fd, const str
 		/* SSL_*_ex are OpenSSL >= 1.1.1: older files lack them */
 		if (!prog || !offs[probes[i].func])
 			continue;
-		if (bpf_program__expected_attach_type(prog) == (enum bpf_attach_type)UPROBE_MULTI_ATTACH) {
-			k.fd = uprobe_multi_link(bpf_program__fd(prog), fdpath, &offs[probes[i].func], 1,
-						 probes[i].ret);
+		if (bpf_program__expected_attach_type(prog) ==
+		    (enum bpf_attach_type)UPROBE_MULTI_ATTACH) {
+			k.fd = uprobe_multi_link(bpf_program__fd(prog), fdpath,
+						 &offs[probes[i].func], 1, probes[i].ret);
 			if (k.fd < 0)
 				errno = -k.fd;
 		} else {
-			k.l = bpf_program__attach_uprobe_opts(prog, -1, fdpath, offs[probes[i].func], &o);
+			k.l = bpf_program__attach_uprobe_opts(prog, -1, fdpath,
+							      offs[probes[i].func], &o);
 		}
 		if (!k.l && k.fd < 0) {
-			pr_debug("http: uprobe %s in %s: %s", funcs[probes[i].func], path, strerror(errno));
+			pr_debug("http: uprobe %s in %s: %s", funcs[probes[i].func], path,
+				 strerror(errno));
 			continue;
 		}
 		lib->links[lib->nlinks++] = k;
@@ -441,7 +442,7 @@ static int open_in_root(struct http_tls *t, uint32_t pid, const char *file,
 	if (dfd < 0)
 		return -errno;
 	fd = (int)syscall(SYS_openat2, dfd, file, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS) {	/* Linux < 5.6 */
+	if (fd < 0 && errno == ENOSYS) { /* Linux < 5.6 */
 		snprintf(path, sizeof(path), "%s/%u/root%s", t->proc_root, pid, file);
 		fd = open(path, (int)how.flags);
 	}
@@ -487,12 +488,12 @@ static void wait_add(struct http_tls *t, uint32_t pid, const char *file, const s
 		if (t->wait[i].key.dev == key->dev && t->wait[i].key.ino == key->ino)
 			return;
 	if (t->nwait == TLS_MAX_LIBS) {
-		t->wait_overflow++;	/* more than the table could take anyway */
+		t->wait_overflow++; /* more than the table could take anyway */
 		return;
 	}
 	t->wait[t->nwait].pid = pid;
 	t->wait[t->nwait].key = *key;
-	memcpy(t->wait[t->nwait].file, file, strlen(file) + 1);	/* < TLS_PATH_MAX */
+	memcpy(t->wait[t->nwait].file, file, strlen(file) + 1); /* < TLS_PATH_MAX */
 	t->nwait++;
 }
 
@@ -520,7 +521,7 @@ static int scan_pid(struct http_tls *t, uint32_t pid, bool sweep)
 		bool dup = false;
 		size_t len;
 
-		if (!nl && !feof(f)) {	/* a path longer than the buffer: skip the line */
+		if (!nl && !feof(f)) { /* a path longer than the buffer: skip the line */
 			int c;
 
 			while ((c = fgetc(f)) != EOF && c != '\n')
@@ -601,7 +602,8 @@ static int sweep(struct http_tls *t)
 		struct tls_lib *lib = &t->libs[i];
 
 		if (lib->used && !lib->mapped) {
-			pr_debug("http: TLS capture detached from %s: no process maps it", lib->path);
+			pr_debug("http: TLS capture detached from %s: no process maps it",
+				 lib->path);
 			lib_detach(t, lib);
 			t->evicted_total++;
 		}
@@ -623,7 +625,7 @@ static int sweep(struct http_tls *t)
 		if (attach_mapped(t, lib, w->pid, w->file, &w->key) == 0)
 			added++;
 	}
-	t->want_sweep = refused > 0;	/* retried at the next sweep */
+	t->want_sweep = refused > 0; /* retried at the next sweep */
 	t->next_sweep = t->scans + TLS_SWEEP_MIN_SCANS;
 	if (refused) {
 		t->full_total += refused;
@@ -673,8 +675,8 @@ json_t *http_tls__json(const struct http_tls *t)
 
 	for (int i = 0; i < TLS_MAX_LIBS; i++)
 		if (t->libs[i].used)
-			json_array_append_new(a, json_pack("{s:s,s:i}", "path", t->libs[i].path, "probes",
-							   t->libs[i].nlinks));
+			json_array_append_new(a, json_pack("{s:s,s:i}", "path", t->libs[i].path,
+							   "probes", t->libs[i].nlinks));
 	return a;
 }
 
@@ -687,19 +689,25 @@ struct tls_counts {
 #define STR(x) STR_(x)
 static const struct counter_row tls_rows[] = {
 	COUNTER_ROW_UINT(NULL, "hostlens_http_tls_libraries", PROM_GAUGE,
-			 "libssl files with SSL_read/SSL_write probes attached now.", struct tls_counts, libs),
-	COUNTER_ROW_UINT("tls_libraries_full_total", "hostlens_http_tls_libraries_full_total", PROM_COUNTER,
-			 "libssl files left unprobed because the table of " STR(TLS_MAX_LIBS)
-			 " was full of files in use (each retry counts).", struct tls_counts, full),
+			 "libssl files with SSL_read/SSL_write probes attached now.",
+			 struct tls_counts, libs),
+	COUNTER_ROW_UINT("tls_libraries_full_total", "hostlens_http_tls_libraries_full_total",
+			 PROM_COUNTER,
+			 "libssl files left unprobed because the table of " STR(
+				 TLS_MAX_LIBS) " was full of files in use (each retry counts).",
+			 struct tls_counts, full),
 	COUNTER_ROW_UINT("tls_libraries_evicted_total", "hostlens_http_tls_libraries_evicted_total",
-			 PROM_COUNTER, "libssl files detached because no process mapped them any more.",
+			 PROM_COUNTER,
+			 "libssl files detached because no process mapped them any more.",
 			 struct tls_counts, evicted),
 };
 
 void http_tls__publish(const struct http_tls *t, json_t *obj, struct prom *w)
 {
 	const struct tls_counts c = {
-		.libs = (uint64_t)http_tls__nlibs(t), .full = t->full_total, .evicted = t->evicted_total,
+		.libs = (uint64_t)http_tls__nlibs(t),
+		.full = t->full_total,
+		.evicted = t->evicted_total,
 	};
 
 	json_object_set_new(obj, "tls_libraries", http_tls__json(t));

@@ -44,7 +44,7 @@ static int elf_read(const struct elf_in *f, uint64_t off, void *buf, size_t len)
 		if (r < 0)
 			return -errno;
 		if (r == 0)
-			return -EINVAL;	/* shorter than it was: changed under us */
+			return -EINVAL; /* shorter than it was: changed under us */
 		done += (size_t)r;
 	}
 	return 0;
@@ -114,14 +114,14 @@ static int elf_sections(const struct elf_in *f, const unsigned char *eh, struct 
 			Elf64_Shdr s;
 
 			memcpy(&s, raw + (size_t)i * want, sizeof(s));
-			sec[i] = (struct elf_sec){ s.sh_type, s.sh_link, s.sh_addr, s.sh_offset, s.sh_size,
-						   s.sh_entsize };
+			sec[i] = (struct elf_sec){ s.sh_type,	s.sh_link, s.sh_addr,
+						   s.sh_offset, s.sh_size, s.sh_entsize };
 		} else {
 			Elf32_Shdr s;
 
 			memcpy(&s, raw + (size_t)i * want, sizeof(s));
-			sec[i] = (struct elf_sec){ s.sh_type, s.sh_link, s.sh_addr, s.sh_offset, s.sh_size,
-						   s.sh_entsize };
+			sec[i] = (struct elf_sec){ s.sh_type,	s.sh_link, s.sh_addr,
+						   s.sh_offset, s.sh_size, s.sh_entsize };
 		}
 	}
 	free(raw);
@@ -133,7 +133,7 @@ static int elf_sections(const struct elf_in *f, const unsigned char *eh, struct 
 /* What the resolver knows of one wanted name. */
 struct elf_hit {
 	uint64_t off;
-	int bind;		/* -1: none yet */
+	int bind; /* -1: none yet */
 	bool ambiguous;
 };
 
@@ -179,7 +179,7 @@ static int elf_scan_symtab(const struct elf_in *f, const struct elf_sec *secs, u
 		free(syms);
 		return err;
 	}
-	for (uint64_t i = 1; i < count; i++) {	/* symbol 0 is the undefined one */
+	for (uint64_t i = 1; i < count; i++) { /* symbol 0 is the undefined one */
 		uint64_t value, name_at, shndx;
 		unsigned char info;
 		const struct elf_sec *in;
@@ -269,7 +269,7 @@ int tls_elf_func_offsets(int fd, const char *const *names, int n, uint64_t *offs
 	f.is64 = eh[EI_CLASS] == ELFCLASS64;
 	if (f.is64 && f.size < sizeof(Elf64_Ehdr))
 		return -EINVAL;
-	memcpy(&type, eh + offsetof(Elf64_Ehdr, e_type), sizeof(type));	/* same place in both */
+	memcpy(&type, eh + offsetof(Elf64_Ehdr, e_type), sizeof(type)); /* same place in both */
 	if (type != ET_DYN && type != ET_EXEC)
 		return -EINVAL;
 	err = elf_sections(&f, eh, &secs, &nsec);

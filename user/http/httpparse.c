@@ -17,9 +17,9 @@ static const char *const methods[] = {
 
 /* RFC 9110 token characters */
 static const unsigned char tchar[256] = {
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
-	['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1, ['~'] = 1,
-	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1,	    ['&'] = 1,	       ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1,	    ['^'] = 1,	       ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
 };
 
 static bool is_tchar(char c)
@@ -85,12 +85,12 @@ static bool walk_headers(const char *p, const char *end,
 		const char *eol = find_crlf(p, end), *colon, *v, *ve;
 
 		if (!eol)
-			return false;	/* cut off: ignore the partial line */
+			return false; /* cut off: ignore the partial line */
 		if (eol == p)
 			return true;
 		colon = memchr(p, ':', (size_t)(eol - p));
 		if (!colon || colon == p)
-			return false;	/* not a header line: stop, keep what we have */
+			return false; /* not a header line: stop, keep what we have */
 		for (const char *q = p; q < colon; q++)
 			if (!is_tchar(*q))
 				return false;
@@ -139,7 +139,8 @@ int http_parse_request(const char *buf, size_t len, bool keep_query, struct http
 	if (!sp1 || sp1 == p || sp1 - p >= HTTP_METHOD_MAX)
 		return -EINVAL;
 	for (i = 0; methods[i]; i++)
-		if ((size_t)(sp1 - p) == strlen(methods[i]) && !memcmp(p, methods[i], (size_t)(sp1 - p)))
+		if ((size_t)(sp1 - p) == strlen(methods[i]) &&
+		    !memcmp(p, methods[i], (size_t)(sp1 - p)))
 			break;
 	if (!methods[i])
 		return -EINVAL;
@@ -156,7 +157,8 @@ int http_parse_request(const char *buf, size_t len, bool keep_query, struct http
 	memcpy(out->method, p, (size_t)(sp1 - p));
 	te = sp2;
 	/* absolute-form (proxies): keep the path only */
-	if (te - t > 7 && (!strncasecmp(t, "http://", 7) || (te - t > 8 && !strncasecmp(t, "https://", 8)))) {
+	if (te - t > 7 &&
+	    (!strncasecmp(t, "http://", 7) || (te - t > 8 && !strncasecmp(t, "https://", 8)))) {
 		const char *host = t + (t[4] == ':' ? 7 : 8);
 		const char *slash = memchr(host, '/', (size_t)(te - host));
 
@@ -260,8 +262,7 @@ static const char *segment_kind(const char *s, size_t n)
 		return ":uuid";
 	if (hex == n && (n >= 16 || (n >= 8 && digits && digits < n)))
 		return ":hex";
-	if (tok == n && digits && (upper || lower) &&
-	    ((n >= 20 && upper && lower) || n >= 32))
+	if (tok == n && digits && (upper || lower) && ((n >= 20 && upper && lower) || n >= 32))
 		return ":token";
 	return NULL;
 }

@@ -19,23 +19,22 @@
 #define HTTP_REFERER_MAX 256
 #define HTTP_ROUTE_MAX 256
 
-
 struct http_request {
 	char method[HTTP_METHOD_MAX];
-	char path[HTTP_PATH_MAX];	/* query removed unless keep_query */
-	int version_minor;		/* HTTP/1.x */
-	char host[HTTP_HOST_MAX];	/* "" when absent or cut off */
+	char path[HTTP_PATH_MAX]; /* query removed unless keep_query */
+	int version_minor;	  /* HTTP/1.x */
+	char host[HTTP_HOST_MAX]; /* "" when absent or cut off */
 	char referer[HTTP_REFERER_MAX];
-	int64_t content_length;		/* -1 when absent */
-	enum ua_class ua;		/* traffic_ua_class() of User-Agent; UA_UNKNOWN when absent */
-	bool path_truncated;		/* the target was longer than HTTP_PATH_MAX */
-	bool head_complete;		/* the empty line ending the head was captured */
+	int64_t content_length; /* -1 when absent */
+	enum ua_class ua;	/* traffic_ua_class() of User-Agent; UA_UNKNOWN when absent */
+	bool path_truncated;	/* the target was longer than HTTP_PATH_MAX */
+	bool head_complete;	/* the empty line ending the head was captured */
 };
 
 struct http_response {
 	int version_minor;
 	int status;
-	int64_t content_length;		/* -1 when absent or cut off */
+	int64_t content_length; /* -1 when absent or cut off */
 };
 
 /*

@@ -87,10 +87,10 @@ static int http_init(struct pmod *m)
 	hp->skel = loader__skel(ld, "http");
 	hp->stats_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_stats) : -ENOENT;
 	hp->pending_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_pending) : -ENOENT;
-	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);	/* pages touched only when used */
+	hp->routes = table__new(&http_route_type, ROUTE_SLOTS); /* pages touched only when used */
 	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
 	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
-	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd));	/* pages touched only when used */
+	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd)); /* pages touched only when used */
 	if (!hp->routes || !hp->procs || !hp->clients || !hp->bd) {
 		table__free(hp->routes);
 		table__free(hp->procs);
@@ -112,8 +112,12 @@ static int http_init(struct pmod *m)
 	hp->tls = http_tls__new(hp->skel->obj, NULL);
 	if (hp->tls) {
 		static const char *const sys_libs[] = {
-			"/usr/lib/x86_64-linux-gnu/libssl.so.3", "/usr/lib/aarch64-linux-gnu/libssl.so.3",
-			"/usr/lib64/libssl.so.3", "/usr/lib/libssl.so.3", "/lib/libssl.so.3", NULL,
+			"/usr/lib/x86_64-linux-gnu/libssl.so.3",
+			"/usr/lib/aarch64-linux-gnu/libssl.so.3",
+			"/usr/lib64/libssl.so.3",
+			"/usr/lib/libssl.so.3",
+			"/lib/libssl.so.3",
+			NULL,
 		};
 
 		/* the system's libssl first: processes started later are covered at once */
@@ -146,7 +150,7 @@ static void head_parse(const struct http_priv *hp, const char *head, size_t len,
 	struct http_request rq;
 
 	if (http_parse_request(head, len, hp->cfg->http_keep_query, &rq))
-		return;		/* iv->ok stays false: counted as unparsed */
+		return; /* iv->ok stays false: counted as unparsed */
 	iv->ok = true;
 	memcpy(iv->method, rq.method, sizeof(iv->method));
 	/* minimize first (userinfo, ;params, configured segments), then fold ids */
@@ -154,7 +158,8 @@ static void head_parse(const struct http_priv *hp, const char *head, size_t len,
 		snprintf(iv->path, sizeof(iv->path), "/");
 	http_route_template(iv->path, iv->route, sizeof(iv->route));
 	iv->ua = (uint8_t)rq.ua;
-	iv->source = (uint8_t)traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host));
+	iv->source =
+		(uint8_t)traffic_classify(rq.referer, strlen(rq.referer), rq.host, strlen(rq.host));
 }
 
 /* The next slot of the live request feed. */
@@ -268,7 +273,7 @@ static void proc_event(struct processor *p, const struct event_hdr *h, const voi
 static void head_forget(struct http_priv *hp, uint64_t hash)
 {
 	if (!hp->skel)
-		return;		/* unit tests */
+		return; /* unit tests */
 	bpf_map_delete_elem(bpf_map__fd(hp->skel->maps.http_heads), &hash);
 	hp->skel->bss->heads_gen++;
 }
@@ -299,7 +304,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	}
 	rq = http_intern__get(hp->intern, e->head_hash);
 	if (!rq) {
-		head_forget(hp, e->head_hash);	/* evicted here: BPF sends it again */
+		head_forget(hp, e->head_hash); /* evicted here: BPF sends it again */
 		return;
 	}
 	if (!rq->ok) {
@@ -350,7 +355,8 @@ static void read_bpf_stats(struct http_priv *hp)
 
 static const char *end_name(uint8_t e)
 {
-	static const char *const names[] = { "?", "length", "chunked", "nobody", "next", "close", "idle" };
+	static const char *const names[] = { "?",    "length", "chunked", "nobody",
+					     "next", "close",  "idle" };
 
 	return e < sizeof(names) / sizeof(names[0]) ? names[e] : "?";
 }
@@ -368,53 +374,66 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t l
 		char peer[64];
 
 		peer_str(r, peer, sizeof(peer));
-		json_array_append_new(a, json_pack("{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s,s:o}",
-			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", r->comm,
-			"direction", http_dir_name(r->dir), "tls", r->tls, "method", r->method, "path", r->path,
-			"route", r->route, "status", r->status, "latency_ms", r->latency_ms,
-			"bytes_in", (json_int_t)r->bytes_in, "bytes_out", (json_int_t)r->bytes_out,
-			"peer", peer, "user_agent", traffic_ua_name((enum ua_class)r->ua),
-			"end", end_name(r->end_by), "breakdown", http_bd_req_json(r)));
+		json_array_append_new(
+			a,
+			json_pack(
+				"{s:I,s:i,s:s,s:s,s:b,s:s,s:s,s:s,s:i,s:f,s:I,s:I,s:s,s:s,s:s,s:o}",
+				"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", r->comm,
+				"direction", http_dir_name(r->dir), "tls", r->tls, "method",
+				r->method, "path", r->path, "route", r->route, "status", r->status,
+				"latency_ms", r->latency_ms, "bytes_in", (json_int_t)r->bytes_in,
+				"bytes_out", (json_int_t)r->bytes_out, "peer", peer, "user_agent",
+				traffic_ua_name((enum ua_class)r->ua), "end", end_name(r->end_by),
+				"breakdown", http_bd_req_json(r)));
 	}
 	return a;
 }
 
 /* The module's own counters: the "http" topic's, and /metrics' where named. */
 #define HP struct http_priv
-#define UNSUPPORTED(k, i, reason)                                                                  \
-	{ .key = (k), .name = "hostlens_http_unsupported_total", .type = PROM_COUNTER,                \
-	  .help = "Connections given up: pipelined requests or HTTP/2.",                            \
-	  .off = offsetof(HP, bpf_stats[i]), .label = "reason", .label_value = (reason) }
+#define UNSUPPORTED(k, i, reason)                                                             \
+	{                                                                                     \
+		.key = (k), .name = "hostlens_http_unsupported_total", .type = PROM_COUNTER,  \
+		.help = "Connections given up: pipelined requests or HTTP/2.",                \
+		.off = offsetof(HP, bpf_stats[i]), .label = "reason", .label_value = (reason) \
+	}
 /* request heads parsed once (http_intern.h): hits, misses, evictions */
-#define HEAD_CACHE(k, res, field)                                                          \
-	{ .key = "head_cache." k, .name = "hostlens_http_head_cache_total",              \
-	  .type = PROM_COUNTER, .kind = COUNTER_UINT, .label = "result", .label_value = res, \
-	  .help = "Request heads: received once from BPF (head) and parsed; requests that found " \
-		  "theirs (hit) or not (miss: evicted, the request is lost); heads evicted.", \
-	  .off = offsetof(struct http_priv, head_cache.field) }
+#define HEAD_CACHE(k, res, field)                                                                       \
+	{                                                                                               \
+		.key = "head_cache." k, .name = "hostlens_http_head_cache_total",                       \
+		.type = PROM_COUNTER, .kind = COUNTER_UINT, .label = "result", .label_value = res,      \
+		.help = "Request heads: received once from BPF (head) and parsed; requests that found " \
+			"theirs (hit) or not (miss: evicted, the request is lost); heads evicted.",     \
+		.off = offsetof(struct http_priv, head_cache.field)                                     \
+	}
 static const struct counter_row http_rows[] = {
 	COUNTER_ROW_UINT("requests_total", NULL, 0, NULL, HP, requests_total),
 	COUNTER_ROW_UINT("inbound_total", NULL, 0, NULL, HP, inbound_total),
 	COUNTER_ROW_UINT("outbound_total", NULL, 0, NULL, HP, outbound_total),
 	COUNTER_ROW_UINT("tls_total", NULL, 0, NULL, HP, tls_total),
 	COUNTER_ROW_UINT("unparsed_total", "hostlens_http_unparsed_total", PROM_COUNTER,
-			 "Requests whose captured head was not a valid HTTP/1.x request line.", HP, unparsed_total),
+			 "Requests whose captured head was not a valid HTTP/1.x request line.", HP,
+			 unparsed_total),
 	COUNTER_ROW_UINT("bpf_requests_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_REQUESTS]),
 	UNSUPPORTED("pipelined_total", HL_HTTP_ST_PIPELINED, "pipelining"),
 	UNSUPPORTED("http2_total", HL_HTTP_ST_HTTP2, "http2"),
-	COUNTER_ROW_UINT("orphan_responses_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_ORPHAN_RESP]),
+	COUNTER_ROW_UINT("orphan_responses_total", NULL, 0, NULL, HP,
+			 bpf_stats[HL_HTTP_ST_ORPHAN_RESP]),
 	COUNTER_ROW_UINT("incomplete_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_INCOMPLETE]),
-	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_NOT_HTTP]),
+	COUNTER_ROW_UINT("not_http_sockets_total", NULL, 0, NULL, HP,
+			 bpf_stats[HL_HTTP_ST_NOT_HTTP]),
 	COUNTER_ROW_UINT("connections_total", NULL, 0, NULL, HP, bpf_stats[HL_HTTP_ST_CONNS]),
 	COUNTER_ROW_UINT("routes_dropped_total", NULL, 0, NULL, HP, routes_dropped),
 	COUNTER_ROW_UINT("idle_walks_total", "hostlens_http_idle_walks_total", PROM_COUNTER,
-			 "Walks of the host's TCP sockets to end responses that went idle.", HP, idle_walks),
+			 "Walks of the host's TCP sockets to end responses that went idle.", HP,
+			 idle_walks),
 	HEAD_CACHE("heads_total", "head", heads),
 	HEAD_CACHE("hits_total", "hit", hits),
 	HEAD_CACHE("misses_total", "miss", misses),
 	HEAD_CACHE("evictions_total", "evicted", evictions),
 	COUNTER_ROW_UINT("bad_events_total", "hostlens_http_bad_events_total", PROM_COUNTER,
-			 "HTTP events dropped for failing validation (size, head length).", HP, bad_events),
+			 "HTTP events dropped for failing validation (size, head length).", HP,
+			 bad_events),
 };
 #undef HEAD_CACHE
 #undef UNSUPPORTED
@@ -468,16 +487,18 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(t->summary, "http_p95_ms", win.count ? json_real(p95) : json_null());
 	json_object_set_new(t->summary, "http_error_rate_pct", json_real(err_pct));
 	json_object_set_new(t->summary, "active_users",
-			    json_integer((json_int_t)http_clients_active(hp->clients, t->now_ms - ACTIVE_WINDOW_MS)));
-	if (win.count) {	/* absent is "no data" to the alert rules */
+			    json_integer((json_int_t)http_clients_active(
+				    hp->clients, t->now_ms - ACTIVE_WINDOW_MS)));
+	if (win.count) { /* absent is "no data" to the alert rules */
 		metrics__set(t->metrics, METRIC_API_LATENCY_AVG_MS, SCOPE_NONE, NULL, avg_ms);
 		metrics__set(t->metrics, METRIC_API_LATENCY_P95_MS, SCOPE_NONE, NULL, p95);
-		metrics__set(t->metrics, METRIC_API_LATENCY_P99_MS, SCOPE_NONE, NULL, http_hist_q(&win, 0.99));
+		metrics__set(t->metrics, METRIC_API_LATENCY_P99_MS, SCOPE_NONE, NULL,
+			     http_hist_q(&win, 0.99));
 	}
 	metrics__set(t->metrics, METRIC_ERROR_RATE_PCT, SCOPE_NONE, NULL, err_pct);
 	metrics__set(t->metrics, METRIC_HTTP_REQUESTS_PER_S, SCOPE_NONE, NULL, rps);
 	state__series_push(t->st, "http_requests_per_s", t->now_ms, rps);
-	if (win.count)	/* a gap in the chart, not a dip to 0 */
+	if (win.count) /* a gap in the chart, not a dip to 0 */
 		state__series_push(t->st, "http_p95_ms", t->now_ms, p95);
 	state__series_push(t->st, "http_error_rate_pct", t->now_ms, err_pct);
 	state__series_push(t->st, "active_users", t->now_ms,
@@ -488,7 +509,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	http = json_object();
 	counters_json(http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp, http);
 	counters_prom(t->prom, http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp);
-	if (hp->tls) {	/* the libssl table: its files and counters */
+	if (hp->tls) { /* the libssl table: its files and counters */
 		http_tls__publish(hp->tls, http, t->prom);
 	} else {
 		json_object_set_new(http, "tls_libraries", json_array());
@@ -514,7 +535,7 @@ static bool pending_old(const struct http_priv *hp, uint64_t now)
 		if (k == cur % HL_HTTP_PENDING_SLOTS || k == (cur - 1) % HL_HTTP_PENDING_SLOTS)
 			continue;
 		if (bpf_map_lookup_elem(hp->pending_fd, &k, v))
-			return true;	/* cannot tell: walk */
+			return true; /* cannot tell: walk */
 		for (int i = 0; i < hp->ncpu; i++)
 			sum += v[i];
 		if (sum > 0)
@@ -539,9 +560,9 @@ static void http_fold(struct pmod *m, uint64_t now)
 	hp->idle_walks++;
 	fd = loader__iter_create(processor__loader(m->p), hp->skel->progs.http_idle);
 	if (fd < 0)
-		return;		/* no loader (unit tests) */
+		return; /* no loader (unit tests) */
 	while (read(fd, buf, sizeof(buf)) > 0)
-		;		/* the program writes nothing: a read runs it */
+		; /* the program writes nothing: a read runs it */
 	close(fd);
 }
 

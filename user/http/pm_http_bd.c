@@ -47,10 +47,13 @@ bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_ht
 		   struct breakdown *bd)
 {
 	struct bd_input in = {
-		.latency_ns = e->latency_ns, .oncpu_ns = (uint64_t)e->bd_oncpu << HL_BD_SHIFT,
-		.runq_ns = (uint64_t)e->bd_runq << HL_BD_SHIFT, .io_ns = (uint64_t)e->bd_io << HL_BD_SHIFT,
+		.latency_ns = e->latency_ns,
+		.oncpu_ns = (uint64_t)e->bd_oncpu << HL_BD_SHIFT,
+		.runq_ns = (uint64_t)e->bd_runq << HL_BD_SHIFT,
+		.io_ns = (uint64_t)e->bd_io << HL_BD_SHIFT,
 		.other_ns = (uint64_t)e->bd_other << HL_BD_SHIFT,
-		.downstream_ns = (uint64_t)e->bd_downstream << HL_BD_SHIFT, .flags = e->bd_flags,
+		.downstream_ns = (uint64_t)e->bd_downstream << HL_BD_SHIFT,
+		.flags = e->bd_flags,
 	};
 	struct bd_acc *b;
 
@@ -85,7 +88,7 @@ void http_bd_slowest_offer(struct http_priv *hp, const struct req_rec *rec, int6
 		struct req_rec *s = &hp->slowest[i];
 
 		if (now_ms - s->ts_ms > BD_SLOW_WINDOW_MS) {
-			victim = s;		/* too old to be "recent" */
+			victim = s; /* too old to be "recent" */
 			break;
 		}
 		if (!victim || s->latency_ms < victim->latency_ms)
@@ -103,11 +106,12 @@ json_t *http_bd_req_json(const struct req_rec *r)
 
 	if (!r->has_bd)
 		return json_null();
-	o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:i,s:b,s:s}",
-		"cpu_ms", r->bd.ms[BD_CPU], "runq_ms", r->bd.ms[BD_RUNQ], "io_ms", r->bd.ms[BD_IO],
-		"downstream_ms", r->bd.ms[BD_DOWNSTREAM], "other_ms", r->bd.ms[BD_OTHER],
-		"unattributed_ms", r->bd.ms[BD_UNATTRIBUTED], "io_bytes", (json_int_t)r->io_bytes,
-		"tid", (int)r->tid, "approximate", r->bd.approx != BD_EXACT, "reason", why ? why : "");
+	o = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:i,s:b,s:s}", "cpu_ms", r->bd.ms[BD_CPU],
+		      "runq_ms", r->bd.ms[BD_RUNQ], "io_ms", r->bd.ms[BD_IO], "downstream_ms",
+		      r->bd.ms[BD_DOWNSTREAM], "other_ms", r->bd.ms[BD_OTHER], "unattributed_ms",
+		      r->bd.ms[BD_UNATTRIBUTED], "io_bytes", (json_int_t)r->io_bytes, "tid",
+		      (int)r->tid, "approximate", r->bd.approx != BD_EXACT, "reason",
+		      why ? why : "");
 	return o ? o : json_null();
 }
 
@@ -134,8 +138,8 @@ static int cmp_slow(const void *a, const void *b)
 
 /* hostlens_http_request_part_seconds: each part's p50, p99, sum and count per
  * process name, method and route, over the first BD_PROM_TOP of order. */
-static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w, struct route_acc **order,
-		    int n)
+static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w,
+		    struct route_acc **order, int n)
 {
 	static const char *const q[] = { "0.5", "0.99" };
 	struct http_prom_group g[BD_PROM_TOP];
@@ -143,9 +147,10 @@ static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w, s
 	struct prom_labels l;
 	int ng;
 
-	prom_family(w, "hostlens_http_request_part_seconds", PROM_SUMMARY,
-		    "Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per process name and route (top %d).",
-		    BD_PROM_TOP);
+	prom_family(
+		w, "hostlens_http_request_part_seconds", PROM_SUMMARY,
+		"Where served requests' time went (cpu, runq, io, downstream, other, unattributed), per process name and route (top %d).",
+		BD_PROM_TOP);
 	ng = http_prom_groups(p, order, n, BD_PROM_TOP, g);
 	for (int i = 0; i < ng; i++) {
 		const struct http_prom_group *x = &g[i];
@@ -167,11 +172,13 @@ static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w, s
 		http_prom_group_labels(&l, x, false);
 		mark = l.len;
 		for (int k = 0; k < BD_NPARTS; k++) {
-			const double v[] = { http_hist_q(&parts[k], 0.5) / 1e3, http_hist_q(&parts[k], 0.99) / 1e3 };
+			const double v[] = { http_hist_q(&parts[k], 0.5) / 1e3,
+					     http_hist_q(&parts[k], 0.99) / 1e3 };
 
 			prom_labels_cut(&l, mark);
 			prom_label(&l, "part", breakdown_part_name(k));
-			prom_summary(w, "hostlens_http_request_part_seconds", &l, q, v, 2, cnt, parts[k].sum / 1e3);
+			prom_summary(w, "hostlens_http_request_part_seconds", &l, q, v, 2, cnt,
+				     parts[k].sum / 1e3);
 		}
 	}
 	free(merged);
@@ -193,12 +200,15 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 		struct route_acc *r = order[i];
 		struct bd_acc *b = &hp->bd[r->bd - 1];
 
-		json_array_append_new(routes, json_pack("{s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:o,s:o}",
-			"pid", (int)r->tgid, "comm", processor__comm(p, r->tgid), "method", r->method,
-			"route", r->route, "requests_total", (json_int_t)b->n,
-			"approximate_pct", 100.0 * (double)b->approx / (double)b->n,
-			"latency_p50_ms", http_hist_q(&r->all, 0.5), "latency_p99_ms", http_hist_q(&r->all, 0.99),
-			"p50", bd_parts_json(b->all, 0.5), "p99", bd_parts_json(b->all, 0.99)));
+		json_array_append_new(
+			routes,
+			json_pack("{s:i,s:s,s:s,s:s,s:I,s:f,s:f,s:f,s:o,s:o}", "pid", (int)r->tgid,
+				  "comm", processor__comm(p, r->tgid), "method", r->method, "route",
+				  r->route, "requests_total", (json_int_t)b->n, "approximate_pct",
+				  100.0 * (double)b->approx / (double)b->n, "latency_p50_ms",
+				  http_hist_q(&r->all, 0.5), "latency_p99_ms",
+				  http_hist_q(&r->all, 0.99), "p50", bd_parts_json(b->all, 0.5),
+				  "p99", bd_parts_json(b->all, 0.99)));
 	}
 	for (uint32_t i = 0; i < hp->slowest_n; i++)
 		if (t->now_ms - hp->slowest[i].ts_ms <= BD_SLOW_WINDOW_MS)
@@ -207,19 +217,19 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 	for (int i = 0; i < ns; i++) {
 		const struct req_rec *r = slow[i];
 
-		json_array_append_new(slowest, json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:f,s:o}",
-			"ts", (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm", r->comm,
-			"method", r->method, "path", r->path, "route", r->route, "status", r->status,
-			"latency_ms", r->latency_ms, "breakdown", http_bd_req_json(r)));
+		json_array_append_new(
+			slowest, json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:f,s:o}", "ts",
+					   (json_int_t)r->ts_ms, "pid", (int)r->tgid, "comm",
+					   r->comm, "method", r->method, "path", r->path, "route",
+					   r->route, "status", r->status, "latency_ms",
+					   r->latency_ms, "breakdown", http_bd_req_json(r)));
 	}
-	top = json_pack("{s:b,s:I,s:I,s:I,s:o,s:o}",
-		"enabled", hp->cfg->http_breakdown && config_signal_on(hp->cfg, "cpu"),
-		"requests_total", (json_int_t)hp->bd_total,
-		"approximate_total", (json_int_t)hp->bd_approx_total,
-		"routes_dropped_total", (json_int_t)hp->bd_routes_full,
-		"routes", routes, "slowest", slowest);
+	top = json_pack("{s:b,s:I,s:I,s:I,s:o,s:o}", "enabled",
+			hp->cfg->http_breakdown && config_signal_on(hp->cfg, "cpu"),
+			"requests_total", (json_int_t)hp->bd_total, "approximate_total",
+			(json_int_t)hp->bd_approx_total, "routes_dropped_total",
+			(json_int_t)hp->bd_routes_full, "routes", routes, "slowest", slowest);
 	state__publish(t->st, "breakdown", top);
 
 	bd_prom(hp, p, t->prom, order, n);
 }
-

@@ -45,4 +45,3 @@ uint64_t http_clients_active(const struct table *clients, int64_t since_ms)
 		n += c->last_ms >= since_ms;
 	return n;
 }
-

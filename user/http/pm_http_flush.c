@@ -11,7 +11,7 @@
 #include "user/pipeline/rollup.h"
 #include "bpf/http/http.h"
 
-#define FLUSH_ROUTES_TOP 50	/* route rows per direction in a webapp-metrics record */
+#define FLUSH_ROUTES_TOP 50 /* route rows per direction in a webapp-metrics record */
 
 static int cmp_flush(const void *a, const void *b)
 {
@@ -25,13 +25,14 @@ static int cmp_flush(const void *a, const void *b)
 static json_t *flush_route_json(struct http_priv *hp, struct processor *p, struct route_acc *r,
 				double iv)
 {
-	json_t *e = json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:I,s:f}",
-		"pid", (int)r->tgid, "comm", processor__comm(p, r->tgid), "direction", http_dir_name(r->dir),
-		"method", r->method, "route", r->route, "requests_total", (json_int_t)r->flush.count,
-		"requests_per_s", (double)r->flush.count / iv,
-		"errors_total", (json_int_t)r->flush_errors,
-		"client_errors_total", (json_int_t)r->flush_errors4,
-		"error_rate_pct", 100.0 * (double)r->flush_errors / (double)r->flush.count);
+	json_t *e = json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:I,s:f}", "pid", (int)r->tgid,
+			      "comm", processor__comm(p, r->tgid), "direction",
+			      http_dir_name(r->dir), "method", r->method, "route", r->route,
+			      "requests_total", (json_int_t)r->flush.count, "requests_per_s",
+			      (double)r->flush.count / iv, "errors_total",
+			      (json_int_t)r->flush_errors, "client_errors_total",
+			      (json_int_t)r->flush_errors4, "error_rate_pct",
+			      100.0 * (double)r->flush_errors / (double)r->flush.count);
 
 	hist__put_json(&r->flush, e, "latency", "ms");
 	if (r->bd && hp->bd[r->bd - 1].flush_n) {
@@ -44,9 +45,11 @@ static json_t *flush_route_json(struct http_priv *hp, struct processor *p, struc
 			snprintf(key, sizeof(key), "%s_p99_ms", breakdown_part_name(k));
 			json_object_set_new(e, key, json_real(http_hist_q(&b->flush[k], 0.99)));
 		}
-		json_object_set_new(e, "breakdown_requests_total", json_integer((json_int_t)b->flush_n));
-		json_object_set_new(e, "breakdown_approximate_pct",
-				    json_real(100.0 * (double)b->flush_approx / (double)b->flush_n));
+		json_object_set_new(e, "breakdown_requests_total",
+				    json_integer((json_int_t)b->flush_n));
+		json_object_set_new(
+			e, "breakdown_approximate_pct",
+			json_real(100.0 * (double)b->flush_approx / (double)b->flush_n));
 	}
 	return e;
 }
@@ -119,8 +122,9 @@ void http_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "requests_total", json_integer((json_int_t)hp->flush_n));
 	json_object_set_new(rec, "errors_total", json_integer((json_int_t)hp->flush_err5));
 	json_object_set_new(rec, "client_errors_total", json_integer((json_int_t)hp->flush_err4));
-	json_object_set_new(rec, "active_users",
-			    json_integer((json_int_t)http_clients_active(hp->clients, hp->flush_start_ms)));
+	json_object_set_new(
+		rec, "active_users",
+		json_integer((json_int_t)http_clients_active(hp->clients, hp->flush_start_ms)));
 	json_object_set_new(rec, "requests_per_s", json_real(n / iv));
 	hist__put_json(&hp->flush_h, rec, "response_time", "ms");
 	json_object_set_new(rec, "error_rate_pct",
@@ -134,8 +138,8 @@ void http_flush(struct pmod *m, struct flush_ctx *f)
 	json_object_set_new(rec, "routes", flush_routes_json(hp, m->p, iv));
 	/* the rollup merges the window's latencies, not their percentiles */
 	if (f->rollups && hist__count(&hp->flush_h))
-		rollups__add_hist(f->rollups, "webapp-metrics", "response_time_ms", &hp->flush_h, f->ts_ms);
+		rollups__add_hist(f->rollups, "webapp-metrics", "response_time_ms", &hp->flush_h,
+				  f->ts_ms);
 	record_batch__add(f->batch, rec);
 	flush_reset(hp, f->ts_ms);
 }
-

@@ -22,60 +22,60 @@
 #include "bpf/http/http.h"
 #include "sock.skel.h"
 
-#define RECENT_MAX 200		/* "requests" topic */
-#define ROUTE_SLOTS 2048	/* route table (power of 2) */
-#define PROC_SLOTS 4096		/* per-process route counts (power of 2) */
-#define CLIENT_SLOTS 8192	/* distinct client addresses (power of 2) */
-#define IDLE_SCAN_MS 125	/* idle plaintext responses looked for this often (http_idle) */
-#define INTERN_SLOTS 1024	/* distinct request heads kept parsed (http_intern.h) */
-#define WIN_S 10		/* summary window, seconds */
-#define ACTIVE_WINDOW_MS 60000	/* a client is "active" this long after a request */
+#define RECENT_MAX 200	       /* "requests" topic */
+#define ROUTE_SLOTS 2048       /* route table (power of 2) */
+#define PROC_SLOTS 4096	       /* per-process route counts (power of 2) */
+#define CLIENT_SLOTS 8192      /* distinct client addresses (power of 2) */
+#define IDLE_SCAN_MS 125       /* idle plaintext responses looked for this often (http_idle) */
+#define INTERN_SLOTS 1024      /* distinct request heads kept parsed (http_intern.h) */
+#define WIN_S 10	       /* summary window, seconds */
+#define ACTIVE_WINDOW_MS 60000 /* a client is "active" this long after a request */
 #define ROUTE_IDLE_MS (10 * 60 * 1000)
-#define PROM_TOP 50		/* routes with their own Prometheus labels */
-#define ROUTES_TOP 100		/* rows in the "routes" topic */
-#define BD_ROUTES 128		/* inbound routes with part histograms */
-#define BD_SLOWEST 20		/* "slowest" rows of the breakdown topic */
-#define BD_SLOW_WINDOW_MS (5 * 60 * 1000)	/* "recent" for the slowest list */
-#define BD_PROM_TOP 20		/* routes in hostlens_http_request_part_seconds */
-#define HTTP_PROM_N_LE 12	/* buckets of hostlens_http_request_duration_seconds */
+#define PROM_TOP 50			  /* routes with their own Prometheus labels */
+#define ROUTES_TOP 100			  /* rows in the "routes" topic */
+#define BD_ROUTES 128			  /* inbound routes with part histograms */
+#define BD_SLOWEST 20			  /* "slowest" rows of the breakdown topic */
+#define BD_SLOW_WINDOW_MS (5 * 60 * 1000) /* "recent" for the slowest list */
+#define BD_PROM_TOP 20			  /* routes in hostlens_http_request_part_seconds */
+#define HTTP_PROM_N_LE 12		  /* buckets of hostlens_http_request_duration_seconds */
 
 struct route_acc {
-	uint8_t dir;			/* the key: dir, tgid, method, route */
+	uint8_t dir; /* the key: dir, tgid, method, route */
 	uint32_t tgid;
 	char method[HTTP_METHOD_MAX];
 	char route[HTTP_ROUTE_MAX];
 	uint64_t total, errors, client_errors;
-	uint64_t by_class[6];		/* [status / 100], 0 = no status */
-	uint64_t tick_n, last_tick_n;	/* requests in the current / previous tick */
-	uint64_t tick_err5, tick_err4;	/* of them 5xx, 4xx (alert metrics) */
-	double tick_lat_ms;		/* their latency, summed */
+	uint64_t by_class[6];	       /* [status / 100], 0 = no status */
+	uint64_t tick_n, last_tick_n;  /* requests in the current / previous tick */
+	uint64_t tick_err5, tick_err4; /* of them 5xx, 4xx (alert metrics) */
+	double tick_lat_ms;	       /* their latency, summed */
 	uint64_t prom_le[HTTP_PROM_N_LE];
 	double prom_sum_s;
 	struct hist all;
 	struct hist flush;
 	uint64_t flush_errors, flush_errors4;
 	int64_t last_ms;
-	uint16_t bd;			/* 1 + index into http_priv.bd, 0: none */
+	uint16_t bd; /* 1 + index into http_priv.bd, 0: none */
 };
 
 /* Part histograms of one inbound route (ms), since start and since the flush. */
 struct bd_acc {
 	bool used;
-	uint64_t n, approx;		/* requests with a breakdown, of them approximate */
+	uint64_t n, approx; /* requests with a breakdown, of them approximate */
 	uint64_t flush_n, flush_approx;
 	struct hist all[BD_NPARTS];
 	struct hist flush[BD_NPARTS];
 };
 
 struct proc_routes {
-	uint32_t tgid;			/* the key */
-	uint32_t n;			/* distinct routes kept for this process */
+	uint32_t tgid; /* the key */
+	uint32_t n;    /* distinct routes kept for this process */
 };
 
 struct req_rec {
 	int64_t ts_ms;
 	uint32_t tgid;
-	char comm[UTF8_COMM_SIZE];	/* the process's name then (a pid is reused) */
+	char comm[UTF8_COMM_SIZE]; /* the process's name then (a pid is reused) */
 	uint8_t dir, tls;
 	uint16_t status;
 	double latency_ms;
@@ -83,10 +83,10 @@ struct req_rec {
 	char method[HTTP_METHOD_MAX];
 	char path[HTTP_PATH_MAX];
 	char route[HTTP_ROUTE_MAX];
-	uint8_t peer_addr[16];		/* formatted at tick time, not per event */
+	uint8_t peer_addr[16]; /* formatted at tick time, not per event */
 	uint16_t peer_port;
 	uint8_t family;
-	uint8_t ua;			/* enum ua_class */
+	uint8_t ua; /* enum ua_class */
 	uint8_t end_by;
 	bool has_bd;
 	uint32_t tid;
@@ -101,7 +101,7 @@ struct win_slot {
 };
 
 struct client {
-	uint8_t addr[16];		/* the key: addr, family (struct client_key) */
+	uint8_t addr[16]; /* the key: addr, family (struct client_key) */
 	uint8_t family;
 	int64_t last_ms;
 };
@@ -113,29 +113,29 @@ struct client_key {
 
 struct http_priv {
 	const struct config *cfg;
-	struct sock_bpf *skel;		/* NULL: no loader (unit tests) */
-	struct redact *redact;		/* path minimization (user/http/redact.h) */
-	struct http_intern *intern;	/* heads parsed before (http_intern.h) */
-	struct http_intern_stats head_cache;	/* its counters, as of the last tick */
+	struct sock_bpf *skel;		     /* NULL: no loader (unit tests) */
+	struct redact *redact;		     /* path minimization (user/http/redact.h) */
+	struct http_intern *intern;	     /* heads parsed before (http_intern.h) */
+	struct http_intern_stats head_cache; /* its counters, as of the last tick */
 	struct http_tls *tls;
 	int stats_fd;
-	int pending_fd;			/* plaintext responses in flight (per-CPU) */
-	uint64_t idle_scan_ns;		/* next run of the idle iterator (http_fold) */
-	uint64_t idle_walks;		/* runs of it */
+	int pending_fd;	       /* plaintext responses in flight (per-CPU) */
+	uint64_t idle_scan_ns; /* next run of the idle iterator (http_fold) */
+	uint64_t idle_walks;   /* runs of it */
 	int ncpu;
 	uint64_t bpf_stats[HL_HTTP_ST_MAX];
-	struct table *routes;		/* struct route_acc, ROUTE_SLOTS */
-	struct table *procs;		/* struct proc_routes by tgid, PROC_SLOTS */
+	struct table *routes; /* struct route_acc, ROUTE_SLOTS */
+	struct table *procs;  /* struct proc_routes by tgid, PROC_SLOTS */
 	uint64_t routes_dropped;
 	struct req_rec recent[RECENT_MAX];
 	uint32_t recent_head, recent_n;
-	uint32_t recent_new;		/* added since the last tick */
+	uint32_t recent_new; /* added since the last tick */
 	struct win_slot win[WIN_S];
-	struct table *clients;		/* struct client, CLIENT_SLOTS, oldest evicted */
+	struct table *clients; /* struct client, CLIENT_SLOTS, oldest evicted */
 	/* totals */
 	uint64_t requests_total, inbound_total, outbound_total, tls_total, unparsed_total;
-	uint64_t bad_events;		/* failed validation: dropped */
-	uint64_t tick_inbound, tick_err5, tick_err4;	/* served this tick */
+	uint64_t bad_events;			     /* failed validation: dropped */
+	uint64_t tick_inbound, tick_err5, tick_err4; /* served this tick */
 	double tick_lat_ms;
 	/* since the last flush (inbound: the served app) */
 	struct hist flush_h;
@@ -146,7 +146,7 @@ struct http_priv {
 	int64_t flush_start_ms;
 	unsigned int ticks;
 	/* latency breakdown */
-	struct bd_acc *bd;		/* BD_ROUTES */
+	struct bd_acc *bd; /* BD_ROUTES */
 	struct req_rec slowest[BD_SLOWEST];
 	uint32_t slowest_n;
 	uint64_t bd_total, bd_approx_total, bd_routes_full;

@@ -17,7 +17,7 @@
 
 /* the le bounds of hostlens_http_request_duration_seconds, in s */
 static const double http_prom_le[HTTP_PROM_N_LE] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
-						     0.25,  0.5,   1,    2.5,   5,    10 };
+						     0.25,  0.5,   1,	 2.5,	5,    10 };
 
 const struct table_type http_proc_routes_type = {
 	.entry_size = sizeof(struct proc_routes),
@@ -86,7 +86,7 @@ static struct route_acc *route_find(struct http_priv *hp, uint32_t tgid, uint8_t
 
 /* The route row for a request, folding past the per-process cap into "other". */
 struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t dir,
-				   const char *method, const char *route)
+				 const char *method, const char *route)
 {
 	struct route_acc *r = route_find(hp, tgid, dir, method, route, false);
 	struct proc_routes *p;
@@ -140,7 +140,7 @@ int http_route_cmp_total(const void *a, const void *b)
 }
 
 int http_prom_groups(struct processor *p, struct route_acc **order, int n, int top,
-		       struct http_prom_group *g)
+		     struct http_prom_group *g)
 {
 	int ng = 0;
 
@@ -155,17 +155,17 @@ int http_prom_groups(struct processor *p, struct route_acc **order, int n, int t
 		for (k = 0; k < ng; k++) {
 			const struct route_acc *f = g[k].r[0];
 
-			if (f->dir == r->dir && !strcmp(g[k].comm, comm) && !strcmp(f->method, r->method) &&
-			    !strcmp(f->route, r->route))
+			if (f->dir == r->dir && !strcmp(g[k].comm, comm) &&
+			    !strcmp(f->method, r->method) && !strcmp(f->route, r->route))
 				break;
 		}
 		x = &g[k];
-		if (k == ng) {	/* a new group */
+		if (k == ng) { /* a new group */
 			ng++;
 			memset(x, 0, sizeof(*x));
 			snprintf(x->comm, sizeof(x->comm), "%s", comm);
 		}
-		x->r[x->n++] = r;	/* top <= PROM_TOP: there is room */
+		x->r[x->n++] = r; /* top <= PROM_TOP: there is room */
 		for (int c = 0; c < 6; c++)
 			x->by_class[c] += r->by_class[c];
 		for (size_t b = 0; b < HTTP_PROM_N_LE; b++)
@@ -212,8 +212,10 @@ static void prom_write(struct processor *p, struct tick_ctx *t, struct route_acc
 	const char *le[HTTP_PROM_N_LE];
 	struct prom_labels l;
 
-	prom_family(t->prom, "hostlens_http_requests_total", PROM_COUNTER,
-		    "HTTP requests seen, per process name (top %d routes; the rest as route=\"other\").", PROM_TOP);
+	prom_family(
+		t->prom, "hostlens_http_requests_total", PROM_COUNTER,
+		"HTTP requests seen, per process name (top %d routes; the rest as route=\"other\").",
+		PROM_TOP);
 	for (int i = PROM_TOP; i < n; i++)
 		for (int c = 0; c < 6; c++)
 			rest[order[i]->dir][c] += order[i]->by_class[c];
@@ -238,8 +240,8 @@ static void prom_write(struct processor *p, struct tick_ctx *t, struct route_acc
 	}
 	for (int i = 0; i < ng; i++) {
 		http_prom_group_labels(&l, &g[i], true);
-		prom_histogram(t->prom, "hostlens_http_request_duration_seconds", &l, le, g[i].le, HTTP_PROM_N_LE,
-			       g[i].total, g[i].sum_s);
+		prom_histogram(t->prom, "hostlens_http_request_duration_seconds", &l, le, g[i].le,
+			       HTTP_PROM_N_LE, g[i].total, g[i].sum_s);
 	}
 }
 
@@ -262,9 +264,11 @@ static void route_metrics(struct processor *p, struct metrics *mx, const struct 
 			continue;
 		metrics__add(mx, METRIC_HTTP_REQUESTS, sc[i], keys[i], (double)r->tick_n);
 		if (r->tick_err5)
-			metrics__add(mx, METRIC_HTTP_ERRORS_5XX, sc[i], keys[i], (double)r->tick_err5);
+			metrics__add(mx, METRIC_HTTP_ERRORS_5XX, sc[i], keys[i],
+				     (double)r->tick_err5);
 		if (r->tick_err4)
-			metrics__add(mx, METRIC_HTTP_ERRORS_4XX, sc[i], keys[i], (double)r->tick_err4);
+			metrics__add(mx, METRIC_HTTP_ERRORS_4XX, sc[i], keys[i],
+				     (double)r->tick_err4);
 		metrics__add_mean(mx, METRIC_HTTP_LATENCY_MS, sc[i], keys[i], r->tick_lat_ms,
 				  (double)r->tick_n);
 	}
@@ -300,18 +304,22 @@ void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx
 	for (int i = 0; i < n && i < ROUTES_TOP; i++) {
 		struct route_acc *r = order[i];
 
-		json_array_append_new(routes, json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
-			"pid", (int)r->tgid, "comm", processor__comm(p, r->tgid), "direction",
-			http_dir_name(r->dir), "method", r->method, "route", r->route,
-			"requests_total", (json_int_t)r->total,
-			"requests_per_s", t->elapsed_s > 0 ? (double)r->last_tick_n / t->elapsed_s : 0.0,
-			"errors_total", (json_int_t)r->errors,
-			"error_rate_pct", r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
-			"client_errors_total", (json_int_t)r->client_errors,
-			"latency_avg_ms", r->all.count ? r->all.sum / (double)r->all.count : 0.0,
-			"latency_p50_ms", http_hist_q(&r->all, 0.5),
-			"latency_p95_ms", http_hist_q(&r->all, 0.95),
-			"latency_p99_ms", http_hist_q(&r->all, 0.99)));
+		json_array_append_new(
+			routes,
+			json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
+				  "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
+				  "direction", http_dir_name(r->dir), "method", r->method, "route",
+				  r->route, "requests_total", (json_int_t)r->total,
+				  "requests_per_s",
+				  t->elapsed_s > 0 ? (double)r->last_tick_n / t->elapsed_s : 0.0,
+				  "errors_total", (json_int_t)r->errors, "error_rate_pct",
+				  r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
+				  "client_errors_total", (json_int_t)r->client_errors,
+				  "latency_avg_ms",
+				  r->all.count ? r->all.sum / (double)r->all.count : 0.0,
+				  "latency_p50_ms", http_hist_q(&r->all, 0.5), "latency_p95_ms",
+				  http_hist_q(&r->all, 0.95), "latency_p99_ms",
+				  http_hist_q(&r->all, 0.99)));
 	}
 	state__publish(t->st, "routes", routes);
 	if (order)

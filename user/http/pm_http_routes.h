@@ -34,9 +34,9 @@ int http_route_cmp_total(const void *a, const void *b);
  * name, direction, method and route among the first `top` of order.
  */
 struct http_prom_group {
-	struct route_acc *r[PROM_TOP];	/* its rows (all within the top rows) */
+	struct route_acc *r[PROM_TOP]; /* its rows (all within the top rows) */
 	int n;
-	char comm[UTF8_COMM_SIZE];	/* the process name, sanitized (processor__comm) */
+	char comm[UTF8_COMM_SIZE]; /* the process name, sanitized (processor__comm) */
 	/* its rows summed */
 	uint64_t by_class[6], le[HTTP_PROM_N_LE], total;
 	double sum_s;

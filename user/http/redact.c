@@ -184,27 +184,34 @@ static bool has_api_key(const char *s, size_t n)
 		size_t len;
 	} prefixes[] = {
 #define P(x) { x, sizeof(x) - 1 }
-		P("sk_live_"), P("sk_test_"), P("rk_live_"), P("rk_test_"),	/* Stripe */
-		P("ghp_"), P("gho_"), P("ghu_"), P("ghs_"), P("ghr_"), P("github_pat_"), /* GitHub */
-		P("xoxb-"), P("xoxp-"), P("xoxa-"), P("xoxr-"), P("xoxs-"),	/* Slack */
-		P("glpat-"),							/* GitLab */
+		P("sk_live_"), P("sk_test_"),	 P("rk_live_"), P("rk_test_"), /* Stripe */
+		P("ghp_"),     P("gho_"),	 P("ghu_"),	P("ghs_"),
+		P("ghr_"),     P("github_pat_"), /* GitHub */
+		P("xoxb-"),    P("xoxp-"),	 P("xoxa-"),	P("xoxr-"),
+		P("xoxs-"),  /* Slack */
+		P("glpat-"), /* GitLab */
 #undef P
 	};
 
 	for (size_t i = 0; i + 14 <= n; i++) {
 		switch (s[i]) {
-		case 's': case 'r': case 'g': case 'x':
+		case 's':
+		case 'r':
+		case 'g':
+		case 'x':
 			for (size_t k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++)
 				if (prefixes[k].p[0] == s[i] && prefixes[k].len + 10 <= n - i &&
 				    !memcmp(s + i, prefixes[k].p, prefixes[k].len))
-					return true;	/* the rest of the run is the key */
+					return true; /* the rest of the run is the key */
 			break;
 		case 'A':
 			/* AWS access key ids: AKIA (long-term) or ASIA (session) + 16 */
-			if (i + 20 <= n && (!memcmp(s + i, "AKIA", 4) || !memcmp(s + i, "ASIA", 4))) {
+			if (i + 20 <= n &&
+			    (!memcmp(s + i, "AKIA", 4) || !memcmp(s + i, "ASIA", 4))) {
 				size_t j = i + 4;
 
-				while (j < i + 20 && (is_digit(s[j]) || (s[j] >= 'A' && s[j] <= 'Z')))
+				while (j < i + 20 &&
+				       (is_digit(s[j]) || (s[j] >= 'A' && s[j] <= 'Z')))
 					j++;
 				if (j == i + 20)
 					return true;
@@ -221,7 +228,8 @@ static bool has_api_key(const char *s, size_t n)
 /* A run of base64url characters [s, s+n) long enough to hold a secret. */
 static bool run_is_secret(const char *s, size_t n)
 {
-	return n >= 14 && (has_api_key(s, n) || is_token_run(s, n) || (n >= 32 && has_hex_run(s, n)));
+	return n >= 14 &&
+	       (has_api_key(s, n) || is_token_run(s, n) || (n >= 32 && has_hex_run(s, n)));
 }
 
 /*
@@ -258,7 +266,7 @@ static bool secret_scan(const char *s, size_t len, bool *clean)
 		return true;
 	return (dots >= 2 && has_jwt(s, len)) || (at && has_email(s, len));
 secret:
-	*clean = false;		/* not looked at to the end */
+	*clean = false; /* not looked at to the end */
 	return true;
 }
 
@@ -296,8 +304,9 @@ static size_t scheme_len(const char *s, size_t len)
 
 	if (!len || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
 		return 0;
-	while (i < len && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
-			   (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+	while (i < len &&
+	       (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		s[i] == '+' || s[i] == '-' || s[i] == '.'))
 		i++;
 	if (i + 3 <= len && s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
 		return i + 3;
@@ -463,8 +472,8 @@ static bool in_list(const char *const *list, const char *name, size_t len)
 bool redact_header_is_secret(const char *name, size_t len)
 {
 	static const char *const secret[] = {
-		"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-		"x-auth-token", "x-amz-security-token", NULL,
+		"authorization", "proxy-authorization",	 "cookie", "set-cookie", "x-api-key",
+		"x-auth-token",	 "x-amz-security-token", NULL,
 	};
 
 	return in_list(secret, name, len);
@@ -473,8 +482,9 @@ bool redact_header_is_secret(const char *name, size_t len)
 bool redact_header_kept(const char *name, size_t len)
 {
 	static const char *const kept[] = {
-		"host", "referer", "user-agent", "content-type", "content-length", ":method",
-		":path", ":status", ":authority", ":scheme", NULL,
+		"host",		  "referer", "user-agent", "content-type",
+		"content-length", ":method", ":path",	   ":status",
+		":authority",	  ":scheme", NULL,
 	};
 
 	return !redact_header_is_secret(name, len) && in_list(kept, name, len);

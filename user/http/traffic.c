@@ -17,7 +17,7 @@
 #define ANY_TLD 1u
 
 struct traffic_site {
-	const char *domain;	/* or label with ANY_TLD, or an Android package */
+	const char *domain; /* or label with ANY_TLD, or an Android package */
 	enum traffic_source source;
 	unsigned int flags;
 };
@@ -48,7 +48,7 @@ static const struct traffic_site traffic_sites[] = {
 	{ "perplexity.ai", TRAFFIC_ORGANIC },
 	{ "chatgpt.com", TRAFFIC_ORGANIC },
 	{ "com.google.android.googlequicksearchbox", TRAFFIC_ORGANIC },
-	{ "com.google.android.gm", TRAFFIC_REFERRAL },	/* Gmail: a link in a mail */
+	{ "com.google.android.gm", TRAFFIC_REFERRAL }, /* Gmail: a link in a mail */
 	/* social networks and messengers */
 	{ "facebook.com", TRAFFIC_SOCIAL },
 	{ "fb.com", TRAFFIC_SOCIAL },
@@ -215,7 +215,7 @@ enum traffic_source traffic_classify(const char *ref, size_t rl, const char *hos
 		scheme_len = (size_t)(p - ref);
 		p += 3;
 	} else if (rl >= 2 && ref[0] == '/' && ref[1] == '/') {
-		p = ref + 2;	/* scheme-relative */
+		p = ref + 2; /* scheme-relative */
 	} else {
 		return TRAFFIC_REFERRAL;
 	}
@@ -223,7 +223,7 @@ enum traffic_source traffic_classify(const char *ref, size_t rl, const char *hos
 	while (p < end && *p != '/' && *p != '?' && *p != '#')
 		p++;
 	rhl = (size_t)(p - rh);
-	{	/* drop userinfo */
+	{ /* drop userinfo */
 		const char *at = memchr(rh, '@', rhl);
 
 		if (at) {
@@ -282,18 +282,61 @@ static bool istarts(const char *s, size_t n, const char *prefix)
 /* Substrings that mark a crawler, monitor or link previewer. */
 static const char *const ua_bot_marks[] = {
 	/* "bot" only at a word end, so a phone named "CUBOT X19" is not one */
-	"bot/", "bot;", "bot)", "bot-", "bot_", "+http", "crawl", "spider", "slurp", "slackbot",
-	"facebookexternalhit", "mediapartners", "lighthouse", "headlesschrome", "pingdom",
-	"scrapy", "feedfetcher", "ia_archiver", "phantomjs", NULL,
+	"bot/",
+	"bot;",
+	"bot)",
+	"bot-",
+	"bot_",
+	"+http",
+	"crawl",
+	"spider",
+	"slurp",
+	"slackbot",
+	"facebookexternalhit",
+	"mediapartners",
+	"lighthouse",
+	"headlesschrome",
+	"pingdom",
+	"scrapy",
+	"feedfetcher",
+	"ia_archiver",
+	"phantomjs",
+	NULL,
 };
 
 /* Prefixes of command-line tools and HTTP libraries. */
 static const char *const ua_cli_prefixes[] = {
-	"curl/", "wget/", "python-requests/", "python-urllib/", "python-httpx/", "aiohttp/",
-	"go-http-client/", "node-fetch", "axios/", "undici", "okhttp/", "java/", "apache-httpclient/",
-	"libwww-perl/", "httpie/", "postmanruntime/", "insomnia/", "ruby", "php/", "guzzlehttp/",
-	"rest-client/", "dart:io", "k6/", "wrk", "ab/", "apachebench/", "hey/", "nghttp2/", "h2load",
-	"grpc-", NULL,
+	"curl/",
+	"wget/",
+	"python-requests/",
+	"python-urllib/",
+	"python-httpx/",
+	"aiohttp/",
+	"go-http-client/",
+	"node-fetch",
+	"axios/",
+	"undici",
+	"okhttp/",
+	"java/",
+	"apache-httpclient/",
+	"libwww-perl/",
+	"httpie/",
+	"postmanruntime/",
+	"insomnia/",
+	"ruby",
+	"php/",
+	"guzzlehttp/",
+	"rest-client/",
+	"dart:io",
+	"k6/",
+	"wrk",
+	"ab/",
+	"apachebench/",
+	"hey/",
+	"nghttp2/",
+	"h2load",
+	"grpc-",
+	NULL,
 };
 
 enum ua_class traffic_ua_class(const char *ua, size_t n)
@@ -312,9 +355,9 @@ enum ua_class traffic_ua_class(const char *ua, size_t n)
 	for (int i = 0; ua_cli_prefixes[i]; i++)
 		if (istarts(ua, n, ua_cli_prefixes[i]))
 			return UA_CLI;
-	if (icontains(ua, n, "mobile") || icontains(ua, n, "android") || icontains(ua, n, "iphone") ||
-	    icontains(ua, n, "ipad") || icontains(ua, n, "ipod") || icontains(ua, n, "windows phone") ||
-	    icontains(ua, n, "cfnetwork"))
+	if (icontains(ua, n, "mobile") || icontains(ua, n, "android") ||
+	    icontains(ua, n, "iphone") || icontains(ua, n, "ipad") || icontains(ua, n, "ipod") ||
+	    icontains(ua, n, "windows phone") || icontains(ua, n, "cfnetwork"))
 		return UA_MOBILE;
 	if (istarts(ua, n, "mozilla/") || istarts(ua, n, "opera/"))
 		return UA_BROWSER;

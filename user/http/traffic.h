@@ -12,19 +12,19 @@
 #include <stddef.h>
 
 enum traffic_source {
-	TRAFFIC_DIRECT,		/* no Referer, or one from the same site */
-	TRAFFIC_ORGANIC,	/* a search engine */
-	TRAFFIC_SOCIAL,		/* a social network or messenger */
-	TRAFFIC_REFERRAL,	/* any other site */
+	TRAFFIC_DIRECT,	  /* no Referer, or one from the same site */
+	TRAFFIC_ORGANIC,  /* a search engine */
+	TRAFFIC_SOCIAL,	  /* a social network or messenger */
+	TRAFFIC_REFERRAL, /* any other site */
 	TRAFFIC__N,
 };
 
 enum ua_class {
-	UA_BROWSER,		/* a desktop browser */
-	UA_MOBILE,		/* a phone or tablet browser or app */
-	UA_BOT,			/* crawlers, monitors, link previewers */
-	UA_CLI,			/* curl, wget, HTTP libraries */
-	UA_UNKNOWN,		/* empty or unrecognised */
+	UA_BROWSER, /* a desktop browser */
+	UA_MOBILE,  /* a phone or tablet browser or app */
+	UA_BOT,	    /* crawlers, monitors, link previewers */
+	UA_CLI,	    /* curl, wget, HTTP libraries */
+	UA_UNKNOWN, /* empty or unrecognised */
 	UA__N,
 };
 

@@ -104,7 +104,7 @@ static void row_samples(struct prom *w, const struct counter_row *r, const struc
 		prom_sample_double(w, r->name, &l, double_at(it, i, r) * scale);
 		break;
 	case COUNTER_VEC:
-		if (it->json)	/* a vector is a snapshot's, never a JSON source's */
+		if (it->json) /* a vector is a snapshot's, never a JSON source's */
 			break;
 		memcpy(&v, field(it, i, r), sizeof(v));
 		mark = l.len;
@@ -154,7 +154,10 @@ void counters_prom_each(struct prom *w, const struct counter_row *rows, size_t n
 			const char *const *values)
 {
 	const struct items it = {
-		.snaps = snaps, .count = count, .label = label, .values = values,
+		.snaps = snaps,
+		.count = count,
+		.label = label,
+		.values = values,
 	};
 
 	render(w, rows, n, &it);
@@ -164,7 +167,9 @@ void counters_prom_json(struct prom *w, const struct counter_row *rows, size_t n
 			const char *label, const char *label_key)
 {
 	const struct items it = {
-		.json = items, .count = json_array_size(items), .label = label,
+		.json = items,
+		.count = json_array_size(items),
+		.label = label,
 		.label_key = label_key,
 	};
 
@@ -198,7 +203,7 @@ void counters_json(const struct counter_row *rows, size_t n, const void *snap, j
 		if (!key)
 			continue;
 		dot = strchr(key, '.');
-		if (dot) {	/* "log.used_bytes": into object "log" */
+		if (dot) { /* "log.used_bytes": into object "log" */
 			char parent[64];
 
 			snprintf(parent, sizeof(parent), "%.*s", (int)(dot - key), key);

@@ -32,7 +32,7 @@
 enum counter_kind {
 	COUNTER_UINT,	/* a uint64_t */
 	COUNTER_INT,	/* an int64_t (a gauge that could go below 0) */
-	COUNTER_DOUBLE,	/* a double */
+	COUNTER_DOUBLE, /* a double */
 	COUNTER_VEC,	/* a struct counter_vec: one sample per element */
 };
 
@@ -45,23 +45,27 @@ struct counter_vec {
 };
 
 struct counter_row {
-	const char *key;	/* JSON key, "obj.key" for one level down; NULL: Prometheus only */
-	const char *name;	/* Prometheus family; NULL: JSON only */
+	const char *key;  /* JSON key, "obj.key" for one level down; NULL: Prometheus only */
+	const char *name; /* Prometheus family; NULL: JSON only */
 	enum prom_type type;
 	const char *help;
 	enum counter_kind kind;
-	size_t off;		/* offsetof() the value in the snapshot */
-	double scale;		/* Prometheus value = value * scale (1e-3: ms to s); 0: as is */
-	const char *label;	/* the sample's label name (COUNTER_VEC: per element), or NULL */
-	const char *label_value;	/* its value (not for COUNTER_VEC) */
+	size_t off;		 /* offsetof() the value in the snapshot */
+	double scale;		 /* Prometheus value = value * scale (1e-3: ms to s); 0: as is */
+	const char *label;	 /* the sample's label name (COUNTER_VEC: per element), or NULL */
+	const char *label_value; /* its value (not for COUNTER_VEC) */
 };
 
 #define COUNTER_ROW_UINT(k, n, t, h, st, field)                                          \
-	{ .key = (k), .name = (n), .type = (t), .help = (h), .kind = COUNTER_UINT,      \
-	  .off = offsetof(st, field) }
-#define COUNTER_ROW_DOUBLE(k, n, t, h, st, field)                                        \
-	{ .key = (k), .name = (n), .type = (t), .help = (h), .kind = COUNTER_DOUBLE,    \
-	  .off = offsetof(st, field) }
+	{                                                                                \
+		.key = (k), .name = (n), .type = (t), .help = (h), .kind = COUNTER_UINT, \
+		.off = offsetof(st, field)                                               \
+	}
+#define COUNTER_ROW_DOUBLE(k, n, t, h, st, field)                                          \
+	{                                                                                  \
+		.key = (k), .name = (n), .type = (t), .help = (h), .kind = COUNTER_DOUBLE, \
+		.off = offsetof(st, field)                                                 \
+	}
 
 /* The rows that have a key, into obj (JSON integers and reals; a
  * COUNTER_VEC as an array or an object). */

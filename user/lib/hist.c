@@ -11,7 +11,7 @@
 
 /* bound[i] = HIST_MIN * g^i: bucket i holds (bound[i - 1], bound[i]]. */
 static double bound[HIST_BUCKETS];
-static double per_octave;	/* buckets per factor of 2: ln 2 / ln g */
+static double per_octave; /* buckets per factor of 2: ln 2 / ln g */
 
 __attribute__((constructor)) static void hist_bounds_init(void)
 {
@@ -29,7 +29,10 @@ __attribute__((constructor)) static void hist_bounds_init(void)
  */
 static inline uint32_t hist_index(double v)
 {
-	union { double d; uint64_t u; } x = { .d = v * (1.0 / HIST_MIN) };
+	union {
+		double d;
+		uint64_t u;
+	} x = { .d = v * (1.0 / HIST_MIN) };
 	double l2 = (double)((int)((x.u >> 52) & 0x7ff) - 1023) +
 		    (double)(x.u & ((1ull << 52) - 1)) * (1.0 / (double)(1ull << 52));
 	double f = l2 * per_octave;
@@ -143,7 +146,7 @@ double hist__quantile(const struct hist *h, double q)
 	if (q >= 1)
 		return h->max;
 	rank = (uint64_t)floor(q * (double)(h->count - 1));
-	if (rank < h->zero)	/* below HIST_MIN: the exact min is within HIST_MIN */
+	if (rank < h->zero) /* below HIST_MIN: the exact min is within HIST_MIN */
 		return h->min;
 	seen = h->zero;
 	v = h->max;
@@ -198,14 +201,14 @@ int hist__add_log2(struct hist *h, const uint64_t *slots, unsigned int n, double
 
 		if (!c)
 			continue;
-		if (k == 0) {	/* values 0 and 1: count them as 1 */
+		if (k == 0) { /* values 0 and 1: count them as 1 */
 			hist__add_n(h, unit, c);
 			continue;
 		}
-		a = ldexp(1.0, (int)k) * unit;		/* slot holds [a, b) */
+		a = ldexp(1.0, (int)k) * unit; /* slot holds [a, b) */
 		b = 2.0 * a;
 		hist_minmax(h, a, b);
-		h->sum += (double)c * (a / M_LN2);	/* mean of a log-uniform [a, 2a) */
+		h->sum += (double)c * (a / M_LN2); /* mean of a log-uniform [a, 2a) */
 		if (b <= HIST_MIN) {
 			h->zero += c;
 			h->count += c;
@@ -216,7 +219,7 @@ int hist__add_log2(struct hist *h, const uint64_t *slots, unsigned int n, double
 		ia = hist_index(a < HIST_MIN ? HIST_MIN : a);
 		ib = hist_index(b);
 		if (ib > ia)
-			ib--;	/* b itself belongs to the next slot */
+			ib--; /* b itself belongs to the next slot */
 		m = ib - ia + 1;
 		/* spread evenly; the remainder goes to the middle buckets */
 		rem = (uint32_t)(c % m);
@@ -233,17 +236,19 @@ int hist__put_json(const struct hist *h, json_t *obj, const char *name, const ch
 {
 	static const struct {
 		const char *tag;
-		double q;	/* < 0: mean, > 1: max */
+		double q; /* < 0: mean, > 1: max */
 	} f[] = { { "avg", -1 }, { "p50", 0.50 }, { "p95", 0.95 }, { "p99", 0.99 }, { "max", 2 } };
 	char key[128];
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		double v = f[i].q < 0 ? hist__mean(h) : f[i].q > 1 ? hist__max(h) :
-								      hist__quantile(h, f[i].q);
+		double v = f[i].q < 0 ? hist__mean(h) :
+			   f[i].q > 1 ? hist__max(h) :
+					hist__quantile(h, f[i].q);
 
 		snprintf(key, sizeof(key), "%s_%s_%s", name, f[i].tag, unit);
-		if (json_object_set_new(obj, key, isfinite(v) ? json_real(round(v * 1000.0) / 1000.0) :
-								 json_null()))
+		if (json_object_set_new(obj, key,
+					isfinite(v) ? json_real(round(v * 1000.0) / 1000.0) :
+						      json_null()))
 			return -ENOMEM;
 	}
 	return 0;

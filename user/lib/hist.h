@@ -31,15 +31,15 @@
 #define HIST_REL_ERR 0.02
 #define HIST_MIN 1e-3
 #define HIST_MAX 1e9
-#define HIST_BUCKETS 700	/* >= ceil(ln(HIST_MAX / HIST_MIN) / ln(g)) + 1 = 692 */
+#define HIST_BUCKETS 700 /* >= ceil(ln(HIST_MAX / HIST_MIN) / ln(g)) + 1 = 692 */
 
 struct hist {
-	uint64_t count;		/* every value added */
-	uint64_t zero;		/* values below HIST_MIN */
-	uint64_t overflow;	/* values above HIST_MAX (kept in the top bucket) */
+	uint64_t count;	   /* every value added */
+	uint64_t zero;	   /* values below HIST_MIN */
+	uint64_t overflow; /* values above HIST_MAX (kept in the top bucket) */
 	double sum, min, max;
-	uint32_t lo, hi;	/* non-empty bucket range, valid when count > zero */
-	uint32_t b[HIST_BUCKETS];	/* saturate at UINT32_MAX */
+	uint32_t lo, hi;	  /* non-empty bucket range, valid when count > zero */
+	uint32_t b[HIST_BUCKETS]; /* saturate at UINT32_MAX */
 };
 
 /* Empties h (also the initializer: a zeroed struct hist is empty too). */
@@ -60,9 +60,9 @@ double hist__quantile(const struct hist *h, double q);
 
 uint64_t hist__count(const struct hist *h);
 double hist__sum(const struct hist *h);
-double hist__mean(const struct hist *h);	/* NAN when empty */
-double hist__min(const struct hist *h);		/* NAN when empty */
-double hist__max(const struct hist *h);		/* NAN when empty */
+double hist__mean(const struct hist *h); /* NAN when empty */
+double hist__min(const struct hist *h);	 /* NAN when empty */
+double hist__max(const struct hist *h);	 /* NAN when empty */
 
 /*
  * Adds a power-of-two histogram as BPF programs keep it (BCC's log2

@@ -54,7 +54,7 @@ bool prom_family(struct prom *w, const char *name, enum prom_type type, const ch
 	vsnprintf(text, sizeof(text), help, ap);
 	va_end(ap);
 	fprintf(w->f, "# HELP %s ", name);
-	for (const char *c = text; *c; c++) {	/* HELP escapes only '\' and newline */
+	for (const char *c = text; *c; c++) { /* HELP escapes only '\' and newline */
 		if (*c == '\\')
 			fputs("\\\\", w->f);
 		else if (*c == '\n')
@@ -79,7 +79,7 @@ size_t prom_escape_label(const char *s, char *out, size_t outlen)
 		char buf[5];
 		size_t m = 0;
 
-		if (!k) {	/* the utf8.h rule's "\xHH", its backslash escaped */
+		if (!k) { /* the utf8.h rule's "\xHH", its backslash escaped */
 			buf[m++] = '\\';
 			buf[m++] = '\\';
 			buf[m++] = 'x';
@@ -187,15 +187,15 @@ void prom_sample_double(struct prom *w, const char *name, const struct prom_labe
 		return;
 	}
 	n = snprintf(num, sizeof(num), "%.9f", v);
-	if (n <= 0 || (size_t)n >= sizeof(num)) {	/* beyond 1e53: exponent form */
+	if (n <= 0 || (size_t)n >= sizeof(num)) { /* beyond 1e53: exponent form */
 		fprintf(w->f, "%.17g\n", v);
 		return;
 	}
-	while (n > 1 && num[n - 1] == '0')	/* "%.9f" always has a '.' */
+	while (n > 1 && num[n - 1] == '0') /* "%.9f" always has a '.' */
 		n--;
 	if (num[n - 1] == '.')
 		n--;
-	if (n == 2 && num[0] == '-' && num[1] == '0')	/* -0, or a negative too small to show */
+	if (n == 2 && num[0] == '-' && num[1] == '0') /* -0, or a negative too small to show */
 		fputs("0\n", w->f);
 	else
 		fprintf(w->f, "%.*s\n", n, num);

@@ -35,12 +35,12 @@
 
 enum prom_type { PROM_COUNTER, PROM_GAUGE, PROM_HISTOGRAM, PROM_SUMMARY };
 
-#define PROM_MAX_FAMILIES 256	/* more than this many: headers are no longer deduplicated */
+#define PROM_MAX_FAMILIES 256 /* more than this many: headers are no longer deduplicated */
 
 struct prom {
 	FILE *f;
 	int nfam;
-	uint64_t fam[PROM_MAX_FAMILIES];	/* hashes of the family names written */
+	uint64_t fam[PROM_MAX_FAMILIES]; /* hashes of the family names written */
 };
 
 /* A label set being built: `name="value",...` (no braces), escaped. */

@@ -9,9 +9,9 @@
 struct table {
 	const struct table_type *type;
 	uint32_t mask, n;
-	uint8_t *used;		/* per slot: 1 holds an entry */
-	uint32_t *hashes;	/* per slot: the entry's hash */
-	char *e;		/* cap * entry_size */
+	uint8_t *used;	  /* per slot: 1 holds an entry */
+	uint32_t *hashes; /* per slot: the entry's hash */
+	char *e;	  /* cap * entry_size */
 };
 
 uint32_t table_hash_id32(const void *key)

@@ -53,9 +53,9 @@ static inline uint32_t hash_bytes(uint32_t h, const void *p, size_t n)
 }
 
 struct table_type {
-	size_t entry_size;		/* bytes of an entry; the entry holds its key */
-	size_t key_offset, key_size;	/* the key inside an entry */
-	uint32_t probe;			/* slots a key may use from its home slot */
+	size_t entry_size;	     /* bytes of an entry; the entry holds its key */
+	size_t key_offset, key_size; /* the key inside an entry */
+	uint32_t probe;		     /* slots a key may use from its home slot */
 	uint32_t (*hash)(const void *key);
 	/* optional: key equality (default: memcmp of key_size bytes), and
 	 * writing the key into a new, zeroed entry (default: memcpy) */
@@ -72,10 +72,10 @@ struct table_type {
 uint32_t table_hash_id32(const void *key);
 
 enum table_result {
-	TABLE_FOUND,	/* the key was there */
-	TABLE_ADDED,	/* a new, zeroed entry with the key */
-	TABLE_EVICTED,	/* a new entry in place of another key's (evicting types) */
-	TABLE_FULL,	/* no room: NULL returned */
+	TABLE_FOUND,   /* the key was there */
+	TABLE_ADDED,   /* a new, zeroed entry with the key */
+	TABLE_EVICTED, /* a new entry in place of another key's (evicting types) */
+	TABLE_FULL,    /* no room: NULL returned */
 };
 
 struct table;
@@ -102,7 +102,7 @@ void table__clear(struct table *t);
  * the end. Deleting prev before the next call is fine. */
 void *table__next(const struct table *t, const void *prev);
 
-uint32_t table__count(const struct table *t);	/* entries */
-uint32_t table__cap(const struct table *t);	/* slots */
+uint32_t table__count(const struct table *t); /* entries */
+uint32_t table__cap(const struct table *t);   /* slots */
 
 #endif

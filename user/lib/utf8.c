@@ -20,7 +20,7 @@ static size_t char_len(const unsigned char *s, size_t n)
 	else if (c >= 0xf0 && c <= 0xf4)
 		need = 4;
 	else
-		return 0;	/* a continuation byte, an overlong lead, or above U+10FFFF */
+		return 0; /* a continuation byte, an overlong lead, or above U+10FFFF */
 	if (n < need)
 		return 0;
 	/* the second byte's range excludes overlongs, surrogates, > U+10FFFF */

@@ -27,7 +27,7 @@
 #include "bpf/common/events.h"
 
 /* Bytes a sanitized copy of n input bytes may need, NUL included. */
-#define UTF8_SAFE_SIZE(n) ((n) * 4 + 1)
+#define UTF8_SAFE_SIZE(n) ((n)*4 + 1)
 /* A sanitized process name (the kernel keeps 15 bytes of it). */
 #define UTF8_COMM_SIZE UTF8_SAFE_SIZE(HL_COMM_LEN - 1)
 

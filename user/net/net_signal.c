@@ -22,9 +22,12 @@ static struct bpf_map *net_drop_map(void *skel, enum hl_drop r)
 	struct sock_bpf *s = skel;
 
 	switch (r) {
-	case HL_DROP_FULL_NET_CONNS: return s->maps.net_socks;
-	case HL_DROP_FULL_NET_PROCS: return s->maps.net_procs;
-	default: return NULL;
+	case HL_DROP_FULL_NET_CONNS:
+		return s->maps.net_socks;
+	case HL_DROP_FULL_NET_PROCS:
+		return s->maps.net_procs;
+	default:
+		return NULL;
 	}
 }
 
@@ -37,15 +40,18 @@ const struct signal net_signal = {
 	.knobs = net_knobs,
 	.prog_prefix = "net_",
 	.pmod = &pm_net_ops,
-	.topics = (const struct signal_topic[]){
-		{ "connections", "{\"recent\":[],\"retransmits_total\":0,\"resets_total\":0,"
-				 "\"connections_active\":0}" },
-		{ NULL },
-	},
-	.drops = (const struct signal_drop[]){
-		{ HL_DROP_FULL_NET_CONNS, "net_conns", "sockets: kernel memory" },
-		{ HL_DROP_FULL_NET_PROCS, "net_procs", "--max-procs" },
-		{ .name = NULL },
-	},
+	.topics =
+		(const struct signal_topic[]){
+			{ "connections",
+			  "{\"recent\":[],\"retransmits_total\":0,\"resets_total\":0,"
+			  "\"connections_active\":0}" },
+			{ NULL },
+		},
+	.drops =
+		(const struct signal_drop[]){
+			{ HL_DROP_FULL_NET_CONNS, "net_conns", "sockets: kernel memory" },
+			{ HL_DROP_FULL_NET_PROCS, "net_procs", "--max-procs" },
+			{ .name = NULL },
+		},
 	.drop_map = net_drop_map,
 };

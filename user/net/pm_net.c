@@ -26,83 +26,52 @@
 #include "user/lib/utf8.h"
 #include "bpf/net/net.h"
 #include "sock.skel.h"
+#include "user/net/pm_net_peers.h"
 
-#define RECENT_N 1024		/* closes kept (power of 2) */
-#define RECENT_SHOW 256		/* closes published: a busy second */
-#define RECENT_RECORD 20	/* closes per record */
-#define MAX_PEERS 1024		/* power of 2 */
-#define MAX_NPROCS 4096		/* power of 2 */
+#define RECENT_N 1024	 /* closes kept (power of 2) */
+#define RECENT_SHOW 256	 /* closes published: a busy second */
+#define RECENT_RECORD 20 /* closes per record */
+#define MAX_PEERS 1024	 /* power of 2 */
+#define MAX_NPROCS 4096	 /* power of 2 */
 #define TOP_N 20
-#define IDLE_NS (30ull * 1000000000ull)		/* unchanged in BPF: delete there */
-#define FORGET_NS (300ull * 1000000000ull)	/* unseen: leave the tables */
+#define IDLE_NS (30ull * 1000000000ull)	   /* unchanged in BPF: delete there */
+#define FORGET_NS (300ull * 1000000000ull) /* unseen: leave the tables */
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
 
 static const char *const role_names[] = { "unknown", "client", "server" };
 
-/* A remote address and the service port of the connection (the server's). */
-struct peer_acc {
-	uint16_t family, port;	/* the key: these three (struct peer_key) */
-	uint8_t addr[16];
-	uint64_t conns, tx_bytes, rx_bytes, failed, retrans;	/* since start */
-	uint64_t f_conns, f_tx, f_rx, f_retrans;		/* since the last flush */
-	uint32_t t_conns, t_failed, t_retrans;			/* since the last tick */
-	bool client;		/* this host opened connections to it: a server */
-	uint64_t last_ns;
-};
-
-struct peer_key {
-	uint16_t family, port;
-	uint8_t addr[16];
-};
-
 struct nproc_acc {
-	uint32_t tgid;				/* the key */
+	uint32_t tgid; /* the key */
 	bool in_bpf;
-	char comm[UTF8_COMM_SIZE];		/* sanitized (utf8.h) */
-	struct net_proc prev;			/* last value from BPF */
-	uint64_t tx, rx, retrans, rst_sent, rst_recv;	/* since start */
-	uint64_t t_tx, t_rx;			/* last tick */
-	uint64_t t_retrans, t_rst, t_conns;	/* last tick (alert metrics) */
-	uint64_t f_tx, f_rx, f_retrans, f_rst;	/* since the last flush */
-	uint64_t conns, f_conns;		/* closed connections it owned */
+	char comm[UTF8_COMM_SIZE];		      /* sanitized (utf8.h) */
+	struct net_proc prev;			      /* last value from BPF */
+	uint64_t tx, rx, retrans, rst_sent, rst_recv; /* since start */
+	uint64_t t_tx, t_rx;			      /* last tick */
+	uint64_t t_retrans, t_rst, t_conns;	      /* last tick (alert metrics) */
+	uint64_t f_tx, f_rx, f_retrans, f_rst;	      /* since the last flush */
+	uint64_t conns, f_conns;		      /* closed connections it owned */
 	uint64_t last_ns;
 };
 
 struct net_priv {
-	struct sock_bpf *skel;			/* NULL: no loader (unit tests) */
+	struct sock_bpf *skel; /* NULL: no loader (unit tests) */
 	int procs_fd, counters_fd, ncpu;
-	__u64 *cvals;				/* per-CPU read buffer */
+	__u64 *cvals; /* per-CPU read buffer */
 	uint64_t cprev[HL_NET_COUNTERS], ctot[HL_NET_COUNTERS];
 	uint64_t ctick[HL_NET_COUNTERS], cflush[HL_NET_COUNTERS];
-	int64_t active;				/* open connections now (HL_NET_LIVE) */
+	int64_t active; /* open connections now (HL_NET_LIVE) */
 	struct ev_tcp_close recent[RECENT_N];
-	uint64_t recent_seq;			/* closes ever seen */
-	uint64_t recent_flushed;		/* recent_seq at the last flush */
+	uint64_t recent_seq;	 /* closes ever seen */
+	uint64_t recent_flushed; /* recent_seq at the last flush */
 	uint64_t closed_role[3], failed_total, unknown_duration_total;
 	uint64_t f_closed, f_failed;
-	uint64_t t_failed;			/* failed closes since the last tick */
-	__u64 dur_hist[HL_LAT_SLOTS], f_dur_hist[HL_LAT_SLOTS];	/* known durations, ns */
+	uint64_t t_failed; /* failed closes since the last tick */
+	__u64 dur_hist[HL_LAT_SLOTS], f_dur_hist[HL_LAT_SLOTS]; /* known durations, ns */
 	uint64_t f_dur_sum_ns, f_dur_n;
-	struct table *peers;			/* struct peer_acc by peer_key, MAX_PEERS slots */
+	struct table *peers; /* struct peer_acc by peer_key, MAX_PEERS slots */
 	uint64_t peers_dropped, nprocs_dropped;
-	struct table *procs;			/* struct nproc_acc by tgid, MAX_NPROCS slots */
-};
-
-static uint32_t peer_hash(const void *key)
-{
-	const struct peer_key *k = key;
-	uint32_t h = hash_bytes(HASH_FNV_INIT, k->addr, 16);
-
-	return (h ^ k->family ^ ((uint32_t)k->port << 16)) * 16777619u;
-}
-
-static const struct table_type peer_type = {
-	.entry_size = sizeof(struct peer_acc),
-	.key_offset = offsetof(struct peer_acc, family),
-	.key_size = sizeof(struct peer_key),
-	.probe = 64,
-	.hash = peer_hash,
+	struct table *procs; /* struct nproc_acc by tgid, MAX_NPROCS slots */
 };
 
 static const struct table_type nproc_type = {
@@ -112,19 +81,6 @@ static const struct table_type nproc_type = {
 	.probe = 64,
 	.hash = table_hash_id32,
 };
-
-static struct peer_acc *peer_get(struct net_priv *n, uint16_t family, const uint8_t *addr,
-				 uint16_t port)
-{
-	struct peer_key k = { .family = family, .port = port };
-	struct peer_acc *a;
-
-	memcpy(k.addr, addr, sizeof(k.addr));
-	a = table__insert(n->peers, &k, NULL);
-	if (!a)
-		n->peers_dropped++;
-	return a;
-}
 
 static struct nproc_acc *nproc_get(struct net_priv *n, uint32_t tgid)
 {
@@ -148,7 +104,7 @@ static void adopt_open(struct loader *ld, struct sock_bpf *s)
 		return;
 	}
 	while (read(fd, buf, sizeof(buf)) > 0)
-		;		/* the program writes nothing: a read runs it */
+		; /* the program writes nothing: a read runs it */
 	close(fd);
 }
 
@@ -176,7 +132,7 @@ static int net_init(struct pmod *m)
 	if (n->ncpu <= 0)
 		return -EINVAL;
 	n->cvals = calloc((size_t)n->ncpu, sizeof(__u64));
-	n->peers = table__new(&peer_type, MAX_PEERS);
+	n->peers = net_peers_new(MAX_PEERS);
 	n->procs = table__new(&nproc_type, MAX_NPROCS);
 	if (!n->cvals || !n->peers || !n->procs) {
 		free(n->cvals);
@@ -207,7 +163,7 @@ static uint16_t service_port(const struct ev_tcp_close *e)
 		return e->sport;
 	if (e->role == HL_ROLE_CLIENT)
 		return e->dport;
-	return e->sport < e->dport ? e->sport : e->dport;	/* unknown: the lower */
+	return e->sport < e->dport ? e->sport : e->dport; /* unknown: the lower */
 }
 
 static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len)
@@ -239,7 +195,7 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		n->unknown_duration_total++;
 	}
 	/* peers fold the client's ephemeral port away: keep the service port */
-	peer = peer_get(n, e->family, e->daddr, service_port(e));
+	peer = net_peer_get(n->peers, &n->peers_dropped, e->family, e->daddr, service_port(e));
 	if (peer) {
 		peer->conns++;
 		peer->f_conns++;
@@ -260,7 +216,7 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 		struct nproc_acc *a = nproc_get(n, h->tgid);
 
 		if (a) {
-			if (!a->comm[0])	/* once per process */
+			if (!a->comm[0]) /* once per process */
 				utf8_sanitize(e->comm, HL_COMM_LEN - 1, a->comm, sizeof(a->comm));
 			a->conns++;
 			a->f_conns++;
@@ -272,7 +228,7 @@ static void net_on_event(struct pmod *m, const struct event_hdr *h, const void *
 
 static inline uint64_t delta(uint64_t now, uint64_t prev)
 {
-	return now >= prev ? now - prev : now;	/* a re-created entry restarts at 0 */
+	return now >= prev ? now - prev : now; /* a re-created entry restarts at 0 */
 }
 
 static void read_counters(struct net_priv *n)
@@ -284,7 +240,7 @@ static void read_counters(struct net_priv *n)
 		if (n->counters_fd < 0 || bpf_map_lookup_elem(n->counters_fd, &k, n->cvals))
 			continue;
 		for (int i = 0; i < n->ncpu; i++)
-			sum += n->cvals[i];	/* modulo 2^64: a gauge's -1s cancel */
+			sum += n->cvals[i]; /* modulo 2^64: a gauge's -1s cancel */
 		if (k == HL_NET_LIVE) {
 			n->active = (int64_t)sum < 0 ? 0 : (int64_t)sum;
 			continue;
@@ -370,25 +326,20 @@ static void read_procs(struct net_priv *n, struct processor *p, uint64_t now_ns)
 			table__delete(n->peers, a);
 }
 
-static void addr_str(uint16_t family, const uint8_t *addr, char *out, size_t len)
-{
-	if (!inet_ntop(family == 10 ? AF_INET6 : AF_INET, addr, out, (socklen_t)len))
-		snprintf(out, len, "?");
-}
-
 static json_t *close_json(struct processor *p, const struct ev_tcp_close *e)
 {
 	char sa[INET6_ADDRSTRLEN], da[INET6_ADDRSTRLEN], comm[UTF8_COMM_SIZE];
 	const char *known = e->h.tgid ? processor__comm(p, e->h.tgid) : "";
 	json_t *o;
 
-	addr_str(e->family, e->saddr, sa, sizeof(sa));
-	addr_str(e->family, e->daddr, da, sizeof(da));
+	net_addr_str(e->family, e->saddr, sa, sizeof(sa));
+	net_addr_str(e->family, e->daddr, da, sizeof(da));
 	utf8_sanitize(e->comm, HL_COMM_LEN - 1, comm, sizeof(comm));
-	o = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:i,s:s}",
-		      "ts", (json_int_t)processor__mono_to_ms(p, e->h.ts_ns), "pid", (int)e->h.tgid,
-		      "comm", known[0] ? known : comm, "role", role_names[e->role < 3 ? e->role : 0],
-		      "family", e->family == 10 ? "ipv6" : "ipv4", "saddr", sa, "sport", (int)e->sport,
+	o = json_pack("{s:I,s:i,s:s,s:s,s:s,s:s,s:i,s:s,s:i,s:I,s:I,s:i,s:s}", "ts",
+		      (json_int_t)processor__mono_to_ms(p, e->h.ts_ns), "pid", (int)e->h.tgid,
+		      "comm", known[0] ? known : comm, "role",
+		      role_names[e->role < 3 ? e->role : 0], "family",
+		      e->family == 10 ? "ipv6" : "ipv4", "saddr", sa, "sport", (int)e->sport,
 		      "daddr", da, "dport", (int)e->dport, "tx_bytes", (json_int_t)e->tx_bytes,
 		      "rx_bytes", (json_int_t)e->rx_bytes, "retransmits", (int)e->retransmits,
 		      "state", close_failed(e) ? "failed" : "closed");
@@ -416,41 +367,6 @@ static int cmp_nproc_flush(const void *x, const void *y)
 	return ta < tb ? 1 : ta > tb ? -1 : 0;
 }
 
-static int cmp_peer(const void *x, const void *y)
-{
-	const struct peer_acc *a = *(const struct peer_acc *const *)x;
-	const struct peer_acc *b = *(const struct peer_acc *const *)y;
-	uint64_t ta = a->tx_bytes + a->rx_bytes, tb = b->tx_bytes + b->rx_bytes;
-
-	if (ta == tb)
-		return a->conns < b->conns ? 1 : a->conns > b->conns ? -1 : 0;
-	return ta < tb ? 1 : ta > tb ? -1 : 0;
-}
-
-static int cmp_peer_flush(const void *x, const void *y)
-{
-	const struct peer_acc *a = *(const struct peer_acc *const *)x;
-	const struct peer_acc *b = *(const struct peer_acc *const *)y;
-	uint64_t ta = a->f_tx + a->f_rx, tb = b->f_tx + b->f_rx;
-
-	if (ta == tb)
-		return a->f_conns < b->f_conns ? 1 : a->f_conns > b->f_conns ? -1 : 0;
-	return ta < tb ? 1 : ta > tb ? -1 : 0;
-}
-
-static json_t *peer_json(const struct peer_acc *a, bool flush)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	addr_str(a->family, a->addr, s, sizeof(s));
-	return json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:I}", "addr", s, "port", (int)a->port,
-			 "family", a->family == 10 ? "ipv6" : "ipv4",
-			 "connections", (json_int_t)(flush ? a->f_conns : a->conns),
-			 "tx_bytes", (json_int_t)(flush ? a->f_tx : a->tx_bytes),
-			 "rx_bytes", (json_int_t)(flush ? a->f_rx : a->rx_bytes),
-			 "retransmits", (json_int_t)(flush ? a->f_retrans : a->retrans));
-}
-
 static int sorted_procs(struct net_priv *n, struct nproc_acc **order, bool flush)
 {
 	int k = 0;
@@ -458,16 +374,6 @@ static int sorted_procs(struct net_priv *n, struct nproc_acc **order, bool flush
 	for (struct nproc_acc *a = NULL; (a = table__next(n->procs, a));)
 		order[k++] = a;
 	qsort(order, (size_t)k, sizeof(order[0]), flush ? cmp_nproc_flush : cmp_nproc);
-	return k;
-}
-
-static int sorted_peers(struct net_priv *n, struct peer_acc **order, bool flush)
-{
-	int k = 0;
-
-	for (struct peer_acc *a = NULL; (a = table__next(n->peers, a));)
-		order[k++] = a;
-	qsort(order, (size_t)k, sizeof(order[0]), flush ? cmp_peer_flush : cmp_peer);
 	return k;
 }
 
@@ -482,18 +388,25 @@ struct net_counts {
 #define NC struct net_counts
 #define J_UINT(k, f) COUNTER_ROW_UINT(k, NULL, 0, NULL, NC, f)
 #define J_DOUBLE(k, f) COUNTER_ROW_DOUBLE(k, NULL, 0, NULL, NC, f)
-#define BY_(k, n, h, f, l, v)                                                                      \
-	{ .key = (k), .name = (n), .type = PROM_COUNTER, .help = (h), .off = offsetof(NC, f),         \
-	  .label = (l), .label_value = (v) }
-#define BY(k, ...) BY_(k, __VA_ARGS__)	/* lets a family macro stand for name, help */
+#define BY_(k, n, h, f, l, v)                                               \
+	{                                                                   \
+		.key = (k), .name = (n), .type = PROM_COUNTER, .help = (h), \
+		.off = offsetof(NC, f), .label = (l), .label_value = (v)    \
+	}
+#define BY(k, ...) BY_(k, __VA_ARGS__) /* lets a family macro stand for name, help */
 #define RESETS "hostlens_tcp_resets_total", "TCP resets sent and received."
-#define OPENED "hostlens_tcp_connections_opened_total", "TCP connections opened (client: connect, server: accept)."
+#define OPENED                                   \
+	"hostlens_tcp_connections_opened_total", \
+		"TCP connections opened (client: connect, server: accept)."
 #define BYTES "hostlens_net_socket_bytes_total", "Bytes through AF_INET/AF_INET6 sockets."
 #define CLOSED "hostlens_tcp_connections_closed_total", "TCP connections closed, by role."
 static const struct counter_row net_rows[] = {
-	{ .key = "connections_active", .name = "hostlens_tcp_connections_active", .type = PROM_GAUGE,
+	{ .key = "connections_active",
+	  .name = "hostlens_tcp_connections_active",
+	  .type = PROM_GAUGE,
 	  .help = "TCP connections open now (seen opening, or carrying data, since the agent started).",
-	  .kind = COUNTER_INT, .off = offsetof(NC, active) },
+	  .kind = COUNTER_INT,
+	  .off = offsetof(NC, active) },
 	COUNTER_ROW_UINT("retransmits_total", "hostlens_tcp_retransmits_total", PROM_COUNTER,
 			 "TCP segments retransmitted.", NC, retrans),
 	J_DOUBLE("retransmits_per_s", retrans_per_s),
@@ -567,7 +480,8 @@ static void prom_procs(struct prom *w, struct nproc_acc **order, int np)
 {
 	static const char *const dirs[] = { "tx", "rx" };
 
-	prom_family(w, "hostlens_process_net_bytes_total", PROM_COUNTER, "Socket bytes per process (top %d).", TOP_N);
+	prom_family(w, "hostlens_process_net_bytes_total", PROM_COUNTER,
+		    "Socket bytes per process (top %d).", TOP_N);
 	for (int i = 0; i < np && i < TOP_N; i++)
 		for (int d = 0; d < 2; d++) {
 			struct prom_labels l;
@@ -576,7 +490,8 @@ static void prom_procs(struct prom *w, struct nproc_acc **order, int np)
 			prom_label_uint(&l, "pid", order[i]->tgid);
 			prom_label(&l, "comm", order[i]->comm);
 			prom_label(&l, "direction", dirs[d]);
-			prom_sample_uint(w, "hostlens_process_net_bytes_total", &l, d ? order[i]->rx : order[i]->tx);
+			prom_sample_uint(w, "hostlens_process_net_bytes_total", &l,
+					 d ? order[i]->rx : order[i]->tx);
 		}
 }
 
@@ -592,10 +507,12 @@ static void net_metrics(struct net_priv *n, struct processor *p, struct metrics 
 	metrics__set(mx, METRIC_TCP_CONNECTIONS_ACTIVE, SCOPE_NONE, NULL, (double)n->active);
 	metrics__set(mx, METRIC_TCP_RETRANSMITS_PER_S, SCOPE_NONE, NULL,
 		     (double)n->ctick[HL_NET_RETRANSMITS] / el);
-	metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_NONE, NULL, (double)n->ctick[HL_NET_RETRANSMITS]);
+	metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_NONE, NULL,
+		     (double)n->ctick[HL_NET_RETRANSMITS]);
 	metrics__add(mx, METRIC_TCP_RESETS, SCOPE_NONE, NULL,
 		     (double)(n->ctick[HL_NET_RESETS_SENT] + n->ctick[HL_NET_RESETS_RECEIVED]));
-	metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_NONE, NULL, (double)n->ctick[HL_NET_CLOSED]);
+	metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_NONE, NULL,
+		     (double)n->ctick[HL_NET_CLOSED]);
 	metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_NONE, NULL, (double)n->t_failed);
 	n->t_failed = 0;
 	for (struct nproc_acc *a = NULL; (a = table__next(n->procs, a));) {
@@ -605,28 +522,33 @@ static void net_metrics(struct net_priv *n, struct processor *p, struct metrics 
 			continue;
 		comm = a->comm[0] ? a->comm : processor__comm(p, a->tgid);
 		if (a->t_retrans)
-			metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_PROCESS, comm, (double)a->t_retrans);
+			metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_PROCESS, comm,
+				     (double)a->t_retrans);
 		if (a->t_rst)
 			metrics__add(mx, METRIC_TCP_RESETS, SCOPE_PROCESS, comm, (double)a->t_rst);
 		if (a->t_conns)
-			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PROCESS, comm, (double)a->t_conns);
+			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PROCESS, comm,
+				     (double)a->t_conns);
 		a->t_conns = 0;
 	}
 	for (struct peer_acc *a = NULL; (a = table__next(n->peers, a));) {
 		if (!a->t_conns)
 			continue;
-		addr_str(a->family, a->addr, addr, sizeof(addr));
+		net_addr_str(a->family, a->addr, addr, sizeof(addr));
 		metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_PEER, addr, a->t_conns);
 		if (a->t_failed)
-			metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_PEER, addr, a->t_failed);
+			metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_PEER, addr,
+				     a->t_failed);
 		if (a->t_retrans)
 			metrics__add(mx, METRIC_TCP_RETRANSMITS, SCOPE_PEER, addr, a->t_retrans);
 		if (a->client) {
-			snprintf(server, sizeof(server), a->family == 10 ? "[%s]:%u" : "%s:%u", addr, a->port);
-			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_SERVER, server, a->t_conns);
+			snprintf(server, sizeof(server), a->family == 10 ? "[%s]:%u" : "%s:%u",
+				 addr, a->port);
+			metrics__add(mx, METRIC_TCP_CONNECTIONS_CLOSED, SCOPE_SERVER, server,
+				     a->t_conns);
 			if (a->t_failed)
-				metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_SERVER, server,
-					     a->t_failed);
+				metrics__add(mx, METRIC_TCP_CONNECTIONS_FAILED, SCOPE_SERVER,
+					     server, a->t_failed);
 		}
 		a->t_conns = a->t_failed = a->t_retrans = 0;
 	}
@@ -650,7 +572,7 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 
 	read_counters(n);
 	read_procs(n, m->p, t->now_ns);
-	for (uint64_t s = n->recent_seq; s-- > first;)	/* newest first */
+	for (uint64_t s = n->recent_seq; s-- > first;) /* newest first */
 		json_array_append_new(recent, close_json(m->p, &n->recent[s & (RECENT_N - 1)]));
 	np = sorted_procs(n, porder, false);
 	for (int i = 0, shown = 0, trouble = 0; i < np; i++) {
@@ -663,16 +585,19 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 			trouble++;
 		}
 		shown++;
-		json_array_append_new(procs, json_pack("{s:i,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I}",
-			"pid", (int)a->tgid, "comm", a->comm, "tx_bytes", (json_int_t)a->tx,
-			"rx_bytes", (json_int_t)a->rx, "tx_bytes_per_s", (double)a->t_tx / el,
-			"rx_bytes_per_s", (double)a->t_rx / el, "connections_closed", (json_int_t)a->conns,
-			"retransmits", (json_int_t)a->retrans, "resets_sent", (json_int_t)a->rst_sent,
-			"resets_received", (json_int_t)a->rst_recv));
+		json_array_append_new(
+			procs,
+			json_pack("{s:i,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I}", "pid", (int)a->tgid,
+				  "comm", a->comm, "tx_bytes", (json_int_t)a->tx, "rx_bytes",
+				  (json_int_t)a->rx, "tx_bytes_per_s", (double)a->t_tx / el,
+				  "rx_bytes_per_s", (double)a->t_rx / el, "connections_closed",
+				  (json_int_t)a->conns, "retransmits", (json_int_t)a->retrans,
+				  "resets_sent", (json_int_t)a->rst_sent, "resets_received",
+				  (json_int_t)a->rst_recv));
 	}
-	npe = sorted_peers(n, peorder, false);
+	npe = net_peers_sorted(n->peers, peorder, false);
 	for (int i = 0; i < npe && i < TOP_N; i++)
-		json_array_append_new(peers, peer_json(peorder[i], false));
+		json_array_append_new(peers, net_peer_json(peorder[i], false));
 	net_counts(n, el, &c);
 	doc = json_object();
 	json_object_set_new(doc, "recent", recent);
@@ -681,14 +606,18 @@ static void net_tick(struct pmod *m, struct tick_ctx *t)
 	json_object_set_new(doc, "peers", peers);
 	state__publish(t->st, "connections", doc);
 
-	json_object_set_new(t->summary, "sock_rx_bytes_per_s", json_real((double)n->ctick[HL_NET_RX_BYTES] / el));
-	json_object_set_new(t->summary, "sock_tx_bytes_per_s", json_real((double)n->ctick[HL_NET_TX_BYTES] / el));
+	json_object_set_new(t->summary, "sock_rx_bytes_per_s",
+			    json_real((double)n->ctick[HL_NET_RX_BYTES] / el));
+	json_object_set_new(t->summary, "sock_tx_bytes_per_s",
+			    json_real((double)n->ctick[HL_NET_TX_BYTES] / el));
 	json_object_set_new(t->summary, "tcp_retransmits_per_s",
 			    json_real((double)n->ctick[HL_NET_RETRANSMITS] / el));
 	net_metrics(n, m->p, t->metrics, el);
 	state__series_push(t->st, "tcp_connections_active", t->now_ms, (double)n->active);
-	state__series_push(t->st, "sock_rx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_RX_BYTES] / el);
-	state__series_push(t->st, "sock_tx_bytes_per_s", t->now_ms, (double)n->ctick[HL_NET_TX_BYTES] / el);
+	state__series_push(t->st, "sock_rx_bytes_per_s", t->now_ms,
+			   (double)n->ctick[HL_NET_RX_BYTES] / el);
+	state__series_push(t->st, "sock_tx_bytes_per_s", t->now_ms,
+			   (double)n->ctick[HL_NET_TX_BYTES] / el);
 	counters_prom(t->prom, net_rows, sizeof(net_rows) / sizeof(net_rows[0]), &c);
 	prom_procs(t->prom, porder, np);
 }
@@ -714,51 +643,65 @@ static void net_flush(struct pmod *m, struct flush_ctx *f)
 		struct nproc_acc *a = porder[i];
 
 		if (i < TOP_N && (a->f_tx || a->f_rx || a->f_conns || a->f_retrans || a->f_rst))
-			json_array_append_new(procs, json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}",
-				"pid", (int)a->tgid, "comm", a->comm, "tx_bytes", (json_int_t)a->f_tx,
-				"rx_bytes", (json_int_t)a->f_rx, "connections_closed", (json_int_t)a->f_conns,
-				"retransmits", (json_int_t)a->f_retrans, "resets", (json_int_t)a->f_rst));
+			json_array_append_new(procs,
+					      json_pack("{s:i,s:s,s:I,s:I,s:I,s:I,s:I}", "pid",
+							(int)a->tgid, "comm", a->comm, "tx_bytes",
+							(json_int_t)a->f_tx, "rx_bytes",
+							(json_int_t)a->f_rx, "connections_closed",
+							(json_int_t)a->f_conns, "retransmits",
+							(json_int_t)a->f_retrans, "resets",
+							(json_int_t)a->f_rst));
 		a->f_tx = a->f_rx = a->f_conns = a->f_retrans = a->f_rst = 0;
 	}
-	npe = sorted_peers(n, peorder, true);
+	npe = net_peers_sorted(n->peers, peorder, true);
 	for (int i = 0; i < npe; i++) {
 		if (i < TOP_N && peorder[i]->f_conns)
-			json_array_append_new(peers, peer_json(peorder[i], true));
-		peorder[i]->f_conns = peorder[i]->f_tx = peorder[i]->f_rx = peorder[i]->f_retrans = 0;
+			json_array_append_new(peers, net_peer_json(peorder[i], true));
+		peorder[i]->f_conns = peorder[i]->f_tx = peorder[i]->f_rx = peorder[i]->f_retrans =
+			0;
 	}
 	opened = n->cflush[HL_NET_OPEN_ACTIVE] + n->cflush[HL_NET_OPEN_PASSIVE];
 	for (int s = 0; s < HL_LAT_SLOTS; s++)
-		if (n->f_dur_hist[s])	/* the top bucket's bound: within 25% above */
+		if (n->f_dur_hist[s]) /* the top bucket's bound: within 25% above */
 			dur_max_ms = (double)lathist_hi((__u32)s) / 1e6;
 	rec = record_new("network-metrics", f->source, f->ts_ms);
 	if (rec) {
 		/* docs/records.md: network-metrics, plus the role split and closes */
-		json_object_update_new(rec, json_pack(
-			"{s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
-			"window_s", f->interval_s,
-			"connections_active", (json_int_t)n->active,
-			"connections_opened", (json_int_t)opened,
-			"connections_opened_client", (json_int_t)n->cflush[HL_NET_OPEN_ACTIVE],
-			"connections_opened_server", (json_int_t)n->cflush[HL_NET_OPEN_PASSIVE],
-			"connections_closed", (json_int_t)n->f_closed,
-			"connections_failed", (json_int_t)n->f_failed,
-			"connections_opened_per_s", (double)opened / iv,
-			"connections_closed_per_s", (double)n->f_closed / iv,
-			"retransmits", (json_int_t)n->cflush[HL_NET_RETRANSMITS],
-			"retransmits_per_s", (double)n->cflush[HL_NET_RETRANSMITS] / iv,
-			"resets", (json_int_t)(n->cflush[HL_NET_RESETS_SENT] + n->cflush[HL_NET_RESETS_RECEIVED]),
-			"resets_sent", (json_int_t)n->cflush[HL_NET_RESETS_SENT],
-			"resets_received", (json_int_t)n->cflush[HL_NET_RESETS_RECEIVED],
-			"tx_bytes", (json_int_t)n->cflush[HL_NET_TX_BYTES],
-			"rx_bytes", (json_int_t)n->cflush[HL_NET_RX_BYTES],
-			"tx_bytes_per_s", (double)n->cflush[HL_NET_TX_BYTES] / iv,
-			"rx_bytes_per_s", (double)n->cflush[HL_NET_RX_BYTES] / iv,
-			"connection_duration_avg_ms", n->f_dur_n ? (double)n->f_dur_sum_ns / (double)n->f_dur_n / 1e6 : 0.0,
-			"connection_duration_p50_ms", lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.5) / 1e6,
-			"connection_duration_p95_ms", lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.95) / 1e6,
-			"connection_duration_p99_ms", lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.99) / 1e6,
-			"connection_duration_max_ms", dur_max_ms,
-			"processes", procs, "peers", peers, "recent_closes", recent));
+		json_object_update_new(
+			rec,
+			json_pack(
+				"{s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o,s:o,s:o}",
+				"window_s", f->interval_s, "connections_active",
+				(json_int_t)n->active, "connections_opened", (json_int_t)opened,
+				"connections_opened_client",
+				(json_int_t)n->cflush[HL_NET_OPEN_ACTIVE],
+				"connections_opened_server",
+				(json_int_t)n->cflush[HL_NET_OPEN_PASSIVE], "connections_closed",
+				(json_int_t)n->f_closed, "connections_failed",
+				(json_int_t)n->f_failed, "connections_opened_per_s",
+				(double)opened / iv, "connections_closed_per_s",
+				(double)n->f_closed / iv, "retransmits",
+				(json_int_t)n->cflush[HL_NET_RETRANSMITS], "retransmits_per_s",
+				(double)n->cflush[HL_NET_RETRANSMITS] / iv, "resets",
+				(json_int_t)(n->cflush[HL_NET_RESETS_SENT] +
+					     n->cflush[HL_NET_RESETS_RECEIVED]),
+				"resets_sent", (json_int_t)n->cflush[HL_NET_RESETS_SENT],
+				"resets_received", (json_int_t)n->cflush[HL_NET_RESETS_RECEIVED],
+				"tx_bytes", (json_int_t)n->cflush[HL_NET_TX_BYTES], "rx_bytes",
+				(json_int_t)n->cflush[HL_NET_RX_BYTES], "tx_bytes_per_s",
+				(double)n->cflush[HL_NET_TX_BYTES] / iv, "rx_bytes_per_s",
+				(double)n->cflush[HL_NET_RX_BYTES] / iv,
+				"connection_duration_avg_ms",
+				n->f_dur_n ? (double)n->f_dur_sum_ns / (double)n->f_dur_n / 1e6 :
+					     0.0,
+				"connection_duration_p50_ms",
+				lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.5) / 1e6,
+				"connection_duration_p95_ms",
+				lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.95) / 1e6,
+				"connection_duration_p99_ms",
+				lathist_quantile(n->f_dur_hist, HL_LAT_SLOTS, 0.99) / 1e6,
+				"connection_duration_max_ms", dur_max_ms, "processes", procs,
+				"peers", peers, "recent_closes", recent));
 		record_batch__add(f->batch, rec);
 	} else {
 		json_decref(procs);

@@ -55,7 +55,7 @@ static const struct notify_chan_ops *const chan_table[] = {
 #define N_CHAN_OPS (sizeof(chan_table) / sizeof(chan_table[0]))
 
 struct notify_key {
-	char key[64 + 1 + 256];	/* rule \x1f scope */
+	char key[64 + 1 + 256]; /* rule \x1f scope */
 	bool firing;		/* the last state notified */
 	char id[40];		/* its record's id */
 	uint64_t used;		/* submit sequence number of the last use */
@@ -69,7 +69,7 @@ struct notify {
 	struct notify_key *keys;
 	int nkeys;
 	uint64_t seq;
-	uint64_t deduplicated;	/* atomic: read by notify__stats's thread */
+	uint64_t deduplicated; /* atomic: read by notify__stats's thread */
 };
 
 /* ---- messages ----------------------------------------------------------- */
@@ -102,8 +102,10 @@ static struct notify_msg *msg_new(const struct notify *n, const json_t *rec, con
 	}
 	snprintf(m->id, sizeof(m->id), "%s", json_string_value(json_object_get(rec, "id")) ?: "");
 	snprintf(m->reply_to, sizeof(m->reply_to), "%s", reply_to);
-	snprintf(m->rule, sizeof(m->rule), "%s", json_string_value(json_object_get(rec, "rule")) ?: "");
-	snprintf(m->state, sizeof(m->state), "%s", json_string_value(json_object_get(rec, "state")) ?: "");
+	snprintf(m->rule, sizeof(m->rule), "%s",
+		 json_string_value(json_object_get(rec, "rule")) ?: "");
+	snprintf(m->state, sizeof(m->state), "%s",
+		 json_string_value(json_object_get(rec, "state")) ?: "");
 	m->ts_ms = (int64_t)json_number_value(json_object_get(rec, "timestamp"));
 	return m;
 }
@@ -174,7 +176,7 @@ static long chan_backoff(const struct notify_chan *ch, int attempt, unsigned int
 		ms *= 2;
 	if (ms > NOTIFY_BACKOFF_MAX_MS)
 		ms = NOTIFY_BACKOFF_MAX_MS;
-	return ms + (long)(rand_r(seed) % (unsigned int)(ms / 4 + 1));	/* jitter */
+	return ms + (long)(rand_r(seed) % (unsigned int)(ms / 4 + 1)); /* jitter */
 }
 
 static void *chan_main(void *arg)
@@ -205,11 +207,12 @@ static void *chan_main(void *arg)
 
 				ch->st.retries++;
 				if (attempt == 1)
-					pr_warn("notify: %s: %s %s: %s; retrying in %ld ms", name, m->rule,
-						m->state, err, ms);
+					pr_warn("notify: %s: %s %s: %s; retrying in %ld ms", name,
+						m->rule, m->state, err, ms);
 				else
-					pr_debug("notify: %s: %s %s: attempt %d: %s; retrying in %ld ms",
-						 name, m->rule, m->state, attempt, err, ms);
+					pr_debug(
+						"notify: %s: %s %s: attempt %d: %s; retrying in %ld ms",
+						name, m->rule, m->state, attempt, err, ms);
 				if (chan_wait_locked(ch, ms))
 					break;
 			}
@@ -231,8 +234,8 @@ static void *chan_main(void *arg)
 			int made = attempt < ch->attempts ? attempt + 1 : attempt;
 
 			ch->st.failed++;
-			pr_warn("notify: %s: %s %s not delivered, gave up after %d attempt%s: %s", name,
-				m->rule, m->state, made, made == 1 ? "" : "s", err);
+			pr_warn("notify: %s: %s %s not delivered, gave up after %d attempt%s: %s",
+				name, m->rule, m->state, made, made == 1 ? "" : "s", err);
 		}
 		pthread_mutex_unlock(&ch->mu);
 		msg_put(m);
@@ -247,7 +250,7 @@ static void chan_push(struct notify_chan *ch, struct notify_msg *m)
 	struct notify_msg *old = NULL;
 
 	pthread_mutex_lock(&ch->mu);
-	if (ch->len == NOTIFY_QUEUE_MAX) {	/* drop the oldest */
+	if (ch->len == NOTIFY_QUEUE_MAX) { /* drop the oldest */
 		old = ch->q[ch->head];
 		ch->head = (ch->head + 1) % NOTIFY_QUEUE_MAX;
 		ch->len--;
@@ -270,7 +273,7 @@ static void chan_free(struct notify_chan *ch)
 	if (ch->started) {
 		pthread_mutex_lock(&ch->mu);
 		ch->stop = true;
-		__atomic_store_n(&ch->abort_at, 1, __ATOMIC_RELAXED);	/* in the past */
+		__atomic_store_n(&ch->abort_at, 1, __ATOMIC_RELAXED); /* in the past */
 		pthread_cond_broadcast(&ch->cv);
 		pthread_mutex_unlock(&ch->mu);
 		pthread_join(ch->thread, NULL);
@@ -437,7 +440,7 @@ int notify__submit(struct notify *n, const json_t *rec)
 	if (n->nchan) {
 		m = msg_new(n, rec, !firing ? k->id : "");
 		if (!m) {
-			if (fresh)	/* leave no entry that says it was notified */
+			if (fresh) /* leave no entry that says it was notified */
 				k->key[0] = '\0';
 			return -ENOMEM;
 		}
@@ -480,12 +483,17 @@ uint64_t notify__deduplicated(const struct notify *n)
  * hostlens_alert_notifications_total{channel, result}. */
 static const struct counter_row chan_rows[] = {
 	COUNTER_ROW_UINT("queued", NULL, 0, NULL, struct notify_chan_stats, queued),
-#define RESULT(f)                                                                                    \
-	{ .key = #f, .name = "hostlens_alert_notifications_total", .type = PROM_COUNTER,              \
-	  .help = "Alert notifications per channel: sent, failed (given up), retries (attempts "    \
-		  "after a failed one), dropped (queue full or shutdown).",                         \
-	  .off = offsetof(struct notify_chan_stats, f), .label = "result", .label_value = #f }
-	RESULT(sent), RESULT(failed), RESULT(retries), RESULT(dropped),
+#define RESULT(f)                                                                                      \
+	{                                                                                              \
+		.key = #f, .name = "hostlens_alert_notifications_total", .type = PROM_COUNTER,         \
+		.help = "Alert notifications per channel: sent, failed (given up), retries (attempts " \
+			"after a failed one), dropped (queue full or shutdown).",                      \
+		.off = offsetof(struct notify_chan_stats, f), .label = "result", .label_value = #f     \
+	}
+	RESULT(sent),
+	RESULT(failed),
+	RESULT(retries),
+	RESULT(dropped),
 #undef RESULT
 };
 
@@ -494,9 +502,11 @@ struct notify_stats {
 };
 
 static const struct counter_row notify_rows[] = {
-	COUNTER_ROW_UINT("notifications_deduplicated_total", "hostlens_alert_notifications_deduplicated_total",
-			 PROM_COUNTER, "Alert records not notified: they repeated the last state notified for their rule and scope.",
-			 struct notify_stats, deduplicated),
+	COUNTER_ROW_UINT(
+		"notifications_deduplicated_total",
+		"hostlens_alert_notifications_deduplicated_total", PROM_COUNTER,
+		"Alert records not notified: they repeated the last state notified for their rule and scope.",
+		struct notify_stats, deduplicated),
 };
 
 void notify__stats(struct notify *n, json_t *stats, struct prom *prom)
@@ -550,7 +560,8 @@ int notify_config_check(const struct config *cfg, char *err, size_t errlen)
 	char region[64], addr[CFG_STR], why[400];
 
 	if (cfg->alert_sns_topic_arn[0] &&
-	    notify_sns_arn_region(cfg->alert_sns_topic_arn, region, sizeof(region), why, sizeof(why))) {
+	    notify_sns_arn_region(cfg->alert_sns_topic_arn, region, sizeof(region), why,
+				  sizeof(why))) {
 		snprintf(err, errlen, "--alert-sns-topic-arn: %s", why);
 		return -EINVAL;
 	}
@@ -559,18 +570,21 @@ int notify_config_check(const struct config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (cfg->public_url[0] && !has_scheme(cfg->public_url, http)) {
-		snprintf(err, errlen, "--public-url: '%s' is not an http:// or https:// URL", cfg->public_url);
+		snprintf(err, errlen, "--public-url: '%s' is not an http:// or https:// URL",
+			 cfg->public_url);
 		return -EINVAL;
 	}
 	if (!cfg->alert_smtp_url[0]) {
 		if (cfg->alert_email_from[0] || cfg->n_alert_email_to) {
-			snprintf(err, errlen, "--alert-email-from and --alert-email-to need --alert-smtp-url");
+			snprintf(err, errlen,
+				 "--alert-email-from and --alert-email-to need --alert-smtp-url");
 			return -EINVAL;
 		}
 		return 0;
 	}
 	if (!has_scheme(cfg->alert_smtp_url, smtp)) {
-		snprintf(err, errlen, "--alert-smtp-url: '%s' is not smtp://HOST[:PORT] or smtps://HOST[:PORT]",
+		snprintf(err, errlen,
+			 "--alert-smtp-url: '%s' is not smtp://HOST[:PORT] or smtps://HOST[:PORT]",
 			 cfg->alert_smtp_url);
 		return -EINVAL;
 	}
@@ -578,14 +592,18 @@ int notify_config_check(const struct config *cfg, char *err, size_t errlen)
 		const char *h = strstr(cfg->alert_smtp_url, "://") + 3;
 
 		if (memchr(h, '@', strcspn(h, "/?#"))) {
-			snprintf(err, errlen, "--alert-smtp-url: no user or password in the URL: set "
-					      "HOSTLENS_SMTP_USER and HOSTLENS_SMTP_PASSWORD in the environment");
+			snprintf(
+				err, errlen,
+				"--alert-smtp-url: no user or password in the URL: set "
+				"HOSTLENS_SMTP_USER and HOSTLENS_SMTP_PASSWORD in the environment");
 			return -EINVAL;
 		}
 	}
 	if (notify_email_addr(cfg->alert_email_from, addr, sizeof(addr))) {
-		snprintf(err, errlen, "--alert-email-from: '%s' is not an e-mail address (a@example.com "
-				      "or Name <a@example.com>)", cfg->alert_email_from);
+		snprintf(err, errlen,
+			 "--alert-email-from: '%s' is not an e-mail address (a@example.com "
+			 "or Name <a@example.com>)",
+			 cfg->alert_email_from);
 		return -EINVAL;
 	}
 	if (!cfg->n_alert_email_to) {

@@ -26,11 +26,11 @@ struct notify;
 
 /* Per-channel counters; notify__chan_stats. */
 struct notify_chan_stats {
-	uint64_t queued;	/* notifications handed to the channel */
-	uint64_t sent;		/* delivered */
-	uint64_t retries;	/* attempts after a failed one */
-	uint64_t failed;	/* given up: last attempt failed, or a refusal not worth retrying */
-	uint64_t dropped;	/* queue full (oldest dropped), or left at shutdown */
+	uint64_t queued;  /* notifications handed to the channel */
+	uint64_t sent;	  /* delivered */
+	uint64_t retries; /* attempts after a failed one */
+	uint64_t failed;  /* given up: last attempt failed, or a refusal not worth retrying */
+	uint64_t dropped; /* queue full (oldest dropped), or left at shutdown */
 };
 
 /*

@@ -113,8 +113,9 @@ int notify_sns_arn_region(const char *arn, char *region, size_t len, char *err, 
 	k = plen[5];
 	if (k > 5 && !strcmp(part[5] + k - 5, ".fifo"))
 		k -= 5;
-	if (!k || k > 256 || strspn(part[5], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				     "0123456789_-") != k) {
+	if (!k || k > 256 ||
+	    strspn(part[5], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789_-") != k) {
 		why = "topic name is not 1 to 256 of A-Z a-z 0-9 _ -";
 		goto bad;
 	}
@@ -122,8 +123,9 @@ int notify_sns_arn_region(const char *arn, char *region, size_t len, char *err, 
 	region[plen[3]] = '\0';
 	return 0;
 bad:
-	snprintf(err, errlen, "'%.300s' is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC): %s",
-		 arn, why);
+	snprintf(err, errlen,
+		 "'%.300s' is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC): %s", arn,
+		 why);
 	return -EINVAL;
 }
 
@@ -187,7 +189,9 @@ void notify_scope(const json_t *rec, char *out, size_t len)
 		qsort(keys, n, sizeof(*keys), cmp_str);
 		for (i = 0; i < n; i++) {
 			json_t *kv = json_object_get(sc, keys[i]);
-			char *vs = json_is_string(kv) ? NULL : json_dumps(kv, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *vs = json_is_string(kv) ?
+					   NULL :
+					   json_dumps(kv, JSON_ENCODE_ANY | JSON_COMPACT);
 
 			if (i)
 				put_clean(out, len, &pos, ", ");
@@ -236,7 +240,7 @@ void notify_sns_subject(const char *subject, char *out, size_t len)
 	size_t o = 0, max = len - 1 < NOTIFY_SNS_SUBJECT_MAX ? len - 1 : NOTIFY_SNS_SUBJECT_MAX;
 	bool cut = false;
 
-	for (const char *s = subject; *s; ) {
+	for (const char *s = subject; *s;) {
 		unsigned char c = (unsigned char)*s;
 		size_t n = utf8_len(c);
 
@@ -266,9 +270,11 @@ static void fmt_utc(int64_t ms, char *out, size_t len)
 /* A number as people write it, with the unit its metric name carries. */
 static void fmt_value(double v, const char *metric, char *out, size_t len)
 {
-	static const struct { const char *suffix, *unit; } units[] = {
-		{ "_pct", " %" }, { "_per_s", "/s" }, { "_ms", " ms" }, { "_bytes", " bytes" },
-		{ "_s", " s" },
+	static const struct {
+		const char *suffix, *unit;
+	} units[] = {
+		{ "_pct", " %" },	{ "_per_s", "/s" }, { "_ms", " ms" },
+		{ "_bytes", " bytes" }, { "_s", " s" },
 	};
 	const char *unit = "";
 	size_t ml = strlen(metric);
@@ -327,8 +333,8 @@ char *notify_text(const json_t *rec, const char *public_url)
 	fmt_value(json_number_value(json_object_get(rec, "value")), metric, val, sizeof(val));
 	fmt_value(json_number_value(json_object_get(rec, "threshold")), metric, thr, sizeof(thr));
 	fmt_utc(int_ms(rec, "started_at"), t_start, sizeof(t_start));
-	fmt_utc(resolved && json_object_get(rec, "resolved_at") ? int_ms(rec, "resolved_at")
-								 : int_ms(rec, "timestamp"),
+	fmt_utc(resolved && json_object_get(rec, "resolved_at") ? int_ms(rec, "resolved_at") :
+								  int_ms(rec, "timestamp"),
 		t_now, sizeof(t_now));
 	fmt_duration(json_number_value(json_object_get(rec, "duration_s")), dur, sizeof(dur));
 
@@ -338,7 +344,8 @@ char *notify_text(const json_t *rec, const char *public_url)
 	if (resolved)
 		fprintf(f, "%s has resolved on %s: the condition no longer holds.\n\n", rule, host);
 	else
-		fprintf(f, "%s is %s on %s.\n\n", rule, !strcmp(state, "firing") ? "firing" : state, host);
+		fprintf(f, "%s is %s on %s.\n\n", rule, !strcmp(state, "firing") ? "firing" : state,
+			host);
 	fprintf(f, "Rule:       %s (severity: %s)\n", rule, sev[0] ? sev : "none");
 	fprintf(f, "Condition:  %s %s %s", metric, cmp, thr);
 	if (for_s > 0)
@@ -404,7 +411,7 @@ static void put_subject(FILE *f, const char *subject)
 
 		while (s[n] && n + utf8_len((unsigned char)s[n]) <= 45)
 			n += strnlen(s + n, utf8_len((unsigned char)s[n]));
-		if (!n)	/* cannot happen with valid UTF-8; never loop forever */
+		if (!n) /* cannot happen with valid UTF-8; never loop forever */
 			n = 1;
 		EVP_EncodeBlock(b64, (const unsigned char *)s, (int)n);
 		fprintf(f, "%s=?UTF-8?B?%s?=", s == subject ? "" : "\r\n ", b64);
@@ -439,13 +446,15 @@ char *notify_email(const struct notify_email_hdrs *h, const char *subject, const
 	put_subject(f, subject);
 	fprintf(f, "Message-ID: <%s@%s>\r\n", h->msg_id, domain);
 	if (h->in_reply_to && *h->in_reply_to)
-		fprintf(f, "In-Reply-To: <%s@%s>\r\nReferences: <%s@%s>\r\n", h->in_reply_to, domain,
-			h->in_reply_to, domain);
-	fprintf(f, "MIME-Version: 1.0\r\n"
-		   "Content-Type: text/plain; charset=utf-8\r\n"
-		   "Content-Transfer-Encoding: 8bit\r\n"
-		   "Auto-Submitted: auto-generated\r\n"
-		   "X-Mailer: hostlens/%s\r\n\r\n", HOSTLENS_VERSION);
+		fprintf(f, "In-Reply-To: <%s@%s>\r\nReferences: <%s@%s>\r\n", h->in_reply_to,
+			domain, h->in_reply_to, domain);
+	fprintf(f,
+		"MIME-Version: 1.0\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Transfer-Encoding: 8bit\r\n"
+		"Auto-Submitted: auto-generated\r\n"
+		"X-Mailer: hostlens/%s\r\n\r\n",
+		HOSTLENS_VERSION);
 	for (const char *p = text; *p; p++) {
 		if (*p == '\n')
 			fputc('\r', f);
@@ -515,7 +524,10 @@ char *notify_slack(const char *subject, const char *text)
 	if (!esc)
 		goto out;
 	for (const char *p = raw; *p; p++) {
-		const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
+		const char *rep = *p == '&' ? "&amp;" :
+				  *p == '<' ? "&lt;" :
+				  *p == '>' ? "&gt;" :
+					      NULL;
 
 		if (rep) {
 			memcpy(esc + o, rep, strlen(rep));

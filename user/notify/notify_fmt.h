@@ -66,12 +66,12 @@ char *notify_text(const json_t *rec, const char *public_url);
 
 /* Headers of an e-mail message (notify_email). */
 struct notify_email_hdrs {
-	const char *from;		/* as configured: "a@b" or "Name <a@b>" */
-	const char *const *to;		/* the same forms */
+	const char *from;      /* as configured: "a@b" or "Name <a@b>" */
+	const char *const *to; /* the same forms */
 	int n_to;
-	int64_t date_ms;		/* Date: (epoch ms) */
-	const char *msg_id;		/* the unique part of Message-ID: */
-	const char *in_reply_to;	/* the firing message's id part, or NULL */
+	int64_t date_ms;	 /* Date: (epoch ms) */
+	const char *msg_id;	 /* the unique part of Message-ID: */
+	const char *in_reply_to; /* the firing message's id part, or NULL */
 };
 
 /*

@@ -19,21 +19,21 @@
 /* One notification, made once on submit and shared (read-only) by the
  * channels; freed when the last one lets go. */
 struct notify_msg {
-	int refs;		/* atomic */
-	char *record;		/* the alert record, compact JSON */
-	char *subject;		/* notify_subject() */
-	char *text;		/* notify_text() */
-	char id[40];		/* the record's id */
-	char reply_to[40];	/* on resolve: the id of the firing record notified, or "" */
+	int refs;	   /* atomic */
+	char *record;	   /* the alert record, compact JSON */
+	char *subject;	   /* notify_subject() */
+	char *text;	   /* notify_text() */
+	char id[40];	   /* the record's id */
+	char reply_to[40]; /* on resolve: the id of the firing record notified, or "" */
 	char rule[64];
 	char state[16];
-	int64_t ts_ms;		/* the record's timestamp */
+	int64_t ts_ms; /* the record's timestamp */
 };
 
 struct notify_chan;
 
 struct notify_chan_ops {
-	const char *name;	/* the channel label in stats and /metrics */
+	const char *name; /* the channel label in stats and /metrics */
 	size_t priv_size;
 	/* Is this channel configured in cfg? */
 	bool (*wanted)(const struct config *cfg);
@@ -65,10 +65,10 @@ struct notify_chan {
 	bool started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	bool stop;		/* under mu */
+	bool stop; /* under mu */
 	struct notify_msg *q[NOTIFY_QUEUE_MAX];
 	size_t head, len;
-	struct notify_chan_stats st;	/* under mu */
+	struct notify_chan_stats st; /* under mu */
 	int attempts;
 	long backoff_ms;
 };

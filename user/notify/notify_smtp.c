@@ -33,11 +33,11 @@ struct smtp_priv {
 	char url[CFG_STR];
 	char origin[CFG_STR];
 	bool implicit_tls;
-	char from[CFG_STR];		/* as configured: the From: header */
-	char mail_from[CFG_STR + 2];	/* <addr>: MAIL FROM */
+	char from[CFG_STR];	     /* as configured: the From: header */
+	char mail_from[CFG_STR + 2]; /* <addr>: MAIL FROM */
 	char to[CFG_MAX_EMAIL_TO][CFG_STR];
 	const char *to_hdr[CFG_MAX_EMAIL_TO];
-	struct curl_slist *rcpt;	/* <addr> each: RCPT TO */
+	struct curl_slist *rcpt; /* <addr> each: RCPT TO */
 	int n_to;
 	char user[256];
 	char password[256];
@@ -133,7 +133,7 @@ static int smtp_send(struct notify_chan *ch, const struct notify_msg *m, char *e
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, s->rcpt);
 #if LIBCURL_VERSION_NUM >= 0x080200
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT_ALLOWFAILS, 1L);
-#else	/* 7.69 to 8.1 spelt it so */
+#else /* 7.69 to 8.1 spelt it so */
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
 #endif
 	curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, smtp_read);
@@ -158,8 +158,8 @@ static int smtp_send(struct notify_chan *ch, const struct notify_msg *m, char *e
 	if (rc == CURLE_OK)
 		return 0;
 	if (code)
-		snprintf(err, errlen, "%s: %s (SMTP %ld)", s->origin, ebuf[0] ? ebuf : curl_easy_strerror(rc),
-			 code);
+		snprintf(err, errlen, "%s: %s (SMTP %ld)", s->origin,
+			 ebuf[0] ? ebuf : curl_easy_strerror(rc), code);
 	else
 		snprintf(err, errlen, "%s: %s", s->origin, ebuf[0] ? ebuf : curl_easy_strerror(rc));
 	if (rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED || (code >= 500 && code < 600))

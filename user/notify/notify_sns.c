@@ -110,8 +110,8 @@ static int sns_send(struct notify_chan *ch, const struct notify_msg *m, char *er
 	xml_text(resp.data, "Code", code, sizeof(code));
 	xml_text(resp.data, "Message", msg, sizeof(msg));
 	aws_buf_free(&resp);
-	snprintf(err, errlen, "Publish: HTTP %ld %s%s%s", status, code[0] ? code : "(no error code)",
-		 msg[0] ? ": " : "", msg);
+	snprintf(err, errlen, "Publish: HTTP %ld %s%s%s", status,
+		 code[0] ? code : "(no error code)", msg[0] ? ": " : "", msg);
 	if (status >= 500 || status == 429 || status == 408 || !strcmp(code, "Throttling") ||
 	    !strcmp(code, "Throttled") || (status == 403 && strcmp(code, "AuthorizationError")))
 		return -EAGAIN;

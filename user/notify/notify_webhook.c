@@ -40,7 +40,8 @@ static int webhook_init(struct notify_chan *ch, const struct config *cfg)
 	return w->curl ? 0 : -ENOMEM;
 }
 
-static int webhook_send(struct notify_chan *ch, const struct notify_msg *m, char *err, size_t errlen)
+static int webhook_send(struct notify_chan *ch, const struct notify_msg *m, char *err,
+			size_t errlen)
 {
 	struct webhook_priv *w = ch->priv;
 	struct curl_slist *hdr;

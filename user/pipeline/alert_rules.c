@@ -10,12 +10,8 @@
 #include "user/runtime/yaml_quote.h"
 
 static const char *const agg_names[] = {
-	[ALERT_AGG_LAST] = "",
-	[ALERT_AGG_COUNT] = "count",
-	[ALERT_AGG_SUM] = "sum",
-	[ALERT_AGG_RATE] = "rate",
-	[ALERT_AGG_AVG] = "avg",
-	[ALERT_AGG_MAX] = "max",
+	[ALERT_AGG_LAST] = "",	   [ALERT_AGG_COUNT] = "count", [ALERT_AGG_SUM] = "sum",
+	[ALERT_AGG_RATE] = "rate", [ALERT_AGG_AVG] = "avg",	[ALERT_AGG_MAX] = "max",
 	[ALERT_AGG_MIN] = "min",
 };
 #define N_AGG ((int)(sizeof(agg_names) / sizeof(agg_names[0])))
@@ -42,8 +38,10 @@ int alert_agg_parse(const char *name, enum alert_agg *out, char *err, size_t err
 			return 0;
 		}
 	alert_closest(name, known, 7, 1, close, sizeof(close));
-	snprintf(err, errlen, "unknown aggregate '%s' (closest: %s; aggregates: count, sum, rate for counters; avg, max, min for gauges)",
-		 name, close);
+	snprintf(
+		err, errlen,
+		"unknown aggregate '%s' (closest: %s; aggregates: count, sum, rate for counters; avg, max, min for gauges)",
+		name, close);
 	return -EINVAL;
 }
 
@@ -155,8 +153,8 @@ int alert_closest(const char *word, const char *const *names, int n, int max, ch
 			break;
 		used[best] = true;
 		if (off < outlen)
-			off += (size_t)snprintf(out + off, outlen - off, "%s%s", written ? ", " : "",
-						names[best]);
+			off += (size_t)snprintf(out + off, outlen - off, "%s%s",
+						written ? ", " : "", names[best]);
 	}
 	return written;
 }
@@ -185,8 +183,10 @@ int alert_rule_check(const struct alert_rule *r, const char **field, char *err, 
 		for (int i = 0; i < METRIC__COUNT; i++)
 			names[i] = metric_defs[i].name;
 		alert_closest(r->metric, names, METRIC__COUNT, 3, close, sizeof(close));
-		snprintf(err, errlen, "unknown metric '%s' (closest: %s; `hostlens --list-metrics` lists all %d)",
-			 r->metric, close, METRIC__COUNT);
+		snprintf(
+			err, errlen,
+			"unknown metric '%s' (closest: %s; `hostlens --list-metrics` lists all %d)",
+			r->metric, close, METRIC__COUNT);
 		*field = "metric";
 		return -EINVAL;
 	}
@@ -198,18 +198,20 @@ int alert_rule_check(const struct alert_rule *r, const char **field, char *err, 
 				names[i] = metric_scope_name((enum metric_scope)i);
 			alert_closest(r->scope, names, SCOPE__COUNT, 1, close, sizeof(close));
 			scope_list(~0u, known, sizeof(known));
-			snprintf(err, errlen, "unknown scope '%s' (closest: %s; scopes: %s)", r->scope, close,
-				 known);
+			snprintf(err, errlen, "unknown scope '%s' (closest: %s; scopes: %s)",
+				 r->scope, close, known);
 			*field = "scope";
 			return -EINVAL;
 		}
 		if (!metric_has_scope((enum metric_id)id, (enum metric_scope)sc)) {
 			scope_list(d->scopes, known, sizeof(known));
 			if (known[0])
-				snprintf(err, errlen, "metric '%s' has no scope '%s' (its scopes: %s)", r->metric,
-					 r->scope, known);
+				snprintf(err, errlen,
+					 "metric '%s' has no scope '%s' (its scopes: %s)",
+					 r->metric, r->scope, known);
 			else
-				snprintf(err, errlen, "metric '%s' has no scope '%s' (it is host-wide only)",
+				snprintf(err, errlen,
+					 "metric '%s' has no scope '%s' (it is host-wide only)",
 					 r->metric, r->scope);
 			*field = "scope";
 			return -EINVAL;
@@ -227,28 +229,36 @@ int alert_rule_check(const struct alert_rule *r, const char **field, char *err, 
 	if (d->kind == METRIC_COUNTER && r->agg != ALERT_AGG_COUNT && r->agg != ALERT_AGG_SUM &&
 	    r->agg != ALERT_AGG_RATE) {
 		if (r->agg == ALERT_AGG_LAST)
-			snprintf(err, errlen, "metric '%s' is a counter (%s per second): give an aggregate (count, sum or rate) and a window",
-				 r->metric, d->unit);
+			snprintf(
+				err, errlen,
+				"metric '%s' is a counter (%s per second): give an aggregate (count, sum or rate) and a window",
+				r->metric, d->unit);
 		else
-			snprintf(err, errlen, "aggregate '%s' does not fit metric '%s', a counter (use count, sum or rate)",
-				 agg_names[r->agg], r->metric);
+			snprintf(
+				err, errlen,
+				"aggregate '%s' does not fit metric '%s', a counter (use count, sum or rate)",
+				agg_names[r->agg], r->metric);
 		*field = "aggregate";
 		return -EINVAL;
 	}
-	if (d->kind == METRIC_GAUGE && (r->agg == ALERT_AGG_COUNT || r->agg == ALERT_AGG_SUM ||
-					r->agg == ALERT_AGG_RATE)) {
-		snprintf(err, errlen, "aggregate '%s' does not fit metric '%s', a gauge (use avg, max, min, or none)",
-			 agg_names[r->agg], r->metric);
+	if (d->kind == METRIC_GAUGE &&
+	    (r->agg == ALERT_AGG_COUNT || r->agg == ALERT_AGG_SUM || r->agg == ALERT_AGG_RATE)) {
+		snprintf(
+			err, errlen,
+			"aggregate '%s' does not fit metric '%s', a gauge (use avg, max, min, or none)",
+			agg_names[r->agg], r->metric);
 		*field = "aggregate";
 		return -EINVAL;
 	}
 	if (r->agg != ALERT_AGG_LAST && (r->window_s < 1 || r->window_s > 86400)) {
-		snprintf(err, errlen, "aggregate '%s' needs a window of 1 to 86400 seconds", agg_names[r->agg]);
+		snprintf(err, errlen, "aggregate '%s' needs a window of 1 to 86400 seconds",
+			 agg_names[r->agg]);
 		*field = "window";
 		return -EINVAL;
 	}
 	if (r->agg == ALERT_AGG_LAST && r->window_s) {
-		snprintf(err, errlen, "a window needs an aggregate (count, sum, rate, avg, max or min)");
+		snprintf(err, errlen,
+			 "a window needs an aggregate (count, sum, rate, avg, max or min)");
 		*field = "window";
 		return -EINVAL;
 	}

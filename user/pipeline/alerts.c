@@ -36,10 +36,10 @@ enum alert_state { ST_INACTIVE, ST_PENDING, ST_FIRING };
 
 /* One slot of a window: the samples of bw seconds. */
 struct alert_bucket {
-	int64_t idx;		/* second / bw; a stale bucket is reset on use */
-	double sum, weight;	/* weight: samples, or the mean's weight (requests) */
+	int64_t idx;	    /* second / bw; a stale bucket is reset on use */
+	double sum, weight; /* weight: samples, or the mean's weight (requests) */
 	double max, min;
-	uint32_t n;		/* samples */
+	uint32_t n; /* samples */
 };
 
 /* What one rule sees for one scope value ("" host-wide). */
@@ -52,18 +52,18 @@ struct alert_series {
 	double last;		/* this tick's sample (no aggregate) */
 	bool fresh;		/* a sample came this tick */
 	int64_t seen_s;		/* second of the last sample */
-	struct alert_bucket *b;	/* nb buckets; NULL without an aggregate */
+	struct alert_bucket *b; /* nb buckets; NULL without an aggregate */
 };
 
 struct alert_slot {
 	struct alert_rule rule;
-	int metric;		/* enum metric_id; -1: not in the catalog (never data) */
+	int metric; /* enum metric_id; -1: not in the catalog (never data) */
 	enum metric_scope scope;
-	bool fan_out;		/* a scope without a value: one series per value */
-	int nb, bw;		/* window buckets and their width (s) */
+	bool fan_out; /* a scope without a value: one series per value */
+	int nb, bw;   /* window buckets and their width (s) */
 	struct alert_series *series;
 	int nseries, cap;
-	uint64_t dropped_total;	/* fan-out values beyond ALERTS_MAX_SCOPES, per tick */
+	uint64_t dropped_total; /* fan-out values beyond ALERTS_MAX_SCOPES, per tick */
 	bool dropped_logged;
 };
 
@@ -71,7 +71,7 @@ struct alerts {
 	struct alert_slot *slots;
 	int n;
 	char source[CFG_STR];
-	json_t *recent;		/* array, oldest first, at most ALERTS_RECENT */
+	json_t *recent; /* array, oldest first, at most ALERTS_RECENT */
 };
 
 /* ---- rules ------------------------------------------------------------- */
@@ -91,7 +91,7 @@ static void slot_init(struct alert_slot *s, const struct alert_rule *r)
 	s->scope = sc < 0 ? SCOPE_NONE : (enum metric_scope)sc;
 	if (sc < 0 || (s->metric >= 0 && !metric_has_scope((enum metric_id)s->metric, s->scope)))
 		s->metric = -1;
-	if (s->metric < 0)	/* the config loader refuses such rules: only a hand-made config */
+	if (s->metric < 0) /* the config loader refuses such rules: only a hand-made config */
 		pr_warn("alerts: rule %s: %s%s%s is not a metric of the catalog: never any data",
 			r->name, r->metric, r->scope[0] ? " by " : "", r->scope);
 	s->fan_out = r->scope[0] && !r->scope_value[0];
@@ -189,7 +189,7 @@ static void series_add(const struct alert_slot *s, struct alert_series *se,
 	int64_t idx;
 
 	if (!isfinite(v) || !isfinite(x->sum))
-		return;		/* not data */
+		return; /* not data */
 	se->fresh = true;
 	se->seen_s = now_s;
 	se->last = v;
@@ -434,7 +434,7 @@ static int alerts_emit(struct alerts *a, const struct alert_slot *s, const struc
 static int series_step(struct alerts *a, const struct alert_slot *s, struct alert_series *se,
 		       bool have, double v, int64_t now_ms, json_t *out)
 {
-	if (!have) {	/* no data */
+	if (!have) { /* no data */
 		if (se->st == ST_PENDING)
 			se->st = ST_INACTIVE;
 		return 0;
@@ -506,8 +506,8 @@ static int slot_eval(struct alerts *a, struct alert_slot *s, const struct metric
 		if (s->fan_out && now_s - se->seen_s >= expire_s(s)) {
 			/* the scope value is gone (process exited, route idle) */
 			if (se->st == ST_FIRING) {
-				ret = alerts_emit(a, s, se, "resolved", " no longer reported", now_ms,
-						  out);
+				ret = alerts_emit(a, s, se, "resolved", " no longer reported",
+						  now_ms, out);
 				if (ret < 0)
 					return ret;
 				emitted++;
@@ -552,12 +552,12 @@ json_t *alerts__state_json(const struct alerts *a)
 
 			if (se->st == ST_INACTIVE)
 				continue;
-			json_array_append_new(active, alert_json(a, s, se, state, "", se->started_at,
-								 false));
+			json_array_append_new(active, alert_json(a, s, se, state, "",
+								 se->started_at, false));
 		}
 		json_array_append_new(rules, json_pack("{s:s,s:s,s:i,s:I}", "rule", s->rule.name,
-						       "metric", s->rule.metric, "series", s->nseries,
-						       "scope_values_dropped_total",
+						       "metric", s->rule.metric, "series",
+						       s->nseries, "scope_values_dropped_total",
 						       (json_int_t)s->dropped_total));
 	}
 	return json_pack("{s:o,s:O,s:o}", "active", active, "recent", a->recent, "rules", rules);

@@ -31,8 +31,8 @@
 #include "user/runtime/config.h"
 #include "user/pipeline/metrics.h"
 
-#define ALERTS_MAX_SCOPES 64	/* series of one fan-out rule */
-#define ALERTS_WINDOW_SLOTS 60	/* buckets of a window; longer windows move in steps */
+#define ALERTS_MAX_SCOPES 64   /* series of one fan-out rule */
+#define ALERTS_WINDOW_SLOTS 60 /* buckets of a window; longer windows move in steps */
 
 struct alerts;
 

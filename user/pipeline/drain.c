@@ -27,7 +27,7 @@ struct drain {
 	pthread_t thread;
 	bool running;
 	int stop;
-	bool batch_start;	/* next event is the first of a poll round */
+	bool batch_start; /* next event is the first of a poll round */
 	struct drain_stats st;
 };
 
@@ -74,7 +74,8 @@ struct drain *drain__new(struct loader *ld, struct eventlog *log, int poll_ms)
 		d->rings[i].d = d;
 		d->rings[i].shard = i % nshards;
 		if (!d->rb)
-			d->rb = ring_buffer__new(loader__ring_fd(ld, i), on_event, &d->rings[i], NULL);
+			d->rb = ring_buffer__new(loader__ring_fd(ld, i), on_event, &d->rings[i],
+						 NULL);
 		else if (ring_buffer__add(d->rb, loader__ring_fd(ld, i), on_event, &d->rings[i]))
 			goto err;
 		if (!d->rb)

@@ -24,11 +24,11 @@
 struct drain;
 
 struct drain_stats {
-	uint64_t events;	/* events copied into the log */
+	uint64_t events; /* events copied into the log */
 	uint64_t bytes;
-	uint64_t malformed;	/* events rejected by validation */
-	uint64_t wakeups;	/* poll returns */
-	uint64_t max_delay_ns;	/* oldest event's age when a batch began (reset by drain__reset_max) */
+	uint64_t malformed;    /* events rejected by validation */
+	uint64_t wakeups;      /* poll returns */
+	uint64_t max_delay_ns; /* oldest event's age when a batch began (reset by drain__reset_max) */
 	uint64_t by_type[HL_EV_MAX];
 };
 

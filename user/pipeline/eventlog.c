@@ -46,7 +46,7 @@ struct eventlog_reader {
 	uint64_t *pos;
 	uint64_t *seq;
 	uint64_t lost;
-	unsigned char *buf;	/* copy-out buffer, one entry at a time */
+	unsigned char *buf; /* copy-out buffer, one entry at a time */
 };
 
 static inline uint64_t round8(uint64_t v)

@@ -26,11 +26,11 @@
 struct eventlog;
 
 struct eventlog_stats {
-	uint64_t appended;	/* entries written, all shards */
-	uint64_t overwritten;	/* entries overwritten before... anyone: oldest dropped */
-	uint64_t rejected;	/* entries larger than a shard allows */
-	uint64_t used_bytes;	/* bytes between tail and head, all shards */
-	uint64_t size_bytes;	/* capacity, all shards */
+	uint64_t appended;    /* entries written, all shards */
+	uint64_t overwritten; /* entries overwritten before... anyone: oldest dropped */
+	uint64_t rejected;    /* entries larger than a shard allows */
+	uint64_t used_bytes;  /* bytes between tail and head, all shards */
+	uint64_t size_bytes;  /* capacity, all shards */
 	int shards;
 };
 

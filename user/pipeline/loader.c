@@ -30,11 +30,11 @@
 
 struct signal_rt {
 	const struct signal *def;
-	void *skel;		/* the object's skeleton (shared rows: the same one) */
-	bool owner;		/* this row opened skel and frees it */
+	void *skel; /* the object's skeleton (shared rows: the same one) */
+	bool owner; /* this row opened skel and frees it */
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
-	const struct bpf_program *link_prog[MAX_LINKS];	/* the program of links[i] */
+	const struct bpf_program *link_prog[MAX_LINKS]; /* the program of links[i] */
 	int nlinks;
 	char status[256];
 	bool on;
@@ -58,16 +58,18 @@ static void bench_destroy(void *s)
 	bench_bpf__destroy(s);
 }
 
-static const struct signal bench_row = { .name = "bench", .open = bench_open, .destroy = bench_destroy };
+static const struct signal bench_row = { .name = "bench",
+					 .open = bench_open,
+					 .destroy = bench_destroy };
 
 struct loader {
 	struct loader_opts opts;
 	char tracefs[256];
 	int nrings;
 	int *ring_fds;
-	int rings_fd;		/* ARRAY_OF_MAPS */
-	int drops_fd;		/* PERCPU_ARRAY */
-	struct signal_rt rt[MAX_ROWS];	/* signals[], then bench_row */
+	int rings_fd;		       /* ARRAY_OF_MAPS */
+	int drops_fd;		       /* PERCPU_ARRAY */
+	struct signal_rt rt[MAX_ROWS]; /* signals[], then bench_row */
 	int nrt;
 };
 
@@ -110,7 +112,9 @@ static int tracefs_ready(struct loader *ld, char *err, size_t errlen)
 	const char *env = getenv("HOSTLENS_TRACEFS");
 
 	snprintf(ld->tracefs, sizeof(ld->tracefs), "%s",
-		 ld->opts.tracefs ? ld->opts.tracefs : env ? env : TRACEFS_DEFAULT);
+		 ld->opts.tracefs ? ld->opts.tracefs :
+		 env		  ? env :
+				    TRACEFS_DEFAULT);
 	snprintf(path, sizeof(path), "%s/events", ld->tracefs);
 	if (access(path, F_OK) == 0)
 		return 0;
@@ -125,7 +129,8 @@ static int tracefs_ready(struct loader *ld, char *err, size_t errlen)
 		return -errno;
 	}
 	if (access(path, F_OK)) {
-		snprintf(err, errlen, "tracefs mounted at %s but %s is missing", TRACEFS_DEFAULT, path);
+		snprintf(err, errlen, "tracefs mounted at %s but %s is missing", TRACEFS_DEFAULT,
+			 path);
 		return -ENOENT;
 	}
 	pr_info("mounted tracefs at %s", TRACEFS_DEFAULT);
@@ -139,14 +144,15 @@ static bool tracepoint_exists(struct loader *ld, const char *sec, char *missing,
 	const char *name;
 
 	if (!strncmp(sec, "tp/", 3) || !strncmp(sec, "tracepoint/", 11)) {
-		name = strchr(sec, '/') + 1;	/* "cat/name" */
+		name = strchr(sec, '/') + 1; /* "cat/name" */
 		snprintf(path, sizeof(path), "%s/events/%s", ld->tracefs, name);
 		snprintf(missing, len, "%s", name);
 		return access(path, F_OK) == 0;
 	}
 	if (!strncmp(sec, "tp_btf/", 7) || !strncmp(sec, "raw_tp/", 7)) {
 		/* raw tracepoints are named without their category */
-		static const char *cats[] = { "sched", "block", "sock", "tcp", "net", "syscalls", "raw_syscalls" };
+		static const char *cats[] = { "sched", "block",	   "sock",	  "tcp",
+					      "net",   "syscalls", "raw_syscalls" };
 
 		name = sec + 7;
 		snprintf(missing, len, "%s", name);
@@ -157,7 +163,7 @@ static bool tracepoint_exists(struct loader *ld, const char *sec, char *missing,
 		}
 		return false;
 	}
-	return true;	/* uprobes and others are checked at attach */
+	return true; /* uprobes and others are checked at attach */
 }
 
 static int shared_maps_create(struct loader *ld, char *err, size_t errlen)
@@ -175,15 +181,16 @@ static int shared_maps_create(struct loader *ld, char *err, size_t errlen)
 		return -ENOMEM;
 	for (int i = 0; i < ld->nrings; i++)
 		ld->ring_fds[i] = -1;
-	tmpl = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "hl_ring", 0, 0, (__u32)ld->opts.cfg->ring_bytes, NULL);
+	tmpl = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "hl_ring", 0, 0,
+			      (__u32)ld->opts.cfg->ring_bytes, NULL);
 	if (tmpl < 0) {
 		snprintf(err, errlen, "cannot create a %llu-byte BPF ring buffer: %s",
 			 (unsigned long long)ld->opts.cfg->ring_bytes, strerror(errno));
 		return -errno;
 	}
 	mopts.inner_map_fd = tmpl;
-	ld->rings_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rings", sizeof(__u32), sizeof(__u32),
-				      (__u32)ld->nrings, &mopts);
+	ld->rings_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "rings", sizeof(__u32),
+				      sizeof(__u32), (__u32)ld->nrings, &mopts);
 	close(tmpl);
 	if (ld->rings_fd < 0) {
 		snprintf(err, errlen, "cannot create the ring array: %s", strerror(errno));
@@ -196,12 +203,13 @@ static int shared_maps_create(struct loader *ld, char *err, size_t errlen)
 						 (__u32)ld->opts.cfg->ring_bytes, NULL);
 		if (ld->ring_fds[i] < 0 ||
 		    bpf_map_update_elem(ld->rings_fd, &key, &ld->ring_fds[i], BPF_ANY)) {
-			snprintf(err, errlen, "cannot create ring buffer for CPU %d: %s", i, strerror(errno));
+			snprintf(err, errlen, "cannot create ring buffer for CPU %d: %s", i,
+				 strerror(errno));
 			return -errno;
 		}
 	}
-	ld->drops_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "drops", sizeof(__u32), sizeof(__u64),
-				      HL_DROP_MAX, NULL);
+	ld->drops_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "drops", sizeof(__u32),
+				      sizeof(__u64), HL_DROP_MAX, NULL);
 	if (ld->drops_fd < 0) {
 		snprintf(err, errlen, "cannot create the drop counters: %s", strerror(errno));
 		return -errno;
@@ -224,7 +232,7 @@ static int shared_map_reuse(struct loader *ld, struct bpf_map *map)
 		if (m && bpf_map__fd(m) >= 0)
 			return bpf_map__reuse_fd(map, bpf_map__fd(m));
 	}
-	return 0;	/* first one: this object creates it */
+	return 0; /* first one: this object creates it */
 }
 
 /* Every row sharing rt's object sets its knobs on it, on or off; an off
@@ -236,14 +244,16 @@ static void object_knobs(struct loader *ld, struct signal_rt *rt)
 		bool on = config_signal_on(ld->opts.cfg, d->name);
 		struct bpf_program *prog;
 
-		if (d != rt->def && (!d->object || !rt->def->object || strcmp(d->object, rt->def->object)))
+		if (d != rt->def &&
+		    (!d->object || !rt->def->object || strcmp(d->object, rt->def->object)))
 			continue;
 		if (d->knobs)
 			d->knobs(rt->skel, &ld->opts, on);
 		if (on || !d->prog_prefix)
 			continue;
 		bpf_object__for_each_program(prog, rt->obj)
-			if (!strncmp(bpf_program__name(prog), d->prog_prefix, strlen(d->prog_prefix)))
+			if (!strncmp(bpf_program__name(prog), d->prog_prefix,
+				     strlen(d->prog_prefix)))
 				bpf_program__set_autoload(prog, false);
 	}
 }
@@ -295,8 +305,10 @@ static void signal_start(struct loader *ld, struct signal_rt *rt)
 	}
 	err = bpf_object__load(rt->obj);
 	if (err) {
-		snprintf(rt->status, sizeof(rt->status), "off: BPF load failed: %s (run with --log-level debug for the verifier log)",
-			 strerror(-err));
+		snprintf(
+			rt->status, sizeof(rt->status),
+			"off: BPF load failed: %s (run with --log-level debug for the verifier log)",
+			strerror(-err));
 		goto fail;
 	}
 	bpf_object__for_each_program(prog, rt->obj) {
@@ -337,8 +349,9 @@ fail:
 static bool signal_share(struct loader *ld, struct signal_rt *rt)
 {
 	for (struct signal_rt *o = ld->rt; o < rt; o++) {
-		if (!rt->def->object || !o->def->object || strcmp(rt->def->object, o->def->object) ||
-		    !o->status[0] || !strcmp(o->status, "off: not in --signals"))
+		if (!rt->def->object || !o->def->object ||
+		    strcmp(rt->def->object, o->def->object) || !o->status[0] ||
+		    !strcmp(o->status, "off: not in --signals"))
 			continue;
 		rt->obj = o->obj;
 		rt->skel = o->skel;
@@ -358,13 +371,15 @@ struct loader *loader__new(const struct loader_opts *opts, char *err, size_t err
 	int ret;
 
 	if (!have_bpf_caps()) {
-		snprintf(err, errlen, "must run as root (or with CAP_BPF and CAP_PERFMON): try sudo");
+		snprintf(err, errlen,
+			 "must run as root (or with CAP_BPF and CAP_PERFMON): try sudo");
 		errno = EPERM;
 		return NULL;
 	}
 	/* CO-RE relocations and the tp_btf programs need the kernel's BTF */
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+		snprintf(err, errlen,
+			 "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
 			 "CO-RE programs need CONFIG_DEBUG_INFO_BTF=y");
 		errno = ENOENT;
 		return NULL;
@@ -540,7 +555,8 @@ const char *loader__signal_status(const struct loader *ld, const char *signal)
 	if (rt)
 		return rt->status;
 	if (signal_find(signal))
-		return config_signal_on(ld->opts.cfg, signal) ? "off: not built yet" : "off: not in --signals";
+		return config_signal_on(ld->opts.cfg, signal) ? "off: not built yet" :
+								"off: not in --signals";
 	return NULL;
 }
 

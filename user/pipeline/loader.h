@@ -24,8 +24,8 @@ struct bpf_program;
 
 struct loader_opts {
 	const struct config *cfg;
-	uint32_t bench_tgid;	/* != 0: also load the drain benchmark source for this process */
-	const char *tracefs;	/* NULL: /sys/kernel/tracing (HOSTLENS_TRACEFS overrides) */
+	uint32_t bench_tgid; /* != 0: also load the drain benchmark source for this process */
+	const char *tracefs; /* NULL: /sys/kernel/tracing (HOSTLENS_TRACEFS overrides) */
 };
 
 /* Loads and attaches. NULL with a one-line reason in err (and errno) when the
@@ -65,6 +65,5 @@ uint64_t loader__prog_misses(const struct loader *ld);
 /* "on", or "off: reason", for each known signal; NULL for an unknown name. */
 const char *loader__signal_status(const struct loader *ld, const char *signal);
 bool loader__signal_on(const struct loader *ld, const char *signal);
-
 
 #endif

@@ -18,104 +18,109 @@
 
 const struct metric_def metric_defs[METRIC__COUNT] = {
 	[METRIC_CPU_USAGE_PCT] = { "cpu_usage_pct", METRIC_GAUGE, "%", "host", 0,
-		"Host CPU busy, all cores, over the last second" },
+				   "Host CPU busy, all cores, over the last second" },
 	[METRIC_CPU_IOWAIT_PCT] = { "cpu_iowait_pct", METRIC_GAUGE, "%", "host", 0,
-		"Host CPU time waiting for I/O, all cores" },
+				    "Host CPU time waiting for I/O, all cores" },
 	[METRIC_CPU_STEAL_PCT] = { "cpu_steal_pct", METRIC_GAUGE, "%", "host", 0,
-		"Host CPU time taken by the hypervisor, all cores" },
+				   "Host CPU time taken by the hypervisor, all cores" },
 	[METRIC_MEMORY_USED_PCT] = { "memory_used_pct", METRIC_GAUGE, "%", "host", 0,
-		"Memory in use (total minus available)" },
+				     "Memory in use (total minus available)" },
 	[METRIC_SWAP_USED_PCT] = { "swap_used_pct", METRIC_GAUGE, "%", "host", 0,
-		"Swap in use; 0 without swap" },
-	[METRIC_LOAD1] = { "load1", METRIC_GAUGE, "", "host", 0,
-		"One-minute load average" },
+				   "Swap in use; 0 without swap" },
+	[METRIC_LOAD1] = { "load1", METRIC_GAUGE, "", "host", 0, "One-minute load average" },
 	[METRIC_FILESYSTEM_USED_PCT] = { "filesystem_used_pct", METRIC_GAUGE, "%", "host", S(MOUNT),
-		"Space used on a filesystem; host-wide: the fullest" },
+					 "Space used on a filesystem; host-wide: the fullest" },
 	[METRIC_DISK_BUSY_PCT] = { "disk_busy_pct", METRIC_GAUGE, "%", "host", S(DEVICE),
-		"Time a whole disk was busy (/proc/diskstats); host-wide: the busiest" },
+				   "Time a whole disk was busy (/proc/diskstats); host-wide: the busiest" },
 	[METRIC_NET_RX_BYTES_PER_S] = { "net_rx_bytes_per_s", METRIC_GAUGE, "bytes/s", "host", 0,
-		"Bytes received by the network interfaces, loopback excluded" },
+					"Bytes received by the network interfaces, loopback excluded" },
 	[METRIC_NET_TX_BYTES_PER_S] = { "net_tx_bytes_per_s", METRIC_GAUGE, "bytes/s", "host", 0,
-		"Bytes sent by the network interfaces, loopback excluded" },
+					"Bytes sent by the network interfaces, loopback excluded" },
 
 	[METRIC_PROCESS_CPU_PCT] = { "process_cpu_pct", METRIC_GAUGE, "%", "cpu", S(PROCESS),
-		"On-CPU time of the processes of a command, 100 = one core; host-wide: the busiest command" },
+				     "On-CPU time of the processes of a command, 100 = one core; host-wide: the busiest command" },
 	[METRIC_RUNQ_P99_MS] = { "runq_p99_ms", METRIC_GAUGE, "ms", "cpu", 0,
-		"Run-queue latency p99 over the last second" },
+				 "Run-queue latency p99 over the last second" },
 	[METRIC_PROCESS_EXITS] = { "process_exits", METRIC_COUNTER, "processes", "cpu", S(PROCESS),
-		"Processes that exited" },
-	[METRIC_PROCESS_EXITS_FAILED] = { "process_exits_failed", METRIC_COUNTER, "processes", "cpu", S(PROCESS),
-		"Processes that failed: a non-zero exit status, or killed by a signal (a crash, an OOM kill)" },
+				   "Processes that exited" },
+	[METRIC_PROCESS_EXITS_FAILED] = { "process_exits_failed", METRIC_COUNTER, "processes",
+					  "cpu", S(PROCESS),
+					  "Processes that failed: a non-zero exit status, or killed by a signal (a crash, an OOM kill)" },
 
-	[METRIC_DISK_LATENCY_P99_MS] = { "disk_latency_p99_ms", METRIC_GAUGE, "ms", "disk", S(DEVICE),
-		"Block request latency p99 over the last 10 s; host-wide: the worst device" },
+	[METRIC_DISK_LATENCY_P99_MS] = { "disk_latency_p99_ms", METRIC_GAUGE, "ms", "disk",
+					 S(DEVICE),
+					 "Block request latency p99 over the last 10 s; host-wide: the worst device" },
 	[METRIC_DISK_OPS] = { "disk_ops", METRIC_COUNTER, "requests", "disk", S(DEVICE),
-		"Completed block requests" },
+			      "Completed block requests" },
 	[METRIC_DISK_BYTES] = { "disk_bytes", METRIC_COUNTER, "bytes", "disk", S(DEVICE),
-		"Bytes read and written by completed block requests" },
+				"Bytes read and written by completed block requests" },
 
-	[METRIC_TCP_CONNECTIONS_ACTIVE] = { "tcp_connections_active", METRIC_GAUGE, "connections", "net", 0,
-		"Open TCP connections" },
-	[METRIC_TCP_RETRANSMITS_PER_S] = { "tcp_retransmits_per_s", METRIC_GAUGE, "segments/s", "net", 0,
-		"TCP retransmits in the last second" },
-	[METRIC_TCP_RETRANSMITS] = { "tcp_retransmits", METRIC_COUNTER, "segments", "net", S(PROCESS) | S(PEER),
-		"TCP retransmits; per peer, counted when the connection closes" },
+	[METRIC_TCP_CONNECTIONS_ACTIVE] = { "tcp_connections_active", METRIC_GAUGE, "connections",
+					    "net", 0, "Open TCP connections" },
+	[METRIC_TCP_RETRANSMITS_PER_S] = { "tcp_retransmits_per_s", METRIC_GAUGE, "segments/s",
+					   "net", 0, "TCP retransmits in the last second" },
+	[METRIC_TCP_RETRANSMITS] = { "tcp_retransmits", METRIC_COUNTER, "segments", "net",
+				     S(PROCESS) | S(PEER),
+				     "TCP retransmits; per peer, counted when the connection closes" },
 	[METRIC_TCP_RESETS] = { "tcp_resets", METRIC_COUNTER, "resets", "net", S(PROCESS),
-		"TCP resets sent and received" },
-	[METRIC_TCP_CONNECTIONS_CLOSED] = { "tcp_connections_closed", METRIC_COUNTER, "connections", "net",
-		S(PROCESS) | S(PEER) | S(SERVER),
-		"TCP connections closed; per server: connections this host opened to it" },
-	[METRIC_TCP_CONNECTIONS_FAILED] = { "tcp_connections_failed", METRIC_COUNTER, "connections", "net",
-		S(PEER) | S(SERVER),
-		"TCP connections that closed before the handshake completed (refused, timed out)" },
+				"TCP resets sent and received" },
+	[METRIC_TCP_CONNECTIONS_CLOSED] = { "tcp_connections_closed", METRIC_COUNTER, "connections",
+					    "net", S(PROCESS) | S(PEER) | S(SERVER),
+					    "TCP connections closed; per server: connections this host opened to it" },
+	[METRIC_TCP_CONNECTIONS_FAILED] = { "tcp_connections_failed", METRIC_COUNTER, "connections",
+					    "net", S(PEER) | S(SERVER),
+					    "TCP connections that closed before the handshake completed (refused, timed out)" },
 
-	[METRIC_HTTP_REQUESTS] = { "http_requests", METRIC_COUNTER, "requests", "http", S(ROUTE) | S(PROCESS),
-		"HTTP requests this host served" },
-	[METRIC_HTTP_ERRORS_5XX] = { "http_errors_5xx", METRIC_COUNTER, "requests", "http", S(ROUTE) | S(PROCESS),
-		"Served requests answered with a 5xx status" },
-	[METRIC_HTTP_ERRORS_4XX] = { "http_errors_4xx", METRIC_COUNTER, "requests", "http", S(ROUTE) | S(PROCESS),
-		"Served requests answered with a 4xx status" },
-	[METRIC_HTTP_LATENCY_MS] = { "http_latency_ms", METRIC_GAUGE, "ms", "http", S(ROUTE) | S(PROCESS),
-		"Mean latency of the requests served in each second; `avg` over a window weighs every request alike" },
-	[METRIC_HTTP_REQUESTS_PER_S] = { "http_requests_per_s", METRIC_GAUGE, "requests/s", "http", 0,
-		"Served requests in the last second" },
+	[METRIC_HTTP_REQUESTS] = { "http_requests", METRIC_COUNTER, "requests", "http",
+				   S(ROUTE) | S(PROCESS), "HTTP requests this host served" },
+	[METRIC_HTTP_ERRORS_5XX] = { "http_errors_5xx", METRIC_COUNTER, "requests", "http",
+				     S(ROUTE) | S(PROCESS),
+				     "Served requests answered with a 5xx status" },
+	[METRIC_HTTP_ERRORS_4XX] = { "http_errors_4xx", METRIC_COUNTER, "requests", "http",
+				     S(ROUTE) | S(PROCESS),
+				     "Served requests answered with a 4xx status" },
+	[METRIC_HTTP_LATENCY_MS] = { "http_latency_ms", METRIC_GAUGE, "ms", "http",
+				     S(ROUTE) | S(PROCESS),
+				     "Mean latency of the requests served in each second; `avg` over a window weighs every request alike" },
+	[METRIC_HTTP_REQUESTS_PER_S] = { "http_requests_per_s", METRIC_GAUGE, "requests/s", "http",
+					 0, "Served requests in the last second" },
 	[METRIC_ERROR_RATE_PCT] = { "error_rate_pct", METRIC_GAUGE, "%", "http", 0,
-		"Share of served requests answered 5xx over the last 10 s" },
+				    "Share of served requests answered 5xx over the last 10 s" },
 	[METRIC_API_LATENCY_AVG_MS] = { "api_latency_avg_ms", METRIC_GAUGE, "ms", "http", 0,
-		"Mean latency of served requests over the last 10 s; no data without requests" },
+					"Mean latency of served requests over the last 10 s; no data without requests" },
 	[METRIC_API_LATENCY_P95_MS] = { "api_latency_p95_ms", METRIC_GAUGE, "ms", "http", 0,
-		"Latency p95 of served requests over the last 10 s; no data without requests" },
+					"Latency p95 of served requests over the last 10 s; no data without requests" },
 	[METRIC_API_LATENCY_P99_MS] = { "api_latency_p99_ms", METRIC_GAUGE, "ms", "http", 0,
-		"Latency p99 of served requests over the last 10 s; no data without requests" },
+					"Latency p99 of served requests over the last 10 s; no data without requests" },
 
-	[METRIC_DB_CONNECTIONS_ACTIVE] = { "db_connections_active", METRIC_GAUGE, "connections", "db", S(SERVER),
-		"Open connections to a database server (the larger of what a server here holds and what processes here hold to it); host-wide: all servers" },
+	[METRIC_DB_CONNECTIONS_ACTIVE] = { "db_connections_active", METRIC_GAUGE, "connections",
+					   "db", S(SERVER),
+					   "Open connections to a database server (the larger of what a server here holds and what processes here hold to it); host-wide: all servers" },
 	[METRIC_DB_CLIENT_P95_MS] = { "db_client_p95_ms", METRIC_GAUGE, "ms", "db", S(SERVER),
-		"Latency p95 of the database operations processes here made in the last second; host-wide: all servers; no data without operations" },
+				      "Latency p95 of the database operations processes here made in the last second; host-wide: all servers; no data without operations" },
 
 	[METRIC_AGENT_KERNEL_DROPS] = { "agent_kernel_drops", METRIC_COUNTER, "events", "agent", 0,
-		"Events dropped in BPF because a ring buffer was full" },
+					"Events dropped in BPF because a ring buffer was full" },
 	[METRIC_AGENT_MAP_FULL] = { "agent_map_full", METRIC_COUNTER, "updates", "agent", 0,
-		"BPF map updates that failed because the map was full" },
-	[METRIC_AGENT_LOG_OVERWRITTEN] = { "agent_log_overwritten", METRIC_COUNTER, "events", "agent", 0,
-		"Event log entries overwritten before the processor read them" },
-	[METRIC_AGENT_SINK_FAILING] = { "agent_sink_failing", METRIC_GAUGE, "0 or 1", "agent", S(SINK),
-		"1 while a sink's last delivery attempt failed; host-wide: any sink" },
-	[METRIC_AGENT_SINK_DROPPED] = { "agent_sink_dropped", METRIC_COUNTER, "records", "agent", S(SINK),
-		"Records a sink gave up (spool full or not retryable)" },
-	[METRIC_AGENT_SPOOL_USED_PCT] = { "agent_spool_used_pct", METRIC_GAUGE, "%", "agent", S(SINK),
-		"A sink's on-disk spool as a share of spool_max_bytes; host-wide: the fullest" },
+				    "BPF map updates that failed because the map was full" },
+	[METRIC_AGENT_LOG_OVERWRITTEN] = { "agent_log_overwritten", METRIC_COUNTER, "events",
+					   "agent", 0,
+					   "Event log entries overwritten before the processor read them" },
+	[METRIC_AGENT_SINK_FAILING] = { "agent_sink_failing", METRIC_GAUGE, "0 or 1", "agent",
+					S(SINK),
+					"1 while a sink's last delivery attempt failed; host-wide: any sink" },
+	[METRIC_AGENT_SINK_DROPPED] = { "agent_sink_dropped", METRIC_COUNTER, "records", "agent",
+					S(SINK),
+					"Records a sink gave up (spool full or not retryable)" },
+	[METRIC_AGENT_SPOOL_USED_PCT] = { "agent_spool_used_pct", METRIC_GAUGE, "%", "agent",
+					  S(SINK),
+					  "A sink's on-disk spool as a share of spool_max_bytes; host-wide: the fullest" },
 };
 
 static const char *const scope_names[SCOPE__COUNT] = {
-	[SCOPE_NONE] = "",
-	[SCOPE_ROUTE] = "route",
-	[SCOPE_PROCESS] = "process",
-	[SCOPE_DEVICE] = "device",
-	[SCOPE_MOUNT] = "mount",
-	[SCOPE_PEER] = "peer",
-	[SCOPE_SERVER] = "server",
-	[SCOPE_SINK] = "sink",
+	[SCOPE_NONE] = "",	   [SCOPE_ROUTE] = "route", [SCOPE_PROCESS] = "process",
+	[SCOPE_DEVICE] = "device", [SCOPE_MOUNT] = "mount", [SCOPE_PEER] = "peer",
+	[SCOPE_SERVER] = "server", [SCOPE_SINK] = "sink",
 };
 
 int metric_find(const char *name)
@@ -168,15 +173,15 @@ void metric_defs_print(FILE *f)
 
 /* ---- the set ------------------------------------------------------------ */
 
-#define METRICS_BUCKETS 8192		/* power of 2, twice METRICS_MAX_VALUES */
+#define METRICS_BUCKETS 8192 /* power of 2, twice METRICS_MAX_VALUES */
 #define METRICS_KEY_ARENA (256 * 1024)
 
 struct metric_value {
 	struct metric_sample s;
 	uint32_t hash;
-	int32_t next_hash;	/* next value in the bucket, -1: none */
-	int32_t next;		/* next value of the same (metric, scope), -1: none */
-	uint32_t key;		/* offset in keys */
+	int32_t next_hash; /* next value in the bucket, -1: none */
+	int32_t next;	   /* next value of the same (metric, scope), -1: none */
+	uint32_t key;	   /* offset in keys */
 	uint16_t id;
 	uint8_t scope;
 };
@@ -299,7 +304,7 @@ static struct metric_sample *value_get(struct metrics *m, enum metric_id id, enu
 	m->keys_used += len + 1;
 	v->next_hash = m->buckets[h & (METRICS_BUCKETS - 1)];
 	m->buckets[h & (METRICS_BUCKETS - 1)] = i;
-	v->next = -1;	/* appended: metrics__next walks in put order */
+	v->next = -1; /* appended: metrics__next walks in put order */
 	if (m->tail[id][sc] >= 0)
 		m->v[m->tail[id][sc]].next = i;
 	else
@@ -327,7 +332,7 @@ void metrics__add_mean(struct metrics *m, enum metric_id id, enum metric_scope s
 	struct metric_sample *s;
 
 	if (!(n > 0))
-		return;		/* no requests: no mean, not a mean of 0 */
+		return; /* no requests: no mean, not a mean of 0 */
 	s = value_get(m, id, sc, key, &created);
 	if (s) {
 		s->sum += sum;

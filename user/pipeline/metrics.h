@@ -29,9 +29,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define METRIC_KEY_MAX 288		/* "METHOD /route" and a NUL */
-#define METRICS_MAX_VALUES 4096		/* values per tick, all metrics */
-#define METRICS_MAX_PER_SCOPE 512	/* values per tick of one (metric, scope) */
+#define METRIC_KEY_MAX 288	  /* "METHOD /route" and a NUL */
+#define METRICS_MAX_VALUES 4096	  /* values per tick, all metrics */
+#define METRICS_MAX_PER_SCOPE 512 /* values per tick of one (metric, scope) */
 
 enum metric_id {
 	/* host: the collectors' vm-metrics fields */
@@ -85,28 +85,28 @@ enum metric_id {
 };
 
 enum metric_scope {
-	SCOPE_NONE,	/* the host-wide value */
-	SCOPE_ROUTE,	/* "GET /api/orders": method and route template */
-	SCOPE_PROCESS,	/* command name (comm): every process of that name */
-	SCOPE_DEVICE,	/* block device: "sda", "nvme0n1" */
-	SCOPE_MOUNT,	/* filesystem mount point: "/", "/var" */
-	SCOPE_PEER,	/* remote host address: "10.0.0.7" */
-	SCOPE_SERVER,	/* a server this host connects to: "10.0.0.7:5432" */
-	SCOPE_SINK,	/* record sink: "file", "kinesis", "dynamodb" */
+	SCOPE_NONE,    /* the host-wide value */
+	SCOPE_ROUTE,   /* "GET /api/orders": method and route template */
+	SCOPE_PROCESS, /* command name (comm): every process of that name */
+	SCOPE_DEVICE,  /* block device: "sda", "nvme0n1" */
+	SCOPE_MOUNT,   /* filesystem mount point: "/", "/var" */
+	SCOPE_PEER,    /* remote host address: "10.0.0.7" */
+	SCOPE_SERVER,  /* a server this host connects to: "10.0.0.7:5432" */
+	SCOPE_SINK,    /* record sink: "file", "kinesis", "dynamodb" */
 	SCOPE__COUNT
 };
 
 enum metric_kind {
 	METRIC_GAUGE,	/* a level, read once a second */
-	METRIC_COUNTER,	/* events (or amounts) in each second */
+	METRIC_COUNTER, /* events (or amounts) in each second */
 };
 
 struct metric_def {
 	const char *name;
 	enum metric_kind kind;
 	const char *unit;
-	const char *signal;	/* a --signals name, "host" (collectors) or "agent" */
-	unsigned int scopes;	/* bit (1 << enum metric_scope) per scope besides the
+	const char *signal;  /* a --signals name, "host" (collectors) or "agent" */
+	unsigned int scopes; /* bit (1 << enum metric_scope) per scope besides the
 				 * host-wide value, which every metric has */
 	const char *help;
 };

@@ -28,20 +28,32 @@
 #include "user/lib/table.h"
 #include "user/lib/utf8.h"
 
-#define COMM_SLOTS 16384	/* power of 2; direct-mapped: a collision replaces */
-#define FOLD_MS 20		/* the log is folded this often; 1000 / FOLD_MS folds per tick */
+#define COMM_SLOTS 16384 /* power of 2; direct-mapped: a collision replaces */
+#define FOLD_MS 20	 /* the log is folded this often; 1000 / FOLD_MS folds per tick */
 
 struct comm_slot {
-	uint32_t tgid;		/* the key */
-	uint32_t miss;		/* /proc lookups that failed */
-	char comm[UTF8_COMM_SIZE];	/* sanitized once, here (utf8.h) */
+	uint32_t tgid;		   /* the key */
+	uint32_t miss;		   /* /proc lookups that failed */
+	char comm[UTF8_COMM_SIZE]; /* sanitized once, here (utf8.h) */
 	struct proc_io io;
 };
 
-const struct config *processor__cfg(const struct processor *p) { return p->d.cfg; }
-struct loader *processor__loader(const struct processor *p) { return p->d.ld; }
-struct state *processor__state(const struct processor *p) { return p->d.st; }
-const char *processor__source(const struct processor *p) { return p->d.source; }
+const struct config *processor__cfg(const struct processor *p)
+{
+	return p->d.cfg;
+}
+struct loader *processor__loader(const struct processor *p)
+{
+	return p->d.ld;
+}
+struct state *processor__state(const struct processor *p)
+{
+	return p->d.st;
+}
+const char *processor__source(const struct processor *p)
+{
+	return p->d.source;
+}
 
 int64_t processor__mono_to_ms(const struct processor *p, uint64_t ns)
 {
@@ -105,7 +117,7 @@ void processor__k8s_annotate(struct processor *p, uint32_t pid, uint64_t cgroup_
 	if (k8s__lookup(p->k8s, (int)pid, cgroup_id, &m))
 		return;
 	k8s_meta_to_json(&m, obj);
-	if (m.cgroup[0]) {	/* a delegated subtree's names are anyone's bytes */
+	if (m.cgroup[0]) { /* a delegated subtree's names are anyone's bytes */
 		char cg[UTF8_SAFE_SIZE(sizeof(m.cgroup))];
 
 		utf8_sanitize(m.cgroup, strnlen(m.cgroup, sizeof(m.cgroup)), cg, sizeof(cg));
@@ -119,9 +131,11 @@ static void publish_placeholders(struct processor *p)
 {
 	for (const struct signal *const *s = signals; *s; s++)
 		for (const struct signal_topic *t = (*s)->topics; t && t->name; t++)
-			state__publish(p->d.st, t->name, t->placeholder ? json_loads(t->placeholder, 0, NULL)
-							       : t->placeholder_of(p->d.cfg));
-	state__publish(p->d.st, "alerts", json_pack("{s:[],s:[],s:[]}", "active", "recent", "rules"));
+			state__publish(p->d.st, t->name,
+				       t->placeholder ? json_loads(t->placeholder, 0, NULL) :
+							t->placeholder_of(p->d.cfg));
+	state__publish(p->d.st, "alerts",
+		       json_pack("{s:[],s:[],s:[]}", "active", "recent", "rules"));
 	state__publish(p->d.st, "host", json_pack("{s:s}", "source", p->d.source));
 }
 
@@ -144,7 +158,7 @@ struct processor *processor__new(const struct processor_deps *deps)
 	if (!p->comms || !p->reader)
 		goto err;
 	memset(p->dispatch, -1, sizeof(p->dispatch));
-	publish_placeholders(p);	/* before the modules, which replace them */
+	publish_placeholders(p); /* before the modules, which replace them */
 	while (signals[p->nmods])
 		p->nmods++;
 	p->mods = calloc((size_t)p->nmods, sizeof(*p->mods));
@@ -323,7 +337,8 @@ static void apply_reload(struct processor *p)
 		live->n_alerts = next->n_alerts;
 		live->alerts_set = next->alerts_set;
 	}
-	if (p->d.reconfigure_sinks && p->d.reconfigure_sinks(p->d.sink_ctx, next, err, sizeof(err))) {
+	if (p->d.reconfigure_sinks &&
+	    p->d.reconfigure_sinks(p->d.sink_ctx, next, err, sizeof(err))) {
 		pr_err("reload: sinks not changed: %s", err);
 		ok = false;
 	}
@@ -372,7 +387,7 @@ void processor__tick(struct processor *p, bool force_flush)
 		if (p->mods[i].on && p->mods[i].ops->tick)
 			p->mods[i].ops->tick(&p->mods[i], &t);
 	processor_vm_publish(p, &t);
-	processor_stats_publish(p, &t);	/* before the rules: it puts the agent's health */
+	processor_stats_publish(p, &t); /* before the rules: it puts the agent's health */
 	alerts_tr = eval_alerts(p, &t);
 	if (prom.f) {
 		fclose(prom.f);
@@ -456,8 +471,9 @@ void processor__stop(struct processor *p)
 	pthread_mutex_unlock(&p->stop_lock);
 	pthread_join(p->thread, NULL);
 	p->running = false;
-	processor__tick(p, true);	/* what the drain left, and a final flush */
-	pr_info("processor: %llu records handed to the sinks", (unsigned long long)p->records_total);
+	processor__tick(p, true); /* what the drain left, and a final flush */
+	pr_info("processor: %llu records handed to the sinks",
+		(unsigned long long)p->records_total);
 }
 
 void processor__free(struct processor *p)

@@ -35,14 +35,14 @@ struct drain;
 
 /* What a module sees once a second. */
 struct tick_ctx {
-	uint64_t now_ns;	/* CLOCK_MONOTONIC (same clock as event ts) */
-	int64_t now_ms;		/* wall clock, epoch ms */
-	double elapsed_s;	/* since the previous tick */
-	json_t *summary;	/* add card values here ("summary" topic) */
-	struct metrics *metrics;	/* this tick's values for alert rules (metrics.h) */
+	uint64_t now_ns;	 /* CLOCK_MONOTONIC (same clock as event ts) */
+	int64_t now_ms;		 /* wall clock, epoch ms */
+	double elapsed_s;	 /* since the previous tick */
+	json_t *summary;	 /* add card values here ("summary" topic) */
+	struct metrics *metrics; /* this tick's values for alert rules (metrics.h) */
 	struct state *st;
-	struct prom *prom;	/* /metrics being written (prom.h) */
-	json_t *update;		/* this second's live update (SSE): modules add what is new */
+	struct prom *prom; /* /metrics being written (prom.h) */
+	json_t *update;	   /* this second's live update (SSE): modules add what is new */
 };
 
 struct rollups;
@@ -53,7 +53,7 @@ struct flush_ctx {
 	const char *source;
 	int64_t ts_ms;
 	double interval_s;
-	struct rollups *rollups;	/* rollups__add_hist() a window's histograms */
+	struct rollups *rollups; /* rollups__add_hist() a window's histograms */
 };
 
 struct pmod;
@@ -61,7 +61,7 @@ struct pmod;
 struct pmod_ops {
 	const char *name;
 	size_t priv_size;
-	uint16_t types[8];	/* event types it consumes (0-terminated) */
+	uint16_t types[8]; /* event types it consumes (0-terminated) */
 	int (*init)(struct pmod *m);
 	void (*on_event)(struct pmod *m, const struct event_hdr *h, const void *data, uint32_t len);
 	void (*tick)(struct pmod *m, struct tick_ctx *t);
@@ -81,14 +81,14 @@ struct pmod {
 
 struct processor_deps {
 	const struct config *cfg;
-	struct loader *ld;	/* NULL in unit tests: the modules start with no map to read */
+	struct loader *ld; /* NULL in unit tests: the modules start with no map to read */
 	struct eventlog *log;
-	struct drain *drain;	/* NULL in unit tests */
+	struct drain *drain; /* NULL in unit tests */
 	struct state *st;
-	const char *source;	/* record source (hostname or --source) */
+	const char *source; /* record source (hostname or --source) */
 	/* Where records go (main.c wires the sinks); NULL: dropped (tests). */
 	void (*submit)(void *ctx, struct record_batch *b);
-	json_t *(*sink_stats)(void *ctx);	/* new reference, JSON array */
+	json_t *(*sink_stats)(void *ctx); /* new reference, JSON array */
 	void *sink_ctx;
 	/* Applies a reloaded config's sink settings, on the processor thread
 	 * (between flushes, so no batch is in flight); NULL: not supported. */

@@ -15,9 +15,9 @@ struct processor {
 	struct eventlog_reader *reader;
 	struct pmod *mods;
 	int nmods;
-	int8_t dispatch[HL_EV_MAX];	/* event type -> module index, -1 none */
-	struct table *comms;	/* struct comm_slot by tgid */
-	char source[UTF8_SAFE_SIZE(256)];	/* deps->source, sanitized */
+	int8_t dispatch[HL_EV_MAX];	  /* event type -> module index, -1 none */
+	struct table *comms;		  /* struct comm_slot by tgid */
+	char source[UTF8_SAFE_SIZE(256)]; /* deps->source, sanitized */
 	pthread_t thread;
 	bool running;
 	int stop;
@@ -25,31 +25,31 @@ struct processor {
 	pthread_cond_t stop_cond;
 	uint64_t last_tick_ns;
 	uint64_t last_flush_ns;
-	unsigned int ticks_since_flush;	/* ticks come on a 1 s grid */
+	unsigned int ticks_since_flush; /* ticks come on a 1 s grid */
 	uint64_t start_ns;
-	int64_t mono_offset_ms;	/* wall ms - mono ms */
+	int64_t mono_offset_ms; /* wall ms - mono ms */
 	uint64_t ticks;
 	uint64_t events_prev;
 	uint64_t unknown_events;
-	uint64_t records_total;	/* records handed to the sinks (flushes + alerts) */
+	uint64_t records_total; /* records handed to the sinks (flushes + alerts) */
 	bool print_summary;
-	double last_delay_ms, max_delay_ms;	/* event age when drained */
-	json_t *last_vm;	/* newest vm-metrics fields from the collectors */
+	double last_delay_ms, max_delay_ms; /* event age when drained */
+	json_t *last_vm;		    /* newest vm-metrics fields from the collectors */
 	struct alerts *alerts;
-	struct metrics *metrics;	/* the tick's values for alert rules */
-	uint64_t prev_kdrops, prev_mapfull, prev_overwritten;	/* for per-tick deltas */
+	struct metrics *metrics; /* the tick's values for alert rules */
+	uint64_t prev_kdrops, prev_mapfull, prev_overwritten; /* for per-tick deltas */
 	struct {
 		char name[16];
 		uint64_t dropped;
 	} prev_sink[CFG_MAX_SINKS];
 	struct k8s *k8s;
 	struct rollups *rollups;
-	struct notify *notify;	/* delivers alert records: e-mail, SNS, webhook */
-	json_t *host;		/* static host facts, published once */
+	struct notify *notify; /* delivers alert records: e-mail, SNS, webhook */
+	json_t *host;	       /* static host facts, published once */
 	pthread_mutex_t reload_lock;
-	struct config *pending;	/* a reloaded config waiting for the next tick */
+	struct config *pending; /* a reloaded config waiting for the next tick */
 	uint64_t reloads, reload_failures;
-	uint64_t full_warned[HL_DROP_MAX];	/* full-map count at the last warning */
+	uint64_t full_warned[HL_DROP_MAX]; /* full-map count at the last warning */
 };
 
 #endif

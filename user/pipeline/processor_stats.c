@@ -17,15 +17,25 @@
 /* Per-sink delivery counters on /metrics, read from the sinks' JSON (one
  * label value per configured sink). */
 static const struct counter_row sink_rows[] = {
-	{ .key = "sent", .name = "hostlens_sink_sent_records_total", .type = PROM_COUNTER,
+	{ .key = "sent",
+	  .name = "hostlens_sink_sent_records_total",
+	  .type = PROM_COUNTER,
 	  .help = "Records a sink delivered." },
-	{ .key = "spooled", .name = "hostlens_sink_spooled_records_total", .type = PROM_COUNTER,
+	{ .key = "spooled",
+	  .name = "hostlens_sink_spooled_records_total",
+	  .type = PROM_COUNTER,
 	  .help = "Records put in a sink's on-disk spool." },
-	{ .key = "dropped", .name = "hostlens_sink_dropped_records_total", .type = PROM_COUNTER,
+	{ .key = "dropped",
+	  .name = "hostlens_sink_dropped_records_total",
+	  .type = PROM_COUNTER,
 	  .help = "Records a sink gave up (spool full, could not spool)." },
-	{ .key = "rejected", .name = "hostlens_sink_rejected_records_total", .type = PROM_COUNTER,
+	{ .key = "rejected",
+	  .name = "hostlens_sink_rejected_records_total",
+	  .type = PROM_COUNTER,
 	  .help = "Records a sink refused (too large, not retryable)." },
-	{ .key = "spool_bytes", .name = "hostlens_sink_spool_bytes", .type = PROM_GAUGE,
+	{ .key = "spool_bytes",
+	  .name = "hostlens_sink_spool_bytes",
+	  .type = PROM_GAUGE,
 	  .help = "Bytes in a sink's on-disk spool." },
 };
 
@@ -39,7 +49,8 @@ static void full_map_warn(struct processor *p, int r, uint64_t n)
 		return;
 	p->full_warned[r] = n;
 	pr_warn("BPF map %s is full: %llu updates failed so far (%u entries, size: %s)", d->name,
-		(unsigned long long)n, loader__drop_map_size(p->d.ld, (enum hl_drop)r), d->sized_by);
+		(unsigned long long)n, loader__drop_map_size(p->d.ld, (enum hl_drop)r),
+		d->sized_by);
 }
 
 /* a - b for counters that restart at 0 (a reloaded sink) */
@@ -60,7 +71,8 @@ static void metrics_from_stats(struct processor *p, struct metrics *m, uint64_t 
 
 	metrics__add(m, METRIC_AGENT_KERNEL_DROPS, SCOPE_NONE, NULL,
 		     (double)counter_delta(kdrops, p->prev_kdrops));
-	metrics__add(m, METRIC_AGENT_MAP_FULL, SCOPE_NONE, NULL, (double)counter_delta(mapfull, p->prev_mapfull));
+	metrics__add(m, METRIC_AGENT_MAP_FULL, SCOPE_NONE, NULL,
+		     (double)counter_delta(mapfull, p->prev_mapfull));
 	metrics__add(m, METRIC_AGENT_LOG_OVERWRITTEN, SCOPE_NONE, NULL,
 		     (double)counter_delta(overwritten, p->prev_overwritten));
 	p->prev_kdrops = kdrops;
@@ -76,13 +88,16 @@ static void metrics_from_stats(struct processor *p, struct metrics *m, uint64_t 
 
 		if (!name || i >= CFG_MAX_SINKS)
 			continue;
-		spool_pct = spool_max ? 100.0 * (double)json_integer_value(json_object_get(e, "spool_bytes")) /
-					(double)spool_max : 0;
+		spool_pct = spool_max ? 100.0 *
+						(double)json_integer_value(
+							json_object_get(e, "spool_bytes")) /
+						(double)spool_max :
+					0;
 		metrics__set(m, METRIC_AGENT_SINK_FAILING, SCOPE_SINK, name, failing);
 		metrics__max(m, METRIC_AGENT_SINK_FAILING, SCOPE_NONE, NULL, failing);
 		metrics__set(m, METRIC_AGENT_SPOOL_USED_PCT, SCOPE_SINK, name, spool_pct);
 		metrics__max(m, METRIC_AGENT_SPOOL_USED_PCT, SCOPE_NONE, NULL, spool_pct);
-		if (strcmp(p->prev_sink[i].name, name)) {	/* sinks changed on reload */
+		if (strcmp(p->prev_sink[i].name, name)) { /* sinks changed on reload */
 			snprintf(p->prev_sink[i].name, sizeof(p->prev_sink[i].name), "%s", name);
 			p->prev_sink[i].dropped = 0;
 		}
@@ -105,7 +120,7 @@ struct agent_stats {
 	uint64_t reloads, reload_failures, polls, records;
 	uint64_t per_cpu[HL_MAX_CPUS], full_n[N_FULL];
 	const char *full_names[N_FULL];
-	struct counter_vec drops_cpu, map_full;	/* over per_cpu, and full_n by full_names */
+	struct counter_vec drops_cpu, map_full; /* over per_cpu, and full_n by full_names */
 };
 
 #define AS struct agent_stats
@@ -114,9 +129,13 @@ static const struct counter_row stats_rows[] = {
 	COUNTER_ROW_UINT("events_total", "hostlens_events_total", PROM_COUNTER,
 			 "Events drained from the kernel into the log.", AS, events),
 	COUNTER_ROW_DOUBLE("events_per_s", NULL, 0, NULL, AS, events_per_s),
-	{ .key = "kernel_drops_per_cpu", .name = "hostlens_kernel_drops_total", .type = PROM_COUNTER,
-	  .help = "Events dropped in BPF because a ring was full.", .kind = COUNTER_VEC,
-	  .off = offsetof(AS, drops_cpu), .label = "cpu" },
+	{ .key = "kernel_drops_per_cpu",
+	  .name = "hostlens_kernel_drops_total",
+	  .type = PROM_COUNTER,
+	  .help = "Events dropped in BPF because a ring was full.",
+	  .kind = COUNTER_VEC,
+	  .off = offsetof(AS, drops_cpu),
+	  .label = "cpu" },
 	COUNTER_ROW_UINT("kernel_drops_total", NULL, 0, NULL, AS, kdrops),
 	COUNTER_ROW_UINT("map_full_total", NULL, 0, NULL, AS, mapfull),
 	COUNTER_ROW_UINT("malformed_events_total", "hostlens_malformed_events_total", PROM_COUNTER,
@@ -127,20 +146,31 @@ static const struct counter_row stats_rows[] = {
 			 "Bytes held by the in-memory event log.", AS, log_used),
 	COUNTER_ROW_UINT("log.shards", NULL, 0, NULL, AS, log_shards),
 	COUNTER_ROW_UINT("log.overwritten_total", "hostlens_log_overwritten_total", PROM_COUNTER,
-			 "Log entries overwritten before every reader saw them.", AS, log_overwritten),
+			 "Log entries overwritten before every reader saw them.", AS,
+			 log_overwritten),
 	COUNTER_ROW_UINT("log.rejected_total", NULL, 0, NULL, AS, log_rejected),
-	{ .key = "map_full", .name = "hostlens_map_full_total", .type = PROM_COUNTER,
+	{ .key = "map_full",
+	  .name = "hostlens_map_full_total",
+	  .type = PROM_COUNTER,
 	  .help = "BPF map updates that failed because the map was full, per map.",
-	  .kind = COUNTER_VEC, .off = offsetof(AS, map_full), .label = "map" },
-	COUNTER_ROW_UINT("thread_storage_misses_total", "hostlens_thread_storage_misses_total",
-			 PROM_COUNTER, "Times a thread's BPF task storage could not be had (no memory, or the kernel's recursion guard).",
-			 AS, threads),
-	COUNTER_ROW_UINT("bpf_runs_skipped_total", "hostlens_bpf_runs_skipped_total", PROM_COUNTER,
-			 "Runs of the agent's BPF programs the kernel skipped because the same program was already running on that CPU (recursion_misses).",
-			 AS, prog_misses),
-	{ .key = "drain_delay_ms", .name = "hostlens_drain_delay_seconds", .type = PROM_GAUGE,
+	  .kind = COUNTER_VEC,
+	  .off = offsetof(AS, map_full),
+	  .label = "map" },
+	COUNTER_ROW_UINT(
+		"thread_storage_misses_total", "hostlens_thread_storage_misses_total", PROM_COUNTER,
+		"Times a thread's BPF task storage could not be had (no memory, or the kernel's recursion guard).",
+		AS, threads),
+	COUNTER_ROW_UINT(
+		"bpf_runs_skipped_total", "hostlens_bpf_runs_skipped_total", PROM_COUNTER,
+		"Runs of the agent's BPF programs the kernel skipped because the same program was already running on that CPU (recursion_misses).",
+		AS, prog_misses),
+	{ .key = "drain_delay_ms",
+	  .name = "hostlens_drain_delay_seconds",
+	  .type = PROM_GAUGE,
 	  .help = "Age of the oldest event when the drain picked it up, last second.",
-	  .kind = COUNTER_DOUBLE, .off = offsetof(AS, delay_ms), .scale = 1e-3 },
+	  .kind = COUNTER_DOUBLE,
+	  .off = offsetof(AS, delay_ms),
+	  .scale = 1e-3 },
 	COUNTER_ROW_UINT("config_reloads_total", NULL, 0, NULL, AS, reloads),
 	COUNTER_ROW_UINT("config_reload_failures_total", NULL, 0, NULL, AS, reload_failures),
 	COUNTER_ROW_DOUBLE("drain_delay_max_ms", NULL, 0, NULL, AS, delay_max_ms),
@@ -189,7 +219,8 @@ static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent
 	}
 	s->uptime_s = (double)(t->now_ns - p->start_ns) / 1e9;
 	s->events = ls.appended;
-	s->events_per_s = t->elapsed_s > 0 ? (double)(ls.appended - p->events_prev) / t->elapsed_s : 0;
+	s->events_per_s = t->elapsed_s > 0 ? (double)(ls.appended - p->events_prev) / t->elapsed_s :
+					     0;
 	p->events_prev = ls.appended;
 	s->malformed = ds.malformed;
 	s->reader_lost = eventlog_reader__lost(p->reader);
@@ -218,14 +249,18 @@ void processor_stats_publish(struct processor *p, struct tick_ctx *t)
 	sig = json_object();
 	if (p->d.ld)
 		for (const struct signal *const *n = signals; *n; n++)
-			json_object_set_new(sig, (*n)->name, json_string(loader__signal_status(p->d.ld, (*n)->name)));
+			json_object_set_new(
+				sig, (*n)->name,
+				json_string(loader__signal_status(p->d.ld, (*n)->name)));
 	json_object_set_new(stats, "signals", sig);
 	sinks = p->d.sink_stats ? p->d.sink_stats(p->d.sink_ctx) : json_array();
 	json_object_set_new(stats, "sinks", sinks);
-	counters_prom_json(t->prom, sink_rows, sizeof(sink_rows) / sizeof(sink_rows[0]), sinks, "sink", "name");
+	counters_prom_json(t->prom, sink_rows, sizeof(sink_rows) / sizeof(sink_rows[0]), sinks,
+			   "sink", "name");
 	metrics_from_stats(p, t->metrics, s.kdrops, s.mapfull, s.log_overwritten, sinks);
 	json_object_set_new(t->summary, "events_per_s", json_real(s.events_per_s));
-	json_object_set_new(t->summary, "drops_total", json_integer((json_int_t)(s.kdrops + s.log_overwritten)));
+	json_object_set_new(t->summary, "drops_total",
+			    json_integer((json_int_t)(s.kdrops + s.log_overwritten)));
 	state__series_push(p->d.st, "events_per_s", t->now_ms, s.events_per_s);
 	counters_prom(t->prom, stats_rows, sizeof(stats_rows) / sizeof(stats_rows[0]), &s);
 	notify__stats(p->notify, stats, t->prom);
@@ -235,7 +270,9 @@ void processor_stats_publish(struct processor *p, struct tick_ctx *t)
 /* Host-level cards and series from the collectors' vm-metrics fields. */
 void processor_vm_publish(struct processor *p, struct tick_ctx *t)
 {
-	static const struct { const char *vm, *card; } map[] = {
+	static const struct {
+		const char *vm, *card;
+	} map[] = {
 		{ "cpu_usage_pct", "cpu_pct" },
 		{ "memory_used_pct", "mem_used_pct" },
 		{ "memory_used_bytes", "mem_used_bytes" },
@@ -248,9 +285,11 @@ void processor_vm_publish(struct processor *p, struct tick_ctx *t)
 		{ "load1", "load1" },
 		{ "uptime_s", "uptime_s" },
 	};
-	static const char *const host_keys[] = { "hostname", "kernel_release", "os_name", "os_version_id",
-						 "arch", "platform", "uptime_s", "boot_time_s", "cpu_count",
-						 "memory_total_bytes", "cpu_freq_mhz", NULL };
+	static const char *const host_keys[] = {
+		"hostname",  "kernel_release",	   "os_name",	   "os_version_id",
+		"arch",	     "platform",	   "uptime_s",	   "boot_time_s",
+		"cpu_count", "memory_total_bytes", "cpu_freq_mhz", NULL
+	};
 	json_t *host;
 
 	if (!p->last_vm)
@@ -287,7 +326,10 @@ void processor_vm_publish(struct processor *p, struct tick_ctx *t)
  * signal "host"): host-wide values, per mount point and per whole disk. */
 void processor_vm_metrics(struct metrics *m, const json_t *vm)
 {
-	static const struct { const char *field; enum metric_id id; } map[] = {
+	static const struct {
+		const char *field;
+		enum metric_id id;
+	} map[] = {
 		{ "cpu_usage_pct", METRIC_CPU_USAGE_PCT },
 		{ "cpu_iowait_pct", METRIC_CPU_IOWAIT_PCT },
 		{ "cpu_steal_pct", METRIC_CPU_STEAL_PCT },
@@ -341,7 +383,8 @@ void processor_print_summary(struct processor *p, struct tick_ctx *t)
 	json_array_foreach(procs, i, e) {
 		if (i == 5)
 			break;
-		printf("  %8lld %-16s %7.1f\n", (long long)json_integer_value(json_object_get(e, "pid")),
+		printf("  %8lld %-16s %7.1f\n",
+		       (long long)json_integer_value(json_object_get(e, "pid")),
 		       json_string_value(json_object_get(e, "comm")),
 		       json_number_value(json_object_get(e, "cpu_pct")));
 	}

@@ -17,12 +17,13 @@ void record_uuid(char *buf)
 	while (got < sizeof(r)) {
 		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
 
-		if (n <= 0) {	/* never expected; fall back to the clock */
+		if (n <= 0) { /* never expected; fall back to the clock */
 			struct timespec ts;
 
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			for (; got < sizeof(r); got++)
-				r[got] = (unsigned char)(ts.tv_nsec >> (got % 8)) ^ (unsigned char)rand();
+				r[got] = (unsigned char)(ts.tv_nsec >> (got % 8)) ^
+					 (unsigned char)rand();
 			break;
 		}
 		got += (size_t)n;

@@ -13,9 +13,9 @@
 #include <jansson.h>
 
 struct record {
-	json_t *obj;		/* owned reference */
-	char *line;		/* compact JSON, NUL-terminated, no newline; owned */
-	size_t len;		/* strlen(line) */
+	json_t *obj; /* owned reference */
+	char *line;  /* compact JSON, NUL-terminated, no newline; owned */
+	size_t len;  /* strlen(line) */
 	char type[32];
 	char id[40];
 	char source[256];
@@ -25,7 +25,7 @@ struct record {
 struct record_batch {
 	struct record *recs;
 	size_t n, cap;
-	int refcnt;		/* atomic */
+	int refcnt; /* atomic */
 };
 
 /* Fills buf (>= 37 bytes) with a random (version 4) UUID string. */

@@ -14,14 +14,14 @@ struct rstat {
 	char name[64];
 	double min, max, sum, last;
 	uint64_t n;
-	struct hist *h;		/* top-level fields only */
+	struct hist *h; /* top-level fields only */
 };
 
 struct rgroup {
-	char array[32];		/* "disks" */
-	char key[96];		/* "vda" */
+	char array[32]; /* "disks" */
+	char key[96];	/* "vda" */
 	struct rstat *f;
-	int nf, cap;		/* cap grows to ROLLUP_MAX_GROUP_FIELDS */
+	int nf, cap; /* cap grows to ROLLUP_MAX_GROUP_FIELDS */
 };
 
 struct rhist {
@@ -33,15 +33,15 @@ struct rollup {
 	char of[32];
 	char source[256];
 	int64_t window_ms;
-	bool open;		/* a window is open: slot [start, start + window_ms) */
+	bool open; /* a window is open: slot [start, start + window_ms) */
 	int64_t start;
-	uint64_t samples;	/* records folded into it */
-	int64_t first_ms;	/* start of its first sample's window */
-	int64_t last_ms;	/* end (timestamp) of its latest sample */
-	bool head;		/* its samples reach back to the slot start */
-	bool has_prev;		/* prev_ms holds the end of this run's latest sample */
-	int64_t prev_ms;	/* kept across slots, forgotten after a gap */
-	json_t *ready;		/* finished rollup-5m records, array */
+	uint64_t samples; /* records folded into it */
+	int64_t first_ms; /* start of its first sample's window */
+	int64_t last_ms;  /* end (timestamp) of its latest sample */
+	bool head;	  /* its samples reach back to the slot start */
+	bool has_prev;	  /* prev_ms holds the end of this run's latest sample */
+	int64_t prev_ms;  /* kept across slots, forgotten after a gap */
+	json_t *ready;	  /* finished rollup-5m records, array */
 	uint64_t dropped;
 	struct rstat *f;
 	int nf;
@@ -51,8 +51,9 @@ struct rollup {
 	int nh;
 };
 
-static const char *const id_fields[] = { "pid", "direction", "method", "route", "device", "interface",
-					 "mountpoint", "cpu", "addr", "port", NULL };
+static const char *const id_fields[] = { "pid",	   "direction", "method",     "route",
+					 "device", "interface", "mountpoint", "cpu",
+					 "addr",   "port",	NULL };
 
 struct rollup *rollup__new(const char *of_type, const char *source, int64_t window_ms)
 {
@@ -169,7 +170,8 @@ static bool item_key(const json_t *o, char *key, size_t cap)
 		int n;
 
 		if (json_is_string(v))
-			n = snprintf(key + len, cap - len, "%s%s", len ? " " : "", json_string_value(v));
+			n = snprintf(key + len, cap - len, "%s%s", len ? " " : "",
+				     json_string_value(v));
 		else if (json_is_integer(v))
 			n = snprintf(key + len, cap - len, "%s%lld", len ? " " : "",
 				     (long long)json_integer_value(v));
@@ -233,7 +235,8 @@ static void fold_item(struct rollup *r, const char *array, const json_t *o)
 		if (!json_is_number(v) || is_id_field(k))
 			continue;
 		if (g->nf == g->cap && g->cap < ROLLUP_MAX_GROUP_FIELDS) {
-			int cap = g->cap * 2 > ROLLUP_MAX_GROUP_FIELDS ? ROLLUP_MAX_GROUP_FIELDS : g->cap * 2;
+			int cap = g->cap * 2 > ROLLUP_MAX_GROUP_FIELDS ? ROLLUP_MAX_GROUP_FIELDS :
+									 g->cap * 2;
 			struct rstat *n = realloc(g->f, (size_t)cap * sizeof(*n));
 
 			if (n) {
@@ -257,8 +260,8 @@ static void fold_field(struct rollup *r, const char *name, double v)
 
 static json_t *stat_json(const struct rstat *s)
 {
-	json_t *o = json_pack("{s:f,s:f,s:f,s:f}", "min", s->min, "avg", s->sum / (double)s->n, "max",
-			      s->max, "last", s->last);
+	json_t *o = json_pack("{s:f,s:f,s:f,s:f}", "min", s->min, "avg", s->sum / (double)s->n,
+			      "max", s->max, "last", s->last);
 
 	if (o && s->h)
 		json_object_set_new(o, "p95", json_real(hist__quantile(s->h, 0.95)));
@@ -314,10 +317,10 @@ static json_t *rollup_build(struct rollup *r, bool tail)
 			continue;
 		json_object_set_new(hists, r->hs[i]->name,
 				    json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "count",
-					      (json_int_t)hist__count(h), "min", hist__min(h), "avg",
-					      hist__mean(h), "p50", hist__quantile(h, 0.5), "p95",
-					      hist__quantile(h, 0.95), "p99", hist__quantile(h, 0.99),
-					      "max", hist__max(h)));
+					      (json_int_t)hist__count(h), "min", hist__min(h),
+					      "avg", hist__mean(h), "p50", hist__quantile(h, 0.5),
+					      "p95", hist__quantile(h, 0.95), "p99",
+					      hist__quantile(h, 0.99), "max", hist__max(h)));
 	}
 	json_object_set_new(rec, "fields", fields);
 	if (json_object_size(groups))
@@ -433,7 +436,8 @@ int rollup__add(struct rollup *r, const json_t *rec)
 
 				if (!json_is_number(v2))
 					continue;
-				if (snprintf(name, sizeof(name), "%s.%s", k, k2) >= (int)sizeof(name)) {
+				if (snprintf(name, sizeof(name), "%s.%s", k, k2) >=
+				    (int)sizeof(name)) {
 					r->dropped++;
 					continue;
 				}
@@ -477,7 +481,7 @@ int rollup__add_hist(struct rollup *r, const char *name, const struct hist *h, i
 
 /* ---- every type ----------------------------------------------------------- */
 
-static const char *const rolled_types[] = { "vm-metrics", "webapp-metrics", "process-metrics",
+static const char *const rolled_types[] = { "vm-metrics",   "webapp-metrics",  "process-metrics",
 					    "disk-metrics", "network-metrics", "database-metrics" };
 
 #define N_ROLLED (sizeof(rolled_types) / sizeof(rolled_types[0]))

@@ -37,7 +37,7 @@
 
 #define ROLLUP_WINDOW_MS (5 * 60 * 1000)
 #define ROLLUP_MAX_FIELDS 256
-#define ROLLUP_MAX_GROUPS 512	/* items per window: the busiest processes of 5 min */
+#define ROLLUP_MAX_GROUPS 512 /* items per window: the busiest processes of 5 min */
 #define ROLLUP_MAX_GROUP_FIELDS 48
 #define ROLLUP_MAX_HISTS 64
 

@@ -159,7 +159,7 @@ static int validate_of(struct vctx *c, const json_t *s, const json_t *v)
 			const char *bt = json_is_object(v) ? branch_type(c, b) : NULL;
 
 			if (bt && rt && strcmp(bt, rt))
-				continue;	/* discriminated by "type" */
+				continue; /* discriminated by "type" */
 			tried++;
 			if (!validate(c, b, v))
 				matched++;
@@ -311,8 +311,8 @@ static int check_array(struct vctx *c, const json_t *s, const json_t *v)
 	int err;
 
 	if (json_is_integer(x) && json_array_size(v) < (size_t)json_integer_value(x))
-		return fail(c, "expected at least %lld items, got %zu", (long long)json_integer_value(x),
-			    json_array_size(v));
+		return fail(c, "expected at least %lld items, got %zu",
+			    (long long)json_integer_value(x), json_array_size(v));
 	if (items)
 		json_array_foreach(v, i, e)
 			if ((err = validate_at(c, items, e, NULL, (long)i)))

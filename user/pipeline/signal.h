@@ -37,7 +37,7 @@ struct pmod_ops;
 struct signal_topic {
 	const char *name;
 	const char *placeholder;
-	json_t *(*placeholder_of)(const struct config *cfg);	/* when placeholder is NULL */
+	json_t *(*placeholder_of)(const struct config *cfg); /* when placeholder is NULL */
 };
 
 /* A map whose full-map drops (enum hl_drop) are counted: the name reported
@@ -50,19 +50,19 @@ struct signal_drop {
 
 struct signal {
 	const char *name;
-	bool default_on;	/* in the default --signals list */
+	bool default_on; /* in the default --signals list */
 	/* BPF: opens the skeleton (not loaded), sets the object's common knobs;
 	 * returns it and its bpf_object, NULL with errno on failure */
 	void *(*open)(const struct loader_opts *o, struct bpf_object **obj);
 	void (*destroy)(void *skel);
-	const char *object;	/* rows naming the same object share one load */
+	const char *object; /* rows naming the same object share one load */
 	/* this signal's load-time constants on the opened skeleton; on: whether
 	 * the signal is in --signals (a shared object is opened for all) */
 	void (*knobs)(void *skel, const struct loader_opts *o, bool on);
-	const char *prog_prefix;	/* its programs in a shared object */
-	const struct pmod_ops *pmod;	/* the processor module */
-	const struct signal_topic *topics;	/* {NULL} terminated */
-	const struct signal_drop *drops;	/* {.name = NULL} terminated */
+	const char *prog_prefix;	   /* its programs in a shared object */
+	const struct pmod_ops *pmod;	   /* the processor module */
+	const struct signal_topic *topics; /* {NULL} terminated */
+	const struct signal_drop *drops;   /* {.name = NULL} terminated */
 	/* the map behind drop reason r (skel: this signal's skeleton) */
 	struct bpf_map *(*drop_map)(void *skel, enum hl_drop r);
 };

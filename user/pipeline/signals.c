@@ -10,12 +10,7 @@
 extern const struct signal cpu_signal, disk_signal, net_signal, http_signal, db_signal;
 
 const struct signal *const signals[] = {
-	&cpu_signal,
-	&disk_signal,
-	&net_signal,
-	&http_signal,
-	&db_signal,
-	NULL,
+	&cpu_signal, &disk_signal, &net_signal, &http_signal, &db_signal, NULL,
 };
 
 const struct signal *signal_find(const char *name)

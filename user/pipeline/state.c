@@ -32,14 +32,14 @@ struct series {
 };
 
 struct state {
-	pthread_mutex_t lock;	/* topics and updates */
+	pthread_mutex_t lock; /* topics and updates */
 	struct topic topics[STATE_TOPICS];
 	pthread_mutex_t series_lock;
 	struct series *series[STATE_SERIES];
 	/* updates first_kept .. next_update_id - 1, update id at [id % STATE_UPDATES] */
 	struct blob *updates[STATE_UPDATES];
 	uint64_t first_kept, next_update_id;
-	size_t update_bytes;	/* theirs: at most STATE_UPDATE_BYTES, or the newest alone */
+	size_t update_bytes; /* theirs: at most STATE_UPDATE_BYTES, or the newest alone */
 	int ready;
 };
 
@@ -245,12 +245,12 @@ uint64_t state__push_update(struct state *st, json_t *doc)
 	pthread_mutex_lock(&st->lock);
 	id = st->next_update_id++;
 	/* the oldest go first: past the ring's length or over its byte budget */
-	while (st->first_kept < id &&
-	       (id - st->first_kept >= STATE_UPDATES || st->update_bytes + b->len > STATE_UPDATE_BYTES)) {
+	while (st->first_kept < id && (id - st->first_kept >= STATE_UPDATES ||
+				       st->update_bytes + b->len > STATE_UPDATE_BYTES)) {
 		struct blob **old = &st->updates[st->first_kept++ % STATE_UPDATES];
 
 		st->update_bytes -= (*old)->len;
-		blob__put(*old);	/* readers hold their own references */
+		blob__put(*old); /* readers hold their own references */
 		*old = NULL;
 	}
 	st->updates[id % STATE_UPDATES] = b;
@@ -259,8 +259,8 @@ uint64_t state__push_update(struct state *st, json_t *doc)
 	return id;
 }
 
-size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **out,
-			    uint64_t *ids, size_t max)
+size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **out, uint64_t *ids,
+			    size_t max)
 {
 	size_t n = 0;
 

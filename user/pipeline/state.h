@@ -21,9 +21,9 @@
 #include <jansson.h>
 
 struct blob {
-	int refcnt;		/* atomic */
+	int refcnt; /* atomic */
 	size_t len;
-	char data[];		/* NUL-terminated */
+	char data[]; /* NUL-terminated */
 };
 
 struct blob *blob__new(const char *data, size_t len);
@@ -61,8 +61,8 @@ uint64_t state__push_update(struct state *st, json_t *doc);
 /* Copies up to max updates with id > after_id into out[] (references the
  * caller must blob__put) with their ids; returns how many. When after_id
  * is older than the ring holds, starts from the oldest kept. */
-size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **out,
-			    uint64_t *ids, size_t max);
+size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **out, uint64_t *ids,
+			    size_t max);
 
 /* The newest update id (0 when none). */
 uint64_t state__last_update_id(struct state *st);

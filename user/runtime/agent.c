@@ -38,7 +38,7 @@ struct agent {
 	struct collectors *cs;
 	struct processor *proc;
 	struct sinks *sinks;
-	struct config sink_cfg;	/* the settings a->sinks was built with */
+	struct config sink_cfg; /* the settings a->sinks was built with */
 	struct web *web;
 	bool stopped;
 };
@@ -64,11 +64,13 @@ static bool sink_settings_changed(const struct config *x, const struct config *y
 	return x->n_sinks != y->n_sinks || memcmp(x->sinks, y->sinks, sizeof(x->sinks)) ||
 	       strcmp(x->kinesis_stream, y->kinesis_stream) ||
 	       strcmp(x->kinesis_partition_key, y->kinesis_partition_key) ||
-	       strcmp(x->dynamodb_table, y->dynamodb_table) || x->dynamodb_ttl_days != y->dynamodb_ttl_days ||
+	       strcmp(x->dynamodb_table, y->dynamodb_table) ||
+	       x->dynamodb_ttl_days != y->dynamodb_ttl_days ||
 	       x->dynamodb_create_table != y->dynamodb_create_table ||
-	       x->file_rotate_bytes != y->file_rotate_bytes || x->file_rotate_seconds != y->file_rotate_seconds ||
-	       x->file_keep != y->file_keep || x->file_gzip != y->file_gzip ||
-	       strcmp(x->file_fsync, y->file_fsync) || x->spool_max_bytes != y->spool_max_bytes;
+	       x->file_rotate_bytes != y->file_rotate_bytes ||
+	       x->file_rotate_seconds != y->file_rotate_seconds || x->file_keep != y->file_keep ||
+	       x->file_gzip != y->file_gzip || strcmp(x->file_fsync, y->file_fsync) ||
+	       x->spool_max_bytes != y->spool_max_bytes;
 }
 
 /* The old engine delivers or spools what it holds (bounded wait), then the
@@ -121,10 +123,11 @@ static int set_filters(void *ctx, json_t *body, char *err, size_t errlen)
 	(void)ctx;
 	ret = http_filters_set(body, err, errlen);
 	if (ret == -EPERM)
-		snprintf(err, errlen,
-			 "filters: on this kernel (< 6.5, kernel.unprivileged_bpf_disabled set) only "
-			 "a privileged thread may change BPF maps, and the web server holds no "
-			 "capabilities: set pid/comm/cgroup in the config file and send SIGHUP");
+		snprintf(
+			err, errlen,
+			"filters: on this kernel (< 6.5, kernel.unprivileged_bpf_disabled set) only "
+			"a privileged thread may change BPF maps, and the web server holds no "
+			"capabilities: set pid/comm/cgroup in the config file and send SIGHUP");
 	return ret;
 }
 
@@ -167,7 +170,7 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	a->ld = loader__new(&lopts, err, errlen);
 	if (!a->ld) {
 		if (errno == EINVAL)
-			errno = EIO;	/* a runtime failure, not a usage error */
+			errno = EIO; /* a runtime failure, not a usage error */
 		goto fail;
 	}
 
@@ -204,11 +207,12 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	a->sinks = sinks__new(&a->cfg, err, errlen);
 	if (!a->sinks) {
 		if (errno == ENOENT || errno == EINVAL)
-			errno = EINVAL;	/* main.c: exit 2 */
+			errno = EINVAL; /* main.c: exit 2 */
 		goto fail;
 	}
 
-	a->log = eventlog__new(a->cfg.log_bytes, a->cfg.log_shards ? a->cfg.log_shards : loader__nrings(a->ld));
+	a->log = eventlog__new(a->cfg.log_bytes,
+			       a->cfg.log_shards ? a->cfg.log_shards : loader__nrings(a->ld));
 	if (!a->log) {
 		snprintf(err, errlen, "out of memory setting up the event log (--log-size %llu)",
 			 (unsigned long long)a->cfg.log_bytes);
@@ -268,27 +272,47 @@ struct state *agent__state(struct agent *a)
 /* Settings that only a restart can change: named in the log when they differ. */
 static void warn_restart_only(const struct config *x, const struct config *y)
 {
-	static const struct { const char *name; size_t off, size; } fields[] = {
+	static const struct {
+		const char *name;
+		size_t off, size;
+	} fields[] = {
 #define RF(n, f) { n, offsetof(struct config, f), sizeof(((struct config *)0)->f) }
-		RF("listen", listen), RF("tls_cert", tls_cert), RF("tls_key", tls_key),
-		RF("auth_token", auth_token), RF("data_dir", data_dir), RF("source", source),
-		RF("signals", signals), RF("ring_size", ring_bytes), RF("wakeup_bytes", wakeup_bytes),
-		RF("log_size", log_bytes), RF("log_shards", log_shards), RF("max_procs", max_procs),
-		RF("web_max_conns", web_max_conns), RF("alert_webhook", alert_webhook),
-		RF("admin_token", admin_token), RF("web_max_conns_per_client", web_max_conns_per_client),
-		RF("web_idle_timeout", web_idle_timeout_s), RF("web_request_timeout", web_request_timeout_s),
-		RF("web_body_budget", web_body_budget), RF("web_conn_body_budget", web_conn_body_budget),
+		RF("listen", listen),
+		RF("tls_cert", tls_cert),
+		RF("tls_key", tls_key),
+		RF("auth_token", auth_token),
+		RF("data_dir", data_dir),
+		RF("source", source),
+		RF("signals", signals),
+		RF("ring_size", ring_bytes),
+		RF("wakeup_bytes", wakeup_bytes),
+		RF("log_size", log_bytes),
+		RF("log_shards", log_shards),
+		RF("max_procs", max_procs),
+		RF("web_max_conns", web_max_conns),
+		RF("alert_webhook", alert_webhook),
+		RF("admin_token", admin_token),
+		RF("web_max_conns_per_client", web_max_conns_per_client),
+		RF("web_idle_timeout", web_idle_timeout_s),
+		RF("web_request_timeout", web_request_timeout_s),
+		RF("web_body_budget", web_body_budget),
+		RF("web_conn_body_budget", web_conn_body_budget),
 		RF("web_allowed_hosts", web_allowed_hosts),
 		RF("redact_segment", redact_segments),
-		RF("alert_webhook_format", alert_webhook_format), RF("alert_smtp_url", alert_smtp_url),
-		RF("alert_email_from", alert_email_from), RF("alert_email_to", alert_email_to),
-		RF("alert_sns_topic_arn", alert_sns_topic_arn), RF("public_url", public_url),
+		RF("alert_webhook_format", alert_webhook_format),
+		RF("alert_smtp_url", alert_smtp_url),
+		RF("alert_email_from", alert_email_from),
+		RF("alert_email_to", alert_email_to),
+		RF("alert_sns_topic_arn", alert_sns_topic_arn),
+		RF("public_url", public_url),
 #undef RF
 	};
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (memcmp((const char *)x + fields[i].off, (const char *)y + fields[i].off, fields[i].size))
-			pr_warn("reload: %s changed: it takes effect at the next restart", fields[i].name);
+		if (memcmp((const char *)x + fields[i].off, (const char *)y + fields[i].off,
+			   fields[i].size))
+			pr_warn("reload: %s changed: it takes effect at the next restart",
+				fields[i].name);
 }
 
 int agent__reload(struct agent *a, const struct config *cfg, char *err, size_t errlen)
@@ -301,9 +325,11 @@ int agent__reload(struct agent *a, const struct config *cfg, char *err, size_t e
 	for (int i = 0; i < cfg->n_pids; i++)
 		json_array_append_new(json_object_get(filters, "pids"), json_integer(cfg->pids[i]));
 	for (int i = 0; i < cfg->n_comms; i++)
-		json_array_append_new(json_object_get(filters, "comms"), json_string(cfg->comms[i]));
+		json_array_append_new(json_object_get(filters, "comms"),
+				      json_string(cfg->comms[i]));
 	for (int i = 0; i < cfg->n_cgroups; i++)
-		json_array_append_new(json_object_get(filters, "cgroups"), json_string(cfg->cgroups[i]));
+		json_array_append_new(json_object_get(filters, "cgroups"),
+				      json_string(cfg->cgroups[i]));
 	if (loader__signal_on(a->ld, "http")) {
 		ret = http_filters_set(filters, err, errlen);
 		if (ret) {

@@ -18,7 +18,7 @@ struct agent;
 
 struct agent_opts {
 	const struct config *cfg;
-	bool no_web;		/* embedders that read the state directly */
+	bool no_web; /* embedders that read the state directly */
 };
 
 /* Starts everything. NULL with a one-line reason in err on failure. */

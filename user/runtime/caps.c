@@ -30,13 +30,47 @@
 #define BIT(c) (1ull << (c))
 
 static const char *const cap_names[] = {
-	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid",
-	"setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast",
-	"net_admin", "net_raw", "ipc_lock", "ipc_owner", "sys_module", "sys_rawio",
-	"sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
-	"sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write",
-	"audit_control", "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
-	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+	"chown",
+	"dac_override",
+	"dac_read_search",
+	"fowner",
+	"fsetid",
+	"kill",
+	"setgid",
+	"setuid",
+	"setpcap",
+	"linux_immutable",
+	"net_bind_service",
+	"net_broadcast",
+	"net_admin",
+	"net_raw",
+	"ipc_lock",
+	"ipc_owner",
+	"sys_module",
+	"sys_rawio",
+	"sys_chroot",
+	"sys_ptrace",
+	"sys_pacct",
+	"sys_admin",
+	"sys_boot",
+	"sys_nice",
+	"sys_resource",
+	"sys_time",
+	"sys_tty_config",
+	"mknod",
+	"lease",
+	"audit_write",
+	"audit_control",
+	"setfcap",
+	"mac_override",
+	"mac_admin",
+	"syslog",
+	"wake_alarm",
+	"block_suspend",
+	"audit_read",
+	"perfmon",
+	"bpf",
+	"checkpoint_restore",
 };
 
 #define N_NAMES (int)(sizeof(cap_names) / sizeof(cap_names[0]))
@@ -60,7 +94,7 @@ static int caps_get(uint64_t *eff, uint64_t *prm, uint64_t *inh)
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
-	memset(d, 0, sizeof(d));	/* valgrind does not know capget fills it */
+	memset(d, 0, sizeof(d)); /* valgrind does not know capget fills it */
 	if (syscall(SYS_capget, &h, d))
 		return -errno;
 	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
@@ -95,7 +129,7 @@ static int trivial_uprobe_multi_prog(void)
 	a.expected_attach_type = UPROBE_MULTI_ATTACH;
 	a.insns = (uint64_t)(uintptr_t)insns;
 	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
 	return prog < 0 ? -errno : prog;
 }
@@ -173,7 +207,7 @@ uint64_t caps_keep_mask(void)
 	uint64_t keep = BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH);
 
 	if (last_cap() < CAP_BPF)
-		return keep | BIT(CAP_SYS_ADMIN);	/* < 5.8: bpf() and perf need it */
+		return keep | BIT(CAP_SYS_ADMIN); /* < 5.8: bpf() and perf need it */
 	/* the perf uprobe PMU wants CAP_SYS_ADMIN (measured on 6.18); uprobe_multi
 	 * links do not */
 	if (!caps_uprobe_multi_ok())
@@ -205,9 +239,10 @@ int caps__drop_keeping(uint64_t extra, char *err, size_t errlen)
 
 	n = thread_count();
 	if (n > 1) {
-		snprintf(err, errlen,
-			 "caps: %d threads run; capabilities are per thread, drop them before starting threads",
-			 n);
+		snprintf(
+			err, errlen,
+			"caps: %d threads run; capabilities are per thread, drop them before starting threads",
+			n);
 		return -EBUSY;
 	}
 	ret = caps_get(&eff, &prm, &inh);
@@ -227,15 +262,18 @@ int caps__drop_keeping(uint64_t extra, char *err, size_t errlen)
 			if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 &&
 			    prctl(PR_CAPBSET_DROP, c, 0, 0, 0)) {
 				ret = -errno;
-				snprintf(err, errlen, "caps: dropping cap %d from the bounding set: %s", c,
+				snprintf(err, errlen,
+					 "caps: dropping cap %d from the bounding set: %s", c,
 					 strerror(errno));
 				return ret;
 			}
 		}
 		/* uid 0 gets no capabilities from execve, and no ambient raise */
-		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-				      SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
-			  0, 0, 0) && errno != EPERM) {
+		if (prctl(PR_SET_SECUREBITS,
+			  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+				  SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+			  0, 0, 0) &&
+		    errno != EPERM) {
 			ret = -errno;
 			snprintf(err, errlen, "caps: securebits: %s", strerror(errno));
 			return ret;
@@ -261,9 +299,11 @@ int caps__drop_keeping(uint64_t extra, char *err, size_t errlen)
 	}
 	ret = caps_get(&eff, &prm, &inh);
 	if (ret || eff != keep || prm != keep || inh) {
-		snprintf(err, errlen, "caps: after capset the sets are eff %#llx prm %#llx inh %#llx, wanted %#llx",
-			 (unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh,
-			 (unsigned long long)keep);
+		snprintf(
+			err, errlen,
+			"caps: after capset the sets are eff %#llx prm %#llx inh %#llx, wanted %#llx",
+			(unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh,
+			(unsigned long long)keep);
 		return ret ? ret : -EPERM;
 	}
 	return 0;

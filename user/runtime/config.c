@@ -34,47 +34,85 @@
 #define SINK_ROWS_AFTER "source"
 
 static const struct config_opt core_opts[] = {
-	{ "listen", CONFIG_OPT_STR, F(listen), "127.0.0.1:9090", "ADDR:PORT", "web server address" },
-	{ "tls-cert", CONFIG_OPT_STR, F(tls_cert), "", "FILE", "TLS certificate (PEM): serve HTTPS with ALPN h2" },
+	{ "listen", CONFIG_OPT_STR, F(listen), "127.0.0.1:9090", "ADDR:PORT",
+	  "web server address" },
+	{ "tls-cert", CONFIG_OPT_STR, F(tls_cert), "", "FILE",
+	  "TLS certificate (PEM): serve HTTPS with ALPN h2" },
 	{ "tls-key", CONFIG_OPT_STR, F(tls_key), "", "FILE", "TLS private key (PEM)" },
-	{ "auth-token", CONFIG_OPT_STR, F(auth_token), "", "TOKEN", "read token: 'Authorization: Bearer TOKEN' for dashboard data, API, /metrics" },
-	{ "admin-token", CONFIG_OPT_STR, F(admin_token), "", "TOKEN", "admin token for changes (POST /api/v1/filters); also reads" },
-	{ "web-max-conns", CONFIG_OPT_INT, F(web_max_conns), "1024", "N", "most concurrent web connections", 1, 100000 },
-	{ "web-max-conns-per-client", CONFIG_OPT_INT, F(web_max_conns_per_client), "32", "N", "most web connections from one client address", 1, 100000 },
-	{ "web-idle-timeout", CONFIG_OPT_INT, F(web_idle_timeout_s), "60", "SECONDS", "close web connections whose requests make no progress for", 1, 86400 },
-	{ "web-request-timeout", CONFIG_OPT_INT, F(web_request_timeout_s), "10", "SECONDS", "a request's headers and body must arrive within", 1, 3600 },
-	{ "web-body-budget", CONFIG_OPT_SIZE, F(web_body_budget), "4M", "SIZE", "request body bytes held by the web server at once" },
-	{ "web-conn-body-budget", CONFIG_OPT_SIZE, F(web_conn_body_budget), "256K", "SIZE", "request body bytes held for one web connection" },
-	{ "web-allowed-hosts", CONFIG_OPT_HOST, F(web_allowed_hosts), NULL, "NAME[:PORT]", "another Host name the web server answers to (repeatable; '*': any)" },
-	{ "sink", CONFIG_OPT_SINK, F(sinks), "file", "NAME", "file, kinesis or dynamodb (repeatable)" },
-	{ "data-dir", CONFIG_OPT_STR, F(data_dir), "/var/lib/hostlens", "DIR", "file sink output and spools" },
-	{ "flush-interval", CONFIG_OPT_INT, F(flush_interval_s), "10", "SECONDS", "how often records are emitted", 1, 3600 },
-	{ "source", CONFIG_OPT_STR, F(source), "", "NAME", "record source (default: hostname; e.g. the node name)" },
-	{ "spool-max-bytes", CONFIG_OPT_SIZE, F(spool_max_bytes), "256M", "SIZE", "on-disk spool per sink (at least 1M)", 1 << 20, 0 },
+	{ "auth-token", CONFIG_OPT_STR, F(auth_token), "", "TOKEN",
+	  "read token: 'Authorization: Bearer TOKEN' for dashboard data, API, /metrics" },
+	{ "admin-token", CONFIG_OPT_STR, F(admin_token), "", "TOKEN",
+	  "admin token for changes (POST /api/v1/filters); also reads" },
+	{ "web-max-conns", CONFIG_OPT_INT, F(web_max_conns), "1024", "N",
+	  "most concurrent web connections", 1, 100000 },
+	{ "web-max-conns-per-client", CONFIG_OPT_INT, F(web_max_conns_per_client), "32", "N",
+	  "most web connections from one client address", 1, 100000 },
+	{ "web-idle-timeout", CONFIG_OPT_INT, F(web_idle_timeout_s), "60", "SECONDS",
+	  "close web connections whose requests make no progress for", 1, 86400 },
+	{ "web-request-timeout", CONFIG_OPT_INT, F(web_request_timeout_s), "10", "SECONDS",
+	  "a request's headers and body must arrive within", 1, 3600 },
+	{ "web-body-budget", CONFIG_OPT_SIZE, F(web_body_budget), "4M", "SIZE",
+	  "request body bytes held by the web server at once" },
+	{ "web-conn-body-budget", CONFIG_OPT_SIZE, F(web_conn_body_budget), "256K", "SIZE",
+	  "request body bytes held for one web connection" },
+	{ "web-allowed-hosts", CONFIG_OPT_HOST, F(web_allowed_hosts), NULL, "NAME[:PORT]",
+	  "another Host name the web server answers to (repeatable; '*': any)" },
+	{ "sink", CONFIG_OPT_SINK, F(sinks), "file", "NAME",
+	  "file, kinesis or dynamodb (repeatable)" },
+	{ "data-dir", CONFIG_OPT_STR, F(data_dir), "/var/lib/hostlens", "DIR",
+	  "file sink output and spools" },
+	{ "flush-interval", CONFIG_OPT_INT, F(flush_interval_s), "10", "SECONDS",
+	  "how often records are emitted", 1, 3600 },
+	{ "source", CONFIG_OPT_STR, F(source), "", "NAME",
+	  "record source (default: hostname; e.g. the node name)" },
+	{ "spool-max-bytes", CONFIG_OPT_SIZE, F(spool_max_bytes), "256M", "SIZE",
+	  "on-disk spool per sink (at least 1M)", 1 << 20, 0 },
 	{ "alert-webhook", CONFIG_OPT_STR, F(alert_webhook), "", "URL", "POST alert records here" },
-	{ "alert-webhook-format", CONFIG_OPT_ENUM, F(alert_webhook_format), "json", "FORMAT", "webhook body: json (the record) or slack ({\"text\": ...})", 0, 0, "json|slack" },
-	{ "alert-smtp-url", CONFIG_OPT_STR, F(alert_smtp_url), "", "URL", "e-mail alerts through this SMTP server (smtp://HOST:PORT or smtps://)" },
-	{ "alert-email-from", CONFIG_OPT_STR, F(alert_email_from), "", "ADDRESS", "From: of alert e-mails" },
-	{ "alert-email-to", CONFIG_OPT_EMAIL, F(alert_email_to), NULL, "ADDRESS", "e-mail alerts to this address (repeatable)" },
-	{ "alert-sns-topic-arn", CONFIG_OPT_STR, F(alert_sns_topic_arn), "", "ARN", "publish alerts to this Amazon SNS topic" },
-	{ "public-url", CONFIG_OPT_STR, F(public_url), "", "URL", "the dashboard's address as people reach it (links in alerts)" },
-	{ "pid", CONFIG_OPT_PID, F(pids), NULL, "PID", "capture HTTP of this process only (repeatable)" },
-	{ "comm", CONFIG_OPT_COMM, F(comms), NULL, "NAME", "capture HTTP of processes with this command name (repeatable)" },
-	{ "cgroup", CONFIG_OPT_CGROUP, F(cgroups), NULL, "PATH|ID", "capture HTTP of this cgroup or container (repeatable)" },
-	{ "http-keep-query", CONFIG_OPT_BOOL, F(http_keep_query), "false", "BOOL", "keep URL query strings (default: removed)" },
-	{ "http-breakdown", CONFIG_OPT_BOOL, F(http_breakdown), "true", "BOOL", "per-request latency breakdown (per-thread time accounting)" },
-	{ "http-max-routes", CONFIG_OPT_INT, F(http_max_routes), "200", "N", "routes kept per process before 'other'", 1, 100000 },
-	{ "redact-segment", CONFIG_OPT_REDACT, F(redact_segments), NULL, "REGEX", "path segments replaced by :redacted (repeatable)" },
+	{ "alert-webhook-format", CONFIG_OPT_ENUM, F(alert_webhook_format), "json", "FORMAT",
+	  "webhook body: json (the record) or slack ({\"text\": ...})", 0, 0, "json|slack" },
+	{ "alert-smtp-url", CONFIG_OPT_STR, F(alert_smtp_url), "", "URL",
+	  "e-mail alerts through this SMTP server (smtp://HOST:PORT or smtps://)" },
+	{ "alert-email-from", CONFIG_OPT_STR, F(alert_email_from), "", "ADDRESS",
+	  "From: of alert e-mails" },
+	{ "alert-email-to", CONFIG_OPT_EMAIL, F(alert_email_to), NULL, "ADDRESS",
+	  "e-mail alerts to this address (repeatable)" },
+	{ "alert-sns-topic-arn", CONFIG_OPT_STR, F(alert_sns_topic_arn), "", "ARN",
+	  "publish alerts to this Amazon SNS topic" },
+	{ "public-url", CONFIG_OPT_STR, F(public_url), "", "URL",
+	  "the dashboard's address as people reach it (links in alerts)" },
+	{ "pid", CONFIG_OPT_PID, F(pids), NULL, "PID",
+	  "capture HTTP of this process only (repeatable)" },
+	{ "comm", CONFIG_OPT_COMM, F(comms), NULL, "NAME",
+	  "capture HTTP of processes with this command name (repeatable)" },
+	{ "cgroup", CONFIG_OPT_CGROUP, F(cgroups), NULL, "PATH|ID",
+	  "capture HTTP of this cgroup or container (repeatable)" },
+	{ "http-keep-query", CONFIG_OPT_BOOL, F(http_keep_query), "false", "BOOL",
+	  "keep URL query strings (default: removed)" },
+	{ "http-breakdown", CONFIG_OPT_BOOL, F(http_breakdown), "true", "BOOL",
+	  "per-request latency breakdown (per-thread time accounting)" },
+	{ "http-max-routes", CONFIG_OPT_INT, F(http_max_routes), "200", "N",
+	  "routes kept per process before 'other'", 1, 100000 },
+	{ "redact-segment", CONFIG_OPT_REDACT, F(redact_segments), NULL, "REGEX",
+	  "path segments replaced by :redacted (repeatable)" },
 	/* default: the signal table's rows that are on by default (opts_merge) */
-	{ "signals", CONFIG_OPT_STR, F(signals), NULL, "LIST", "kernel signals to capture (or all)" },
-	{ "ring-size", CONFIG_OPT_SIZE, F(ring_bytes), "1M", "SIZE", "BPF ring buffer per CPU (power of 2)" },
-	{ "wakeup-bytes", CONFIG_OPT_SIZE, F(wakeup_bytes), "64K", "SIZE", "wake the drain after this much event data on a CPU" },
-	{ "drain-poll-ms", CONFIG_OPT_INT, F(drain_poll_ms), "10", "MS", "drain timer when no wake-up comes", 1, 1000 },
-	{ "log-size", CONFIG_OPT_SIZE, F(log_bytes), "16M", "SIZE", "in-memory event log, all shards", 1 << 20, 16ll << 30 },
-	{ "log-shards", CONFIG_OPT_INT, F(log_shards), "0", "N", "event log shards (0: one per CPU)", 0, 1024 },
-	{ "max-procs", CONFIG_OPT_INT, F(max_procs), "16384", "N", "processes tracked in BPF maps", 256, 1 << 22 },
-	{ "summary", CONFIG_OPT_ENUM, F(summary), "auto", "WHEN", "terminal summary: auto, on or off", 0, 0, "auto|on|off" },
-	{ "log-level", CONFIG_OPT_ENUM, F(log_level), "info", "LEVEL", "error, warn, info or debug", 0, 0, "error|warn|info|debug" },
+	{ "signals", CONFIG_OPT_STR, F(signals), NULL, "LIST",
+	  "kernel signals to capture (or all)" },
+	{ "ring-size", CONFIG_OPT_SIZE, F(ring_bytes), "1M", "SIZE",
+	  "BPF ring buffer per CPU (power of 2)" },
+	{ "wakeup-bytes", CONFIG_OPT_SIZE, F(wakeup_bytes), "64K", "SIZE",
+	  "wake the drain after this much event data on a CPU" },
+	{ "drain-poll-ms", CONFIG_OPT_INT, F(drain_poll_ms), "10", "MS",
+	  "drain timer when no wake-up comes", 1, 1000 },
+	{ "log-size", CONFIG_OPT_SIZE, F(log_bytes), "16M", "SIZE",
+	  "in-memory event log, all shards", 1 << 20, 16ll << 30 },
+	{ "log-shards", CONFIG_OPT_INT, F(log_shards), "0", "N",
+	  "event log shards (0: one per CPU)", 0, 1024 },
+	{ "max-procs", CONFIG_OPT_INT, F(max_procs), "16384", "N", "processes tracked in BPF maps",
+	  256, 1 << 22 },
+	{ "summary", CONFIG_OPT_ENUM, F(summary), "auto", "WHEN",
+	  "terminal summary: auto, on or off", 0, 0, "auto|on|off" },
+	{ "log-level", CONFIG_OPT_ENUM, F(log_level), "info", "LEVEL", "error, warn, info or debug",
+	  0, 0, "error|warn|info|debug" },
 };
 
 #define N_CORE (sizeof(core_opts) / sizeof(core_opts[0]))
@@ -101,7 +139,7 @@ static void opts_merge(void)
 			continue;
 		for (const struct sink_ops *const *s = sink_registry; *s; s++)
 			for (const struct config_opt *o = (*s)->options; o && o->name; o++)
-				if (n_opts < MAX_OPTS - (N_CORE - i))	/* room for the rest */
+				if (n_opts < MAX_OPTS - (N_CORE - i)) /* room for the rest */
 					opts[n_opts++] = o;
 	}
 	/* the fleet view's rows last (user/fleet/) */
@@ -239,8 +277,10 @@ static int validate_alerts(const struct config *cfg, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		if (!rule_signal_on(cfg, r)) {
-			snprintf(err, errlen, "alerts: rule '%s': metric '%s' comes from the %s signal, which is off (signals: %s)",
-				 r->name, r->metric, alert_rule_signal(r), cfg->signals);
+			snprintf(
+				err, errlen,
+				"alerts: rule '%s': metric '%s' comes from the %s signal, which is off (signals: %s)",
+				r->name, r->metric, alert_rule_signal(r), cfg->signals);
 			return -EINVAL;
 		}
 	}
@@ -264,16 +304,21 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 	const char *colon = strrchr(cfg->listen, ':');
 	const char *p = cfg->signals;
 
-	if (!colon || colon == cfg->listen || !colon[1] || atoi(colon + 1) <= 0 || atoi(colon + 1) > 65535) {
+	if (!colon || colon == cfg->listen || !colon[1] || atoi(colon + 1) <= 0 ||
+	    atoi(colon + 1) > 65535) {
 		snprintf(err, errlen, "--listen: '%s' is not ADDR:PORT", cfg->listen);
 		return -EINVAL;
 	}
 	if (cfg->admin_token[0] && !strcmp(cfg->admin_token, cfg->auth_token)) {
-		snprintf(err, errlen, "--admin-token must differ from --auth-token (the read token would change state)");
+		snprintf(
+			err, errlen,
+			"--admin-token must differ from --auth-token (the read token would change state)");
 		return -EINVAL;
 	}
-	if (cfg->web_conn_body_budget < 64 * 1024 || cfg->web_body_budget < cfg->web_conn_body_budget) {
-		snprintf(err, errlen, "--web-conn-body-budget must be at least 64K (one request body) and "
+	if (cfg->web_conn_body_budget < 64 * 1024 ||
+	    cfg->web_body_budget < cfg->web_conn_body_budget) {
+		snprintf(err, errlen,
+			 "--web-conn-body-budget must be at least 64K (one request body) and "
 			 "no more than --web-body-budget");
 		return -EINVAL;
 	}
@@ -319,10 +364,11 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 
 		char name[32];
 
-		snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len : sizeof(name) - 1), p);
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(len < sizeof(name) ? len : sizeof(name) - 1), p);
 		if (len >= sizeof(name) || (strcmp(name, "all") && !signal_find(name))) {
-			snprintf(err, errlen, "--signals: unknown signal '%.*s' (%s, all)", (int)len, p,
-				 signals_names_list());
+			snprintf(err, errlen, "--signals: unknown signal '%.*s' (%s, all)",
+				 (int)len, p, signals_names_list());
 			return -EINVAL;
 		}
 		p = c ? c + 1 : p + len;
@@ -334,15 +380,17 @@ void config_usage(void *file)
 {
 	FILE *f = file;
 
-	fprintf(f, "Usage: hostlens [OPTIONS]\n"
-		   "       hostlens fleet [OPTIONS]   the fleet dashboard over the DynamoDB table\n"
-		   "                                  (--dynamodb-table, --listen, --fleet-*)\n"
-		   "eBPF host observability agent: CPU, disk, network and HTTP latency from the\n"
-		   "kernel, metric records to file/Kinesis/DynamoDB, live dashboard over HTTP/2.\n\n"
-		   "Every option is also a config-file key (data_dir: ...) and an environment\n"
-		   "variable (HOSTLENS_DATA_DIR). Precedence: flags > env > file > defaults.\n\n");
+	fprintf(f,
+		"Usage: hostlens [OPTIONS]\n"
+		"       hostlens fleet [OPTIONS]   the fleet dashboard over the DynamoDB table\n"
+		"                                  (--dynamodb-table, --listen, --fleet-*)\n"
+		"eBPF host observability agent: CPU, disk, network and HTTP latency from the\n"
+		"kernel, metric records to file/Kinesis/DynamoDB, live dashboard over HTTP/2.\n\n"
+		"Every option is also a config-file key (data_dir: ...) and an environment\n"
+		"variable (HOSTLENS_DATA_DIR). Precedence: flags > env > file > defaults.\n\n");
 	fprintf(f, "  %-34s %s\n", "--config FILE", "load a YAML config file");
-	fprintf(f, "  %-34s %s\n", "--check-config FILE", "validate FILE, print the effective config, exit");
+	fprintf(f, "  %-34s %s\n", "--check-config FILE",
+		"validate FILE, print the effective config, exit");
 	opts_init();
 	for (size_t i = 0; i < n_opts; i++) {
 		char lhs[64];
@@ -353,7 +401,8 @@ void config_usage(void *file)
 			fprintf(f, " [%s]", opts[i]->def);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "  %-34s %s\n", "--list-metrics", "print the metrics alert rules can name (markdown) and exit");
+	fprintf(f, "  %-34s %s\n", "--list-metrics",
+		"print the metrics alert rules can name (markdown) and exit");
 	fprintf(f, "  %-34s %s\n", "--version", "print the version and exit");
 	fprintf(f, "  %-34s %s\n", "--help", "this text");
 	fprintf(f, "\nExit status: 0 clean stop, 1 runtime failure, 2 usage or config error.\n");
@@ -371,7 +420,7 @@ const char *config_url_for_log(const char *url, char *out, size_t outlen)
 	if (!len)
 		return out;
 	n = redact_url_origin(url, len, out, outlen);
-	if (n < 0) {	/* not scheme://host: nothing of it is safe to show */
+	if (n < 0) { /* not scheme://host: nothing of it is safe to show */
 		snprintf(out, outlen, "<redacted>");
 		return out;
 	}
@@ -414,7 +463,8 @@ void config_print(const struct config *cfg, void *file)
 			/* a secret is never echoed: say only that it is set; a
 			 * webhook URL (a Slack URL holds its token) shows its origin */
 			if ((o->off == offsetof(struct config, auth_token) ||
-			     o->off == offsetof(struct config, admin_token)) && *field) {
+			     o->off == offsetof(struct config, admin_token)) &&
+			    *field) {
 				yaml_print_quoted(f, "<set>");
 			} else if (o->off == offsetof(struct config, alert_webhook)) {
 				char safe[CFG_STR];
@@ -447,18 +497,20 @@ void config_print(const struct config *cfg, void *file)
 			print_str_list(f, key, cfg->comms[0], sizeof(cfg->comms[0]), cfg->n_comms);
 			break;
 		case CONFIG_OPT_CGROUP:
-			print_str_list(f, key, cfg->cgroups[0], sizeof(cfg->cgroups[0]), cfg->n_cgroups);
+			print_str_list(f, key, cfg->cgroups[0], sizeof(cfg->cgroups[0]),
+				       cfg->n_cgroups);
 			break;
 		case CONFIG_OPT_REDACT:
-			print_str_list(f, key, cfg->redact_segments[0], sizeof(cfg->redact_segments[0]), cfg->n_redact);
+			print_str_list(f, key, cfg->redact_segments[0],
+				       sizeof(cfg->redact_segments[0]), cfg->n_redact);
 			break;
 		case CONFIG_OPT_HOST:
-			print_str_list(f, key, cfg->web_allowed_hosts[0], sizeof(cfg->web_allowed_hosts[0]),
-				       cfg->n_web_allowed_hosts);
+			print_str_list(f, key, cfg->web_allowed_hosts[0],
+				       sizeof(cfg->web_allowed_hosts[0]), cfg->n_web_allowed_hosts);
 			break;
 		case CONFIG_OPT_EMAIL:
-			print_str_list(f, key, cfg->alert_email_to[0], sizeof(cfg->alert_email_to[0]),
-				       cfg->n_alert_email_to);
+			print_str_list(f, key, cfg->alert_email_to[0],
+				       sizeof(cfg->alert_email_to[0]), cfg->n_alert_email_to);
 			break;
 		}
 	}
@@ -491,7 +543,8 @@ static int config_from_env(struct config *cfg, char *err, size_t errlen)
 
 			config_value_reset(cfg, opts[i]);
 			snprintf(buf, sizeof(buf), "%s", val);
-			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			for (tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
 				ret = config_set(cfg, opts[i]->name, tok, false, err, errlen);
 				if (ret)
 					goto bad;
@@ -513,7 +566,7 @@ bad:;
 
 int config_load(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
-	struct option all[MAX_OPTS + 6];	/* the table's flags, ours, the terminator */
+	struct option all[MAX_OPTS + 6]; /* the table's flags, ours, the terminator */
 	const char *file = getenv("HOSTLENS_CONFIG");
 	bool lists_reset[MAX_OPTS] = { 0 };
 	int c, idx, ret;
@@ -554,7 +607,8 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 			if (optopt)
 				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
 			else
-				snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+				snprintf(err, errlen, "unknown option '%s' (see --help)",
+					 argv[optind - 1]);
 			return -EINVAL;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
@@ -595,6 +649,6 @@ int config_load(struct config *cfg, int argc, char **argv, char *err, size_t err
 			return -EINVAL;
 	}
 	if (!cfg->alerts_set)
-		alerts_builtin(cfg);	/* signals are final now */
+		alerts_builtin(cfg); /* signals are final now */
 	return config_validate(cfg, err, errlen);
 }

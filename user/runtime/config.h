@@ -27,16 +27,16 @@ enum alert_cmp { ALERT_GT, ALERT_GE, ALERT_LT, ALERT_LE };
 
 /* How a rule reads its metric (docs/configuration.md, "Alert rules"). */
 enum alert_agg {
-	ALERT_AGG_LAST,		/* this second's value (gauges) */
-	ALERT_AGG_COUNT,	/* events in the window (counters) */
-	ALERT_AGG_SUM,		/* sum over the window (counters) */
-	ALERT_AGG_RATE,		/* sum over the window / window_s (counters) */
-	ALERT_AGG_AVG,		/* mean over the window (gauges) */
-	ALERT_AGG_MAX,		/* highest value in the window (gauges) */
-	ALERT_AGG_MIN,		/* lowest value in the window (gauges) */
+	ALERT_AGG_LAST,	 /* this second's value (gauges) */
+	ALERT_AGG_COUNT, /* events in the window (counters) */
+	ALERT_AGG_SUM,	 /* sum over the window (counters) */
+	ALERT_AGG_RATE,	 /* sum over the window / window_s (counters) */
+	ALERT_AGG_AVG,	 /* mean over the window (gauges) */
+	ALERT_AGG_MAX,	 /* highest value in the window (gauges) */
+	ALERT_AGG_MIN,	 /* lowest value in the window (gauges) */
 };
 
-#define ALERT_SCOPE_VALUE_MAX 288	/* METRIC_KEY_MAX (user/pipeline/metrics.h) */
+#define ALERT_SCOPE_VALUE_MAX 288 /* METRIC_KEY_MAX (user/pipeline/metrics.h) */
 
 /*
  * One rule: fire when `aggregate(metric{scope}) over window_s cmp threshold`
@@ -46,15 +46,15 @@ enum alert_agg {
  */
 struct alert_rule {
 	char name[64];
-	char metric[64];	/* a metric of the catalog, e.g. "cpu_usage_pct" */
+	char metric[64]; /* a metric of the catalog, e.g. "cpu_usage_pct" */
 	enum alert_cmp cmp;
 	double threshold;
 	int for_s;
 	char severity[16];
-	char scope[16];		/* "" host-wide, else "route", "process", ... */
-	char scope_value[ALERT_SCOPE_VALUE_MAX];	/* "" with scope: fan out */
+	char scope[16];				 /* "" host-wide, else "route", "process", ... */
+	char scope_value[ALERT_SCOPE_VALUE_MAX]; /* "" with scope: fan out */
 	enum alert_agg agg;
-	int window_s;		/* 0 with ALERT_AGG_LAST */
+	int window_s; /* 0 with ALERT_AGG_LAST */
 };
 
 struct config {
@@ -62,14 +62,14 @@ struct config {
 	char listen[CFG_STR];
 	char tls_cert[PATH_MAX];
 	char tls_key[PATH_MAX];
-	char auth_token[CFG_STR];	/* read role: dashboard data, API, /metrics, stream */
-	char admin_token[CFG_STR];	/* admin role: state changes; also grants read */
+	char auth_token[CFG_STR];  /* read role: dashboard data, API, /metrics, stream */
+	char admin_token[CFG_STR]; /* admin role: state changes; also grants read */
 	int web_max_conns;
-	int web_max_conns_per_client;	/* per client address */
-	int web_idle_timeout_s;		/* no request progress for this long: closed */
-	int web_request_timeout_s;	/* headers and body of one request arrive within */
-	uint64_t web_body_budget;	/* request body bytes held, whole server */
-	uint64_t web_conn_body_budget;	/* request body bytes held, one connection */
+	int web_max_conns_per_client;  /* per client address */
+	int web_idle_timeout_s;	       /* no request progress for this long: closed */
+	int web_request_timeout_s;     /* headers and body of one request arrive within */
+	uint64_t web_body_budget;      /* request body bytes held, whole server */
+	uint64_t web_conn_body_budget; /* request body bytes held, one connection */
 	char web_allowed_hosts[CFG_MAX_HOSTS][CFG_STR]; /* extra Host names ("*": any) */
 	int n_web_allowed_hosts;
 
@@ -79,29 +79,29 @@ struct config {
 	int n_sinks;
 	char data_dir[PATH_MAX];
 	int flush_interval_s;
-	char source[CFG_STR];		/* record "source"; hostname when empty */
+	char source[CFG_STR]; /* record "source"; hostname when empty */
 	char kinesis_stream[CFG_STR];
 	char kinesis_partition_key[CFG_STR]; /* empty: the source host */
 	char dynamodb_table[CFG_STR];
 	int dynamodb_ttl_days;
 	bool dynamodb_create_table;
-	bool dynamodb_registry;		/* host registry item for `hostlens fleet` */
+	bool dynamodb_registry; /* host registry item for `hostlens fleet` */
 	uint64_t file_rotate_bytes;
 	int file_rotate_seconds;
 	int file_keep;
 	bool file_gzip;
-	char file_fsync[16];		/* never | batch | always */
+	char file_fsync[16]; /* never | batch | always */
 	uint64_t spool_max_bytes;
 	char alert_webhook[CFG_STR];
 
 	/* alert notifications (user/notify/notify.h); alert_webhook above */
-	char alert_webhook_format[8];	/* json | slack */
-	char alert_smtp_url[CFG_STR];	/* smtp://HOST[:PORT] or smtps:// */
+	char alert_webhook_format[8]; /* json | slack */
+	char alert_smtp_url[CFG_STR]; /* smtp://HOST[:PORT] or smtps:// */
 	char alert_email_from[CFG_STR];
 	char alert_email_to[CFG_MAX_EMAIL_TO][CFG_STR];
 	int n_alert_email_to;
 	char alert_sns_topic_arn[CFG_STR];
-	char public_url[CFG_STR];	/* the dashboard as people reach it: links */
+	char public_url[CFG_STR]; /* the dashboard as people reach it: links */
 
 	/* capture filters (HTTP); empty lists mean every process */
 	int pids[CFG_MAX_PIDS];
@@ -111,36 +111,36 @@ struct config {
 	char cgroups[CFG_MAX_CGROUPS][PATH_MAX];
 	int n_cgroups;
 	bool http_keep_query;
-	bool http_breakdown;		/* per-request latency breakdown */
+	bool http_breakdown; /* per-request latency breakdown */
 	int http_max_routes;
 	char redact_segments[CFG_MAX_REDACT][64];
 	int n_redact;
 
 	/* engine */
-	char signals[CFG_STR];		/* comma list: cpu,disk,net,http */
-	uint64_t ring_bytes;		/* per CPU */
-	uint64_t wakeup_bytes;		/* BPF forces a wake-up past this much data */
+	char signals[CFG_STR]; /* comma list: cpu,disk,net,http */
+	uint64_t ring_bytes;   /* per CPU */
+	uint64_t wakeup_bytes; /* BPF forces a wake-up past this much data */
 	int drain_poll_ms;
-	uint64_t log_bytes;		/* in-memory event log, all shards */
+	uint64_t log_bytes; /* in-memory event log, all shards */
 	int log_shards;
-	int max_procs;			/* BPF per-process map entries */
-	char summary[8];		/* auto | on | off: terminal summary */
-	char log_level[8];		/* error | warn | info | debug */
+	int max_procs;	   /* BPF per-process map entries */
+	char summary[8];   /* auto | on | off: terminal summary */
+	char log_level[8]; /* error | warn | info | debug */
 
 	/* alerts (config file only); config_load puts the built-in rules here
 	 * when the file gives no list */
 	struct alert_rule alerts[CFG_MAX_ALERTS];
 	int n_alerts;
-	bool alerts_set;		/* the file gave a list: no built-in rules */
+	bool alerts_set; /* the file gave a list: no built-in rules */
 
 	/* hostlens fleet (user/fleet/): its rows are fleet_options */
-	int fleet_refresh_s;		/* read the table this often */
-	int fleet_window_min;		/* hosts seen within this are listed */
-	int fleet_stale_min;		/* ... and marked stale past this */
+	int fleet_refresh_s;  /* read the table this often */
+	int fleet_window_min; /* hosts seen within this are listed */
+	int fleet_stale_min;  /* ... and marked stale past this */
 	int fleet_max_hosts;
-	int fleet_max_series;		/* per-host rollup series kept */
-	int fleet_read_units;		/* read capacity units a second, at most */
-	char fleet_sources[4096];	/* comma list: sources read without a registry */
+	int fleet_max_series;	  /* per-host rollup series kept */
+	int fleet_read_units;	  /* read capacity units a second, at most */
+	char fleet_sources[4096]; /* comma list: sources read without a registry */
 
 	/* what was asked for on the command line */
 	char config_file[PATH_MAX];
@@ -149,9 +149,18 @@ struct config {
 
 /* The kinds of value an option takes; the last seven are lists (repeatable). */
 enum config_opt_type {
-	CONFIG_OPT_STR, CONFIG_OPT_INT, CONFIG_OPT_SIZE, CONFIG_OPT_BOOL, CONFIG_OPT_ENUM,
-	CONFIG_OPT_SINK, CONFIG_OPT_PID, CONFIG_OPT_COMM, CONFIG_OPT_CGROUP, CONFIG_OPT_REDACT,
-	CONFIG_OPT_HOST, CONFIG_OPT_EMAIL,
+	CONFIG_OPT_STR,
+	CONFIG_OPT_INT,
+	CONFIG_OPT_SIZE,
+	CONFIG_OPT_BOOL,
+	CONFIG_OPT_ENUM,
+	CONFIG_OPT_SINK,
+	CONFIG_OPT_PID,
+	CONFIG_OPT_COMM,
+	CONFIG_OPT_CGROUP,
+	CONFIG_OPT_REDACT,
+	CONFIG_OPT_HOST,
+	CONFIG_OPT_EMAIL,
 };
 
 /*
@@ -163,12 +172,12 @@ enum config_opt_type {
 struct config_opt {
 	const char *name;
 	enum config_opt_type type;
-	size_t off, size;	/* the field in struct config (strings: buffer size) */
-	const char *def;	/* default as text; NULL: none */
-	const char *arg;	/* metavar in --help */
+	size_t off, size; /* the field in struct config (strings: buffer size) */
+	const char *def;  /* default as text; NULL: none */
+	const char *arg;  /* metavar in --help */
 	const char *help;
-	long long min, max;	/* INT range; SIZE bytes (max 0: only 2^64 - 1) */
-	const char *choices;	/* ENUM: "a|b|c" */
+	long long min, max;  /* INT range; SIZE bytes (max 0: only 2^64 - 1) */
+	const char *choices; /* ENUM: "a|b|c" */
 };
 
 /* off and size of a struct config field, for a row. */

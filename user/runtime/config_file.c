@@ -37,8 +37,8 @@ static bool same_key(const char *a, const char *b)
 }
 
 /* `scope: route` (fan out) or `scope: {route: "GET /api/orders"}` into a. */
-static int parse_scope(struct alert_rule *a, yaml_document_t *doc, yaml_node_t *vn, const char *path,
-		       char *err, size_t errlen)
+static int parse_scope(struct alert_rule *a, yaml_document_t *doc, yaml_node_t *vn,
+		       const char *path, char *err, size_t errlen)
 {
 	size_t line = vn->start_mark.line + 1;
 	yaml_node_pair_t *p;
@@ -61,7 +61,8 @@ static int parse_scope(struct alert_rule *a, yaml_document_t *doc, yaml_node_t *
 	if (!k || !v || !*v || strlen(k) >= sizeof(a->scope))
 		goto bad;
 	if (strlen(v) >= sizeof(a->scope_value)) {
-		snprintf(err, errlen, "%s:%zu: key 'alerts.scope': the value is longer than %zu characters",
+		snprintf(err, errlen,
+			 "%s:%zu: key 'alerts.scope': the value is longer than %zu characters",
 			 path, line, sizeof(a->scope_value) - 1);
 		return -EINVAL;
 	}
@@ -69,8 +70,10 @@ static int parse_scope(struct alert_rule *a, yaml_document_t *doc, yaml_node_t *
 	snprintf(a->scope_value, sizeof(a->scope_value), "%s", v);
 	return 0;
 bad:
-	snprintf(err, errlen, "%s:%zu: key 'alerts.scope': give a scope (route) to fan out, or one scope and its value ({route: \"GET /api/orders\"})",
-		 path, line);
+	snprintf(
+		err, errlen,
+		"%s:%zu: key 'alerts.scope': give a scope (route) to fan out, or one scope and its value ({route: \"GET /api/orders\"})",
+		path, line);
 	return -EINVAL;
 }
 
@@ -88,8 +91,9 @@ static int parse_rule_field(struct alert_rule *a, const char *k, const char *v, 
 
 	if (!strcmp(k, "name")) {
 		if (strlen(v) >= sizeof(a->name)) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.name': longer than %zu characters",
-				 path, line, sizeof(a->name) - 1);
+			snprintf(err, errlen,
+				 "%s:%zu: key 'alerts.name': longer than %zu characters", path,
+				 line, sizeof(a->name) - 1);
 			return -EINVAL;
 		}
 		snprintf(a->name, sizeof(a->name), "%s", v);
@@ -106,22 +110,25 @@ static int parse_rule_field(struct alert_rule *a, const char *k, const char *v, 
 		else if (!strcmp(v, "<="))
 			a->cmp = ALERT_LE;
 		else {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.op': '%s' is not >, >=, < or <=",
-				 path, line, v);
+			snprintf(err, errlen,
+				 "%s:%zu: key 'alerts.op': '%s' is not >, >=, < or <=", path, line,
+				 v);
 			return -EINVAL;
 		}
 	} else if (!strcmp(k, "threshold")) {
 		a->threshold = strtod(v, &end);
 		if (end == v || *end) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a number",
-				 path, line, v);
+			snprintf(err, errlen,
+				 "%s:%zu: key 'alerts.threshold': '%s' is not a number", path, line,
+				 v);
 			return -EINVAL;
 		}
 		/* nan compares false with everything (the rule could never
 		 * fire), inf always or never: strtod takes both, and 1e999
 		 * (out of range) as inf */
 		if (!isfinite(a->threshold)) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.threshold': '%s' is not a finite number",
+			snprintf(err, errlen,
+				 "%s:%zu: key 'alerts.threshold': '%s' is not a finite number",
 				 path, line, v);
 			return -EINVAL;
 		}
@@ -129,9 +136,11 @@ static int parse_rule_field(struct alert_rule *a, const char *k, const char *v, 
 		long sec = strtol(v, &end, 10);
 		bool window = k[0] == 'w';
 
-		if (end == v || (*end && strcmp(end, "s")) || sec < (window ? 1 : 0) || sec > 86400) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.%s': '%s' is not seconds (%d-86400)",
-				 path, line, k, v, window ? 1 : 0);
+		if (end == v || (*end && strcmp(end, "s")) || sec < (window ? 1 : 0) ||
+		    sec > 86400) {
+			snprintf(err, errlen,
+				 "%s:%zu: key 'alerts.%s': '%s' is not seconds (%d-86400)", path,
+				 line, k, v, window ? 1 : 0);
 			return -EINVAL;
 		}
 		if (window) {
@@ -148,8 +157,10 @@ static int parse_rule_field(struct alert_rule *a, const char *k, const char *v, 
 		}
 	} else if (!strcmp(k, "severity")) {
 		if (strcmp(v, "info") && strcmp(v, "warning") && strcmp(v, "critical")) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.severity': '%s' is not info, warning or critical",
-				 path, line, v);
+			snprintf(
+				err, errlen,
+				"%s:%zu: key 'alerts.severity': '%s' is not info, warning or critical",
+				path, line, v);
 			return -EINVAL;
 		}
 		snprintf(a->severity, sizeof(a->severity), "%s", v);
@@ -169,22 +180,25 @@ static int check_rule(const struct config *cfg, const struct alert_rule *a, size
 	char e[384];
 
 	if (!a->metric[0] || !a->name[0]) {
-		snprintf(err, errlen, "%s:%zu: key 'alerts': a rule needs name and metric", path, line);
+		snprintf(err, errlen, "%s:%zu: key 'alerts': a rule needs name and metric", path,
+			 line);
 		return -EINVAL;
 	}
 	for (int i = 0; i < cfg->n_alerts; i++)
 		if (!strcmp(cfg->alerts[i].name, a->name)) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts.name': rule '%s' given twice", path,
-				 line, a->name);
+			snprintf(err, errlen, "%s:%zu: key 'alerts.name': rule '%s' given twice",
+				 path, line, a->name);
 			return -EINVAL;
 		}
 	if (alert_rule_check(a, &field, e, sizeof(e))) {
-		size_t l = !strcmp(field, "scope") && at->scope ? at->scope :
+		size_t l = !strcmp(field, "scope") && at->scope	  ? at->scope :
 			   !strcmp(field, "aggregate") && at->agg ? at->agg :
 			   !strcmp(field, "window") && at->window ? at->window :
-			   !strcmp(field, "window") && at->agg ? at->agg : at->metric;
+			   !strcmp(field, "window") && at->agg	  ? at->agg :
+								    at->metric;
 
-		snprintf(err, errlen, "%s:%zu: key 'alerts.%s': rule '%s': %s", path, l, field, a->name, e);
+		snprintf(err, errlen, "%s:%zu: key 'alerts.%s': rule '%s': %s", path, l, field,
+			 a->name, e);
 		return -EINVAL;
 	}
 	return 0;
@@ -200,7 +214,8 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 	int ret;
 
 	if (m->type != YAML_MAPPING_NODE) {
-		snprintf(err, errlen, "%s:%zu: key 'alerts': each rule must be a mapping", path, line);
+		snprintf(err, errlen, "%s:%zu: key 'alerts': each rule must be a mapping", path,
+			 line);
 		return -EINVAL;
 	}
 	if (cfg->n_alerts == CFG_MAX_ALERTS) {
@@ -224,8 +239,8 @@ static int parse_alert(struct config *cfg, yaml_document_t *doc, yaml_node_t *m,
 			continue;
 		}
 		if (!k || !v) {
-			snprintf(err, errlen, "%s:%zu: key 'alerts': rule fields must be scalars", path,
-				 vline);
+			snprintf(err, errlen, "%s:%zu: key 'alerts': rule fields must be scalars",
+				 path, vline);
 			return -EINVAL;
 		}
 		ret = parse_rule_field(a, k, v, vline, &at, path, err, errlen);
@@ -319,15 +334,16 @@ static int read_option(yaml_document_t *doc, const char *k, yaml_node_t *vn, siz
 
 /* A key given twice is a mistake, not "last one wins" (data-dir and data_dir
  * are the same key): checks p against the pairs before it. */
-static int check_twice(yaml_document_t *doc, yaml_node_t *root, yaml_node_pair_t *p,
-		       const char *k, size_t line, const char *path, char *err, size_t errlen)
+static int check_twice(yaml_document_t *doc, yaml_node_t *root, yaml_node_pair_t *p, const char *k,
+		       size_t line, const char *path, char *err, size_t errlen)
 {
 	for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
 		const char *pk = scalar(yaml_document_get_node(doc, q->key));
 
 		if (pk && same_key(pk, k)) {
 			snprintf(err, errlen, "%s:%zu: key '%s': given twice (first on line %zu)",
-				 path, line, k, yaml_document_get_node(doc, q->key)->start_mark.line + 1);
+				 path, line, k,
+				 yaml_document_get_node(doc, q->key)->start_mark.line + 1);
 			return -EINVAL;
 		}
 	}
@@ -388,16 +404,18 @@ int config_file_load(struct config *cfg, const char *path, config_file_entry_fn 
 	if (!yaml_parser_load(&parser, &doc)) {
 		if (parser.context)
 			snprintf(err, errlen, "%s:%zu: YAML error: %s (%s on line %zu)", path,
-				 parser.problem_mark.line + 1, parser.problem ? parser.problem : "unknown",
-				 parser.context, parser.context_mark.line + 1);
+				 parser.problem_mark.line + 1,
+				 parser.problem ? parser.problem : "unknown", parser.context,
+				 parser.context_mark.line + 1);
 		else
-			snprintf(err, errlen, "%s:%zu: YAML error: %s", path, parser.problem_mark.line + 1,
+			snprintf(err, errlen, "%s:%zu: YAML error: %s", path,
+				 parser.problem_mark.line + 1,
 				 parser.problem ? parser.problem : "unknown");
 		ret = -EINVAL;
 		goto out_parser;
 	}
 	root = yaml_document_get_root_node(&doc);
-	if (root)	/* an empty file has nothing to apply */
+	if (root) /* an empty file has nothing to apply */
 		ret = read_root(cfg, &doc, root, on_entry, ctx, path, err, errlen);
 	yaml_document_delete(&doc);
 out_parser:

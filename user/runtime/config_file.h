@@ -14,17 +14,17 @@
 
 /* The shape of the value the reader found under a key. */
 enum config_file_kind {
-	CONFIG_FILE_SCALAR,	/* key: value */
-	CONFIG_FILE_LIST,	/* key: [a, b]: a list starts (value NULL); its items follow */
-	CONFIG_FILE_ITEM,	/* one scalar item of that list */
-	CONFIG_FILE_MAPPING,	/* key: {a: b} (value NULL) */
+	CONFIG_FILE_SCALAR,  /* key: value */
+	CONFIG_FILE_LIST,    /* key: [a, b]: a list starts (value NULL); its items follow */
+	CONFIG_FILE_ITEM,    /* one scalar item of that list */
+	CONFIG_FILE_MAPPING, /* key: {a: b} (value NULL) */
 };
 
 /* What the reader emits, in file order. */
 struct config_file_entry {
-	const char *key;	/* as written: data_dir or data-dir */
-	const char *value;	/* NULL for CONFIG_FILE_LIST and CONFIG_FILE_MAPPING */
-	size_t line;		/* 1-based line of the key (of the item, for an item) */
+	const char *key;   /* as written: data_dir or data-dir */
+	const char *value; /* NULL for CONFIG_FILE_LIST and CONFIG_FILE_MAPPING */
+	size_t line;	   /* 1-based line of the key (of the item, for an item) */
 	enum config_file_kind kind;
 };
 

@@ -36,11 +36,22 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case '\0': break;
-	default: return -EINVAL;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (shift && toupper((unsigned char)*end) == 'I')
 		end++;
@@ -80,7 +91,8 @@ static int set_size(const struct config_opt *o, const char *val, uint64_t *field
 	int ret = parse_size(val, &v);
 
 	if (ret == -EINVAL) {
-		snprintf(err, errlen, "--%s: '%s' is not a size (like 512K, 64M, 1G)", o->name, val);
+		snprintf(err, errlen, "--%s: '%s' is not a size (like 512K, 64M, 1G)", o->name,
+			 val);
 		return ret;
 	}
 	if (ret == -ERANGE || (o->max && v > (uint64_t)o->max)) {
@@ -88,7 +100,8 @@ static int set_size(const struct config_opt *o, const char *val, uint64_t *field
 			snprintf(err, errlen, "--%s: '%s' is too large (at most %s)", o->name, val,
 				 size_str((uint64_t)o->max, lim, sizeof(lim)));
 		else
-			snprintf(err, errlen, "--%s: '%s' is too large (a size must stay below 16 EiB)", o->name,
+			snprintf(err, errlen,
+				 "--%s: '%s' is too large (a size must stay below 16 EiB)", o->name,
 				 val);
 		return -EINVAL;
 	}
@@ -103,9 +116,11 @@ static int set_size(const struct config_opt *o, const char *val, uint64_t *field
 
 static int parse_bool(const char *s, bool *out)
 {
-	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") || !strcmp(s, "1"))
+	if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") ||
+	    !strcmp(s, "1"))
 		*out = true;
-	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off") || !strcmp(s, "0"))
+	else if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcasecmp(s, "off") ||
+		 !strcmp(s, "0"))
 		*out = false;
 	else
 		return -EINVAL;
@@ -137,7 +152,8 @@ static int list_add(struct config *cfg, const struct config_opt *o, const char *
 	switch (o->type) {
 	case CONFIG_OPT_SINK:
 		if (strcmp(val, "file") && strcmp(val, "kinesis") && strcmp(val, "dynamodb")) {
-			snprintf(err, errlen, "--sink: unknown sink '%s' (file, kinesis or dynamodb)", val);
+			snprintf(err, errlen,
+				 "--sink: unknown sink '%s' (file, kinesis or dynamodb)", val);
 			return -EINVAL;
 		}
 		for (int i = 0; i < cfg->n_sinks; i++)
@@ -164,8 +180,9 @@ static int list_add(struct config *cfg, const struct config_opt *o, const char *
 	}
 	case CONFIG_OPT_COMM:
 		if (!*val || strlen(val) >= CFG_COMM) {
-			snprintf(err, errlen, "--comm: '%s' must be 1 to %d characters (the kernel's comm)",
-				 val, CFG_COMM - 1);
+			snprintf(err, errlen,
+				 "--comm: '%s' must be 1 to %d characters (the kernel's comm)", val,
+				 CFG_COMM - 1);
 			return -EINVAL;
 		}
 		if (cfg->n_comms == CFG_MAX_COMMS)
@@ -183,7 +200,8 @@ static int list_add(struct config *cfg, const struct config_opt *o, const char *
 		return 0;
 	case CONFIG_OPT_REDACT:
 		if (!*val || strlen(val) >= 64) {
-			snprintf(err, errlen, "--redact-segment: '%s' must be 1 to 63 characters", val);
+			snprintf(err, errlen, "--redact-segment: '%s' must be 1 to 63 characters",
+				 val);
 			return -EINVAL;
 		}
 		{
@@ -194,8 +212,9 @@ static int list_add(struct config *cfg, const struct config_opt *o, const char *
 				char why[128];
 
 				regerror(rc, &re, why, sizeof(why));
-				snprintf(err, errlen, "--redact-segment: '%s' is not an extended regex: %s",
-					 val, why);
+				snprintf(err, errlen,
+					 "--redact-segment: '%s' is not an extended regex: %s", val,
+					 why);
 				return -EINVAL;
 			}
 			regfree(&re);
@@ -206,7 +225,8 @@ static int list_add(struct config *cfg, const struct config_opt *o, const char *
 		return 0;
 	case CONFIG_OPT_HOST:
 		if (!*val || strlen(val) >= CFG_STR || strpbrk(val, " \t/\\@?#,")) {
-			snprintf(err, errlen, "--%s: '%s' is not a host name, NAME:PORT or '*'", o->name, val);
+			snprintf(err, errlen, "--%s: '%s' is not a host name, NAME:PORT or '*'",
+				 o->name, val);
 			return -EINVAL;
 		}
 		for (int i = 0; i < cfg->n_web_allowed_hosts; i++)
@@ -220,8 +240,10 @@ static int list_add(struct config *cfg, const struct config_opt *o, const char *
 		char addr[CFG_STR];
 
 		if (strlen(val) >= CFG_STR || notify_email_addr(val, addr, sizeof(addr))) {
-			snprintf(err, errlen, "--%s: '%s' is not an e-mail address (a@example.com or "
-					      "Name <a@example.com>)", o->name, val);
+			snprintf(err, errlen,
+				 "--%s: '%s' is not an e-mail address (a@example.com or "
+				 "Name <a@example.com>)",
+				 o->name, val);
 			return -EINVAL;
 		}
 		for (int i = 0; i < cfg->n_alert_email_to; i++)
@@ -250,14 +272,16 @@ int config_value_set(struct config *cfg, const struct config_opt *o, const char 
 	switch (o->type) {
 	case CONFIG_OPT_STR:
 		if (strlen(val) >= o->size) {
-			snprintf(err, errlen, "--%s: value longer than %zu characters", o->name, o->size - 1);
+			snprintf(err, errlen, "--%s: value longer than %zu characters", o->name,
+				 o->size - 1);
 			return -EINVAL;
 		}
 		snprintf(field, o->size, "%s", val);
 		return 0;
 	case CONFIG_OPT_ENUM:
 		if (!enum_ok(o->choices, val)) {
-			snprintf(err, errlen, "--%s: '%s' is not one of %s", o->name, val, o->choices);
+			snprintf(err, errlen, "--%s: '%s' is not one of %s", o->name, val,
+				 o->choices);
 			return -EINVAL;
 		}
 		snprintf(field, o->size, "%s", val);
@@ -269,8 +293,8 @@ int config_value_set(struct config *cfg, const struct config_opt *o, const char 
 		errno = 0;
 		v = strtol(val, &end, 10);
 		if (errno || end == val || *end || v < o->min || v > o->max) {
-			snprintf(err, errlen, "--%s: '%s' is not a whole number from %lld to %lld", o->name,
-				 val, o->min, o->max);
+			snprintf(err, errlen, "--%s: '%s' is not a whole number from %lld to %lld",
+				 o->name, val, o->min, o->max);
 			return -EINVAL;
 		}
 		*(int *)field = (int)v;
@@ -291,19 +315,34 @@ int config_value_set(struct config *cfg, const struct config_opt *o, const char 
 
 bool config_opt_is_list(const struct config_opt *o)
 {
-	return o->type >= CONFIG_OPT_SINK;	/* the list types come last (config.h) */
+	return o->type >= CONFIG_OPT_SINK; /* the list types come last (config.h) */
 }
 
 void config_value_reset(struct config *cfg, const struct config_opt *o)
 {
 	switch (o->type) {
-	case CONFIG_OPT_SINK: cfg->n_sinks = 0; break;
-	case CONFIG_OPT_PID: cfg->n_pids = 0; break;
-	case CONFIG_OPT_COMM: cfg->n_comms = 0; break;
-	case CONFIG_OPT_CGROUP: cfg->n_cgroups = 0; break;
-	case CONFIG_OPT_REDACT: cfg->n_redact = 0; break;
-	case CONFIG_OPT_HOST: cfg->n_web_allowed_hosts = 0; break;
-	case CONFIG_OPT_EMAIL: cfg->n_alert_email_to = 0; break;
-	default: break;
+	case CONFIG_OPT_SINK:
+		cfg->n_sinks = 0;
+		break;
+	case CONFIG_OPT_PID:
+		cfg->n_pids = 0;
+		break;
+	case CONFIG_OPT_COMM:
+		cfg->n_comms = 0;
+		break;
+	case CONFIG_OPT_CGROUP:
+		cfg->n_cgroups = 0;
+		break;
+	case CONFIG_OPT_REDACT:
+		cfg->n_redact = 0;
+		break;
+	case CONFIG_OPT_HOST:
+		cfg->n_web_allowed_hosts = 0;
+		break;
+	case CONFIG_OPT_EMAIL:
+		cfg->n_alert_email_to = 0;
+		break;
+	default:
+		break;
 	}
 }

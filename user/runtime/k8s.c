@@ -37,12 +37,12 @@
 
 #define K8S_WAYS 4
 #define K8S_RETRY_NS (10ull * 1000000000ull)
-#define K8S_KEY_PATH (1ull << 63)	/* key is a hash of the cgroup path */
+#define K8S_KEY_PATH (1ull << 63) /* key is a hash of the cgroup path */
 
 struct k8s_entry {
-	uint64_t key;		/* a cgroup id, or path_key() of a cgroup path */
-	uint64_t used;		/* LRU tick */
-	uint64_t resolved_ns;	/* when pod names were last looked for */
+	uint64_t key;	      /* a cgroup id, or path_key() of a cgroup path */
+	uint64_t used;	      /* LRU tick */
+	uint64_t resolved_ns; /* when pod names were last looked for */
 	struct k8s_meta meta;
 };
 
@@ -51,7 +51,7 @@ struct k8s {
 	uint64_t tick;
 	uint64_t retry_ns;
 	uint64_t hits, misses, evictions, pod_lookups;
-	struct table *cache;	/* struct k8s_entry: sets of K8S_WAYS, least recently used evicted */
+	struct table *cache; /* struct k8s_entry: sets of K8S_WAYS, least recently used evicted */
 };
 
 /* --- parsing --------------------------------------------------------------- */
@@ -65,7 +65,8 @@ static bool is_hex(const char *s, size_t n)
 }
 
 /* "<prefix><64 hex><suffix>" exactly, over the component [c, c+n). */
-static bool match_id(const char *c, size_t n, const char *prefix, const char *suffix, const char **id)
+static bool match_id(const char *c, size_t n, const char *prefix, const char *suffix,
+		     const char **id)
 {
 	size_t pl = strlen(prefix), sl = strlen(suffix);
 
@@ -156,7 +157,8 @@ int k8s_parse_cgroup_path(const char *path, struct k8s_meta *m)
 			rt = "cri-o";
 		} else if (match_id(c, n, "docker-", ".scope", &id)) {
 			rt = "docker";
-		} else if (match_id(c, n, "libpod-", ".scope", &id) || match_id(c, n, "libpod-", "", &id)) {
+		} else if (match_id(c, n, "libpod-", ".scope", &id) ||
+			   match_id(c, n, "libpod-", "", &id)) {
 			rt = "podman";
 		} else if (match_id(c, n, "", "", &id)) {
 			/* a bare id: the parent says whose */
@@ -185,7 +187,7 @@ int k8s_parse_proc_cgroup(const char *text, size_t len, struct k8s_meta *m)
 {
 	/* pass 0: the v2 line; pass 1: name=systemd; pass 2: any other */
 	struct k8s_meta best;
-	int have = -1;	/* -1 none, 0 no container, 1 container */
+	int have = -1; /* -1 none, 0 no container, 1 container */
 
 	memset(m, 0, sizeof(*m));
 	for (int pass = 0; pass < 3 && have < 1; pass++) {
@@ -205,7 +207,8 @@ int k8s_parse_proc_cgroup(const char *text, size_t len, struct k8s_meta *m)
 				goto next;
 			v2 = c1 - p == 1 && p[0] == '0' && c2 == c1 + 1;
 			sysd = (size_t)(c2 - c1 - 1) == 12 && !strncmp(c1 + 1, "name=systemd", 12);
-			if ((pass == 0 && !v2) || (pass == 1 && !sysd) || (pass == 2 && (v2 || sysd)))
+			if ((pass == 0 && !v2) || (pass == 1 && !sysd) ||
+			    (pass == 2 && (v2 || sysd)))
 				goto next;
 			pl = (size_t)(le - c2 - 1);
 			if (pl >= sizeof(path))
@@ -217,7 +220,8 @@ int k8s_parse_proc_cgroup(const char *text, size_t len, struct k8s_meta *m)
 			/* first line seen decides when none names a container;
 			 * a pod beats a plain cgroup, a real path beats the root
 			 * (hybrid hosts leave everything in the v2 root) */
-			if (have < 0 || r > have || (r == have && best.pod_uid[0] && !m->pod_uid[0]) ||
+			if (have < 0 || r > have ||
+			    (r == have && best.pod_uid[0] && !m->pod_uid[0]) ||
 			    (r == have && !m->pod_uid[0] && !strcmp(m->cgroup, "/") &&
 			     strcmp(best.cgroup, "/"))) {
 				*m = best;
@@ -310,8 +314,10 @@ static bool from_pod_logs(const struct k8s *k, struct k8s_meta *m)
 		a = strchr(de->d_name, '_');
 		if (!a || a >= de->d_name + n - sl)
 			continue;
-		copy_n(m->pod_namespace, sizeof(m->pod_namespace), de->d_name, (size_t)(a - de->d_name));
-		copy_n(m->pod_name, sizeof(m->pod_name), a + 1, (size_t)(de->d_name + n - sl - a - 1));
+		copy_n(m->pod_namespace, sizeof(m->pod_namespace), de->d_name,
+		       (size_t)(a - de->d_name));
+		copy_n(m->pod_name, sizeof(m->pod_name), a + 1,
+		       (size_t)(de->d_name + n - sl - a - 1));
 		ok = true;
 	}
 	closedir(d);
@@ -361,7 +367,7 @@ static bool from_etc_hosts(const struct k8s *k, int pid, struct k8s_meta *m)
 		if (line[0] == '#' || sscanf(line, "%63s %253s", ip, host) != 2)
 			continue;
 		if (!strncmp(ip, "127.", 4) || strchr(ip, ':'))
-			continue;	/* localhost and the IPv6 boilerplate */
+			continue; /* localhost and the IPv6 boilerplate */
 		snprintf(name, sizeof(name), "%s", host);
 	}
 	fclose(f);
@@ -587,7 +593,8 @@ int k8s_meta_to_json(const struct k8s_meta *m, json_t *obj)
 
 void k8s__describe(const struct k8s *k, json_t *out)
 {
-	json_object_set_new(out, "k8s_cache_entries", json_integer((json_int_t)table__cap(k->cache)));
+	json_object_set_new(out, "k8s_cache_entries",
+			    json_integer((json_int_t)table__cap(k->cache)));
 	json_object_set_new(out, "k8s_cache_hits", json_integer((json_int_t)k->hits));
 	json_object_set_new(out, "k8s_cache_misses", json_integer((json_int_t)k->misses));
 	json_object_set_new(out, "k8s_cache_evictions", json_integer((json_int_t)k->evictions));

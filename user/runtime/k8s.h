@@ -24,15 +24,15 @@
 #include <jansson.h>
 
 struct k8s_meta {
-	char container_id[65];	/* 64 hex; "" when not in a container */
-	char runtime[16];	/* docker | containerd | cri-o | podman | "" (unknown) */
-	char pod_uid[40];	/* "" when not in a pod */
-	char qos[12];		/* guaranteed | burstable | besteffort | "" */
-	char pod_name[254];	/* "" until resolved */
+	char container_id[65]; /* 64 hex; "" when not in a container */
+	char runtime[16];      /* docker | containerd | cri-o | podman | "" (unknown) */
+	char pod_uid[40];      /* "" when not in a pod */
+	char qos[12];	       /* guaranteed | burstable | besteffort | "" */
+	char pod_name[254];    /* "" until resolved */
 	char pod_namespace[64];
 	char container_name[64];
-	char cgroup[512];	/* the cgroup path the result came from */
-	bool cgroup_v2;		/* that path is the unified (v2) one, so the kernel's
+	char cgroup[512]; /* the cgroup path the result came from */
+	bool cgroup_v2;	  /* that path is the unified (v2) one, so the kernel's
 				 * cgroup id names it; on v1 it does not */
 };
 
