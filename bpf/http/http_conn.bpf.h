@@ -43,7 +43,8 @@ static __always_inline __u64 head__hash(const char *head, __u32 len)
  * a keep-alive connection repeating a request skips both lookups. */
 static __always_inline void conn__name(struct http_conn *c, const struct xfer *x)
 {
-	__u32 cpu = bpf_get_smp_processor_id(), gen = heads_gen, tgid = (__u32)(c->id >> 32);
+	__u32 cpu = bpf_get_smp_processor_id(), gen = heads_gen;
+	struct proc_key pk = { .tgid = (__u32)(c->id >> 32), .start_ns = c->proc_start };
 	__u64 hash = c->head_hash, wake;
 	struct ev_http_head *hd;
 	struct ev_http_proc *pr;
@@ -51,7 +52,7 @@ static __always_inline void conn__name(struct http_conn *c, const struct xfer *x
 
 	if (c->sent_hash == hash && c->sent_gen == gen && c->sent_cpu == cpu)
 		return;
-	sent = bpf_map_lookup_elem(&http_procs, &tgid);
+	sent = bpf_map_lookup_elem(&http_procs, &pk);
 	if (!sent || !*sent) {
 		pr = rb__reserve(sizeof(*pr), &wake);
 		if (!pr)
@@ -62,7 +63,7 @@ static __always_inline void conn__name(struct http_conn *c, const struct xfer *x
 		if (sent)
 			*sent = 1;
 		else
-			bpf_map_update_elem(&http_procs, &tgid, &one, BPF_ANY);
+			bpf_map_update_elem(&http_procs, &pk, &one, BPF_ANY);
 	}
 	sent = bpf_map_lookup_elem(&http_heads, &hash);
 	if (!sent || !*sent) {
@@ -239,6 +240,7 @@ static __always_inline void req__start(struct http_conn *c, const struct conn_ke
 	c->id = x->id;
 	c->fd = k->fd;
 	bpf_get_current_comm(c->comm, sizeof(c->comm));
+	c->proc_start = bpf_get_current_task_btf()->group_leader->start_time;
 	c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : x->now;
 	if (c->role == ROLE_SERVER)
 		bd__start(c, x);

@@ -75,6 +75,7 @@ struct http_conn {
 	__u8 peer[16];
 	char comm[HL_COMM_LEN]; /* of id's process: a close in softirq still names it */
 	__u64 head_hash;	/* of req_head[0..req_len) */
+	__u64 proc_start;	/* start time of id's process (its group leader) */
 	__u64 sent_hash;	/* head_hash as of that check, */
 	__u32 sent_gen;		/* and heads_gen */
 	__u32 pad3;
@@ -227,10 +228,17 @@ struct {
 	__type(value, __u8);
 } http_heads SEC(".maps");
 
+/* a process: its pid and its start (a reused pid is another process) */
+struct proc_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32);
+	__type(key, struct proc_key);
 	__type(value, __u8);
 } http_procs SEC(".maps");
 

@@ -386,14 +386,17 @@ static __always_inline int http__state(void *ctx, struct sock *sk, int newstate)
 	return 0;
 }
 
-/* exec replaces the program: the filter's verdict (comm) must be redone */
+/* exec replaces the program: the filter's verdict (comm) must be redone,
+ * and the process named again (same pid, same start, a new name) */
 SEC("tp/sched/sched_process_exec")
 int http_exec(void *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct proc_key pk = { .tgid = t->tgid, .start_ns = t->group_leader->start_time };
+	__u32 tgid = t->tgid;
 
 	bpf_map_delete_elem(&filter_cache, &tgid);
-	bpf_map_delete_elem(&http_procs, &tgid); /* a new process of this pid is named again */
+	bpf_map_delete_elem(&http_procs, &pk);
 	return 0;
 }
 
@@ -410,11 +413,17 @@ SEC("tp/sched/sched_process_exit")
 int http_exit(void *ctx)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	struct proc_key pk = {};
 	__u32 tgid = t->tgid;
 
 	if (t->signal->live.counter != 0)
 		return 0;
 	bpf_map_delete_elem(&filter_cache, &tgid);
+	/* its name is not needed any more (a process that reuses the pid has
+	 * another start, and is named anew) */
+	pk.tgid = tgid;
+	pk.start_ns = t->group_leader->start_time;
+	bpf_map_delete_elem(&http_procs, &pk);
 	return 0;
 }
 
