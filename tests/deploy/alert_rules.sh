@@ -63,7 +63,8 @@ if cmp -s "$TMPD/configmap.yaml" "$TMPD/broken.yaml"; then
 else
 	"$HOSTLENS" --check-config "$TMPD/broken.yaml" >/dev/null 2>"$TMPD/broken.err"
 	rc=$?
-	if [ $rc = 2 ] && grep -qF "unknown metric 'response_time_p95_ms' (closest: api_latency_p95_ms" "$TMPD/broken.err"; then
+	if [ $rc = 2 ] && grep -qF "unknown metric 'response_time_p95_ms' (closest: " "$TMPD/broken.err" &&
+		sed -n 's/.*(closest: \([^;)]*\).*/\1/p' "$TMPD/broken.err" | grep -q 'api_latency_p95_ms'; then
 		ok deploy_unproduced_metric_refused
 	else fail deploy_unproduced_metric_refused "exit 2 naming the metric and api_latency_p95_ms; got $rc: $(cat "$TMPD/broken.err")"; fi
 fi
