@@ -18,11 +18,13 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) DUR=$2; shift 2 ;;
 	--duration=*) DUR=${1#*=}; shift ;;
-	*) echo "usage: soak.sh [--duration SECONDS]" >&2; exit 2 ;;
+	--warm-up) WARM_ARG=$2; shift 2 ;;
+	*) echo "usage: soak.sh [--duration SECONDS] [--warm-up SECONDS]" >&2; exit 2 ;;
 	esac
 done
 need_root soak || finish
 WARM=$((DUR / 4)); [ $WARM -gt 60 ] && WARM=60; [ $WARM -lt 15 ] && WARM=15
+[ -n "${WARM_ARG:-}" ] && WARM=$WARM_ARG
 STEP=3
 
 # HTTP capture limited to this load's processes (the machine may run other

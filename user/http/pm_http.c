@@ -87,7 +87,12 @@ static int http_init(struct pmod *m)
 	hp->skel = loader__skel(ld, "http");
 	hp->stats_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_stats) : -ENOENT;
 	hp->pending_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_pending) : -ENOENT;
-	hp->routes = table__new(&http_route_type, ROUTE_SLOTS); /* pages touched only when used */
+	/* ~12 MiB (two histograms a row), filled as processes come and go
+	 * (short-lived clients each add rows): touched now, so the agent's
+	 * size is what it will be under churn, not growth later */
+	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);
+	if (hp->routes)
+		table__prefault(hp->routes);
 	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
 	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
 	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd)); /* pages touched only when used */

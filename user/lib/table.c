@@ -172,6 +172,14 @@ void *table__next(const struct table *t, const void *prev)
 	return NULL;
 }
 
+void table__prefault(struct table *t)
+{
+	size_t bytes = (size_t)(t->mask + 1) * t->type->entry_size;
+
+	for (size_t off = 0; off < bytes; off += 4096)
+		((volatile char *)t->e)[off] = 0;
+}
+
 uint32_t table__count(const struct table *t)
 {
 	return t->n;

@@ -102,6 +102,11 @@ void table__clear(struct table *t);
  * the end. Deleting prev before the next call is fine. */
 void *table__next(const struct table *t, const void *prev);
 
+/* Touches every page of the table's entries now (they are zero already):
+ * a large table that fills as processes come and go shows its whole size
+ * from the start, not as growth later. */
+void table__prefault(struct table *t);
+
 uint32_t table__count(const struct table *t); /* entries */
 uint32_t table__cap(const struct table *t);   /* slots */
 
