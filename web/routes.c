@@ -437,7 +437,7 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 		return;
 	}
 	if (!strncmp(p, "/api/v1/", 8)) {
-		const char *name = p + 8;
+		const char *name = p + 8, *topic;
 
 		if (!strcmp(name, "stream")) {
 			if (r->head) { /* headers only: no stream to keep open */
@@ -455,8 +455,9 @@ void web_route(struct web *w, const struct web_req *req, struct web_resp *r)
 			serve_series(w, req, r);
 			return;
 		}
-		if (api_topic(w, name)) {
-			serve_topic(w, api_topic(w, name), r);
+		topic = api_topic(w, name);
+		if (topic) {
+			serve_topic(w, topic, r);
 			return;
 		}
 		if (w->hooks.get) {
