@@ -52,6 +52,9 @@ const volatile bool targ_db = true;
 #define DBV_UNKNOWN 0
 #define DBV_NO 1  /* not a database connection (or let go) */
 #define DBV_YES 2 /* state in sk_db */
+/* TLS only: a 4-byte read that looks like the header of a MySQL handshake
+ * response (a server reads header and payload apart); the next read says */
+#define DBV_MYSQL_HDR 3
 
 #define DB_MAX_MISSES 4
 
@@ -364,6 +367,21 @@ __noinline int db__verdict(const struct db_io *io)
 	return db__classify(w, n, io->is_write);
 }
 
+/* A TLS database connection's record moved inside SSL_read/SSL_write: that
+ * call's fd and socket (bpf/http/http_sock.bpf.h's hand-off). */
+static __always_inline void db__tls_claim(void *ctx, struct task_struct *t)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	__u64 id = task__id(t);
+	__u32 fd;
+
+	if (!regs)
+		return;
+	fd = (__u32)REGS_ARG0(regs);
+	if (ssl__claim(filter__conf(), id, fd))
+		tls__sock((__u32)(id >> 32), fd, sk__addr(ctx), id);
+}
+
 static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)
 {
 	struct task_struct *t;
@@ -397,8 +415,16 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 			return 0;
 	} else {
 		c = bpf_sk_storage_get(&sk_db, sk, NULL, 0);
-		if (!c || c->state == DBS_TLS)
-			return 0; /* ciphertext: the SSL uprobes report (db__tls) */
+		if (!c)
+			return 0;
+		if (c->state == DBS_TLS) {
+			/* ciphertext: the SSL uprobes report (db__tls); with HTTP
+			 * capture off, this hands them the socket (http__xfer does
+			 * it otherwise) */
+			if (!targ_http)
+				db__tls_claim(ctx, t);
+			return 0;
+		}
 	}
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
@@ -459,6 +485,31 @@ __noinline int db__tls_mysql(const struct db_io *io)
 	return HL_DB_MYSQL | (io->is_write ? HL_DB_CLIENT : HL_DB_SERVER) << 8;
 }
 
+/* MySQL server over TLS, reading a packet's header and payload apart: a
+ * 4-byte read of sequence 2 and a handshake response's length (1), then its
+ * payload: capabilities with PROTOCOL_41 and SSL, 23 zero filler bytes from
+ * offset 9 (2). 0 when neither. */
+__noinline int db__tls_mysql_split(const struct db_io *io, __u8 pending)
+{
+	__u8 b[32] = {};
+	__u64 filler = 0;
+	__u32 len, i;
+
+	if (!io || !io->first || io->is_write)
+		return 0;
+	if (!pending) {
+		if (io->first_len != 4 || bpf_probe_read_user(b, 4, (void *)io->first))
+			return 0;
+		len = (__u32)b[0] | (__u32)b[1] << 8 | (__u32)b[2] << 16;
+		return b[3] == 2 && len >= 32 && len <= 4096 ? 1 : 0;
+	}
+	if (io->first_len < 32 || bpf_probe_read_user(b, sizeof(b), (void *)io->first))
+		return 0;
+	for (i = 9; i < 32; i++)
+		filler |= b[i];
+	return (b[1] & 0x0a) == 0x0a && !filler ? 2 : 0;
+}
+
 /*
  * TLS (called from the SSL_* uretprobes, bpf/http/http_tls.bpf.h, with the
  * HTTP part's state of (tgid, fd) and the plaintext moved): the first
@@ -492,13 +543,28 @@ __noinline int db__tls(struct conn_key *k, struct http_conn *c, const struct xfe
 		c->db = DBV_NO;
 		return 0;
 	}
+	if (c->db == DBV_MYSQL_HDR) {
+		if (db__tls_mysql_split(&io, 1) != 2) {
+			c->db = DBV_NO;
+			return 0;
+		}
+		/* the handshake response's payload: classified, no request (the
+		 * next header read starts one) */
+		v = HL_DB_MYSQL | HL_DB_SERVER << 8;
+		goto classified;
+	}
 	v = db__verdict(&io);
 	if (!v)
 		v = db__tls_mysql(&io);
+	if (!v && db__tls_mysql_split(&io, 0) == 1) {
+		c->db = DBV_MYSQL_HDR;
+		return 1;
+	}
 	if (!v) {
 		c->db = DBV_NO;
 		return 0;
 	}
+classified:
 	if (bpf_map_update_elem(&db_tls, k, &db_tls_zero, BPF_ANY)) {
 		db_stat__inc(HL_DB_ST_NO_STORAGE);
 		return 0;
@@ -510,8 +576,9 @@ __noinline int db__tls(struct conn_key *k, struct http_conn *c, const struct xfe
 	db__conn_init(&t->c, c->sk);
 	t->c.system = (__u8)v;
 	t->c.role = (__u8)(v >> 8);
+	if (c->db != DBV_MYSQL_HDR)
+		db__data(&t->c, &io);
 	c->db = DBV_YES;
-	db__data(&t->c, &io);
 	return 1;
 }
 

@@ -94,6 +94,8 @@ struct http_conn {
 
 /* request latency breakdown on (set by the loader: --http-breakdown, cpu on) */
 const volatile bool targ_breakdown = true;
+/* the HTTP signal is on (set by the loader) */
+const volatile bool targ_http = true;
 
 struct ssl_args {
 	__u64 ssl;

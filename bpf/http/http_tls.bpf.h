@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* HTTP signal, OpenSSL SSL_read/SSL_write uprobes.
+/* HTTP signal, OpenSSL SSL_read/SSL_write uprobes: their plaintext goes to
+ * the database part when the connection is a database's, else to HTTP. The
+ * programs are named ssl_* (no signal's prefix): loaded when http or db is
+ * on (user/sock/sock_object.c).
  * Part of bpf/http/http.bpf.h, which includes its parts in order. */
 #ifndef HOSTLENS_HTTP_TLS_BPF_H
 #define HOSTLENS_HTTP_TLS_BPF_H
@@ -83,56 +86,57 @@ static __always_inline int ssl__exit(long ret)
 	x.tls = 1;
 	if (db__tls(&k, c, &x)) /* a database connection's plaintext (bpf/db/db.bpf.h) */
 		goto out;
-	conn__data(c, &k, &x);
+	if (targ_http)
+		conn__data(c, &k, &x);
 out:
 	bpf_map_delete_elem(&ssl_args, &tid);
 	return 0;
 }
 
 SEC("uprobe")
-int BPF_KPROBE(http_ssl_write, void *ssl, const void *buf, int num)
+int BPF_KPROBE(ssl_write, void *ssl, const void *buf, int num)
 {
 	return ssl__enter(ssl, buf, NULL, 1, 0);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(http_ssl_write_ret, int ret)
+int BPF_KRETPROBE(ssl_write_ret, int ret)
 {
 	return ssl__exit(ret);
 }
 
 SEC("uprobe")
-int BPF_KPROBE(http_ssl_read, void *ssl, void *buf, int num)
+int BPF_KPROBE(ssl_read, void *ssl, void *buf, int num)
 {
 	return ssl__enter(ssl, buf, NULL, 0, 0);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(http_ssl_read_ret, int ret)
+int BPF_KRETPROBE(ssl_read_ret, int ret)
 {
 	return ssl__exit(ret);
 }
 
 SEC("uprobe")
-int BPF_KPROBE(http_ssl_write_ex, void *ssl, const void *buf, size_t num, size_t *written)
+int BPF_KPROBE(ssl_write_ex, void *ssl, const void *buf, size_t num, size_t *written)
 {
 	return ssl__enter(ssl, buf, written, 1, 1);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(http_ssl_write_ex_ret, int ret)
+int BPF_KRETPROBE(ssl_write_ex_ret, int ret)
 {
 	return ssl__exit(ret);
 }
 
 SEC("uprobe")
-int BPF_KPROBE(http_ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
+int BPF_KPROBE(ssl_read_ex, void *ssl, void *buf, size_t num, size_t *readbytes)
 {
 	return ssl__enter(ssl, buf, readbytes, 0, 1);
 }
 
 SEC("uretprobe")
-int BPF_KRETPROBE(http_ssl_read_ex_ret, int ret)
+int BPF_KRETPROBE(ssl_read_ex_ret, int ret)
 {
 	return ssl__exit(ret);
 }

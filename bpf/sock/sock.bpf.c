@@ -14,9 +14,9 @@
 #include "bpf/http/http.bpf.h"
 #include "bpf/db/db.bpf.h"
 
-/* which signals are on (set by the loader; targ_db is in bpf/db/db.bpf.h) */
+/* which signals are on (set by the loader; targ_http and targ_db are in
+ * their headers) */
 const volatile bool targ_net = true;
-const volatile bool targ_http = true;
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send, struct sock *sk, int ret, int flags)

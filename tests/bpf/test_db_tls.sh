@@ -5,7 +5,7 @@
 # session; the OpenSSL uprobes (the http signal's, shared) hand the
 # plaintext to the database part, which reports them like plaintext ones:
 # by kind, from psql's pid and as served by the backend, the connection
-# counted open while it lasts.
+# counted open while it lasts; then again with the database signal alone.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/db_lib.inc"
 need_root db_tls || finish
@@ -35,7 +35,7 @@ start_agent --signals http,db --flush-interval 1 || { fail db_tls_agent "agent d
 wait_for 10 sh -c "curl -sf http://127.0.0.1:$AGENT_PORT/readyz >/dev/null"
 sleep 1	# libssl of running processes attached, new ones as they map it
 {
-	echo 'CREATE TABLE t (a int);'
+	echo 'CREATE TABLE IF NOT EXISTS t (a int);'
 	i=0; while [ $i -lt 5 ]; do echo "INSERT INTO t VALUES ($i);"; i=$((i + 1)); done
 	i=0; while [ $i -lt 20 ]; do echo "SELECT count(*) FROM t WHERE a < $i;"; i=$((i + 1)); done
 	echo "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();"
@@ -55,5 +55,19 @@ print(sum(o["count"] for o in d["operations"] if o["role"] == "server" and o["op
           and o["server_port"] == int(sys.argv[1])))' "$PORT")
 if [ "$srv" = 21 ]; then ok db_tls_server_side
 else fail db_tls_server_side "expected 21 SELECTs served over TLS on port $PORT, got $srv"; fi
+stop_agent
+
+# the database signal alone: the OpenSSL uprobes are loaded and attached for
+# it (user/sock/sock_shared.c), with HTTP capture off
+start_agent --signals db --flush-interval 1 || { fail db_tls_agent_db_only "agent did not start"; finish; }
+wait_for 10 sh -c "curl -sf http://127.0.0.1:$AGENT_PORT/readyz >/dev/null"
+sleep 1
+psql "host=127.0.0.1 port=$PORT user=postgres dbname=postgres sslmode=require" -q -t -A -f "$TMPD/q.sql" \
+	>"$TMPD/psql2.out" 2>&1 &
+P=$!; wait $P
+sleep 2.2
+sel=$(db_ops $P postgresql SELECT); ins=$(db_ops $P postgresql INSERT)
+if [ "$(tail -1 "$TMPD/psql2.out")" = t ] && [ "$sel" = 21 ] && [ "$ins" = 5 ]; then ok db_tls_db_signal_alone
+else fail db_tls_db_signal_alone "expected psql over TLS to show 21 SELECTs and 5 INSERTs from pid $P with --signals db, got SELECT $sel INSERT $ins ($(tail -1 "$TMPD/psql2.out"))"; fi
 stop_agent
 finish

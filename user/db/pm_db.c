@@ -33,6 +33,7 @@
 #include "user/lib/utf8.h"
 #include "user/pipeline/loader.h"
 #include "user/pipeline/rollup.h"
+#include "user/sock/sock_shared.h"
 #include "sock.skel.h"
 
 #define MAX_SERIES 512		      /* (process, role, server, operation) series */
@@ -111,6 +112,7 @@ struct db_priv {
 	 * prepare's event may be in another CPU's ring, folded later */
 	struct ev_db *park;
 	uint32_t npark;
+	bool shared; /* holds a reference on sock_shared.h */
 };
 
 static uint32_t series_hash(const void *key)
@@ -151,6 +153,9 @@ static int db_init(struct pmod *m)
 		struct sock_bpf *skel = loader__skel(ld, "db");
 
 		d->stats_fd = skel ? bpf_map__fd(skel->maps.db_stats) : -ENOENT;
+		/* the process filter and the OpenSSL uprobes (TLS databases), shared with http */
+		sock_shared__get(skel, processor__state(m->p), processor__cfg(m->p));
+		d->shared = true;
 	}
 	d->ncpu = libbpf_num_possible_cpus();
 	if (d->ncpu <= 0)
@@ -183,6 +188,8 @@ static void db_destroy(struct pmod *m)
 	db_stmts__free(d->stmts);
 	table__free(d->series);
 	table__free(d->conns);
+	if (d->shared)
+		sock_shared__put();
 }
 
 /* The server of a connection: the peer for a client, this end for a server. */
@@ -681,6 +688,8 @@ static void db_tick(struct pmod *m, struct tick_ctx *t)
 	struct series **order;
 	int n = 0;
 
+	if (d->shared) /* TLS: new processes' libssl (also with http off) */
+		sock_shared__tick(t->now_ns);
 	read_bpf_stats(d);
 	conns_expire(d, t->now_ns);
 	if (d->npark)

@@ -4,14 +4,11 @@
  * uprobes) and its knobs, the processor module (pm_http.c), its topics and
  * full maps. */
 #include <stdint.h>
-#include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "user/lib/uprobe_multi.h"
 #include "user/pipeline/loader.h"
 #include "user/pipeline/signal.h"
-#include "user/runtime/caps.h"
 #include "user/sock/sock_object.h"
 #include "sock.skel.h"
 
@@ -33,17 +30,6 @@ static void http_knobs(void *skel, const struct loader_opts *o, bool on)
 	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
 	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
 	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
-	/* TLS uprobes are attached after the capability drop: as uprobe_multi
-	 * links where the kernel has them, which need no CAP_SYS_ADMIN (caps.h) */
-	if (on && caps_uprobe_multi_ok()) {
-		enum bpf_attach_type multi = (enum bpf_attach_type)UPROBE_MULTI_ATTACH;
-		struct bpf_program *prog;
-
-		bpf_object__for_each_program(prog, s->obj)
-			if (!strncmp(bpf_program__section_name(prog), "uprobe", 6) ||
-			    !strncmp(bpf_program__section_name(prog), "uretprobe", 9))
-				bpf_program__set_expected_attach_type(prog, multi);
-	}
 }
 
 static struct bpf_map *http_drop_map(void *skel, enum hl_drop r)

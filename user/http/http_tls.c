@@ -144,10 +144,10 @@ static const struct {
 	int func; /* index into funcs[] */
 	bool ret;
 } probes[TLS_LINKS] = {
-	{ "http_ssl_write", 0, false },	   { "http_ssl_write_ret", 0, true },
-	{ "http_ssl_read", 1, false },	   { "http_ssl_read_ret", 1, true },
-	{ "http_ssl_write_ex", 2, false }, { "http_ssl_write_ex_ret", 2, true },
-	{ "http_ssl_read_ex", 3, false },  { "http_ssl_read_ex_ret", 3, true },
+	{ "ssl_write", 0, false },    { "ssl_write_ret", 0, true },
+	{ "ssl_read", 1, false },     { "ssl_read_ret", 1, true },
+	{ "ssl_write_ex", 2, false }, { "ssl_write_ex_ret", 2, true },
+	{ "ssl_read_ex", 3, false },  { "ssl_read_ex_ret", 3, true },
 };
 
 static const char *const funcs[TLS_FUNCS] = { "SSL_write", "SSL_read", "SSL_write_ex",

@@ -33,7 +33,6 @@
 #include <bpf/libbpf.h>
 
 #include "user/lib/counters.h"
-#include "user/http/http_ctl.h"
 #include "user/http/http_tls.h"
 #include "user/runtime/log.h"
 #include "user/http/pm_http_bd.h"
@@ -42,6 +41,7 @@
 #include "user/http/pm_http_priv.h"
 #include "user/http/pm_http_routes.h"
 #include "user/http/redact.h"
+#include "user/sock/sock_shared.h"
 #include "bpf/http/http.h"
 
 static void peer_str(const struct req_rec *r, char *out, size_t len)
@@ -76,8 +76,6 @@ static int http_init(struct pmod *m)
 {
 	struct http_priv *hp = m->priv;
 	struct loader *ld = processor__loader(m->p);
-	char err[256] = "";
-	int ret;
 
 	/* no loader (unit tests): request events only, no map, filter or uprobe */
 	if (ld && !loader__signal_on(ld, "http"))
@@ -103,34 +101,14 @@ static int http_init(struct pmod *m)
 		free(hp->bd);
 		return -ENOMEM;
 	}
-	/* the config loader already rejected bad expressions */
 	hp->redact = redact__new(hp->cfg);
 	hp->intern = http_intern__new(INTERN_SLOTS);
 	if (!hp->redact || !hp->intern)
 		return -ENOMEM;
 	hp->flush_start_ms = record_now_ms();
-	if (!ld)
-		return 0;
-	ret = http_ctl__init(hp->skel, processor__state(m->p), hp->cfg, err, sizeof(err));
-	if (ret)
-		pr_warn("http: %s: capturing nothing until the filters are fixed", err);
-	hp->tls = http_tls__new(hp->skel->obj, NULL);
-	if (hp->tls) {
-		static const char *const sys_libs[] = {
-			"/usr/lib/x86_64-linux-gnu/libssl.so.3",
-			"/usr/lib/aarch64-linux-gnu/libssl.so.3",
-			"/usr/lib64/libssl.so.3",
-			"/usr/lib/libssl.so.3",
-			"/lib/libssl.so.3",
-			NULL,
-		};
-
-		/* the system's libssl first: processes started later are covered at once */
-		for (int i = 0; sys_libs[i]; i++)
-			http_tls__attach_path(hp->tls, sys_libs[i]);
-		http_tls__scan(hp->tls);
-		http_ctl__set_tls_active(http_tls__nlibs(hp->tls) > 0);
-	}
+	if (ld) /* the process filter and the OpenSSL uprobes, shared with db */
+		sock_shared__get(hp->skel, processor__state(m->p), hp->cfg);
+	hp->shared = ld != NULL;
 	return 0;
 }
 
@@ -138,8 +116,8 @@ static void http_destroy(struct pmod *m)
 {
 	struct http_priv *hp = m->priv;
 
-	http_ctl__fini();
-	http_tls__free(hp->tls);
+	if (hp->shared)
+		sock_shared__put();
 	redact__free(hp->redact);
 	http_intern__free(hp->intern);
 	table__free(hp->routes);
@@ -454,8 +432,8 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 
 	hp->ticks++;
 	/* TLS: new processes with a libssl we have not attached yet */
-	if (hp->tls && hp->ticks % 2 == 0 && http_tls__scan(hp->tls) > 0)
-		http_ctl__set_tls_active(true);
+	if (hp->shared)
+		sock_shared__tick(t->now_ns);
 	read_bpf_stats(hp);
 
 	http_routes_tick(hp, m->p, t);
@@ -514,8 +492,8 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	http = json_object();
 	counters_json(http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp, http);
 	counters_prom(t->prom, http_rows, sizeof(http_rows) / sizeof(http_rows[0]), hp);
-	if (hp->tls) { /* the libssl table: its files and counters */
-		http_tls__publish(hp->tls, http, t->prom);
+	if (sock_shared__tls()) { /* the libssl table: its files and counters */
+		http_tls__publish(sock_shared__tls(), http, t->prom);
 	} else {
 		json_object_set_new(http, "tls_libraries", json_array());
 	}

@@ -117,7 +117,7 @@ struct http_priv {
 	struct redact *redact;		     /* path minimization (user/http/redact.h) */
 	struct http_intern *intern;	     /* heads parsed before (http_intern.h) */
 	struct http_intern_stats head_cache; /* its counters, as of the last tick */
-	struct http_tls *tls;
+	bool shared;			     /* holds a reference on sock_shared.h */
 	int stats_fd;
 	int pending_fd;	       /* plaintext responses in flight (per-CPU) */
 	uint64_t idle_scan_ns; /* next run of the idle iterator (http_fold) */
