@@ -42,8 +42,26 @@ import json, sys
 for p in sorted(json.load(sys.stdin), key=lambda p: -p.get('run_cnt', 0)):
     if p['id'] > $maxid and p.get('run_cnt'):
         print('| $sig | %s | %d | %d | %d |' % (p['name'], p['run_cnt'], p['run_time_ns'] // p['run_cnt'], p['run_time_ns'] // max(1, ${reqs:-0})))
-" >>"$out"
+" | tee -a "$out" | awk -F'|' -v sig="$sig" -v rps="$(awk '/^Requests\/sec/ {print $2}' "$T/wrk.txt")" \
+		'{ ns += $6 } END { print sig, ns, rps }' >>"$T/rounds"
 	kill "$hl"; wait "$hl" || true
 done
-echo >>"$out"
+# a set named more than once (SETS='a b a b ...': alternating rounds): medians
+{
+	echo
+	echo "| signals | rounds | BPF ns per request, all programs: median (rounds) | wrk requests/s: median (rounds) |"
+	echo "|---|---|---|---|"
+	python3 -c "
+import statistics, sys
+sets = {}
+for line in open(sys.argv[1]):
+    sig, ns, rps = line.split()
+    sets.setdefault(sig, []).append((int(ns), float(rps)))
+for sig, r in sets.items():
+    print('| %s | %d | %d (%s) | %.0f (%s) |' % (sig, len(r), statistics.median(x[0] for x in r),
+          ' '.join(str(x[0]) for x in r), statistics.median(x[1] for x in r),
+          ' '.join('%.0f' % x[1] for x in r)))
+" "$T/rounds"
+	echo
+} >>"$out"
 cat "$out"
