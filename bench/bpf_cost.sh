@@ -5,6 +5,8 @@
 # Writes bench/results/bpf-cost.md. Needs root, nginx, wrk.
 #   SECS=4 sh bench/bpf_cost.sh            (every signal, one at a time)
 #   SETS='http cpu,disk,net,http' sh bench/bpf_cost.sh   (chosen signal sets)
+#   BASE=/tmp/old-hlrun SETS='base:http http base:http http' sh bench/bpf_cost.sh
+#       (base:SET runs another build's hlrun: alternating rounds, medians at the end)
 set -eu
 cd "$(dirname "$0")/.."
 SECS=${SECS:-4}
@@ -30,9 +32,11 @@ out=bench/results/bpf-cost.md
 	echo "|---|---|---|---|---|"
 } >"$out"
 for sig in $SETS; do
+	bin=$HLRUN; set=$sig
+	case $sig in base:*) bin=${BASE:?BASE=hlrun of the build to compare with}; set=${sig#base:} ;; esac
 	maxid=$(bpftool prog show -j | python3 -c "import json,sys; print(max([p['id'] for p in json.load(sys.stdin)] or [0]))")
 	rm -rf "$T/hl" && mkdir -p "$T/hl"
-	"$HLRUN" "$T/hl" --signals "$sig" --summary off ${HLARGS:-} >"$T/hl.log" 2>&1 &
+	"$bin" "$T/hl" --signals "$set" --summary off ${HLARGS:-} >"$T/hl.log" 2>&1 &
 	hl=$!
 	i=0; while [ ! -f "$T/hl/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	wrk -c 4 -d "$SECS" "http://127.0.0.1:$PORT/index.html" >"$T/wrk.txt"

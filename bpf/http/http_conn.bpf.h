@@ -237,10 +237,15 @@ static __always_inline void req__start(struct http_conn *c, const struct conn_ke
 				       bool head)
 {
 	c->state = ST_REQ;
+	/* the process's name and start, read at the connection's first request
+	 * and when another process makes one on it: bpf_get_current_comm
+	 * (strscpy and padding) was ~7 % of the BPF time per request */
+	if ((__u32)(c->id >> 32) != (__u32)(x->id >> 32) || !c->proc_start) {
+		bpf_get_current_comm(c->comm, sizeof(c->comm));
+		c->proc_start = bpf_get_current_task_btf()->group_leader->start_time;
+	}
 	c->id = x->id;
 	c->fd = k->fd;
-	bpf_get_current_comm(c->comm, sizeof(c->comm));
-	c->proc_start = bpf_get_current_task_btf()->group_leader->start_time;
 	c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : x->now;
 	if (c->role == ROLE_SERVER)
 		bd__start(c, x);
