@@ -82,8 +82,9 @@ static __always_inline void rb__submit(void *e, __u64 wake)
 
 /* The header of an event of the current task (id: bpf_get_current_pid_tgid()),
  * stamped now. */
-static __always_inline void hdr__fill_at(struct event_hdr *h, __u16 type, __u32 size, __u64 id,
-					 __u64 now)
+/* an event of thread id in cgroup cg, seen at now */
+static __always_inline void hdr__fill_cg(struct event_hdr *h, __u16 type, __u32 size, __u64 id,
+					 __u64 now, __u64 cg)
 {
 	h->type = type;
 	h->cpu = (__u16)bpf_get_smp_processor_id();
@@ -91,7 +92,13 @@ static __always_inline void hdr__fill_at(struct event_hdr *h, __u16 type, __u32 
 	h->ts_ns = now;
 	h->pid = (__u32)id;
 	h->tgid = id >> 32;
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->cgroup_id = cg;
+}
+
+static __always_inline void hdr__fill_at(struct event_hdr *h, __u16 type, __u32 size, __u64 id,
+					 __u64 now)
+{
+	hdr__fill_cg(h, type, size, id, now, bpf_get_current_cgroup_id());
 }
 
 static __always_inline void hdr__fill(struct event_hdr *h, __u16 type, __u32 size)

@@ -76,6 +76,7 @@ struct http_conn {
 	char comm[HL_COMM_LEN]; /* of id's process: a close in softirq still names it */
 	__u64 head_hash;	/* of req_head[0..req_len) */
 	__u64 proc_start;	/* start time of id's process (its group leader) */
+	__u64 cgroup_id;	/* of id's thread when proc_start was read */
 	__u64 sent_hash;	/* head_hash as of that check, */
 	__u32 sent_gen;		/* and heads_gen */
 	__u32 pad3;
