@@ -95,6 +95,7 @@ for i in 1 2 3 4; do
 	maxd=$(python3 -c "print(max($maxd, $d))")
 done
 kill -TERM $HL; wait $HL
-if python3 -c "import sys; sys.exit(0 if $maxd <= 50 else 1)"; then ok drain_delay_bounded
-else fail drain_delay_bounded "expected events drained within 50 ms at a low rate, worst second saw $maxd ms"; fi
+# the default --drain-poll-ms is 100: that, plus 50 ms of scheduling slack
+if python3 -c "import sys; sys.exit(0 if $maxd <= 150 else 1)"; then ok drain_delay_bounded
+else fail drain_delay_bounded "expected events drained within 150 ms at a low rate (100 ms drain timer), worst second saw $maxd ms"; fi
 finish

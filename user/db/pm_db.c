@@ -346,12 +346,14 @@ static void park_retry(struct db_priv *d, uint64_t now_ns, bool all)
 	d->npark = keep;
 }
 
-static void db_fold(struct pmod *m, uint64_t now_ns)
+static uint64_t db_fold(struct pmod *m, uint64_t now_ns)
 {
 	struct db_priv *d = m->priv;
 
 	if (d->npark)
 		park_retry(d, now_ns, false);
+	/* parked executions wait PARK_NS for their prepare: looked at again */
+	return d->npark ? now_ns + PARK_NS / 10 : 0;
 }
 
 static void addr_str(const struct srv_key *s, char *out, size_t n)

@@ -527,26 +527,29 @@ static bool pending_old(const struct http_priv *hp, uint64_t now)
 	return false;
 }
 
-static void http_fold(struct pmod *m, uint64_t now)
+static uint64_t http_fold(struct pmod *m, uint64_t now)
 {
 	struct http_priv *hp = m->priv;
 	char buf[64];
 	int fd;
 
-	if (now < hp->idle_scan_ns || hp->pending_fd < 0)
-		return;
+	if (hp->pending_fd < 0)
+		return 0;
+	if (now < hp->idle_scan_ns)
+		return hp->idle_scan_ns;
 	hp->idle_scan_ns = now + IDLE_SCAN_MS * 1000000ull;
 	/* the walk visits every TCP hash bucket of the host (a fixed cost):
 	 * only when a response may have gone idle */
 	if (!pending_old(hp, now))
-		return;
+		return hp->idle_scan_ns;
 	hp->idle_walks++;
 	fd = loader__iter_create(processor__loader(m->p), hp->skel->progs.http_idle);
 	if (fd < 0)
-		return; /* no loader (unit tests) */
+		return 0; /* no loader (unit tests) */
 	while (read(fd, buf, sizeof(buf)) > 0)
 		; /* the program writes nothing: a read runs it */
 	close(fd);
+	return hp->idle_scan_ns;
 }
 
 const struct pmod_ops pm_http_ops = {

@@ -29,6 +29,8 @@ struct drain {
 	int stop;
 	bool batch_start; /* next event is the first of a poll round */
 	struct drain_stats st;
+	void (*on_batch)(void *); /* drain__on_batch: arg stored first, fn last */
+	void *on_batch_arg;
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -88,6 +90,12 @@ err:
 	return NULL;
 }
 
+void drain__on_batch(struct drain *d, void (*fn)(void *), void *arg)
+{
+	d->on_batch_arg = arg;
+	__atomic_store_n(&d->on_batch, fn, __ATOMIC_RELEASE);
+}
+
 int drain__consume(struct drain *d)
 {
 	return ring_buffer__consume(d->rb);
@@ -99,7 +107,7 @@ static void *drain_main(void *arg)
 
 	thread__setup("hl-drain", true);
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
-		int n;
+		int n, m;
 
 		d->batch_start = true;
 		n = ring_buffer__poll(d->rb, d->poll_ms);
@@ -111,7 +119,13 @@ static void *drain_main(void *arg)
 		__atomic_store_n(&d->st.wakeups, d->st.wakeups + 1, __ATOMIC_RELAXED);
 		/* rings that held data below the wake-up threshold */
 		d->batch_start = true;
-		ring_buffer__consume(d->rb);
+		m = ring_buffer__consume(d->rb);
+		if (n > 0 || m > 0) {
+			void (*fn)(void *) = __atomic_load_n(&d->on_batch, __ATOMIC_ACQUIRE);
+
+			if (fn)
+				fn(d->on_batch_arg);
+		}
 	}
 	ring_buffer__consume(d->rb);
 	return NULL;

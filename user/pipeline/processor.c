@@ -29,7 +29,7 @@
 #include "user/lib/utf8.h"
 
 #define COMM_SLOTS 16384 /* power of 2; direct-mapped: a collision replaces */
-#define FOLD_MS 20	 /* the log is folded this often; 1000 / FOLD_MS folds per tick */
+#define FOLD_MS 20	 /* the log is folded at most this often while events come */
 
 struct comm_slot {
 	uint32_t tgid;		   /* the key */
@@ -225,11 +225,19 @@ static void on_log_entry(void *ctx, int shard, uint64_t seq, const void *data, u
 /* Every new log entry to the module that owns its type. */
 static void fold_log(struct processor *p)
 {
-	uint64_t now = clock_mono_ns();
+	uint64_t now = clock_mono_ns(), next = 0;
 
-	for (int i = 0; i < p->nmods; i++)
-		if (p->mods[i].on && p->mods[i].ops->fold)
-			p->mods[i].ops->fold(&p->mods[i], now);
+	for (int i = 0; i < p->nmods; i++) {
+		uint64_t t;
+
+		if (!p->mods[i].on || !p->mods[i].ops->fold)
+			continue;
+		t = p->mods[i].ops->fold(&p->mods[i], now);
+		if (t && (!next || t < next))
+			next = t;
+	}
+	/* read by the processor thread only (the wait loop) */
+	p->mods_next_ns = next;
 	while (eventlog_reader__poll(p->reader, on_log_entry, p, 65536) > 0)
 		;
 }
@@ -410,34 +418,74 @@ void processor__tick(struct processor *p, bool force_flush)
 		flush(p, now, t.now_ms, force_flush);
 }
 
+/* When the thread must wake next (stop_lock held): the next tick, a
+ * module's fold deadline, FOLD_MS after the last fold when the drain
+ * kicked. */
+static uint64_t wake_at(const struct processor *p)
+{
+	uint64_t at = p->next_tick_ns;
+
+	if (p->mods_next_ns && p->mods_next_ns < at)
+		at = p->mods_next_ns;
+	if (p->kicked && p->last_fold_ns + FOLD_MS * 1000000ull < at)
+		at = p->last_fold_ns + FOLD_MS * 1000000ull;
+	return at;
+}
+
+void processor__kick(void *arg)
+{
+	struct processor *p = arg;
+
+	uint64_t now = clock_mono_ns();
+
+	pthread_mutex_lock(&p->stop_lock);
+	p->kicked = true;
+	/* a sleeping thread is woken when FOLD_MS have passed since its last
+	 * fold; a kick sooner than that only marks the log (the next kick, or
+	 * the thread's own deadline, folds it): one wake-up per kick at most */
+	if (p->waiting && now >= p->last_fold_ns + FOLD_MS * 1000000ull)
+		pthread_cond_signal(&p->stop_cond);
+	pthread_mutex_unlock(&p->stop_lock);
+}
+
 static void *processor_main(void *arg)
 {
 	struct processor *p = arg;
-	struct timespec deadline;
-	unsigned int step = 0;
+	struct timespec ts;
 
 	/* TLS uprobes on new processes, other processes' /proc files (caps.h) */
 	thread__setup_privileged("hl-processor", true);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&p->stop_lock);
+	p->next_tick_ns = clock_mono_ns() + 1000000000ull;
 	while (!p->stop) {
-		/* every FOLD_MS: fold new log entries into the modules (short
-		 * bursts of work rather than long ones that delay the application),
-		 * so the log only has to hold a fraction of a second; every second:
-		 * a tick */
-		deadline.tv_nsec += FOLD_MS * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
+		/* folds come when the drain brought events (short bursts of work
+		 * rather than long ones that delay the application, so the log
+		 * only has to hold a fraction of a second), ticks every second;
+		 * an idle agent wakes for ticks and what modules ask for */
+		uint64_t now = clock_mono_ns(), at = wake_at(p);
+
+		if (now < at) {
+			ts.tv_sec = (time_t)(at / 1000000000ull);
+			ts.tv_nsec = (long)(at % 1000000000ull);
+			p->waiting = true;
+			p->wait_ns = at;
+			pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &ts);
+			p->waiting = false;
+			continue; /* stopped, kicked or timed out: look again */
 		}
-		while (!p->stop &&
-		       pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &deadline) != ETIMEDOUT)
-			;
+		p->kicked = false;
+		p->last_fold_ns = now;
+		p->folds++;
 		pthread_mutex_unlock(&p->stop_lock);
-		if (++step % (1000 / FOLD_MS) == 0)
+		if (now >= p->next_tick_ns) {
+			/* a 1 s grid; after a stall, on from now */
+			p->next_tick_ns += 1000000000ull;
+			if (p->next_tick_ns <= now)
+				p->next_tick_ns = now + 1000000000ull;
 			processor__tick(p, false);
-		else
+		} else {
 			fold_log(p);
+		}
 		pthread_mutex_lock(&p->stop_lock);
 	}
 	pthread_mutex_unlock(&p->stop_lock);
@@ -472,8 +520,8 @@ void processor__stop(struct processor *p)
 	pthread_join(p->thread, NULL);
 	p->running = false;
 	processor__tick(p, true); /* what the drain left, and a final flush */
-	pr_info("processor: %llu records handed to the sinks",
-		(unsigned long long)p->records_total);
+	pr_info("processor: %llu records handed to the sinks, %llu folds",
+		(unsigned long long)p->records_total, (unsigned long long)p->folds);
 }
 
 void processor__free(struct processor *p)

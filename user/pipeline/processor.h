@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The processor thread: every 20 ms it reads the new entries of the event
- * log and hands each to the module that owns its type (so the log only needs
- * to hold a fraction of a second); once a second it lets every module
+ * The processor thread: when the drain brought events (processor__kick, at
+ * most every 20 ms) it reads the new entries of the event log and hands each
+ * to the module that owns its type (so the log only needs to hold a fraction
+ * of a second); an idle agent sleeps until the next tick or what a module's
+ * fold asks for (no timer wake-ups: each costs ~60 us in a VM); once a second it lets every module
  * read its BPF maps, publish its part of the state and add to the summary;
  * every flush interval the modules add their records to a batch that goes to
  * the sinks.
@@ -67,9 +69,12 @@ struct pmod_ops {
 	void (*tick)(struct pmod *m, struct tick_ctx *t);
 	void (*flush)(struct pmod *m, struct flush_ctx *f);
 	void (*destroy)(struct pmod *m);
-	/* optional: every fold of the log (FOLD_MS, processor.c), for work that
-	 * must happen sooner than a tick; keep it cheap or rate-limit it */
-	void (*fold)(struct pmod *m, uint64_t now_ns);
+	/* optional: every fold of the log (when the drain brought events, at
+	 * most every FOLD_MS, and at every tick: processor.c), for work that
+	 * must happen sooner than a tick; keep it cheap. Returns the latest
+	 * time (CLOCK_MONOTONIC ns) it wants to run again, 0 when a tick is
+	 * soon enough: an idle processor sleeps until then. */
+	uint64_t (*fold)(struct pmod *m, uint64_t now_ns);
 };
 
 struct pmod {
@@ -100,6 +105,10 @@ struct processor_deps {
 
 struct processor *processor__new(const struct processor_deps *deps);
 int processor__start(struct processor *p);
+/* New events are in the log (the drain's on_batch, drain__on_batch): the
+ * processor folds them, at most every FOLD_MS; with no kick it sleeps until
+ * the next tick or a module's fold deadline. Any thread; arg: processor. */
+void processor__kick(void *p);
 /* Stops the thread after a last tick and a final flush. */
 void processor__stop(struct processor *p);
 void processor__free(struct processor *p);

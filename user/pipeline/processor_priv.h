@@ -21,8 +21,15 @@ struct processor {
 	pthread_t thread;
 	bool running;
 	int stop;
-	pthread_mutex_t stop_lock;
+	pthread_mutex_t stop_lock; /* guards stop and the wake-up state below */
 	pthread_cond_t stop_cond;
+	bool kicked;  /* new events in the log (processor__kick) */
+	bool waiting; /* the thread sleeps until wait_ns */
+	uint64_t wait_ns;
+	uint64_t last_fold_ns; /* the last fold (or tick) began */
+	uint64_t next_tick_ns;
+	uint64_t mods_next_ns; /* the earliest time a module's fold asked for, 0 none */
+	uint64_t folds;	       /* folds and ticks run (wake-ups that did work) */
 	uint64_t last_tick_ns;
 	uint64_t last_flush_ns;
 	unsigned int ticks_since_flush; /* ticks come on a 1 s grid */

@@ -250,6 +250,8 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the processor thread");
 		goto fail;
 	}
+	/* the processor folds when the drain brought events, not on a timer */
+	drain__on_batch(a->drain, processor__kick, a->proc);
 	if (a->web && web__start(a->web)) {
 		snprintf(err, errlen, "cannot start the web server thread");
 		goto fail;

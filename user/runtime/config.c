@@ -101,7 +101,7 @@ static const struct config_opt core_opts[] = {
 	  "BPF ring buffer per CPU (power of 2)" },
 	{ "wakeup-bytes", CONFIG_OPT_SIZE, F(wakeup_bytes), "64K", "SIZE",
 	  "wake the drain after this much event data on a CPU" },
-	{ "drain-poll-ms", CONFIG_OPT_INT, F(drain_poll_ms), "10", "MS",
+	{ "drain-poll-ms", CONFIG_OPT_INT, F(drain_poll_ms), "100", "MS",
 	  "drain timer when no wake-up comes", 1, 1000 },
 	{ "log-size", CONFIG_OPT_SIZE, F(log_bytes), "16M", "SIZE",
 	  "in-memory event log, all shards", 1 << 20, 16ll << 30 },
