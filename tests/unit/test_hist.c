@@ -232,6 +232,31 @@ static void json_fields(void)
 	json_decref(o);
 }
 
+/* hist__add2 (the bucket found once for two histograms) leaves both as
+ * hist__add would: values across the range, below HIST_MIN, above HIST_MAX,
+ * zero and NaN. */
+static void add2_equals_two_adds(void)
+{
+	static struct hist a, b, x, y;
+	const double edge[] = { 0, 1e-4, HIST_MIN, 2e9, -3, NAN };
+
+	hist__reset(&a);
+	hist__reset(&b);
+	hist__reset(&x);
+	hist__add(&x, 7.5); /* the second pair already holds a value */
+	hist__add(&b, 7.5);
+	hist__reset(&y);
+	for (int i = 0; i < 5000; i++) {
+		double v = i < 6 ? edge[i] : exp(urand() * 30 - 10);
+
+		hist__add2(&a, &b, v);
+		hist__add(&x, v);
+		hist__add(&y, v);
+	}
+	CHECK(!memcmp(&a, &y, sizeof(a)) && !memcmp(&b, &x, sizeof(b)),
+	      "hist__add2 leaves both histograms as two hist__add calls do");
+}
+
 int main(void)
 {
 	RUN(uniform_within_1pct);
@@ -242,5 +267,6 @@ int main(void)
 	RUN(empty_and_reset);
 	RUN(log2_conversion);
 	RUN(json_fields);
+	RUN(add2_equals_two_adds);
 	CHECK_DONE();
 }

@@ -306,8 +306,7 @@ static void op_event(struct db_priv *d, const struct ev_db *e, bool final)
 	for (int i = 0; i < NB; i++)
 		if (ms / 1e3 <= le_s[i])
 			s->le[i]++;
-	hist__add(&s->all, ms);
-	hist__add(&s->f, ms);
+	hist__add2(&s->all, &s->f, ms);
 	hist__add(&s->t, ms);
 	if (p.error) {
 		s->errors++;

@@ -203,8 +203,7 @@ static void served_count(struct http_priv *hp, struct processor *p, const struct
 	w->n++;
 	w->err5 += status >= 500;
 	w->err4 += status >= 400 && status < 500;
-	hist__add(&w->h, (double)e->latency_ns / 1e6);
-	hist__add(&hp->flush_h, (double)e->latency_ns / 1e6);
+	hist__add2(&w->h, &hp->flush_h, (double)e->latency_ns / 1e6);
 	hp->flush_n++;
 	hp->flush_err5 += status >= 500;
 	hp->flush_err4 += status >= 400 && status < 500;

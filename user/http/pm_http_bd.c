@@ -68,8 +68,7 @@ bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_ht
 		b->approx += bd->approx != BD_EXACT;
 		b->flush_approx += bd->approx != BD_EXACT;
 		for (int k = 0; k < BD_NPARTS; k++) {
-			hist__add(&b->all[k], bd->ms[k]);
-			hist__add(&b->flush[k], bd->ms[k]);
+			hist__add2(&b->all[k], &b->flush[k], bd->ms[k]);
 		}
 	}
 	return true;

@@ -126,8 +126,7 @@ void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns,
 	for (size_t i = 0; i < HTTP_PROM_N_LE; i++)
 		r->prom_le[i] += s <= http_prom_le[i];
 	r->prom_sum_s += s;
-	hist__add(&r->all, (double)latency_ns / 1e6);
-	hist__add(&r->flush, (double)latency_ns / 1e6);
+	hist__add2(&r->all, &r->flush, (double)latency_ns / 1e6);
 	r->last_ms = ts_ms;
 }
 

@@ -113,6 +113,33 @@ void hist__add(struct hist *h, double v)
 	hist__add_n(h, v, 1);
 }
 
+/* One value into h at bucket i (HIST_BUCKETS: below HIST_MIN). */
+static inline void hist_add_at(struct hist *h, double v, uint32_t i)
+{
+	hist_minmax(h, v, v);
+	if (i == HIST_BUCKETS) {
+		h->zero++;
+	} else {
+		if (v > HIST_MAX)
+			h->overflow++;
+		hist_range(h, i, i, h->count == h->zero);
+		bucket_add(&h->b[i], 1);
+	}
+	h->count++;
+	h->sum += v;
+}
+
+void hist__add2(struct hist *a, struct hist *b, double v)
+{
+	uint32_t i;
+
+	if (isnan(v))
+		return;
+	i = v < HIST_MIN ? HIST_BUCKETS : hist_index(v); /* the bucket, found once */
+	hist_add_at(a, v, i);
+	hist_add_at(b, v, i);
+}
+
 void hist__merge(struct hist *dst, const struct hist *src)
 {
 	if (!src->count)

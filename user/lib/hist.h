@@ -48,6 +48,9 @@ void hist__reset(struct hist *h);
 /* Adds one value / n copies of a value. */
 void hist__add(struct hist *h, double v);
 void hist__add_n(struct hist *h, double v, uint64_t n);
+/* Adds one value to two histograms (a running and a per-interval one, on
+ * every request): its bucket is found once. */
+void hist__add2(struct hist *a, struct hist *b, double v);
 
 /* dst += src, as if every value of src had been added to dst. */
 void hist__merge(struct hist *dst, const struct hist *src);
