@@ -118,6 +118,7 @@ static void http_destroy(struct pmod *m)
 
 	if (hp->shared)
 		sock_shared__put();
+	free(hp->pending_vals);
 	redact__free(hp->redact);
 	http_intern__free(hp->intern);
 	table__free(hp->routes);
@@ -505,21 +506,34 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
  * keep-alive connection that then idles reaches the feed within a tick.
  */
 /* Has a plaintext response been open since two or more clock slots ago
- * (http_pending)? Only then can one have gone idle. */
-static bool pending_old(const struct http_priv *hp, uint64_t now)
+ * (http_pending)? Only then can one have gone idle. The slots of every CPU
+ * in one batch read: one syscall every IDLE_SCAN_MS, not one per slot (14
+ * were ~12 % of an idle processor's CPU). */
+static bool pending_old(struct http_priv *hp, uint64_t now)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	uint64_t cur = now >> HL_HTTP_PENDING_SHIFT;
-	int64_t v[HL_MAX_CPUS];
+	__u32 keys[HL_HTTP_PENDING_SLOTS], count = HL_HTTP_PENDING_SLOTS, out;
+	int ncpu = hp->ncpu > 0 && hp->ncpu <= HL_MAX_CPUS ? hp->ncpu : 1;
 
-	for (__u32 k = 0; k < HL_HTTP_PENDING_SLOTS; k++) {
+	if (!hp->pending_vals)
+		hp->pending_vals = calloc((size_t)HL_HTTP_PENDING_SLOTS * (size_t)ncpu,
+					  sizeof(*hp->pending_vals));
+	if (!hp->pending_vals)
+		return true; /* cannot tell: walk */
+	if (bpf_map_lookup_batch(hp->pending_fd, NULL, &out, keys, hp->pending_vals, &count,
+				 &opts) &&
+	    errno != ENOENT) /* ENOENT: the last batch, count says how many */
+		return true;
+	for (__u32 i = 0; i < count && i < HL_HTTP_PENDING_SLOTS; i++) {
+		const int64_t *v = hp->pending_vals + (size_t)i * (size_t)ncpu;
 		int64_t sum = 0;
 
-		if (k == cur % HL_HTTP_PENDING_SLOTS || k == (cur - 1) % HL_HTTP_PENDING_SLOTS)
+		if (keys[i] == cur % HL_HTTP_PENDING_SLOTS ||
+		    keys[i] == (cur - 1) % HL_HTTP_PENDING_SLOTS)
 			continue;
-		if (bpf_map_lookup_elem(hp->pending_fd, &k, v))
-			return true; /* cannot tell: walk */
-		for (int i = 0; i < hp->ncpu; i++)
-			sum += v[i];
+		for (int c = 0; c < ncpu; c++)
+			sum += v[c];
 		if (sum > 0)
 			return true;
 	}

@@ -120,6 +120,7 @@ struct http_priv {
 	bool shared;			     /* holds a reference on sock_shared.h */
 	int stats_fd;
 	int pending_fd;	       /* plaintext responses in flight (per-CPU) */
+	int64_t *pending_vals; /* its slots x CPUs, read in one batch (pending_old) */
 	uint64_t idle_scan_ns; /* next run of the idle iterator (http_fold) */
 	uint64_t idle_walks;   /* runs of it */
 	int ncpu;
