@@ -80,9 +80,7 @@ static __always_inline void rb__submit(void *e, __u64 wake)
 	bpf_ringbuf_submit(e, wake);
 }
 
-/* The header of an event of the current task (id: bpf_get_current_pid_tgid()),
- * stamped now. */
-/* an event of thread id in cgroup cg, seen at now */
+/* The header of an event of thread id in cgroup cg, stamped now. */
 static __always_inline void hdr__fill_cg(struct event_hdr *h, __u16 type, __u32 size, __u64 id,
 					 __u64 now, __u64 cg)
 {
@@ -95,6 +93,7 @@ static __always_inline void hdr__fill_cg(struct event_hdr *h, __u16 type, __u32 
 	h->cgroup_id = cg;
 }
 
+/* ... of the current task's cgroup (id: bpf_get_current_pid_tgid()) */
 static __always_inline void hdr__fill_at(struct event_hdr *h, __u16 type, __u32 size, __u64 id,
 					 __u64 now)
 {

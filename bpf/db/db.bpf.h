@@ -378,8 +378,7 @@ static __always_inline void db__tls_claim(void *ctx, struct task_struct *t)
 	if (!regs)
 		return;
 	fd = (__u32)REGS_ARG0(regs);
-	if (ssl__claim(filter__conf(), id, fd))
-		tls__sock((__u32)(id >> 32), fd, sk__addr(ctx), id);
+	tls__handoff(ctx, filter__conf(), id, fd);
 }
 
 static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int flags, __u8 is_write)

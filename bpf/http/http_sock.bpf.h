@@ -172,6 +172,17 @@ static __always_inline __u64 sk__addr(void *ctx)
 	return a;
 }
 
+/* A TLS record moved inside SSL_read/SSL_write of thread id on fd: that
+ * call learns its fd, the TLS state its socket. False when no SSL call of
+ * the thread is in progress. */
+static __always_inline bool tls__handoff(void *ctx, struct http_filter_conf *fc, __u64 id, __u32 fd)
+{
+	if (!ssl__claim(fc, id, fd))
+		return false;
+	tls__sock((__u32)(id >> 32), fd, sk__addr(ctx), id);
+	return true;
+}
+
 /* the state of a socket with no connection yet; SKM_OFF when nothing to do */
 static __always_inline struct sk_meta *meta__get(void *ctx, struct sock *sk)
 {
@@ -222,10 +233,8 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 	if (c) {
 		if (c->flags & CF_TLS_SEEN) {
 			/* plaintext turned TLS (a CONNECT tunnel): SSL_* reports */
-			if (ssl__claim(fc, id, k.fd)) {
-				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
+			if (tls__handoff(ctx, fc, id, k.fd))
 				return 0;
-			}
 		} else if (c->flags & CF_OFF) {
 			return 0;
 		}
@@ -234,10 +243,8 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 		if (!m)
 			return 0;
 		if (m->flags & SKM_TLS) {
-			if (ssl__claim(fc, id, k.fd)) {
-				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
+			if (tls__handoff(ctx, fc, id, k.fd))
 				return 0; /* inside SSL_read/SSL_write: that call reports */
-			}
 		} else if (m->flags & SKM_OFF) {
 			return 0;
 		}
@@ -279,8 +286,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 			break;
 		case K_TLS:
 			m->flags |= SKM_TLS; /* ciphertext: the SSL uprobes see this */
-			if (ssl__claim(fc, id, k.fd))
-				tls__sock(k.tgid, k.fd, sk__addr(ctx), id);
+			tls__handoff(ctx, fc, id, k.fd);
 			return 0;
 		case K_H2:
 			m->flags |= SKM_OFF;
@@ -298,8 +304,8 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 		}
 	}
 	x.now = bpf_ktime_get_ns();
-	if (conn__data(c, &k, &x) == 2 && ssl__claim(fc, id, k.fd))
-		tls__sock(k.tgid, k.fd, sk__addr(ctx), id); /* first TLS record met inside SSL_* */
+	if (conn__data(c, &k, &x) == 2)
+		tls__handoff(ctx, fc, id, k.fd); /* first TLS record met inside SSL_* */
 	return 1; /* an HTTP connection's transfer: no other protocol to look for */
 }
 

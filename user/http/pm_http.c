@@ -85,6 +85,10 @@ static int http_init(struct pmod *m)
 	hp->skel = loader__skel(ld, "http");
 	hp->stats_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_stats) : -ENOENT;
 	hp->pending_fd = hp->skel ? bpf_map__fd(hp->skel->maps.http_pending) : -ENOENT;
+	/* its slots x CPUs, read in one batch every IDLE_SCAN_MS (pending_old) */
+	if (hp->pending_fd >= 0 && hp->ncpu > 0)
+		hp->pending_vals = calloc((size_t)HL_HTTP_PENDING_SLOTS * (size_t)hp->ncpu,
+					  sizeof(*hp->pending_vals));
 	/* ~12 MiB (two histograms a row), filled as processes come and go
 	 * (short-lived clients each add rows): touched now, so the agent's
 	 * size is what it will be under churn, not growth later */
@@ -514,11 +518,8 @@ static bool pending_old(struct http_priv *hp, uint64_t now)
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	uint64_t cur = now >> HL_HTTP_PENDING_SHIFT;
 	__u32 keys[HL_HTTP_PENDING_SLOTS], count = HL_HTTP_PENDING_SLOTS, out;
-	int ncpu = hp->ncpu > 0 && hp->ncpu <= HL_MAX_CPUS ? hp->ncpu : 1;
+	int ncpu = hp->ncpu;
 
-	if (!hp->pending_vals)
-		hp->pending_vals = calloc((size_t)HL_HTTP_PENDING_SLOTS * (size_t)ncpu,
-					  sizeof(*hp->pending_vals));
 	if (!hp->pending_vals)
 		return true; /* cannot tell: walk */
 	if (bpf_map_lookup_batch(hp->pending_fd, NULL, &out, keys, hp->pending_vals, &count,

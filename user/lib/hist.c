@@ -89,18 +89,21 @@ static inline void bucket_add(uint32_t *b, uint64_t n)
 	*b = n >= (uint64_t)(UINT32_MAX - *b) ? UINT32_MAX : *b + (uint32_t)n;
 }
 
-void hist__add_n(struct hist *h, double v, uint64_t n)
+/* The bucket of v, HIST_BUCKETS for the zero bucket (below HIST_MIN). */
+static inline uint32_t hist_bucket(double v)
 {
-	if (!n || isnan(v))
-		return;
+	return v < HIST_MIN ? HIST_BUCKETS : hist_index(v);
+}
+
+/* n copies of v into h, whose bucket i is known (hist_bucket). */
+static inline void hist_add_at(struct hist *h, double v, uint32_t i, uint64_t n)
+{
 	hist_minmax(h, v, v);
-	if (v < HIST_MIN) {
+	if (i == HIST_BUCKETS) {
 		h->zero += n;
 	} else {
 		if (v > HIST_MAX)
 			h->overflow += n;
-		uint32_t i = hist_index(v);
-
 		hist_range(h, i, i, h->count == h->zero);
 		bucket_add(&h->b[i], n);
 	}
@@ -108,25 +111,16 @@ void hist__add_n(struct hist *h, double v, uint64_t n)
 	h->sum += v * (double)n;
 }
 
+void hist__add_n(struct hist *h, double v, uint64_t n)
+{
+	if (!n || isnan(v))
+		return;
+	hist_add_at(h, v, hist_bucket(v), n);
+}
+
 void hist__add(struct hist *h, double v)
 {
 	hist__add_n(h, v, 1);
-}
-
-/* One value into h at bucket i (HIST_BUCKETS: below HIST_MIN). */
-static inline void hist_add_at(struct hist *h, double v, uint32_t i)
-{
-	hist_minmax(h, v, v);
-	if (i == HIST_BUCKETS) {
-		h->zero++;
-	} else {
-		if (v > HIST_MAX)
-			h->overflow++;
-		hist_range(h, i, i, h->count == h->zero);
-		bucket_add(&h->b[i], 1);
-	}
-	h->count++;
-	h->sum += v;
 }
 
 void hist__add2(struct hist *a, struct hist *b, double v)
@@ -135,9 +129,9 @@ void hist__add2(struct hist *a, struct hist *b, double v)
 
 	if (isnan(v))
 		return;
-	i = v < HIST_MIN ? HIST_BUCKETS : hist_index(v); /* the bucket, found once */
-	hist_add_at(a, v, i);
-	hist_add_at(b, v, i);
+	i = hist_bucket(v); /* found once for both */
+	hist_add_at(a, v, i, 1);
+	hist_add_at(b, v, i, 1);
 }
 
 void hist__merge(struct hist *dst, const struct hist *src)

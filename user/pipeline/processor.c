@@ -435,7 +435,6 @@ static uint64_t wake_at(const struct processor *p)
 void processor__kick(void *arg)
 {
 	struct processor *p = arg;
-
 	uint64_t now = clock_mono_ns();
 
 	pthread_mutex_lock(&p->stop_lock);
@@ -468,7 +467,6 @@ static void *processor_main(void *arg)
 			ts.tv_sec = (time_t)(at / 1000000000ull);
 			ts.tv_nsec = (long)(at % 1000000000ull);
 			p->waiting = true;
-			p->wait_ns = at;
 			pthread_cond_timedwait(&p->stop_cond, &p->stop_lock, &ts);
 			p->waiting = false;
 			continue; /* stopped, kicked or timed out: look again */

@@ -4,8 +4,8 @@
  * most every 20 ms) it reads the new entries of the event log and hands each
  * to the module that owns its type (so the log only needs to hold a fraction
  * of a second); an idle agent sleeps until the next tick or what a module's
- * fold asks for (no timer wake-ups: each costs ~60 us in a VM); once a second it lets every module
- * read its BPF maps, publish its part of the state and add to the summary;
+ * fold asks for (no timer wake-ups: each cost ~55 us in this VM); once a
+ * second it lets every module read its BPF maps, publish its part of the state and add to the summary;
  * every flush interval the modules add their records to a batch that goes to
  * the sinks.
  *

@@ -23,9 +23,8 @@ struct processor {
 	int stop;
 	pthread_mutex_t stop_lock; /* guards stop and the wake-up state below */
 	pthread_cond_t stop_cond;
-	bool kicked;  /* new events in the log (processor__kick) */
-	bool waiting; /* the thread sleeps until wait_ns */
-	uint64_t wait_ns;
+	bool kicked;	       /* new events in the log (processor__kick) */
+	bool waiting;	       /* the thread sleeps (a kick may wake it) */
 	uint64_t last_fold_ns; /* the last fold (or tick) began */
 	uint64_t next_tick_ns;
 	uint64_t mods_next_ns; /* the earliest time a module's fold asked for, 0 none */
