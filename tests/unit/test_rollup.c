@@ -473,6 +473,72 @@ static void null_latency_and_directions(void)
 	rollup__free(ru);
 }
 
+/*
+ * A host whose processes come and go: 3 long-lived processes in every
+ * record, 40 short-lived ones per record (each in one record only), 30
+ * records. The folded items stay within ROLLUP_MAX_GROUPS (the exited ones
+ * make room), the record carries the ROLLUP_EMIT_GROUPS busiest with the
+ * long-lived ones among them and their values whole, and says how many it
+ * left out and evicted.
+ */
+static void churning_processes(void)
+{
+	struct rollup *ru = rollup__new("process-metrics", "host-c", ROLLUP_WINDOW_MS);
+	json_t *done, *out, *g, *om;
+	char *text;
+	int pid = 1000;
+
+	for (int i = 0; i < 30; i++) {
+		json_t *r = record_new("process-metrics", "host-c", W0 + 5000LL * (i + 1));
+		json_t *procs = json_array();
+
+		json_object_set_new(r, "window_s", json_real(5));
+		for (int k = 1; k <= 3; k++)
+			json_array_append_new(procs, json_pack("{s:i,s:i}", "pid", k, "cpu_pct",
+							       10 * k + i));
+		for (int k = 0; k < 40; k++)
+			json_array_append_new(procs,
+					      json_pack("{s:i,s:i}", "pid", pid++, "cpu_pct", 1));
+		json_object_set_new(r, "processes", procs);
+		rollup__add(ru, r);
+		json_decref(r);
+	}
+	rollup__flush(ru, W0 + 400000, true);
+	done = rollup__take(ru);
+	out = json_array_get(done, 0);
+	g = json_object_get(json_object_get(out, "groups"), "processes");
+	om = json_object_get(out, "groups_omitted");
+	CHECK(json_object_size(g) == ROLLUP_EMIT_GROUPS, "%d items in the record, got %zu",
+	      ROLLUP_EMIT_GROUPS, json_object_size(g));
+	for (int k = 1; k <= 3; k++) {
+		char key[8];
+		json_t *c;
+
+		snprintf(key, sizeof(key), "%d", k);
+		c = json_object_get(json_object_get(g, key), "cpu_pct");
+		CHECK(json_number_value(json_object_get(c, "min")) == 10 * k &&
+			      json_number_value(json_object_get(c, "max")) == 10 * k + 29,
+		      "long-lived pid %d whole over 30 records: min %d max %d", k, 10 * k,
+		      10 * k + 29);
+	}
+	/* 1203 items seen; 256 held at the end (3 + 253 of the short-lived),
+	 * 50 in the record */
+	CHECK(json_integer_value(json_object_get(om, "processes")) == ROLLUP_MAX_GROUPS - 50,
+	      "groups_omitted.processes %d, got %lld", ROLLUP_MAX_GROUPS - 50,
+	      (long long)json_integer_value(json_object_get(om, "processes")));
+	CHECK(json_integer_value(json_object_get(out, "groups_evicted")) ==
+		      3 + 30 * 40 - ROLLUP_MAX_GROUPS,
+	      "groups_evicted %d, got %lld", 3 + 30 * 40 - ROLLUP_MAX_GROUPS,
+	      (long long)json_integer_value(json_object_get(out, "groups_evicted")));
+	CHECK(schema_validate(schema, out, err, sizeof(err)) == 0, "churn rollup valid: %s", err);
+	text = json_dumps(out, JSON_COMPACT);
+	CHECK(text && strlen(text) < 64 * 1024, "record under 64 KB, got %zu",
+	      text ? strlen(text) : 0);
+	free(text);
+	json_decref(done);
+	rollup__free(ru);
+}
+
 int main(void)
 {
 	const char *top = getenv("TOP") ? getenv("TOP") : ".";
@@ -491,6 +557,7 @@ int main(void)
 	RUN(restart_mid_slot_partials);
 	RUN(live_vm_rollup);
 	RUN(null_latency_and_directions);
+	RUN(churning_processes);
 	json_decref(schema);
 	CHECK_DONE();
 }

@@ -21,7 +21,9 @@ struct rgroup {
 	char array[32]; /* "disks" */
 	char key[96];	/* "vda" */
 	struct rstat *f;
-	int nf, cap; /* cap grows to ROLLUP_MAX_GROUP_FIELDS */
+	int nf, cap;	  /* cap grows to ROLLUP_MAX_GROUP_FIELDS */
+	uint64_t samples; /* records of the window it was in */
+	uint64_t seen;	  /* the window's sample count when it was last in one */
 };
 
 struct rhist {
@@ -43,6 +45,7 @@ struct rollup {
 	int64_t prev_ms;  /* kept across slots, forgotten after a gap */
 	json_t *ready;	  /* finished rollup-5m records, array */
 	uint64_t dropped;
+	uint64_t evicted; /* groups that made room for a newer one */
 	struct rstat *f;
 	int nf;
 	struct rgroup *g;
@@ -96,7 +99,7 @@ static void rollup_clear(struct rollup *r)
 		free(r->hs[i]);
 	r->nh = 0;
 	r->samples = 0;
-	r->dropped = 0;
+	r->dropped = r->evicted = 0;
 	r->head = false;
 	r->open = false;
 }
@@ -184,36 +187,72 @@ static bool item_key(const json_t *o, char *key, size_t cap)
 	return len > 0;
 }
 
-static struct rgroup *group_get(struct rollup *r, const char *array, const char *key)
+/* When the groups are all taken: the one with the fewest samples among those
+ * the current record has not named (a process that exited, a route gone
+ * quiet), or -1. */
+static int group_victim(const struct rollup *r)
 {
-	struct rgroup *g;
+	int v = -1;
 
 	for (int i = 0; i < r->ng; i++)
+		if (r->g[i].seen < r->samples && (v < 0 || r->g[i].samples < r->g[v].samples))
+			v = i;
+	return v;
+}
+
+static struct rgroup *group_get(struct rollup *r, const char *array, const char *key)
+{
+	struct rstat *f;
+	struct rgroup *g;
+	int i;
+
+	for (i = 0; i < r->ng; i++)
 		if (!strcmp(r->g[i].array, array) && !strcmp(r->g[i].key, key))
-			return &r->g[i];
-	if (r->ng == ROLLUP_MAX_GROUPS || strlen(array) >= sizeof(g->array) ||
-	    strlen(key) >= sizeof(g->key)) {
+			goto found;
+	if (strlen(array) >= sizeof(g->array) || strlen(key) >= sizeof(g->key)) {
 		r->dropped++;
 		return NULL;
 	}
-	if (r->ng == r->gcap) {
-		int cap = r->gcap ? r->gcap * 2 : 8;
-		struct rgroup *n = realloc(r->g, (size_t)cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		r->g = n;
-		r->gcap = cap;
+	f = calloc(8, sizeof(*f));
+	if (!f) {
+		r->dropped++;
+		return NULL;
 	}
-	g = &r->g[r->ng];
+	if (r->ng == ROLLUP_MAX_GROUPS) {
+		i = group_victim(r);
+		if (i < 0) {
+			free(f);
+			r->dropped++;
+			return NULL;
+		}
+		r->evicted++;
+		free(r->g[i].f);
+	} else {
+		if (r->ng == r->gcap) {
+			int cap = r->gcap ? r->gcap * 2 : 8;
+			struct rgroup *n = realloc(r->g, (size_t)cap * sizeof(*n));
+
+			if (!n) {
+				free(f);
+				return NULL;
+			}
+			r->g = n;
+			r->gcap = cap;
+		}
+		i = r->ng++;
+	}
+	g = &r->g[i];
 	memset(g, 0, sizeof(*g));
 	g->cap = 8;
-	g->f = calloc((size_t)g->cap, sizeof(*g->f));
-	if (!g->f)
-		return NULL;
+	g->f = f;
 	snprintf(g->array, sizeof(g->array), "%s", array);
 	snprintf(g->key, sizeof(g->key), "%s", key);
-	r->ng++;
+found:
+	g = &r->g[i];
+	if (g->seen != r->samples) {
+		g->seen = r->samples;
+		g->samples++;
+	}
 	return g;
 }
 
@@ -268,6 +307,57 @@ static json_t *stat_json(const struct rstat *s)
 	return o;
 }
 
+/* Busiest first: in more of the window's records, then more recently. */
+static int group_order(const void *a, const void *b)
+{
+	const struct rgroup *x = *(const struct rgroup *const *)a;
+	const struct rgroup *y = *(const struct rgroup *const *)b;
+	int c = strcmp(x->array, y->array);
+
+	if (c)
+		return c;
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	if (x->seen != y->seen)
+		return x->seen > y->seen ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* groups[array][key] for the ROLLUP_EMIT_GROUPS busiest items of each
+ * array; omitted[array] counts the others. */
+static void build_groups(const struct rollup *r, json_t *groups, json_t *omitted)
+{
+	struct rgroup **order = malloc(((size_t)r->ng + 1) * sizeof(*order));
+	int run = 0;
+
+	if (!order)
+		return;
+	for (int i = 0; i < r->ng; i++)
+		order[i] = &r->g[i];
+	qsort(order, (size_t)r->ng, sizeof(*order), group_order);
+	for (int i = 0; i < r->ng; i++) {
+		const struct rgroup *g = order[i];
+		json_t *arr, *item;
+
+		run = i && !strcmp(order[i - 1]->array, g->array) ? run + 1 : 0;
+		if (run >= ROLLUP_EMIT_GROUPS) {
+			json_object_set_new(omitted, g->array,
+					    json_integer(run - ROLLUP_EMIT_GROUPS + 1));
+			continue;
+		}
+		arr = json_object_get(groups, g->array);
+		if (!arr) {
+			arr = json_object();
+			json_object_set_new(groups, g->array, arr);
+		}
+		item = json_object();
+		for (int k = 0; k < g->nf; k++)
+			json_object_set_new(item, g->f[k].name, stat_json(&g->f[k]));
+		json_object_set_new(arr, g->key, item);
+	}
+	free(order);
+}
+
 /*
  * The interval the window's samples cover, inside its slot: from the slot
  * start when they reach back to it, else from the first sample's window
@@ -277,7 +367,7 @@ static json_t *stat_json(const struct rstat *s)
  */
 static json_t *rollup_build(struct rollup *r, bool tail)
 {
-	json_t *rec, *fields, *groups, *hists;
+	json_t *rec, *fields, *groups, *hists, *omitted;
 	int64_t slot_end = r->start + r->window_ms;
 	int64_t from = r->head ? r->start : r->first_ms;
 	int64_t to = tail ? slot_end : r->last_ms;
@@ -288,6 +378,7 @@ static json_t *rollup_build(struct rollup *r, bool tail)
 	fields = json_object();
 	groups = json_object();
 	hists = json_object();
+	omitted = json_object();
 	json_object_set_new(rec, "of", json_string(r->of));
 	json_object_set_new(rec, "window_start", json_integer(from));
 	json_object_set_new(rec, "window_end", json_integer(to));
@@ -297,19 +388,7 @@ static json_t *rollup_build(struct rollup *r, bool tail)
 	json_object_set_new(rec, "samples", json_integer((json_int_t)r->samples));
 	for (int i = 0; i < r->nf; i++)
 		json_object_set_new(fields, r->f[i].name, stat_json(&r->f[i]));
-	for (int i = 0; i < r->ng; i++) {
-		struct rgroup *g = &r->g[i];
-		json_t *arr = json_object_get(groups, g->array), *item;
-
-		if (!arr) {
-			arr = json_object();
-			json_object_set_new(groups, g->array, arr);
-		}
-		item = json_object();
-		for (int k = 0; k < g->nf; k++)
-			json_object_set_new(item, g->f[k].name, stat_json(&g->f[k]));
-		json_object_set_new(arr, g->key, item);
-	}
+	build_groups(r, groups, omitted);
 	for (int i = 0; i < r->nh; i++) {
 		const struct hist *h = &r->hs[i]->h;
 
@@ -331,6 +410,12 @@ static json_t *rollup_build(struct rollup *r, bool tail)
 		json_object_set_new(rec, "histograms", hists);
 	else
 		json_decref(hists);
+	if (json_object_size(omitted))
+		json_object_set_new(rec, "groups_omitted", omitted);
+	else
+		json_decref(omitted);
+	if (r->evicted)
+		json_object_set_new(rec, "groups_evicted", json_integer((json_int_t)r->evicted));
 	if (r->dropped)
 		json_object_set_new(rec, "dropped_fields", json_integer((json_int_t)r->dropped));
 	return rec;

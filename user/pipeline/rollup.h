@@ -22,8 +22,14 @@
  * later sample carried on past it, else the last sample's timestamp (a stop,
  * or no sample since). Never in the future. "partial" unless both are the
  * slot's; slot_start/slot_end name the slot. Bounded:
- * at most ROLLUP_MAX_FIELDS fields, ROLLUP_MAX_GROUPS items,
- * ROLLUP_MAX_HISTS histograms; more are counted in "dropped_fields".
+ * at most ROLLUP_MAX_FIELDS fields, ROLLUP_MAX_HISTS histograms (more are
+ * counted in "dropped_fields") and ROLLUP_MAX_GROUPS items of arrays (a
+ * process, a route, a disk) at a time: when they are all taken, the one in
+ * the fewest records among those the current record does not name makes
+ * room ("groups_evicted"). The record carries the ROLLUP_EMIT_GROUPS items
+ * of each array in the most records ("groups_omitted" counts the others
+ * per array), so a host whose processes come and go keeps its 5-minute
+ * record within a DynamoDB item (400 KB) and a Kinesis record (1 MiB).
  * One owner thread (the processor); no locking.
  */
 #ifndef HOSTLENS_ROLLUP_H
@@ -37,7 +43,8 @@
 
 #define ROLLUP_WINDOW_MS (5 * 60 * 1000)
 #define ROLLUP_MAX_FIELDS 256
-#define ROLLUP_MAX_GROUPS 512 /* items per window: the busiest processes of 5 min */
+#define ROLLUP_MAX_GROUPS 256 /* items of arrays folded at a time, all arrays */
+#define ROLLUP_EMIT_GROUPS 50 /* items per array in the record: the busiest */
 #define ROLLUP_MAX_GROUP_FIELDS 48
 #define ROLLUP_MAX_HISTS 64
 
