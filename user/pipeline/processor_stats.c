@@ -2,9 +2,11 @@
 /* What the processor publishes about the agent and the host once a second
  * (processor_stats.h). Processor thread only; the web thread reads the
  * results through struct state. */
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "user/lib/counters.h"
 #include "user/pipeline/drain.h"
@@ -117,6 +119,7 @@ struct agent_stats {
 	double uptime_s, events_per_s, delay_ms, delay_max_ms;
 	uint64_t events, kdrops, mapfull, malformed, reader_lost, threads, prog_misses;
 	uint64_t log_size, log_used, log_shards, log_overwritten, log_rejected;
+	uint64_t rss, heap, updates_bytes, updates;
 	uint64_t reloads, reload_failures, polls, records;
 	uint64_t per_cpu[HL_MAX_CPUS], full_n[N_FULL];
 	const char *full_names[N_FULL];
@@ -149,6 +152,14 @@ static const struct counter_row stats_rows[] = {
 			 "Log entries overwritten before every reader saw them.", AS,
 			 log_overwritten),
 	COUNTER_ROW_UINT("log.rejected_total", NULL, 0, NULL, AS, log_rejected),
+	COUNTER_ROW_UINT("memory.rss_bytes", "hostlens_resident_memory_bytes", PROM_GAUGE,
+			 "The agent's resident memory.", AS, rss),
+	COUNTER_ROW_UINT("memory.heap_bytes", "hostlens_heap_bytes", PROM_GAUGE,
+			 "Bytes the agent has allocated and not freed (malloc).", AS, heap),
+	COUNTER_ROW_UINT("memory.live_updates_bytes", "hostlens_live_updates_bytes", PROM_GAUGE,
+			 "Bytes of the live feed's recent updates kept for clients that reconnect.",
+			 AS, updates_bytes),
+	COUNTER_ROW_UINT("memory.live_updates", NULL, 0, NULL, AS, updates),
 	{ .key = "map_full",
 	  .name = "hostlens_map_full_total",
 	  .type = PROM_COUNTER,
@@ -179,6 +190,27 @@ static const struct counter_row stats_rows[] = {
 			 "Records the processor handed to the sinks.", AS, records),
 };
 #undef AS
+
+/* Resident memory (/proc/self/statm), what malloc holds for the agent, and
+ * the live feed's update ring: a leak is growth none of the bounded parts
+ * accounts for. */
+static void memory_snapshot(struct processor *p, struct agent_stats *s)
+{
+	struct mallinfo2 mi = mallinfo2();
+	unsigned long long pages = 0, res = 0;
+	size_t n = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &pages, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	s->rss = res * (uint64_t)sysconf(_SC_PAGESIZE);
+	s->heap = (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd;
+	s->updates_bytes = state__updates_bytes(p->d.st, &n);
+	s->updates = n;
+}
 
 /* Fills s from the log, the drain and the loader's drop counters. */
 static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent_stats *s)
@@ -229,6 +261,7 @@ static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent
 	s->log_shards = (uint64_t)ls.shards;
 	s->log_overwritten = ls.overwritten;
 	s->log_rejected = ls.rejected;
+	memory_snapshot(p, s);
 	s->delay_ms = p->last_delay_ms;
 	s->delay_max_ms = p->max_delay_ms;
 	s->reloads = p->reloads;

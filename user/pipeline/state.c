@@ -284,6 +284,18 @@ uint64_t state__last_update_id(struct state *st)
 	return id;
 }
 
+size_t state__updates_bytes(struct state *st, size_t *count)
+{
+	size_t bytes;
+
+	pthread_mutex_lock(&st->lock);
+	bytes = st->update_bytes;
+	if (count)
+		*count = (size_t)(st->next_update_id - st->first_kept);
+	pthread_mutex_unlock(&st->lock);
+	return bytes;
+}
+
 void state__set_ready(struct state *st, bool ready)
 {
 	__atomic_store_n(&st->ready, ready ? 1 : 0, __ATOMIC_RELEASE);

@@ -67,6 +67,10 @@ size_t state__updates_after(struct state *st, uint64_t after_id, struct blob **o
 /* The newest update id (0 when none). */
 uint64_t state__last_update_id(struct state *st);
 
+/* Bytes the update ring holds (at most STATE_UPDATE_BYTES, or its newest
+ * update alone), and the updates in it. */
+size_t state__updates_bytes(struct state *st, size_t *count);
+
 /* Readiness: set once BPF programs are attached. */
 void state__set_ready(struct state *st, bool ready);
 bool state__ready(struct state *st);

@@ -381,6 +381,7 @@
     add('BPF maps full', full.length ? full.map(([m, n]) => `${m}: ${fmtNum(n, 0)}`).join(' · ') : 'none');
     if (s.thread_storage_misses_total) add('thread storage misses', fmtNum(s.thread_storage_misses_total, 0));
     if (s.log) add('event log', `${fmtBytes(s.log.size_bytes)} · ${fmtNum(s.log.shards, 0)} shards · ${fmtNum(s.log.overwritten_total, 0)} overwritten`);
+    if (s.memory) add('memory', `${fmtBytes(s.memory.rss_bytes)} resident · ${fmtBytes(s.memory.heap_bytes)} heap · live updates ${fmtBytes(s.memory.live_updates_bytes)} (${fmtNum(s.memory.live_updates, 0)})`);
     for (const [k, v] of Object.entries(s.signals || {})) add(`signal ${k}`, v);
     $('agent').innerHTML = kv.join('');
     renderNotify(s.notifications);
