@@ -160,6 +160,56 @@ static void iterate(void)
 	table__free(t);
 }
 
+/* Processes come and go: 20000 pids, at most 8 alive at once, in a table of
+ * 4096. The table uses 8 entries of memory, finds every live key, none
+ * gone; evicting keeps the victim's entry. */
+static void churn_stays_dense(void)
+{
+	struct table *t = table__new(&bounded, 4096);
+	uint32_t live[8] = { 0 }, misses = 0, ghosts = 0;
+
+	for (uint32_t pid = 1; pid <= 20000; pid++) {
+		uint32_t *old = &live[pid % 8];
+		struct ent *e;
+
+		if (*old) {
+			e = table__find(t, old);
+			if (e)
+				table__delete(t, e);
+			else
+				misses++;
+			if (table__find(t, old))
+				ghosts++;
+		}
+		e = table__insert(t, &pid, NULL);
+		if (e)
+			e->age = pid;
+		*old = e ? pid : 0;
+	}
+	for (int i = 0; i < 8; i++) {
+		struct ent *e = table__find(t, &live[i]);
+
+		if (!e || e->age != (int64_t)live[i])
+			misses++;
+	}
+	CHECK(!misses && !ghosts, "live keys found, deleted ones gone: %u missed, %u ghosts",
+	      misses, ghosts);
+	CHECK(table__count(t) == 8 && table__touched(t) == 8,
+	      "8 entries held, 8 touched, got %u and %u", table__count(t), table__touched(t));
+	table__free(t);
+
+	t = table__new(&lru, 8);
+	for (uint32_t id = 1; id <= 100; id++) {
+		struct ent *e = table__insert(t, &id, NULL);
+
+		e->age = id;
+	}
+	CHECK(table__count(t) == 4 && table__touched(t) == 4,
+	      "evictions reuse entries: 4 held, 4 touched, got %u and %u", table__count(t),
+	      table__touched(t));
+	table__free(t);
+}
+
 static void bad_sizes(void)
 {
 	CHECK(!table__new(&bounded, 1000), "capacity not a power of two accepted");
@@ -172,6 +222,7 @@ int main(void)
 	RUN(full_window);
 	RUN(evict_oldest);
 	RUN(iterate);
+	RUN(churn_stays_dense);
 	RUN(bad_sizes);
 	CHECK_DONE();
 }

@@ -9,9 +9,13 @@
 struct table {
 	const struct table_type *type;
 	uint32_t mask, n;
-	uint8_t *used;	  /* per slot: 1 holds an entry */
+	uint32_t *slot_e; /* per slot: its entry's index + 1, 0 when free */
 	uint32_t *hashes; /* per slot: the entry's hash */
-	char *e;	  /* cap * entry_size */
+	uint32_t *e_slot; /* per entry: the slot that holds it */
+	uint32_t *free_e; /* entries freed by deletes, reused first (LIFO) */
+	uint32_t nfree;	  /* in free_e */
+	uint32_t fresh;	  /* entries [fresh, cap) never used yet */
+	char *e;	  /* cap * entry_size, untouched past fresh */
 };
 
 uint32_t table_hash_id32(const void *key)
@@ -36,10 +40,12 @@ struct table *table__new(const struct table_type *type, uint32_t cap)
 		return NULL;
 	t->type = type;
 	t->mask = cap - 1;
-	t->used = calloc(cap, 1);
+	t->slot_e = calloc(cap, sizeof(*t->slot_e));
 	t->hashes = calloc(cap, sizeof(*t->hashes));
+	t->e_slot = calloc(cap, sizeof(*t->e_slot));
+	t->free_e = calloc(cap, sizeof(*t->free_e));
 	t->e = calloc(cap, type->entry_size);
-	if (!t->used || !t->hashes || !t->e) {
+	if (!t->slot_e || !t->hashes || !t->e_slot || !t->free_e || !t->e) {
 		table__free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -51,15 +57,23 @@ void table__free(struct table *t)
 {
 	if (!t)
 		return;
-	free(t->used);
+	free(t->slot_e);
 	free(t->hashes);
+	free(t->e_slot);
+	free(t->free_e);
 	free(t->e);
 	free(t);
 }
 
-static void *slot(const struct table *t, uint32_t i)
+static void *entry(const struct table *t, uint32_t idx)
 {
-	return t->e + (size_t)i * t->type->entry_size;
+	return t->e + (size_t)idx * t->type->entry_size;
+}
+
+/* The entry slot s holds (s taken). */
+static void *slot(const struct table *t, uint32_t s)
+{
+	return entry(t, t->slot_e[s] - 1);
 }
 
 static bool key_match(const struct table *t, const void *entry, const void *key)
@@ -77,7 +91,7 @@ static int64_t lookup(const struct table *t, const void *key, uint32_t h)
 	for (uint32_t i = 0; i < t->type->probe; i++) {
 		uint32_t s = (h + i) & t->mask;
 
-		if (t->used[s] && t->hashes[s] == h && key_match(t, slot(t, s), key))
+		if (t->slot_e[s] && t->hashes[s] == h && key_match(t, slot(t, s), key))
 			return s;
 	}
 	return -1;
@@ -98,7 +112,7 @@ static int64_t place(const struct table *t, uint32_t h)
 	uint32_t victim = h & t->mask;
 
 	for (uint32_t i = 0; i < ty->probe; i++)
-		if (!t->used[(h + i) & t->mask])
+		if (!t->slot_e[(h + i) & t->mask])
 			return (h + i) & t->mask;
 	if (!ty->evict)
 		return -1;
@@ -126,63 +140,65 @@ void *table__insert(struct table *t, const void *key, enum table_result *res)
 				*res = TABLE_FULL;
 			return NULL;
 		}
-		r = t->used[s] ? TABLE_EVICTED : TABLE_ADDED;
+		if (t->slot_e[s]) {
+			r = TABLE_EVICTED; /* the victim's entry takes the new key */
+		} else {
+			r = TABLE_ADDED;
+			t->slot_e[s] = (t->nfree ? t->free_e[--t->nfree] : t->fresh++) + 1;
+			t->e_slot[t->slot_e[s] - 1] = (uint32_t)s;
+			t->n++;
+		}
+		t->hashes[s] = h;
 		e = slot(t, (uint32_t)s);
 		memset(e, 0, ty->entry_size);
 		if (ty->set_key)
 			ty->set_key(e, key);
 		else
 			memcpy(e + ty->key_offset, key, ty->key_size);
-		if (!t->used[s])
-			t->n++;
-		t->used[s] = 1;
-		t->hashes[s] = h;
 	}
 	if (res)
 		*res = r;
 	return slot(t, (uint32_t)s);
 }
 
-static uint32_t index_of(const struct table *t, const void *entry)
+static uint32_t index_of(const struct table *t, const void *e)
 {
-	return (uint32_t)(((const char *)entry - t->e) / t->type->entry_size);
+	return (uint32_t)(((const char *)e - t->e) / t->type->entry_size);
 }
 
-void table__delete(struct table *t, void *entry)
+void table__delete(struct table *t, void *e)
 {
-	uint32_t s = index_of(t, entry);
+	uint32_t idx = index_of(t, e), s = t->e_slot[idx];
 
-	if (t->used[s]) {
-		t->used[s] = 0;
+	if (t->slot_e[s] == idx + 1) {
+		t->slot_e[s] = 0;
+		t->free_e[t->nfree++] = idx;
 		t->n--;
 	}
 }
 
 void table__clear(struct table *t)
 {
-	memset(t->used, 0, (size_t)t->mask + 1);
-	t->n = 0;
+	memset(t->slot_e, 0, ((size_t)t->mask + 1) * sizeof(*t->slot_e));
+	t->n = t->nfree = t->fresh = 0;
 }
 
 void *table__next(const struct table *t, const void *prev)
 {
-	for (uint32_t s = prev ? index_of(t, prev) + 1 : 0; s <= t->mask; s++)
-		if (t->used[s])
+	for (uint32_t s = prev ? t->e_slot[index_of(t, prev)] + 1 : 0; s <= t->mask; s++)
+		if (t->slot_e[s])
 			return slot(t, s);
 	return NULL;
-}
-
-void table__prefault(struct table *t)
-{
-	size_t bytes = (size_t)(t->mask + 1) * t->type->entry_size;
-
-	for (size_t off = 0; off < bytes; off += 4096)
-		((volatile char *)t->e)[off] = 0;
 }
 
 uint32_t table__count(const struct table *t)
 {
 	return t->n;
+}
+
+uint32_t table__touched(const struct table *t)
+{
+	return t->fresh;
 }
 
 uint32_t table__cap(const struct table *t)

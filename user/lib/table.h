@@ -16,7 +16,13 @@
  *
  * Entries stay where they were put (no rehash, no moving on delete):
  * pointers to entries are good until that entry is deleted or evicted, and
- * deleting during iteration is fine. Iteration is in slot order.
+ * deleting during iteration is fine (inserting is not: a reused entry moves
+ * the cursor). Iteration is in slot order.
+ *
+ * The slots hold entry indexes; entries are taken from a dense array, a
+ * deleted one reused first: the memory a table touches follows the most
+ * entries it held at once, not how many keys came and went (a pid table
+ * under process churn stays small although its pids hash all over).
  * Not thread-safe; one owner.
  */
 #ifndef HOSTLENS_TABLE_H
@@ -102,12 +108,10 @@ void table__clear(struct table *t);
  * the end. Deleting prev before the next call is fine. */
 void *table__next(const struct table *t, const void *prev);
 
-/* Touches every page of the table's entries now (they are zero already):
- * a large table that fills as processes come and go shows its whole size
- * from the start, not as growth later. */
-void table__prefault(struct table *t);
-
 uint32_t table__count(const struct table *t); /* entries */
-uint32_t table__cap(const struct table *t);   /* slots */
+/* Entries ever in use at once since creation or the last clear: the part of
+ * the entry array that memory holds. */
+uint32_t table__touched(const struct table *t);
+uint32_t table__cap(const struct table *t); /* slots */
 
 #endif
