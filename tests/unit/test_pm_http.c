@@ -13,6 +13,8 @@
  */
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/unit/check.h"
 #include "tests/unit/pmharness.h"
@@ -218,6 +220,42 @@ static void routes_past_the_cap_fold_into_other(void)
 	pmh_stop(&h);
 }
 
+/* A short-lived client's routes leave once flushed and idle ROUTE_GONE_MS
+ * (30 s) when its process has exited; a live process's stay (until
+ * ROUTE_IDLE_MS). Both requests started 40 s ago. */
+static void exited_process_routes_leave(void)
+{
+	static struct pmh h;
+	uint64_t then = pmh_now_ns() - 40000000000ull;
+	json_t *routes;
+	struct ev_http e;
+	pid_t gone = fork();
+
+	if (gone == 0)
+		_exit(0);
+	waitpid(gone, NULL, 0);
+	PMH_START(&h, NULL);
+	order_event(&e, 1, then);
+	e.direction = HL_HTTP_OUTBOUND;
+	e.h.pid = e.h.tgid = (uint32_t)gone;
+	send_req(&h, &e, "GET /gone HTTP/1.1\r\n\r\n");
+	order_event(&e, 1, then);
+	e.direction = HL_HTTP_OUTBOUND;
+	e.h.pid = e.h.tgid = (uint32_t)getpid();
+	send_req(&h, &e, "GET /alive HTTP/1.1\r\n\r\n");
+	pmh_tick(&h); /* counted, then flushed */
+	routes = pmh_topic(&h, "routes");
+	CHECK(route_row(routes, "GET", "/gone") && route_row(routes, "GET", "/alive"),
+	      "both routes after their requests: got %s", pmh_dump(routes));
+	json_decref(routes);
+	pmh_tick(&h);
+	routes = pmh_topic(&h, "routes");
+	CHECK(!route_row(routes, "GET", "/gone") && route_row(routes, "GET", "/alive"),
+	      "the exited client's route gone, the live one's kept: got %s", pmh_dump(routes));
+	json_decref(routes);
+	pmh_stop(&h);
+}
+
 /* The live feed and the summary cards over the last 10 s. */
 static void requests_and_summary(void)
 {
@@ -341,5 +379,6 @@ int main(void)
 	RUN(webapp_record_at_flush);
 	RUN(prometheus_rows);
 	RUN(routes_past_the_cap_fold_into_other);
+	RUN(exited_process_routes_leave);
 	CHECK_DONE();
 }

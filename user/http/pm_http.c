@@ -89,12 +89,8 @@ static int http_init(struct pmod *m)
 	if (hp->pending_fd >= 0 && hp->ncpu > 0)
 		hp->pending_vals = calloc((size_t)HL_HTTP_PENDING_SLOTS * (size_t)hp->ncpu,
 					  sizeof(*hp->pending_vals));
-	/* ~12 MiB (two histograms a row), filled as processes come and go
-	 * (short-lived clients each add rows): touched now, so the agent's
-	 * size is what it will be under churn, not growth later */
+	/* up to ~12 MiB (two histograms a row): resident as rows are live */
 	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);
-	if (hp->routes)
-		table__prefault(hp->routes);
 	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
 	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
 	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd)); /* pages touched only when used */

@@ -31,6 +31,10 @@
 #define WIN_S 10	       /* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000 /* a client is "active" this long after a request */
 #define ROUTE_IDLE_MS (10 * 60 * 1000)
+/* a route of a process that exited leaves once flushed and idle this long,
+ * looked at again every as long while idle (a short-lived client: each
+ * curl is a new pid) */
+#define ROUTE_GONE_MS (30 * 1000)
 #define PROM_TOP 50			  /* routes with their own Prometheus labels */
 #define ROUTES_TOP 100			  /* rows in the "routes" topic */
 #define BD_ROUTES 128			  /* inbound routes with part histograms */
@@ -55,7 +59,8 @@ struct route_acc {
 	struct hist flush;
 	uint64_t flush_errors, flush_errors4;
 	int64_t last_ms;
-	uint16_t bd; /* 1 + index into http_priv.bd, 0: none */
+	int64_t gone_check_ms; /* when its process was last found alive, idle */
+	uint16_t bd;	       /* 1 + index into http_priv.bd, 0: none */
 };
 
 /* Part histograms of one inbound route (ms), since start and since the flush. */

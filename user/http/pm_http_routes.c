@@ -6,6 +6,8 @@
  * most http_max_routes per process (the rest fold into "other"). Prometheus
  * series are grouped per process name. Processor thread only.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,7 +275,21 @@ static void route_metrics(struct processor *p, struct metrics *mx, const struct 
 	}
 }
 
-/* Once a second: idle routes leave, served ones' requests go to the alert
+/* A route idle ROUTE_GONE_MS whose process has exited (one kill(pid, 0) per
+ * such route every ROUTE_GONE_MS). */
+static bool route_process_gone(struct route_acc *r, int64_t now_ms)
+{
+	int64_t since = r->gone_check_ms > r->last_ms ? r->gone_check_ms : r->last_ms;
+
+	if (now_ms - since < ROUTE_GONE_MS)
+		return false;
+	if (kill((pid_t)r->tgid, 0) < 0 && errno == ESRCH)
+		return true;
+	r->gone_check_ms = now_ms;
+	return false;
+}
+
+/* Once a second: idle routes and those of exited processes leave, served ones' requests go to the alert
  * rules, then the "routes" topic and the Prometheus rows. */
 void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx *t)
 {
@@ -282,11 +298,19 @@ void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx
 	int n = 0;
 
 	for (struct route_acc *r = NULL; order && (r = table__next(hp->routes, r));) {
-		if (t->now_ms - r->last_ms > ROUTE_IDLE_MS && !r->flush.count) {
-			struct proc_routes *pr = proc_get(hp, r->tgid);
+		if (!r->flush.count &&
+		    (t->now_ms - r->last_ms > ROUTE_IDLE_MS || route_process_gone(r, t->now_ms))) {
+			struct proc_routes *pr = table__find(hp->procs, &r->tgid);
 
-			if (pr && pr->n)
+			/* a process without routes leaves: under churn the
+			 * table would fill with exited pids, and every new
+			 * process's routes would go to "other" */
+			if (!pr || !strcmp(r->route, "other"))
+				; /* "other" is not one of the n */
+			else if (pr->n > 1)
 				pr->n--;
+			else
+				table__delete(hp->procs, pr);
 			http_bd_put(hp, r);
 			table__delete(hp->routes, r);
 			continue;
