@@ -511,7 +511,7 @@ static void churning_processes(void)
 	CHECK(json_object_size(g) == ROLLUP_EMIT_GROUPS, "%d items in the record, got %zu",
 	      ROLLUP_EMIT_GROUPS, json_object_size(g));
 	for (int k = 1; k <= 3; k++) {
-		char key[8];
+		char key[16];
 		json_t *c;
 
 		snprintf(key, sizeof(key), "%d", k);
