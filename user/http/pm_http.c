@@ -503,12 +503,19 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 /*
  * Plaintext responses whose connection went quiet: the BPF iterator over
  * TCP sockets (http_idle) ends them, every IDLE_SCAN_MS, so a request on a
- * keep-alive connection that then idles reaches the feed within a tick.
+ * keep-alive connection that then idles reaches the feed within 2 s: its
+ * slot is old after at most 3 slots (402 ms), the next scan comes within
+ * 250 ms, the processor folds within 100 ms and publishes at its next tick.
+ * A walk visits every bucket of the host's TCP hash (262144 here: ~2 ms),
+ * so it runs only when a response may be idle: one that started three or
+ * more slots ago, past the 250 ms idle threshold, so that the walk it costs
+ * finds it (with two slots, 134-268 ms, most walks came too early and a
+ * second one ended the response).
  */
-/* Has a plaintext response been open since two or more clock slots ago
- * (http_pending)? Only then can one have gone idle. The slots of every CPU
- * in one batch read: one syscall every IDLE_SCAN_MS, not one per slot (14
- * were ~12 % of an idle processor's CPU). */
+/* Has a plaintext response been open since three or more clock slots ago
+ * (http_pending)? The slots of every CPU in one batch read: one syscall
+ * every IDLE_SCAN_MS, not one per slot (14 were ~12 % of an idle
+ * processor's CPU). */
 static bool pending_old(struct http_priv *hp, uint64_t now)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -527,7 +534,8 @@ static bool pending_old(struct http_priv *hp, uint64_t now)
 		int64_t sum = 0;
 
 		if (keys[i] == cur % HL_HTTP_PENDING_SLOTS ||
-		    keys[i] == (cur - 1) % HL_HTTP_PENDING_SLOTS)
+		    keys[i] == (cur - 1) % HL_HTTP_PENDING_SLOTS ||
+		    keys[i] == (cur - 2) % HL_HTTP_PENDING_SLOTS)
 			continue;
 		for (int c = 0; c < ncpu; c++)
 			sum += v[c];

@@ -26,7 +26,7 @@
 #define ROUTE_SLOTS 2048       /* route table (power of 2) */
 #define PROC_SLOTS 4096	       /* per-process route counts (power of 2) */
 #define CLIENT_SLOTS 8192      /* distinct client addresses (power of 2) */
-#define IDLE_SCAN_MS 125       /* idle plaintext responses looked for this often (http_idle) */
+#define IDLE_SCAN_MS 250       /* idle plaintext responses looked for this often (http_idle) */
 #define INTERN_SLOTS 1024      /* distinct request heads kept parsed (http_intern.h) */
 #define WIN_S 10	       /* summary window, seconds */
 #define ACTIVE_WINDOW_MS 60000 /* a client is "active" this long after a request */
