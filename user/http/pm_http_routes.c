@@ -289,8 +289,9 @@ static bool route_process_gone(struct route_acc *r, int64_t now_ms)
 	return false;
 }
 
-/* Once a second: idle routes and those of exited processes leave, served ones' requests go to the alert
- * rules, then the "routes" topic and the Prometheus rows. */
+/* Once a second: idle routes and those of exited processes leave, served
+ * ones' requests go to the alert rules, then the "routes" topic and the
+ * Prometheus rows. */
 void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx *t)
 {
 	struct route_acc **order = malloc(sizeof(*order) * (table__count(hp->routes) + 1));
