@@ -26,6 +26,7 @@ struct http_interned {
 	char method[HTTP_METHOD_MAX];
 	char path[HTTP_PATH_MAX]; /* minimized (redact.h) */
 	char route[HTTP_ROUTE_MAX];
+	uint32_t route_hash; /* of method and route (http_route_key_hash) */
 };
 
 struct http_intern_stats {

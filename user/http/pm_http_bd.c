@@ -74,6 +74,24 @@ bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_ht
 	return true;
 }
 
+/* The latency a request must beat to enter the full slowest list, and until
+ * when that holds (the oldest entry's end of window): most requests are
+ * turned away by two compares instead of a walk over the list. */
+static void slowest_bounds(struct http_priv *hp)
+{
+	double floor = hp->slowest[0].latency_ms;
+	int64_t oldest = hp->slowest[0].ts_ms;
+
+	for (uint32_t i = 1; i < hp->slowest_n; i++) {
+		if (hp->slowest[i].latency_ms < floor)
+			floor = hp->slowest[i].latency_ms;
+		if (hp->slowest[i].ts_ms < oldest)
+			oldest = hp->slowest[i].ts_ms;
+	}
+	hp->slowest_floor_ms = floor;
+	hp->slowest_until_ms = oldest + BD_SLOW_WINDOW_MS;
+}
+
 /* Keeps the BD_SLOWEST slowest requests of the last BD_SLOW_WINDOW_MS. */
 void http_bd_slowest_offer(struct http_priv *hp, const struct req_rec *rec, int64_t now_ms)
 {
@@ -81,8 +99,12 @@ void http_bd_slowest_offer(struct http_priv *hp, const struct req_rec *rec, int6
 
 	if (hp->slowest_n < BD_SLOWEST) {
 		hp->slowest[hp->slowest_n++] = *rec;
+		if (hp->slowest_n == BD_SLOWEST)
+			slowest_bounds(hp);
 		return;
 	}
+	if (rec->latency_ms <= hp->slowest_floor_ms && now_ms <= hp->slowest_until_ms)
+		return; /* no entry is older than the window, none is faster */
 	for (uint32_t i = 0; i < hp->slowest_n; i++) {
 		struct req_rec *s = &hp->slowest[i];
 
@@ -95,6 +117,7 @@ void http_bd_slowest_offer(struct http_priv *hp, const struct req_rec *rec, int6
 	}
 	if (now_ms - victim->ts_ms > BD_SLOW_WINDOW_MS || victim->latency_ms < rec->latency_ms)
 		*victim = *rec;
+	slowest_bounds(hp);
 }
 
 /* A request's parts in ms, its block I/O bytes, thread, and the approximate mark. */

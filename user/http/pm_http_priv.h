@@ -155,6 +155,8 @@ struct http_priv {
 	struct bd_acc *bd; /* BD_ROUTES */
 	struct req_rec slowest[BD_SLOWEST];
 	uint32_t slowest_n;
+	double slowest_floor_ms;  /* a full list: the fastest entry's latency */
+	int64_t slowest_until_ms; /* ... and when its oldest entry leaves the window */
 	uint64_t bd_total, bd_approx_total, bd_routes_full;
 };
 

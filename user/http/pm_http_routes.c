@@ -38,16 +38,20 @@ struct route_key {
 	uint32_t tgid;
 	uint8_t dir;
 	const char *method, *route;
+	uint32_t mr_hash; /* http_route_key_hash(method, route) */
 };
 
+uint32_t http_route_key_hash(const char *method, const char *route)
+{
+	return hash_bytes(hash_bytes(HASH_FNV_INIT, method, strlen(method)), route, strlen(route));
+}
+
+/* The strings' hash was taken once, when the head was parsed. */
 static uint32_t route_hash(const void *key)
 {
 	const struct route_key *k = key;
-	uint32_t h = hash_bytes(HASH_FNV_INIT, &k->tgid, sizeof(k->tgid));
 
-	h = hash_bytes(h, &k->dir, 1);
-	h = hash_bytes(h, k->method, strlen(k->method));
-	return hash_bytes(h, k->route, strlen(k->route));
+	return (uint32_t)hash_mix64(((uint64_t)k->tgid << 33 | (uint64_t)k->dir << 32) ^ k->mr_hash);
 }
 
 static bool route_match(const void *entry, const void *key)
@@ -79,30 +83,34 @@ const struct table_type http_route_type = {
 };
 
 static struct route_acc *route_find(struct http_priv *hp, uint32_t tgid, uint8_t dir,
-				    const char *method, const char *route, bool create)
+				    const char *method, const char *route, uint32_t mr_hash,
+				    bool create)
 {
-	struct route_key k = { .tgid = tgid, .dir = dir, .method = method, .route = route };
+	struct route_key k = {
+		.tgid = tgid, .dir = dir, .method = method, .route = route, .mr_hash = mr_hash
+	};
 
 	return create ? table__insert(hp->routes, &k, NULL) : table__find(hp->routes, &k);
 }
 
 /* The route row for a request, folding past the per-process cap into "other". */
 struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t dir,
-				 const char *method, const char *route)
+				 const char *method, const char *route, uint32_t mr_hash)
 {
-	struct route_acc *r = route_find(hp, tgid, dir, method, route, false);
+	struct route_acc *r = route_find(hp, tgid, dir, method, route, mr_hash, false);
 	struct proc_routes *p;
 
 	if (r)
 		return r;
 	p = proc_get(hp, tgid);
 	if (!p || p->n >= (uint32_t)hp->cfg->http_max_routes) {
-		r = route_find(hp, tgid, dir, method, "other", true);
+		r = route_find(hp, tgid, dir, method, "other",
+			       http_route_key_hash(method, "other"), true);
 		if (!r)
 			hp->routes_dropped++;
 		return r;
 	}
-	r = route_find(hp, tgid, dir, method, route, true);
+	r = route_find(hp, tgid, dir, method, route, mr_hash, true);
 	if (r)
 		p->n++;
 	else

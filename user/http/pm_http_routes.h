@@ -12,10 +12,14 @@
 /* Table types of http_priv.routes (struct route_acc) and .procs (struct proc_routes). */
 extern const struct table_type http_route_type, http_proc_routes_type;
 
-/* The route row for a request, folding past the per-process cap into
- * "other"; NULL when the table is full (counted in routes_dropped). */
+/* The hash of a route row's strings, taken once per distinct request head. */
+uint32_t http_route_key_hash(const char *method, const char *route);
+
+/* The route row for a request (mr_hash: http_route_key_hash of method and
+ * route), folding past the per-process cap into "other"; NULL when the
+ * table is full (counted in routes_dropped). */
 struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t dir,
-				 const char *method, const char *route);
+				 const char *method, const char *route, uint32_t mr_hash);
 
 /* One request on route r: counts, status classes, latency histograms. */
 void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns, int64_t ts_ms);

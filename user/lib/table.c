@@ -80,9 +80,18 @@ static bool key_match(const struct table *t, const void *entry, const void *key)
 {
 	const struct table_type *ty = t->type;
 
+	const char *ek = (const char *)entry + ty->key_offset;
+
 	if (ty->match)
 		return ty->match(entry, key);
-	return !memcmp((const char *)entry + ty->key_offset, key, ty->key_size);
+	if (ty->key_size == sizeof(uint32_t)) { /* pid tables: no call per lookup */
+		uint32_t a, b;
+
+		memcpy(&a, ek, sizeof(a));
+		memcpy(&b, key, sizeof(b));
+		return a == b;
+	}
+	return !memcmp(ek, key, ty->key_size);
 }
 
 /* The slot of key in its window, or -1. */

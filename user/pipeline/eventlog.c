@@ -15,6 +15,7 @@
 #define PAD_LEN 0xffffffffu
 #define SHARD_MIN (64u << 10)
 #define READ_BUF (64u << 10)
+#define MARKS 128u /* chunks per shard (a power of two) */
 
 struct entry_hdr {
 	uint32_t len;
@@ -30,9 +31,17 @@ struct shard {
 	uint64_t tail_seq;
 	uint64_t overwritten;
 	uint64_t rejected;
+	/* writer only: where the first entry of each chunk (cap / MARKS bytes)
+	 * of the ring starts, and its seq, so making room moves the tail a
+	 * chunk at a time without reading the oldest entries' headers */
+	uint64_t last_chunk; /* absolute chunk of the newest mark */
+	struct mark {
+		uint64_t pos, seq;
+	} marks[MARKS];
 	/* constant */
 	uint64_t cap __attribute__((aligned(64)));
 	uint64_t mask;
+	uint32_t chunk_shift;
 	unsigned char *buf;
 };
 
@@ -79,6 +88,8 @@ struct eventlog *eventlog__new(size_t total_bytes, int nshards)
 
 		s->cap = cap;
 		s->mask = cap - 1;
+		s->chunk_shift = (uint32_t)__builtin_ctzll(cap / MARKS);
+		s->last_chunk = UINT64_MAX;
 		s->buf = aligned_alloc(64, cap);
 		if (!s->buf)
 			goto err;
@@ -106,18 +117,31 @@ int eventlog__shards(const struct eventlog *log)
 	return log->nshards;
 }
 
-/* Writer: drops the oldest entry. Caller publishes tail afterwards. */
-static inline void shard_evict(struct shard *s, uint64_t *tail, uint64_t *tail_seq)
+/*
+ * Writer: moves the tail to the first entry at or past byte min_tail, found
+ * from the chunk marks (a chunk's first entry may start before min_tail: then
+ * the next chunk's), or to head when none is left; counts what it dropped.
+ * Frees up to a chunk more than asked. Reading the oldest headers one by one
+ * instead was a cache miss per append under load, the drain's costliest line.
+ * Caller publishes tail afterwards.
+ */
+static void shard_evict_to(struct shard *s, uint64_t head, uint64_t min_tail, uint64_t *tail,
+			   uint64_t *tail_seq)
 {
-	const struct entry_hdr *h = (const void *)(s->buf + (*tail & s->mask));
+	uint64_t seq = s->head_seq, pos = head;
 
-	if (h->len == PAD_LEN) {
-		*tail += s->cap - (*tail & s->mask);
-		return;
+	for (uint64_t c = min_tail >> s->chunk_shift; c << s->chunk_shift < head; c++) {
+		const struct mark *m = &s->marks[c & (MARKS - 1)];
+
+		if (m->pos >> s->chunk_shift == c && m->pos >= min_tail && m->pos < head) {
+			pos = m->pos;
+			seq = m->seq;
+			break;
+		}
 	}
-	*tail += ENTRY_HDR + round8(h->len);
-	*tail_seq += 1;
-	s->overwritten++;
+	s->overwritten += seq - *tail_seq;
+	*tail = pos;
+	*tail_seq = seq;
 }
 
 uint64_t eventlog__append(struct eventlog *log, int shard, const void *data, uint32_t len)
@@ -135,8 +159,7 @@ uint64_t eventlog__append(struct eventlog *log, int shard, const void *data, uin
 	if (off + need > s->cap)
 		pad = s->cap - off;
 	if (head + pad + need - tail > s->cap) {
-		while (head + pad + need - tail > s->cap)
-			shard_evict(s, &tail, &tail_seq);
+		shard_evict_to(s, head, head + pad + need - s->cap, &tail, &tail_seq);
 		/* publish the new tail before the bytes behind it change */
 		__atomic_store_n(&s->tail_seq, tail_seq, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
@@ -150,6 +173,10 @@ uint64_t eventlog__append(struct eventlog *log, int shard, const void *data, uin
 	}
 	h = (void *)(s->buf + off);
 	seq = s->head_seq;
+	if (head >> s->chunk_shift != s->last_chunk) {
+		s->last_chunk = head >> s->chunk_shift;
+		s->marks[s->last_chunk & (MARKS - 1)] = (struct mark){ head, seq };
+	}
 	h->len = len;
 	h->flags = 0;
 	h->seq = seq;
