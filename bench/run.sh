@@ -8,6 +8,8 @@
 #   1d. The floor: programs that do nothing on the agent's hooks (bench/floor.sh).
 #   1e. Paced load: nginx CPU and p50/p99 per request at 5k and 10k requests/s
 #       (bench/paced.sh, bench/paced.c), no agent vs the agent.
+#   1f. The agent's own CPU per request (its threads) at saturation
+#       (bench/agent_cpu.sh).
 #   2. Peers: the same signals (block latency, run-queue latency, TCP
 #      lifetimes) from the agent, from bpftrace scripts (bench/bt/*.bt) and
 #      from libbpf-tools (biolatency, runqlat, tcplife), under one mixed
@@ -237,6 +239,18 @@ if [ -x build/bench/paced ] && BROWSER=1 ROUNDS=$ROUNDS SECS=8 PORT=$((PORT + 5)
 	} >>"$R"
 else
 	echo "bench/paced.sh failed: $(tail -3 "$T/paced.err" 2>/dev/null)" >>"$R"
+fi
+
+# ------------------------------------------ 1f. the agent's CPU at saturation
+say "1f/6 the agent's own CPU per request at saturation"
+if ROUNDS=$ROUNDS SECS=5 PORT=$((PORT + 6)) APORT=$((APORT + 6)) sh bench/agent_cpu.sh >/dev/null 2>"$T/agentcpu.err"; then
+	{
+		echo "### The agent's own CPU per request at saturation"
+		echo
+		sed -n '3,$p' bench/results/agent-cpu.md
+	} >>"$R"
+else
+	echo "bench/agent_cpu.sh failed: $(tail -3 "$T/agentcpu.err" 2>/dev/null)" >>"$R"
 fi
 
 # ---------------------------------------------------------------- 2. peers

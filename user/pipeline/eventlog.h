@@ -10,7 +10,10 @@
  *   straddles the end of the buffer: a pad marker fills the rest instead.
  * - The writer makes room by advancing `tail` past the oldest entries
  *   (overwrite-oldest), publishing the new tail before it writes over them,
- *   and publishes `head` after the entry is complete.
+ *   and publishes `head` after the entry is complete. It finds where to move
+ *   the tail from a mark per 1/128 of the shard (where its first entry
+ *   starts, and that entry's seq), not by reading the oldest headers, which
+ *   are cold: a full shard frees up to 1/128 more than an entry needs.
  * - A reader copies an entry out, then re-reads tail: if the writer moved past
  *   the entry meanwhile the copy is discarded and the reader jumps to tail,
  *   counting what it lost (seqlock-style validation, no lock).
