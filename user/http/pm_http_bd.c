@@ -26,7 +26,7 @@ static struct bd_acc *bd_get(struct http_priv *hp, struct route_acc *r)
 		b->used = true;
 		b->n = b->approx = b->flush_n = b->flush_approx = 0;
 		for (int k = 0; k < BD_NPARTS; k++) {
-			hist__reset(&b->all[k]);
+			hist__reset(&b->before[k]);
 			hist__reset(&b->flush[k]);
 		}
 		r->bd = i + 1;
@@ -41,6 +41,33 @@ void http_bd_put(struct http_priv *hp, struct route_acc *r)
 	if (r->bd)
 		hp->bd[r->bd - 1].used = false;
 	r->bd = 0;
+}
+
+void http_bd_flush_reset(struct http_priv *hp, struct route_acc *r)
+{
+	struct bd_acc *b;
+
+	if (!r->bd || !hp->bd[r->bd - 1].flush_n)
+		return;
+	b = &hp->bd[r->bd - 1];
+	for (int k = 0; k < BD_NPARTS; k++) {
+		hist__merge(&b->before[k], &b->flush[k]);
+		hist__reset(&b->flush[k]);
+	}
+	b->flush_n = b->flush_approx = 0;
+}
+
+/* b's part histograms since start: before and flush merged, in
+ * hp->bd_merged until the next call (read once a tick, not per request). */
+static const struct hist *bd_all(struct http_priv *hp, const struct bd_acc *b)
+{
+	if (!b->flush_n)
+		return b->before;
+	for (int k = 0; k < BD_NPARTS; k++) {
+		hp->bd_merged[k] = b->before[k];
+		hist__merge(&hp->bd_merged[k], &b->flush[k]);
+	}
+	return hp->bd_merged;
 }
 
 bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_http *e,
@@ -67,9 +94,8 @@ bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_ht
 		b->flush_n++;
 		b->approx += bd->approx != BD_EXACT;
 		b->flush_approx += bd->approx != BD_EXACT;
-		for (int k = 0; k < BD_NPARTS; k++) {
-			hist__add2(&b->all[k], &b->flush[k], bd->ms[k]);
-		}
+		for (int k = 0; k < BD_NPARTS; k++)
+			hist__add(&b->flush[k], bd->ms[k]);
 	}
 	return true;
 }
@@ -176,7 +202,7 @@ static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w,
 	ng = http_prom_groups(p, order, n, BD_PROM_TOP, g);
 	for (int i = 0; i < ng; i++) {
 		const struct http_prom_group *x = &g[i];
-		const struct hist *parts = hp->bd[x->r[0]->bd - 1].all;
+		const struct hist *parts = bd_all(hp, &hp->bd[x->r[0]->bd - 1]);
 		uint64_t cnt = 0;
 		size_t mark;
 
@@ -186,8 +212,12 @@ static void bd_prom(struct http_priv *hp, struct processor *p, struct prom *w,
 		if (x->n > 1 && (merged || (merged = malloc(BD_NPARTS * sizeof(*merged))))) {
 			for (int k = 0; k < BD_NPARTS; k++) {
 				hist__reset(&merged[k]);
-				for (int j = 0; j < x->n; j++)
-					hist__merge(&merged[k], &hp->bd[x->r[j]->bd - 1].all[k]);
+				for (int j = 0; j < x->n; j++) {
+					const struct bd_acc *b = &hp->bd[x->r[j]->bd - 1];
+
+					hist__merge(&merged[k], &b->before[k]);
+					hist__merge(&merged[k], &b->flush[k]);
+				}
 			}
 			parts = merged;
 		}
@@ -221,6 +251,7 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 	for (int i = 0; i < n; i++) {
 		struct route_acc *r = order[i];
 		struct bd_acc *b = &hp->bd[r->bd - 1];
+		const struct hist *all = bd_all(hp, b);
 
 		json_array_append_new(
 			routes,
@@ -229,8 +260,8 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 				  r->route, "requests_total", (json_int_t)b->n, "approximate_pct",
 				  100.0 * (double)b->approx / (double)b->n, "latency_p50_ms",
 				  http_hist_q(&r->all, 0.5), "latency_p99_ms",
-				  http_hist_q(&r->all, 0.99), "p50", bd_parts_json(b->all, 0.5),
-				  "p99", bd_parts_json(b->all, 0.99)));
+				  http_hist_q(&r->all, 0.99), "p50", bd_parts_json(all, 0.5),
+				  "p99", bd_parts_json(all, 0.99)));
 	}
 	for (uint32_t i = 0; i < hp->slowest_n; i++)
 		if (t->now_ms - hp->slowest[i].ts_ms <= BD_SLOW_WINDOW_MS)

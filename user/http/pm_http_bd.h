@@ -18,6 +18,9 @@ bool http_bd_count(struct http_priv *hp, struct route_acc *r, const struct ev_ht
 /* Gives route r's part histograms back to the pool. */
 void http_bd_put(struct http_priv *hp, struct route_acc *r);
 
+/* A flush: route r's breakdown since the last one joins what came before. */
+void http_bd_flush_reset(struct http_priv *hp, struct route_acc *r);
+
 /* Keeps the BD_SLOWEST slowest requests of the last BD_SLOW_WINDOW_MS. */
 void http_bd_slowest_offer(struct http_priv *hp, const struct req_rec *rec, int64_t now_ms);
 

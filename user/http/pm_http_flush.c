@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "user/http/pm_http_bd.h"
 #include "user/http/pm_http_clients.h"
 #include "user/http/pm_http_flush.h"
 #include "user/pipeline/rollup.h"
@@ -83,13 +84,7 @@ static void flush_reset(struct http_priv *hp, int64_t ts_ms)
 			continue;
 		memset(&r->flush, 0, sizeof(r->flush));
 		r->flush_errors = r->flush_errors4 = 0;
-		if (r->bd && hp->bd[r->bd - 1].flush_n) {
-			struct bd_acc *b = &hp->bd[r->bd - 1];
-
-			for (int k = 0; k < BD_NPARTS; k++)
-				hist__reset(&b->flush[k]);
-			b->flush_n = b->flush_approx = 0;
-		}
+		http_bd_flush_reset(hp, r);
 	}
 	memset(&hp->flush_h, 0, sizeof(hp->flush_h));
 	hp->flush_n = hp->flush_err5 = hp->flush_err4 = 0;

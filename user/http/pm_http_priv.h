@@ -68,7 +68,9 @@ struct bd_acc {
 	bool used;
 	uint64_t n, approx; /* requests with a breakdown, of them approximate */
 	uint64_t flush_n, flush_approx;
-	struct hist all[BD_NPARTS];
+	/* a request adds to flush (this flush window) only; since start is
+	 * before + flush, merged when read (bd_all) and at each flush */
+	struct hist before[BD_NPARTS];
 	struct hist flush[BD_NPARTS];
 };
 
@@ -153,6 +155,7 @@ struct http_priv {
 	unsigned int ticks;
 	/* latency breakdown */
 	struct bd_acc *bd; /* BD_ROUTES */
+	struct hist bd_merged[BD_NPARTS]; /* bd_all's answer */
 	struct req_rec slowest[BD_SLOWEST];
 	uint32_t slowest_n;
 	double slowest_floor_ms;  /* a full list: the fastest entry's latency */
