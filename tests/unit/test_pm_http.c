@@ -408,10 +408,10 @@ static void slowest_breakdowns(void)
 	pmh_stop(&h);
 }
 
-/* The breakdown topic's per-route parts are since start, across flushes: 100
- * requests with 1 .. 100 ms on CPU, a flush, 100 with 101 .. 200 ms: the
- * route's CPU p50 is ~100 ms and p99 ~198 ms (the second window alone: 150
- * and 199). */
+/* The breakdown and routes topics are since start, across flushes: 100
+ * requests of 2 .. 200 ms, 1 .. 100 ms of it on CPU, a flush, 100 of 202 ..
+ * 400 ms: the route's CPU p50 is ~100 ms and p99 ~198 ms (the second window
+ * alone: 150 and 199), its latency p50 ~200 ms, p99 ~396, mean 201. */
 static void breakdown_spans_flushes(void)
 {
 	static struct pmh h;
@@ -437,6 +437,14 @@ static void breakdown_spans_flushes(void)
 		      pmh_near(pmh_num(json_object_get(row, "p50"), "cpu_ms"), 100, 0.03) &&
 		      pmh_near(pmh_num(json_object_get(row, "p99"), "cpu_ms"), 198, 0.03),
 	      "200 requests, CPU p50 ~100 ms and p99 ~198 ms over both flush windows: got %s",
+	      pmh_dump(row));
+	json_decref(bd);
+	bd = pmh_topic(&h, "routes");
+	row = route_row(bd, "GET", "/api/cart");
+	CHECK(row && pmh_num(row, "latency_avg_ms") == 201 &&
+		      pmh_near(pmh_num(row, "latency_p50_ms"), 200, 0.03) &&
+		      pmh_near(pmh_num(row, "latency_p99_ms"), 396, 0.03),
+	      "the route's latency over both windows: avg 201 ms, p50 ~200, p99 ~396: got %s",
 	      pmh_dump(row));
 	json_decref(bd);
 	pmh_stop(&h);

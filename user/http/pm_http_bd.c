@@ -251,7 +251,7 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 	for (int i = 0; i < n; i++) {
 		struct route_acc *r = order[i];
 		struct bd_acc *b = &hp->bd[r->bd - 1];
-		const struct hist *all = bd_all(hp, b);
+		const struct hist *all = bd_all(hp, b), *lat = http_route_all(hp, r);
 
 		json_array_append_new(
 			routes,
@@ -259,8 +259,8 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 				  "comm", processor__comm(p, r->tgid), "method", r->method, "route",
 				  r->route, "requests_total", (json_int_t)b->n, "approximate_pct",
 				  100.0 * (double)b->approx / (double)b->n, "latency_p50_ms",
-				  http_hist_q(&r->all, 0.5), "latency_p99_ms",
-				  http_hist_q(&r->all, 0.99), "p50", bd_parts_json(all, 0.5),
+				  http_hist_q(lat, 0.5), "latency_p99_ms",
+				  http_hist_q(lat, 0.99), "p50", bd_parts_json(all, 0.5),
 				  "p99", bd_parts_json(all, 0.99)));
 	}
 	for (uint32_t i = 0; i < hp->slowest_n; i++)

@@ -9,6 +9,7 @@
 #include "user/http/pm_http_bd.h"
 #include "user/http/pm_http_clients.h"
 #include "user/http/pm_http_flush.h"
+#include "user/http/pm_http_routes.h"
 #include "user/pipeline/rollup.h"
 #include "bpf/http/http.h"
 
@@ -82,8 +83,7 @@ static void flush_reset(struct http_priv *hp, int64_t ts_ms)
 	for (struct route_acc *r = NULL; (r = table__next(hp->routes, r));) {
 		if (!r->flush.count)
 			continue;
-		memset(&r->flush, 0, sizeof(r->flush));
-		r->flush_errors = r->flush_errors4 = 0;
+		http_route_flush_reset(r);
 		http_bd_flush_reset(hp, r);
 	}
 	memset(&hp->flush_h, 0, sizeof(hp->flush_h));

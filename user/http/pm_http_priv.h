@@ -55,7 +55,9 @@ struct route_acc {
 	double tick_lat_ms;	       /* their latency, summed */
 	uint64_t prom_le[HTTP_PROM_N_LE];
 	double prom_sum_s;
-	struct hist all;
+	/* latency (ms): a request adds to flush (this flush window) only;
+	 * since start is before + flush (http_route_all) */
+	struct hist before;
 	struct hist flush;
 	uint64_t flush_errors, flush_errors4;
 	int64_t last_ms;
@@ -156,6 +158,7 @@ struct http_priv {
 	/* latency breakdown */
 	struct bd_acc *bd; /* BD_ROUTES */
 	struct hist bd_merged[BD_NPARTS]; /* bd_all's answer */
+	struct hist route_merged;	  /* http_route_all's answer */
 	struct req_rec slowest[BD_SLOWEST];
 	uint32_t slowest_n;
 	double slowest_floor_ms;  /* a full list: the fastest entry's latency */

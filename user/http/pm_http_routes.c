@@ -118,6 +118,22 @@ struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t di
 	return r;
 }
 
+const struct hist *http_route_all(struct http_priv *hp, const struct route_acc *r)
+{
+	if (!r->flush.count)
+		return &r->before;
+	hp->route_merged = r->before;
+	hist__merge(&hp->route_merged, &r->flush);
+	return &hp->route_merged;
+}
+
+void http_route_flush_reset(struct route_acc *r)
+{
+	hist__merge(&r->before, &r->flush);
+	hist__reset(&r->flush);
+	r->flush_errors = r->flush_errors4 = 0;
+}
+
 /* One request on route r: counts, status classes, latency histograms. */
 void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns, int64_t ts_ms)
 {
@@ -136,7 +152,7 @@ void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns,
 	for (size_t i = 0; i < HTTP_PROM_N_LE; i++)
 		r->prom_le[i] += s <= http_prom_le[i];
 	r->prom_sum_s += s;
-	hist__add2(&r->all, &r->flush, (double)latency_ns / 1e6);
+	hist__add(&r->flush, (double)latency_ns / 1e6);
 	r->last_ms = ts_ms;
 }
 
@@ -335,6 +351,7 @@ void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx
 		qsort(order, (size_t)n, sizeof(*order), http_route_cmp_total);
 	for (int i = 0; i < n && i < ROUTES_TOP; i++) {
 		struct route_acc *r = order[i];
+		const struct hist *all = http_route_all(hp, r);
 
 		json_array_append_new(
 			routes,
@@ -348,10 +365,9 @@ void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx
 				  r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
 				  "client_errors_total", (json_int_t)r->client_errors,
 				  "latency_avg_ms",
-				  r->all.count ? r->all.sum / (double)r->all.count : 0.0,
-				  "latency_p50_ms", http_hist_q(&r->all, 0.5), "latency_p95_ms",
-				  http_hist_q(&r->all, 0.95), "latency_p99_ms",
-				  http_hist_q(&r->all, 0.99)));
+				  all->count ? all->sum / (double)all->count : 0.0,
+				  "latency_p50_ms", http_hist_q(all, 0.5), "latency_p95_ms",
+				  http_hist_q(all, 0.95), "latency_p99_ms", http_hist_q(all, 0.99)));
 	}
 	state__publish(t->st, "routes", routes);
 	if (order)

@@ -21,6 +21,13 @@ uint32_t http_route_key_hash(const char *method, const char *route);
 struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t dir,
 				 const char *method, const char *route, uint32_t mr_hash);
 
+/* Route r's latency histogram since start: before and flush merged, in
+ * hp->route_merged until the next call (read once a tick, not per request). */
+const struct hist *http_route_all(struct http_priv *hp, const struct route_acc *r);
+
+/* A flush: route r's latencies since the last one join what came before. */
+void http_route_flush_reset(struct route_acc *r);
+
 /* One request on route r: counts, status classes, latency histograms. */
 void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns, int64_t ts_ms);
 
