@@ -13,7 +13,7 @@ static void *cpu_open(const struct loader_opts *o, struct bpf_object **obj)
 
 	if (!s)
 		return NULL;
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_wakeup_bytes = config_wakeup_bytes(o->cfg);
 	s->rodata->targ_thread_acct = o->cfg->http_breakdown;
 	bpf_map__set_max_entries(s->maps.exited, (__u32)o->cfg->max_procs);
 	*obj = s->obj;

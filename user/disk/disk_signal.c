@@ -34,7 +34,7 @@ static void *disk_open(const struct loader_opts *o, struct bpf_object **obj)
 		return NULL;
 	if (!disk_tp_present(o, "block_io_start"))
 		bpf_program__set_autoload(s->progs.block_io_start_btf, false);
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_wakeup_bytes = config_wakeup_bytes(o->cfg);
 	/* breakdown: the submitting thread's bytes into sh_threads (cpu's map) */
 	s->rodata->targ_thread_io = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
 	/* requests in flight are bounded by the queues' tags; procs by config */

@@ -47,7 +47,7 @@ static void *bench_open(const struct loader_opts *o, struct bpf_object **obj)
 
 	if (!s)
 		return NULL;
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_wakeup_bytes = config_wakeup_bytes(o->cfg);
 	s->rodata->targ_tgid = o->bench_tgid;
 	*obj = s->obj;
 	return s;

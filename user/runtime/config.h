@@ -208,6 +208,9 @@ int config_set(struct config *cfg, const char *key, const char *val, bool from_f
  */
 int config_apply_file(struct config *cfg, const char *path, char *err, size_t errlen);
 
+/* The wake-up threshold in effect: --wakeup-bytes, or a quarter of the ring. */
+uint64_t config_wakeup_bytes(const struct config *cfg);
+
 /* Checks cross-field constraints. 0 or -EINVAL with err set. */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 

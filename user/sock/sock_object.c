@@ -38,7 +38,7 @@ void *sock_object_open(const struct loader_opts *o, struct bpf_object **obj)
 
 	if (!s)
 		return NULL;
-	s->rodata->targ_wakeup_bytes = o->cfg->wakeup_bytes;
+	s->rodata->targ_wakeup_bytes = config_wakeup_bytes(o->cfg);
 	ssl_progs(s, o->cfg);
 	*obj = s->obj;
 	return s;
