@@ -259,9 +259,8 @@ void http_bd_publish(struct http_priv *hp, struct processor *p, struct tick_ctx 
 				  "comm", processor__comm(p, r->tgid), "method", r->method, "route",
 				  r->route, "requests_total", (json_int_t)b->n, "approximate_pct",
 				  100.0 * (double)b->approx / (double)b->n, "latency_p50_ms",
-				  http_hist_q(lat, 0.5), "latency_p99_ms",
-				  http_hist_q(lat, 0.99), "p50", bd_parts_json(all, 0.5),
-				  "p99", bd_parts_json(all, 0.99)));
+				  http_hist_q(lat, 0.5), "latency_p99_ms", http_hist_q(lat, 0.99),
+				  "p50", bd_parts_json(all, 0.5), "p99", bd_parts_json(all, 0.99)));
 	}
 	for (uint32_t i = 0; i < hp->slowest_n; i++)
 		if (t->now_ms - hp->slowest[i].ts_ms <= BD_SLOW_WINDOW_MS)

@@ -156,7 +156,7 @@ struct http_priv {
 	int64_t flush_start_ms;
 	unsigned int ticks;
 	/* latency breakdown */
-	struct bd_acc *bd; /* BD_ROUTES */
+	struct bd_acc *bd;		  /* BD_ROUTES */
 	struct hist bd_merged[BD_NPARTS]; /* bd_all's answer */
 	struct hist route_merged;	  /* http_route_all's answer */
 	struct req_rec slowest[BD_SLOWEST];

@@ -51,7 +51,8 @@ static uint32_t route_hash(const void *key)
 {
 	const struct route_key *k = key;
 
-	return (uint32_t)hash_mix64(((uint64_t)k->tgid << 33 | (uint64_t)k->dir << 32) ^ k->mr_hash);
+	return (uint32_t)hash_mix64(((uint64_t)k->tgid << 33 | (uint64_t)k->dir << 32) ^
+				    k->mr_hash);
 }
 
 static bool route_match(const void *entry, const void *key)
@@ -104,8 +105,8 @@ struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t di
 		return r;
 	p = proc_get(hp, tgid);
 	if (!p || p->n >= (uint32_t)hp->cfg->http_max_routes) {
-		r = route_find(hp, tgid, dir, method, "other",
-			       http_route_key_hash(method, "other"), true);
+		r = route_find(hp, tgid, dir, method, "other", http_route_key_hash(method, "other"),
+			       true);
 		if (!r)
 			hp->routes_dropped++;
 		return r;
@@ -355,19 +356,18 @@ void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx
 
 		json_array_append_new(
 			routes,
-			json_pack("{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}",
-				  "pid", (int)r->tgid, "comm", processor__comm(p, r->tgid),
-				  "direction", http_dir_name(r->dir), "method", r->method, "route",
-				  r->route, "requests_total", (json_int_t)r->total,
-				  "requests_per_s",
-				  t->elapsed_s > 0 ? (double)r->last_tick_n / t->elapsed_s : 0.0,
-				  "errors_total", (json_int_t)r->errors, "error_rate_pct",
-				  r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
-				  "client_errors_total", (json_int_t)r->client_errors,
-				  "latency_avg_ms",
-				  all->count ? all->sum / (double)all->count : 0.0,
-				  "latency_p50_ms", http_hist_q(all, 0.5), "latency_p95_ms",
-				  http_hist_q(all, 0.95), "latency_p99_ms", http_hist_q(all, 0.99)));
+			json_pack(
+				"{s:i,s:s,s:s,s:s,s:s,s:I,s:f,s:I,s:f,s:I,s:f,s:f,s:f,s:f}", "pid",
+				(int)r->tgid, "comm", processor__comm(p, r->tgid), "direction",
+				http_dir_name(r->dir), "method", r->method, "route", r->route,
+				"requests_total", (json_int_t)r->total, "requests_per_s",
+				t->elapsed_s > 0 ? (double)r->last_tick_n / t->elapsed_s : 0.0,
+				"errors_total", (json_int_t)r->errors, "error_rate_pct",
+				r->total ? 100.0 * (double)r->errors / (double)r->total : 0.0,
+				"client_errors_total", (json_int_t)r->client_errors,
+				"latency_avg_ms", all->count ? all->sum / (double)all->count : 0.0,
+				"latency_p50_ms", http_hist_q(all, 0.5), "latency_p95_ms",
+				http_hist_q(all, 0.95), "latency_p99_ms", http_hist_q(all, 0.99)));
 	}
 	state__publish(t->st, "routes", routes);
 	if (order)
