@@ -49,9 +49,24 @@ if [ "$n" -ge 1 ]; then ok sse-future-id-starts-fresh; else fail sse-future-id-s
 t=$(curl -s -I --max-time 3 -o /dev/null -w '%{http_code} %{content_type}' "$URL/api/v1/stream")
 expect sse-head-returns-at-once "200 text/event-stream" "$t"
 
-# Several live streams on one HTTP/2 connection, next to normal requests.
-curl -sN -Z --http2-prior-knowledge --max-time 3 -w '%{num_connects} ' \
-	"$URL/api/v1/stream" "$URL/api/v1/stream" "$URL/api/v1/summary" >"$TMPD/multi" 2>&1
-n=$(grep -c '^data: {' "$TMPD/multi")
-if [ "$n" -ge 4 ] && grep -q '"hostname"' "$TMPD/multi"; then ok sse-two-streams-one-h2-connection; else fail sse-two-streams-one-h2-connection "got $n events"; fi
+# Several live streams on one HTTP/2 connection, next to a normal request
+# (tests/web/sse_multi.py: curl 7.88 holds a multiplexed transfer back until
+# another ends, so it cannot keep two endless streams open): each stream
+# delivers two updates or more in 3.5 s, the summary is answered meanwhile.
+PY=
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import h2' 2>/dev/null; then PY=$p; break; fi
+done
+if [ -z "$PY" ]; then
+	fail sse-two-streams-one-h2-connection "python3-h2 missing (scripts/setup.sh test installs it)"
+else
+	read -r n1 n2 st host <<EOF
+$("$PY" "$(dirname "$0")/sse_multi.py" "$AGENT_PORT" 3.5 2>&1 | tail -1)
+EOF
+	if [ "${n1:-0}" -ge 2 ] 2>/dev/null && [ "${n2:-0}" -ge 2 ] && [ "$st" = 200 ] && [ "$host" = 1 ]; then
+		ok sse-two-streams-one-h2-connection
+	else
+		fail sse-two-streams-one-h2-connection "events per stream '$n1' '$n2', summary status '$st', hostname '$host'"
+	fi
+fi
 web_done
