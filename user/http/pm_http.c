@@ -160,7 +160,6 @@ static struct req_rec *recent_next(struct http_priv *hp)
 	return rec;
 }
 
-/* A request into the live feed (formatted at tick time, not here). */
 /* src into dst, both arrays of size bytes (a multiple of 16), up to src's
  * end in 16-byte moves: the strings are short, their arrays are not (a
  * whole-array copy per request touched ~9 cache lines; a copy of exactly
@@ -177,15 +176,15 @@ static void str_put(char *dst, const char *src, size_t size)
 _Static_assert(HTTP_METHOD_MAX % 16 == 0 && HTTP_PATH_MAX % 16 == 0 && HTTP_ROUTE_MAX % 16 == 0,
 	       "str_put copies 16 bytes at a time");
 
+/* A request into the live feed (formatted at tick time, not here). */
 static void recent_fill(struct req_rec *rec, const char *comm, const struct event_hdr *h,
 			const struct ev_http *e, const struct http_interned *rq,
 			const struct route_acc *r, uint16_t status, int64_t ts_ms)
 {
-	size_t n;
+	size_t n = strnlen(comm, sizeof(rec->comm) - 1);
 
 	rec->ts_ms = ts_ms;
 	rec->tgid = h->tgid;
-	n = strnlen(comm, sizeof(rec->comm) - 1);
 	memcpy(rec->comm, comm, n);
 	rec->comm[n] = '\0';
 	rec->dir = e->direction;

@@ -79,7 +79,6 @@ static void *slot(const struct table *t, uint32_t s)
 static bool key_match(const struct table *t, const void *entry, const void *key)
 {
 	const struct table_type *ty = t->type;
-
 	const char *ek = (const char *)entry + ty->key_offset;
 
 	if (ty->match)
