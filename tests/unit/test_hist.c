@@ -257,6 +257,38 @@ static void add2_equals_two_adds(void)
 	      "hist__add2 leaves both histograms as two hist__add calls do");
 }
 
+/* Three windows rolled into before, a fourth current: the whole is what
+ * one histogram fed every value holds (count, sum, min, max, quantiles). */
+static void windows_roll_into_the_whole(void)
+{
+	static struct hist before, cur, one, scratch;
+	const struct hist *w;
+
+	hist__reset(&before);
+	hist__reset(&cur);
+	hist__reset(&one);
+	CHECK(hist__whole(&before, &cur, &scratch) == &before, "an empty window: before itself");
+	for (int win = 0; win < 4; win++) {
+		for (int i = 0; i < 1000; i++) {
+			double v = exp(urand() * 12 - 4) * (win + 1);
+
+			hist__add(&cur, v);
+			hist__add(&one, v);
+		}
+		if (win < 3)
+			hist__roll(&before, &cur);
+	}
+	CHECK(cur.count == 1000 && before.count == 3000,
+	      "3000 values rolled, 1000 current: got %llu, %llu", (unsigned long long)before.count,
+	      (unsigned long long)cur.count);
+	w = hist__whole(&before, &cur, &scratch);
+	CHECK(w == &scratch && w->count == one.count && w->min == one.min && w->max == one.max &&
+		      fabs(w->sum - one.sum) < 1e-6 * one.sum &&
+		      hist__quantile(w, 0.5) == hist__quantile(&one, 0.5) &&
+		      hist__quantile(w, 0.99) == hist__quantile(&one, 0.99),
+	      "before + current holds what one histogram of every value holds");
+}
+
 int main(void)
 {
 	RUN(uniform_within_1pct);
@@ -268,5 +300,6 @@ int main(void)
 	RUN(log2_conversion);
 	RUN(json_fields);
 	RUN(add2_equals_two_adds);
+	RUN(windows_roll_into_the_whole);
 	CHECK_DONE();
 }

@@ -50,10 +50,8 @@ void http_bd_flush_reset(struct http_priv *hp, struct route_acc *r)
 	if (!r->bd || !hp->bd[r->bd - 1].flush_n)
 		return;
 	b = &hp->bd[r->bd - 1];
-	for (int k = 0; k < BD_NPARTS; k++) {
-		hist__merge(&b->before[k], &b->flush[k]);
-		hist__reset(&b->flush[k]);
-	}
+	for (int k = 0; k < BD_NPARTS; k++)
+		hist__roll(&b->before[k], &b->flush[k]);
 	b->flush_n = b->flush_approx = 0;
 }
 

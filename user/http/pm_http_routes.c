@@ -121,17 +121,12 @@ struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t di
 
 const struct hist *http_route_all(struct http_priv *hp, const struct route_acc *r)
 {
-	if (!r->flush.count)
-		return &r->before;
-	hp->route_merged = r->before;
-	hist__merge(&hp->route_merged, &r->flush);
-	return &hp->route_merged;
+	return hist__whole(&r->before, &r->flush, &hp->route_merged);
 }
 
 void http_route_flush_reset(struct route_acc *r)
 {
-	hist__merge(&r->before, &r->flush);
-	hist__reset(&r->flush);
+	hist__roll(&r->before, &r->flush);
 	r->flush_errors = r->flush_errors4 = 0;
 }
 

@@ -155,6 +155,22 @@ void hist__merge(struct hist *dst, const struct hist *src)
 	dst->sum += src->sum;
 }
 
+void hist__roll(struct hist *before, struct hist *cur)
+{
+	hist__merge(before, cur);
+	hist__reset(cur);
+}
+
+const struct hist *hist__whole(const struct hist *before, const struct hist *cur,
+			       struct hist *scratch)
+{
+	if (!cur->count)
+		return before;
+	*scratch = *before;
+	hist__merge(scratch, cur);
+	return scratch;
+}
+
 double hist__quantile(const struct hist *h, double q)
 {
 	uint64_t rank, seen;

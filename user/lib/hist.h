@@ -55,6 +55,14 @@ void hist__add2(struct hist *a, struct hist *b, double v);
 /* dst += src, as if every value of src had been added to dst. */
 void hist__merge(struct hist *dst, const struct hist *src);
 
+/* A histogram kept as earlier windows (before) plus the current one (cur),
+ * so a value is added once: hist__roll ends the window (cur merged into
+ * before, then emptied); hist__whole gives both together, before itself when
+ * cur is empty, else their merge written to scratch. */
+void hist__roll(struct hist *before, struct hist *cur);
+const struct hist *hist__whole(const struct hist *before, const struct hist *cur,
+			       struct hist *scratch);
+
 /*
  * The q-quantile (0 <= q <= 1) within HIST_REL_ERR of the sample of rank
  * floor(q * (count - 1)); NAN when empty.
