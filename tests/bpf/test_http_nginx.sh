@@ -15,7 +15,7 @@ hl_start --pid "$NGINX_PID" || { fail http_nginx "hlrun did not start"; finish; 
 
 wrk_count() { sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$1"; }
 
-wrk -c 10 -t 2 -d 3s "http://127.0.0.1:$PORT/index.html" >"$TMPD/wrk1.out" 2>&1
+wrk -c 16 -t 2 -d 3s "http://127.0.0.1:$PORT/index.html" >"$TMPD/wrk1.out" 2>&1
 N1=$(wrk_count "$TMPD/wrk1.out")
 
 sleep 2

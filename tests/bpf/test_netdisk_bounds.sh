@@ -77,13 +77,17 @@ check("bounds_map_full_logged", "BPF map net_procs is full" in log and "BPF map 
 d = [x for x in json.load(open(out + "/disks.json")) if x["device"] == dev]
 # bytes: exactly what was written; requests: exactly what the kernel counted
 # (the block layer may merge adjacent 4 KiB writes of different processes)
-check("bounds_device_counters_exact", d and d[0]["write_bytes_total"] == n * 4096 and d[0]["writes_total"] == kw,
-      "expected %d bytes in %d requests (the kernel's count; %d writes) on %s, got %s" % (n * 4096, kw, n, dev, d and (d[0]["writes_total"], d[0]["write_bytes_total"])))
-c = json.load(open(out + "/connections.json"))
-# a close whose program run the kernel skipped (the same program already
-# running on that CPU: a softirq nested in it) is not lost silently: it is
-# in bpf_runs_skipped_total
+# a completion whose program run the kernel skipped (recursion_misses: the
+# same program already running on that CPU) is counted there, not lost:
+# without skipped runs both counters are exact
 skipped = st["bpf_runs_skipped_total"]
+short = d and kw - d[0]["writes_total"]
+lost = d and n * 4096 - d[0]["write_bytes_total"]
+check("bounds_device_counters_exact", d and 0 <= short <= skipped and 0 <= lost <= 2 * 4096 * skipped,
+      "expected %d bytes in %d requests (the kernel's count; %d writes) on %s, got %s (BPF runs skipped: %d)"
+      % (n * 4096, kw, n, dev, d and (d[0]["writes_total"], d[0]["write_bytes_total"]), skipped))
+c = json.load(open(out + "/connections.json"))
+# a close whose program run was skipped (a softirq nested in it) likewise
 check("bounds_connection_counters", c["closed_total"] + skipped >= 2 * n and c["opened_client_total"] >= n and c["opened_server_total"] >= n,
       "expected >= %d closes (or skipped runs) and >= %d opens each way, got closed %d (skipped runs %d) opened %d/%d"
       % (2 * n, n, c["closed_total"], skipped, c["opened_client_total"], c["opened_server_total"]))
