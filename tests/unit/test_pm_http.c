@@ -253,6 +253,18 @@ static void exited_process_routes_leave(void)
 	CHECK(!route_row(routes, "GET", "/gone") && route_row(routes, "GET", "/alive"),
 	      "the exited client's route gone, the live one's kept: got %s", pmh_dump(routes));
 	json_decref(routes);
+	/* the same head from that pid again (a reused pid): a new row, not the
+	 * freed one the head remembered (routes_gen) */
+	order_event(&e, 1, pmh_now_ns());
+	e.direction = HL_HTTP_OUTBOUND;
+	e.h.pid = e.h.tgid = (uint32_t)gone;
+	send_req(&h, &e, "GET /gone HTTP/1.1\r\n\r\n");
+	pmh_tick(&h);
+	routes = pmh_topic(&h, "routes");
+	CHECK(route_row(routes, "GET", "/gone") &&
+		      pmh_num(route_row(routes, "GET", "/gone"), "requests_total") == 1,
+	      "the route back with its one new request: got %s", pmh_dump(routes));
+	json_decref(routes);
 	pmh_stop(&h);
 }
 

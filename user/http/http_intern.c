@@ -117,7 +117,7 @@ struct http_interned *http_intern__put(struct http_intern *t, uint64_t hash, boo
 	return &s->v;
 }
 
-const struct http_interned *http_intern__get(struct http_intern *t, uint64_t hash)
+struct http_interned *http_intern__get(struct http_intern *t, uint64_t hash)
 {
 	struct hash_key k = { .seed = t->seed, .hash = hash };
 	struct slot *s = table__find(t->slots, &k);

@@ -18,6 +18,17 @@
 #include "bpf/http/http.h"
 #include "user/http/httpparse.h"
 
+struct route_acc;
+
+/* The route row a head resolved to for one process and direction
+ * (pm_http_routes.c): good while the route table's generation is gen. */
+struct http_route_memo {
+	uint32_t tgid, gen;
+	uint8_t dir;
+	struct route_acc *r;
+};
+#define HTTP_ROUTE_MEMO 4
+
 /* What the HTTP module needs from a request head. */
 struct http_interned {
 	bool ok;	/* a valid request line (else: unparsed) */
@@ -27,6 +38,10 @@ struct http_interned {
 	char path[HTTP_PATH_MAX]; /* minimized (redact.h) */
 	char route[HTTP_ROUTE_MAX];
 	uint32_t route_hash; /* of method and route (http_route_key_hash) */
+	/* the route rows of the last processes and directions seen with it:
+	 * a request finds its row without hashing and comparing strings */
+	uint8_t memo_next;
+	struct http_route_memo memo[HTTP_ROUTE_MEMO];
 };
 
 struct http_intern_stats {
@@ -47,7 +62,7 @@ void http_intern__free(struct http_intern *t);
 struct http_interned *http_intern__put(struct http_intern *t, uint64_t hash, bool *fresh);
 
 /* The parse of the head of this hash, or NULL when it is not held. */
-const struct http_interned *http_intern__get(struct http_intern *t, uint64_t hash);
+struct http_interned *http_intern__get(struct http_intern *t, uint64_t hash);
 
 void http_intern__stats(const struct http_intern *t, struct http_intern_stats *out);
 

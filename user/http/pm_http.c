@@ -91,6 +91,7 @@ static int http_init(struct pmod *m)
 					  sizeof(*hp->pending_vals));
 	/* up to ~12 MiB (two histograms a row): resident as rows are live */
 	hp->routes = table__new(&http_route_type, ROUTE_SLOTS);
+	hp->routes_gen = 1; /* a zeroed memo is not valid */
 	hp->procs = table__new(&http_proc_routes_type, PROC_SLOTS);
 	hp->clients = table__new(&http_client_type, CLIENT_SLOTS);
 	hp->bd = calloc(BD_ROUTES, sizeof(*hp->bd)); /* pages touched only when used */
@@ -282,7 +283,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 {
 	struct http_priv *hp = m->priv;
 	const struct ev_http *e = data;
-	const struct http_interned *rq;
+	struct http_interned *rq;
 	struct req_rec *rec;
 	struct route_acc *r;
 	struct breakdown bd = { 0 };
@@ -316,7 +317,7 @@ static void http_on_event(struct pmod *m, const struct event_hdr *h, const void 
 	hp->requests_total++;
 	hp->tls_total += e->tls;
 
-	r = http_route_get(hp, h->tgid, e->direction, rq->method, rq->route, rq->route_hash);
+	r = http_route_of(hp, rq, h->tgid, e->direction);
 	if (r)
 		http_route_count(r, status, e->latency_ns, ts_ms);
 	has_bd = http_bd_count(hp, r, e, &bd);

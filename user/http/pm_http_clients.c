@@ -6,9 +6,26 @@
 #include "user/http/pm_http_clients.h"
 #include "bpf/http/http.h"
 
+/* Two words of the address, not a byte at a time: once per served request. */
 static uint32_t client_hash(const void *key)
 {
-	return hash_bytes(HASH_FNV_INIT, ((const struct client_key *)key)->addr, 16);
+	const struct client_key *k = key;
+	uint64_t a, b;
+
+	memcpy(&a, k->addr, sizeof(a));
+	memcpy(&b, k->addr + 8, sizeof(b));
+	return (uint32_t)hash_mix64(a ^ hash_mix64(b ^ k->family));
+}
+
+static bool client_match(const void *entry, const void *key)
+{
+	const struct client *c = entry;
+	const struct client_key *k = key;
+	uint64_t a[2], b[2];
+
+	memcpy(a, c->addr, sizeof(a));
+	memcpy(b, k->addr, sizeof(b));
+	return a[0] == b[0] && a[1] == b[1] && c->family == k->family;
 }
 
 static bool client_older(const void *a, const void *b)
@@ -23,6 +40,7 @@ const struct table_type http_client_type = {
 	.key_size = sizeof(struct client_key),
 	.probe = 16,
 	.hash = client_hash,
+	.match = client_match,
 	.evict = true,
 	.evict_before = client_older,
 };

@@ -137,6 +137,7 @@ struct http_priv {
 	struct table *routes; /* struct route_acc, ROUTE_SLOTS */
 	struct table *procs;  /* struct proc_routes by tgid, PROC_SLOTS */
 	uint64_t routes_dropped;
+	uint32_t routes_gen; /* bumped when a row leaves: route memos (http_intern.h) expire */
 	struct req_rec recent[RECENT_MAX];
 	uint32_t recent_head, recent_n;
 	uint32_t recent_new; /* added since the last tick */

@@ -119,6 +119,23 @@ struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t di
 	return r;
 }
 
+struct route_acc *http_route_of(struct http_priv *hp, struct http_interned *rq, uint32_t tgid,
+				uint8_t dir)
+{
+	struct http_route_memo *m = rq->memo;
+	struct route_acc *r;
+
+	for (int i = 0; i < HTTP_ROUTE_MEMO; i++, m++)
+		if (m->gen == hp->routes_gen && m->tgid == tgid && m->dir == dir)
+			return m->r;
+	r = http_route_get(hp, tgid, dir, rq->method, rq->route, rq->route_hash);
+	if (r) /* a full table is tried again (and counted) next time */
+		rq->memo[rq->memo_next++ % HTTP_ROUTE_MEMO] = (struct http_route_memo){
+			.tgid = tgid, .gen = hp->routes_gen, .dir = dir, .r = r
+		};
+	return r;
+}
+
 const struct hist *http_route_all(struct http_priv *hp, const struct route_acc *r)
 {
 	return hist__whole(&r->before, &r->flush, &hp->route_merged);
@@ -334,6 +351,7 @@ void http_routes_tick(struct http_priv *hp, struct processor *p, struct tick_ctx
 				table__delete(hp->procs, pr);
 			http_bd_put(hp, r);
 			table__delete(hp->routes, r);
+			hp->routes_gen++;
 			continue;
 		}
 		if (r->dir == HL_HTTP_INBOUND && r->tick_n)

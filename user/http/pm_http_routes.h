@@ -21,6 +21,11 @@ uint32_t http_route_key_hash(const char *method, const char *route);
 struct route_acc *http_route_get(struct http_priv *hp, uint32_t tgid, uint8_t dir,
 				 const char *method, const char *route, uint32_t mr_hash);
 
+/* http_route_get for a request of head rq, remembered in rq per process and
+ * direction until a route row leaves the table (routes_gen). */
+struct route_acc *http_route_of(struct http_priv *hp, struct http_interned *rq, uint32_t tgid,
+				uint8_t dir);
+
 /* Route r's latency histogram since start: before and flush merged, in
  * hp->route_merged until the next call (read once a tick, not per request). */
 const struct hist *http_route_all(struct http_priv *hp, const struct route_acc *r);

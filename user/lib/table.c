@@ -15,6 +15,7 @@ struct table {
 	uint32_t *free_e; /* entries freed by deletes, reused first (LIFO) */
 	uint32_t nfree;	  /* in free_e */
 	uint32_t fresh;	  /* entries [fresh, cap) never used yet */
+	uint32_t reach;	  /* a key is at most reach - 1 slots from its home */
 	char *e;	  /* cap * entry_size, untouched past fresh */
 };
 
@@ -96,7 +97,7 @@ static bool key_match(const struct table *t, const void *entry, const void *key)
 /* The slot of key in its window, or -1. */
 static int64_t lookup(const struct table *t, const void *key, uint32_t h)
 {
-	for (uint32_t i = 0; i < t->type->probe; i++) {
+	for (uint32_t i = 0; i < t->reach; i++) { /* not the whole window: few tables fill it */
 		uint32_t s = (h + i) & t->mask;
 
 		if (t->slot_e[s] && t->hashes[s] == h && key_match(t, slot(t, s), key))
@@ -157,6 +158,8 @@ void *table__insert(struct table *t, const void *key, enum table_result *res)
 			t->n++;
 		}
 		t->hashes[s] = h;
+		if ((((uint32_t)s - h) & t->mask) >= t->reach)
+			t->reach = (((uint32_t)s - h) & t->mask) + 1;
 		e = slot(t, (uint32_t)s);
 		memset(e, 0, ty->entry_size);
 		if (ty->set_key)
@@ -188,7 +191,7 @@ void table__delete(struct table *t, void *e)
 void table__clear(struct table *t)
 {
 	memset(t->slot_e, 0, ((size_t)t->mask + 1) * sizeof(*t->slot_e));
-	t->n = t->nfree = t->fresh = 0;
+	t->n = t->nfree = t->fresh = t->reach = 0;
 }
 
 void *table__next(const struct table *t, const void *prev)

@@ -11,8 +11,10 @@
  * linear. An insert takes the first free one; when there is none it either
  * fails (TABLE_FULL, which the caller counts as a drop) or, for a cache,
  * replaces one (TABLE_EVICTED). A delete frees the slot in place, so a
- * lookup looks at every slot of the window (it cannot stop at a hole); the
- * table keeps each slot's hash so most of those are one compare.
+ * lookup cannot stop at a hole: it looks as far from the home slot as any
+ * insert has put a key (at most the window; few tables ever fill theirs, a
+ * route table's 128), and the table keeps each slot's hash so most of those
+ * are one compare.
  *
  * Entries stay where they were put (no rehash, no moving on delete):
  * pointers to entries are good until that entry is deleted or evicted, and
