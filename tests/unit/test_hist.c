@@ -289,6 +289,43 @@ static void windows_roll_into_the_whole(void)
 	      "before + current holds what one histogram of every value holds");
 }
 
+/* Every value lands in its bucket, the first whose bound reaches it: at
+ * each bound and one ulp either side, between bounds, and across the range
+ * at random (the index is found from the double's bits, then checked). */
+static int bucket_ok(double v)
+{
+	uint32_t b = hist__bucket(v);
+
+	if (b >= HIST_BUCKETS)
+		return 0;
+	return (b == HIST_BUCKETS - 1 || hist__bound(b) >= v) && (b == 0 || hist__bound(b - 1) < v);
+}
+
+static void each_value_in_its_bucket(void)
+{
+	int bad = 0;
+	double worst = 0;
+
+	for (uint32_t i = 0; i < HIST_BUCKETS; i++) {
+		double e = hist__bound(i),
+		       vs[] = { e, nextafter(e, 0), nextafter(e, INFINITY), e * 1.02, e * 0.99 };
+
+		for (size_t j = 0; j < sizeof(vs) / sizeof(vs[0]); j++)
+			if (vs[j] >= HIST_MIN && !bucket_ok(vs[j]) && !bad++)
+				worst = vs[j];
+	}
+	for (int i = 0; i < 200000; i++) {
+		double v = HIST_MIN * exp(urand() * 30);
+
+		if (!bucket_ok(v) && !bad++)
+			worst = v;
+	}
+	CHECK(!bad, "%d values outside their bucket, the first %.17g in %u", bad, worst,
+	      hist__bucket(worst));
+	CHECK(hist__bucket(HIST_MIN / 2) == HIST_BUCKETS && hist__bucket(1e15) == HIST_BUCKETS - 1,
+	      "below HIST_MIN: the zero bucket; far above the last bound: the last bucket");
+}
+
 int main(void)
 {
 	RUN(uniform_within_1pct);
@@ -301,5 +338,6 @@ int main(void)
 	RUN(json_fields);
 	RUN(add2_equals_two_adds);
 	RUN(windows_roll_into_the_whole);
+	RUN(each_value_in_its_bucket);
 	CHECK_DONE();
 }

@@ -11,44 +11,65 @@
 
 /* bound[i] = HIST_MIN * g^i: bucket i holds (bound[i - 1], bound[i]]. */
 static double bound[HIST_BUCKETS];
-static double per_octave; /* buckets per factor of 2: ln 2 / ln g */
+
+/*
+ * The bucket of v comes from the top bits of x = v / HIST_MIN as a double:
+ * its exponent and first IDX_MBITS mantissa bits name a span [L, L * 2^(1/32))
+ * narrower than a bucket (g = 1.041), so at most one bound falls inside it:
+ * idx_first[span] is the first bucket whose bound reaches L, and v is in
+ * that bucket or the next. No log(), no loop (a request adds to up to nine
+ * histograms). x < 2^IDX_EXPS covers every bound (bound[699] / HIST_MIN is
+ * ~1.4e12 < 2^41).
+ */
+#define IDX_MBITS 5
+#define IDX_EXPS 42
+static uint16_t idx_first[IDX_EXPS << IDX_MBITS];
 
 __attribute__((constructor)) static void hist_bounds_init(void)
 {
-	for (uint32_t i = 0; i < HIST_BUCKETS; i++)
-		bound[i] = HIST_MIN * pow(HIST_GAMMA, (double)i);
-	per_octave = M_LN2 / log(HIST_GAMMA);
+	uint32_t i = 0;
+
+	for (uint32_t b = 0; b < HIST_BUCKETS; b++)
+		bound[b] = HIST_MIN * pow(HIST_GAMMA, (double)b);
+	for (uint32_t k = 0; k < IDX_EXPS << IDX_MBITS; k++) {
+		double lo = HIST_MIN * ldexp(1.0 + (double)(k & ((1u << IDX_MBITS) - 1)) /
+							     (double)(1u << IDX_MBITS),
+					     (int)(k >> IDX_MBITS));
+
+		while (i < HIST_BUCKETS - 1 && bound[i] < lo)
+			i++;
+		idx_first[k] = (uint16_t)i;
+	}
 }
 
-/*
- * Bucket of v >= HIST_MIN: the first i with bound[i] >= v. No log() on the
- * hot path (a request adds to up to 16 histograms): log2(v / HIST_MIN) is
- * taken from the double's exponent plus its mantissa as a line, which is at
- * most 0.0861 below the true value, i.e. at most 1.5 buckets low; the table
- * then moves it to the exact bucket (down a step when rounding overshot).
- */
+/* Bucket of v >= HIST_MIN: the first i with bound[i] >= v (the last bucket
+ * for anything above). The span is found in x's bits, which rounding in
+ * v / HIST_MIN may move by one: a step down is checked too. */
 static inline uint32_t hist_index(double v)
 {
 	union {
 		double d;
 		uint64_t u;
 	} x = { .d = v * (1.0 / HIST_MIN) };
-	double l2 = (double)((int)((x.u >> 52) & 0x7ff) - 1023) +
-		    (double)(x.u & ((1ull << 52) - 1)) * (1.0 / (double)(1ull << 52));
-	double f = l2 * per_octave;
+	int64_t k = (int64_t)(x.u >> (52 - IDX_MBITS)) - ((int64_t)1023 << IDX_MBITS);
 	uint32_t i;
 
-	if (!(f > 0))
+	if (k < 0)
 		i = 0;
-	else if (f >= HIST_BUCKETS - 1)
+	else if (k >= IDX_EXPS << IDX_MBITS)
 		return HIST_BUCKETS - 1;
 	else
-		i = (uint32_t)f;
-	while (i > 0 && bound[i - 1] >= v)
+		i = idx_first[k];
+	if (i > 0 && bound[i - 1] >= v)
 		i--;
-	while (i < HIST_BUCKETS - 1 && bound[i] < v)
+	else if (i < HIST_BUCKETS - 1 && bound[i] < v)
 		i++;
 	return i;
+}
+
+double hist__bound(uint32_t i)
+{
+	return i < HIST_BUCKETS ? bound[i] : NAN;
 }
 
 static inline double hist_value(uint32_t i)
@@ -93,6 +114,11 @@ static inline void bucket_add(uint32_t *b, uint64_t n)
 static inline uint32_t hist_bucket(double v)
 {
 	return v < HIST_MIN ? HIST_BUCKETS : hist_index(v);
+}
+
+uint32_t hist__bucket(double v)
+{
+	return hist_bucket(v);
 }
 
 /* n copies of v into h, whose bucket i is known (hist_bucket). */

@@ -42,6 +42,12 @@ struct hist {
 	uint32_t b[HIST_BUCKETS]; /* saturate at UINT32_MAX */
 };
 
+/* The bucket layout: bucket i holds (hist__bound(i - 1), hist__bound(i)],
+ * hist__bucket(v) is v's (HIST_BUCKETS: the zero bucket, below HIST_MIN;
+ * the last bucket also takes everything above its bound). */
+uint32_t hist__bucket(double v);
+double hist__bound(uint32_t i);
+
 /* Empties h (also the initializer: a zeroed struct hist is empty too). */
 void hist__reset(struct hist *h);
 
