@@ -268,6 +268,61 @@ static void exited_process_routes_leave(void)
 	pmh_stop(&h);
 }
 
+/* The requests in the newest live update (its "requests" array's size,
+ * -1 when there is none), and that array's last path into path. */
+static int update_requests(struct pmh *h, char *path, size_t len)
+{
+	struct blob *b = NULL;
+	uint64_t id;
+	json_t *u, *a;
+	int n = -1;
+
+	if (state__updates_after(h->st, state__last_update_id(h->st) - 1, &b, &id, 1) != 1)
+		return -1;
+	u = json_loadb(b->data, b->len, 0, NULL);
+	a = json_object_get(u, "requests");
+	if (json_is_array(a)) {
+		n = (int)json_array_size(a);
+		snprintf(
+			path, len, "%s",
+			json_string_value(json_object_get(json_array_get(a, json_array_size(a) - 1), "path")) ?:
+				"");
+	}
+	json_decref(u);
+	blob__put(b);
+	return n;
+}
+
+/* The live update carries the requests since the last one, the topic the
+ * newest 200; a tick without requests carries none and keeps the topic. */
+static void live_update_carries_new_requests(void)
+{
+	static struct pmh h;
+	struct ev_http e;
+	char path[64];
+	json_t *reqs;
+	int n;
+
+	PMH_START(&h, NULL);
+	feed(&h);
+	n = update_requests(&h, path, sizeof(path));
+	CHECK(n == N_REQ + 1, "the first update: all %d parsed requests, got %d", N_REQ + 1, n);
+	order_event(&e, 7, pmh_now_ns());
+	send_req(&h, &e, "GET /api/orders/7 HTTP/1.1\r\n\r\n");
+	pmh_tick(&h);
+	n = update_requests(&h, path, sizeof(path));
+	CHECK(n == 1 && !strcmp(path, "/api/orders/7"),
+	      "the next update: the one new request, got %d (%s)", n, path);
+	pmh_tick(&h);
+	n = update_requests(&h, path, sizeof(path));
+	reqs = pmh_topic(&h, "requests");
+	CHECK(n == 0 && json_array_size(reqs) == N_REQ + 2,
+	      "a tick without requests: none in its update (got %d), the topic kept (%zu)", n,
+	      json_array_size(reqs));
+	json_decref(reqs);
+	pmh_stop(&h);
+}
+
 /* The live feed and the summary cards over the last 10 s. */
 static void requests_and_summary(void)
 {
@@ -470,6 +525,7 @@ int main(void)
 	RUN(prometheus_rows);
 	RUN(routes_past_the_cap_fold_into_other);
 	RUN(exited_process_routes_leave);
+	RUN(live_update_carries_new_requests);
 	RUN(slowest_breakdowns);
 	RUN(breakdown_spans_flushes);
 	CHECK_DONE();

@@ -390,6 +390,26 @@ static json_t *recent_json(struct http_priv *hp, struct processor *p, uint32_t l
 	return a;
 }
 
+/* The feed's topic and, in the live update, only what came since the last
+ * one: each request rendered once, and nothing on a tick without new ones
+ * (the topic stays as it was published). */
+static void recent_publish(struct http_priv *hp, struct processor *p, struct tick_ctx *t)
+{
+	json_t *upd = json_array();
+
+	if (hp->recent_new || !hp->recent_published) {
+		json_t *all = recent_json(hp, p, RECENT_MAX);
+		size_t n = json_array_size(all);
+
+		for (size_t i = n - (hp->recent_new < n ? hp->recent_new : n); i < n; i++)
+			json_array_append(upd, json_array_get(all, i));
+		state__publish(t->st, "requests", all);
+		hp->recent_published = true;
+	}
+	json_object_set_new(t->update, "requests", upd);
+	hp->recent_new = 0;
+}
+
 /* The module's own counters: the "http" topic's, and /metrics' where named. */
 #define HP struct http_priv
 #define UNSUPPORTED(k, i, reason)                                                             \
@@ -455,10 +475,7 @@ static void http_tick(struct pmod *m, struct tick_ctx *t)
 	read_bpf_stats(hp);
 
 	http_routes_tick(hp, m->p, t);
-	state__publish(t->st, "requests", recent_json(hp, m->p, RECENT_MAX));
-	/* the live update carries only what came since the last one */
-	json_object_set_new(t->update, "requests", recent_json(hp, m->p, hp->recent_new));
-	hp->recent_new = 0;
+	recent_publish(hp, m->p, t);
 	http_bd_publish(hp, m->p, t);
 
 	/* summary: inbound requests over the last WIN_S seconds */

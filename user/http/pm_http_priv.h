@@ -141,6 +141,7 @@ struct http_priv {
 	struct req_rec recent[RECENT_MAX];
 	uint32_t recent_head, recent_n;
 	uint32_t recent_new; /* added since the last tick */
+	bool recent_published;
 	struct win_slot win[WIN_S];
 	struct table *clients; /* struct client, CLIENT_SLOTS, oldest evicted */
 	/* totals */
