@@ -5,21 +5,42 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <time.h>
-#include <bpf/libbpf.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include "user/pipeline/drain.h"
 #include "user/runtime/log.h"
 #include "user/runtime/thread.h"
 #include "user/lib/clock.h"
 
+/*
+ * A BPF ring buffer read in place (the kernel's layout, as libbpf maps it):
+ * a writable page holding the consumer position, then a read-only page
+ * holding the producer position followed by the data, mapped twice so a
+ * record that wraps reads as one. libbpf's ring_buffer stores the consumer
+ * position after every record: a write to a line every producing CPU reads
+ * at each reserve, so it moved between CPUs once an event. This one stores
+ * it once a round (and every CONSUMER_STEP bytes of a long one).
+ */
+#define CONSUMER_STEP (64u << 10)
+
 struct drain_ring {
 	struct drain *d;
 	int shard;
+	int fd;
+	unsigned long mask;  /* data bytes - 1 */
+	unsigned long *cons; /* consumer position (ours to write) */
+	unsigned long *prod; /* producer position (the kernel's) */
+	char *data;
+	size_t page;
 };
 
 struct drain {
-	struct ring_buffer *rb;
+	int epfd;
 	struct eventlog *log;
 	struct drain_ring *rings;
 	int nrings;
@@ -59,6 +80,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int ring_map(struct drain_ring *r, int fd, int epfd, int idx);
+
 struct drain *drain__new(struct loader *ld, struct eventlog *log, int poll_ms)
 {
 	struct drain *d = calloc(1, sizeof(*d));
@@ -66,21 +89,20 @@ struct drain *drain__new(struct loader *ld, struct eventlog *log, int poll_ms)
 
 	if (!d)
 		return NULL;
+	d->epfd = -1;
 	d->log = log;
 	d->poll_ms = poll_ms;
 	d->nrings = loader__nrings(ld);
 	d->rings = calloc((size_t)d->nrings, sizeof(*d->rings));
 	if (!d->rings)
 		goto err;
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0)
+		goto err;
 	for (int i = 0; i < d->nrings; i++) {
 		d->rings[i].d = d;
 		d->rings[i].shard = i % nshards;
-		if (!d->rb)
-			d->rb = ring_buffer__new(loader__ring_fd(ld, i), on_event, &d->rings[i],
-						 NULL);
-		else if (ring_buffer__add(d->rb, loader__ring_fd(ld, i), on_event, &d->rings[i]))
-			goto err;
-		if (!d->rb)
+		if (ring_map(&d->rings[i], loader__ring_fd(ld, i), d->epfd, i))
 			goto err;
 	}
 	return d;
@@ -96,9 +118,83 @@ void drain__on_batch(struct drain *d, void (*fn)(void *), void *arg)
 	__atomic_store_n(&d->on_batch, fn, __ATOMIC_RELEASE);
 }
 
+/* Maps the ring of map fd and adds it to the epoll set. 0 or -1 (errno). */
+static int ring_map(struct drain_ring *r, int fd, int epfd, int idx)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)idx };
+	void *p;
+
+	r->fd = fd;
+	r->page = (size_t)sysconf(_SC_PAGESIZE);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -1;
+	if (info.type != BPF_MAP_TYPE_RINGBUF || !info.max_entries ||
+	    (info.max_entries & (info.max_entries - 1))) {
+		errno = EINVAL;
+		return -1;
+	}
+	r->mask = info.max_entries - 1;
+	p = mmap(NULL, r->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	r->cons = p;
+	p = mmap(NULL, r->page + 2 * (size_t)info.max_entries, PROT_READ, MAP_SHARED, fd,
+		 (off_t)r->page);
+	if (p == MAP_FAILED)
+		return -1;
+	r->prod = p;
+	r->data = (char *)p + r->page;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void ring_unmap(struct drain_ring *r)
+{
+	if (r->cons)
+		munmap(r->cons, r->page);
+	if (r->prod)
+		munmap(r->prod, r->page + 2 * (r->mask + 1));
+}
+
+/* Every committed record of r, in order; a record still being written
+ * (busy) ends the round. Returns the records given to on_event. */
+static int ring_consume(struct drain_ring *r)
+{
+	unsigned long cons = *r->cons, stored = cons;
+	unsigned long prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
+	int n = 0;
+
+	while (cons < prod) {
+		uint32_t *hdr = (uint32_t *)(r->data + (cons & r->mask));
+		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			break;
+		cons += (BPF_RINGBUF_HDR_SZ + (len & ~BPF_RINGBUF_DISCARD_BIT) + 7) & ~7ul;
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			on_event(r, (char *)hdr + BPF_RINGBUF_HDR_SZ, len);
+			n++;
+		}
+		if (cons - stored >= CONSUMER_STEP) { /* room for the producers */
+			__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+			stored = cons;
+		}
+		if (cons >= prod)
+			prod = __atomic_load_n(r->prod, __ATOMIC_ACQUIRE);
+	}
+	if (cons != stored)
+		__atomic_store_n(r->cons, cons, __ATOMIC_RELEASE);
+	return n;
+}
+
 int drain__consume(struct drain *d)
 {
-	return ring_buffer__consume(d->rb);
+	int n = 0;
+
+	for (int i = 0; i < d->nrings; i++)
+		n += ring_consume(&d->rings[i]);
+	return n;
 }
 
 static void *drain_main(void *arg)
@@ -109,25 +205,25 @@ static void *drain_main(void *arg)
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		int n, m;
 
-		d->batch_start = true;
-		n = ring_buffer__poll(d->rb, d->poll_ms);
+		struct epoll_event ev[64];
 
-		if (n < 0 && n != -EINTR) {
-			pr_err("drain: ring buffer poll failed: %s", strerror(-n));
+		n = epoll_wait(d->epfd, ev, 64, d->poll_ms);
+		if (n < 0 && errno != EINTR) {
+			pr_err("drain: ring buffer poll failed: %s", strerror(errno));
 			break;
 		}
 		__atomic_store_n(&d->st.wakeups, d->st.wakeups + 1, __ATOMIC_RELAXED);
-		/* rings that held data below the wake-up threshold */
+		/* every ring: those that woke us and those below the threshold */
 		d->batch_start = true;
-		m = ring_buffer__consume(d->rb);
-		if (n > 0 || m > 0) {
+		m = drain__consume(d);
+		if (m > 0) {
 			void (*fn)(void *) = __atomic_load_n(&d->on_batch, __ATOMIC_ACQUIRE);
 
 			if (fn)
 				fn(d->on_batch_arg);
 		}
 	}
-	ring_buffer__consume(d->rb);
+	drain__consume(d);
 	return NULL;
 }
 
@@ -171,7 +267,10 @@ void drain__free(struct drain *d)
 	if (!d)
 		return;
 	drain__stop(d);
-	ring_buffer__free(d->rb);
+	for (int i = 0; d->rings && i < d->nrings; i++)
+		ring_unmap(&d->rings[i]);
+	if (d->epfd >= 0)
+		close(d->epfd);
 	free(d->rings);
 	free(d);
 }

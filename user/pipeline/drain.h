@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The drain thread: epoll over every per-CPU ring (libbpf ring_buffer), each
+ * The drain thread: epoll over every per-CPU ring (read in place), each
  * event validated and copied into the event log shard of its CPU.
  *
  * DESIGN
