@@ -30,6 +30,7 @@
 #define MAX_EXITS 512
 #define RECENT_EXECS 256
 #define ITER_RECS 512	   /* thread records per read() of the iterator */
+#define EXITED_BATCH 256   /* `exited` entries per batch read */
 #define TICK_EXIT_COMMS 64 /* commands with exits counted per tick (alert metrics) */
 
 struct proc_acc {
@@ -57,8 +58,9 @@ struct cpu_priv {
 	struct table *procs;	   /* struct proc_acc by tgid, MAX_TRACK slots */
 	uint32_t exits[MAX_EXITS]; /* tgids to delete from `exited` after a final read */
 	int nexits;
-	struct cpu_thread_rec *recs; /* iterator read buffer */
-	uint32_t *exited_keys;	     /* `exited` keys met in this read */
+	struct cpu_thread_rec *recs;  /* iterator read buffer */
+	struct proc_cpu *exited_vals; /* `exited` batch read buffer, EXITED_BATCH */
+	uint32_t *exited_keys;	      /* `exited` keys met in this read */
 	int nexited_keys, max_exited_keys;
 	uint64_t *core_busy, *core_idle;   /* previous cumulative values */
 	uint64_t *flush_busy, *flush_idle; /* sums since the last flush */
@@ -106,6 +108,7 @@ static int cpu_init(struct pmod *m)
 	c->ncpu = libbpf_num_possible_cpus();
 	c->procs = table__new(&proc_acc_type, MAX_TRACK);
 	c->recs = calloc(ITER_RECS, sizeof(*c->recs));
+	c->exited_vals = calloc(EXITED_BATCH, sizeof(*c->exited_vals));
 	c->max_exited_keys = processor__cfg(m->p) ? processor__cfg(m->p)->max_procs : 16384;
 	c->exited_keys = calloc((size_t)c->max_exited_keys, sizeof(*c->exited_keys));
 	c->core_busy = calloc((size_t)c->ncpu, sizeof(uint64_t));
@@ -115,8 +118,8 @@ static int cpu_init(struct pmod *m)
 	c->flush_idle = calloc((size_t)c->ncpu, sizeof(uint64_t));
 	c->recent = json_array();
 	c->first = true;
-	if (!c->procs || !c->recs || !c->exited_keys || !c->core_busy || !c->core_idle ||
-	    !c->core_pct || !c->flush_busy || !c->flush_idle)
+	if (!c->procs || !c->recs || !c->exited_vals || !c->exited_keys || !c->core_busy ||
+	    !c->core_idle || !c->core_pct || !c->flush_busy || !c->flush_idle)
 		return -ENOMEM;
 	return 0;
 }
@@ -129,6 +132,7 @@ static void cpu_destroy(struct pmod *m)
 		json_decref(a->k8s);
 	table__free(c->procs);
 	free(c->recs);
+	free(c->exited_vals);
 	free(c->exited_keys);
 	free(c->core_busy);
 	free(c->core_idle);
@@ -274,25 +278,48 @@ static void acc_add(struct cpu_priv *c, struct processor *p, uint32_t tgid, uint
 	}
 }
 
+/* The `exited` map in batches: one syscall per EXITED_BATCH processes. A
+ * key-by-key walk (get_next_key, then a lookup) scanned the hash's empty
+ * buckets again for every key: ~7 % of an idle processor's CPU. */
+static void read_exited(struct cpu_priv *c, struct processor *p)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 keys[EXITED_BATCH], out = 0, *in = NULL;
+
+	if (c->exited_fd < 0 || !c->exited_vals)
+		return;
+	for (;;) {
+		__u32 count = EXITED_BATCH;
+		int err = bpf_map_lookup_batch(c->exited_fd, in, &out, keys, c->exited_vals, &count,
+					       &opts);
+
+		if (err && errno != ENOENT) { /* ENOENT: the last batch, count says how many */
+			pr_debug("cpu: exited map read: %s", strerror(errno));
+			return;
+		}
+		for (__u32 i = 0; i < count && i < EXITED_BATCH; i++) {
+			struct proc_cpu *v = &c->exited_vals[i];
+
+			v->comm[HL_COMM_LEN - 1] = '\0';
+			acc_add(c, p, keys[i], v->oncpu_ns, v->runq_ns, v->switches, v->comm,
+				false);
+			if (c->nexited_keys < c->max_exited_keys)
+				c->exited_keys[c->nexited_keys++] = keys[i];
+		}
+		if (err)
+			return;
+		in = &out;
+	}
+}
+
 /* Exited threads first, then the live ones: a thread exiting in between is
  * in neither (its time shows a second late), never in both. */
 static void read_threads(struct cpu_priv *c, struct processor *p)
 {
-	__u32 key, next, *prev = NULL;
-	struct proc_cpu v;
 	ssize_t n;
 	int fd;
 
-	while (c->exited_fd >= 0 && bpf_map_get_next_key(c->exited_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(c->exited_fd, &key, &v) == 0) {
-			v.comm[HL_COMM_LEN - 1] = '\0';
-			acc_add(c, p, key, v.oncpu_ns, v.runq_ns, v.switches, v.comm, false);
-			if (c->nexited_keys < c->max_exited_keys)
-				c->exited_keys[c->nexited_keys++] = key;
-		}
-	}
+	read_exited(c, p);
 	if (!c->skel)
 		return;
 	fd = loader__iter_create(processor__loader(p), c->skel->progs.cpu_threads);
