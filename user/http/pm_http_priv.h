@@ -49,11 +49,11 @@ struct route_acc {
 	char method[HTTP_METHOD_MAX];
 	char route[HTTP_ROUTE_MAX];
 	uint64_t total, errors, client_errors;
-	uint64_t by_class[6];	       /* [status / 100], 0 = no status */
-	uint64_t tick_n, last_tick_n;  /* requests in the current / previous tick */
-	uint64_t tick_err5, tick_err4; /* of them 5xx, 4xx (alert metrics) */
-	double tick_lat_ms;	       /* their latency, summed */
-	uint64_t prom_le[HTTP_PROM_N_LE];
+	uint64_t by_class[6];		  /* [status / 100], 0 = no status */
+	uint64_t tick_n, last_tick_n;	  /* requests in the current / previous tick */
+	uint64_t tick_err5, tick_err4;	  /* of them 5xx, 4xx (alert metrics) */
+	double tick_lat_ms;		  /* their latency, summed */
+	uint64_t prom_le[HTTP_PROM_N_LE]; /* requests in (le[b - 1], le[b]]: one add each */
 	double prom_sum_s;
 	/* latency (ms): a request adds to flush (this flush window) only;
 	 * since start is before + flush (http_route_all) */

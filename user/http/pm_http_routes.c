@@ -151,6 +151,7 @@ void http_route_flush_reset(struct route_acc *r)
 void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns, int64_t ts_ms)
 {
 	double s = (double)latency_ns / 1e9;
+	size_t le = 0;
 
 	r->total++;
 	r->tick_n++;
@@ -162,8 +163,10 @@ void http_route_count(struct route_acc *r, uint16_t status, uint64_t latency_ns,
 	r->flush_errors4 += status >= 400 && status < 500;
 	r->client_errors += status >= 400 && status < 500;
 	r->by_class[status / 100 < 6 ? status / 100 : 0]++;
-	for (size_t i = 0; i < HTTP_PROM_N_LE; i++)
-		r->prom_le[i] += s <= http_prom_le[i];
+	while (le < HTTP_PROM_N_LE && s > http_prom_le[le])
+		le++;
+	if (le < HTTP_PROM_N_LE) /* above the last bound: +Inf only (total) */
+		r->prom_le[le]++;
 	r->prom_sum_s += s;
 	hist__add(&r->flush, (double)latency_ns / 1e6);
 	r->last_ms = ts_ms;
@@ -188,6 +191,7 @@ int http_prom_groups(struct processor *p, struct route_acc **order, int n, int t
 		struct route_acc *r = order[i];
 		const char *comm = processor__comm(p, r->tgid);
 		struct http_prom_group *x;
+		uint64_t cum;
 		int k;
 
 		for (k = 0; k < ng; k++) {
@@ -206,8 +210,11 @@ int http_prom_groups(struct processor *p, struct route_acc **order, int n, int t
 		x->r[x->n++] = r; /* top <= PROM_TOP: there is room */
 		for (int c = 0; c < 6; c++)
 			x->by_class[c] += r->by_class[c];
-		for (size_t b = 0; b < HTTP_PROM_N_LE; b++)
-			x->le[b] += r->prom_le[b];
+		cum = 0;
+		for (size_t b = 0; b < HTTP_PROM_N_LE; b++) {
+			cum += r->prom_le[b];
+			x->le[b] += cum; /* Prometheus buckets count everything <= le */
+		}
 		x->total += r->total;
 		x->sum_s += r->prom_sum_s;
 	}
