@@ -404,7 +404,7 @@ static const struct counter_row net_rows[] = {
 	{ .key = "connections_active",
 	  .name = "hostlens_tcp_connections_active",
 	  .type = PROM_GAUGE,
-	  .help = "TCP connections open now (seen opening, or carrying data, since the agent started).",
+	  .help = "TCP connections open now, those already open when the agent started included.",
 	  .kind = COUNTER_INT,
 	  .off = offsetof(NC, active) },
 	COUNTER_ROW_UINT("retransmits_total", "hostlens_tcp_retransmits_total", PROM_COUNTER,
