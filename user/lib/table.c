@@ -140,6 +140,7 @@ void *table__insert(struct table *t, const void *key, enum table_result *res)
 	uint32_t h = ty->hash(key);
 	int64_t s = lookup(t, key, h);
 	enum table_result r = TABLE_FOUND;
+	uint32_t off;
 	char *e;
 
 	if (s < 0) {
@@ -158,8 +159,9 @@ void *table__insert(struct table *t, const void *key, enum table_result *res)
 			t->n++;
 		}
 		t->hashes[s] = h;
-		if ((((uint32_t)s - h) & t->mask) >= t->reach)
-			t->reach = (((uint32_t)s - h) & t->mask) + 1;
+		off = ((uint32_t)s - h) & t->mask; /* from the key's home slot */
+		if (off >= t->reach)
+			t->reach = off + 1;
 		e = slot(t, (uint32_t)s);
 		memset(e, 0, ty->entry_size);
 		if (ty->set_key)

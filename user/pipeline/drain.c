@@ -31,7 +31,6 @@
 struct drain_ring {
 	struct drain *d;
 	int shard;
-	int fd;
 	unsigned long mask;  /* data bytes - 1 */
 	unsigned long *cons; /* consumer position (ours to write) */
 	unsigned long *prod; /* producer position (the kernel's) */
@@ -80,7 +79,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int ring_map(struct drain_ring *r, int fd, int epfd, int idx);
+static int ring_map(struct drain_ring *r, int fd, int epfd);
 
 struct drain *drain__new(struct loader *ld, struct eventlog *log, int poll_ms)
 {
@@ -102,7 +101,7 @@ struct drain *drain__new(struct loader *ld, struct eventlog *log, int poll_ms)
 	for (int i = 0; i < d->nrings; i++) {
 		d->rings[i].d = d;
 		d->rings[i].shard = i % nshards;
-		if (ring_map(&d->rings[i], loader__ring_fd(ld, i), d->epfd, i))
+		if (ring_map(&d->rings[i], loader__ring_fd(ld, i), d->epfd))
 			goto err;
 	}
 	return d;
@@ -119,14 +118,13 @@ void drain__on_batch(struct drain *d, void (*fn)(void *), void *arg)
 }
 
 /* Maps the ring of map fd and adds it to the epoll set. 0 or -1 (errno). */
-static int ring_map(struct drain_ring *r, int fd, int epfd, int idx)
+static int ring_map(struct drain_ring *r, int fd, int epfd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)idx };
+	struct epoll_event ev = { .events = EPOLLIN };
 	void *p;
 
-	r->fd = fd;
 	r->page = (size_t)sysconf(_SC_PAGESIZE);
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
 		return -1;
@@ -203,12 +201,11 @@ static void *drain_main(void *arg)
 
 	thread__setup("hl-drain", true);
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
-		int n, m;
+		/* which ring woke us does not matter: every ring is consumed */
+		struct epoll_event ev;
+		int m;
 
-		struct epoll_event ev[64];
-
-		n = epoll_wait(d->epfd, ev, 64, d->poll_ms);
-		if (n < 0 && errno != EINTR) {
+		if (epoll_wait(d->epfd, &ev, 1, d->poll_ms) < 0 && errno != EINTR) {
 			pr_err("drain: ring buffer poll failed: %s", strerror(errno));
 			break;
 		}
