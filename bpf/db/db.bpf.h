@@ -410,7 +410,7 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 			m->db = DBV_NO;
 			return 0;
 		}
-		if (!proc__allowed((__u32)t->tgid, filter__conf()))
+		if (!proc__allowed(t, (__u32)t->tgid, filter__conf()))
 			return 0;
 	} else {
 		c = bpf_sk_storage_get(&sk_db, sk, NULL, 0);

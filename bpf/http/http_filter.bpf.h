@@ -34,12 +34,17 @@ struct {
 	__type(value, __u8);
 } filter_cgroups SEC(".maps");
 
+/* The verdict for a thread, in the thread's own storage: a lookup is a walk
+ * from the task (no hashing, no shared bucket: the check every socket call of
+ * every process makes), a new thread decides once, and the verdict goes with
+ * the thread (a later process given the same pid decides anew). exec drops
+ * it (http_exec): the name it was decided on is gone. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct filter_verdict);
-} filter_cache SEC(".maps");
+} filter_task SEC(".maps");
 
 static const struct http_conn conn_zero;
 
@@ -58,43 +63,48 @@ static __always_inline struct http_filter_conf *filter__conf(void)
 	return bpf_map_lookup_elem(&filter_conf, &zero);
 }
 
-/* Slow path of the filter, once per process and filter generation. */
+/* Slow path of the filter, once per thread and filter generation. */
 __noinline int filter__decide(__u32 tgid, __u32 gen, __u32 n_cgroups)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct filter_verdict v = { .gen = gen, .allow = 0 };
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct filter_verdict *v;
 	char comm[HL_COMM_LEN] = {};
-	__u32 ptgid;
+	__u32 ptgid, allow = 0;
 
 	if (bpf_map_lookup_elem(&filter_pids, &tgid))
-		goto allow;
+		goto out_allow;
 	/* children of a chosen process (a server's forked workers) */
 	ptgid = BPF_CORE_READ(t, real_parent, tgid);
 	if (bpf_map_lookup_elem(&filter_pids, &ptgid))
-		goto allow;
+		goto out_allow;
 	BPF_CORE_READ_STR_INTO(&comm, t, group_leader, comm);
 	if (bpf_map_lookup_elem(&filter_comms, comm))
-		goto allow;
+		goto out_allow;
 	if (n_cgroups) {
 		__u64 id = bpf_get_current_cgroup_id();
 
 		if (bpf_map_lookup_elem(&filter_cgroups, &id))
-			goto allow;
+			goto out_allow;
 		/* a container's processes may sit in child cgroups */
 		for (int lvl = 1; lvl < 12; lvl++) {
 			id = bpf_get_current_ancestor_cgroup_id(lvl);
 			if (!id)
 				break;
 			if (bpf_map_lookup_elem(&filter_cgroups, &id))
-				goto allow;
+				goto out_allow;
 		}
 	}
-	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
-	return 0;
-allow:
-	v.allow = 1;
-	bpf_map_update_elem(&filter_cache, &tgid, &v, BPF_ANY);
-	return 1;
+	goto out;
+out_allow:
+	allow = 1;
+out:
+	/* no storage (no memory): decided again next time, same answer */
+	v = bpf_task_storage_get(&filter_task, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (v) {
+		v->gen = gen;
+		v->allow = allow;
+	}
+	return allow;
 }
 
 /* First check of every program: is this process one we capture? */
@@ -105,7 +115,8 @@ const volatile bool targ_filter_at_start = false;
  * host's traffic (and would feed back into what it sends) */
 const volatile __u32 targ_self_tgid = 0;
 
-static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c)
+static __always_inline bool proc__allowed(struct task_struct *t, __u32 tgid,
+					  struct http_filter_conf *c)
 {
 	struct filter_verdict *v;
 
@@ -115,7 +126,7 @@ static __always_inline bool proc__allowed(__u32 tgid, struct http_filter_conf *c
 		return !targ_filter_at_start;
 	if (!c->enabled)
 		return !(targ_filter_at_start && c->gen == 0);
-	v = bpf_map_lookup_elem(&filter_cache, &tgid);
+	v = bpf_task_storage_get(&filter_task, t, 0, 0);
 	if (v && v->gen == c->gen)
 		return v->allow;
 	return filter__decide(tgid, c->gen, c->n_cgroups);

@@ -219,7 +219,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 		return 0;
 	k.tgid = (__u32)t->tgid;
 	fc = filter__conf();
-	if (!proc__allowed(k.tgid, fc))
+	if (!proc__allowed(t, k.tgid, fc))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
@@ -399,35 +399,27 @@ int http_exec(void *ctx)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct proc_key pk = { .tgid = t->tgid, .start_ns = t->group_leader->start_time };
-	__u32 tgid = t->tgid;
 
-	bpf_map_delete_elem(&filter_cache, &tgid);
+	bpf_task_storage_delete(&filter_task, t);
 	bpf_map_delete_elem(&http_procs, &pk);
 	return 0;
 }
 
 /*
- * A process that is gone takes its verdict along: the cache is keyed by tgid,
- * and a later process given the same pid (fork without exec: a pre-fork
- * server's worker) would otherwise inherit it until the next filter change.
- * Once per process, by the last thread out (signal->live has reached 0 when
- * this tracepoint fires, as cpu.bpf.c counts on too); nothing of the dying
- * process can decide again afterwards (no send, receive or SSL call is left),
- * and its pid is free for reuse only after this.
+ * A process that is gone takes its name along (its threads' verdicts go with
+ * their storage). Once per process, by the last thread out (signal->live has
+ * reached 0 when this tracepoint fires, as cpu.bpf.c counts on too).
  */
 SEC("tp/sched/sched_process_exit")
 int http_exit(void *ctx)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct proc_key pk = {};
-	__u32 tgid = t->tgid;
 
 	if (t->signal->live.counter != 0)
 		return 0;
-	bpf_map_delete_elem(&filter_cache, &tgid);
-	/* its name is not needed any more (a process that reuses the pid has
-	 * another start, and is named anew) */
-	pk.tgid = tgid;
+	/* a process that reuses the pid has another start, and is named anew */
+	pk.tgid = t->tgid;
 	pk.start_ns = t->group_leader->start_time;
 	bpf_map_delete_elem(&http_procs, &pk);
 	return 0;

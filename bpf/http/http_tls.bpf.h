@@ -22,7 +22,7 @@ static __always_inline int ssl__enter(void *ssl, const void *buf, void *lenp, __
 		.ex = ex,
 	};
 
-	if (!proc__allowed(id >> 32, filter__conf()))
+	if (!proc__allowed(bpf_get_current_task_btf(), id >> 32, filter__conf()))
 		return 0;
 	a.ts = bpf_ktime_get_ns();
 	bpf_map_update_elem(&ssl_args, (__u32 *)&id, &a, BPF_ANY);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 # HTTP capture filters: --pid at start, then changed at run time through
 # http_filters_set() (hlrun's set_filters.json hook): another pid, a command
-# name matched by a process started later, a cgroup (by path and by a
-# container-style id), and a bad body that must change nothing.
+# name matched by a process started later or by one that execs into it, a
+# cgroup (by path and by a container-style id), and a bad body that must
+# change nothing.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/http_lib.inc"
 
@@ -71,6 +72,21 @@ if '''$res'''.strip()!='ok': print('set_filters: $res')
 c=[r for r in R if r['pid']==$C_PID]
 if len(c)!=1 or c[0]['comm']!='hlsrv' or c[0]['path']!='/api/users/5': print('late hlsrv records: %s'%c)
 if any(r['path']=='/api/users/6' for r in R): print('server B recorded under a comm filter for hlsrv')
+"
+
+# a thread decided on under one name, then exec'ing into a selected one: its
+# verdict goes at exec (tests/bpf/exec_into.py serves on the exec'ing thread)
+rm -f "$TMPD/ex.port"
+"$PY" "$HTTP_TESTS/exec_into.py" "$B_PORT" "$TMPD/hlsrv" "$TMPD/ex.port" >"$TMPD/ex.log" 2>&1 &
+EX_PID=$!
+on_exit "kill $EX_PID 2>/dev/null"
+wait_for 10 test -s "$TMPD/ex.port"
+get "$(cat "$TMPD/ex.port" 2>/dev/null)" /exec/after
+hl_wait 5 "any(r['path']=='/exec/after' for r in R)"
+sleep 1.2
+hl_case http_filter_comm_after_exec "
+e=[r for r in R if r['pid']==$EX_PID]
+if [r['path'] for r in e]!=['/exec/after'] or e[0]['comm']!='hlsrv': print('records of the process that exec\'d into hlsrv: %s'%[(r['path'],r['comm']) for r in e])
 "
 
 # by cgroup (v2): path, and a container-style id found by search

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-# The HTTP capture filter's per-process verdict (a BPF cache keyed by pid)
+# The HTTP capture filter's verdict (kept in the thread's task storage)
 # must not outlive the process: with --comm hlreuse-ok, a server named
 # hlreuse-ok at pid N is captured; after it exits, a process that gets pid N
 # again by fork without exec (a pre-fork server's worker), named otherwise,

@@ -27,7 +27,6 @@ static void http_knobs(void *skel, const struct loader_opts *o, bool on)
 	s->rodata->targ_filter_at_start = o->cfg->n_pids || o->cfg->n_comms || o->cfg->n_cgroups;
 	bpf_map__set_max_entries(s->maps.tls_conns, conns);
 	bpf_map__set_max_entries(s->maps.ssl_fds, conns);
-	bpf_map__set_max_entries(s->maps.filter_cache, (__u32)o->cfg->max_procs);
 	/* breakdown: needs the CPU signal's per-thread accounting (sh_threads) */
 	s->rodata->targ_breakdown = o->cfg->http_breakdown && config_signal_on(o->cfg, "cpu");
 }
