@@ -21,7 +21,7 @@ for c in perf wrk nginx; do command -v $c >/dev/null || { echo "$c missing" >&2;
 . bench/nginx.inc
 bench_nginx
 mkdir -p "$T/hl"
-build/tests/helpers/hlrun "$T/hl" --signals "$SIGNALS" --summary off >"$T/hl.log" 2>&1 &
+build/tests/helpers/hlrun "$T/hl" --signals "$SIGNALS" --summary off ${HLARGS:-} >"$T/hl.log" 2>&1 &
 HL=$!
 i=0; while [ ! -f "$T/hl/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 wrk -c 4 -d $((SECS + 2)) "http://127.0.0.1:$PORT/index.html" >"$T/wrk.txt" &
