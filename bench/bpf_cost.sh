@@ -7,6 +7,7 @@
 #   SETS='http cpu,disk,net,http' sh bench/bpf_cost.sh   (chosen signal sets)
 #   BASE=/tmp/old-hlrun SETS='base:http http base:http http' sh bench/bpf_cost.sh
 #       (base:SET runs another build's hlrun: alternating rounds, medians at the end)
+#   NGINX_WORKERS=1 WRK_T=1 WRK_C=16 ...  (the steadier one-worker load)
 set -eu
 cd "$(dirname "$0")/.."
 SECS=${SECS:-4}
@@ -39,7 +40,7 @@ for sig in $SETS; do
 	"$bin" "$T/hl" --signals "$set" --summary off ${HLARGS:-} >"$T/hl.log" 2>&1 &
 	hl=$!
 	i=0; while [ ! -f "$T/hl/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	wrk -c 4 -d "$SECS" "http://127.0.0.1:$PORT/index.html" >"$T/wrk.txt"
+	wrk -t "${WRK_T:-2}" -c "${WRK_C:-4}" -d "$SECS" "http://127.0.0.1:$PORT/index.html" >"$T/wrk.txt"
 	reqs=$(awk '/requests in/ {print $1}' "$T/wrk.txt")
 	bpftool prog show -j | python3 -c "
 import json, sys
