@@ -46,6 +46,11 @@ static void test_fleet_hosts_window_and_cap(void)
 	CHECK(fleet_hosts_add_configured(&hs, "cfg") && hs.n == 2, "a configured source added");
 	fleet_hosts_expire(&hs, now + 99999999, 3600000);
 	CHECK(hs.n == 1 && hs.h[0].configured, "configured sources stay");
+	/* a reload that drops the source: an ordinary host, gone past the window */
+	fleet_hosts_unconfigure(&hs);
+	CHECK(hs.n == 1 && !hs.h[0].configured, "unconfigured, still listed");
+	fleet_hosts_expire(&hs, now + 99999999, 3600000);
+	CHECK(hs.n == 0, "an unconfigured source expires: %zu left", hs.n);
 	fleet_hosts_fini(&hs);
 }
 

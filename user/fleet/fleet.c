@@ -90,6 +90,9 @@ struct fleet {
 	pthread_mutex_t mu; /* stop, wake */
 	pthread_cond_t cond;
 	bool stop, wake;
+	bool reload;		 /* pending holds a reloaded configuration */
+	struct config pending;	 /* (under mu) */
+	uint64_t reloads_total;	 /* reader thread */
 	int64_t abort_at_ms;	 /* CLOCK_MONOTONIC: a call in progress gives up (stop) */
 	int64_t clock_offset_ms; /* tests: HOSTLENS_FLEET_CLOCK_FILE */
 
@@ -460,24 +463,24 @@ static json_t *status_doc(struct fleet *f, int64_t now)
 	size_t kept;
 
 	fleet_series_counts(&f->series, &kept, &evicted);
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:i, s:f, s:I, s:b}, "
-			 "s:{s:I, s:b, s:I}, s:{s:i, s:I, s:I, s:i, s:I, s:I}, s:b, s:i, s:i, s:i}",
-			 "state", st, "message", (f->throttled || f->failed) ? f->error : "",
-			 "table", f->cfg.dynamodb_table, "now_ms", (json_int_t)now, "last_ok_ms",
-			 (json_int_t)f->last_ok_ms, "backoff_ms", (json_int_t)f->backoff_ms,
-			 "next_refresh_ms", (json_int_t)(f->next_ms + f->clock_offset_ms),
-			 "read_units", "last_refresh", f->units_refresh, "per_s", per_s,
-			 "budget_per_s", f->cfg.fleet_read_units, "total", f->units_total,
-			 "deferred_total", (json_int_t)f->deferred_total, "deferred", f->deferred,
-			 "throttling", "throttled_total", (json_int_t)f->throttled_total, "now",
-			 f->throttled, "errors_total", (json_int_t)f->errors_total, "limits",
-			 "max_hosts", f->cfg.fleet_max_hosts, "hosts_dropped",
-			 (json_int_t)f->hosts.dropped_now, "hosts_dropped_total",
-			 (json_int_t)f->hosts.dropped_total, "max_series", f->cfg.fleet_max_series,
-			 "series_kept", (json_int_t)kept, "series_evicted_total",
-			 (json_int_t)evicted, "registry", f->registry_seen, "refresh_s",
-			 f->cfg.fleet_refresh_s, "stale_after_s", f->cfg.fleet_stale_min * 60,
-			 "window_s", f->cfg.fleet_window_min * 60);
+	return json_pack(
+		"{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:i, s:f, s:I, s:b}, "
+		"s:{s:I, s:b, s:I}, s:{s:i, s:I, s:I, s:i, s:I, s:I}, s:b, s:i, s:i, s:i, s:I}",
+		"state", st, "message", (f->throttled || f->failed) ? f->error : "", "table",
+		f->cfg.dynamodb_table, "now_ms", (json_int_t)now, "last_ok_ms",
+		(json_int_t)f->last_ok_ms, "backoff_ms", (json_int_t)f->backoff_ms,
+		"next_refresh_ms", (json_int_t)(f->next_ms + f->clock_offset_ms), "read_units",
+		"last_refresh", f->units_refresh, "per_s", per_s, "budget_per_s",
+		f->cfg.fleet_read_units, "total", f->units_total, "deferred_total",
+		(json_int_t)f->deferred_total, "deferred", f->deferred, "throttling",
+		"throttled_total", (json_int_t)f->throttled_total, "now", f->throttled,
+		"errors_total", (json_int_t)f->errors_total, "limits", "max_hosts",
+		f->cfg.fleet_max_hosts, "hosts_dropped", (json_int_t)f->hosts.dropped_now,
+		"hosts_dropped_total", (json_int_t)f->hosts.dropped_total, "max_series",
+		f->cfg.fleet_max_series, "series_kept", (json_int_t)kept, "series_evicted_total",
+		(json_int_t)evicted, "registry", f->registry_seen, "refresh_s",
+		f->cfg.fleet_refresh_s, "stale_after_s", f->cfg.fleet_stale_min * 60, "window_s",
+		f->cfg.fleet_window_min * 60, "config_reloads_total", (json_int_t)f->reloads_total);
 }
 
 static void publish_metrics(struct fleet *f, int64_t now, int64_t stale_ms)
@@ -585,6 +588,8 @@ static void refresh(struct fleet *f)
 	publish(f, now);
 }
 
+static void apply_reload(struct fleet *f);
+
 static void *fleet_thread(void *arg)
 {
 	struct fleet *f = arg;
@@ -592,8 +597,13 @@ static void *fleet_thread(void *arg)
 	thread__setup("hl-fleet", true);
 	pthread_mutex_lock(&f->mu);
 	while (!f->stop) {
-		int64_t now = wall_ms();
+		int64_t now;
 
+		if (f->reload) {
+			f->reload = false;
+			apply_reload(f);
+		}
+		now = wall_ms();
 		if (now >= f->next_ms || f->wake) {
 			bool only_series = now < f->next_ms;
 
@@ -660,6 +670,74 @@ static int add_sources(struct fleet *f, char *err, size_t errlen)
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+/* A reloaded configuration, on the reader thread (under mu: the pending
+ * copy is not written meanwhile). */
+static void apply_reload(struct fleet *f)
+{
+	const struct config *n = &f->pending;
+	char err[256];
+	double cap;
+
+	f->cfg.fleet_refresh_s = n->fleet_refresh_s;
+	f->cfg.fleet_window_min = n->fleet_window_min;
+	f->cfg.fleet_stale_min = n->fleet_stale_min;
+	f->cfg.fleet_read_units = n->fleet_read_units;
+	if (strcmp(f->cfg.fleet_sources, n->fleet_sources)) {
+		memcpy(f->cfg.fleet_sources, n->fleet_sources, sizeof(f->cfg.fleet_sources));
+		fleet_hosts_unconfigure(&f->hosts);
+		if (add_sources(f, err, sizeof(err)))
+			pr_warn("fleet: %s", err); /* checked by fleet__reload: not reached */
+	}
+	cap = (double)f->cfg.fleet_read_units * f->cfg.fleet_refresh_s;
+	if (f->tokens > cap)
+		f->tokens = cap;
+	f->next_ms = 0; /* read again now, with the new settings */
+	f->reloads_total++;
+	pr_info("fleet: every %d s, at most %d read units/s, window %d min, stale after %d min",
+		f->cfg.fleet_refresh_s, f->cfg.fleet_read_units, f->cfg.fleet_window_min,
+		f->cfg.fleet_stale_min);
+}
+
+/* the fleet view's settings that only a restart changes */
+static const struct config_restart_only fleet_restart_only[] = {
+	CONFIG_RESTART_ONLY_WEB,
+	CONFIG_RESTART_ONLY("dynamodb_table", dynamodb_table),
+	CONFIG_RESTART_ONLY("fleet_max_hosts", fleet_max_hosts),
+	CONFIG_RESTART_ONLY("fleet_max_series", fleet_max_series),
+};
+
+/* how many sources a --fleet-sources list names */
+static int count_sources(const char *list)
+{
+	int n = 0;
+
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		size_t lead = strspn(p, " ");
+
+		n += lead < len;
+		p += len + (p[len] == ',');
+	}
+	return n;
+}
+
+int fleet__reload(struct fleet *f, const struct config *cfg, char *err, size_t errlen)
+{
+	if (count_sources(cfg->fleet_sources) > f->cfg.fleet_max_hosts) {
+		snprintf(err, errlen, "--fleet-sources: more sources than --fleet-max-hosts %d",
+			 f->cfg.fleet_max_hosts);
+		return -EINVAL;
+	}
+	config_warn_restart_only(&f->cfg, cfg, fleet_restart_only,
+				 sizeof(fleet_restart_only) / sizeof(fleet_restart_only[0]));
+	pthread_mutex_lock(&f->mu);
+	f->pending = *cfg;
+	f->reload = true;
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->mu);
 	return 0;
 }
 

@@ -29,6 +29,12 @@ struct fleet;
  * EINVAL for what the configuration got wrong. */
 struct fleet *fleet__new(const struct config *cfg, char *err, size_t errlen);
 
+/* SIGHUP: the refresh period, window, stale age, read budget and configured
+ * sources of cfg take effect at the reader's next wake-up (a refresh at once);
+ * the log names what needs a restart (the table, sizes, the web server's
+ * settings). 0, or -EINVAL with err set (nothing changed). */
+int fleet__reload(struct fleet *f, const struct config *cfg, char *err, size_t errlen);
+
 /* Stops the threads (bounded wait) and frees. NULL ok. */
 void fleet__free(struct fleet *f);
 

@@ -62,6 +62,12 @@ static struct fleet_host *host_new(struct fleet_hosts *hs, const char *source)
 	return h;
 }
 
+void fleet_hosts_unconfigure(struct fleet_hosts *hs)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		hs->h[i].configured = false;
+}
+
 struct fleet_host *fleet_hosts_add_configured(struct fleet_hosts *hs, const char *source)
 {
 	struct fleet_host *h = fleet_hosts_find(hs, source);

@@ -49,6 +49,10 @@ void fleet_hosts_fini(struct fleet_hosts *hs);
 
 struct fleet_host *fleet_hosts_find(struct fleet_hosts *hs, const char *source);
 
+/* Configured sources become ordinary hosts (kept while seen in the window):
+ * before the sources of a reloaded configuration are added. */
+void fleet_hosts_unconfigure(struct fleet_hosts *hs);
+
 /* Adds a configured source (no registry item needed). NULL when full. */
 struct fleet_host *fleet_hosts_add_configured(struct fleet_hosts *hs, const char *source);
 

@@ -272,57 +272,33 @@ struct state *agent__state(struct agent *a)
 }
 
 /* Settings that only a restart can change: named in the log when they differ. */
-static void warn_restart_only(const struct config *x, const struct config *y)
-{
-	static const struct {
-		const char *name;
-		size_t off, size;
-	} fields[] = {
-#define RF(n, f) { n, offsetof(struct config, f), sizeof(((struct config *)0)->f) }
-		RF("listen", listen),
-		RF("tls_cert", tls_cert),
-		RF("tls_key", tls_key),
-		RF("auth_token", auth_token),
-		RF("data_dir", data_dir),
-		RF("source", source),
-		RF("signals", signals),
-		RF("ring_size", ring_bytes),
-		RF("wakeup_bytes", wakeup_bytes),
-		RF("log_size", log_bytes),
-		RF("log_shards", log_shards),
-		RF("max_procs", max_procs),
-		RF("web_max_conns", web_max_conns),
-		RF("alert_webhook", alert_webhook),
-		RF("admin_token", admin_token),
-		RF("web_max_conns_per_client", web_max_conns_per_client),
-		RF("web_idle_timeout", web_idle_timeout_s),
-		RF("web_request_timeout", web_request_timeout_s),
-		RF("web_body_budget", web_body_budget),
-		RF("web_conn_body_budget", web_conn_body_budget),
-		RF("web_allowed_hosts", web_allowed_hosts),
-		RF("redact_segment", redact_segments),
-		RF("alert_webhook_format", alert_webhook_format),
-		RF("alert_smtp_url", alert_smtp_url),
-		RF("alert_email_from", alert_email_from),
-		RF("alert_email_to", alert_email_to),
-		RF("alert_sns_topic_arn", alert_sns_topic_arn),
-		RF("public_url", public_url),
-#undef RF
-	};
-
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (memcmp((const char *)x + fields[i].off, (const char *)y + fields[i].off,
-			   fields[i].size))
-			pr_warn("reload: %s changed: it takes effect at the next restart",
-				fields[i].name);
-}
+static const struct config_restart_only restart_only[] = {
+	CONFIG_RESTART_ONLY_WEB,
+	CONFIG_RESTART_ONLY("data_dir", data_dir),
+	CONFIG_RESTART_ONLY("source", source),
+	CONFIG_RESTART_ONLY("signals", signals),
+	CONFIG_RESTART_ONLY("ring_size", ring_bytes),
+	CONFIG_RESTART_ONLY("wakeup_bytes", wakeup_bytes),
+	CONFIG_RESTART_ONLY("log_size", log_bytes),
+	CONFIG_RESTART_ONLY("log_shards", log_shards),
+	CONFIG_RESTART_ONLY("max_procs", max_procs),
+	CONFIG_RESTART_ONLY("alert_webhook", alert_webhook),
+	CONFIG_RESTART_ONLY("redact_segment", redact_segments),
+	CONFIG_RESTART_ONLY("alert_webhook_format", alert_webhook_format),
+	CONFIG_RESTART_ONLY("alert_smtp_url", alert_smtp_url),
+	CONFIG_RESTART_ONLY("alert_email_from", alert_email_from),
+	CONFIG_RESTART_ONLY("alert_email_to", alert_email_to),
+	CONFIG_RESTART_ONLY("alert_sns_topic_arn", alert_sns_topic_arn),
+	CONFIG_RESTART_ONLY("public_url", public_url),
+};
 
 int agent__reload(struct agent *a, const struct config *cfg, char *err, size_t errlen)
 {
 	json_t *filters = json_pack("{s:[],s:[],s:[]}", "pids", "comms", "cgroups");
 	int ret = 0;
 
-	warn_restart_only(&a->cfg, cfg);
+	config_warn_restart_only(&a->cfg, cfg, restart_only,
+				 sizeof(restart_only) / sizeof(restart_only[0]));
 	/* capture filters: straight into the HTTP module's BPF maps */
 	for (int i = 0; i < cfg->n_pids; i++)
 		json_array_append_new(json_object_get(filters, "pids"), json_integer(cfg->pids[i]));

@@ -20,6 +20,7 @@
 #include "user/runtime/config.h"
 #include "user/runtime/config_file.h"
 #include "user/runtime/config_value.h"
+#include "user/runtime/log.h"
 #include "user/pipeline/metrics.h"
 #include "user/pipeline/signal.h"
 #include "user/http/redact.h"
@@ -226,6 +227,21 @@ void config_defaults(struct config *cfg)
 	for (size_t i = 0; i < n_opts; i++)
 		if (opts[i]->def)
 			config_set(cfg, opts[i]->name, opts[i]->def, false, err, sizeof(err));
+}
+
+int config_warn_restart_only(const struct config *x, const struct config *y,
+			     const struct config_restart_only *fields, size_t n)
+{
+	int changed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (memcmp((const char *)x + fields[i].off, (const char *)y + fields[i].off,
+			   fields[i].size)) {
+			pr_warn("reload: %s changed: it takes effect at the next restart",
+				fields[i].name);
+			changed++;
+		}
+	return changed;
 }
 
 bool config_signal_on(const struct config *cfg, const char *name)

@@ -183,6 +183,35 @@ struct config_opt {
 /* off and size of a struct config field, for a row. */
 #define CONFIG_FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
+/* A setting a reload cannot change (the mode needs a restart for it). */
+struct config_restart_only {
+	const char *name; /* as in the config file */
+	size_t off, size;
+};
+#define CONFIG_RESTART_ONLY(n, f)  \
+	{                          \
+		n, CONFIG_FIELD(f) \
+	}
+/* the web server's (the agent's and the fleet view's) */
+#define CONFIG_RESTART_ONLY_WEB                                                            \
+	CONFIG_RESTART_ONLY("listen", listen), CONFIG_RESTART_ONLY("tls_cert", tls_cert),  \
+		CONFIG_RESTART_ONLY("tls_key", tls_key),                                   \
+		CONFIG_RESTART_ONLY("auth_token", auth_token),                             \
+		CONFIG_RESTART_ONLY("admin_token", admin_token),                           \
+		CONFIG_RESTART_ONLY("web_max_conns", web_max_conns),                       \
+		CONFIG_RESTART_ONLY("web_max_conns_per_client", web_max_conns_per_client), \
+		CONFIG_RESTART_ONLY("web_idle_timeout", web_idle_timeout_s),               \
+		CONFIG_RESTART_ONLY("web_request_timeout", web_request_timeout_s),         \
+		CONFIG_RESTART_ONLY("web_body_budget", web_body_budget),                   \
+		CONFIG_RESTART_ONLY("web_conn_body_budget", web_conn_body_budget),         \
+		CONFIG_RESTART_ONLY("web_allowed_hosts", web_allowed_hosts)
+
+/* Logs each of the n settings of fields that differs between the running
+ * configuration x and the reloaded y ("takes effect at the next restart").
+ * Returns how many did. */
+int config_warn_restart_only(const struct config *x, const struct config *y,
+			     const struct config_restart_only *fields, size_t n);
+
 /* Fills cfg with the embedded defaults. */
 void config_defaults(struct config *cfg);
 

@@ -38,7 +38,10 @@ static int no_dumps(void)
 	return 0;
 }
 
-static void reload(struct agent *a, int argc, char **argv)
+/* SIGHUP: the command line and the config file read again, handed to the
+ * mode's reload (agent__reload, fleet__reload). */
+static void reload(int (*apply)(void *, const struct config *, char *, size_t), void *mode,
+		   int argc, char **argv)
 {
 	static struct config next;
 	char err[512];
@@ -47,10 +50,20 @@ static void reload(struct agent *a, int argc, char **argv)
 		pr_err("SIGHUP: config not reloaded: %s", err);
 		return;
 	}
-	if (agent__reload(a, &next, err, sizeof(err)))
+	if (apply(mode, &next, err, sizeof(err)))
 		pr_err("SIGHUP: config not reloaded: %s", err);
 	else
 		pr_info("SIGHUP: configuration reloaded");
+}
+
+static int agent_reload(void *a, const struct config *cfg, char *err, size_t errlen)
+{
+	return agent__reload(a, cfg, err, errlen);
+}
+
+static int fleet_reload(void *f, const struct config *cfg, char *err, size_t errlen)
+{
+	return fleet__reload(f, cfg, err, errlen);
 }
 
 /* Blocks the stop signals in every thread to come (sigwait takes them). */
@@ -65,7 +78,7 @@ static void block_signals(sigset_t *sigs)
 }
 
 /* `hostlens fleet [OPTIONS]`: the fleet view (user/fleet/), no BPF, no root.
- * SIGHUP is ignored there (no reload yet); SIGINT/SIGTERM stop it. */
+ * SIGHUP reloads (fleet__reload); SIGINT/SIGTERM stop it. */
 static int fleet_main(int argc, char **argv)
 {
 	static struct config cfg;
@@ -94,8 +107,15 @@ static int fleet_main(int argc, char **argv)
 		pr_err("fleet: %s", err);
 		return config_error ? 2 : 1;
 	}
-	while (sigwait(&sigs, &sig) || sig == SIGHUP)
-		;
+	for (;;) {
+		if (sigwait(&sigs, &sig))
+			continue;
+		if (sig == SIGHUP) {
+			reload(fleet_reload, f, argc, argv);
+			continue;
+		}
+		break;
+	}
 	pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	fleet__free(f);
 	return 0;
@@ -153,7 +173,7 @@ int main(int argc, char **argv)
 		if (sigwait(&sigs, &sig))
 			continue;
 		if (sig == SIGHUP) {
-			reload(a, argc, argv);
+			reload(agent_reload, a, argc, argv);
 			continue;
 		}
 		pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
