@@ -7,14 +7,9 @@
 # (each writes its last records and registry item at SIGTERM) the fleet
 # shows for each host exactly the newest vm-metrics item of its partition.
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/sinks/sinks.lib"
+. "$(dirname "$0")/fleet.lib"
 need_root fleet_agents || finish
-sinks_prereq fleet_agents || finish
-aws_test_env
-DP=$(free_port); WP=$(free_port)
-start_dynalite "$DP" "$TMPD/ddb" || { fail fleet_agents "dynalite did not start"; finish; }
-DDB=http://127.0.0.1:$DP
-$AWS_TOOL create-table "$DDB" fleet-agents >/dev/null 2>&1
+fleet_dynalite fleet_agents fleet-agents
 pids=
 for s in a b c; do
 	p=$(free_port)

@@ -12,18 +12,11 @@
 # --fleet-sources; --fleet-max-hosts caps and counts; throttling from the
 # proxy backs off, is shown, and recovers.
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/sinks/sinks.lib"
-FEED=$BUILD/tests/helpers/ddb_feed
-FIX="node $TOP/tests/fleet/fixtures.js"
+. "$(dirname "$0")/fleet.lib"
 [ -x "$FEED" ] || { fail fleet_setup "$FEED not built (make)"; finish; }
-sinks_prereq fleet_setup || finish
-aws_test_env
-DP=$(free_port); PP=$(free_port); WP=$(free_port)
-start_dynalite "$DP" "$TMPD/ddb" || { fail fleet_setup "dynalite did not start"; finish; }
+fleet_dynalite fleet_setup fleet-test fleet-old
+PP=$(free_port)
 start_proxy "$PP" "$DP" || { fail fleet_setup "fault proxy did not start"; finish; }
-DDB=http://127.0.0.1:$DP
-$AWS_TOOL create-table "$DDB" fleet-test >/dev/null 2>&1
-$AWS_TOOL create-table "$DDB" fleet-old >/dev/null 2>&1
 NOW=$(node -e 'console.log(Date.now())')
 
 feed() { # TABLE SOURCE N NOW [extra...] [-- --set k=v...]

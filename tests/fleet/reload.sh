@@ -6,16 +6,9 @@
 # needing a restart and the table read stays; a bad file is refused whole and
 # the view keeps running on what it had.
 . "$(dirname "$0")/../lib.sh"
-. "$TOP/tests/sinks/sinks.lib"
-FEED=$BUILD/tests/helpers/ddb_feed
-FIX="node $TOP/tests/fleet/fixtures.js"
+. "$(dirname "$0")/fleet.lib"
 [ -x "$FEED" ] || { fail fleet_reload_setup "$FEED not built (make)"; finish; }
-sinks_prereq fleet_reload_setup || finish
-aws_test_env
-DP=$(free_port); WP=$(free_port)
-start_dynalite "$DP" "$TMPD/ddb" || { fail fleet_reload_setup "dynalite did not start"; finish; }
-DDB=http://127.0.0.1:$DP
-$AWS_TOOL create-table "$DDB" fleet-rl >/dev/null 2>&1
+fleet_dynalite fleet_reload_setup fleet-rl
 NOW=$(node -e 'console.log(Date.now())')
 # two hosts written without registry items: seen only as configured sources
 for n in 1 2; do

@@ -66,6 +66,22 @@ static int fleet_reload(void *f, const struct config *cfg, char *err, size_t err
 	return fleet__reload(f, cfg, err, errlen);
 }
 
+/* Waits for SIGINT or SIGTERM (logged), reloading the mode on each SIGHUP. */
+static void wait_stop(sigset_t *sigs, int (*apply)(void *, const struct config *, char *, size_t),
+		      void *mode, int argc, char **argv)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(sigs, &sig))
+			continue;
+		if (sig != SIGHUP)
+			break;
+		reload(apply, mode, argc, argv);
+	}
+	pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
 /* Blocks the stop signals in every thread to come (sigwait takes them). */
 static void block_signals(sigset_t *sigs)
 {
@@ -85,7 +101,7 @@ static int fleet_main(int argc, char **argv)
 	char err[512] = "";
 	struct fleet *f;
 	sigset_t sigs;
-	int ret, sig;
+	int ret;
 
 	ret = config_load(&cfg, argc, argv, err, sizeof(err));
 	if (ret < 0) {
@@ -107,16 +123,7 @@ static int fleet_main(int argc, char **argv)
 		pr_err("fleet: %s", err);
 		return config_error ? 2 : 1;
 	}
-	for (;;) {
-		if (sigwait(&sigs, &sig))
-			continue;
-		if (sig == SIGHUP) {
-			reload(fleet_reload, f, argc, argv);
-			continue;
-		}
-		break;
-	}
-	pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	wait_stop(&sigs, fleet_reload, f, argc, argv);
 	fleet__free(f);
 	return 0;
 }
@@ -128,7 +135,7 @@ int main(int argc, char **argv)
 	struct agent *a;
 	char err[512] = "";
 	sigset_t sigs;
-	int ret, sig;
+	int ret;
 
 	/* Two malloc arenas, not one per thread that allocates: the processor
 	 * and the web server build and free JSON all day, and each per-thread
@@ -169,16 +176,7 @@ int main(int argc, char **argv)
 		pr_err("%s", err);
 		return config_error ? 2 : 1;
 	}
-	for (;;) {
-		if (sigwait(&sigs, &sig))
-			continue;
-		if (sig == SIGHUP) {
-			reload(agent_reload, a, argc, argv);
-			continue;
-		}
-		pr_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-		break;
-	}
+	wait_stop(&sigs, agent_reload, a, argc, argv);
 	agent__free(a);
 	return 0;
 }
