@@ -10,6 +10,8 @@
 #       (bench/paced.sh, bench/paced.c), no agent vs the agent.
 #   1f. The agent's own CPU per request (its threads) at saturation
 #       (bench/agent_cpu.sh).
+#   1g. What each layer of the agent costs nginx: nginx's run time and
+#       run-queue wait per request (bench/layers.sh).
 #   2. Peers: the same signals (block latency, run-queue latency, TCP
 #      lifetimes) from the agent, from bpftrace scripts (bench/bt/*.bt) and
 #      from libbpf-tools (biolatency, runqlat, tcplife), under one mixed
@@ -261,6 +263,21 @@ if ROUNDS=$ROUNDS SECS=5 PORT=$((PORT + 6)) APORT=$((APORT + 6)) sh bench/agent_
 	} >>"$R"
 else
 	echo "bench/agent_cpu.sh failed: $(tail -3 "$T/agentcpu.err" 2>/dev/null)" >>"$R"
+fi
+
+# ------------------------------------------------ 1g. what each layer costs
+say "1g/6 what each layer of the agent costs nginx"
+if ROUNDS=$ROUNDS SECS=3 PORT=$((PORT + 7)) APORT=$((APORT + 7)) sh bench/layers.sh >/dev/null 2>"$T/layers.err"; then
+	{
+		echo "### What each layer of the agent costs nginx"
+		echo
+		sed -n '3,$p' bench/results/layers.md
+		echo
+		echo "One nginx worker: throughput is what its CPU allows. 'nginx run' is the worker's own time a request (the BPF programs run in it), 'run-queue wait' the time it was runnable while another thread (the agent's) had its CPU."
+		echo
+	} >>"$R"
+else
+	echo "bench/layers.sh failed: $(tail -3 "$T/layers.err" 2>/dev/null)" >>"$R"
 fi
 
 # ---------------------------------------------------------------- 2. peers
