@@ -129,6 +129,9 @@ OTHER_PROGS=$(bpftool prog show 2>/dev/null | grep -c '^[0-9]*:')
 	echo "(the project machine is shared: other agents and test suites may run at the same time, which adds noise to every number below)."
 	echo
 } >"$R"
+# the sessions' own sections of the previous file (between its header and its
+# first generated section: before/after figures written by hand) are kept
+[ -f "$OUT" ] && awk '/^## 1\. /{ exit } /^## Session /{ keep = 1 } keep' "$OUT" >>"$R"
 
 # ---------------------------------------------------------------- 1. HTTP
 say "1/6 HTTP overhead ($ROUNDS rounds x 2 x ${SECS}s)"
