@@ -105,7 +105,7 @@ enum hl_http_stat {
 /* Process filter configuration (array `filter_conf`, one slot). */
 struct http_filter_conf {
 	__u32 enabled;	  /* 0: every process */
-	__u32 gen;	  /* bumped on every change: invalidates the threads' verdicts (filter_task) */
+	__u32 gen;	  /* bumped on every change: threads decide again */
 	__u32 n_cgroups;  /* cgroup ids in filter_cgroups */
 	__u32 tls_active; /* SSL uprobes attached */
 };

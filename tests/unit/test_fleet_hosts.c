@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* user/fleet/fleet_hosts.c: the bounded host table (window, cap, staleness)
  * and the documents made from it. */
+#include <errno.h>
 #include <string.h>
 
 #include "tests/unit/check.h"
@@ -47,10 +48,20 @@ static void test_fleet_hosts_window_and_cap(void)
 	fleet_hosts_expire(&hs, now + 99999999, 3600000);
 	CHECK(hs.n == 1 && hs.h[0].configured, "configured sources stay");
 	/* a reload that drops the source: an ordinary host, gone past the window */
-	fleet_hosts_unconfigure(&hs);
-	CHECK(hs.n == 1 && !hs.h[0].configured, "unconfigured, still listed");
+	CHECK(fleet_hosts_configure(&hs, " x, ,") == 0 && hs.n == 2 &&
+		      !fleet_hosts_find(&hs, "cfg")->configured &&
+		      fleet_hosts_find(&hs, "x")->configured,
+	      "a new list: the old source an ordinary host, the new one configured");
+	CHECK(fleet_sources_count(" x, ,y,") == 2, "blank names not counted");
+	CHECK(fleet_hosts_configure(&hs, "a,b,c") == -EINVAL &&
+		      fleet_hosts_find(&hs, "x")->configured,
+	      "more sources than the table holds: refused, nothing changed");
+	CHECK(fleet_hosts_configure(&hs, "y") == 0 && fleet_hosts_find(&hs, "y")->configured &&
+		      hs.n == 2 && hs.dropped_total == 3,
+	      "a full table: a configured source goes before the host seen longest ago");
+	CHECK(fleet_hosts_configure(&hs, "") == 0, "no sources");
 	fleet_hosts_expire(&hs, now + 99999999, 3600000);
-	CHECK(hs.n == 0, "an unconfigured source expires: %zu left", hs.n);
+	CHECK(hs.n == 0, "unconfigured sources expire: %zu left", hs.n);
 	fleet_hosts_fini(&hs);
 }
 

@@ -588,7 +588,24 @@ static void refresh(struct fleet *f)
 	publish(f, now);
 }
 
-static void apply_reload(struct fleet *f);
+/* A reloaded configuration, on the reader thread (under mu: the pending
+ * copy is not written meanwhile). */
+static void apply_reload(struct fleet *f)
+{
+	const struct config *n = &f->pending;
+
+	f->cfg.fleet_refresh_s = n->fleet_refresh_s;
+	f->cfg.fleet_window_min = n->fleet_window_min;
+	f->cfg.fleet_stale_min = n->fleet_stale_min;
+	f->cfg.fleet_read_units = n->fleet_read_units;
+	if (strcmp(f->cfg.fleet_sources, n->fleet_sources)) {
+		memcpy(f->cfg.fleet_sources, n->fleet_sources, sizeof(f->cfg.fleet_sources));
+		fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources); /* counted before */
+	}
+	budget_refill(f); /* capped by the new budget */
+	f->next_ms = 0;	  /* read again now, with the new settings */
+	f->reloads_total++;
+}
 
 static void *fleet_thread(void *arg)
 {
@@ -652,55 +669,6 @@ static int fleet_web_get(void *ctx, const char *path, const char *query, json_t 
 	return fleet_api_get(&f->series, fleet_now(f), path, query, doc);
 }
 
-/* --fleet-sources: the hosts of tables written without a registry. */
-static int add_sources(struct fleet *f, char *err, size_t errlen)
-{
-	char buf[sizeof(f->cfg.fleet_sources)], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", f->cfg.fleet_sources);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ')
-			tok++;
-		if (!*tok)
-			continue;
-		if (!fleet_hosts_add_configured(&f->hosts, tok)) {
-			snprintf(err, errlen,
-				 "--fleet-sources: more sources than --fleet-max-hosts %d",
-				 f->cfg.fleet_max_hosts);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* A reloaded configuration, on the reader thread (under mu: the pending
- * copy is not written meanwhile). */
-static void apply_reload(struct fleet *f)
-{
-	const struct config *n = &f->pending;
-	char err[256];
-	double cap;
-
-	f->cfg.fleet_refresh_s = n->fleet_refresh_s;
-	f->cfg.fleet_window_min = n->fleet_window_min;
-	f->cfg.fleet_stale_min = n->fleet_stale_min;
-	f->cfg.fleet_read_units = n->fleet_read_units;
-	if (strcmp(f->cfg.fleet_sources, n->fleet_sources)) {
-		memcpy(f->cfg.fleet_sources, n->fleet_sources, sizeof(f->cfg.fleet_sources));
-		fleet_hosts_unconfigure(&f->hosts);
-		if (add_sources(f, err, sizeof(err)))
-			pr_warn("fleet: %s", err); /* checked by fleet__reload: not reached */
-	}
-	cap = (double)f->cfg.fleet_read_units * f->cfg.fleet_refresh_s;
-	if (f->tokens > cap)
-		f->tokens = cap;
-	f->next_ms = 0; /* read again now, with the new settings */
-	f->reloads_total++;
-	pr_info("fleet: every %d s, at most %d read units/s, window %d min, stale after %d min",
-		f->cfg.fleet_refresh_s, f->cfg.fleet_read_units, f->cfg.fleet_window_min,
-		f->cfg.fleet_stale_min);
-}
-
 /* the fleet view's settings that only a restart changes */
 static const struct config_restart_only fleet_restart_only[] = {
 	CONFIG_RESTART_ONLY_WEB,
@@ -709,24 +677,9 @@ static const struct config_restart_only fleet_restart_only[] = {
 	CONFIG_RESTART_ONLY("fleet_max_series", fleet_max_series),
 };
 
-/* how many sources a --fleet-sources list names */
-static int count_sources(const char *list)
-{
-	int n = 0;
-
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, ",");
-		size_t lead = strspn(p, " ");
-
-		n += lead < len;
-		p += len + (p[len] == ',');
-	}
-	return n;
-}
-
 int fleet__reload(struct fleet *f, const struct config *cfg, char *err, size_t errlen)
 {
-	if (count_sources(cfg->fleet_sources) > f->cfg.fleet_max_hosts) {
+	if (fleet_sources_count(cfg->fleet_sources) > (size_t)f->cfg.fleet_max_hosts) {
 		snprintf(err, errlen, "--fleet-sources: more sources than --fleet-max-hosts %d",
 			 f->cfg.fleet_max_hosts);
 		return -EINVAL;
@@ -769,7 +722,9 @@ struct fleet *fleet__new(const struct config *cfg, char *err, size_t errlen)
 	}
 	f->series.wake = fleet_wake;
 	f->series.wake_ctx = f;
-	if (add_sources(f, err, errlen)) {
+	if (fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources)) {
+		snprintf(err, errlen, "--fleet-sources: more sources than --fleet-max-hosts %d",
+			 f->cfg.fleet_max_hosts);
 		e = EINVAL;
 		goto fail;
 	}

@@ -62,23 +62,6 @@ static struct fleet_host *host_new(struct fleet_hosts *hs, const char *source)
 	return h;
 }
 
-void fleet_hosts_unconfigure(struct fleet_hosts *hs)
-{
-	for (size_t i = 0; i < hs->n; i++)
-		hs->h[i].configured = false;
-}
-
-struct fleet_host *fleet_hosts_add_configured(struct fleet_hosts *hs, const char *source)
-{
-	struct fleet_host *h = fleet_hosts_find(hs, source);
-
-	if (!h)
-		h = host_new(hs, source);
-	if (h)
-		h->configured = true;
-	return h;
-}
-
 /* At the cap: the host seen longest ago that is not configured, if it is
  * older than seen_ms. */
 static struct fleet_host *evictable(struct fleet_hosts *hs, int64_t seen_ms)
@@ -93,6 +76,74 @@ static struct fleet_host *evictable(struct fleet_hosts *hs, int64_t seen_ms)
 			old = h;
 	}
 	return old;
+}
+
+/* calls fn on each name of a --fleet-sources list; stops at a nonzero return */
+static int sources_each(const char *list, int (*fn)(void *, const char *), void *ctx)
+{
+	char name[sizeof(((struct fleet_host *)0)->source)];
+	int ret;
+
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		size_t lead = strspn(list, " ");
+
+		if (lead < len) {
+			snprintf(name, sizeof(name), "%.*s", (int)(len - lead), list + lead);
+			ret = fn(ctx, name);
+			if (ret)
+				return ret;
+		}
+		list += len + (list[len] == ',');
+	}
+	return 0;
+}
+
+static int count_one(void *n, const char *name)
+{
+	(void)name;
+	++*(size_t *)n;
+	return 0;
+}
+
+size_t fleet_sources_count(const char *list)
+{
+	size_t n = 0;
+
+	sources_each(list, count_one, &n);
+	return n;
+}
+
+static int configure_one(void *hs, const char *name)
+{
+	return fleet_hosts_add_configured(hs, name) ? 0 : -ENOSPC;
+}
+
+int fleet_hosts_configure(struct fleet_hosts *hs, const char *list)
+{
+	if (fleet_sources_count(list) > hs->max)
+		return -EINVAL;
+	for (size_t i = 0; i < hs->n; i++)
+		hs->h[i].configured = false;
+	return sources_each(list, configure_one, hs);
+}
+
+struct fleet_host *fleet_hosts_add_configured(struct fleet_hosts *hs, const char *source)
+{
+	struct fleet_host *h = fleet_hosts_find(hs, source);
+
+	if (!h)
+		h = host_new(hs, source);
+	if (!h) { /* a configured source goes before a host only seen */
+		h = evictable(hs, INT64_MAX);
+		if (!h)
+			return NULL;
+		hs->dropped_total++;
+		host_clear(h);
+		snprintf(h->source, sizeof(h->source), "%s", source);
+	}
+	h->configured = true;
+	return h;
 }
 
 struct fleet_host *fleet_hosts_registry(struct fleet_hosts *hs, json_t *item, int64_t now_ms,

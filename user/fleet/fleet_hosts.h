@@ -49,11 +49,19 @@ void fleet_hosts_fini(struct fleet_hosts *hs);
 
 struct fleet_host *fleet_hosts_find(struct fleet_hosts *hs, const char *source);
 
-/* Configured sources become ordinary hosts (kept while seen in the window):
- * before the sources of a reloaded configuration are added. */
-void fleet_hosts_unconfigure(struct fleet_hosts *hs);
+/* How many sources a --fleet-sources list names (comma separated, blanks
+ * before a name skipped, empty names not counted). */
+size_t fleet_sources_count(const char *list);
 
-/* Adds a configured source (no registry item needed). NULL when full. */
+/* The sources a --fleet-sources list names become the configured hosts (no
+ * registry item needed; at the cap one goes before the host seen longest
+ * ago, counted in dropped_total); hosts configured before and not named stay
+ * as ordinary ones (kept while seen within the window). -EINVAL when the
+ * list names more than the table holds (nothing changed). */
+int fleet_hosts_configure(struct fleet_hosts *hs, const char *list);
+
+/* Adds a configured source (no registry item needed), in place of the host
+ * seen longest ago at the cap. NULL when every host is configured. */
 struct fleet_host *fleet_hosts_add_configured(struct fleet_hosts *hs, const char *source);
 
 /* Takes one registry item (plain JSON): a host seen within window_ms of now
