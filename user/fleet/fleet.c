@@ -600,7 +600,7 @@ static void apply_reload(struct fleet *f)
 	f->cfg.fleet_read_units = n->fleet_read_units;
 	if (strcmp(f->cfg.fleet_sources, n->fleet_sources)) {
 		memcpy(f->cfg.fleet_sources, n->fleet_sources, sizeof(f->cfg.fleet_sources));
-		fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources); /* counted before */
+		fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources); /* fleet__reload counted */
 	}
 	budget_refill(f); /* capped by the new budget */
 	f->next_ms = 0;	  /* read again now, with the new settings */

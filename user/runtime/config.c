@@ -229,19 +229,14 @@ void config_defaults(struct config *cfg)
 			config_set(cfg, opts[i]->name, opts[i]->def, false, err, sizeof(err));
 }
 
-int config_warn_restart_only(const struct config *x, const struct config *y,
-			     const struct config_restart_only *fields, size_t n)
+void config_warn_restart_only(const struct config *x, const struct config *y,
+			      const struct config_restart_only *fields, size_t n)
 {
-	int changed = 0;
-
 	for (size_t i = 0; i < n; i++)
 		if (memcmp((const char *)x + fields[i].off, (const char *)y + fields[i].off,
-			   fields[i].size)) {
+			   fields[i].size))
 			pr_warn("reload: %s changed: it takes effect at the next restart",
 				fields[i].name);
-			changed++;
-		}
-	return changed;
 }
 
 bool config_signal_on(const struct config *cfg, const char *name)

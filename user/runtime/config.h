@@ -207,10 +207,9 @@ struct config_restart_only {
 		CONFIG_RESTART_ONLY("web_allowed_hosts", web_allowed_hosts)
 
 /* Logs each of the n settings of fields that differs between the running
- * configuration x and the reloaded y ("takes effect at the next restart").
- * Returns how many did. */
-int config_warn_restart_only(const struct config *x, const struct config *y,
-			     const struct config_restart_only *fields, size_t n);
+ * configuration x and the reloaded y ("takes effect at the next restart"). */
+void config_warn_restart_only(const struct config *x, const struct config *y,
+			      const struct config_restart_only *fields, size_t n);
 
 /* Fills cfg with the embedded defaults. */
 void config_defaults(struct config *cfg);
