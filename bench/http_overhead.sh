@@ -44,8 +44,8 @@ bench_nginx
 
 agent_start() {
 	rm -rf "$T/hl"; mkdir -p "$T/hl"
-	# the agent itself (not tests/helpers/hlrun, whose topic dumps every
-	# 200 ms cost ~0.1 us a request more), HTTP only unless EXTRA says
+	# the agent itself (not tests/helpers/hlrun, which also writes every
+	# topic to files five times a second), HTTP only unless EXTRA says
 	build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/hl" --summary off --signals http \
 		--log-level warn $EXTRA >"$T/agent.log" 2>&1 &
 	AGENT=$!

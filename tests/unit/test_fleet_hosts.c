@@ -26,6 +26,7 @@ static void test_fleet_hosts_window_and_cap(void)
 {
 	struct fleet_hosts hs;
 	int64_t now = 10000000;
+	char err[128] = "";
 
 	fleet_hosts_init(&hs, 2);
 	add(&hs, "a", now - 1000, now);
@@ -48,18 +49,21 @@ static void test_fleet_hosts_window_and_cap(void)
 	fleet_hosts_expire(&hs, now + 99999999, 3600000);
 	CHECK(hs.n == 1 && hs.h[0].configured, "configured sources stay");
 	/* a reload that drops the source: an ordinary host, gone past the window */
-	CHECK(fleet_hosts_configure(&hs, " x, ,") == 0 && hs.n == 2 &&
+	CHECK(fleet_hosts_configure(&hs, " x, ,", err, sizeof(err)) == 0 && hs.n == 2 &&
 		      !fleet_hosts_find(&hs, "cfg")->configured &&
 		      fleet_hosts_find(&hs, "x")->configured,
 	      "a new list: the old source an ordinary host, the new one configured");
-	CHECK(fleet_sources_count(" x, ,y,") == 2, "blank names not counted");
-	CHECK(fleet_hosts_configure(&hs, "a,b,c") == -EINVAL &&
+	CHECK(fleet_sources_check(" x, ,y,", 2, err, sizeof(err)) == 0 &&
+		      fleet_sources_check(" x, ,y,z", 2, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "3 sources"),
+	      "blank names not counted; too many named: %s", err);
+	CHECK(fleet_hosts_configure(&hs, "a,b,c", err, sizeof(err)) == -EINVAL &&
 		      fleet_hosts_find(&hs, "x")->configured,
 	      "more sources than the table holds: refused, nothing changed");
-	CHECK(fleet_hosts_configure(&hs, "y") == 0 && fleet_hosts_find(&hs, "y")->configured &&
-		      hs.n == 2 && hs.dropped_total == 3,
+	CHECK(fleet_hosts_configure(&hs, "y", err, sizeof(err)) == 0 &&
+		      fleet_hosts_find(&hs, "y")->configured && hs.n == 2 && hs.dropped_total == 3,
 	      "a full table: a configured source goes before the host seen longest ago");
-	CHECK(fleet_hosts_configure(&hs, "") == 0, "no sources");
+	CHECK(fleet_hosts_configure(&hs, "", err, sizeof(err)) == 0, "no sources");
 	fleet_hosts_expire(&hs, now + 99999999, 3600000);
 	CHECK(hs.n == 0, "unconfigured sources expire: %zu left", hs.n);
 	fleet_hosts_fini(&hs);

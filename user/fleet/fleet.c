@@ -600,7 +600,8 @@ static void apply_reload(struct fleet *f)
 	f->cfg.fleet_read_units = n->fleet_read_units;
 	if (strcmp(f->cfg.fleet_sources, n->fleet_sources)) {
 		memcpy(f->cfg.fleet_sources, n->fleet_sources, sizeof(f->cfg.fleet_sources));
-		fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources); /* fleet__reload counted */
+		/* fits: fleet__reload checked */
+		fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources, NULL, 0);
 	}
 	budget_refill(f); /* capped by the new budget */
 	f->next_ms = 0;	  /* read again now, with the new settings */
@@ -679,11 +680,8 @@ static const struct config_restart_only fleet_restart_only[] = {
 
 int fleet__reload(struct fleet *f, const struct config *cfg, char *err, size_t errlen)
 {
-	if (fleet_sources_count(cfg->fleet_sources) > (size_t)f->cfg.fleet_max_hosts) {
-		snprintf(err, errlen, "--fleet-sources: more sources than --fleet-max-hosts %d",
-			 f->cfg.fleet_max_hosts);
+	if (fleet_sources_check(cfg->fleet_sources, f->hosts.max, err, errlen))
 		return -EINVAL;
-	}
 	config_warn_restart_only(&f->cfg, cfg, fleet_restart_only,
 				 sizeof(fleet_restart_only) / sizeof(fleet_restart_only[0]));
 	pthread_mutex_lock(&f->mu);
@@ -722,9 +720,7 @@ struct fleet *fleet__new(const struct config *cfg, char *err, size_t errlen)
 	}
 	f->series.wake = fleet_wake;
 	f->series.wake_ctx = f;
-	if (fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources)) {
-		snprintf(err, errlen, "--fleet-sources: more sources than --fleet-max-hosts %d",
-			 f->cfg.fleet_max_hosts);
+	if (fleet_hosts_configure(&f->hosts, f->cfg.fleet_sources, err, errlen)) {
 		e = EINVAL;
 		goto fail;
 	}

@@ -106,12 +106,16 @@ static int count_one(void *n, const char *name)
 	return 0;
 }
 
-size_t fleet_sources_count(const char *list)
+int fleet_sources_check(const char *list, size_t max, char *err, size_t errlen)
 {
 	size_t n = 0;
 
 	sources_each(list, count_one, &n);
-	return n;
+	if (n <= max)
+		return 0;
+	snprintf(err, errlen, "--fleet-sources: %zu sources, more than --fleet-max-hosts %zu", n,
+		 max);
+	return -EINVAL;
 }
 
 static int configure_one(void *hs, const char *name)
@@ -119,9 +123,9 @@ static int configure_one(void *hs, const char *name)
 	return fleet_hosts_add_configured(hs, name) ? 0 : -ENOSPC;
 }
 
-int fleet_hosts_configure(struct fleet_hosts *hs, const char *list)
+int fleet_hosts_configure(struct fleet_hosts *hs, const char *list, char *err, size_t errlen)
 {
-	if (fleet_sources_count(list) > hs->max)
+	if (fleet_sources_check(list, hs->max, err, errlen))
 		return -EINVAL;
 	for (size_t i = 0; i < hs->n; i++)
 		hs->h[i].configured = false;

@@ -49,16 +49,17 @@ void fleet_hosts_fini(struct fleet_hosts *hs);
 
 struct fleet_host *fleet_hosts_find(struct fleet_hosts *hs, const char *source);
 
-/* How many sources a --fleet-sources list names (comma separated, blanks
- * before a name skipped, empty names not counted). */
-size_t fleet_sources_count(const char *list);
+/* Does a --fleet-sources list (comma separated, blanks before a name
+ * skipped, empty names not counted) fit a table of max hosts? 0, or -EINVAL
+ * with err saying it does not. */
+int fleet_sources_check(const char *list, size_t max, char *err, size_t errlen);
 
 /* The sources a --fleet-sources list names become the configured hosts (no
  * registry item needed; at the cap one goes before the host seen longest
  * ago, counted in dropped_total); hosts configured before and not named stay
- * as ordinary ones (kept while seen within the window). -EINVAL when the
- * list names more than the table holds (nothing changed). */
-int fleet_hosts_configure(struct fleet_hosts *hs, const char *list);
+ * as ordinary ones (kept while seen within the window). -EINVAL with err set
+ * when the list does not fit (fleet_sources_check; nothing changed). */
+int fleet_hosts_configure(struct fleet_hosts *hs, const char *list, char *err, size_t errlen);
 
 /* Adds a configured source (no registry item needed), in place of the host
  * seen longest ago at the cap. NULL when every host is configured. */
