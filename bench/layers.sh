@@ -10,12 +10,14 @@
 #   FLAGS    build/hostlens with these flags ('+' for spaces, '=' after a
 #            flag name): --signals=http+--comm=nosuchproc (loaded, nothing
 #            traced), --signals=http+--comm=nginx, --signals=all
+#   base:FLAGS  the same with $BASE, another build's hostlens (before/after)
 # Per configuration (medians): requests/s and its ratio to off; host CPU per
 # request (/proc/stat busy over wrk's count); nginx's worker run time and
 # run-queue wait per request (its schedstat); the agent's threads' run time
 # per request. Writes bench/results/layers.md.
 #   ROUNDS=4 SECS=3 sh bench/layers.sh
 #   CFGS="off --signals=all" sh bench/layers.sh
+#   BASE=/tmp/old/hostlens CFGS="off base:--signals=all --signals=all" sh bench/layers.sh
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROUNDS=${ROUNDS:-4}
@@ -47,9 +49,11 @@ start() { # CFG: starts it, A = its pid (empty for off)
 	floor4) build/bench/floor_load "$T/ready" >"$T/p.log" 2>&1 & A=$! ;;
 	*)
 		rm -rf "$T/hl"
+		bin=build/hostlens
+		case $1 in base:*) bin=${BASE:?BASE=hostlens of the build to compare with} ;; esac
 		# shellcheck disable=SC2046
-		build/hostlens --listen "127.0.0.1:$APORT" --data-dir "$T/hl" --summary off --log-level warn \
-			$(echo "$1" | tr '+=' '  ') >"$T/p.log" 2>&1 &
+		"$bin" --listen "127.0.0.1:$APORT" --data-dir "$T/hl" --summary off --log-level warn \
+			$(echo "${1#base:}" | tr '+=' '  ') >"$T/p.log" 2>&1 &
 		A=$!
 		i=0; until curl -sf -o /dev/null "http://127.0.0.1:$APORT/readyz"; do
 			i=$((i + 1)); [ $i -gt 150 ] && { echo "agent did not start: $(tail -3 "$T/p.log")" >&2; exit 1; }; sleep 0.1

@@ -458,7 +458,7 @@ static __always_inline int db__xfer(void *ctx, struct sock *sk, int ret, int fla
 		db_stat__inc(HL_DB_ST_CONNS);
 		db__mark(c, HL_DB_F_OPEN, bpf_ktime_get_ns());
 	}
-	io.now = bpf_ktime_get_ns();
+	io.now = is_write ? sk__sent_at(sk) : bpf_ktime_get_ns(); /* TCP: see sk__tcp above */
 	if (db__data(c, &io)) {
 		c->state = DBS_TLS; /* still counted open until it closes */
 		db_stat__inc(HL_DB_ST_TLS);

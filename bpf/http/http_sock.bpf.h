@@ -303,7 +303,7 @@ static __always_inline int http__xfer(void *ctx, struct sock *sk, int ret, int f
 			return 0;
 		}
 	}
-	x.now = bpf_ktime_get_ns();
+	x.now = is_write ? sk__sent_at(sk) : bpf_ktime_get_ns();
 	if (conn__data(c, &k, &x) == 2)
 		tls__handoff(ctx, fc, id, k.fd); /* first TLS record met inside SSL_* */
 	return 1; /* an HTTP connection's transfer: no other protocol to look for */

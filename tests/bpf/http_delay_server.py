@@ -12,8 +12,11 @@ Routes (delay ms, status, body bytes):
   /api/error         50  500  (python's error page)
   /api/chunked       50  200  chunked, 3 chunks of 1000 bytes
   /api/noclen        50  200  2000 bytes, no Content-Length: ends at close
+  /api/corked        150 200  300, written behind TCP_CORK and held by the
+                              kernel 100 ms more (uncorked at 250 ms)
 """
 import http.server
+import socket
 import socketserver
 import ssl
 import sys
@@ -55,6 +58,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             for _ in range(3):
                 self.wfile.write(b"3e8\r\n" + b"y" * 1000 + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif p == "/api/corked":
+            time.sleep(0.15)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            self.send_response(200)
+            self.send_header("Content-Length", "300")
+            self.end_headers()
+            self.wfile.write(b"c" * 300)
+            time.sleep(0.1)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 0)
         elif p == "/api/noclen":
             time.sleep(0.05)
             self.send_response(200)
