@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-# Latency breakdown overhead: nginx (Debian's, 2 workers, sendfile,
-# keep-alive) serving a 4 KiB file to wrk on loopback, with the agent
+# Latency breakdown overhead: nginx (Debian's, one worker, sendfile,
+# keep-alive) serving a 4 KiB file to wrk (one thread, 16 connections: the
+# steady load of bench/http_overhead.sh) on loopback, with the agent
 # (--signals cpu,http) running with --http-breakdown false and true,
 # alternating, ROUNDS rounds of SECS seconds. 'true' adds the per-thread
 # accounting at every context switch (cpu.bpf.c) and the snapshots at each
@@ -15,8 +16,9 @@ ROUNDS=${1:-5}
 SECS=${2:-5}
 shift 2 2>/dev/null
 EXTRA="$*"
-CONNS=${WRK_CONNS:-10}
-THREADS=${WRK_THREADS:-2}
+CONNS=${WRK_CONNS:-16}
+THREADS=${WRK_THREADS:-1}
+NGINX_WORKERS=${NGINX_WORKERS:-1}
 PORT=${PORT:-18960}
 OUT=${OUT:-$TOP/bench/results/breakdown.md}
 T=$(mktemp -d /tmp/hl-bench-bd.XXXXXX)
@@ -128,7 +130,7 @@ p99_inc=$(awk -v a="$off_p99" -v b="$on_p99" 'BEGIN { printf "%+.2f", (b - a) / 
 	echo
 	echo "Load average before/after: $LOAD0 / $(cut -d" " -f1-3 /proc/loadavg)."
 	echo
-	echo "Host: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ). nginx $(nginx -v 2>&1 | sed 's/.*\///') (2 workers, sendfile, keep-alive) serving a 4 KiB file;"
+	echo "Host: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ). nginx $(nginx -v 2>&1 | sed 's/.*\///') ($NGINX_WORKERS worker(s), sendfile, keep-alive) serving a 4 KiB file;"
 	echo "wrk -t $THREADS -c $CONNS -d ${SECS}s on loopback. Both modes run hlrun (loader + drain + event log + processor)"
 	echo "with --signals cpu,http (every process traced); 'off' = --http-breakdown false, 'on' = --http-breakdown true. Rounds alternate off/on."
 	echo
