@@ -180,8 +180,10 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
  * (snd_nxt caught up with write_seq). tcp_write_xmit stamps tcp_clock_cache
  * (ktime_get_ns(), bpf_ktime_get_ns()'s clock) before it sends, so that
  * stamp is no earlier than the call's last byte was queued, and no later
- * than now. Data still queued (corked, window or cwnd limited): our own
- * clock read. Shared by the socket signals (http, db) for their sends: a
+ * than now. Data still queued: our own clock read. (An autocorked write,
+ * held while earlier segments sit in a qdisc or NIC, returns without
+ * tcp_write_xmit and leaves an older stamp; TCP_CORK and a closed window
+ * still run it.) Shared by the socket signals (http, db) for their sends: a
  * clock read is ~30 ns of a ~150 ns socket call.
  */
 static __always_inline __u64 sk__sent_at(struct sock *sk)
