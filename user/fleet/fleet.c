@@ -606,6 +606,8 @@ static void apply_reload(struct fleet *f)
 	budget_refill(f); /* capped by the new budget */
 	f->next_ms = 0;	  /* read again now, with the new settings */
 	f->reloads_total++;
+	pr_info("fleet: every %d s, at most %d read units/s, window %d min, stale after %d min",
+		n->fleet_refresh_s, n->fleet_read_units, n->fleet_window_min, n->fleet_stale_min);
 }
 
 static void *fleet_thread(void *arg)
