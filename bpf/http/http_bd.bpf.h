@@ -18,10 +18,10 @@ static __always_inline void acct__read(const struct thread_acct *a, __u64 now, _
 	v[5] = a->io_bytes;
 }
 
-/* Server request start on the current thread (x->id), at x->now. */
-__noinline int bd__start(struct http_conn *c, const struct xfer *x)
+/* Server request start on the current thread (x->id), at x->now. a: that
+ * thread's accounting if the caller looked it up already, else NULL. */
+__noinline int bd__start(struct http_conn *c, const struct xfer *x, struct thread_acct *a)
 {
-	struct thread_acct *a;
 	__u8 fl = HL_BD_VALID;
 	__u32 tid;
 
@@ -31,7 +31,8 @@ __noinline int bd__start(struct http_conn *c, const struct xfer *x)
 	c->bd_flags = 0;
 	if (!targ_breakdown)
 		return 0;
-	a = thread__current();
+	if (!a)
+		a = thread__current();
 	if (!a)
 		return 0;
 	if (bd_owed_any) {

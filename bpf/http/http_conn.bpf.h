@@ -236,10 +236,11 @@ __noinline int conn__resp_start(struct http_conn *c, struct conn_key *k, const s
 	return 0;
 }
 
-/* A request starts on c: its first n bytes are in sc (head: a HEAD request). */
+/* A request starts on c: its first n bytes are in sc (head: a HEAD request).
+ * a: the thread's accounting if already looked up, else NULL. */
 static __always_inline void req__start(struct http_conn *c, const struct conn_key *k,
 				       const struct xfer *x, const struct scratch *sc, __u32 n,
-				       bool head)
+				       bool head, struct thread_acct *a)
 {
 	c->state = ST_REQ;
 	/* the process's name, start and cgroup, read at the connection's first
@@ -255,7 +256,7 @@ static __always_inline void req__start(struct http_conn *c, const struct conn_ke
 	c->fd = k->fd;
 	c->start_ns = c->role == ROLE_CLIENT && x->ts_enter ? x->ts_enter : x->now;
 	if (c->role == ROLE_SERVER)
-		bd__start(c, x);
+		bd__start(c, x, a);
 	else
 		c->bd_flags = 0;
 	c->bytes_in = x->is_write ? 0 : x->total;
@@ -342,7 +343,13 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 	}
 	if ((kind == K_REQ || kind == K_REQ_HEAD) && reqdir) {
 		if (c->state == ST_RESP) {
-			conn__emit(c, k, HL_HTTP_END_NEXT, x, NULL);
+			/* keep-alive: the thread that answered the last request
+			 * usually reads the next; its accounting, looked up
+			 * once, serves the release and the start */
+			if (targ_breakdown && c->role == ROLE_SERVER && !x->foreign &&
+			    c->bd_tid == (__u32)x->id)
+				a = thread__current();
+			conn__emit(c, k, HL_HTTP_END_NEXT, x, a);
 		} else if (c->state == ST_REQ) {
 			/* a second request before the first was answered */
 			bd__release(c, (__u32)x->id, NULL);
@@ -351,7 +358,7 @@ __noinline int conn__data(struct http_conn *c, struct conn_key *k, const struct 
 			stat__inc(HL_HTTP_ST_PIPELINED);
 			return 0;
 		}
-		req__start(c, k, x, sc, n, kind == K_REQ_HEAD);
+		req__start(c, k, x, sc, n, kind == K_REQ_HEAD, a);
 		return 0;
 	}
 	if (c->state == ST_IDLE) {
