@@ -15,7 +15,9 @@
  * Prints one JSON line: {"rate":..,"sent":..,"done":..,"errors":..,
  * "late":.. (due more than 1 ms before a connection was free),
  * "achieved_per_s":..,"p50_us":..,"p90_us":..,"p99_us":..,"max_us":..}.
- * One thread, epoll; every latency is kept (RATE * SECONDS doubles).
+ * One thread, epoll; every latency is kept (RATE * SECONDS of them). With
+ * PACED_LAT=FILE set, they are also written there (nanoseconds, native
+ * uint64, sorted): bench/paced.sh pools them over rounds.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,11 +141,16 @@ int main(int argc, char **argv)
 		ev.data.u32 = (uint32_t)i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
 	}
+	/* sleep until the next request is due, to the microsecond: a client
+	 * that spins (a millisecond timeout rounds to 0 at these rates) takes a
+	 * whole CPU from the server and the agent being measured */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	start = now_ns();
 	end = start + (uint64_t)(secs * 1e9);
 	while (done + errors < total) {
 		uint64_t t = now_ns();
-		int timeout_ms, n;
+		struct timespec wait = { .tv_sec = 0, .tv_nsec = 100000000 };
+		int n;
 
 		/* send every request that is due, in order, on idle connections */
 		for (int i = 0; i < nconns && sent < total; i++) {
@@ -165,13 +173,11 @@ int main(int argc, char **argv)
 		if (sent < total) {
 			next_due = start + (uint64_t)((double)sent * 1e9 / rate);
 			t = now_ns();
-			timeout_ms = next_due > t ? (int)((next_due - t) / 1000000) : 0;
-		} else {
-			timeout_ms = 100;
+			wait.tv_nsec = next_due > t ? (long)(next_due - t) : 0;
 		}
 		if (t > end + 5000000000ull) /* 5 s past the end: give up on the rest */
 			break;
-		n = epoll_wait(ep, evs, nconns, timeout_ms);
+		n = epoll_pwait2(ep, evs, nconns, &wait, NULL);
 		for (int k = 0; k < n; k++) {
 			struct conn *c = &conns[evs[k].data.u32];
 			ssize_t r = read(c->fd, c->buf + c->have, sizeof(c->buf) - c->have);
@@ -197,7 +203,17 @@ int main(int argc, char **argv)
 	{
 		double el = (double)(now_ns() - start) / 1e9;
 
+		const char *dump = getenv("PACED_LAT");
+
 		qsort(lat, done, sizeof(*lat), cmp_u64);
+		if (dump && *dump) { /* for percentiles pooled over rounds */
+			FILE *f = fopen(dump, "wb");
+
+			if (!f || fwrite(lat, sizeof(*lat), done, f) != done || fclose(f)) {
+				perror("paced: PACED_LAT");
+				return 1;
+			}
+		}
 #define Q(q) (done ? (double)lat[(uint64_t)((double)(done - 1) * (q))] / 1e3 : 0)
 		printf("{\"rate\":%.0f,\"sent\":%llu,\"done\":%llu,\"errors\":%llu,\"late\":%llu,"
 		       "\"achieved_per_s\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}\n",

@@ -13,7 +13,13 @@
 # run in them), the agent's own CPU per request (its threads' schedstat),
 # and the client's p50/p99 latency (measured from when each request was due,
 # so a slower server is charged for the queue it makes). Medians of ROUNDS
-# rounds; ratios against off from the same run.
+# rounds; ratios against off from the same run. The p99 also pooled: every
+# latency of a mode's rounds in one distribution (a multi-millisecond stall
+# of the VM, charged to every request due during it, decides one round's
+# p99; pooled, it weighs by how long it lasted).
+# Placement is fixed (two or more CPUs): nginx's one worker on CPU 0, the
+# client on the last CPU, the agent where the scheduler puts it; the client
+# sleeps until each request is due (it does not spin).
 # Writes bench/results/paced.md.
 #   ROUNDS=5 SECS=8 RATES="5000 10000" sh bench/paced.sh
 set -u
@@ -45,7 +51,14 @@ mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing 
 
 . bench/lib.inc
 . bench/nginx.inc
+NGINX_WORKERS=${NGINX_WORKERS:-1}
 bench_nginx
+CLIENT=
+LAST=$(($(nproc) - 1))
+if [ "$LAST" -gt 0 ]; then
+	for w in $(pgrep -P "$NGINX"); do taskset -pc 0 "$w" >/dev/null; done
+	CLIENT="taskset -c $LAST"
+fi
 
 # run_ns PID...: nanoseconds on CPU of every thread of these processes
 run_ns() {
@@ -82,8 +95,9 @@ round() {
 	start "$1"
 	w=$(workers)
 	n0=$(run_ns $w); a0=$([ -n "$P" ] && run_ns "$P" || echo 0)
-	build/bench/paced 127.0.0.1 "$PORT" /index.html "$2" "$SECS" 16 "$([ "$1" = agent-browser ] && echo 1 || echo 0)" \
-		>"$T/paced.json" 2>"$T/paced.err"
+	k=$((k + 1))
+	PACED_LAT="$T/lat.$1.$2.$k" $CLIENT build/bench/paced 127.0.0.1 "$PORT" /index.html "$2" "$SECS" 16 \
+		"$([ "$1" = agent-browser ] && echo 1 || echo 0)" >"$T/paced.json" 2>"$T/paced.err"
 	n1=$(run_ns $w); a1=$([ -n "$P" ] && run_ns "$P" || echo 0)
 	finish
 	python3 - "$1" "$2" "$n0" "$n1" "$a0" "$a1" "$T/paced.json" <<'PY'
@@ -98,8 +112,9 @@ print(m, rate, "%.0f" % ((n1 - n0) / d), "%.0f" % ((a1 - a0) / d), r["p50_us"], 
 PY
 }
 
-build/bench/paced 127.0.0.1 "$PORT" /index.html 2000 2 >/dev/null 2>&1	# warm-up
+$CLIENT build/bench/paced 127.0.0.1 "$PORT" /index.html 2000 2 >/dev/null 2>&1	# warm-up
 : >"$T/res"
+k=0
 for rate in $RATES; do
 	for r in $(seq 1 "$ROUNDS"); do
 		for m in $MODES; do
@@ -109,21 +124,34 @@ for rate in $RATES; do
 done
 
 col() { awk -v m="$1" -v r="$2" -v c="$3" '$1 == m && $2 == r { print $c }' "$T/res" | median; }
+# pooled MODE RATE Q: the Q quantile (us) of every latency of MODE's rounds at RATE
+pooled() {
+	python3 - "$3" "$T"/lat."$1"."$2".* <<'PY'
+import array, sys
+a = array.array("Q")
+for f in sys.argv[2:]:
+    with open(f, "rb") as fh:
+        a.frombytes(fh.read())
+v = sorted(a)
+print("%.1f" % (v[int((len(v) - 1) * float(sys.argv[1]))] / 1e3 if v else 0))
+PY
+}
 {
 	echo "## Paced load: nginx CPU and latency per request at a fixed rate"
 	echo
-	echo "\`${BASE:+BASE=$BASE }${BROWSER:+BROWSER=$BROWSER }ROUNDS=$ROUNDS SECS=$SECS RATES=\"$RATES\" sh bench/paced.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ)) — \`build/bench/paced 127.0.0.1 PORT /index.html RATE $SECS\` (bench/paced.c: open loop, 16 keep-alive connections, latency from when each request was due) against nginx serving 4 KiB (bench/nginx.inc), rounds alternating: no agent (off); the agent with all signals, every process traced (agent); the agent with \`--signals http --comm nginx\` (agent-http)${BASE:+; the build $BASE with all signals (base)}${BROWSER:+; all signals while the client sends a browser's User-Agent, Accept, Accept-Language and Referer (agent-browser)}. nginx CPU per request is the run time of its workers' threads (schedstat, including the BPF programs that run in them) over the requests answered; agent CPU per request is the run time of the agent's threads over the same count."
+	echo "\`${BASE:+BASE=$BASE }${BROWSER:+BROWSER=$BROWSER }ROUNDS=$ROUNDS SECS=$SECS RATES=\"$RATES\" sh bench/paced.sh\` ($(date -u +%Y-%m-%dT%H:%M:%SZ)) — \`build/bench/paced 127.0.0.1 PORT /index.html RATE $SECS\` (bench/paced.c: open loop, 16 keep-alive connections, latency from when each request was due) against nginx serving 4 KiB (bench/nginx.inc, $NGINX_WORKERS worker(s)${CLIENT:+ on CPU 0, the client on CPU $LAST}), rounds alternating: no agent (off); the agent with all signals, every process traced (agent); the agent with \`--signals http --comm nginx\` (agent-http)${BASE:+; the build $BASE with all signals (base)}${BROWSER:+; all signals while the client sends a browser's User-Agent, Accept, Accept-Language and Referer (agent-browser)}. nginx CPU per request is the run time of its workers' threads (schedstat, including the BPF programs that run in them) over the requests answered; agent CPU per request is the run time of the agent's threads over the same count."
 	echo
 	echo "| round | mode | rate/s | nginx ns/request | agent ns/request | p50 us | p99 us | answered |"
 	echo "|---|---|---|---|---|---|---|---|"
 	awk '{ k = $1 " " $2; n[k]++; printf "| %d | %s | %s | %s | %s | %s | %s | %s |\n", n[k], $1, $2, $3, $4, $5, $6, $7 }' "$T/res"
 	echo
-	echo "| median | rate/s | nginx ns/request | ratio to off | agent ns/request | p50 us | p99 us | p99 ratio to off |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| median | rate/s | nginx ns/request | ratio to off | agent ns/request | p50 us | p99 us | p99 ratio to off | pooled p50 us | pooled p99 us | pooled p99 ratio |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for rate in $RATES; do
-		on=$(col off "$rate" 3); op=$(col off "$rate" 6)
+		on=$(col off "$rate" 3); op=$(col off "$rate" 6); pp=$(pooled off "$rate" 0.99)
 		for m in $MODES; do
-			echo "| $m | $rate | $(col $m "$rate" 3) | $(ratio "$on" "$(col $m "$rate" 3)") | $(col $m "$rate" 4) | $(col $m "$rate" 5) | $(col $m "$rate" 6) | $(ratio "$op" "$(col $m "$rate" 6)") |"
+			p99=$(pooled $m "$rate" 0.99)
+			echo "| $m | $rate | $(col $m "$rate" 3) | $(ratio "$on" "$(col $m "$rate" 3)") | $(col $m "$rate" 4) | $(col $m "$rate" 5) | $(col $m "$rate" 6) | $(ratio "$op" "$(col $m "$rate" 6)") | $(pooled $m "$rate" 0.5) | $p99 | $(ratio "$pp" "$p99") |"
 		done
 	done
 	echo
