@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-# Privileges: after caps__drop_after_attach() only CAP_SYS_PTRACE and
-# CAP_DAC_READ_SEARCH remain on a kernel >= 6.6 (uprobe_multi links, and BPF
+# Privileges: after caps__drop_after_attach() only CAP_SYS_PTRACE,
+# CAP_DAC_READ_SEARCH and CAP_SYS_NICE remain on a kernel >= 6.6 (uprobe_multi links, and BPF
 # objects usable through their fds without CAP_BPF), in every set, with
 # no_new_privs; what the agent still has to do keeps working (read /proc of
 # other processes, use its BPF maps, attach uprobes with programs loaded
@@ -8,7 +8,7 @@
 # mount, chown, setuid, raise a capability).
 # Then the agent with its default signals: no CAP_SYS_ADMIN on the main
 # thread, no capability at all on the web thread (it parses what any client
-# sends) nor on the drain, sink and webhook threads; TLS capture still finds
+# sends) nor on the sink and webhook threads, CAP_SYS_NICE only on the drain; TLS capture still finds
 # and probes an OpenSSL process started after the drop; no core dumps and not
 # dumpable; and the DaemonSet's four capabilities are enough to start.
 . "$(dirname "$0")/../lib.sh"
@@ -20,16 +20,16 @@ need_root caps-drop || finish
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 
 # What should stay, from the kernel's version alone (caps.h):
-# CAP_DAC_READ_SEARCH 2, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21, CAP_PERFMON 38,
-# CAP_BPF 39.
+# CAP_DAC_READ_SEARCH 2, CAP_SYS_PTRACE 19, CAP_SYS_ADMIN 21, CAP_SYS_NICE 23,
+# CAP_PERFMON 38, CAP_BPF 39.
 kv=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
 kmaj=${kv% *} kmin=${kv#* }
 if [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 6 ]; }; then
-	want=0000000000080004	# uprobe_multi links; bpf() on fds needs no CAP_BPF (6.5)
+	want=0000000000880004	# uprobe_multi links; bpf() on fds needs no CAP_BPF (6.5)
 elif [ "$kmaj" -gt 5 ] || { [ "$kmaj" = 5 ] && [ "$kmin" -ge 8 ]; }; then
-	want=000000c000280004	# later uprobes through the perf PMU: SYS_ADMIN, BPF, PERFMON
+	want=000000c000a80004	# later uprobes through the perf PMU: SYS_ADMIN, BPF, PERFMON
 else
-	want=0000000000280004	# no CAP_BPF/CAP_PERFMON yet: SYS_ADMIN does it all
+	want=0000000000a80004	# no CAP_BPF/CAP_PERFMON yet: SYS_ADMIN does it all
 fi
 
 "$H" >"$TMPD/out" 2>"$TMPD/err"
@@ -44,8 +44,8 @@ check caps-inheritable-ambient-empty [ "$(st CapInh)/$(st CapAmb)" = 00000000000
 check caps-bounding-reduced [ "$(st CapBnd)" = $want ]
 check caps-no-new-privs [ "$(st NoNewPrivs)" = 1 ]
 
-names='"dac_read_search","sys_ptrace"'
-[ $want = 0000000000080004 ] || names='"dac_read_search","sys_ptrace","sys_admin"'
+names='"dac_read_search","sys_ptrace","sys_nice"'
+[ $want = 0000000000880004 ] || names='"dac_read_search","sys_ptrace","sys_admin","sys_nice"'
 if grep -q '^describe .*"cap_effective":\['"$names"'\],"cap_permitted":\['"$names"'\]' "$TMPD/out" &&
 	grep -q '^describe .*"cap_effective_hex":"'$want'","no_new_privs":true' "$TMPD/out"; then
 	ok caps-describe-json
@@ -81,16 +81,17 @@ if [ $rc = 1 ] && grep -q '^drop -16 caps: 2 threads run' "$TMPD/t"; then ok cap
 else fail caps-refuses-when-threads-run "exit 1 with -EBUSY; got $rc $(head -2 "$TMPD/t")"; fi
 
 # Capability names capsh drops to leave a container the DaemonSet's set:
-# BPF, PERFMON, SYS_PTRACE, DAC_READ_SEARCH (no SYS_ADMIN, no CAP_SETPCAP).
+# BPF, PERFMON, SYS_PTRACE, DAC_READ_SEARCH, SYS_NICE (no SYS_ADMIN, no
+# CAP_SETPCAP).
 DS_DROP=
 for n in chown dac_override fowner fsetid kill setgid setuid setpcap linux_immutable \
 	net_bind_service net_broadcast net_admin net_raw ipc_lock ipc_owner sys_module \
-	sys_rawio sys_chroot sys_pacct sys_admin sys_boot sys_nice sys_resource sys_time \
+	sys_rawio sys_chroot sys_pacct sys_admin sys_boot sys_resource sys_time \
 	sys_tty_config mknod lease audit_write audit_control setfcap mac_override mac_admin \
 	syslog wake_alarm block_suspend audit_read checkpoint_restore; do
 	DS_DROP="$DS_DROP${DS_DROP:+,}cap_$n"
 done
-DS_SET=000000c000080004
+DS_SET=000000c000880004
 DSWANT=$(printf '%016x' $((0x$want & 0x$DS_SET)))
 
 # The DaemonSet's shape: without CAP_SETPCAP the bounding set cannot shrink;
@@ -144,13 +145,14 @@ if start_agent --alert-webhook http://127.0.0.1:9/hook; then
 	else fail agent-main-thread-no-sys-admin "main thread CapEff $want (no sys_admin, bit 21, where the kernel has uprobe_multi links; kernel $(uname -r)), NoNewPrivs 1; got $eff $nnp"; fi
 
 	# per thread: hl-web none; the other workers none; hl-processor the kept set
-	web=0 webbad= proc= other= seen=
+	web=0 webbad= proc= drain= other= seen=
 	for t in /proc/$P/task/*; do
 		c=$(cat "$t/comm") e=$(capeff "$t") p=$(capprm "$t")
 		seen="$seen $c"
 		case $c in
 		hl-web) web=$((web + 1)); [ "$e/$p" = $ZERO/$ZERO ] || webbad="$webbad $c:$e/$p" ;;
 		hl-processor) proc="$e/$p" ;;
+		hl-drain) drain="$e/$p" ;;
 		hostlens) ;;
 		*) [ "$e/$p" = $ZERO/$ZERO ] || other="$other $c:$e/$p" ;;
 		esac
@@ -163,8 +165,10 @@ if start_agent --alert-webhook http://127.0.0.1:9/hook; then
 	esac
 	case "$seen" in *hl-ntf-webhook*) ;; *) other="$other (hl-ntf-webhook, the webhook notifier, expected)" ;; esac
 	if [ -z "$other" ]; then ok agent-worker-threads-no-caps
-	else fail agent-worker-threads-no-caps "drain, sink and webhook threads CapEff/CapPrm $ZERO; got$other"; fi
+	else fail agent-worker-threads-no-caps "sink and webhook threads CapEff/CapPrm $ZERO; got$other"; fi
 	check agent-processor-keeps-kept-set [ "$proc" = "$want/$want" ]
+	# the drain: CAP_SYS_NICE only (it takes a lagging processor back from SCHED_IDLE)
+	check agent-drain-keeps-sys-nice-only [ "$drain" = 0000000000800000/0000000000800000 ]
 
 	# core dumps: none, whatever the core_pattern
 	core=$(awk '/^Max core file size/ {print $5 "/" $6}' "/proc/$P/limits")
@@ -244,11 +248,11 @@ else
 fi
 
 # The DaemonSet's capabilities are enough: the agent starts every signal with
-# only BPF, PERFMON, SYS_PTRACE and DAC_READ_SEARCH (tracefs is mounted by the
-# host, as the DaemonSet expects).
+# only BPF, PERFMON, SYS_PTRACE, DAC_READ_SEARCH and SYS_NICE (tracefs is
+# mounted by the host, as the DaemonSet expects); its processor yields.
 if ! command -v capsh >/dev/null; then
 	skip agent-container-shaped-all-signals "no capsh (libcap2-bin)"
-elif [ "$want" != 0000000000080004 ]; then
+elif [ "$want" != 0000000000880004 ]; then
 	SKIP_OK_IN_CI=1 skip agent-container-shaped-all-signals "no uprobe_multi links on this kernel: the DaemonSet needs SYS_ADMIN here"
 else
 	capsh --drop="$DS_DROP" -- -c "exec '$HOSTLENS' --listen 127.0.0.1:$AGENT_PORT --data-dir '$TMPD/data2' --summary off" \
@@ -257,10 +261,12 @@ else
 	on_exit "kill $DS 2>/dev/null"
 	wait_for 15 grep -q 'hostlens: ready' "$TMPD/ds.log" 2>/dev/null
 	eff=$(capeff /proc/$DS 2>/dev/null)
-	if grep -q 'ready: signals cpu=on disk=on net=on http=on' "$TMPD/ds.log" && [ "$eff" = $DSWANT ]; then
+	pol=$(for t in /proc/$DS/task/*; do [ "$(cat "$t/comm")" = hl-processor ] && chrt -p "${t##*/}" | sed -n '1s/.*: //p'; done 2>/dev/null)
+	if grep -q 'ready: signals cpu=on disk=on net=on http=on' "$TMPD/ds.log" && [ "$eff" = $DSWANT ] &&
+		[ "$pol" = SCHED_IDLE ]; then
 		ok agent-container-shaped-all-signals
 	else
-		fail agent-container-shaped-all-signals "ready with cpu, disk, net and http on, CapEff $DSWANT; got CapEff '$eff': $(grep -v 'cpufreq' "$TMPD/ds.log" | tail -4)"
+		fail agent-container-shaped-all-signals "ready with cpu, disk, net and http on, CapEff $DSWANT, hl-processor SCHED_IDLE; got CapEff '$eff', '$pol': $(grep -v 'cpufreq' "$TMPD/ds.log" | tail -4)"
 	fi
 	kill -TERM $DS 2>/dev/null
 	wait $DS 2>/dev/null

@@ -526,8 +526,8 @@ def cmd_daemonset(fn):
           f"HOSTLENS_AUTH_TOKEN from a required Secret, got {tok}")
     caps = sc.get("capabilities") or {}
     check("daemonset-capabilities-least",
-          caps.get("drop") == ["ALL"] and set(caps.get("add") or []) == {"BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH"},
-          "drop ALL, add only BPF PERFMON SYS_PTRACE DAC_READ_SEARCH (no SYS_ADMIN: the agent mounts nothing "
+          caps.get("drop") == ["ALL"] and set(caps.get("add") or []) == {"BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH", "SYS_NICE"},
+          "drop ALL, add only BPF PERFMON SYS_PTRACE DAC_READ_SEARCH SYS_NICE (no SYS_ADMIN: the agent mounts nothing "
           f"and attaches later uprobes as uprobe_multi links); got {caps}")
     check("daemonset-no-privilege-escalation", sc.get("allowPrivilegeEscalation") is False,
           f"allowPrivilegeEscalation: false (no_new_privs from the start), got {sc.get('allowPrivilegeEscalation')}")

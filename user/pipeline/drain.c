@@ -199,7 +199,7 @@ static void *drain_main(void *arg)
 {
 	struct drain *d = arg;
 
-	thread__setup("hl-drain", true);
+	thread__setup_watchdog("hl-drain"); /* it takes a lagging processor back (thread.h) */
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		/* which ring woke us does not matter: every ring is consumed */
 		struct epoll_event ev;

@@ -30,6 +30,11 @@
 
 #define COMM_SLOTS 16384 /* power of 2; direct-mapped: a collision replaces */
 #define FOLD_MS 20	 /* the log is folded at most this often while events come */
+/* a yielding processor kicked and not folding this long after it should
+ * have gets no CPU: the host has none idle */
+#define STARVE_MS 100
+#define HOLD_MIN_S 5 /* a raise lasts this long, doubling up to HOLD_MAX_S */
+#define HOLD_MAX_S 80
 
 struct comm_slot {
 	uint32_t tgid;		   /* the key */
@@ -437,8 +442,24 @@ void processor__kick(void *arg)
 	struct processor *p = arg;
 	uint64_t now = clock_mono_ns();
 
+	bool was_kicked;
+
 	pthread_mutex_lock(&p->stop_lock);
+	was_kicked = p->kicked;
 	p->kicked = true;
+	if (p->yielding && was_kicked &&
+	    now > p->last_fold_ns + (FOLD_MS + STARVE_MS) * 1000000ull &&
+	    thread__yield(p->tid, false) == 0) {
+		/* raises that follow each other hold longer: a host that stays
+		 * busy does not make the processor fall behind every 5 s */
+		p->hold_s = p->lowered_ns &&
+					    now < p->lowered_ns + 2ull * p->hold_s * 1000000000ull ?
+				    (p->hold_s * 2 > HOLD_MAX_S ? HOLD_MAX_S : p->hold_s * 2) :
+				    HOLD_MIN_S;
+		p->yielding = false;
+		p->raised_ns = now;
+		p->raises++;
+	}
 	/* a sleeping thread is woken when FOLD_MS have passed since its last
 	 * fold; a kick sooner than that only marks the log (the next kick, or
 	 * the thread's own deadline, folds it): one wake-up per kick at most */
@@ -455,6 +476,8 @@ static void *processor_main(void *arg)
 	/* TLS uprobes on new processes, other processes' /proc files (caps.h) */
 	thread__setup_privileged("hl-processor", true);
 	pthread_mutex_lock(&p->stop_lock);
+	p->tid = gettid();
+	p->yielding = thread__yield(0, true) == 0;
 	p->next_tick_ns = clock_mono_ns() + 1000000000ull;
 	while (!p->stop) {
 		/* folds come when the drain brought events (short bursts of work
@@ -485,6 +508,13 @@ static void *processor_main(void *arg)
 			fold_log(p);
 		}
 		pthread_mutex_lock(&p->stop_lock);
+		now = clock_mono_ns();
+		if (!p->yielding && p->raised_ns &&
+		    now >= p->raised_ns + (uint64_t)p->hold_s * 1000000000ull &&
+		    thread__yield(0, true) == 0) {
+			p->yielding = true;
+			p->lowered_ns = now;
+		}
 	}
 	pthread_mutex_unlock(&p->stop_lock);
 	return NULL;
@@ -513,6 +543,8 @@ void processor__stop(struct processor *p)
 		return;
 	pthread_mutex_lock(&p->stop_lock);
 	p->stop = 1;
+	if (p->yielding)
+		thread__yield(p->tid, false); /* to stop at once on a busy host */
 	pthread_cond_signal(&p->stop_cond);
 	pthread_mutex_unlock(&p->stop_lock);
 	pthread_join(p->thread, NULL);

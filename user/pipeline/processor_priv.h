@@ -6,6 +6,7 @@
 #define HOSTLENS_PROCESSOR_PRIV_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "user/pipeline/processor.h"
 #include "user/lib/utf8.h"
@@ -25,6 +26,12 @@ struct processor {
 	pthread_cond_t stop_cond;
 	bool kicked;	       /* new events in the log (processor__kick) */
 	bool waiting;	       /* the thread sleeps (a kick may wake it) */
+	pid_t tid;	       /* the thread's, for the drain to raise it */
+	bool yielding;	       /* at SCHED_IDLE (thread.h) */
+	uint64_t raised_ns;    /* the last time it was taken back to SCHED_BATCH */
+	uint64_t lowered_ns;   /* ... and back to SCHED_IDLE */
+	unsigned int hold_s;   /* how long a raise lasts, doubling while raises repeat */
+	uint64_t raises;       /* times it fell behind while yielding */
 	uint64_t last_fold_ns; /* the last fold (or tick) began */
 	uint64_t next_tick_ns;
 	uint64_t mods_next_ns; /* the earliest time a module's fold asked for, 0 none */

@@ -120,7 +120,7 @@ struct agent_stats {
 	uint64_t events, kdrops, mapfull, malformed, reader_lost, threads, prog_misses;
 	uint64_t log_size, log_used, log_shards, log_overwritten, log_rejected;
 	uint64_t rss, heap, updates_bytes, updates;
-	uint64_t reloads, reload_failures, polls, records;
+	uint64_t reloads, reload_failures, polls, records, raises, yielding;
 	uint64_t per_cpu[HL_MAX_CPUS], full_n[N_FULL];
 	const char *full_names[N_FULL];
 	struct counter_vec drops_cpu, map_full; /* over per_cpu, and full_n by full_names */
@@ -144,6 +144,13 @@ static const struct counter_row stats_rows[] = {
 	COUNTER_ROW_UINT("malformed_events_total", "hostlens_malformed_events_total", PROM_COUNTER,
 			 "Events from the kernel that failed validation.", AS, malformed),
 	COUNTER_ROW_UINT("reader_lost_total", NULL, 0, NULL, AS, reader_lost),
+	COUNTER_ROW_UINT("processor.yielding", "hostlens_processor_yielding", PROM_GAUGE,
+			 "1 while the processor thread yields to every other thread (SCHED_IDLE).",
+			 AS, yielding),
+	COUNTER_ROW_UINT(
+		"processor.raised_total", "hostlens_processor_raised_total", PROM_COUNTER,
+		"Times the yielding processor fell behind (no idle CPU) and was given its normal share back.",
+		AS, raises),
 	COUNTER_ROW_UINT("log.size_bytes", NULL, 0, NULL, AS, log_size),
 	COUNTER_ROW_UINT("log.used_bytes", "hostlens_log_used_bytes", PROM_GAUGE,
 			 "Bytes held by the in-memory event log.", AS, log_used),
@@ -268,6 +275,10 @@ static void stats_snapshot(struct processor *p, struct tick_ctx *t, struct agent
 	s->reload_failures = p->reload_failures;
 	s->polls = ds.wakeups;
 	s->records = p->records_total;
+	pthread_mutex_lock(&p->stop_lock);
+	s->raises = p->raises;
+	s->yielding = p->yielding;
+	pthread_mutex_unlock(&p->stop_lock);
 }
 
 /* Agent's own counters: "stats" topic, summary, /metrics. */

@@ -17,6 +17,7 @@
 
 #include "user/runtime/agent.h"
 #include "user/runtime/caps.h"
+#include "user/runtime/thread.h"
 #include "user/pipeline/drain.h"
 #include "user/pipeline/eventlog.h"
 #include "user/pipeline/loader.h"
@@ -198,6 +199,8 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 	 * stays and why). TLS uprobes attached to processes started later are
 	 * uprobe_multi links, which need no CAP_SYS_ADMIN. Then each thread but
 	 * the processor drops the rest of its own (thread__setup). */
+	if (!thread__yield_init())
+		pr_info("no CAP_SYS_NICE: the processor thread will not yield to the host's");
 	if (caps__drop_after_attach(err, errlen)) {
 		errno = EPERM;
 		goto fail;

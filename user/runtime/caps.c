@@ -204,7 +204,7 @@ close_prog:
 
 uint64_t caps_keep_mask(void)
 {
-	uint64_t keep = BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH);
+	uint64_t keep = BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH) | BIT(CAP_SYS_NICE);
 
 	if (last_cap() < CAP_BPF)
 		return keep | BIT(CAP_SYS_ADMIN); /* < 5.8: bpf() and perf need it */
@@ -316,18 +316,34 @@ int caps__drop_after_attach(char *err, size_t errlen)
 
 int caps__drop_thread(void)
 {
+	return caps__drop_thread_keeping(0);
+}
+
+int caps__drop_thread_keeping(uint64_t keep)
+{
 	uint64_t eff, prm, inh;
 	int ret;
 
+	ret = caps_get(&eff, &prm, &inh);
+	if (ret)
+		return ret;
+	keep &= prm;
 	/* the raw syscall changes the calling thread only: glibc broadcasts
 	 * setuid() and friends to every thread, never capset() */
-	ret = caps_set(0, 0, 0);
+	ret = caps_set(keep, keep, 0);
 	if (ret)
 		return ret;
 	ret = caps_get(&eff, &prm, &inh);
 	if (ret)
 		return ret;
-	return eff || prm || inh ? -EPERM : 0;
+	return (eff & ~keep) || (prm & ~keep) || inh ? -EPERM : 0;
+}
+
+bool caps__effective(int cap)
+{
+	uint64_t eff, prm, inh;
+
+	return caps_get(&eff, &prm, &inh) == 0 && (eff & BIT(cap));
 }
 
 static json_t *names(uint64_t mask)

@@ -11,6 +11,10 @@
  *   CAP_DAC_READ_SEARCH reading and walking to a container's files (libssl's
  *                       symbols through /proc/PID/root) whatever their owner
  *                       and mode
+ *   CAP_SYS_NICE        taking the processor thread back from SCHED_IDLE when
+ *                       it falls behind on a host with no idle CPU (the drain
+ *                       thread does, thread.h); kept only when given: without
+ *                       it the processor does not yield
  * and, only on kernels that need them for what follows:
  *   CAP_BPF, CAP_PERFMON  map syscalls through the fds already held, and TLS
  *                       uprobe links of programs already loaded. A thread with
@@ -34,9 +38,9 @@
  * thread (after attach, before the drain, processor and web threads start);
  * threads created later inherit the reduced sets. Threads that need none of
  * them (the web server, which parses what any client sends; the sinks; the
- * alert webhook; the drain) then drop all of theirs with caps__drop_thread()
- * (thread__setup() does it), so only the main and processor threads hold the
- * kept set.
+ * alert webhook) then drop all of theirs with caps__drop_thread()
+ * (thread__setup() does it), the drain all but CAP_SYS_NICE, so only the
+ * main and processor threads hold the kept set.
  */
 #ifndef HOSTLENS_CAPS_H
 #define HOSTLENS_CAPS_H
@@ -74,6 +78,13 @@ int caps__drop_keeping(uint64_t extra, char *err, size_t errlen);
  * is not empty afterwards (-EPERM).
  */
 int caps__drop_thread(void);
+
+/* As caps__drop_thread, but keeping those of the capabilities in keep (a
+ * mask of (1ull << CAP_x)) that the thread has. */
+int caps__drop_thread_keeping(uint64_t keep);
+
+/* Is cap in the calling thread's effective set? */
+bool caps__effective(int cap);
 
 /*
  * Sets on out: "cap_effective", "cap_permitted", "cap_inheritable",
