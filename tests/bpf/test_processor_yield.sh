@@ -56,6 +56,7 @@ POL=$(policy hl-processor)
 kill $SPIN $LOAD 2>/dev/null
 wait $SPIN $LOAD 2>/dev/null
 ms=$(((T1 - T0) / 1000000))
+echo "# request made on the busy host seen in the topic after $ms ms"
 hl_case processor_raised_when_host_busy "
 if '$POL' != 'SCHED_BATCH': print('hl-processor policy under load $POL, want SCHED_BATCH')
 p=(T('stats') or {}).get('processor') or {}
