@@ -437,11 +437,20 @@ static uint64_t wake_at(const struct processor *p)
 	return at;
 }
 
+/* How long a raise holds (stop_lock held): raises that follow each other
+ * hold longer, so a host that stays busy does not make the processor fall
+ * behind every HOLD_MIN_S. */
+static unsigned int next_hold(const struct processor *p, uint64_t now)
+{
+	if (!p->lowered_ns || now >= p->lowered_ns + 2ull * p->hold_s * 1000000000ull)
+		return HOLD_MIN_S;
+	return p->hold_s * 2 > HOLD_MAX_S ? HOLD_MAX_S : p->hold_s * 2;
+}
+
 void processor__kick(void *arg)
 {
 	struct processor *p = arg;
 	uint64_t now = clock_mono_ns();
-
 	bool was_kicked;
 
 	pthread_mutex_lock(&p->stop_lock);
@@ -450,12 +459,7 @@ void processor__kick(void *arg)
 	if (p->yielding && was_kicked &&
 	    now > p->last_fold_ns + (FOLD_MS + STARVE_MS) * 1000000ull &&
 	    thread__yield(p->tid, false) == 0) {
-		/* raises that follow each other hold longer: a host that stays
-		 * busy does not make the processor fall behind every 5 s */
-		p->hold_s = p->lowered_ns &&
-					    now < p->lowered_ns + 2ull * p->hold_s * 1000000000ull ?
-				    (p->hold_s * 2 > HOLD_MAX_S ? HOLD_MAX_S : p->hold_s * 2) :
-				    HOLD_MIN_S;
+		p->hold_s = next_hold(p, now);
 		p->yielding = false;
 		p->raised_ns = now;
 		p->raises++;
@@ -508,12 +512,13 @@ static void *processor_main(void *arg)
 			fold_log(p);
 		}
 		pthread_mutex_lock(&p->stop_lock);
-		now = clock_mono_ns();
-		if (!p->yielding && p->raised_ns &&
-		    now >= p->raised_ns + (uint64_t)p->hold_s * 1000000000ull &&
-		    thread__yield(0, true) == 0) {
-			p->yielding = true;
-			p->lowered_ns = now;
+		if (!p->yielding && p->raised_ns) { /* raised: yield again once the hold is over */
+			now = clock_mono_ns();
+			if (now >= p->raised_ns + (uint64_t)p->hold_s * 1000000000ull &&
+			    thread__yield(0, true) == 0) {
+				p->yielding = true;
+				p->lowered_ns = now;
+			}
 		}
 	}
 	pthread_mutex_unlock(&p->stop_lock);
