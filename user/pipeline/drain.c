@@ -49,8 +49,8 @@ struct drain {
 	int stop;
 	bool batch_start; /* next event is the first of a poll round */
 	struct drain_stats st;
-	void (*on_batch)(void *); /* drain__on_batch: arg stored first, fn last */
-	void *on_batch_arg;
+	void (*on_round)(void *, int); /* drain__on_round: arg stored first, fn last */
+	void *on_round_arg;
 };
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -111,10 +111,10 @@ err:
 	return NULL;
 }
 
-void drain__on_batch(struct drain *d, void (*fn)(void *), void *arg)
+void drain__on_round(struct drain *d, void (*fn)(void *, int), void *arg)
 {
-	d->on_batch_arg = arg;
-	__atomic_store_n(&d->on_batch, fn, __ATOMIC_RELEASE);
+	d->on_round_arg = arg;
+	__atomic_store_n(&d->on_round, fn, __ATOMIC_RELEASE);
 }
 
 /* Maps the ring of map fd and adds it to the epoll set. 0 or -1 (errno). */
@@ -203,6 +203,7 @@ static void *drain_main(void *arg)
 	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		/* which ring woke us does not matter: every ring is consumed */
 		struct epoll_event ev;
+		void (*fn)(void *, int);
 		int m;
 
 		if (epoll_wait(d->epfd, &ev, 1, d->poll_ms) < 0 && errno != EINTR) {
@@ -213,12 +214,9 @@ static void *drain_main(void *arg)
 		/* every ring: those that woke us and those below the threshold */
 		d->batch_start = true;
 		m = drain__consume(d);
-		if (m > 0) {
-			void (*fn)(void *) = __atomic_load_n(&d->on_batch, __ATOMIC_ACQUIRE);
-
-			if (fn)
-				fn(d->on_batch_arg);
-		}
+		fn = __atomic_load_n(&d->on_round, __ATOMIC_ACQUIRE);
+		if (fn)
+			fn(d->on_round_arg, m);
 	}
 	drain__consume(d);
 	return NULL;

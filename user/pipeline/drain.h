@@ -41,10 +41,12 @@ int drain__start(struct drain *d);
 /* Stops the thread after a last full consume of every ring. */
 void drain__stop(struct drain *d);
 
-/* fn(arg) is called on the drain thread after each poll round that moved
- * events into the log (the processor's kick: it folds the log then instead
- * of on a timer). Set once, from any thread, while the drain runs. */
-void drain__on_batch(struct drain *d, void (*fn)(void *), void *arg);
+/* fn(arg, n) is called on the drain thread after each poll round, with the
+ * number of events it moved into the log (the processor folds the log then
+ * instead of on a timer; every round, with or without events, it also
+ * checks that the processor keeps up). Set once, from any thread, while the
+ * drain runs. */
+void drain__on_round(struct drain *d, void (*fn)(void *, int), void *arg);
 
 /* Consumes every ring once on the calling thread (tests, shutdown). */
 int drain__consume(struct drain *d);

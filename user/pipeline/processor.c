@@ -447,23 +447,27 @@ static unsigned int next_hold(const struct processor *p, uint64_t now)
 	return p->hold_s * 2 > HOLD_MAX_S ? HOLD_MAX_S : p->hold_s * 2;
 }
 
-void processor__kick(void *arg)
+void processor__drained(void *arg, int events)
 {
 	struct processor *p = arg;
 	uint64_t now = clock_mono_ns();
-	bool was_kicked;
 
 	pthread_mutex_lock(&p->stop_lock);
-	was_kicked = p->kicked;
-	p->kicked = true;
-	if (p->yielding && was_kicked &&
-	    now > p->last_fold_ns + (FOLD_MS + STARVE_MS) * 1000000ull &&
+	/* late: a kicked fold, or the tick, STARVE_MS past when it was due */
+	if (p->yielding &&
+	    ((p->kicked && now > p->last_fold_ns + (FOLD_MS + STARVE_MS) * 1000000ull) ||
+	     now > p->next_tick_ns + STARVE_MS * 1000000ull) &&
 	    thread__yield(p->tid, false) == 0) {
 		p->hold_s = next_hold(p, now);
 		p->yielding = false;
 		p->raised_ns = now;
 		p->raises++;
 	}
+	if (events <= 0) {
+		pthread_mutex_unlock(&p->stop_lock);
+		return;
+	}
+	p->kicked = true;
 	/* a sleeping thread is woken when FOLD_MS have passed since its last
 	 * fold; a kick sooner than that only marks the log (the next kick, or
 	 * the thread's own deadline, folds it): one wake-up per kick at most */
@@ -489,6 +493,7 @@ static void *processor_main(void *arg)
 		 * only has to hold a fraction of a second), ticks every second;
 		 * an idle agent wakes for ticks and what modules ask for */
 		uint64_t now = clock_mono_ns(), at = wake_at(p);
+		bool tick;
 
 		if (now < at) {
 			ts.tv_sec = (time_t)(at / 1000000000ull);
@@ -501,12 +506,16 @@ static void *processor_main(void *arg)
 		p->kicked = false;
 		p->last_fold_ns = now;
 		p->folds++;
-		pthread_mutex_unlock(&p->stop_lock);
-		if (now >= p->next_tick_ns) {
-			/* a 1 s grid; after a stall, on from now */
+		tick = now >= p->next_tick_ns;
+		if (tick) {
+			/* a 1 s grid; after a stall, on from now (under the lock:
+			 * the drain reads it, processor__drained) */
 			p->next_tick_ns += 1000000000ull;
 			if (p->next_tick_ns <= now)
 				p->next_tick_ns = now + 1000000000ull;
+		}
+		pthread_mutex_unlock(&p->stop_lock);
+		if (tick) {
 			processor__tick(p, false);
 		} else {
 			fold_log(p);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The processor thread: when the drain brought events (processor__kick, at
+ * The processor thread: when the drain brought events (processor__drained, at
  * most every 20 ms) it reads the new entries of the event log and hands each
  * to the module that owns its type (so the log only needs to hold a fraction
  * of a second); an idle agent sleeps until the next tick or what a module's
@@ -105,10 +105,13 @@ struct processor_deps {
 
 struct processor *processor__new(const struct processor_deps *deps);
 int processor__start(struct processor *p);
-/* New events are in the log (the drain's on_batch, drain__on_batch): the
- * processor folds them, at most every FOLD_MS; with no kick it sleeps until
- * the next tick or a module's fold deadline. Any thread; arg: processor. */
-void processor__kick(void *p);
+/* A drain round put events in the log (drain__on_round): the
+ * processor folds them, at most every FOLD_MS; with no events it sleeps
+ * until the next tick or a module's fold deadline. Every round, also one
+ * with no events, a yielding processor that is late (a fold or its tick
+ * overdue: the host has no idle CPU for it) is taken back to SCHED_BATCH
+ * (thread.h). The drain thread; arg: processor. */
+void processor__drained(void *p, int events);
 /* Stops the thread after a last tick and a final flush. */
 void processor__stop(struct processor *p);
 void processor__free(struct processor *p);

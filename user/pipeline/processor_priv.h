@@ -24,7 +24,7 @@ struct processor {
 	int stop;
 	pthread_mutex_t stop_lock; /* guards stop and the wake-up state below */
 	pthread_cond_t stop_cond;
-	bool kicked;	       /* new events in the log (processor__kick) */
+	bool kicked;	       /* new events in the log (processor__drained) */
 	bool waiting;	       /* the thread sleeps (a kick may wake it) */
 	pid_t tid;	       /* the thread's, for the drain to raise it */
 	bool yielding;	       /* at SCHED_IDLE (thread.h) */

@@ -254,7 +254,7 @@ struct agent *agent__new(const struct agent_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	/* the processor folds when the drain brought events, not on a timer */
-	drain__on_batch(a->drain, processor__kick, a->proc);
+	drain__on_round(a->drain, processor__drained, a->proc);
 	if (a->web && web__start(a->web)) {
 		snprintf(err, errlen, "cannot start the web server thread");
 		goto fail;
