@@ -48,15 +48,19 @@ BUSY_ROUTE="busy=[x for x in T('routes') or [] if x['route']=='/yield/busy' and 
 busy_seen() { [ -z "$(hl_py "$BUSY_ROUTE
 if not busy: print('no')")" ]; }
 
-# every CPU busy: four normal-priority spinners each
+# spin: every CPU busy, four normal-priority spinning shells each ($SPIN)
+spin() {
+	SPIN=
+	for i in $(seq 1 $(($(nproc) * 4))); do
+		sh -c 'while :; do :; done' &
+		SPIN="$SPIN $!"
+	done
+	on_exit "kill $SPIN 2>/dev/null"
+}
+
+# every CPU busy
 RAISED0=$(stat_py "print(p.get('raised_total', 0))")
-N=$(($(nproc) * 4))
-SPIN=
-for i in $(seq 1 "$N"); do
-	sh -c 'while :; do :; done' &
-	SPIN="$SPIN $!"
-done
-on_exit "kill $SPIN 2>/dev/null"
+spin
 # and events coming all along (the drain kicks the processor each round)
 curl -s -o /dev/null "http://127.0.0.1:$A_PORT/yield/load/[1-100000]" &
 LOAD=$!
@@ -93,12 +97,7 @@ if p.get('yielding') != 1: print('stats processor: %s'%p)
 up() { hl_py "print((T('stats') or {}).get('uptime_s', 0))"; }
 RAISED1=$(stat_py "print(p.get('raised_total', 0))")
 U0=$(up)
-SPIN=
-for i in $(seq 1 "$N"); do
-	sh -c 'while :; do :; done' &
-	SPIN="$SPIN $!"
-done
-on_exit "kill $SPIN 2>/dev/null"
+spin
 sleep 4
 U1=$(up)
 RAISED=$(hl_py "print(((T('stats') or {}).get('processor') or {}).get('raised_total', 0))")
