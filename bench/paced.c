@@ -173,7 +173,10 @@ int main(int argc, char **argv)
 		if (sent < total) {
 			next_due = start + (uint64_t)((double)sent * 1e9 / rate);
 			t = now_ns();
-			wait.tv_nsec = next_due > t ? (long)(next_due - t) : 0;
+			uint64_t d = next_due > t ? next_due - t : 0;
+
+			wait.tv_sec = (time_t)(d / 1000000000ull);
+			wait.tv_nsec = (long)(d % 1000000000ull);
 		}
 		if (t > end + 5000000000ull) /* 5 s past the end: give up on the rest */
 			break;

@@ -124,16 +124,17 @@ for rate in $RATES; do
 done
 
 col() { awk -v m="$1" -v r="$2" -v c="$3" '$1 == m && $2 == r { print $c }' "$T/res" | median; }
-# pooled MODE RATE Q: the Q quantile (us) of every latency of MODE's rounds at RATE
+# pooled MODE RATE: "p50 p99" (us) of every latency of MODE's rounds at RATE
 pooled() {
-	python3 - "$3" "$T"/lat."$1"."$2".* <<'PY'
+	python3 - "$T"/lat."$1"."$2".* <<'PY'
 import array, sys
 a = array.array("Q")
-for f in sys.argv[2:]:
+for f in sys.argv[1:]:
     with open(f, "rb") as fh:
         a.frombytes(fh.read())
 v = sorted(a)
-print("%.1f" % (v[int((len(v) - 1) * float(sys.argv[1]))] / 1e3 if v else 0))
+q = lambda x: "%.1f" % (v[int((len(v) - 1) * x)] / 1e3 if v else 0)
+print(q(0.5), q(0.99))
 PY
 }
 {
@@ -148,10 +149,10 @@ PY
 	echo "| median | rate/s | nginx ns/request | ratio to off | agent ns/request | p50 us | p99 us | p99 ratio to off | pooled p50 us | pooled p99 us | pooled p99 ratio |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for rate in $RATES; do
-		on=$(col off "$rate" 3); op=$(col off "$rate" 6); pp=$(pooled off "$rate" 0.99)
+		on=$(col off "$rate" 3); op=$(col off "$rate" 6); pp=$(pooled off "$rate" | cut -d' ' -f2)
 		for m in $MODES; do
-			p99=$(pooled $m "$rate" 0.99)
-			echo "| $m | $rate | $(col $m "$rate" 3) | $(ratio "$on" "$(col $m "$rate" 3)") | $(col $m "$rate" 4) | $(col $m "$rate" 5) | $(col $m "$rate" 6) | $(ratio "$op" "$(col $m "$rate" 6)") | $(pooled $m "$rate" 0.5) | $p99 | $(ratio "$pp" "$p99") |"
+			set -- $(pooled $m "$rate")
+			echo "| $m | $rate | $(col $m "$rate" 3) | $(ratio "$on" "$(col $m "$rate" 3)") | $(col $m "$rate" 4) | $(col $m "$rate" 5) | $(col $m "$rate" 6) | $(ratio "$op" "$(col $m "$rate" 6)") | $1 | $2 | $(ratio "$pp" "$2") |"
 		done
 	done
 	echo

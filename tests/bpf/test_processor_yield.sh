@@ -27,8 +27,9 @@ get() { "$PY" "$HTTP_TESTS/http_client.py" "$A_PORT" "$TMPD/c.json" "$@"; }
 
 # idle_again SECS : waits until hl-processor is SCHED_IDLE (the start-up of
 # this test's own processes may keep the CPUs busy long enough for a raise)
+is_idle() { [ "$(policy hl-processor)" = SCHED_IDLE ]; }
 idle_again() {
-	wait_for "$1" sh -c "[ \"\$(for t in /proc/$HL_PID/task/*; do [ \"\$(cat \$t/comm)\" = hl-processor ] && chrt -p \${t##*/} | sed -n '1s/.*: //p'; done)\" = SCHED_IDLE ]"
+	wait_for "$1" is_idle
 	sleep 1.2 # the stats topic: the next tick
 }
 
@@ -100,7 +101,7 @@ U0=$(up)
 spin
 sleep 4
 U1=$(up)
-RAISED=$(hl_py "print(((T('stats') or {}).get('processor') or {}).get('raised_total', 0))")
+RAISED=$(stat_py "print(p.get('raised_total', 0))")
 kill $SPIN 2>/dev/null
 wait $SPIN 2>/dev/null
 hl_case processor_ticks_when_host_busy "

@@ -30,8 +30,8 @@
 
 #define COMM_SLOTS 16384 /* power of 2; direct-mapped: a collision replaces */
 #define FOLD_MS 20	 /* the log is folded at most this often while events come */
-/* a yielding processor kicked and not folding this long after it should
- * have gets no CPU: the host has none idle */
+/* a yielding processor this late for a fold of new events or for its tick
+ * gets no CPU: the host has none idle (processor__drained) */
 #define STARVE_MS 100
 #define HOLD_MIN_S 5 /* a raise lasts this long, doubling up to HOLD_MAX_S */
 #define HOLD_MAX_S 80

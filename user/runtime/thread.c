@@ -19,14 +19,20 @@ static void thread_name_sched(const char *name, bool background)
 		pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 }
 
-void thread__setup(const char *name, bool background)
+/* Names the thread, sets its policy, drops every capability but keep. */
+static void setup_keeping(const char *name, bool background, uint64_t keep)
 {
 	int err;
 
 	thread_name_sched(name, background);
-	err = caps__drop_thread();
+	err = caps__drop_thread_keeping(keep);
 	if (err)
 		pr_err("%s: dropping this thread's capabilities: %s", name, strerror(-err));
+}
+
+void thread__setup(const char *name, bool background)
+{
+	setup_keeping(name, background, 0);
 }
 
 void thread__setup_privileged(const char *name, bool background)
@@ -36,12 +42,7 @@ void thread__setup_privileged(const char *name, bool background)
 
 void thread__setup_watchdog(const char *name)
 {
-	int err;
-
-	thread_name_sched(name, true);
-	err = caps__drop_thread_keeping(1ull << CAP_SYS_NICE);
-	if (err)
-		pr_err("%s: dropping this thread's capabilities: %s", name, strerror(-err));
+	setup_keeping(name, true, 1ull << CAP_SYS_NICE);
 }
 
 static bool yield_ok;
